@@ -1,0 +1,20 @@
+"""cpmkit: customer-centric project management workbooks for Jupyter and Voila.
+
+The public surface is small: the store, the errors, and the version. Workbook logic lives
+in its own modules (``cpmkit.stakeholders``...), user interfaces under ``cpmkit.ui``.
+"""
+
+from cpmkit.errors import CpmkitError, NotFoundError, StoreError, TemplateError, ValidationError
+from cpmkit.store import Store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CpmkitError",
+    "NotFoundError",
+    "Store",
+    "StoreError",
+    "TemplateError",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,141 @@
+"""The ``cpmkit`` command: serve the workbooks with Voila, rebuild notebooks, export data."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cpmkit import config
+from cpmkit.errors import CpmkitError
+
+__all__ = ["main"]
+
+DEFAULT_PORT = 8866
+DEFAULT_HOST = "127.0.0.1"
+REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+SHARE_JUPYTER = Path(__file__).resolve().parent / "share" / "jupyter"
+
+
+def voila_command(notebooks: Path, *, host: str, port: int) -> list[str]:
+    """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks),
+        f"--port={port}",
+        f"--Voila.ip={host}",
+        "--no-browser",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--template=cpmkit",
+    ]
+
+
+def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for Voila and its kernels: the store URL made absolute, since each
+    kernel starts in its notebook's folder."""
+    env = dict(os.environ if environ is None else environ)
+    env[config.DB_URL_ENV] = config.db_url(env)
+    # Voila finds the "cpmkit" page template (no CDN links) through JUPYTER_PATH.
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_JUPYTER), env.get("JUPYTER_PATH")]))
+    return env
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from cpmkit.offline import chart_bundle
+
+    chart_bundle()  # build the offline chart library once, before any kernel needs it
+    env = serve_env()
+    url = f"http://{args.host}:{args.port}/voila/render/index.ipynb"
+    print(f"cpmkit: store {config.db_url(env)}", flush=True)
+    print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
+    command = voila_command(args.notebooks, host=args.host, port=args.port)
+    os.execve(command[0], command, env)
+    return 0  # not reached
+
+
+def _build_notebooks(args: argparse.Namespace) -> int:
+    from cpmkit.notebooks import stale_notebooks, write_notebooks
+
+    if args.check:
+        stale = stale_notebooks(args.out)
+        for name in stale:
+            print(f"out of date: {args.out / name} (run: cpmkit build-notebooks)", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_notebooks(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from cpmkit import export
+    from cpmkit.store import Store
+
+    store = Store.open()
+    try:
+        matches = [p for p in store.list_projects() if str(p["id"]) == args.project or p["name"] == args.project]
+        if not matches:
+            names = ", ".join(p["name"] for p in store.list_projects()) or "none yet"
+            raise CpmkitError(f"No project called {args.project!r}. Projects: {names}.")
+        project_id = matches[0]["id"]
+        tables = export.stakeholder_tables(store.stakeholders(project_id), store.measures(project_id), today=dt.date.today())
+    finally:
+        store.close()
+    args.output.mkdir(parents=True, exist_ok=True)
+    if args.format == "xlsx":
+        written = [args.output / "stakeholder-value.xlsx"]
+        written[0].write_bytes(export.to_xlsx(tables))
+    else:
+        written = []
+        for name, table in tables.items():
+            path = args.output / f"stakeholder-value-{name.replace(' ', '-')}.csv"
+            path.write_bytes(export.to_csv(table))
+            written.append(path)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cpmkit", description="Customer-centric project management workbooks.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the workbooks as web apps with Voila", description=(
+        f"Serve the workbooks with Voila on http://HOST:PORT. Data goes to the store named by "
+        f"{config.DB_URL_ENV} (default: a SQLite file in {config.data_dir()})."))
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    serve.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="folder of notebooks to serve")
+    serve.set_defaults(run=_serve)
+
+    build = commands.add_parser("build-notebooks", help="generate notebooks/ from templates/", description=(
+        "Generate the workbook notebooks from templates/notebooks.yaml."))
+    build.add_argument("--out", type=Path, default=REPO_NOTEBOOKS, help="folder to write the notebooks to")
+    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if any notebook is out of date")
+    build.set_defaults(run=_build_notebooks)
+
+    exp = commands.add_parser("export", help="export a project's stakeholder register and plan", description=(
+        "Export workbook 1 (register, communication plan, engagement gaps, grid, scorecard) to CSV or XLSX."))
+    exp.add_argument("--project", required=True, help="project name or number")
+    exp.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="file format (default xlsx)")
+    exp.add_argument("--output", type=Path, default=Path("."), help="folder to write into (default: here)")
+    exp.set_defaults(run=_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; errors are printed as one plain sentence, exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CpmkitError as exc:
+        print(f"cpmkit: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Content files from templates/: notebook templates and workbook guidance.
+
+Content is data so a trainer can adapt it without touching code. Loaders check each file
+up front and name the file, item and field of anything malformed.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cpmkit import config
+from cpmkit.errors import TemplateError
+
+__all__ = ["NotebookTemplate", "load_guidance", "load_notebook_templates"]
+
+
+@dataclass(frozen=True)
+class NotebookTemplate:
+    """One generated notebook: its file name, title, introduction and entry point."""
+
+    file: str
+    title: str
+    intro: str
+    entry: str
+
+    @property
+    def module(self) -> str:
+        return self.entry.partition(":")[0]
+
+    @property
+    def function(self) -> str:
+        return self.entry.partition(":")[2]
+
+
+def load_notebook_templates(templates: Path | None = None) -> list[NotebookTemplate]:
+    """The notebooks to generate, in order, from ``notebooks.yaml``."""
+    path = (templates or config.templates_dir()) / "notebooks.yaml"
+    items = _read(path).get("notebooks")
+    if not isinstance(items, list) or not items:
+        raise TemplateError("expected a non-empty list under 'notebooks'.", file=path.name)
+    found = []
+    for index, item in enumerate(items, start=1):
+        label = str(item.get("file", f"#{index}")) if isinstance(item, dict) else f"#{index}"
+        if not isinstance(item, dict):
+            raise TemplateError("each notebook must be a mapping.", file=path.name, item=label)
+        for field in ("file", "title", "intro", "entry"):
+            if not isinstance(item.get(field), str) or not item[field].strip():
+                raise TemplateError("is missing or empty.", file=path.name, item=label, field=field)
+        if not item["file"].endswith(".ipynb") or "/" in item["file"]:
+            raise TemplateError("must be a notebook file name ending in .ipynb.", file=path.name, item=label, field="file")
+        if ":" not in item["entry"]:
+            raise TemplateError("must look like 'package.module:function'.", file=path.name, item=label, field="entry")
+        found.append(NotebookTemplate(item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip()))
+    files = [t.file for t in found]
+    for duplicate in {f for f in files if files.count(f) > 1}:
+        raise TemplateError("appears more than once.", file=path.name, item=duplicate, field="file")
+    return found
+
+
+@functools.cache
+def load_guidance(name: str, templates: Path | None = None) -> dict[str, dict[str, str]]:
+    """The guidance text of one workbook (``<name>.yaml``): sections of key -> sentence."""
+    path = (templates or config.templates_dir()) / f"{name}.yaml"
+    data = _read(path)
+    for section, entries in data.items():
+        if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
+            raise TemplateError("must map each key to a sentence.", file=path.name, item=str(section))
+    return data
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateError("file not found.", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"is not valid YAML ({exc}).", file=path.name) from None
+    if not isinstance(data, dict):
+        raise TemplateError("expected a mapping at the top level.", file=path.name)
+    return data

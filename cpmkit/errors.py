@@ -1,0 +1,56 @@
+"""Every error cpmkit raises on purpose, with the context a project manager needs.
+
+Hierarchy::
+
+    CpmkitError
+    ├── ValidationError      a value entered is not acceptable (field, value)
+    ├── TemplateError        a content file in templates/ is malformed (file, item, field)
+    ├── NotFoundError        a project, stakeholder or measure no longer exists
+    └── StoreError           the data store cannot be opened or upgraded
+
+Messages are plain language: they are shown as they are in Voila, next to the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["CpmkitError", "NotFoundError", "StoreError", "TemplateError", "ValidationError"]
+
+
+class CpmkitError(Exception):
+    """Base class: anything cpmkit expects to happen and can explain."""
+
+
+class ValidationError(CpmkitError, ValueError):
+    """A value entered for ``field`` cannot be accepted; nothing was saved."""
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+    @classmethod
+    def for_field(cls, field: str, value: Any, problem: str) -> ValidationError:
+        """Build the message as '<Field label>: <problem>' so the UI can show it verbatim."""
+        label = field.replace("_", " ").capitalize()
+        return cls(f"{label}: {problem}", field=field, value=value)
+
+
+class TemplateError(CpmkitError):
+    """A content file under templates/ is malformed; names the file, item and field."""
+
+    def __init__(self, message: str, *, file: str, item: str | None = None, field: str | None = None) -> None:
+        where = file + (f", item {item!r}" if item else "") + (f", field {field!r}" if field else "")
+        super().__init__(f"{where}: {message}")
+        self.file = file
+        self.item = item
+        self.field = field
+
+
+class NotFoundError(CpmkitError, LookupError):
+    """The record asked for does not exist (it may have been deleted in another tab)."""
+
+
+class StoreError(CpmkitError):
+    """The store cannot be opened, or its schema cannot be upgraded."""

@@ -1,0 +1,55 @@
+"""Workbook tables as files people open in a spreadsheet: CSV and XLSX, as bytes.
+
+Cells that a spreadsheet would run as a formula (text starting with =, +, - or @) are
+prefixed with an apostrophe, so a stakeholder name cannot become a formula on someone's
+machine (CSV injection).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+from cpmkit.stakeholders import communication_plan, engagement_gaps, power_interest_grid, value_scorecard
+
+__all__ = ["stakeholder_tables", "to_csv", "to_xlsx"]
+
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def stakeholder_tables(stakeholders: pd.DataFrame, measures: pd.DataFrame, *, today: dt.date) -> dict[str, pd.DataFrame]:
+    """Workbook 1's register, communication plan, engagement gaps, grid and scorecard, by sheet name."""
+    register = stakeholders.drop(columns=["id"], errors="ignore")
+    return {
+        "register": register,
+        "communication plan": communication_plan(register, today=today),
+        "engagement gaps": engagement_gaps(register),
+        "power-interest grid": power_interest_grid(register),
+        "value scorecard": value_scorecard(measures),
+    }
+
+
+def to_csv(table: pd.DataFrame) -> bytes:
+    """One table as UTF-8 CSV with a byte-order mark, which Excel needs to read accents right."""
+    return _neutralise(table).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """Several tables as one XLSX workbook, a sheet each."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, table in tables.items():
+            _neutralise(table).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+def _neutralise(table: pd.DataFrame) -> pd.DataFrame:
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(lambda v: "'" + v if isinstance(v, str) and _FORMULA_START.match(v) else v)
+    return safe

@@ -1,0 +1,257 @@
+"""The one store: every answer goes through here, into SQLite by default or PostgreSQL.
+
+Many Voila kernels write to one store at once. On SQLite that works because the file is in
+WAL mode (readers never block the writer), every write transaction starts with
+``BEGIN IMMEDIATE`` (it takes the write lock up front, so it waits its turn under the busy
+timeout instead of failing with "database is locked" when it tries to upgrade a read lock),
+and each answer is one short transaction. On PostgreSQL each write is one statement in its
+own transaction; schema upgrades hold an advisory lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from cpmkit import config, schema
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.schema import meta, projects, stakeholders, success_measures
+from cpmkit.stakeholders import (
+    MEASURE_FIELDS,
+    STAKEHOLDER_FIELDS,
+    clean_measure_field,
+    clean_stakeholder_field,
+    name_key,
+)
+
+__all__ = ["BUSY_TIMEOUT_SECONDS", "Store", "create_store_engine"]
+
+#: How long a SQLite writer waits for another to finish before giving up.
+BUSY_TIMEOUT_SECONDS: Final = 60
+_MIGRATION_LOCK_ID: Final = 0x63706D6B  # "cpmk": PostgreSQL advisory lock for schema upgrades
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url`` set up for many concurrent writers (see the module docstring)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cpmkit_read") else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Store:
+    """Projects, stakeholders and success measures, saved one answer at a time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=True)
+        with self._write() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
+            self.upgraded_from = schema.migrate(conn)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (creating or upgrading as needed) the store at ``url``, default ``config.db_url()``."""
+        target = url or config.db_url()
+        try:
+            return cls(create_store_engine(target))
+        except OperationalError as exc:
+            safe = make_url(target).render_as_string(hide_password=True)
+            raise StoreError(f"Cannot open the cpmkit store at {safe}: {exc.orig}") from exc
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
+
+    # -- projects ---------------------------------------------------------------------------
+
+    def create_project(self, name: str) -> int:
+        """Create a project and return its id; names are unique, ignoring case."""
+        clean = clean_stakeholder_field("name", name)
+        with self._unique("project", clean), self._write() as conn:
+            return int(
+                conn.execute(projects.insert().values(name=clean, name_key=name_key(clean)).returning(projects.c.id)).scalar_one()
+            )
+
+    def list_projects(self) -> list[dict[str, Any]]:
+        """Every project as ``{"id", "name"}``, by name."""
+        with self._read() as conn:
+            rows = conn.execute(select(projects.c.id, projects.c.name).order_by(projects.c.name_key))
+            return [dict(row._mapping) for row in rows]
+
+    def project(self, project_id: int) -> dict[str, Any]:
+        """One project as ``{"id", "name"}``; NotFoundError if it is gone."""
+        with self._read() as conn:
+            row = conn.execute(select(projects.c.id, projects.c.name).where(projects.c.id == project_id)).first()
+        if row is None:
+            raise NotFoundError(f"There is no project number {project_id}; it may have been deleted.")
+        return dict(row._mapping)
+
+    def get_setting(self, key: str) -> str | None:
+        """A small remembered value, such as the project last worked on."""
+        with self._read() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == f"setting:{key}")).scalar()
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            done = conn.execute(meta.update().where(meta.c.key == f"setting:{key}").values(value=value)).rowcount
+            if not done:
+                conn.execute(meta.insert().values(key=f"setting:{key}", value=value))
+
+    # -- stakeholders -----------------------------------------------------------------------
+
+    def add_stakeholder(self, project_id: int, name: str, **fields: Any) -> int:
+        """Add a stakeholder to a project and return its id; every field is checked first."""
+        self.project(project_id)
+        with self._read() as conn:
+            others = conn.execute(select(stakeholders.c.name).where(stakeholders.c.project_id == project_id)).scalars().all()
+        values = {"name": clean_stakeholder_field("name", name, other_names=others)}
+        values.update({f: clean_stakeholder_field(f, v) for f, v in fields.items()})
+        with self._unique("stakeholder", values["name"]), self._write() as conn:
+            stmt = stakeholders.insert().values(project_id=project_id, name_key=name_key(values["name"]), **values)
+            return int(conn.execute(stmt.returning(stakeholders.c.id)).scalar_one())
+
+    def update_stakeholder(self, stakeholder_id: int, field: str, value: Any) -> Any:
+        """Save one answer; returns the value as stored. A bad value raises and saves nothing."""
+        current = self.stakeholder(stakeholder_id)
+        others: list[str] = []
+        if field == "name":
+            with self._read() as conn:
+                others = list(
+                    conn.execute(
+                        select(stakeholders.c.name).where(
+                            stakeholders.c.project_id == current["project_id"], stakeholders.c.id != stakeholder_id
+                        )
+                    ).scalars()
+                )
+        clean = clean_stakeholder_field(field, value, other_names=others)
+        values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
+        if field == "name":
+            values["name_key"] = name_key(clean)
+        with self._unique("stakeholder", clean), self._write() as conn:
+            conn.execute(stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values))
+        return clean
+
+    def delete_stakeholder(self, stakeholder_id: int) -> None:
+        """Delete a stakeholder and their success measures."""
+        with self._write() as conn:
+            conn.execute(success_measures.delete().where(success_measures.c.stakeholder_id == stakeholder_id))
+            conn.execute(stakeholders.delete().where(stakeholders.c.id == stakeholder_id))
+
+    def stakeholder(self, stakeholder_id: int) -> dict[str, Any]:
+        """One stakeholder's saved fields; NotFoundError if deleted (perhaps in another tab)."""
+        with self._read() as conn:
+            row = conn.execute(select(stakeholders).where(stakeholders.c.id == stakeholder_id)).first()
+        if row is None:
+            raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
+        return dict(row._mapping)
+
+    def stakeholders(self, project_id: int) -> pd.DataFrame:
+        """The project's stakeholder register, one row per stakeholder, in the order added."""
+        columns = ["id", *STAKEHOLDER_FIELDS]
+        query = (
+            select(*(stakeholders.c[c] for c in columns))
+            .where(stakeholders.c.project_id == project_id)
+            .order_by(stakeholders.c.id)
+        )
+        return self._frame(query, columns)
+
+    # -- success measures -------------------------------------------------------------------
+
+    def add_measure(self, stakeholder_id: int, metric: str) -> int:
+        """Add a success measure (what the stakeholder counts as value) and return its id."""
+        self.stakeholder(stakeholder_id)
+        clean = clean_measure_field("metric", metric, current={})
+        with self._write() as conn:
+            stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
+            return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
+
+    def update_measure(self, measure_id: int, field: str, value: Any) -> Any:
+        """Save one measure field, checked against the measure's other saved fields."""
+        with self._read() as conn:
+            row = conn.execute(select(success_measures).where(success_measures.c.id == measure_id)).first()
+        if row is None:
+            raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
+        clean = clean_measure_field(field, value, current=dict(row._mapping))
+        with self._write() as conn:
+            conn.execute(success_measures.update().where(success_measures.c.id == measure_id).values({field: clean}))
+        return clean
+
+    def delete_measure(self, measure_id: int) -> None:
+        with self._write() as conn:
+            conn.execute(success_measures.delete().where(success_measures.c.id == measure_id))
+
+    def measures(self, project_id: int) -> pd.DataFrame:
+        """Every success measure of the project, with its stakeholder's id and name."""
+        columns = ["id", "stakeholder_id", "stakeholder", *MEASURE_FIELDS]
+        query = (
+            select(
+                success_measures.c.id,
+                success_measures.c.stakeholder_id,
+                stakeholders.c.name.label("stakeholder"),
+                *(success_measures.c[c] for c in MEASURE_FIELDS),
+            )
+            .join(stakeholders, stakeholders.c.id == success_measures.c.stakeholder_id)
+            .where(stakeholders.c.project_id == project_id)
+            .order_by(success_measures.c.id)
+        )
+        return self._frame(query, columns)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(cpmkit_read=True) as conn, conn.begin():
+            yield conn
+
+    def _frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+    @contextmanager
+    def _unique(self, what: str, name: str) -> Iterator[None]:
+        """Turn a unique-name race lost to another writer into the same plain message."""
+        try:
+            yield
+        except IntegrityError as exc:
+            raise ValidationError.for_field("name", name, f"another {what} is already called {name!r}.") from exc
+

@@ -1,0 +1,38 @@
+"""A widget that draws an Altair chart in the browser with no network access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import anywidget
+import traitlets
+
+from cpmkit.offline import chart_bundle
+
+__all__ = ["VegaChart"]
+
+
+class VegaChart(anywidget.AnyWidget):  # type: ignore[misc]
+    """Shows one chart; ``draw()`` replaces it in place.
+
+    The browser module is the offline bundle from ``cpmkit.offline`` (Vega included), so
+    nothing is fetched from a CDN.
+    """
+
+    spec = traitlets.Dict().tag(sync=True)
+
+    @property
+    def _esm(self) -> str:
+        return chart_bundle()
+
+    def __init__(self, chart: alt.TopLevelMixin | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_class("cpmkit-chart-widget")
+        if chart is not None:
+            self.draw(chart)
+
+    def draw(self, chart: alt.TopLevelMixin) -> None:
+        """Replace the chart shown. Charts come from cpmkit.charts, whose tests validate them;
+        skipping validation here saves the kernel a schema walk on every redraw."""
+        self.spec = chart.to_dict(validate=False)

@@ -1,0 +1,91 @@
+"""What a workbook works on: the store, and the project chosen in the URL or last time.
+
+Voila passes the page's query string to its kernel as ``QUERY_STRING``, so a link such as
+``01_stakeholder_value.ipynb?project=3`` opens that project; in JupyterLab the project
+last chosen is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+
+from cpmkit.store import Store
+from cpmkit.ui.widgets import guard, message_area
+
+__all__ = ["ProjectBar", "open_store", "requested_project", "safe_app"]
+
+LAST_PROJECT = "last_project"
+
+
+@functools.cache
+def open_store() -> Store:
+    """The kernel's one Store (from CPMKIT_DB_URL or the default SQLite file)."""
+    return Store.open()
+
+
+def requested_project(query: str | None) -> int | None:
+    """The project id in a query string such as ``project=3``, if there is a valid one."""
+    values = parse_qs(query or "").get("project", [])
+    return int(values[0]) if values and values[0].isdigit() else None
+
+
+class ProjectBar:
+    """Choose the project to work on, or create one; tells ``on_change`` the chosen id."""
+
+    def __init__(self, store: Store, *, on_change: Callable[[int | None], None]) -> None:
+        self.store = store
+        self.on_change = on_change
+        self.choice = W.Dropdown(description="Project", layout=W.Layout(width="320px"))
+        self.new_name = W.Text(placeholder="New project name", layout=W.Layout(width="220px"))
+        self.create = W.Button(description="Create project", icon="plus")
+        self.message = message_area()
+        self.widget = W.VBox([W.HBox([self.choice, self.new_name, self.create]), self.message])
+        self.widget.add_class("cpmkit-project-bar")
+        self._fill(self._initial())
+        self.choice.observe(self._chosen, "value")
+        self.create.on_click(self._create)
+        self.new_name.on_submit(self._create)
+
+    @property
+    def project_id(self) -> int | None:
+        return self.choice.value
+
+    def _initial(self) -> int | None:
+        ids = [p["id"] for p in self.store.list_projects()]
+        for candidate in (requested_project(os.environ.get("QUERY_STRING")), self.store.get_setting(LAST_PROJECT)):
+            if candidate is not None and int(candidate) in ids:
+                return int(candidate)
+        return ids[0] if ids else None
+
+    def _fill(self, selected: int | None) -> None:
+        projects = self.store.list_projects()
+        self.choice.options = [(p["name"], p["id"]) for p in projects] or [("(no project yet: create one)", None)]
+        self.choice.value = selected
+
+    def _chosen(self, change: dict) -> None:
+        with guard(self.message):
+            if change["new"] is not None:
+                self.store.set_setting(LAST_PROJECT, str(change["new"]))
+            self.on_change(change["new"])
+
+    def _create(self, _: object) -> None:
+        with guard(self.message):
+            project_id = self.store.create_project(self.new_name.value)
+            self.new_name.value = ""
+            self._fill(self.choice.value)
+            self.choice.value = project_id  # triggers _chosen
+
+
+def safe_app(build: Callable[[], W.Widget]) -> W.Widget:
+    """Build an app; if even that fails (no store, say), show why instead of a traceback."""
+    area = message_area()
+    widget: W.Widget | None = None
+    with guard(area):
+        widget = build()
+    return widget if widget is not None else W.VBox([area])
+

@@ -1,0 +1,408 @@
+"""Workbook 1, stakeholder value: the register, the grid, engagement gaps, the
+communication plan, the value scorecard and the export. Entry point: ``app()``.
+
+Every field saves on change through the store; a refused value keeps its message next to
+the field and the saved value stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from cpmkit import charts, export
+from cpmkit.content import load_guidance
+from cpmkit.errors import ValidationError
+from cpmkit.stakeholders import (
+    CADENCES,
+    CATEGORIES,
+    CHANNELS,
+    ENGAGEMENT_LEVELS,
+    communication_plan,
+    engagement_gaps,
+    power_interest_grid,
+    value_scorecard,
+)
+from cpmkit.store import Store
+from cpmkit.ui.chart import VegaChart
+from cpmkit.ui.session import ProjectBar, open_store, safe_app
+from cpmkit.ui.widgets import download_link, field, guard, message_area, show, stylesheet, table_html
+
+__all__ = ["StakeholderValueApp", "app"]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SCALE = [1, 2, 3, 4, 5]
+
+
+def app() -> W.Widget:
+    """Build workbook 1 on the default store; the notebook displays what this returns."""
+    return safe_app(lambda: StakeholderValueApp(open_store()).widget)
+
+
+def _choice(options: Any) -> W.Dropdown:
+    return W.Dropdown(options=[("-", None)] + [(o, o) for o in options], value=None, layout=W.Layout(width="180px"))
+
+
+def _stakeholder_controls() -> dict[str, W.ValueWidget]:
+    """One input per stakeholder field, keyed by the store's field name."""
+    text = W.Layout(width="260px")
+    return {
+        "name": W.Text(layout=text),
+        "role": W.Text(layout=text),
+        "organisation": W.Text(layout=text),
+        "category": _choice(CATEGORIES),
+        "power": W.ToggleButtons(options=_SCALE, value=None, style={"button_width": "34px"}),
+        "interest": W.ToggleButtons(options=_SCALE, value=None, style={"button_width": "34px"}),
+        "current_engagement": _choice(ENGAGEMENT_LEVELS),
+        "desired_engagement": _choice(ENGAGEMENT_LEVELS),
+        "expected_value": W.Textarea(layout=W.Layout(width="540px", height="70px")),
+        "channel": _choice(CHANNELS),
+        "cadence": _choice(CADENCES),
+        "owner": W.Text(layout=text),
+        "last_contact": W.DatePicker(),
+        "next_touchpoint": W.DatePicker(),
+    }
+
+
+_LABELS = {
+    "name": "Name",
+    "role": "Role",
+    "organisation": "Organisation",
+    "category": "Category",
+    "power": "Power (1-5)",
+    "interest": "Interest (1-5)",
+    "current_engagement": "Engagement now",
+    "desired_engagement": "Engagement needed",
+    "expected_value": "Value they expect",
+    "channel": "Preferred channel",
+    "cadence": "How often",
+    "owner": "Relationship owner",
+    "last_contact": "Last contact",
+    "next_touchpoint": "Next touchpoint (optional, overrides the cadence)",
+}
+_LAYOUT = [
+    ["name", "role", "organisation"],
+    ["category", "power", "interest"],
+    ["current_engagement", "desired_engagement"],
+    ["expected_value"],
+    ["channel", "cadence", "owner"],
+    ["last_contact", "next_touchpoint"],
+]
+_PROMPTS = {"expected_value": "expected_value", "channel": "channel", "cadence": "cadence", "current_engagement": "engagement"}
+
+
+class MeasureRow:
+    """One success measure: metric, unit, baseline, target, latest value and its date."""
+
+    def __init__(self, store: Store, measure: dict[str, Any], *, on_saved: Callable[[], None], on_delete: Callable[[int], None]) -> None:
+        self.store, self.id, self.on_saved = store, int(measure["id"]), on_saved
+        self.message = message_area()
+        self.controls: dict[str, W.ValueWidget] = {
+            "metric": W.Text(_text(measure["metric"]), placeholder="metric", layout=W.Layout(width="180px")),
+            "unit": W.Text(_text(measure["unit"]), placeholder="unit", layout=W.Layout(width="70px")),
+            "baseline": W.Text(_number(measure["baseline"]), placeholder="baseline", layout=W.Layout(width="90px")),
+            "target": W.Text(_number(measure["target"]), placeholder="target", layout=W.Layout(width="90px")),
+            "latest": W.Text(_number(measure["latest"]), placeholder="latest", layout=W.Layout(width="90px")),
+            "measured_on": W.DatePicker(_date(measure["measured_on"]), layout=W.Layout(width="150px")),
+        }
+        for name, control in self.controls.items():
+            control.observe(lambda change, name=name: self._save(name, change["new"]), "value")
+        remove = W.Button(icon="trash", tooltip="Delete this measure", layout=W.Layout(width="40px"))
+        remove.on_click(lambda _: on_delete(self.id))
+        self.widget = W.VBox([W.HBox([*self.controls.values(), remove]), self.message])
+        self.widget.add_class("cpmkit-measure")
+
+    def _save(self, name: str, value: Any) -> None:
+        with guard(self.message):
+            self.store.update_measure(self.id, name, value)
+            self.on_saved()
+
+
+class StakeholderValueApp:
+    """The whole workbook; ``widget`` is what the notebook shows."""
+
+    def __init__(self, store: Store, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.store, self.today = store, today
+        self.guidance = load_guidance("stakeholder_value")
+        self.stakeholder_id: int | None = None
+        self._loading = False
+        self.status = W.HTML()
+        self.bar = ProjectBar(store, on_change=lambda _: self.reload())
+
+        # Register: list, add, editor.
+        self.listing = W.Select(rows=14, layout=W.Layout(width="240px"))
+        self.new_name = W.Text(placeholder="Name of a new stakeholder", layout=W.Layout(width="240px"))
+        self.add = W.Button(description="Add stakeholder", icon="user-plus", button_style="primary", layout=W.Layout(width="240px"))
+        self.add_message = message_area()
+        self.controls = _stakeholder_controls()
+        self.messages = {name: message_area() for name in self.controls}
+        self.measures = W.VBox()
+        self.new_metric = W.Text(placeholder="New success measure, e.g. NPS", layout=W.Layout(width="260px"))
+        self.add_metric = W.Button(description="Add measure", icon="plus")
+        self.metric_message = message_area()
+        self.delete = W.Button(description="Delete stakeholder", icon="trash", button_style="danger")
+        self.confirm = W.HBox()
+        self.editor = W.VBox()
+        self._build_editor()
+
+        # Views.
+        self.grid_chart, self.grid_table = VegaChart(), W.HTML()
+        self.gap_chart, self.gap_table = VegaChart(), W.HTML()
+        self.plan_table = W.HTML()
+        self.score_chart, self.score_table = VegaChart(), W.HTML()
+        self.export_links, self.export_message = W.HTML(), message_area()
+        refresh_export = W.Button(description="Prepare downloads", icon="download")
+        refresh_export.on_click(lambda _: self._prepare_export())
+
+        register = W.HBox(
+            [W.VBox([self.listing, self.new_name, self.add, self.add_message]), self.editor],
+            layout=W.Layout(align_items="flex-start"),
+        )
+        tabs = W.Tab(
+            children=[
+                register,
+                W.HBox([self.grid_chart, W.VBox([W.HTML(self._strategies_html()), self.grid_table])]),
+                W.HBox([self.gap_chart, self.gap_table]),
+                self.plan_table,
+                W.VBox([self.score_chart, self.score_table]),
+                W.VBox([refresh_export, self.export_links, self.export_message]),
+            ],
+            titles=["Register", "Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export"],
+        )
+        self.widget = W.VBox([stylesheet(), self.bar.widget, self.status, tabs])
+        self.widget.add_class("cpmkit-app")
+
+        self.listing.observe(lambda change: self.select(change["new"]), "value")
+        self.add.on_click(self._add)
+        self.new_name.on_submit(self._add)
+        self.add_metric.on_click(self._add_measure)
+        self.new_metric.on_submit(self._add_measure)
+        self.delete.on_click(lambda _: self._ask_delete())
+        for name, control in self.controls.items():
+            control.observe(lambda change, name=name: self._save(name, change["new"]), "value")
+        self.reload()
+        self.widget.add_class("cpmkit-ready")
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_editor(self) -> None:
+        prompts = self.guidance.get("prompts", {})
+        rows = [
+            W.HBox(
+                [
+                    field(_LABELS[name], self.controls[name], self.messages[name], help_text=prompts.get(_PROMPTS.get(name, "")))
+                    for name in row
+                ]
+            )
+            for row in _LAYOUT
+        ]
+        measures_help = W.HTML(f'<p class="cpmkit-help">{html.escape(prompts.get("success_measures", ""))}</p>')
+        self.editor.children = [
+            *rows,
+            W.VBox(
+                [W.Label("Success measures", style={"font_weight": "bold"}), measures_help, self.measures,
+                 W.HBox([self.new_metric, self.add_metric]), self.metric_message],
+                layout=W.Layout(margin="8px 0"),
+            ),
+            W.HBox([self.delete, self.confirm]),
+        ]
+        self.editor.add_class("cpmkit-editor")
+
+    def _strategies_html(self) -> str:
+        items = "".join(
+            f"<li><b>{html.escape(name)}</b>: {html.escape(text)}</li>"
+            for name, text in self.guidance.get("strategies", {}).items()
+        )
+        return f"<ul class='cpmkit-help'>{items}</ul>"
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self, *, select: int | None = None) -> None:
+        """Re-read the project's register; keep (or move to) the selected stakeholder."""
+        project_id = self.bar.project_id
+        register = self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
+        options = [(str(name), int(sid)) for sid, name in zip(register["id"], register["name"])]
+        keep = select if select is not None else self.stakeholder_id
+        ids = [sid for _, sid in options]
+        self._loading = True
+        try:
+            self.listing.options = options
+            self.listing.value = keep if keep in ids else (ids[0] if ids else None)
+        finally:
+            self._loading = False
+        self.select(self.listing.value)
+        for control in (self.new_name, self.add):
+            control.disabled = project_id is None
+
+    def select(self, stakeholder_id: int | None) -> None:
+        """Show one stakeholder in the editor (or an empty, disabled editor)."""
+        if self._loading:
+            return
+        self.stakeholder_id = stakeholder_id
+        self.confirm.children = []
+        saved = self.store.stakeholder(stakeholder_id) if stakeholder_id is not None else {}
+        self._loading = True
+        try:
+            for name, control in self.controls.items():
+                control.value = _widget_value(control, saved.get(name))
+                control.disabled = stakeholder_id is None
+                show(self.messages[name], "")
+        finally:
+            self._loading = False
+        for control in (self.delete, self.new_metric, self.add_metric):
+            control.disabled = stakeholder_id is None
+        self._load_measures()
+        self.refresh_views()
+
+    def _load_measures(self) -> None:
+        project_id = self.bar.project_id
+        if self.stakeholder_id is None or project_id is None:
+            self.measures.children = []
+            return
+        frame = self.store.measures(project_id)
+        mine = frame[frame["stakeholder_id"] == self.stakeholder_id]
+        self.measures.children = [
+            MeasureRow(self.store, row, on_saved=self.refresh_views, on_delete=self._delete_measure).widget
+            for row in mine.to_dict("records")
+        ]
+
+    def refresh_views(self) -> None:
+        """Recompute every view from the store (cheap: one read of the register and measures)."""
+        project_id = self.bar.project_id
+        if project_id is None:
+            register, measures = self.store.stakeholders(-1), self.store.measures(-1)
+        else:
+            register, measures = self.store.stakeholders(project_id), self.store.measures(project_id)
+        grid = power_interest_grid(register)
+        self.grid_chart.draw(charts.power_interest_chart(grid))
+        self.grid_table.value = table_html(
+            grid, columns={"strategy": "Strategy", "names": "Stakeholders", "power": "Power", "interest": "Interest"},
+            empty="Rate power and interest to place stakeholders on the grid.",
+        )
+        gaps = engagement_gaps(register)
+        self.gap_chart.draw(charts.engagement_gap_chart(gaps))
+        self.gap_table.value = table_html(
+            gaps, columns={"name": "Stakeholder", "current_engagement": "Now", "desired_engagement": "Needed", "gap": "Gap (steps)"},
+            empty="Set engagement now and needed to see the gaps.",
+        )
+        plan = communication_plan(register, today=self.today())
+        plan["due"] = [f"OVERDUE by {days} day(s)" if over else "" for over, days in zip(plan["overdue"], plan["days_overdue"])]
+        self.plan_table.value = table_html(
+            plan,
+            columns={"name": "Who", "expected_value": "Value they expect", "channel": "Channel", "cadence": "How often",
+                     "owner": "Owner", "last_contact": "Last contact", "next_due": "Next touchpoint", "due": "Status"},
+            empty="Add stakeholders to build the communication plan.",
+        )
+        card = value_scorecard(measures)
+        self.score_chart.draw(charts.scorecard_chart(card))
+        card["progress %"] = (card["progress"] * 100).round(0)
+        self.score_table.value = table_html(
+            card,
+            columns={"stakeholder": "Stakeholder", "metric": "Measure", "unit": "Unit", "baseline": "Baseline",
+                     "target": "Target", "latest": "Latest", "measured_on": "Measured on", "progress %": "Progress %",
+                     "status": "Status"},
+            empty="Add success measures to a stakeholder to build the scorecard.",
+        )
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _save(self, name: str, value: Any) -> None:
+        if self._loading or self.stakeholder_id is None:
+            return
+        with guard(self.messages[name]):
+            self.store.update_stakeholder(self.stakeholder_id, name, value)
+            self._saved()
+            if name == "name":
+                self.reload()
+            else:
+                self.refresh_views()
+
+    def _saved(self) -> None:
+        show(self.status, f"All changes saved ({dt.datetime.now():%H:%M:%S}).", ok=True)
+
+    def _add(self, _: object) -> None:
+        with guard(self.add_message):
+            if self.bar.project_id is None:
+                raise ValidationError("Create or choose a project first.")
+            new_id = self.store.add_stakeholder(self.bar.project_id, self.new_name.value)
+            self.new_name.value = ""
+            self._saved()
+            self.reload(select=new_id)
+
+    def _add_measure(self, _: object) -> None:
+        with guard(self.metric_message):
+            if self.stakeholder_id is not None:
+                self.store.add_measure(self.stakeholder_id, self.new_metric.value)
+                self.new_metric.value = ""
+                self._saved()
+                self._load_measures()
+                self.refresh_views()
+
+    def _delete_measure(self, measure_id: int) -> None:
+        with guard(self.metric_message):
+            self.store.delete_measure(measure_id)
+            self._saved()
+            self._load_measures()
+            self.refresh_views()
+
+    def _ask_delete(self) -> None:
+        if self.stakeholder_id is None:
+            return
+        name = self.store.stakeholder(self.stakeholder_id)["name"]
+        yes = W.Button(description="Yes, delete", button_style="danger")
+        no = W.Button(description="Cancel")
+        yes.on_click(lambda _: self._delete())
+        no.on_click(lambda _: setattr(self.confirm, "children", []))
+        prompt = W.Label(f"Delete {name} and their success measures? This cannot be undone.")
+        self.confirm.children = [prompt, yes, no]
+
+    def _delete(self) -> None:
+        with guard(self.add_message):
+            if self.stakeholder_id is not None:
+                self.store.delete_stakeholder(self.stakeholder_id)
+                self.stakeholder_id = None
+                self._saved()
+                self.reload()
+
+    def _prepare_export(self) -> None:
+        with guard(self.export_message):
+            project_id = self.bar.project_id
+            if project_id is None:
+                return
+            tables = export.stakeholder_tables(
+                self.store.stakeholders(project_id), self.store.measures(project_id), today=self.today()
+            )
+            stem = "stakeholder-value"
+            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=XLSX, label="All tables (XLSX)")]
+            links += [
+                download_link(export.to_csv(table), filename=f"{stem}-{name.replace(' ', '-')}.csv", mime="text/csv", label=f"{name} (CSV)")
+                for name, table in tables.items()
+            ]
+            self.export_links.value = " &middot; ".join(links)
+
+
+def _widget_value(control: W.ValueWidget, value: Any) -> Any:
+    if isinstance(control, (W.Text, W.Textarea)):
+        return _text(value)
+    if isinstance(control, W.DatePicker):
+        return _date(value)
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _number(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:g}"
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
