@@ -49,7 +49,6 @@ class ProjectBar:
         self._fill(self._initial())
         self.choice.observe(self._chosen, "value")
         self.create.on_click(self._create)
-        self.new_name.on_submit(self._create)
 
     @property
     def project_id(self) -> int | None:

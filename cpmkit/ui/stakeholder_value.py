@@ -103,12 +103,12 @@ class MeasureRow:
         self.store, self.id, self.on_saved = store, int(measure["id"]), on_saved
         self.message = message_area()
         self.controls: dict[str, W.ValueWidget] = {
-            "metric": W.Text(_text(measure["metric"]), placeholder="metric", layout=W.Layout(width="180px")),
-            "unit": W.Text(_text(measure["unit"]), placeholder="unit", layout=W.Layout(width="70px")),
-            "baseline": W.Text(_number(measure["baseline"]), placeholder="baseline", layout=W.Layout(width="90px")),
-            "target": W.Text(_number(measure["target"]), placeholder="target", layout=W.Layout(width="90px")),
-            "latest": W.Text(_number(measure["latest"]), placeholder="latest", layout=W.Layout(width="90px")),
-            "measured_on": W.DatePicker(_date(measure["measured_on"]), layout=W.Layout(width="150px")),
+            "metric": W.Text(value=_text(measure["metric"]), placeholder="metric", layout=W.Layout(width="180px")),
+            "unit": W.Text(value=_text(measure["unit"]), placeholder="unit", layout=W.Layout(width="70px")),
+            "baseline": W.Text(value=_number(measure["baseline"]), placeholder="baseline", layout=W.Layout(width="90px")),
+            "target": W.Text(value=_number(measure["target"]), placeholder="target", layout=W.Layout(width="90px")),
+            "latest": W.Text(value=_number(measure["latest"]), placeholder="latest", layout=W.Layout(width="90px")),
+            "measured_on": W.DatePicker(value=_date(measure["measured_on"]), layout=W.Layout(width="150px")),
         }
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._save(name, change["new"]), "value")
@@ -179,9 +179,7 @@ class StakeholderValueApp:
 
         self.listing.observe(lambda change: self.select(change["new"]), "value")
         self.add.on_click(self._add)
-        self.new_name.on_submit(self._add)
         self.add_metric.on_click(self._add_measure)
-        self.new_metric.on_submit(self._add_measure)
         self.delete.on_click(lambda _: self._ask_delete())
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._save(name, change["new"]), "value")

@@ -1,0 +1,110 @@
+"""The cpmkit command: help on every subcommand, notebook checks, export, and a real serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cpmkit import cli
+from cpmkit.store import Store
+
+CPMKIT = [sys.executable, "-m", "cpmkit.cli"]
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["build-notebooks"], ["export"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = subprocess.run([*CPMKIT, *command, "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "usage: cpmkit" in result.stdout
+
+
+def test_build_notebooks_check_passes_on_the_repository() -> None:
+    assert cli.main(["build-notebooks", "--check"]) == 0
+
+
+def test_build_notebooks_check_fails_on_a_stale_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["build-notebooks", "--check", "--out", str(tmp_path)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert cli.main(["build-notebooks", "--out", str(tmp_path)]) == 0
+    assert cli.main(["build-notebooks", "--check", "--out", str(tmp_path)]) == 0
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    monkeypatch.setenv("CPMKIT_DB_URL", url)
+    store = Store.open(url)
+    project = store.create_project("Apollo")
+    store.add_stakeholder(project, "=HYPERLINK(\"http://x\")", power=5, interest=5)
+    store.close()
+    return url
+
+
+def test_export_xlsx_writes_every_table_with_formulas_neutralised(seeded: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli.main(["export", "--project", "Apollo", "--output", str(out)]) == 0
+    book = openpyxl.load_workbook(out / "stakeholder-value.xlsx")
+    assert book.sheetnames == ["register", "communication plan", "engagement gaps", "power-interest grid", "value scorecard"]
+    assert book["register"]["A2"].value == "'=HYPERLINK(\"http://x\")"
+
+
+def test_export_csv_writes_one_file_per_table(seeded: str, tmp_path: Path) -> None:
+    assert cli.main(["export", "--project", "1", "--format", "csv", "--output", str(tmp_path)]) == 0
+    assert (tmp_path / "stakeholder-value-register.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert len(list(tmp_path.glob("stakeholder-value-*.csv"))) == 5
+
+
+def test_export_of_an_unknown_project_says_so_plainly(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["export", "--project", "Gemini"]) == 2
+    err = capsys.readouterr().err
+    assert "No project called 'Gemini'" in err and "Apollo" in err and "Traceback" not in err
+
+
+def test_serve_env_makes_the_store_absolute_and_finds_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = cli.serve_env({"CPMKIT_DB_URL": "sqlite:///relative.sqlite3", "JUPYTER_PATH": "/elsewhere"})
+    assert env["CPMKIT_DB_URL"] == f"sqlite:///{tmp_path / 'relative.sqlite3'}"
+    first, second = env["JUPYTER_PATH"].split(os.pathsep)
+    assert (Path(first) / "voila" / "templates" / "cpmkit" / "index.html.j2").is_file()
+    assert second == "/elsewhere"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_starts_voila_on_localhost(tmp_path: Path) -> None:
+    """What `make run` does: the landing page answers on 127.0.0.1 with the store from the env."""
+    port = _free_port()
+    env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+    server = subprocess.Popen(
+        [*CPMKIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/index.ipynb", timeout=30) as page:
+                    html = page.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        assert "cdn.jsdelivr.net" not in html
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/voila/render/index.ipynb" in output
