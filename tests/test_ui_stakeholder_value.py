@@ -28,6 +28,15 @@ def app(store: Store, monkeypatch: pytest.MonkeyPatch) -> StakeholderValueApp:
     return StakeholderValueApp(store, today=lambda: TODAY)
 
 
+GRID, GAPS, PLAN, SCORECARD, EXPORT = 1, 2, 3, 4, 5
+
+
+def view(app: StakeholderValueApp, index: int) -> str:
+    """Open a view tab as a user would and return its table's HTML."""
+    app.tabs.selected_index = index
+    return str(app.views[index].table.value)
+
+
 def add(app: StakeholderValueApp, name: str) -> int:
     app.new_name.value = name
     app.add.click()
@@ -46,7 +55,9 @@ def test_every_answer_is_saved_as_it_is_entered(app: StakeholderValueApp, store:
     assert (saved["power"], saved["interest"], saved["category"]) == (5, 4, "customer")
     assert saved["expected_value"] == "Fewer support calls"
     assert saved["last_contact"] == dt.date(2026, 11, 1)
-    assert "Dana Client" in app.grid_table.value and "manage closely" in app.grid_table.value
+    grid = view(app, GRID)
+    assert "Dana Client" in grid and "manage closely" in grid
+    assert app.views[GRID].chart.spec["layer"], "the grid chart was drawn"
     assert "saved" in app.status.value
 
 
@@ -88,13 +99,15 @@ def test_free_text_is_escaped_in_every_view(app: StakeholderValueApp) -> None:
     app.controls["interest"].value = 3
     app.controls["current_engagement"].value = "neutral"
     app.controls["desired_engagement"].value = "leading"
-    for view in (app.grid_table, app.gap_table, app.plan_table):
-        assert "<img" not in view.value
-        assert "&lt;img src=x onerror=alert(1)&gt;" in view.value
+    for index in (GRID, GAPS, PLAN):
+        table = view(app, index)
+        assert "<img" not in table
+        assert "&lt;img src=x onerror=alert(1)&gt;" in table
 
 
 def test_success_measures_and_the_scorecard(app: StakeholderValueApp, store: Store) -> None:
     add(app, "Dana")
+    view(app, SCORECARD)
     app.new_metric.value = "Tickets per week"
     app.add_metric.click()
     (row,) = app.measures.children
@@ -104,7 +117,7 @@ def test_success_measures_and_the_scorecard(app: StakeholderValueApp, store: Sto
     assert "equals the baseline" in row.children[1].value
     target.value = "20"
     latest.value = "30"
-    assert "50" in app.score_table.value  # half way from 40 to 20
+    assert "<td>50.0</td>" in app.views[SCORECARD].table.value  # half way from 40 to 20
     saved = store.measures(app.bar.project_id).iloc[0]
     assert (saved["baseline"], saved["target"], saved["latest"]) == (40, 20, 30)
 
@@ -126,14 +139,25 @@ def test_the_plan_flags_overdue_touchpoints(app: StakeholderValueApp) -> None:
     add(app, "Dana")
     app.controls["cadence"].value = "weekly"
     app.controls["last_contact"].value = TODAY - dt.timedelta(days=10)
-    assert "OVERDUE by 3 day(s)" in app.plan_table.value
+    assert "OVERDUE by 3 day(s)" in view(app, PLAN)
 
 
 def test_export_offers_xlsx_and_csv_downloads(app: StakeholderValueApp) -> None:
     add(app, "Dana")
+    view(app, EXPORT)
     app._prepare_export()
     assert 'download="stakeholder-value.xlsx"' in app.export_links.value
     assert 'download="stakeholder-value-register.csv"' in app.export_links.value
+
+
+def test_views_are_built_only_when_opened(app: StakeholderValueApp) -> None:
+    add(app, "Dana")
+    assert app.views == {}
+    view(app, GRID)
+    assert list(app.views) == [GRID]
+    app.controls["power"].value = 2
+    app.controls["interest"].value = 4
+    assert "keep informed" in app.views[GRID].table.value  # an opened view follows every save
 
 
 def test_the_project_in_the_url_is_opened(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit import charts, export
+from cpmkit import export
 from cpmkit.content import load_guidance
 from cpmkit.errors import ValidationError
 from cpmkit.stakeholders import (
@@ -29,7 +29,6 @@ from cpmkit.stakeholders import (
     value_scorecard,
 )
 from cpmkit.store import Store
-from cpmkit.ui.chart import VegaChart
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import download_link, field, guard, message_area, show, stylesheet, table_html
 
@@ -37,6 +36,8 @@ __all__ = ["StakeholderValueApp", "app"]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SCALE = [1, 2, 3, 4, 5]
+#: The tabs after the register, in order; each is built on first opening (see open_view).
+_VIEWS = ["Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export"]
 
 
 def app() -> W.Widget:
@@ -123,6 +124,38 @@ class MeasureRow:
             self.on_saved()
 
 
+Rendered = tuple[Any, str]  # (Altair chart or None, table HTML)
+
+
+def _charts() -> Any:
+    """cpmkit.charts, imported on first use: Altair costs a kernel about 0.4 s to import."""
+    from cpmkit import charts
+
+    return charts
+
+
+class TabView:
+    """One view tab: an optional chart beside a table, both recomputed by ``render``."""
+
+    def __init__(self, render: Callable[[pd.DataFrame, pd.DataFrame], Rendered], *, aside: str = "") -> None:
+        self.render = render
+        self.table = W.HTML()
+        self.chart: Any = None
+        self.side = W.VBox([W.HTML(aside), self.table] if aside else [self.table])
+        self.widget = W.HBox([self.side])
+
+    def refresh(self, register: pd.DataFrame, measures: pd.DataFrame) -> None:
+        chart, table = self.render(register, measures)
+        if chart is not None:
+            if self.chart is None:
+                from cpmkit.ui.chart import VegaChart
+
+                self.chart = VegaChart()
+                self.widget.children = [self.chart, self.side]
+            self.chart.draw(chart)
+        self.table.value = table
+
+
 class StakeholderValueApp:
     """The whole workbook; ``widget`` is what the notebook shows."""
 
@@ -150,31 +183,17 @@ class StakeholderValueApp:
         self.editor = W.VBox()
         self._build_editor()
 
-        # Views.
-        self.grid_chart, self.grid_table = VegaChart(), W.HTML()
-        self.gap_chart, self.gap_table = VegaChart(), W.HTML()
-        self.plan_table = W.HTML()
-        self.score_chart, self.score_table = VegaChart(), W.HTML()
-        self.export_links, self.export_message = W.HTML(), message_area()
-        refresh_export = W.Button(description="Prepare downloads", icon="download")
-        refresh_export.on_click(lambda _: self._prepare_export())
-
+        # Views: built the first time their tab is opened, so a kernel only imports Altair
+        # and ships the chart library when someone looks at a chart.
+        self.views: dict[int, Callable[[pd.DataFrame, pd.DataFrame], None]] = {}
+        self.view_message = message_area()
         register = W.HBox(
             [W.VBox([self.listing, self.new_name, self.add, self.add_message]), self.editor],
             layout=W.Layout(align_items="flex-start"),
         )
-        tabs = W.Tab(
-            children=[
-                register,
-                W.HBox([self.grid_chart, W.VBox([W.HTML(self._strategies_html()), self.grid_table])]),
-                W.HBox([self.gap_chart, self.gap_table]),
-                self.plan_table,
-                W.VBox([self.score_chart, self.score_table]),
-                W.VBox([refresh_export, self.export_links, self.export_message]),
-            ],
-            titles=["Register", "Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export"],
-        )
-        self.widget = W.VBox([stylesheet(), self.bar.widget, self.status, tabs])
+        self.tabs = W.Tab(children=[register, *(W.VBox() for _ in _VIEWS)], titles=["Register", *_VIEWS])
+        self.tabs.observe(lambda change: self.open_view(change["new"]), "selected_index")
+        self.widget = W.VBox([stylesheet(), self.bar.widget, self.status, self.view_message, self.tabs])
         self.widget.add_class("cpmkit-app")
 
         self.listing.observe(lambda change: self.select(change["new"]), "value")
@@ -269,43 +288,73 @@ class StakeholderValueApp:
             for row in mine.to_dict("records")
         ]
 
+    def open_view(self, index: int | None) -> None:
+        """Build the view on tab ``index`` the first time it is opened, then show fresh data."""
+        if not index or index in self.views:
+            return
+        with guard(self.view_message):
+            renderers = [self._render_grid, self._render_gaps, self._render_plan, self._render_scorecard]
+            if index <= len(renderers):
+                aside = self._strategies_html() if index == 1 else ""
+                view = TabView(renderers[index - 1], aside=aside)
+            else:
+                view = self._export_view()
+            self.tabs.children[index].children = [view.widget]
+            self.views[index] = view
+            self.refresh_views()
+
     def refresh_views(self) -> None:
-        """Recompute every view from the store (cheap: one read of the register and measures)."""
-        project_id = self.bar.project_id
-        if project_id is None:
-            register, measures = self.store.stakeholders(-1), self.store.measures(-1)
-        else:
-            register, measures = self.store.stakeholders(project_id), self.store.measures(project_id)
+        """Recompute the opened views from the store (one read of the register and measures)."""
+        if not self.views:
+            return
+        project_id = self.bar.project_id if self.bar.project_id is not None else -1
+        register, measures = self.store.stakeholders(project_id), self.store.measures(project_id)
+        for view in self.views.values():
+            view.refresh(register, measures)
+
+    def _render_grid(self, register: pd.DataFrame, _: pd.DataFrame) -> Rendered:
         grid = power_interest_grid(register)
-        self.grid_chart.draw(charts.power_interest_chart(grid))
-        self.grid_table.value = table_html(
+        return _charts().power_interest_chart(grid), table_html(
             grid, columns={"strategy": "Strategy", "names": "Stakeholders", "power": "Power", "interest": "Interest"},
             empty="Rate power and interest to place stakeholders on the grid.",
         )
+
+    def _render_gaps(self, register: pd.DataFrame, _: pd.DataFrame) -> Rendered:
         gaps = engagement_gaps(register)
-        self.gap_chart.draw(charts.engagement_gap_chart(gaps))
-        self.gap_table.value = table_html(
+        return _charts().engagement_gap_chart(gaps), table_html(
             gaps, columns={"name": "Stakeholder", "current_engagement": "Now", "desired_engagement": "Needed", "gap": "Gap (steps)"},
             empty="Set engagement now and needed to see the gaps.",
         )
+
+    def _render_plan(self, register: pd.DataFrame, _: pd.DataFrame) -> Rendered:
         plan = communication_plan(register, today=self.today())
         plan["due"] = [f"OVERDUE by {days} day(s)" if over else "" for over, days in zip(plan["overdue"], plan["days_overdue"])]
-        self.plan_table.value = table_html(
+        return None, table_html(
             plan,
             columns={"name": "Who", "expected_value": "Value they expect", "channel": "Channel", "cadence": "How often",
                      "owner": "Owner", "last_contact": "Last contact", "next_due": "Next touchpoint", "due": "Status"},
             empty="Add stakeholders to build the communication plan.",
         )
+
+    def _render_scorecard(self, _: pd.DataFrame, measures: pd.DataFrame) -> Rendered:
         card = value_scorecard(measures)
-        self.score_chart.draw(charts.scorecard_chart(card))
+        chart = _charts().scorecard_chart(card)
         card["progress %"] = (card["progress"] * 100).round(0)
-        self.score_table.value = table_html(
+        return chart, table_html(
             card,
             columns={"stakeholder": "Stakeholder", "metric": "Measure", "unit": "Unit", "baseline": "Baseline",
                      "target": "Target", "latest": "Latest", "measured_on": "Measured on", "progress %": "Progress %",
                      "status": "Status"},
             empty="Add success measures to a stakeholder to build the scorecard.",
         )
+
+    def _export_view(self) -> TabView:
+        self.export_links, self.export_message = W.HTML(), message_area()
+        prepare = W.Button(description="Prepare downloads", icon="download")
+        prepare.on_click(lambda _: self._prepare_export())
+        view = TabView(lambda _r, _m: (None, ""))
+        view.widget.children = [W.VBox([prepare, self.export_links, self.export_message])]
+        return view
 
     # -- actions ----------------------------------------------------------------------------
 
