@@ -30,7 +30,7 @@ from cpmkit.stakeholders import (
 )
 from cpmkit.store import Store
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
-from cpmkit.ui.widgets import download_link, field, guard, message_area, show, stylesheet, table_html
+from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, stylesheet, table_html
 
 __all__ = ["StakeholderValueApp", "app"]
 
@@ -164,7 +164,7 @@ class StakeholderValueApp:
         self.guidance = load_guidance("stakeholder_value")
         self.stakeholder_id: int | None = None
         self._loading = False
-        self.status = W.HTML()
+        self.status = message_area()
         self.bar = ProjectBar(store, on_change=lambda _: self.reload())
 
         # Register: list, add, editor.
@@ -173,7 +173,11 @@ class StakeholderValueApp:
         self.add = W.Button(description="Add stakeholder", icon="user-plus", button_style="primary", layout=W.Layout(width="240px"))
         self.add_message = message_area()
         self.controls = _stakeholder_controls()
-        self.messages = {name: message_area() for name in self.controls}
+        prompts = self.guidance.get("prompts", {})
+        self.messages = {
+            name: MessageArea(label=_LABELS[name], help_text=prompts.get(_PROMPTS.get(name, ""), ""))
+            for name in self.controls
+        }
         self.measures = W.VBox()
         self.new_metric = W.Text(placeholder="New success measure, e.g. NPS", layout=W.Layout(width="260px"))
         self.add_metric = W.Button(description="Add measure", icon="plus")
@@ -208,22 +212,13 @@ class StakeholderValueApp:
     # -- building ---------------------------------------------------------------------------
 
     def _build_editor(self) -> None:
-        prompts = self.guidance.get("prompts", {})
-        rows = [
-            W.HBox(
-                [
-                    field(_LABELS[name], self.controls[name], self.messages[name], help_text=prompts.get(_PROMPTS.get(name, "")))
-                    for name in row
-                ]
-            )
-            for row in _LAYOUT
-        ]
-        measures_help = W.HTML(f'<p class="cpmkit-help">{html.escape(prompts.get("success_measures", ""))}</p>')
+        rows = [W.HBox([field(self.controls[name], self.messages[name]) for name in row]) for row in _LAYOUT]
+        help_text = self.guidance.get("prompts", {}).get("success_measures", "")
+        measures_header = MessageArea(label="Success measures", help_text=help_text)
         self.editor.children = [
             *rows,
             W.VBox(
-                [W.Label("Success measures", style={"font_weight": "bold"}), measures_help, self.measures,
-                 W.HBox([self.new_metric, self.add_metric]), self.metric_message],
+                [measures_header, self.measures, W.HBox([self.new_metric, self.add_metric]), self.metric_message],
                 layout=W.Layout(margin="8px 0"),
             ),
             W.HBox([self.delete, self.confirm]),
@@ -268,7 +263,7 @@ class StakeholderValueApp:
             for name, control in self.controls.items():
                 control.value = _widget_value(control, saved.get(name))
                 control.disabled = stakeholder_id is None
-                show(self.messages[name], "")
+                self.messages[name].say("")
         finally:
             self._loading = False
         for control in (self.delete, self.new_metric, self.add_metric):
@@ -370,7 +365,7 @@ class StakeholderValueApp:
                 self.refresh_views()
 
     def _saved(self) -> None:
-        show(self.status, f"All changes saved ({dt.datetime.now():%H:%M:%S}).", ok=True)
+        self.status.say(f"All changes saved ({dt.datetime.now():%H:%M:%S}).", ok=True)
 
     def _add(self, _: object) -> None:
         with guard(self.add_message):

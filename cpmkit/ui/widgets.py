@@ -19,7 +19,7 @@ import pandas as pd
 
 from cpmkit.errors import CpmkitError
 
-__all__ = ["download_link", "field", "guard", "message_area", "show", "stylesheet", "table_html"]
+__all__ = ["MessageArea", "download_link", "field", "guard", "message_area", "stylesheet", "table_html"]
 
 log = logging.getLogger("cpmkit")
 
@@ -32,19 +32,32 @@ def stylesheet() -> W.HTML:
     return W.HTML(f"<style>{css}</style>", layout=W.Layout(display="none"))
 
 
-def message_area() -> W.HTML:
-    """An empty place for a message about one field or action."""
-    return W.HTML("", layout=W.Layout(margin="0 0 4px 0"))
+class MessageArea(W.HTML):  # type: ignore[misc]
+    """One HTML line for a message (escaped); for a field it also carries the field's label
+    and help sentence, so a labelled input costs the page three widgets, not five."""
+
+    def __init__(self, *, label: str = "", help_text: str = "") -> None:
+        super().__init__()
+        self._header = "".join(
+            [f"<b>{html.escape(label)}</b>" if label else "",
+             f'<p class="cpmkit-help">{html.escape(help_text)}</p>' if help_text else ""]
+        )
+        self.say("")
+
+    def say(self, text: str, *, ok: bool = False) -> None:
+        """Show ``text`` (escaped) under the label; an empty text clears the message."""
+        kind = "ok" if ok else "error"
+        message = f'<div class="cpmkit-message-{kind}">{html.escape(text)}</div>' if text else ""
+        self.value = self._header + message
 
 
-def show(area: W.HTML, text: str, *, ok: bool = False) -> None:
-    """Show ``text`` (escaped) in a message area; an empty text clears it."""
-    kind = "ok" if ok else "error"
-    area.value = f'<span class="cpmkit-message-{kind}">{html.escape(text)}</span>' if text else ""
+def message_area() -> MessageArea:
+    """An empty place for a message about an action."""
+    return MessageArea()
 
 
 @contextmanager
-def guard(area: W.HTML) -> Iterator[None]:
+def guard(area: MessageArea) -> Iterator[None]:
     """Run a user action; a CpmkitError shows its message, anything else a plain apology.
 
     Nothing propagates, so Voila never shows a traceback.
@@ -52,21 +65,17 @@ def guard(area: W.HTML) -> Iterator[None]:
     try:
         yield
     except CpmkitError as exc:
-        show(area, str(exc))
+        area.say(str(exc))
     except Exception:
         log.exception("unexpected error in a cpmkit widget callback")
-        show(area, UNEXPECTED)
+        area.say(UNEXPECTED)
     else:
-        show(area, "")
+        area.say("")
 
 
-def field(label: str, control: W.Widget, area: W.HTML, *, help_text: str | None = None) -> W.VBox:
-    """A labelled input with its help sentence above it and its message area below."""
-    parts: list[W.Widget] = [W.Label(label, style={"font_weight": "bold"})]
-    if help_text:
-        parts.append(W.HTML(f'<p class="cpmkit-help">{html.escape(help_text)}</p>'))
-    parts += [control, area]
-    return W.VBox(parts, layout=W.Layout(margin="0 12px 4px 0"))
+def field(control: W.Widget, area: MessageArea) -> W.VBox:
+    """An input under its label, help and message line (``area``, built with the label)."""
+    return W.VBox([area, control], layout=W.Layout(margin="0 12px 4px 0"))
 
 
 def table_html(frame: pd.DataFrame, *, columns: Mapping[str, str], empty: str = "Nothing to show yet.") -> str:
