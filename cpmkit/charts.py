@@ -94,7 +94,8 @@ def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
 
     ``card`` is ``stakeholders.value_scorecard()``; measures not yet measured are left out.
     """
-    measured = card.dropna(subset=["progress"]).copy()
+    columns = ["stakeholder", "metric", "baseline", "target", "latest", "progress", "status"]
+    measured = card.dropna(subset=["progress"])[columns].copy()  # dates stay out: the spec must be JSON
     measured["label"] = measured["stakeholder"] + ": " + measured["metric"]
     bars = alt.Chart(measured).mark_bar().encode(
         x=alt.X("progress:Q", axis=alt.Axis(format="%"), title="Progress from baseline to target"),

@@ -45,7 +45,7 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
         raise TemplateError("expected a non-empty list under 'notebooks'.", file=path.name)
     found = []
     for index, item in enumerate(items, start=1):
-        label = str(item.get("file", f"#{index}")) if isinstance(item, dict) else f"#{index}"
+        label = str(item.get("file") or f"#{index}") if isinstance(item, dict) else f"#{index}"
         if not isinstance(item, dict):
             raise TemplateError("each notebook must be a mapping.", file=path.name, item=label)
         for field in ("file", "title", "intro", "entry"):

@@ -41,9 +41,15 @@ def to_csv(table: pd.DataFrame) -> bytes:
 def to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
     """Several tables as one XLSX workbook, a sheet each."""
     buffer = io.BytesIO()
+    used: set[str] = set()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, table in tables.items():
-            _neutralise(table).to_excel(writer, sheet_name=name[:31], index=False)
+            sheet, n = name[:31], 1
+            while sheet.casefold() in used:  # Excel limits names to 31 characters, case-insensitive
+                n += 1
+                sheet = f"{name[: 31 - len(str(n)) - 1]}~{n}"
+            used.add(sheet.casefold())
+            _neutralise(table).to_excel(writer, sheet_name=sheet, index=False)
     return buffer.getvalue()
 
 

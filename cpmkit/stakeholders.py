@@ -175,8 +175,9 @@ def engagement_gaps(stakeholders: pd.DataFrame) -> pd.DataFrame:
     rows = rows[["name", "current_engagement", "desired_engagement", "gap"]]
     rows["gap"] = rows["gap"].astype(int)
     rows["_abs"] = rows["gap"].abs()
-    rows = rows.sort_values(["_abs", "gap", "name"], ascending=[False, False, True], ignore_index=True)
-    return rows.drop(columns="_abs")
+    rows["_name"] = rows["name"].map(lambda name: str(name).casefold())
+    rows = rows.sort_values(["_abs", "gap", "_name"], ascending=[False, False, True], ignore_index=True)
+    return rows.drop(columns=["_abs", "_name"])
 
 
 def communication_plan(stakeholders: pd.DataFrame, *, today: dt.date) -> pd.DataFrame:
@@ -252,7 +253,7 @@ def _clean_text(field: str, value: Any, *, required: bool) -> str | None:
 def _clean_scale(field: str, value: Any) -> int:
     low, high = SCALE
     try:
-        number = float(value)
+        number = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not number.is_integer() or not low <= number <= high:
@@ -261,7 +262,7 @@ def _clean_scale(field: str, value: Any) -> int:
 
 
 def _clean_choice(field: str, value: Any, choices: tuple[str, ...]) -> str | None:
-    if value is None or value == "":
+    if _blank(value):
         return None
     text = str(value).strip().lower()
     if text not in choices:
@@ -270,7 +271,7 @@ def _clean_choice(field: str, value: Any, choices: tuple[str, ...]) -> str | Non
 
 
 def _clean_date(field: str, value: Any) -> dt.date | None:
-    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+    if _blank(value):
         return None
     if isinstance(value, dt.date):
         return _as_date(value)
@@ -281,7 +282,7 @@ def _clean_date(field: str, value: Any) -> dt.date | None:
 
 
 def _clean_number(field: str, value: Any) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _blank(value):
         return None
     try:
         number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
@@ -290,6 +291,13 @@ def _clean_number(field: str, value: Any) -> float | None:
     if not math.isfinite(number):
         raise ValidationError.for_field(field, value, f"{value!r} is not a finite number.")
     return number
+
+
+def _blank(value: Any) -> bool:
+    """None, an empty or all-space string, NaN, NaT or pd.NA: the field is cleared."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _fmt(number: float) -> str:

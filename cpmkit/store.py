@@ -17,6 +17,8 @@ from typing import Any, Final
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -81,11 +83,16 @@ class Store:
     def open(cls, url: str | None = None) -> Store:
         """Open (creating or upgrading as needed) the store at ``url``, default ``config.db_url()``."""
         target = url or config.db_url()
+        engine = create_store_engine(target)
         try:
-            return cls(create_store_engine(target))
+            return cls(engine)
         except OperationalError as exc:
+            engine.dispose()
             safe = make_url(target).render_as_string(hide_password=True)
             raise StoreError(f"Cannot open the cpmkit store at {safe}: {exc.orig}") from exc
+        except BaseException:
+            engine.dispose()  # a refused store (newer schema, failed upgrade) keeps no connection open
+            raise
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -126,10 +133,11 @@ class Store:
             return conn.execute(select(meta.c.value).where(meta.c.key == f"setting:{key}")).scalar()
 
     def set_setting(self, key: str, value: str) -> None:
+        """Remember a value; one upsert, so kernels setting the same new key never collide."""
+        insert = sqlite_insert if self.engine.dialect.name == "sqlite" else postgresql_insert
+        stmt = insert(meta).values(key=f"setting:{key}", value=value)
         with self._write() as conn:
-            done = conn.execute(meta.update().where(meta.c.key == f"setting:{key}").values(value=value)).rowcount
-            if not done:
-                conn.execute(meta.insert().values(key=f"setting:{key}", value=value))
+            conn.execute(stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": value}))
 
     # -- stakeholders -----------------------------------------------------------------------
 

@@ -1,0 +1,290 @@
+"""Shared pytest fixtures.
+
+Sections:
+
+* Store fixtures: a fresh SQLite file per test, a real PostgreSQL server per session (a
+  fresh database per test), ``store_url`` / ``store`` parametrized over both backends, and
+  ``run_in_processes`` to hit one store from several OS processes at once.
+
+Every engine a fixture opens is disposed before the fixture returns, and every store a
+test opens through ``open_store`` is closed at teardown: pytest runs with
+``filterwarnings = error``, so a leaked connection's ResourceWarning fails the run.
+"""
+
+from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
+import queue
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cpmkit.store import Store
+
+# =========================================================================================
+# Store fixtures
+# =========================================================================================
+
+#: The Debian/Ubuntu PostgreSQL server packages install their binaries here, one folder per major version.
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+#: System user that runs the server when the tests run as root (initdb refuses root).
+PG_SYSTEM_USER = "postgres"
+#: The database superuser created by initdb (trust auth, no password).
+PG_SUPERUSER = "postgres"
+_PG_START_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A running throw-away PostgreSQL server, reachable over TCP on 127.0.0.1."""
+
+    host: str
+    port: int
+    user: str
+    bin_dir: Path
+    data_dir: Path
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
+
+    def admin_connect(self):  # -> psycopg.Connection
+        """An autocommit connection to the maintenance database (for CREATE/DROP DATABASE)."""
+        import psycopg
+
+        return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A URL for a fresh, real SQLite file (not yet created) in this test's temporary folder."""
+    return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+
+
+def _pg_bin_dir() -> Path | None:
+    """The newest installed PostgreSQL's bin folder, or None if no server is installed."""
+
+    def version(path: str) -> tuple[int, ...]:
+        name = Path(path).parent.name
+        return tuple(int(p) for p in re.findall(r"\d+", name)) or (0,)
+
+    for candidate in sorted(glob.glob(PG_BIN_GLOB), key=version, reverse=True):
+        bin_dir = Path(candidate)
+        if all((bin_dir / tool).is_file() for tool in ("initdb", "pg_ctl", "pg_isready", "postgres")):
+            return bin_dir
+    return None
+
+
+def _missing_postgres(reason: str) -> None:
+    """Fail in CI (the server must be there), skip elsewhere."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(
+            f"{reason} CI must run the PostgreSQL tests: run `make test`, which installs postgresql.",
+            pytrace=False,
+        )
+    pytest.skip(f"{reason} Install Debian's postgresql package (or run `make test`) to run the PostgreSQL tests.")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_pg(as_root: bool, args: list[str], *, cwd: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    command = (["runuser", "-u", PG_SYSTEM_USER, "--"] if as_root else []) + args
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Start a real PostgreSQL server for the session (initdb into /tmp, trust auth, fsync off)."""
+    bin_dir = _pg_bin_dir()
+    if bin_dir is None:
+        _missing_postgres(f"No PostgreSQL server binaries under {PG_BIN_GLOB}.")
+    assert bin_dir is not None
+    as_root = os.geteuid() == 0
+    owner: tuple[int, int] | None = None  # (uid, gid) to hand the temp dir to when running as root
+    if as_root:
+        import pwd
+
+        if shutil.which("runuser") is None:
+            _missing_postgres("Running as root but `runuser` is missing, so initdb cannot run as the postgres user.")
+        try:
+            entry = pwd.getpwnam(PG_SYSTEM_USER)
+        except KeyError:
+            _missing_postgres(f"Running as root but there is no {PG_SYSTEM_USER!r} system user to run initdb as.")
+        owner = (entry.pw_uid, entry.pw_gid)
+
+    # Not tmp_path_factory: /tmp/pytest-of-root is mode 0700, so the postgres user could not reach it.
+    base = Path(tempfile.mkdtemp(prefix="cpmkit-pg-"))
+    data_dir = base / "data"
+    log_file = base / "server.log"
+    started = False
+    try:
+        if owner is not None:
+            os.chown(base, *owner)  # mkdtemp's 0700 dir, now the postgres user's; /tmp itself is traversable
+        init = _run_pg(
+            as_root,
+            [str(bin_dir / "initdb"), "-D", str(data_dir), "--auth=trust", "-U", PG_SUPERUSER,
+             "-E", "UTF8", "--no-locale", "--no-sync"],
+            cwd=str(base),
+            timeout=120,
+        )
+        if init.returncode != 0:
+            pytest.fail(f"initdb failed ({init.returncode}):\n{init.stdout}\n{init.stderr}", pytrace=False)
+
+        port = 0
+        for _attempt in range(3):  # the free port may be taken by someone else in between; retry
+            port = _free_port()
+            options = (
+                f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={base} "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
+            start = _run_pg(
+                as_root,
+                [str(bin_dir / "pg_ctl"), "start", "-D", str(data_dir), "-l", str(log_file),
+                 "-w", "-t", str(_PG_START_TIMEOUT), "-o", options],
+                cwd=str(base),
+                timeout=_PG_START_TIMEOUT + 30,
+            )
+            if start.returncode == 0:
+                started = True
+                break
+        if not started:
+            pytest.fail(
+                f"pg_ctl start failed:\n{start.stdout}\n{start.stderr}\n--- server log ---\n{_tail(log_file)}",
+                pytrace=False,
+            )
+
+        deadline = time.monotonic() + _PG_START_TIMEOUT
+        while True:
+            ready = subprocess.run(
+                [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_SUPERUSER, "-t", "2"],
+                capture_output=True, text=True, check=False,
+            )
+            if ready.returncode == 0:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"PostgreSQL did not become ready:\n--- server log ---\n{_tail(log_file)}", pytrace=False)
+            time.sleep(0.2)
+
+        yield PostgresServer(host="127.0.0.1", port=port, user=PG_SUPERUSER, bin_dir=bin_dir, data_dir=data_dir)
+    finally:
+        if started:
+            _run_pg(as_root, [str(bin_dir / "pg_ctl"), "stop", "-D", str(data_dir), "-m", "fast", "-w"],
+                    cwd=str(base), timeout=120)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session's server; dropped (forcibly) after the test."""
+    database = f"test_{uuid.uuid4().hex}"
+    with postgres_server.admin_connect() as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield postgres_server.url(database)
+    finally:
+        # Stores opened through ``open_store``/``store`` are closed before this runs (they depend
+        # on this fixture); FORCE also ends anything a test leaked, e.g. a killed child process.
+        with postgres_server.admin_connect() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh, empty store, once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+
+
+@pytest.fixture
+def open_store(store_url: str) -> Iterator[Callable[..., Store]]:
+    """``open_store(url=store_url)`` opens a Store and closes it (disposes its engine) at teardown."""
+    opened: list[Store] = []
+
+    def _open(url: str | None = None) -> Store:
+        store = Store.open(url or store_url)
+        opened.append(store)
+        return store
+
+    yield _open
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store: Callable[..., Store]) -> Store:
+    """A fresh store on each backend, closed after the test."""
+    return open_store()
+
+
+#: Seconds ``run_in_processes`` waits for all its workers before failing the test.
+PROCESS_TIMEOUT = 120
+
+
+def _run_in_processes(target: Callable[..., None], args: Sequence[tuple[Any, ...]]) -> dict[int, Any]:
+    """Run ``target(results, barrier, *a)`` in one spawned OS process per ``a``; return ``{index: payload}``.
+
+    ``target`` must be a module-level function of a test module (spawned children import it).
+    Each ``a`` starts with the worker's index. The worker waits on ``barrier`` so all start
+    together, and puts exactly one ``("ok", index, payload)`` or ``("error", index, traceback)``
+    on ``results``. The test fails with every worker's traceback if any raised or died.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    barrier = ctx.Barrier(len(args))
+    procs = [ctx.Process(target=target, args=(results, barrier, *a), daemon=True) for a in args]
+    outcomes: list[tuple[str, int, Any]] = []
+    deadline = time.monotonic() + PROCESS_TIMEOUT
+    try:
+        for proc in procs:
+            proc.start()
+        while len(outcomes) < len(procs):  # drain before joining, or a full pipe blocks the child
+            try:
+                outcomes.append(results.get(timeout=max(0.1, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        for proc in procs:
+            if proc.pid is not None:
+                proc.join(timeout=max(0.1, deadline - time.monotonic()))
+    finally:
+        for proc in procs:
+            if proc.pid is not None and proc.is_alive():
+                proc.kill()
+                proc.join()
+        exitcodes = [proc.exitcode for proc in procs]
+        for proc in procs:
+            if proc.pid is not None:
+                proc.close()
+        results.close()
+        results.join_thread()
+    errors = [f"worker {index}:\n{payload}" for status, index, payload in outcomes if status != "ok"]
+    assert not errors, "\n".join(errors)
+    assert len(outcomes) == len(procs), f"{len(outcomes)} of {len(procs)} workers reported; exit codes {exitcodes}"
+    assert exitcodes == [0] * len(procs), f"exit codes {exitcodes}"
+    return {index: payload for _status, index, payload in outcomes}
+
+
+@pytest.fixture
+def run_in_processes() -> Callable[[Callable[..., None], Sequence[tuple[Any, ...]]], dict[int, Any]]:
+    """``run_in_processes(worker, [(0, ...), (1, ...)])``: see ``_run_in_processes``."""
+    return _run_in_processes

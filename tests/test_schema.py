@@ -1,0 +1,391 @@
+"""Schema creation and upgrades: an older store is brought up to date without losing a row.
+
+``tests/data/store_v1.sql`` is the DDL of schema version 1. Each upgrade test builds a v1
+store from it with the plain driver (sqlite3 or psycopg, not cpmkit), fills it, and opens
+it with ``Store.open``; each runs on SQLite and on a real PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import sqlite3
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from cpmkit import schema
+from cpmkit.errors import StoreError, ValidationError
+from cpmkit.schema import SCHEMA_VERSION, meta, metadata, projects, stakeholders, success_measures
+from cpmkit.stakeholders import name_key
+from cpmkit.store import Store, create_store_engine
+
+V1_SQL = Path(__file__).parent / "data" / "store_v1.sql"
+PROCESS_TIMEOUT = 120  # seconds a worker waits at the start barrier
+
+RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
+
+
+# -- building a version-1 store with the plain driver ---------------------------------------
+
+
+class V1Store:
+    """A DB-API connection to an empty database, turned into a v1 cpmkit store."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self.backend = parsed.get_backend_name()
+        ddl = V1_SQL.read_text()
+        if self.backend == "sqlite":
+            self.conn: Any = sqlite3.connect(parsed.database)
+            self.placeholder = "?"
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(url)
+            self.placeholder = "%s"
+            ddl = ddl.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY")  # the dialect note in the file
+        for statement in _statements(ddl):
+            self.conn.execute(statement)
+
+    def insert(self, table: str, **values: Any) -> int:
+        columns = ", ".join(values)
+        marks = ", ".join([self.placeholder] * len(values))
+        params = [_plain(v) for v in values.values()]
+        cursor = self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id", params)
+        (new_id,) = cursor.fetchone()
+        cursor.close()
+        return int(new_id)
+
+    def execute(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def close(self) -> None:
+        self.conn.commit()
+        self.conn.close()
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO text, as SQLAlchemy stores them in SQLite (and PostgreSQL casts them)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    engine = create_store_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _rows(engine: Engine, table: Any) -> dict[int, dict[str, Any]]:
+    with engine.connect() as conn:
+        return {row.id: dict(row._mapping) for row in conn.execute(select(table).order_by(table.c.id))}
+
+
+def _schema_version(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one()
+
+
+T0 = dt.datetime(2023, 1, 2, 3, 4, 5)
+T1 = dt.datetime(2023, 6, 7, 8, 9, 10)
+
+
+def build_v1_store(url: str) -> dict[str, dict[int, dict[str, Any]]]:
+    """Create a filled v1 store at ``url``; return what was inserted, ``{table: {id: row}}``."""
+    v1 = V1Store(url)
+    rows: dict[str, dict[int, dict[str, Any]]] = {"projects": {}, "stakeholders": {}, "success_measures": {}}
+
+    def add(table: str, **values: Any) -> int:
+        new_id = v1.insert(table, **values)
+        rows[table][new_id] = values
+        return new_id
+
+    try:
+        apollo = add("projects", name="Apollo", created_at=T0)
+        add("projects", name="APOLLO", created_at=T1)  # a case-duplicate project
+        gemini = add("projects", name="Gemini", created_at=T1)
+
+        full = {
+            "role": "Sponsor",
+            "organisation": "Analytical Engines Ltd",
+            "category": "sponsor",
+            "power": 5,
+            "interest": 4,
+            "current_engagement": "neutral",
+            "desired_engagement": "leading",
+            "expected_value": "Fewer manual calculations",
+            "channel": "meeting",
+            "cadence": "fortnightly",
+            "owner": "Charles",
+            "created_at": T0,
+            "updated_at": T1,
+        }
+        ada = add("stakeholders", project_id=apollo, name="Ada Lovelace", **full)
+        ada_dup = add("stakeholders", project_id=apollo, name="ada lovelace", role="Shadow", power=1, created_at=T0, updated_at=T0)
+        add("stakeholders", project_id=apollo, name="Grace  Hopper", interest=2, created_at=T0, updated_at=T0)
+        add("stakeholders", project_id=apollo, name="grace hopper", created_at=T0, updated_at=T0)  # differs by spacing
+        add(
+            "stakeholders",
+            project_id=apollo,
+            name="<img src=x onerror=alert(1)>",
+            expected_value="<script>alert('x')</script> & Zoë 🚀",
+            created_at=T1,
+            updated_at=T1,
+        )
+        other = add("stakeholders", project_id=gemini, name="Ada Lovelace", created_at=T1, updated_at=T1)
+
+        add("success_measures", stakeholder_id=ada, metric="NPS", unit="points", baseline=20.0, target=40.0,
+            latest=25.5, measured_on=dt.date(2024, 1, 31), created_at=T0)
+        add("success_measures", stakeholder_id=ada_dup, metric="Cycle time", unit="days", baseline=10.0,
+            target=5.0, created_at=T0)
+        add("success_measures", stakeholder_id=other, metric="Uptime", unit="%", baseline=99.0, target=99.9,
+            latest=99.5, measured_on=dt.date(2024, 2, 29), created_at=T1)
+    finally:
+        v1.close()
+    return rows
+
+
+# -- tests ----------------------------------------------------------------------------------
+
+
+def test_every_version_has_an_upgrade_step() -> None:
+    assert sorted(schema._STEPS) == list(range(1, SCHEMA_VERSION))
+
+
+def test_fresh_store_reports_upgraded_from_zero(open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    assert store.upgraded_from == 0
+    assert store.schema_version == SCHEMA_VERSION
+    with engine_for(store.engine.url.render_as_string(hide_password=False)) as engine:
+        tables = set(inspect(engine).get_table_names())
+    assert {t.name for t in metadata.sorted_tables} <= tables
+
+
+def test_opening_an_up_to_date_store_again_is_a_no_op(open_store: Callable[..., Store]) -> None:
+    first = open_store()
+    pid = first.create_project("Apollo")
+    first.add_stakeholder(pid, "Ada")
+    first.close()
+    second = open_store()
+    assert second.upgraded_from == SCHEMA_VERSION
+    assert second.schema_version == SCHEMA_VERSION
+    assert second.list_projects() == [{"id": pid, "name": "Apollo"}]
+    assert list(second.stakeholders(pid)["name"]) == ["Ada"]
+
+
+@contextmanager
+def collect_leaked_connections() -> Iterator[None]:
+    """Close, quietly, connections a failed ``Store.open`` left behind (see the next tests).
+
+    Without this their ResourceWarning fires at some later garbage collection and, with
+    ``filterwarnings = error``, fails whichever test happens to be running then.
+    """
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+
+
+def _make_newer(url: str) -> str:
+    newer = str(SCHEMA_VERSION + 1)
+    with engine_for(url) as engine, engine.begin() as conn:
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=newer))
+    return newer
+
+
+def test_newer_store_is_refused(store_url: str, open_store: Callable[..., Store]) -> None:
+    store = open_store()
+    store.create_project("Apollo")
+    store.close()
+    newer = _make_newer(store_url)
+
+    with collect_leaked_connections():
+        with pytest.raises(StoreError, match="newer cpmkit") as caught:
+            Store.open(store_url)
+        assert f"schema {newer}" in str(caught.value)
+        del caught
+
+    with engine_for(store_url) as engine:
+        assert _schema_version(engine) == newer  # left as it was
+        assert [r["name"] for r in _rows(engine, projects).values()] == ["Apollo"]
+
+
+@pytest.mark.postgres
+def test_refused_store_leaves_no_connection_open(postgres_url: str) -> None:
+    import psycopg
+
+    Store.open(postgres_url).close()
+    _make_newer(postgres_url)
+    with collect_leaked_connections():
+        with pytest.raises(StoreError):
+            Store.open(postgres_url)
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            deadline = time.monotonic() + 2
+            while True:
+                others = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchone()[0]
+                if others == 0 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+        assert others == 0, f"{others} connection(s) still open after Store.open was refused"
+
+
+def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..., Store]) -> None:
+    inserted = build_v1_store(store_url)
+
+    store = open_store()
+    assert store.upgraded_from == 1
+    assert store.schema_version == SCHEMA_VERSION
+
+    with engine_for(store_url) as engine:
+        assert _schema_version(engine) == str(SCHEMA_VERSION)
+        inspector = inspect(engine)
+        for table in (projects, stakeholders, success_measures):
+            # The upgraded tables have every column a fresh store has.
+            assert {c["name"] for c in inspector.get_columns(table.name)} == set(table.c.keys())
+        unique_indexes = {
+            i["name"]: i["column_names"] for t in ("projects", "stakeholders") for i in inspector.get_indexes(t) if i["unique"]
+        }
+        assert unique_indexes["ux_projects_name_key"] == ["name_key"]
+        assert unique_indexes["ux_stakeholders_project_name"] == ["project_id", "name_key"]
+        after = {t.name: _rows(engine, t) for t in (projects, stakeholders, success_measures)}
+
+    renamed = {"APOLLO": "APOLLO (2)", "ada lovelace": "ada lovelace (2)", "grace hopper": "grace hopper (2)"}
+    for table, rows in inserted.items():
+        assert set(after[table]) == set(rows), f"{table}: rows lost or added"
+        for row_id, values in rows.items():
+            saved = after[table][row_id]
+            for column, value in values.items():
+                if column == "name":
+                    value = renamed.get(value, value)
+                assert saved[column] == value, f"{table} #{row_id}.{column}"
+            if table in ("projects", "stakeholders"):
+                assert saved["name_key"] == name_key(saved["name"])
+            if table == "stakeholders":
+                assert saved["last_contact"] is None and saved["next_touchpoint"] is None
+                # Columns v1 left empty are still empty.
+                for column in set(stakeholders.c.keys()) - set(values) - {"id", "name_key", "last_contact", "next_touchpoint"}:
+                    assert saved[column] is None, f"stakeholders #{row_id}.{column}"
+
+    # Exactly the case/spacing duplicates were renamed; the same name in another project was not.
+    apollo, apollo_dup, gemini = sorted(inserted["projects"])
+    assert [p["name"] for p in store.list_projects()] == ["Apollo", "APOLLO (2)", "Gemini"]
+    assert list(store.stakeholders(apollo)["name"]) == [
+        "Ada Lovelace",
+        "ada lovelace (2)",
+        "Grace  Hopper",
+        "grace hopper (2)",
+        "<img src=x onerror=alert(1)>",
+    ]
+    assert list(store.stakeholders(gemini)["name"]) == ["Ada Lovelace"]
+    measures = store.measures(apollo)
+    assert list(zip(measures["stakeholder"], measures["metric"])) == [
+        ("Ada Lovelace", "NPS"),
+        ("ada lovelace (2)", "Cycle time"),
+    ]
+
+    # The case-insensitive duplicate checks now work on the upgraded store ...
+    for duplicate in ("ADA LOVELACE", "Ada Lovelace (2)", "grace   HOPPER"):
+        with pytest.raises(ValidationError, match="^Name:"):
+            store.add_stakeholder(apollo, duplicate)
+    for duplicate in ("apollo", "Apollo (2)", " GEMINI "):
+        with pytest.raises(ValidationError, match="^Name:"):
+            store.create_project(duplicate)
+    # ... down to the unique index, which refuses what slips past the check.
+    with engine_for(store_url) as engine:
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(stakeholders.insert().values(project_id=apollo, name="ADA lovelace", name_key="ada lovelace"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(projects.insert().values(name="GEMINI", name_key="gemini"))
+
+    # ... and new rows get new ids (the v1 sequences carry on) and the new columns.
+    katherine = store.add_stakeholder(apollo, "Katherine Johnson", last_contact="2024-05-01")
+    assert katherine > max(inserted["stakeholders"])
+    assert store.stakeholder(katherine)["last_contact"] == dt.date(2024, 5, 1)
+    assert store.update_stakeholder(katherine, "next_touchpoint", "2024-06-01") == dt.date(2024, 6, 1)
+    assert store.create_project("Artemis") > apollo_dup
+    assert store.add_measure(katherine, "Launches") > max(inserted["success_measures"])
+
+    again = open_store()
+    assert again.upgraded_from == SCHEMA_VERSION
+
+
+def test_failed_upgrade_leaves_the_store_as_it_was(
+    store_url: str, open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inserted = build_v1_store(store_url)
+
+    def half_done(conn: Any) -> None:
+        schema._v1_to_v2(conn)  # every change made ...
+        raise RuntimeError("disk on fire")  # ... then the step fails
+
+    monkeypatch.setitem(schema._STEPS, 1, half_done)
+    engine = create_store_engine(store_url)
+    try:
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            Store(engine)
+        assert _schema_version(engine) == "1"
+        inspector = inspect(engine)
+        assert "name_key" not in {c["name"] for c in inspector.get_columns("stakeholders")}
+        assert "last_contact" not in {c["name"] for c in inspector.get_columns("stakeholders")}
+        with engine.connect() as conn:
+            names = conn.exec_driver_sql("SELECT name FROM stakeholders ORDER BY id").scalars().all()
+        assert names == [r["name"] for _, r in sorted(inserted["stakeholders"].items())]  # no " (2)" kept
+    finally:
+        engine.dispose()
+
+    monkeypatch.undo()
+    store = open_store()
+    assert store.upgraded_from == 1
+    assert len(store.stakeholders(min(inserted["projects"]))) == 5
+
+
+def _upgrade_worker(results: Any, barrier: Any, idx: int, url: str) -> None:
+    """One kernel, started right after cpmkit was upgraded, opening the old store."""
+    store = None
+    try:
+        barrier.wait(timeout=PROCESS_TIMEOUT)
+        store = Store.open(url)
+        results.put(("ok", idx, store.upgraded_from))
+    except BaseException:
+        results.put(("error", idx, traceback.format_exc()))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def test_concurrent_openers_upgrade_once(
+    store_url: str, open_store: Callable[..., Store], run_in_processes: RunInProcesses
+) -> None:
+    inserted = build_v1_store(store_url)
+    workers = 4
+    upgraded_from = run_in_processes(_upgrade_worker, [(i, store_url) for i in range(workers)])
+    assert sorted(upgraded_from.values()) == [1] + [SCHEMA_VERSION] * (workers - 1)
+    store = open_store()
+    apollo = min(inserted["projects"])
+    assert list(store.stakeholders(apollo)["name"]).count("ada lovelace (2)") == 1
+    assert len(store.measures(apollo)) == 2
