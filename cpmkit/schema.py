@@ -49,8 +49,9 @@ projects = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("name_key", String(200), nullable=False, unique=True),
+    Column("name_key", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_projects_name_key", "name_key", unique=True),
 )
 
 stakeholders = Table(

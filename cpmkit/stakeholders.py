@@ -250,8 +250,10 @@ def _clean_text(field: str, value: Any, *, required: bool) -> str | None:
     return text
 
 
-def _clean_scale(field: str, value: Any) -> int:
+def _clean_scale(field: str, value: Any) -> int | None:
     low, high = SCALE
+    if _blank(value):
+        return None  # not rated yet
     try:
         number = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):

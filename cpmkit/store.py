@@ -48,7 +48,11 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the folder for the cpmkit store ({folder}): {exc.strerror}.") from exc
     engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
@@ -170,7 +174,8 @@ class Store:
         if field == "name":
             values["name_key"] = name_key(clean)
         with self._unique("stakeholder", clean), self._write() as conn:
-            conn.execute(stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values))
+            if not conn.execute(stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)).rowcount:
+                raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
         return clean
 
     def delete_stakeholder(self, stakeholder_id: int) -> None:
@@ -203,9 +208,12 @@ class Store:
         """Add a success measure (what the stakeholder counts as value) and return its id."""
         self.stakeholder(stakeholder_id)
         clean = clean_measure_field("metric", metric, current={})
-        with self._write() as conn:
-            stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
-            return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
+        try:
+            with self._write() as conn:
+                stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
+                return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
+        except IntegrityError as exc:  # the stakeholder was deleted in another window meanwhile
+            raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.") from exc
 
     def update_measure(self, measure_id: int, field: str, value: Any) -> Any:
         """Save one measure field, checked against the measure's other saved fields."""
@@ -215,7 +223,8 @@ class Store:
             raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
         clean = clean_measure_field(field, value, current=dict(row._mapping))
         with self._write() as conn:
-            conn.execute(success_measures.update().where(success_measures.c.id == measure_id).values({field: clean}))
+            if not conn.execute(success_measures.update().where(success_measures.c.id == measure_id).values({field: clean})).rowcount:
+                raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
         return clean
 
     def delete_measure(self, measure_id: int) -> None:

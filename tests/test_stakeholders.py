@@ -144,10 +144,16 @@ def test_scale_accepts_whole_numbers_1_to_5(field: str, value: Any, clean: int) 
 
 
 @pytest.mark.parametrize("field", ["power", "interest"])
-@pytest.mark.parametrize("value", [0, 6, -1, 2.5, "2.5", "x", "", None, float("nan"), float("inf")])
+@pytest.mark.parametrize("value", [0, 6, -1, 2.5, "2.5", "x", float("inf"), True])
 def test_scale_refuses_anything_else(field: str, value: Any) -> None:
     error = _refused(field, value)
     assert str(error) == f"{_label(field)}: must be a whole number from 1 to 5, not {value!r}."
+
+
+@pytest.mark.parametrize("field", ["power", "interest"])
+@pytest.mark.parametrize("value", ["", "  ", None, float("nan")])
+def test_a_blank_scale_means_not_rated_yet(field: str, value: Any) -> None:
+    assert clean_stakeholder_field(field, value) is None
 
 
 # -- clean_stakeholder_field: choices --------------------------------------------------------

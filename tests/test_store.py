@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cpmkit import config
-from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.schema import SCHEMA_VERSION, stakeholders as stakeholders_table, success_measures
 from cpmkit.stakeholders import MEASURE_FIELDS, STAKEHOLDER_FIELDS
 from cpmkit.store import Store
@@ -595,3 +595,25 @@ def test_concurrent_settings_on_the_same_new_key(
     run_in_processes(_settings_worker, [(i, store_url, keys) for i in range(workers)])
     for i in range(keys):
         assert store.get_setting(f"shared-{i}") in {f"worker {w}" for w in range(workers)}
+
+
+def test_writes_to_a_row_deleted_elsewhere_say_so(store: Store) -> None:
+    project = store.create_project("Apollo")
+    sid = store.add_stakeholder(project, "Dana")
+    measure = store.add_measure(sid, "NPS")
+    other = Store.open(store.engine.url.render_as_string(hide_password=False))
+    try:
+        other.delete_stakeholder(sid)
+    finally:
+        other.close()
+    with pytest.raises(NotFoundError):
+        store.update_measure(measure, "baseline", 1)
+    with pytest.raises(NotFoundError):
+        store.add_measure(sid, "CSAT")
+
+
+def test_a_store_folder_that_cannot_be_created_is_a_plain_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="Cannot create the folder"):
+        Store.open(f"sqlite:///{blocker / 'sub' / 'store.sqlite3'}")
