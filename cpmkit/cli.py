@@ -16,11 +16,13 @@ __all__ = ["main"]
 
 DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
+#: A kernel whose page is gone is shut down after this many idle seconds.
+DEFAULT_CULL_SECONDS = 300
 REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHARE_JUPYTER = Path(__file__).resolve().parent / "share" / "jupyter"
 
 
-def voila_command(notebooks: Path, *, host: str, port: int) -> list[str]:
+def voila_command(notebooks: Path, *, host: str, port: int, cull_after: int = DEFAULT_CULL_SECONDS) -> list[str]:
     """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
     return [
         sys.executable,
@@ -32,6 +34,11 @@ def voila_command(notebooks: Path, *, host: str, port: int) -> list[str]:
         "--no-browser",
         "--VoilaConfiguration.show_tracebacks=False",
         "--template=cpmkit",
+        # Voila's shutdown beacon on tab close is refused (403, no XSRF cookie on /voila/render
+        # pages: voila-dashboards/voila#1458), so idle kernels with no open tab are culled.
+        f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+        f"--MappingKernelManager.cull_interval={min(60, cull_after)}",
+        "--MappingKernelManager.cull_connected=False",
     ]
 
 
@@ -53,7 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/voila/render/index.ipynb"
     print(f"cpmkit: store {config.db_url(env)}", flush=True)
     print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
-    command = voila_command(args.notebooks, host=args.host, port=args.port)
+    command = voila_command(args.notebooks, host=args.host, port=args.port, cull_after=args.cull_after)
     os.execve(command[0], command, env)
     return 0  # not reached
 
@@ -110,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     serve.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="folder of notebooks to serve")
+    serve.add_argument("--cull-after", type=int, default=DEFAULT_CULL_SECONDS, metavar="SECONDS",
+                       help=f"shut down a kernel whose page was closed after this many idle seconds (default {DEFAULT_CULL_SECONDS})")
     serve.set_defaults(run=_serve)
 
     build = commands.add_parser("build-notebooks", help="generate notebooks/ from templates/", description=(

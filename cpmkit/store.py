@@ -10,6 +10,7 @@ own transaction; schema upgrades hold an advisory lock.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +18,6 @@ from typing import Any, Final
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -138,8 +137,9 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         """Remember a value; one upsert, so kernels setting the same new key never collide."""
-        insert = sqlite_insert if self.engine.dialect.name == "sqlite" else postgresql_insert
-        stmt = insert(meta).values(key=f"setting:{key}", value=value)
+        # Both dialects' insert() has on_conflict_do_update; import only the one in use.
+        dialect = importlib.import_module(f"sqlalchemy.dialects.{self.engine.dialect.name}")
+        stmt = dialect.insert(meta).values(key=f"setting:{key}", value=value)
         with self._write() as conn:
             conn.execute(stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": value}))
 

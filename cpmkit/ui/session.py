@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs
 
 import ipywidgets as W
@@ -17,7 +17,7 @@ import ipywidgets as W
 from cpmkit.store import Store
 from cpmkit.ui.widgets import guard, message_area
 
-__all__ = ["ProjectBar", "open_store", "requested_project", "safe_app"]
+__all__ = ["ProjectBar", "open_store", "requested_project", "safe_app", "wait_for_voila_request"]
 
 LAST_PROJECT = "last_project"
 
@@ -80,11 +80,26 @@ class ProjectBar:
             self.choice.value = project_id  # triggers _chosen
 
 
+def wait_for_voila_request(environ: Mapping[str, str] = os.environ) -> None:
+    """In a kernel Voila pre-heats, block until a browser asks for the page.
+
+    Voila's pre-heated kernels (``cpmkit serve`` turns them on) run the notebook before anyone
+    opens it, so the imports are paid in advance; but the request's query string, which
+    names the project, only arrives with the request. Voila hands it over here.
+    """
+    if environ.get("VOILA_PREHEAT") == "True":
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+
+
 def safe_app(build: Callable[[], W.Widget]) -> W.Widget:
-    """Build an app; if even that fails (no store, say), show why instead of a traceback."""
+    """Build an app once its page is asked for; if even that fails (no store, say), show
+    why instead of a traceback."""
     area = message_area()
     widget: W.Widget | None = None
     with guard(area):
+        wait_for_voila_request()
         widget = build()
     return widget if widget is not None else W.VBox([area])
 

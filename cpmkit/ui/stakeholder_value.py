@@ -53,7 +53,9 @@ def _stakeholder_controls() -> dict[str, W.ValueWidget]:
     """One input per stakeholder field, keyed by the store's field name."""
     text = W.Layout(width="260px")
     return {
-        "name": W.Text(layout=text),
+        # The name saves when the field is left (or Enter): saving each keystroke would rename
+        # the stakeholder through every partial name, and refuse the ones that clash.
+        "name": W.Text(layout=text, continuous_update=False),
         "role": W.Text(layout=text),
         "organisation": W.Text(layout=text),
         "category": _choice(CATEGORIES),
@@ -142,7 +144,7 @@ class TabView:
         self.table = W.HTML()
         self.chart: Any = None
         self.side = W.VBox([W.HTML(aside), self.table] if aside else [self.table])
-        self.widget = W.HBox([self.side])
+        self.widget = W.HBox([self.side], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
 
     def refresh(self, register: pd.DataFrame, measures: pd.DataFrame) -> None:
         chart, table = self.render(register, measures)
@@ -150,7 +152,7 @@ class TabView:
             if self.chart is None:
                 from cpmkit.ui.chart import VegaChart
 
-                self.chart = VegaChart()
+                self.chart = VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
                 self.widget.children = [self.chart, self.side]
             self.chart.draw(chart)
         self.table.value = table
@@ -191,8 +193,9 @@ class StakeholderValueApp:
         # and ships the chart library when someone looks at a chart.
         self.views: dict[int, Callable[[pd.DataFrame, pd.DataFrame], None]] = {}
         self.view_message = message_area()
+        side = W.VBox([self.listing, self.new_name, self.add, self.add_message], layout=W.Layout(flex="0 0 250px"))
         register = W.HBox(
-            [W.VBox([self.listing, self.new_name, self.add, self.add_message]), self.editor],
+            [side, self.editor],
             layout=W.Layout(align_items="flex-start"),
         )
         self.tabs = W.Tab(children=[register, *(W.VBox() for _ in _VIEWS)], titles=["Register", *_VIEWS])
@@ -212,7 +215,8 @@ class StakeholderValueApp:
     # -- building ---------------------------------------------------------------------------
 
     def _build_editor(self) -> None:
-        rows = [W.HBox([field(self.controls[name], self.messages[name]) for name in row]) for row in _LAYOUT]
+        wrap = W.Layout(flex_flow="row wrap")
+        rows = [W.HBox([field(self.controls[name], self.messages[name]) for name in row], layout=wrap) for row in _LAYOUT]
         help_text = self.guidance.get("prompts", {}).get("success_measures", "")
         measures_header = MessageArea(label="Success measures", help_text=help_text)
         self.editor.children = [

@@ -1,0 +1,394 @@
+"""Fixtures for the browser tests: a real Voila server, headless Chromium, a watched page.
+
+* ``voila_server`` (session): ``cpmkit.cli.voila_command`` + ``serve_env`` run as a
+  subprocess on a free 127.0.0.1 port, with its own fresh SQLite store; stopped (kernels
+  included) at the end of the session.
+* ``browser`` (session): Debian's Chromium driven by Playwright. Playwright never downloads
+  a browser here. Missing Chromium skips the tests, except in CI (``CI=true``), where it fails.
+* ``web`` (per test): a fresh browser context and page whose every request is routed:
+  127.0.0.1/localhost, ``data:`` and ``blob:`` go through, anything else is aborted and
+  recorded (WebSockets to other hosts are recorded, and fail to resolve). Console errors,
+  uncaught page errors and dialogs (``alert`` and friends: a dialog means injected script
+  ran) are recorded too. Each test ends with a full-page screenshot in its temporary folder.
+* ``server_store``: the server's store opened from the test process, to check what was saved.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from cpmkit.cli import REPO_NOTEBOOKS, serve_env, voila_command
+from cpmkit.store import Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    # Belt and braces behind the request routing: no host name but localhost resolves.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+
+#: Seconds to wait for Voila to answer HTTP after it is started.
+SERVER_START_TIMEOUT = 120
+#: Milliseconds for a page to show its built app (a kernel starts per page: ~4 s, slower on CI).
+APP_READY_TIMEOUT_MS = 90_000
+#: Milliseconds for any other Playwright wait or ``expect``.
+UI_TIMEOUT_MS = 30_000
+#: Seconds after which the server shuts down a kernel whose page is closed (short, to test it).
+CULL_AFTER = 3
+#: Seconds ``wait_until`` polls the store for a saved value.
+SAVE_TIMEOUT = 30
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+#: Where the README's screenshots live.
+README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def _missing_browser(reason: str) -> None:
+    """Fail in CI (the browser tests must run there), skip elsewhere."""
+    if _in_ci():
+        pytest.fail(f"{reason} CI must run the browser tests: run `make test`, which installs it.", pytrace=False)
+    pytest.skip(f"{reason} Install Debian's chromium package (or run `make test`) to run the browser tests.")
+
+
+def is_local(url: str) -> bool:
+    """True for a URL that stays on this machine (or inside the page: data:, blob:, about:)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.scheme in ("http", "https", "ws", "wss") and (parts.hostname or "") in LOCAL_HOSTS
+
+
+# =========================================================================================
+# The Voila server
+# =========================================================================================
+
+
+@dataclass
+class VoilaServer:
+    """A running ``cpmkit`` Voila server and the store it writes to."""
+
+    base_url: str
+    store_url: str
+    process: subprocess.Popen[bytes]
+    log_file: Path
+
+    def url(self, notebook: str, **query: Any) -> str:
+        """The page that renders ``notebook``, e.g. ``url("01_stakeholder_value.ipynb", project=3)``."""
+        suffix = f"?{urlencode(query)}" if query else ""
+        return f"{self.base_url}/voila/render/{notebook}{suffix}"
+
+    def kernel_pids(self) -> set[int]:
+        """The ipykernel processes this server has running now."""
+        return {p.pid for p in _descendants(self.process.pid) if "ipykernel" in " ".join(_cmdline(p))}
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers_http(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def _descendants(pid: int) -> list[Any]:
+    """Every process below ``pid`` (Voila's kernels run in sessions of their own)."""
+    try:
+        import psutil
+
+        return list(psutil.Process(pid).children(recursive=True))
+    except Exception:  # psutil missing or the process gone: nothing more to find
+        return []
+
+
+def _cmdline(process: Any) -> list[str]:
+    try:
+        return list(process.cmdline())
+    except Exception:  # gone meanwhile
+        return []
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop Voila's process group; then kill whatever of its kernels is still alive."""
+    kernels = _descendants(process.pid)
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)  # Voila shuts its kernels down on SIGTERM
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=20)
+    else:
+        try:  # the leader is gone; anything left in its group goes too
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    # jupyter_client starts each kernel with start_new_session=True, outside Voila's group.
+    for kernel in kernels:
+        try:
+            kernel.wait(timeout=10)
+        except Exception:
+            try:
+                kernel.kill()
+                kernel.wait(timeout=10)
+            except Exception:
+                pass
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
+    """Start ``cpmkit``'s Voila server on a free port with a fresh SQLite store."""
+    from cpmkit.offline import chart_bundle
+
+    chart_bundle()  # as `cpmkit serve` does: build (or reuse) the cached chart library first
+
+    base = tmp_path_factory.mktemp("voila")
+    store_url = f"sqlite:///{base / 'store.sqlite3'}"
+    env = dict(os.environ)
+    env["CPMKIT_DB_URL"] = store_url  # CPMKIT_DATA_DIR / CPMKIT_CACHE_DIR left as they are
+    env = serve_env(env)
+    log_file = base / "voila.log"
+
+    last_error = ""
+    for _attempt in range(3):  # a free port can be taken by someone else in between; retry
+        port = _free_port()
+        command = voila_command(REPO_NOTEBOOKS, host="127.0.0.1", port=port, cull_after=CULL_AFTER)
+        with log_file.open("ab") as log:
+            process = subprocess.Popen(
+                command, env=env, cwd=str(base), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, killed as one at the end
+            )
+        server = VoilaServer(base_url=f"http://127.0.0.1:{port}", store_url=store_url, process=process, log_file=log_file)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while process.poll() is None and time.monotonic() < deadline:
+            if _answers_http(server.base_url + "/"):
+                break
+            time.sleep(0.25)
+        if process.poll() is None and _answers_http(server.base_url + "/"):
+            try:
+                yield server
+            finally:
+                _stop(process)
+            return
+        last_error = server.log_tail()
+        _stop(process)
+    pytest.fail(f"Voila did not start ({' '.join(command)}):\n{last_error}", pytrace=False)
+
+
+@pytest.fixture
+def server_store(voila_server: VoilaServer) -> Iterator[Store]:
+    """The server's store, opened from the test process; closed after the test."""
+    store = Store.open(voila_server.store_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """``unique("Project")`` -> a name no other test uses (the tests share one store)."""
+    return lambda prefix: f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., Any]:
+    """``wait_until(check, what=...)``: poll ``check`` until truthy (see ``_wait_until``)."""
+    return _wait_until
+
+
+def _wait_until(check: Callable[[], Any], *, timeout: float = SAVE_TIMEOUT, what: str = "condition",
+                show: Callable[[], Any] | None = None) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` s.
+
+    ``show()``, if given, is called on timeout and its result put in the failure message.
+    """
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    seen = show() if show is not None else last
+    pytest.fail(f"timed out after {timeout} s waiting for {what} (saw: {seen!r})", pytrace=False)
+
+
+# =========================================================================================
+# The browser and a watched page
+# =========================================================================================
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Playwright (never a downloaded browser)."""
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _missing_browser("Playwright is not installed (pip install -e '.[test]').")
+    if not CHROMIUM.is_file():
+        _missing_browser(f"{CHROMIUM} is missing.")
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _known_voila_error(text: str, url: str) -> bool:
+    """Voila's own refusal of its kernel shutdown beacon, sent on every page unload.
+
+    Voila posts ``/voila/api/shutdown/<kernel>`` with navigator.sendBeacon, which cannot send
+    the XSRF header, so the server answers 403 and the kernel stays up until Voila stops
+    (voila-dashboards/voila#1458). Nothing cpmkit does; the page it comes from is gone.
+    """
+    return "/voila/api/shutdown/" in url and "403" in text
+
+
+@dataclass
+class Web:
+    """One test's page plus what it tried to do that a test must see."""
+
+    page: Any
+    server: VoilaServer
+    screenshot_dir: Path
+    name: str
+    blocked_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def open(self, notebook: str, **query: Any) -> Any:
+        """Go to a notebook's Voila page and wait until its app is built."""
+        self.page.goto(self.server.url(notebook, **query), wait_until="domcontentloaded")
+        return self.wait_ready()
+
+    def wait_ready(self) -> Any:
+        """Wait for the app root (``.cpmkit-ready``), which the app marks once built."""
+        app = self.page.locator(".cpmkit-app.cpmkit-ready")
+        app.wait_for(state="visible", timeout=APP_READY_TIMEOUT_MS)
+        return app
+
+    def reload(self) -> Any:
+        """Reload the page (a new kernel reads everything back from the store)."""
+        self.page.reload(wait_until="domcontentloaded")
+        return self.wait_ready()
+
+    def screenshot(self, name: str | None = None, *, readme: str | None = None) -> Path:
+        """A full-page screenshot in the test's folder; ``readme="x.png"`` also writes docs/screenshots/x.png."""
+        path = self.screenshot_dir / f"{name or self.name}.png"
+        # Voila's lab template scrolls inside #rendered_cells, not the document, so a plain
+        # full-page screenshot stops at the window: grow the window to the content first.
+        viewport = self.page.viewport_size
+        extra = self.page.evaluate(
+            """() => Math.max(0, ...[...document.querySelectorAll('*')]
+                 .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+                 .map(e => e.scrollHeight - e.clientHeight))"""
+        )
+        if extra > 0:
+            self.page.set_viewport_size({"width": viewport["width"], "height": viewport["height"] + min(int(extra), 6000)})
+            self.page.wait_for_timeout(200)  # let the widgets lay themselves out again
+        try:
+            self.page.screenshot(path=str(path), full_page=True)
+        finally:
+            if extra > 0:
+                self.page.set_viewport_size(viewport)
+        if readme:
+            README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, README_SCREENSHOTS / readme)
+        return path
+
+    def assert_clean(self) -> None:
+        """No request left localhost, no dialog opened, nothing logged as an error."""
+        assert self.blocked_requests == [], f"requests that tried to leave localhost: {self.blocked_requests}"
+        assert self.dialogs == [], f"dialogs opened (injected script ran?): {self.dialogs}"
+        assert self.console_errors == [], f"console errors: {self.console_errors}"
+
+
+@pytest.fixture
+def web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Web]:
+    """A fresh context and page, every request routed and recorded (see the module docstring)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    context.set_default_navigation_timeout(APP_READY_TIMEOUT_MS)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    web = Web(page=None, server=voila_server, screenshot_dir=tmp_path, name=name)
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if is_local(url):
+            route.continue_()
+        else:
+            web.blocked_requests.append(url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    # WebSockets are not routed: registering context.route_web_socket (even for other hosts
+    # only) puts Playwright's WebSocket shim in the page, which loses widget updates (typed
+    # text reached the kernel cut short). They are recorded instead, and Chromium's host
+    # resolver (CHROMIUM_ARGS) refuses every name but localhost.
+    page = context.new_page()
+    page.on("websocket", lambda socket: None if is_local(socket.url) else web.blocked_requests.append(socket.url))
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and not _known_voila_error(message.text, message.location.get("url", "")):
+            web.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: web.console_errors.append(f"uncaught: {error}"))
+
+    def on_dialog(dialog: Any) -> None:
+        web.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    web.page = page
+    try:
+        yield web
+    finally:
+        try:
+            web.screenshot(f"{name}-end")  # every test leaves a full-page screenshot, failed or not
+        except Exception:
+            pass
+        # The page's kernel outlives the page (see _known_voila_error); Voila stops it at the end.
+        context.close()
