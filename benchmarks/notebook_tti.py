@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Time to interactive and kernel memory of the cpmkit notebooks, served by a real Voila server.
 
-One run starts one Voila server (``cpmkit.cli.voila_command`` / ``serve_env``) on a free port,
+One run starts one Voila server (``cpmkit.server.running_voila``, as ``cpmkit serve`` runs it) on a free port,
 serving a temporary folder that holds a copy of ``notebooks/*.ipynb`` and
 ``benchmarks/empty.ipynb``, so the empty baseline is served by the same server with the same
 settings. The store is a fresh SQLite file, seeded with one project, 8 stakeholders and 2
@@ -40,11 +40,11 @@ a measurement); non-zero only if the measurement itself broke.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,6 +60,8 @@ from typing import Any
 
 import psutil
 
+from cpmkit.server import VoilaServer, running_voila
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
@@ -71,7 +73,8 @@ TARGET_RSS_MB = 150.0
 LOAD_TIMEOUT_S = 90.0
 KERNEL_EXIT_TIMEOUT_S = 15.0
 BEACON_WAIT_S = 5.0
-SERVER_START_TIMEOUT_S = 60.0
+#: Pre-heated kernels per notebook with --preheat.
+PREHEAT_POOL = 1
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 MB = 1024 * 1024
 
@@ -216,56 +219,15 @@ def seed_store(url: str) -> int:
         store.close()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_server(proc: subprocess.Popen, base: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Voila exited with status {proc.returncode}:\n{tail(log)}")
-        try:
-            with urllib.request.urlopen(base + "/", timeout=2):
-                pass
-        except urllib.error.HTTPError:
-            return  # the server answers: it is up
-        except OSError:
-            time.sleep(0.2)
-            continue
-        return
-    raise RuntimeError(f"Voila did not answer within {SERVER_START_TIMEOUT_S:.0f} s:\n{tail(log)}")
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 # ---------------------------------------------------------------------------------------------
 # Kernels
 # ---------------------------------------------------------------------------------------------
 
 
-def kernel_processes(server: psutil.Process) -> list[psutil.Process]:
-    found = []
-    for child in server.children(recursive=True):
-        try:
-            if any("ipykernel" in part for part in child.cmdline()):
-                found.append(child)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            pass
-    return found
-
-
-def find_kernel(server: psutil.Process, kernel_id: str | None, started_after: float) -> psutil.Process | None:
+def find_kernel(voila: VoilaServer, kernel_id: str | None, started_after: float) -> psutil.Process | None:
     """The page's kernel: by the kernel id in its connection file name, else the newest one
     started for this page."""
-    kernels = kernel_processes(server)
+    kernels = voila.kernels()
     if kernel_id:
         for proc in kernels:
             try:
@@ -392,7 +354,8 @@ def beacon_refused(log: Path, kernel_id: str) -> int | None:
     return None
 
 
-def load_once(browser: Any, server: psutil.Process, base: str, target: Target, log: Path) -> Load:
+def load_once(browser: Any, voila: VoilaServer, target: Target) -> Load:
+    base, log = voila.base_url, voila.log_file
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     outside = Outside()
     context.route("**/*", outside.handle)
@@ -423,7 +386,7 @@ def load_once(browser: Any, server: psutil.Process, base: str, target: Target, l
         tti = time.perf_counter() - t0
 
         nav = page.evaluate(_NAV_JS)
-        kernel = find_kernel(server, nav.get("kernelId"), t0_wall)
+        kernel = find_kernel(voila, nav.get("kernelId"), t0_wall)
         rss = uss = spawn = None
         if kernel is not None:
             try:
@@ -437,7 +400,7 @@ def load_once(browser: Any, server: psutil.Process, base: str, target: Target, l
             if started is not None and t0_boot is not None:
                 spawn = started - t0_boot
                 spawn = spawn if spawn > -0.1 else None  # pre-heated: started long before the request
-        kernels_at_tti = len(kernel_processes(server))
+        kernels_at_tti = len(voila.kernels())
 
         # Then every chart: open each chart's tab in turn, as a user would, waiting for its chart
         # to be drawn before the next click (ipywidgets drops a tab's pending render if the tab is
@@ -620,48 +583,11 @@ def report(targets: list[Target], loads: dict[str, list[Load]], *, preheat: bool
 # ---------------------------------------------------------------------------------------------
 
 
-def stop_server(proc: subprocess.Popen | None, seen: dict[int, psutil.Process]) -> None:
-    """SIGTERM Voila's process group (Voila shuts its kernels down), then kill what is left by pid.
-    Kernels run in their own sessions, so they are tracked by pid as they appear."""
-    if proc is None:
-        return
-    try:
-        server = psutil.Process(proc.pid)
-        for child in server.children(recursive=True):
-            seen.setdefault(child.pid, child)
-    except psutil.Error:
-        pass
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
-    leftovers = [p for p in seen.values() if p.is_running()]
-    for p in leftovers:
-        try:
-            p.terminate()
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(leftovers, timeout=5)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5), after 1 warm-up round")
-    parser.add_argument("--preheat", action="store_true", help="serve with Voila's pre-heated kernels (--preheat_kernel=True)")
+    parser.add_argument("--preheat", action="store_true",
+                        help=f"serve with Voila's pre-heated kernels (cpmkit serve --preheat {PREHEAT_POOL})")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time notebooks that only import third-party / cpmkit modules, and bare imports")
     args = parser.parse_args(argv)
@@ -669,11 +595,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    proc: subprocess.Popen | None = None
-    seen: dict[int, psutil.Process] = {}
+    voila: VoilaServer | None = None
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="cpmkit-tti-") as tmp:
+    # The server is stopped (kernels included) before the folder it serves is removed.
+    with tempfile.TemporaryDirectory(prefix="cpmkit-tti-") as tmp, contextlib.ExitStack() as stack:
         tmpdir = Path(tmp)
         served = tmpdir / "notebooks"
         served.mkdir()
@@ -681,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from playwright.sync_api import sync_playwright
 
-            from cpmkit.cli import serve_env, voila_command
+            from cpmkit.cli import serve_env
             from cpmkit.offline import chart_bundle
 
             chart_bundle()
@@ -703,26 +629,16 @@ def main(argv: list[str] | None = None) -> int:
             if missing:
                 raise RuntimeError(f"notebooks missing from {REPO / 'notebooks'}: {sorted(missing)}")
 
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
             env = serve_env({**os.environ, "CPMKIT_DB_URL": db_url})
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-            command = voila_command(served, host="127.0.0.1", port=port)
-            if args.preheat:
-                command.append("--preheat_kernel=True")
-            print("voila:", " ".join(command[1:]), flush=True)
-            with log.open("wb") as out:
-                proc = subprocess.Popen(command, env=env, cwd=tmpdir, stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-            server = psutil.Process(proc.pid)
-            wait_for_server(proc, base, log)
-            print(f"voila: up on {base} after {time.perf_counter() - started:.1f} s", flush=True)
+            voila = stack.enter_context(
+                running_voila(served, env=env, log_file=log, preheat=PREHEAT_POOL if args.preheat else 0)
+            )
+            server = psutil.Process(voila.process.pid)
+            print(f"voila: up on {voila.base_url} after {time.perf_counter() - started:.1f} s", flush=True)
 
             def track() -> int:
-                kernels = kernel_processes(server)
-                for k in kernels:
-                    seen.setdefault(k.pid, k)
-                return len(kernels)
+                return len(voila.kernels())
 
             loads: dict[str, list[Load]] = {t.label: [] for t in targets}
             max_kernels = 0
@@ -735,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
                         for target in targets:
                             settle(server)
                             max_kernels = max(max_kernels, track())
-                            load = load_once(browser, server, base, target, log)
+                            load = load_once(browser, voila, target)
                             max_kernels = max(max_kernels, track(), load.kernels_at_tti)
                             tag = "warm-up" if rnd == 0 else f"round {rnd}"
                             print(f"{tag:>8}  {target.label:<40} TTI {load.tti_s:5.2f} s  kernel RSS "
@@ -755,10 +671,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         except Exception:  # noqa: BLE001 - report any failure, clean up, exit 1
             traceback.print_exc()
-            print(f"\nVoila log (tail):\n{tail(log)}", file=sys.stderr)
+            if voila is not None:
+                print(f"\nVoila log (tail):\n{voila.log_tail()}", file=sys.stderr)
             return 1
-        finally:
-            stop_server(proc, seen)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHARE_JUPYTER = Path(__file__).resolve().parent / "share" / "jupyter"
 
 
-def voila_command(notebooks: Path, *, host: str, port: int, cull_after: int = DEFAULT_CULL_SECONDS) -> list[str]:
+def voila_command(
+    notebooks: Path, *, host: str, port: int, cull_after: int = DEFAULT_CULL_SECONDS, preheat: int = 0
+) -> list[str]:
     """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
+    pool = ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
     return [
         sys.executable,
         "-m",
@@ -39,6 +42,7 @@ def voila_command(notebooks: Path, *, host: str, port: int, cull_after: int = DE
         f"--MappingKernelManager.cull_idle_timeout={cull_after}",
         f"--MappingKernelManager.cull_interval={min(60, cull_after)}",
         "--MappingKernelManager.cull_connected=False",
+        *(pool if preheat > 0 else []),
     ]
 
 
@@ -60,7 +64,9 @@ def _serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/voila/render/index.ipynb"
     print(f"cpmkit: store {config.db_url(env)}", flush=True)
     print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
-    command = voila_command(args.notebooks, host=args.host, port=args.port, cull_after=args.cull_after)
+    command = voila_command(
+        args.notebooks, host=args.host, port=args.port, cull_after=args.cull_after, preheat=args.preheat
+    )
     os.execve(command[0], command, env)
     return 0  # not reached
 
@@ -117,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     serve.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="folder of notebooks to serve")
+    serve.add_argument("--preheat", type=int, default=0, metavar="N",
+                       help="keep N kernels per notebook ready, the notebook already run, so pages open at once "
+                            "(for a room arriving together; costs N idle kernels' memory per notebook; default 0)")
     serve.add_argument("--cull-after", type=int, default=DEFAULT_CULL_SECONDS, metavar="SECONDS",
                        help=f"shut down a kernel whose page was closed after this many idle seconds (default {DEFAULT_CULL_SECONDS})")
     serve.set_defaults(run=_serve)

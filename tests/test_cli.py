@@ -108,3 +108,10 @@ def test_serve_starts_voila_on_localhost(tmp_path: Path) -> None:
         os.killpg(server.pid, signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/voila/render/index.ipynb" in output
+
+
+def test_preheat_asks_voila_for_a_kernel_pool() -> None:
+    command = cli.voila_command(Path("nb"), host="127.0.0.1", port=1, preheat=2)
+    assert "--VoilaConfiguration.preheat_kernel=True" in command
+    assert "--VoilaConfiguration.default_pool_size=2" in command
+    assert not any("preheat" in part for part in cli.voila_command(Path("nb"), host="127.0.0.1", port=1))

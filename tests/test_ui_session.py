@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cpmkit.store import Store
-from cpmkit.ui.session import ProjectBar, requested_project, safe_app
+from cpmkit.ui.session import ProjectBar, requested_project, safe_app, wait_for_voila_request
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,14 @@ def test_safe_app_shows_a_message_instead_of_a_traceback() -> None:
     widget = safe_app(broken)  # type: ignore[arg-type]
     (area,) = widget.children
     assert "Something went wrong" in area.value and "boom" not in area.value
+
+
+def test_a_preheated_kernel_waits_for_its_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    import voila.utils
+
+    calls: list[str] = []
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda: calls.append("waited"))
+    wait_for_voila_request({"VOILA_PREHEAT": "False"})
+    assert calls == []
+    wait_for_voila_request({"VOILA_PREHEAT": "True"})
+    assert calls == ["waited"]

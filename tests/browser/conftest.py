@@ -1,6 +1,6 @@
 """Fixtures for the browser tests: a real Voila server, headless Chromium, a watched page.
 
-* ``voila_server`` (session): ``cpmkit.cli.voila_command`` + ``serve_env`` run as a
+* ``voila_server`` (session): ``cpmkit.server.running_voila`` (``cpmkit serve``'s Voila) as a
   subprocess on a free 127.0.0.1 port, with its own fresh SQLite store; stopped (kernels
   included) at the end of the session.
 * ``browser`` (session): Debian's Chromium driven by Playwright. Playwright never downloads
@@ -15,24 +15,24 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
-import signal
-import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from cpmkit.cli import REPO_NOTEBOOKS, serve_env, voila_command
+from cpmkit.cli import REPO_NOTEBOOKS, serve_env
+from cpmkit.errors import CpmkitError
+from cpmkit.server import VoilaServer, running_voila
 from cpmkit.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,8 +42,6 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 
-#: Seconds to wait for Voila to answer HTTP after it is started.
-SERVER_START_TIMEOUT = 120
 #: Milliseconds for a page to show its built app (a kernel starts per page: ~4 s, slower on CI).
 APP_READY_TIMEOUT_MS = 90_000
 #: Milliseconds for any other Playwright wait or ``expect``.
@@ -83,135 +81,33 @@ def is_local(url: str) -> bool:
 # =========================================================================================
 
 
-@dataclass
-class VoilaServer:
-    """A running ``cpmkit`` Voila server and the store it writes to."""
+@contextmanager
+def serving(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterator[VoilaServer]:
+    """``cpmkit serve``'s Voila on a free port with a fresh SQLite store; ``options`` go to
+    ``running_voila`` (``preheat=1``, say)."""
+    from cpmkit.offline import chart_bundle
 
-    base_url: str
-    store_url: str
-    process: subprocess.Popen[bytes]
-    log_file: Path
-
-    def url(self, notebook: str, **query: Any) -> str:
-        """The page that renders ``notebook``, e.g. ``url("01_stakeholder_value.ipynb", project=3)``."""
-        suffix = f"?{urlencode(query)}" if query else ""
-        return f"{self.base_url}/voila/render/{notebook}{suffix}"
-
-    def kernel_pids(self) -> set[int]:
-        """The ipykernel processes this server has running now."""
-        return {p.pid for p in _descendants(self.process.pid) if "ipykernel" in " ".join(_cmdline(p))}
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no server log)"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers_http(url: str) -> bool:
+    chart_bundle()  # as `cpmkit serve` does: build (or reuse) the cached chart library first
+    base = tmp_path_factory.mktemp("voila")
+    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}"})
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
-def _descendants(pid: int) -> list[Any]:
-    """Every process below ``pid`` (Voila's kernels run in sessions of their own)."""
-    try:
-        import psutil
-
-        return list(psutil.Process(pid).children(recursive=True))
-    except Exception:  # psutil missing or the process gone: nothing more to find
-        return []
-
-
-def _cmdline(process: Any) -> list[str]:
-    try:
-        return list(process.cmdline())
-    except Exception:  # gone meanwhile
-        return []
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop Voila's process group; then kill whatever of its kernels is still alive."""
-    kernels = _descendants(process.pid)
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)  # Voila shuts its kernels down on SIGTERM
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait(timeout=20)
-    else:
-        try:  # the leader is gone; anything left in its group goes too
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    # jupyter_client starts each kernel with start_new_session=True, outside Voila's group.
-    for kernel in kernels:
-        try:
-            kernel.wait(timeout=10)
-        except Exception:
-            try:
-                kernel.kill()
-                kernel.wait(timeout=10)
-            except Exception:
-                pass
+        with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", cull_after=CULL_AFTER, **options) as server:
+            yield server
+    except CpmkitError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
-    """Start ``cpmkit``'s Voila server on a free port with a fresh SQLite store."""
-    from cpmkit.offline import chart_bundle
+    """The session's server (data and cache folders left as they are)."""
+    with serving(tmp_path_factory) as server:
+        yield server
 
-    chart_bundle()  # as `cpmkit serve` does: build (or reuse) the cached chart library first
 
-    base = tmp_path_factory.mktemp("voila")
-    store_url = f"sqlite:///{base / 'store.sqlite3'}"
-    env = dict(os.environ)
-    env["CPMKIT_DB_URL"] = store_url  # CPMKIT_DATA_DIR / CPMKIT_CACHE_DIR left as they are
-    env = serve_env(env)
-    log_file = base / "voila.log"
-
-    last_error = ""
-    for _attempt in range(3):  # a free port can be taken by someone else in between; retry
-        port = _free_port()
-        command = voila_command(REPO_NOTEBOOKS, host="127.0.0.1", port=port, cull_after=CULL_AFTER)
-        with log_file.open("ab") as log:
-            process = subprocess.Popen(
-                command, env=env, cwd=str(base), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, killed as one at the end
-            )
-        server = VoilaServer(base_url=f"http://127.0.0.1:{port}", store_url=store_url, process=process, log_file=log_file)
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while process.poll() is None and time.monotonic() < deadline:
-            if _answers_http(server.base_url + "/"):
-                break
-            time.sleep(0.25)
-        if process.poll() is None and _answers_http(server.base_url + "/"):
-            try:
-                yield server
-            finally:
-                _stop(process)
-            return
-        last_error = server.log_tail()
-        _stop(process)
-    pytest.fail(f"Voila did not start ({' '.join(command)}):\n{last_error}", pytrace=False)
+@pytest.fixture(scope="session")
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
+    """``with start_server(preheat=1) as server:`` for a module that needs its own server."""
+    return functools.partial(serving, tmp_path_factory)
 
 
 @pytest.fixture
