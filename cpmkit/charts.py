@@ -36,7 +36,7 @@ def power_interest_chart(grid: pd.DataFrame) -> alt.LayerChart:
         ]
     )
     axis = alt.Scale(domain=[_LOW - 0.5, _HIGH + 0.5], nice=False)
-    ticks = alt.Axis(values=list(range(_LOW, _HIGH + 1)), grid=False)
+    ticks = alt.Axis(values=list(range(_LOW, _HIGH + 1)), grid=False, format="d")
     base = alt.Chart(quadrants)
     areas = base.mark_rect(opacity=0.12, stroke="#888").encode(
         x=alt.X("x0:Q", scale=axis, axis=ticks, title="Interest"),
