@@ -110,7 +110,8 @@ def test_success_measures_and_the_scorecard(app: StakeholderValueApp, store: Sto
     view(app, SCORECARD)
     app.new_metric.value = "Tickets per week"
     app.add_metric.click()
-    (row,) = app.measures.children
+    header, row = app.measures.children
+    assert "Baseline" in header.value
     metric, unit, baseline, target, latest, measured_on = row.children[0].children[:6]
     baseline.value = "40"
     target.value = "40"

@@ -99,6 +99,25 @@ _LAYOUT = [
 _PROMPTS = {"expected_value": "expected_value", "channel": "channel", "cadence": "cadence", "current_engagement": "engagement"}
 
 
+#: Success-measure columns: field -> (heading, width), shared by the header and each row.
+_MEASURE_COLUMNS = {
+    "metric": ("Metric", "180px"),
+    "unit": ("Unit", "70px"),
+    "baseline": ("Baseline", "90px"),
+    "target": ("Target", "90px"),
+    "latest": ("Latest value", "90px"),
+    "measured_on": ("Measured on", "150px"),
+}
+
+
+def _measure_header() -> W.HTML:
+    cells = "".join(
+        f'<span style="display:inline-block;width:{width};margin-right:4px"><b>{heading}</b></span>'
+        for heading, width in _MEASURE_COLUMNS.values()
+    )
+    return W.HTML(cells)
+
+
 class MeasureRow:
     """One success measure: metric, unit, baseline, target, latest value and its date."""
 
@@ -106,14 +125,15 @@ class MeasureRow:
         self.store, self.id, self.on_saved = store, int(measure["id"]), on_saved
         self.message = message_area()
         self.controls: dict[str, W.ValueWidget] = {
-            "metric": W.Text(value=_text(measure["metric"]), placeholder="metric", layout=W.Layout(width="180px")),
-            "unit": W.Text(value=_text(measure["unit"]), placeholder="unit", layout=W.Layout(width="70px")),
-            "baseline": W.Text(value=_number(measure["baseline"]), placeholder="baseline", layout=W.Layout(width="90px")),
-            "target": W.Text(value=_number(measure["target"]), placeholder="target", layout=W.Layout(width="90px")),
-            "latest": W.Text(value=_number(measure["latest"]), placeholder="latest", layout=W.Layout(width="90px")),
-            "measured_on": W.DatePicker(value=_date(measure["measured_on"]), layout=W.Layout(width="150px")),
+            "metric": W.Text(value=_text(measure["metric"]), placeholder="metric"),
+            "unit": W.Text(value=_text(measure["unit"]), placeholder="unit"),
+            "baseline": W.Text(value=_number(measure["baseline"]), placeholder="baseline"),
+            "target": W.Text(value=_number(measure["target"]), placeholder="target"),
+            "latest": W.Text(value=_number(measure["latest"]), placeholder="latest"),
+            "measured_on": W.DatePicker(value=_date(measure["measured_on"])),
         }
         for name, control in self.controls.items():
+            control.layout.width = _MEASURE_COLUMNS[name][1]
             control.observe(lambda change, name=name: self._save(name, change["new"]), "value")
         remove = W.Button(icon="trash", tooltip="Delete this measure", layout=W.Layout(width="40px"))
         remove.on_click(lambda _: on_delete(self.id))
@@ -282,10 +302,11 @@ class StakeholderValueApp:
             return
         frame = self.store.measures(project_id)
         mine = frame[frame["stakeholder_id"] == self.stakeholder_id]
-        self.measures.children = [
-            MeasureRow(self.store, row, on_saved=self.refresh_views, on_delete=self._delete_measure).widget
+        rows = [
+            MeasureRow(self.store, row, on_saved=self._measure_saved, on_delete=self._delete_measure).widget
             for row in mine.to_dict("records")
         ]
+        self.measures.children = [_measure_header(), *rows] if rows else []
 
     def open_view(self, index: int | None) -> None:
         """Build the view on tab ``index`` the first time it is opened, then show fresh data."""
@@ -370,6 +391,10 @@ class StakeholderValueApp:
 
     def _saved(self) -> None:
         self.status.say(f"All changes saved ({dt.datetime.now():%H:%M:%S}).", ok=True)
+
+    def _measure_saved(self) -> None:
+        self._saved()
+        self.refresh_views()
 
     def _add(self, _: object) -> None:
         with guard(self.add_message):
