@@ -62,7 +62,7 @@ def power_interest_chart(grid: pd.DataFrame) -> alt.LayerChart:
         size=alt.Size("count:Q", legend=None, scale=alt.Scale(range=[120, 900]))
     )
     names = people.mark_text(dy=-14, fontSize=11, limit=160).encode(text="names:N")
-    return alt.layer(areas, labels, points, names).properties(
+    return alt.LayerChart(layer=[areas, labels, points, names]).properties(
         width=WIDTH, height=WIDTH, title="Power / interest grid"
     )
 
@@ -86,7 +86,7 @@ def engagement_gap_chart(gaps: pd.DataFrame) -> alt.LayerChart:
         color=alt.Color("when:N", scale=alt.Scale(domain=["now", "desired"], range=["#c0392b", "#27ae60"]), title=None),
         tooltip=["name:N", "when:N", "level:N", "gap:Q"],
     )
-    return alt.layer(line, dots).properties(width=WIDTH, height=max(60, 28 * len(order)), title="Engagement: now and desired")
+    return alt.LayerChart(layer=[line, dots]).properties(width=WIDTH, height=max(60, 28 * len(order)), title="Engagement: now and desired")
 
 
 def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
@@ -108,4 +108,4 @@ def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
         tooltip=["stakeholder:N", "metric:N", "baseline:Q", "target:Q", "latest:Q", alt.Tooltip("progress:Q", format=".0%")],
     )
     target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    return alt.layer(bars, target).properties(width=WIDTH, height=max(60, 28 * len(measured)), title="Value scorecard")
+    return alt.LayerChart(layer=[bars, target]).properties(width=WIDTH, height=max(60, 28 * len(measured)), title="Value scorecard")

@@ -7,6 +7,7 @@ notebooks can be compared byte for byte with what the templates generate.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -31,12 +32,12 @@ def build_notebook(template: NotebookTemplate) -> nbformat.NotebookNode:
         ),
     ]
     nbformat.validate(notebook)
-    return notebook
+    return cast(nbformat.NotebookNode, notebook)
 
 
 def render_notebook(template: NotebookTemplate) -> str:
     """The notebook file's exact text."""
-    return nbformat.writes(build_notebook(template)) + "\n"
+    return str(nbformat.writes(build_notebook(template))) + "\n"
 
 
 def write_notebooks(out_dir: Path, *, templates: Path | None = None) -> list[Path]:

@@ -104,7 +104,7 @@ def clean_stakeholder_field(field: str, value: Any, *, other_names: Iterable[str
     if field not in STAKEHOLDER_FIELDS:
         raise ValidationError(f"Unknown stakeholder field {field!r}.", field=field, value=value)
     if field == "name":
-        name = _clean_text(field, value, required=True)
+        name = _required_text(field, value)
         if name_key(name) in {name_key(other) for other in other_names}:
             raise ValidationError.for_field(field, value, f"another stakeholder is already called {name!r}.")
         return name
@@ -114,7 +114,7 @@ def clean_stakeholder_field(field: str, value: Any, *, other_names: Iterable[str
         return _clean_choice(field, value, _CHOICES[field])
     if field in ("last_contact", "next_touchpoint"):
         return _clean_date(field, value)
-    return _clean_text(field, value, required=False)
+    return _clean_text(field, value)
 
 
 def clean_measure_field(field: str, value: Any, *, current: Mapping[str, Any]) -> Any:
@@ -123,9 +123,9 @@ def clean_measure_field(field: str, value: Any, *, current: Mapping[str, Any]) -
     if field not in MEASURE_FIELDS:
         raise ValidationError(f"Unknown measure field {field!r}.", field=field, value=value)
     if field == "metric":
-        return _clean_text(field, value, required=True)
+        return _required_text(field, value)
     if field == "unit":
-        return _clean_text(field, value, required=False)
+        return _clean_text(field, value)
     if field == "measured_on":
         return _clean_date(field, value)
     number = _clean_number(field, value)
@@ -238,11 +238,16 @@ def _as_date(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _clean_text(field: str, value: Any, *, required: bool) -> str | None:
+def _required_text(field: str, value: Any) -> str:
+    text = _clean_text(field, value)
+    if text is None:
+        raise ValidationError.for_field(field, value, "cannot be empty.")
+    return text
+
+
+def _clean_text(field: str, value: Any) -> str | None:
     text = "" if value is None else str(value).strip()
     if not text:
-        if required:
-            raise ValidationError.for_field(field, value, "cannot be empty.")
         return None
     limit = _TEXT_LIMITS.get(field, 2000)
     if len(text) > limit:

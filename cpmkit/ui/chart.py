@@ -13,7 +13,7 @@ from cpmkit.offline import chart_bundle
 __all__ = ["VegaChart"]
 
 
-class VegaChart(anywidget.AnyWidget):  # type: ignore[misc]
+class VegaChart(anywidget.AnyWidget):
     """Shows one chart; ``draw()`` replaces it in place.
 
     The browser module is the offline bundle from ``cpmkit.offline`` (Vega included), so

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 import ipywidgets as W
@@ -52,7 +53,8 @@ class ProjectBar:
 
     @property
     def project_id(self) -> int | None:
-        return self.choice.value
+        value = self.choice.value
+        return None if value is None else int(value)
 
     def _initial(self) -> int | None:
         ids = [p["id"] for p in self.store.list_projects()]
@@ -66,7 +68,7 @@ class ProjectBar:
         self.choice.options = [(p["name"], p["id"]) for p in projects] or [("(no project yet: create one)", None)]
         self.choice.value = selected
 
-    def _chosen(self, change: dict) -> None:
+    def _chosen(self, change: dict[str, Any]) -> None:
         with guard(self.message):
             if change["new"] is not None:
                 self.store.set_setting(LAST_PROJECT, str(change["new"]))

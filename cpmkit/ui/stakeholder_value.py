@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import ipywidgets as W
@@ -121,7 +121,7 @@ def _measure_header() -> W.HTML:
 class MeasureRow:
     """One success measure: metric, unit, baseline, target, latest value and its date."""
 
-    def __init__(self, store: Store, measure: dict[str, Any], *, on_saved: Callable[[], None], on_delete: Callable[[int], None]) -> None:
+    def __init__(self, store: Store, measure: Mapping[Hashable, Any], *, on_saved: Callable[[], None], on_delete: Callable[[int], None]) -> None:
         self.store, self.id, self.on_saved = store, int(measure["id"]), on_saved
         self.message = message_area()
         self.controls: dict[str, W.ValueWidget] = {
@@ -211,7 +211,7 @@ class StakeholderValueApp:
 
         # Views: built the first time their tab is opened, so a kernel only imports Altair
         # and ships the chart library when someone looks at a chart.
-        self.views: dict[int, Callable[[pd.DataFrame, pd.DataFrame], None]] = {}
+        self.views: dict[int, TabView] = {}
         self.view_message = message_area()
         side = W.VBox([self.listing, self.new_name, self.add, self.add_message], layout=W.Layout(flex="0 0 250px"))
         register = W.HBox(
