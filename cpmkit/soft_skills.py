@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.question_bank import Competency, Item, QuestionBank, Scale
 
@@ -102,7 +103,7 @@ def strengths_and_development(
     Only scored competencies count; equal scores keep the bank's order. A competency is never
     in both lists: with fewer than ``2 * n`` scored, the strengths take the larger half.
     """
-    _require(scores, ["competency", "score"], "strengths and development areas")
+    require_columns(scores, ["competency", "score"], "list of strengths and development areas")
     if not _is_int(n) or n < 1:
         raise ValidationError(f"The number of strengths to list must be a whole number of at least 1, not {n!r}.")
     order = {competency.id: i for i, competency in enumerate(bank.competencies)}
@@ -426,9 +427,3 @@ def _blank(value: Any) -> bool:
 
 def _names(values: Sequence[Any]) -> str:
     return ", ".join(repr(v) for v in values)
-
-
-def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValidationError(f"The {what} need the column(s) {', '.join(missing)}.")

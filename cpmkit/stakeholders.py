@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
 
 __all__ = [
@@ -148,7 +149,7 @@ def power_interest_grid(stakeholders: pd.DataFrame) -> pd.DataFrame:
 
     Aggregated here so a chart of hundreds of stakeholders stays a handful of points.
     """
-    _require(stakeholders, ["name", "power", "interest"], "power/interest grid")
+    require_columns(stakeholders, ["name", "power", "interest"], "power/interest grid")
     rated = stakeholders.dropna(subset=["power", "interest"]).copy()
     if rated.empty:
         return pd.DataFrame(columns=["power", "interest", "strategy", "count", "names"])
@@ -168,7 +169,7 @@ def engagement_gaps(stakeholders: pd.DataFrame) -> pd.DataFrame:
 
     ``gap`` counts steps on the unaware..leading scale; negative means more engaged than needed.
     """
-    _require(stakeholders, ["name", "current_engagement", "desired_engagement"], "engagement gaps")
+    require_columns(stakeholders, ["name", "current_engagement", "desired_engagement"], "engagement gaps")
     rows = stakeholders.dropna(subset=["current_engagement", "desired_engagement"]).copy()
     order = {level: i for i, level in enumerate(ENGAGEMENT_LEVELS)}
     rows["gap"] = rows["desired_engagement"].map(order) - rows["current_engagement"].map(order)
@@ -187,7 +188,7 @@ def communication_plan(stakeholders: pd.DataFrame, *, today: dt.date) -> pd.Data
     the cadence; a stakeholder never contacted is due today.
     """
     columns = ["name", "expected_value", "channel", "cadence", "owner", "last_contact", "next_touchpoint"]
-    _require(stakeholders, columns, "communication plan")
+    require_columns(stakeholders, columns, "communication plan")
     plan = stakeholders[columns].copy()
     plan["next_due"] = [
         _next_due(last, manual, cadence, today=today)
@@ -207,7 +208,7 @@ def value_scorecard(measures: pd.DataFrame) -> pd.DataFrame:
     Progress is signed, so a measure moving away from its target shows below zero.
     """
     columns = ["stakeholder", "metric", "unit", "baseline", "target", "latest", "measured_on"]
-    _require(measures, columns, "value scorecard")
+    require_columns(measures, columns, "value scorecard")
     card = measures[columns].copy()
     span = card["target"] - card["baseline"]
     card["progress"] = ((card["latest"] - card["baseline"]) / span.where(span != 0)).astype(float).round(3)
@@ -309,9 +310,3 @@ def _blank(value: Any) -> bool:
 
 def _fmt(number: float) -> str:
     return f"{number:g}"
-
-
-def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValidationError(f"The {what} needs the column(s) {', '.join(missing)}.")
