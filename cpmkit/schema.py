@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
     Column,
     Connection,
     Date,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -26,6 +29,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    true,
 )
 
 from cpmkit.errors import StoreError
@@ -33,7 +37,7 @@ from cpmkit.stakeholders import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -94,6 +98,88 @@ success_measures = Table(
 )
 
 
+# -- workbook 2: soft-skills self-assessment, alone or in a trainer's workshop (version 3) ----
+
+workshops = Table(
+    "workshops",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("bank", String(64), nullable=False),  # the question bank's name, e.g. "soft_skills"
+    Column("rounds", Text, nullable=False),  # JSON list of round names, e.g. ["before", "after"]
+    Column("join_code", String(16), nullable=False),
+    Column("trainer_key_hash", String(255), nullable=False),  # salted scrypt; never the key itself
+    Column("is_open", Boolean, nullable=False, server_default=true()),
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_workshops_join_code", "join_code", unique=True),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE")),  # NULL: on their own
+    Column("round", String(64)),  # NULL on their own
+    Column("display_name", String(200)),  # NULL: anonymous
+    Column("token", String(64), nullable=False),  # secret, in the resume link
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Column("completed_at", DateTime),
+    Index("ux_participants_token", "token", unique=True),
+    Index("ix_participants_workshop_round", "workshop_id", "round"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("participant_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("value", Integer, nullable=False),
+    Column("answered_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    PrimaryKeyConstraint("participant_id", "item_id", name="pk_answers"),
+)
+
+reflections = Table(
+    "reflections",
+    metadata,
+    Column("participant_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True),
+    Column("text", Text, nullable=False),
+)
+
+commitments = Table(
+    "commitments",
+    metadata,
+    Column("participant_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("what", Text, nullable=False),
+    Column("by_when", Date),
+    PrimaryKeyConstraint("participant_id", "position", name="pk_commitments"),
+    CheckConstraint("position BETWEEN 1 AND 3", name="ck_commitments_position"),
+)
+
+peer_raters = Table(
+    "peer_raters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("token", String(64), nullable=False),  # secret, in the link the subject sends the rater
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_peer_raters_token", "token", unique=True),
+    Index("ix_peer_raters_subject", "subject_id"),
+)
+
+peer_answers = Table(
+    "peer_answers",
+    metadata,
+    Column("rater_id", Integer, ForeignKey("peer_raters.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("value", Integer, nullable=False),
+    PrimaryKeyConstraint("rater_id", "item_id", name="pk_peer_answers"),
+)
+
+#: The tables schema version 3 added, parents first.
+ASSESSMENT_TABLES = (workshops, participants, answers, reflections, commitments, peer_raters, peer_answers)
+
+
 def migrate(conn: Connection) -> int:
     """Bring the store behind ``conn`` to ``SCHEMA_VERSION``; return the version it had.
 
@@ -144,4 +230,14 @@ def _backfill_name_keys(conn: Connection, table: Table, *, group: Column[int] | 
         conn.execute(table.update().where(table.c.id == row.id).values(name=name, name_key=name_key(name)))
 
 
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+def _v2_to_v3(conn: Connection) -> None:
+    """Version 3: the tables of workbook 2, the soft-skills self-assessment and its workshops.
+
+    Only creates tables (none of the older ones change), so it creates exactly the missing ones
+    from their definitions above. If a later version alters one of these tables, freeze the
+    version-3 definition here instead, so an upgrade from 2 still builds version 3 first.
+    """
+    metadata.create_all(conn, tables=list(ASSESSMENT_TABLES), checkfirst=True)
+
+
+_STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}

@@ -77,7 +77,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
-        with self._write() as conn:
+        with self.write() as conn:
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
             self.upgraded_from = schema.migrate(conn)
@@ -103,7 +103,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        with self._read() as conn:
+        with self.read() as conn:
             return int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
 
     # -- projects ---------------------------------------------------------------------------
@@ -111,20 +111,20 @@ class Store:
     def create_project(self, name: str) -> int:
         """Create a project and return its id; names are unique, ignoring case."""
         clean = clean_stakeholder_field("name", name)
-        with self._unique("project", clean), self._write() as conn:
+        with self._unique("project", clean), self.write() as conn:
             return int(
                 conn.execute(projects.insert().values(name=clean, name_key=name_key(clean)).returning(projects.c.id)).scalar_one()
             )
 
     def list_projects(self) -> list[dict[str, Any]]:
         """Every project as ``{"id", "name"}``, by name."""
-        with self._read() as conn:
+        with self.read() as conn:
             rows = conn.execute(select(projects.c.id, projects.c.name).order_by(projects.c.name_key))
             return [dict(row._mapping) for row in rows]
 
     def project(self, project_id: int) -> dict[str, Any]:
         """One project as ``{"id", "name"}``; NotFoundError if it is gone."""
-        with self._read() as conn:
+        with self.read() as conn:
             row = conn.execute(select(projects.c.id, projects.c.name).where(projects.c.id == project_id)).first()
         if row is None:
             raise NotFoundError(f"There is no project number {project_id}; it may have been deleted.")
@@ -132,7 +132,7 @@ class Store:
 
     def get_setting(self, key: str) -> str | None:
         """A small remembered value, such as the project last worked on."""
-        with self._read() as conn:
+        with self.read() as conn:
             return conn.execute(select(meta.c.value).where(meta.c.key == f"setting:{key}")).scalar()
 
     def set_setting(self, key: str, value: str) -> None:
@@ -140,7 +140,7 @@ class Store:
         # Both dialects' insert() has on_conflict_do_update; import only the one in use.
         dialect = importlib.import_module(f"sqlalchemy.dialects.{self.engine.dialect.name}")
         stmt = dialect.insert(meta).values(key=f"setting:{key}", value=value)
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute(stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": value}))
 
     # -- stakeholders -----------------------------------------------------------------------
@@ -148,11 +148,11 @@ class Store:
     def add_stakeholder(self, project_id: int, name: str, **fields: Any) -> int:
         """Add a stakeholder to a project and return its id; every field is checked first."""
         self.project(project_id)
-        with self._read() as conn:
+        with self.read() as conn:
             others = conn.execute(select(stakeholders.c.name).where(stakeholders.c.project_id == project_id)).scalars().all()
         values = {"name": clean_stakeholder_field("name", name, other_names=others)}
         values.update({f: clean_stakeholder_field(f, v) for f, v in fields.items()})
-        with self._unique("stakeholder", values["name"]), self._write() as conn:
+        with self._unique("stakeholder", values["name"]), self.write() as conn:
             stmt = stakeholders.insert().values(project_id=project_id, name_key=name_key(values["name"]), **values)
             return int(conn.execute(stmt.returning(stakeholders.c.id)).scalar_one())
 
@@ -161,7 +161,7 @@ class Store:
         current = self.stakeholder(stakeholder_id)
         others: list[str] = []
         if field == "name":
-            with self._read() as conn:
+            with self.read() as conn:
                 others = list(
                     conn.execute(
                         select(stakeholders.c.name).where(
@@ -173,20 +173,20 @@ class Store:
         values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
         if field == "name":
             values["name_key"] = name_key(clean)
-        with self._unique("stakeholder", clean), self._write() as conn:
+        with self._unique("stakeholder", clean), self.write() as conn:
             if not conn.execute(stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)).rowcount:
                 raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
         return clean
 
     def delete_stakeholder(self, stakeholder_id: int) -> None:
         """Delete a stakeholder and their success measures."""
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute(success_measures.delete().where(success_measures.c.stakeholder_id == stakeholder_id))
             conn.execute(stakeholders.delete().where(stakeholders.c.id == stakeholder_id))
 
     def stakeholder(self, stakeholder_id: int) -> dict[str, Any]:
         """One stakeholder's saved fields; NotFoundError if deleted (perhaps in another tab)."""
-        with self._read() as conn:
+        with self.read() as conn:
             row = conn.execute(select(stakeholders).where(stakeholders.c.id == stakeholder_id)).first()
         if row is None:
             raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
@@ -209,7 +209,7 @@ class Store:
         self.stakeholder(stakeholder_id)
         clean = clean_measure_field("metric", metric, current={})
         try:
-            with self._write() as conn:
+            with self.write() as conn:
                 stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
                 return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
         except IntegrityError as exc:  # the stakeholder was deleted in another window meanwhile
@@ -217,18 +217,18 @@ class Store:
 
     def update_measure(self, measure_id: int, field: str, value: Any) -> Any:
         """Save one measure field, checked against the measure's other saved fields."""
-        with self._read() as conn:
+        with self.read() as conn:
             row = conn.execute(select(success_measures).where(success_measures.c.id == measure_id)).first()
         if row is None:
             raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
         clean = clean_measure_field(field, value, current=dict(row._mapping))
-        with self._write() as conn:
+        with self.write() as conn:
             if not conn.execute(success_measures.update().where(success_measures.c.id == measure_id).values({field: clean})).rowcount:
                 raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
         return clean
 
     def delete_measure(self, measure_id: int) -> None:
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute(success_measures.delete().where(success_measures.c.id == measure_id))
 
     def measures(self, project_id: int) -> pd.DataFrame:
@@ -250,17 +250,26 @@ class Store:
     # -- plumbing ---------------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def write(self) -> Iterator[Connection]:
+        """One write transaction, committed on leaving the block, rolled back on an exception.
+
+        On SQLite it starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so a
+        writer waits its turn (up to the busy timeout) instead of failing "database is locked".
+        Keep it short: other kernels' writes wait for it. Other repositories on the same
+        store (such as ``AssessmentStore``) write through it too.
+        """
         with self.engine.begin() as conn:
             yield conn
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def read(self) -> Iterator[Connection]:
+        """A read transaction, one consistent snapshot, that never blocks writers (plain
+        ``BEGIN`` on SQLite in WAL mode; a normal transaction on PostgreSQL)."""
         with self.engine.connect().execution_options(cpmkit_read=True) as conn, conn.begin():
             yield conn
 
     def _frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
-        with self._read() as conn:
+        with self.read() as conn:
             rows = conn.execute(query).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 

@@ -12,6 +12,7 @@ import gc
 import sqlite3
 import time
 import traceback
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,8 +25,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit import schema
+from cpmkit.assessment_store import AssessmentStore
 from cpmkit.errors import StoreError, ValidationError
-from cpmkit.schema import SCHEMA_VERSION, meta, metadata, projects, stakeholders, success_measures
+from cpmkit.schema import ASSESSMENT_TABLES, SCHEMA_VERSION, meta, metadata, projects, stakeholders, success_measures
 from cpmkit.stakeholders import name_key
 from cpmkit.store import Store, create_store_engine
 
@@ -389,3 +391,109 @@ def test_concurrent_openers_upgrade_once(
     apollo = min(inserted["projects"])
     assert list(store.stakeholders(apollo)["name"]).count("ada lovelace (2)") == 1
     assert len(store.measures(apollo)) == 2
+
+
+# -- version 2 to 3: the self-assessment tables ----------------------------------------------
+
+
+def build_v2_store(url: str, *, keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A filled v2 store at ``url``: a fresh store, its version-3 tables dropped (but ``keep``)
+    and its version set back to 2. Returns ids of what it holds."""
+    store = Store.open(url)
+    try:
+        pid = store.create_project("Apollo")
+        sid = store.add_stakeholder(pid, "Ada Lovelace", power=5, last_contact="2024-05-01")
+        mid = store.add_measure(sid, "NPS")
+        store.set_setting("last_project", str(pid))
+        kept_workshop = None
+        if keep:
+            kept_workshop = AssessmentStore(store).create_workshop("Kept", bank="soft_skills", rounds=["only"])[0]
+    finally:
+        store.close()
+    with engine_for(url) as engine, engine.begin() as conn:
+        metadata.drop_all(conn, tables=[t for t in ASSESSMENT_TABLES if t.name not in keep])
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value="2"))
+    return {"project": pid, "stakeholder": sid, "measure": mid, "workshop": kept_workshop}
+
+
+def _schema_shape(engine: Engine, tables: list[str]) -> dict[str, Any]:
+    """Columns (name, nullable), primary key, unique indexes and foreign keys of ``tables``."""
+    inspector = inspect(engine)
+    return {
+        t: (
+            sorted((c["name"], c["nullable"]) for c in inspector.get_columns(t)),
+            sorted(inspector.get_pk_constraint(t)["constrained_columns"]),
+            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(t)),
+            sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], (f.get("options") or {}).get("ondelete"))
+                for f in inspector.get_foreign_keys(t)
+            ),
+        )
+        for t in tables
+    }
+
+
+@pytest.fixture
+def second_store_url(store_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Another fresh, empty database on the same backend as ``store_url``."""
+    if make_url(store_url).get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'second.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    database = f"test_{uuid.uuid4().hex}"
+    with server.admin_connect() as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield server.url(database)
+    finally:
+        with server.admin_connect() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def test_upgrade_from_v2_adds_the_assessment_tables_and_keeps_every_row(
+    store_url: str, open_store: Callable[..., Store], second_store_url: str
+) -> None:
+    ids = build_v2_store(store_url)
+    with engine_for(store_url) as engine:
+        assert not {t.name for t in ASSESSMENT_TABLES} & set(inspect(engine).get_table_names())
+
+    store = open_store()
+    assert store.upgraded_from == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.list_projects() == [{"id": ids["project"], "name": "Apollo"}]
+    ada = store.stakeholder(ids["stakeholder"])
+    assert (ada["name"], ada["power"], ada["last_contact"]) == ("Ada Lovelace", 5, dt.date(2024, 5, 1))
+    assert list(store.measures(ids["project"])["id"]) == [ids["measure"]]
+    assert store.get_setting("last_project") == str(ids["project"])
+
+    # The new tables are exactly those of a fresh store: columns, keys, indexes, cascades.
+    names = [t.name for t in ASSESSMENT_TABLES]
+    fresh = Store.open(second_store_url)
+    try:
+        assert fresh.upgraded_from == 0
+    finally:
+        fresh.close()
+    with engine_for(store_url) as upgraded, engine_for(second_store_url) as created:
+        assert _schema_shape(upgraded, names) == _schema_shape(created, names)
+
+    # ... and they work.
+    assess = AssessmentStore(store)
+    _wid, code, _key = assess.create_workshop("Workshop", bank="soft_skills", rounds=["before", "after"])
+    me = assess.join_workshop(code, round="before")["id"]
+    assess.save_answer(me, "listen_1", 4)
+    assess.save_answer(me, "listen_1", 5)
+    assert assess.answers(me) == {"listen_1": 5}
+    assert open_store().upgraded_from == SCHEMA_VERSION
+
+
+def test_upgrade_from_v2_creates_only_the_missing_tables(store_url: str, open_store: Callable[..., Store]) -> None:
+    ids = build_v2_store(store_url, keep=("workshops",))
+    store = open_store()
+    assert store.upgraded_from == 2
+    assess = AssessmentStore(store)
+    assert assess.workshop(ids["workshop"])["name"] == "Kept"  # the existing table and its row survive
+    with engine_for(store_url) as engine:
+        assert {t.name for t in ASSESSMENT_TABLES} <= set(inspect(engine).get_table_names())
+    me = assess.start_self_assessment()["id"]
+    assess.save_answer(me, "listen_1", 3)
+    assert assess.answers(me) == {"listen_1": 3}

@@ -1,0 +1,604 @@
+"""Workbook 2's saved answers: soft-skills self-assessments, alone or in a trainer's workshop.
+
+Built on a :class:`~cpmkit.store.Store` (``AssessmentStore(store)``): the same engine, the same
+``write()``/``read()`` transactions, so it is as safe with many Voila kernels at once. A workshop
+of 20-200 participants means that many kernels saving answers together; each answer is one
+upsert statement, so a repeated or concurrent save never loses or duplicates an answer.
+
+Secrets:
+
+* A participant's ``token`` (and a peer rater's) is the secret in their resume link; it is
+  never part of a cohort view or an export.
+* The trainer key is shown once, when the workshop is created, and stored only as a salted
+  scrypt hash.
+
+Everything comes out as plain dicts, lists and ints (the export as a DataFrame); refusals are
+:class:`~cpmkit.errors.ValidationError` or :class:`~cpmkit.errors.NotFoundError` with a message
+that can be shown as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import importlib
+import json
+import secrets
+from collections.abc import Sequence
+from numbers import Integral
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import Connection, case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.schema import answers, commitments, participants, peer_answers, peer_raters, reflections, workshops
+from cpmkit.store import Store
+
+__all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore"]
+
+#: Join codes are read out loud and typed from a projector: no 0/O, 1/I/L.
+JOIN_CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH: Final = 6
+#: Columns of ``cohort_export``.
+EXPORT_COLUMNS: Final = ["round", "participant", "item_id", "value"]
+
+_JOIN_CODE_ATTEMPTS: Final = 20
+_TOKEN_BYTES: Final = 24  # 32 URL-safe characters
+_TRAINER_KEY_BYTES: Final = 16
+# scrypt cost: about 16 MiB and a few tens of milliseconds per check (OWASP's minimum is N=2**17
+# with r=8 for passwords; a 128-bit random key needs far less, but a slow hash costs nothing here).
+_SCRYPT_N: Final = 2**14
+_SCRYPT_R: Final = 8
+_SCRYPT_P: Final = 1
+_SALT_BYTES: Final = 16
+_MAX_NAME: Final = 200
+_MAX_ID: Final = 64
+_MAX_TEXT: Final = 5000
+_MAX_COMMITMENTS: Final = 3
+_INT32: Final = 2**31  # stored as INTEGER on both backends
+
+_PARTICIPANT_COLUMNS = (
+    participants.c.id,
+    participants.c.workshop_id,
+    participants.c.round,
+    participants.c.display_name,
+    participants.c.token,
+    participants.c.created_at,
+    participants.c.completed_at,
+)
+_WORKSHOP_COLUMNS = (
+    workshops.c.id,
+    workshops.c.name,
+    workshops.c.bank,
+    workshops.c.rounds,
+    workshops.c.join_code,
+    workshops.c.is_open,
+    workshops.c.created_at,
+)
+
+
+class AssessmentStore:
+    """Self-assessments, workshops, development plans and peer ratings, in a :class:`Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- workshops ----------------------------------------------------------------------------
+
+    def create_workshop(self, name: str, *, bank: str, rounds: Sequence[str]) -> tuple[int, str, str]:
+        """Create a workshop; return ``(id, join_code, trainer_key)``.
+
+        The join code is for participants; the trainer key opens the cohort view and is
+        returned only now (only a salted hash is kept), so show it to the trainer once.
+        """
+        clean_name = _clean_text("name", name, limit=_MAX_NAME)
+        clean_bank = _clean_text("bank", bank, limit=_MAX_ID)
+        clean_rounds = _clean_rounds(rounds)
+        key = secrets.token_urlsafe(_TRAINER_KEY_BYTES)
+        values = {
+            "name": clean_name,
+            "bank": clean_bank,
+            "rounds": json.dumps(clean_rounds),
+            "trainer_key_hash": _hash_key(key),
+        }
+        for _attempt in range(_JOIN_CODE_ATTEMPTS):
+            code = _new_join_code()
+            try:
+                with self.store.write() as conn:
+                    stmt = workshops.insert().values(join_code=code, **values).returning(workshops.c.id)
+                    return int(conn.execute(stmt).scalar_one()), code, key
+            except IntegrityError:  # the code is taken (the only unique column): draw another
+                continue
+        raise StoreError(f"Could not find a free workshop code after {_JOIN_CODE_ATTEMPTS} tries; please try again.")
+
+    def workshop(self, workshop_id: int) -> dict[str, Any]:
+        """One workshop (without its key hash); NotFoundError if there is none with this id."""
+        with self.store.read() as conn:
+            return _workshop_row(conn, workshop_id)
+
+    def workshop_by_code(self, code: str) -> dict[str, Any]:
+        """The workshop with this join code, ignoring case, spaces and dashes."""
+        clean = _clean_code(code)
+        with self.store.read() as conn:
+            row = conn.execute(select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == clean)).first()
+        if row is None:
+            raise NotFoundError(f"No workshop has the code {clean!r}. Check the code with your trainer.")
+        return _workshop_dict(row._mapping)
+
+    def trainer_workshop(self, workshop_id: int, key: str) -> dict[str, Any]:
+        """The workshop, if ``key`` is its trainer key; ValidationError otherwise."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(*_WORKSHOP_COLUMNS, workshops.c.trainer_key_hash).where(workshops.c.id == workshop_id)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"There is no workshop number {workshop_id}.")
+        workshop = _workshop_dict(row._mapping)
+        stored = workshop.pop("trainer_key_hash")
+        if not isinstance(key, str) or not _key_matches(key.strip(), stored):
+            raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
+        return workshop
+
+    def close_workshop(self, workshop_id: int) -> None:
+        """Stop anyone else joining; participants already in can still finish."""
+        with self.store.write() as conn:
+            if not conn.execute(workshops.update().where(workshops.c.id == workshop_id).values(is_open=False)).rowcount:
+                raise NotFoundError(f"There is no workshop number {workshop_id}.")
+
+    def join_workshop(self, code: str, *, round: str, display_name: str | None = None) -> dict[str, Any]:
+        """Join an open workshop for one round; return the new participant (id, token, ...)."""
+        clean = _clean_code(code)
+        name = _clean_display_name(display_name)
+        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        with self.store.write() as conn:
+            # FOR SHARE on PostgreSQL: a trainer closing the workshop waits for joins in flight
+            # (SQLite's BEGIN IMMEDIATE already serializes them).
+            row = conn.execute(
+                select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == clean).with_for_update(read=True)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"No workshop has the code {clean!r}. Check the code with your trainer.")
+            workshop = _workshop_dict(row._mapping)
+            if not workshop["is_open"]:
+                raise ValidationError("This workshop is closed: the trainer is no longer taking new participants.")
+            if round not in workshop["rounds"]:
+                raise ValidationError.for_field(
+                    "round", round, f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}."
+                )
+            stmt = participants.insert().values(
+                workshop_id=workshop["id"], round=round, display_name=name, token=token
+            )
+            new_id = int(conn.execute(stmt.returning(participants.c.id)).scalar_one())
+            return _participant_row(conn, new_id)
+
+    # -- participants -------------------------------------------------------------------------
+
+    def start_self_assessment(self, display_name: str | None = None) -> dict[str, Any]:
+        """Start a self-assessment outside any workshop; return the participant (id, token, ...)."""
+        name = _clean_display_name(display_name)
+        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        with self.store.write() as conn:
+            stmt = participants.insert().values(display_name=name, token=token).returning(participants.c.id)
+            return _participant_row(conn, int(conn.execute(stmt).scalar_one()))
+
+    def participant_by_token(self, token: str) -> dict[str, Any]:
+        """The participant whose resume link carries ``token``."""
+        with self.store.read() as conn:
+            row = None
+            if isinstance(token, str) and token.strip():
+                row = conn.execute(select(*_PARTICIPANT_COLUMNS).where(participants.c.token == token.strip())).first()
+        if row is None:
+            raise NotFoundError(
+                "This link does not open any saved self-assessment. Check that the whole link was copied."
+            )
+        return dict(row._mapping)
+
+    def participant(self, participant_id: int) -> dict[str, Any]:
+        """One participant (id, workshop_id, round, display_name, token, created_at, completed_at)."""
+        with self.store.read() as conn:
+            return _participant_row(conn, participant_id)
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def save_answer(self, participant_id: int, item_id: str, value: int) -> None:
+        """Save (or change) one answer: a single upsert, so racing saves keep exactly one row."""
+        item = _clean_item_id(item_id)
+        number = _clean_value(value)
+        stmt = self._upsert(
+            answers,
+            {"participant_id": participant_id, "item_id": item, "value": number, "answered_at": func.current_timestamp()},
+            keys=[answers.c.participant_id, answers.c.item_id],
+            update=["value", "answered_at"],
+        )
+        try:
+            with self.store.write() as conn:
+                conn.execute(stmt)
+        except IntegrityError as exc:  # no such participant (foreign key)
+            raise _no_participant(participant_id) from exc
+
+    def answers(self, participant_id: int) -> dict[str, int]:
+        """The participant's answers so far, ``{item id: value}``."""
+        with self.store.read() as conn:
+            _participant_row(conn, participant_id)
+            rows = conn.execute(
+                select(answers.c.item_id, answers.c.value)
+                .where(answers.c.participant_id == participant_id)
+                .order_by(answers.c.item_id)
+            )
+            return {item: int(value) for item, value in rows}
+
+    def mark_completed(self, participant_id: int) -> None:
+        """Record that the participant finished; the first completion time is kept."""
+        with self.store.write() as conn:
+            stmt = (
+                participants.update()
+                .where(participants.c.id == participant_id)
+                .values(completed_at=func.coalesce(participants.c.completed_at, func.current_timestamp()))
+            )
+            if not conn.execute(stmt).rowcount:
+                raise _no_participant(participant_id)
+
+    # -- development plan ---------------------------------------------------------------------
+
+    def set_reflection(self, participant_id: int, text: str) -> None:
+        """Save the participant's reflection; blank text removes it."""
+        if not isinstance(text, str):
+            raise ValidationError.for_field("reflection", text, "write it as text.")
+        clean = text.strip()
+        if len(clean) > _MAX_TEXT:
+            raise ValidationError.for_field("reflection", text, f"keep it to {_MAX_TEXT} characters or fewer.")
+        try:
+            with self.store.write() as conn:
+                if clean:
+                    conn.execute(
+                        self._upsert(
+                            reflections,
+                            {"participant_id": participant_id, "text": clean},
+                            keys=[reflections.c.participant_id],
+                            update=["text"],
+                        )
+                    )
+                else:
+                    _participant_row(conn, participant_id)
+                    conn.execute(reflections.delete().where(reflections.c.participant_id == participant_id))
+        except IntegrityError as exc:
+            raise _no_participant(participant_id) from exc
+
+    def set_commitment(self, participant_id: int, position: int, *, what: str, by_when: Any) -> None:
+        """Save commitment ``position`` (1 to 3): what the participant will do, by when.
+
+        ``by_when`` is a date, ``YYYY-MM-DD`` text or None (no date yet). A blank ``what`` with
+        no date clears the commitment.
+        """
+        if not _is_int(position) or not 1 <= int(position) <= _MAX_COMMITMENTS:
+            raise ValidationError.for_field(
+                "position", position, f"a commitment is number 1 to {_MAX_COMMITMENTS}, not {position!r}."
+            )
+        if not isinstance(what, str):
+            raise ValidationError.for_field("what", what, "write it as text.")
+        clean_what = what.strip()
+        when = _clean_date("by_when", by_when)
+        if not clean_what and when is not None:
+            raise ValidationError.for_field("what", what, "say what you will do by that date.")
+        if len(clean_what) > _MAX_TEXT:
+            raise ValidationError.for_field("what", what, f"keep it to {_MAX_TEXT} characters or fewer.")
+        try:
+            with self.store.write() as conn:
+                if clean_what:
+                    conn.execute(
+                        self._upsert(
+                            commitments,
+                            {"participant_id": participant_id, "position": int(position), "what": clean_what, "by_when": when},
+                            keys=[commitments.c.participant_id, commitments.c.position],
+                            update=["what", "by_when"],
+                        )
+                    )
+                else:
+                    _participant_row(conn, participant_id)
+                    conn.execute(
+                        commitments.delete().where(
+                            commitments.c.participant_id == participant_id, commitments.c.position == int(position)
+                        )
+                    )
+        except IntegrityError as exc:
+            raise _no_participant(participant_id) from exc
+
+    def plan(self, participant_id: int) -> dict[str, Any]:
+        """``{"reflection": text or None, "commitments": [{"position", "what", "by_when"}, ...]}``."""
+        with self.store.read() as conn:
+            _participant_row(conn, participant_id)
+            reflection = conn.execute(
+                select(reflections.c.text).where(reflections.c.participant_id == participant_id)
+            ).scalar()
+            rows = conn.execute(
+                select(commitments.c.position, commitments.c.what, commitments.c.by_when)
+                .where(commitments.c.participant_id == participant_id)
+                .order_by(commitments.c.position)
+            )
+            return {"reflection": reflection, "commitments": [dict(row._mapping) for row in rows]}
+
+    # -- the trainer's cohort -----------------------------------------------------------------
+
+    def cohort(self, workshop_id: int, round: str) -> dict[int, dict[str, int]]:
+        """Everyone who joined ``round``, ``{participant id: {item id: value}}`` (answers so far)."""
+        with self.store.read() as conn:
+            workshop = _workshop_row(conn, workshop_id)
+            if round not in workshop["rounds"]:
+                raise ValidationError.for_field(
+                    "round", round, f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}."
+                )
+            ids = conn.execute(
+                select(participants.c.id)
+                .where(participants.c.workshop_id == workshop_id, participants.c.round == round)
+                .order_by(participants.c.id)
+            ).scalars()
+            cohort: dict[int, dict[str, int]] = {int(pid): {} for pid in ids}
+            rows = conn.execute(
+                select(answers.c.participant_id, answers.c.item_id, answers.c.value)
+                .join(participants, participants.c.id == answers.c.participant_id)
+                .where(participants.c.workshop_id == workshop_id, participants.c.round == round)
+                .order_by(answers.c.participant_id, answers.c.item_id)
+            )
+            for pid, item, value in rows:
+                cohort.setdefault(int(pid), {})[item] = int(value)
+            return cohort
+
+    def cohort_status(self, workshop_id: int) -> dict[str, dict[str, int]]:
+        """Per round, in the workshop's order: ``{round: {"joined": n, "completed": n}}``."""
+        with self.store.read() as conn:
+            workshop = _workshop_row(conn, workshop_id)
+            rows = conn.execute(
+                select(
+                    participants.c.round,
+                    func.count(),
+                    func.sum(case((participants.c.completed_at.is_not(None), 1), else_=0)),
+                )
+                .where(participants.c.workshop_id == workshop_id)
+                .group_by(participants.c.round)
+            )
+            counts = {name: (int(joined), int(done or 0)) for name, joined, done in rows}
+        return {
+            name: {"joined": counts.get(name, (0, 0))[0], "completed": counts.get(name, (0, 0))[1]}
+            for name in workshop["rounds"]
+        }
+
+    def cohort_export(self, workshop_id: int) -> pd.DataFrame:
+        """Every answer of the workshop in long format: round, participant, item_id, value.
+
+        The participant is their display name, or "Participant N" (in order of joining) for
+        anonymous ones; names used twice get " (2)", " (3)". Never a token.
+        """
+        with self.store.read() as conn:
+            workshop = _workshop_row(conn, workshop_id)
+            people = conn.execute(
+                select(participants.c.id, participants.c.display_name)
+                .where(participants.c.workshop_id == workshop_id)
+                .order_by(participants.c.id)
+            ).all()
+            rows = conn.execute(
+                select(participants.c.round, answers.c.participant_id, answers.c.item_id, answers.c.value)
+                .join(participants, participants.c.id == answers.c.participant_id)
+                .where(participants.c.workshop_id == workshop_id)
+            ).all()
+        labels = _labels([(int(pid), name) for pid, name in people])
+        order = {name: i for i, name in enumerate(workshop["rounds"])}
+        ordered = sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1], r[2]))
+        frame = pd.DataFrame([(r[0], labels[int(r[1])], r[2], int(r[3])) for r in ordered], columns=EXPORT_COLUMNS)
+        return frame.astype({"round": object, "participant": object, "item_id": object, "value": "int64"})
+
+    # -- peer ratings (the 360-degree view) ---------------------------------------------------
+
+    def create_peer_link(self, subject_id: int) -> str:
+        """A new rater for the participant ``subject_id``; returns the token for the rater's link."""
+        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        try:
+            with self.store.write() as conn:
+                conn.execute(peer_raters.insert().values(subject_id=subject_id, token=token))
+        except IntegrityError as exc:
+            raise _no_participant(subject_id) from exc
+        return token
+
+    def save_peer_answer(self, rater_token: str, item_id: str, value: int) -> None:
+        """Save (or change) one of a peer rater's answers, by the token in their link."""
+        item = _clean_item_id(item_id)
+        number = _clean_value(value)
+        gone = NotFoundError("This rating link does not work any more. Ask for a new one.")
+        if not isinstance(rater_token, str) or not rater_token.strip():
+            raise gone
+        try:
+            with self.store.write() as conn:
+                rater_id = conn.execute(select(peer_raters.c.id).where(peer_raters.c.token == rater_token.strip())).scalar()
+                if rater_id is None:
+                    raise gone
+                conn.execute(
+                    self._upsert(
+                        peer_answers,
+                        {"rater_id": rater_id, "item_id": item, "value": number},
+                        keys=[peer_answers.c.rater_id, peer_answers.c.item_id],
+                        update=["value"],
+                    )
+                )
+        except IntegrityError as exc:  # the rater was deleted in between
+            raise gone from exc
+
+    def peer_answers(self, subject_id: int) -> list[dict[str, int]]:
+        """Each rater's answers about ``subject_id``, one dict per rater who answered, in link order."""
+        with self.store.read() as conn:
+            _participant_row(conn, subject_id)
+            rows = conn.execute(
+                select(peer_answers.c.rater_id, peer_answers.c.item_id, peer_answers.c.value)
+                .join(peer_raters, peer_raters.c.id == peer_answers.c.rater_id)
+                .where(peer_raters.c.subject_id == subject_id)
+                .order_by(peer_answers.c.rater_id, peer_answers.c.item_id)
+            )
+            by_rater: dict[int, dict[str, int]] = {}
+            for rater, item, value in rows:
+                by_rater.setdefault(int(rater), {})[item] = int(value)
+        return list(by_rater.values())
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _upsert(self, table: Any, values: dict[str, Any], *, keys: list[Any], update: list[str]) -> Any:
+        """INSERT ... ON CONFLICT (keys) DO UPDATE, as in ``Store.set_setting``."""
+        # Both dialects' insert() has on_conflict_do_update; import only the one in use.
+        dialect = importlib.import_module(f"sqlalchemy.dialects.{self.store.engine.dialect.name}")
+        stmt = dialect.insert(table).values(**values)
+        return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+
+
+# -- rows ------------------------------------------------------------------------------------
+
+
+def _workshop_row(conn: Connection, workshop_id: int) -> dict[str, Any]:
+    row = conn.execute(select(*_WORKSHOP_COLUMNS).where(workshops.c.id == workshop_id)).first()
+    if row is None:
+        raise NotFoundError(f"There is no workshop number {workshop_id}.")
+    return _workshop_dict(row._mapping)
+
+
+def _workshop_dict(row: Any) -> dict[str, Any]:
+    workshop = dict(row)
+    workshop["rounds"] = list(json.loads(workshop["rounds"]))
+    workshop["is_open"] = bool(workshop["is_open"])
+    return workshop
+
+
+def _participant_row(conn: Connection, participant_id: int) -> dict[str, Any]:
+    row = conn.execute(select(*_PARTICIPANT_COLUMNS).where(participants.c.id == participant_id)).first()
+    if row is None:
+        raise _no_participant(participant_id)
+    return dict(row._mapping)
+
+
+def _no_participant(participant_id: int) -> NotFoundError:
+    return NotFoundError(f"There is no self-assessment number {participant_id}; it may have been deleted.")
+
+
+def _labels(people: list[tuple[int, str | None]]) -> dict[int, str]:
+    """Export labels: the display name, else "Participant N"; every label distinct (casefolded)."""
+    used = {name.casefold() for _pid, name in people if name is not None}
+    labels: dict[int, str] = {}
+    taken: set[str] = set()
+    anonymous = 0
+    for pid, name in people:
+        if name is None:
+            anonymous += 1
+            while f"participant {anonymous}" in used:  # someone chose that name: skip the number
+                anonymous += 1
+            label = f"Participant {anonymous}"
+        else:
+            label, n = name, 1
+            while label.casefold() in taken:
+                n += 1
+                label = f"{name} ({n})"
+        taken.add(label.casefold())
+        used.add(label.casefold())
+        labels[pid] = label
+    return labels
+
+
+# -- checking values -------------------------------------------------------------------------
+
+
+def _new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def _clean_code(code: Any) -> str:
+    clean = "".join(code.split()).replace("-", "").upper() if isinstance(code, str) else ""
+    if not clean:
+        raise ValidationError.for_field("code", code, "enter the workshop code your trainer gave you.")
+    return clean
+
+
+def _hash_key(key: str) -> str:
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = hashlib.scrypt(key.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def _key_matches(key: str, stored: str) -> bool:
+    try:
+        method, n, r, p, salt, digest = stored.split("$")
+        if method != "scrypt":
+            return False
+        expected = bytes.fromhex(digest)
+        given = hashlib.scrypt(
+            key.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(given, expected)
+
+
+def _clean_text(field: str, value: Any, *, limit: int) -> str:
+    if not isinstance(value, str):
+        raise ValidationError.for_field(field, value, f"write it as text, not {value!r}.")
+    if not value.strip():
+        raise ValidationError.for_field(field, value, "this cannot be empty.")
+    clean = value.strip()
+    if len(clean) > limit:
+        raise ValidationError.for_field(field, value, f"keep it to {limit} characters or fewer.")
+    return clean
+
+
+def _clean_rounds(rounds: Any) -> list[str]:
+    if isinstance(rounds, str) or not isinstance(rounds, Sequence):
+        raise ValidationError.for_field("rounds", rounds, 'give a list of round names, such as ["before", "after"].')
+    clean = [_clean_text("rounds", name, limit=_MAX_ID) for name in rounds]
+    if not clean:
+        raise ValidationError.for_field("rounds", rounds, "a workshop needs at least one round.")
+    seen: set[str] = set()
+    for name in clean:
+        if name.casefold() in seen:
+            raise ValidationError.for_field("rounds", rounds, f"the round {name!r} is listed twice.")
+        seen.add(name.casefold())
+    return clean
+
+
+def _clean_display_name(display_name: Any) -> str | None:
+    if display_name is None:
+        return None
+    if not isinstance(display_name, str):
+        raise ValidationError.for_field("display_name", display_name, "write it as text, or leave it empty.")
+    clean = " ".join(display_name.split())
+    if len(clean) > _MAX_NAME:
+        raise ValidationError.for_field("display_name", display_name, f"keep it to {_MAX_NAME} characters or fewer.")
+    return clean or None
+
+
+def _clean_item_id(item_id: Any) -> str:
+    if not isinstance(item_id, str) or not item_id or len(item_id) > _MAX_ID:
+        raise ValidationError.for_field("item_id", item_id, f"{item_id!r} is not a question id.")
+    return item_id
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _clean_value(value: Any) -> int:
+    if not _is_int(value) or not -_INT32 <= int(value) < _INT32:
+        raise ValidationError.for_field("value", value, f"an answer is a whole number from the scale, not {value!r}.")
+    return int(value)
+
+
+def _clean_date(field: str, value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError.for_field(field, value, f"{value!r} is not a date (use YYYY-MM-DD).") from None
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
