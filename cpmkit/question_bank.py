@@ -11,14 +11,14 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
 from cpmkit import config
-from cpmkit.errors import TemplateError
+from cpmkit.errors import TemplateError, ValidationError
 
-__all__ = ["Competency", "Item", "QuestionBank", "Scale", "default_bank", "load_bank"]
+__all__ = ["DEFAULT_BANK", "Competency", "Item", "QuestionBank", "Scale", "bank_named", "default_bank", "load_bank"]
 
 #: Competency and item ids are stored with each answer, so they stay short and plain.
 _ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -107,10 +107,21 @@ def load_bank(path: Path) -> QuestionBank:
     return QuestionBank(name, scale, tuple(competencies), tuple(items))
 
 
+#: The bank a workshop uses unless it names another (``templates/soft_skills.yaml``).
+DEFAULT_BANK: Final = "soft_skills"
+
+
 @functools.cache
+def bank_named(name: str) -> QuestionBank:
+    """The bank a workshop names: the file ``<name>.yaml`` in the templates folder."""
+    if not isinstance(name, str) or not _ID.fullmatch(name):
+        raise ValidationError(f"This workshop's question bank {name!r} is not a name cpmkit can load.")
+    return load_bank(config.templates_dir() / f"{name}.yaml")
+
+
 def default_bank() -> QuestionBank:
     """The bank shipped in ``templates/soft_skills.yaml`` (or ``CPMKIT_TEMPLATES_DIR``)."""
-    return load_bank(config.templates_dir() / "soft_skills.yaml")
+    return bank_named(DEFAULT_BANK)
 
 
 def _parse_file(path: Path) -> dict[str, Any]:

@@ -83,6 +83,7 @@ def table_html(frame: pd.DataFrame, *, columns: Mapping[str, str], empty: str = 
     if frame.empty:
         return f'<p class="cpmkit-help">{html.escape(empty)}</p>'
     shown = frame[list(columns)].rename(columns=columns)
+    shown = shown.astype(object).where(shown.notna(), "")  # na_rep misses pandas' NA in nullable columns
     return shown.to_html(index=False, escape=True, na_rep="", classes="cpmkit-table", border=0)
 
 

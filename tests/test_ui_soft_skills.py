@@ -1,0 +1,449 @@
+"""Workbook 2's widgets, driven by setting .value and clicking as a user would, checked
+against a real SQLite store."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cpmkit.assessment_store import AssessmentStore
+from cpmkit.errors import StoreError
+from cpmkit.question_bank import default_bank
+from cpmkit.store import Store
+from cpmkit.ui.soft_skills import LAST_SELF_ASSESSMENT, SoftSkillsApp
+
+TODAY = dt.date(2026, 11, 25)
+BANK = default_bank()
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(autouse=True)
+def no_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+
+
+def build(store: Store, query: str | None = None) -> SoftSkillsApp:
+    return SoftSkillsApp(store, query=query, today=lambda: TODAY)
+
+
+def workshop(store: Store, rounds: list[str] | None = None) -> tuple[int, str]:
+    workshop_id, code, _key = AssessmentStore(store).create_workshop("Leading clients", bank="soft_skills", rounds=rounds or ["before", "after"])
+    return workshop_id, code
+
+
+def solo(store: Store, name: str = "") -> SoftSkillsApp:
+    app = build(store)
+    assert app.start is not None
+    app.start.name.value = name
+    app.start.solo.click()
+    assert app.questions is not None
+    return app
+
+
+def answer_step(app: SoftSkillsApp, score: int) -> None:
+    """Answer every item of the step shown so that each scores ``score`` (reverse items turned round)."""
+    assert app.questions is not None
+    items = {item.id: item for item in BANK.items}
+    for item_id, toggle in app.questions.toggles.items():
+        toggle.value = BANK.scale.low + BANK.scale.high - score if items[item_id].reverse else score
+
+
+def answer_all(app: SoftSkillsApp, scores: dict[str, int] | None = None, default: int = 3) -> None:
+    """Answer every step from the first (a score per competency id), clicking Next between steps."""
+    assert app.questions is not None
+    app.questions.show(0)
+    for competency in BANK.competencies:
+        answer_step(app, (scores or {}).get(competency.id, default))
+        app.questions.next.click()
+
+
+def token_in(link_html: str, parameter: str) -> str:
+    found = re.findall(rf'href="02_soft_skills\.ipynb\?{parameter}=([^"]+)"', link_html)
+    assert found, link_html
+    return str(found[-1])
+
+
+def shown(markup: str) -> str:
+    """What a page shows for escaped ``markup`` (entities turned back into characters)."""
+    return html.unescape(markup)
+
+
+def data_uri(links: str, filename: str) -> bytes:
+    found = re.search(rf'download="{re.escape(filename)}" href="data:[^;]+;base64,([^"]+)"', links)
+    assert found, links
+    return base64.b64decode(found.group(1))
+
+
+# -- first paint -----------------------------------------------------------------------------
+
+
+def test_first_paint_does_not_import_altair(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from cpmkit.store import Store
+        from cpmkit.ui.soft_skills import SoftSkillsApp
+        store = Store.open("sqlite:///{tmp_path / 'paint.sqlite3'}")
+        app = SoftSkillsApp(store, query="")
+        app.start.solo.click()
+        assert "cpmkit-ready" in app.widget._dom_classes
+        assert app.questions.toggles, "the first step is shown"
+        store.close()
+        print("altair" in sys.modules)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+# -- start screen ----------------------------------------------------------------------------
+
+
+def test_join_with_the_code_from_the_link(store: Store) -> None:
+    workshop_id, code = workshop(store)
+    app = build(store, f"code={code.lower()}")
+    start = app.start
+    assert start is not None
+    assert start.code.value == code.lower()
+    assert "Leading clients" in start.messages["code"].value
+    assert [value for _label, value in start.round.options] == [None, "before", "after"]
+    start.join.click()
+    assert "choose the round" in start.messages["round"].value
+    assert app.participant is None
+    start.round.value = "after"
+    start.name.value = "  Dana  "
+    start.join.click()
+    assert app.participant is not None
+    saved = AssessmentStore(store).participant(app.participant["id"])
+    assert (saved["workshop_id"], saved["round"], saved["display_name"]) == (workshop_id, "after", "Dana")
+    assert f"02_soft_skills.ipynb?token={saved['token']}" in app.header.value
+    assert "Bookmark this link" in app.header.value
+    assert app.questions is not None and app.questions.step == 0
+    assert store.get_setting(LAST_SELF_ASSESSMENT) is None  # only a solo assessment is remembered
+
+
+def test_a_code_typed_in_fills_the_rounds_and_a_blank_name_is_anonymous(store: Store) -> None:
+    _id, code = workshop(store, ["only"])
+    app = build(store)
+    assert app.start is not None
+    assert app.start.round.disabled
+    app.start.code.value = f"{code[:3]}-{code[3:]}"
+    assert app.start.round.value == "only" and not app.start.round.disabled
+    app.start.join.click()
+    assert app.participant is not None
+    assert app.participant["display_name"] is None
+
+
+def test_a_wrong_code_says_so_next_to_the_field(store: Store) -> None:
+    workshop(store)
+    app = build(store, "code=NOPE42")
+    assert app.start is not None
+    assert "No workshop has the code 'NOPE42'" in shown(app.start.messages["code"].value)
+    assert app.start.round.disabled
+    app.start.join.click()
+    assert "No workshop has the code" in app.start.messages["code"].value
+    assert app.participant is None
+
+
+def test_a_closed_workshop_says_so(store: Store) -> None:
+    workshop_id, code = workshop(store, ["only"])
+    AssessmentStore(store).close_workshop(workshop_id)
+    app = build(store)
+    assert app.start is not None
+    app.start.code.value = code
+    assert "This workshop is closed" in app.start.messages["code"].value
+    app.start.join.click()
+    assert "closed" in app.start.messages["code"].value
+    assert app.participant is None
+
+
+def test_a_bad_token_shows_a_message_and_the_start_screen(store: Store) -> None:
+    app = build(store, "token=not-a-token")
+    assert "does not open any saved self-assessment" in app.status.value
+    assert app.start is not None and app.start.widget in app.body.children
+
+
+# -- answering -------------------------------------------------------------------------------
+
+
+def test_every_answer_is_saved_as_it_is_given(store: Store) -> None:
+    app = solo(store)
+    questions = app.questions
+    assert questions is not None and app.participant is not None
+    first = BANK.competencies[0]
+    assert first.name in questions.heading.value
+    items = BANK.items_for(first.id)
+    toggle = questions.toggles[items[0].id]
+    assert [label for label, _value in toggle.options] == ["never", "rarely", "sometimes", "often", "always"]
+    toggle.value = 4
+    assert AssessmentStore(store).answers(app.participant["id"]) == {items[0].id: 4}
+    toggle.value = 2
+    assert AssessmentStore(store).answers(app.participant["id"]) == {items[0].id: 2}
+    assert questions.progress.value == 1 and questions.progress.max == len(BANK.items)
+    assert questions.progress_text.value == f"1 of {len(BANK.items)} answered"
+    assert "saved" in app.status.value
+    assert questions.finish.layout.display == "none"
+
+
+def test_a_failed_save_shows_a_message_and_keeps_the_saved_answer(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = solo(store)
+    assert app.questions is not None and app.participant is not None
+    item = BANK.items[0].id
+    app.questions.toggles[item].value = 5
+
+    def broken(*_args: object) -> None:
+        raise StoreError("The store cannot be reached.")
+
+    monkeypatch.setattr(app.assessments, "save_answer", broken)
+    app.questions.toggles[item].value = 1
+    assert "The store cannot be reached." in app.questions.messages[item].value
+    assert app.questions.toggles[item].value == 5
+    assert AssessmentStore(store).answers(app.participant["id"]) == {item: 5}
+
+
+def test_back_and_next_move_between_competencies(store: Store) -> None:
+    app = solo(store)
+    questions = app.questions
+    assert questions is not None
+    assert questions.back.disabled
+    questions.next.click()
+    assert questions.step == 1 and BANK.competencies[1].name in questions.heading.value
+    questions.back.click()
+    assert questions.step == 0
+
+
+def test_coming_back_with_the_link_resumes_at_the_first_unanswered_item(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = solo(store)
+    assert app.participant is not None
+    answer_step(app, 4)
+    assert app.questions is not None
+    app.questions.next.click()
+    second = BANK.items_for(BANK.competencies[1].id)
+    app.questions.toggles[second[0].id].value = 2
+    monkeypatch.setenv("QUERY_STRING", f"token={app.participant['token']}")
+    again = SoftSkillsApp(store, today=lambda: TODAY)
+    assert again.questions is not None
+    assert again.questions.step == 1
+    assert again.questions.toggles[second[0].id].value == 2
+    assert again.questions.toggles[second[1].id].value is None
+    assert again.questions.progress.value == len(BANK.items_for(BANK.competencies[0].id)) + 1
+
+
+def test_a_solo_assessment_resumes_without_the_link(store: Store) -> None:
+    app = solo(store, "Dana")
+    assert app.participant is not None
+    assert store.get_setting(LAST_SELF_ASSESSMENT) == app.participant["token"]
+    again = build(store, "")
+    assert again.participant is not None and again.participant["id"] == app.participant["id"]
+    assert again.new_start.layout.display == ""
+    again.new_start.click()
+    assert again.start is not None and again.participant is None
+    # A link with a workshop code opens the start screen, not the remembered assessment.
+    assert build(store, "code=ABC").participant is None
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+def test_results_show_incomplete_competencies_as_incomplete(store: Store) -> None:
+    app = solo(store)
+    answer_step(app, 4)
+    assert app.questions is not None
+    for _ in BANK.competencies:
+        app.questions.next.click()
+    results = app.results
+    assert results is not None and results.widget in app.body.children
+    table = results.scores.value
+    assert "<td>4.00</td>" in table
+    assert table.count("<td>incomplete</td>") == len(BANK.competencies) - 1
+    assert results.chart is not None and results.chart.spec["layer"]
+    assert app.participant is not None
+    assert AssessmentStore(store).participant(app.participant["id"])["completed_at"] is None
+    results.back.click()
+    assert app.questions.widget in app.body.children and app.questions.step == len(BANK.competencies) - 1
+
+
+def test_results_with_strengths_development_and_practices(store: Store) -> None:
+    app = solo(store)
+    assert app.questions is not None and app.participant is not None
+    targets = {c.id: 1 + i % 5 for i, c in enumerate(BANK.competencies)}
+    for competency in BANK.competencies:
+        answer_step(app, targets[competency.id])
+        if competency is not BANK.competencies[-1]:
+            app.questions.next.click()
+    assert app.questions.finish.layout.display == ""
+    assert AssessmentStore(store).participant(app.participant["id"])["completed_at"] is not None
+    app.questions.finish.click()
+    results = app.results
+    assert results is not None
+    best = [c for c in BANK.competencies if targets[c.id] == 5][:3]
+    worst = [c for c in BANK.competencies if targets[c.id] == 1][:3]
+    assert "My strengths" in results.strengths.value and "To develop" in results.development.value
+    for competency in best:
+        assert competency.name in shown(results.strengths.value)
+    for competency in worst:
+        assert competency.name in shown(results.development.value)
+        assert all(practice in shown(results.development.value) for practice in competency.practices)
+
+
+def test_a_finished_assessment_reopens_on_its_results(store: Store) -> None:
+    app = solo(store)
+    answer_all(app)
+    assert app.participant is not None
+    again = build(store, f"token={app.participant['token']}")
+    assert again.results is not None and again.results.widget in again.body.children
+
+
+def test_reflection_and_commitments_are_saved_as_entered(store: Store) -> None:
+    app = solo(store)
+    answer_all(app)
+    results = app.results
+    assert results is not None and app.participant is not None
+    pid = app.participant["id"]
+    results.reflection.value = "I listen less than I thought."
+    first = results.commitments[0]
+    first.by_when.value = dt.date(2027, 1, 31)
+    assert "say what you will do" in first.message.value
+    first.what.value = "Ask every client how they want updates"
+    results.commitments[2].what.value = "Run a retrospective with the client"
+    plan = AssessmentStore(store).plan(pid)
+    assert plan["reflection"] == "I listen less than I thought."
+    assert [(c["position"], c["what"], c["by_when"]) for c in plan["commitments"]] == [
+        (1, "Ask every client how they want updates", dt.date(2027, 1, 31)),
+        (3, "Run a retrospective with the client", None),
+    ]
+    assert "cpmkit-message-error" not in first.message.value
+    # The plan is shown again on the way back.
+    again = build(store, f"token={app.participant['token']}")
+    assert again.results is not None
+    assert again.results.reflection.value == "I listen less than I thought."
+    assert again.results.commitments[0].by_when.value == dt.date(2027, 1, 31)
+
+
+def rate(store: Store, token: str, value: int) -> SoftSkillsApp:
+    """A colleague opens the rating link and answers every item with ``value``."""
+    rater = build(store, f"rate={token}")
+    assert "You are rating a colleague" in rater.header.value
+    assert rater.participant is None
+    answer_all(rater, default=value)
+    assert rater.results is None and "Thank you" in rater.body.children[0].value
+    return rater
+
+
+def test_others_view_needs_three_raters(store: Store) -> None:
+    app = solo(store)
+    answer_all(app, default=4)
+    results = app.results
+    assert results is not None and app.participant is not None
+    tokens = []
+    for _ in range(3):
+        results.peer_button.click()
+        tokens.append(token_in(results.peer_links.value, "rate"))
+    assert len(set(tokens)) == 3
+    rate(store, tokens[0], 2)
+    rater = rate(store, tokens[1], 2)
+    assert rater.questions is not None
+    rater.questions.show(0)
+    first = BANK.items[0]
+    assert first.text in shown(rater.questions.messages[first.id].value)  # the same items, as written
+    results.refresh_others_button.click()
+    assert "needs 1 more rater" in results.others_table.value
+    assert results.others_chart is None
+    rate(store, tokens[2], 2)
+    results.refresh_others_button.click()
+    table = results.others_table.value
+    assert "needs" not in table and "3 raters" in table
+    assert "<td>4.00</td><td>2.00</td><td>-2.00</td><td>3 raters</td>" in re.sub(r">\s+<", "><", table)
+    assert results.others_chart is not None and results.others_chart.spec["layer"]
+
+
+def test_a_rater_never_sees_results(store: Store) -> None:
+    app = solo(store)
+    answer_all(app)
+    assert app.results is not None and app.participant is not None
+    app.results.peer_button.click()
+    token = token_in(app.results.peer_links.value, "rate")
+    rater = build(store, f"rate={token}")
+    assert rater.questions is not None
+    rater.questions.toggles[BANK.items[0].id].value = 5
+    assert AssessmentStore(store).peer_answers(app.participant["id"]) == [{BANK.items[0].id: 5}]
+    answer_all(rater)
+    rater.questions.finish.click()
+    assert rater.results is None
+    assert "My results" not in str([getattr(w, "value", "") for w in rater.body.children])
+
+
+def test_a_dead_rating_link_says_so_next_to_the_item(store: Store) -> None:
+    rater = build(store, "rate=nobody")
+    assert rater.questions is not None
+    item = BANK.items[0].id
+    rater.questions.toggles[item].value = 3
+    assert "does not work any more" in rater.questions.messages[item].value
+    assert rater.questions.toggles[item].value is None
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def test_export_offers_an_html_report_and_an_xlsx(store: Store) -> None:
+    app = solo(store, XSS)
+    answer_all(app)
+    results = app.results
+    assert results is not None
+    results.reflection.value = f"Reflection {XSS} & more"
+    results.commitments[0].what.value = '<img src=x onerror="alert(2)">'
+    results.export_button.click()
+    links = results.export_links.value
+    assert 'download="soft-skills-2026-11-25.html"' in links
+    assert 'download="soft-skills-2026-11-25.xlsx"' in links
+    report = data_uri(links, "soft-skills-2026-11-25.html").decode("utf-8")
+    assert "<script" not in report and "<img" not in report
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
+    assert "Reflection &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in report
+    assert '&lt;img src=x onerror="alert(2)"&gt;' in report  # text in a cell: quotes are harmless
+    assert "My strengths" in report and "To develop" in report
+    xlsx = data_uri(links, "soft-skills-2026-11-25.xlsx")
+    assert xlsx[:2] == b"PK"
+
+
+def test_the_xlsx_has_one_sheet_per_table(store: Store, tmp_path: Path) -> None:
+    import openpyxl
+
+    app = solo(store)
+    answer_all(app, default=5)
+    assert app.results is not None
+    app.results.commitments[0].what.value = "=HYPERLINK(\"x\")"
+    app.results.export_button.click()
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(data_uri(app.results.export_links.value, "soft-skills-2026-11-25.xlsx"))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["scores", "strengths", "to develop", "others view", "reflection", "commitments"]
+    assert book["commitments"]["B2"].value == "'=HYPERLINK(\"x\")"
+    book.close()
+
+
+def test_names_and_headers_are_escaped_on_the_page(store: Store) -> None:
+    _id, code = workshop(store, ["only"])
+    app = build(store, f"code={code}")
+    assert app.start is not None
+    app.start.name.value = XSS
+    app.start.join.click()
+    assert app.participant is not None and app.participant["display_name"] == XSS
+    assert "<script" not in app.header.value

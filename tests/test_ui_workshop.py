@@ -1,0 +1,565 @@
+"""The trainer's workshop dashboard, driven by setting .value and clicking as a trainer would,
+on a real SQLite store, with participants joining through the AssessmentStore."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import re
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import ipywidgets as W
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from cpmkit.assessment_store import AssessmentStore
+from cpmkit.errors import ValidationError
+from cpmkit.question_bank import Item, default_bank
+from cpmkit.schema import workshops
+from cpmkit.store import Store
+from cpmkit.ui import workshop as workshop_ui
+from cpmkit.ui.workshop import Ticker, WorkshopApp, WorkshopDashboard
+from cpmkit.workshop_report import HIDDEN
+
+HIDDEN_TEXT = "hidden: fewer than 3 participants"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def assess(store: Store) -> AssessmentStore:
+    return AssessmentStore(store)
+
+
+@pytest.fixture
+def app(store: Store) -> Iterator[WorkshopApp]:
+    made = WorkshopApp(store, query="", refresh_seconds=None)
+    yield made
+    made.widget.close()
+
+
+@pytest.fixture(autouse=True)
+def no_chart_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the table-only page unless they install a chart module themselves (the
+    participant app's chart module may or may not exist yet)."""
+    monkeypatch.setitem(sys.modules, "cpmkit.soft_skills_charts", None)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def page_text(widget: W.Widget) -> str:
+    """Every string a widget tree puts on the page (values, descriptions, titles, options)."""
+    parts: list[str] = []
+
+    def walk(w: Any) -> None:
+        for name in ("value", "description", "placeholder", "tooltip"):
+            value = getattr(w, name, None)
+            if isinstance(value, str):
+                parts.append(value)
+        for name in ("titles", "options", "_options_labels"):
+            values = getattr(w, name, None)
+            if isinstance(values, (tuple, list)):
+                parts.extend(str(v) for v in values)
+        for child in getattr(w, "children", ()) or ():
+            walk(child)
+
+    walk(widget)
+    return "\n".join(parts)
+
+
+def create(app: WorkshopApp, name: str = "Negotiation lab", rounds: str = "before, after") -> tuple[int, str, str]:
+    """Create a workshop through the form; read the number, code and key off the page."""
+    app.forms.selected_index = 0
+    app.new_name.value = name
+    app.new_rounds.value = rounds
+    app.create_button.click()
+    shown = app.created.value
+    code = re.search(r'class="cpmkit-join-code"[^>]*>([^<]+)<', shown)
+    key = re.search(r"<code[^>]*>([^<]+)</code>", shown)
+    number = re.search(r"workshop=(\d+)", shown)
+    assert code and key and number, shown
+    return int(number.group(1)), code.group(1), key.group(1)
+
+
+def answer_for(item: Item, score: int) -> int:
+    """The answer that gives ``item`` the score ``score`` on the 1-5 scale (reverse items turned round)."""
+    return 6 - score if item.reverse else score
+
+
+def take_part(
+    assess: AssessmentStore, code: str, round_name: str, score: int = 3, *, name: str | None = None, complete: bool = True
+) -> dict[str, Any]:
+    """A participant joins, answers every item so each competency scores ``score``, and finishes."""
+    person = assess.join_workshop(code, round=round_name, display_name=name)
+    for item in default_bank().items:
+        assess.save_answer(person["id"], item.id, answer_for(item, score))
+    if complete:
+        assess.mark_completed(person["id"])
+    return person
+
+
+def open_dashboard(app: WorkshopApp, workshop_id: int, key: str) -> WorkshopDashboard:
+    app.number.value = str(workshop_id)
+    app.key.value = key
+    app.open_button.click()
+    assert app.dashboard is not None, app.open_message.value
+    return app.dashboard
+
+
+class _TableReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append("".join(self.cell).strip())
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def read_table(markup: str) -> dict[str, list[str]]:
+    """An HTML table as the page shows it: ``{heading: [cell text, ...]}`` (entities decoded)."""
+    reader = _TableReader()
+    reader.feed(markup)
+    assert reader.rows, f"no table in {markup!r}"
+    header, *rows = reader.rows
+    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
+
+
+def counts(dashboard: WorkshopDashboard) -> list[list[str]]:
+    """The counts table as read on the page: [round, joined, completed, still answering] rows."""
+    table = read_table(dashboard.counts.value)
+    return [list(row) for row in zip(*table.values())]
+
+
+def workshop_with_key(assess: AssessmentStore, rounds: tuple[str, ...] = ("before", "after")) -> tuple[int, str, str]:
+    return assess.create_workshop("Negotiation lab", bank="soft_skills", rounds=list(rounds))
+
+
+# -- creating and opening --------------------------------------------------------------------
+
+
+def test_creating_a_workshop_shows_the_code_and_the_key_once(app: WorkshopApp, assess: AssessmentStore, store: Store) -> None:
+    workshop_id, code, key = create(app)
+    shown = app.created.value
+    assert "cpmkit-join-code" in shown and code in shown
+    assert f'href="02_soft_skills.ipynb?code={code}"' in shown
+    assert f'href="02_workshop_trainer.ipynb?workshop={workshop_id}"' in shown
+    assert "Keep this key: it is shown once" in shown
+    assert all(key not in href for href in re.findall(r'href="([^"]*)"', shown)), "the key is never in a link"
+    assert assess.trainer_workshop(workshop_id, key)["join_code"] == code
+    with store.read() as conn:
+        stored = conn.execute(select(workshops)).one()._mapping
+    assert key not in str(dict(stored)), "only a hash of the key is kept"
+    assert app.number.value == str(workshop_id)
+
+    # A second visit (the dashboard link) has no way to show the key again.
+    again = WorkshopApp(store, query=f"workshop={workshop_id}", refresh_seconds=None)
+    assert again.number.value == str(workshop_id) and again.forms.selected_index == 1
+    assert key not in page_text(again.widget) and code not in page_text(again.widget)
+    again.widget.close()
+
+    # Moving on to the dashboard takes the key off the page (it may be projected) but keeps the code.
+    app.open_created.click()
+    assert app.dashboard is not None
+    text = page_text(app.widget)
+    assert key not in text
+    assert code in app.dashboard.header.value and app.created.value == ""
+    assert app.open_created.layout.display == "none"
+
+
+@pytest.mark.parametrize(
+    ("name", "rounds", "message"),
+    [
+        ("", "before, after", "cannot be empty"),
+        ("March", " , ", "at least one round"),
+        ("March", "before, Before", "listed twice"),
+    ],
+)
+def test_creating_with_bad_input_shows_a_message_and_creates_nothing(
+    app: WorkshopApp, assess: AssessmentStore, name: str, rounds: str, message: str
+) -> None:
+    app.new_name.value, app.new_rounds.value = name, rounds
+    app.create_button.click()
+    assert message in app.create_message.value
+    assert app.created.value == "" and app.open_created.layout.display == "none"
+    with pytest.raises(Exception, match="no workshop number 1"):
+        assess.workshop(1)
+
+
+def test_the_rounds_default_to_before_and_after(app: WorkshopApp, assess: AssessmentStore) -> None:
+    assert app.new_rounds.value == "before, after"
+    workshop_id, _code, _key = create(app, rounds=app.new_rounds.value)
+    assert assess.workshop(workshop_id)["rounds"] == ["before", "after"]
+
+
+def test_a_wrong_key_shows_nothing_of_the_cohort(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    for _ in range(3):
+        take_part(assess, code, "before")
+    app.number.value, app.key.value = str(workshop_id), key + "x"
+    app.open_button.click()
+    assert "not the trainer key" in app.open_message.value
+    assert app.dashboard is None and app.board.children == ()
+    text = page_text(app.widget)
+    assert code not in text and "Negotiation lab" not in text and "Completed" not in text
+    assert app.key.value == "", "the key does not stay in the page"
+
+    for number, typed, message in [("999", key, "no workshop number 999"), ("abc", key, "Type the workshop number"), (str(workshop_id), "  ", "Type the trainer key")]:
+        app.number.value, app.key.value = number, typed
+        app.open_button.click()
+        assert message in app.open_message.value
+        assert app.dashboard is None and app.board.children == ()
+
+    # A wrong key after a right one takes the open dashboard away too.
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert dashboard.widget in app.board.children
+    app.number.value, app.key.value = str(workshop_id), "guess"
+    app.open_button.click()
+    assert app.dashboard is None and app.board.children == ()
+    assert dashboard.widget.comm is None, "the old dashboard is closed"
+
+
+# -- the dashboard ---------------------------------------------------------------------------
+
+
+def test_three_completed_participants_show_counts_and_figures(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    for _ in range(3):
+        take_part(assess, code, "before", 4)
+    assess.join_workshop(code, round="after")
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert counts(dashboard) == [["before", "3", "3", "0"], ["after", "1", "0", "1"]]
+    assert code in dashboard.header.value and f"02_soft_skills.ipynb?code={code}" in dashboard.header.value
+    assert "Open: participants can join" in dashboard.state.value
+    table = read_table(dashboard.distribution.value)
+    bank = default_bank()
+    assert list(table["Competency"]) == [c.name for c in bank.competencies]
+    assert list(table["Participants"]) == ["3"] * len(bank.competencies)
+    assert list(table["Mean"]) == ["4.0"] * len(bank.competencies)
+    assert list(table["4 " + dict(bank.scale.points)[4]]) == ["3"] * len(bank.competencies)
+    assert HIDDEN_TEXT not in dashboard.distribution.value
+    assert dashboard.chart_box.children == (), "no chart module yet: the table alone"
+
+
+def test_two_participants_show_no_figures(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    for _ in range(2):
+        take_part(assess, code, "before", 4)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert counts(dashboard)[0] == ["before", "2", "2", "0"]
+    table = read_table(dashboard.distribution.value)
+    assert list(table["Note"]) == [HIDDEN_TEXT] * len(default_bank().competencies) and HIDDEN == HIDDEN_TEXT
+    assert set(table["Mean"]) == {""} and set(table["Participants"]) == {""}
+    assert "no round" not in dashboard.figures_message.value
+    assert HIDDEN_TEXT in dashboard.change.value
+
+
+def test_the_round_selector_and_the_change_between_rounds(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    for _ in range(3):
+        take_part(assess, code, "before", 3)
+        take_part(assess, code, "after", 4)
+    dashboard = open_dashboard(app, workshop_id, key)
+    n = len(default_bank().competencies)
+
+    assert list(read_table(dashboard.distribution.value)["Mean"]) == ["3.0"] * n
+    dashboard.round_choice.value = "after"
+    assert list(read_table(dashboard.distribution.value)["Mean"]) == ["4.0"] * n
+
+    change = read_table(dashboard.change.value)
+    assert list(change["Change"]) == ["1.0"] * n
+    assert list(change["Mean, before"]) == ["3.0"] * n and list(change["Mean, after"]) == ["4.0"] * n
+    dashboard.before.value, dashboard.after.value = "after", "before"
+    assert list(read_table(dashboard.change.value)["Change"]) == ["-1.0"] * n
+    dashboard.before.value = "before"
+    assert "two different rounds" in dashboard.change_message.value
+
+
+def test_a_one_round_workshop_has_nothing_to_compare(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, _code, key = workshop_with_key(assess, rounds=("only",))
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert "nothing to compare" in dashboard.change.value
+    assert dashboard.change_message.value == ""
+
+
+def test_export_links_hold_the_results_and_never_a_token(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    people = [take_part(assess, code, "before", 3, name=name) for name in ("Ana", None, None)]
+    people.append(take_part(assess, code, "after", 4, name="Bo", complete=False))
+    dashboard = open_dashboard(app, workshop_id, key)
+    dashboard.prepare.click()
+    links = re.findall(r'<a download="([^"]+)" href="data:([^;]+);base64,([^"]+)"', dashboard.export_links.value)
+    files = {name: base64.b64decode(data) for name, _mime, data in links}
+    assert sorted(files) == sorted(
+        f"workshop-{workshop_id}-negotiation-lab{suffix}"
+        for suffix in (".xlsx", "-answers.csv", "-distribution.csv", "-change.csv")
+    )
+    tokens = [person["token"] for person in people]
+    texts = [data.decode("utf-8-sig") for name, data in files.items() if name.endswith(".csv")]
+    book = openpyxl.load_workbook(io.BytesIO(files[f"workshop-{workshop_id}-negotiation-lab.xlsx"]), read_only=True)
+    cells = [str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
+    book.close()
+    texts.append("\n".join(cells))
+    for text in texts:
+        assert not any(token in text for token in tokens)
+    answers = pd.read_csv(io.BytesIO(files[f"workshop-{workshop_id}-negotiation-lab-answers.csv"]), encoding="utf-8-sig")
+    assert set(answers["participant"]) == {"Ana", "Participant 1", "Participant 2", "Bo"}
+    assert len(answers) == 4 * len(default_bank().items)
+    assert not any(token in page_text(app.widget) for token in tokens)
+
+
+def test_closing_asks_first_then_refuses_later_joins(app: WorkshopApp, assess: AssessmentStore, store: Store) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    dashboard = open_dashboard(app, workshop_id, key)
+    dashboard.close_button.click()
+    assert "Nobody new can join" in page_text(dashboard.confirm)
+    no = dashboard.confirm.children[2]
+    no.click()
+    assert dashboard.confirm.children == ()
+    assess.join_workshop(code, round="before")  # still open
+
+    dashboard.close_button.click()
+    dashboard.confirm.children[1].click()
+    assert "Closed" in dashboard.state.value and dashboard.close_button.disabled
+    with pytest.raises(ValidationError, match="closed"):
+        assess.join_workshop(code, round="after")
+    reopened = WorkshopApp(store, query="", refresh_seconds=None)
+    assert "Closed" in open_dashboard(reopened, workshop_id, key).state.value
+    reopened.widget.close()
+
+
+def test_the_refresh_tick_updates_the_counts_and_figures(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert counts(dashboard)[0] == ["before", "0", "0", "0"]
+    reads: list[int] = []
+    real_export = dashboard.assess.cohort_export
+
+    def counted_export(wid: int) -> pd.DataFrame:
+        reads.append(wid)
+        return real_export(wid)
+
+    monkeypatch.setattr(dashboard.assess, "cohort_export", counted_export)
+
+    dashboard.tick()
+    assert reads == [], "nothing moved: the tick read the counts only"
+    for _ in range(3):
+        take_part(assess, code, "before", 5)
+    assert counts(dashboard)[0] == ["before", "0", "0", "0"], "nothing changes between ticks"
+    dashboard.tick()
+    assert counts(dashboard)[0] == ["before", "3", "3", "0"]
+    assert reads == [workshop_id], "the counts moved: the answers were read once"
+    assert list(read_table(dashboard.distribution.value)["Mean"]) == ["5.0"] * len(default_bank().competencies)
+    assert "Updated" in dashboard.updated.value
+
+
+def test_refresh_now_shows_answers_saved_between_joins(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    people = [assess.join_workshop(code, round="before") for _ in range(3)]
+    dashboard = open_dashboard(app, workshop_id, key)
+    for person in people:
+        for item in default_bank().items:
+            assess.save_answer(person["id"], item.id, answer_for(item, 2))
+    dashboard.tick()
+    assert HIDDEN_TEXT in dashboard.distribution.value, "still answering: figures wait for someone to finish"
+    dashboard.refresh_button.click()
+    assert HIDDEN_TEXT not in dashboard.distribution.value
+    assert counts(dashboard)[0] == ["before", "3", "0", "3"]
+
+
+def test_a_store_error_in_a_tick_shows_a_message_and_keeps_going(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    workshop_id, _code, key = workshop_with_key(assess)
+    dashboard = open_dashboard(app, workshop_id, key)
+
+    def broken(_: int) -> None:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(dashboard.assess, "cohort_status", broken)
+    dashboard.tick()
+    assert "Something went wrong" in dashboard.live_message.value
+    monkeypatch.undo()
+    dashboard.tick()
+    assert dashboard.live_message.value == ""
+
+
+def test_user_text_is_escaped(app: WorkshopApp, assess: AssessmentStore) -> None:
+    workshop_id, code, key = create(app, name="<b>Evil</b> & co", rounds="<i>pre</i>, post")
+    assert "<b>Evil</b>" not in app.created.value and "&lt;b&gt;Evil&lt;/b&gt; &amp; co" in app.created.value
+    for _ in range(3):
+        take_part(assess, code, "<i>pre</i>", 3, name="<script>x</script>")
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert "<b>Evil" not in dashboard.header.value and "&lt;b&gt;Evil" in dashboard.header.value
+    assert "<i>pre</i>" not in dashboard.counts.value and "&lt;i&gt;pre&lt;/i&gt;" in dashboard.counts.value
+    assert "<i>pre</i>" not in dashboard.change.value
+    dashboard.prepare.click()
+    assert "<script>" not in dashboard.export_links.value
+
+
+# -- the chart -------------------------------------------------------------------------------
+
+
+def test_the_cohort_chart_is_drawn_when_the_chart_module_has_one(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    given: list[pd.DataFrame] = []
+
+    def cohort_distribution_chart(dist: pd.DataFrame) -> Any:
+        given.append(dist)
+        return alt.Chart(dist[["name", "mean"]]).mark_bar().encode(x="mean:Q", y="name:N")
+
+    module = types.ModuleType("cpmkit.soft_skills_charts")
+    module.cohort_distribution_chart = cohort_distribution_chart  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cpmkit.soft_skills_charts", module)
+    workshop_id, code, key = workshop_with_key(assess)
+    for _ in range(3):
+        take_part(assess, code, "before", 3)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert len(dashboard.chart_box.children) == 1
+    assert dashboard.chart_box.children[0].spec["mark"]["type"] == "bar"
+    assert list(given[-1]["status"]) == ["shown"] * len(default_bank().competencies)
+    dashboard.round_choice.value = "after"  # nobody yet: every figure hidden, so no chart
+    assert dashboard.chart_box.children == ()
+
+
+def test_the_participant_apps_cohort_chart_is_used(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "cpmkit.soft_skills_charts")  # undo no_chart_module: the real one
+    workshop_id, code, key = workshop_with_key(assess)
+    for _ in range(3):
+        take_part(assess, code, "before", 3)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert dashboard.figures_message.value == ""
+    assert len(dashboard.chart_box.children) == 1 and dashboard.chart_box.children[0].spec["layer"]
+
+
+def test_a_module_without_the_chart_function_leaves_the_table_alone(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cpmkit.soft_skills_charts", types.ModuleType("cpmkit.soft_skills_charts"))
+    workshop_id, code, key = workshop_with_key(assess)
+    for _ in range(3):
+        take_part(assess, code, "before", 3)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert dashboard.chart_box.children == ()
+    assert HIDDEN_TEXT not in dashboard.distribution.value and dashboard.figures_message.value == ""
+
+
+# -- the periodic refresh --------------------------------------------------------------------
+
+
+def test_the_dashboard_refreshes_itself_until_it_is_closed(store: Store, assess: AssessmentStore) -> None:
+    workshop_id, _code, key = workshop_with_key(assess)
+    page = WorkshopApp(store, query="", refresh_seconds=60)
+    first = open_dashboard(page, workshop_id, key)
+    assert first.ticker is not None and first.ticker.running
+    assert "refreshes every 60 s" in first.updated.value
+    second = open_dashboard(page, workshop_id, key)  # opening again replaces the first dashboard
+    assert not first.ticker.running and second.ticker is not None and second.ticker.running
+    page.widget.close()  # the page goes away
+    assert not second.ticker.running
+    for ticker in (first.ticker, second.ticker):
+        thread = ticker._thread
+        assert thread is not None
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+
+def test_the_ticker_runs_on_the_kernels_event_loop() -> None:
+    calls: list[str] = []
+
+    async def main() -> Ticker:
+        enough = asyncio.Event()
+
+        def tick() -> None:
+            calls.append(threading.current_thread().name)
+            if len(calls) >= 2:
+                enough.set()
+
+        ticker = Ticker(tick, 0.01)
+        ticker.start()
+        assert ticker._thread is None and ticker.running
+        await asyncio.wait_for(enough.wait(), timeout=5)
+        ticker.stop()
+        seen = len(calls)
+        await asyncio.sleep(0.05)
+        assert len(calls) == seen, "no tick after stop"
+        return ticker
+
+    ticker = asyncio.run(main())
+    assert set(calls) == {threading.main_thread().name}
+    assert ticker._task is not None and ticker._task.done()
+
+
+def test_the_ticker_thread_survives_a_failing_tick(caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[int] = []
+    enough = threading.Event()
+
+    def tick() -> None:
+        calls.append(1)
+        if len(calls) >= 2:
+            enough.set()
+        raise RuntimeError("boom")
+
+    ticker = Ticker(tick, 0.01)
+    ticker.start()
+    assert enough.wait(timeout=5)
+    ticker.stop()
+    assert ticker._thread is not None
+    ticker._thread.join(timeout=5)
+    assert not ticker._thread.is_alive()
+    assert "workshop dashboard's refresh" in caplog.text
+    ticker.stop()  # twice is fine
+
+
+def test_a_refresh_interval_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        Ticker(lambda: None, 0)
+
+
+# -- the entry point -------------------------------------------------------------------------
+
+
+def test_app_opens_the_workshop_named_in_the_url(store: Store, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    workshop_id, _code, _key = workshop_with_key(assess)
+    monkeypatch.setattr(workshop_ui, "open_store", lambda: store)
+    monkeypatch.setenv("QUERY_STRING", f"workshop={workshop_id}")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    widget = workshop_ui.app()
+    assert {"cpmkit-app", "cpmkit-ready"} <= set(widget._dom_classes)
+    text = page_text(widget)
+    assert "Open a workshop" in text and "Create a workshop" in text
+    assert str(workshop_id) in text.splitlines(), "the workshop number is filled in"
+    widget.close()
+
+
+def test_app_shows_a_message_if_the_store_cannot_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_store() -> Store:
+        raise RuntimeError("no database")
+
+    monkeypatch.setattr(workshop_ui, "open_store", no_store)
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    widget = workshop_ui.app()
+    assert "Something went wrong" in page_text(widget)
