@@ -6,12 +6,14 @@ carries raw rows (and none reaches Altair's row limit).
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
 from cpmkit.stakeholders import ENGAGEMENT_LEVELS, HIGH_FROM, QUADRANTS, SCALE
 
-__all__ = ["engagement_gap_chart", "power_interest_chart", "scorecard_chart"]
+__all__ = ["dumbbell", "engagement_gap_chart", "power_interest_chart", "scorecard_chart"]
 
 WIDTH = 420
 _LOW, _HIGH = SCALE
@@ -78,15 +80,26 @@ def engagement_gap_chart(gaps: pd.DataFrame) -> alt.LayerChart:
     )
     long["when"] = long["when"].map({"current_engagement": "now", "desired_engagement": "desired"})
     level = alt.X("level:O", scale=alt.Scale(domain=list(ENGAGEMENT_LEVELS)), title="Engagement")
-    who = alt.Y("name:N", sort=order, title=None)
-    line = alt.Chart(long).mark_line(color="#999").encode(x=level, y=who, detail="name:N")
-    dots = alt.Chart(long).mark_point(filled=True, size=120).encode(
-        x=level,
-        y=who,
-        color=alt.Color("when:N", scale=alt.Scale(domain=["now", "desired"], range=["#c0392b", "#27ae60"]), title=None),
-        tooltip=["name:N", "when:N", "level:N", "gap:Q"],
+    colours = {"now": "#c0392b", "desired": "#27ae60"}
+    return dumbbell(long, x=level, order=order, key="when", colours=colours, tooltip=["name:N", "when:N", "level:N", "gap:Q"]).properties(
+        title="Engagement: now and desired"
     )
-    return alt.LayerChart(layer=[line, dots]).properties(width=WIDTH, height=max(60, 28 * len(order)), title="Engagement: now and desired")
+
+
+def dumbbell(
+    long: pd.DataFrame, *, x: alt.X, order: list[str], key: str, colours: dict[str, str], tooltip: list[Any]
+) -> alt.LayerChart:
+    """One row per ``name`` in ``order``: a dot per value of ``key`` (coloured by ``colours``),
+    joined by a line, so the distance between two views of the same thing stands out."""
+    y = alt.Y("name:N", sort=order, title=None)
+    line = alt.Chart(long).mark_line(color="#999").encode(x=x, y=y, detail="name:N")
+    dots = alt.Chart(long).mark_point(filled=True, size=120).encode(
+        x=x,
+        y=y,
+        color=alt.Color(f"{key}:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), title=None),
+        tooltip=tooltip,
+    )
+    return alt.LayerChart(layer=[line, dots]).properties(width=WIDTH, height=max(60, 28 * len(order)))
 
 
 def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:

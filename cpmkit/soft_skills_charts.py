@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from cpmkit._frames import require_columns
+from cpmkit.charts import dumbbell
 
 __all__ = ["cohort_distribution_chart", "competency_profile_chart", "self_vs_others_chart"]
 
@@ -93,24 +94,16 @@ def self_vs_others_chart(view: pd.DataFrame, *, scale: tuple[int, int] = DEFAULT
         ],
         columns=["name", "who", "score", "raters", "gap"],
     )
-    x = _score_axis(scale, "Score")
-    y = alt.Y("name:N", sort=order, title=None)
-    line = alt.Chart(long).mark_line(color="#999").encode(x=x, y=y, detail="name:N")
-    dots = alt.Chart(long).mark_point(filled=True, size=120).encode(
-        x=x,
-        y=y,
-        color=alt.Color("who:N", scale=alt.Scale(domain=["self", "others"], range=["#1f4e79", "#e67e22"]), title=None),
-        tooltip=[
-            alt.Tooltip("name:N", title="Competency"),
-            alt.Tooltip("who:N", title="Whose view"),
-            alt.Tooltip("score:Q", format=".2f"),
-            alt.Tooltip("raters:Q", title="Raters"),
-            alt.Tooltip("gap:Q", title="Others - self", format="+.2f"),
-        ],
-    )
-    return alt.LayerChart(layer=[line, dots]).properties(
-        width=WIDTH, height=_height(len(order)), title="How I see myself and how others see me"
-    )
+    tooltip = [
+        alt.Tooltip("name:N", title="Competency"),
+        alt.Tooltip("who:N", title="Whose view"),
+        alt.Tooltip("score:Q", format=".2f"),
+        alt.Tooltip("raters:Q", title="Raters"),
+        alt.Tooltip("gap:Q", title="Others - self", format="+.2f"),
+    ]
+    colours = {"self": "#1f4e79", "others": "#e67e22"}
+    chart = dumbbell(long, x=_score_axis(scale, "Score"), order=order, key="who", colours=colours, tooltip=tooltip)
+    return chart.properties(height=_height(len(order)), title="How I see myself and how others see me")
 
 
 def cohort_distribution_chart(dist: pd.DataFrame) -> alt.LayerChart:

@@ -72,6 +72,14 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.sqlite3'}"
 
 
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Store]:
+    """A Store on a fresh SQLite file, for tests (the UI's) that need one real backend only."""
+    opened = Store.open(sqlite_url)
+    yield opened
+    opened.close()
+
+
 def _pg_bin_dir() -> Path | None:
     """The newest installed PostgreSQL's bin folder, or None if no server is installed."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -12,11 +10,9 @@ from cpmkit.ui.landing import LandingApp
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+def store(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.delenv("QUERY_STRING", raising=False)
-    opened = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    yield opened
-    opened.close()
+    return sqlite_store
 
 
 def test_creating_a_project_links_the_workbooks_to_it(store: Store) -> None:
