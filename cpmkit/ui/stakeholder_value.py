@@ -370,7 +370,7 @@ class StakeholderValueApp:
 
     def _export_view(self) -> TabView:
         self.export_links, self.export_message = W.HTML(), message_area()
-        prepare = W.Button(description="Prepare downloads", icon="download")
+        prepare = W.Button(description="Prepare downloads", icon="download", layout=W.Layout(width="auto"))
         prepare.on_click(lambda _: self._prepare_export())
         view = TabView(lambda _r, _m: (None, ""))
         view.widget.children = [W.VBox([prepare, self.export_links, self.export_message])]

@@ -199,7 +199,7 @@ class WorkshopDashboard:
         self.change_message = message_area()
 
         # Export and closing.
-        self.prepare = W.Button(description="Prepare downloads", icon="download")
+        self.prepare = W.Button(description="Prepare downloads", icon="download", layout=W.Layout(width="auto"))
         self.export_links = W.HTML()
         self.export_message = message_area()
         self.close_button = W.Button(description="Close workshop", icon="lock", button_style="danger")
