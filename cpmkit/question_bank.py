@@ -18,7 +18,7 @@ import yaml
 from cpmkit import config
 from cpmkit.errors import TemplateError, ValidationError
 
-__all__ = ["DEFAULT_BANK", "Competency", "Item", "QuestionBank", "Scale", "bank_named", "default_bank", "load_bank"]
+__all__ = ["DEFAULT_BANK", "Competency", "Item", "QuestionBank", "Scale", "bank_named", "bank_names", "default_bank", "load_bank"]
 
 #: Competency and item ids are stored with each answer, so they stay short and plain.
 _ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -117,6 +117,20 @@ def bank_named(name: str) -> QuestionBank:
     if not isinstance(name, str) or not _ID.fullmatch(name):
         raise ValidationError(f"This workshop's question bank {name!r} is not a name cpmkit can load.")
     return load_bank(config.templates_dir() / f"{name}.yaml")
+
+
+def bank_names(templates: Path | None = None) -> list[str]:
+    """The question banks a trainer can choose: each YAML file in the templates folder with a
+    top-level ``competencies`` list (a copy of soft_skills.yaml, say), by file stem."""
+    names = []
+    for path in sorted((templates or config.templates_dir()).glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue  # not readable as YAML: load_bank explains why if it is chosen by name
+        if isinstance(data, dict) and isinstance(data.get("competencies"), list) and _ID.fullmatch(path.stem):
+            names.append(path.stem)
+    return names
 
 
 def default_bank() -> QuestionBank:

@@ -274,3 +274,15 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
         load_bank(tmp_path / "nowhere.yaml")
     assert info.value.file == "nowhere.yaml"
     assert "file not found" in str(info.value) and str(tmp_path) in str(info.value)
+
+
+def test_bank_names_lists_the_banks_in_a_templates_folder(tmp_path: Path) -> None:
+    from cpmkit.question_bank import bank_names
+
+    shipped = Path(__file__).resolve().parent.parent / "templates" / "soft_skills.yaml"
+    (tmp_path / "soft_skills.yaml").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "leaders_2027.yaml").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "notebooks.yaml").write_text("notebooks: []\n", encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("competencies: [\n", encoding="utf-8")
+    assert bank_names(tmp_path) == ["leaders_2027", "soft_skills"]
+    assert "soft_skills" in bank_names()

@@ -560,3 +560,19 @@ def test_app_shows_a_message_if_the_store_cannot_open(monkeypatch: pytest.Monkey
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     widget = workshop_ui.app()
     assert "Something went wrong" in page_text(widget)
+
+
+def test_the_trainer_chooses_the_question_bank(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cpmkit import config
+
+    shipped = config.templates_dir() / "soft_skills.yaml"
+    (tmp_path / "soft_skills.yaml").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "short_course.yaml").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("CPMKIT_TEMPLATES_DIR", str(tmp_path))
+    app = WorkshopApp(store, query="", refresh_seconds=None)
+    assert list(app.bank_choice.options) == ["short_course", "soft_skills"] and app.bank_choice.value == "soft_skills"
+    app.new_name.value = "Short course"
+    app.bank_choice.value = "short_course"
+    app.create_button.click()
+    with store.read() as conn:
+        assert conn.execute(select(workshops.c.bank)).scalars().all() == ["short_course"]

@@ -29,7 +29,7 @@ import pandas as pd
 from cpmkit import export
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.errors import ValidationError
-from cpmkit.question_bank import DEFAULT_BANK, QuestionBank, bank_named
+from cpmkit.question_bank import DEFAULT_BANK, QuestionBank, bank_named, bank_names
 from cpmkit.soft_skills import MIN_GROUP, cohort_distribution, round_change
 from cpmkit.store import Store
 from cpmkit.ui.session import open_store, safe_app
@@ -414,10 +414,9 @@ class WorkshopApp:
         *,
         query: str | None = None,
         refresh_seconds: float | None = REFRESH_SECONDS,
-        bank_name: str = DEFAULT_BANK,
     ) -> None:
         self.assess = AssessmentStore(store)
-        self.refresh_seconds, self.bank_name = refresh_seconds, bank_name
+        self.refresh_seconds = refresh_seconds
         self.dashboard: WorkshopDashboard | None = None
         self._created_key: tuple[int, str] | None = None
         requested = requested_workshop(os.environ.get("QUERY_STRING") if query is None else query)
@@ -425,6 +424,11 @@ class WorkshopApp:
         # Create a workshop.
         self.new_name = W.Text(placeholder="e.g. Soft skills, March group", description="Name", layout=W.Layout(width="420px"))
         self.new_rounds = W.Text(value="before, after", description="Rounds", layout=W.Layout(width="420px"))
+        banks = bank_names() or [DEFAULT_BANK]
+        self.bank_choice = W.Dropdown(
+            options=banks, value=DEFAULT_BANK if DEFAULT_BANK in banks else banks[0], description="Questions",
+            layout=W.Layout(width="420px"),
+        )
         self.create_button = W.Button(description="Create workshop", icon="plus", button_style="primary")
         self.create_message = message_area()
         self.created = W.HTML()
@@ -434,10 +438,12 @@ class WorkshopApp:
             [
                 W.HTML(
                     '<p class="cpmkit-help">Rounds are the times participants answer, separated by commas, '
-                    "such as: before, after.</p>"
+                    "such as: before, after. Questions: the question banks in templates/ (copy soft_skills.yaml "
+                    "to make your own).</p>"
                 ),
                 self.new_name,
                 self.new_rounds,
+                self.bank_choice,
                 self.create_button,
                 self.create_message,
                 self.created,
@@ -476,8 +482,9 @@ class WorkshopApp:
         self._forget_created()
         with guard(self.create_message):
             rounds = parse_rounds(self.new_rounds.value)
-            bank_named(self.bank_name)  # refuse a bank that cannot load before creating anything
-            workshop_id, code, key = self.assess.create_workshop(self.new_name.value, bank=self.bank_name, rounds=rounds)
+            bank = str(self.bank_choice.value)
+            bank_named(bank)  # a bank that cannot load is refused, with its file, item and field, before anything is created
+            workshop_id, code, key = self.assess.create_workshop(self.new_name.value, bank=bank, rounds=rounds)
             self._created_key = (workshop_id, key)
             self.new_name.value = ""
             self.number.value = str(workshop_id)
