@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -444,3 +445,28 @@ def test_names_and_headers_are_escaped_on_the_page(store: Store) -> None:
     app.start.join.click()
     assert app.participant is not None and app.participant["display_name"] == XSS
     assert "<script" not in app.header.value
+
+
+def _page_text(widget: Any) -> str:
+    """Every value and label a widget tree shows."""
+    parts = [str(getattr(widget, attr, "")) for attr in ("value", "description", "placeholder", "options")]
+    return "\n".join(parts + [_page_text(child) for child in getattr(widget, "children", ())])
+
+
+def test_a_participant_never_sees_another_participants_answers(store: Store) -> None:
+    workshop_id, code = workshop(store)
+    assess = AssessmentStore(store)
+    first = assess.join_workshop(code, round="before", display_name="Ana")
+    for item in BANK.items:
+        assess.save_answer(first["id"], item.id, 5)
+    assess.set_reflection(first["id"], "Ana's private reflection")
+    assess.mark_completed(first["id"])
+    second = build(store, f"code={code}")
+    assert second.start is not None
+    second.start.name.value = "Ben"
+    second.start.round.value = "before"
+    second.start.join.click()
+    assert second.questions is not None
+    page = _page_text(second.widget)
+    assert "Ana" not in page and "private reflection" not in page
+    assert all(toggle.value is None for toggle in second.questions.toggles.values())
