@@ -12,6 +12,7 @@ import threading
 import types
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import altair as alt
