@@ -621,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
                 Target(f"01_stakeholder_value?project={project}", "01_stakeholder_value.ipynb",
                        query=f"project={project}", ready="cpmkit", charts=3,
                        chart_tabs=("Power / interest grid", "Engagement", "Value scorecard")),
+                Target("02_soft_skills", "02_soft_skills.ipynb", ready="cpmkit", charts=0),
+                Target("02_workshop_trainer", "02_workshop_trainer.ipynb", ready="cpmkit", charts=0),
             ]
             if args.breakdown:
                 targets[1:1] = [Target(Path(name).stem, name, ready="text") for name in BREAKDOWN_NOTEBOOKS]

@@ -33,6 +33,14 @@ import pytest
 
 from cpmkit.store import Store
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last. Playwright's sync API keeps an asyncio loop marked as
+    running in the main thread for as long as the browser is open (a session fixture), which
+    would break later tests that start their own loop; and the quick tests fail first."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 # =========================================================================================
 # Store fixtures
 # =========================================================================================

@@ -50,7 +50,9 @@ GOOD_ITEM = """\
 
 def test_real_notebook_templates() -> None:
     templates = load_notebook_templates(REAL_TEMPLATES)
-    assert [t.file for t in templates] == ["index.ipynb", "01_stakeholder_value.ipynb"]
+    assert [t.file for t in templates] == [
+        "index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb"
+    ]
     assert all(isinstance(t, NotebookTemplate) for t in templates)
     index = templates[0]
     assert index.entry == "cpmkit.ui.landing:app"
