@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import importlib
 import json
 import secrets
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.schema import answers, commitments, participants, peer_answers, peer_raters, reflections, workshops
-from cpmkit.store import Store
+from cpmkit.store import Store, upsert
 
 __all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore"]
 
@@ -207,7 +206,7 @@ class AssessmentStore:
         """Save (or change) one answer: a single upsert, so racing saves keep exactly one row."""
         item = _clean_item_id(item_id)
         number = _clean_value(value)
-        stmt = self._upsert(
+        stmt = upsert(self.store.engine, 
             answers,
             {"participant_id": participant_id, "item_id": item, "value": number, "answered_at": func.current_timestamp()},
             keys=[answers.c.participant_id, answers.c.item_id],
@@ -254,7 +253,7 @@ class AssessmentStore:
             with self.store.write() as conn:
                 if clean:
                     conn.execute(
-                        self._upsert(
+                        upsert(self.store.engine, 
                             reflections,
                             {"participant_id": participant_id, "text": clean},
                             keys=[reflections.c.participant_id],
@@ -289,7 +288,7 @@ class AssessmentStore:
             with self.store.write() as conn:
                 if clean_what:
                     conn.execute(
-                        self._upsert(
+                        upsert(self.store.engine, 
                             commitments,
                             {"participant_id": participant_id, "position": int(position), "what": clean_what, "by_when": when},
                             keys=[commitments.c.participant_id, commitments.c.position],
@@ -414,7 +413,7 @@ class AssessmentStore:
                 if rater_id is None:
                     raise gone
                 conn.execute(
-                    self._upsert(
+                    upsert(self.store.engine, 
                         peer_answers,
                         {"rater_id": rater_id, "item_id": item, "value": number},
                         keys=[peer_answers.c.rater_id, peer_answers.c.item_id],
@@ -423,6 +422,25 @@ class AssessmentStore:
                 )
         except IntegrityError as exc:  # the rater was deleted in between
             raise gone from exc
+
+    def peer_rater(self, rater_token: str) -> dict[str, Any]:
+        """The rater behind a rating link: whom they rate, with which bank, and their answers so far."""
+        gone = NotFoundError("This rating link does not work any more. Ask for a new one.")
+        if not isinstance(rater_token, str) or not rater_token.strip():
+            raise gone
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(peer_raters.c.id, peer_raters.c.subject_id, workshops.c.bank)
+                .join(participants, participants.c.id == peer_raters.c.subject_id)
+                .outerjoin(workshops, workshops.c.id == participants.c.workshop_id)
+                .where(peer_raters.c.token == rater_token.strip())
+            ).first()
+            if row is None:
+                raise gone
+            given = conn.execute(
+                select(peer_answers.c.item_id, peer_answers.c.value).where(peer_answers.c.rater_id == row.id)
+            ).all()
+        return {"subject_id": int(row.subject_id), "bank": row.bank, "answers": {item: int(value) for item, value in given}}
 
     def peer_answers(self, subject_id: int) -> list[dict[str, int]]:
         """Each rater's answers about ``subject_id``, one dict per rater who answered, in link order."""
@@ -440,13 +458,6 @@ class AssessmentStore:
         return list(by_rater.values())
 
     # -- plumbing -----------------------------------------------------------------------------
-
-    def _upsert(self, table: Any, values: dict[str, Any], *, keys: list[Any], update: list[str]) -> Any:
-        """INSERT ... ON CONFLICT (keys) DO UPDATE, as in ``Store.set_setting``."""
-        # Both dialects' insert() has on_conflict_do_update; import only the one in use.
-        dialect = importlib.import_module(f"sqlalchemy.dialects.{self.store.engine.dialect.name}")
-        stmt = dialect.insert(table).values(**values)
-        return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
 
 
 # -- rows ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -32,7 +32,7 @@ from cpmkit.stakeholders import (
     name_key,
 )
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "Store", "create_store_engine"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "Store", "create_store_engine", "upsert"]
 
 #: How long a SQLite writer waits for another to finish before giving up.
 BUSY_TIMEOUT_SECONDS: Final = 60
@@ -69,6 +69,15 @@ def create_store_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cpmkit_read") else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def upsert(engine: Engine, table: Table, values: dict[str, Any], *, keys: list[Any], update: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE as one statement, so two kernels writing the same
+    row at once both succeed and the last write wins. SQLite's and PostgreSQL's insert() both
+    offer it; only the dialect in use is imported."""
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{engine.dialect.name}")
+    stmt = dialect.insert(table).values(**values)
+    return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
 
 
 class Store:
@@ -137,11 +146,8 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         """Remember a value; one upsert, so kernels setting the same new key never collide."""
-        # Both dialects' insert() has on_conflict_do_update; import only the one in use.
-        dialect = importlib.import_module(f"sqlalchemy.dialects.{self.engine.dialect.name}")
-        stmt = dialect.insert(meta).values(key=f"setting:{key}", value=value)
         with self.write() as conn:
-            conn.execute(stmt.on_conflict_do_update(index_elements=[meta.c.key], set_={"value": value}))
+            conn.execute(upsert(self.engine, meta, {"key": f"setting:{key}", "value": value}, keys=[meta.c.key], update=["value"]))
 
     # -- stakeholders -----------------------------------------------------------------------
 

@@ -596,3 +596,17 @@ def test_twenty_kernels_answering_at_once_lose_nothing(
     before = assess.cohort(wid, "before")
     assert set(before) == {pid for idx, pid in joined.items() if idx % 2 == 0}
     assert len(assess.cohort_export(wid)) == WORKERS * ANSWERS_PER_WORKER
+
+
+def test_peer_rater_gives_the_subject_bank_and_the_answers_so_far(store: Store) -> None:
+    assess = AssessmentStore(store)
+    _workshop_id, code, _key = assess.create_workshop("Leads", bank="soft_skills", rounds=["before"])
+    subject = assess.join_workshop(code, round="before")
+    token = assess.create_peer_link(subject["id"])
+    assert assess.peer_rater(token) == {"subject_id": subject["id"], "bank": "soft_skills", "answers": {}}
+    assess.save_peer_answer(token, "pc1", 4)
+    assert assess.peer_rater(f" {token} ")["answers"] == {"pc1": 4}
+    solo_subject = assess.start_self_assessment()
+    assert assess.peer_rater(assess.create_peer_link(solo_subject["id"]))["bank"] is None
+    with pytest.raises(NotFoundError, match="does not work any more"):
+        assess.peer_rater("nobody")

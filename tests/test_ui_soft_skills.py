@@ -388,13 +388,22 @@ def test_a_rater_never_sees_results(store: Store) -> None:
     assert "My results" not in str([getattr(w, "value", "") for w in rater.body.children])
 
 
-def test_a_dead_rating_link_says_so_next_to_the_item(store: Store) -> None:
+def test_a_dead_rating_link_says_so_at_once(store: Store) -> None:
     rater = build(store, "rate=nobody")
-    assert rater.questions is not None
+    assert "does not work any more" in rater.status.value
+    assert rater.questions is None
+
+
+def test_a_returning_rater_finds_their_answers(store: Store) -> None:
+    subject = solo(store)
+    assert subject.participant is not None
+    token = AssessmentStore(store).create_peer_link(subject.participant["id"])
+    first = build(store, f"rate={token}")
+    assert first.questions is not None
     item = BANK.items[0].id
-    rater.questions.toggles[item].value = 3
-    assert "does not work any more" in rater.questions.messages[item].value
-    assert rater.questions.toggles[item].value is None
+    first.questions.toggles[item].value = 4
+    again = build(store, f"rate={token}")
+    assert again.questions is not None and again.questions.toggles[item].value == 4
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -758,9 +758,16 @@ class SoftSkillsApp:
                 self.body.children = [self.questions.widget]
 
     def open_rater(self, token: str) -> None:
-        """A colleague rating a participant: the same items, no results."""
-        bank = default_bank()
-        self.bank, self.answers = bank, {}
+        """A colleague rating a participant: the same items, no results; a returning rater finds
+        their earlier answers."""
+        rater: dict[str, Any] | None = None
+        with guard(self.status):
+            rater = self.assessments.peer_rater(token)
+        if rater is None:  # a dead link: the status line says so, and there is nothing to answer
+            self.body.children = []
+            return
+        bank = bank_named(rater["bank"]) if rater["bank"] else default_bank()
+        self.bank, self.answers = bank, dict(rater["answers"])
         self.header.value = (
             "<h3>You are rating a colleague</h3>"
             "<p>A colleague asked for your view. Each statement is written as they would say it about "
