@@ -206,7 +206,8 @@ class AssessmentStore:
         """Save (or change) one answer: a single upsert, so racing saves keep exactly one row."""
         item = _clean_item_id(item_id)
         number = _clean_value(value)
-        stmt = upsert(self.store.engine, 
+        stmt = upsert(
+            self.store.engine,
             answers,
             {"participant_id": participant_id, "item_id": item, "value": number, "answered_at": func.current_timestamp()},
             keys=[answers.c.participant_id, answers.c.item_id],
@@ -249,22 +250,8 @@ class AssessmentStore:
         clean = text.strip()
         if len(clean) > _MAX_TEXT:
             raise ValidationError.for_field("reflection", text, f"keep it to {_MAX_TEXT} characters or fewer.")
-        try:
-            with self.store.write() as conn:
-                if clean:
-                    conn.execute(
-                        upsert(self.store.engine, 
-                            reflections,
-                            {"participant_id": participant_id, "text": clean},
-                            keys=[reflections.c.participant_id],
-                            update=["text"],
-                        )
-                    )
-                else:
-                    _participant_row(conn, participant_id)
-                    conn.execute(reflections.delete().where(reflections.c.participant_id == participant_id))
-        except IntegrityError as exc:
-            raise _no_participant(participant_id) from exc
+        row = {"participant_id": participant_id, "text": clean}
+        self._save_or_clear(reflections, row, keep=bool(clean), keys=["participant_id"])
 
     def set_commitment(self, participant_id: int, position: int, *, what: str, by_when: Any) -> None:
         """Save commitment ``position`` (1 to 3): what the participant will do, by when.
@@ -284,24 +271,20 @@ class AssessmentStore:
             raise ValidationError.for_field("what", what, "say what you will do by that date.")
         if len(clean_what) > _MAX_TEXT:
             raise ValidationError.for_field("what", what, f"keep it to {_MAX_TEXT} characters or fewer.")
+        row = {"participant_id": participant_id, "position": int(position), "what": clean_what, "by_when": when}
+        self._save_or_clear(commitments, row, keep=bool(clean_what), keys=["participant_id", "position"])
+
+    def _save_or_clear(self, table: Any, row: dict[str, Any], *, keep: bool, keys: list[str]) -> None:
+        """Upsert one part of a participant's plan, or delete it when it was cleared."""
+        participant_id = row["participant_id"]
         try:
             with self.store.write() as conn:
-                if clean_what:
-                    conn.execute(
-                        upsert(self.store.engine, 
-                            commitments,
-                            {"participant_id": participant_id, "position": int(position), "what": clean_what, "by_when": when},
-                            keys=[commitments.c.participant_id, commitments.c.position],
-                            update=["what", "by_when"],
-                        )
-                    )
+                if keep:
+                    update = [c for c in row if c not in keys]
+                    conn.execute(upsert(self.store.engine, table, row, keys=[table.c[k] for k in keys], update=update))
                 else:
                     _participant_row(conn, participant_id)
-                    conn.execute(
-                        commitments.delete().where(
-                            commitments.c.participant_id == participant_id, commitments.c.position == int(position)
-                        )
-                    )
+                    conn.execute(table.delete().where(*(table.c[k] == row[k] for k in keys)))
         except IntegrityError as exc:
             raise _no_participant(participant_id) from exc
 
@@ -413,7 +396,8 @@ class AssessmentStore:
                 if rater_id is None:
                     raise gone
                 conn.execute(
-                    upsert(self.store.engine, 
+                    upsert(
+                        self.store.engine,
                         peer_answers,
                         {"rater_id": rater_id, "item_id": item, "value": number},
                         keys=[peer_answers.c.rater_id, peer_answers.c.item_id],

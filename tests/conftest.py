@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,19 @@ class PostgresServer:
         import psycopg
 
         return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True)
+
+    @contextmanager
+    def fresh_database(self) -> Iterator[str]:
+        """The URL of a new, empty database, dropped (forcibly) on exit: FORCE also ends any
+        connection a test leaked, e.g. from a killed child process."""
+        database = f"test_{uuid.uuid4().hex}"
+        with self.admin_connect() as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        try:
+            yield self.url(database)
+        finally:
+            with self.admin_connect() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -213,17 +227,10 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """A fresh, empty database on the session's server; dropped (forcibly) after the test."""
-    database = f"test_{uuid.uuid4().hex}"
-    with postgres_server.admin_connect() as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    try:
-        yield postgres_server.url(database)
-    finally:
-        # Stores opened through ``open_store``/``store`` are closed before this runs (they depend
-        # on this fixture); FORCE also ends anything a test leaked, e.g. a killed child process.
-        with postgres_server.admin_connect() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    """A fresh, empty database on the session's server; dropped after the test (stores opened
+    through ``open_store``/``store`` depend on this fixture, so they are closed first)."""
+    with postgres_server.fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -12,7 +12,6 @@ import gc
 import sqlite3
 import time
 import traceback
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -439,15 +438,8 @@ def second_store_url(store_url: str, request: pytest.FixtureRequest, tmp_path: P
     if make_url(store_url).get_backend_name() == "sqlite":
         yield f"sqlite:///{tmp_path / 'second.sqlite3'}"
         return
-    server = request.getfixturevalue("postgres_server")
-    database = f"test_{uuid.uuid4().hex}"
-    with server.admin_connect() as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
-    try:
-        yield server.url(database)
-    finally:
-        with server.admin_connect() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with request.getfixturevalue("postgres_server").fresh_database() as url:
+        yield url
 
 
 def test_upgrade_from_v2_adds_the_assessment_tables_and_keeps_every_row(
