@@ -13,12 +13,13 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 import pandas as pd
 
 from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
+from cpmkit.query import query_number
 from cpmkit.question_bank import QuestionBank
 from cpmkit.soft_skills import MIN_GROUP, cohort_distribution, round_change
 
@@ -53,9 +54,7 @@ _EXPORT_COLUMNS: Final = ["round", "participant", "item_id", "value"]
 
 def requested_workshop(query: str | None) -> int | None:
     """The workshop number in a query string such as ``workshop=12``, if there is a valid one."""
-    values = parse_qs(query or "").get("workshop", [])
-    value = values[0].strip() if values else ""
-    return int(value) if value.isascii() and value.isdigit() else None
+    return query_number(query, "workshop")
 
 
 def parse_rounds(text: str) -> list[str]:

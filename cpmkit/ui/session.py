@@ -11,10 +11,10 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qs
 
 import ipywidgets as W
 
+from cpmkit.query import query_number
 from cpmkit.store import Store
 from cpmkit.ui.widgets import guard, message_area
 
@@ -31,8 +31,7 @@ def open_store() -> Store:
 
 def requested_project(query: str | None) -> int | None:
     """The project id in a query string such as ``project=3``, if there is a valid one."""
-    values = parse_qs(query or "").get("project", [])
-    return int(values[0]) if values and values[0].isdigit() else None
+    return query_number(query, "project")
 
 
 class ProjectBar:

@@ -19,7 +19,7 @@ import html
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 import ipywidgets as W
 import pandas as pd
@@ -27,6 +27,7 @@ import pandas as pd
 from cpmkit import export
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.query import query_params
 from cpmkit.question_bank import Item, QuestionBank, bank_named, default_bank
 from cpmkit.soft_skills import (
     MIN_GROUP,
@@ -73,12 +74,6 @@ COMMITMENTS = 3
 def app() -> W.Widget:
     """Build workbook 2 on the default store; the notebook displays what this returns."""
     return safe_app(lambda: SoftSkillsApp(open_store()).widget)
-
-
-def _query(query: str | None) -> dict[str, str]:
-    """The first non-blank value of each parameter of a query string."""
-    parsed = parse_qs(query or "")
-    return {key: values[0].strip() for key, values in parsed.items() if values and values[0].strip()}
 
 
 def _link(parameter: str, token: str) -> str:
@@ -688,7 +683,7 @@ class SoftSkillsApp:
         self.body = W.VBox()
         self.widget = W.VBox([stylesheet(), self.header, self.new_start, self.status, self.body])
         self.widget.add_class("cpmkit-app")
-        self._open(_query(os.environ.get("QUERY_STRING") if query is None else query))
+        self._open(query_params(os.environ.get("QUERY_STRING") if query is None else query))
         self.widget.add_class("cpmkit-ready")
 
     # -- what the link opens --------------------------------------------------------------
