@@ -37,7 +37,7 @@ from cpmkit.stakeholders import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -180,6 +180,91 @@ peer_answers = Table(
 ASSESSMENT_TABLES = (workshops, participants, answers, reflections, commitments, peer_raters, peer_answers)
 
 
+# -- workbook 3: expectation gaps and the customer-centric status report (version 4) ----------
+# Value columns are nullable: GapStore deletes a row once every value in it is cleared.
+
+gap_dimensions = Table(
+    "gap_dimensions",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("dimension", String(64), nullable=False),  # a dimension id from templates/expectation_gap.yaml
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("project_id", "dimension", name="pk_gap_dimensions"),
+)
+
+gap_ratings = Table(
+    "gap_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
+    Column("dimension", String(64), nullable=False),
+    Column("source", String(64), nullable=False),  # who gave the figures: survey, stakeholder, estimate
+    Column("assessed_on", Date, nullable=False),
+    Column("expectation", Integer),
+    Column("perception", Integer),
+    Column("importance", Integer),
+    Column("updated_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_gap_ratings_assessment", "stakeholder_id", "dimension", "source", "assessed_on", unique=True),
+)
+
+satisfaction_scores = Table(
+    "satisfaction_scores",
+    metadata,
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("assessed_on", Date, nullable=False),
+    Column("score", Integer),
+    PrimaryKeyConstraint("stakeholder_id", "source", "assessed_on", name="pk_satisfaction_scores"),
+)
+
+gap_notes = Table(
+    "gap_notes",
+    metadata,
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
+    Column("dimension", String(64), nullable=False),
+    Column("stated_problem", Text),
+    Column("underlying_expectation", Text),
+    PrimaryKeyConstraint("stakeholder_id", "dimension", name="pk_gap_notes"),
+)
+
+gap_actions = Table(
+    "gap_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
+    Column("dimension", String(64), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("owner", String(200)),
+    Column("due", Date),
+    Column("status", String(20), nullable=False, server_default="open"),
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ix_gap_actions_stakeholder", "stakeholder_id"),
+)
+
+status_lights = Table(
+    "status_lights",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("area", String(64), nullable=False),  # e.g. scope, schedule, budget
+    Column("colour", String(10)),
+    PrimaryKeyConstraint("project_id", "area", name="pk_status_lights"),
+)
+
+survey_links = Table(
+    "survey_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
+    Column("token", String(64), nullable=False),  # secret, in the link the PM sends the stakeholder
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_survey_links_token", "token", unique=True),
+    Index("ux_survey_links_stakeholder", "stakeholder_id", unique=True),  # one link per stakeholder
+)
+
+#: The tables schema version 4 added, parents first.
+GAP_TABLES = (gap_dimensions, gap_ratings, satisfaction_scores, gap_notes, gap_actions, status_lights, survey_links)
+
+
 def migrate(conn: Connection) -> int:
     """Bring the store behind ``conn`` to ``SCHEMA_VERSION``; return the version it had.
 
@@ -240,4 +325,12 @@ def _v2_to_v3(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(ASSESSMENT_TABLES), checkfirst=True)
 
 
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: Connection) -> None:
+    """Version 4: the tables of workbook 3, expectation gaps and the status report.
+
+    Only creates tables, exactly like ``_v2_to_v3`` (and with the same caveat).
+    """
+    metadata.create_all(conn, tables=list(GAP_TABLES), checkfirst=True)
+
+
+_STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
+from cpmkit.fields import as_date, clean_choice, clean_date, clean_number, clean_text, clean_whole_number, required
 
 __all__ = [
     "CADENCES",
@@ -105,17 +106,17 @@ def clean_stakeholder_field(field: str, value: Any, *, other_names: Iterable[str
     if field not in STAKEHOLDER_FIELDS:
         raise ValidationError(f"Unknown stakeholder field {field!r}.", field=field, value=value)
     if field == "name":
-        name = _required_text(field, value)
+        name = required(field, value, _text(field, value))
         if name_key(name) in {name_key(other) for other in other_names}:
             raise ValidationError.for_field(field, value, f"another stakeholder is already called {name!r}.")
         return name
     if field in ("power", "interest"):
-        return _clean_scale(field, value)
+        return clean_whole_number(field, value, low=SCALE[0], high=SCALE[1])
     if field in _CHOICES:
-        return _clean_choice(field, value, _CHOICES[field])
+        return clean_choice(field, value, _CHOICES[field])
     if field in ("last_contact", "next_touchpoint"):
-        return _clean_date(field, value)
-    return _clean_text(field, value)
+        return clean_date(field, value)
+    return _text(field, value)
 
 
 def clean_measure_field(field: str, value: Any, *, current: Mapping[str, Any]) -> Any:
@@ -124,12 +125,12 @@ def clean_measure_field(field: str, value: Any, *, current: Mapping[str, Any]) -
     if field not in MEASURE_FIELDS:
         raise ValidationError(f"Unknown measure field {field!r}.", field=field, value=value)
     if field == "metric":
-        return _required_text(field, value)
+        return required(field, value, _text(field, value))
     if field == "unit":
-        return _clean_text(field, value)
+        return _text(field, value)
     if field == "measured_on":
-        return _clean_date(field, value)
-    number = _clean_number(field, value)
+        return clean_date(field, value)
+    number = clean_number(field, value)
     merged = {**current, field: number}
     baseline, target = merged.get("baseline"), merged.get("target")
     if baseline is not None and target is not None and math.isclose(baseline, target):
@@ -228,84 +229,15 @@ def _status(progress: float, baseline: float | None, target: float | None) -> st
 
 def _next_due(last: Any, manual: Any, cadence: Any, *, today: dt.date) -> dt.date | None:
     if not pd.isna(manual):
-        return _as_date(manual)
+        return as_date(manual)
     if pd.isna(last):
         return today
     days = CADENCES.get(cadence) if isinstance(cadence, str) else None
-    return None if days is None else _as_date(last) + dt.timedelta(days=days)
+    return None if days is None else as_date(last) + dt.timedelta(days=days)
 
 
-def _as_date(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _required_text(field: str, value: Any) -> str:
-    text = _clean_text(field, value)
-    if text is None:
-        raise ValidationError.for_field(field, value, "cannot be empty.")
-    return text
-
-
-def _clean_text(field: str, value: Any) -> str | None:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return None
-    limit = _TEXT_LIMITS.get(field, 2000)
-    if len(text) > limit:
-        raise ValidationError.for_field(field, value, f"is {len(text)} characters long; the limit is {limit}.")
-    return text
-
-
-def _clean_scale(field: str, value: Any) -> int | None:
-    low, high = SCALE
-    if _blank(value):
-        return None  # not rated yet
-    try:
-        number = math.nan if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not number.is_integer() or not low <= number <= high:
-        raise ValidationError.for_field(field, value, f"must be a whole number from {low} to {high}, not {value!r}.")
-    return int(number)
-
-
-def _clean_choice(field: str, value: Any, choices: tuple[str, ...]) -> str | None:
-    if _blank(value):
-        return None
-    text = str(value).strip().lower()
-    if text not in choices:
-        raise ValidationError.for_field(field, value, f"{value!r} is not one of: {', '.join(choices)}.")
-    return text
-
-
-def _clean_date(field: str, value: Any) -> dt.date | None:
-    if _blank(value):
-        return None
-    if isinstance(value, dt.date):
-        return _as_date(value)
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError.for_field(field, value, f"{value!r} is not a date (use YYYY-MM-DD).") from None
-
-
-def _clean_number(field: str, value: Any) -> float | None:
-    if _blank(value):
-        return None
-    try:
-        number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise ValidationError.for_field(field, value, f"{value!r} is not a number.") from None
-    if not math.isfinite(number):
-        raise ValidationError.for_field(field, value, f"{value!r} is not a finite number.")
-    return number
-
-
-def _blank(value: Any) -> bool:
-    """None, an empty or all-space string, NaN, NaT or pd.NA: the field is cleared."""
-    if isinstance(value, str):
-        return not value.strip()
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+def _text(field: str, value: Any) -> str | None:
+    return clean_text(field, value, limit=_TEXT_LIMITS[field])
 
 
 def _fmt(number: float) -> str:

@@ -185,7 +185,7 @@ class Store:
         return clean
 
     def delete_stakeholder(self, stakeholder_id: int) -> None:
-        """Delete a stakeholder and their success measures."""
+        """Delete a stakeholder and everything recorded about them (measures here; gap figures, notes, actions and survey links by cascade)."""
         with self.write() as conn:
             conn.execute(success_measures.delete().where(success_measures.c.stakeholder_id == stakeholder_id))
             conn.execute(stakeholders.delete().where(stakeholders.c.id == stakeholder_id))

@@ -2,7 +2,8 @@
 
 ``tests/data/store_v1.sql`` is the DDL of schema version 1. Each upgrade test builds a v1
 store from it with the plain driver (sqlite3 or psycopg, not cpmkit), fills it, and opens
-it with ``Store.open``; each runs on SQLite and on a real PostgreSQL server.
+it with ``Store.open``; each runs on SQLite and on a real PostgreSQL server. Versions 3 and 4
+only added tables, so a v2 or v3 store is a filled fresh one with the later tables dropped.
 """
 
 from __future__ import annotations
@@ -19,14 +20,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, Table, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit import schema
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.errors import StoreError, ValidationError
-from cpmkit.schema import ASSESSMENT_TABLES, SCHEMA_VERSION, meta, metadata, projects, stakeholders, success_measures
+from cpmkit.gap_store import GapStore
+from cpmkit.schema import (
+    ASSESSMENT_TABLES,
+    GAP_TABLES,
+    SCHEMA_VERSION,
+    meta,
+    metadata,
+    projects,
+    stakeholders,
+    success_measures,
+)
 from cpmkit.stakeholders import name_key
 from cpmkit.store import Store, create_store_engine
 
@@ -394,25 +405,31 @@ def test_concurrent_openers_upgrade_once(
 
 # -- version 2 to 3: the self-assessment tables ----------------------------------------------
 
+#: The tables each version from 3 on added, by version (version 1's are in ``V1_SQL``).
+ADDED_IN = {3: ASSESSMENT_TABLES, 4: GAP_TABLES}
 
-def build_v2_store(url: str, *, keep: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A filled v2 store at ``url``: a fresh store, its version-3 tables dropped (but ``keep``)
-    and its version set back to 2. Returns ids of what it holds."""
+
+def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A filled store at ``url`` set back to ``version``: a fresh store, the tables later versions
+    added dropped (but ``keep``), its version set back. Returns ids of what it holds."""
     store = Store.open(url)
     try:
         pid = store.create_project("Apollo")
         sid = store.add_stakeholder(pid, "Ada Lovelace", power=5, last_contact="2024-05-01")
-        mid = store.add_measure(sid, "NPS")
+        ids = {"project": pid, "stakeholder": sid, "measure": store.add_measure(sid, "NPS"), "workshop": None}
         store.set_setting("last_project", str(pid))
-        kept_workshop = None
-        if keep:
-            kept_workshop = AssessmentStore(store).create_workshop("Kept", bank="soft_skills", rounds=["only"])[0]
+        if version >= 3 or "workshops" in keep:
+            assess = AssessmentStore(store)
+            ids["workshop"], code, _key = assess.create_workshop("Kept", bank="soft_skills", rounds=["only"])
+            ids["participant"] = assess.join_workshop(code, round="only", display_name="Grace")["id"]
+            assess.save_answer(ids["participant"], "listen_1", 4)
     finally:
         store.close()
+    later = [t for v, tables in ADDED_IN.items() if v > version for t in tables if t.name not in keep]
     with engine_for(url) as engine, engine.begin() as conn:
-        metadata.drop_all(conn, tables=[t for t in ASSESSMENT_TABLES if t.name not in keep])
-        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value="2"))
-    return {"project": pid, "stakeholder": sid, "measure": mid, "workshop": kept_workshop}
+        metadata.drop_all(conn, tables=later)
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(version)))
+    return ids
 
 
 def _schema_shape(engine: Engine, tables: list[str]) -> dict[str, Any]:
@@ -445,13 +462,14 @@ def second_store_url(store_url: str, request: pytest.FixtureRequest, tmp_path: P
 def test_upgrade_from_v2_adds_the_assessment_tables_and_keeps_every_row(
     store_url: str, open_store: Callable[..., Store], second_store_url: str
 ) -> None:
-    ids = build_v2_store(store_url)
+    ids = build_old_store(store_url, 2)
+    names = [t.name for t in (*ASSESSMENT_TABLES, *GAP_TABLES)]
     with engine_for(store_url) as engine:
-        assert not {t.name for t in ASSESSMENT_TABLES} & set(inspect(engine).get_table_names())
+        assert not set(names) & set(inspect(engine).get_table_names())
 
     store = open_store()
     assert store.upgraded_from == 2
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION
     assert store.list_projects() == [{"id": ids["project"], "name": "Apollo"}]
     ada = store.stakeholder(ids["stakeholder"])
     assert (ada["name"], ada["power"], ada["last_contact"]) == ("Ada Lovelace", 5, dt.date(2024, 5, 1))
@@ -459,7 +477,6 @@ def test_upgrade_from_v2_adds_the_assessment_tables_and_keeps_every_row(
     assert store.get_setting("last_project") == str(ids["project"])
 
     # The new tables are exactly those of a fresh store: columns, keys, indexes, cascades.
-    names = [t.name for t in ASSESSMENT_TABLES]
     fresh = Store.open(second_store_url)
     try:
         assert fresh.upgraded_from == 0
@@ -479,7 +496,7 @@ def test_upgrade_from_v2_adds_the_assessment_tables_and_keeps_every_row(
 
 
 def test_upgrade_from_v2_creates_only_the_missing_tables(store_url: str, open_store: Callable[..., Store]) -> None:
-    ids = build_v2_store(store_url, keep=("workshops",))
+    ids = build_old_store(store_url, 2, keep=("workshops",))
     store = open_store()
     assert store.upgraded_from == 2
     assess = AssessmentStore(store)
@@ -489,3 +506,60 @@ def test_upgrade_from_v2_creates_only_the_missing_tables(store_url: str, open_st
     me = assess.start_self_assessment()["id"]
     assess.save_answer(me, "listen_1", 3)
     assert assess.answers(me) == {"listen_1": 3}
+
+
+# -- version 3 to 4: the expectation-gap tables ----------------------------------------------
+
+
+def _dump(engine: Engine, tables: list[Table]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of ``tables``, in a stable order."""
+    with engine.connect() as conn:
+        return {t.name: sorted((tuple(r) for r in conn.execute(select(t))), key=repr) for t in tables}
+
+
+def test_upgrade_from_v3_adds_the_gap_tables_and_keeps_every_row(
+    store_url: str, open_store: Callable[..., Store], second_store_url: str
+) -> None:
+    ids = build_old_store(store_url, 3)
+    gap_names = [t.name for t in GAP_TABLES]
+    older = [t for t in metadata.sorted_tables if t not in GAP_TABLES]
+    with engine_for(store_url) as engine:
+        assert not set(gap_names) & set(inspect(engine).get_table_names())
+        before = _dump(engine, older)
+    assert before["answers"] and before["stakeholders"] and before["success_measures"]
+
+    store = open_store()
+    assert store.upgraded_from == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
+    with engine_for(store_url) as engine:
+        after = _dump(engine, older)
+    before["cpmkit_meta"] = [r if r[0] != "schema_version" else ("schema_version", "4") for r in before["cpmkit_meta"]]
+    assert after == before  # every row of every older table, unchanged
+
+    Store.open(second_store_url).close()
+    with engine_for(store_url) as upgraded, engine_for(second_store_url) as created:
+        assert _schema_shape(upgraded, gap_names) == _schema_shape(created, gap_names)
+
+    # ... and they work, cascade included.
+    gaps = GapStore(store)
+    gaps.choose_dimensions(ids["project"], ["reliability"])
+    gaps.save_rating(ids["stakeholder"], "reliability", source="estimate", assessed_on=dt.date(2024, 6, 1), field="expectation", value=6)
+    assert gaps.ratings(ids["project"])["expectation"].tolist() == [6]
+    assert AssessmentStore(store).answers(ids["participant"]) == {"listen_1": 4}
+    store.delete_stakeholder(ids["stakeholder"])
+    assert gaps.ratings(ids["project"]).empty
+    assert open_store().upgraded_from == SCHEMA_VERSION
+
+
+def test_concurrent_openers_upgrade_a_v3_store_once(
+    store_url: str, open_store: Callable[..., Store], run_in_processes: RunInProcesses
+) -> None:
+    ids = build_old_store(store_url, 3)
+    workers = 4
+    upgraded_from = run_in_processes(_upgrade_worker, [(i, store_url) for i in range(workers)])
+    assert sorted(upgraded_from.values()) == [3] + [SCHEMA_VERSION] * (workers - 1)
+    store = open_store()
+    assert store.upgraded_from == SCHEMA_VERSION
+    assert list(store.stakeholders(ids["project"])["name"]) == ["Ada Lovelace"]
+    with engine_for(store_url) as engine:
+        assert {t.name for t in GAP_TABLES} <= set(inspect(engine).get_table_names())
