@@ -16,7 +16,7 @@ import yaml
 from cpmkit import config
 from cpmkit.errors import TemplateError
 
-__all__ = ["NotebookTemplate", "load_guidance", "load_notebook_templates"]
+__all__ = ["NotebookTemplate", "load_guidance", "load_notebook_templates", "read_yaml"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class NotebookTemplate:
     title: str
     intro: str
     entry: str
+    listed: bool = True  # False: opened only from a link (a survey form), not from the landing page
 
     @property
     def module(self) -> str:
@@ -40,7 +41,7 @@ class NotebookTemplate:
 def load_notebook_templates(templates: Path | None = None) -> list[NotebookTemplate]:
     """The notebooks to generate, in order, from ``notebooks.yaml``."""
     path = (templates or config.templates_dir()) / "notebooks.yaml"
-    items = _read(path).get("notebooks")
+    items = read_yaml(path).get("notebooks")
     if not isinstance(items, list) or not items:
         raise TemplateError("expected a non-empty list under 'notebooks'.", file=path.name)
     found = []
@@ -55,7 +56,11 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
             raise TemplateError("must be a notebook file name ending in .ipynb.", file=path.name, item=label, field="file")
         if ":" not in item["entry"]:
             raise TemplateError("must look like 'package.module:function'.", file=path.name, item=label, field="entry")
-        found.append(NotebookTemplate(item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip()))
+        if not isinstance(item.get("listed", True), bool):
+            raise TemplateError("must be true or false.", file=path.name, item=label, field="listed")
+        found.append(
+            NotebookTemplate(item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip(), item.get("listed", True))
+        )
     files = [t.file for t in found]
     for duplicate in {f for f in files if files.count(f) > 1}:
         raise TemplateError("appears more than once.", file=path.name, item=duplicate, field="file")
@@ -66,14 +71,15 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
 def load_guidance(name: str, templates: Path | None = None) -> dict[str, dict[str, str]]:
     """The guidance text of one workbook (``<name>.yaml``): sections of key -> sentence."""
     path = (templates or config.templates_dir()) / f"{name}.yaml"
-    data = _read(path)
+    data = read_yaml(path)
     for section, entries in data.items():
         if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
             raise TemplateError("must map each key to a sentence.", file=path.name, item=str(section))
     return data
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A content file's top-level mapping; TemplateError if it is missing, not YAML or not a mapping."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -51,9 +51,11 @@ GOOD_ITEM = """\
 def test_real_notebook_templates() -> None:
     templates = load_notebook_templates(REAL_TEMPLATES)
     assert [t.file for t in templates] == [
-        "index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb"
+        "index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb",
+        "03_expectation_gap.ipynb", "03_stakeholder_survey.ipynb",
     ]
     assert all(isinstance(t, NotebookTemplate) for t in templates)
+    assert [t.file for t in templates if not t.listed] == ["03_stakeholder_survey.ipynb"]
     index = templates[0]
     assert index.entry == "cpmkit.ui.landing:app"
     assert (index.module, index.function) == ("cpmkit.ui.landing", "app")
