@@ -23,6 +23,8 @@ def test_creating_a_project_links_the_workbooks_to_it(store: Store) -> None:
     project_id = app.bar.project_id
     assert project_id is not None
     assert f'href="01_stakeholder_value.ipynb?project={project_id}"' in app.links.value
+    assert f'href="03_expectation_gap.ipynb?project={project_id}"' in app.links.value
+    assert "03_stakeholder_survey" not in app.links.value, "a survey form opens only from its link"
     assert "none recorded yet" in app.summary.value
     assert store.get_setting("last_project") == str(project_id)
 

@@ -429,7 +429,10 @@ class StakeholderValueApp:
         no = W.Button(description="Cancel")
         yes.on_click(lambda _: self._delete())
         no.on_click(lambda _: setattr(self.confirm, "children", []))
-        prompt = W.Label(f"Delete {name} and their success measures? This cannot be undone.")
+        prompt = W.Label(
+            f"Delete {name} and everything recorded about them (success measures, expectation-gap figures, "
+            "notes and actions)? This cannot be undone."
+        )
         self.confirm.children = [prompt, yes, no]
 
     def _delete(self) -> None:

@@ -10,6 +10,8 @@
   recorded (WebSockets to other hosts are recorded, and fail to resolve). Console errors,
   uncaught page errors and dialogs (``alert`` and friends: a dialog means injected script
   ran) are recorded too. Each test ends with a full-page screenshot in its temporary folder.
+* ``more_web`` (per test): ``more_web("name")`` gives another such page in a context of its
+  own, for tests where several people use the app at once.
 * ``server_store``: the server's store opened from the test process, to check what was saved.
 """
 
@@ -22,7 +24,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -241,14 +243,13 @@ class Web:
         assert self.console_errors == [], f"console errors: {self.console_errors}"
 
 
-@pytest.fixture
-def web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Web]:
-    """A fresh context and page, every request routed and recorded (see the module docstring)."""
+def watched(browser: Any, server: VoilaServer, screenshot_dir: Path, name: str) -> tuple[Any, Web]:
+    """A fresh browser context and a ``Web`` on its one page, every request routed and
+    recorded (see the module docstring). The caller closes the context."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.set_default_navigation_timeout(APP_READY_TIMEOUT_MS)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    web = Web(page=None, server=voila_server, screenshot_dir=tmp_path, name=name)
+    web = Web(page=None, server=server, screenshot_dir=screenshot_dir, name=name)
 
     def route(route: Any) -> None:
         url = route.request.url
@@ -279,12 +280,42 @@ def web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest,
 
     page.on("dialog", on_dialog)
     web.page = page
+    return context, web
+
+
+def _close(context: Any, web: Web) -> None:
+    """Every page leaves a full-page screenshot, failed or not, then its context closes.
+
+    The page's kernel outlives the page (see _known_voila_error); Voila culls it later.
+    """
+    with suppress(Exception):  # a page that broke must not hide the test's own failure
+        web.screenshot(f"{web.name}-end")
+    context.close()
+
+
+def _test_name(request: pytest.FixtureRequest) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+
+
+@pytest.fixture
+def web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Web]:
+    """The test's watched page, in a fresh browser context."""
+    context, web = watched(browser, voila_server, tmp_path, _test_name(request))
     try:
         yield web
     finally:
-        try:
-            web.screenshot(f"{name}-end")  # every test leaves a full-page screenshot, failed or not
-        except Exception:
-            pass
-        # The page's kernel outlives the page (see _known_voila_error); Voila stops it at the end.
-        context.close()
+        _close(context, web)
+
+
+@pytest.fixture
+def more_web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], Web]]:
+    """``more_web("participant1")``: another watched page in a context of its own (another
+    person), closed with the test."""
+    with ExitStack() as stack:
+
+        def make(label: str) -> Web:
+            context, web = watched(browser, voila_server, tmp_path, f"{_test_name(request)}-{label}")
+            stack.callback(_close, context, web)
+            return web
+
+        yield make

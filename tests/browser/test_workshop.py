@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, suppress
 from typing import Any
 
 import pytest
@@ -46,55 +43,6 @@ PEOPLE = {"Ana Lima": 4, "Ben Okafor": 3, "Chen Wei": 5}
 COMPETENCY_SHIFT = (0, 1, -1, -2, 0, 1, -1, 0, -2, 1)
 #: How long the dashboard may take to show a change (it refreshes every 3 s).
 DASHBOARD_TIMEOUT_MS = 20_000
-
-
-# -- more watched pages: one browser context each, routed like the `web` fixture's --------------
-
-
-def watched_page(stack: ExitStack, browser: Any, web: Any, name: str) -> Any:
-    """A new browser context and page set up exactly as conftest's ``web`` fixture sets up its
-    own: requests to other hosts aborted and recorded, outside WebSockets, dialogs, console
-    errors and uncaught errors recorded. Returns a ``Web`` (conftest's class) for it; the
-    context closes with ``stack``."""
-    helpers = sys.modules[type(web).__module__]  # the browser conftest, however pytest named it
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    stack.callback(context.close)
-    context.set_default_timeout(helpers.UI_TIMEOUT_MS)
-    context.set_default_navigation_timeout(helpers.APP_READY_TIMEOUT_MS)
-    other = type(web)(page=None, server=web.server, screenshot_dir=web.screenshot_dir, name=f"{web.name}-{name}")
-
-    def route(route: Any) -> None:
-        if helpers.is_local(route.request.url):
-            route.continue_()
-        else:
-            other.blocked_requests.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("websocket", lambda socket: None if helpers.is_local(socket.url) else other.blocked_requests.append(socket.url))
-
-    def on_console(message: Any) -> None:
-        url = message.location.get("url", "")
-        if message.type == "error" and not helpers._known_voila_error(message.text, url):
-            other.console_errors.append(f"{message.text} ({url})")
-
-    def on_dialog(dialog: Any) -> None:
-        other.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: other.console_errors.append(f"uncaught: {error}"))
-    page.on("dialog", on_dialog)
-    other.page = page
-    stack.callback(_end_screenshot, other)  # runs before the context closes (last in, first out)
-    return other
-
-
-def _end_screenshot(web: Any) -> None:
-    """Like the ``web`` fixture: every page leaves a full-page screenshot, failed or not."""
-    with suppress(Exception):  # a page that broke must not hide the test's own failure
-        web.screenshot(f"{web.name}-end")
 
 
 def start_opening(web: Any, notebook: str, **query: Any) -> None:
@@ -190,22 +138,16 @@ def cohort_chart(page: Page) -> Locator:
 # -- the test ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def contexts() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
-
-
 def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
-    web, browser, contexts, server_store, unique
+    web, more_web, server_store, unique
 ) -> None:
     bank = default_bank()
     assert len(bank.competencies) == 10 and len(bank.items) == 54
     assess = AssessmentStore(server_store)
     trainer = web.page
     names = list(PEOPLE)
-    people = [watched_page(contexts, browser, web, f"participant{i + 1}") for i in range(len(names))]
-    stranger = watched_page(contexts, browser, web, "wrong-code")
+    people = [more_web(f"participant{i + 1}") for i in range(len(names))]
+    stranger = more_web("wrong-code")
 
     # The stranger's page and the trainer's start their kernels together.
     start_opening(stranger, PARTICIPANT, code=WRONG_CODE)

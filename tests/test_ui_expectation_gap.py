@@ -1,0 +1,118 @@
+"""Workbook 3's widgets, driven by setting .value as a user would, checked against the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cpmkit.gap_store import GapStore
+from cpmkit.gap_template import load_gap_template
+from cpmkit.store import Store
+from cpmkit.ui.expectation_gap import ExpectationGapApp
+
+TODAY = dt.date(2026, 11, 25)
+GAP_LIST, CHARTS, STATUS, SURVEYS = 2, 3, 4, 5
+
+
+@pytest.fixture
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
+
+
+@pytest.fixture
+def project(store: Store, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    project_id = store.create_project("Apollo")
+    store.add_stakeholder(project_id, "Acme", category="customer", power=5)
+    store.add_stakeholder(project_id, "Bea", category="team")
+    return project_id
+
+
+@pytest.fixture
+def app(store: Store, project: int) -> ExpectationGapApp:
+    return ExpectationGapApp(store, today=lambda: TODAY)
+
+
+def gap_store(store: Store) -> GapStore:
+    t = load_gap_template()
+    return GapStore(store, scale=t.scale, importance=t.importance, satisfaction=t.satisfaction)
+
+
+def rate(app: ExpectationGapApp, dimension: str, expectation: int, perception: int, importance: str) -> None:
+    row = app.form.rows[dimension]
+    row.controls["expectation"].value = expectation
+    row.controls["perception"].value = perception
+    row.controls["importance"].value = importance
+
+
+def test_ratings_are_saved_as_entered_and_dated(app: ExpectationGapApp, store: Store, project: int) -> None:
+    app.source.value = "estimate"
+    rate(app, "reliability", 6, 3, "60")
+    saved = gap_store(store).ratings(project)
+    assert saved[["stakeholder", "dimension", "source", "expectation", "perception", "importance"]].values.tolist() == [
+        ["Acme", "reliability", "estimate", 6, 3, 60]
+    ]
+    assert saved["assessed_on"].tolist() == [TODAY]
+    assert app.form.rows["reliability"].gap.value == "gap <b>-3</b>"
+    assert "saved" in app.status.value
+    assert "add up to 60, not 100" in app.weights.value
+
+
+def test_a_refused_score_names_the_value_and_keeps_what_was_saved(app: ExpectationGapApp, store: Store, project: int) -> None:
+    rate(app, "reliability", 6, 3, "60")
+    app.form.rows["reliability"].controls["importance"].value = "140"
+    row = app.form.rows["reliability"]
+    assert "140" in row.message.value
+    assert gap_store(store).ratings(project)["importance"].tolist() == [60]
+
+
+def test_the_gap_list_puts_the_worst_weighted_gap_first(app: ExpectationGapApp) -> None:
+    rate(app, "reliability", 6, 5, "30")  # -1 x 0.3 = -0.3
+    rate(app, "schedule", 6, 2, "70")  # -4 x 0.7 = -2.8
+    app.tabs.selected_index = GAP_LIST
+    table = app.tabs.children[GAP_LIST].children[0].children[2].value
+    assert table.index("Schedule") < table.index("Reliability")
+    assert "-2.8" in table
+
+
+def test_a_dissatisfied_key_customer_turns_every_light_red(app: ExpectationGapApp, store: Store, project: int) -> None:
+    app.tabs.selected_index = STATUS
+    view = app.tabs.children[STATUS].children[0]
+    for toggle in view.children[1].children:
+        toggle.children[1].value = "green"
+    assert "Every light is red" not in view.children[0].value
+    app.tabs.selected_index = 1
+    app.satisfaction.value = 2
+    board = view.children[0].value
+    assert "Every light is red" in board and "Acme" in board
+    assert board.count("cpmkit-light-red") == 4
+    assert gap_store(store).lights(project) == {"scope": "green", "schedule": "green", "budget": "green"}
+
+
+def test_notes_and_actions_are_saved_per_gap(app: ExpectationGapApp, store: Store, project: int) -> None:
+    app.note_dimension.value = "schedule"
+    app.notes["stated_problem"].value = "Releases slip <always>"
+    app.notes["underlying_expectation"].value = "A date they can plan around"
+    app.new_action.value = "Publish a release calendar"
+    app.add_action.click()
+    saved = gap_store(store)
+    assert saved.notes(project)[["dimension", "stated_problem"]].values.tolist() == [["schedule", "Releases slip <always>"]]
+    actions = saved.actions(project)
+    assert actions[["dimension", "what", "status"]].values.tolist() == [["schedule", "Publish a release calendar", "open"]]
+    assert len(app.actions.children) == 1
+
+
+def test_survey_links_are_made_per_stakeholder(app: ExpectationGapApp) -> None:
+    app.tabs.selected_index = SURVEYS
+    view = app.tabs.children[SURVEYS].children[0]
+    view.children[1].click()
+    links = view.children[2].value
+    assert links.count("href='03_stakeholder_survey.ipynb?survey=") == 2 and "Acme" in links
+
+
+def test_a_stakeholder_deleted_in_workbook_1_gets_a_plain_message(app: ExpectationGapApp, store: Store) -> None:
+    assert app.stakeholder_id is not None
+    store.delete_stakeholder(app.stakeholder_id)
+    app.form.rows["reliability"].controls["expectation"].value = 5
+    assert "no longer exists" in app.form.rows["reliability"].message.value
