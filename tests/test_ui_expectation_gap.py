@@ -116,3 +116,16 @@ def test_a_stakeholder_deleted_in_workbook_1_gets_a_plain_message(app: Expectati
     store.delete_stakeholder(app.stakeholder_id)
     app.form.rows["reliability"].controls["expectation"].value = 5
     assert "no longer exists" in app.form.rows["reliability"].message.value
+
+
+def test_the_charts_draw_and_the_report_downloads_without_code(app: ExpectationGapApp) -> None:
+    rate(app, "reliability", 6, 5, "30")
+    rate(app, "schedule", 6, 2, "70")
+    app.tabs.selected_index = CHARTS
+    charts = app.tabs.children[CHARTS].children[0].children
+    assert len(charts) == 3 and all(chart.spec for chart in charts), "dumbbell, heat map and trend were drawn"
+    app.tabs.selected_index = STATUS
+    view = app.tabs.children[STATUS].children[0]
+    view.children[4].children[0].click()
+    link = view.children[4].children[1].value
+    assert 'download="status-report.html"' in link and "data:text/html;base64," in link
