@@ -12,12 +12,12 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from cpmkit.errors import ValidationError
+from cpmkit.fields import ID_PATTERN
 
 __all__ = ["RESPONDENT", "RESPONSE_ID", "SUBMITTED_AT", "ColumnMapping", "Target", "TargetKind", "suggest_mapping"]
 
 TargetKind = Literal["datetime", "text", "integer", "id"]
 _KINDS: Final = ("datetime", "text", "integer", "id")
-_TARGET_ID = re.compile(r"[a-z][a-z0-9_]*")
 #: Columns of ImportResult.responses besides one per target.
 _OWN_COLUMNS: Final = ("row", "response_key")
 
@@ -45,7 +45,7 @@ class Target:
     labels: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
-        if not _TARGET_ID.fullmatch(self.id) or self.id in _OWN_COLUMNS:
+        if not ID_PATTERN.fullmatch(self.id) or self.id in _OWN_COLUMNS:
             raise ValidationError(
                 f"{self.id!r} cannot name an import field: use lower-case letters, digits and _ (not 'row' or 'response_key')."
             )

@@ -40,6 +40,7 @@ from cpmkit.schema import (
     status_lights,
     survey_links,
 )
+from cpmkit.status_report import LIGHTS
 from cpmkit.store import Store, upsert
 
 __all__ = [
@@ -49,7 +50,6 @@ __all__ = [
     "DEFAULT_SATISFACTION",
     "DEFAULT_SCALE",
     "IMPORTANCE_RANGES",
-    "LIGHT_COLOURS",
     "NOTE_COLUMNS",
     "NOTE_FIELDS",
     "RATING_COLUMNS",
@@ -59,7 +59,6 @@ __all__ = [
 ]
 
 ACTION_STATUSES: Final = ("open", "in progress", "done")
-LIGHT_COLOURS: Final = ("green", "amber", "red")
 #: Importance per mode: "weights" are points a stakeholder shares out (100 in all), "rating" is 1-5.
 IMPORTANCE_RANGES: Final = {"weights": (0, 100), "rating": (1, 5)}
 DEFAULT_SCALE: Final = (1, 7)
@@ -215,7 +214,7 @@ class GapStore:
     def set_light(self, project_id: int, area: str, colour: str | None) -> None:
         """Set the PM's light for an area (green, amber or red); None clears it."""
         clean_area = clean_id("area", area)
-        clean = clean_choice(clean_area, colour, LIGHT_COLOURS)
+        clean = clean_choice(clean_area, colour, LIGHTS)
         keys = {"project_id": project_id, "area": clean_area}
         with self._writing(_NO_PROJECT) as conn:
             self._save(conn, status_lights, keys, {"colour": clean}, changed=["colour"], fields=["colour"])

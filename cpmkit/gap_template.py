@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, Final
 from cpmkit import config
 from cpmkit.content import read_yaml
 from cpmkit.errors import TemplateError, ValidationError
+from cpmkit.fields import ID_PATTERN
 from cpmkit.stakeholders import CATEGORIES
 
 __all__ = [
@@ -44,7 +44,6 @@ GUIDANCE_KEYS: Final = ("stated_problem", "underlying_expectation", "action", "s
 CUSTOMER_LIGHT: Final = "customer satisfaction"
 
 #: Dimension and source ids are stored with every rating, so they stay short and plain.
-_ID = re.compile(r"[a-z][a-z0-9_]*")
 _TOP_FIELDS = ("scale", "importance", "satisfaction", "sources", "dimensions", "status", "guidance")
 _RULE_FIELDS = ("satisfaction_at_or_below", "top_weighted_gap_at_or_below")
 
@@ -250,7 +249,7 @@ def _label(entry: dict[str, Any], fallback: str) -> str:
 
 def _identifier(entry: dict[str, Any], label: str) -> str:
     value = _text(entry, "id", label)
-    if not _ID.fullmatch(value):
+    if not ID_PATTERN.fullmatch(value):
         raise _error("must be lowercase letters, digits and underscores, starting with a letter.", label, "id")
     return value
 

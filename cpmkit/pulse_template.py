@@ -16,6 +16,7 @@ from typing import Any, Final, TypeGuard
 from cpmkit import config
 from cpmkit.content import read_yaml
 from cpmkit.errors import TemplateError
+from cpmkit.fields import ID_PATTERN
 
 __all__ = [
     "FEEDBACK_THEMES_FILE",
@@ -48,7 +49,6 @@ UNTHEMED: Final = "unthemed"
 #: VADER's valence scale, which tone words are scored on.
 TONE_RANGE: Final = (-4.0, 4.0)
 
-_ID = re.compile(r"[a-z][a-z0-9_]*")
 #: A keyword: words separated by single spaces; a word is letters or digits, may be joined by
 #: hyphens or apostrophes ("e-mail", "didn't") and may end with * (a stem).
 _PART = r"[^\W_]+"
@@ -319,7 +319,7 @@ def _label(raw: Any, index: int, what: str) -> str:
 
 def _identifier(raw: dict[str, Any], file: str, label: str) -> str:
     value = _text(raw, "id", file, label)
-    if not _ID.fullmatch(value):
+    if not ID_PATTERN.fullmatch(value):
         problem = "must be lowercase letters, digits and underscores, starting with a letter."
         raise TemplateError(problem, file=file, item=label, field="id")
     return value

@@ -8,7 +8,6 @@ A malformed bank is refused up front with a message naming the file, the item an
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -17,11 +16,11 @@ import yaml
 
 from cpmkit import config
 from cpmkit.errors import TemplateError, ValidationError
+from cpmkit.fields import ID_PATTERN
 
 __all__ = ["DEFAULT_BANK", "Competency", "Item", "QuestionBank", "Scale", "bank_named", "bank_names", "default_bank", "load_bank"]
 
 #: Competency and item ids are stored with each answer, so they stay short and plain.
-_ID = re.compile(r"[a-z][a-z0-9_]*")
 _BANK_FIELDS = ("name", "scale", "competencies")
 _COMPETENCY_FIELDS = ("id", "name", "description", "practices", "items")
 _ITEM_FIELDS = ("id", "text", "source", "reverse", "competency")
@@ -114,7 +113,7 @@ DEFAULT_BANK: Final = "soft_skills"
 @functools.cache
 def bank_named(name: str) -> QuestionBank:
     """The bank a workshop names: the file ``<name>.yaml`` in the templates folder."""
-    if not isinstance(name, str) or not _ID.fullmatch(name):
+    if not isinstance(name, str) or not ID_PATTERN.fullmatch(name):
         raise ValidationError(f"This workshop's question bank {name!r} is not a name cpmkit can load.")
     return load_bank(config.templates_dir() / f"{name}.yaml")
 
@@ -128,7 +127,7 @@ def bank_names(templates: Path | None = None) -> list[str]:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):
             continue  # not readable as YAML: load_bank explains why if it is chosen by name
-        if isinstance(data, dict) and isinstance(data.get("competencies"), list) and _ID.fullmatch(path.stem):
+        if isinstance(data, dict) and isinstance(data.get("competencies"), list) and ID_PATTERN.fullmatch(path.stem):
             names.append(path.stem)
     return names
 
@@ -223,7 +222,7 @@ def _parse_item(raw: Any, label: str, owner: str, known: set[str], file: str) ->
 
 def _identifier(raw: dict[str, Any], file: str, label: str) -> str:
     value = _text(raw, "id", file, label)
-    if not _ID.fullmatch(value):
+    if not ID_PATTERN.fullmatch(value):
         problem = "must be lowercase letters, digits and underscores, starting with a letter."
         raise TemplateError(problem, file=file, item=label, field="id")
     return value

@@ -22,7 +22,6 @@ from cpmkit.gap_store import (
     ACTION_COLUMNS,
     ACTION_STATUSES,
     IMPORTANCE_RANGES,
-    LIGHT_COLOURS,
     NOTE_COLUMNS,
     RATING_COLUMNS,
     SATISFACTION_COLUMNS,
@@ -88,7 +87,6 @@ def test_exported_names() -> None:
             "DEFAULT_SATISFACTION",
             "DEFAULT_SCALE",
             "IMPORTANCE_RANGES",
-            "LIGHT_COLOURS",
             "NOTE_COLUMNS",
             "NOTE_FIELDS",
             "RATING_COLUMNS",
@@ -98,7 +96,6 @@ def test_exported_names() -> None:
         ]
     )
     assert ACTION_STATUSES == ("open", "in progress", "done")
-    assert LIGHT_COLOURS == ("green", "amber", "red")
     assert IMPORTANCE_RANGES == {"weights": (0, 100), "rating": (1, 5)}
 
 
