@@ -15,8 +15,9 @@ import yaml
 
 from cpmkit import config
 from cpmkit.errors import TemplateError
+from cpmkit.fields import ID_PATTERN
 
-__all__ = ["NotebookTemplate", "load_guidance", "load_notebook_templates", "read_yaml"]
+__all__ = ["NotebookTemplate", "check_fields", "load_guidance", "load_notebook_templates", "read_yaml", "required_id", "required_text"]
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,31 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TemplateError("expected a mapping at the top level.", file=path.name)
     return data
+
+
+# -- checks the content loaders share: each names the file, item and field it refuses ------------
+
+
+def required_text(raw: dict[str, Any], field: str, file: str, label: str | None) -> str:
+    """``raw[field]`` as trimmed, non-empty text."""
+    value = raw.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise TemplateError("is missing or empty.", file=file, item=label, field=field)
+    return value.strip()
+
+
+def required_id(raw: dict[str, Any], file: str, label: str) -> str:
+    """``raw["id"]``: a short plain id (see ``cpmkit.fields.ID_PATTERN``), stored with answers."""
+    value = required_text(raw, "id", file, label)
+    if not ID_PATTERN.fullmatch(value):
+        problem = "must be lowercase letters, digits and underscores, starting with a letter."
+        raise TemplateError(problem, file=file, item=label, field="id")
+    return value
+
+
+def check_fields(raw: dict[str, Any], allowed: tuple[str, ...], file: str, label: str | None, *, where: str = "") -> None:
+    """Refuse a field ``raw`` does not know (a typo would otherwise be ignored silently)."""
+    for key in raw:
+        if key not in allowed:
+            problem = f"is not a known field (expected {', '.join(allowed)})."
+            raise TemplateError(problem, file=file, item=label, field=f"{where}.{key}" if where else str(key))

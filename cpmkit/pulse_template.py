@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any, Final, TypeGuard
 
 from cpmkit import config
-from cpmkit.content import read_yaml
+from cpmkit.content import check_fields, read_yaml, required_id, required_text
 from cpmkit.errors import TemplateError
-from cpmkit.fields import ID_PATTERN
 
 __all__ = [
     "FEEDBACK_THEMES_FILE",
@@ -140,7 +139,7 @@ def load_pulse_survey(path: Path) -> PulseSurvey:
     """Read and check a pulse survey file; TemplateError names the file, question and field."""
     file = path.name
     data = read_yaml(path)
-    _check_fields(data, ("name", "intro", "questions"), file, None)
+    check_fields(data, ("name", "intro", "questions"), file, None)
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         raise TemplateError("must be a non-empty list of questions.", file=file, field="questions")
@@ -156,14 +155,14 @@ def load_pulse_survey(path: Path) -> PulseSurvey:
         raise TemplateError(problem, file=file, field="questions")
     if kinds.count("satisfaction") > 1:
         raise TemplateError("may have at most one question of kind 'satisfaction'.", file=file, field="questions")
-    return PulseSurvey(_text(data, "name", file, None), _text(data, "intro", file, None), tuple(questions))
+    return PulseSurvey(required_text(data, "name", file, None), required_text(data, "intro", file, None), tuple(questions))
 
 
 def load_feedback_taxonomy(path: Path) -> FeedbackTaxonomy:
     """Read and check a feedback taxonomy file; TemplateError names the file, theme and field."""
     file = path.name
     data = read_yaml(path)
-    _check_fields(data, ("themes", "tone_words"), file, None)
+    check_fields(data, ("themes", "tone_words"), file, None)
     raw_themes = data.get("themes")
     if not isinstance(raw_themes, list) or not raw_themes:
         raise TemplateError("must be a non-empty list of themes.", file=file, field="themes")
@@ -195,12 +194,12 @@ def _parse_question(raw: Any, index: int, file: str) -> PulseQuestion:
     label = _label(raw, index, "question")
     if not isinstance(raw, dict):
         raise TemplateError("each question must be a mapping with id, kind and text.", file=file, item=label)
-    _check_fields(raw, ("id", "kind", "text", "required", "scale"), file, label)
-    question_id = _identifier(raw, file, label)
+    check_fields(raw, ("id", "kind", "text", "required", "scale"), file, label)
+    question_id = required_id(raw, file, label)
     if question_id in RESERVED_QUESTION_IDS:
         problem = f"is reserved for another column of the responses ({', '.join(RESERVED_QUESTION_IDS)})."
         raise TemplateError(problem, file=file, item=label, field="id")
-    text = _text(raw, "text", file, label)
+    text = required_text(raw, "text", file, label)
     kind = raw.get("kind")
     if kind not in QUESTION_KINDS:
         raise TemplateError(f"must be one of {', '.join(QUESTION_KINDS)}.", file=file, item=label, field="kind")
@@ -220,7 +219,7 @@ def _parse_scale(raw: Any, kind: str, file: str, label: str) -> AnswerScale:
     if not isinstance(raw, dict):
         problem = "must be a mapping like {low: 1, high: 5, labels: {...}}."
         raise TemplateError(problem, file=file, item=label, field="scale")
-    _check_fields(raw, ("low", "high", "labels"), file, label, where="scale")
+    check_fields(raw, ("low", "high", "labels"), file, label, where="scale")
     low, high = raw.get("low"), raw.get("high")
     if not _is_int(low) or not _is_int(high) or high <= low:
         problem = "needs whole numbers low and high, with high above low."
@@ -254,8 +253,8 @@ def _parse_theme(raw: Any, index: int, file: str) -> Theme:
     label = _label(raw, index, "theme")
     if not isinstance(raw, dict):
         raise TemplateError("each theme must be a mapping with id, label and keywords.", file=file, item=label)
-    _check_fields(raw, ("id", "label", "keywords"), file, label)
-    theme_id = _identifier(raw, file, label)
+    check_fields(raw, ("id", "label", "keywords"), file, label)
+    theme_id = required_id(raw, file, label)
     if theme_id == UNTHEMED:
         problem = f"{UNTHEMED!r} is reserved for comments that match no theme."
         raise TemplateError(problem, file=file, item=label, field="id")
@@ -268,7 +267,7 @@ def _parse_theme(raw: Any, index: int, file: str) -> Theme:
         if normal in keywords:
             raise TemplateError(f"lists {normal!r} twice.", file=file, item=label, field="keywords")
         keywords.append(normal)
-    return Theme(theme_id, _text(raw, "label", file, label), tuple(keywords))
+    return Theme(theme_id, required_text(raw, "label", file, label), tuple(keywords))
 
 
 def _keyword(raw: Any, file: str, label: str) -> str:
@@ -317,28 +316,7 @@ def _label(raw: Any, index: int, what: str) -> str:
     return f"{what} {index}"
 
 
-def _identifier(raw: dict[str, Any], file: str, label: str) -> str:
-    value = _text(raw, "id", file, label)
-    if not ID_PATTERN.fullmatch(value):
-        problem = "must be lowercase letters, digits and underscores, starting with a letter."
-        raise TemplateError(problem, file=file, item=label, field="id")
-    return value
 
-
-def _text(raw: dict[str, Any], field: str, file: str, label: str | None) -> str:
-    value = raw.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise TemplateError("is missing or empty.", file=file, item=label, field=field)
-    return value.strip()
-
-
-def _check_fields(
-    raw: dict[str, Any], allowed: tuple[str, ...], file: str, label: str | None, *, where: str = ""
-) -> None:
-    for key in raw:
-        if key not in allowed:
-            problem = f"is not a known field (expected {', '.join(allowed)})."
-            raise TemplateError(problem, file=file, item=label, field=f"{where}.{key}" if where else str(key))
 
 
 def _is_int(value: Any) -> TypeGuard[int]:

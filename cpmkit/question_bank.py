@@ -15,6 +15,7 @@ from typing import Any, Final
 import yaml
 
 from cpmkit import config
+from cpmkit.content import check_fields, required_id, required_text
 from cpmkit.errors import TemplateError, ValidationError
 from cpmkit.fields import ID_PATTERN
 
@@ -85,8 +86,8 @@ def load_bank(path: Path) -> QuestionBank:
     """Read and check a question bank file; TemplateError names the file, item and field."""
     file = path.name
     data = _parse_file(path)
-    _check_fields(data, _BANK_FIELDS, file, None)
-    name = _text(data, "name", file, None)
+    check_fields(data, _BANK_FIELDS, file, None)
+    name = required_text(data, "name", file, None)
     scale = _parse_scale(data.get("scale"), file)
     raw_competencies = data.get("competencies")
     if not isinstance(raw_competencies, list) or not raw_competencies:
@@ -161,14 +162,14 @@ def _parse_scale(raw: Any, file: str) -> Scale:
         label = f"scale point {index}"
         if not isinstance(point, dict):
             raise TemplateError("must be a mapping like {value: 1, label: never}.", file=file, item=label)
-        _check_fields(point, ("value", "label"), file, label)
+        check_fields(point, ("value", "label"), file, label)
         value = point.get("value")
         if not isinstance(value, int) or isinstance(value, bool):
             raise TemplateError("must be a whole number.", file=file, item=label, field="value")
         if points and value != points[-1][0] + 1:
             problem = f"must be {points[-1][0] + 1}: scale values are consecutive whole numbers, lowest first."
             raise TemplateError(problem, file=file, item=label, field="value")
-        points.append((value, _text(point, "label", file, label)))
+        points.append((value, required_text(point, "label", file, label)))
     return Scale(tuple(points))
 
 
@@ -176,12 +177,12 @@ def _parse_competency(raw: Any, index: int, known: set[str], file: str) -> tuple
     label = str(raw.get("id") or f"competency {index}") if isinstance(raw, dict) else f"competency {index}"
     if not isinstance(raw, dict):
         raise TemplateError("each competency must be a mapping.", file=file, item=label)
-    _check_fields(raw, _COMPETENCY_FIELDS, file, label)
-    competency_id = _identifier(raw, file, label)
+    check_fields(raw, _COMPETENCY_FIELDS, file, label)
+    competency_id = required_id(raw, file, label)
     competency = Competency(
         competency_id,
-        _text(raw, "name", file, label),
-        _text(raw, "description", file, label),
+        required_text(raw, "name", file, label),
+        required_text(raw, "description", file, label),
         _parse_practices(raw.get("practices"), file, label),
     )
     raw_items = raw.get("items")
@@ -206,8 +207,8 @@ def _parse_item(raw: Any, label: str, owner: str, known: set[str], file: str) ->
     if not isinstance(raw, dict):
         raise TemplateError("each item must be a mapping with id, text and source.", file=file, item=label)
     label = str(raw.get("id") or label)
-    _check_fields(raw, _ITEM_FIELDS, file, label)
-    item_id = _identifier(raw, file, label)
+    check_fields(raw, _ITEM_FIELDS, file, label)
+    item_id = required_id(raw, file, label)
     declared = raw.get("competency", owner)
     if declared not in known:
         raise TemplateError(f"names an unknown competency {declared!r}.", file=file, item=label, field="competency")
@@ -217,26 +218,6 @@ def _parse_item(raw: Any, label: str, owner: str, known: set[str], file: str) ->
     reverse = raw.get("reverse", False)
     if not isinstance(reverse, bool):
         raise TemplateError("must be true or false.", file=file, item=label, field="reverse")
-    return Item(item_id, owner, _text(raw, "text", file, label), _text(raw, "source", file, label), reverse)
+    return Item(item_id, owner, required_text(raw, "text", file, label), required_text(raw, "source", file, label), reverse)
 
 
-def _identifier(raw: dict[str, Any], file: str, label: str) -> str:
-    value = _text(raw, "id", file, label)
-    if not ID_PATTERN.fullmatch(value):
-        problem = "must be lowercase letters, digits and underscores, starting with a letter."
-        raise TemplateError(problem, file=file, item=label, field="id")
-    return value
-
-
-def _text(raw: dict[str, Any], field: str, file: str, label: str | None) -> str:
-    value = raw.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise TemplateError("is missing or empty.", file=file, item=label, field=field)
-    return value.strip()
-
-
-def _check_fields(raw: dict[str, Any], allowed: tuple[str, ...], file: str, label: str | None) -> None:
-    for key in raw:
-        if key not in allowed:
-            problem = f"is not a known field (expected {', '.join(allowed)})."
-            raise TemplateError(problem, file=file, item=label, field=str(key))
