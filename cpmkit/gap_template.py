@@ -17,9 +17,8 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from cpmkit import config
-from cpmkit.content import read_yaml
+from cpmkit.content import check_fields, read_yaml, required_id, required_text
 from cpmkit.errors import TemplateError, ValidationError
-from cpmkit.fields import ID_PATTERN
 from cpmkit.stakeholders import CATEGORIES
 
 __all__ = [
@@ -111,7 +110,7 @@ class GapTemplate:
 def load_gap_template(templates: Path | None = None) -> GapTemplate:
     """Read and check ``expectation_gap.yaml`` in ``templates`` (default: the configured folder)."""
     data = read_yaml((templates or config.templates_dir()) / FILE)
-    _check_fields(data, _TOP_FIELDS, None)
+    check_fields(data, _TOP_FIELDS, FILE, None)
     importance = data.get("importance")
     if importance not in IMPORTANCE_MODES:
         raise _error(f"must be one of {', '.join(IMPORTANCE_MODES)}.", None, "importance")
@@ -131,7 +130,7 @@ def load_gap_template(templates: Path | None = None) -> GapTemplate:
 def _parse_range(raw: Any, name: str) -> tuple[int, int]:
     if not isinstance(raw, dict):
         raise _error("must be a mapping like {low: 1, high: 7}.", None, name)
-    _check_fields(raw, ("low", "high"), name)
+    check_fields(raw, ("low", "high"), FILE, name)
     low, high = _whole(raw, "low", name), _whole(raw, "high", name)
     if high <= low:
         raise _error(f"must be above low ({low}).", name, "high")
@@ -142,11 +141,11 @@ def _parse_sources(raw: Any) -> tuple[Source, ...]:
     sources = []
     for index, entry in enumerate(_entries(raw, "sources"), start=1):
         label = _label(entry, f"source {index}")
-        _check_fields(entry, ("id", "label", "own"), label)
+        check_fields(entry, ("id", "label", "own"), FILE, label)
         own = entry.get("own")
         if not isinstance(own, bool):
             raise _error("must be true (the stakeholder's own figures) or false (the PM's estimate).", label, "own")
-        sources.append(Source(_identifier(entry, label), _text(entry, "label", label), own))
+        sources.append(Source(required_id(entry, FILE, label), required_text(entry, "label", FILE, label), own))
     _unique([s.id for s in sources], "id")
     estimates = [s.id for s in sources if not s.own]
     if len(estimates) != 1:
@@ -160,7 +159,7 @@ def _parse_dimensions(raw: Any) -> tuple[Dimension, ...]:
     dimensions = []
     for index, entry in enumerate(_entries(raw, "dimensions"), start=1):
         label = _label(entry, f"dimension {index}")
-        _check_fields(entry, ("id", "group", "name", "description", "questions"), label)
+        check_fields(entry, ("id", "group", "name", "description", "questions"), FILE, label)
         if entry.get("group") not in GROUPS:
             raise _error(f"must be one of: {', '.join(GROUPS)}.", label, "group")
         questions = entry.get("questions")
@@ -168,10 +167,10 @@ def _parse_dimensions(raw: Any) -> tuple[Dimension, ...]:
             raise _error("must be a non-empty list of example questions.", label, "questions")
         dimensions.append(
             Dimension(
-                _identifier(entry, label),
+                required_id(entry, FILE, label),
                 entry["group"],
-                _text(entry, "name", label),
-                _text(entry, "description", label),
+                required_text(entry, "name", FILE, label),
+                required_text(entry, "description", FILE, label),
                 tuple(q.strip() for q in questions),
             )
         )
@@ -183,7 +182,7 @@ def _parse_dimensions(raw: Any) -> tuple[Dimension, ...]:
 def _parse_status(raw: Any, scale: tuple[int, int], satisfaction: tuple[int, int]) -> StatusRules:
     if not isinstance(raw, dict):
         raise _error("must be a mapping with areas, key_customer, dissatisfied and at_risk.", None, "status")
-    _check_fields(raw, ("areas", "key_customer", "dissatisfied", "at_risk"), "status")
+    check_fields(raw, ("areas", "key_customer", "dissatisfied", "at_risk"), FILE, "status")
     areas = raw.get("areas")
     if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a.strip() for a in areas):
         raise _error("must be a non-empty list of area names (such as scope, schedule, budget).", "status", "areas")
@@ -195,7 +194,7 @@ def _parse_status(raw: Any, scale: tuple[int, int], satisfaction: tuple[int, int
     key = raw.get("key_customer")
     if not isinstance(key, dict):
         raise _error("must be a mapping like {categories: [customer, sponsor]}.", "status", "key_customer")
-    _check_fields(key, ("categories",), "status.key_customer")
+    check_fields(key, ("categories",), FILE, "status.key_customer")
     categories = key.get("categories")
     if not isinstance(categories, list) or not categories or not all(c in CATEGORIES for c in categories):
         problem = f"must be a non-empty list of workbook 1 categories ({', '.join(CATEGORIES)})."
@@ -214,7 +213,7 @@ def _parse_rule(raw: Any, name: str, scale: tuple[int, int], satisfaction: tuple
     item = f"status.{name}"
     if not isinstance(raw, dict):
         raise _error("must be a mapping with satisfaction_at_or_below and top_weighted_gap_at_or_below.", "status", name)
-    _check_fields(raw, _RULE_FIELDS, item)
+    check_fields(raw, _RULE_FIELDS, FILE, item)
     score = _whole(raw, _RULE_FIELDS[0], item)
     low, high = satisfaction
     if not low <= score < high:
@@ -229,8 +228,8 @@ def _parse_rule(raw: Any, name: str, scale: tuple[int, int], satisfaction: tuple
 def _parse_guidance(raw: Any) -> Mapping[str, str]:
     if not isinstance(raw, dict):
         raise _error(f"must be a mapping with one sentence each for {', '.join(GUIDANCE_KEYS)}.", None, "guidance")
-    _check_fields(raw, GUIDANCE_KEYS, "guidance")
-    return MappingProxyType({key: _text(raw, key, "guidance") for key in GUIDANCE_KEYS})
+    check_fields(raw, GUIDANCE_KEYS, FILE, "guidance")
+    return MappingProxyType({key: required_text(raw, key, FILE, "guidance") for key in GUIDANCE_KEYS})
 
 
 def _entries(raw: Any, name: str) -> list[dict[str, Any]]:
@@ -247,18 +246,6 @@ def _label(entry: dict[str, Any], fallback: str) -> str:
     return entry["id"].strip() if isinstance(entry.get("id"), str) and entry["id"].strip() else fallback
 
 
-def _identifier(entry: dict[str, Any], label: str) -> str:
-    value = _text(entry, "id", label)
-    if not ID_PATTERN.fullmatch(value):
-        raise _error("must be lowercase letters, digits and underscores, starting with a letter.", label, "id")
-    return value
-
-
-def _text(entry: dict[str, Any], field: str, label: str) -> str:
-    value = entry.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise _error("is missing or empty.", label, field)
-    return value.strip()
 
 
 def _whole(entry: dict[str, Any], field: str, label: str) -> int:
@@ -273,11 +260,6 @@ def _unique(values: Sequence[str], field: str) -> None:
         if values.count(value) > 1:
             raise _error("appears more than once.", value, field)
 
-
-def _check_fields(raw: dict[str, Any], allowed: tuple[str, ...], label: str | None) -> None:
-    for key in raw:
-        if key not in allowed:
-            raise _error(f"is not a known field (expected {', '.join(allowed)}).", label, str(key))
 
 
 def _error(problem: str, item: str | None, field: str | None) -> TemplateError:
