@@ -129,3 +129,16 @@ def test_the_charts_draw_and_the_report_downloads_without_code(app: ExpectationG
     view.children[4].children[0].click()
     link = view.children[4].children[1].value
     assert 'download="status-report.html"' in link and "data:text/html;base64," in link
+
+
+def test_the_stakeholders_own_figures_show_beside_the_estimate(app: ExpectationGapApp, store: Store, project: int) -> None:
+    acme = app.stakeholder_id
+    assert acme is not None
+    for name, value in (("expectation", 7), ("perception", 3)):
+        gap_store(store).save_rating(acme, "schedule", source="survey", assessed_on=TODAY, field=name, value=value)
+    app.source.value = "estimate"
+    rate(app, "schedule", 6, 5, "50")
+    assert "expect 7, perceive 3" in app.form.rows["schedule"].aside.value
+    app.tabs.selected_index = GAP_LIST
+    misread = app.tabs.children[GAP_LIST].children[0].children[4].value
+    assert "Schedule" in misread and "<td>2</td>" in misread  # you estimated perception 5, they perceive 3

@@ -24,7 +24,7 @@ from cpmkit.gap_store import ACTION_STATUSES, GapStore
 from cpmkit.gap_template import GapTemplate, load_gap_template
 from cpmkit.status_report import LIGHTS, status_report, status_report_html
 from cpmkit.store import Store
-from cpmkit.ui.gap_ratings import RatingForm, scale_choice, whole
+from cpmkit.ui.gap_ratings import RatingForm, scale_choice
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, stylesheet, table_html
 
@@ -213,8 +213,8 @@ class ExpectationGapApp:
         sid, ratings = self.stakeholder_id, self._ratings()
         shown = gap.figures_as_of(ratings, stakeholder_id=sid, source=self.source.value, on=self.on.value or self.today())
         self.form.show(self.dimensions(), shown)
-        own = gap.misreadings(ratings, sources=self.template.source_order, own=self._own_sources(), estimate=self._estimate_source())
-        mine = own[own["stakeholder_id"] == sid] if sid is not None else own.iloc[0:0]
+        own = gap.current_ratings(ratings, sources=self._own_sources())  # their own figures, whatever the PM estimated
+        mine = own[own["stakeholder_id"] == sid]
         for row in self.form.rows.values():
             found = mine[mine["dimension"] == row.dimension.id]
             row.aside.value = "" if found.empty else _own_figures(found.iloc[0])
@@ -522,9 +522,7 @@ def _text(value: Any) -> str:
 
 def _own_figures(row: pd.Series) -> str:
     """The stakeholder's own latest figures for one dimension, as a short escaped line."""
-    expected, perceived = whole(row["own_expectation"]), whole(row["own_perception"])
-    parts = [f"expect {expected}" if expected is not None else "", f"perceive {perceived}" if perceived is not None else ""]
-    return f"<span class='cpmkit-help'>{html.escape(', '.join(p for p in parts if p))}</span>"
+    return f"<span class='cpmkit-help'>expect {int(row['expectation'])}, perceive {int(row['perception'])}</span>"
 
 
 def _with_notes(gaps: pd.DataFrame, notes: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
