@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     func,
     inspect,
     select,
@@ -37,7 +38,7 @@ from cpmkit.stakeholders import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -265,6 +266,152 @@ survey_links = Table(
 GAP_TABLES = (gap_dimensions, gap_ratings, satisfaction_scores, gap_notes, gap_actions, status_lights, survey_links)
 
 
+# -- workbook 4: pulse surveys, retrospectives and lessons learned (version 5) -----------------
+
+pulse_rounds = Table(
+    "pulse_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closed", Boolean, nullable=False, server_default=false()),
+    Column("token", String(64), nullable=False),  # secret, in the survey link respondents open
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_pulse_rounds_token", "token", unique=True),
+    Index("ux_pulse_rounds_project_name", "project_id", "name_key", unique=True),
+)
+
+pulse_responses = Table(
+    "pulse_responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("round_id", Integer, ForeignKey("pulse_rounds.id", ondelete="CASCADE"), nullable=False),
+    # The form's own random key, or feedback_import's hash: re-importing a file upserts, never duplicates.
+    Column("response_key", String(64), nullable=False),
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="SET NULL")),  # None: anonymous
+    Column("respondent", String(200)),  # as an import names them (an e-mail, say); None: anonymous
+    Column("source", String(20), nullable=False),  # "form" or "import"
+    Column("submitted_at", DateTime, nullable=False),
+    Index("ux_pulse_responses_key", "round_id", "response_key", unique=True),
+)
+
+pulse_answers = Table(
+    "pulse_answers",
+    metadata,
+    Column("response_id", Integer, ForeignKey("pulse_responses.id", ondelete="CASCADE"), nullable=False),
+    Column("question", String(64), nullable=False),  # a question id from templates/pulse_survey.yaml
+    Column("score", Integer),
+    Column("text", Text),
+    PrimaryKeyConstraint("response_id", "question", name="pk_pulse_answers"),
+)
+
+retro_boards = Table(
+    "retro_boards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("format", String(64), nullable=False),  # a format id from templates/retro_formats.yaml
+    Column("phase", String(20), nullable=False, server_default="collect"),
+    Column("votes_per_member", Integer, nullable=False),
+    Column("token", String(64), nullable=False),  # secret, in the link team members join by
+    Column("facilitator_key", String(64), nullable=False),  # secret, in the facilitator's link
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_retro_boards_token", "token", unique=True),
+    Index("ux_retro_boards_facilitator", "facilitator_key", unique=True),
+    Index("ix_retro_boards_project", "project_id"),
+)
+
+retro_members = Table(
+    "retro_members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False),  # joining again under the same name is the same member
+    Column("joined_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_retro_members_name", "board_id", "name_key", unique=True),
+)
+
+retro_cards = Table(
+    "retro_cards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", Integer, ForeignKey("retro_members.id", ondelete="SET NULL")),
+    Column("column_id", String(64), nullable=False),  # a column id of the board's format
+    Column("text", Text, nullable=False),
+    Column("anonymous", Boolean, nullable=False, server_default=false()),
+    Column("group_id", Integer, ForeignKey("retro_cards.id", ondelete="SET NULL")),  # the card it is grouped under
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ix_retro_cards_board", "board_id"),
+)
+
+retro_votes = Table(
+    "retro_votes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("card_id", Integer, ForeignKey("retro_cards.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", Integer, ForeignKey("retro_members.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ix_retro_votes_member", "member_id"),
+    Index("ix_retro_votes_card", "card_id"),
+)
+
+retro_actions = Table(
+    "retro_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="SET NULL")),  # the retro it came from
+    Column("card_id", Integer, ForeignKey("retro_cards.id", ondelete="SET NULL")),  # the group it acts on
+    Column("what", Text, nullable=False),
+    Column("owner", String(200)),
+    Column("due", Date),
+    Column("status", String(20), nullable=False, server_default="open"),
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Column("updated_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ix_retro_actions_project", "project_id"),
+)
+
+lessons = Table(
+    "lessons",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("what_happened", Text, nullable=False),
+    Column("impact", Text),
+    Column("root_cause", Text),
+    Column("recommendation", Text),
+    Column("category", String(64)),  # an id from templates/lessons.yaml
+    Column("phase", String(64)),  # an id from templates/lessons.yaml
+    Column("owner", String(200)),
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Column("updated_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ix_lessons_project", "project_id"),
+)
+
+lesson_sources = Table(
+    "lesson_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lesson_id", Integer, ForeignKey("lessons.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),  # "theme", "comment" or "card"
+    Column("ref", String(200), nullable=False),  # a theme id, a pulse response id, a retro card id
+    Column("excerpt", Text),  # what it said when the lesson was made, kept if the source goes
+    Index("ux_lesson_sources", "lesson_id", "kind", "ref", unique=True),
+)
+
+#: The tables schema version 5 added, parents first.
+FEEDBACK_TABLES = (
+    pulse_rounds, pulse_responses, pulse_answers,
+    retro_boards, retro_members, retro_cards, retro_votes, retro_actions,
+    lessons, lesson_sources,
+)
+
+
 def migrate(conn: Connection) -> int:
     """Bring the store behind ``conn`` to ``SCHEMA_VERSION``; return the version it had.
 
@@ -315,22 +462,23 @@ def _backfill_name_keys(conn: Connection, table: Table, *, group: Column[int] | 
         conn.execute(table.update().where(table.c.id == row.id).values(name=name, name_key=name_key(name)))
 
 
-def _v2_to_v3(conn: Connection) -> None:
-    """Version 3: the tables of workbook 2, the soft-skills self-assessment and its workshops.
+def _creating(tables: tuple[Table, ...]) -> Callable[[Connection], None]:
+    """A step that only adds tables (none of the older ones change): it creates exactly the
+    missing ones from their definitions above. If a later version alters one of these tables,
+    freeze the older definition here instead, so an upgrade from before still builds it first."""
 
-    Only creates tables (none of the older ones change), so it creates exactly the missing ones
-    from their definitions above. If a later version alters one of these tables, freeze the
-    version-3 definition here instead, so an upgrade from 2 still builds version 3 first.
-    """
-    metadata.create_all(conn, tables=list(ASSESSMENT_TABLES), checkfirst=True)
+    def step(conn: Connection) -> None:
+        metadata.create_all(conn, tables=list(tables), checkfirst=True)
 
-
-def _v3_to_v4(conn: Connection) -> None:
-    """Version 4: the tables of workbook 3, expectation gaps and the status report.
-
-    Only creates tables, exactly like ``_v2_to_v3`` (and with the same caveat).
-    """
-    metadata.create_all(conn, tables=list(GAP_TABLES), checkfirst=True)
+    return step
 
 
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+#: Version 3 adds workbook 2 (the soft-skills self-assessment and its workshops), version 4
+#: workbook 3 (expectation gaps and the status report), version 5 workbook 4 (pulse surveys,
+#: retrospectives and lessons learned).
+_STEPS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _creating(ASSESSMENT_TABLES),
+    3: _creating(GAP_TABLES),
+    4: _creating(FEEDBACK_TABLES),
+}

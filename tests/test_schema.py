@@ -30,6 +30,7 @@ from cpmkit.errors import StoreError, ValidationError
 from cpmkit.gap_store import GapStore
 from cpmkit.schema import (
     ASSESSMENT_TABLES,
+    FEEDBACK_TABLES,
     GAP_TABLES,
     SCHEMA_VERSION,
     meta,
@@ -406,7 +407,7 @@ def test_concurrent_openers_upgrade_once(
 # -- version 2 to 3: the self-assessment tables ----------------------------------------------
 
 #: The tables each version from 3 on added, by version (version 1's are in ``V1_SQL``).
-ADDED_IN = {3: ASSESSMENT_TABLES, 4: GAP_TABLES}
+ADDED_IN = {3: ASSESSMENT_TABLES, 4: GAP_TABLES, 5: FEEDBACK_TABLES}
 
 
 def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -423,6 +424,8 @@ def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> di
             ids["workshop"], code, _key = assess.create_workshop("Kept", bank="soft_skills", rounds=["only"])
             ids["participant"] = assess.join_workshop(code, round="only", display_name="Grace")["id"]
             assess.save_answer(ids["participant"], "listen_1", 4)
+        if version >= 4:
+            GapStore(store).save_rating(sid, "reliability", source="estimate", assessed_on=dt.date(2024, 5, 1), field="expectation", value=5)
     finally:
         store.close()
     later = [t for v, tables in ADDED_IN.items() if v > version for t in tables if t.name not in keep]
@@ -463,7 +466,7 @@ def test_upgrade_from_v2_adds_the_assessment_tables_and_keeps_every_row(
     store_url: str, open_store: Callable[..., Store], second_store_url: str
 ) -> None:
     ids = build_old_store(store_url, 2)
-    names = [t.name for t in (*ASSESSMENT_TABLES, *GAP_TABLES)]
+    names = [t.name for t in (*ASSESSMENT_TABLES, *GAP_TABLES, *FEEDBACK_TABLES)]
     with engine_for(store_url) as engine:
         assert not set(names) & set(inspect(engine).get_table_names())
 
@@ -517,29 +520,39 @@ def _dump(engine: Engine, tables: list[Table]) -> dict[str, list[tuple[Any, ...]
         return {t.name: sorted((tuple(r) for r in conn.execute(select(t))), key=repr) for t in tables}
 
 
-def test_upgrade_from_v3_adds_the_gap_tables_and_keeps_every_row(
-    store_url: str, open_store: Callable[..., Store], second_store_url: str
+@pytest.mark.parametrize("version", [3, 4])
+def test_upgrade_adds_the_new_tables_and_keeps_every_row(
+    version: int, store_url: str, open_store: Callable[..., Store], second_store_url: str
 ) -> None:
-    ids = build_old_store(store_url, 3)
-    gap_names = [t.name for t in GAP_TABLES]
-    older = [t for t in metadata.sorted_tables if t not in GAP_TABLES]
+    later = [t for v, tables in ADDED_IN.items() if v > version for t in tables]
+    build_old_store(store_url, version)
+    older = [t for t in metadata.sorted_tables if t not in later]
     with engine_for(store_url) as engine:
-        assert not set(gap_names) & set(inspect(engine).get_table_names())
+        assert not {t.name for t in later} & set(inspect(engine).get_table_names())
         before = _dump(engine, older)
     assert before["answers"] and before["stakeholders"] and before["success_measures"]
+    if version >= 4:
+        assert before["gap_ratings"]
 
     store = open_store()
-    assert store.upgraded_from == 3
-    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.upgraded_from == version
+    assert store.schema_version == SCHEMA_VERSION
     with engine_for(store_url) as engine:
         after = _dump(engine, older)
-    before["cpmkit_meta"] = [r if r[0] != "schema_version" else ("schema_version", "4") for r in before["cpmkit_meta"]]
+    before["cpmkit_meta"] = [r if r[0] != "schema_version" else ("schema_version", str(SCHEMA_VERSION)) for r in before["cpmkit_meta"]]
     assert after == before  # every row of every older table, unchanged
 
     Store.open(second_store_url).close()
+    names = [t.name for t in later]
     with engine_for(store_url) as upgraded, engine_for(second_store_url) as created:
-        assert _schema_shape(upgraded, gap_names) == _schema_shape(created, gap_names)
+        assert _schema_shape(upgraded, names) == _schema_shape(created, names)
 
+
+def test_upgraded_v3_store_keeps_working_with_cascades(
+    store_url: str, open_store: Callable[..., Store]
+) -> None:
+    ids = build_old_store(store_url, 3)
+    store = open_store()
     # ... and they work, cascade included.
     gaps = GapStore(store)
     gaps.choose_dimensions(ids["project"], ["reliability"])

@@ -3,12 +3,10 @@ on a real SQLite store, with participants joining through the AssessmentStore.""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import re
 import sys
-import threading
 import types
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -28,7 +26,7 @@ from cpmkit.question_bank import Item, default_bank
 from cpmkit.schema import workshops
 from cpmkit.store import Store
 from cpmkit.ui import workshop as workshop_ui
-from cpmkit.ui.workshop import Ticker, WorkshopApp, WorkshopDashboard
+from cpmkit.ui.workshop import WorkshopApp, WorkshopDashboard
 from cpmkit.workshop_report import HIDDEN
 
 HIDDEN_TEXT = "hidden: fewer than 3 participants"
@@ -483,58 +481,6 @@ def test_the_dashboard_refreshes_itself_until_it_is_closed(store: Store, assess:
         assert thread is not None
         thread.join(timeout=5)
         assert not thread.is_alive()
-
-
-def test_the_ticker_runs_on_the_kernels_event_loop() -> None:
-    calls: list[str] = []
-
-    async def main() -> Ticker:
-        enough = asyncio.Event()
-
-        def tick() -> None:
-            calls.append(threading.current_thread().name)
-            if len(calls) >= 2:
-                enough.set()
-
-        ticker = Ticker(tick, 0.01)
-        ticker.start()
-        assert ticker._thread is None and ticker.running
-        await asyncio.wait_for(enough.wait(), timeout=5)
-        ticker.stop()
-        seen = len(calls)
-        await asyncio.sleep(0.05)
-        assert len(calls) == seen, "no tick after stop"
-        return ticker
-
-    ticker = asyncio.run(main())
-    assert set(calls) == {threading.main_thread().name}
-    assert ticker._task is not None and ticker._task.done()
-
-
-def test_the_ticker_thread_survives_a_failing_tick(caplog: pytest.LogCaptureFixture) -> None:
-    calls: list[int] = []
-    enough = threading.Event()
-
-    def tick() -> None:
-        calls.append(1)
-        if len(calls) >= 2:
-            enough.set()
-        raise RuntimeError("boom")
-
-    ticker = Ticker(tick, 0.01)
-    ticker.start()
-    assert enough.wait(timeout=5)
-    ticker.stop()
-    assert ticker._thread is not None
-    ticker._thread.join(timeout=5)
-    assert not ticker._thread.is_alive()
-    assert "workshop dashboard's refresh" in caplog.text
-    ticker.stop()  # twice is fine
-
-
-def test_a_refresh_interval_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        Ticker(lambda: None, 0)
 
 
 # -- the entry point -------------------------------------------------------------------------

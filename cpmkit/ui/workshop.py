@@ -13,13 +13,10 @@ which reads the store once; the answers are re-read only when the counts moved, 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import html
 import importlib
-import logging
 import os
-import threading
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -33,6 +30,7 @@ from cpmkit.question_bank import DEFAULT_BANK, QuestionBank, bank_named, bank_na
 from cpmkit.soft_skills import MIN_GROUP, cohort_distribution, round_change
 from cpmkit.store import Store
 from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     MessageArea,
     download_link,
@@ -55,9 +53,8 @@ from cpmkit.workshop_report import (
     trainer_link,
 )
 
-__all__ = ["REFRESH_SECONDS", "Ticker", "WorkshopApp", "WorkshopDashboard", "app"]
+__all__ = ["REFRESH_SECONDS", "WorkshopApp", "WorkshopDashboard", "app"]
 
-log = logging.getLogger("cpmkit")
 
 #: How often an open dashboard re-reads the counts.
 REFRESH_SECONDS: Final = 3.0
@@ -69,66 +66,6 @@ _CHARTS_MODULE = "cpmkit.soft_skills_charts"
 def app() -> W.Widget:
     """Build the trainer's workshop page on the default store; the notebook displays what this returns."""
     return safe_app(lambda: WorkshopApp(open_store()).widget)
-
-
-class Ticker:
-    """Calls ``tick`` every ``seconds`` until ``stop()``.
-
-    In a kernel the calls run as a task on its event loop, between cell executions and widget
-    messages, so they never race a user's click. Without a running loop (a plain script) a
-    daemon thread makes the calls. ``tick`` should not raise; if it does, the error is logged
-    and the ticking goes on.
-    """
-
-    def __init__(self, tick: Callable[[], None], seconds: float) -> None:
-        if not seconds > 0:
-            raise ValueError(f"a refresh interval must be positive, not {seconds!r}")
-        self.tick, self.seconds = tick, float(seconds)
-        self._stopped = threading.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        """Started and not stopped."""
-        return (self._task is not None or self._thread is not None) and not self.stopped
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
-    def start(self) -> None:
-        if self._task is not None or self._thread is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._thread = threading.Thread(target=self._run_thread, name="cpmkit-workshop-refresh", daemon=True)
-            self._thread.start()
-        else:
-            self._task = loop.create_task(self._run_task())
-
-    def stop(self) -> None:
-        """Stop ticking; safe to call more than once, and from a tick."""
-        self._stopped.set()
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-
-    async def _run_task(self) -> None:
-        while not self._stopped.is_set():
-            await asyncio.sleep(self.seconds)
-            if not self._stopped.is_set():
-                self._call()
-
-    def _run_thread(self) -> None:
-        while not self._stopped.wait(self.seconds):
-            self._call()
-
-    def _call(self) -> None:
-        try:
-            self.tick()
-        except Exception:
-            log.exception("unexpected error in the workshop dashboard's refresh")
 
 
 def _section(title: str) -> W.HTML:
