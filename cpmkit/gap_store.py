@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, Final
 
 import pandas as pd
 from sqlalchemy import Connection, Table, func, select
-from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, ValidationError
-from cpmkit.fields import clean_choice, clean_date, clean_id, clean_text, clean_whole_number, required
+from cpmkit.fields import (
+    clean_choice,
+    clean_date,
+    clean_id,
+    clean_text,
+    clean_whole_number,
+    required,
+)
 from cpmkit.schema import (
     gap_actions,
     gap_dimensions,
@@ -146,7 +151,7 @@ class GapStore:
             .order_by(gap_ratings.c.assessed_on.desc())
             .limit(1)
         )
-        with self._writing(_NO_STAKEHOLDER) as conn:
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
             found = conn.execute(earlier).first()
             carried = dict(found._mapping) if found is not None else {}
             values = {**carried, field: clean, "updated_at": func.current_timestamp()}
@@ -162,7 +167,7 @@ class GapStore:
         low, high = self.satisfaction_range
         clean = clean_whole_number("satisfaction", score, low=low, high=high)
         keys = {"stakeholder_id": stakeholder_id, **_dated(source, assessed_on)}
-        with self._writing(_NO_STAKEHOLDER) as conn:
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
             self._save(conn, satisfaction_scores, keys, {"score": clean}, changed=["score"], fields=["score"])
         return clean
 
@@ -178,7 +183,7 @@ class GapStore:
             raise ValidationError(f"Unknown note field {field!r}.", field=field, value=text)
         clean = clean_text(field, text)
         keys = {"stakeholder_id": stakeholder_id, "dimension": clean_id("dimension", dimension)}
-        with self._writing(_NO_STAKEHOLDER) as conn:
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
             self._save(conn, gap_notes, keys, {field: clean}, changed=[field], fields=NOTE_FIELDS)
         return clean
 
@@ -189,7 +194,7 @@ class GapStore:
     def add_action(self, stakeholder_id: int, dimension: str, what: str) -> int:
         """Add an open action to close a gap; returns its id."""
         values = {"dimension": clean_id("dimension", dimension), "what": _clean_action_field("what", what)}
-        with self._writing(_NO_STAKEHOLDER) as conn:
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
             stmt = gap_actions.insert().values(stakeholder_id=stakeholder_id, **values).returning(gap_actions.c.id)
             return int(conn.execute(stmt).scalar_one())
 
@@ -216,7 +221,7 @@ class GapStore:
         clean_area = clean_id("area", area)
         clean = clean_choice(clean_area, colour, LIGHTS)
         keys = {"project_id": project_id, "area": clean_area}
-        with self._writing(_NO_PROJECT) as conn:
+        with self.store.write(missing=_NO_PROJECT) as conn:
             self._save(conn, status_lights, keys, {"colour": clean}, changed=["colour"], fields=["colour"])
 
     def lights(self, project_id: int) -> dict[str, str | None]:
@@ -266,15 +271,6 @@ class GapStore:
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    @contextmanager
-    def _writing(self, missing: str) -> Iterator[Connection]:
-        """A write whose parent row (stakeholder or project) may be deleted meanwhile: the
-        foreign key refuses it, nothing is written, and the PM reads ``missing``."""
-        try:
-            with self.store.write() as conn:
-                yield conn
-        except IntegrityError as exc:
-            raise NotFoundError(missing) from exc
 
     def _save(
         self,
@@ -305,7 +301,7 @@ class GapStore:
             .where(stakeholders.c.project_id == project_id)
             .order_by(stakeholders.c.id, *(table.c[c] for c in order))
         )
-        return self.store._frame(query, list(columns))
+        return self.store.frame(query, list(columns))
 
 
 def _dated(source: Any, assessed_on: Any) -> dict[str, Any]:

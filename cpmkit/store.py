@@ -206,7 +206,7 @@ class Store:
             .where(stakeholders.c.project_id == project_id)
             .order_by(stakeholders.c.id)
         )
-        return self._frame(query, columns)
+        return self.frame(query, columns)
 
     # -- success measures -------------------------------------------------------------------
 
@@ -251,21 +251,29 @@ class Store:
             .where(stakeholders.c.project_id == project_id)
             .order_by(success_measures.c.id)
         )
-        return self._frame(query, columns)
+        return self.frame(query, columns)
 
     # -- plumbing ---------------------------------------------------------------------------
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, missing: str | None = None) -> Iterator[Connection]:
         """One write transaction, committed on leaving the block, rolled back on an exception.
 
         On SQLite it starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so a
         writer waits its turn (up to the busy timeout) instead of failing "database is locked".
         Keep it short: other kernels' writes wait for it. Other repositories on the same
         store (such as ``AssessmentStore``) write through it too.
+
+        With ``missing``, a write whose parent row was deleted meanwhile (perhaps in another
+        window), which its foreign key refuses, raises NotFoundError(missing): nothing is written.
         """
-        with self.engine.begin() as conn:
-            yield conn
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            if missing is None:
+                raise
+            raise NotFoundError(missing) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -274,7 +282,8 @@ class Store:
         with self.engine.connect().execution_options(cpmkit_read=True) as conn, conn.begin():
             yield conn
 
-    def _frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
+    def frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
+        """The rows of ``query``, read in one transaction, as a frame with ``columns``."""
         with self.read() as conn:
             rows = conn.execute(query).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=columns)

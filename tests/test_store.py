@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from cpmkit import config
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
@@ -610,6 +611,15 @@ def test_writes_to_a_row_deleted_elsewhere_say_so(store: Store) -> None:
         store.update_measure(measure, "baseline", 1)
     with pytest.raises(NotFoundError):
         store.add_measure(sid, "CSAT")
+
+
+def test_a_write_refused_by_a_foreign_key_names_what_is_missing_and_writes_nothing(store: Store) -> None:
+    project = store.create_project("Apollo")
+    with pytest.raises(NotFoundError, match="^This stakeholder is gone.$"), store.write(missing="This stakeholder is gone.") as conn:
+        conn.execute(success_measures.insert().values(stakeholder_id=12345, metric="NPS"))
+    assert store.measures(project).empty
+    with pytest.raises(IntegrityError), store.write() as conn:  # without ``missing`` the error is the database's
+        conn.execute(success_measures.insert().values(stakeholder_id=12345, metric="NPS"))
 
 
 def test_a_store_folder_that_cannot_be_created_is_a_plain_store_error(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import ipywidgets as W
 import pytest
 
 from cpmkit.ui.ticker import Ticker
@@ -60,3 +61,15 @@ def test_the_ticker_thread_survives_a_failing_tick(caplog: pytest.LogCaptureFixt
 def test_a_refresh_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Ticker(lambda: None, 0)
+
+
+def test_a_ticker_started_with_a_widget_stops_when_the_widget_closes() -> None:
+    page = W.VBox()
+    ticker = Ticker(lambda: None, 60)
+    ticker.start_with(page)
+    assert ticker.running
+    page.close()
+    assert ticker.stopped
+    assert ticker._thread is not None
+    ticker._thread.join(timeout=5)
+    assert not ticker._thread.is_alive()

@@ -8,6 +8,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+from traitlets import HasTraits
+
 __all__ = ["Ticker"]
 
 log = logging.getLogger("cpmkit")
@@ -49,6 +51,11 @@ class Ticker:
             self._thread.start()
         else:
             self._task = loop.create_task(self._run_task())
+
+    def start_with(self, widget: HasTraits) -> None:
+        """Start, and stop once ``widget`` is closed (its page went away, or it was replaced)."""
+        self.start()
+        widget.observe(lambda change: self.stop() if change["new"] is None else None, "comm")
 
     def stop(self) -> None:
         """Stop ticking; safe to call more than once, and from a tick."""

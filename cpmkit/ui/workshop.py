@@ -190,8 +190,7 @@ class WorkshopDashboard:
         self._show_state()
         self.refresh()
         if self.ticker is not None:
-            self.ticker.start()
-        self.widget.observe(self._closed, "comm")
+            self.ticker.start_with(self.widget)
 
     # -- live refresh -------------------------------------------------------------------------
 
@@ -215,10 +214,6 @@ class WorkshopDashboard:
         """Stop the periodic refresh (the dashboard is closed or replaced)."""
         if self.ticker is not None:
             self.ticker.stop()
-
-    def _closed(self, change: dict[str, Any]) -> None:
-        if change["new"] is None:
-            self.stop()
 
     def _show_status(self, status: dict[str, dict[str, int]]) -> None:
         if status != self.status:
