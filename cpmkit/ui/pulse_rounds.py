@@ -1,0 +1,101 @@
+"""Workbook 4's pulse rounds: open a round, send its survey link, watch the responses come in,
+close it when the round is over (or open it again).
+
+A panel of the workbook-4 app: ``PulseRoundsPanel(store).widget``, ``.show(project_id)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+import ipywidgets as W
+
+from cpmkit.errors import ValidationError
+from cpmkit.pulse_store import PulseStore
+from cpmkit.store import Store
+from cpmkit.ui.pulse_survey import PULSE_PARAMETER
+from cpmkit.ui.widgets import MessageArea, field, guard, message_area
+
+__all__ = ["SURVEY_NOTEBOOK", "PulseRoundsPanel", "survey_link"]
+
+#: The respondent's notebook, in the same folder as the workbook.
+SURVEY_NOTEBOOK: Final = "04_pulse_survey.ipynb"
+_NO_PROJECT: Final = "Choose or create a project first."
+
+
+def survey_link(token: str, *, base_url: str = "") -> str:
+    """The link respondents open: ``<base_url>04_pulse_survey.ipynb?pulse=<token>``."""
+    return f"{base_url}{SURVEY_NOTEBOOK}?{PULSE_PARAMETER}={quote(token, safe='')}"
+
+
+class PulseRoundsPanel:
+    """Create rounds, list them with their response counts and links, close or reopen them."""
+
+    def __init__(self, store: Store, *, base_url: str = "", today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.pulses = PulseStore(store)
+        self.base_url, self.today = base_url, today
+        self.project_id: int | None = None
+        self.name = W.Text(placeholder="e.g. November pulse", continuous_update=False, layout=W.Layout(width="260px"))
+        self.opened_on = W.DatePicker(value=today(), layout=W.Layout(width="160px"))
+        self.create = W.Button(description="Open a round", icon="plus")
+        self.create.on_click(lambda _b: self._create())
+        self.create_message = MessageArea(label="New pulse round", help_text="Give it a name and the day it opens; then send its link.")
+        self.message = message_area()
+        self.listing = W.VBox()
+        self.widget = W.VBox(
+            [
+                field(W.HBox([self.name, self.opened_on, self.create]), self.create_message),
+                W.HTML("<h4>Pulse rounds</h4>").add_class("cpmkit-section"),
+                self.message,
+                self.listing,
+            ]
+        )
+        self.widget.add_class("cpmkit-pulse-rounds")
+
+    def show(self, project_id: int | None) -> None:
+        """Read the project's rounds again."""
+        self.project_id = project_id
+        with guard(self.message):
+            self._list()
+
+    def _list(self) -> None:
+        if self.project_id is None:
+            self.listing.children = [W.HTML(f"<p class='cpmkit-help'>{_NO_PROJECT}</p>")]
+            return
+        rounds = self.pulses.rounds(self.project_id)
+        if rounds.empty:
+            self.listing.children = [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")]
+            return
+        self.listing.children = [self._row(row) for row in reversed(rounds.to_dict("records"))]
+
+    def _row(self, row: Mapping[Hashable, Any]) -> W.Widget:
+        link = survey_link(str(row["token"]), base_url=self.base_url)
+        n = int(row["responses"])
+        state = "closed" if row["closed"] else "open"
+        text = W.HTML(
+            f"<b>{html.escape(str(row['name']))}</b> · opened {html.escape(str(row['opened_on']))} · {state} · "
+            f"{n} response{'s' if n != 1 else ''}<br>"
+            f"<a href='{html.escape(link)}' target='_blank' class='cpmkit-workbook-link cpmkit-pulse-link'>Survey link</a> "
+            f"<span class='cpmkit-help'>(send it to the client and stakeholders; it opens the form)</span>",
+            layout=W.Layout(flex="1 1 auto"),
+        )
+        toggle = W.Button(description="Reopen" if row["closed"] else "Close", icon="unlock" if row["closed"] else "lock")
+        toggle.on_click(lambda _b: self._set_closed(int(row["id"]), not row["closed"]))
+        return W.HBox([text, toggle]).add_class("cpmkit-pulse-round")
+
+    def _create(self) -> None:
+        with guard(self.create_message):
+            if self.project_id is None:
+                raise ValidationError(_NO_PROJECT)
+            self.pulses.create_round(self.project_id, self.name.value, self.opened_on.value)
+            self.name.value = ""
+            self._list()
+
+    def _set_closed(self, round_id: int, closed: bool) -> None:
+        with guard(self.message):
+            self.pulses.set_round_closed(round_id, closed)
+            self._list()

@@ -1,0 +1,300 @@
+"""Unit tests of cpmkit.pulse_store.PulseStore, each run on SQLite and on a real PostgreSQL
+server: rounds and their links, form answers (checked, cleared, refused when the round is
+closed), anonymous and deleted respondents, imports that never duplicate, the responses frame
+the feedback and comments modules take, and several kernels answering at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from cpmkit import comments, feedback
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback_import import read_survey, suggest_mapping
+from cpmkit.pulse_store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_COLUMNS, PulseStore
+from cpmkit.pulse_targets import import_targets
+from cpmkit.pulse_template import feedback_taxonomy, pulse_survey
+from cpmkit.schema import pulse_answers, pulse_responses
+from cpmkit.store import Store
+
+RunInProcesses = Callable[..., dict[int, Any]]
+PROCESS_TIMEOUT = 120
+D1, D2 = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
+T1 = dt.datetime(2026, 10, 2, 9, 30)
+QUESTION_IDS = [q.id for q in pulse_survey().questions]
+
+
+@pytest.fixture
+def pulses(store: Store) -> PulseStore:
+    return PulseStore(store)
+
+
+@pytest.fixture
+def project(store: Store) -> int:
+    return store.create_project("Apollo")
+
+
+@pytest.fixture
+def ada(store: Store, project: int) -> int:
+    return store.add_stakeholder(project, "Ada", category="customer")
+
+
+@pytest.fixture
+def round_id(pulses: PulseStore, project: int) -> int:
+    return pulses.create_round(project, "October", D1)
+
+
+def counts(store: Store) -> tuple[int, int]:
+    with store.read() as conn:
+        return tuple(int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in (pulse_responses, pulse_answers))  # type: ignore[return-value]
+
+
+# -- rounds ----------------------------------------------------------------------------------
+
+
+def test_rounds_are_listed_with_links_and_counts(pulses: PulseStore, project: int, round_id: int) -> None:
+    later = pulses.create_round(project, "  November ", D2)
+    pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    frame = pulses.rounds(project)
+    assert list(frame.columns) == ROUND_COLUMNS
+    assert frame[["id", "name", "opened_on", "closed", "responses"]].values.tolist() == [
+        [round_id, "October", D1, False, 1],
+        [later, "November", D2, False, 0],
+    ]
+    tokens = frame["token"].tolist()
+    assert len(set(tokens)) == 2 and all(len(t) >= 32 for t in tokens)
+    found = pulses.round_for_token(tokens[0])
+    assert found == {"round_id": round_id, "name": "October", "opened_on": D1, "closed": False, "project_id": project, "project": "Apollo"}
+
+
+def test_round_names_are_unique_per_project_ignoring_case(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    with pytest.raises(ValidationError, match="already called 'OCTOBER'"):
+        pulses.create_round(project, "OCTOBER", D2)
+    with pytest.raises(ValidationError, match="Name: cannot be empty"):
+        pulses.create_round(project, " ", D2)
+    with pytest.raises(ValidationError, match="Opened on"):
+        pulses.create_round(project, "Later", "soon")
+    with pytest.raises(NotFoundError, match="project no longer exists"):
+        pulses.create_round(project + 99, "Later", D2)
+    other = store.create_project("Gemini")
+    assert pulses.create_round(other, "October", D1) != round_id
+    assert pulses.rounds(project)["name"].tolist() == ["October"]
+
+
+@pytest.mark.parametrize("token", [None, "", "nope", 42])
+def test_a_bad_link_is_refused_plainly(pulses: PulseStore, round_id: int, token: Any) -> None:
+    with pytest.raises(NotFoundError, match="survey link is not valid"):
+        pulses.round_for_token(token)
+
+
+# -- form answers ----------------------------------------------------------------------------
+
+
+def test_form_answers_are_saved_checked_and_cleared(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
+    response_id, key = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
+    assert len(key) == 32
+    assert pulses.save_answer(response_id, "recommend", "9") == 9
+    assert pulses.save_answer(response_id, "satisfaction", 4) == 4
+    assert pulses.save_answer(response_id, "comment", "  Slow <b>replies</b> ") == "Slow <b>replies</b>"
+    assert pulses.save_answer(response_id, "recommend", 10) == 10  # an answer changed is updated
+    frame = pulses.responses(project)
+    assert list(frame.columns) == RESPONSE_COLUMNS + QUESTION_IDS
+    row = frame.iloc[0]
+    assert (row["round"], row["stakeholder_id"], row["stakeholder"], row["source"]) == ("October", ada, "Ada", "form")
+    assert row["submitted_at"] == pd.Timestamp(T1)
+    assert (row["recommend"], row["satisfaction"], row["comment"]) == (10, 4, "Slow <b>replies</b>")
+    assert pd.isna(row["progress"]) and row["anything_else"] is None
+    assert str(frame["recommend"].dtype) == "Int64" and frame["comment"].dtype == object
+    assert pulses.save_answer(response_id, "comment", "  ") is None  # a blank clears: the row goes
+    assert counts(store) == (1, 2)
+    assert pulses.responses(project).iloc[0]["comment"] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "message"),
+    [
+        ("recommend", 11, "Recommend: must be a whole number from 0 to 10, not 11"),
+        ("satisfaction", "0", "Satisfaction: must be a whole number from 1 to 5"),
+        ("progress", 2.5, "Progress: must be a whole number from 1 to 5"),
+        ("progress", True, "whole number"),
+        ("comment", "x" * 2001, "Comment: is 2001 characters long"),
+        ("nothing", 3, "has no question 'nothing'"),
+    ],
+)
+def test_bad_answers_are_refused_plainly(pulses: PulseStore, store: Store, round_id: int, question: str, value: Any, message: str) -> None:
+    response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    with pytest.raises(ValidationError, match=message):
+        pulses.save_answer(response_id, question, value)
+    assert counts(store) == (1, 0)
+
+
+def test_a_closed_round_takes_no_answers_until_reopened(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
+    response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    pulses.set_round_closed(round_id, True)
+    assert pulses.rounds(project)["closed"].tolist() == [True]
+    for attempt in (
+        lambda: pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1),
+        lambda: pulses.save_answer(response_id, "recommend", 3),
+        lambda: pulses.set_respondent(response_id, ada),
+    ):
+        with pytest.raises(ValidationError, match="round is closed"):
+            attempt()
+    assert counts(store) == (1, 0)
+    pulses.set_round_closed(round_id, False)
+    pulses.save_answer(response_id, "recommend", 3)
+    with pytest.raises(NotFoundError, match="round no longer exists"):
+        pulses.set_round_closed(round_id + 99, True)
+
+
+def test_anonymous_and_deleted_respondents_keep_their_answers(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
+    anonymous, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    named, _ = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
+    pulses.save_answer(named, "recommend", 2)
+    pulses.set_respondent(anonymous, ada)
+    pulses.set_respondent(anonymous, None)
+    other = store.add_stakeholder(store.create_project("Gemini"), "Cy")
+    with pytest.raises(ValidationError, match="another project"):
+        pulses.set_respondent(anonymous, other)
+    with pytest.raises(ValidationError, match="another project"):
+        pulses.start_response(round_id, stakeholder_id=other, submitted_at=T1)
+    store.delete_stakeholder(ada)
+    with pytest.raises(NotFoundError, match="stakeholder no longer exists"):
+        pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
+    frame = pulses.responses(project)
+    assert frame["stakeholder_id"].isna().all() and frame["stakeholder"].tolist() == [None, None]
+    assert frame["recommend"].tolist()[1] == 2
+
+
+def test_answers_to_a_deleted_response_are_refused(pulses: PulseStore, store: Store, round_id: int) -> None:
+    response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    with store.write() as conn:
+        conn.execute(pulse_responses.delete())
+    with pytest.raises(NotFoundError, match="response no longer exists"):
+        pulses.save_answer(response_id, "recommend", 5)
+    with pytest.raises(NotFoundError, match="round no longer exists"):
+        pulses.start_response(round_id + 99, stakeholder_id=None, submitted_at=T1)
+    with pytest.raises(ValidationError, match="not a date and time"):
+        pulses.start_response(round_id, stakeholder_id=None, submitted_at="today")
+
+
+# -- import ----------------------------------------------------------------------------------
+
+GOOGLE = (
+    "Timestamp,Email Address,Are you comfortable with progress?,How likely is it that you would recommend our team"
+    " to a friend or colleague?,\"Overall, how satisfied are you with the project so far?\",Anything else you want"
+    " to tell us? What is not working is the most useful thing to hear.\n"
+    "2026/10/03 10:00:00,a@x.org,Mostly,9,5,Great demos\n"
+    "2026/10/03 11:00:00,b@x.org,2,3,2,Reports are late and unclear\n"
+    "2026/10/04 09:00:00,,4,10,,\n"
+    "2026/10/04 09:30:00,c@x.org,4,eleven,4,\n"
+)
+
+
+def imported(text: str = GOOGLE) -> Any:
+    from cpmkit.feedback_import import apply_mapping
+
+    table = read_survey(text.encode(), "export.csv")
+    return apply_mapping(table, suggest_mapping(table.columns, import_targets(pulse_survey())))
+
+
+def test_an_import_is_saved_once_however_often_it_is_repeated(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    result = imported()
+    assert [p.row for p in result.problems] == [5]
+    calls: list[tuple[int, int]] = []
+    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (3, 0)
+    assert calls == [(3, 3)]
+    assert counts(store) == (3, 10)
+    assert pulses.import_responses(round_id, imported()) == (0, 3)
+    assert counts(store) == (3, 10)
+    frame = pulses.responses(project)
+    assert frame["source"].tolist() == ["import"] * 3
+    assert frame["respondent"].tolist() == ["a@x.org", "b@x.org", None]
+    assert frame["recommend"].tolist() == [9, 3, 10]
+    assert frame["progress"].tolist() == [4, 2, 4]  # "Mostly" is 4 on the scale
+    assert frame["comment"].tolist() == ["Great demos", "Reports are late and unclear", None]
+    assert frame["submitted_at"].tolist()[0] == pd.Timestamp("2026-10-03 10:00")
+    later = pulses.create_round(project, "November", D2)  # the same file in another round is another set
+    assert pulses.import_responses(later, imported()) == (3, 0)
+    with pytest.raises(NotFoundError, match="round no longer exists"):
+        pulses.import_responses(later + 99, imported())
+
+
+def test_an_imported_respondent_named_like_a_stakeholder_is_that_stakeholder(
+    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+) -> None:
+    text = "Timestamp,Name,Net Promoter Score\n2026-10-03 10:00,  ADA ,9\n2026-10-03 11:00,Zed,3\n"
+    pulses.set_round_closed(round_id, True)  # closed to its link, still open to the PM's import
+    assert pulses.import_responses(round_id, imported(text)) == (2, 0)
+    frame = pulses.responses(project)
+    assert frame[["stakeholder", "respondent", "recommend"]].values.tolist() == [["Ada", "ADA", 9], [None, "Zed", 3]]
+    assert frame["stakeholder_id"].tolist()[0] == ada
+
+
+def test_a_large_import_is_written_in_batches_with_progress(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    n = IMPORT_BATCH * 2 + 7
+    lines = ["Timestamp,How likely is it that you would recommend our team to a friend or colleague?,Comments"]
+    lines += [f"2026-10-03 10:{i % 60:02d}:{i % 59:02d}.{i:06d},{i % 11},note {i}" for i in range(n)]
+    result = imported("\n".join(lines) + "\n")
+    assert not result.problems
+    calls: list[tuple[int, int]] = []
+    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (n, 0)
+    assert calls == [(IMPORT_BATCH, n), (2 * IMPORT_BATCH, n), (n, n)]
+    assert counts(store) == (n, n)
+    assert pulses.rounds(project)["responses"].tolist() == [n]
+
+
+def test_the_responses_frame_feeds_scores_and_comments(pulses: PulseStore, project: int, ada: int, round_id: int) -> None:
+    assert pulses.responses(project).empty
+    pulses.import_responses(round_id, imported())
+    later = pulses.create_round(project, "November", D2)
+    response_id, _ = pulses.start_response(later, stakeholder_id=ada, submitted_at=dt.datetime(2026, 11, 2))
+    pulses.save_answer(response_id, "recommend", 6)
+    pulses.save_answer(response_id, "comment", "<script>alert(1)</script> the budget is a worry")
+    frame = pulses.responses(project)
+    scores = feedback.nps_by_round(frame)
+    assert scores[["round", "n", "nps"]].values.tolist() == [["October", 3, pytest.approx(100 / 3)], ["November", 1, -100.0]]
+    assert feedback.csat_by_round(frame)["n"].tolist() == [2, 0]
+    analysed = comments.analyse_comments(frame, feedback_taxonomy(), text_columns=pulse_survey().text_ids)
+    assert len(analysed) == 3
+    assert comments.theme_trend(analysed, feedback_taxonomy())["round"].unique().tolist() == ["October", "November"]
+
+
+# -- several kernels at once ----------------------------------------------------------------
+
+
+def _answer_worker(results: Any, barrier: Any, idx: int, url: str, round_id: int, response_id: int) -> None:
+    """One respondent's kernel: a response of its own, and one answer to a shared response."""
+    store = None
+    try:
+        store = Store.open(url)
+        pulses = PulseStore(store)
+        barrier.wait(timeout=PROCESS_TIMEOUT)
+        own, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+        for question in ("recommend", "progress", "comment"):
+            pulses.save_answer(own, question, "a note" if question == "comment" else 3)
+        pulses.save_answer(response_id, QUESTION_IDS[idx % len(QUESTION_IDS)], "text" if idx % len(QUESTION_IDS) in (2, 6) else 4)
+        results.put(("ok", idx, own))
+    except BaseException:  # noqa: BLE001 - the parent reports whatever a worker hit
+        results.put(("error", idx, traceback.format_exc()))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def test_concurrent_form_answers_lose_nothing(
+    store_url: str, pulses: PulseStore, store: Store, project: int, round_id: int, run_in_processes: RunInProcesses
+) -> None:
+    shared, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    n = len(QUESTION_IDS)
+    own = run_in_processes(_answer_worker, [(i, store_url, round_id, shared) for i in range(n)])
+    assert len(set(own.values())) == n
+    frame = pulses.responses(project).set_index("response_id")
+    assert frame.loc[list(own.values()), ["recommend", "progress", "comment"]].values.tolist() == [[3, 3, "a note"]] * n
+    assert frame.loc[shared, QUESTION_IDS].tolist() == [4, 4, "text", 4, 4, 4, "text"]
+    assert counts(store) == (n + 1, 4 * n)

@@ -1,0 +1,134 @@
+"""The import panel: upload a CSV or XLSX export (set as ipywidgets 8's FileUpload sets it),
+check the suggested columns and the escaped preview, import with progress; unreadable rows are
+listed (the first 50, then a count); the same file twice adds nothing; errors are plain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from cpmkit.pulse_store import PulseStore
+from cpmkit.store import Store
+from cpmkit.ui.feedback_import import NOT_IMPORTED, SHOWN_PROBLEMS, FeedbackImportPanel
+
+Q_RECOMMEND = "How likely is it that you would recommend our team to a friend or colleague?"
+Q_COMMENT = "Anything else you want to tell us? What is not working is the most useful thing to hear."
+HEADINGS = ["Timestamp", "Email Address", Q_RECOMMEND, Q_COMMENT]
+ROWS = [
+    ["2026/10/03 10:00:00", "a@x.org", "9", "<script>alert(1)</script> great"],
+    ["2026/10/03 11:00:00", "b@x.org", "3", "Reports are late"],
+    ["2026/10/04 09:30:00", "c@x.org", "eleven", ""],
+]
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    lines = [",".join(f'"{cell}"' for cell in row) for row in [HEADINGS, *rows]]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def xlsx_bytes(rows: list[list[str]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [HEADINGS, *rows]:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(panel: FeedbackImportPanel, data: bytes, name: str) -> None:
+    """What ipywidgets 8 puts in FileUpload.value when a file is chosen."""
+    panel.upload.value = (
+        {"name": name, "type": "text/csv", "size": len(data), "content": memoryview(data), "last_modified": dt.datetime(2026, 11, 25)},
+    )
+
+
+@pytest.fixture
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
+
+
+@pytest.fixture
+def project(store: Store) -> int:
+    project_id = store.create_project("Apollo")
+    PulseStore(store).create_round(project_id, "October", dt.date(2026, 10, 1))
+    return project_id
+
+
+@pytest.fixture
+def panel(store: Store, project: int) -> FeedbackImportPanel:
+    shown = FeedbackImportPanel(store)
+    shown.show(project)
+    return shown
+
+
+@pytest.mark.parametrize(("name", "make"), [("export.csv", csv_bytes), ("export.xlsx", xlsx_bytes)])
+def test_an_export_is_mapped_previewed_and_imported_once(store: Store, project: int, panel: FeedbackImportPanel, name: str, make: object) -> None:
+    assert panel.round.label == "October" and panel.upload.accept == ".csv,.xlsx"
+    upload(panel, make(ROWS), name)  # type: ignore[operator]
+    assert panel.message.value == "" and panel.step.layout.display == "flex"
+    assert panel.upload.value == () and panel.progress.value == 100  # read with progress, bytes released
+    assert panel.columns["submitted_at"].value == "Timestamp"
+    assert panel.columns["recommend"].value == Q_RECOMMEND and panel.columns["progress"].value is None
+    assert panel.columns["progress"].label == NOT_IMPORTED  # shown as chosen, not as an empty box
+    assert "&lt;script&gt;" in panel.preview.value and "<script>" not in panel.preview.value
+    assert "eleven" in panel.preview.value  # the preview says why row 4 would be left out
+    panel.start.click()
+    assert panel.progress.value == 100
+    assert "2 new responses added to October." in panel.result.value
+    assert "Row 4, column" in panel.result.value and "&#x27;eleven&#x27;" in panel.result.value
+    frame = PulseStore(store).responses(project)
+    assert frame["recommend"].tolist() == [9, 3] and frame["comment"].tolist()[0].startswith("<script>")
+    panel.start.click()
+    assert "0 new responses added to October; 2 already imported before, updated." in panel.result.value
+    assert len(PulseStore(store).responses(project)) == 2
+
+
+def test_a_column_can_be_left_out_or_changed(store: Store, project: int, panel: FeedbackImportPanel) -> None:
+    upload(panel, csv_bytes(ROWS), "export.csv")
+    panel.columns["comment"].value = None
+    assert Q_COMMENT not in panel.preview.value and "great" not in panel.preview.value
+    assert panel.columns["comment"].options[0] == (NOT_IMPORTED, None)
+    panel.columns["submitted_at"].value = None
+    panel.start.click()
+    assert "no column was chosen for &#x27;Submitted at&#x27;" in panel.message.value
+    assert PulseStore(store).responses(project).empty
+    panel.columns["submitted_at"].value = "Timestamp"
+    panel.start.click()
+    assert PulseStore(store).responses(project)["comment"].isna().all()
+
+
+def test_many_unreadable_rows_are_listed_then_counted(panel: FeedbackImportPanel) -> None:
+    rows = [["2026/10/03 10:00:00", f"{i}@x.org", "twelve", "x"] for i in range(SHOWN_PROBLEMS + 7)]
+    upload(panel, csv_bytes(rows), "export.csv")
+    panel.start.click()
+    assert panel.result.value.count("<li>") == SHOWN_PROBLEMS + 1
+    assert "<li>and 7 more.</li>" in panel.result.value
+    assert "0 new responses" in panel.result.value
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"%PDF-1.4 binary", "answers.pdf", "cannot read this kind of file"),
+        (b"", "empty.csv", "empty"),
+        (b"\x00\x01\x02\x03" * 100, "image.csv", "not a CSV text file"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_a_plain_message(panel: FeedbackImportPanel, data: bytes, name: str, message: str) -> None:
+    upload(panel, data, name)
+    assert message in panel.message.value and "Traceback" not in panel.message.value
+    assert panel.step.layout.display == "none"
+
+
+def test_without_a_round_the_panel_says_what_to_do(store: Store) -> None:
+    panel = FeedbackImportPanel(store)
+    panel.show(store.create_project("Empty"))
+    assert "Open a pulse round first" in panel.message.value
+    upload(panel, csv_bytes(ROWS), "export.csv")
+    panel.start.click()
+    assert "Open a pulse round first" in panel.message.value

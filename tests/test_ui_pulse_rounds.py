@@ -1,0 +1,70 @@
+"""The pulse rounds panel: open a round, see its link and response count, close and reopen it;
+names are escaped and a clash is a plain message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cpmkit.pulse_store import PulseStore
+from cpmkit.store import Store
+from cpmkit.ui.pulse_rounds import PulseRoundsPanel, survey_link
+
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
+
+
+@pytest.fixture
+def project(store: Store) -> int:
+    return store.create_project("Apollo")
+
+
+def test_a_round_is_opened_and_listed_with_its_link(store: Store, project: int) -> None:
+    panel = PulseRoundsPanel(store, base_url="https://pm.example.org/voila/render/", today=lambda: TODAY)
+    panel.show(project)
+    assert "No pulse rounds yet" in panel.listing.children[0].value
+    panel.name.value = "<b>November</b>"
+    panel.create.click()
+    assert panel.name.value == "" and panel.create_message.value.count("cpmkit-message") == 0
+    rounds = PulseStore(store).rounds(project)
+    assert rounds[["name", "opened_on", "responses"]].values.tolist() == [["<b>November</b>", TODAY, 0]]
+    row = panel.listing.children[0].children[0].value
+    assert "&lt;b&gt;November&lt;/b&gt;" in row and "<b>November</b>" not in row
+    assert "0 responses" in row and "open" in row
+    link = survey_link(rounds["token"][0], base_url="https://pm.example.org/voila/render/")
+    assert link.startswith("https://pm.example.org/voila/render/04_pulse_survey.ipynb?pulse=")
+    assert f"href='{link}'" in row
+
+
+def test_a_round_is_closed_and_reopened(store: Store, project: int) -> None:
+    pulses = PulseStore(store)
+    round_id = pulses.create_round(project, "October", dt.date(2026, 10, 1))
+    pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 10, 2))
+    panel = PulseRoundsPanel(store, today=lambda: TODAY)
+    panel.show(project)
+    toggle = panel.listing.children[0].children[1]
+    assert "1 response<" in panel.listing.children[0].children[0].value and toggle.description == "Close"
+    toggle.click()
+    assert pulses.rounds(project)["closed"].tolist() == [True]
+    toggle = panel.listing.children[0].children[1]
+    assert toggle.description == "Reopen" and "closed" in panel.listing.children[0].children[0].value
+    toggle.click()
+    assert pulses.rounds(project)["closed"].tolist() == [False]
+
+
+def test_a_clash_or_no_project_is_a_plain_message(store: Store, project: int) -> None:
+    PulseStore(store).create_round(project, "October", dt.date(2026, 10, 1))
+    panel = PulseRoundsPanel(store, today=lambda: TODAY)
+    panel.show(project)
+    panel.name.value = "october"
+    panel.create.click()
+    assert "already called" in panel.create_message.value and len(panel.listing.children) == 1
+    panel.show(None)
+    panel.name.value = "Later"
+    panel.create.click()
+    assert "Choose or create a project first" in panel.create_message.value
