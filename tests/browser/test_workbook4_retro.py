@@ -1,0 +1,185 @@
+"""Workbook 4's retrospective board end to end: a facilitator and two team members, each in
+their own browser context, on one real Voila server.
+
+The board is created through the store (the PM's panel does the same); the three open their
+links at once and join by name. The two members post cards at the same time, one of them
+``<script>alert(1)</script>`` posted anonymously, and every page shows every card within a
+few seconds without a reload, the script as plain text. The facilitator moves the board to
+the vote; the members vote until the limit refuses a vote; the facilitator moves on to act
+and turns the most-voted group into an action. The next retrospective of the project shows
+that action as open, first thing. No request leaves localhost and no dialog opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pytest
+
+try:
+    from playwright.sync_api import Locator, Page, expect
+except ImportError:  # pragma: no cover - the test extra is not installed
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip("Playwright is not installed (pip install -e '.[test]').", allow_module_level=True)
+
+from cpmkit.retro_store import RetroStore
+from cpmkit.ui.retro_board import BOARD_NOTEBOOK
+
+pytestmark = pytest.mark.browser
+
+SCRIPT = "<script>alert(1)</script>"
+#: (person, column label, text, anonymous): what the members post, at the same time.
+CARDS = [
+    ("ana", "Wind", "Weekly demos with the client", False),
+    ("ben", "Rocks", SCRIPT, True),
+    ("ana", "Anchors", "Slow code reviews", False),
+    ("ben", "Anchors", "Reviews wait for days", False),
+]
+ACTION = "Review every pull request within a day"
+DUE = dt.date(2026, 12, 4)
+#: How long a page may take to show what another page did (boards check every 2 s).
+LIVE_TIMEOUT_MS = 20_000
+
+
+def start_opening(web: Any, **query: Any) -> None:
+    """Navigate without waiting for the app, so several kernels start at the same time."""
+    web.page.goto(web.server.url(BOARD_NOTEBOOK, **query), wait_until="commit")
+
+
+def join(web: Any, name: str) -> Locator:
+    web.wait_ready()
+    page: Page = web.page
+    page.get_by_placeholder("Your name").fill(name)
+    page.get_by_role("button", name="Join the board").click()
+    board = page.locator(".cpmkit-retro-board")
+    expect(board).to_be_visible()
+    expect(page.locator(".cpmkit-app")).to_contain_text(f"You are on the board as {name}.")
+    return board
+
+
+def type_card(page: Page, column: str, text: str, anonymous: bool) -> None:
+    """Fill in the "Add a card" form, without posting it yet."""
+    form = page.locator(".cpmkit-retro-add")
+    form.locator("select").select_option(label=column)
+    form.locator("textarea").fill(text)
+    form.get_by_role("checkbox", name="Post anonymously").set_checked(anonymous)  # it stays as last set
+
+
+def post(page: Page) -> None:
+    page.locator(".cpmkit-retro-add").get_by_role("button", name="Add").click()
+
+
+def card_with(page: Page, text: str) -> Locator:
+    """Any card showing exactly ``text`` (as text), wherever it is looked for."""
+    return page.locator(".cpmkit-retro-card").filter(has=page.locator(".cpmkit-retro-text").get_by_text(text, exact=True))
+
+
+def card(page: Page, text: str) -> Locator:
+    """The card showing exactly ``text`` on the board's columns."""
+    return page.locator(".cpmkit-retro-column").locator(card_with(page, text))
+
+
+def group_box(page: Page, text: str) -> Locator:
+    """The group (its cards and buttons) that holds the card showing ``text``."""
+    return page.locator(".cpmkit-retro-group-box").filter(has=card_with(page, text))
+
+
+def next_phase(page: Page, phase: str) -> None:
+    """The facilitator presses "Next: <phase>" and the banner says so."""
+    page.locator(".cpmkit-retro-phases").get_by_role("button", name=f"Next: {phase}").click()
+    expect(page.locator(f".cpmkit-retro-phase[data-phase='{phase}']")).to_be_visible()
+
+
+def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, server_store, unique) -> None:
+    retros = RetroStore(server_store)
+    project = server_store.create_project(unique("Apollo"))
+    made = retros.create_board(project, "Mid-project retrospective", "sailboat", 2)
+    people = {"ana": more_web("ana"), "ben": more_web("ben")}
+    names = {"ana": "Ana Lima", "ben": "Ben Okafor"}
+    fay = web.page
+
+    # All three open their links at once; the facilitator's link carries the key too.
+    for person in people.values():
+        start_opening(person, board=made["token"])
+    start_opening(web, board=made["token"], facilitator=made["facilitator_key"])
+    boards = {key: join(person, names[key]) for key, person in people.items()}
+    join(web, "Fay Facilitator")
+    expect(fay.locator(".cpmkit-retro-role")).to_have_text("(you facilitate)")
+    for board in boards.values():  # the members have no facilitator's controls
+        expect(board.locator(".cpmkit-retro-phases, .cpmkit-retro-grouping")).to_have_count(0)
+    expect(fay.locator(".cpmkit-retro-carried")).to_contain_text("No open actions from earlier retrospectives.")
+
+    # The members post their cards at the same time: both forms filled, then both posted.
+    for round_cards in (CARDS[:2], CARDS[2:]):
+        for key, column, text, anonymous in round_cards:
+            type_card(people[key].page, column, text, anonymous)
+        for key, *_rest in round_cards:
+            post(people[key].page)
+
+    # Every page shows every card within seconds, without a reload; the script is text.
+    for page in [fay, *(p.page for p in people.values())]:
+        for _key, _column, text, _anonymous in CARDS:
+            expect(card(page, text)).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+        expect(card(page, SCRIPT).locator(".cpmkit-retro-author")).to_have_text("Anonymous")
+        expect(card(page, "Slow code reviews").locator(".cpmkit-retro-author")).to_have_text(names["ana"])
+        expect(card(page, "Reviews wait for days").locator(".cpmkit-retro-author")).to_have_text(names["ben"])
+        expect(page.locator(".cpmkit-retro-board script")).to_have_count(0)
+        expect(page.locator(".cpmkit-retro-column-anchors .cpmkit-retro-card")).to_have_count(2)
+    saved = retros.state(made["id"]).cards
+    assert sorted(saved["text"]) == sorted(text for *_k, text, _a in CARDS)
+    assert saved.loc[saved["text"] == SCRIPT, "author"].isna().all()
+
+    # The facilitator moves the board on to the vote: the card forms go, the votes come.
+    next_phase(fay, "group")
+    next_phase(fay, "vote")
+    for person in people.values():
+        expect(person.page.locator(".cpmkit-retro-votes-left")).to_have_text("Votes left: 2 of 2", timeout=LIVE_TIMEOUT_MS)
+        expect(person.page.locator(".cpmkit-retro-add")).to_be_hidden()
+
+    # Ana gives both votes to the slow reviews, Ben one there and one to the demos.
+    ana, ben = people["ana"].page, people["ben"].page
+    for page, text in [(ana, "Slow code reviews"), (ana, "Slow code reviews"), (ben, "Slow code reviews"), (ben, "Weekly demos with the client")]:
+        left = page.locator(".cpmkit-retro-votes-left").inner_text()
+        group_box(page, text).get_by_role("button", name="Vote").click()
+        expect(page.locator(".cpmkit-retro-votes-left")).not_to_have_text(left)
+    expect(ana.locator(".cpmkit-retro-votes-left")).to_have_text("Votes left: 0 of 2")
+    expect(group_box(ana, "Slow code reviews").locator(".cpmkit-retro-mine")).to_have_text("your votes: 2")
+    group_box(ana, "Weekly demos with the client").get_by_role("button", name="Vote").click()
+    expect(ana.locator(".cpmkit-retro-board .cpmkit-message-error")).to_contain_text("You have used all 2 of your votes")
+    assert len(retros.state(made["id"]).votes) == 4
+
+    # Discuss, then act: the most-voted group comes first, and becomes an action.
+    next_phase(fay, "discuss")
+    expect(group_box(fay, "Slow code reviews").locator(".cpmkit-retro-tally")).to_have_text("3 votes")
+    next_phase(fay, "act")
+    form = fay.locator(".cpmkit-retro-action-form").first
+    expect(form).to_contain_text("Slow code reviews")
+    expect(form).to_contain_text("3 votes")
+    form.get_by_placeholder("What will we do?").fill(ACTION)
+    form.get_by_placeholder("Owner").fill(names["ana"])
+    form.locator("input[type=date]").fill(DUE.isoformat())
+    form.get_by_role("button", name="Add action").click()
+    expect(fay.locator(".cpmkit-retro-actions .cpmkit-retro-action")).to_contain_text(ACTION)
+    for page in (ana, ben):
+        expect(page.locator(".cpmkit-retro-actions")).to_contain_text(ACTION, timeout=LIVE_TIMEOUT_MS)
+    web.screenshot("retro-board", readme="04_retro_board.png")
+    actions = retros.actions(project)
+    assert actions[["what", "owner", "due", "status"]].values.tolist() == [[ACTION, names["ana"], DUE, "open"]]
+    slow = int(saved.loc[saved["text"] == "Slow code reviews", "id"].iloc[0])
+    assert int(actions["card_id"].iloc[0]) == slow
+
+    # The next retrospective of the project reviews the open action first.
+    following = retros.create_board(project, "Next retrospective", "four_ls", 3)
+    people["ben"].page.goto(people["ben"].server.url(BOARD_NOTEBOOK, board=following["token"]), wait_until="domcontentloaded")
+    join(people["ben"], names["ben"])
+    carried = ben.locator(".cpmkit-retro-carried")
+    expect(carried.locator("table tbody tr")).to_have_count(1)
+    expect(carried.locator("table tbody tr td")).to_have_text([ACTION, names["ana"], DUE.isoformat(), "open"])
+    expect(ben.locator(".cpmkit-retro-column")).to_have_count(4)  # liked, learned, lacked, longed for
+    expect(ben.locator(".cpmkit-retro-card")).to_have_count(0)
+
+    for person in [web, *people.values()]:
+        person.assert_clean()

@@ -1,0 +1,415 @@
+"""The retrospective board in Voila, driven through its widgets: links, joining, cards seen by
+another member after a tick, escaping, votes and their limit, the facilitator's controls
+(absent for members), actions carried to the next board, and the PM's RetroPanel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ipywidgets as W
+import pytest
+from sqlalchemy import delete
+
+from cpmkit.lessons import LessonSource
+from cpmkit.retro_store import RetroStore
+from cpmkit.schema import retro_boards
+from cpmkit.store import Store
+from cpmkit.ui import retro_board as board_ui
+from cpmkit.ui.retro_board import RetroBoard, RetroBoardApp, RetroPanel, board_link
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
+
+
+@pytest.fixture
+def retros(store: Store) -> RetroStore:
+    return RetroStore(store)
+
+
+@pytest.fixture
+def project(store: Store) -> int:
+    return store.create_project("Apollo")
+
+
+@pytest.fixture
+def made(retros: RetroStore, project: int) -> dict[str, Any]:
+    return retros.create_board(project, "Sprint <3> retro", "start_stop_continue", 2)
+
+
+def page_text(widget: W.Widget) -> str:
+    """Every string a widget tree puts on the page (values, descriptions, options)."""
+    parts: list[str] = []
+
+    def walk(w: Any) -> None:
+        for name in ("value", "description", "placeholder"):
+            value = getattr(w, name, None)
+            if isinstance(value, str):
+                parts.append(value)
+        parts.extend(str(label) for label in getattr(w, "_options_labels", ()) or ())
+        for child in getattr(w, "children", ()) or ():
+            walk(child)
+
+    walk(widget)
+    return "\n".join(parts)
+
+
+def html_of(widget: W.Widget) -> str:
+    """The markup of every HTML widget in a tree: what the browser renders as HTML."""
+    if isinstance(widget, W.HTML):
+        return str(widget.value)
+    return "\n".join(html_of(child) for child in getattr(widget, "children", ()) or ())
+
+
+def buttons(widget: W.Widget, description: str) -> list[W.Button]:
+    """The buttons in a widget tree whose description starts with ``description``."""
+    found: list[W.Button] = []
+
+    def walk(w: Any) -> None:
+        if isinstance(w, W.Button) and w.description.startswith(description):
+            found.append(w)
+        for child in getattr(w, "children", ()) or ():
+            walk(child)
+
+    walk(widget)
+    return found
+
+
+def open_board(store: Store, made: dict[str, Any], name: str, *, facilitator: bool = False) -> RetroBoard:
+    """Open the link as ``name`` would, join, and return the live board (no ticker: tests tick)."""
+    query = f"board={made['token']}" + (f"&facilitator={made['facilitator_key']}" if facilitator else "")
+    page = RetroBoardApp(store, query=query, refresh_seconds=None)
+    page.name.value = name
+    page.join_button.click()
+    assert page.view is not None, page.join_message.value
+    return page.view
+
+
+def add(board: RetroBoard, column: str, text: str, *, anonymous: bool = False) -> None:
+    board.column.value = column
+    board.text.value = text
+    board.anonymous.value = anonymous
+    board.add.click()
+
+
+def column_html(board: RetroBoard, column: str) -> str:
+    index = [c.id for c in board.format.columns].index(column)
+    return html_of(board.columns.children[index])
+
+
+def move(board: RetroBoard, phase: str) -> None:
+    """The facilitator presses Next (or Back) until the board is in ``phase``."""
+    from cpmkit.retro import PHASES
+
+    while (now := str(board.retros.board(board.board_id)["phase"])) != phase:
+        (board.forward if PHASES.index(phase) > PHASES.index(now) else board.back).click()
+        assert board.message.value == "", board.message.value
+
+
+# -- opening a link --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["", "board=nope"])
+def test_a_missing_or_dead_link_shows_only_a_plain_message(store: Store, made: dict[str, Any], query: str) -> None:
+    page = RetroBoardApp(store, query=query, refresh_seconds=None)
+    assert "link" in page.status.value and "Traceback" not in page.status.value
+    assert page.join_form not in page.widget.children
+    assert {"cpmkit-app", "cpmkit-ready"} <= set(page.widget._dom_classes)
+
+
+def test_a_wrong_facilitator_key_is_refused(store: Store, retros: RetroStore, project: int, made: dict[str, Any]) -> None:
+    other = retros.create_board(project, "Other", "sailboat", 3)
+    page = RetroBoardApp(store, query=f"board={made['token']}&facilitator={other['facilitator_key']}", refresh_seconds=None)
+    assert "facilitator link is not valid" in page.status.value
+    assert page.join_form not in page.widget.children
+
+
+def test_the_heading_is_escaped_and_a_blank_name_is_refused(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    assert "Sprint &lt;3&gt; retro" in page.heading.value and "Start, stop, continue" in page.heading.value
+    page.name.value = "  "
+    page.join_button.click()
+    assert "Name: cannot be empty." in page.join_message.value and page.view is None
+
+
+def test_board_links_carry_the_token_and_for_the_facilitator_the_key() -> None:
+    assert board_link("a b") == "04_retro_board.ipynb?board=a%20b"
+    assert board_link("t", "k", base_url="/voila/render/") == "/voila/render/04_retro_board.ipynb?board=t&facilitator=k"
+
+
+# -- cards -----------------------------------------------------------------------------------
+
+
+def test_cards_show_escaped_with_their_author_or_anonymous(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana <b>")
+    assert [c.id for c in ana.format.columns] == ["start", "stop", "continue"]
+    add(ana, "stop", SCRIPT)
+    add(ana, "start", "Weekly demos", anonymous=True)
+    stop, start = column_html(ana, "stop"), column_html(ana, "start")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in stop and SCRIPT not in stop
+    assert "Ana &lt;b&gt;" in stop
+    assert "Weekly demos" in start and "Anonymous" in start and "Ana" not in start
+    assert ana.text.value == "" and ana.add_message.value == ""
+
+
+def test_a_blank_card_is_refused_and_the_text_stays(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    add(ana, "start", "   ")
+    assert "Text: cannot be empty." in ana.add_message.value
+    assert "Anonymous" not in page_text(ana.columns)
+
+
+def test_another_member_sees_the_cards_after_a_tick(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    ana, ben = open_board(store, made, "Ana"), open_board(store, made, "Ben")
+    add(ana, "start", "Pair on reviews")
+    assert "Pair on reviews" not in column_html(ben, "start")
+    ben.tick()
+    assert "Pair on reviews" in column_html(ben, "start")
+    reads: list[int] = []
+    real = ben.retros.state
+    monkeypatch.setattr(ben.retros, "state", lambda board_id: reads.append(board_id) or real(board_id))
+    ben.tick()
+    assert reads == [], "nothing changed: the tick read the version only"
+    add(ana, "continue", "Demos")
+    ben.tick()
+    assert reads == [made["id"]] and "Demos" in column_html(ben, "continue")
+
+
+def test_a_half_typed_card_survives_a_redraw(store: Store, made: dict[str, Any]) -> None:
+    ana, ben = open_board(store, made, "Ana"), open_board(store, made, "Ben")
+    ben.text.value = "Half a thought"
+    add(ana, "start", "Pair on reviews")
+    ben.tick()
+    assert ben.text.value == "Half a thought"
+
+
+def test_members_edit_and_remove_only_their_own_cards(store: Store, made: dict[str, Any]) -> None:
+    ana, ben = open_board(store, made, "Ana"), open_board(store, made, "Ben")
+    add(ana, "start", "Mine")
+    ben.tick()
+    assert buttons(ben.columns, "Edit") == [] and buttons(ben.columns, "Remove") == []
+    buttons(ana.columns, "Edit")[0].click()
+    assert ana.text.value == "Mine" and ana.add.description == "Save changes" and ana.column.disabled
+    ana.text.value = "Mine, <changed>"
+    ana.add.click()
+    assert "Mine, &lt;changed&gt;" in column_html(ana, "start") and ana.add.description == "Add" and ana.text.value == ""
+    buttons(ana.columns, "Edit")[0].click()
+    ana.cancel.click()
+    assert ana.editing is None and ana.text.value == "" and not ana.column.disabled
+    buttons(ana.columns, "Remove")[0].click()
+    assert "Mine" not in column_html(ana, "start")
+
+
+def test_rejoining_under_the_same_name_is_the_same_member(store: Store, made: dict[str, Any]) -> None:
+    first = open_board(store, made, "Ana")
+    again = open_board(store, made, " ana ")
+    assert first.member_id == again.member_id
+
+
+# -- the facilitator -------------------------------------------------------------------------
+
+
+def test_facilitator_controls_are_absent_for_members(store: Store, made: dict[str, Any]) -> None:
+    member = open_board(store, made, "Ana")
+    facilitator = open_board(store, made, "Fay", facilitator=True)
+    assert member.phase_bar not in member.widget.children and member.group_form not in member.widget.children
+    assert facilitator.phase_bar in facilitator.widget.children and facilitator.group_form in facilitator.widget.children
+    assert buttons(member.widget, "Next") == [] and buttons(member.widget, "Group") == []
+    member.forward.click()  # a click sent to the hidden widget anyway is refused
+    assert "Only the facilitator" in member.message.value
+    assert member.retros.board(made["id"])["phase"] == "collect"
+
+
+def test_the_facilitator_moves_the_phases_and_everyone_follows(store: Store, made: dict[str, Any]) -> None:
+    member = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    assert fay.back.disabled and fay.forward.description == "Next: group"
+    fay.forward.click()
+    assert fay.back.description == "Back to collect"
+    assert "data-phase='group'" in fay.banner.value
+    member.tick()
+    assert "data-phase='group'" in member.banner.value and member.add_form.layout.display is None
+    move(fay, "vote")
+    member.tick()
+    assert member.add_form.layout.display == "none"
+    move(fay, "act")
+    assert fay.forward.disabled
+
+
+def test_the_facilitator_groups_cards(store: Store, made: dict[str, Any]) -> None:
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(fay, "start", "Demos")
+    add(fay, "start", "Show the work")
+    move(fay, "group")
+    ids = [value for _label, value in fay.card_choice.options]
+    fay.card_choice.value, fay.under_choice.value = ids[1], ids[0]
+    fay.group_button.click()
+    assert fay.group_message.value == ""
+    start = column_html(fay, "start")
+    assert f'cpmkit-retro-card cpmkit-retro-grouped" data-card="{ids[1]}"' in start
+    fay.card_choice.value = ids[1]
+    fay.ungroup_button.click()
+    assert "cpmkit-retro-grouped" not in column_html(fay, "start")
+    fay.card_choice.value = None
+    fay.group_button.click()
+    assert "Choose a card" in fay.group_message.value
+
+
+def test_votes_stop_at_the_limit_with_a_plain_message(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "start", "Demos")
+    move(fay, "vote")
+    ana.tick()
+    assert "Votes left: 2 of 2" in ana.votes_info.value
+    vote = buttons(ana.columns, "Vote")
+    assert len(vote) == 1
+    vote[0].click()
+    buttons(ana.columns, "Vote")[0].click()
+    assert "Votes left: 0 of 2" in ana.votes_info.value and "your votes: 2" in page_text(ana.columns)
+    buttons(ana.columns, "Vote")[0].click()
+    assert "You have used all 2 of your votes" in ana.message.value
+    buttons(ana.columns, "Take back")[0].click()
+    assert "Votes left: 1 of 2" in ana.votes_info.value and ana.message.value == ""
+
+
+def test_the_top_groups_become_actions_carried_into_the_next_retrospective(
+    store: Store, retros: RetroStore, project: int, made: dict[str, Any]
+) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "stop", "Slow <reviews>")
+    add(ana, "start", "Demos")
+    move(fay, "vote")
+    ana.tick()
+    buttons(ana.columns, "Vote")[0].click()  # the first group shown: "Demos" is in the first column
+    move(fay, "act")
+    assert list(fay.action_forms) == [int(retros.state(made["id"]).cards.iloc[1]["id"])], "the voted group only"
+    form = next(iter(fay.action_forms.values()))
+    assert "Demos" in form.heading.value and "1 vote" in form.heading.value
+    form.what.value, form.owner.value, form.due.value = "Demo every sprint", "Ana", dt.date(2026, 12, 4)
+    form.add.click()
+    assert form.message.value == "" and form.what.value == ""
+    assert "Demo every sprint" in page_text(fay.board_actions.widget)
+    ana.tick()
+    assert ana.actions_section.layout.display is None and ana.action_forms == {}
+    assert "Demo every sprint" in page_text(ana.board_actions.widget)
+
+    following = retros.create_board(project, "Next retro", "sailboat", 3)
+    member = open_board(store, following, "Ana")
+    carried = page_text(member.carried.widget)
+    assert "Demo every sprint" in carried and "open" in carried
+    assert not [w for w in member.carried.rows.children if isinstance(w, W.HBox)], "members cannot change a status"
+    facilitator = open_board(store, following, "Fay", facilitator=True)
+    status = facilitator.carried.rows.children[0].children[0]
+    assert isinstance(status, W.Dropdown) and status.value == "open"
+    status.value = "done"
+    assert retros.actions(project)["status"].tolist() == ["done"]
+    member.tick()
+    assert "done" in page_text(member.carried.widget), "closed during this retrospective: still shown"
+
+
+def test_actions_of_a_deleted_board_are_still_carried(store: Store, retros: RetroStore, project: int, made: dict[str, Any]) -> None:
+    retros.set_phase(made["id"], "act")
+    retros.add_action(made["id"], None, "Keep the backlog groomed")
+    with store.write() as conn:
+        conn.execute(delete(retro_boards).where(retro_boards.c.id == made["id"]))
+    following = retros.create_board(project, "Next retro", "sailboat", 3)
+    fay = open_board(store, following, "Fay", facilitator=True)
+    move(fay, "act")
+    assert "Keep the backlog groomed" in page_text(fay.carried.widget)
+    assert "No actions agreed yet." in html_of(fay.board_actions.widget) and fay.live_message.value == ""
+
+
+# -- live refresh and the entry point --------------------------------------------------------
+
+
+def test_the_board_refreshes_itself_until_it_is_closed(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=60)
+    page.name.value = "Ana"
+    page.join_button.click()
+    first = page.view
+    assert first is not None and first.ticker is not None and first.ticker.running
+    page.join_button.click()  # joining again replaces the board
+    second = page.view
+    assert second is not first and not first.ticker.running
+    assert second is not None and second.ticker is not None and second.ticker.running
+    second.widget.close()  # the page goes away
+    assert not second.ticker.running
+    for ticker in (first.ticker, second.ticker):
+        assert ticker._thread is not None
+        ticker._thread.join(timeout=5)
+        assert not ticker._thread.is_alive()
+
+
+def test_a_store_error_in_a_tick_shows_a_message(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    ana = open_board(store, made, "Ana")
+    monkeypatch.setattr(ana.retros, "version", lambda board_id: 1 / 0)
+    ana.tick()
+    assert "Something went wrong" in ana.live_message.value
+
+
+def test_app_opens_the_board_named_in_the_url(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(board_ui, "open_store", lambda: store)
+    monkeypatch.setenv("QUERY_STRING", f"board={made['token']}")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    widget = board_ui.app()
+    assert {"cpmkit-app", "cpmkit-ready"} <= set(widget._dom_classes)
+    assert "Join the board" in page_text(widget)
+    widget.close()
+
+
+# -- the PM's panel --------------------------------------------------------------------------
+
+
+def test_the_panel_creates_a_board_and_shows_both_links(store: Store, retros: RetroStore, project: int) -> None:
+    panel = RetroPanel(store, base_url="/voila/render/")
+    panel.show(project)
+    assert "No retrospective yet." in panel.boards.value
+    panel.title.value, panel.format.value, panel.votes.value = "Mid <project>", "sailboat", 4
+    panel.create.click()
+    assert "Board created" in panel.create_message.value
+    board = retros.boards(project).iloc[0]
+    assert (board["title"], board["format"], board["votes_per_member"]) == ("Mid <project>", "sailboat", 4)
+    assert "Mid &lt;project&gt;" in panel.boards.value and "Sailboat" in panel.boards.value
+    assert f"/voila/render/04_retro_board.ipynb?board={board['token']}&amp;facilitator={board['facilitator_key']}" in panel.boards.value
+    assert panel.board_choice.value == board["id"]
+
+
+def test_the_panel_refuses_a_board_without_a_project_or_title(store: Store, project: int) -> None:
+    panel = RetroPanel(store)
+    panel.show(None)
+    panel.title.value = "Retro"
+    panel.create.click()
+    assert "Choose or create a project first." in panel.create_message.value
+    panel.show(project)
+    panel.title.value = ""
+    panel.create.click()
+    assert "Title: cannot be empty." in panel.create_message.value
+
+
+def test_the_panel_makes_a_lesson_of_a_card_and_edits_action_status(
+    store: Store, retros: RetroStore, project: int, made: dict[str, Any]
+) -> None:
+    member = retros.join(made["id"], "Ana")
+    card = retros.add_card(made["id"], member, "stop", SCRIPT)
+    retros.set_phase(made["id"], "act")
+    retros.add_action(made["id"], card, "Review <fast>")
+    lessons: list[LessonSource] = []
+    panel = RetroPanel(store, on_lesson=lessons.append)
+    panel.show(project)
+    shown = html_of(panel.cards)
+    assert "&lt;script&gt;" in shown and SCRIPT not in shown and "Stop" in shown
+    buttons(panel.cards, "Make a lesson")[0].click()
+    assert lessons == [LessonSource("card", str(card), SCRIPT)]
+    status = panel.actions.rows.children[0].children[0]
+    assert "Review &lt;fast&gt;" in page_text(panel.actions.widget)
+    status.value = "in progress"
+    assert retros.actions(project)["status"].tolist() == ["in progress"]
+    without = RetroPanel(store)
+    without.show(project)
+    assert buttons(without.cards, "Make a lesson") == []
