@@ -212,8 +212,9 @@ class Web:
         self.page.reload(wait_until="domcontentloaded")
         return self.wait_ready()
 
-    def screenshot(self, name: str | None = None, *, readme: str | None = None) -> Path:
-        """A full-page screenshot in the test's folder; ``readme="x.png"`` also writes docs/screenshots/x.png."""
+    def screenshot(self, name: str | None = None, *, readme: str | None = None, height: int = 6900) -> Path:
+        """A full-page screenshot, at most ``height`` pixels tall, in the test's folder;
+        ``readme="x.png"`` also writes docs/screenshots/x.png."""
         path = self.screenshot_dir / f"{name or self.name}.png"
         # Voila's lab template scrolls inside #rendered_cells, not the document, so a plain
         # full-page screenshot stops at the window: grow the window to the content first.
@@ -224,7 +225,7 @@ class Web:
                  .map(e => e.scrollHeight - e.clientHeight))"""
         )
         if extra > 0:
-            self.page.set_viewport_size({"width": viewport["width"], "height": viewport["height"] + min(int(extra), 6000)})
+            self.page.set_viewport_size({"width": viewport["width"], "height": min(viewport["height"] + int(extra), height)})
             self.page.wait_for_timeout(200)  # let the widgets lay themselves out again
         try:
             self.page.screenshot(path=str(path), full_page=True)
