@@ -53,9 +53,13 @@ def test_real_notebook_templates() -> None:
     assert [t.file for t in templates] == [
         "index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb",
         "03_expectation_gap.ipynb", "03_stakeholder_survey.ipynb",
+        "04_lessons_learned.ipynb", "04_pulse_survey.ipynb", "04_retro_board.ipynb",
     ]
     assert all(isinstance(t, NotebookTemplate) for t in templates)
-    assert [t.file for t in templates if not t.listed] == ["03_stakeholder_survey.ipynb"]
+    # Forms opened from a link someone sent: a survey token or a board's, not the landing page.
+    assert [t.file for t in templates if not t.listed] == [
+        "03_stakeholder_survey.ipynb", "04_pulse_survey.ipynb", "04_retro_board.ipynb",
+    ]
     index = templates[0]
     assert index.entry == "cpmkit.ui.landing:app"
     assert (index.module, index.function) == ("cpmkit.ui.landing", "app")
