@@ -11,12 +11,21 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping
+from typing import Final
 
 import pandas as pd
 
-from cpmkit.stakeholders import communication_plan, engagement_gaps, power_interest_grid, value_scorecard
+from cpmkit.stakeholders import (
+    communication_plan,
+    engagement_gaps,
+    power_interest_grid,
+    value_scorecard,
+)
 
-__all__ = ["stakeholder_tables", "to_csv", "to_xlsx"]
+__all__ = ["XLSX_MIME", "stakeholder_tables", "to_csv", "to_xlsx"]
+
+#: The media type of what ``to_xlsx`` returns, for a download link.
+XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from typing import Any, Final, TypeVar
 
 import pandas as pd
@@ -17,10 +18,13 @@ import pandas as pd
 from cpmkit.errors import ValidationError
 
 __all__ = [
+    "ACTION_FIELDS",
     "DEFAULT_TEXT_LIMIT",
     "ID_PATTERN",
+    "OWNER_LIMIT",
     "as_date",
     "blank",
+    "clean_action_field",
     "clean_choice",
     "clean_date",
     "clean_id",
@@ -34,6 +38,10 @@ DEFAULT_TEXT_LIMIT: Final = 2000
 #: Ids of content items (dimensions, sources, areas): short, lower case, safe in a URL or a column name.
 ID_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
 _ID_LIMIT: Final = 64
+#: An owner's name, as a stakeholder's owner in workbook 1.
+OWNER_LIMIT: Final = 120
+#: What an action item holds, in workbook 3 (closing a gap) and 4 (from a retrospective).
+ACTION_FIELDS: Final = ("what", "owner", "due", "status")
 
 T = TypeVar("T")
 
@@ -122,3 +130,17 @@ def clean_id(field: str, value: Any) -> str:
 def as_date(value: dt.date) -> dt.date:
     """The day of a date, datetime or Timestamp, as a plain ``datetime.date``."""
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def clean_action_field(field: str, value: Any, statuses: Sequence[str]) -> Any:
+    """One field of an action item (``ACTION_FIELDS``): what (required), owner, due date, and
+    status, one of ``statuses``."""
+    if field == "what":
+        return required(field, value, clean_text(field, value))
+    if field == "owner":
+        return clean_text(field, value, limit=OWNER_LIMIT)
+    if field == "due":
+        return clean_date(field, value)
+    if field == "status":
+        return required(field, value, clean_choice(field, value, tuple(statuses)))
+    raise ValidationError(f"Unknown action field {field!r}.", field=field, value=value)

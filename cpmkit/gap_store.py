@@ -27,6 +27,8 @@ from sqlalchemy import Connection, Table, func, select
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.fields import (
+    ACTION_FIELDS,
+    clean_action_field,
     clean_choice,
     clean_date,
     clean_id,
@@ -70,7 +72,6 @@ DEFAULT_SCALE: Final = (1, 7)
 DEFAULT_SATISFACTION: Final = (1, 5)
 RATING_FIELDS: Final = ("expectation", "perception", "importance")
 NOTE_FIELDS: Final = ("stated_problem", "underlying_expectation")
-ACTION_FIELDS: Final = ("what", "owner", "due", "status")
 #: Columns of the frames ``ratings``, ``satisfaction``, ``notes`` and ``actions`` return.
 RATING_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", "source", "assessed_on", *RATING_FIELDS]
 SATISFACTION_COLUMNS: Final = ["stakeholder_id", "stakeholder", "source", "assessed_on", "score"]
@@ -78,7 +79,6 @@ NOTE_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", *NOTE_FIELD
 ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *ACTION_FIELDS]
 
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
-_OWNER_LIMIT: Final = 120  # as a stakeholder's owner in workbook 1
 _NO_STAKEHOLDER: Final = "This stakeholder no longer exists; it may have been deleted in workbook 1."
 _NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_ACTION: Final = "This action no longer exists; it may have been deleted in another window."
@@ -193,14 +193,14 @@ class GapStore:
 
     def add_action(self, stakeholder_id: int, dimension: str, what: str) -> int:
         """Add an open action to close a gap; returns its id."""
-        values = {"dimension": clean_id("dimension", dimension), "what": _clean_action_field("what", what)}
+        values = {"dimension": clean_id("dimension", dimension), "what": clean_action_field("what", what, ACTION_STATUSES)}
         with self.store.write(missing=_NO_STAKEHOLDER) as conn:
             stmt = gap_actions.insert().values(stakeholder_id=stakeholder_id, **values).returning(gap_actions.c.id)
             return int(conn.execute(stmt).scalar_one())
 
     def update_action(self, action_id: int, field: str, value: Any) -> Any:
         """Save one field of an action (what, owner, due, status); returns it as stored."""
-        clean = _clean_action_field(field, value)
+        clean = clean_action_field(field, value, ACTION_STATUSES)
         with self.store.write() as conn:
             if not conn.execute(gap_actions.update().where(gap_actions.c.id == action_id).values({field: clean})).rowcount:
                 raise NotFoundError(_NO_ACTION)
@@ -311,17 +311,6 @@ def _dated(source: Any, assessed_on: Any) -> dict[str, Any]:
         "assessed_on": required("assessed_on", assessed_on, clean_date("assessed_on", assessed_on)),
     }
 
-
-def _clean_action_field(field: str, value: Any) -> Any:
-    if field == "what":
-        return required(field, value, clean_text(field, value))
-    if field == "owner":
-        return clean_text(field, value, limit=_OWNER_LIMIT)
-    if field == "due":
-        return clean_date(field, value)
-    if field == "status":
-        return required(field, value, clean_choice(field, value, ACTION_STATUSES))
-    raise ValidationError(f"Unknown action field {field!r}.", field=field, value=value)
 
 
 def _lock(conn: Connection, table: Table, row_id: int, missing: str) -> None:

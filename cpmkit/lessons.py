@@ -16,7 +16,14 @@ import pandas as pd
 
 from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
-from cpmkit.fields import DEFAULT_TEXT_LIMIT, blank, clean_choice, clean_text, required
+from cpmkit.fields import (
+    DEFAULT_TEXT_LIMIT,
+    OWNER_LIMIT,
+    blank,
+    clean_choice,
+    clean_text,
+    required,
+)
 from cpmkit.lessons_template import LESSON_FIELDS, LessonsTemplate
 
 __all__ = [
@@ -47,7 +54,6 @@ SOURCE_COLUMNS: Final = ["lesson_id", "kind", "ref", "excerpt"]
 #: The fields a search looks in (with the excerpts of the lesson's sources).
 SEARCHED_FIELDS: Final = ("what_happened", "impact", "root_cause", "recommendation", "owner")
 
-_OWNER_LIMIT: Final = 120  # as a stakeholder's owner in workbook 1
 _REF_LIMIT: Final = 200  # lesson_sources.ref
 _MORE: Final = "…"
 #: Characters that make Markdown markup anywhere in a line (links, images, emphasis, code, HTML, entities, tables).
@@ -75,7 +81,7 @@ def clean_lesson_field(field: str, value: Any, template: LessonsTemplate) -> str
     if field in ("impact", "root_cause", "recommendation"):
         return clean_text(field, value)
     if field == "owner":
-        return clean_text(field, value, limit=_OWNER_LIMIT)
+        return clean_text(field, value, limit=OWNER_LIMIT)
     if field == "category":
         return clean_choice(field, value, template.category_ids)
     if field == "phase":

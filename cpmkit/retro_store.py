@@ -21,8 +21,9 @@ from sqlalchemy import Connection, func, select
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.fields import (
+    ACTION_FIELDS,
+    clean_action_field,
     clean_choice,
-    clean_date,
     clean_text,
     clean_whole_number,
     required,
@@ -55,13 +56,11 @@ MEMBER_COLUMNS: Final = ["id", "name"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
-ACTION_FIELDS: Final = ("what", "owner", "due", "status")
 ACTION_COLUMNS: Final = ["id", "project_id", "board_id", "card_id", *ACTION_FIELDS, "created_at", "updated_at"]
 
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _TITLE_LIMIT: Final = 200
 _NAME_LIMIT: Final = 80
-_OWNER_LIMIT: Final = 120
 _NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_BOARD: Final = "This retrospective no longer exists; it may have been deleted."
 _DEAD_LINK: Final = "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
@@ -244,7 +243,7 @@ class RetroStore:
 
     def add_action(self, board_id: int, card_id: int | None, what: str, owner: str | None = None, due: Any = None) -> int:
         """An open action agreed at a board (on a card's group, or on none); returns its id."""
-        values = {"what": _clean_action_field("what", what), "owner": _clean_action_field("owner", owner), "due": _clean_action_field("due", due)}
+        values = {"what": clean_action_field("what", what, ACTION_STATUSES), "owner": clean_action_field("owner", owner, ACTION_STATUSES), "due": clean_action_field("due", due, ACTION_STATUSES)}
         with self.store.write(missing=_NO_BOARD) as conn:
             board = conn.execute(select(retro_boards.c.project_id, retro_boards.c.phase).where(retro_boards.c.id == board_id)).first()
             if board is None:
@@ -257,7 +256,7 @@ class RetroStore:
 
     def update_action(self, action_id: int, field: str, value: Any) -> Any:
         """Save one field of an action (what, owner, due, status); returns it as stored."""
-        clean = _clean_action_field(field, value)
+        clean = clean_action_field(field, value, ACTION_STATUSES)
         with self.store.write() as conn:
             changed = retro_actions.update().where(retro_actions.c.id == action_id)
             if not conn.execute(changed.values({field: clean, "updated_at": func.current_timestamp()})).rowcount:
@@ -399,14 +398,3 @@ def _secret(value: Any) -> str:
 def _card_text(text: Any) -> str:
     return required("text", text, clean_text("text", text, limit=CARD_TEXT_LIMIT))
 
-
-def _clean_action_field(field: str, value: Any) -> Any:
-    if field == "what":
-        return required(field, value, clean_text(field, value))
-    if field == "owner":
-        return clean_text(field, value, limit=_OWNER_LIMIT)
-    if field == "due":
-        return clean_date(field, value)
-    if field == "status":
-        return required(field, value, clean_choice(field, value, ACTION_STATUSES))
-    raise ValidationError(f"Unknown action field {field!r}.", field=field, value=value)

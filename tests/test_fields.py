@@ -20,6 +20,7 @@ from cpmkit.fields import (
     ID_PATTERN,
     as_date,
     blank,
+    clean_action_field,
     clean_choice,
     clean_date,
     clean_id,
@@ -46,10 +47,13 @@ def _refused(cleaner: Any, field: str, value: Any, *args: Any, **kwargs: Any) ->
 def test_exported_names() -> None:
     assert sorted(fields.__all__) == sorted(
         [
+            "ACTION_FIELDS",
             "DEFAULT_TEXT_LIMIT",
             "ID_PATTERN",
+            "OWNER_LIMIT",
             "as_date",
             "blank",
+            "clean_action_field",
             "clean_choice",
             "clean_date",
             "clean_id",
@@ -222,3 +226,28 @@ def test_ids(value: str) -> None:
 def test_bad_ids_are_refused_and_never_blank(value: Any) -> None:
     message = _refused(clean_id, "dimension", value)
     assert message == f"Dimension: {value!r} is not an id (lower-case letters, digits and _, starting with a letter)."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "clean"),
+    [("what", "  Call Acme  ", "Call Acme"), ("owner", " Ana ", "Ana"), ("owner", "", None),
+     ("due", "2026-12-04", dt.date(2026, 12, 4)), ("due", None, None), ("status", "In Progress", "in progress")],
+)
+def test_action_fields(field: str, value: Any, clean: Any) -> None:
+    assert clean_action_field(field, value, STATUSES) == clean
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("what", " ", "What: cannot be empty."),
+     ("owner", "o" * 121, "Owner: is 121 characters long; the limit is 120."),
+     ("status", "later", "Status: 'later' is not one of: open, in progress, done."),
+     ("status", "", "Status: cannot be empty.")],
+)
+def test_bad_action_fields_are_refused(field: str, value: Any, message: str) -> None:
+    assert _refused(clean_action_field, field, value, STATUSES) == message
+
+
+def test_an_unknown_action_field_is_refused() -> None:
+    with pytest.raises(ValidationError, match="Unknown action field 'colour'"):
+        clean_action_field("colour", "red", STATUSES)

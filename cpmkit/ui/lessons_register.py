@@ -19,7 +19,7 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.errors import ValidationError
-from cpmkit.export import to_xlsx
+from cpmkit.export import XLSX_MIME, to_xlsx
 from cpmkit.fields import blank
 from cpmkit.lesson_store import LessonStore
 from cpmkit.lessons import (
@@ -35,11 +35,17 @@ from cpmkit.lessons import (
 )
 from cpmkit.lessons_template import Choice, LessonsTemplate
 from cpmkit.store import Store
-from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area
+from cpmkit.ui.widgets import (
+    MessageArea,
+    ask_to_confirm,
+    download_link,
+    field,
+    guard,
+    message_area,
+)
 
 __all__ = ["LessonsPanel"]
 
-XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MARKDOWN: Final = "text/markdown"
 _LONG_TEXT: Final = ("what_happened", "impact", "root_cause", "recommendation")
 _SUMMARY_LIMIT: Final = 120  # characters of "what happened" shown in the list
@@ -291,12 +297,8 @@ class LessonsPanel:
     def _ask_delete(self) -> None:
         if self.lesson_id is None:
             return
-        yes = W.Button(description="Yes, delete", button_style="danger")
-        no = W.Button(description="Cancel")
-        yes.on_click(lambda _: self._delete())
-        no.on_click(lambda _: setattr(self.confirm, "children", []))
-        prompt = W.Label("Delete this lesson and its links to feedback (the feedback itself stays)? This cannot be undone.")
-        self.confirm.children = [prompt, yes, no]
+        question = "Delete this lesson and its links to feedback (the feedback itself stays)? This cannot be undone."
+        ask_to_confirm(self.confirm, question, yes="Yes, delete", on_yes=self._delete)
 
     def _delete(self) -> None:
         with guard(self.message):
@@ -316,7 +318,7 @@ class LessonsPanel:
             markdown = lessons_markdown(self.lessons, self.sources, self.template, name)
             links = [
                 download_link(to_xlsx(lessons_tables(self.lessons, self.sources, self.template)),
-                              filename=f"{stem}.xlsx", mime=XLSX, label="Register (XLSX)"),
+                              filename=f"{stem}.xlsx", mime=XLSX_MIME, label="Register (XLSX)"),
                 download_link(markdown.encode("utf-8"), filename=f"{stem}.md", mime=MARKDOWN, label="Register (Markdown)"),
             ]  # fmt: skip
             note = f"the whole register on {self.today():%d %B %Y}, whatever the filters"

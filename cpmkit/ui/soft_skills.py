@@ -67,7 +67,6 @@ NOTEBOOK = "02_soft_skills.ipynb"
 #: Store setting: the token of the solo self-assessment started last, to resume without the link.
 LAST_SELF_ASSESSMENT = "last_self_assessment"
 #: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COMMITMENTS = 3
 
 
@@ -563,7 +562,7 @@ class ResultsView:
             self.export_links.value = " &middot; ".join(
                 [
                     download_link(report.encode("utf-8"), filename=f"{stem}.html", mime="text/html", label="My report (HTML)"),
-                    download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=XLSX, label="My results (XLSX)"),
+                    download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="My results (XLSX)"),
                 ]
             )
 

@@ -34,7 +34,6 @@ from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_
 
 __all__ = ["StakeholderValueApp", "app"]
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SCALE = [1, 2, 3, 4, 5]
 #: The tabs after the register, in order; each is built on first opening (see open_view).
 _VIEWS = ["Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export"]
@@ -452,7 +451,7 @@ class StakeholderValueApp:
                 self.store.stakeholders(project_id), self.store.measures(project_id), today=self.today()
             )
             stem = "stakeholder-value"
-            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=XLSX, label="All tables (XLSX)")]
+            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All tables (XLSX)")]
             links += [
                 download_link(export.to_csv(table), filename=f"{stem}-{name.replace(' ', '-')}.csv", mime="text/csv", label=f"{name} (CSV)")
                 for name, table in tables.items()

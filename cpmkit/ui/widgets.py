@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from cpmkit.errors import CpmkitError
 
-__all__ = ["MessageArea", "download_link", "field", "guard", "message_area", "stylesheet", "table_html"]
+__all__ = ["MessageArea", "ask_to_confirm", "download_link", "field", "guard", "message_area", "stylesheet", "table_html"]
 
 log = logging.getLogger("cpmkit")
 
@@ -94,3 +94,13 @@ def download_link(data: bytes, *, filename: str, mime: str, label: str) -> str:
         f'<a download="{html.escape(filename)}" href="data:{mime};base64,{encoded}" '
         f'class="cpmkit-download">{html.escape(label)}</a>'
     )
+
+
+def ask_to_confirm(box: W.Box, question: str, *, yes: str, on_yes: Callable[[], None]) -> None:
+    """Put ``question`` in ``box`` with a red ``yes`` button and Cancel, for a step that cannot
+    be undone; Cancel empties the box, ``yes`` calls ``on_yes``."""
+    confirm = W.Button(description=yes, button_style="danger")
+    cancel = W.Button(description="Cancel")
+    confirm.on_click(lambda _: on_yes())
+    cancel.on_click(lambda _: setattr(box, "children", []))
+    box.children = [W.Label(question), confirm, cancel]

@@ -33,6 +33,7 @@ from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     MessageArea,
+    ask_to_confirm,
     download_link,
     guard,
     message_area,
@@ -59,7 +60,6 @@ __all__ = ["REFRESH_SECONDS", "WorkshopApp", "WorkshopDashboard", "app"]
 #: How often an open dashboard re-reads the counts.
 REFRESH_SECONDS: Final = 3.0
 #: The bank a new workshop uses: templates/soft_skills.yaml.
-XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CHARTS_MODULE = "cpmkit.soft_skills_charts"
 
 
@@ -293,7 +293,7 @@ class WorkshopDashboard:
         with guard(self.export_message):
             tables = export_tables(self.assess.cohort_export(self.workshop_id), self.bank, self.rounds)
             stem = file_stem(self.name, self.workshop_id)
-            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=XLSX, label="All results (XLSX)")]
+            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All results (XLSX)")]
             links += [
                 download_link(export.to_csv(table), filename=f"{stem}-{name}.csv", mime="text/csv", label=f"{name.capitalize()} (CSV)")
                 for name, table in tables.items()
@@ -303,12 +303,8 @@ class WorkshopDashboard:
     def _ask_close(self) -> None:
         if not self.is_open:
             return
-        yes = W.Button(description="Yes, close it", button_style="danger")
-        no = W.Button(description="Cancel")
-        yes.on_click(lambda _: self._close())
-        no.on_click(lambda _: setattr(self.confirm, "children", []))
-        prompt = W.Label("Close the workshop? Nobody new can join; people already in can still finish.")
-        self.confirm.children = [prompt, yes, no]
+        question = "Close the workshop? Nobody new can join; people already in can still finish."
+        ask_to_confirm(self.confirm, question, yes="Yes, close it", on_yes=self._close)
 
     def _close(self) -> None:
         with guard(self.close_message):
