@@ -1,7 +1,7 @@
 """Workbook 4's feedback loop end to end on one real Voila server: a stakeholder answers the
 pulse survey through its link (a ``<script>`` comment among the answers); the PM uploads a
 survey export larger than tornado's default 10 MiB websocket message through the import
-tab, maps it and imports it with a progress bar; the results show the NPS with its number
+tab, maps it and imports it with a progress bar, and importing it again adds nothing; the results show the NPS with its number
 of responses and the script comment as text; one click turns a theme into a lesson in the
 register. No request leaves localhost and no dialog opens.
 """
@@ -105,6 +105,16 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
     start.click()
     expect(panel).to_contain_text(f"{imported:,} new responses added to November pulse", timeout=IMPORT_TIMEOUT_MS)
     expect(panel.locator(".cpmkit-import-progress")).to_be_visible()
+    assert len(pulses.responses(project)) == imported + 1
+
+    # The same file again adds nothing.
+    with page.expect_file_chooser() as chooser:
+        panel.get_by_role("button", name="Choose file").click()
+    chooser.value.set_files(str(export))
+    expect(panel).not_to_contain_text("new responses added", timeout=IMPORT_TIMEOUT_MS)  # a new upload clears the last result
+    expect(start).to_be_enabled(timeout=IMPORT_TIMEOUT_MS)
+    start.click()
+    expect(panel).to_contain_text(f"0 new responses added to November pulse; {imported:,} already imported before", timeout=IMPORT_TIMEOUT_MS)
     assert len(pulses.responses(project)) == imported + 1
 
     # The results: NPS with n beside it, the script comment as text, a theme made a lesson.
