@@ -149,11 +149,15 @@ class PulseStore:
 
     # -- the respondent's form ----------------------------------------------------------------
 
-    def start_response(self, round_id: int, *, stakeholder_id: int | None, submitted_at: Any) -> tuple[int, str]:
-        """A new response to an open round, by a stakeholder of its project or anonymous (None);
-        returns its id and its random key."""
+    def start_response(
+        self, round_id: int, *, stakeholder_id: int | None, submitted_at: Any, key: str | None = None
+    ) -> tuple[int, str]:
+        """A response to an open round, by a stakeholder of its project or anonymous (None);
+        returns its id and key. ``key`` (the form's key kept by the respondent's browser)
+        finds the response that browser started before instead of making a second one;
+        without it the key is random."""
         moment = _clean_moment(submitted_at)
-        key = secrets.token_hex(_KEY_BYTES)
+        key = key or secrets.token_hex(_KEY_BYTES)
         with self.store.write(missing=_NO_ROUND) as conn:
             project_id = self._open_round(conn, round_id)
             self._check_stakeholder(conn, project_id, stakeholder_id)
@@ -164,8 +168,29 @@ class PulseStore:
                 "source": "form",
                 "submitted_at": moment,
             }
-            response_id = int(conn.execute(pulse_responses.insert().values(values).returning(pulse_responses.c.id)).scalar_one())
+            keys = [pulse_responses.c.round_id, pulse_responses.c.response_key]
+            stmt = upsert(self.store.engine, pulse_responses, values, keys=keys, update=["source"])  # found: left as it was
+            response_id = int(conn.execute(stmt.returning(pulse_responses.c.id)).scalar_one())
         return response_id, key
+
+    def form_response(self, round_id: int, key: str) -> dict[str, Any] | None:
+        """The response the form with ``key`` started in the round, as ``{"id", "stakeholder_id",
+        "answers"}`` (answers by question id); None if it has none yet."""
+        with self.store.read() as conn:
+            found = conn.execute(
+                select(pulse_responses.c.id, pulse_responses.c.stakeholder_id).where(
+                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == key
+                )
+            ).first()
+            if found is None:
+                return None
+            rows = conn.execute(
+                select(pulse_answers.c.question, pulse_answers.c.score, pulse_answers.c.text).where(
+                    pulse_answers.c.response_id == found.id
+                )
+            ).all()
+        answers = {row.question: row.text if row.score is None else row.score for row in rows}
+        return {"id": int(found.id), "stakeholder_id": found.stakeholder_id, "answers": answers}
 
     def save_answer(self, response_id: int, question_id: str, value: Any) -> int | str | None:
         """Save one answer as given, checked against its question; a blank clears it. Returns it as stored."""

@@ -298,3 +298,17 @@ def test_concurrent_form_answers_lose_nothing(
     assert frame.loc[list(own.values()), ["recommend", "progress", "comment"]].values.tolist() == [[3, 3, "a note"]] * n
     assert frame.loc[shared, QUESTION_IDS].tolist() == [4, 4, "text", 4, 4, 4, "text"]
     assert counts(store) == (n + 1, 4 * n)
+
+
+def test_a_form_key_finds_the_response_it_started(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
+    key = "0123456789abcdef0123456789abcdef"
+    assert pulses.form_response(round_id, key) is None
+    first, given = pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 11, 2, 9, 0), key=key)
+    assert given == key
+    pulses.save_answer(first, "recommend", 9)
+    pulses.save_answer(first, "comment", "Clear updates")
+    again, _ = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=dt.datetime(2026, 11, 5, 9, 0), key=key)
+    assert again == first  # the same browser's form: no second response
+    assert pulses.form_response(round_id, key) == {"id": first, "stakeholder_id": None, "answers": {"recommend": 9, "comment": "Clear updates"}}
+    saved = pulses.responses(project)
+    assert len(saved) == 1 and saved["submitted_at"].tolist() == [pd.Timestamp(2026, 11, 2, 9, 0)]  # left as it was

@@ -7,11 +7,13 @@ import datetime as dt
 
 import ipywidgets as W
 import pytest
+from sqlalchemy import select
 
 from cpmkit.pulse_store import PulseStore
 from cpmkit.pulse_template import pulse_survey
+from cpmkit.schema import pulse_responses
 from cpmkit.store import Store
-from cpmkit.ui.pulse_survey import ANONYMOUS, THANKS, PulseSurveyApp
+from cpmkit.ui.pulse_survey import ANONYMOUS, THANKS, WELCOME_BACK, PulseSurveyApp
 
 NOW = dt.datetime(2026, 11, 25, 14, 30)
 
@@ -103,3 +105,55 @@ def test_a_closed_round_shows_only_a_message(store: Store, pulses: PulseStore, l
     pulses.set_round_closed(int(pulses.rounds(project_id)["id"][0]), True)
     survey = form(store, f"pulse={token}")
     assert survey.controls == {} and "closed" in survey.status.value
+
+
+def arrive(survey: PulseSurveyApp, key: str) -> None:
+    """What browser_key.js does once the page is shown: hand over the browser's key."""
+    assert survey.browser is not None
+    survey.browser.key = key
+
+
+BROWSER = "0123456789abcdef0123456789abcdef"
+
+
+def test_the_same_browser_goes_on_with_its_response(store: Store, pulses: PulseStore, link: tuple[int, str]) -> None:
+    project_id, token = link
+    first = form(store, f"pulse={token}")
+    arrive(first, BROWSER)  # a first visit: nothing to show
+    assert first.response_id is None and first.restart.layout.display == "none"
+    first.who.index = 1
+    first.controls["recommend"].value = 6
+    first.controls["comment"].value = "Too few demos"
+
+    later = form(store, f"pulse={token}")  # the tab was closed; the link opened again days later
+    arrive(later, BROWSER)
+    assert later.response_id == first.response_id
+    assert (later.who.label, later.controls["recommend"].value, later.controls["comment"].value) == ("Acme <Corp>", 6, "Too few demos")
+    assert later.controls["progress"].value is None
+    assert WELCOME_BACK in later.status.value and later.restart.layout.display is None
+    later.controls["recommend"].value = 8
+    saved = pulses.responses(project_id)
+    assert len(saved) == 1 and saved["recommend"].tolist() == [8]  # one person, counted once
+
+
+def test_someone_else_at_the_same_browser_starts_a_new_response(store: Store, pulses: PulseStore, link: tuple[int, str]) -> None:
+    project_id, token = link
+    first = form(store, f"pulse={token}")
+    arrive(first, BROWSER)
+    first.controls["recommend"].value = 3
+    again = form(store, f"pulse={token}")
+    arrive(again, BROWSER)
+    again.restart.click()
+    assert again.browser is not None and again.browser.key != BROWSER and again.browser.valid_key
+    assert again.controls["recommend"].value is None and again.who.value is None and again.status.value == ""
+    again.controls["recommend"].value = 10
+    assert sorted(pulses.responses(project_id)["recommend"].tolist()) == [3, 10]
+
+
+def test_a_key_the_browser_could_not_have_made_is_ignored(store: Store, pulses: PulseStore, link: tuple[int, str]) -> None:
+    project_id, token = link
+    survey = form(store, f"pulse={token}")
+    arrive(survey, "<script>")
+    survey.controls["recommend"].value = 7
+    [key] = store.frame(select(pulse_responses.c.response_key), ["key"])["key"].tolist()
+    assert key != "<script>" and len(key) == 32

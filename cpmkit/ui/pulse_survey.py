@@ -3,8 +3,11 @@
 Entry point: ``app()``.
 
 Each answer is saved as it is given: the response is created, dated now, at the first answer,
-by the stakeholder chosen under "Who is answering?" or anonymous. A missing or dead link, or a
-closed round, shows only a plain message.
+by the stakeholder chosen under "Who is answering?" or anonymous. The browser keeps a key for
+the form (``BrowserKey``), so opening the link again in the same browser, even days later,
+shows the answers given so far and goes on with the same response rather than counting the
+person twice; "Start a new response" is there for someone else at the same computer. A
+missing or dead link, or a closed round, shows only a plain message.
 """
 
 from __future__ import annotations
@@ -22,15 +25,20 @@ from cpmkit.pulse_store import PulseStore
 from cpmkit.pulse_template import PulseQuestion, PulseSurvey
 from cpmkit.query import query_params
 from cpmkit.store import Store
+from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import MessageArea, field, guard, message_area, stylesheet
 
-__all__ = ["ANONYMOUS", "PULSE_PARAMETER", "THANKS", "PulseSurveyApp", "app"]
+__all__ = ["ANONYMOUS", "PULSE_PARAMETER", "THANKS", "WELCOME_BACK", "PulseSurveyApp", "app"]
 
 #: The query parameter of the survey link that carries the round's secret.
 PULSE_PARAMETER: Final = "pulse"
 ANONYMOUS: Final = "Prefer not to say (anonymous)"
 THANKS: Final = "Thank you! Your answers are saved as you give them; you can close this page when you are done."
+WELCOME_BACK: Final = (
+    "Welcome back: your earlier answers are shown below, and any change updates them."
+    " Not you? Start a new response."
+)
 _NO_LINK: Final = "This survey opens from the link your project manager sent you; that link is missing here."
 
 
@@ -61,6 +69,10 @@ class PulseSurveyApp:
         self.messages: dict[str, MessageArea] = {}
         self.response_id: int | None = None
         self.round: dict[str, Any] | None = None
+        self.browser: BrowserKey | None = None
+        self.restart = W.Button(description="Start a new response", icon="file-o", layout=W.Layout(display="none"))
+        self.restart.on_click(lambda _: self._start_again())
+        self._loading = False
         self.widget = W.VBox([stylesheet(), self.heading, self.status])
         self.widget.add_class("cpmkit-app")
         with guard(self.status):
@@ -90,24 +102,65 @@ class PulseSurveyApp:
             self.controls[question.id], self.messages[question.id] = control, area
             rows.append(field(control, area).add_class("cpmkit-pulse-question"))
         note = W.HTML("<p class='cpmkit-help'>* please answer these. Each answer is saved as soon as you give it.</p>")
-        self.widget.children = [*self.widget.children, *rows, note]
+        self.browser = BrowserKey(f"cpmkit-pulse-{token}")
+        self.browser.observe(lambda _: self._resume(), "key")
+        self.widget.children = [*self.widget.children, self.restart, *rows, note, self.browser]
 
     def _answer(self, question_id: str, value: Any) -> None:
+        if self._loading:
+            return
         with guard(self.messages[question_id]):
             if self.response_id is None:
-                assert self.round is not None
+                assert self.round is not None and self.browser is not None
                 if value is None or (isinstance(value, str) and not value.strip()):
                     return  # nothing given yet: no response to start
                 self.response_id, _key = self.pulses.start_response(
-                    int(self.round["round_id"]), stakeholder_id=self.who.value, submitted_at=self.now()
+                    int(self.round["round_id"]), stakeholder_id=self.who.value, submitted_at=self.now(), key=self.browser.valid_key
                 )
             self.pulses.save_answer(self.response_id, question_id, value)
             self.status.say(THANKS, ok=True)
 
     def _set_respondent(self, stakeholder_id: int | None) -> None:
+        if self._loading:
+            return
         with guard(self.who_message):
             if self.response_id is not None:
                 self.pulses.set_respondent(self.response_id, stakeholder_id)
+
+    def _resume(self) -> None:
+        """The browser's key has arrived: show the answers it gave before, if any."""
+        assert self.round is not None and self.browser is not None
+        key = self.browser.valid_key
+        if key is None or self.response_id is not None:
+            return
+        with guard(self.status):  # a plain message if the store fails; it clears the area otherwise
+            found = self.pulses.form_response(int(self.round["round_id"]), key)
+            if found is not None:
+                self.response_id = int(found["id"])
+                self._show({**found["answers"], "who": found["stakeholder_id"]})
+                self.restart.layout.display = None
+        if self.response_id is not None:
+            self.status.say(WELCOME_BACK, ok=True)
+
+    def _start_again(self) -> None:
+        """A fresh, empty response from this browser (the earlier one stays as it was)."""
+        assert self.browser is not None
+        self.browser.renew()
+        self.response_id = None
+        self._show({"who": None})
+        self.restart.layout.display = "none"
+        self.status.say("")
+
+    def _show(self, answers: dict[str, Any]) -> None:
+        """Put ``answers`` (by question id, and "who") in the form without saving them again."""
+        self._loading = True
+        try:
+            known = [v for _label, v in self.who.options]
+            self.who.index = known.index(answers["who"]) if answers["who"] in known else 0
+            for question_id, control in self.controls.items():
+                control.value = answers.get(question_id, "" if isinstance(control, W.Textarea) else None)
+        finally:
+            self._loading = False
 
 
 def _control(question: PulseQuestion) -> W.ValueWidget:

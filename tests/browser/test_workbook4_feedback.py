@@ -1,5 +1,6 @@
 """Workbook 4's feedback loop end to end on one real Voila server: a stakeholder answers the
-pulse survey through its link (a ``<script>`` comment among the answers); the PM uploads a
+pulse survey through its link (a ``<script>`` comment among the answers), and opening the
+link again in the same browser shows those answers and changes the same response; the PM uploads a
 survey export larger than tornado's default 10 MiB websocket message through the import
 tab, maps it and imports it with a progress bar, and importing it again adds nothing; the results show the NPS with its number
 of responses and the script comment as text; one click turns a theme into a lesson in the
@@ -86,6 +87,13 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
     saved = pulses.responses(project).iloc[0]
     assert (saved["recommend"], saved["progress"], saved["stakeholder"]) == (4, 2, None)  # anonymous unless chosen
     respondent.screenshot("pulse-survey", readme="04_pulse_survey.png")
+    # Opened again in the same browser: the answers are back, and still one response.
+    form = respondent.reload()
+    expect(form).to_contain_text("Welcome back")
+    expect(form.get_by_role("radio", name="2 - Not really").first).to_be_checked()
+    expect(form.locator("textarea").last).to_have_value(COMMENT)
+    form.get_by_role("button", name="9", exact=True).click()
+    wait_until(lambda: pulses.responses(project)["recommend"].tolist() == [9], what="the changed answer saved")
     respondent.assert_clean()
 
     # The PM imports a large export of the same round.
@@ -120,7 +128,7 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
     # The results: NPS with n beside it, the script comment as text, a theme made a lesson.
     page.get_by_role("tab", name="Results").click()
     results = page.locator(".cpmkit-feedback-results")
-    nps = round(100 * (2 / 11 * imported - 7 / 11 * imported - 1) / (imported + 1))  # the form's 4 is a detractor
+    nps = round(100 * (2 / 11 * imported + 1 - 7 / 11 * imported) / (imported + 1))  # the form's 9 is a promoter
     expect(results).to_contain_text(f"NPS {nps} (n = {imported + 1:,})", timeout=IMPORT_TIMEOUT_MS)
     expect(results.locator(".cpmkit-comment").first).to_contain_text(COMMENT)  # the most negative comes first
     assert results.locator("script").count() == 0
