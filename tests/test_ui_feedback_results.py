@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from cpmkit import comments
 from cpmkit.lessons import LessonSource
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
@@ -95,6 +96,23 @@ def test_themes_and_comments_are_escaped_negative_first_and_filtered(store: Stor
     panel.show(store.create_project("Other"))
     assert (panel.theme_filter.label, panel.round_filter.label) == ("All themes", "All rounds")
     assert panel.theme_lessons.children == ()  # no register wired: no lesson buttons
+
+
+def test_comments_are_analysed_again_only_when_the_responses_changed(
+    store: Store, pulses: PulseStore, project: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = comments.analyse_comments
+    monkeypatch.setattr(comments, "analyse_comments", lambda frame, *a, **k: calls.append(len(frame)) or real(frame, *a, **k))
+    panel = FeedbackResultsPanel(store)
+    panel.show(project)
+    panel.show(project)  # the tab opened again, nothing new
+    assert calls == [4]
+    november = int(pulses.rounds(project).set_index("name").loc["November", "id"])
+    answer(pulses, november, 22, recommend=2, comment="Nobody answers our e-mails")
+    panel.show(project)
+    assert calls == [4, 5]
+    assert any("Nobody answers" in c.value for c in panel.comment_list.children)
 
 
 def test_a_theme_or_a_comment_becomes_a_lesson_in_one_click(store: Store, project: int) -> None:

@@ -8,6 +8,7 @@ A panel of the workbook-4 app: ``FeedbackResultsPanel(store).widget``, ``.show(p
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
@@ -80,6 +81,7 @@ class FeedbackResultsPanel:
         self.comment_count = W.HTML()
         self.comment_list = W.VBox()
         self.analysed = pd.DataFrame()
+        self._analysed, self._analysed_digest = pd.DataFrame(), ""
         self.project_id: int | None = None
         for choice in (self.theme_filter, self.round_filter):
             choice.observe(lambda _change: self._filtered(), "value")
@@ -130,10 +132,19 @@ class FeedbackResultsPanel:
             self.charts["csat"].draw(csat_chart(csat))
         self.charts["csat"].layout.display = "flex" if csat is not None else "none"
         has_text = answered and bool(survey.text_ids)
-        self.analysed = comments.analyse_comments(responses, self.taxonomy, text_columns=survey.text_ids) if has_text else pd.DataFrame()
+        self.analysed = self._analysis(responses) if has_text else pd.DataFrame()
         self._show_themes()
         _refill(self.round_filter, [("All rounds", None)] + [(str(name), str(name)) for name in rounds["name"]])
         self._filtered()
+
+    def _analysis(self, responses: pd.DataFrame) -> pd.DataFrame:
+        """The comments' tone and themes; analysed again only when the responses changed, as the
+        tab is opened each time (VADER takes most of a second per 10,000 comments)."""
+        digest = hashlib.sha256(pd.util.hash_pandas_object(responses, index=True).to_numpy().tobytes()).hexdigest()
+        if digest != self._analysed_digest:
+            self._analysed = comments.analyse_comments(responses, self.taxonomy, text_columns=self.pulses.survey.text_ids)
+            self._analysed_digest = digest
+        return self._analysed
 
     def _show_themes(self) -> None:
         commented = not self.analysed.empty
