@@ -60,6 +60,7 @@ ACTION_COLUMNS: Final = ["id", "project_id", "board_id", "card_id", *ACTION_FIEL
 
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _TITLE_LIMIT: Final = 200
+_KEY_LIMIT: Final = 64  # retro_members.browser_key
 _NAME_LIMIT: Final = 80
 _NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_BOARD: Final = "This retrospective no longer exists; it may have been deleted."
@@ -132,14 +133,23 @@ class RetroStore:
 
     # -- members and cards --------------------------------------------------------------------
 
-    def join(self, board_id: int, name: str) -> int:
-        """The member id for ``name`` on the board; joining again under the same name (case and
-        spacing aside) is the same member, so their cards and votes survive a reload."""
+    def join(self, board_id: int, name: str, browser_key: str) -> int:
+        """The member id for ``name`` on the board. Joining again under the same name (case and
+        spacing aside) from the same browser (``browser_key``, the secret it keeps for the
+        board) is the same member, so their cards and votes survive a reload; from another
+        browser it is refused, so nobody can take over someone's votes or anonymous cards."""
         clean = required("name", name, clean_text("name", name, limit=_NAME_LIMIT))
-        values = {"board_id": board_id, "name": clean, "name_key": name_key(clean)}
-        stmt = upsert(self.store.engine, retro_members, values, keys=[retro_members.c.board_id, retro_members.c.name_key], update=["name"])
+        secret = required("browser_key", browser_key, clean_text("browser_key", browser_key, limit=_KEY_LIMIT))
+        values = {"board_id": board_id, "name": clean, "name_key": name_key(clean), "browser_key": secret}
+        keys = [retro_members.c.board_id, retro_members.c.name_key]
+        stmt = upsert(self.store.engine, retro_members, values, keys=keys, update=["name"])
         with self.store.write(missing=_NO_BOARD) as conn:
-            return int(conn.execute(stmt.returning(retro_members.c.id)).scalar_one())
+            member = conn.execute(stmt.returning(retro_members.c.id, retro_members.c.browser_key)).one()
+            if member.browser_key != secret:  # rolls the upsert back
+                raise ValidationError.for_field(
+                    "name", clean, f"someone has already joined this board as {clean!r} from another browser; add something to tell you apart, such as your surname."
+                )
+        return int(member.id)
 
     def add_card(self, board_id: int, member_id: int, column_id: str, text: str, anonymous: bool = False) -> int:
         """Add a member's card to a column (while the board collects cards); returns its id."""
@@ -177,10 +187,11 @@ class RetroStore:
         """Put a card, and any cards grouped under it, under another card of the same board
         (under that card's own lead if it is grouped itself): groups stay one level deep."""
         with self.store.write() as conn:
+            # Two facilitators grouping at once take turns, and each reads the cards as the other left them.
+            self._lock_board(conn, self._card(conn, card_id)["board_id"])
             card, under = self._card(conn, card_id), self._card(conn, under_card_id)
             if card["board_id"] != under["board_id"]:
                 raise ValidationError("Cards can be grouped only with cards of the same board.")
-            self._lock_board(conn, card["board_id"])  # two facilitators grouping at once take turns
             check_phase(card["phase"], "group cards")
             lead = under["group_id"] or under["id"]
             if lead == card_id:

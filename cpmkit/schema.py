@@ -330,7 +330,8 @@ retro_members = Table(
     Column("id", Integer, primary_key=True),
     Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("name_key", String(200), nullable=False),  # joining again under the same name is the same member
+    Column("name_key", String(200), nullable=False),  # joining again under the same name is the same member...
+    Column("browser_key", String(64), nullable=False),  # ...from the same browser (its BrowserKey), no one else
     Column("joined_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_retro_members_name", "board_id", "name_key", unique=True),
 )
@@ -399,7 +400,7 @@ lesson_sources = Table(
     Column("id", Integer, primary_key=True),
     Column("lesson_id", Integer, ForeignKey("lessons.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(20), nullable=False),  # "theme", "comment" or "card"
-    Column("ref", String(200), nullable=False),  # a theme id, a pulse response id, a retro card id
+    Column("ref", String(200), nullable=False),  # a theme id, "<pulse response id>:<question>", a retro card id
     Column("excerpt", Text),  # what it said when the lesson was made, kept if the source goes
     Index("ux_lesson_sources", "lesson_id", "kind", "ref", unique=True),
 )

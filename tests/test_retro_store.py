@@ -23,6 +23,8 @@ from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]
 PROCESS_TIMEOUT = 120
+#: The key a member's browser keeps for a board (BrowserKey); one browser throughout, unless said.
+BROWSER = "0123456789abcdef0123456789abcdef"
 VOTERS = 6
 SLOW_SECONDS = 0.1  # the pause between counting and saving a vote, long enough for every kernel to count
 DEAD_LINK = "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
@@ -45,12 +47,12 @@ def board(retros: RetroStore, project: int) -> dict[str, Any]:
 
 @pytest.fixture
 def ana(retros: RetroStore, board: dict[str, Any]) -> int:
-    return retros.join(board["id"], "Ana")
+    return retros.join(board["id"], "Ana", BROWSER)
 
 
 @pytest.fixture
 def ben(retros: RetroStore, board: dict[str, Any]) -> int:
-    return retros.join(board["id"], "Ben")
+    return retros.join(board["id"], "Ben", BROWSER)
 
 
 def phase(retros: RetroStore, board: dict[str, Any], name: str) -> None:
@@ -123,12 +125,12 @@ def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any
 
 
 def test_joining_again_under_the_same_name_is_the_same_member(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
-    assert retros.join(board["id"], "  ANA ") == ana != ben
+    assert retros.join(board["id"], "  ANA ", BROWSER) == ana != ben
     assert retros.state(board["id"]).members["id"].tolist() == [ana, ben]
     with pytest.raises(ValidationError, match="Name: cannot be empty"):
-        retros.join(board["id"], " ")
+        retros.join(board["id"], " ", BROWSER)
     with pytest.raises(NotFoundError, match="This retrospective no longer exists"):
-        retros.join(999, "Ana")
+        retros.join(999, "Ana", BROWSER)
 
 
 def test_cards_are_saved_with_author_unless_anonymous(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
@@ -167,7 +169,7 @@ def test_cards_are_added_while_collecting_and_grouping_only(retros: RetroStore, 
 
 def test_a_member_of_another_board_cannot_add_a_card(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
     other = retros.create_board(project, "Other", "sailboat", 3)
-    stranger = retros.join(other["id"], "Eve")
+    stranger = retros.join(other["id"], "Eve", BROWSER)
     with pytest.raises(NotFoundError, match="You are no longer on this board"):
         retros.add_card(board["id"], stranger, "wind", "Hello")
     with pytest.raises(NotFoundError):
@@ -245,7 +247,7 @@ def test_grouping_is_refused_across_boards_outside_its_phase_and_on_itself(
     with pytest.raises(ValidationError, match="already in one group"):
         retros.group_card(a, a)
     other = retros.create_board(project, "Other", "sailboat", 3)
-    elsewhere = retros.add_card(other["id"], retros.join(other["id"], "Ana"), "wind", "Elsewhere")
+    elsewhere = retros.add_card(other["id"], retros.join(other["id"], "Ana", BROWSER), "wind", "Elsewhere")
     with pytest.raises(ValidationError, match="same board"):
         retros.group_card(a, elsewhere)
     with pytest.raises(NotFoundError):
@@ -307,7 +309,7 @@ def test_votes_only_in_the_vote_phase_and_on_the_members_board(
     other = retros.create_board(project, "Other", "sailboat", 3)
     retros.set_phase(other["id"], "vote")
     with pytest.raises(NotFoundError, match="This card no longer exists"):
-        retros.vote(retros.join(other["id"], "Ana"), card)
+        retros.vote(retros.join(other["id"], "Ana", BROWSER), card)
     with pytest.raises(NotFoundError):
         retros.vote(999, card)
 
@@ -343,7 +345,7 @@ def test_a_bad_action_is_refused(retros: RetroStore, project: int, board: dict[s
         retros.add_action(999, None, "Act")
     other = retros.create_board(project, "Other", "sailboat", 3)
     with pytest.raises(NotFoundError, match="This card no longer exists"):
-        retros.add_action(board["id"], retros.add_card(other["id"], retros.join(other["id"], "A"), "wind", "x"), "Act")
+        retros.add_action(board["id"], retros.add_card(other["id"], retros.join(other["id"], "A", BROWSER), "wind", "x"), "Act")
     assert retros.actions(project).empty
 
 
@@ -400,7 +402,7 @@ def test_version_changes_with_every_change_to_the_board_and_only_then(
         return fresh
 
     assert not changed()
-    retros.join(board["id"], "Ben")
+    retros.join(board["id"], "Ben", BROWSER)
     assert changed()
     card = retros.add_card(board["id"], ana, "wind", "Demos")
     other = retros.add_card(board["id"], ana, "wind", "Reviews")
@@ -501,8 +503,8 @@ def _card_worker(results: Any, barrier: Any, idx: int, url: str, board_id: int) 
         store = Store.open(url)
         retros = RetroStore(store)
         barrier.wait(timeout=PROCESS_TIMEOUT)
-        member = retros.join(board_id, f"Member {idx}")
-        again = retros.join(board_id, f"member {idx}")
+        member = retros.join(board_id, f"Member {idx}", BROWSER)
+        again = retros.join(board_id, f"member {idx}", BROWSER)
         ids = [retros.add_card(board_id, member, "wind", f"Card {idx}.{n}") for n in range(5)]
         results.put(("ok", idx, (member, again, ids)))
     except BaseException:  # noqa: BLE001 - reported to the test, which fails with the traceback
@@ -520,3 +522,12 @@ def test_members_adding_cards_at_once_lose_none(
     state = retros.state(board["id"])
     assert len(state.members) == 6
     assert sorted(state.cards["text"]) == sorted(f"Card {i}.{n}" for i in range(6) for n in range(5))
+
+
+def test_a_name_is_one_member_per_browser(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    assert retros.join(board["id"], "ana", BROWSER) == ana
+    with pytest.raises(ValidationError, match="someone has already joined this board as 'ANA' from another browser"):
+        retros.join(board["id"], "ANA", "f" * 32)
+    assert retros.state(board["id"]).members["name"].tolist() == ["ana"]  # the refused join renamed no one
+    with pytest.raises(ValidationError, match="Browser key: cannot be empty"):
+        retros.join(board["id"], "Cleo", " ")

@@ -40,7 +40,7 @@ def test_a_retrospective_card_becomes_a_lesson_in_one_click(store: Store) -> Non
     project = store.create_project("Apollo")
     retros = RetroStore(store)
     board = retros.create_board(project, "Sprint 4", "start_stop_continue", 3)
-    member = retros.join(board["id"], "Ada")
+    member = retros.join(board["id"], "Ada", "0" * 32)
     card = retros.add_card(board["id"], member, "stop", "Stop <b>skipping</b> the demo", anonymous=True)
     app = LessonsLearnedApp(store, today=lambda: TODAY)
 

@@ -5,6 +5,7 @@ another member after a tick, escaping, votes and their limit, the facilitator's 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import ipywidgets as W
@@ -19,6 +20,9 @@ from cpmkit.ui import retro_board as board_ui
 from cpmkit.ui.retro_board import RetroBoard, RetroBoardApp, RetroPanel, board_link
 
 SCRIPT = "<script>alert(1)</script>"
+
+
+BROWSER = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
@@ -83,10 +87,22 @@ def open_board(store: Store, made: dict[str, Any], name: str, *, facilitator: bo
     """Open the link as ``name`` would, join, and return the live board (no ticker: tests tick)."""
     query = f"board={made['token']}" + (f"&facilitator={made['facilitator_key']}" if facilitator else "")
     page = RetroBoardApp(store, query=query, refresh_seconds=None)
+    arrive(page, browser_of(name))
     page.name.value = name
     page.join_button.click()
     assert page.view is not None, page.join_message.value
     return page.view
+
+
+def browser_of(name: str) -> str:
+    """The key ``name``'s own browser keeps for the board (each person has a browser of their own)."""
+    return hashlib.md5(name.strip().casefold().encode()).hexdigest()
+
+
+def arrive(page: RetroBoardApp, key: str) -> None:
+    """What browser_key.js does once the page is shown: hand over the browser's key."""
+    assert page.browser is not None
+    page.browser.key = key
 
 
 def add(board: RetroBoard, column: str, text: str, *, anonymous: bool = False) -> None:
@@ -131,9 +147,36 @@ def test_a_wrong_facilitator_key_is_refused(store: Store, retros: RetroStore, pr
 def test_the_heading_is_escaped_and_a_blank_name_is_refused(store: Store, made: dict[str, Any]) -> None:
     page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
     assert "Sprint &lt;3&gt; retro" in page.heading.value and "Start, stop, continue" in page.heading.value
+    arrive(page, BROWSER)
     page.name.value = "  "
     page.join_button.click()
     assert "Name: cannot be empty." in page.join_message.value and page.view is None
+
+
+def test_joining_waits_for_the_browsers_key(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    page.name.value = "Ana"
+    page.join_button.click()
+    assert "One moment" in page.join_message.value and page.view is None
+    arrive(page, BROWSER)
+    page.join_button.click()
+    assert page.view is not None and page.join_message.value == ""
+
+
+def test_a_name_taken_from_another_browser_is_refused(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    ana.text.value = "Mine, posted anonymously"
+    ana.anonymous.value = True
+    ana.add.click()
+    impostor = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    arrive(impostor, browser_of("someone else"))
+    impostor.name.value = " ana "
+    impostor.join_button.click()
+    assert impostor.view is None
+    assert "someone has already joined this board as &#x27;ana&#x27; from another browser" in impostor.join_message.value
+    [card] = retros.state(made["id"]).cards.to_dict("records")
+    assert card["member_id"] == ana.member_id  # still Ana's, and still hers alone to edit
+    assert retros.state(made["id"]).members["name"].tolist() == ["Ana"]  # the refused join changed nothing
 
 
 def test_board_links_carry_the_token_and_for_the_facilitator_the_key() -> None:
@@ -330,6 +373,7 @@ def test_actions_of_a_deleted_board_are_still_carried(store: Store, retros: Retr
 
 def test_the_board_refreshes_itself_until_it_is_closed(store: Store, made: dict[str, Any]) -> None:
     page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=60)
+    arrive(page, BROWSER)
     page.name.value = "Ana"
     page.join_button.click()
     first = page.view
@@ -395,7 +439,7 @@ def test_the_panel_refuses_a_board_without_a_project_or_title(store: Store, proj
 def test_the_panel_makes_a_lesson_of_a_card_and_edits_action_status(
     store: Store, retros: RetroStore, project: int, made: dict[str, Any]
 ) -> None:
-    member = retros.join(made["id"], "Ana")
+    member = retros.join(made["id"], "Ana", BROWSER)
     card = retros.add_card(made["id"], member, "stop", SCRIPT)
     retros.set_phase(made["id"], "act")
     retros.add_action(made["id"], card, "Review <fast>")
@@ -413,3 +457,20 @@ def test_the_panel_makes_a_lesson_of_a_card_and_edits_action_status(
     without = RetroPanel(store)
     without.show(project)
     assert buttons(without.cards, "Make a lesson") == []
+
+
+def test_cards_keep_their_posting_order_until_the_votes_are_counted(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+    ana = retros.join(made["id"], "Ana", BROWSER)
+    first = retros.add_card(made["id"], ana, "start", "Posted first")
+    second = retros.add_card(made["id"], ana, "start", "Posted second")
+    retros.set_phase(made["id"], "vote")
+    retros.vote(ana, second)
+    board = open_board(store, made, "Ben")
+    text = page_text(board.widget)
+    assert text.index("Posted first") < text.index("Posted second")  # the tally stays hidden while people vote
+    assert "1 vote" not in text
+    retros.set_phase(made["id"], "discuss")
+    board.refresh()
+    text = page_text(board.widget)
+    assert text.index("Posted second") < text.index("Posted first") and "1 vote" in text
+    assert first != second

@@ -32,6 +32,7 @@ from cpmkit.query import query_params
 from cpmkit.retro_store import BoardState, RetroStore
 from cpmkit.retro_template import MAX_VOTES, RetroFormat, RetroFormats
 from cpmkit.store import Store
+from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import guard, message_area, stylesheet, table_html
@@ -43,6 +44,8 @@ BOARD_NOTEBOOK: Final = "04_retro_board.ipynb"
 REFRESH_SECONDS: Final = 2.0
 #: How many of the most-voted groups the facilitator turns into actions.
 TOP_GROUPS: Final = 3
+#: The phases that show each group's votes, most voted first; before them, cards keep the order they were posted in.
+_TALLY_PHASES: Final = ("discuss", "act")
 ANONYMOUS: Final = "Anonymous"
 _NO_LINK: Final = "This board opens from the link your facilitator sent you; that link is missing here."
 _WRONG_KEY: Final = "This facilitator link is not valid for this board. Ask for the link again."
@@ -311,7 +314,10 @@ class RetroBoard:
         column = self.format.column(column_id)
         heading = W.HTML(f"<h4>{html.escape(column.label)}</h4><p class='cpmkit-help'>{html.escape(column.prompt)}</p>")
         cards = {int(card["id"]): card for card in state.cards.to_dict("records")}
-        groups = [self._group_widget(group, cards, state, phase) for group in grouped[grouped["column_id"] == column_id].to_dict("records")]
+        shown = grouped[grouped["column_id"] == column_id]
+        if phase not in _TALLY_PHASES:  # most voted first would tell the running tally, and move the buttons under people's cursors
+            shown = shown.sort_values("card_id", kind="stable")
+        groups = [self._group_widget(group, cards, state, phase) for group in shown.to_dict("records")]
         box = W.VBox([heading, *groups], layout=W.Layout(flex="1 1 0", min_width="0"))
         box.add_class("cpmkit-retro-column")
         box.add_class(f"cpmkit-retro-column-{column_id}")
@@ -323,7 +329,7 @@ class RetroBoard:
         lead = int(group["card_id"])
         ids = [lead, *group["member_ids"]]
         inner = "".join(_card_html(cards[i], extra_class="cpmkit-retro-grouped") for i in group["member_ids"])
-        tally = f"<div class='cpmkit-retro-tally'>{_votes(int(group['votes']))}</div>" if phase in ("discuss", "act") else ""
+        tally = f"<div class='cpmkit-retro-tally'>{_votes(int(group['votes']))}</div>" if phase in _TALLY_PHASES else ""
         parts: list[W.Widget] = [W.HTML(f"<div class='cpmkit-retro-group'>{_card_html(cards[lead])}{inner}{tally}</div>")]
         if phase == "vote":
             mine = int(((state.votes["member_id"] == self.member_id) & state.votes["card_id"].isin(ids)).sum())
@@ -448,13 +454,14 @@ class RetroBoardApp:
         self.join_button.on_click(lambda _: self._join())
         self.join_form = W.VBox(
             [
-                W.HTML("<p>Join with your name: joining again under the same name brings back your cards and votes. "
+                W.HTML("<p>Join with your name: joining again in this browser under the same name brings back your cards and votes. "
                        "You can still post a card anonymously.</p>"),
                 W.HBox([self.name, self.join_button]),
                 self.join_message,
             ]
         )
         self.join_form.add_class("cpmkit-retro-join")
+        self.browser: BrowserKey | None = None
         self.board: dict[str, Any] | None = None
         self.facilitator = False
         self.view: RetroBoard | None = None
@@ -478,19 +485,22 @@ class RetroBoardApp:
         role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if self.facilitator else ""
         intro = f"<p>{html.escape(fmt.name)}: {html.escape(fmt.intro)}</p>" if fmt is not None else ""
         self.heading.value = f"<h3>{html.escape(str(board['title']))}{role}</h3>{intro}"
-        self.widget.children = [*self.widget.children, self.join_form]
+        self.browser = BrowserKey(f"cpmkit-retro-{token}")
+        self.widget.children = [*self.widget.children, self.join_form, self.browser]
 
     def _join(self) -> None:
         with guard(self.join_message):
-            assert self.board is not None
-            member_id = self.retros.join(int(self.board["id"]), self.name.value)
+            assert self.board is not None and self.browser is not None
+            if self.browser.valid_key is None:
+                raise ValidationError("One moment: the page is still starting. Try again in a second.")
+            member_id = self.retros.join(int(self.board["id"]), self.name.value, self.browser.valid_key)
             if self.view is not None:
                 self.view.stop()
             self.view = RetroBoard(
                 self.retros, self.board, member_id, facilitator=self.facilitator, refresh_seconds=self.refresh_seconds
             )
             joined = W.HTML(f"<p class='cpmkit-help'>You are on the board as <b>{html.escape(' '.join(self.name.value.split()))}</b>.</p>")
-            self.widget.children = [*self.widget.children[:3], joined, self.view.widget]
+            self.widget.children = [*self.widget.children[:3], joined, self.view.widget, self.browser]
 
 
 class RetroPanel:
