@@ -3,7 +3,7 @@ mention each theme (and how many of those are negative), and the themes from rou
 A DataFrame in, a new chart out, never displayed here (the style of :mod:`cpmkit.gap_charts`).
 
 Inputs are the frames :mod:`cpmkit.feedback` and :mod:`cpmkit.comments` return. A round no one
-answered has no bar, only the words "no responses": a score of 0 would be a claim. Every spec is
+answered has no bar, only the words "not answered (n = 0)": a score of 0 would be a claim. Every spec is
 plain JSON (blanks are null), so the offline chart widget sends it as is.
 """
 
@@ -102,7 +102,7 @@ def _score_chart(by_round: pd.DataFrame, score: str, *, domain: tuple[int, int],
     require_columns(by_round, ["round", "n", score], f"{score} chart")
     rows = by_round[["round", "n", score]].astype({"round": str, "n": int, score: float})
     rows["label"] = [
-        f"{round(value)} (n = {n})" if pd.notna(value) else "no responses" for value, n in zip(rows[score], rows["n"])
+        f"{round(value)} (n = {n:,})" if pd.notna(value) else "not answered (n = 0)" for value, n in zip(rows[score], rows["n"])
     ]
     rows["at"] = rows[score].fillna(0.0).clip(lower=0.0)  # labels above the bar, or above 0 for a negative score
     order = rows["round"].tolist()

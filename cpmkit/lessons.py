@@ -66,7 +66,7 @@ _NUMBERED = re.compile(r"^(\d+)\.")
 @dataclass(frozen=True)
 class LessonSource:
     """The feedback behind a lesson: its kind (see SOURCE_KINDS), its id there (a theme id, a
-    pulse response id, a retro card id, as text) and what it said, kept with the lesson."""
+    pulse response id and question as "12:comment", a retro card id, as text) and what it said, kept with the lesson."""
 
     kind: str
     ref: str

@@ -51,6 +51,9 @@ IMPORT_BATCH: Final = 2000
 
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _KEY_BYTES: Final = 16  # a form response's key: 32 hex characters
+#: Stored before a form's key, so no key a browser sends can name an imported response (whose
+#: keys are bare hashes, some of ids a survey tool numbers 1, 2, 3...).
+_FORM_KEY: Final = "form-{}"
 _NAME_LIMIT: Final = 200  # pulse_rounds.name, pulse_responses.respondent
 _NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_ROUND: Final = "This pulse round no longer exists; it may have been deleted."
@@ -163,7 +166,7 @@ class PulseStore:
             self._check_stakeholder(conn, project_id, stakeholder_id)
             values = {
                 "round_id": round_id,
-                "response_key": key,
+                "response_key": _FORM_KEY.format(key),
                 "stakeholder_id": stakeholder_id,
                 "source": "form",
                 "submitted_at": moment,
@@ -179,7 +182,7 @@ class PulseStore:
         with self.store.read() as conn:
             found = conn.execute(
                 select(pulse_responses.c.id, pulse_responses.c.stakeholder_id).where(
-                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == key
+                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == _FORM_KEY.format(key)
                 )
             ).first()
             if found is None:

@@ -55,7 +55,7 @@ def test_nps_per_round_shows_n_on_the_full_axis() -> None:
 def test_a_round_without_answers_is_no_bar_and_says_so() -> None:
     spec = _spec(csat_chart(feedback.csat_by_round(RESPONSES)))
     rows = _rows_with(spec, "csat")
-    assert [(r["round"], r["csat"], r["label"]) for r in rows] == [("October", 100.0, "100 (n = 2)"), ("November", None, "no responses")]
+    assert [(r["round"], r["csat"], r["label"]) for r in rows] == [("October", 100.0, "100 (n = 2)"), ("November", None, "not answered (n = 0)")]
     assert spec["layer"][1]["encoding"]["y"]["scale"]["domain"] == [0, 100]
 
 

@@ -312,3 +312,17 @@ def test_a_form_key_finds_the_response_it_started(pulses: PulseStore, store: Sto
     assert pulses.form_response(round_id, key) == {"id": first, "stakeholder_id": None, "answers": {"recommend": 9, "comment": "Clear updates"}}
     saved = pulses.responses(project)
     assert len(saved) == 1 and saved["submitted_at"].tolist() == [pd.Timestamp(2026, 11, 2, 9, 0)]  # left as it was
+
+
+def test_no_form_key_reaches_an_imported_response(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    """Survey tools number responses 1, 2, 3...: the import's key of response 1 is easy to work
+    out, but a browser sending it gets a response of its own, not that one."""
+    pulses.import_responses(round_id, imported(GOOGLE))
+    imported_keys = store.frame(select(pulse_responses.c.response_key), ["key"])["key"].tolist()
+    before = pulses.responses(project)
+    for key in imported_keys:
+        assert pulses.form_response(round_id, key) is None
+        response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 11, 9), key=key)
+        assert response_id not in set(before["response_id"])
+    after = pulses.responses(project)
+    pd.testing.assert_frame_equal(after[after["response_id"].isin(before["response_id"])].reset_index(drop=True), before)

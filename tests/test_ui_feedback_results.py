@@ -15,6 +15,7 @@ from cpmkit.lessons import LessonSource
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
 from cpmkit.ui.feedback_results import (
+    NO_ANSWERS,
     NO_RESPONSES,
     SHOWN_COMMENTS,
     FeedbackResultsPanel,
@@ -60,7 +61,8 @@ def test_scores_per_round_show_n_change_and_never_zero_for_no_answers(store: Sto
     html = panel.scores.value
     assert "NPS 33 (n = 3)" in html and "NPS -100 (n = 1)" in html and "-133" in html
     assert "CSAT 67% (n = 3)" in html
-    assert html.count(NO_RESPONSES) == 3  # November's CSAT, December's NPS and CSAT
+    assert html.count(NO_RESPONSES) == 2  # December's NPS and CSAT
+    assert html.count(NO_ANSWERS) == 1  # November's CSAT: one response, which left the score out
     assert "NPS 0" not in html
     assert all(chart.spec for chart in panel.charts.values())
 
@@ -125,7 +127,7 @@ def test_a_theme_or_a_comment_becomes_a_lesson_in_one_click(store: Store, projec
     assert made[0].excerpt.startswith("Budget and cost: 2 comments, e.g. '") and SCRIPT in made[0].excerpt
     first = panel.comment_list.children[0]
     first.children[1].click()
-    assert made[1].kind == "comment" and "terrible" in made[1].excerpt and made[1].ref.isdigit()
+    assert made[1].kind == "comment" and "terrible" in made[1].excerpt and made[1].ref.endswith(":comment") and made[1].ref.split(":")[0].isdigit()
     assert "Lesson started" in panel.message.value
 
 

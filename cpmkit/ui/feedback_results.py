@@ -30,10 +30,12 @@ from cpmkit.store import Store
 from cpmkit.ui.chart import VegaChart
 from cpmkit.ui.widgets import guard, message_area, table_html
 
-__all__ = ["NO_RESPONSES", "SHOWN_COMMENTS", "FeedbackResultsPanel", "score_table"]
+__all__ = ["NO_ANSWERS", "NO_RESPONSES", "SHOWN_COMMENTS", "FeedbackResultsPanel", "score_table"]
 
-#: What a round without answers shows instead of a score: never 0.
+#: What a round without responses shows instead of a score: never 0.
 NO_RESPONSES: Final = "no responses yet"
+#: What a round shows for a question none of its responses answered (the score is optional, say).
+NO_ANSWERS: Final = "not answered (n = 0)"
 #: Comments listed at once (each with its own button); the filters reach the others.
 SHOWN_COMMENTS: Final = 50
 _EXCERPT: Final = 200
@@ -200,7 +202,7 @@ class FeedbackResultsPanel:
         if self.on_lesson is None:
             return text
         button = W.Button(description="Make a lesson", icon="lightbulb-o", layout=W.Layout(width="140px"))
-        source = LessonSource("comment", str(row["response_id"]), str(row["text"]))
+        source = LessonSource("comment", f"{row['response_id']}:{row['question']}", str(row["text"]))  # a response has two text answers
         button.on_click(lambda _b: self._lesson(source))
         return W.HBox([text, button])
 
@@ -252,8 +254,10 @@ def _row(table: pd.DataFrame | None, name: str) -> Mapping[Hashable, Any] | None
 
 
 def _score(row: Mapping[Hashable, Any] | None, column: str, shape: str) -> str:
-    if row is None or pd.isna(row[column]):
+    if row is None:
         return NO_RESPONSES
+    if pd.isna(row[column]):
+        return NO_ANSWERS
     return f"{shape.format(round(row[column]))} (n = {int(row['n']):,})"  # round(): never "-0"
 
 
