@@ -48,6 +48,7 @@ from cpmkit._survey_mapping import (
     suggest_mapping,
 )
 from cpmkit.errors import ValidationError
+from cpmkit.fields import shorten
 
 __all__ = [
     "CHUNK_ROWS",
@@ -88,8 +89,8 @@ class RowProblem:
     @property
     def message(self) -> str:
         """'Row 14, column 'How likely...?': 'eleven' is not a whole number from 0 to 10.'"""
-        subject = f"'{_shorten(self.value, 60)}'" if self.value else "the cell"
-        return f"Row {self.row}, column '{_shorten(self.column, 80)}': {subject} {self.reason}."
+        subject = f"'{shorten(self.value, 60)}'" if self.value else "the cell"
+        return f"Row {self.row}, column '{shorten(self.column, 80)}': {subject} {self.reason}."
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def apply_mapping(
     _check_columns(table, mapping)
     if mapping.unmapped_required:
         names = _listed([f"'{t.label}'" for t in mapping.unmapped_required])
-        columns = ", ".join(f"'{_shorten(c, 40)}'" for c in table.columns[:_SHOWN])
+        columns = ", ".join(f"'{shorten(c, 40)}'" for c in table.columns[:_SHOWN])
         columns += ", ..." if len(table.columns) > _SHOWN else ""
         raise ValidationError(
             f"{table.filename}: no column was chosen for {names}, which every response needs."
@@ -255,10 +256,6 @@ def _canonical(values: pd.Series) -> np.ndarray[Any, Any]:
         return shown
     return values.astype(str).to_numpy(dtype=object)
 
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _listed(items: Sequence[str], last: str = "and") -> str:

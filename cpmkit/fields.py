@@ -32,6 +32,7 @@ __all__ = [
     "clean_text",
     "clean_whole_number",
     "required",
+    "shorten",
 ]
 
 DEFAULT_TEXT_LIMIT: Final = 2000
@@ -144,3 +145,10 @@ def clean_action_field(field: str, value: Any, statuses: Sequence[str]) -> Any:
     if field == "status":
         return required(field, value, clean_choice(field, value, tuple(statuses)))
     raise ValidationError(f"Unknown action field {field!r}.", field=field, value=value)
+
+
+def shorten(text: Any, limit: int) -> str:
+    """``text`` on one line (runs of spaces and line breaks as one space), cut to ``limit``
+    characters with an ellipsis: for a message, a list or a tooltip that quotes what someone wrote."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -28,6 +28,7 @@ from cpmkit.fields import (
     clean_text,
     clean_whole_number,
     required,
+    shorten,
 )
 
 BLANKS = [None, "", "   ", "\t\n", float("nan"), np.nan, pd.NA, pd.NaT]
@@ -61,6 +62,7 @@ def test_exported_names() -> None:
             "clean_text",
             "clean_whole_number",
             "required",
+            "shorten",
         ]
     )
 
@@ -251,3 +253,11 @@ def test_bad_action_fields_are_refused(field: str, value: Any, message: str) -> 
 def test_an_unknown_action_field_is_refused() -> None:
     with pytest.raises(ValidationError, match="Unknown action field 'colour'"):
         clean_action_field("colour", "red", STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "short"),
+    [("Reports  are\nlate", 20, "Reports are late"), ("abcdef", 6, "abcdef"), ("abcdefg", 6, "abcde…"), (42, 5, "42")],
+)
+def test_shorten_puts_text_on_one_line_and_cuts_it(text: object, limit: int, short: str) -> None:
+    assert shorten(text, limit) == short

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cpmkit import comments, feedback
 from cpmkit.feedback_charts import csat_chart, nps_chart, theme_chart, theme_trend_chart
+from cpmkit.fields import shorten
 from cpmkit.lessons import LessonSource
 from cpmkit.pulse_store import PulseStore
 from cpmkit.pulse_template import (
@@ -163,7 +164,7 @@ class FeedbackResultsPanel:
         self.charts["trend"].draw(theme_trend_chart(comments.theme_trend(self.analysed, self.taxonomy)))
         shown = summary.assign(
             share=[f"{share:.0f}%" for share in summary["share"]],
-            examples=[" / ".join(f"'{_short(text)}'" for text in examples) for examples in summary["examples"]],
+            examples=[" / ".join(f"'{shorten(text, _EXCERPT)}'" for text in examples) for examples in summary["examples"]],
         )
         self.themes.value = table_html(shown[shown["comments"] > 0], columns=_THEME_HEADINGS)
         buttons = []
@@ -213,7 +214,7 @@ class FeedbackResultsPanel:
             self.on_lesson(source)
             made = True
         if made:
-            self.message.say(f"Lesson started from: {_short(source.excerpt)}", ok=True)
+            self.message.say(f"Lesson started from: {shorten(source.excerpt, _EXCERPT)}", ok=True)
 
 
 def _refill(choice: W.Dropdown, options: list[tuple[str, Any]]) -> None:
@@ -272,10 +273,5 @@ def _without_csat() -> dict[str, str]:
 
 def _theme_source(row: Mapping[Hashable, Any]) -> LessonSource:
     n = int(row["comments"])
-    example = f", e.g. '{_short(row['examples'][0])}'" if row["examples"] else ""
+    example = f", e.g. '{shorten(row['examples'][0], _EXCERPT)}'" if row["examples"] else ""
     return LessonSource("theme", str(row["theme"]), f"{row['label']}: {n} comment{'s' if n != 1 else ''}{example}")
-
-
-def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"

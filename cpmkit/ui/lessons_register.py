@@ -20,7 +20,7 @@ import pandas as pd
 
 from cpmkit.errors import ValidationError
 from cpmkit.export import XLSX_MIME, to_xlsx
-from cpmkit.fields import blank
+from cpmkit.fields import blank, shorten
 from cpmkit.lesson_store import LessonStore
 from cpmkit.lessons import (
     LESSON_COLUMNS,
@@ -233,8 +233,7 @@ class LessonsPanel:
         self.rows.children = rows
 
     def _summary(self, number: int, lesson: Mapping[Hashable, Any]) -> str:
-        what = str(lesson["what_happened"])
-        short = what if len(what) <= _SUMMARY_LIMIT else what[: _SUMMARY_LIMIT - 1] + "…"
+        short = shorten(lesson["what_happened"], _SUMMARY_LIMIT)
         details = [
             self.template.label("category", lesson["category"]) if not blank(lesson["category"]) else "",
             self.template.label("phase", lesson["phase"]) if not blank(lesson["phase"]) else "",

@@ -27,6 +27,7 @@ import pandas as pd
 
 from cpmkit import retro
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.fields import shorten
 from cpmkit.lessons import LessonSource
 from cpmkit.query import query_params
 from cpmkit.retro_store import BoardState, RetroStore
@@ -67,10 +68,6 @@ def board_link(token: str, facilitator_key: str | None = None, *, base_url: str 
 def _section(title: str) -> W.HTML:
     return W.HTML(f'<h4 class="cpmkit-section">{html.escape(title)}</h4>')
 
-
-def _short(text: str) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= _SHORT else flat[: _SHORT - 1] + "…"
 
 
 def _display(widget: W.Widget, visible: bool) -> None:
@@ -343,8 +340,8 @@ class RetroBoard:
                 author = cards[card_id]["member_id"]
                 if not pd.isna(author) and int(author) == self.member_id:
                     text = str(cards[card_id]["text"])
-                    edit = W.Button(description="Edit", icon="pencil", tooltip=f"Edit “{_short(text)}”", layout=W.Layout(width="auto"))
-                    remove = W.Button(description="Remove", icon="trash", tooltip=f"Remove “{_short(text)}”", layout=W.Layout(width="auto"))
+                    edit = W.Button(description="Edit", icon="pencil", tooltip=f"Edit “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
+                    remove = W.Button(description="Remove", icon="trash", tooltip=f"Remove “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
                     edit.on_click(lambda _, card_id=card_id, text=text: self._edit(card_id, text))
                     remove.on_click(lambda _, card_id=card_id: self._remove(card_id))
                     parts.append(W.HBox([edit, remove]).add_class("cpmkit-retro-own"))
@@ -353,7 +350,7 @@ class RetroBoard:
         return box
 
     def _fill_grouping(self, cards: pd.DataFrame) -> None:
-        options = [(f"#{int(c['id'])} {_short(c['text'])}", int(c["id"])) for c in cards.to_dict("records")]
+        options = [(f"#{int(c['id'])} {shorten(c['text'], _SHORT)}", int(c["id"])) for c in cards.to_dict("records")]
         for choice in (self.card_choice, self.under_choice):
             if list(choice.options) != options:
                 kept = choice.value
