@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import re
 import shutil
@@ -61,6 +62,17 @@ README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+#: Without the test extra (Playwright), the browser tests are not collected, except in CI, where
+#: their import fails the run: the browser tests must run there.
+_NO_PLAYWRIGHT = importlib.util.find_spec("playwright") is None and not _in_ci()
+collect_ignore_glob = ["test_*.py"] if _NO_PLAYWRIGHT else []
+
+
+def pytest_report_header() -> str | None:
+    """Say why the browser tests did not run, where they did not."""
+    return "browser tests not collected: Playwright is not installed (pip install -e '.[test]')" if _NO_PLAYWRIGHT else None
 
 
 def _missing_browser(reason: str) -> None:

@@ -10,18 +10,11 @@ every light red because the key customer is dissatisfied. No request leaves loca
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from typing import Any
 
 import pytest
-
-try:
-    from playwright.sync_api import Locator, Page, expect
-except ImportError:  # pragma: no cover - the test extra is not installed
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]').", allow_module_level=True)
+from playwright.sync_api import Locator, Page, expect
 
 from cpmkit.gap_store import GapStore
 from cpmkit.gap_template import load_gap_template

@@ -11,18 +11,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - the test extra is not installed
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]').", allow_module_level=True)
+from playwright.sync_api import expect
 
 from cpmkit.lesson_store import LessonStore
 from cpmkit.pulse_store import PulseStore

@@ -13,17 +13,10 @@ that action as open, first thing. No request leaves localhost and no dialog open
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import pytest
-
-try:
-    from playwright.sync_api import Locator, Page, expect
-except ImportError:  # pragma: no cover - the test extra is not installed
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]').", allow_module_level=True)
+from playwright.sync_api import Locator, Page, expect
 
 from cpmkit.retro_store import RetroStore
 from cpmkit.ui.retro_board import BOARD_NOTEBOOK

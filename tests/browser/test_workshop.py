@@ -12,18 +12,11 @@ records requests that leave localhost, dialogs and console errors, like the ``we
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
 import pytest
-
-try:
-    from playwright.sync_api import Locator, Page, expect
-except ImportError:  # pragma: no cover - the test extra is not installed
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]').", allow_module_level=True)
+from playwright.sync_api import Locator, Page, expect
 
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.question_bank import QuestionBank, default_bank
