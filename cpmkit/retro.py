@@ -125,15 +125,16 @@ def votes_left(votes: pd.DataFrame, member_id: int, limit: int) -> int:
 def carried_actions(actions: pd.DataFrame, board: Mapping[str, Any]) -> pd.DataFrame:
     """The actions a board reviews first: those of earlier boards of the same project (or of a
     board since deleted) that are still open or in progress, plus those closed since this board
-    was created (reviewed here). Still-open ones first, oldest first within each.
+    was created (reviewed here; a later edit of a closed action does not bring it back).
+    Still-open ones first, oldest first within each.
 
-    ``actions`` needs id, project_id, board_id, status, created_at and updated_at; ``board``
+    ``actions`` needs id, project_id, board_id, status, created_at and closed_at; ``board``
     needs id, project_id and created_at."""
-    require_columns(actions, ["id", "project_id", "board_id", "status", "created_at", "updated_at"], "list of actions")
+    require_columns(actions, ["id", "project_id", "board_id", "status", "created_at", "closed_at"], "list of actions")
     board_ids = pd.to_numeric(actions["board_id"], errors="coerce").astype(float)
     earlier = (actions["project_id"] == board["project_id"]) & (board_ids.isna() | (board_ids < int(board["id"])))
     still_open = actions["status"].isin(OPEN_STATUSES)
-    reviewed_here = pd.to_datetime(actions["updated_at"]) >= pd.Timestamp(board["created_at"])
+    reviewed_here = pd.to_datetime(actions["closed_at"]) >= pd.Timestamp(board["created_at"])  # NaT: never closed
     found = actions[earlier & (still_open | reviewed_here)].assign(_closed=lambda f: ~f["status"].isin(OPEN_STATUSES))
     ordered: pd.DataFrame = found.sort_values(["_closed", "created_at", "id"], kind="stable")
     return ordered.drop(columns="_closed").reset_index(drop=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.fields import (
@@ -28,7 +28,13 @@ from cpmkit.fields import (
     clean_whole_number,
     required,
 )
-from cpmkit.retro import ACTION_STATUSES, CARD_TEXT_LIMIT, PHASES, check_phase
+from cpmkit.retro import (
+    ACTION_STATUSES,
+    CARD_TEXT_LIMIT,
+    OPEN_STATUSES,
+    PHASES,
+    check_phase,
+)
 from cpmkit.retro_template import MAX_VOTES, RetroFormats, retro_formats
 from cpmkit.schema import (
     retro_actions,
@@ -56,7 +62,7 @@ MEMBER_COLUMNS: Final = ["id", "name"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
-ACTION_COLUMNS: Final = ["id", "project_id", "board_id", "card_id", *ACTION_FIELDS, "created_at", "updated_at"]
+ACTION_COLUMNS: Final = ["id", "project_id", "board_id", "card_id", *ACTION_FIELDS, "created_at", "updated_at", "closed_at"]
 
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _TITLE_LIMIT: Final = 200
@@ -268,9 +274,13 @@ class RetroStore:
     def update_action(self, action_id: int, field: str, value: Any) -> Any:
         """Save one field of an action (what, owner, due, status); returns it as stored."""
         clean = clean_action_field(field, value, ACTION_STATUSES)
+        values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
+        if field == "status":  # closed when it first leaves open / in progress; reopened, it is open again
+            closed = retro_actions.c.closed_at
+            values["closed_at"] = None if clean in OPEN_STATUSES else case((closed.is_(None), func.current_timestamp()), else_=closed)
         with self.store.write() as conn:
             changed = retro_actions.update().where(retro_actions.c.id == action_id)
-            if not conn.execute(changed.values({field: clean, "updated_at": func.current_timestamp()})).rowcount:
+            if not conn.execute(changed.values(values)).rowcount:
                 raise NotFoundError(_NO_ACTION)
         return clean
 

@@ -374,6 +374,7 @@ retro_actions = Table(
     Column("status", String(20), nullable=False, server_default="open"),
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Column("updated_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Column("closed_at", DateTime),  # when it was done or dropped (None while open): the retro after that reviews it
     Index("ix_retro_actions_project", "project_id"),
 )
 

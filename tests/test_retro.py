@@ -128,8 +128,10 @@ def test_votes_left_counts_each_vote_of_the_member() -> None:
 # -- carried actions -------------------------------------------------------------------------
 
 
-def actions(*rows: tuple[int, int, int | None, str, pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["id", "project_id", "board_id", "status", "created_at", "updated_at"]).astype({"board_id": "Int64"})
+def actions(*rows: tuple[int, int, int | None, str, pd.Timestamp, pd.Timestamp | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["id", "project_id", "board_id", "status", "created_at", "closed_at"]).astype(
+        {"board_id": "Int64", "closed_at": "datetime64[ns]"}
+    )
 
 
 def test_statuses() -> None:
@@ -141,12 +143,12 @@ def test_carried_actions_are_open_ones_of_earlier_boards_of_the_project_oldest_f
     day = pd.Timedelta(days=1)
     frame = actions(
         (1, 1, 1, "done", T0, T0),  # closed before this board: reviewed already
-        (2, 1, 2, "in progress", T0 + day, T0 + day),
-        (3, 1, 1, "open", T0 + 2 * day, T0 + 2 * day),
-        (4, 1, 5, "open", T0 + 3 * day, T0 + 3 * day),  # this board's own
-        (5, 1, 7, "open", T0 + 3 * day, T0 + 3 * day),  # a later board's
-        (6, 2, 1, "open", T0, T0),  # another project's
-        (7, 1, None, "open", T0 - day, T0 - day),  # its board was deleted: still carried
+        (2, 1, 2, "in progress", T0 + day, None),
+        (3, 1, 1, "open", T0 + 2 * day, None),
+        (4, 1, 5, "open", T0 + 3 * day, None),  # this board's own
+        (5, 1, 7, "open", T0 + 3 * day, None),  # a later board's
+        (6, 2, 1, "open", T0, None),  # another project's
+        (7, 1, None, "open", T0 - day, None),  # its board was deleted: still carried
         (8, 1, 2, "done", T0, T0 + 4 * day),  # closed during this retrospective: still shown, after the open ones
     )
     board = {"id": 5, "project_id": 1, "created_at": T0 + 3 * day}
@@ -154,4 +156,10 @@ def test_carried_actions_are_open_ones_of_earlier_boards_of_the_project_oldest_f
 
 
 def test_carried_actions_of_a_first_board_are_none() -> None:
-    assert carried_actions(actions((1, 1, 1, "open", T0, T0)), {"id": 1, "project_id": 1, "created_at": T0}).empty
+    assert carried_actions(actions((1, 1, 1, "open", T0, None)), {"id": 1, "project_id": 1, "created_at": T0}).empty
+
+
+def test_a_closed_action_edited_later_is_not_carried_again() -> None:
+    day = pd.Timedelta(days=1)
+    frame = actions((1, 1, 1, "done", T0, T0)).assign(updated_at=T0 + 10 * day)  # its owner corrected since
+    assert carried_actions(frame, {"id": 2, "project_id": 1, "created_at": T0 + 5 * day}).empty

@@ -531,3 +531,21 @@ def test_a_name_is_one_member_per_browser(retros: RetroStore, board: dict[str, A
     assert retros.state(board["id"]).members["name"].tolist() == ["ana"]  # the refused join renamed no one
     with pytest.raises(ValidationError, match="Browser key: cannot be empty"):
         retros.join(board["id"], "Cleo", " ")
+
+
+def test_an_action_is_closed_once_and_open_again_when_reopened(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+    phase(retros, board, "act")
+    action = retros.add_action(board["id"], None, "Fix the build")
+
+    def closed_at() -> Any:
+        return retros.actions(project).set_index("id").loc[action, "closed_at"]
+
+    assert pd.isna(closed_at())
+    retros.update_action(action, "status", "done")
+    first = closed_at()
+    assert not pd.isna(first)
+    retros.update_action(action, "status", "dropped")  # still closed: closed when it first was
+    retros.update_action(action, "owner", "Ben")
+    assert closed_at() == first
+    retros.update_action(action, "status", "in progress")
+    assert pd.isna(closed_at())
