@@ -260,6 +260,12 @@ def store(open_store: Callable[..., Store]) -> Store:
     return open_store()
 
 
+@pytest.fixture
+def project(store: Store) -> int:
+    """A project called Apollo in ``store`` (a test module's own ``store`` fixture, if it has one)."""
+    return store.create_project("Apollo")
+
+
 #: Seconds ``run_in_processes`` waits for all its workers before failing the test.
 PROCESS_TIMEOUT = 120
 

@@ -42,11 +42,6 @@ def gaps(store: Store) -> GapStore:
 
 
 @pytest.fixture
-def project(store: Store) -> int:
-    return store.create_project("Apollo")
-
-
-@pytest.fixture
 def ada(store: Store, project: int) -> int:
     return store.add_stakeholder(project, "Ada", category="customer")
 

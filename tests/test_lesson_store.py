@@ -30,11 +30,6 @@ def register(store: Store) -> LessonStore:
     return LessonStore(store)
 
 
-@pytest.fixture
-def project(store: Store) -> int:
-    return store.create_project("Apollo")
-
-
 def delete_project(store: Store, project_id: int) -> None:
     with store.write() as conn:
         conn.execute(projects.delete().where(projects.c.id == project_id))

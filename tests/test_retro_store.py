@@ -36,11 +36,6 @@ def retros(store: Store) -> RetroStore:
 
 
 @pytest.fixture
-def project(store: Store) -> int:
-    return store.create_project("Apollo")
-
-
-@pytest.fixture
 def board(retros: RetroStore, project: int) -> dict[str, Any]:
     return retros.create_board(project, "Sprint 3 retrospective", "sailboat", 3)
 

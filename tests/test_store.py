@@ -41,11 +41,6 @@ def _label(field: str) -> str:
     return field.replace("_", " ").capitalize()
 
 
-@pytest.fixture
-def project(store: Store) -> int:
-    return store.create_project("Apollo")
-
-
 # -- projects -----------------------------------------------------------------------------
 
 

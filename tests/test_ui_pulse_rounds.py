@@ -19,11 +19,6 @@ def store(sqlite_store: Store) -> Store:
     return sqlite_store
 
 
-@pytest.fixture
-def project(store: Store) -> int:
-    return store.create_project("Apollo")
-
-
 def test_a_round_is_opened_and_listed_with_its_link(store: Store, project: int) -> None:
     panel = PulseRoundsPanel(store, base_url="https://pm.example.org/voila/render/", today=lambda: TODAY)
     panel.show(project)

@@ -36,11 +36,6 @@ def retros(store: Store) -> RetroStore:
 
 
 @pytest.fixture
-def project(store: Store) -> int:
-    return store.create_project("Apollo")
-
-
-@pytest.fixture
 def made(retros: RetroStore, project: int) -> dict[str, Any]:
     return retros.create_board(project, "Sprint <3> retro", "start_stop_continue", 2)
 
