@@ -49,8 +49,10 @@ CHROMIUM_ARGS = [
 APP_READY_TIMEOUT_MS = 90_000
 #: Milliseconds for any other Playwright wait or ``expect``.
 UI_TIMEOUT_MS = 30_000
-#: Seconds after which the server shuts down a kernel whose page is closed (short, to test it).
-CULL_AFTER = 3
+#: Seconds after which a server shuts down a kernel with no page connected. Not much shorter:
+#: a page still loading on a busy machine has run its notebook but not yet connected, and a
+#: kernel culled then leaves the page blank (three pages opening at once on CI took over 3 s).
+CULL_AFTER = 30
 #: Seconds ``wait_until`` polls the store for a saved value.
 SAVE_TIMEOUT = 30
 
@@ -96,7 +98,7 @@ def is_local(url: str) -> bool:
 
 
 @contextmanager
-def serving(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterator[VoilaServer]:
+def serving(tmp_path_factory: pytest.TempPathFactory, *, cull_after: int = CULL_AFTER, **options: Any) -> Iterator[VoilaServer]:
     """``cpmkit serve``'s Voila on a free port with a fresh SQLite store; ``options`` go to
     ``running_voila`` (``preheat=1``, say)."""
     from cpmkit.offline import chart_bundle
@@ -105,7 +107,7 @@ def serving(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterato
     base = tmp_path_factory.mktemp("voila")
     env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}"})
     try:
-        with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", cull_after=CULL_AFTER, **options) as server:
+        with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", cull_after=cull_after, **options) as server:
             yield server
     except CpmkitError as exc:
         pytest.fail(str(exc), pytrace=False)
@@ -120,7 +122,8 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
 
 @pytest.fixture(scope="session")
 def start_server(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
-    """``with start_server(preheat=1) as server:`` for a module that needs its own server."""
+    """``with start_server(preheat=1) as server:`` for a module that needs its own server
+    (``cull_after=`` too)."""
     return functools.partial(serving, tmp_path_factory)
 
 
@@ -215,8 +218,18 @@ class Web:
 
     def wait_ready(self) -> Any:
         """Wait for the app root (``.cpmkit-ready``), which the app marks once built."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         app = self.page.locator(".cpmkit-app.cpmkit-ready")
-        app.wait_for(state="visible", timeout=APP_READY_TIMEOUT_MS)
+        try:
+            app.wait_for(state="visible", timeout=APP_READY_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            shown = self.page.locator("body").inner_text()[-600:]
+            pytest.fail(
+                f"{self.page.url} showed no app within {APP_READY_TIMEOUT_MS // 1000} s; the page ended with {shown!r}.\n"
+                f"Voila's log ends:\n{self.server.log_tail(40)}",
+                pytrace=False,
+            )
         return app
 
     def reload(self) -> Any:

@@ -277,16 +277,6 @@ def test_a_duplicate_name_is_refused_next_to_the_field(web, server_store, unique
     web.assert_clean()
 
 
-def test_a_closed_page_does_not_leave_its_kernel_running(web, voila_server, server_store, unique, wait_until) -> None:
-    """Voila's own shutdown on tab close is refused (voila#1458); the server culls the kernel."""
-    before = voila_server.kernel_pids()
-    web.open(WORKBOOK, project=server_store.create_project(unique("Closing")))
-    opened = voila_server.kernel_pids() - before
-    assert len(opened) == 1, opened
-    web.page.close()
-    wait_until(lambda: not (opened & voila_server.kernel_pids()), timeout=60, what="the closed page's kernel to stop")
-
-
 def test_the_network_guard_blocks_and_records_outside_requests(web, voila_server) -> None:
     """The guard the other tests rely on: it sees, stops and records what leaves localhost."""
     page = web.page
