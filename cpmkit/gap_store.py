@@ -36,6 +36,7 @@ from cpmkit.fields import (
     clean_whole_number,
     required,
 )
+from cpmkit.gap_template import IMPORTANCE_RANGES
 from cpmkit.schema import (
     gap_actions,
     gap_dimensions,
@@ -56,7 +57,6 @@ __all__ = [
     "ACTION_STATUSES",
     "DEFAULT_SATISFACTION",
     "DEFAULT_SCALE",
-    "IMPORTANCE_RANGES",
     "NOTE_COLUMNS",
     "NOTE_FIELDS",
     "RATING_COLUMNS",
@@ -66,8 +66,6 @@ __all__ = [
 ]
 
 ACTION_STATUSES: Final = ("open", "in progress", "done")
-#: Importance per mode: "weights" are points a stakeholder shares out (100 in all), "rating" is 1-5.
-IMPORTANCE_RANGES: Final = {"weights": (0, 100), "rating": (1, 5)}
 DEFAULT_SCALE: Final = (1, 7)
 DEFAULT_SATISFACTION: Final = (1, 5)
 RATING_FIELDS: Final = ("expectation", "perception", "importance")

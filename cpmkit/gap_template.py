@@ -27,6 +27,7 @@ __all__ = [
     "GROUPS",
     "GUIDANCE_KEYS",
     "IMPORTANCE_MODES",
+    "IMPORTANCE_RANGES",
     "Dimension",
     "GapTemplate",
     "Source",
@@ -35,8 +36,10 @@ __all__ = [
 ]
 
 FILE: Final = "expectation_gap.yaml"
-#: "weights": points per stakeholder adding up to 100; "rating": 1 to 5 per dimension.
-IMPORTANCE_MODES: Final = ("weights", "rating")
+#: Importance per mode and its range: "weights" are points a stakeholder shares out (100 in
+#: all), "rating" is 1 to 5 per dimension.
+IMPORTANCE_RANGES: Final = {"weights": (0, 100), "rating": (1, 5)}
+IMPORTANCE_MODES: Final = tuple(IMPORTANCE_RANGES)
 GROUPS: Final = ("service quality", "project")
 GUIDANCE_KEYS: Final = ("stated_problem", "underlying_expectation", "action", "survey_intro")
 #: The light the status report computes from the key customers (no area may take its name).

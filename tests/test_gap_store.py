@@ -21,7 +21,6 @@ from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.gap_store import (
     ACTION_COLUMNS,
     ACTION_STATUSES,
-    IMPORTANCE_RANGES,
     NOTE_COLUMNS,
     RATING_COLUMNS,
     SATISFACTION_COLUMNS,
@@ -81,7 +80,6 @@ def test_exported_names() -> None:
             "ACTION_STATUSES",
             "DEFAULT_SATISFACTION",
             "DEFAULT_SCALE",
-            "IMPORTANCE_RANGES",
             "NOTE_COLUMNS",
             "NOTE_FIELDS",
             "RATING_COLUMNS",
@@ -91,7 +89,6 @@ def test_exported_names() -> None:
         ]
     )
     assert ACTION_STATUSES == ("open", "in progress", "done")
-    assert IMPORTANCE_RANGES == {"weights": (0, 100), "rating": (1, 5)}
 
 
 def test_an_unknown_importance_mode_is_refused(store: Store) -> None:

@@ -13,7 +13,17 @@ import pytest
 import yaml
 
 from cpmkit.errors import TemplateError, ValidationError
-from cpmkit.gap_template import FILE, GUIDANCE_KEYS, Dimension, GapTemplate, Source, StatusRules, load_gap_template
+from cpmkit.gap_template import (
+    FILE,
+    GUIDANCE_KEYS,
+    IMPORTANCE_MODES,
+    IMPORTANCE_RANGES,
+    Dimension,
+    GapTemplate,
+    Source,
+    StatusRules,
+    load_gap_template,
+)
 
 REAL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 REAL = yaml.safe_load((REAL_TEMPLATES / FILE).read_text(encoding="utf-8"))
@@ -32,6 +42,11 @@ def _load_changed(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> G
 
 def _dimension(data: dict[str, Any], dimension_id: str) -> dict[str, Any]:
     return next(d for d in data["dimensions"] if d["id"] == dimension_id)
+
+
+def test_importance_modes_are_the_ranges_keys() -> None:
+    assert IMPORTANCE_RANGES == {"weights": (0, 100), "rating": (1, 5)}
+    assert IMPORTANCE_MODES == ("weights", "rating")
 
 
 # -- the real file -----------------------------------------------------------------------------
