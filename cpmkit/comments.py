@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, product
 from typing import Final, Protocol
@@ -113,8 +113,8 @@ def theme_summary(
 ) -> pd.DataFrame:
     """One row per theme (and one for unthemed comments, last): how many comments mention it,
     their share of all comments (%), how many are negative, their mean sentiment and up to
-    ``examples`` of them, most negative first. Themes with the most negative comments come
-    first, then the most mentioned, then the taxonomy's order."""
+    ``examples`` different ones of them, most negative first. Themes with the most negative
+    comments come first, then the most mentioned, then the taxonomy's order."""
     require_columns(analysed, ["text", "sentiment", "tone", "themes"], "theme summary")
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
         raise ValidationError(f"The number of examples must be a whole number, not {examples!r}.", field="examples")
@@ -134,12 +134,23 @@ def theme_summary(
                 "share": 100 * count / len(ordered) if len(ordered) else np.nan,
                 "negative": int((mentions & negative).sum()),
                 "mean_sentiment": ordered["sentiment"].to_numpy()[mentions].mean() if count else np.nan,
-                "examples": tuple(ordered["text"].to_numpy()[mentions][:examples]),
+                "examples": _different(ordered["text"].to_numpy()[mentions], examples),
             }
         )
     summary = pd.DataFrame(rows)
     themed = summary.iloc[:-1].sort_values(["negative", "comments", "position"], ascending=[False, False, True])
     return pd.concat([themed, summary.iloc[-1:]], ignore_index=True)[_SUMMARY_COLUMNS]
+
+
+def _different(texts: Iterable[str], limit: int) -> tuple[str, ...]:
+    """The first ``limit`` texts that differ other than in case and spacing: a comment many
+    respondents gave word for word is one example, not all of them."""
+    chosen: dict[str, str] = {}
+    for text in texts:
+        if len(chosen) == limit:
+            break
+        chosen.setdefault(" ".join(text.split()).casefold(), text)
+    return tuple(chosen.values())
 
 
 def theme_trend(analysed: pd.DataFrame, taxonomy: FeedbackTaxonomy, *, by: str = "round") -> pd.DataFrame:

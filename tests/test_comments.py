@@ -254,6 +254,15 @@ def test_theme_summary_example_count() -> None:
         theme_summary(_analysed(), TAXONOMY, examples=-1)
 
 
+def test_theme_summary_examples_differ() -> None:
+    """A comment given word for word by many (case and spacing aside) is one example."""
+    analysed = _analysed().assign(text=["late again", "scope keeps changing", "thanks", "Late  again", "on time", "bad scope"])
+    summary = theme_summary(analysed, TAXONOMY)
+    assert summary.loc[0, "comments"] == 3  # still counted three times
+    assert summary.loc[0, "examples"] == ("Late  again", "on time")  # the most negative wording first
+    assert theme_summary(analysed, TAXONOMY, examples=1).loc[0, "examples"] == ("Late  again",)
+
+
 def test_theme_summary_of_no_comments() -> None:
     summary = theme_summary(_analysed().iloc[:0], TAXONOMY)
     assert list(summary["comments"]) == [0, 0, 0, 0, 0]
