@@ -266,7 +266,8 @@ def project(store: Store) -> int:
     return store.create_project("Apollo")
 
 
-#: Seconds ``run_in_processes`` waits for all its workers before failing the test.
+#: Seconds ``run_in_processes`` waits for all its workers before failing the test, and a
+#: worker waits at the start barrier (the barrier's own timeout, so workers need not know it).
 PROCESS_TIMEOUT = 120
 
 
@@ -274,13 +275,13 @@ def _run_in_processes(target: Callable[..., None], args: Sequence[tuple[Any, ...
     """Run ``target(results, barrier, *a)`` in one spawned OS process per ``a``; return ``{index: payload}``.
 
     ``target`` must be a module-level function of a test module (spawned children import it).
-    Each ``a`` starts with the worker's index. The worker waits on ``barrier`` so all start
-    together, and puts exactly one ``("ok", index, payload)`` or ``("error", index, traceback)``
+    Each ``a`` starts with the worker's index. The worker waits on ``barrier`` (``barrier.wait()``,
+    which times out by itself) so all start together, and puts exactly one ``("ok", index, payload)`` or ``("error", index, traceback)``
     on ``results``. The test fails with every worker's traceback if any raised or died.
     """
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
-    barrier = ctx.Barrier(len(args))
+    barrier = ctx.Barrier(len(args), timeout=PROCESS_TIMEOUT)
     procs = [ctx.Process(target=target, args=(results, barrier, *a), daemon=True) for a in args]
     outcomes: list[tuple[str, int, Any]] = []
     deadline = time.monotonic() + PROCESS_TIMEOUT

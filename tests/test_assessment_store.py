@@ -24,7 +24,6 @@ from cpmkit.schema import answers as answers_table, commitments, participants, p
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
-PROCESS_TIMEOUT = 120  # seconds a worker waits at the start barrier
 
 
 @pytest.fixture
@@ -555,7 +554,7 @@ def _answer_worker(
     try:
         store = Store.open(url)
         assess = AssessmentStore(store)
-        barrier.wait(timeout=PROCESS_TIMEOUT)
+        barrier.wait()
         me = assess.join_workshop(code, round=("before", "after")[idx % 2], display_name=None if idx % 3 else f"P{idx}")
         for i in range(answers):
             assess.save_answer(me["id"], f"item_{i:02d}", (idx + i) % 5 + 1)

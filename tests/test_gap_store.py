@@ -30,7 +30,6 @@ from cpmkit.schema import GAP_TABLES, projects
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
-PROCESS_TIMEOUT = 120  # seconds a worker waits at the start barrier
 GONE = "This stakeholder no longer exists; it may have been deleted in workbook 1."
 D1, D2, D3 = dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 1)
 
@@ -548,7 +547,7 @@ def _rating_worker(results: Any, barrier: Any, idx: int, url: str, sid: int, dim
     try:
         store = Store.open(url)
         gaps = GapStore(store)
-        barrier.wait(timeout=PROCESS_TIMEOUT)
+        barrier.wait()
         for day in DATES:
             gaps.save_rating(sid, dimension, source="survey", assessed_on=day, field=field, value=_value(dimension, field, day))
             if idx == 0:
@@ -590,7 +589,7 @@ def _link_worker(results: Any, barrier: Any, idx: int, url: str, project: int, s
     try:
         store = Store.open(url)
         gaps = GapStore(store)
-        barrier.wait(timeout=PROCESS_TIMEOUT)
+        barrier.wait()
         token = gaps.survey_token(sid)
         gaps.choose_dimensions(project, [DIMENSIONS[idx % 3], DIMENSIONS[(idx + 1) % 3]])
         results.put(("ok", idx, token))

@@ -20,7 +20,6 @@ from cpmkit.schema import lesson_sources, lessons, projects
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
-PROCESS_TIMEOUT = 120  # seconds a worker waits at the start barrier
 THEME = LessonSource("theme", "communication", "Communication: 7 comments, e.g. 'nobody told us'")
 CARD = LessonSource("card", "12", "The demo surprised the client")
 
@@ -183,7 +182,7 @@ def _edit_worker(results: Any, barrier: Any, idx: int, url: str, project: int, l
     try:
         store = Store.open(url)
         register = LessonStore(store)
-        barrier.wait(timeout=PROCESS_TIMEOUT)
+        barrier.wait()
         for round_ in range(ROUNDS):
             for field in FIELDS_BY_WORKER[idx]:
                 register.update_lesson(lesson_id, field, _value(field, round_))

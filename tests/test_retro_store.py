@@ -22,7 +22,6 @@ from cpmkit.schema import projects
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]
-PROCESS_TIMEOUT = 120
 #: The key a member's browser keeps for a board (BrowserKey); one browser throughout, unless said.
 BROWSER = "0123456789abcdef0123456789abcdef"
 VOTERS = 6
@@ -452,7 +451,7 @@ def _vote_worker(results: Any, barrier: Any, idx: int, url: str, member_id: int,
         store = Store.open(url)
         _pause_after_counting_votes(store)
         retros = _UnlockedRetroStore(store) if unsafe else RetroStore(store)
-        barrier.wait(timeout=PROCESS_TIMEOUT)
+        barrier.wait()
         accepted = 0
         for card_id in card_ids:
             try:
@@ -497,7 +496,7 @@ def _card_worker(results: Any, barrier: Any, idx: int, url: str, board_id: int) 
     try:
         store = Store.open(url)
         retros = RetroStore(store)
-        barrier.wait(timeout=PROCESS_TIMEOUT)
+        barrier.wait()
         member = retros.join(board_id, f"Member {idx}", BROWSER)
         again = retros.join(board_id, f"member {idx}", BROWSER)
         ids = [retros.add_card(board_id, member, "wind", f"Card {idx}.{n}") for n in range(5)]

@@ -43,7 +43,6 @@ from cpmkit.stakeholders import name_key
 from cpmkit.store import Store, create_store_engine
 
 V1_SQL = Path(__file__).parent / "data" / "store_v1.sql"
-PROCESS_TIMEOUT = 120  # seconds a worker waits at the start barrier
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
 
@@ -381,7 +380,7 @@ def _upgrade_worker(results: Any, barrier: Any, idx: int, url: str) -> None:
     """One kernel, started right after cpmkit was upgraded, opening the old store."""
     store = None
     try:
-        barrier.wait(timeout=PROCESS_TIMEOUT)
+        barrier.wait()
         store = Store.open(url)
         results.put(("ok", idx, store.upgraded_from))
     except BaseException:
