@@ -20,25 +20,17 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_CULL_SECONDS = 300
 REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHARE_JUPYTER = Path(__file__).resolve().parent / "share" / "jupyter"
-#: Room in a websocket message beside an uploaded file (its name, type and the widget's state).
-UPLOAD_OVERHEAD_BYTES = 1024 * 1024
 
 
 def voila_command(
     notebooks: Path, *, host: str, port: int, cull_after: int = DEFAULT_CULL_SECONDS, preheat: int = 0
 ) -> list[str]:
     """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
-    from cpmkit.feedback_import import MAX_FILE_BYTES
-
     pool = ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
-    # A FileUpload sends the file in one websocket message; tornado refuses more than 10 MiB by default.
-    # A dict literal, so the size stays a number (key=value would make it text, which tornado
-    # cannot compare); traitlets 5 reads it, with a DeprecationWarning at start-up.
-    message_limit = MAX_FILE_BYTES + UPLOAD_OVERHEAD_BYTES
     return [
         sys.executable,
         "-m",
-        "voila",
+        "cpmkit.voila_app",  # Voila, able to take a whole upload in one message
         str(notebooks),
         f"--port={port}",
         f"--Voila.ip={host}",
@@ -50,7 +42,6 @@ def voila_command(
         f"--MappingKernelManager.cull_idle_timeout={cull_after}",
         f"--MappingKernelManager.cull_interval={min(60, cull_after)}",
         "--MappingKernelManager.cull_connected=False",
-        f"--Voila.tornado_settings={{'websocket_max_message_size': {message_limit}}}",
         *(pool if preheat > 0 else []),
     ]
 
