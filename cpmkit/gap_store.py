@@ -49,7 +49,7 @@ from cpmkit.schema import (
     survey_links,
 )
 from cpmkit.status_report import LIGHTS
-from cpmkit.store import Store, upsert
+from cpmkit.store import NO_PROJECT, Store, upsert
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -78,7 +78,6 @@ ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *AC
 
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _NO_STAKEHOLDER: Final = "This stakeholder no longer exists; it may have been deleted in workbook 1."
-_NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_ACTION: Final = "This action no longer exists; it may have been deleted in another window."
 _NO_SURVEY: Final = "This survey link is not valid (or the stakeholder was removed)."
 
@@ -123,7 +122,7 @@ class GapStore:
         if not clean:
             raise ValidationError.for_field("dimensions", ids, "choose at least one dimension.")
         with self.store.write() as conn:
-            _lock(conn, projects, project_id, _NO_PROJECT)  # two PMs choosing at once take turns
+            _lock(conn, projects, project_id, NO_PROJECT)  # two PMs choosing at once take turns
             conn.execute(gap_dimensions.delete().where(gap_dimensions.c.project_id == project_id))
             conn.execute(
                 gap_dimensions.insert(),
@@ -219,7 +218,7 @@ class GapStore:
         clean_area = clean_id("area", area)
         clean = clean_choice(clean_area, colour, LIGHTS)
         keys = {"project_id": project_id, "area": clean_area}
-        with self.store.write(missing=_NO_PROJECT) as conn:
+        with self.store.write(missing=NO_PROJECT) as conn:
             self._save(conn, status_lights, keys, {"colour": clean}, changed=["colour"], fields=["colour"])
 
     def lights(self, project_id: int) -> dict[str, str | None]:

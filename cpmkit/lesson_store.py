@@ -28,11 +28,10 @@ from cpmkit.lessons import (
 )
 from cpmkit.lessons_template import LessonsTemplate, lessons_template
 from cpmkit.schema import lesson_sources, lessons
-from cpmkit.store import Store, upsert
+from cpmkit.store import NO_PROJECT, Store, upsert
 
 __all__ = ["LessonStore"]
 
-_NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_LESSON: Final = "This lesson no longer exists; it may have been deleted in another window."
 
 
@@ -52,7 +51,7 @@ class LessonStore:
             raise ValidationError(f"Unknown lesson field {unknown[0]!r}.", field=unknown[0])
         values = {f: clean_lesson_field(f, fields.get(f), self.template) for f in LESSON_FIELDS}
         linked = list({(s.kind, s.ref): s for s in map(clean_source, sources)}.values())  # a repeat keeps the last excerpt
-        with self.store.write(missing=_NO_PROJECT) as conn:
+        with self.store.write(missing=NO_PROJECT) as conn:
             stmt = lessons.insert().values(project_id=project_id, **values).returning(lessons.c.id)
             lesson_id = int(conn.execute(stmt).scalar_one())
             if linked:

@@ -22,7 +22,6 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
-from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
@@ -55,7 +54,6 @@ _KEY_BYTES: Final = 16  # a form response's key: 32 hex characters
 #: keys are bare hashes, some of ids a survey tool numbers 1, 2, 3...).
 _FORM_KEY: Final = "form-{}"
 _NAME_LIMIT: Final = 200  # pulse_rounds.name, pulse_responses.respondent
-_NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_ROUND: Final = "This pulse round no longer exists; it may have been deleted."
 _NO_RESPONSE: Final = "This response no longer exists; it may have been deleted."
 _NO_STAKEHOLDER: Final = "This stakeholder no longer exists; it may have been deleted in workbook 1."
@@ -84,20 +82,9 @@ class PulseStore:
         clean = required("name", name, clean_text("name", name, limit=_NAME_LIMIT))
         day = required("opened_on", opened_on, clean_date("opened_on", opened_on))
         values = {"project_id": project_id, "name": clean, "name_key": name_key(clean), "opened_on": day}
-        clash = ValidationError.for_field("name", name, f"another pulse round of this project is already called {clean!r}.")
-        try:
-            with self.store.write() as conn:
-                if conn.execute(select(projects.c.id).where(projects.c.id == project_id)).first() is None:
-                    raise NotFoundError(_NO_PROJECT)
-                taken = select(pulse_rounds.c.id).where(
-                    pulse_rounds.c.project_id == project_id, pulse_rounds.c.name_key == values["name_key"]
-                )
-                if conn.execute(taken).first() is not None:
-                    raise clash
-                stmt = pulse_rounds.insert().values(token=secrets.token_urlsafe(_TOKEN_BYTES), **values)
-                return int(conn.execute(stmt.returning(pulse_rounds.c.id)).scalar_one())
-        except IntegrityError as exc:  # another kernel took the name, or deleted the project, meanwhile
-            raise clash from exc
+        with self.store.unique_name("pulse round of this project", clean, project_id=project_id), self.store.write() as conn:
+            stmt = pulse_rounds.insert().values(token=secrets.token_urlsafe(_TOKEN_BYTES), **values)
+            return int(conn.execute(stmt.returning(pulse_rounds.c.id)).scalar_one())
 
     def rounds(self, project_id: int) -> pd.DataFrame:
         """The project's rounds, earliest first, with their response counts (``ROUND_COLUMNS``)."""

@@ -44,7 +44,7 @@ from cpmkit.schema import (
     retro_votes,
 )
 from cpmkit.stakeholders import name_key
-from cpmkit.store import Store, upsert
+from cpmkit.store import NO_PROJECT, Store, upsert
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -68,7 +68,6 @@ _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _TITLE_LIMIT: Final = 200
 _KEY_LIMIT: Final = 64  # retro_members.browser_key
 _NAME_LIMIT: Final = 80
-_NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _NO_BOARD: Final = "This retrospective no longer exists; it may have been deleted."
 _DEAD_LINK: Final = "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
 _NO_MEMBER: Final = "You are no longer on this board; join it again with your name."
@@ -109,7 +108,7 @@ class RetroStore:
             "token": secrets.token_urlsafe(_TOKEN_BYTES),
             "facilitator_key": secrets.token_urlsafe(_TOKEN_BYTES),
         }
-        with self.store.write(missing=_NO_PROJECT) as conn:
+        with self.store.write(missing=NO_PROJECT) as conn:
             board_id = conn.execute(retro_boards.insert().values(values).returning(retro_boards.c.id)).scalar_one()
         return {"id": int(board_id), "token": values["token"], "facilitator_key": values["facilitator_key"]}
 

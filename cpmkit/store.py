@@ -32,10 +32,12 @@ from cpmkit.stakeholders import (
     name_key,
 )
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "Store", "create_store_engine", "upsert"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
 
 #: How long a SQLite writer waits for another to finish before giving up.
 BUSY_TIMEOUT_SECONDS: Final = 60
+#: What a write into a project another window or kernel deleted says.
+NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
 _MIGRATION_LOCK_ID: Final = 0x63706D6B  # "cpmk": PostgreSQL advisory lock for schema upgrades
 
 
@@ -120,7 +122,7 @@ class Store:
     def create_project(self, name: str) -> int:
         """Create a project and return its id; names are unique, ignoring case."""
         clean = clean_stakeholder_field("name", name)
-        with self._unique("project", clean), self.write() as conn:
+        with self.unique_name("project", clean), self.write() as conn:
             return int(
                 conn.execute(projects.insert().values(name=clean, name_key=name_key(clean)).returning(projects.c.id)).scalar_one()
             )
@@ -158,7 +160,7 @@ class Store:
             others = conn.execute(select(stakeholders.c.name).where(stakeholders.c.project_id == project_id)).scalars().all()
         values = {"name": clean_stakeholder_field("name", name, other_names=others)}
         values.update({f: clean_stakeholder_field(f, v) for f, v in fields.items()})
-        with self._unique("stakeholder", values["name"]), self.write() as conn:
+        with self.unique_name("stakeholder", values["name"], project_id=project_id), self.write() as conn:
             stmt = stakeholders.insert().values(project_id=project_id, name_key=name_key(values["name"]), **values)
             return int(conn.execute(stmt.returning(stakeholders.c.id)).scalar_one())
 
@@ -179,7 +181,7 @@ class Store:
         values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
         if field == "name":
             values["name_key"] = name_key(clean)
-        with self._unique("stakeholder", clean), self.write() as conn:
+        with self.unique_name("stakeholder", clean), self.write() as conn:
             if not conn.execute(stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)).rowcount:
                 raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
         return clean
@@ -289,10 +291,14 @@ class Store:
         return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
     @contextmanager
-    def _unique(self, what: str, name: str) -> Iterator[None]:
-        """Turn a unique-name race lost to another writer into the same plain message."""
+    def unique_name(self, what: str, name: str, *, project_id: int | None = None) -> Iterator[None]:
+        """Around a write of a name unique in its table (or in ``project_id``): a unique index
+        refusing it becomes "another <what> is already called <name>", and a project deleted
+        by another kernel meanwhile (its foreign key refusing the row) becomes NO_PROJECT."""
         try:
             yield
         except IntegrityError as exc:
+            if project_id is not None and self.frame(select(projects.c.id).where(projects.c.id == project_id), ["id"]).empty:
+                raise NotFoundError(NO_PROJECT) from exc
             raise ValidationError.for_field("name", name, f"another {what} is already called {name!r}.") from exc
 

@@ -3,8 +3,9 @@
 Sections:
 
 * Store fixtures: a fresh SQLite file per test, a real PostgreSQL server per session (a
-  fresh database per test), ``store_url`` / ``store`` parametrized over both backends, and
-  ``run_in_processes`` to hit one store from several OS processes at once.
+  fresh database per test), ``store_url`` / ``store`` parametrized over both backends,
+  ``run_in_processes`` to hit one store from several OS processes at once, and
+  ``project_deleted_before`` to lose a race with another kernel deleting the project.
 
 Every engine a fixture opens is disposed before the fixture returns, and every store a
 test opens through ``open_store`` is closed at teardown: pytest runs with
@@ -31,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from cpmkit.schema import projects
 from cpmkit.store import Store
 
 
@@ -264,6 +267,30 @@ def store(open_store: Callable[..., Store]) -> Store:
 def project(store: Store) -> int:
     """A project called Apollo in ``store`` (a test module's own ``store`` fixture, if it has one)."""
     return store.create_project("Apollo")
+
+
+@contextmanager
+def _project_deleted_before(store: Store, table: str, project_id: int) -> Iterator[None]:
+    """Inside, another connection deletes the project just before ``store`` inserts into
+    ``table``: the race PostgreSQL allows between a write's checks and its insert (SQLite's
+    writers take turns, so there the other connection would only wait)."""
+
+    def delete_first(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith(f"INSERT INTO {table} "):
+            with store.engine.connect() as other, other.begin():
+                other.execute(projects.delete().where(projects.c.id == project_id))
+
+    event.listen(store.engine, "before_cursor_execute", delete_first)
+    try:
+        yield
+    finally:
+        event.remove(store.engine, "before_cursor_execute", delete_first)
+
+
+@pytest.fixture
+def project_deleted_before() -> Callable[[Store, str, int], Any]:
+    """``with project_deleted_before(store, "stakeholders", project):``, see ``_project_deleted_before``."""
+    return _project_deleted_before
 
 
 #: Seconds ``run_in_processes`` waits for all its workers before failing the test, and a

@@ -81,6 +81,16 @@ def test_round_names_are_unique_per_project_ignoring_case(pulses: PulseStore, st
     assert pulses.rounds(project)["name"].tolist() == ["October"]
 
 
+@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_a_project_deleted_while_its_round_is_created_is_named_as_such(
+    pulses: PulseStore, store: Store, project: int, project_deleted_before: Any
+) -> None:
+    """Another kernel deletes the project between the checks and the insert: the message says
+    the project is gone, not that the name is taken."""
+    with project_deleted_before(store, "pulse_rounds", project), pytest.raises(NotFoundError, match="project no longer exists"):
+        pulses.create_round(project, "November", D2)
+
+
 @pytest.mark.parametrize("token", [None, "", "nope", 42])
 def test_a_bad_link_is_refused_plainly(pulses: PulseStore, round_id: int, token: Any) -> None:
     with pytest.raises(NotFoundError, match="survey link is not valid"):

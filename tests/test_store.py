@@ -197,6 +197,16 @@ def test_bad_stakeholder_value_refused_and_nothing_lost(
     assert len(store.stakeholders(project)) == count
 
 
+@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_a_stakeholder_added_as_another_kernel_deletes_the_project_is_refused_plainly(
+    store: Store, project: int, project_deleted_before: Any
+) -> None:
+    """The project is deleted between the checks and the insert: the message says the project
+    is gone, not that the name is taken."""
+    with project_deleted_before(store, "stakeholders", project), pytest.raises(NotFoundError, match="project no longer exists"):
+        store.add_stakeholder(project, "Ada Lovelace")
+
+
 @pytest.mark.parametrize("duplicate", ["Ada Lovelace", "ada lovelace", "ADA LOVELACE", "  Ada   Lovelace  "])
 def test_duplicate_stakeholder_name_refused(store: Store, project: int, duplicate: str) -> None:
     ada = store.add_stakeholder(project, "Ada Lovelace")
