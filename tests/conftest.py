@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _workers import report
 from sqlalchemy import event
 
 from cpmkit.schema import projects
@@ -298,18 +299,18 @@ def project_deleted_before() -> Callable[[Store, str, int], Any]:
 PROCESS_TIMEOUT = 120
 
 
-def _run_in_processes(target: Callable[..., None], args: Sequence[tuple[Any, ...]]) -> dict[int, Any]:
-    """Run ``target(results, barrier, *a)`` in one spawned OS process per ``a``; return ``{index: payload}``.
+def _run_in_processes(worker: Callable[..., Any], args: Sequence[tuple[Any, ...]]) -> dict[int, Any]:
+    """Run ``worker(barrier, *a)`` in one spawned OS process per ``a``; return ``{index: what it returned}``.
 
-    ``target`` must be a module-level function of a test module (spawned children import it).
-    Each ``a`` starts with the worker's index. The worker waits on ``barrier`` (``barrier.wait()``,
-    which times out by itself) so all start together, and puts exactly one ``("ok", index, payload)`` or ``("error", index, traceback)``
-    on ``results``. The test fails with every worker's traceback if any raised or died.
+    ``worker`` must be a module-level function of a test module (spawned children import it).
+    Each ``a`` starts with the worker's index. The worker calls ``barrier.wait()`` (it times out
+    by itself) where all must start together. The test fails with every worker's traceback if
+    any raised or died.
     """
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     barrier = ctx.Barrier(len(args), timeout=PROCESS_TIMEOUT)
-    procs = [ctx.Process(target=target, args=(results, barrier, *a), daemon=True) for a in args]
+    procs = [ctx.Process(target=report, args=(worker, results, barrier, *a), daemon=True) for a in args]
     outcomes: list[tuple[str, int, Any]] = []
     deadline = time.monotonic() + PROCESS_TIMEOUT
     try:

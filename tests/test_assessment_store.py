@@ -9,8 +9,8 @@ import datetime as dt
 import hmac
 import json
 import string
-import traceback
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -18,9 +18,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit import assessment_store as assessment_module
-from cpmkit.assessment_store import EXPORT_COLUMNS, JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, AssessmentStore
+from cpmkit.assessment_store import (
+    EXPORT_COLUMNS,
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    AssessmentStore,
+)
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
-from cpmkit.schema import answers as answers_table, commitments, participants, peer_answers, reflections, workshops
+from cpmkit.schema import answers as answers_table
+from cpmkit.schema import (
+    commitments,
+    participants,
+    peer_answers,
+    reflections,
+    workshops,
+)
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
@@ -545,14 +557,10 @@ ANSWERS_PER_WORKER = 40
 SHARED_ITEMS = 5
 
 
-def _answer_worker(
-    results: Any, barrier: Any, idx: int, url: str, code: str, shared_id: int, answers: int
-) -> None:
+def _answer_worker(barrier: Any, idx: int, url: str, code: str, shared_id: int, answers: int) -> Any:
     """One participant's kernel: join, answer every item, finish; also save into one shared
     participant's answers (the same person open in several tabs), racing everyone else."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         assess = AssessmentStore(store)
         barrier.wait()
         me = assess.join_workshop(code, round=("before", "after")[idx % 2], display_name=None if idx % 3 else f"P{idx}")
@@ -561,12 +569,7 @@ def _answer_worker(
             if i < SHARED_ITEMS:
                 assess.save_answer(shared_id, f"item_{i:02d}", idx)
         assess.mark_completed(me["id"])
-        results.put(("ok", idx, me["id"]))
-    except BaseException:
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return me["id"]
 
 
 def test_twenty_kernels_answering_at_once_lose_nothing(

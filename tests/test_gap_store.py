@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-import traceback
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import pandas as pd
@@ -541,11 +541,9 @@ def _value(dimension: str, field: str, day: dt.date) -> int:
     return 2 + (DIMENSIONS.index(dimension) + FIELDS.index(field) + DATES.index(day)) % 5
 
 
-def _rating_worker(results: Any, barrier: Any, idx: int, url: str, sid: int, dimension: str, field: str) -> None:
+def _rating_worker(barrier: Any, idx: int, url: str, sid: int, dimension: str, field: str) -> Any:
     """One kernel saving one figure of every dated assessment, racing the others on the same rows."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         gaps = GapStore(store)
         barrier.wait()
         for day in DATES:
@@ -556,12 +554,6 @@ def _rating_worker(results: Any, barrier: Any, idx: int, url: str, sid: int, dim
                 gaps.save_note(sid, dimension, "stated_problem", f"{dimension} {day}")
             if field == "importance":
                 gaps.save_note(sid, dimension, "underlying_expectation", f"{dimension} {day}")
-        results.put(("ok", idx, None))
-    except BaseException:
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
 
 
 def test_kernels_saving_one_assessment_at_once_lose_nothing(
@@ -583,21 +575,14 @@ def test_kernels_saving_one_assessment_at_once_lose_nothing(
     )
 
 
-def _link_worker(results: Any, barrier: Any, idx: int, url: str, project: int, sid: int) -> None:
+def _link_worker(barrier: Any, idx: int, url: str, project: int, sid: int) -> Any:
     """One kernel opening the survey links and choosing the dimensions, as everyone else does."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         gaps = GapStore(store)
         barrier.wait()
         token = gaps.survey_token(sid)
         gaps.choose_dimensions(project, [DIMENSIONS[idx % 3], DIMENSIONS[(idx + 1) % 3]])
-        results.put(("ok", idx, token))
-    except BaseException:
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return token
 
 
 def test_kernels_asking_for_a_survey_link_at_once_share_one_token(

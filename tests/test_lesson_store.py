@@ -5,8 +5,8 @@ deleted meanwhile, the cascade, and several kernels editing one lesson at once."
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import pandas as pd
@@ -176,23 +176,16 @@ def _value(field: str, round_: int) -> str:
     return {"phase": PHASES, "category": CATEGORIES}.get(field, [f"{field} {r}" for r in range(ROUNDS)])[round_]
 
 
-def _edit_worker(results: Any, barrier: Any, idx: int, url: str, project: int, lesson_id: int) -> None:
+def _edit_worker(barrier: Any, idx: int, url: str, project: int, lesson_id: int) -> Any:
     """One kernel editing its own fields of the shared lesson, linking a card and adding a lesson."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         register = LessonStore(store)
         barrier.wait()
         for round_ in range(ROUNDS):
             for field in FIELDS_BY_WORKER[idx]:
                 register.update_lesson(lesson_id, field, _value(field, round_))
         register.link_source(lesson_id, LessonSource("card", str(idx), f"card {idx}"))
-        results.put(("ok", idx, register.create_from(project, LessonSource("comment", str(idx), f"comment {idx}"))))
-    except BaseException:  # noqa: BLE001 -- reported to the test, which fails with the traceback
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return register.create_from(project, LessonSource("comment", str(idx), f"comment {idx}"))
 
 
 def test_kernels_editing_one_lesson_at_once_lose_nothing(

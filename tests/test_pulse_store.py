@@ -6,8 +6,8 @@ the feedback and comments modules take, and several kernels answering at once.""
 from __future__ import annotations
 
 import datetime as dt
-import traceback
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import pandas as pd
@@ -272,23 +272,16 @@ def test_the_responses_frame_feeds_scores_and_comments(pulses: PulseStore, proje
 # -- several kernels at once ----------------------------------------------------------------
 
 
-def _answer_worker(results: Any, barrier: Any, idx: int, url: str, round_id: int, response_id: int) -> None:
+def _answer_worker(barrier: Any, idx: int, url: str, round_id: int, response_id: int) -> Any:
     """One respondent's kernel: a response of its own, and one answer to a shared response."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         pulses = PulseStore(store)
         barrier.wait()
         own, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
         for question in ("recommend", "progress", "comment"):
             pulses.save_answer(own, question, "a note" if question == "comment" else 3)
         pulses.save_answer(response_id, QUESTION_IDS[idx % len(QUESTION_IDS)], "text" if idx % len(QUESTION_IDS) in (2, 6) else 4)
-        results.put(("ok", idx, own))
-    except BaseException:  # noqa: BLE001 - the parent reports whatever a worker hit
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return own
 
 
 def test_concurrent_form_answers_lose_nothing(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import traceback
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import pandas as pd
@@ -444,11 +444,9 @@ def _pause_after_counting_votes(store: Store) -> None:
     event.listen(store.engine, "after_cursor_execute", pause)
 
 
-def _vote_worker(results: Any, barrier: Any, idx: int, url: str, member_id: int, card_ids: list[int], unsafe: bool) -> None:
+def _vote_worker(barrier: Any, idx: int, url: str, member_id: int, card_ids: list[int], unsafe: bool) -> Any:
     """One kernel of the same member (two tabs, a double click) voting as fast as it can."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         _pause_after_counting_votes(store)
         retros = _UnlockedRetroStore(store) if unsafe else RetroStore(store)
         barrier.wait()
@@ -459,12 +457,7 @@ def _vote_worker(results: Any, barrier: Any, idx: int, url: str, member_id: int,
                 accepted += 1
             except ValidationError:
                 pass
-        results.put(("ok", idx, accepted))
-    except BaseException:  # noqa: BLE001 - reported to the test, which fails with the traceback
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return accepted
 
 
 def _race_votes(store_url: str, retros: RetroStore, board: dict[str, Any], member: int, run: RunInProcesses, *, unsafe: bool) -> int:
@@ -490,22 +483,15 @@ def test_the_vote_race_test_catches_a_vote_without_the_lock(
     assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=True) > 3
 
 
-def _card_worker(results: Any, barrier: Any, idx: int, url: str, board_id: int) -> None:
+def _card_worker(barrier: Any, idx: int, url: str, board_id: int) -> Any:
     """One team member's kernel joining and adding cards while everyone else does."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         retros = RetroStore(store)
         barrier.wait()
         member = retros.join(board_id, f"Member {idx}", BROWSER)
         again = retros.join(board_id, f"member {idx}", BROWSER)
         ids = [retros.add_card(board_id, member, "wind", f"Card {idx}.{n}") for n in range(5)]
-        results.put(("ok", idx, (member, again, ids)))
-    except BaseException:  # noqa: BLE001 - reported to the test, which fails with the traceback
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return (member, again, ids)
 
 
 def test_members_adding_cards_at_once_lose_none(

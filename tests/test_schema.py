@@ -12,10 +12,9 @@ import datetime as dt
 import gc
 import sqlite3
 import time
-import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -376,18 +375,11 @@ def test_failed_upgrade_leaves_the_store_as_it_was(
     assert len(store.stakeholders(min(inserted["projects"]))) == 5
 
 
-def _upgrade_worker(results: Any, barrier: Any, idx: int, url: str) -> None:
+def _upgrade_worker(barrier: Any, idx: int, url: str) -> Any:
     """One kernel, started right after cpmkit was upgraded, opening the old store."""
-    store = None
-    try:
-        barrier.wait()
-        store = Store.open(url)
-        results.put(("ok", idx, store.upgraded_from))
-    except BaseException:
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+    barrier.wait()
+    with closing(Store.open(url)) as store:
+        return store.upgraded_from
 
 
 def test_concurrent_openers_upgrade_once(

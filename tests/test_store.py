@@ -7,8 +7,8 @@ with its own Store on the same database, and check that no write is lost and non
 from __future__ import annotations
 
 import datetime as dt
-import traceback
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit import config
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
-from cpmkit.schema import SCHEMA_VERSION, stakeholders as stakeholders_table, success_measures
+from cpmkit.schema import SCHEMA_VERSION, success_measures
+from cpmkit.schema import stakeholders as stakeholders_table
 from cpmkit.stakeholders import MEASURE_FIELDS, STAKEHOLDER_FIELDS
 from cpmkit.store import Store
 
@@ -497,13 +498,9 @@ WORKERS = 8
 WRITES_PER_WORKER = 40
 
 
-def _write_worker(
-    results: Any, barrier: Any, idx: int, url: str, project_id: int, shared_id: int, writes: int
-) -> None:
+def _write_worker(barrier: Any, idx: int, url: str, project_id: int, shared_id: int, writes: int) -> Any:
     """One 'kernel': half its writes add stakeholders, half update a stakeholder every worker updates."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         barrier.wait()
         added: list[tuple[int, str]] = []
         for i in range(writes):
@@ -514,27 +511,15 @@ def _write_worker(
                 store.update_stakeholder(shared_id, "expected_value", f"worker {idx} write {i}")
             if i % 10 == 9:
                 store.set_setting(f"progress-{idx}", str(i))
-        results.put(("ok", idx, added))
-    except BaseException:
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return added
 
 
-def _open_worker(results: Any, barrier: Any, idx: int, url: str) -> None:
+def _open_worker(barrier: Any, idx: int, url: str) -> Any:
     """One 'kernel' starting at the same moment as the others on a store nobody created yet."""
-    store = None
-    try:
-        barrier.wait()
-        store = Store.open(url)
+    barrier.wait()
+    with closing(Store.open(url)) as store:
         pid = store.create_project(f"Project of worker {idx}")
-        results.put(("ok", idx, (store.upgraded_from, store.schema_version, pid)))
-    except BaseException:
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
+        return (store.upgraded_from, store.schema_version, pid)
 
 
 def test_concurrent_writers_lose_nothing(
@@ -574,20 +559,12 @@ def test_concurrent_first_open_creates_store_once(
     assert sorted(p["name"] for p in store.list_projects()) == sorted(f"Project of worker {i}" for i in range(workers))
 
 
-def _settings_worker(results: Any, barrier: Any, idx: int, url: str, keys: int) -> None:
+def _settings_worker(barrier: Any, idx: int, url: str, keys: int) -> Any:
     """One 'kernel' remembering the same settings as every other one (e.g. the last project)."""
-    store = None
-    try:
-        store = Store.open(url)
+    with closing(Store.open(url)) as store:
         barrier.wait()
         for i in range(keys):
             store.set_setting(f"shared-{i}", f"worker {idx}")
-        results.put(("ok", idx, None))
-    except BaseException:
-        results.put(("error", idx, traceback.format_exc()))
-    finally:
-        if store is not None:
-            store.close()
 
 
 def test_concurrent_settings_on_the_same_new_key(
