@@ -168,7 +168,7 @@ def test_create_from_makes_the_lesson_and_selects_it(panel: LessonsPanel, regist
     assert panel.lesson_id == lesson_id and lesson_id in panel.edit_buttons
     assert panel.controls["what_happened"].value == "Feedback theme People and team: 4 comments, e.g. 'who decides?'"
     assert panel.controls["category"].value == "team"
-    assert "Lesson created from Feedback theme &#x27;people&#x27; — complete the fields below." in panel.note.value
+    assert "Lesson created from this feedback theme: complete the fields below." in panel.note.value
     assert register.sources(project)["lesson_id"].tolist()[-1] == lesson_id
     panel.controls["recommendation"].value = "Name the decision maker at kick-off"
     assert register.lesson(lesson_id)["recommendation"] == "Name the decision maker at kick-off"

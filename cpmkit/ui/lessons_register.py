@@ -28,7 +28,6 @@ from cpmkit.lessons import (
     SOURCE_COLUMNS,
     SOURCE_TITLES,
     LessonSource,
-    describe_source,
     filter_lessons,
     lessons_markdown,
     lessons_tables,
@@ -178,7 +177,8 @@ class LessonsPanel:
         lesson_id = self.register.create_from(self.project_id, source)
         self._clear_filters()
         self.show(self.project_id, select=lesson_id)
-        self.note.say(f"Lesson created from {describe_source(source)} — complete the fields below.", ok=True)
+        made = SOURCE_TITLES.get(source.kind, source.kind).lower()
+        self.note.say(f"Lesson created from this {made}: complete the fields below. The feedback behind it is listed at the end.", ok=True)
         return lesson_id
 
     # -- building the list ----------------------------------------------------------------------
