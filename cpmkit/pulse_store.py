@@ -22,6 +22,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
@@ -162,6 +163,23 @@ class PulseStore:
             stmt = upsert(self.store.engine, pulse_responses, values, keys=keys, update=["source"])  # found: left as it was
             response_id = int(conn.execute(stmt.returning(pulse_responses.c.id)).scalar_one())
         return response_id, key
+
+    def claim_response(self, response_id: int, key: str) -> bool:
+        """Give a form response started before its browser's key arrived (so under a random key)
+        that key, so opening the link again in that browser finds it. False, and nothing
+        changed, if the browser already has a response in the round (an earlier visit's)."""
+        try:
+            with self.store.write() as conn:
+                round_id = self._round_of(conn, response_id)
+                taken = select(pulse_responses.c.id).where(
+                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == _FORM_KEY.format(key)
+                )
+                if conn.execute(taken).first() is not None:
+                    return False
+                mine = (pulse_responses.c.id == response_id) & (pulse_responses.c.source == "form")
+                return bool(conn.execute(pulse_responses.update().where(mine).values(response_key=_FORM_KEY.format(key))).rowcount)
+        except IntegrityError:  # another tab of the same browser claimed the key meanwhile
+            return False
 
     def form_response(self, round_id: int, key: str) -> dict[str, Any] | None:
         """The response the form with ``key`` started in the round, as ``{"id", "stakeholder_id",

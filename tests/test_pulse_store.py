@@ -323,3 +323,26 @@ def test_no_form_key_reaches_an_imported_response(pulses: PulseStore, store: Sto
         assert response_id not in set(before["response_id"])
     after = pulses.responses(project)
     pd.testing.assert_frame_equal(after[after["response_id"].isin(before["response_id"])].reset_index(drop=True), before)
+
+
+def test_a_response_started_before_the_key_arrived_can_be_claimed_once(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    key, other = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+    early, random_key = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    assert random_key not in (key, other)
+    pulses.save_answer(early, "recommend", 9)
+    assert pulses.claim_response(early, key) is True
+    assert pulses.form_response(round_id, key) == {"id": early, "stakeholder_id": None, "answers": {"recommend": 9}}
+    # A second early response from the same browser: its key already names a response.
+    second, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    assert pulses.claim_response(second, key) is False
+    assert pulses.form_response(round_id, key)["id"] == early  # type: ignore[index]
+    assert pulses.claim_response(second, other) is True
+    with pytest.raises(NotFoundError, match="response no longer exists"):
+        pulses.claim_response(second + 99, key)
+
+
+def test_an_imported_response_cannot_be_claimed(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    pulses.import_responses(round_id, imported(GOOGLE))
+    [first, *_rest] = pulses.responses(project)["response_id"].tolist()
+    assert pulses.claim_response(int(first), "0123456789abcdef0123456789abcdef") is False
+    assert pulses.form_response(round_id, "0123456789abcdef0123456789abcdef") is None

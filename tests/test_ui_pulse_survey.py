@@ -150,6 +150,39 @@ def test_someone_else_at_the_same_browser_starts_a_new_response(store: Store, pu
     assert sorted(pulses.responses(project_id)["recommend"].tolist()) == [3, 10]
 
 
+def test_an_answer_given_before_the_key_arrives_is_found_next_time(store: Store, pulses: PulseStore, link: tuple[int, str]) -> None:
+    """The key arrives as the page is drawn; an answer given sooner starts its response under a
+    random key, which the browser's key then takes over: the next visit goes on with it."""
+    project_id, token = link
+    quick = form(store, f"pulse={token}")
+    quick.controls["recommend"].value = 9  # before browser_key.js reported
+    arrive(quick, BROWSER)
+    assert THANKS in quick.status.value
+    quick.controls["comment"].value = "Good start"
+    later = form(store, f"pulse={token}")
+    arrive(later, BROWSER)
+    assert later.response_id == quick.response_id and later.controls["recommend"].value == 9
+    assert WELCOME_BACK in later.status.value
+    assert len(pulses.responses(project_id)) == 1
+
+
+def test_a_quick_answer_in_a_browser_with_an_earlier_response_keeps_both(
+    store: Store, pulses: PulseStore, link: tuple[int, str]
+) -> None:
+    project_id, token = link
+    first = form(store, f"pulse={token}")
+    arrive(first, BROWSER)
+    first.controls["recommend"].value = 3
+    quick = form(store, f"pulse={token}")
+    quick.controls["recommend"].value = 9  # before the key: not known to be the same browser
+    arrive(quick, BROWSER)
+    assert THANKS in quick.status.value and quick.response_id != first.response_id
+    later = form(store, f"pulse={token}")
+    arrive(later, BROWSER)
+    assert later.response_id == first.response_id  # the browser's own response, as before
+    assert sorted(pulses.responses(project_id)["recommend"].tolist()) == [3, 9]
+
+
 def test_a_key_the_browser_could_not_have_made_is_ignored(store: Store, pulses: PulseStore, link: tuple[int, str]) -> None:
     project_id, token = link
     survey = form(store, f"pulse={token}")

@@ -68,6 +68,7 @@ class PulseSurveyApp:
         self.controls: dict[str, W.ValueWidget] = {}
         self.messages: dict[str, MessageArea] = {}
         self.response_id: int | None = None
+        self._keyed = False  # the response is under the browser's key (not a random one)
         self.round: dict[str, Any] | None = None
         self.browser: BrowserKey | None = None
         self.restart = W.Button(description="Start a new response", icon="file-o", layout=W.Layout(display="none"))
@@ -117,6 +118,7 @@ class PulseSurveyApp:
                 self.response_id, _key = self.pulses.start_response(
                     int(self.round["round_id"]), stakeholder_id=self.who.value, submitted_at=self.now(), key=self.browser.valid_key
                 )
+                self._keyed = self.browser.valid_key is not None
             self.pulses.save_answer(self.response_id, question_id, value)
             self.status.say(THANKS, ok=True)
 
@@ -128,15 +130,24 @@ class PulseSurveyApp:
                 self.pulses.set_respondent(self.response_id, stakeholder_id)
 
     def _resume(self) -> None:
-        """The browser's key has arrived: show the answers it gave before, if any."""
+        """The browser's key has arrived: show the answers it gave before, if any; or, if an
+        answer came first, put the response it started under the key, to be found next time."""
         assert self.round is not None and self.browser is not None
         key = self.browser.valid_key
-        if key is None or self.response_id is not None:
+        if key is None or self._keyed:
             return
-        with guard(self.status):  # a plain message if the store fails; it clears the area otherwise
+        if self.response_id is not None:  # an answer came first: its response has a random key
+            claimed = None
+            with guard(self.status):  # a plain message if the store fails; it clears the area otherwise
+                claimed = self.pulses.claim_response(self.response_id, key)
+            if claimed is not None:
+                self._keyed = claimed
+                self.status.say(THANKS, ok=True)  # saved either way
+            return
+        with guard(self.status):
             found = self.pulses.form_response(int(self.round["round_id"]), key)
             if found is not None:
-                self.response_id = int(found["id"])
+                self.response_id, self._keyed = int(found["id"]), True
                 self._show({**found["answers"], "who": found["stakeholder_id"]})
                 self.restart.layout.display = None
         if self.response_id is not None:
@@ -145,8 +156,8 @@ class PulseSurveyApp:
     def _start_again(self) -> None:
         """A fresh, empty response from this browser (the earlier one stays as it was)."""
         assert self.browser is not None
+        self.response_id, self._keyed = None, False
         self.browser.renew()
-        self.response_id = None
         self._show({"who": None})
         self.restart.layout.display = "none"
         self.status.say("")
