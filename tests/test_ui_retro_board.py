@@ -10,6 +10,7 @@ from typing import Any
 
 import ipywidgets as W
 import pytest
+from ipywidgets.widgets.widget import _instances
 from sqlalchemy import delete
 
 from cpmkit.lessons import LessonSource
@@ -313,6 +314,24 @@ def test_votes_stop_at_the_limit_with_a_plain_message(store: Store, made: dict[s
     assert "You have used all 2 of your votes" in ana.message.value
     buttons(ana.columns, "Take back")[0].click()
     assert "Votes left: 1 of 2" in ana.votes_info.value and ana.message.value == ""
+
+
+def test_redraws_leave_no_dead_widgets_behind(store: Store, made: dict[str, Any]) -> None:
+    """Every card and vote redraws every open board: the widgets a redraw replaces are closed,
+    or a long retrospective would pile thousands up in each kernel and each page."""
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    for n in range(12):
+        add(ana, ("start", "stop", "continue")[n % 3], f"Card {n}")
+    move(fay, "vote")
+    ana.refresh()
+    before = len(_instances)
+    for _ in range(2):  # a vote and taking it back: two redraws of Ana's board, ticks on Fay's
+        buttons(ana.columns, "Vote")[0].click()
+        fay.tick()
+        buttons(ana.columns, "Take back")[0].click()
+        fay.tick()
+    assert len(_instances) == before
 
 
 def test_the_top_groups_become_actions_carried_into_the_next_retrospective(

@@ -26,7 +26,7 @@ from cpmkit.status_report import LIGHTS, status_report, status_report_html
 from cpmkit.store import Store
 from cpmkit.ui.gap_ratings import RatingForm, scale_choice
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
-from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, stylesheet, table_html
+from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, replace_children, stylesheet, table_html
 
 __all__ = ["ExpectationGapApp", "app"]
 
@@ -249,10 +249,10 @@ class ExpectationGapApp:
         for control in (self.new_action, self.add_action):
             control.disabled = sid is None or dimension is None
         these = actions[(actions["stakeholder_id"] == sid) & (actions["dimension"] == dimension)]
-        self.actions.children = [
-            ActionRow(self.gaps, row, on_saved=self._saved_and_refresh, on_delete=self._delete_action).widget
-            for row in these.to_dict("records")
-        ]
+        replace_children(
+            self.actions,
+            [ActionRow(self.gaps, row, on_saved=self._saved_and_refresh, on_delete=self._delete_action).widget for row in these.to_dict("records")],
+        )
 
     def _ratings(self) -> pd.DataFrame:
         return self.gaps.ratings(self.bar.project_id if self.bar.project_id is not None else -1)

@@ -29,7 +29,7 @@ from cpmkit.pulse_template import (
 )
 from cpmkit.store import Store
 from cpmkit.ui.chart import VegaChart
-from cpmkit.ui.widgets import guard, message_area, table_html
+from cpmkit.ui.widgets import guard, message_area, replace_children, table_html
 
 __all__ = ["NO_ANSWERS", "NO_RESPONSES", "SHOWN_COMMENTS", "FeedbackResultsPanel", "score_table"]
 
@@ -157,7 +157,7 @@ class FeedbackResultsPanel:
         _refill(self.theme_filter, [("All themes", None), *labels])
         if not commented:
             self.themes.value = table_html(pd.DataFrame(), columns=_THEME_HEADINGS, empty="No comments yet.")
-            self.theme_lessons.children = []
+            replace_children(self.theme_lessons, [])
             return
         summary = comments.theme_summary(self.analysed, self.taxonomy)
         self.charts["themes"].draw(theme_chart(summary))
@@ -173,13 +173,13 @@ class FeedbackResultsPanel:
                 button = W.Button(description=f"Make a lesson: {row['label']}", icon="lightbulb-o", layout=W.Layout(width="auto"))
                 button.on_click(lambda _b, row=row: self._lesson(_theme_source(row)))
                 buttons.append(button)
-        self.theme_lessons.children = buttons
+        replace_children(self.theme_lessons, buttons)
 
     def _filtered(self) -> None:
         with guard(self.message):
             if self.analysed.empty:
                 self.comment_count.value = "<p class='cpmkit-help'>No comments yet.</p>"
-                self.comment_list.children = []
+                replace_children(self.comment_list, [])
                 return
             chosen = comments.negative_first(self.analysed, theme=self.theme_filter.value)
             if self.round_filter.value is not None:
@@ -188,7 +188,7 @@ class FeedbackResultsPanel:
             count = f"{len(chosen)} comment{'s' if len(chosen) != 1 else ''}"
             count += f"; the first {SHOWN_COMMENTS} are shown, choose a theme or round to see others." if more > 0 else "."
             self.comment_count.value = f"<p class='cpmkit-help'>{html.escape(count)}</p>"
-            self.comment_list.children = [self._comment(row) for row in chosen.head(SHOWN_COMMENTS).to_dict("records")]
+            replace_children(self.comment_list, [self._comment(row) for row in chosen.head(SHOWN_COMMENTS).to_dict("records")])
 
     def _comment(self, row: Mapping[Hashable, Any]) -> W.Widget:
         names = {t.id: t.label for t in self.taxonomy.themes}

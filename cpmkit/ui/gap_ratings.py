@@ -11,7 +11,7 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.gap_template import Dimension, GapTemplate
-from cpmkit.ui.widgets import MessageArea, guard
+from cpmkit.ui.widgets import MessageArea, guard, replace_children
 
 __all__ = ["RatingForm", "whole"]
 
@@ -107,7 +107,7 @@ class RatingForm:
                 d: RatingRow(self.template, self.template.dimension(d), on_save=self.on_save, questions=self.questions)
                 for d in dimensions
             }
-            self.widget.children = [self.header, *(row.widget for row in self.rows.values())]
+            replace_children(self.widget, [self.header, *(row.widget for row in self.rows.values())])
         for dimension, row in self.rows.items():
             row.show(values.get(dimension, {}))
 

@@ -41,6 +41,7 @@ from cpmkit.ui.widgets import (
     field,
     guard,
     message_area,
+    replace_children,
 )
 
 __all__ = ["LessonsPanel"]
@@ -230,7 +231,7 @@ class LessonsPanel:
             if lesson_id == self.lesson_id:
                 row.add_class("cpmkit-lesson-selected")
             rows.append(row)
-        self.rows.children = rows
+        replace_children(self.rows, rows)
 
     def _summary(self, number: int, lesson: Mapping[Hashable, Any]) -> str:
         short = shorten(lesson["what_happened"], _SUMMARY_LIMIT)

@@ -18,7 +18,7 @@ from cpmkit.errors import ValidationError
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
 from cpmkit.ui.pulse_survey import PULSE_PARAMETER
-from cpmkit.ui.widgets import MessageArea, field, guard, message_area
+from cpmkit.ui.widgets import MessageArea, field, guard, message_area, replace_children
 
 __all__ = ["SURVEY_NOTEBOOK", "PulseRoundsPanel", "survey_link"]
 
@@ -64,13 +64,13 @@ class PulseRoundsPanel:
 
     def _list(self) -> None:
         if self.project_id is None:
-            self.listing.children = [W.HTML(f"<p class='cpmkit-help'>{_NO_PROJECT}</p>")]
+            replace_children(self.listing, [W.HTML(f"<p class='cpmkit-help'>{_NO_PROJECT}</p>")])
             return
         rounds = self.pulses.rounds(self.project_id)
         if rounds.empty:
-            self.listing.children = [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")]
+            replace_children(self.listing, [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")])
             return
-        self.listing.children = [self._row(row) for row in reversed(rounds.to_dict("records"))]
+        replace_children(self.listing, [self._row(row) for row in reversed(rounds.to_dict("records"))])
 
     def _row(self, row: Mapping[Hashable, Any]) -> W.Widget:
         link = survey_link(str(row["token"]), base_url=self.base_url)

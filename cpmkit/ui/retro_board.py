@@ -36,7 +36,13 @@ from cpmkit.store import Store
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.ticker import Ticker
-from cpmkit.ui.widgets import guard, message_area, stylesheet, table_html
+from cpmkit.ui.widgets import (
+    guard,
+    message_area,
+    replace_children,
+    stylesheet,
+    table_html,
+)
 
 __all__ = ["BOARD_NOTEBOOK", "REFRESH_SECONDS", "TOP_GROUPS", "RetroBoard", "RetroBoardApp", "RetroPanel", "app", "board_link"]
 
@@ -101,7 +107,7 @@ class ActionList:
     def show(self, actions: pd.DataFrame) -> None:
         shown = actions.assign(due=actions["due"].map(lambda d: "" if d is None or pd.isna(d) else f"{d:%Y-%m-%d}"))
         if not self.editable or shown.empty:
-            self.rows.children = [W.HTML(table_html(shown, columns=_ACTION_HEADINGS, empty=self.empty))]
+            replace_children(self.rows, [W.HTML(table_html(shown, columns=_ACTION_HEADINGS, empty=self.empty))])
             return
         rows: list[W.Widget] = []
         for action in shown.to_dict("records"):
@@ -111,7 +117,7 @@ class ActionList:
             due = f", due {action['due']}" if action["due"] else ""
             text = W.HTML(f"<span class='cpmkit-retro-action-what'>{html.escape(str(action['what']))}</span>{owner}{html.escape(due)}")
             rows.append(W.HBox([status, text], layout=W.Layout(align_items="center")).add_class("cpmkit-retro-action"))
-        self.rows.children = rows
+        replace_children(self.rows, rows)
 
     def _save(self, action_id: int, status: str) -> None:
         with guard(self.message):
@@ -280,7 +286,7 @@ class RetroBoard:
         limit = int(state.board["votes_per_member"])
         left = retro.votes_left(state.votes, self.member_id, limit)
         self.votes_info.value = f"<p><b>Votes left: {left} of {limit}</b></p>" if phase == "vote" else ""
-        self.columns.children = [self._column(column.id, grouped, state, phase) for column in self.format.columns]
+        replace_children(self.columns, [self._column(column.id, grouped, state, phase) for column in self.format.columns])
         _display(self.group_form, self.facilitator and retro.allows(phase, "group cards"))
         if self.facilitator:
             self._fill_grouping(state.cards)
@@ -362,7 +368,7 @@ class RetroBoard:
         self.action_forms = {c: self.action_forms.get(c) or ActionForm(self._add_action, c) for c in wanted}
         for group in top.to_dict("records"):
             self.action_forms[int(group["card_id"])].show(group)
-        self.action_form_box.children = [form.widget for form in self.action_forms.values()]
+        replace_children(self.action_form_box, [form.widget for form in self.action_forms.values()])
 
     # -- what people do -----------------------------------------------------------------------
 
@@ -606,7 +612,7 @@ class RetroPanel:
         with guard(self.cards_message):
             board_id = self.board_choice.value
             if board_id is None:
-                self.cards.children = []
+                replace_children(self.cards, [])
                 return
             state = self.retros.state(int(board_id))
             fmt = self.retros.formats.formats.get(str(state.board["format"]))
@@ -620,7 +626,7 @@ class RetroPanel:
                     make.on_click(lambda _, card=card: self._lesson(card))
                     parts.append(make)
                 rows.append(W.HBox(parts, layout=W.Layout(align_items="center")).add_class("cpmkit-retro-panel-card"))
-            self.cards.children = rows or [W.HTML("<p class='cpmkit-help'>No cards on this board yet.</p>")]
+            replace_children(self.cards, rows or [W.HTML("<p class='cpmkit-help'>No cards on this board yet.</p>")])
 
     def _lesson(self, card: Mapping[Hashable, Any]) -> None:
         with guard(self.cards_message):

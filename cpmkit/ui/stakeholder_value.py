@@ -30,7 +30,7 @@ from cpmkit.stakeholders import (
 )
 from cpmkit.store import Store
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
-from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, stylesheet, table_html
+from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, replace_children, stylesheet, table_html
 
 __all__ = ["StakeholderValueApp", "app"]
 
@@ -297,7 +297,7 @@ class StakeholderValueApp:
     def _load_measures(self) -> None:
         project_id = self.bar.project_id
         if self.stakeholder_id is None or project_id is None:
-            self.measures.children = []
+            replace_children(self.measures, [])
             return
         frame = self.store.measures(project_id)
         mine = frame[frame["stakeholder_id"] == self.stakeholder_id]
@@ -305,7 +305,7 @@ class StakeholderValueApp:
             MeasureRow(self.store, row, on_saved=self._measure_saved, on_delete=self._delete_measure).widget
             for row in mine.to_dict("records")
         ]
-        self.measures.children = [_measure_header(), *rows] if rows else []
+        replace_children(self.measures, [_measure_header(), *rows] if rows else [])
 
     def open_view(self, index: int | None) -> None:
         """Build the view on tab ``index`` the first time it is opened, then show fresh data."""

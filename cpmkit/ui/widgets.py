@@ -1,5 +1,6 @@
 """Small widget helpers every workbook uses: messages next to fields, escaped tables,
-download links, and the guard that turns errors into plain messages.
+download links, the guard that turns errors into plain messages, and redraws that leave
+nothing behind.
 
 Whatever a user typed reaches the page through ``html.escape`` (or a text-only widget),
 never as markup.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 
@@ -19,11 +20,46 @@ import pandas as pd
 
 from cpmkit.errors import CpmkitError
 
-__all__ = ["MessageArea", "ask_to_confirm", "download_link", "field", "guard", "message_area", "stylesheet", "table_html"]
+__all__ = [
+    "MessageArea",
+    "ask_to_confirm",
+    "download_link",
+    "field",
+    "guard",
+    "message_area",
+    "replace_children",
+    "stylesheet",
+    "table_html",
+]
 
 log = logging.getLogger("cpmkit")
 
 UNEXPECTED = "Something went wrong and this change was not saved. Everything saved before is safe; please try again."
+
+
+def replace_children(box: W.Box, children: Sequence[W.Widget]) -> None:
+    """Show ``children`` in ``box`` and close the widgets they replace (with their children,
+    layouts and styles), except any that ``children`` still hold.
+
+    ipywidgets keeps every widget, in the kernel and in the page, until it is closed, so a
+    list rebuilt on each redraw (a live retrospective board redraws on every card and vote)
+    would otherwise pile up thousands of dead widgets in both.
+    """
+    kept = {id(widget) for widget in _tree(children)}
+    replaced = [widget for widget in _tree(box.children) if id(widget) not in kept]
+    box.children = tuple(children)
+    for widget in replaced:
+        widget.close()
+
+
+def _tree(widgets: Iterable[W.Widget]) -> Iterator[W.Widget]:
+    """Each widget, the widgets that style and lay it out, and all it contains, depth first."""
+    for widget in widgets:
+        yield widget
+        for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+            if isinstance(part, W.Widget):
+                yield part
+        yield from _tree(getattr(widget, "children", ()))
 
 
 def stylesheet() -> W.HTML:
