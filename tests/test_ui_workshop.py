@@ -241,6 +241,7 @@ def test_a_wrong_key_shows_nothing_of_the_cohort(app: WorkshopApp, assess: Asses
     app.open_button.click()
     assert app.dashboard is None and app.board.children == ()
     assert dashboard.widget.comm is None, "the old dashboard is closed"
+    assert dashboard.refresh_button.comm is None and dashboard.distribution.comm is None, "with everything in it"
 
 
 # -- the dashboard ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from cpmkit.ui.widgets import (
     download_link,
     guard,
     message_area,
+    replace_children,
     stylesheet,
     table_html,
 )
@@ -460,9 +461,8 @@ class WorkshopApp:
     def _drop_dashboard(self) -> None:
         if self.dashboard is not None:
             self.dashboard.stop()
-            self.dashboard.widget.close()
             self.dashboard = None
-        self.board.children = []
+        replace_children(self.board, [])  # closes the old dashboard's widgets, all of them
 
     def _forget_created(self) -> None:
         """The key was shown; once the trainer moves on, it leaves the page for good."""
