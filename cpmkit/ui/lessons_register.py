@@ -149,7 +149,7 @@ class LessonsPanel:
     def select(self, lesson_id: int | None) -> None:
         """Open one lesson in the editor (None: hide the editor)."""
         self.lesson_id = lesson_id
-        self.confirm.children = []
+        replace_children(self.confirm, [])
         self.note.say("")
         rows = self.lessons[self.lessons["id"] == lesson_id] if lesson_id is not None else self.lessons.iloc[0:0]
         self.editor.layout.display = "none" if rows.empty else None

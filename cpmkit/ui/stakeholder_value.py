@@ -30,7 +30,7 @@ from cpmkit.stakeholders import (
 )
 from cpmkit.store import Store
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
-from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, replace_children, stylesheet, table_html
+from cpmkit.ui.widgets import MessageArea, ask_to_confirm, download_link, field, guard, message_area, replace_children, stylesheet, table_html
 
 __all__ = ["StakeholderValueApp", "app"]
 
@@ -279,7 +279,7 @@ class StakeholderValueApp:
         if self._loading:
             return
         self.stakeholder_id = stakeholder_id
-        self.confirm.children = []
+        replace_children(self.confirm, [])
         saved = self.store.stakeholder(stakeholder_id) if stakeholder_id is not None else {}
         self._loading = True
         try:
@@ -424,15 +424,11 @@ class StakeholderValueApp:
         if self.stakeholder_id is None:
             return
         name = self.store.stakeholder(self.stakeholder_id)["name"]
-        yes = W.Button(description="Yes, delete", button_style="danger")
-        no = W.Button(description="Cancel")
-        yes.on_click(lambda _: self._delete())
-        no.on_click(lambda _: setattr(self.confirm, "children", []))
-        prompt = W.Label(
+        question = (
             f"Delete {name} and everything recorded about them (success measures, expectation-gap figures, "
             "notes and actions)? This cannot be undone."
         )
-        self.confirm.children = [prompt, yes, no]
+        ask_to_confirm(self.confirm, question, yes="Yes, delete", on_yes=self._delete)
 
     def _delete(self) -> None:
         with guard(self.add_message):

@@ -138,5 +138,5 @@ def ask_to_confirm(box: W.Box, question: str, *, yes: str, on_yes: Callable[[], 
     confirm = W.Button(description=yes, button_style="danger")
     cancel = W.Button(description="Cancel")
     confirm.on_click(lambda _: on_yes())
-    cancel.on_click(lambda _: setattr(box, "children", []))
-    box.children = [W.Label(question), confirm, cancel]
+    cancel.on_click(lambda _: replace_children(box, []))
+    replace_children(box, [W.Label(question), confirm, cancel])

@@ -311,7 +311,7 @@ class WorkshopDashboard:
         with guard(self.close_message):
             self.assess.close_workshop(self.workshop_id)
             self.is_open = False
-            self.confirm.children = []
+            replace_children(self.confirm, [])
             self._show_state()
 
     def _show_state(self) -> None:
