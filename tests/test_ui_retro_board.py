@@ -334,6 +334,31 @@ def test_redraws_leave_no_dead_widgets_behind(store: Store, made: dict[str, Any]
     assert len(_instances) == before
 
 
+def test_a_redraw_keeps_the_groups_that_did_not_change(store: Store, made: dict[str, Any]) -> None:
+    """A redraw builds widgets only for groups that look different to this member: while the
+    tally is hidden, another member's vote changes nothing on Ana's board."""
+    ana = open_board(store, made, "Ana")
+    ben = open_board(store, made, "Ben")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "start", "Demos")
+    add(ben, "stop", "Late reviews")
+    move(fay, "vote")
+    ana.tick()
+    ben.tick()
+
+    def groups() -> list[W.Widget]:
+        return [box for column in ana.columns.children for box in column.children[1:]]
+
+    before = groups()
+    buttons(ben.columns, "Vote")[0].click()
+    ana.tick()
+    assert all(now is then for now, then in zip(groups(), before, strict=True))
+    buttons(ana.columns, "Vote")[0].click()  # her own vote: her counter on "Demos" changes, nothing else
+    now = groups()
+    assert now[0] is not before[0] and now[1] is before[1]
+    assert "your votes: 1" in page_text(now[0])
+
+
 def test_the_top_groups_become_actions_carried_into_the_next_retrospective(
     store: Store, retros: RetroStore, project: int, made: dict[str, Any]
 ) -> None:

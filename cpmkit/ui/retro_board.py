@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 from urllib.parse import quote
@@ -31,7 +32,7 @@ from cpmkit.fields import shorten
 from cpmkit.lessons import LessonSource
 from cpmkit.query import query_params
 from cpmkit.retro_store import BoardState, RetroStore
-from cpmkit.retro_template import MAX_VOTES, RetroFormat, RetroFormats
+from cpmkit.retro_template import MAX_VOTES, RetroColumn, RetroFormat, RetroFormats
 from cpmkit.store import Store
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, safe_app
@@ -89,6 +90,15 @@ def _card_html(card: Mapping[Hashable, Any], *, extra_class: str = "") -> str:
         f'<div class="cpmkit-retro-text">{html.escape(str(card["text"]))}</div>'
         f'<div class="cpmkit-retro-author">{html.escape(author)}</div></div>'
     )
+
+
+def _column_box(column: RetroColumn) -> W.VBox:
+    """A column of the board with its heading; its groups are put under the heading on each redraw."""
+    heading = W.HTML(f"<h4>{html.escape(column.label)}</h4><p class='cpmkit-help'>{html.escape(column.prompt)}</p>")
+    box = W.VBox([heading], layout=W.Layout(flex="1 1 0", min_width="0"))
+    box.add_class("cpmkit-retro-column")
+    box.add_class(f"cpmkit-retro-column-{column.id}")
+    return box
 
 
 def _votes(count: int) -> str:
@@ -201,8 +211,12 @@ class RetroBoard:
 
         self.votes_info = W.HTML()
         self.votes_info.add_class("cpmkit-retro-votes-left")
-        self.columns = W.HBox()
+        self.column_boxes = {column.id: _column_box(column) for column in self.format.columns}
+        self.columns = W.HBox(list(self.column_boxes.values()))
         self.columns.add_class("cpmkit-retro-columns")
+        #: The group boxes on the board, by what they show: a redraw reuses those that did not
+        #: change (in the vote phase, a vote changes only its voter's counter).
+        self.group_boxes: dict[tuple[Any, ...], W.VBox] = {}
 
         self.card_choice = W.Dropdown(description="Card", layout=W.Layout(width="320px"))
         self.under_choice = W.Dropdown(description="under", layout=W.Layout(width="320px"))
@@ -286,7 +300,12 @@ class RetroBoard:
         limit = int(state.board["votes_per_member"])
         left = retro.votes_left(state.votes, self.member_id, limit)
         self.votes_info.value = f"<p><b>Votes left: {left} of {limit}</b></p>" if phase == "vote" else ""
-        replace_children(self.columns, [self._column(column.id, grouped, state, phase) for column in self.format.columns])
+        cards = {int(card["id"]): card for card in state.cards.to_dict("records")}
+        my_cards = state.votes.loc[state.votes["member_id"] == self.member_id, "card_id"]
+        mine = dict(Counter(int(card_id) for card_id in my_cards)) if phase == "vote" else None
+        drawn, self.group_boxes = self.group_boxes, {}
+        for column_id, box in self.column_boxes.items():  # the heading stays, the groups are redrawn
+            replace_children(box, [box.children[0], *self._groups(column_id, grouped, cards, mine, drawn, phase)])
         _display(self.group_form, self.facilitator and retro.allows(phase, "group cards"))
         if self.facilitator:
             self._fill_grouping(state.cards)
@@ -313,44 +332,62 @@ class RetroBoard:
         self.forward.description = f"Next: {after}" if after else "Next"
         self.forward.disabled = after is None
 
-    def _column(self, column_id: str, grouped: pd.DataFrame, state: BoardState, phase: str) -> W.VBox:
-        column = self.format.column(column_id)
-        heading = W.HTML(f"<h4>{html.escape(column.label)}</h4><p class='cpmkit-help'>{html.escape(column.prompt)}</p>")
-        cards = {int(card["id"]): card for card in state.cards.to_dict("records")}
+    def _groups(
+        self,
+        column_id: str,
+        grouped: pd.DataFrame,
+        cards: Mapping[int, Mapping[Hashable, Any]],
+        mine: Mapping[int, int] | None,
+        drawn: Mapping[tuple[Any, ...], W.VBox],
+        phase: str,
+    ) -> list[W.VBox]:
+        """The groups of one column, in order; ``mine`` is this member's votes by card (vote
+        phase only), ``drawn`` the group boxes of the last redraw."""
         shown = grouped[grouped["column_id"] == column_id]
         if phase not in _TALLY_PHASES:  # most voted first would tell the running tally, and move the buttons under people's cursors
             shown = shown.sort_values("card_id", kind="stable")
-        groups = [self._group_widget(group, cards, state, phase) for group in shown.to_dict("records")]
-        box = W.VBox([heading, *groups], layout=W.Layout(flex="1 1 0", min_width="0"))
-        box.add_class("cpmkit-retro-column")
-        box.add_class(f"cpmkit-retro-column-{column_id}")
-        return box
+        return [self._group_widget(group, cards, mine, drawn, phase) for group in shown.to_dict("records")]
 
     def _group_widget(
-        self, group: Mapping[Hashable, Any], cards: Mapping[int, Mapping[Hashable, Any]], state: BoardState, phase: str
+        self,
+        group: Mapping[Hashable, Any],
+        cards: Mapping[int, Mapping[Hashable, Any]],
+        mine: Mapping[int, int] | None,
+        drawn: Mapping[tuple[Any, ...], W.VBox],
+        phase: str,
     ) -> W.VBox:
+        """The group's cards, its tally once votes are counted, and this member's buttons: the
+        box drawn before if all of that is the same, else a new one."""
         lead = int(group["card_id"])
         ids = [lead, *group["member_ids"]]
         inner = "".join(_card_html(cards[i], extra_class="cpmkit-retro-grouped") for i in group["member_ids"])
         tally = f"<div class='cpmkit-retro-tally'>{_votes(int(group['votes']))}</div>" if phase in _TALLY_PHASES else ""
-        parts: list[W.Widget] = [W.HTML(f"<div class='cpmkit-retro-group'>{_card_html(cards[lead])}{inner}{tally}</div>")]
-        if phase == "vote":
-            mine = int(((state.votes["member_id"] == self.member_id) & state.votes["card_id"].isin(ids)).sum())
+        markup = f"<div class='cpmkit-retro-group'>{_card_html(cards[lead])}{inner}{tally}</div>"
+        votes = sum(mine.get(card_id, 0) for card_id in ids) if mine is not None else None
+        own = tuple(
+            (card_id, str(cards[card_id]["text"]))
+            for card_id in ids
+            if retro.allows(phase, "change cards") and not pd.isna(cards[card_id]["member_id"]) and int(cards[card_id]["member_id"]) == self.member_id
+        )
+        key = (markup, votes, own)
+        box = drawn.get(key) or self._group_box(lead, markup, votes, own)
+        self.group_boxes[key] = box
+        return box
+
+    def _group_box(self, lead: int, markup: str, mine: int | None, own: tuple[tuple[int, str], ...]) -> W.VBox:
+        parts: list[W.Widget] = [W.HTML(markup)]
+        if mine is not None:  # the vote phase
             vote = W.Button(description="Vote", icon="thumbs-up", layout=W.Layout(width="auto"))
             unvote = W.Button(description="Take back", disabled=mine == 0, layout=W.Layout(width="auto"))
             vote.on_click(lambda _: self._vote(lead))
             unvote.on_click(lambda _: self._unvote(lead))
             parts.append(W.HBox([vote, unvote, W.HTML(f"<span class='cpmkit-retro-mine'>your votes: {mine}</span>")]))
-        if retro.allows(phase, "change cards"):
-            for card_id in ids:
-                author = cards[card_id]["member_id"]
-                if not pd.isna(author) and int(author) == self.member_id:
-                    text = str(cards[card_id]["text"])
-                    edit = W.Button(description="Edit", icon="pencil", tooltip=f"Edit “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
-                    remove = W.Button(description="Remove", icon="trash", tooltip=f"Remove “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
-                    edit.on_click(lambda _, card_id=card_id, text=text: self._edit(card_id, text))
-                    remove.on_click(lambda _, card_id=card_id: self._remove(card_id))
-                    parts.append(W.HBox([edit, remove]).add_class("cpmkit-retro-own"))
+        for card_id, text in own:
+            edit = W.Button(description="Edit", icon="pencil", tooltip=f"Edit “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
+            remove = W.Button(description="Remove", icon="trash", tooltip=f"Remove “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
+            edit.on_click(lambda _, card_id=card_id, text=text: self._edit(card_id, text))
+            remove.on_click(lambda _, card_id=card_id: self._remove(card_id))
+            parts.append(W.HBox([edit, remove]).add_class("cpmkit-retro-own"))
         box = W.VBox(parts)
         box.add_class("cpmkit-retro-group-box")
         return box
