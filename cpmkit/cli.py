@@ -42,6 +42,10 @@ def voila_command(
         f"--MappingKernelManager.cull_idle_timeout={cull_after}",
         f"--MappingKernelManager.cull_interval={min(60, cull_after)}",
         "--MappingKernelManager.cull_connected=False",
+        # Kernels talk to Voila over Unix sockets named after each kernel: TCP ports are picked
+        # before the kernel binds them, so kernels starting together (a pre-heated pool, a room
+        # opening its links) can pick the same one, and the loser never comes up.
+        "--KernelManager.transport=ipc",
         *(pool if preheat > 0 else []),
     ]
 

@@ -111,6 +111,12 @@ def test_serve_starts_voila_on_localhost(tmp_path: Path) -> None:
     assert "Warning" not in output, output  # nothing on the terminal a trainer has to wonder about
 
 
+def test_kernels_use_unix_sockets_so_kernels_started_together_cannot_take_one_port() -> None:
+    """TCP ports are chosen before a kernel binds them: of two kernels started at once (a
+    pre-heated pool fills nine), one could lose its port and never come up."""
+    assert "--KernelManager.transport=ipc" in cli.voila_command(Path("nb"), host="127.0.0.1", port=1)
+
+
 def test_preheat_asks_voila_for_a_kernel_pool() -> None:
     command = cli.voila_command(Path("nb"), host="127.0.0.1", port=1, preheat=2)
     assert "--VoilaConfiguration.preheat_kernel=True" in command
