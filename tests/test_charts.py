@@ -6,32 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import pytest
+from _charts import chart_spec, datasets, rows_with
 
 from cpmkit.charts import engagement_gap_chart, power_interest_chart, scorecard_chart
 from cpmkit.stakeholders import engagement_gaps, power_interest_grid, value_scorecard
 
 MEASURE_COLUMNS = ["stakeholder", "metric", "unit", "baseline", "target", "latest", "measured_on"]
-
-
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec, validated against the schema (raises if invalid)."""
-    assert isinstance(chart, alt.LayerChart)
-    return chart.to_dict(validate=True)
-
-
-def _datasets(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """Every inline dataset of the spec, in the order Altair stored them."""
-    return list(spec.get("datasets", {}).values())
-
-
-def _rows_with(spec: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """The rows of the (single) dataset whose rows have ``key``; [] if only empty datasets."""
-    found = [rows for rows in _datasets(spec) if rows and key in rows[0]]
-    assert len(found) <= 1
-    return found[0] if found else []
 
 
 # -- power_interest_chart ----------------------------------------------------------------------
@@ -50,10 +32,10 @@ def grid() -> pd.DataFrame:
 
 
 def test_power_interest_chart(grid: pd.DataFrame) -> None:
-    spec = _spec(power_interest_chart(grid))
+    spec = chart_spec(power_interest_chart(grid))
     assert spec["title"] == "Power / interest grid"
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "text", "circle", "text"]
-    quadrants = _rows_with(spec, "x0")
+    quadrants = rows_with(spec, "x0")
     assert sorted(q["strategy"] for q in quadrants) == ["keep informed", "keep satisfied", "manage closely", "monitor"]
     # The split sits half way between 2 and 3 (HIGH_FROM = 3), on an axis from 0.5 to 5.5.
     assert {(q["strategy"], q["x0"], q["x1"], q["y0"], q["y1"]) for q in quadrants} == {
@@ -62,7 +44,7 @@ def test_power_interest_chart(grid: pd.DataFrame) -> None:
         ("keep informed", 2.5, 5.5, 0.5, 2.5),
         ("monitor", 0.5, 2.5, 0.5, 2.5),
     }
-    assert _rows_with(spec, "names") == [
+    assert rows_with(spec, "names") == [
         {"power": 5, "interest": 4, "strategy": "manage closely", "count": 2, "names": "ann, Bob"},
         {"power": 1, "interest": 2, "strategy": "monitor", "count": 1, "names": "Cy"},
     ]
@@ -70,11 +52,11 @@ def test_power_interest_chart(grid: pd.DataFrame) -> None:
 
 def test_power_interest_chart_of_nobody() -> None:
     empty = power_interest_grid(pd.DataFrame({"name": [], "power": [], "interest": []}))
-    spec = _spec(power_interest_chart(empty))
-    assert _rows_with(spec, "names") == []
+    spec = chart_spec(power_interest_chart(empty))
+    assert rows_with(spec, "names") == []
     # The quadrants (and their four strategy names) are drawn even with nobody on the grid.
-    assert len(_rows_with(spec, "x0")) == 4
-    assert [] in _datasets(spec)
+    assert len(rows_with(spec, "x0")) == 4
+    assert [] in datasets(spec)
 
 
 # -- engagement_gap_chart ----------------------------------------------------------------------
@@ -88,8 +70,8 @@ def test_engagement_gap_chart() -> None:
             "desired_engagement": ["supportive", "leading"],
         }
     )
-    spec = _spec(engagement_gap_chart(engagement_gaps(register)))
-    rows = _rows_with(spec, "level")
+    spec = chart_spec(engagement_gap_chart(engagement_gaps(register)))
+    rows = rows_with(spec, "level")
     assert sorted((r["name"], r["when"], r["level"], r["gap"]) for r in rows) == [
         ("Ann", "desired", "supportive", 1),
         ("Ann", "now", "neutral", 1),
@@ -106,13 +88,13 @@ def test_engagement_gap_chart() -> None:
 def test_engagement_gap_chart_height_grows_with_people() -> None:
     names = [f"P{i}" for i in range(5)]
     register = pd.DataFrame({"name": names, "current_engagement": ["neutral"] * 5, "desired_engagement": ["leading"] * 5})
-    assert _spec(engagement_gap_chart(engagement_gaps(register)))["height"] == 140  # 28 * 5
+    assert chart_spec(engagement_gap_chart(engagement_gaps(register)))["height"] == 140  # 28 * 5
 
 
 def test_engagement_gap_chart_of_nobody() -> None:
     gaps = engagement_gaps(pd.DataFrame({"name": [], "current_engagement": [], "desired_engagement": []}))
-    spec = _spec(engagement_gap_chart(gaps))
-    assert all(rows == [] for rows in _datasets(spec))
+    spec = chart_spec(engagement_gap_chart(gaps))
+    assert all(rows == [] for rows in datasets(spec))
     assert spec["height"] == 60
 
 
@@ -131,20 +113,20 @@ def test_scorecard_chart_leaves_out_unmeasured() -> None:
             ("Cy", "Score", None, 1.0, 4.0, None, None),  # not measured: left out
         ]
     )
-    spec = _spec(scorecard_chart(card))
-    bars = _rows_with(spec, "label")
+    spec = chart_spec(scorecard_chart(card))
+    bars = rows_with(spec, "label")
     assert sorted((b["label"], b["progress"], b["status"]) for b in bars) == [
         ("Ann: NPS", 0.5, "in progress"),
         ("Bob: Defects", -0.4, "moving away"),
     ]
-    assert _rows_with(spec, "x") == [{"x": 1.0}]  # the target line at 100 %
+    assert rows_with(spec, "x") == [{"x": 1.0}]  # the target line at 100 %
     assert spec["height"] == 60
     assert spec["layer"][0]["encoding"]["x"]["axis"]["format"] == "%"
 
 
 def test_scorecard_chart_with_a_measurement_date() -> None:
     card = _card([("Ann", "NPS", "pts", 20.0, 50.0, 50.0, dt.date(2024, 6, 1))])
-    bars = _rows_with(_spec(scorecard_chart(card)), "label")
+    bars = rows_with(chart_spec(scorecard_chart(card)), "label")
     assert [(b["label"], b["status"]) for b in bars] == [("Ann: NPS", "target met")]
 
 
@@ -154,9 +136,9 @@ def test_scorecard_chart_with_a_measurement_date() -> None:
     ids=["no measures", "none measured"],
 )
 def test_scorecard_chart_of_nothing_measured(rows: list[tuple[Any, ...]]) -> None:
-    spec = _spec(scorecard_chart(_card(rows)))
-    assert _rows_with(spec, "label") == []
-    assert _rows_with(spec, "x") == [{"x": 1.0}]
+    spec = chart_spec(scorecard_chart(_card(rows)))
+    assert rows_with(spec, "label") == []
+    assert rows_with(spec, "x") == [{"x": 1.0}]
     assert spec["height"] == 60
 
 

@@ -5,12 +5,10 @@ schema, is plain JSON, carries n beside every score, never draws a round without
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any
 
-import altair as alt
 import pandas as pd
 import pytest
+from _charts import chart_spec, rows_with
 
 from cpmkit import comments, feedback
 from cpmkit.errors import ValidationError
@@ -28,22 +26,9 @@ RESPONSES = pd.DataFrame(
 )
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    assert isinstance(chart, alt.LayerChart)
-    spec = chart.to_dict(validate=True)
-    assert json.loads(json.dumps(spec, allow_nan=False)) == spec
-    return spec
-
-
-def _rows_with(spec: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    found = [rows for rows in spec.get("datasets", {}).values() if rows and key in rows[0]]
-    assert len(found) == 1
-    return found[0]
-
-
 def test_nps_per_round_shows_n_on_the_full_axis() -> None:
-    spec = _spec(nps_chart(feedback.nps_by_round(RESPONSES)))
-    rows = _rows_with(spec, "nps")
+    spec = chart_spec(nps_chart(feedback.nps_by_round(RESPONSES)))
+    rows = rows_with(spec, "nps")
     assert [(r["round"], r["n"], r["label"]) for r in rows] == [("October", 3, "33 (n = 3)"), ("November", 1, "-100 (n = 1)")]
     bars = spec["layer"][1]
     assert bars["encoding"]["y"]["scale"]["domain"] == [-100, 100]
@@ -53,8 +38,8 @@ def test_nps_per_round_shows_n_on_the_full_axis() -> None:
 
 
 def test_a_round_without_answers_is_no_bar_and_says_so() -> None:
-    spec = _spec(csat_chart(feedback.csat_by_round(RESPONSES)))
-    rows = _rows_with(spec, "csat")
+    spec = chart_spec(csat_chart(feedback.csat_by_round(RESPONSES)))
+    rows = rows_with(spec, "csat")
     assert [(r["round"], r["csat"], r["label"]) for r in rows] == [("October", 100.0, "100 (n = 2)"), ("November", None, "not answered (n = 0)")]
     assert spec["layer"][1]["encoding"]["y"]["scale"]["domain"] == [0, 100]
 
@@ -62,24 +47,24 @@ def test_a_round_without_answers_is_no_bar_and_says_so() -> None:
 def test_themes_show_counts_and_the_negative_part() -> None:
     analysed = comments.analyse_comments(RESPONSES, feedback_taxonomy())
     summary = comments.theme_summary(analysed, feedback_taxonomy())
-    spec = _spec(theme_chart(summary))
-    rows = _rows_with(spec, "tone")
+    spec = chart_spec(theme_chart(summary))
+    rows = rows_with(spec, "tone")
     assert {r["tone"] for r in rows} == {"negative", "neutral or positive"}
     assert sum(r["count"] for r in rows if r["tone"] == "negative") == int(summary["negative"].sum())
     mentioned = summary.loc[summary["comments"] > 0, "label"].tolist()
     assert spec["layer"][0]["encoding"]["y"]["sort"] == mentioned and {r["label"] for r in rows} == set(mentioned)
     assert spec["layer"][0]["encoding"]["x"]["axis"]["values"] == list(range(int(summary["comments"].max()) + 1))
-    trend = _spec(theme_trend_chart(comments.theme_trend(analysed, feedback_taxonomy())))
+    trend = chart_spec(theme_trend_chart(comments.theme_trend(analysed, feedback_taxonomy())))
     assert trend["layer"][0]["encoding"]["x"]["sort"] == ["October", "November"]
-    assert {r["label"] for r in _rows_with(trend, "comments")} == set(mentioned)  # no line for a theme never mentioned
+    assert {r["label"] for r in rows_with(trend, "comments")} == set(mentioned)  # no line for a theme never mentioned
 
 
 def test_nothing_to_draw_still_makes_a_valid_chart() -> None:
     empty = RESPONSES.iloc[:0]
-    _spec(nps_chart(feedback.nps_by_round(empty)))
-    _spec(csat_chart(feedback.csat_by_round(empty)))
+    chart_spec(nps_chart(feedback.nps_by_round(empty)))
+    chart_spec(csat_chart(feedback.csat_by_round(empty)))
     analysed = comments.analyse_comments(RESPONSES.assign(comment=None), feedback_taxonomy())
-    _spec(theme_chart(comments.theme_summary(analysed, feedback_taxonomy())))
+    chart_spec(theme_chart(comments.theme_summary(analysed, feedback_taxonomy())))
 
 
 def test_a_frame_without_the_columns_is_refused_plainly() -> None:

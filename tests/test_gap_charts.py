@@ -5,37 +5,32 @@ nothing to draw."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import pytest
 import vl_convert
+from _charts import chart_spec, rows_with
 
 from cpmkit.errors import ValidationError
-from cpmkit.expectation_gap import RATING_COLUMNS, current_ratings, dimension_summary, gap_table, gap_trend
-from cpmkit.gap_charts import expectation_perception_chart, gap_heat_map, gap_trend_chart
+from cpmkit.expectation_gap import (
+    RATING_COLUMNS,
+    current_ratings,
+    dimension_summary,
+    gap_table,
+    gap_trend,
+)
+from cpmkit.gap_charts import (
+    expectation_perception_chart,
+    gap_heat_map,
+    gap_trend_chart,
+)
 from cpmkit.offline import vega_lite_version
 
 SOURCES = ("survey", "stakeholder", "estimate")
 DIMENSIONS = ("reliability", "schedule", "scope")
 JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
-
-
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec, validated against the schema (raises if invalid) and plain JSON."""
-    assert isinstance(chart, alt.LayerChart)
-    spec = chart.to_dict(validate=True)
-    assert json.loads(json.dumps(spec, allow_nan=False)) == spec
-    return spec
-
-
-def _rows_with(spec: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """The rows of the (single) dataset whose rows have ``key``; [] if only empty datasets."""
-    found = [rows for rows in spec.get("datasets", {}).values() if rows and key in rows[0]]
-    assert len(found) <= 1
-    return found[0] if found else []
 
 
 def _ratings(*rows: tuple[Any, ...]) -> pd.DataFrame:
@@ -63,9 +58,9 @@ def test_expectation_perception_chart() -> None:
     # reliability: expectation (6 + 6) / 2 = 6, perception (3 + 6) / 2 = 4.5, gap -1.5, n 2
     # schedule: 5, 4, -1, n 1; scope: (4 + 5) / 2 = 4.5, (6 + 4) / 2 = 5, +0.5, n 2
     summary = dimension_summary(_current(), dimensions=["scope", "reliability", "schedule"])
-    spec = _spec(expectation_perception_chart(summary))
+    spec = chart_spec(expectation_perception_chart(summary))
     assert spec["title"] == "Expected and perceived, per dimension"
-    rows = _rows_with(spec, "score")
+    rows = rows_with(spec, "score")
     assert sorted((r["name"], r["figure"], r["score"], r["gap"], r["n"]) for r in rows) == [
         ("reliability", "expected", 6.0, -1.5, 2), ("reliability", "perceived", 4.5, -1.5, 2),
         ("schedule", "expected", 5.0, -1.0, 1), ("schedule", "perceived", 4.0, -1.0, 1),
@@ -80,8 +75,8 @@ def test_expectation_perception_chart() -> None:
 
 def test_expectation_perception_chart_on_another_scale_and_of_nothing() -> None:
     empty = dimension_summary(_current().iloc[0:0], dimensions=DIMENSIONS)
-    spec = _spec(expectation_perception_chart(empty, scale=(1, 5)))
-    assert _rows_with(spec, "score") == []
+    spec = chart_spec(expectation_perception_chart(empty, scale=(1, 5)))
+    assert rows_with(spec, "score") == []
     assert spec["layer"][1]["encoding"]["x"]["scale"]["domain"] == [1, 5]
     assert spec["layer"][1]["encoding"]["x"]["axis"]["values"] == [1, 2, 3, 4, 5]
     assert spec["height"] == 60
@@ -91,9 +86,9 @@ def test_expectation_perception_chart_on_another_scale_and_of_nothing() -> None:
 
 
 def test_gap_heat_map() -> None:
-    spec = _spec(gap_heat_map(gap_table(_current(), dimensions=DIMENSIONS)))
+    spec = chart_spec(gap_heat_map(gap_table(_current(), dimensions=DIMENSIONS)))
     assert spec["title"] == "Weighted gap by stakeholder and dimension"
-    cells = _rows_with(spec, "label")
+    cells = rows_with(spec, "label")
     assert sorted((c["stakeholder"], c["dimension"], c["weighted_gap"], c["label"]) for c in cells) == [
         ("Ann", "reliability", pytest.approx(-1.8), "-1.80"),
         ("Ann", "schedule", pytest.approx(-0.4), "-0.40"),
@@ -116,12 +111,12 @@ def test_gap_heat_map() -> None:
 
 
 def test_gap_heat_map_of_nothing_and_of_no_weights() -> None:
-    spec = _spec(gap_heat_map(gap_table(_current().iloc[0:0], dimensions=DIMENSIONS)))
-    assert _rows_with(spec, "label") == []
+    spec = chart_spec(gap_heat_map(gap_table(_current().iloc[0:0], dimensions=DIMENSIONS)))
+    assert rows_with(spec, "label") == []
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [-1.0, 0, 1.0]
     unweighted = gap_table(current_ratings(RATINGS.iloc[[4]], sources=SOURCES), dimensions=DIMENSIONS)
-    spec = _spec(gap_heat_map(unweighted))
-    assert [c["label"] for c in _rows_with(spec, "label")] == ["no weight"]
+    spec = chart_spec(gap_heat_map(unweighted))
+    assert [c["label"] for c in rows_with(spec, "label")] == ["no weight"]
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == [-1.0, 0, 1.0]
 
 
@@ -130,23 +125,23 @@ def test_gap_heat_map_of_nothing_and_of_no_weights() -> None:
 
 def test_gap_trend_chart_dates_are_iso_text() -> None:
     # reliability on Jan: (-3 + 0) / 2 = -1.5; schedule on Jan: -1; scope on Jan: +2, on Feb: (+2 - 1) / 2 = 0.5
-    spec = _spec(gap_trend_chart(gap_trend(RATINGS, sources=SOURCES)))
+    spec = chart_spec(gap_trend_chart(gap_trend(RATINGS, sources=SOURCES)))
     assert spec["title"] == "Gap over time, per dimension"
-    points = _rows_with(spec, "assessed_on")
+    points = rows_with(spec, "assessed_on")
     assert [(p["dimension"], p["assessed_on"], p["gap"], p["n"]) for p in points] == [
         ("reliability", "2024-01-01", -1.5, 2), ("schedule", "2024-01-01", -1.0, 1),
         ("scope", "2024-01-01", 2.0, 1), ("scope", "2024-02-01", 0.5, 2),
     ]  # fmt: skip
     zero, lines = spec["layer"]
-    assert _rows_with(spec, "y") == [{"y": 0}]
+    assert rows_with(spec, "y") == [{"y": 0}]
     assert zero["mark"]["type"] == "rule"
     assert lines["encoding"]["x"]["field"] == "assessed_on" and lines["encoding"]["x"]["type"] == "temporal"
     assert lines["encoding"]["color"]["field"] == "dimension"
 
 
 def test_gap_trend_chart_of_nothing() -> None:
-    spec = _spec(gap_trend_chart(gap_trend(RATINGS.iloc[0:0], sources=SOURCES)))
-    assert _rows_with(spec, "assessed_on") == []
+    spec = chart_spec(gap_trend_chart(gap_trend(RATINGS.iloc[0:0], sources=SOURCES)))
+    assert rows_with(spec, "assessed_on") == []
 
 
 # -- all charts --------------------------------------------------------------------------------

@@ -3,11 +3,9 @@ schema, carries the expected (aggregated) data, leaves hidden rows out and copes
 
 from __future__ import annotations
 
-from typing import Any
-
-import altair as alt
 import pandas as pd
 import pytest
+from _charts import chart_spec, rows_with
 
 from cpmkit.errors import ValidationError
 from cpmkit.question_bank import Competency, Item, QuestionBank, Scale
@@ -38,30 +36,17 @@ BANK = QuestionBank(
 )
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec, validated against the schema (raises if invalid)."""
-    assert isinstance(chart, alt.LayerChart)
-    return chart.to_dict(validate=True)
-
-
-def _rows_with(spec: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """The rows of the (single) dataset whose rows have ``key``; [] if only empty datasets."""
-    found = [rows for rows in spec.get("datasets", {}).values() if rows and key in rows[0]]
-    assert len(found) <= 1
-    return found[0] if found else []
-
-
 # -- competency_profile_chart ------------------------------------------------------------------
 
 
 def test_profile_chart_bars_and_incomplete_rows() -> None:
     # listen (4+2)/2 = 3.0; conflict C1 5, C2 reverse 2 -> 4: 4.5; feedback: 1 of 2 answered
     scores = competency_scores(BANK, {"L1": 4, "L2": 2, "C1": 5, "C2": 2, "F1": 3})
-    spec = _spec(competency_profile_chart(scores))
+    spec = chart_spec(competency_profile_chart(scores))
     assert spec["title"] == "My competency profile"
-    bars = _rows_with(spec, "score")
+    bars = rows_with(spec, "score")
     assert [(b["name"], b["score"], b["base"]) for b in bars] == [("Active listening", 3.0, 1.0), ("Handling conflict", 4.5, 1.0)]
-    assert _rows_with(spec, "label") == [{"name": "Giving feedback", "base": 1.0, "label": "incomplete"}]
+    assert rows_with(spec, "label") == [{"name": "Giving feedback", "base": 1.0, "label": "incomplete"}]
     bar = spec["layer"][0]
     # Every competency keeps its row, in the bank's order; the axis is the 1-5 scale.
     assert bar["encoding"]["y"]["scale"]["domain"] == ["Active listening", "Handling conflict", "Giving feedback"]
@@ -70,16 +55,16 @@ def test_profile_chart_bars_and_incomplete_rows() -> None:
 
 
 def test_profile_chart_of_nothing_answered_and_of_no_rows() -> None:
-    spec = _spec(competency_profile_chart(competency_scores(BANK, {})))
-    assert _rows_with(spec, "score") == []
-    assert len(_rows_with(spec, "label")) == 3
-    empty = _spec(competency_profile_chart(competency_scores(BANK, {}).iloc[0:0]))
+    spec = chart_spec(competency_profile_chart(competency_scores(BANK, {})))
+    assert rows_with(spec, "score") == []
+    assert len(rows_with(spec, "label")) == 3
+    empty = chart_spec(competency_profile_chart(competency_scores(BANK, {}).iloc[0:0]))
     assert empty["height"] == 60
 
 
 def test_profile_chart_other_scale() -> None:
     scores = competency_scores(BANK, {"L1": 4, "L2": 2})
-    spec = _spec(competency_profile_chart(scores, scale=(1, 7)))
+    spec = chart_spec(competency_profile_chart(scores, scale=(1, 7)))
     assert spec["layer"][0]["encoding"]["x"]["axis"]["values"] == [1, 2, 3, 4, 5, 6, 7]
 
 
@@ -100,8 +85,8 @@ def test_self_vs_others_chart_draws_only_shown_competencies() -> None:
     ]
     view = others_view(BANK, me, raters)
     assert list(view["status"]) == ["shown", "hidden: fewer than 3 raters", "hidden: fewer than 3 raters"]
-    spec = _spec(self_vs_others_chart(view))
-    rows = _rows_with(spec, "who")
+    spec = chart_spec(self_vs_others_chart(view))
+    rows = rows_with(spec, "who")
     # listen: self 4, others (3+2+4)/3 = 3.0, gap -1.0; conflict and feedback are hidden
     assert sorted((r["name"], r["who"], r["score"], r["raters"], r["gap"]) for r in rows) == [
         ("Active listening", "others", 3.0, 3, -1.0),
@@ -114,10 +99,10 @@ def test_self_vs_others_chart_draws_only_shown_competencies() -> None:
 def test_self_vs_others_chart_with_no_self_score_and_with_nothing_shown() -> None:
     raters = [{"L1": 3, "L2": 3}] * 3
     view = others_view(BANK, {"L1": 5}, raters)  # self listen incomplete, others shown
-    rows = _rows_with(_spec(self_vs_others_chart(view)), "who")
+    rows = rows_with(chart_spec(self_vs_others_chart(view)), "who")
     assert [(r["name"], r["who"], r["score"]) for r in rows] == [("Active listening", "others", 3.0)]
     hidden = others_view(BANK, {"L1": 5, "L2": 5}, raters[:2])
-    assert _rows_with(_spec(self_vs_others_chart(hidden)), "who") == []
+    assert rows_with(chart_spec(self_vs_others_chart(hidden)), "who") == []
 
 
 # -- cohort_distribution_chart -----------------------------------------------------------------
@@ -132,9 +117,9 @@ def test_cohort_chart_skips_hidden_rows() -> None:
     }
     dist = cohort_distribution(BANK, people)
     assert list(dist["status"]) == ["shown", "hidden: fewer than 3", "hidden: fewer than 3"]
-    spec = _spec(cohort_distribution_chart(dist))
+    spec = chart_spec(cohort_distribution_chart(dist))
     assert spec["title"] == "Cohort: spread of scores per competency"
-    rows = _rows_with(spec, "median")
+    rows = rows_with(spec, "median")
     assert rows == [
         {"name": "Active listening", "n": 3, "mean": 4.0, "min": 3.0, "q1": 3.5, "median": 4.0, "q3": 4.5, "max": 5.0}
     ]
@@ -145,14 +130,14 @@ def test_cohort_chart_skips_hidden_rows() -> None:
 
 def test_cohort_chart_with_every_row_hidden() -> None:
     dist = cohort_distribution(BANK, {"p1": {"L1": 3, "L2": 3}})
-    spec = _spec(cohort_distribution_chart(dist))
-    assert _rows_with(spec, "median") == []
+    spec = chart_spec(cohort_distribution_chart(dist))
+    assert rows_with(spec, "median") == []
 
 
 def test_cohort_chart_reads_the_scale_from_the_count_columns() -> None:
     seven = QuestionBank("Seven", Scale(tuple((v, str(v)) for v in range(1, 8))), BANK.competencies, BANK.items)
     people = {f"p{i}": {"L1": 7, "L2": i} for i in range(1, 4)}
-    spec = _spec(cohort_distribution_chart(cohort_distribution(seven, people)))
+    spec = chart_spec(cohort_distribution_chart(cohort_distribution(seven, people)))
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, 7]
 
 
