@@ -38,7 +38,7 @@ from cpmkit.soft_skills import (
     strengths_and_development,
 )
 from cpmkit.store import Store
-from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.session import open_store, page_owner, safe_app
 from cpmkit.ui.widgets import (
     MessageArea,
     download_link,
@@ -64,8 +64,18 @@ __all__ = [
 
 #: The notebook this app runs in; resume and rating links are relative to it.
 NOTEBOOK = "02_soft_skills.ipynb"
-#: Store setting: the token of the solo self-assessment started last, to resume without the link.
+#: Store setting: the token of the solo self-assessment an owner started last, to resume without
+#: the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's page).
 LAST_SELF_ASSESSMENT = "last_self_assessment"
+
+
+def remembered_assessment_key() -> str | None:
+    """The setting that remembers this page's owner's own solo self-assessment; None on a
+    participant's page, where only the link reopens an assessment."""
+    owner = page_owner()
+    if owner is None:
+        return None
+    return LAST_SELF_ASSESSMENT if owner.id is None else f"{LAST_SELF_ASSESSMENT}:{owner.id}"
 #: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
 COMMITMENTS = 3
 
@@ -198,7 +208,9 @@ class StartScreen:
                     raise
                 self.messages["display_name"].say(str(exc))
                 return
-            self.store.set_setting(LAST_SELF_ASSESSMENT, participant["token"])
+            remember = remembered_assessment_key()
+            if remember is not None:
+                self.store.set_setting(remember, participant["token"])
         if participant is not None:
             self.on_started(participant)
 
@@ -700,8 +712,9 @@ class SoftSkillsApp:
                 return
             self.open_participant(participant)
             return
-        if "code" not in params:
-            remembered = self.store.get_setting(LAST_SELF_ASSESSMENT)
+        remember = remembered_assessment_key()
+        if "code" not in params and remember is not None:
+            remembered = self.store.get_setting(remember)
             if remembered:
                 try:
                     participant = self.assessments.participant_by_token(remembered)
