@@ -207,7 +207,7 @@ class PlainAnswers:
         self.finish(plain_page("Something went wrong", f"The server could not answer this request (error {status_code})."))
 
 
-class GateHandler(PlainAnswers, JupyterHandler):  # type: ignore[misc]
+class GateHandler(PlainAnswers, JupyterHandler):
     """Base of the gate's own pages (sign-in, first run, refusals). Their forms carry an XSRF
     token, which jupyter_server checks on every POST; the Origin check is left to it because
     with ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` on form posts."""
@@ -229,13 +229,13 @@ def _identity(handler: web.RequestHandler) -> Identity:
 
 
 @dataclass
-class GateUser(User):  # type: ignore[misc]
+class GateUser(User):
     """jupyter_server's user, carrying who the browser is and which owner, if any, signed in."""
 
     identity: Identity = field(default_factory=lambda: Identity(None, ""))
 
 
-class GateIdentityProvider(IdentityProvider):  # type: ignore[misc]
+class GateIdentityProvider(IdentityProvider):
     """Every browser is someone (a signed cookie names it); an owner is someone who signed in."""
 
     @property
@@ -294,7 +294,7 @@ class SignInHandler(GateHandler):
 
     def get(self) -> None:
         if gate(self).setup_key is not None and AccountStore(gate(self).store).count() == 0:
-            self.refuse(403, "No account yet", "Open the first-run link that `cpmkit serve` printed, or run `cpmkit users add NAME --admin`.")
+            self.refuse(200, "No account yet", "Open the first-run link that `cpmkit serve` printed, or run `cpmkit users add NAME --admin`.")
             return
         self._form("")
 
@@ -467,20 +467,20 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
         return True
 
 
-class BoundKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
+class BoundKernelManager(AsyncMappingKernelManager):
     """Kernels remember the browser whose request started them (from the gate's header, which
     Voila passes to the kernel's environment), so only that browser may talk to them."""
 
     browsers: dict[str, str] = {}  # kernel id -> browser id, shared with the authorizer
 
-    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         kernel_id: str = await super().start_kernel(*args, **kwargs)
         bind_kernel(kernel_id, (kwargs.get("env") or {}).get(IDENTITY_ENV))
         return kernel_id
 
-    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
+    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         BoundKernelManager.browsers.pop(kernel_id, None)
-        await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        await super().shutdown_kernel(kernel_id, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
 def bind_kernel(kernel_id: str, identity_header: str | None) -> None:
@@ -506,10 +506,10 @@ def install_preheat_binding() -> None:
     if not getattr(RequestInfoSocketHandler.send_updates, "cpmkit_bound", False):
         wrapped = _bind_preheated(RequestInfoSocketHandler.send_updates)
         wrapped.cpmkit_bound = True  # type: ignore[attr-defined]
-        RequestInfoSocketHandler.send_updates = wrapped  # type: ignore[method-assign]
+        RequestInfoSocketHandler.send_updates = wrapped
 
 
-class GateAuthorizer(Authorizer):  # type: ignore[misc]
+class GateAuthorizer(Authorizer):
     """A kernel (its websocket, its REST resource) is for the browser that started it only."""
 
     def is_authorized(self, handler: JupyterHandler, user: User, action: str, resource: str) -> bool:
@@ -536,11 +536,11 @@ class ShutdownOnCloseHandler(VoilaShutdownKernelHandler):  # type: ignore[misc]
         await super().post(kernel_id)
 
 
-class LoopbackRequestInfoHandler(RequestInfoSocketHandler):
+class LoopbackRequestInfoHandler(RequestInfoSocketHandler):  # type: ignore[misc]
     """Voila's pre-heat channel hands a kernel its request (links included): kernels connect
     from this machine, so nobody else may listen on it."""
 
-    def open(self, kernel_id: str) -> None:  # type: ignore[override]
+    def open(self, kernel_id: str) -> None:
         if self.request.remote_ip not in ("127.0.0.1", "::1") or self.request.headers.get("Cookie"):
             self.close(code=1008)
             return

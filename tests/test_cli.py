@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -84,10 +85,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_starts_voila_on_localhost(tmp_path: Path) -> None:
-    """What `make run` does: the landing page answers on 127.0.0.1 with the store from the env."""
+def test_serve_starts_voila_on_localhost_and_offers_the_first_run_step(tmp_path: Path) -> None:
+    """What `make run` does on a fresh machine: Voila on 127.0.0.1 with the store from the env,
+    the landing page behind the sign-in, and a first-run link on the terminal (no account yet)."""
     port = _free_port()
-    env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+    env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)}
     server = subprocess.Popen(
         [*CPMKIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
@@ -97,17 +99,19 @@ def test_serve_starts_voila_on_localhost(tmp_path: Path) -> None:
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/index.ipynb", timeout=30) as page:
-                    html = page.read().decode()
+                    html, landed = page.read().decode(), page.url
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.5)
-        assert "cdn.jsdelivr.net" not in html
+        assert landed.startswith(f"http://127.0.0.1:{port}/login?next=")
+        assert "No account yet" in html and "cdn.jsdelivr.net" not in html
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/voila/render/index.ipynb" in output
+    assert re.search(rf"http://127\.0\.0\.1:{port}/cpmkit/setup\?key=\S{{20,}}", output), output
     assert "Warning" not in output, output  # nothing on the terminal a trainer has to wonder about
 
 
