@@ -42,7 +42,7 @@ __all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "Assessme
 JOIN_CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH: Final = 6
 #: Columns of ``cohort_export``.
-EXPORT_COLUMNS: Final = ["round", "participant", "item_id", "value"]
+EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
 
 _JOIN_CODE_ATTEMPTS: Final = 20
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
@@ -348,28 +348,31 @@ class AssessmentStore:
         }
 
     def cohort_export(self, workshop_id: int) -> pd.DataFrame:
-        """Every answer of the workshop in long format: round, participant, item_id, value.
+        """Every answer of the workshop in long format, for ``workshop_report`` to apply the
+        anonymity rule to: round, participant (their id: never shown, never exported),
+        display_name (None if anonymous), completed_at (None while answering), item_id, value.
 
-        The participant is their display name, or "Participant N" (in order of joining) for
-        anonymous ones; names used twice get " (2)", " (3)". Never a token.
+        Rows come in the workshop's round order, then by participant and item. Never a token.
         """
         with self.store.read() as conn:
             workshop = _workshop_row(conn, workshop_id)
-            people = conn.execute(
-                select(participants.c.id, participants.c.display_name)
-                .where(participants.c.workshop_id == workshop_id)
-                .order_by(participants.c.id)
-            ).all()
             rows = conn.execute(
-                select(participants.c.round, answers.c.participant_id, answers.c.item_id, answers.c.value)
+                select(
+                    participants.c.round,
+                    participants.c.id,
+                    participants.c.display_name,
+                    participants.c.completed_at,
+                    answers.c.item_id,
+                    answers.c.value,
+                )
                 .join(participants, participants.c.id == answers.c.participant_id)
                 .where(participants.c.workshop_id == workshop_id)
             ).all()
-        labels = _labels([(int(pid), name) for pid, name in people])
         order = {name: i for i, name in enumerate(workshop["rounds"])}
-        ordered = sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1], r[2]))
-        frame = pd.DataFrame([(r[0], labels[int(r[1])], r[2], int(r[3])) for r in ordered], columns=EXPORT_COLUMNS)
-        return frame.astype({"round": object, "participant": object, "item_id": object, "value": "int64"})
+        ordered = sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1], r[4]))
+        # object columns first: pandas would turn a None completion time into NaT
+        frame = pd.DataFrame([tuple(r) for r in ordered], columns=EXPORT_COLUMNS, dtype=object)
+        return frame.astype({"participant": "int64", "value": "int64"})
 
     # -- peer ratings (the 360-degree view) ---------------------------------------------------
 
@@ -470,29 +473,6 @@ def _participant_row(conn: Connection, participant_id: int) -> dict[str, Any]:
 
 def _no_participant(participant_id: int) -> NotFoundError:
     return NotFoundError(f"There is no self-assessment number {participant_id}; it may have been deleted.")
-
-
-def _labels(people: list[tuple[int, str | None]]) -> dict[int, str]:
-    """Export labels: the display name, else "Participant N"; every label distinct (casefolded)."""
-    used = {name.casefold() for _pid, name in people if name is not None}
-    labels: dict[int, str] = {}
-    taken: set[str] = set()
-    anonymous = 0
-    for pid, name in people:
-        if name is None:
-            anonymous += 1
-            while f"participant {anonymous}" in used:  # someone chose that name: skip the number
-                anonymous += 1
-            label = f"Participant {anonymous}"
-        else:
-            label, n = name, 1
-            while label.casefold() in taken:
-                n += 1
-                label = f"{name} ({n})"
-        taken.add(label.casefold())
-        used.add(label.casefold())
-        labels[pid] = label
-    return labels
 
 
 # -- checking values -------------------------------------------------------------------------
