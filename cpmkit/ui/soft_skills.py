@@ -63,12 +63,6 @@ __all__ = [
     "report_tables",
 ]
 
-#: The notebook this app runs in; resume and rating links are relative to it.
-NOTEBOOK = "02_soft_skills.ipynb"
-#: Store setting: the token of the solo self-assessment started last, to resume without the link.
-LAST_SELF_ASSESSMENT = "last_self_assessment"
-#: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
-COMMITMENTS = 3
 #: The browser's key for this notebook (localStorage): a rating link opened in a browser where
 #: the rated participant opened their own assessment is refused.
 BROWSER_KEY = "cpmkit-soft-skills"
@@ -77,6 +71,12 @@ OWN_BROWSER = (
     "This rating link is open in the browser where the person it rates takes their own "
     "assessment, so it takes no answers here. Colleague: please open it in your own browser."
 )
+#: The notebook this app runs in; resume and rating links are relative to it.
+NOTEBOOK = "02_soft_skills.ipynb"
+#: Store setting: the token of the solo self-assessment started last, to resume without the link.
+LAST_SELF_ASSESSMENT = "last_self_assessment"
+#: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
+COMMITMENTS = 3
 
 
 def app() -> W.Widget:
