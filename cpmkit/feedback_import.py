@@ -32,8 +32,11 @@ from cpmkit._survey_cells import (
     reads_day_first,
 )
 from cpmkit._survey_files import (
+    MAX_COMPRESSION_RATIO,
     MAX_FILE_BYTES,
+    MAX_SHARED_STRINGS_BYTES,
     MAX_WORKBOOK_CELLS,
+    MAX_WORKBOOK_UNZIPPED_BYTES,
     Progress,
     SurveyTable,
     read_survey,
@@ -52,8 +55,11 @@ from cpmkit.fields import shorten
 
 __all__ = [
     "CHUNK_ROWS",
+    "MAX_COMPRESSION_RATIO",
     "MAX_FILE_BYTES",
+    "MAX_SHARED_STRINGS_BYTES",
     "MAX_WORKBOOK_CELLS",
+    "MAX_WORKBOOK_UNZIPPED_BYTES",
     "RESPONDENT",
     "RESPONSE_ID",
     "SUBMITTED_AT",
