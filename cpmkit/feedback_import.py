@@ -7,7 +7,8 @@ convert. Each step is a pure function a UI calls with plain values::
     preview(table, mapping)                               # the first rows as they would be imported
     result = apply_mapping(table, mapping, progress=bar)  # responses, unreadable rows, repeats
 
-A row with a cell that cannot be read is left out and listed (row, column, value, reason);
+A row with a cell that cannot be read, or a text longer than a typed answer may be
+(``DEFAULT_TEXT_LIMIT`` characters), is left out and listed (row, column, value, reason);
 the other rows still import. Each response has a ``response_key``: the hash of the export's
 own response id when a target of kind "id" is mapped and filled, else of the mapped values.
 Importing the same export again, or a later download of it with more answers, gives the same
@@ -51,7 +52,7 @@ from cpmkit._survey_mapping import (
     suggest_mapping,
 )
 from cpmkit.errors import ValidationError
-from cpmkit.fields import shorten
+from cpmkit.fields import DEFAULT_TEXT_LIMIT, shorten
 
 __all__ = [
     "CHUNK_ROWS",
@@ -81,6 +82,10 @@ CHUNK_ROWS: Final = 20_000
 #: Rows or columns a message lists before "and N more".
 _SHOWN: Final = 10
 _EMPTY_REASON: Final = "is empty, but every response needs an answer here"
+#: Characters of a cell a RowProblem keeps: more than its message shows.
+_QUOTED: Final = 200
+#: Kinds whose cells are imported as text, so held to the length of a typed answer.
+_TEXT_KINDS: Final = ("text", "id")
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,13 @@ def _convert(
             bad |= texts == ""
         unreadable = texts[bad]
         for row, text in zip(unreadable.index.tolist(), unreadable.tolist()):
-            problems.append(RowProblem(row, str(column), text, reason if text else _EMPTY_REASON))
+            problems.append(RowProblem(row, str(column), text[:_QUOTED], reason if text else _EMPTY_REASON))
+        if target.kind in _TEXT_KINDS:  # as long as a typed answer may be (PulseStore.save_answer), no longer
+            lengths = values[target.id].str.len()
+            over = lengths > DEFAULT_TEXT_LIMIT
+            for row, text, length in zip(texts[over].index.tolist(), texts[over].tolist(), lengths[over].tolist()):
+                problems.append(RowProblem(row, str(column), text[:_QUOTED], _too_long(int(length))))
+            values[target.id] = values[target.id].where(~over)  # not shown in a preview either
     problems.sort(key=lambda problem: problem.row)  # stable: a row's problems stay in target order
     return values, problems
 
@@ -237,6 +248,11 @@ def _parse(target: Target, texts: pd.Series, dayfirst: bool) -> tuple[pd.Series,
         labels = f", nor one of {_listed([label for _value, label in target.labels], 'or')}" if target.labels else ""
         return numbers, bad, f"is not a whole number from {target.low} to {target.high}{labels}"
     return parse_text(texts), pd.Series(False, index=texts.index), ""
+
+
+def _too_long(length: int) -> str:
+    """Why a text is not imported: as clean_text says it to someone typing it."""
+    return f"is {length} characters long; the limit is {DEFAULT_TEXT_LIMIT}"
 
 
 def _keys(values: pd.DataFrame, mapping: ColumnMapping) -> list[str]:

@@ -10,14 +10,11 @@ import functools
 import io
 import json
 import os
-import random
 import re
-import struct
 import subprocess
 import sys
 import textwrap
 import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,9 +22,11 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from _workbooks import BOMBS, HEADING_ROW, SHEET, SHEET_END, SHEET_START, row, sheet, workbook
 
 import cpmkit.feedback_import as fi
 from cpmkit.errors import CpmkitError, ValidationError
+from cpmkit.fields import DEFAULT_TEXT_LIMIT
 from cpmkit.feedback_import import (
     MAX_FILE_BYTES,
     MAX_WORKBOOK_CELLS,
@@ -309,6 +308,31 @@ def test_unreadable_rows_are_listed_and_the_rest_imports() -> None:
     assert result.summary == "13 responses read from pulse.csv. Rows 14, 15, 16, 18 could not be read and were left out."
 
 
+def test_a_text_longer_than_a_typed_answer_is_listed_and_left_out() -> None:
+    limit = DEFAULT_TEXT_LIMIT  # what PulseStore.save_answer allows a typed comment (clean_text)
+    rows: Rows = [["Timestamp", "Respondent ID", "Email", "Comment"],
+                  ["2026-11-03 09:00", "1", "a@x.org", "c" * limit],  # as long as a typed answer may be
+                  ["2026-11-03 10:00", "2", "b@x.org", "c" * limit + "\r\n"],  # line breaks are stripped or made \n
+                  ["2026-11-03 11:00", "3", "c@x.org", "Reports " * limit],
+                  ["2026-11-03 12:00", "4" * (limit + 1), "d@x.org", "fine"],
+                  ["2026-11-03 13:00", "5", "e" * (limit + 1), "fine"]]
+    targets = (SUBMITTED_AT, RESPONSE_ID, RESPONDENT, Target("comment", "Comment", "text"))
+    table = read_survey(to_csv(rows), "long.csv")
+    result = apply_mapping(table, suggest_mapping(table.columns, targets))
+    assert result.responses["row"].tolist() == [2, 3]
+    assert result.responses["comment"].str.len().tolist() == [limit, limit]
+    assert [p.message for p in result.problems] == [
+        f"Row 4, column 'Comment': '{'Reports ' * 7}Rep…' is {8 * limit - 1} characters long; the limit is {limit}.",
+        f"Row 5, column 'Respondent ID': '{'4' * 59}…' is {limit + 1} characters long; the limit is {limit}.",
+        f"Row 6, column 'Email': '{'e' * 59}…' is {limit + 1} characters long; the limit is {limit}.",
+    ]
+    assert [len(p.value) for p in result.problems] == [200, 200, 200]  # the start of the cell: enough to find it
+    assert result.summary == "2 responses read from long.csv. Rows 4, 5, 6 could not be read and were left out."
+    shown = preview(table, suggest_mapping(table.columns, targets))
+    assert shown["Comment"].isna().tolist() == [False, False, True, False, False]  # the preview quotes it only in Problems
+    assert shown["Problems"].str.len().max() < 200
+
+
 @pytest.mark.parametrize(("text", "value"), [
     ("9", 9), ("9.0", 9), ("9 - Very likely", 9), ("10 (Extremely likely)", 10), ("0 = Not at all likely", 0),
     ("9. Very", 9), ("9-Very likely", 9), ("+3", 3), ("9.5", None), ("1,5", None), ("-1", None), ("11", None),
@@ -548,103 +572,7 @@ def test_workbook_without_dimensions_is_refused_before_reading(monkeypatch: pyte
 
 
 # -- Workbooks made to exhaust memory ------------------------------------------------------------
-# Each is a few KB or MB on disk, built here with zipfile, and refused before openpyxl parses it.
-
-SHEET = "xl/worksheets/sheet1.xml"
-STRINGS = "xl/sharedStrings.xml"
-_SHEET_START = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-_SHEET_END = b"</sheetData></worksheet>"
-_STRINGS_TYPE = b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-
-
-def _sheet(*rows: bytes) -> bytes:
-    """A sheet's XML (with no <dimension>, as some writers leave it out) holding ``rows``."""
-    return _SHEET_START + b"".join(rows) + _SHEET_END
-
-
-def _row(number: int | str | None, *cells: tuple[str | None, str]) -> bytes:
-    """<row r=number> with inline-text cells (reference or None, text)."""
-    attribute = "" if number is None else f' r="{number}"'
-    shown = "".join(f'<c{"" if ref is None else f" r={chr(34)}{ref}{chr(34)}"} t="inlineStr"><is><t>{text}</t></is></c>' for ref, text in cells)
-    return f"<row{attribute}>{shown}</row>".encode()
-
-
-HEADING_ROW = _row(1, ("A1", "Timestamp"), ("B1", "Score"))
-ANSWER_ROW = _row(2, ("A2", "2026-11-03 09:41"), ("B2", "9"))
-
-
-def _workbook(part: str, start: bytes, block: bytes = b"", times: int = 0, end: bytes = b"", *, declared: int | None = None) -> bytes:
-    """XLSX (written by openpyxl) whose ``part`` (the shared strings too) holds ``start``, ``block``
-    ``times`` over, then ``end``. The block is deflated once and its output repeated (a full
-    flush makes each copy the same), so a 700 MB part costs a 1 MB block to build. The zip's
-    directory says the part unzips to ``declared`` bytes if given, else to what it does."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    head = compressor.compress(start) + compressor.flush(zlib.Z_FULL_FLUSH)
-    unit = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH) if times else b""
-    stream = head + unit * times + compressor.compress(end) + compressor.flush()
-    crc = zlib.crc32(start)
-    for _ in range(times):
-        crc = zlib.crc32(block, crc)
-    size = len(start) + len(block) * times + len(end) if declared is None else declared
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(XLSX)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "[Content_Types].xml" and part == STRINGS:  # openpyxl writes none: say where they are
-                content = content.replace(b"</Types>", _STRINGS_TYPE + b"</Types>")
-            if info.filename != part:
-                target.writestr(info.filename, content)
-        target.writestr(zipfile.ZipInfo(part), stream)  # stored as it is; the headers are made to say deflated below
-    data = bytearray(out.getvalue())
-    with zipfile.ZipFile(io.BytesIO(bytes(data))) as written:
-        local, central = written.getinfo(part).header_offset, written.start_dir
-    while data[central + 46 : central + 46 + len(part)] != part.encode():
-        central += 46 + sum(struct.unpack("<HHH", data[central + 28 : central + 34]))
-    for at, fields in ((local + 8, "<H"), (central + 10, "<H")):  # compression method: deflate
-        data[at : at + 2] = struct.pack(fields, zipfile.ZIP_DEFLATED)
-    for at in (local + 14, central + 16):  # CRC, compressed size, uncompressed size
-        data[at : at + 12] = struct.pack("<III", crc, len(stream), size)
-    return bytes(data)
-
-
-def _answers(choices: Sequence[str], template: str, size: int) -> bytes:
-    """About ``size`` bytes of ``template`` elements, each with one of ``choices`` at random
-    (seeded): markup that deflates 50 to 90 times, as a real sheet's does at most."""
-    pick = random.Random(7)
-    elements = [template.format(pick.choice(choices)) for _ in range(size // len(template))]
-    return "".join(elements).encode()
-
-
-def _shared_strings_xml(count: int) -> bytes:
-    return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}">'.encode()
-
-
-#: The findings as reproduced, and one workbook over each bound with an ordinary compression ratio.
-BOMBS: dict[str, tuple[Callable[[], bytes], str]] = {
-    # 1.5 KB; openpyxl padded fifty million empty rows: a kernel at full CPU for 140 s, up to 3.4 GB.
-    "a row at r=50000000": (
-        lambda: _workbook(SHEET, _sheet(HEADING_ROW, _row(50_000_000, ("A50000000", "x")))),
-        r"bomb.xlsx: the sheet 'Sheet1' has at least 50,000,000 rows of 2 columns, more than the 1,000,000 cells",
-    ),
-    # 0.7 MB; 700 MB of shared strings, all held by openpyxl: 1.3-1.9 GB.
-    "700 MB of shared strings": (
-        lambda: _workbook(STRINGS, _shared_strings_xml(1) + b"<si><t>", b"a" * 2**20, 700, b"</t></si></sst>"),
-        r"bomb.xlsx: its part 'xl/sharedStrings.xml' unzips to 1,0\d\d times its size, which no spreadsheet program writes",
-    ),
-    "101 MB of shared strings at an ordinary ratio": (
-        lambda: _workbook(STRINGS, _shared_strings_xml(70_000 * 101), _answers(["Yes", "No"], "<si><t>{}</t></si>", 2**20), 101, b"</sst>"),
-        r"bomb.xlsx: the text of its cells unzips to 10\d MB, more than the 100 MB cpmkit reads from a workbook\.",
-    ),
-    "251 MB of sheet at an ordinary ratio": (
-        lambda: _workbook(SHEET, _SHEET_START + HEADING_ROW, _answers(["Yes", "No", "Mostly", "Late"], '<row><c t="inlineStr"><is><t>{}</t></is></c></row>', 2**20), 251, _SHEET_END),
-        r"bomb.xlsx: the workbook unzips to 2\d\d MB, more than the 250 MB cpmkit reads\.",
-    ),
-    # Its directory says 100 KB, it holds 7 MB: zipfile unzips no more than 100 KB, and the CRC check fails.
-    "a sheet that holds more than its directory says": (
-        lambda: _workbook(SHEET, _SHEET_START + HEADING_ROW, ANSWER_ROW * 10_000, 10, _SHEET_END, declared=100_000),
-        r"bomb.xlsx: the workbook cannot be opened: it may be damaged",
-    ),
-}
+# Each is a few KB or MB (tests/_workbooks.py builds them), and is refused before openpyxl parses it.
 
 REFUSE = """
 import json, resource, sys, tracemalloc
@@ -701,22 +629,22 @@ def test_workbooks_made_to_exhaust_memory_are_refused_before_parsing(case: str, 
 def _small_sheet(monkeypatch: pytest.MonkeyPatch, *rows: bytes) -> bytes:
     """A workbook of ``rows``, read with at most 1,000 cells per workbook."""
     monkeypatch.setattr("cpmkit._survey_files.MAX_WORKBOOK_CELLS", 1000)
-    return _workbook(SHEET, _sheet(*rows))
+    return workbook(SHEET, sheet(*rows))
 
 
 def test_rows_are_counted_as_openpyxl_gives_them_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
-    unnumbered = [_row(None, (None, "2026-11-03 09:41"), (None, "9")) for _ in range(499)]
+    unnumbered = [row(None, (None, "2026-11-03 09:41"), (None, "9")) for _ in range(499)]
     table = read_survey(_small_sheet(monkeypatch, HEADING_ROW, *unnumbered), "ok.xlsx")  # 500 rows of 2: 1,000 cells
     assert len(table.cells) == 499 and table.cells.index[-1] == 500
     cases = {
         "one more row": ([HEADING_ROW, *unnumbered, unnumbered[0]], "x.xlsx: the sheet 'Sheet1' has at least 501 rows of 2 columns, more than the 1,000 cells"),
-        "a row far down, without cells": ([HEADING_ROW, _row(1001)], "x.xlsx: the sheet 'Sheet1' has at least 1,001 rows of 2 columns"),
-        "a cell far right": ([_row(1, ("A1", "Timestamp"), ("ALM1", "Score"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
-        "an unnumbered cell after it": ([_row(1, ("ALL1", "a"), (None, "b"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
-        "a row number too long to read": ([_row("12345678901234567890")], "x.xlsx: the sheet 'Sheet1' has a row numbered '12345678901"),
-        "a cell reference that is none": ([_row(1, ("A1:B2", "x"))], "x.xlsx: the sheet 'Sheet1' has a cell at 'A1:B2'"),
+        "a row far down, without cells": ([HEADING_ROW, row(1001)], "x.xlsx: the sheet 'Sheet1' has at least 1,001 rows of 2 columns"),
+        "a cell far right": ([row(1, ("A1", "Timestamp"), ("ALM1", "Score"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
+        "an unnumbered cell after it": ([row(1, ("ALL1", "a"), (None, "b"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
+        "a row number too long to read": ([row("12345678901234567890")], "x.xlsx: the sheet 'Sheet1' has a row numbered '12345678901"),
+        "a cell reference that is none": ([row(1, ("A1:B2", "x"))], "x.xlsx: the sheet 'Sheet1' has a cell at 'A1:B2'"),
         "markup no answer needs": ([HEADING_ROW, b"<x/>" * 5001], "x.xlsx: the sheet 'Sheet1' holds more markup than 1,000 cells need"),
-        "rows openpyxl would keep while opening": ([_row(1)] * 1001, "x.xlsx: the sheet 'Sheet1' has more than 1,000 rows"),
+        "rows openpyxl would keep while opening": ([row(1)] * 1001, "x.xlsx: the sheet 'Sheet1' has more than 1,000 rows"),
     }
     for case, (rows, message) in cases.items():
         with pytest.raises(ValidationError) as caught:
@@ -727,7 +655,7 @@ def test_rows_are_counted_as_openpyxl_gives_them_before_reading(monkeypatch: pyt
 
 def test_a_sheet_with_a_document_type_is_refused() -> None:
     laughs = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-    data = _workbook(SHEET, _SHEET_START.replace(b"?><", b"?>" + laughs + b"<", 1) + HEADING_ROW + b"<row><c t='inlineStr'><is><t>&b;</t></is></c></row>" + _SHEET_END)
+    data = workbook(SHEET, SHEET_START.replace(b"?><", b"?>" + laughs + b"<", 1) + HEADING_ROW + b"<row><c t='inlineStr'><is><t>&b;</t></is></c></row>" + SHEET_END)
     with pytest.raises(ValidationError, match=r"^x.xlsx: the sheet 'Sheet1' declares a document type"):
         read_survey(data, "x.xlsx")
 
