@@ -15,6 +15,7 @@ from cpmkit.fields import DEFAULT_TEXT_LIMIT
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
 from cpmkit.ui.feedback_import import NOT_IMPORTED, SHOWN_PROBLEMS, FeedbackImportPanel
+from cpmkit.ui.widgets import UNEXPECTED
 
 Q_RECOMMEND = "How likely is it that you would recommend our team to a friend or colleague?"
 Q_COMMENT = "Anything else you want to tell us? What is not working is the most useful thing to hear."
@@ -148,6 +149,23 @@ def test_a_comment_longer_than_a_typed_answer_is_listed_and_not_imported(store: 
     assert len(panel.result.value) < 10_000
     frame = PulseStore(store).responses(project)
     assert frame["comment"].tolist() == ["<script>alert(1)</script> great"]  # the first row only
+
+
+def test_an_import_that_fails_is_not_saved_and_says_so(
+    store: Store, project: int, panel: FeedbackImportPanel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> tuple[int, int]:
+        raise OSError("disk full")
+
+    upload(panel, csv_bytes(ROWS), "export.csv")
+    monkeypatch.setattr(panel.pulses, "_import_batch", broken)
+    panel.start.click()
+    assert UNEXPECTED in panel.message.value and "Traceback" not in panel.message.value
+    assert panel.progress.value == 0 and not panel.start.disabled
+    assert PulseStore(store).responses(project).empty
+    monkeypatch.undo()
+    panel.start.click()
+    assert "2 new responses added to October." in panel.result.value
 
 
 def test_without_a_round_the_panel_says_what_to_do(store: Store) -> None:
