@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
-from cpmkit.fields import clean_date, clean_text, clean_whole_number, required
+from cpmkit.fields import DEFAULT_TEXT_LIMIT, clean_date, clean_text, clean_whole_number, required
 from cpmkit.pulse_template import PulseQuestion, PulseSurvey, pulse_survey
 from cpmkit.schema import (
     projects,
@@ -298,7 +298,9 @@ class PulseStore:
     def responses(self, project_id: int) -> pd.DataFrame:
         """Every response of the project's rounds (rounds in the order opened, then by time):
         ``RESPONSE_COLUMNS``, then one column per question id, Int64 for scores and text (None
-        when not answered) for text questions; the frame ``feedback`` and ``comments`` take."""
+        when not answered) for text questions, at most ``DEFAULT_TEXT_LIMIT`` characters (the
+        database cuts any longer one an older cpmkit imported); the frame ``feedback`` and
+        ``comments`` take."""
         query = (
             select(
                 pulse_responses.c.id.label("response_id"),
@@ -316,7 +318,13 @@ class PulseStore:
             .order_by(pulse_rounds.c.opened_on, pulse_rounds.c.id, pulse_responses.c.submitted_at, pulse_responses.c.id)
         )
         answers_query = (
-            select(pulse_answers.c.response_id, pulse_answers.c.question, pulse_answers.c.score, pulse_answers.c.text)
+            select(
+                pulse_answers.c.response_id,
+                pulse_answers.c.question,
+                pulse_answers.c.score,
+                # no longer than an answer may be now: an import before that limit may have saved 50 MB
+                func.substr(pulse_answers.c.text, 1, DEFAULT_TEXT_LIMIT).label("text"),
+            )
             .join(pulse_responses, pulse_responses.c.id == pulse_answers.c.response_id)
             .join(pulse_rounds, pulse_rounds.c.id == pulse_responses.c.round_id)
             .where(pulse_rounds.c.project_id == project_id)
