@@ -216,7 +216,8 @@ def _read_workbook(data: bytes, filename: str, progress: Progress | None) -> tup
         try:
             sheet = book[_answer_sheet(book.sheetnames)]
             _check_cells(filename, sheet.title, sheet.max_row or 0, sheet.max_column or 0)  # as its <dimension> says
-            total = checked[sheet._worksheet_path]  # openpyxl's path of its part (set in ReadOnlyWorksheet.__init__)
+            # rows as counted (openpyxl's path of the part is set in ReadOnlyWorksheet.__init__), or padded up to <dimension>
+            total = max(checked[sheet._worksheet_path], sheet.max_row or 0)
             for row in sheet.iter_rows(values_only=True):
                 rows.append([_cell_text(value) for value in row])
                 if progress is not None and len(rows) % _CHUNK_ROWS == 0:

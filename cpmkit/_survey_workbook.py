@@ -43,7 +43,7 @@ __all__ = [
 #: The most the whole workbook may unzip to. An XLSX spells a cell out in about 2.5 times the
 #: bytes a CSV does (a 100,000-row Google Forms-like export: 16 MB as CSV, 40 MB of XML), so
 #: this admits the same answers as the largest CSV (``MAX_FILE_BYTES``, 100 MB). The sheet is
-#: streamed, so this bounds time (unzipping and walking it, a few seconds), not memory.
+#: streamed: this bounds the time to unzip and walk it (a few seconds), and the text read from it.
 MAX_WORKBOOK_UNZIPPED_BYTES: Final = 250 * 1024 * 1024
 #: The most the shared strings (the text of the cells, each distinct text once) may unzip to.
 #: openpyxl holds all of them in memory at once, about 2.5 times their XML (700 MB of shared
@@ -214,7 +214,7 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     where openpyxl's writers and Excel say (``xl/workbook.xml`` and its relationships)."""
     try:
         book, links = (ElementTree.fromstring(_small_part(archive, name)) for name in _WORKBOOK)
-    except (KeyError, ElementTree.ParseError):
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         return {}
     targets = {
         link.get("Id"): posixpath.normpath(target[1:] if target.startswith("/") else f"xl/{target}")
