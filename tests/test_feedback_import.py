@@ -616,14 +616,14 @@ def bombs_refused(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
     return {case: found[str(path)] for case, path in paths.items()}
 
 
-@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="holds a process to 1 GB with setrlimit")
+@pytest.mark.skipif(sys.platform != "linux", reason="holds a process to 1 GB with setrlimit(RLIMIT_AS)")
 @pytest.mark.parametrize("case", list(BOMBS))
 def test_workbooks_made_to_exhaust_memory_are_refused_before_parsing(case: str, bombs_refused: dict[str, dict[str, Any]]) -> None:
     found = bombs_refused[case]
     print(f"\n{case}: {json.dumps(found)}")
     assert re.match(BOMBS[case][1], found["message"]), found["message"]
     assert found["size_kb"] < 4 * 1024
-    assert found["peak_mb"] < 16  # the directory and a block of the sheet at a time; measured < 1 MB
+    assert found["peak_mb"] < 16  # the directory, a block at a time, openpyxl opening a tiny workbook: measured 5.2 MB at most
 
 
 def _small_sheet(monkeypatch: pytest.MonkeyPatch, *rows: bytes) -> bytes:
