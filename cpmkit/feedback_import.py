@@ -52,7 +52,7 @@ from cpmkit._survey_mapping import (
     suggest_mapping,
 )
 from cpmkit.errors import ValidationError
-from cpmkit.fields import DEFAULT_TEXT_LIMIT, shorten
+from cpmkit.fields import DEFAULT_TEXT_LIMIT, shorten, too_long
 
 __all__ = [
     "CHUNK_ROWS",
@@ -230,7 +230,7 @@ def _convert(
             lengths = values[target.id].str.len()
             over = lengths > DEFAULT_TEXT_LIMIT
             for row, text, length in zip(texts[over].index.tolist(), texts[over].tolist(), lengths[over].tolist()):
-                problems.append(RowProblem(row, str(column), text[:_QUOTED], _too_long(int(length))))
+                problems.append(RowProblem(row, str(column), text[:_QUOTED], too_long(int(length))))
             values[target.id] = values[target.id].where(~over)  # not shown in a preview either
     problems.sort(key=lambda problem: problem.row)  # stable: a row's problems stay in target order
     return values, problems
@@ -248,11 +248,6 @@ def _parse(target: Target, texts: pd.Series, dayfirst: bool) -> tuple[pd.Series,
         labels = f", nor one of {_listed([label for _value, label in target.labels], 'or')}" if target.labels else ""
         return numbers, bad, f"is not a whole number from {target.low} to {target.high}{labels}"
     return parse_text(texts), pd.Series(False, index=texts.index), ""
-
-
-def _too_long(length: int) -> str:
-    """Why a text is not imported: as clean_text says it to someone typing it."""
-    return f"is {length} characters long; the limit is {DEFAULT_TEXT_LIMIT}"
 
 
 def _keys(values: pd.DataFrame, mapping: ColumnMapping) -> list[str]:

@@ -33,6 +33,7 @@ __all__ = [
     "clean_whole_number",
     "required",
     "shorten",
+    "too_long",
 ]
 
 DEFAULT_TEXT_LIMIT: Final = 2000
@@ -69,8 +70,13 @@ def clean_text(field: str, value: Any, *, limit: int = DEFAULT_TEXT_LIMIT) -> st
     if not text:
         return None
     if len(text) > limit:
-        raise ValidationError.for_field(field, value, f"is {len(text)} characters long; the limit is {limit}.")
+        raise ValidationError.for_field(field, value, f"{too_long(len(text), limit)}.")
     return text
+
+
+def too_long(length: int, limit: int = DEFAULT_TEXT_LIMIT) -> str:
+    """Why a text of ``length`` characters is refused, as a field's message or an import's says it."""
+    return f"is {length} characters long; the limit is {limit}"
 
 
 def clean_whole_number(field: str, value: Any, *, low: int, high: int) -> int | None:

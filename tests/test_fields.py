@@ -30,6 +30,7 @@ from cpmkit.fields import (
     clean_whole_number,
     required,
     shorten,
+    too_long,
 )
 
 BLANKS = [None, "", "   ", "\t\n", float("nan"), np.nan, pd.NA, pd.NaT]
@@ -64,6 +65,7 @@ def test_exported_names() -> None:
             "clean_whole_number",
             "required",
             "shorten",
+            "too_long",
         ]
     )
 
@@ -109,6 +111,7 @@ def test_default_text_limit() -> None:
     assert DEFAULT_TEXT_LIMIT == 2000
     assert clean_text("note", "n" * 2000) == "n" * 2000
     assert _refused(clean_text, "stated_problem", "n" * 2001) == "Stated problem: is 2001 characters long; the limit is 2000."
+    assert too_long(2001) == "is 2001 characters long; the limit is 2000"  # an import's reason, in the same words
 
 
 # -- whole numbers ----------------------------------------------------------------------------
