@@ -66,7 +66,7 @@ def test_a_participant_reaches_their_form_and_nothing_else(more_web: Any, server
     participant = more_web("participant")
     participant.page.set_viewport_size(PHONE)
     form = participant.open("04_pulse_survey.ipynb", pulse=token)
-    expect(form).to_contain_text("Pulse")
+    expect(form).to_contain_text("pulse survey")
     assert "Acme Corp" not in form.inner_text()  # no list of names to answer as
     for notebook, query in (("01_stakeholder_value.ipynb", {"project": project}), ("index.ipynb", {}),
                             ("04_lessons_learned.ipynb", {"project": project, "pulse": token})):
