@@ -30,6 +30,7 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
+from traitlets import Int
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -469,25 +470,41 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
 
 class BoundKernelManager(AsyncMappingKernelManager):
     """Kernels remember the browser whose request started them (from the gate's header, which
-    Voila passes to the kernel's environment), so only that browser may talk to them."""
+    Voila passes to the kernel's environment), so only that browser may talk to them; and a
+    page whose browser never connects (a script fetching pages) does not keep its kernel."""
 
     browsers: dict[str, str] = {}  # kernel id -> browser id, shared with the authorizer
+    unconnected_timeout = Int(
+        120, config=True, help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down."
+    )
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         kernel_id: str = await super().start_kernel(*args, **kwargs)
-        bind_kernel(kernel_id, (kwargs.get("env") or {}).get(IDENTITY_ENV))
+        if bind_kernel(kernel_id, (kwargs.get("env") or {}).get(IDENTITY_ENV)):
+            asyncio.get_running_loop().call_later(self.unconnected_timeout, self._check_connected, kernel_id)
         return kernel_id
+
+    def _check_connected(self, kernel_id: str) -> None:
+        if kernel_id not in self or self._kernel_connections.get(kernel_id, 0) > 0:
+            return
+        if getattr(self.get_kernel(kernel_id), "execution_state", "idle") == "busy":  # still running its notebook
+            asyncio.get_running_loop().call_later(self.unconnected_timeout / 4, self._check_connected, kernel_id)
+            return
+        self.log.info("Kernel %s: its page never connected; shutting it down", kernel_id)
+        asyncio.ensure_future(self.shutdown_kernel(kernel_id))
 
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         BoundKernelManager.browsers.pop(kernel_id, None)
         await super().shutdown_kernel(kernel_id, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
-def bind_kernel(kernel_id: str, identity_header: str | None) -> None:
-    """Record which browser a kernel works for (nothing, for a pre-heated kernel not yet given out)."""
+def bind_kernel(kernel_id: str, identity_header: str | None) -> bool:
+    """Record which browser a kernel works for; False (nothing recorded) for a pre-heated
+    kernel not yet given out."""
     identity = decode_identity(identity_header)
     if identity is not None:
         BoundKernelManager.browsers[kernel_id] = identity.browser
+    return identity is not None
 
 
 def _bind_preheated(send_updates: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:

@@ -25,6 +25,8 @@ from cpmkit.web_gate import CONTENT_SECURITY_POLICY, GateLimits
 
 PASSWORD = "correct horse battery"
 MAX_KERNELS = 3
+#: This module's server shuts down, after this many seconds, a page's kernel nobody connected to.
+UNCONNECTED = 20
 OWNER_PAGES = ["index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb",
                "03_expectation_gap.ipynb", "04_lessons_learned.ipynb"]
 #: Seconds for a kernel a page started to be gone after its beacon.
@@ -45,7 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
         PulseStore(store).create_round(project, "May", dt.date(2026, 5, 1))
     finally:
         store.close()
-    with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", max_kernels=MAX_KERNELS) as running:
+    extra = [f"--BoundKernelManager.unconnected_timeout={UNCONNECTED}"]
+    with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", max_kernels=MAX_KERNELS, extra=extra) as running:
         yield running
 
 
@@ -77,6 +80,13 @@ def kernel_id(page: httpx.Response) -> str:
     found = re.search(r'"kernelId": "([0-9a-f-]{36})"', page.text)
     assert found, page.text[-500:]
     return found.group(1)
+
+
+def connect(server: VoilaServer, kernel: str, jar: httpx.Cookies | None) -> Any:
+    """The page's websocket to its kernel, as a browser with cookies ``jar`` opens it."""
+    url = server.base_url.replace("http", "ws") + f"/api/kernels/{kernel}/channels"
+    cookie = "; ".join(f"{name}={value}" for name, value in (jar or {}).items())
+    return websocket.create_connection(url, cookie=cookie or None, timeout=30)
 
 
 def close_page(browser: httpx.Client, server: VoilaServer, kernel: str) -> None:
@@ -179,17 +189,11 @@ def test_a_kernel_talks_only_to_the_browser_that_opened_its_page(server: VoilaSe
         other.get("/login")  # a browser cookie of its own
         page = participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
         kernel = kernel_id(page)
-        url = server.base_url.replace("http", "ws") + f"/api/kernels/{kernel}/channels"
-
-        def connect(jar: httpx.Cookies | None) -> Any:
-            cookie = "; ".join(f"{name}={value}" for name, value in (jar or {}).items())
-            return websocket.create_connection(url, cookie=cookie or None, timeout=30)
-
         for jar in (None, other.cookies):
             with pytest.raises(websocket.WebSocketBadStatusException) as refused:
-                connect(jar)
+                connect(server, kernel, jar)
             assert refused.value.status_code == 403
-        connect(participant.cookies).close()  # its own browser may
+        connect(server, kernel, participant.cookies).close()  # its own browser may
         assert other.delete(f"/api/kernels/{kernel}").status_code == 403
         assert other.post(f"/voila/api/shutdown/{kernel}").status_code == 403
         assert kernel in _kernel_ids(server)
@@ -198,16 +202,29 @@ def test_a_kernel_talks_only_to_the_browser_that_opened_its_page(server: VoilaSe
 
 def test_a_full_server_says_so_and_the_page_retries_by_itself(server: VoilaServer, pulse_token: str) -> None:
     with client(server) as participant:
-        opened = []
+        opened, sockets = [], []
         for _ in range(MAX_KERNELS - len(_kernel_ids(server))):
             opened.append(kernel_id(participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})))
+            sockets.append(connect(server, opened[-1], participant.cookies))  # an open page keeps its kernel
         full = participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
         assert full.status_code == 503 and "The server is full" in full.text
         assert full.headers["Retry-After"] == "10" and '<meta http-equiv="refresh" content="10">' in full.text
         assert len(_kernel_ids(server)) == MAX_KERNELS
-        for kernel in opened:
+        for kernel, socket in zip(opened, sockets):
+            socket.close()
             close_page(participant, server, kernel)
         assert participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": "x"}).status_code == 404
+
+
+def test_a_page_nobody_connects_to_does_not_keep_its_kernel(server: VoilaServer, pulse_token: str) -> None:
+    """The audit's curl requests made kernels that lived for the whole cull time (300 s)."""
+    with client(server) as script:
+        kernel = kernel_id(script.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token}))
+    deadline = time.monotonic() + UNCONNECTED + SHUTDOWN_TIMEOUT
+    while kernel in _kernel_ids(server) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert kernel not in _kernel_ids(server)
+    assert "its page never connected" in server.log_tail(200)
 
 
 def test_the_first_run_link_creates_one_admin_and_then_stops_working(tmp_path: Path) -> None:
