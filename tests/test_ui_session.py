@@ -10,7 +10,7 @@ from cpmkit.account_store import AccountStore
 from cpmkit.accounts import LOCAL_OWNER, Owner
 from cpmkit.page_access import IDENTITY_ENV, Identity, encode_identity
 from cpmkit.store import Store
-from cpmkit.ui.session import ProjectBar, page_owner, requested_project, safe_app, wait_for_voila_request
+from cpmkit.ui.session import ProjectBar, page_owner, requested_project, safe_app, signed_in_line, wait_for_voila_request
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,10 @@ def test_an_owner_page_without_a_signed_in_owner_shows_a_message_and_no_project(
     (area,) = widget.children
     assert "Sign in to open this workbook" in area.value and "Secret" not in area.value
     store.close()
+
+
+def test_the_bar_says_who_is_signed_in_escaped_with_a_way_out() -> None:
+    assert signed_in_line(LOCAL_OWNER) == ""
+    line = signed_in_line(Owner(4, "<b>eve</b>", admin=True))
+    assert "&lt;b&gt;eve&lt;/b&gt;" in line and "<b>eve" not in line
+    assert "href='/logout'" in line and "admin" in line

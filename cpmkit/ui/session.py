@@ -9,6 +9,7 @@ the server's gate (``cpmkit.page_access``); in JupyterLab it is the person at th
 from __future__ import annotations
 
 import functools
+import html
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -47,6 +48,17 @@ def page_owner(environ: Mapping[str, str] = os.environ) -> Owner | None:
     return identity.owner if identity is not None else None
 
 
+def signed_in_line(owner: Owner) -> str:
+    """Who is signed in, with the way out; nothing in JupyterLab, where nobody signs in."""
+    if owner.id is None:
+        return ""
+    role = " (admin: every project)" if owner.admin else ""
+    return (
+        f"<p class='cpmkit-help cpmkit-signed-in'>Signed in as <b>{html.escape(owner.name)}</b>{role} · "
+        "<a href='/logout' target='_top'>Sign out</a></p>"
+    )
+
+
 class ProjectBar:
     """Choose one of the owner's projects to work on, or create one; tells ``on_change`` the chosen id."""
 
@@ -61,7 +73,8 @@ class ProjectBar:
         self.new_name = W.Text(placeholder="New project name", layout=W.Layout(width="220px"))
         self.create = W.Button(description="Create project", icon="plus")
         self.message = message_area()
-        self.widget = W.VBox([W.HBox([self.choice, self.new_name, self.create]), self.message])
+        who = W.HTML(signed_in_line(found))
+        self.widget = W.VBox([who, W.HBox([self.choice, self.new_name, self.create]), self.message])
         self.widget.add_class("cpmkit-project-bar")
         self._fill(self._initial())
         self.choice.observe(self._chosen, "value")
