@@ -130,8 +130,10 @@ class Store:
     def list_projects(self) -> list[dict[str, Any]]:
         """Every project as ``{"id", "name"}``, by name."""
         with self.read() as conn:
-            rows = conn.execute(select(projects.c.id, projects.c.name).order_by(projects.c.name_key))
-            return [dict(row._mapping) for row in rows]
+            rows = [dict(row._mapping) for row in conn.execute(select(projects.c.id, projects.c.name))]
+        # By the name as read (case and spacing aside), not by name_key: a look-alike key is no
+        # alphabetical order ("m" is "rn" in it).
+        return sorted(rows, key=lambda row: (" ".join(row["name"].split()).casefold(), row["id"]))
 
     def project(self, project_id: int) -> dict[str, Any]:
         """One project as ``{"id", "name"}``; NotFoundError if it is gone."""
