@@ -33,6 +33,7 @@ from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.fields import name_key
 from cpmkit.schema import answers, commitments, participants, peer_answers, peer_raters, reflections, workshops
 from cpmkit.store import Store, upsert
 
@@ -148,15 +149,21 @@ class AssessmentStore:
                 raise NotFoundError(f"There is no workshop number {workshop_id}.")
 
     def join_workshop(self, code: str, *, round: str, display_name: str | None = None) -> dict[str, Any]:
-        """Join an open workshop for one round; return the new participant (id, token, ...)."""
+        """Join an open workshop for one round; return the new participant (id, token, ...).
+
+        A name is refused when someone in the same round already joined under it, or under a
+        name that looks the same (``fields.name_key``): the trainer could not tell their
+        answers apart. The same name in another round is the same person coming back.
+        """
         clean = _clean_code(code)
         name = _clean_display_name(display_name)
         token = secrets.token_urlsafe(_TOKEN_BYTES)
         with self.store.write() as conn:
             # FOR SHARE on PostgreSQL: a trainer closing the workshop waits for joins in flight
-            # (SQLite's BEGIN IMMEDIATE already serializes them).
+            # (SQLite's BEGIN IMMEDIATE already serializes them). A named join locks the row
+            # (FOR UPDATE), so two kernels joining under look-alike names take turns.
             row = conn.execute(
-                select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == clean).with_for_update(read=True)
+                select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == clean).with_for_update(read=name is None)
             ).first()
             if row is None:
                 raise NotFoundError(f"No workshop has the code {clean!r}. Check the code with your trainer.")
@@ -167,6 +174,8 @@ class AssessmentStore:
                 raise ValidationError.for_field(
                     "round", round, f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}."
                 )
+            if name is not None:
+                _check_name_is_free(conn, workshop["id"], round, name)
             stmt = participants.insert().values(
                 workshop_id=workshop["id"], round=round, display_name=name, token=token
             )
@@ -472,25 +481,46 @@ def _no_participant(participant_id: int) -> NotFoundError:
     return NotFoundError(f"There is no self-assessment number {participant_id}; it may have been deleted.")
 
 
+def _check_name_is_free(conn: Connection, workshop_id: int, round: str, name: str) -> None:
+    """Refuse ``name`` when someone in this round of the workshop joined under a name that
+    looks the same. Compared in Python, by ``name_key``: participants keep no key column."""
+    key = name_key(name)
+    taken = conn.execute(
+        select(participants.c.display_name).where(
+            participants.c.workshop_id == workshop_id,
+            participants.c.round == round,
+            participants.c.display_name.is_not(None),
+        )
+    ).scalars()
+    if any(name_key(other) == key for other in taken):
+        raise ValidationError.for_field(
+            "display_name",
+            name,
+            f"someone in this round has already joined as {name!r} (or a name that looks the same); "
+            "add something to tell you apart, such as your surname.",
+        )
+
+
 def _labels(people: list[tuple[int, str | None]]) -> dict[int, str]:
-    """Export labels: the display name, else "Participant N"; every label distinct (casefolded)."""
-    used = {name.casefold() for _pid, name in people if name is not None}
+    """Export labels: the display name, else "Participant N"; no two labels look the same
+    (``name_key``), so a look-alike name gets " (2)" too."""
+    used = {name_key(name) for _pid, name in people if name is not None}
     labels: dict[int, str] = {}
     taken: set[str] = set()
     anonymous = 0
     for pid, name in people:
         if name is None:
             anonymous += 1
-            while f"participant {anonymous}" in used:  # someone chose that name: skip the number
+            while name_key(f"Participant {anonymous}") in used:  # someone chose that name: skip the number
                 anonymous += 1
             label = f"Participant {anonymous}"
         else:
             label, n = name, 1
-            while label.casefold() in taken:
+            while name_key(label) in taken:
                 n += 1
                 label = f"{name} ({n})"
-        taken.add(label.casefold())
-        used.add(label.casefold())
+        taken.add(name_key(label))
+        used.add(name_key(label))
         labels[pid] = label
     return labels
 
@@ -562,6 +592,10 @@ def _clean_display_name(display_name: Any) -> str | None:
     clean = " ".join(display_name.split())
     if len(clean) > _MAX_NAME:
         raise ValidationError.for_field("display_name", display_name, f"keep it to {_MAX_NAME} characters or fewer.")
+    if clean and not name_key(clean):
+        raise ValidationError.for_field(
+            "display_name", display_name, "nothing of it shows on screen; type a name others can read, or leave it empty."
+        )
     return clean or None
 
 

@@ -241,6 +241,49 @@ def test_join_refuses_unknown_rounds_and_bad_names(
     assert _count(store, participants) == 0
 
 
+#: Names that look like "Bob" on screen (tests/test_fields.py has many more).
+LOOK_ALIKES_OF_BOB = ["Bоb", "Bob\u200b", "B o b", "ＢＯＢ"]  # Cyrillic о, zero-width space, spaces, fullwidth
+
+
+@pytest.mark.parametrize("look_alike", LOOK_ALIKES_OF_BOB)
+def test_a_look_alike_name_cannot_join_the_same_round(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str], look_alike: str
+) -> None:
+    wid, code, _key = workshop
+    bob = assess.join_workshop(code, round="before", display_name="Bob")
+    with pytest.raises(ValidationError, match="^Display name: someone in this round has already joined as") as caught:
+        assess.join_workshop(code, round="before", display_name=look_alike)
+    assert caught.value.field == "display_name"
+    assert _count(store, participants, participants.c.workshop_id == wid) == 1
+    # The same name in another round is the same person coming back; another workshop is another room.
+    later = assess.join_workshop(code, round="after", display_name=look_alike)
+    other_code = assess.create_workshop("Other", bank="soft_skills", rounds=["before"])[1]
+    elsewhere = assess.join_workshop(other_code, round="before", display_name=look_alike)
+    assert later["display_name"] == elsewhere["display_name"] == " ".join(look_alike.split())  # shown as typed
+    assert len({bob["id"], later["id"], elsewhere["id"]}) == 3
+
+
+def test_a_name_nothing_of_which_shows_is_refused(assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]) -> None:
+    _wid, code, _key = workshop
+    for invisible in ("\u200b", "\u200d \u2060\ufe0f", "\u3164"):
+        with pytest.raises(ValidationError, match="^Display name: nothing of it shows on screen"):
+            assess.join_workshop(code, round="before", display_name=invisible)
+        with pytest.raises(ValidationError, match="^Display name: nothing of it shows on screen"):
+            assess.start_self_assessment(invisible)
+    assert _count(store, participants) == 0
+    assert assess.join_workshop(code, round="before", display_name="   ")["display_name"] is None  # blank: anonymous
+
+
+def test_look_alike_names_get_distinct_export_labels(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:
+    wid, code, _key = workshop
+    for round_name, name in (("before", "Bob"), ("after", "Bоb"), ("after", "Participant\u200b 1")):
+        person = assess.join_workshop(code, round=round_name, display_name=name)
+        assess.save_answer(person["id"], "listen_1", 3)
+    anonymous = assess.join_workshop(code, round="after")
+    assess.save_answer(anonymous["id"], "listen_1", 3)
+    assert assess.cohort_export(wid)["participant"].tolist() == ["Bob", "Bоb (2)", "Participant\u200b 1", "Participant 2"]
+
+
 def test_solo_self_assessment_and_resume_by_token(assess: AssessmentStore) -> None:
     solo = assess.start_self_assessment()
     named = assess.start_self_assessment(" Grace ")
