@@ -23,6 +23,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
+import re
 import secrets
 from collections.abc import Sequence
 from numbers import Integral
@@ -48,6 +50,9 @@ EXPORT_COLUMNS: Final = ["round", "participant", "item_id", "value"]
 _JOIN_CODE_ATTEMPTS: Final = 20
 _TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _TRAINER_KEY_BYTES: Final = 16
+#: What ``secrets.token_urlsafe(_TRAINER_KEY_BYTES)`` gives: 22 URL-safe base64 characters. A
+#: key of another shape is refused before scrypt runs, so junk costs no CPU.
+_TRAINER_KEY_SHAPE: Final = re.compile(f"[A-Za-z0-9_-]{{{math.ceil(_TRAINER_KEY_BYTES * 4 / 3)}}}")
 # scrypt cost: about 16 MiB and a few tens of milliseconds per check (OWASP's minimum is N=2**17
 # with r=8 for passwords; a 128-bit random key needs far less, but a slow hash costs nothing here).
 _SCRYPT_N: Final = 2**14
@@ -129,7 +134,10 @@ class AssessmentStore:
         return _workshop_dict(row._mapping)
 
     def trainer_workshop(self, workshop_id: int, key: str) -> dict[str, Any]:
-        """The workshop, if ``key`` is its trainer key; ValidationError otherwise."""
+        """The workshop, if ``key`` is its trainer key; ValidationError otherwise.
+
+        Each check of a key of the right shape costs a scrypt (16 MiB, tens of milliseconds), so
+        callers limit how often a page may try (see ``cpmkit.ui.workshop``)."""
         with self.store.read() as conn:
             row = conn.execute(
                 select(*_WORKSHOP_COLUMNS, workshops.c.trainer_key_hash).where(workshops.c.id == workshop_id)
@@ -138,7 +146,7 @@ class AssessmentStore:
             raise NotFoundError(f"There is no workshop number {workshop_id}.")
         workshop = _workshop_dict(row._mapping)
         stored = workshop.pop("trainer_key_hash")
-        if not isinstance(key, str) or not _key_matches(key.strip(), stored):
+        if not isinstance(key, str) or not _TRAINER_KEY_SHAPE.fullmatch(key.strip()) or not _key_matches(key.strip(), stored):
             raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
         return workshop
 

@@ -6,6 +6,7 @@ ratings, every refusal, and 20 'kernels' (spawned processes) saving answers at o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import json
 import string
@@ -169,6 +170,30 @@ def test_trainer_key_opens_only_its_workshop(
         assert caught.value.field == "trainer_key"
     with pytest.raises(NotFoundError, match="no workshop number"):
         assess.trainer_workshop(other_id + 1000, key)
+
+
+def test_a_key_of_the_wrong_shape_is_refused_before_scrypt_runs(
+    assess: AssessmentStore, workshop: tuple[int, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wid, _code, key = workshop
+    assert assessment_module._TRAINER_KEY_SHAPE.fullmatch(key)  # every key made has the shape
+    hashed: list[bytes] = []
+    real = hashlib.scrypt
+
+    def spy(password: bytes, **kwargs: Any) -> bytes:
+        hashed.append(password)
+        return real(password, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", spy)
+    for junk in ("", "x" * 500, key[:-1], key + "A", key[:-1] + "!", key[:-1] + "é", "x" * 10_000_000):
+        with pytest.raises(ValidationError, match="not the trainer key of this workshop"):
+            assess.trainer_workshop(wid, junk)
+    assert hashed == []  # refused without a scrypt
+    wrong = ("B" if key[0] == "A" else "A") + key[1:]
+    with pytest.raises(ValidationError, match="not the trainer key of this workshop"):
+        assess.trainer_workshop(wid, wrong)
+    assert assess.trainer_workshop(wid, f" {key}\n")["id"] == wid
+    assert hashed == [wrong.encode(), key.encode()]  # a key of the right shape is checked
 
 
 def test_trainer_key_is_never_stored_in_clear(assess: AssessmentStore, store: Store) -> None:
