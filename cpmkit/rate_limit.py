@@ -17,7 +17,8 @@ Two ways to count:
 * ``check(key)``: count this try if it is allowed, else return the seconds to wait (count
   every try, such as a kernel start);
 * ``retry_after(key)`` before the try and ``record(key)`` after a failed one (count failures
-  only, such as wrong codes: someone who types the right code is never slowed down).
+  only, such as wrong codes: someone who types the right code is never slowed down), or the
+  same around a block: ``with limiter.failures(key, NotFoundError): look the code up``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Final
 
 from cpmkit.errors import TooManyTries
@@ -82,6 +84,24 @@ class RateLimiter:
         wait = self.check(key)
         if wait is not None:
             raise TooManyTries.after(wait)
+
+    @contextmanager
+    def failures(self, key: Hashable, *errors: type[Exception]) -> Iterator[None]:
+        """Around one try of ``key`` that counts only when it fails: raises TooManyTries (and
+        the block does not run) while ``key`` must wait; counts the try when the block raises
+        one of ``errors`` (any Exception if none is given), which then goes on up.
+
+        Between the check and the count another thread may try too, so with threads a few
+        more than ``limit`` failures can get through; use ``check`` where that matters."""
+        wait = self.retry_after(key)
+        if wait is not None:
+            raise TooManyTries.after(wait)
+        counted = errors or (Exception,)
+        try:
+            yield
+        except counted:
+            self.record(key)
+            raise
 
     def reset(self, key: Hashable) -> None:
         """Forget ``key``'s tries: it may try ``limit`` times again at once."""

@@ -147,3 +147,30 @@ def test_threads_sharing_a_limiter_never_exceed_the_limit() -> None:
 def test_bad_settings_are_refused(args: tuple[object, object], kwargs: dict[str, object], words: str) -> None:
     with pytest.raises(ValueError, match=words):
         RateLimiter(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_failures_counts_a_try_only_when_the_block_fails(clock: FakeClock) -> None:
+    limiter = RateLimiter(3, 60, clock=clock)
+    ran: list[str] = []
+    for _right in range(5):
+        with limiter.failures("k", LookupError):
+            ran.append("right")
+    for _wrong in range(2):
+        with pytest.raises(LookupError), limiter.failures("k", LookupError):
+            ran.append("wrong")
+            raise LookupError("no such code")
+    with pytest.raises(ValueError), limiter.failures("k", LookupError):
+        raise ValueError("not a failure to count")  # goes up, not counted
+    assert limiter.retry_after("k") is None
+    with pytest.raises(LookupError), limiter.failures("k", LookupError):
+        raise LookupError("the third wrong code")
+    clock.advance(30)
+    with pytest.raises(TooManyTries, match="wait 30 seconds") as caught, limiter.failures("k", LookupError):
+        ran.append("never")
+    assert caught.value.wait_seconds == pytest.approx(30)
+    assert ran == ["right"] * 5 + ["wrong"] * 2
+    clock.advance(30)  # the wrong tries have left the window
+    for _boom in range(3):
+        with pytest.raises(RuntimeError), limiter.failures("k"):  # no errors named: any Exception counts
+            raise RuntimeError("boom")
+    assert limiter.retry_after("k") == pytest.approx(60)
