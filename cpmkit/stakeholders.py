@@ -17,17 +17,7 @@ import pandas as pd
 
 from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
-from cpmkit.fields import (
-    as_date,
-    clean_choice,
-    clean_date,
-    clean_name,
-    clean_number,
-    clean_text,
-    clean_whole_number,
-    name_key,
-    required,
-)
+from cpmkit.fields import as_date, clean_choice, clean_date, clean_name, clean_number, clean_text, clean_whole_number, name_key, required
 
 __all__ = [
     "CADENCES",
