@@ -5,7 +5,7 @@ look-alike key (``fields.name_key``) holds keys in the older form (case and spac
 only), so a new name that looks like an old one is not caught by the unique index. The upgrade
 step that fixes this calls ``recompute_name_keys`` once per table that has a ``name_key``::
 
-    recompute_name_keys(conn, projects)
+    recompute_name_keys(conn, projects, group=func.coalesce(projects.c.owner_id, 0))
     recompute_name_keys(conn, stakeholders, group=stakeholders.c.project_id)
     recompute_name_keys(conn, pulse_rounds, group=pulse_rounds.c.project_id)
     recompute_name_keys(conn, retro_members, group=retro_members.c.board_id)

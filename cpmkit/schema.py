@@ -38,7 +38,7 @@ from cpmkit.stakeholders import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -49,6 +49,20 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+# -- owners who sign in (version 6) --------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),  # accounts.clean_username: lower case
+    Column("password_hash", String(255), nullable=False),  # Argon2id, salted; never the password
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    Column("session_version", Integer, nullable=False, server_default=text("0")),  # +1 signs every session out
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_users_username", "username", unique=True),
+)
+
 projects = Table(
     "projects",
     metadata,
@@ -56,8 +70,11 @@ projects = Table(
     Column("name", String(200), nullable=False),
     Column("name_key", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
-    Index("ux_projects_name_key", "name_key", unique=True),
+    # Who sees the project (besides admins); NULL: made in JupyterLab or before version 6.
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
 )
+#: A name is unique among one owner's projects (another PM's names are neither taken nor told).
+projects_owner_name = Index("ux_projects_owner_name", func.coalesce(projects.c.owner_id, 0), projects.c.name_key, unique=True)
 
 stakeholders = Table(
     "stakeholders",
@@ -475,12 +492,22 @@ def _creating(tables: tuple[Table, ...]) -> Callable[[Connection], None]:
     return step
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    """Version 6: owners sign in. Projects get an owner; names are unique per owner, not store-wide.
+    Projects from before have none, so only an admin sees them until one is given an owner."""
+    users.create(conn, checkfirst=True)
+    conn.execute(text("ALTER TABLE projects ADD COLUMN owner_id INTEGER REFERENCES users (id) ON DELETE SET NULL"))
+    conn.execute(text("DROP INDEX ux_projects_name_key"))
+    projects_owner_name.create(conn)
+
+
 #: Version 3 adds workbook 2 (the soft-skills self-assessment and its workshops), version 4
 #: workbook 3 (expectation gaps and the status report), version 5 workbook 4 (pulse surveys,
-#: retrospectives and lessons learned).
+#: retrospectives and lessons learned), version 6 owners who sign in.
 _STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _creating(ASSESSMENT_TABLES),
     3: _creating(GAP_TABLES),
     4: _creating(FEEDBACK_TABLES),
+    5: _v5_to_v6,
 }

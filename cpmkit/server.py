@@ -110,13 +110,16 @@ def running_voila(
     log_file: Path,
     cull_after: int = DEFAULT_CULL_SECONDS,
     preheat: int = 0,
+    max_kernels: int = 0,
     attempts: int = 3,
 ) -> Iterator[VoilaServer]:
     """Start Voila on a free localhost port with ``env`` (see ``cli.serve_env``), wait until it
     answers, and stop it and its kernels on exit. A port taken meanwhile is retried."""
     for _attempt in range(attempts):
         port = free_port()
-        command = voila_command(notebooks, host="127.0.0.1", port=port, cull_after=cull_after, preheat=preheat)
+        command = voila_command(
+            notebooks, host="127.0.0.1", port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
+        )
         with log_file.open("ab") as log:
             process = subprocess.Popen(
                 command, env=dict(env), cwd=str(log_file.parent), stdin=subprocess.DEVNULL,

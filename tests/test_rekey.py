@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 
 from cpmkit.errors import ValidationError
 from cpmkit.fields import name_key
@@ -17,6 +17,10 @@ from cpmkit.rekey import recompute_name_keys
 from cpmkit.retro_store import RetroStore
 from cpmkit.schema import projects, pulse_rounds, retro_members, stakeholders
 from cpmkit.store import Store
+
+
+#: Project names are unique per owner (ux_projects_owner_name); projects without one share owner 0.
+OWNER = func.coalesce(projects.c.owner_id, 0)
 
 
 def old_key(name: str) -> str:
@@ -49,7 +53,7 @@ def test_old_keys_are_recomputed_and_look_alikes_renamed(store: Store) -> None:
     long_b = _insert(store, stakeholders, long_name[:-1] + "ʏ", project_id=gemini)  # small capital Y: a look-alike
 
     with store.write() as conn:
-        renamed = recompute_name_keys(conn, projects)
+        renamed = recompute_name_keys(conn, projects, group=OWNER)
         renamed_people = recompute_name_keys(conn, stakeholders, group=stakeholders.c.project_id)
 
     assert renamed == {lookalike: "Apоllo (2)", joined: "GeminiTwo (2)"}
@@ -63,7 +67,7 @@ def test_old_keys_are_recomputed_and_look_alikes_renamed(store: Store) -> None:
 
     # Done twice, nothing changes.
     with store.write() as conn:
-        assert recompute_name_keys(conn, projects) == {}
+        assert recompute_name_keys(conn, projects, group=OWNER) == {}
         assert recompute_name_keys(conn, stakeholders, group=stakeholders.c.project_id) == {}
 
 
