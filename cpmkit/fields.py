@@ -158,6 +158,7 @@ def clean_id(field: str, value: Any) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=1024)  # a workshop round's names are keyed again at every join
 def name_key(name: str) -> str:
     """The form of a person's or a thing's name used to find duplicates and look-alikes.
 
