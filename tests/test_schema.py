@@ -328,9 +328,9 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     # ... down to the unique index, which refuses what slips past the check.
     with engine_for(store_url) as engine:
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(stakeholders.insert().values(project_id=apollo, name="ADA lovelace", name_key="ada lovelace"))
+            conn.execute(stakeholders.insert().values(project_id=apollo, name="ADA lovelace", name_key=name_key("ADA lovelace")))
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(projects.insert().values(name="GEMINI", name_key="gemini"))
+            conn.execute(projects.insert().values(name="GEMINI", name_key=name_key("GEMINI")))
 
     # ... and new rows get new ids (the v1 sequences carry on) and the new columns.
     katherine = store.add_stakeholder(apollo, "Katherine Johnson", last_contact="2024-05-01")
