@@ -6,7 +6,8 @@ Hierarchy::
     ├── ValidationError      a value entered is not acceptable (field, value)
     ├── TemplateError        a content file in templates/ is malformed (file, item, field)
     ├── NotFoundError        a project, stakeholder or measure no longer exists
-    └── StoreError           the data store cannot be opened or upgraded
+    ├── StoreError           the data store cannot be opened or upgraded
+    └── ConfigError          a setting (environment variable) has a value cpmkit cannot use (setting, value)
 
 Messages are plain language: they are shown as they are in Voila, next to the field.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CpmkitError", "NotFoundError", "StoreError", "TemplateError", "ValidationError"]
+__all__ = ["ConfigError", "CpmkitError", "NotFoundError", "StoreError", "TemplateError", "ValidationError"]
 
 
 class CpmkitError(Exception):
@@ -54,3 +55,12 @@ class NotFoundError(CpmkitError, LookupError):
 
 class StoreError(CpmkitError):
     """The store cannot be opened, or its schema cannot be upgraded."""
+
+
+class ConfigError(CpmkitError):
+    """The setting ``setting`` (an environment variable) holds ``value``, which cpmkit cannot use."""
+
+    def __init__(self, message: str, *, setting: str, value: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.value = value

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cpmkit.errors import CpmkitError, NotFoundError, StoreError, TemplateError, ValidationError
+from cpmkit.errors import ConfigError, CpmkitError, NotFoundError, StoreError, TemplateError, ValidationError
 
 
-@pytest.mark.parametrize("cls", [ValidationError, TemplateError, NotFoundError, StoreError])
+@pytest.mark.parametrize("cls", [ValidationError, TemplateError, NotFoundError, StoreError, ConfigError])
 def test_every_error_is_a_cpmkit_error(cls: type[Exception]) -> None:
     assert issubclass(cls, CpmkitError)
     assert issubclass(cls, Exception)
@@ -71,3 +71,10 @@ def test_not_found_and_store_errors_keep_their_message() -> None:
     assert str(StoreError("locked")) == "locked"
     with pytest.raises(LookupError):
         raise NotFoundError("gone")
+
+
+def test_config_error_names_the_setting_and_its_value() -> None:
+    error = ConfigError("CPMKIT_X must be a number.", setting="CPMKIT_X", value="lots")
+    assert str(error) == "CPMKIT_X must be a number."
+    assert (error.setting, error.value) == ("CPMKIT_X", "lots")
+    assert not issubclass(ConfigError, ValueError)
