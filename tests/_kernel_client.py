@@ -137,7 +137,7 @@ class KernelSocket:
             return None
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             raise AssertionError("the server closed the kernel's websocket")
-        message = _decode(data)
+        message = _decode(data, text=opcode == websocket.ABNF.OPCODE_TEXT)
         message.setdefault("msg_type", message.get("header", {}).get("msg_type"))
         self.received.append(message)
         return message
@@ -194,11 +194,11 @@ class KernelSocket:
         return states
 
 
-def _decode(data: bytes | str) -> dict[str, Any]:
+def _decode(data: bytes, *, text: bool) -> dict[str, Any]:
     """A message from a text frame (JSON) or a binary one (the legacy format: buffer count,
     offsets, then the JSON message and its buffers)."""
-    if isinstance(data, str):
-        return dict(json.loads(data))
+    if text:
+        return dict(json.loads(data.decode("utf-8")))
     count = int.from_bytes(data[:4], "big")
     offsets = [int.from_bytes(data[4 * (i + 1):4 * (i + 2)], "big") for i in range(count)]
     end = offsets[1] if count > 1 else len(data)

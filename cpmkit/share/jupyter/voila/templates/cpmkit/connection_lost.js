@@ -18,8 +18,14 @@
   var leaving = false;
   var overlay = null;
 
-  // A reload or a closed tab also closes the websocket: that is not a lost connection.
-  window.addEventListener("beforeunload", function () { leaving = true; });
+  // A reload or a closed tab also closes the websocket (Voila disposes the kernel connection
+  // on beforeunload): that is not a lost connection. A beforeunload that did not lead to an
+  // unload (a download link) must not silence the banner for good, hence the timer.
+  var LEAVING_MS = 3000;
+  window.addEventListener("beforeunload", function () {
+    leaving = true;
+    window.setTimeout(function () { leaving = false; }, LEAVING_MS);
+  });
   window.addEventListener("pagehide", function () { leaving = true; });
 
   function disableInputs() {
