@@ -108,6 +108,8 @@ def test_a_killed_kernel_stops_the_page_and_a_reload_resumes_every_saved_answer(
     expect(banner).to_be_visible(timeout=1)
     expect(banner.locator("p")).to_have_text(BANNER)
     assert banner_after < BANNER_WITHIN
+    # The server restarts the killed kernel blank; the page learns it from the kernel's status.
+    assert reason in ("kernel restarting", "kernel autorestarting"), reason
 
     # The banner fits the phone's width and its button is big enough for a thumb.
     box = banner.bounding_box()

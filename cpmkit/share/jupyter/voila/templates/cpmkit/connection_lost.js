@@ -10,9 +10,9 @@
   "use strict";
   var MESSAGE = "Connection lost: your saved answers are safe. Reload the page to continue.";
   var LOST_STATUSES = ["autorestarting", "restarting", "terminating", "dead"];
+  // Not touch or wheel events: a tap still ends in a click (stopped), and scrolling is harmless.
   var INPUT_EVENTS = ["click", "dblclick", "mousedown", "mouseup", "pointerdown", "pointerup",
-    "touchstart", "touchend", "keydown", "keypress", "keyup", "beforeinput", "input", "change",
-    "paste", "drop", "submit", "wheel"];
+    "keydown", "keypress", "keyup", "beforeinput", "input", "change", "paste", "drop", "submit"];
   var POLL_MS = 100;
   var lost = false;
   var leaving = false;
