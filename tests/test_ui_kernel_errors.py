@@ -150,3 +150,15 @@ def test_only_in_a_voila_kernel() -> None:
     before = threading.excepthook
     assert keep_errors_in_server_log(environ={}) is False  # JupyterLab: the author sees tracebacks
     assert threading.excepthook is before
+
+
+def test_installing_twice_adds_no_second_handler(kernel: Kernel) -> None:
+    seen = kernel.run(
+        """
+        import logging
+        from cpmkit.ui.kernel_errors import HANDLER_NAME
+        assert keep_errors_in_server_log()
+        print(sum(h.get_name() == HANDLER_NAME for h in logging.getLogger().handlers))
+        """
+    )
+    assert [m["content"]["text"] for m in seen if m["msg_type"] == "stream"] == ["1\n"]

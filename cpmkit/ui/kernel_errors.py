@@ -53,7 +53,7 @@ def keep_errors_in_server_log(shell: Any = None, *, environ: Mapping[str, str] =
     """
     if not (force or serving_a_voila_page(environ)):
         return False
-    _log_to_server(_server_log_stream())
+    _log_to_server()
     logging.captureWarnings(True)
     threading.excepthook = _log_thread_error
     sys.unraisablehook = _log_unraisable
@@ -82,13 +82,13 @@ def _server_log_stream() -> io.TextIOBase:
     return stream
 
 
-def _log_to_server(stream: io.TextIOBase) -> None:
-    """A root handler (warnings and up) on ``stream``; with one in place, logging's last-resort
-    handler, which writes to the page's stderr stream, is never used."""
+def _log_to_server() -> None:
+    """A root handler (warnings and up) on the server's log; with one in place, logging's
+    last-resort handler, which writes to the page's stderr stream, is never used."""
     root = logging.getLogger()
     if any(handler.get_name() == HANDLER_NAME for handler in root.handlers):
         return
-    handler = logging.StreamHandler(stream)
+    handler = logging.StreamHandler(_server_log_stream())
     handler.set_name(HANDLER_NAME)
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
