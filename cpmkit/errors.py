@@ -7,7 +7,8 @@ Hierarchy::
     ├── TemplateError        a content file in templates/ is malformed (file, item, field)
     ├── NotFoundError        a project, stakeholder or measure no longer exists
     ├── StoreError           the data store cannot be opened or upgraded
-    └── TooManyTries         too many tries of a code or key in a short time (wait_seconds)
+    ├── TooManyTries         too many tries of a code or key in a short time (wait_seconds)
+    └── ConfigError          a setting (environment variable) has a value cpmkit cannot use (setting, value)
 
 Messages are plain language: they are shown as they are in Voila, next to the field.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["CpmkitError", "NotFoundError", "StoreError", "TemplateError", "TooManyTries", "ValidationError"]
+__all__ = ["ConfigError", "CpmkitError", "NotFoundError", "StoreError", "TemplateError", "TooManyTries", "ValidationError"]
 
 
 class CpmkitError(Exception):
@@ -72,3 +73,12 @@ class TooManyTries(CpmkitError):
         seconds = max(1, math.ceil(wait_seconds))
         unit = "second" if seconds == 1 else "seconds"
         return cls(f"Too many tries: wait {seconds} {unit} and try again.", wait_seconds=wait_seconds)
+
+
+class ConfigError(CpmkitError):
+    """The setting ``setting`` (an environment variable) holds ``value``, which cpmkit cannot use."""
+
+    def __init__(self, message: str, *, setting: str, value: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.value = value
