@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cpmkit import config
 from cpmkit.errors import CpmkitError
+from cpmkit.kernel_limits import MEMORY_ENV
 
 __all__ = ["main"]
 
@@ -19,6 +20,9 @@ DEFAULT_HOST = "127.0.0.1"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: A kernel whose page is gone is shut down after this many idle seconds.
 DEFAULT_CULL_SECONDS = 300
+#: Each page's kernel may use this much data memory (``CPMKIT_KERNEL_MEMORY_MB``): a workbook
+#: needs about 320 MB, a 100 MB import a few times its size; a runaway page stops here.
+DEFAULT_KERNEL_MEMORY_MB = 2048
 REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHARE_JUPYTER = Path(__file__).resolve().parent / "share" / "jupyter"
 
@@ -54,9 +58,10 @@ def voila_command(
 
 def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for Voila and its kernels: the store URL made absolute, since each
-    kernel starts in its notebook's folder."""
+    kernel starts in its notebook's folder, and a memory limit per kernel unless one is set."""
     env = dict(os.environ if environ is None else environ)
     env[config.DB_URL_ENV] = config.db_url(env)
+    env.setdefault(MEMORY_ENV, str(DEFAULT_KERNEL_MEMORY_MB))
     # Voila finds the "cpmkit" page template (no CDN links) through JUPYTER_PATH.
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_JUPYTER), env.get("JUPYTER_PATH")]))
     return env

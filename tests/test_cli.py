@@ -157,3 +157,9 @@ def test_serve_says_what_a_non_local_host_exposes() -> None:
     help_text = subprocess.run([*CPMKIT, "serve", "--help"], capture_output=True, text=True, timeout=60).stdout
     assert "0.0.0.0" in help_text and "sign-in" in " ".join(help_text.split())
     assert "--max-kernels" in help_text
+
+
+def test_serve_gives_each_kernel_a_memory_limit_unless_one_is_set() -> None:
+    assert cli.serve_env({})["CPMKIT_KERNEL_MEMORY_MB"] == str(cli.DEFAULT_KERNEL_MEMORY_MB)
+    assert cli.serve_env({"CPMKIT_KERNEL_MEMORY_MB": ""})["CPMKIT_KERNEL_MEMORY_MB"] == ""  # set empty: no limit
+    assert cli.serve_env({"CPMKIT_KERNEL_MEMORY_MB": "512"})["CPMKIT_KERNEL_MEMORY_MB"] == "512"
