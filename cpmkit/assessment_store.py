@@ -7,8 +7,10 @@ upsert statement, so a repeated or concurrent save never loses or duplicates an 
 
 Secrets:
 
-* A participant's ``token`` (and a peer rater's) is the secret in their resume link; it is
-  never part of a cohort view or an export.
+* A participant's ``token`` (and a peer rater's) is the secret in their resume link; the
+  store keeps only its digest (``cpmkit.link_secrets``), so it is returned only when it is
+  made (``start_self_assessment``, ``join_workshop``, ``new_resume_token``,
+  ``create_peer_link``), and it is never part of a cohort view or an export.
 * The trainer key is shown once, when the workshop is created, and stored only as a salted
   scrypt hash.
 
@@ -33,6 +35,7 @@ from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.link_secrets import digest, lookup_digest, new_token
 from cpmkit.schema import answers, commitments, participants, peer_answers, peer_raters, reflections, workshops
 from cpmkit.store import Store, upsert
 
@@ -45,8 +48,7 @@ JOIN_CODE_LENGTH: Final = 6
 EXPORT_COLUMNS: Final = ["round", "participant", "item_id", "value"]
 
 _JOIN_CODE_ATTEMPTS: Final = 20
-_TOKEN_BYTES: Final = 24  # 32 URL-safe characters
-_TRAINER_KEY_BYTES: Final = 16
+_TRAINER_KEY_BYTES: Final = 16  # 22 characters: the trainer types it
 # scrypt cost: about 16 MiB and a few tens of milliseconds per check (OWASP's minimum is N=2**17
 # with r=8 for passwords; a 128-bit random key needs far less, but a slow hash costs nothing here).
 _SCRYPT_N: Final = 2**14
@@ -64,7 +66,6 @@ _PARTICIPANT_COLUMNS = (
     participants.c.workshop_id,
     participants.c.round,
     participants.c.display_name,
-    participants.c.token,
     participants.c.created_at,
     participants.c.completed_at,
 )
@@ -96,7 +97,7 @@ class AssessmentStore:
         clean_name = _clean_text("name", name, limit=_MAX_NAME)
         clean_bank = _clean_text("bank", bank, limit=_MAX_ID)
         clean_rounds = _clean_rounds(rounds)
-        key = secrets.token_urlsafe(_TRAINER_KEY_BYTES)
+        key = new_token(_TRAINER_KEY_BYTES)
         values = {
             "name": clean_name,
             "bank": clean_bank,
@@ -148,10 +149,11 @@ class AssessmentStore:
                 raise NotFoundError(f"There is no workshop number {workshop_id}.")
 
     def join_workshop(self, code: str, *, round: str, display_name: str | None = None) -> dict[str, Any]:
-        """Join an open workshop for one round; return the new participant (id, token, ...)."""
+        """Join an open workshop for one round; return the new participant (id, token, ...):
+        the token is returned only now, so show the resume link once."""
         clean = _clean_code(code)
         name = _clean_display_name(display_name)
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        token = new_token()
         with self.store.write() as conn:
             # FOR SHARE on PostgreSQL: a trainer closing the workshop waits for joins in flight
             # (SQLite's BEGIN IMMEDIATE already serializes them).
@@ -168,37 +170,49 @@ class AssessmentStore:
                     "round", round, f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}."
                 )
             stmt = participants.insert().values(
-                workshop_id=workshop["id"], round=round, display_name=name, token=token
+                workshop_id=workshop["id"], round=round, display_name=name, token=digest(token)
             )
             new_id = int(conn.execute(stmt.returning(participants.c.id)).scalar_one())
-            return _participant_row(conn, new_id)
+            return {**_participant_row(conn, new_id), "token": token}
 
     # -- participants -------------------------------------------------------------------------
 
     def start_self_assessment(self, display_name: str | None = None) -> dict[str, Any]:
-        """Start a self-assessment outside any workshop; return the participant (id, token, ...)."""
+        """Start a self-assessment outside any workshop; return the participant (id, token, ...):
+        the token is returned only now, so show the resume link once."""
         name = _clean_display_name(display_name)
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        token = new_token()
         with self.store.write() as conn:
-            stmt = participants.insert().values(display_name=name, token=token).returning(participants.c.id)
-            return _participant_row(conn, int(conn.execute(stmt).scalar_one()))
+            stmt = participants.insert().values(display_name=name, token=digest(token)).returning(participants.c.id)
+            return {**_participant_row(conn, int(conn.execute(stmt).scalar_one())), "token": token}
 
     def participant_by_token(self, token: str) -> dict[str, Any]:
-        """The participant whose resume link carries ``token``."""
-        with self.store.read() as conn:
-            row = None
-            if isinstance(token, str) and token.strip():
-                row = conn.execute(select(*_PARTICIPANT_COLUMNS).where(participants.c.token == token.strip())).first()
+        """The participant whose resume link carries ``token`` (id, token, ...; ``token`` as given)."""
+        wanted = lookup_digest(token)
+        row = None
+        if wanted is not None:
+            with self.store.read() as conn:
+                row = conn.execute(select(*_PARTICIPANT_COLUMNS).where(participants.c.token == wanted)).first()
         if row is None:
             raise NotFoundError(
                 "This link does not open any saved self-assessment. Check that the whole link was copied."
             )
-        return dict(row._mapping)
+        return {**row._mapping, "token": token.strip()}
 
     def participant(self, participant_id: int) -> dict[str, Any]:
-        """One participant (id, workshop_id, round, display_name, token, created_at, completed_at)."""
+        """One participant (id, workshop_id, round, display_name, created_at, completed_at): no
+        token, which the store keeps only as a digest."""
         with self.store.read() as conn:
             return _participant_row(conn, participant_id)
+
+    def new_resume_token(self, participant_id: int) -> str:
+        """A new secret for the participant's resume link, returned only now; the old link stops working."""
+        token = new_token()
+        with self.store.write() as conn:
+            done = conn.execute(participants.update().where(participants.c.id == participant_id).values(token=digest(token)))
+            if not done.rowcount:
+                raise _no_participant(participant_id)
+        return token
 
     # -- answers ------------------------------------------------------------------------------
 
@@ -374,11 +388,12 @@ class AssessmentStore:
     # -- peer ratings (the 360-degree view) ---------------------------------------------------
 
     def create_peer_link(self, subject_id: int) -> str:
-        """A new rater for the participant ``subject_id``; returns the token for the rater's link."""
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        """A new rater for the participant ``subject_id``; returns the token for the rater's link,
+        only now (the store keeps its digest), so show the link once."""
+        token = new_token()
         try:
             with self.store.write() as conn:
-                conn.execute(peer_raters.insert().values(subject_id=subject_id, token=token))
+                conn.execute(peer_raters.insert().values(subject_id=subject_id, token=digest(token)))
         except IntegrityError as exc:
             raise _no_participant(subject_id) from exc
         return token
@@ -388,11 +403,12 @@ class AssessmentStore:
         item = _clean_item_id(item_id)
         number = _clean_value(value)
         gone = NotFoundError("This rating link does not work any more. Ask for a new one.")
-        if not isinstance(rater_token, str) or not rater_token.strip():
+        wanted = lookup_digest(rater_token)
+        if wanted is None:
             raise gone
         try:
             with self.store.write() as conn:
-                rater_id = conn.execute(select(peer_raters.c.id).where(peer_raters.c.token == rater_token.strip())).scalar()
+                rater_id = conn.execute(select(peer_raters.c.id).where(peer_raters.c.token == wanted)).scalar()
                 if rater_id is None:
                     raise gone
                 conn.execute(
@@ -410,14 +426,15 @@ class AssessmentStore:
     def peer_rater(self, rater_token: str) -> dict[str, Any]:
         """The rater behind a rating link: whom they rate, with which bank, and their answers so far."""
         gone = NotFoundError("This rating link does not work any more. Ask for a new one.")
-        if not isinstance(rater_token, str) or not rater_token.strip():
+        wanted = lookup_digest(rater_token)
+        if wanted is None:
             raise gone
         with self.store.read() as conn:
             row = conn.execute(
                 select(peer_raters.c.id, peer_raters.c.subject_id, workshops.c.bank)
                 .join(participants, participants.c.id == peer_raters.c.subject_id)
                 .outerjoin(workshops, workshops.c.id == participants.c.workshop_id)
-                .where(peer_raters.c.token == rater_token.strip())
+                .where(peer_raters.c.token == wanted)
             ).first()
             if row is None:
                 raise gone

@@ -13,12 +13,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete, event
+from sqlalchemy import delete, event, select
 
 from cpmkit import retro
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.link_secrets import digest
 from cpmkit.retro_store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore
-from cpmkit.schema import projects
+from cpmkit.schema import projects, retro_boards, retro_members
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]
@@ -104,6 +105,35 @@ def test_a_dead_link_gets_a_plain_message(retros: RetroStore, board: dict[str, A
 def test_the_members_token_does_not_open_the_facilitators_board(retros: RetroStore, board: dict[str, Any]) -> None:
     with pytest.raises(NotFoundError):
         retros.board_for_facilitator(board["token"])
+
+
+def test_the_store_keeps_only_digests_of_the_board_secrets(store: Store, retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    kept = store.frame(select(retro_boards.c.token, retro_boards.c.facilitator_key), ["token", "key"]).iloc[0]
+    assert (kept["token"], kept["key"]) == (digest(board["token"]), digest(board["facilitator_key"]))
+    assert store.frame(select(retro_members.c.browser_key), ["key"])["key"].tolist() == [digest(BROWSER)]
+    for opener in (retros.board_for_token, retros.board_for_facilitator):  # a copy of the store opens nothing
+        for stored in (kept["token"], kept["key"]):
+            with pytest.raises(NotFoundError):
+                opener(stored)
+    with pytest.raises(ValidationError, match="from another browser"):
+        retros.join(board["id"], "Ana", digest(BROWSER))
+
+
+@pytest.mark.parametrize("which", ["token", "facilitator_key"])
+def test_a_new_link_replaces_only_its_own_secret(retros: RetroStore, board: dict[str, Any], ana: int, which: str) -> None:
+    opener = {"token": retros.board_for_token, "facilitator_key": retros.board_for_facilitator}
+    renew = {"token": retros.new_board_token, "facilitator_key": retros.new_facilitator_key}
+    new = renew[which](board["id"])
+    assert new not in (board["token"], board["facilitator_key"]) and len(new) >= 32
+    with pytest.raises(NotFoundError) as info:
+        opener[which](board[which])
+    assert str(info.value) == DEAD_LINK
+    assert opener[which](new)["id"] == board["id"]
+    kept = "facilitator_key" if which == "token" else "token"
+    assert opener[kept](board[kept])["id"] == board["id"]  # the other link still works
+    assert retros.join(board["id"], "Ana", BROWSER) == ana  # members keep their place
+    with pytest.raises(NotFoundError, match="no longer exists"):
+        renew[which](board["id"] + 99)
 
 
 def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any]) -> None:
