@@ -3,10 +3,13 @@ kernel (ipywidgets' registry) and so in the page, and keeps what it shows again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as W
 from ipywidgets.widgets.widget import _instances
 
-from cpmkit.ui.widgets import replace_children
+from cpmkit.errors import NotFoundError
+from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE, LinkShownOnce, replace_children
 
 
 def _row(text: str) -> W.HBox:
@@ -44,3 +47,58 @@ def test_a_redraw_loop_leaves_the_widget_count_flat() -> None:
     for redraw in range(10):
         replace_children(box, [_row(f"row {n} ({redraw})") for n in range(20)])
     assert len(_instances) == before
+
+
+# -- a link shown once ---------------------------------------------------------------------------
+
+
+def _maker(*hrefs: str) -> tuple[list[str], Callable[[], str]]:
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(hrefs[len(made)])
+        return made[-1]
+
+    return made, make
+
+
+def test_a_link_not_made_yet_is_made_at_once_and_shown_once() -> None:
+    made, make = _maker("form.ipynb?survey=a&b=<c>")
+    link = LinkShownOnce(make, exists=False)
+    assert "No link yet." in link.text.value and link.button.description == "Make the link"
+    link.button.click()
+    assert made == ["form.ipynb?survey=a&b=<c>"] and link.href == made[0]
+    assert 'href="form.ipynb?survey=a&amp;b=&lt;c&gt;"' in link.text.value and "<c>" not in link.text.value  # escaped
+    assert SHOWN_ONCE in link.text.value and link.button.description == "New link"
+
+
+def test_a_link_made_before_is_not_shown_and_replacing_it_asks_first() -> None:
+    made, make = _maker("x?t=1", "x?t=2")
+    link = LinkShownOnce(make)
+    assert NOT_SHOWN_AGAIN in link.text.value and link.href is None
+    link.button.click()
+    question, yes, cancel = link.confirm.children
+    assert "The old link stops working" in question.value and made == []
+    cancel.click()
+    assert link.confirm.children == () and made == []
+    link.button.click()
+    link.confirm.children[1].click()
+    assert made == ["x?t=1"] and link.href == "x?t=1" and link.confirm.children == ()
+    link.button.click()
+    link.confirm.children[1].click()
+    assert link.href == "x?t=2" and SHOWN_ONCE in link.text.value
+
+
+def test_the_link_a_page_was_opened_with_is_shown_without_the_note() -> None:
+    link = LinkShownOnce(lambda: "unused")
+    link.show("page.ipynb?token=abc", once=False)
+    assert 'href="page.ipynb?token=abc"' in link.text.value and SHOWN_ONCE not in link.text.value
+
+
+def test_a_link_that_cannot_be_made_says_why_and_keeps_what_was_shown() -> None:
+    def refuse() -> str:
+        raise NotFoundError("This stakeholder no longer exists.")
+
+    link = LinkShownOnce(refuse, exists=False)
+    link.button.click()
+    assert "This stakeholder no longer exists." in link.message.value and "No link yet." in link.text.value

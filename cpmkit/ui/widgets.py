@@ -1,6 +1,6 @@
 """Small widget helpers every workbook uses: messages next to fields, escaped tables,
-download links, the guard that turns errors into plain messages, and redraws that leave
-nothing behind.
+download links, links shown once, the guard that turns errors into plain messages, and
+redraws that leave nothing behind.
 
 Whatever a user typed reaches the page through ``html.escape`` (or a text-only widget),
 never as markup.
@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
+from typing import Final
 
 import ipywidgets as W
 import pandas as pd
@@ -21,11 +22,15 @@ import pandas as pd
 from cpmkit.errors import CpmkitError
 
 __all__ = [
+    "NOT_SHOWN_AGAIN",
+    "SHOWN_ONCE",
+    "LinkShownOnce",
     "MessageArea",
     "ask_to_confirm",
     "download_link",
     "field",
     "guard",
+    "link_html",
     "message_area",
     "replace_children",
     "stylesheet",
@@ -33,6 +38,15 @@ __all__ = [
 ]
 
 log = logging.getLogger("cpmkit")
+
+#: Said under a link whose secret the store keeps only scrambled, when it is shown.
+SHOWN_ONCE: Final = "Copy this link now: for safety it is stored scrambled and cannot be shown again."
+#: Said in place of such a link made before.
+NOT_SHOWN_AGAIN: Final = (
+    "A link was made before; for safety it is stored scrambled and cannot be shown again. "
+    "If it was lost, make a new one (the old one then stops working)."
+)
+_REPLACE: Final = "Make a new link? The old link stops working: whoever has it must be sent the new one."
 
 UNEXPECTED = "Something went wrong and this change was not saved. Everything saved before is safe; please try again."
 
@@ -140,3 +154,59 @@ def ask_to_confirm(box: W.Box, question: str, *, yes: str, on_yes: Callable[[], 
     confirm.on_click(lambda _: on_yes())
     cancel.on_click(lambda _: replace_children(box, []))
     replace_children(box, [W.Label(question), confirm, cancel])
+
+
+def link_html(href: str, *, css_class: str = "cpmkit-link") -> str:
+    """An escaped link that opens in a new tab and shows its own address, so it can be copied."""
+    escaped = html.escape(href)
+    return f'<a href="{escaped}" target="_blank" class="{html.escape(css_class)}">{escaped}</a>'
+
+
+class LinkShownOnce:
+    """A link whose secret the store keeps only scrambled (``cpmkit.link_secrets``): it is shown
+    once, when it is made, with ``SHOWN_ONCE`` under it; later only ``NOT_SHOWN_AGAIN``. Its
+    button makes a new one with ``make()`` (which returns the new link's address) and shows it
+    once; replacing a link asks first, since the old one stops working.
+
+    ``exists`` says whether a link was made before; ``css_class`` marks the shown link.
+    """
+
+    def __init__(self, make: Callable[[], str], *, exists: bool = True, css_class: str = "cpmkit-link") -> None:
+        self.make, self.exists, self.css_class = make, exists, css_class
+        self.href: str | None = None
+        self.text = W.HTML(layout=W.Layout(flex="0 1 auto"))
+        self.button = W.Button(icon="refresh", layout=W.Layout(width="auto", flex="0 0 auto"))
+        self.confirm = W.HBox()
+        self.message = message_area()
+        self.button.on_click(lambda _b: self._ask())
+        self.widget = W.VBox([W.HBox([self.text, self.button], layout=W.Layout(align_items="center", grid_gap="8px")), self.confirm, self.message])
+        self.widget.add_class("cpmkit-link-once")
+        self._draw(None, once=False)
+
+    def show(self, href: str, *, once: bool = True) -> None:
+        """Show the link ``href``; ``once`` adds ``SHOWN_ONCE`` (not for the link the page was
+        opened with, which its reader has already)."""
+        self.exists = True
+        self._draw(href, once=once)
+
+    def renew(self) -> None:
+        """Make a new link now and show it once; the old one, if any, stops working."""
+        replace_children(self.confirm, [])
+        with guard(self.message):
+            self.show(self.make())
+
+    def _ask(self) -> None:
+        if not self.exists:
+            self.renew()
+            return
+        ask_to_confirm(self.confirm, _REPLACE, yes="Make a new link", on_yes=self.renew)
+
+    def _draw(self, href: str | None, *, once: bool) -> None:
+        self.href = href
+        self.button.description = "New link" if self.exists else "Make the link"
+        self.button.tooltip = "Make a new link; the old one stops working" if self.exists else ""
+        if href is None:
+            self.text.value = f'<span class="cpmkit-help">{html.escape(NOT_SHOWN_AGAIN if self.exists else "No link yet.")}</span>'
+            return
+        note = f'<div class="cpmkit-help cpmkit-link-note">{html.escape(SHOWN_ONCE)}</div>' if once else ""
+        self.text.value = link_html(href, css_class=self.css_class) + note
