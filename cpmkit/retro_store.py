@@ -7,8 +7,8 @@ member's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIAT
 takes turns), so two kernels voting for one member at once never exceed the limit.
 
 The board's two link secrets and each member's browser key are kept only as digests
-(``cpmkit.link_secrets``): ``create_board``, ``new_board_token`` and ``new_facilitator_key``
-return a link's secret once, and no read gives it back.
+(``cpmkit.link_secrets``): ``create_board`` and ``new_board_secrets`` return them once, and no
+read gives them back.
 
 ``version(board_id)`` is one cheap read that changes whenever anything on the board does: an
 open board re-reads the whole board only when it moved.
@@ -132,14 +132,17 @@ class RetroStore:
         """The board a facilitator's link opens; NotFoundError with a plain message for a dead link."""
         return self._board_by_secret(retro_boards.c.facilitator_key, key)
 
-    def new_board_token(self, board_id: int) -> str:
-        """A new secret for the members' link, returned only now; the board's earlier members' link
-        stops working (members who joined keep their cards and votes)."""
-        return self._new_secret(board_id, "token")
-
-    def new_facilitator_key(self, board_id: int) -> str:
-        """A new secret for the facilitator's link, returned only now; the earlier one stops working."""
-        return self._new_secret(board_id, "facilitator_key")
+    def new_board_secrets(self, board_id: int) -> dict[str, Any]:
+        """New secrets for both of the board's links, ``{"id", "token", "facilitator_key"}`` as
+        ``create_board`` gives them, returned only now; the earlier links stop working. Both
+        change together: the facilitator's link carries the members' token too. Members who
+        joined keep their cards and votes."""
+        token, key = new_token(), new_token()
+        with self.store.write() as conn:
+            update = retro_boards.update().where(retro_boards.c.id == board_id)
+            if not conn.execute(update.values(token=digest(token), facilitator_key=digest(key))).rowcount:
+                raise NotFoundError(_NO_BOARD)
+        return {"id": board_id, "token": token, "facilitator_key": key}
 
     def set_phase(self, board_id: int, phase: str) -> str:
         """Move the board to ``phase`` (one of ``PHASES``); returns it."""
@@ -375,13 +378,6 @@ class RetroStore:
         if wanted is None:
             raise NotFoundError(_DEAD_LINK)
         return self._board_where(column == wanted, _DEAD_LINK)
-
-    def _new_secret(self, board_id: int, column: str) -> str:
-        secret = new_token()
-        with self.store.write() as conn:
-            if not conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values({column: digest(secret)})).rowcount:
-                raise NotFoundError(_NO_BOARD)
-        return secret
 
     def _board_where(self, condition: Any, missing: str) -> dict[str, Any]:
         with self.store.read() as conn:

@@ -119,21 +119,18 @@ def test_the_store_keeps_only_digests_of_the_board_secrets(store: Store, retros:
         retros.join(board["id"], "Ana", digest(BROWSER))
 
 
-@pytest.mark.parametrize("which", ["token", "facilitator_key"])
-def test_a_new_link_replaces_only_its_own_secret(retros: RetroStore, board: dict[str, Any], ana: int, which: str) -> None:
-    opener = {"token": retros.board_for_token, "facilitator_key": retros.board_for_facilitator}
-    renew = {"token": retros.new_board_token, "facilitator_key": retros.new_facilitator_key}
-    new = renew[which](board["id"])
-    assert new not in (board["token"], board["facilitator_key"]) and len(new) >= 32
-    with pytest.raises(NotFoundError) as info:
-        opener[which](board[which])
-    assert str(info.value) == DEAD_LINK
-    assert opener[which](new)["id"] == board["id"]
-    kept = "facilitator_key" if which == "token" else "token"
-    assert opener[kept](board[kept])["id"] == board["id"]  # the other link still works
+def test_new_secrets_replace_both_links_and_members_keep_their_place(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    new = retros.new_board_secrets(board["id"])
+    assert set(new) == {"id", "token", "facilitator_key"} and new["id"] == board["id"]
+    assert {new["token"], new["facilitator_key"]}.isdisjoint({board["token"], board["facilitator_key"]})
+    for opener, which in ((retros.board_for_token, "token"), (retros.board_for_facilitator, "facilitator_key")):
+        with pytest.raises(NotFoundError) as info:
+            opener(board[which])
+        assert str(info.value) == DEAD_LINK
+        assert opener(new[which])["id"] == board["id"]
     assert retros.join(board["id"], "Ana", BROWSER) == ana  # members keep their place
     with pytest.raises(NotFoundError, match="no longer exists"):
-        renew[which](board["id"] + 99)
+        retros.new_board_secrets(board["id"] + 99)
 
 
 def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any]) -> None:

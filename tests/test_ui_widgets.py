@@ -102,3 +102,12 @@ def test_a_link_that_cannot_be_made_says_why_and_keeps_what_was_shown() -> None:
     link = LinkShownOnce(refuse, exists=False)
     link.button.click()
     assert "This stakeholder no longer exists." in link.message.value and "No link yet." in link.text.value
+
+
+def test_links_made_together_are_shown_together_by_label() -> None:
+    link = LinkShownOnce(lambda: {"Members' link": "b?board=t", "Facilitator's link": "b?board=t&facilitator=k"}, exists=False)
+    link.button.click()
+    assert link.hrefs == {"Members' link": "b?board=t", "Facilitator's link": "b?board=t&facilitator=k"}
+    assert link.href == "b?board=t"
+    assert "Members&#x27; link: <a" in link.text.value and 'href="b?board=t&amp;facilitator=k"' in link.text.value
+    assert link.text.value.count(SHOWN_ONCE) == 1

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
-from typing import Final
+from typing import Final, TypeAlias
 
 import ipywidgets as W
 import pandas as pd
@@ -25,6 +25,7 @@ __all__ = [
     "NOT_SHOWN_AGAIN",
     "SHOWN_ONCE",
     "LinkShownOnce",
+    "Links",
     "MessageArea",
     "ask_to_confirm",
     "download_link",
@@ -47,6 +48,9 @@ NOT_SHOWN_AGAIN: Final = (
     "If it was lost, make a new one (the old one then stops working)."
 )
 _REPLACE: Final = "Make a new link? The old link stops working: whoever has it must be sent the new one."
+
+#: What a ``LinkShownOnce`` shows: one link's address, or several links made together, by label.
+Links: TypeAlias = str | Mapping[str, str]
 
 UNEXPECTED = "Something went wrong and this change was not saved. Everything saved before is safe; please try again."
 
@@ -165,15 +169,16 @@ def link_html(href: str, *, css_class: str = "cpmkit-link") -> str:
 class LinkShownOnce:
     """A link whose secret the store keeps only scrambled (``cpmkit.link_secrets``): it is shown
     once, when it is made, with ``SHOWN_ONCE`` under it; later only ``NOT_SHOWN_AGAIN``. Its
-    button makes a new one with ``make()`` (which returns the new link's address) and shows it
-    once; replacing a link asks first, since the old one stops working.
+    button makes a new one with ``make()`` (which returns the new link's address, or several
+    links made together by label) and shows it once; replacing a link asks first, since the
+    old one stops working.
 
-    ``exists`` says whether a link was made before; ``css_class`` marks the shown link.
+    ``exists`` says whether a link was made before; ``css_class`` marks the shown links.
     """
 
-    def __init__(self, make: Callable[[], str], *, exists: bool = True, css_class: str = "cpmkit-link") -> None:
+    def __init__(self, make: Callable[[], Links], *, exists: bool = True, css_class: str = "cpmkit-link") -> None:
         self.make, self.exists, self.css_class = make, exists, css_class
-        self.href: str | None = None
+        self.hrefs: dict[str, str] = {}  # what is shown, by label ("" for a single link)
         self.text = W.HTML(layout=W.Layout(flex="0 1 auto"))
         self.button = W.Button(icon="refresh", layout=W.Layout(width="auto", flex="0 0 auto"))
         self.confirm = W.HBox()
@@ -183,11 +188,16 @@ class LinkShownOnce:
         self.widget.add_class("cpmkit-link-once")
         self._draw(None, once=False)
 
-    def show(self, href: str, *, once: bool = True) -> None:
-        """Show the link ``href``; ``once`` adds ``SHOWN_ONCE`` (not for the link the page was
-        opened with, which its reader has already)."""
+    @property
+    def href(self) -> str | None:
+        """The (first) link shown; None when none is."""
+        return next(iter(self.hrefs.values()), None)
+
+    def show(self, links: Links, *, once: bool = True) -> None:
+        """Show ``links``; ``once`` adds ``SHOWN_ONCE`` (not for the link the page was opened
+        with, which its reader has already)."""
         self.exists = True
-        self._draw(href, once=once)
+        self._draw(links, once=once)
 
     def renew(self) -> None:
         """Make a new link now and show it once; the old one, if any, stops working."""
@@ -201,12 +211,16 @@ class LinkShownOnce:
             return
         ask_to_confirm(self.confirm, _REPLACE, yes="Make a new link", on_yes=self.renew)
 
-    def _draw(self, href: str | None, *, once: bool) -> None:
-        self.href = href
+    def _draw(self, links: Links | None, *, once: bool) -> None:
+        self.hrefs = {"": links} if isinstance(links, str) else dict(links or {})
         self.button.description = "New link" if self.exists else "Make the link"
         self.button.tooltip = "Make a new link; the old one stops working" if self.exists else ""
-        if href is None:
+        if not self.hrefs:
             self.text.value = f'<span class="cpmkit-help">{html.escape(NOT_SHOWN_AGAIN if self.exists else "No link yet.")}</span>'
             return
+        shown = "".join(
+            f"<div>{html.escape(label) + ': ' if label else ''}{link_html(href, css_class=self.css_class)}</div>"
+            for label, href in self.hrefs.items()
+        )
         note = f'<div class="cpmkit-help cpmkit-link-note">{html.escape(SHOWN_ONCE)}</div>' if once else ""
-        self.text.value = link_html(href, css_class=self.css_class) + note
+        self.text.value = shown + note
