@@ -12,7 +12,6 @@ import datetime as dt
 import html
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -28,15 +27,7 @@ from cpmkit.store import Store
 from cpmkit.ui.gap_ratings import RatingForm, scale_choice
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import (
-    LinkShownOnce,
-    MessageArea,
-    download_link,
-    field,
-    guard,
-    message_area,
-    replace_children,
-    stylesheet,
-    table_html,
+    LinkShownOnce, MessageArea, download_link, field, guard, keep_links, message_area, replace_children, stylesheet, table_html,
 )
 
 __all__ = ["ExpectationGapApp", "app"]
@@ -455,12 +446,7 @@ class ExpectationGapApp:
             project_id = self.bar.project_id
             made = self.gaps.survey_links(project_id) if project_id is not None else {}
             ids = [int(sid) for sid in data.register["id"]]
-            for gone in set(links) - set(ids):
-                del links[gone]
-            for sid in ids:
-                if sid not in links:
-                    links[sid] = LinkShownOnce(partial(survey_href, sid), exists=sid in made,
-                                               css_class="cpmkit-link cpmkit-survey-link")
+            keep_links(links, ids, survey_href, made=made, css_class="cpmkit-link cpmkit-survey-link")
             replace_children(rows, [
                 W.HBox([W.HTML(f"<b>{html.escape(str(name))}</b>", layout=W.Layout(width="200px", flex="0 0 auto")), links[sid].widget])
                 for sid, name in zip(ids, data.register["name"])

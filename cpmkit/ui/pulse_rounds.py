@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Hashable, Mapping
-from functools import partial
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ from cpmkit.errors import ValidationError
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
 from cpmkit.ui.pulse_survey import PULSE_PARAMETER
-from cpmkit.ui.widgets import LinkShownOnce, MessageArea, field, guard, message_area, replace_children
+from cpmkit.ui.widgets import LinkShownOnce, MessageArea, field, guard, keep_links, message_area, replace_children
 
 __all__ = ["SURVEY_NOTEBOOK", "PulseRoundsPanel", "survey_link"]
 
@@ -76,12 +75,7 @@ class PulseRoundsPanel:
         if rounds.empty:
             replace_children(self.listing, [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")])
             return
-        ids = [int(i) for i in rounds["id"]]
-        for gone in set(self.links) - set(ids):
-            del self.links[gone]
-        for round_id in ids:
-            if round_id not in self.links:
-                self.links[round_id] = LinkShownOnce(partial(self._new_link, round_id), css_class="cpmkit-link cpmkit-pulse-link")
+        keep_links(self.links, (int(i) for i in rounds["id"]), self._new_link, css_class="cpmkit-link cpmkit-pulse-link")
         replace_children(self.listing, [self._row(row) for row in reversed(rounds.to_dict("records"))])
 
     def _row(self, row: Mapping[Hashable, Any]) -> W.Widget:

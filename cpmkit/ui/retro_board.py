@@ -21,7 +21,6 @@ import html
 import os
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
-from functools import partial
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -42,6 +41,7 @@ from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     LinkShownOnce,
     guard,
+    keep_links,
     message_area,
     replace_children,
     stylesheet,
@@ -612,12 +612,7 @@ class RetroPanel:
             self.board_choice.options = []
             return
         boards = self.retros.boards(self.project_id)
-        ids = [int(i) for i in boards["id"]]
-        for gone in set(self.links) - set(ids):
-            del self.links[gone]
-        for board_id in ids:
-            if board_id not in self.links:
-                self.links[board_id] = LinkShownOnce(partial(self._new_links, board_id), css_class="cpmkit-link cpmkit-retro-link")
+        keep_links(self.links, (int(i) for i in boards["id"]), self._new_links, css_class="cpmkit-link cpmkit-retro-link")
         rows = [self._board_row(b) for b in boards.to_dict("records")]
         replace_children(self.boards, rows or [W.HTML("<p class='cpmkit-help'>No retrospective yet.</p>")])
         self.actions.show(self.retros.actions(self.project_id))

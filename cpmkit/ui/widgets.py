@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib import resources
 from typing import Final, TypeAlias
 
@@ -31,6 +32,7 @@ __all__ = [
     "download_link",
     "field",
     "guard",
+    "keep_links",
     "link_html",
     "message_area",
     "replace_children",
@@ -224,3 +226,23 @@ class LinkShownOnce:
         )
         note = f'<div class="cpmkit-help cpmkit-link-note">{html.escape(SHOWN_ONCE)}</div>' if once else ""
         self.text.value = shown + note
+
+
+def keep_links(
+    links: dict[int, LinkShownOnce],
+    ids: Iterable[int],
+    make: Callable[[int], Links],
+    *,
+    made: Container[int] | None = None,
+    css_class: str = "cpmkit-link",
+) -> None:
+    """Keep ``links`` to one ``LinkShownOnce`` per id of ``ids`` (a stakeholder, a round, a
+    board), for a list redrawn as its rows change: an id new to it gets one whose button calls
+    ``make(id)``, made before if it is in ``made`` (default: every id); an id gone is dropped;
+    the others are kept as they are, so a link shown stays shown until the page is left."""
+    wanted = list(ids)
+    for gone in set(links) - set(wanted):
+        del links[gone]
+    for key in wanted:
+        if key not in links:
+            links[key] = LinkShownOnce(partial(make, key), exists=made is None or key in made, css_class=css_class)
