@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -24,9 +25,26 @@ from typing import Final
 
 import pandas as pd
 
+from cpmkit._survey_workbook import (
+    MAX_COMPRESSION_RATIO,
+    MAX_SHARED_STRINGS_BYTES,
+    MAX_WORKBOOK_UNZIPPED_BYTES,
+    part_extents,
+    too_many_cells,
+    zip_problem,
+)
 from cpmkit.errors import ValidationError
 
-__all__ = ["MAX_FILE_BYTES", "MAX_WORKBOOK_CELLS", "Progress", "SurveyTable", "read_survey"]
+__all__ = [
+    "MAX_COMPRESSION_RATIO",
+    "MAX_FILE_BYTES",
+    "MAX_SHARED_STRINGS_BYTES",
+    "MAX_WORKBOOK_CELLS",
+    "MAX_WORKBOOK_UNZIPPED_BYTES",
+    "Progress",
+    "SurveyTable",
+    "read_survey",
+]
 
 #: Called as ``progress(done, total)`` while a long step runs; only the ratio matters.
 Progress = Callable[[int, int], None]
@@ -36,9 +54,10 @@ Progress = Callable[[int, int], None]
 #: size in memory on top of the bytes (tests/test_feedback_import.py measures it); 100 MB takes
 #: about 7 s and a kernel peaks near 650 MB, still fair beside the other kernels of a server.
 MAX_FILE_BYTES: Final = 100 * 1024 * 1024
-#: Workbooks with more cells (per the sheet's own dimensions) are refused before reading:
-#: openpyxl reads about 70,000 cells a second, so this is about 15 s. The same data saved
-#: as CSV reads some 30 times faster.
+#: Workbooks with more cells are refused before reading: rows x columns as the sheet's own
+#: dimensions say, and as openpyxl will give them (which can be far more: it pads up to the
+#: highest row number named), counted first by streaming the sheet's XML. openpyxl reads about
+#: 70,000 cells a second, so this is about 15 s. The same data saved as CSV reads some 30 times faster.
 MAX_WORKBOOK_CELLS: Final = 1_000_000
 
 _TEXT_SUFFIXES: Final = frozenset({".csv", ".tsv", ".txt"})
@@ -185,19 +204,24 @@ def _read_workbook(data: bytes, filename: str, progress: Progress | None) -> tup
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:  # before openpyxl: see _survey_workbook
+                checked = zip_problem(archive) or part_extents(archive, max_cells=MAX_WORKBOOK_CELLS)
+            if isinstance(checked, str):
+                raise _refused(filename, checked)
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except ValidationError:
+            raise
         except Exception as exc:  # openpyxl raises a dozen types (BadZipFile, KeyError, ParseError...)
             raise _refused(filename, damaged) from exc
         try:
             sheet = book[_answer_sheet(book.sheetnames)]
-            total = sheet.max_row or 0  # 0 when the workbook does not say (some writers leave it out)
-            _check_cells(filename, sheet.title, total, sheet.max_column or 0)
+            _check_cells(filename, sheet.title, sheet.max_row or 0, sheet.max_column or 0)  # as its <dimension> says
+            # rows as counted (openpyxl's path of the part is set in ReadOnlyWorksheet.__init__), or padded up to <dimension>
+            total = max(checked[sheet._worksheet_path], sheet.max_row or 0)
             for row in sheet.iter_rows(values_only=True):
                 rows.append([_cell_text(value) for value in row])
-                if len(rows) % _CHUNK_ROWS == 0:
-                    _check_cells(filename, sheet.title, len(rows), len(row))
-                    if progress is not None:
-                        progress(len(rows), max(total, len(rows)))
+                if progress is not None and len(rows) % _CHUNK_ROWS == 0:
+                    progress(len(rows), total)
         except ValidationError:
             raise
         except Exception as exc:  # a damaged zip member only shows while its rows are read
@@ -210,13 +234,9 @@ def _read_workbook(data: bytes, filename: str, progress: Progress | None) -> tup
 
 
 def _check_cells(filename: str, sheet: str, rows: int, columns: int) -> None:
-    if rows * columns > MAX_WORKBOOK_CELLS:
-        raise _refused(
-            filename,
-            f"the sheet {sheet!r} has {rows:,} rows of {columns} columns, more than the {MAX_WORKBOOK_CELLS:,} cells"
-            " cpmkit reads from a workbook. Save it as CSV (File > Save As > CSV UTF-8) and import that instead:"
-            " it reads much faster.",
-        )
+    problem = too_many_cells(f"the sheet {sheet!r}", rows, columns, max_cells=MAX_WORKBOOK_CELLS)
+    if problem is not None:
+        raise _refused(filename, problem)
 
 
 def _answer_sheet(names: Sequence[str]) -> str:

@@ -13,6 +13,10 @@ Secrets:
   ``create_peer_link``), and it is never part of a cohort view or an export.
 * The trainer key is shown once, when the workshop is created, and stored only as a salted
   scrypt hash.
+* Others' view: the release a participant was last shown (``release_peer_view``) is kept, so
+  it changes only by the rule of :func:`cpmkit.soft_skills.release_peer_view`; the browsers a
+  participant opened their own assessment in are kept as digests of their keys
+  (``cpmkit.link_secrets``), so a rating link opened there can be refused (``is_own_browser``).
 
 Everything comes out as plain dicts, lists and ints (the export as a DataFrame); refusals are
 :class:`~cpmkit.errors.ValidationError` or :class:`~cpmkit.errors.NotFoundError` with a message
@@ -27,6 +31,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Sequence
+from fractions import Fraction
 from numbers import Integral
 from typing import Any, Final
 
@@ -36,7 +41,9 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.link_secrets import digest, lookup_digest, new_token
-from cpmkit.schema import answers, commitments, participants, peer_answers, peer_raters, reflections, workshops
+from cpmkit.question_bank import QuestionBank
+from cpmkit.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
+from cpmkit.soft_skills import PeerRelease, finished_raters, release_peer_view
 from cpmkit.store import Store, upsert
 
 __all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore"]
@@ -45,7 +52,7 @@ __all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "Assessme
 JOIN_CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH: Final = 6
 #: Columns of ``cohort_export``.
-EXPORT_COLUMNS: Final = ["round", "participant", "item_id", "value"]
+EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
 
 _JOIN_CODE_ATTEMPTS: Final = 20
 _TRAINER_KEY_BYTES: Final = 16  # 22 characters: the trainer types it
@@ -60,6 +67,8 @@ _MAX_ID: Final = 64
 _MAX_TEXT: Final = 5000
 _MAX_COMMITMENTS: Final = 3
 _INT32: Final = 2**31  # stored as INTEGER on both backends
+_RELEASE_ATTEMPTS: Final = 10
+_OWN_BROWSERS_KEPT: Final = 20
 
 _PARTICIPANT_COLUMNS = (
     participants.c.id,
@@ -362,28 +371,31 @@ class AssessmentStore:
         }
 
     def cohort_export(self, workshop_id: int) -> pd.DataFrame:
-        """Every answer of the workshop in long format: round, participant, item_id, value.
+        """Every answer of the workshop in long format, for ``workshop_report`` to apply the
+        anonymity rule to: round, participant (their id: never shown, never exported),
+        display_name (None if anonymous), completed_at (None while answering), item_id, value.
 
-        The participant is their display name, or "Participant N" (in order of joining) for
-        anonymous ones; names used twice get " (2)", " (3)". Never a token.
+        Rows come in the workshop's round order, then by participant and item. Never a token.
         """
         with self.store.read() as conn:
             workshop = _workshop_row(conn, workshop_id)
-            people = conn.execute(
-                select(participants.c.id, participants.c.display_name)
-                .where(participants.c.workshop_id == workshop_id)
-                .order_by(participants.c.id)
-            ).all()
             rows = conn.execute(
-                select(participants.c.round, answers.c.participant_id, answers.c.item_id, answers.c.value)
+                select(
+                    participants.c.round,
+                    participants.c.id,
+                    participants.c.display_name,
+                    participants.c.completed_at,
+                    answers.c.item_id,
+                    answers.c.value,
+                )
                 .join(participants, participants.c.id == answers.c.participant_id)
                 .where(participants.c.workshop_id == workshop_id)
             ).all()
-        labels = _labels([(int(pid), name) for pid, name in people])
         order = {name: i for i, name in enumerate(workshop["rounds"])}
-        ordered = sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1], r[2]))
-        frame = pd.DataFrame([(r[0], labels[int(r[1])], r[2], int(r[3])) for r in ordered], columns=EXPORT_COLUMNS)
-        return frame.astype({"round": object, "participant": object, "item_id": object, "value": "int64"})
+        ordered = sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1], r[4]))
+        # object columns first: pandas would turn a None completion time into NaT
+        frame = pd.DataFrame([tuple(r) for r in ordered], columns=EXPORT_COLUMNS, dtype=object)
+        return frame.astype({"participant": "int64", "value": "int64"})
 
     # -- peer ratings (the 360-degree view) ---------------------------------------------------
 
@@ -445,18 +457,66 @@ class AssessmentStore:
 
     def peer_answers(self, subject_id: int) -> list[dict[str, int]]:
         """Each rater's answers about ``subject_id``, one dict per rater who answered, in link order."""
+        return list(self.peer_ratings(subject_id).values())
+
+    def peer_ratings(self, subject_id: int) -> dict[int, dict[str, int]]:
+        """Each rater's answers about ``subject_id`` by rater id (raters who answered nothing left out)."""
         with self.store.read() as conn:
             _participant_row(conn, subject_id)
-            rows = conn.execute(
-                select(peer_answers.c.rater_id, peer_answers.c.item_id, peer_answers.c.value)
-                .join(peer_raters, peer_raters.c.id == peer_answers.c.rater_id)
-                .where(peer_raters.c.subject_id == subject_id)
-                .order_by(peer_answers.c.rater_id, peer_answers.c.item_id)
-            )
-            by_rater: dict[int, dict[str, int]] = {}
-            for rater, item, value in rows:
-                by_rater.setdefault(int(rater), {})[item] = int(value)
-        return list(by_rater.values())
+            return _ratings(conn, subject_id)
+
+    def release_peer_view(self, subject_id: int, bank: QuestionBank) -> tuple[PeerRelease | None, int]:
+        """What ``subject_id`` may see of their colleagues' ratings now, and how many raters
+        have finished but wait for the next release.
+
+        The last release shown is kept; a new one is made (and kept) only as
+        :func:`cpmkit.soft_skills.release_peer_view` allows. Answers to items no longer in
+        ``bank`` are ignored. Two pages of the same participant releasing at once agree: a
+        release is only stored over the one it was computed from.
+        """
+        key = f"peer-release:{int(subject_id)}"
+        for _attempt in range(_RELEASE_ATTEMPTS):
+            with self.store.read() as conn:
+                subject = _participant_row(conn, subject_id)
+                stored = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+                ratings = {rater: _known(bank, given) for rater, given in _ratings(conn, subject_id).items()}
+            previous = _release_from_json(stored, subject)
+            release = release_peer_view(bank, ratings, previous)
+            waiting = len(set(finished_raters(bank, ratings)) - (release.raters if release is not None else set()))
+            if release is previous or release is None:
+                return release, waiting
+            value = _release_json(release, subject)
+            try:
+                with self.store.write() as conn:
+                    if stored is None:
+                        conn.execute(meta.insert().values(key=key, value=value))
+                        return release, waiting
+                    changed = meta.update().where(meta.c.key == key, meta.c.value == stored).values(value=value)
+                    if conn.execute(changed).rowcount == 1:
+                        return release, waiting
+            except IntegrityError:  # another page stored the first release just now
+                pass
+        raise StoreError("Others' view changed too often while being read; please refresh it again.")
+
+    def remember_own_browser(self, participant_id: int, browser_key: str) -> None:
+        """Note that ``participant_id`` opens their own assessment in the browser with this key
+        (its ``BrowserKey``); only a SHA-256 hash is kept, for the last 20 browsers."""
+        digest = _browser_digest(browser_key)
+        key = f"own-browsers:{int(participant_id)}"
+        with self.store.write() as conn:
+            _participant_row(conn, participant_id)
+            stored = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+            known = _json_list(stored)
+            if digest in known:
+                return
+            value = json.dumps([*known, digest][-_OWN_BROWSERS_KEPT:])
+            conn.execute(upsert(self.store.engine, meta, {"key": key, "value": value}, keys=[meta.c.key], update=["value"]))
+
+    def is_own_browser(self, subject_id: int, browser_key: str) -> bool:
+        """Whether ``subject_id`` opened their own assessment in the browser with this key."""
+        with self.store.read() as conn:
+            stored = conn.execute(select(meta.c.value).where(meta.c.key == f"own-browsers:{int(subject_id)}")).scalar()
+        return _browser_digest(browser_key) in _json_list(stored)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -489,27 +549,64 @@ def _no_participant(participant_id: int) -> NotFoundError:
     return NotFoundError(f"There is no self-assessment number {participant_id}; it may have been deleted.")
 
 
-def _labels(people: list[tuple[int, str | None]]) -> dict[int, str]:
-    """Export labels: the display name, else "Participant N"; every label distinct (casefolded)."""
-    used = {name.casefold() for _pid, name in people if name is not None}
-    labels: dict[int, str] = {}
-    taken: set[str] = set()
-    anonymous = 0
-    for pid, name in people:
-        if name is None:
-            anonymous += 1
-            while f"participant {anonymous}" in used:  # someone chose that name: skip the number
-                anonymous += 1
-            label = f"Participant {anonymous}"
-        else:
-            label, n = name, 1
-            while label.casefold() in taken:
-                n += 1
-                label = f"{name} ({n})"
-        taken.add(label.casefold())
-        used.add(label.casefold())
-        labels[pid] = label
-    return labels
+def _ratings(conn: Connection, subject_id: int) -> dict[int, dict[str, int]]:
+    rows = conn.execute(
+        select(peer_answers.c.rater_id, peer_answers.c.item_id, peer_answers.c.value)
+        .join(peer_raters, peer_raters.c.id == peer_answers.c.rater_id)
+        .where(peer_raters.c.subject_id == subject_id)
+        .order_by(peer_answers.c.rater_id, peer_answers.c.item_id)
+    )
+    by_rater: dict[int, dict[str, int]] = {}
+    for rater, item, value in rows:
+        by_rater.setdefault(int(rater), {})[item] = int(value)
+    return by_rater
+
+
+def _known(bank: QuestionBank, given: dict[str, int]) -> dict[str, int]:
+    """Answers to items of ``bank`` on its scale (a bank edited since keeps the rest out of the way)."""
+    ids = {item.id for item in bank.items}
+    points = {point for point, _label in bank.scale.points}
+    return {item: value for item, value in given.items() if item in ids and value in points}
+
+
+def _release_json(release: PeerRelease, subject: dict[str, Any]) -> str:
+    """A release as stored: tied to the subject's creation time, so a reused id never inherits it."""
+    return json.dumps(
+        {
+            "subject_created": str(subject["created_at"]),
+            "raters": sorted(release.raters),
+            "others": {competency: str(value) for competency, value in release.others.items()},
+        },
+        sort_keys=True,
+    )
+
+
+def _release_from_json(stored: str | None, subject: dict[str, Any]) -> PeerRelease | None:
+    if stored is None:
+        return None
+    try:
+        data = json.loads(stored)
+        if data["subject_created"] != str(subject["created_at"]):
+            return None
+        others = {str(competency): Fraction(value) for competency, value in data["others"].items()}
+        return PeerRelease(raters=frozenset(int(rater) for rater in data["raters"]), others=others)
+    except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
+        return None
+
+
+def _browser_digest(browser_key: Any) -> str:
+    found = lookup_digest(browser_key)
+    if found is None:
+        raise ValidationError.for_field("browser_key", browser_key, "this browser has no key yet.")
+    return found
+
+
+def _json_list(stored: str | None) -> list[str]:
+    try:
+        value = json.loads(stored) if stored is not None else []
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 # -- checking values -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ __all__ = ["main"]
 
 DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: A kernel whose page is gone is shut down after this many idle seconds.
 DEFAULT_CULL_SECONDS = 300
 REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -23,7 +24,7 @@ SHARE_JUPYTER = Path(__file__).resolve().parent / "share" / "jupyter"
 
 
 def voila_command(
-    notebooks: Path, *, host: str, port: int, cull_after: int = DEFAULT_CULL_SECONDS, preheat: int = 0
+    notebooks: Path, *, host: str, port: int, cull_after: int = DEFAULT_CULL_SECONDS, preheat: int = 0, max_kernels: int = 0
 ) -> list[str]:
     """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
     pool = ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
@@ -46,6 +47,7 @@ def voila_command(
         # before the kernel binds them, so kernels starting together (a pre-heated pool, a room
         # opening its links) can pick the same one, and the loser never comes up.
         "--KernelManager.transport=ipc",
+        f"--CpmkitVoila.max_kernels={max_kernels}",
         *(pool if preheat > 0 else []),
     ]
 
@@ -68,8 +70,13 @@ def _serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/voila/render/index.ipynb"
     print(f"cpmkit: store {config.db_url(env)}", flush=True)
     print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
+    if args.host not in LOOPBACK_HOSTS:
+        print(f"cpmkit: listening on {args.host}: anyone who can reach this address can open the sign-in page and "
+              "any link you send. Owners' pages need a sign-in; use HTTPS in front (a reverse proxy) beyond a trusted network.",
+              flush=True)
     command = voila_command(
-        args.notebooks, host=args.host, port=args.port, cull_after=args.cull_after, preheat=args.preheat
+        args.notebooks, host=args.host, port=args.port, cull_after=args.cull_after, preheat=args.preheat,
+        max_kernels=args.max_kernels,
     )
     os.execve(command[0], command, env)
     return 0  # not reached
@@ -117,6 +124,41 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    from cpmkit.account_store import AccountStore
+    from cpmkit.store import Store
+
+    store = Store.open()
+    try:
+        accounts = AccountStore(store)
+        if args.action == "list":
+            for user in accounts.users():
+                print(f"{user['username']}{'  (admin)' if user['is_admin'] else ''}")
+            return 0
+        password = _read_password(stdin=args.password_stdin)
+        if args.action == "add":
+            owner = accounts.add_user(args.name, password, admin=args.admin)
+            print(f"added {owner.name}{' (admin: sees every project)' if owner.admin else ''}")
+        else:
+            accounts.set_password(args.name, password)
+            print(f"new password for {args.name}; its sessions are signed out")
+        return 0
+    finally:
+        store.close()
+
+
+def _read_password(*, stdin: bool) -> str:
+    """The new password: one line of standard input, or typed twice at a prompt (not echoed)."""
+    if stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise CpmkitError("The two passwords differ; nothing was changed.")
+    return first
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpmkit", description="Customer-centric project management workbooks.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -124,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the workbooks as web apps with Voila", description=(
         f"Serve the workbooks with Voila on http://HOST:PORT. Data goes to the store named by "
         f"{config.DB_URL_ENV} (default: a SQLite file in {config.data_dir()})."))
-    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=(
+        f"address to listen on (default {DEFAULT_HOST}: this machine only). 0.0.0.0 or a network address exposes the "
+        "sign-in page and every participant link to anyone who can reach it; owners' pages still need a sign-in"))
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     serve.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="folder of notebooks to serve")
     serve.add_argument("--preheat", type=int, default=0, metavar="N",
@@ -132,7 +176,24 @@ def build_parser() -> argparse.ArgumentParser:
                             "(for a room arriving together; costs N idle kernels' memory per notebook; default 0)")
     serve.add_argument("--cull-after", type=int, default=DEFAULT_CULL_SECONDS, metavar="SECONDS",
                        help=f"shut down a kernel whose page was closed after this many idle seconds (default {DEFAULT_CULL_SECONDS})")
+    serve.add_argument("--max-kernels", type=int, default=0, metavar="N",
+                       help="most pages open at once (each is a kernel of about 120-150 MB); past it, people see "
+                            "'the server is full' and the page retries by itself (default 0: as many as fit in the free memory)")
     serve.set_defaults(run=_serve)
+
+    users = commands.add_parser("users", help="owner accounts (project managers, trainers) who sign in", description=(
+        "Add or list the accounts that sign in to the workbooks. An admin sees every project; "
+        "anyone else sees the projects they created."))
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add an account (asks for its password)")
+    add.add_argument("name", help="username: letters, digits, dots, dashes, underscores or @")
+    add.add_argument("--admin", action="store_true", help="may see every project")
+    password = actions.add_parser("password", help="set an account's password (signs its sessions out)")
+    password.add_argument("name", help="username")
+    for sub in (add, password):
+        sub.add_argument("--password-stdin", action="store_true", help="read the password from one line of standard input")
+    actions.add_parser("list", help="list the accounts")
+    users.set_defaults(run=_users)
 
     build = commands.add_parser("build-notebooks", help="generate notebooks/ from templates/", description=(
         "Generate the workbook notebooks from templates/notebooks.yaml."))

@@ -29,6 +29,10 @@ class NotebookTemplate:
     intro: str
     entry: str
     listed: bool = True  # False: opened only from a link (a survey form), not from the landing page
+    #: Query parameters that are links (capabilities): one of them, valid, opens the page.
+    links: tuple[str, ...] = ()
+    #: Whether a signed-in owner opens the page without a link (False: participants' pages).
+    owner: bool = True
 
     @property
     def module(self) -> str:
@@ -57,10 +61,19 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
             raise TemplateError("must be a notebook file name ending in .ipynb.", file=path.name, item=label, field="file")
         if ":" not in item["entry"]:
             raise TemplateError("must look like 'package.module:function'.", file=path.name, item=label, field="entry")
-        if not isinstance(item.get("listed", True), bool):
-            raise TemplateError("must be true or false.", file=path.name, item=label, field="listed")
+        for field in ("listed", "owner"):
+            if not isinstance(item.get(field, True), bool):
+                raise TemplateError("must be true or false.", file=path.name, item=label, field=field)
+        links = item.get("links", [])
+        if not isinstance(links, list) or not all(isinstance(p, str) and ID_PATTERN.fullmatch(p) for p in links):
+            raise TemplateError("must be a list of query parameter names.", file=path.name, item=label, field="links")
+        if not links and item.get("owner") is False:
+            raise TemplateError("a page nobody may open: give it links or let owners open it.", file=path.name, item=label, field="owner")
         found.append(
-            NotebookTemplate(item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip(), item.get("listed", True))
+            NotebookTemplate(
+                item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip(),
+                item.get("listed", True), tuple(links), item.get("owner", True),
+            )
         )
     files = [t.file for t in found]
     for duplicate in {f for f in files if files.count(f) > 1}:

@@ -7,7 +7,8 @@ convert. Each step is a pure function a UI calls with plain values::
     preview(table, mapping)                               # the first rows as they would be imported
     result = apply_mapping(table, mapping, progress=bar)  # responses, unreadable rows, repeats
 
-A row with a cell that cannot be read is left out and listed (row, column, value, reason);
+A row with a cell that cannot be read, or a text longer than a typed answer may be
+(``DEFAULT_TEXT_LIMIT`` characters), is left out and listed (row, column, value, reason);
 the other rows still import. Each response has a ``response_key``: the hash of the export's
 own response id when a target of kind "id" is mapped and filled, else of the mapped values.
 Importing the same export again, or a later download of it with more answers, gives the same
@@ -32,8 +33,11 @@ from cpmkit._survey_cells import (
     reads_day_first,
 )
 from cpmkit._survey_files import (
+    MAX_COMPRESSION_RATIO,
     MAX_FILE_BYTES,
+    MAX_SHARED_STRINGS_BYTES,
     MAX_WORKBOOK_CELLS,
+    MAX_WORKBOOK_UNZIPPED_BYTES,
     Progress,
     SurveyTable,
     read_survey,
@@ -48,12 +52,15 @@ from cpmkit._survey_mapping import (
     suggest_mapping,
 )
 from cpmkit.errors import ValidationError
-from cpmkit.fields import shorten
+from cpmkit.fields import DEFAULT_TEXT_LIMIT, shorten, too_long
 
 __all__ = [
     "CHUNK_ROWS",
+    "MAX_COMPRESSION_RATIO",
     "MAX_FILE_BYTES",
+    "MAX_SHARED_STRINGS_BYTES",
     "MAX_WORKBOOK_CELLS",
+    "MAX_WORKBOOK_UNZIPPED_BYTES",
     "RESPONDENT",
     "RESPONSE_ID",
     "SUBMITTED_AT",
@@ -75,6 +82,10 @@ CHUNK_ROWS: Final = 20_000
 #: Rows or columns a message lists before "and N more".
 _SHOWN: Final = 10
 _EMPTY_REASON: Final = "is empty, but every response needs an answer here"
+#: Characters of a cell a RowProblem keeps: more than its message shows.
+_QUOTED: Final = 200
+#: Kinds whose cells are imported as text, so held to the length of a typed answer.
+_TEXT_KINDS: Final = ("text", "id")
 
 
 @dataclass(frozen=True)
@@ -214,7 +225,13 @@ def _convert(
             bad |= texts == ""
         unreadable = texts[bad]
         for row, text in zip(unreadable.index.tolist(), unreadable.tolist()):
-            problems.append(RowProblem(row, str(column), text, reason if text else _EMPTY_REASON))
+            problems.append(RowProblem(row, str(column), text[:_QUOTED], reason if text else _EMPTY_REASON))
+        if target.kind in _TEXT_KINDS:  # as long as a typed answer may be (PulseStore.save_answer), no longer
+            lengths = values[target.id].str.len()
+            over = lengths > DEFAULT_TEXT_LIMIT
+            for row, text, length in zip(texts[over].index.tolist(), texts[over].tolist(), lengths[over].tolist()):
+                problems.append(RowProblem(row, str(column), text[:_QUOTED], too_long(int(length))))
+            values[target.id] = values[target.id].where(~over)  # not shown in a preview either
     problems.sort(key=lambda problem: problem.row)  # stable: a row's problems stay in target order
     return values, problems
 

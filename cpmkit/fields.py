@@ -33,6 +33,7 @@ __all__ = [
     "clean_whole_number",
     "required",
     "shorten",
+    "too_long",
 ]
 
 DEFAULT_TEXT_LIMIT: Final = 2000
@@ -41,6 +42,8 @@ ID_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
 _ID_LIMIT: Final = 64
 #: An owner's name, as a stakeholder's owner in workbook 1.
 OWNER_LIMIT: Final = 120
+#: How many times its limit ``shorten`` reads of a text: enough for runs of spaces to collapse.
+_SHORTEN_LOOKS_AT: Final = 4
 #: What an action item holds, in workbook 3 (closing a gap) and 4 (from a retrospective).
 ACTION_FIELDS: Final = ("what", "owner", "due", "status")
 
@@ -67,8 +70,13 @@ def clean_text(field: str, value: Any, *, limit: int = DEFAULT_TEXT_LIMIT) -> st
     if not text:
         return None
     if len(text) > limit:
-        raise ValidationError.for_field(field, value, f"is {len(text)} characters long; the limit is {limit}.")
+        raise ValidationError.for_field(field, value, f"{too_long(len(text), limit)}.")
     return text
+
+
+def too_long(length: int, limit: int = DEFAULT_TEXT_LIMIT) -> str:
+    """Why a text of ``length`` characters is refused, as a field's message or an import's says it."""
+    return f"is {length} characters long; the limit is {limit}"
 
 
 def clean_whole_number(field: str, value: Any, *, low: int, high: int) -> int | None:
@@ -149,6 +157,10 @@ def clean_action_field(field: str, value: Any, statuses: Sequence[str]) -> Any:
 
 def shorten(text: Any, limit: int) -> str:
     """``text`` on one line (runs of spaces and line breaks as one space), cut to ``limit``
-    characters with an ellipsis: for a message, a list or a tooltip that quotes what someone wrote."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    characters with an ellipsis: for a message, a list or a tooltip that quotes what someone wrote.
+    Only the first ``_SHORTEN_LOOKS_AT`` times ``limit`` characters are read, so quoting a cell of
+    50 MB costs what quoting a sentence does."""
+    whole = str(text)
+    head = whole[: _SHORTEN_LOOKS_AT * limit]
+    flat = " ".join(head.split())
+    return flat if len(flat) <= limit and len(head) == len(whole) else flat[: limit - 1] + "…"

@@ -54,6 +54,20 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+# -- owners who sign in (version 6) --------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),  # accounts.clean_username: lower case
+    Column("password_hash", String(255), nullable=False),  # Argon2id, salted; never the password
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    Column("session_version", Integer, nullable=False, server_default=text("0")),  # +1 signs every session out
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_users_username", "username", unique=True),
+)
+
 projects = Table(
     "projects",
     metadata,
@@ -61,8 +75,11 @@ projects = Table(
     Column("name", String(200), nullable=False),
     Column("name_key", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
-    Index("ux_projects_name_key", "name_key", unique=True),
+    # Who sees the project (besides admins); NULL: made in JupyterLab or before version 6.
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
 )
+#: A name is unique among one owner's projects (another PM's names are neither taken nor told).
+projects_owner_name = Index("ux_projects_owner_name", func.coalesce(projects.c.owner_id, 0), projects.c.name_key, unique=True)
 
 stakeholders = Table(
     "stakeholders",
@@ -481,6 +498,15 @@ def _creating(tables: tuple[Table, ...]) -> Callable[[Connection], None]:
     return step
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    """Version 6: owners sign in. Projects get an owner; names are unique per owner, not store-wide.
+    Projects from before have none, so only an admin sees them until one is given an owner."""
+    users.create(conn, checkfirst=True)
+    conn.execute(text("ALTER TABLE projects ADD COLUMN owner_id INTEGER REFERENCES users (id) ON DELETE SET NULL"))
+    conn.execute(text("DROP INDEX ux_projects_name_key"))
+    projects_owner_name.create(conn)
+
+
 #: The columns holding a link secret, digested in place by version 7.
 SECRET_COLUMNS: tuple[tuple[Table, str], ...] = (
     (participants, "token"),
@@ -493,14 +519,10 @@ SECRET_COLUMNS: tuple[tuple[Table, str], ...] = (
 )
 #: A form response's key before version 7: "form-" and the browser's key, in plain text.
 _PLAIN_FORM_KEY = "form-%"
-#: The store setting that remembers the solo self-assessment started last (cpmkit.ui.soft_skills):
-#: its participant's token before version 7, its participant's id since.
+#: The store settings that remember the solo self-assessment started last (cpmkit.ui.soft_skills),
+#: one store-wide and one per owner ("...:<user id>"): its participant's token before version 7,
+#: its participant's id since.
 _LAST_SELF_ASSESSMENT = "setting:last_self_assessment"
-
-
-def _reserved_v6(conn: Connection) -> None:
-    """Version 6 (users and project owners) is added on another branch; this placeholder keeps
-    the numbering until the two are merged, when that step replaces it."""
 
 
 def _v6_to_v7(conn: Connection) -> None:
@@ -509,8 +531,8 @@ def _v6_to_v7(conn: Connection) -> None:
     already sent keeps working, since a link's secret is now looked up by its digest. No column
     can hold a digest before this step, so every value is converted exactly once.
 
-    Form responses' keys ("form-<browser key>") become the digest of that text, and the setting
-    remembering the last solo self-assessment holds its participant's id instead of its token.
+    Form responses' keys ("form-<browser key>") become the digest of that text, and the settings
+    remembering the last solo self-assessment hold its participant's id instead of its token.
     On SQLite, ``secure_delete`` zeroes the space the plain values leave in the file.
     """
     if conn.dialect.name == "sqlite":
@@ -524,11 +546,11 @@ def _v6_to_v7(conn: Connection) -> None:
         )
     ).all()
     _set_digests(conn, pulse_responses, "response_key", [(row[0], digest(row[1])) for row in responses])
-    remembered = conn.execute(select(meta.c.value).where(meta.c.key == _LAST_SELF_ASSESSMENT)).scalar()
-    if remembered is not None:
+    remembering = (meta.c.key == _LAST_SELF_ASSESSMENT) | meta.c.key.like(f"{_LAST_SELF_ASSESSMENT}:%")
+    for key, remembered in conn.execute(select(meta.c.key, meta.c.value).where(remembering)).all():
         found = conn.execute(select(participants.c.id).where(participants.c.token == digest(remembered))).scalar()
-        forget = meta.delete().where(meta.c.key == _LAST_SELF_ASSESSMENT)
-        keep = meta.update().where(meta.c.key == _LAST_SELF_ASSESSMENT).values(value=str(found))
+        forget = meta.delete().where(meta.c.key == key)
+        keep = meta.update().where(meta.c.key == key).values(value=str(found))
         conn.execute(forget if found is None else keep)
 
 
@@ -541,12 +563,13 @@ def _set_digests(conn: Connection, table: Table, column: str, digests: list[tupl
 
 #: Version 3 adds workbook 2 (the soft-skills self-assessment and its workshops), version 4
 #: workbook 3 (expectation gaps and the status report), version 5 workbook 4 (pulse surveys,
-#: retrospectives and lessons learned), version 7 keeps link secrets only as digests.
+#: retrospectives and lessons learned), version 6 owners who sign in, version 7 keeps link
+#: secrets only as digests.
 _STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _creating(ASSESSMENT_TABLES),
     3: _creating(GAP_TABLES),
     4: _creating(FEEDBACK_TABLES),
-    5: _reserved_v6,
+    5: _v5_to_v6,
     6: _v6_to_v7,
 }

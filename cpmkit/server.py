@@ -13,7 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,13 +110,18 @@ def running_voila(
     log_file: Path,
     cull_after: int = DEFAULT_CULL_SECONDS,
     preheat: int = 0,
+    max_kernels: int = 0,
+    extra: Sequence[str] = (),
     attempts: int = 3,
 ) -> Iterator[VoilaServer]:
     """Start Voila on a free localhost port with ``env`` (see ``cli.serve_env``), wait until it
-    answers, and stop it and its kernels on exit. A port taken meanwhile is retried."""
+    answers, and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra``
+    options go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say)."""
     for _attempt in range(attempts):
         port = free_port()
-        command = voila_command(notebooks, host="127.0.0.1", port=port, cull_after=cull_after, preheat=preheat)
+        command = voila_command(
+            notebooks, host="127.0.0.1", port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
+        ) + list(extra)
         with log_file.open("ab") as log:
             process = subprocess.Popen(
                 command, env=dict(env), cwd=str(log_file.parent), stdin=subprocess.DEVNULL,

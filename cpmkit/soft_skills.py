@@ -12,12 +12,18 @@ Conventions:
   halves away from zero (3.125 shows as 3.13).
 * Anonymity: no figure about other people is shown for a group smaller than ``MIN_GROUP``.
   The thresholds can be raised but not lowered below it.
+* Releases: a figure about a group that grows (a cohort, a participant's raters) is updated
+  only in whole batches of ``MIN_GROUP`` more people (``released_count``), so two successive
+  figures never differ by one person's answers.
+* Others' view: only competency averages, never items; only raters with a score for every
+  competency count; the average is rounded to ``OTHERS_STEP``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Integral, Real
 from typing import Any, Final
@@ -31,12 +37,18 @@ from cpmkit.question_bank import Competency, Item, QuestionBank, Scale
 __all__ = [
     "MIN_ANSWERS_PER_COMPETENCY",
     "MIN_GROUP",
+    "OTHERS_STEP",
+    "PeerRelease",
     "cohort_distribution",
     "competency_scores",
     "item_score",
     "next_unanswered",
+    "finished_raters",
     "others_view",
     "progress",
+    "release_peer_view",
+    "released_count",
+    "released_view",
     "round_change",
     "strengths_and_development",
 ]
@@ -44,8 +56,12 @@ __all__ = [
 #: Answers a competency needs before it gets a score. A competency with fewer items than
 #: this needs all of them (a 2-item competency needs both), so every competency can be scored.
 MIN_ANSWERS_PER_COMPETENCY: Final = 3
-#: Anonymity threshold: no figure about a group (raters, a cohort, a round) of fewer people.
+#: Anonymity threshold: no figure about a group (raters, a cohort, a round) of fewer people,
+#: and a growing group's figures change only when this many more people are in them.
 MIN_GROUP: Final = 3
+#: Others' averages are shown rounded to this step (3.5, 4.0 on a 1-5 scale): with two of three
+#: ratings known, the third is still only known to within about a point and a half.
+OTHERS_STEP: Final = Fraction(1, 2)
 
 _SCORE_COLUMNS: Final = ["competency", "name", "answered", "items", "score", "status"]
 _PLAN_COLUMNS: Final = ["rank", "competency", "name", "score", "practices"]
@@ -139,6 +155,127 @@ def progress(bank: QuestionBank, answers: Answers) -> tuple[int, int]:
     return len(clean), sum(len(items) for _competency, items in _steps(bank))
 
 
+@dataclass(frozen=True)
+class PeerRelease:
+    """What a participant is shown of their colleagues' ratings until the next release.
+
+    ``raters`` are the ids of the raters it covers; ``others`` each competency's average of
+    their scores, already rounded to the release's step. Kept as it is until enough more
+    raters finish (``release_peer_view``), so later changes never show one rater at a time.
+    """
+
+    raters: frozenset[int]
+    others: Mapping[str, Fraction] = field(default_factory=dict)
+
+
+def released_count(completed: int, *, released: int = 0, min_group: int = MIN_GROUP) -> int:
+    """The anonymity rule for a growing group: how many of the ``completed`` people (in the
+    order they completed) its figures may cover, when the last figures covered ``released``.
+
+    Nothing below ``min_group``; after that the figures move only in whole batches of
+    ``min_group`` more people, so two successive figures differ by at least ``min_group``
+    people and never isolate one. With no memory of the last release (``released=0``) this
+    is the largest multiple of ``min_group``: 2 -> 0, 3 -> 3, 5 -> 3, 6 -> 6.
+    """
+    _check_threshold("min_group", min_group)
+    for name, value in (("completed", completed), ("released", released)):
+        if not _is_int(value) or value < 0:
+            raise ValidationError(f"The number of people {name} must be a whole number of at least 0, not {value!r}.")
+    if completed <= released:
+        return int(released)
+    return int(released + (completed - released) // min_group * min_group)
+
+
+def finished_raters(
+    bank: QuestionBank, ratings: Mapping[int, Answers], *, min_answers: int = MIN_ANSWERS_PER_COMPETENCY
+) -> list[int]:
+    """The raters (ids, ascending) with a score for every competency: only they count in others' view."""
+    return sorted(_finished_scores(bank, ratings, min_answers=min_answers))
+
+
+def release_peer_view(
+    bank: QuestionBank,
+    ratings: Mapping[int, Answers],
+    previous: PeerRelease | None = None,
+    *,
+    min_raters: int = MIN_GROUP,
+    min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
+    step: Fraction = OTHERS_STEP,
+) -> PeerRelease | None:
+    """The colleagues' view a participant may see now, given every rater's answers
+    (``{rater id: answers}``) and the ``previous`` release (None: nothing shown yet).
+
+    The rule, for the sybil-resistant part that an average can give:
+
+    * only raters with a score for every competency count (``finished_raters``);
+    * the first release needs ``min_raters`` of them; afterwards the view changes only when
+      ``min_raters`` more have finished (``released_count``); raters waiting for their batch are
+      taken in id order (the order their links were made). Until then ``previous`` is returned
+      as it is, even if a rater in it changed an answer;
+    * each competency's average of the raters' scores is rounded to ``step`` (halves up).
+
+    A subject who filled ``min_raters - 1`` links themselves still learns the remaining rater's
+    competency scores to within about ``min_raters * step``: the UI refuses rating links opened
+    in the subject's own browser, but an average cannot stop that (see the README).
+    """
+    _check_threshold("min_raters", min_raters)
+    if not isinstance(step, (Fraction, Integral)) or step <= 0:
+        raise ValidationError(f"The rounding step of others' view must be a positive fraction, not {step!r}.")
+    if isinstance(ratings, Sequence) or not isinstance(ratings, Mapping):
+        raise ValidationError("Others' answers must be given by rater: {rater id: answers}.")
+    finished = _finished_scores(bank, ratings, min_answers=min_answers)
+    before = previous.raters if previous is not None else frozenset()
+    waiting = sorted(rater for rater in finished if rater not in before)
+    take = released_count(len(before) + len(waiting), released=len(before), min_group=min_raters) - len(before)
+    raters = before | frozenset(waiting[:take])
+    counted = [finished[rater] for rater in sorted(raters) if rater in finished]
+    if take == 0 or len(counted) < min_raters:
+        return previous
+    others = {
+        competency.id: _round_to_step(_mean([scores[competency.id] for scores in counted]), Fraction(step))
+        for competency in bank.competencies
+    }
+    return PeerRelease(raters=raters, others=others)
+
+
+def released_view(
+    bank: QuestionBank,
+    self_answers: Answers,
+    release: PeerRelease | None,
+    *,
+    finished: int = 0,
+    min_raters: int = MIN_GROUP,
+    min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
+) -> pd.DataFrame:
+    """Self score against a release of others' view per competency, and the gap (others - self).
+
+    One row per competency: ``others`` is the release's (rounded) average, ``raters`` how many
+    raters it covers; with no release yet every ``others`` is NaN, ``raters`` is ``finished``
+    (raters who finished so far) and the status says why it is hidden.
+    """
+    _check_threshold("min_raters", min_raters)
+    own = _exact_scores(bank, _clean_answers(bank, self_answers, who="Self-assessment"), min_answers=min_answers)
+    rows = []
+    for competency, _items in _steps(bank):
+        mine = _round2(own[competency.id][0])
+        average = release.others.get(competency.id) if release is not None else None
+        shown = average is not None
+        others = float(average) if average is not None else math.nan
+        rows.append(
+            {
+                "competency": competency.id,
+                "name": competency.name,
+                "self": mine,
+                "others": others,
+                "raters": len(release.raters) if release is not None else int(finished),
+                "gap": _difference(others, mine),
+                "status": "shown" if shown else f"hidden: fewer than {min_raters} raters",
+            }
+        )
+    frame = pd.DataFrame(rows, columns=_OTHERS_COLUMNS)
+    return frame.astype({"self": float, "others": float, "raters": int, "gap": float})
+
+
 def others_view(
     bank: QuestionBank,
     self_answers: Answers,
@@ -146,40 +283,21 @@ def others_view(
     *,
     min_raters: int = MIN_GROUP,
     min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
+    step: Fraction = OTHERS_STEP,
 ) -> pd.DataFrame:
-    """Self score against the average of others' scores per competency, and the gap (others - self).
-
-    Each rater's competency score counts only if that rater scored it; others and gap stay NaN
-    unless at least ``min_raters`` did, so no single rater's answers can be read back.
+    """The first release of others' view for these raters (in link order), as ``released_view``
+    shows it: the first whole batch of ``min_raters`` finished raters (3 of 4, 6 of 7), each
+    competency's average rounded to ``step``; hidden below ``min_raters`` finished raters.
     """
     _check_threshold("min_raters", min_raters)
-    if isinstance(rater_answers, Mapping):
+    if isinstance(rater_answers, Mapping) or isinstance(rater_answers, str):
         raise ValidationError("Others' answers must be a list with one set of answers per rater.")
-    own_answers = _clean_answers(bank, self_answers, who="Self-assessment")
-    self_scores = _exact_scores(bank, own_answers, min_answers=min_answers)
-    raters = [
-        _exact_scores(bank, _clean_answers(bank, answers, who=f"Rater {i}"), min_answers=min_answers)
-        for i, answers in enumerate(rater_answers, start=1)
-    ]
-    rows = []
-    for competency, _items in _steps(bank):
-        own = _round2(self_scores[competency.id][0])
-        given = [s for rater in raters if (s := rater[competency.id][0]) is not None]
-        shown = len(given) >= min_raters
-        others = _round2(_mean(given)) if shown else math.nan
-        rows.append(
-            {
-                "competency": competency.id,
-                "name": competency.name,
-                "self": own,
-                "others": others,
-                "raters": len(given),
-                "gap": _difference(others, own),
-                "status": "shown" if shown else f"hidden: fewer than {min_raters} raters",
-            }
-        )
-    frame = pd.DataFrame(rows, columns=_OTHERS_COLUMNS)
-    return frame.astype({"self": float, "others": float, "raters": int, "gap": float})
+    ratings = dict(enumerate(rater_answers, start=1))
+    release = release_peer_view(bank, ratings, None, min_raters=min_raters, min_answers=min_answers, step=step)
+    finished = len(finished_raters(bank, ratings, min_answers=min_answers))
+    return released_view(
+        bank, self_answers, release, finished=finished, min_raters=min_raters, min_answers=min_answers
+    )
 
 
 def cohort_distribution(
@@ -350,6 +468,18 @@ def _group_scores(
     return groups
 
 
+def _finished_scores(
+    bank: QuestionBank, ratings: Mapping[int, Answers], *, min_answers: int
+) -> dict[int, dict[str, Fraction]]:
+    """``{rater id: {competency id: exact score}}`` of the raters with a score for every competency."""
+    finished: dict[int, dict[str, Fraction]] = {}
+    for rater, answers in dict(ratings).items():
+        scores = _exact_scores(bank, _clean_answers(bank, answers, who=f"Rater {rater}"), min_answers=min_answers)
+        if all(score is not None for score, _answered in scores.values()):
+            finished[rater] = {cid: score for cid, (score, _answered) in scores.items() if score is not None}
+    return finished
+
+
 def _with_practices(chosen: pd.DataFrame, bank: QuestionBank) -> pd.DataFrame:
     rows = [
         {
@@ -389,6 +519,11 @@ def _round_half_away(value: Fraction, digits: int) -> int | Fraction:
     rounded = math.floor(scaled + Fraction(1, 2))
     signed = -rounded if value < 0 else rounded
     return signed if digits == 0 else Fraction(signed, 10**digits)
+
+
+def _round_to_step(value: Fraction, step: Fraction) -> Fraction:
+    """``value`` to the nearest multiple of ``step``, halves away from zero (3.25 -> 3.5 for 1/2)."""
+    return _round_half_away(value / step, 0) * step
 
 
 def _round2(value: Fraction | None) -> float:

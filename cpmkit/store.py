@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cpmkit import config, schema
+from cpmkit.accounts import LOCAL_OWNER, Owner
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.schema import meta, projects, stakeholders, success_measures
 from cpmkit.stakeholders import (
@@ -170,19 +171,21 @@ class Store:
 
     # -- projects ---------------------------------------------------------------------------
 
-    def create_project(self, name: str) -> int:
-        """Create a project and return its id; names are unique, ignoring case."""
+    def create_project(self, name: str, *, owner: Owner = LOCAL_OWNER) -> int:
+        """Create a project owned by ``owner`` and return its id; an owner's project names are
+        unique, ignoring case."""
         clean = clean_stakeholder_field("name", name)
         with self.unique_name("project", clean), self.write() as conn:
-            return int(
-                conn.execute(projects.insert().values(name=clean, name_key=name_key(clean)).returning(projects.c.id)).scalar_one()
-            )
+            stmt = projects.insert().values(name=clean, name_key=name_key(clean), owner_id=owner.id)
+            return int(conn.execute(stmt.returning(projects.c.id)).scalar_one())
 
-    def list_projects(self) -> list[dict[str, Any]]:
-        """Every project as ``{"id", "name"}``, by name."""
+    def list_projects(self, owner: Owner = LOCAL_OWNER) -> list[dict[str, Any]]:
+        """The projects ``owner`` may see (an admin: every project) as ``{"id", "name"}``, by name."""
+        query = select(projects.c.id, projects.c.name).order_by(projects.c.name_key, projects.c.id)
+        if not owner.admin:
+            query = query.where(projects.c.owner_id == owner.id)
         with self.read() as conn:
-            rows = conn.execute(select(projects.c.id, projects.c.name).order_by(projects.c.name_key))
-            return [dict(row._mapping) for row in rows]
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def project(self, project_id: int) -> dict[str, Any]:
         """One project as ``{"id", "name"}``; NotFoundError if it is gone."""

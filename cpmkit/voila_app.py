@@ -1,5 +1,5 @@
 """Voila as ``cpmkit serve`` runs it (``python -m cpmkit.voila_app`` plus Voila's own options):
-the same application, given the one setting its command line can only take in a deprecated form.
+Voila behind cpmkit's gate (``cpmkit.web_gate``), able to take a whole upload in one message.
 
 A FileUpload sends its file in one websocket message, and tornado refuses messages over 10 MiB
 by default, so an export that ``feedback_import`` accepts would never arrive. The limit is set
@@ -13,9 +13,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from cpmkit.feedback_import import MAX_FILE_BYTES
+from traitlets import Int
+from tornado.web import url
+from voila.app import Voila
 
-__all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "main", "tornado_settings"]
+from cpmkit import web_gate
+from cpmkit.feedback_import import MAX_FILE_BYTES
+from cpmkit.page_access import IDENTITY_HEADER
+
+__all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "CpmkitVoila", "main", "tornado_settings"]
 
 #: Room in a websocket message beside an uploaded file (its name, type and the widget's state).
 UPLOAD_OVERHEAD_BYTES: Final = 1024 * 1024
@@ -27,11 +33,47 @@ def tornado_settings() -> dict[str, Any]:
     return {"websocket_max_message_size": WEBSOCKET_MESSAGE_LIMIT}
 
 
+class CpmkitVoila(Voila):  # type: ignore[misc]
+    """Voila with the gate: owners sign in, links open only their page, kernels stay with the
+    browser that started them, and every answer carries the security headers."""
+
+    max_kernels = Int(0, config=True, help="Most kernels (open pages) at once; 0: as many as fit in the free memory.")
+
+    def initialize(self, argv: Any = None) -> None:
+        super().initialize(argv)
+        self.identity_provider_class = web_gate.GateIdentityProvider
+        self.authorizer_class = web_gate.GateAuthorizer
+        self.cookie_secret = web_gate.cookie_secret()
+        self.voila_configuration.multi_kernel_manager_class = web_gate.BoundKernelManager
+        self.voila_configuration.http_header_envs = [IDENTITY_HEADER]
+        web_gate.install_preheat_binding()
+        limits = web_gate.GateLimits(max_kernels=self.max_kernels or web_gate.default_max_kernels())
+        self.gate = web_gate.Gate.open(limits)
+
+    def init_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = super().init_settings()
+        settings["cpmkit_gate"] = self.gate
+        settings["login_url"] = "/login"
+        return settings
+
+    def init_handlers(self) -> list[Any]:
+        ours = [url(pattern, handler, self._handler_kwargs(handler)) for pattern, handler in web_gate.gate_handlers()]
+        return ours + list(super().init_handlers())
+
+    def _handler_kwargs(self, handler: type) -> dict[str, Any]:
+        if issubclass(handler, web_gate.GatedVoilaHandler):
+            return {"template_paths": self.template_paths, "config": self.config, "voila_configuration": self.voila_configuration}
+        return {}
+
+    def listen(self) -> None:
+        self.app.add_transform(web_gate.SecurityHeaders)
+        print(web_gate.describe_start(self.gate, f"http://{self.ip}:{self.port}"), flush=True)
+        super().listen()  # runs the server until it stops
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Start Voila with ``argv`` (default: this process's arguments) and cpmkit's settings."""
-    from voila.app import Voila
-
-    Voila.launch_instance(list(sys.argv[1:] if argv is None else argv), tornado_settings=tornado_settings())
+    CpmkitVoila.launch_instance(list(sys.argv[1:] if argv is None else argv), tornado_settings=tornado_settings())
 
 
 if __name__ == "__main__":

@@ -3,13 +3,16 @@ turning the store's answers into the shape the cohort functions take, and the ta
 dashboard shows and exports.
 
 Pure functions over plain values and DataFrames: no widgets, no store. The anonymity rule is
-:mod:`cpmkit.soft_skills`' own (no figure for a group under ``MIN_GROUP``); this module only
-words it for the page and never un-hides anything.
+:mod:`cpmkit.soft_skills`' own (no figure for a group under ``MIN_GROUP``, and a growing group
+only in whole batches: ``released_count``); ``released_answers`` applies it to a workshop's
+answers, and the dashboard and the downloads both take their figures from what it keeps.
 """
 
 from __future__ import annotations
 
+import random
 import re
+import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -21,9 +24,10 @@ from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.query import query_number
 from cpmkit.question_bank import QuestionBank
-from cpmkit.soft_skills import MIN_GROUP, cohort_distribution, round_change
+from cpmkit.soft_skills import MIN_GROUP, cohort_distribution, released_count, round_change
 
 __all__ = [
+    "ANONYMOUS",
     "HIDDEN",
     "HIDDEN_IN_A_ROUND",
     "PARTICIPANT_NOTEBOOK",
@@ -36,6 +40,7 @@ __all__ = [
     "has_figures",
     "parse_rounds",
     "participant_link",
+    "released_answers",
     "requested_workshop",
     "status_table",
     "trainer_link",
@@ -48,8 +53,15 @@ TRAINER_NOTEBOOK: Final = "02_workshop_trainer.ipynb"
 HIDDEN: Final = f"hidden: fewer than {MIN_GROUP} participants"
 HIDDEN_IN_A_ROUND: Final = f"hidden: fewer than {MIN_GROUP} participants in a round"
 
+#: How an anonymous participant is labelled in a download: four random characters, drawn afresh
+#: for every download, so a label never links two downloads (or two rounds).
+ANONYMOUS: Final = "Anonymous {}"
+
 _STATUS_COLUMNS: Final = ["round", "joined", "completed", "in_progress"]
-_EXPORT_COLUMNS: Final = ["round", "participant", "item_id", "value"]
+_EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
+_ANSWER_COLUMNS: Final = ["round", "participant", "competency", "item_id", "value"]
+_LABEL_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_LABEL_LENGTH: Final = 4
 
 
 def requested_workshop(query: str | None) -> int | None:
@@ -97,20 +109,49 @@ def status_table(status: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_STATUS_COLUMNS).astype({"joined": int, "completed": int, "in_progress": int})
 
 
-def answers_by_round(export: pd.DataFrame, rounds: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
-    """The store's long ``cohort_export`` (round, participant, item_id, value) as
-    ``{round: {participant: {item id: value}}}``, every round of ``rounds`` present (perhaps empty).
+def released_answers(export: pd.DataFrame, rounds: Sequence[str]) -> pd.DataFrame:
+    """The rows of the store's ``cohort_export`` that any figure or download may use: the one
+    anonymity rule of the dashboard and the export. Per round of ``rounds``:
 
-    Rows of a round not in ``rounds`` are left out. Participants are keyed by their export label,
-    so nothing secret is carried into the cohort figures or their messages.
+    * only participants who completed the assessment (their answers are final enough to count);
+    * every named participant (they chose to give the trainer their name);
+    * anonymous participants in whole batches of ``MIN_GROUP``, in the order they completed
+      (``soft_skills.released_count``): the first 3, then the first 6, ... so two downloads or
+      two looks at the dashboard never differ by one anonymous person;
+    * nothing at all of a round where fewer than ``MIN_GROUP`` people are left.
+
+    Rows of other rounds are left out; the input is not changed.
     """
     require_columns(export, _EXPORT_COLUMNS, "cohort answers")
+    frame = export[_EXPORT_COLUMNS].copy()
+    kept: list[int] = []
+    for round_name in rounds:
+        people = frame.loc[(frame["round"] == round_name) & frame["completed_at"].notna()]
+        people = people.drop_duplicates("participant")[["participant", "display_name", "completed_at"]]
+        named = [int(p) for p, name in zip(people["participant"], people["display_name"]) if not _blank(name)]
+        anonymous = sorted(
+            (when, int(p))
+            for p, name, when in zip(people["participant"], people["display_name"], people["completed_at"])
+            if _blank(name)
+        )
+        batch = [p for _when, p in anonymous[: released_count(len(anonymous))]]
+        if len(named) + len(batch) >= MIN_GROUP:
+            kept += named + batch
+    return frame.loc[frame["participant"].isin(kept) & frame["round"].isin(list(rounds))].reset_index(drop=True)
+
+
+def answers_by_round(export: pd.DataFrame, rounds: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """The answers ``released_answers`` keeps as ``{round: {participant: {item id: value}}}``,
+    every round of ``rounds`` present (perhaps empty).
+
+    Participants are keyed by their store id as text; the key never leaves the figures.
+    """
+    released = released_answers(export, rounds)
     by_round: dict[str, dict[str, dict[str, int]]] = {name: {} for name in rounds}
     for round_name, participant, item_id, value in zip(
-        export["round"], export["participant"], export["item_id"], export["value"]
+        released["round"], released["participant"], released["item_id"], released["value"]
     ):
-        if round_name in by_round:
-            by_round[round_name].setdefault(str(participant), {})[str(item_id)] = int(value)
+        by_round[round_name].setdefault(str(participant), {})[str(item_id)] = int(value)
     return by_round
 
 
@@ -132,23 +173,44 @@ def has_figures(frame: pd.DataFrame) -> bool:
     return bool((frame["status"] == "shown").any())
 
 
-def export_tables(export: pd.DataFrame, bank: QuestionBank, rounds: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """The workshop's results by sheet name: every answer (with its competency), the cohort
-    distribution of each round and, with two rounds or more, the change from the first to the last.
+def export_tables(
+    export: pd.DataFrame, bank: QuestionBank, rounds: Sequence[str], *, rng: random.Random | None = None
+) -> dict[str, pd.DataFrame]:
+    """The workshop's results by sheet name: the answers ``released_answers`` keeps (with their
+    competency), the cohort distribution of each round and, with two rounds or more, the change
+    from the first to the last. Every sheet is worked out from the same released answers, so
+    no sheet can be subtracted from another to single anyone out.
 
-    The answers are labelled as the store labels them (display name or "Participant N"); the
-    summaries hide small groups exactly as the dashboard does.
+    A named participant is labelled with their name (" (2)" for a name used twice); an anonymous
+    one with ``ANONYMOUS`` and four characters ``rng`` draws for this download only (a new
+    ``secrets.SystemRandom`` by default). Rows are sorted by round and label, never by when
+    anyone joined or finished.
     """
-    by_round = answers_by_round(export, rounds)
+    released = released_answers(export, rounds)
+    by_round = answers_by_round(released, rounds)
+    labels = _labels(released, rng if rng is not None else secrets.SystemRandom())
     competency = {item.id: item.competency for item in bank.items}
-    answers = export[_EXPORT_COLUMNS].copy()
-    answers.insert(2, "competency", [competency.get(str(item), "") for item in answers["item_id"]])
+    order = {name: i for i, name in enumerate(rounds)}
+    answers = pd.DataFrame(
+        {
+            "round": released["round"],
+            "participant": pd.Series([labels[int(p)] for p in released["participant"]], dtype=object),
+            "competency": [competency.get(str(item), "") for item in released["item_id"]],
+            "item_id": released["item_id"],
+            "value": released["value"].astype("int64"),
+        },
+        columns=_ANSWER_COLUMNS,
+    )
+    answers = answers.assign(
+        _round=answers["round"].map(order), _label=[str(label).casefold() for label in answers["participant"]]
+    )
+    answers = answers.sort_values(["_round", "_label", "item_id"], kind="stable").drop(columns=["_round", "_label"])
     distributions = []
     for name in rounds:
         table = _worded(cohort_distribution(bank, by_round[name]), HIDDEN)
         table.insert(0, "round", name)
         distributions.append(table)
-    tables = {"answers": answers, "distribution": pd.concat(distributions, ignore_index=True)}
+    tables = {"answers": answers.reset_index(drop=True), "distribution": pd.concat(distributions, ignore_index=True)}
     if len(rounds) >= 2:
         before, after = rounds[0], rounds[-1]
         change = _worded(round_change(bank, by_round, before=before, after=after), HIDDEN_IN_A_ROUND)
@@ -163,6 +225,37 @@ def file_stem(name: str, workshop_id: int) -> str:
     ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.casefold()).strip("-")[:40].strip("-")
     return f"workshop-{int(workshop_id)}" + (f"-{slug}" if slug else "")
+
+
+def _labels(released: pd.DataFrame, rng: random.Random) -> dict[int, str]:
+    """``{participant id: label}``: the display name (" (2)", " (3)" for a name used again),
+    else ``ANONYMOUS`` with characters drawn by ``rng``; every label distinct (casefolded)."""
+    people = released.drop_duplicates("participant").sort_values("participant")
+    taken: set[str] = set()
+    labels: dict[int, str] = {}
+    anonymous: list[int] = []
+    for pid, name in zip(people["participant"], people["display_name"]):
+        if _blank(name):
+            anonymous.append(int(pid))
+            continue
+        label, n = str(name), 1
+        while label.casefold() in taken:
+            n += 1
+            label = f"{name} ({n})"
+        taken.add(label.casefold())
+        labels[int(pid)] = label
+    for pid in anonymous:
+        label = ""
+        while not label or label.casefold() in taken:
+            label = ANONYMOUS.format("".join(rng.choice(_LABEL_ALPHABET) for _ in range(_LABEL_LENGTH)))
+        taken.add(label.casefold())
+        labels[pid] = label
+    return labels
+
+
+def _blank(value: Any) -> bool:
+    """No display name: None, NaN (a missing cell) or empty text."""
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
 
 
 def _worded(frame: pd.DataFrame, hidden: str) -> pd.DataFrame:

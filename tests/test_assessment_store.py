@@ -10,6 +10,7 @@ import hmac
 import json
 import string
 from collections.abc import Callable
+from fractions import Fraction
 from contextlib import closing
 from typing import Any
 
@@ -26,9 +27,11 @@ from cpmkit.assessment_store import (
 )
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.link_secrets import digest
+from cpmkit.question_bank import default_bank
 from cpmkit.schema import answers as answers_table
 from cpmkit.schema import (
     commitments,
+    meta,
     participants,
     peer_answers,
     peer_raters,
@@ -477,36 +480,35 @@ def test_cohort_export_is_long_format_without_tokens(assess: AssessmentStore, wo
     joined = [
         assess.join_workshop(code, round="after", display_name="Ada"),
         assess.join_workshop(code, round="before"),
-        assess.join_workshop(code, round="before", display_name="Participant 2"),  # a name like a label
-        assess.join_workshop(code, round="before", display_name="ada"),  # the same name twice
+        assess.join_workshop(code, round="before", display_name="ada"),
         assess.join_workshop(code, round="after"),
-        assess.join_workshop(code, round="before", display_name="=HYPERLINK(\"x\")"),
     ]
     for i, person in enumerate(joined):
         assess.save_answer(person["id"], "listen_1", i % 5 + 1)
         assess.save_answer(person["id"], "conflict_1", 5 - i % 5)
+    assess.mark_completed(joined[1]["id"])
     assess.join_workshop(code, round="before")  # no answers: no rows
     other_code = assess.create_workshop("Other", bank="soft_skills", rounds=["before"])[1]
     outsider = assess.join_workshop(other_code, round="before", display_name="Outsider")
     assess.save_answer(outsider["id"], "listen_1", 1)
 
     frame = assess.cohort_export(wid)
-    assert list(frame.columns) == EXPORT_COLUMNS == ["round", "participant", "item_id", "value"]
-    assert frame["value"].dtype == "int64"
+    assert list(frame.columns) == EXPORT_COLUMNS
+    assert EXPORT_COLUMNS == ["round", "participant", "display_name", "completed_at", "item_id", "value"]
+    assert frame["value"].dtype == "int64" and frame["participant"].dtype == "int64"
+    done = assess.participant(joined[1]["id"])["completed_at"]
+    assert done is not None
+    ids = [person["id"] for person in joined]
     rows = [tuple(r) for r in frame.itertuples(index=False)]
-    assert rows == [
-        ("before", "Participant 1", "conflict_1", 4),
-        ("before", "Participant 1", "listen_1", 2),
-        ("before", "Participant 2", "conflict_1", 3),
-        ("before", "Participant 2", "listen_1", 3),
-        ("before", "ada (2)", "conflict_1", 2),
-        ("before", "ada (2)", "listen_1", 4),
-        ("before", "=HYPERLINK(\"x\")", "conflict_1", 5),
-        ("before", "=HYPERLINK(\"x\")", "listen_1", 1),
-        ("after", "Ada", "conflict_1", 5),
-        ("after", "Ada", "listen_1", 1),
-        ("after", "Participant 3", "conflict_1", 1),
-        ("after", "Participant 3", "listen_1", 5),
+    assert rows == [  # the rule (who may be shown, under what label) is workshop_report's
+        ("before", ids[1], None, done, "conflict_1", 4),
+        ("before", ids[1], None, done, "listen_1", 2),
+        ("before", ids[2], "ada", None, "conflict_1", 3),
+        ("before", ids[2], "ada", None, "listen_1", 3),
+        ("after", ids[0], "Ada", None, "conflict_1", 5),
+        ("after", ids[0], "Ada", None, "listen_1", 1),
+        ("after", ids[3], None, None, "conflict_1", 2),
+        ("after", ids[3], None, None, "listen_1", 4),
     ]
     cells = " ".join(str(v) for v in frame.to_numpy().ravel()) + " ".join(frame.columns)
     for person in [*joined, outsider]:
@@ -555,6 +557,94 @@ def test_peer_ratings(assess: AssessmentStore, store: Store) -> None:
     with pytest.raises(NotFoundError, match="no self-assessment number"):
         assess.peer_answers(me + 1000)
     assert assess.peer_answers(me) == [{"conflict_1": 3, "listen_1": 4}, {"listen_1": 5}]
+
+
+def _rate_all(assess: AssessmentStore, token: str, score: int) -> None:
+    """A rater answers every item of the default bank so each competency scores ``score``."""
+    for item in default_bank().items:
+        assess.save_peer_answer(token, item.id, 6 - score if item.reverse else score)
+
+
+def test_a_peer_release_is_kept_and_changes_only_when_three_more_finished(assess: AssessmentStore, store: Store) -> None:
+    bank = default_bank()
+    me = assess.start_self_assessment()["id"]
+    links = [assess.create_peer_link(me) for _ in range(7)]
+    assert assess.release_peer_view(me, bank) == (None, 0)
+    for token, score in zip(links[:2], (5, 4)):
+        _rate_all(assess, token, score)
+    assess.save_peer_answer(links[2], "listen_1", 1)  # started, not finished
+    assert assess.release_peer_view(me, bank) == (None, 2)
+    _rate_all(assess, links[2], 1)
+    first, waiting = assess.release_peer_view(me, bank)
+    assert first is not None and waiting == 0 and len(first.raters) == 3
+    assert set(first.others.values()) == {Fraction(7, 2)}  # (5 + 4 + 1) / 3 = 3.33 -> 3.5
+    assert set(assess.peer_ratings(me)) == first.raters
+
+    _rate_all(assess, links[3], 5)
+    _rate_all(assess, links[0], 1)  # a rater in the release changes every answer
+    assert assess.release_peer_view(me, bank) == (first, 1), "the release stands: one change each"
+    assert AssessmentStore(store).release_peer_view(me, bank) == (first, 1), "kept in the store, not the page"
+    for token in links[4:6]:
+        _rate_all(assess, token, 5)
+    second, waiting = assess.release_peer_view(me, bank)
+    assert second is not None and waiting == 0 and second.raters > first.raters and len(second.raters) == 6
+    assert set(second.others.values()) == {Fraction(7, 2)}  # (1 + 4 + 1 + 5 + 5 + 5) / 6 = 3.5
+    with pytest.raises(NotFoundError):
+        assess.release_peer_view(me + 1000, bank)
+
+
+def test_a_stored_release_of_someone_else_is_ignored(assess: AssessmentStore, store: Store) -> None:
+    bank = default_bank()
+    me = assess.start_self_assessment()["id"]
+    for score in (5, 5, 5):
+        _rate_all(assess, assess.create_peer_link(me), score)
+    stale = json.dumps({"subject_created": "1999-01-01 00:00:00", "raters": [1, 2, 3], "others": {"listen": "1"}})
+    with store.write() as conn:
+        conn.execute(meta.insert().values(key=f"peer-release:{me}", value=stale))
+    release, _waiting = assess.release_peer_view(me, bank)
+    assert release is not None and set(release.others.values()) == {Fraction(5)}
+
+
+def test_two_pages_releasing_at_once_agree(assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    bank = default_bank()
+    me = assess.start_self_assessment()["id"]
+    for score in (2, 3, 4):
+        _rate_all(assess, assess.create_peer_link(me), score)
+    real = assessment_module.release_peer_view
+    calls: list[int] = []
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:  # another page of the same participant stores its release first
+            monkeypatch.setattr(assessment_module, "release_peer_view", real)
+            other = AssessmentStore(assess.store).release_peer_view(me, bank)
+            monkeypatch.setattr(assessment_module, "release_peer_view", racing)
+            assert other[0] is not None
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assessment_module, "release_peer_view", racing)
+    release, _waiting = assess.release_peer_view(me, bank)
+    assert len(calls) == 2, "the first attempt lost the race and read again"
+    monkeypatch.undo()
+    assert assess.release_peer_view(me, bank) == (release, 0)
+
+
+def test_own_browsers_are_kept_as_hashes(assess: AssessmentStore, store: Store) -> None:
+    me = assess.start_self_assessment()["id"]
+    other = assess.start_self_assessment()["id"]
+    mine, theirs = "a" * 32, "b" * 32
+    assert not assess.is_own_browser(me, mine)
+    assess.remember_own_browser(me, mine)
+    assess.remember_own_browser(me, mine)  # again: kept once
+    assert assess.is_own_browser(me, mine)
+    assert not assess.is_own_browser(me, theirs) and not assess.is_own_browser(other, mine)
+    with store.read() as conn:
+        stored = conn.execute(select(meta.c.value).where(meta.c.key == f"own-browsers:{me}")).scalar_one()
+    assert mine not in stored and len(json.loads(stored)) == 1
+    with pytest.raises(ValidationError, match="no key yet"):
+        assess.remember_own_browser(me, "")
+    with pytest.raises(NotFoundError):
+        assess.remember_own_browser(me + 1000, mine)
 
 
 def test_deleting_a_participant_deletes_everything_of_theirs(assess: AssessmentStore, store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import openpyxl
 import pytest
 
 from cpmkit import cli
+from cpmkit.account_store import AccountStore
 from cpmkit.store import Store
 
 CPMKIT = [sys.executable, "-m", "cpmkit.cli"]
@@ -84,10 +86,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_starts_voila_on_localhost(tmp_path: Path) -> None:
-    """What `make run` does: the landing page answers on 127.0.0.1 with the store from the env."""
+def test_serve_starts_voila_on_localhost_and_offers_the_first_run_step(tmp_path: Path) -> None:
+    """What `make run` does on a fresh machine: Voila on 127.0.0.1 with the store from the env,
+    the landing page behind the sign-in, and a first-run link on the terminal (no account yet)."""
     port = _free_port()
-    env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+    env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)}
     server = subprocess.Popen(
         [*CPMKIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
@@ -97,17 +100,19 @@ def test_serve_starts_voila_on_localhost(tmp_path: Path) -> None:
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/index.ipynb", timeout=30) as page:
-                    html = page.read().decode()
+                    html, landed = page.read().decode(), page.url
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.5)
-        assert "cdn.jsdelivr.net" not in html
+        assert landed.startswith(f"http://127.0.0.1:{port}/login?next=")
+        assert "No account yet" in html and "cdn.jsdelivr.net" not in html
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/voila/render/index.ipynb" in output
+    assert re.search(rf"http://127\.0\.0\.1:{port}/cpmkit/setup\?key=\S{{20,}}", output), output
     assert "Warning" not in output, output  # nothing on the terminal a trainer has to wonder about
 
 
@@ -122,3 +127,33 @@ def test_preheat_asks_voila_for_a_kernel_pool() -> None:
     assert "--VoilaConfiguration.preheat_kernel=True" in command
     assert "--VoilaConfiguration.default_pool_size=2" in command
     assert not any("preheat" in part for part in cli.voila_command(Path("nb"), host="127.0.0.1", port=1))
+
+
+def test_users_add_list_and_password_from_standard_input(tmp_path: Path) -> None:
+    env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
+
+    def users(*args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*CPMKIT, "users", *args], env=env, input=password, capture_output=True, text=True, timeout=60)
+
+    added = users("add", "Alice", "--admin", "--password-stdin", password="correct horse 1\n")
+    assert added.returncode == 0 and "added alice (admin" in added.stdout
+    assert users("add", "bob", "--password-stdin", password="correct horse 2\n").returncode == 0
+    refused = users("add", "ALICE", "--password-stdin", password="correct horse 3\n")
+    assert refused.returncode == 2 and "already an account called 'alice'" in refused.stderr and "Traceback" not in refused.stderr
+    short = users("add", "cy", "--password-stdin", password="short\n")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    assert users("list").stdout.splitlines() == ["alice  (admin)", "bob"]
+    assert users("password", "bob", "--password-stdin", password="another long one\n").returncode == 0
+    store = Store.open(env["CPMKIT_DB_URL"])
+    try:
+        accounts = AccountStore(store)
+        assert accounts.sign_in("bob", "another long one") is not None
+        assert accounts.sign_in("bob", "correct horse 2") is None
+    finally:
+        store.close()
+
+
+def test_serve_says_what_a_non_local_host_exposes() -> None:
+    help_text = subprocess.run([*CPMKIT, "serve", "--help"], capture_output=True, text=True, timeout=60).stdout
+    assert "0.0.0.0" in help_text and "sign-in" in " ".join(help_text.split())
+    assert "--max-kernels" in help_text

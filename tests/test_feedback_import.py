@@ -10,6 +10,7 @@ import functools
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -21,9 +22,11 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from _workbooks import BOMBS, HEADING_ROW, SHEET, SHEET_END, SHEET_START, row, sheet, workbook
 
 import cpmkit.feedback_import as fi
 from cpmkit.errors import CpmkitError, ValidationError
+from cpmkit.fields import DEFAULT_TEXT_LIMIT
 from cpmkit.feedback_import import (
     MAX_FILE_BYTES,
     MAX_WORKBOOK_CELLS,
@@ -305,6 +308,31 @@ def test_unreadable_rows_are_listed_and_the_rest_imports() -> None:
     assert result.summary == "13 responses read from pulse.csv. Rows 14, 15, 16, 18 could not be read and were left out."
 
 
+def test_a_text_longer_than_a_typed_answer_is_listed_and_left_out() -> None:
+    limit = DEFAULT_TEXT_LIMIT  # what PulseStore.save_answer allows a typed comment (clean_text)
+    rows: Rows = [["Timestamp", "Respondent ID", "Email", "Comment"],
+                  ["2026-11-03 09:00", "1", "a@x.org", "c" * limit],  # as long as a typed answer may be
+                  ["2026-11-03 10:00", "2", "b@x.org", "c" * limit + "\r\n"],  # line breaks are stripped or made \n
+                  ["2026-11-03 11:00", "3", "c@x.org", "Reports " * limit],
+                  ["2026-11-03 12:00", "4" * (limit + 1), "d@x.org", "fine"],
+                  ["2026-11-03 13:00", "5", "e" * (limit + 1), "fine"]]
+    targets = (SUBMITTED_AT, RESPONSE_ID, RESPONDENT, Target("comment", "Comment", "text"))
+    table = read_survey(to_csv(rows), "long.csv")
+    result = apply_mapping(table, suggest_mapping(table.columns, targets))
+    assert result.responses["row"].tolist() == [2, 3]
+    assert result.responses["comment"].str.len().tolist() == [limit, limit]
+    assert [p.message for p in result.problems] == [
+        f"Row 4, column 'Comment': '{'Reports ' * 7}Rep…' is {8 * limit - 1} characters long; the limit is {limit}.",
+        f"Row 5, column 'Respondent ID': '{'4' * 59}…' is {limit + 1} characters long; the limit is {limit}.",
+        f"Row 6, column 'Email': '{'e' * 59}…' is {limit + 1} characters long; the limit is {limit}.",
+    ]
+    assert [len(p.value) for p in result.problems] == [200, 200, 200]  # the start of the cell: enough to find it
+    assert result.summary == "2 responses read from long.csv. Rows 4, 5, 6 could not be read and were left out."
+    shown = preview(table, suggest_mapping(table.columns, targets))
+    assert shown["Comment"].isna().tolist() == [False, False, True, False, False]  # the preview quotes it only in Problems
+    assert shown["Problems"].str.len().max() < 200
+
+
 @pytest.mark.parametrize(("text", "value"), [
     ("9", 9), ("9.0", 9), ("9 - Very likely", 9), ("10 (Extremely likely)", 10), ("0 = Not at all likely", 0),
     ("9. Very", 9), ("9-Very likely", 9), ("+3", 3), ("9.5", None), ("1,5", None), ("-1", None), ("11", None),
@@ -505,7 +533,7 @@ def test_too_large_files_are_refused_before_reading() -> None:
     book.active.cell(row=MAX_WORKBOOK_CELLS // 2 + 1, column=3, value="far away")  # a tiny file, a huge sheet
     buffer = io.BytesIO()
     book.save(buffer)
-    with pytest.raises(ValidationError, match=r"huge.xlsx: the sheet 'Sheet' has 500,001 rows of 3 columns.*Save it as CSV"):
+    with pytest.raises(ValidationError, match=r"huge.xlsx: the sheet 'Sheet' has at least 500,001 rows of 2 columns.*Save it as CSV"):
         read_survey(buffer.getvalue(), "huge.xlsx")
 
 
@@ -532,13 +560,104 @@ def test_workbook_reading_reports_progress() -> None:
     calls: list[tuple[int, int]] = []
     table = read_survey(_long_workbook(LONG_WORKBOOK), "big.xlsx", progress=lambda done, total: calls.append((done, total)))
     assert len(table.cells) == LONG_WORKBOOK
-    assert calls == [(fi.CHUNK_ROWS, fi.CHUNK_ROWS), (LONG_WORKBOOK + 1, LONG_WORKBOOK + 1)]  # the total was unknown
+    # the workbook does not say how many rows it has: they were counted before reading
+    assert calls == [(fi.CHUNK_ROWS, LONG_WORKBOOK + 1), (LONG_WORKBOOK + 1, LONG_WORKBOOK + 1)]
 
 
-def test_workbook_without_dimensions_is_refused_once_too_many_cells_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workbook_without_dimensions_is_refused_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("cpmkit._survey_files.MAX_WORKBOOK_CELLS", fi.CHUNK_ROWS)
-    with pytest.raises(ValidationError, match=r"long.xlsx: the sheet 'Form1' has 20,000 rows of 2 columns"):
+    monkeypatch.setattr("openpyxl.worksheet._read_only.ReadOnlyWorksheet.iter_rows", None)  # never called
+    with pytest.raises(ValidationError, match=r"long.xlsx: the sheet 'Form1' has at least 10,001 rows of 2 columns"):
         read_survey(_long_workbook(LONG_WORKBOOK), "long.xlsx")
+
+
+# -- Workbooks made to exhaust memory ------------------------------------------------------------
+# Each is a few KB or MB (tests/_workbooks.py builds them), and is refused before openpyxl parses it.
+
+REFUSE = """
+import json, resource, sys, tracemalloc
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))  # 1 GB: a kernel held 3.4 GB for the worst of these
+from cpmkit.errors import ValidationError
+from cpmkit.feedback_import import read_survey
+found = {}
+for path in sys.argv[1:]:
+    with open(path, "rb") as file:
+        data = file.read()
+    tracemalloc.start()
+    try:
+        read_survey(data, "bomb.xlsx")
+        message = "accepted"
+    except ValidationError as exc:
+        message = str(exc)
+    except MemoryError:
+        message = "MemoryError"
+    found[path] = {"message": message, "peak_mb": tracemalloc.get_traced_memory()[1] / 2**20, "size_kb": len(data) / 1024}
+    tracemalloc.stop()
+print(json.dumps(found))
+"""
+
+
+@pytest.fixture(scope="module")
+def bombs_refused(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """What reading each of BOMBS gives, in one process held to 1 GB of address space: the
+    message, the peak of memory allocated while reading (tracemalloc) and the file's size."""
+    folder = tmp_path_factory.mktemp("bombs")
+    paths = {}
+    for n, (case, (build, _message)) in enumerate(BOMBS.items()):
+        paths[case] = folder / f"{n}.xlsx"
+        paths[case].write_bytes(build())
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "-c", textwrap.dedent(REFUSE), *map(str, paths.values())],
+        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},  # each OpenBLAS thread reserves address space
+    )
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    return {case: found[str(path)] for case, path in paths.items()}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="holds a process to 1 GB with setrlimit(RLIMIT_AS)")
+@pytest.mark.parametrize("case", list(BOMBS))
+def test_workbooks_made_to_exhaust_memory_are_refused_before_parsing(case: str, bombs_refused: dict[str, dict[str, Any]]) -> None:
+    found = bombs_refused[case]
+    print(f"\n{case}: {json.dumps(found)}")
+    assert re.match(BOMBS[case][1], found["message"]), found["message"]
+    assert found["size_kb"] < 4 * 1024
+    assert found["peak_mb"] < 16  # the directory, a block at a time, openpyxl opening a tiny workbook: measured 5.2 MB at most
+
+
+def _small_sheet(monkeypatch: pytest.MonkeyPatch, *rows: bytes) -> bytes:
+    """A workbook of ``rows``, read with at most 1,000 cells per workbook."""
+    monkeypatch.setattr("cpmkit._survey_files.MAX_WORKBOOK_CELLS", 1000)
+    return workbook(SHEET, sheet(*rows))
+
+
+def test_rows_are_counted_as_openpyxl_gives_them_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    unnumbered = [row(None, (None, "2026-11-03 09:41"), (None, "9")) for _ in range(499)]
+    table = read_survey(_small_sheet(monkeypatch, HEADING_ROW, *unnumbered), "ok.xlsx")  # 500 rows of 2: 1,000 cells
+    assert len(table.cells) == 499 and table.cells.index[-1] == 500
+    cases = {
+        "one more row": ([HEADING_ROW, *unnumbered, unnumbered[0]], "x.xlsx: the sheet 'Sheet1' has at least 501 rows of 2 columns, more than the 1,000 cells"),
+        "a row far down, without cells": ([HEADING_ROW, row(1001)], "x.xlsx: the sheet 'Sheet1' has at least 1,001 rows of 2 columns"),
+        "a cell far right": ([row(1, ("A1", "Timestamp"), ("ALM1", "Score"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
+        "an unnumbered cell after it": ([row(1, ("ALL1", "a"), (None, "b"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
+        "a row number too long to read": ([row("12345678901234567890")], "x.xlsx: the sheet 'Sheet1' has a row numbered '12345678901"),
+        "a cell reference that is none": ([row(1, ("A1:B2", "x"))], "x.xlsx: the sheet 'Sheet1' has a cell at 'A1:B2'"),
+        "markup no answer needs": ([HEADING_ROW, b"<x/>" * 5001], "x.xlsx: the sheet 'Sheet1' holds more markup than 1,000 cells need"),
+        "rows openpyxl would keep while opening": ([row(1)] * 1001, "x.xlsx: the sheet 'Sheet1' has more than 1,000 rows"),
+    }
+    for case, (rows, message) in cases.items():
+        with pytest.raises(ValidationError) as caught:
+            read_survey(_small_sheet(monkeypatch, *rows), "x.xlsx")
+        assert str(caught.value).startswith(message), case
+        assert caught.value.value == "x.xlsx"
+
+
+def test_a_sheet_with_a_document_type_is_refused() -> None:
+    laughs = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    data = workbook(SHEET, SHEET_START.replace(b"?><", b"?>" + laughs + b"<", 1) + HEADING_ROW + b"<row><c t='inlineStr'><is><t>&b;</t></is></c></row>" + SHEET_END)
+    with pytest.raises(ValidationError, match=r"^x.xlsx: the sheet 'Sheet1' declares a document type"):
+        read_survey(data, "x.xlsx")
 
 
 LARGE_IMPORT = """
@@ -615,7 +734,8 @@ def test_importer_imports_no_workbook_reader_until_a_workbook_comes() -> None:
 
 def test_public_names() -> None:
     assert sorted(fi.__all__) == sorted([
-        "CHUNK_ROWS", "MAX_FILE_BYTES", "MAX_WORKBOOK_CELLS", "RESPONDENT", "RESPONSE_ID", "SUBMITTED_AT",
+        "CHUNK_ROWS", "MAX_COMPRESSION_RATIO", "MAX_FILE_BYTES", "MAX_SHARED_STRINGS_BYTES", "MAX_WORKBOOK_CELLS",
+        "MAX_WORKBOOK_UNZIPPED_BYTES", "RESPONDENT", "RESPONSE_ID", "SUBMITTED_AT",
         "ColumnMapping", "ImportResult", "Progress", "RowProblem", "SurveyTable", "Target", "TargetKind",
         "apply_mapping", "preview", "read_survey", "suggest_mapping",
     ])

@@ -7,6 +7,7 @@ that starts with the field's label and names the value or the limit broken.
 from __future__ import annotations
 
 import datetime as dt
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from cpmkit.fields import (
     clean_whole_number,
     required,
     shorten,
+    too_long,
 )
 
 BLANKS = [None, "", "   ", "\t\n", float("nan"), np.nan, pd.NA, pd.NaT]
@@ -63,6 +65,7 @@ def test_exported_names() -> None:
             "clean_whole_number",
             "required",
             "shorten",
+            "too_long",
         ]
     )
 
@@ -108,6 +111,7 @@ def test_default_text_limit() -> None:
     assert DEFAULT_TEXT_LIMIT == 2000
     assert clean_text("note", "n" * 2000) == "n" * 2000
     assert _refused(clean_text, "stated_problem", "n" * 2001) == "Stated problem: is 2001 characters long; the limit is 2000."
+    assert too_long(2001) == "is 2001 characters long; the limit is 2000"  # an import's reason, in the same words
 
 
 # -- whole numbers ----------------------------------------------------------------------------
@@ -257,7 +261,20 @@ def test_an_unknown_action_field_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("text", "limit", "short"),
-    [("Reports  are\nlate", 20, "Reports are late"), ("abcdef", 6, "abcdef"), ("abcdefg", 6, "abcde…"), (42, 5, "42")],
+    [("Reports  are\nlate", 20, "Reports are late"), ("abcdef", 6, "abcdef"), ("abcdefg", 6, "abcde…"), (42, 5, "42"),
+     ("a" + " " * 100 + "b", 6, "a…"),  # only the first 4 x 6 characters are read: the text goes on, so an ellipsis
+     ("a" + " " * 20 + "b", 6, "a b")],
 )
 def test_shorten_puts_text_on_one_line_and_cuts_it(text: object, limit: int, short: str) -> None:
     assert shorten(text, limit) == short
+
+
+def test_shorten_reads_no_more_of_a_long_text_than_it_needs() -> None:
+    long = "word " * 2_000_000  # 10 MB of words: flattened whole, they would be a list of 2 million strings
+    tracemalloc.start()
+    try:
+        assert shorten(long, 60) == ("word " * 12)[:59] + "…"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000

@@ -6,8 +6,12 @@ the feedback and comments modules take, and several kernels answering at once.""
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,6 +21,7 @@ from sqlalchemy import func, select
 from cpmkit import comments, feedback
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import read_survey, suggest_mapping
+from cpmkit.fields import DEFAULT_TEXT_LIMIT
 from cpmkit.link_secrets import digest
 from cpmkit.pulse_store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_COLUMNS, PulseStore
 from cpmkit.pulse_targets import import_targets
@@ -29,6 +34,7 @@ RunInProcesses = Callable[..., dict[int, Any]]
 D1, D2 = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
 T1 = dt.datetime(2026, 10, 2, 9, 30)
 QUESTION_IDS = [q.id for q in pulse_survey().questions]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -265,17 +271,77 @@ def test_an_imported_respondent_named_like_a_stakeholder_is_that_stakeholder(
     assert frame["stakeholder_id"].tolist()[0] == ada
 
 
-def test_a_large_import_is_written_in_batches_with_progress(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
-    n = IMPORT_BATCH * 2 + 7
+#: Responses in a large import: two full batches and a part.
+MANY = IMPORT_BATCH * 2 + 7
+
+
+def many_responses() -> str:
+    """An export of MANY responses, each with a score and a comment."""
     lines = ["Timestamp,How likely is it that you would recommend our team to a friend or colleague?,Comments"]
-    lines += [f"2026-10-03 10:{i % 60:02d}:{i % 59:02d}.{i:06d},{i % 11},note {i}" for i in range(n)]
-    result = imported("\n".join(lines) + "\n")
+    lines += [f"2026-10-03 10:{i % 60:02d}:{i % 59:02d}.{i:06d},{i % 11},note {i}" for i in range(MANY)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_large_import_is_written_in_batches_with_progress(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    result = imported(many_responses())
     assert not result.problems
     calls: list[tuple[int, int]] = []
-    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (n, 0)
-    assert calls == [(IMPORT_BATCH, n), (2 * IMPORT_BATCH, n), (n, n)]
-    assert counts(store) == (n, n)
-    assert pulses.rounds(project)["responses"].tolist() == [n]
+    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (MANY, 0)
+    assert calls == [(IMPORT_BATCH, MANY), (2 * IMPORT_BATCH, MANY), (MANY, MANY)]
+    assert counts(store) == (MANY, MANY)
+    assert pulses.rounds(project)["responses"].tolist() == [MANY]
+
+
+def test_an_import_that_fails_half_way_saves_nothing_and_can_be_run_again(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
+    def fail(done: int, total: int) -> None:  # called in the chunk loop, once the first batch is written
+        raise RuntimeError(f"the kernel stopped after {done} of {total}")
+
+    result = imported(many_responses())
+    with pytest.raises(RuntimeError, match=f"after {IMPORT_BATCH} of {MANY}"):
+        pulses.import_responses(round_id, result, progress=fail)
+    assert counts(store) == (0, 0)
+    assert pulses.import_responses(round_id, result) == (MANY, 0)
+    assert counts(store) == (MANY, MANY)
+
+
+KILLED_IMPORT = """
+import os, signal, sys
+from cpmkit.feedback_import import apply_mapping, read_survey, suggest_mapping
+from cpmkit.pulse_store import PulseStore
+from cpmkit.pulse_targets import import_targets
+from cpmkit.store import Store
+
+url, round_id, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(path, "rb") as file:
+    table = read_survey(file.read(), "export.csv")
+pulses = PulseStore(Store.open(url))
+result = apply_mapping(table, suggest_mapping(table.columns, import_targets(pulses.survey)))
+
+def killed(done, total):
+    print(f"{done} of {total} written", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+pulses.import_responses(round_id, result, progress=killed)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="kills a process with SIGKILL")
+def test_an_import_whose_process_is_killed_half_way_saves_nothing(
+    store_url: str, pulses: PulseStore, store: Store, project: int, round_id: int, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(many_responses())
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_IMPORT, store_url, str(round_id), str(export)],
+        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    assert run.stdout == f"{IMPORT_BATCH} of {MANY} written\n"  # killed with a batch written, uncommitted
+    assert counts(store) == (0, 0)
+    assert pulses.import_responses(round_id, imported(many_responses())) == (MANY, 0)
+    assert counts(store) == (MANY, MANY)
 
 
 def test_the_responses_frame_feeds_scores_and_comments(pulses: PulseStore, project: int, ada: int, round_id: int) -> None:
@@ -292,6 +358,17 @@ def test_the_responses_frame_feeds_scores_and_comments(pulses: PulseStore, proje
     analysed = comments.analyse_comments(frame, feedback_taxonomy(), text_columns=pulse_survey().text_ids)
     assert len(analysed) == 3
     assert comments.theme_trend(analysed, feedback_taxonomy())["round"].unique().tolist() == ["October", "November"]
+
+
+def test_a_text_saved_longer_than_the_limit_is_read_no_longer(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+    # Before the limit an import saved a 50 MB comment, and every opening of the Results tab then
+    # took 74 s and 3.3 GB. What the store holds from then is read cut to the limit.
+    pulses.import_responses(round_id, imported())
+    long = "The budget is a worry. " * (2**20 // 23)
+    with store.write() as conn:
+        conn.execute(pulse_answers.update().where(pulse_answers.c.question == "comment").values(text=long))
+    comments = pulses.responses(project)["comment"].dropna().tolist()
+    assert comments == [long[:DEFAULT_TEXT_LIMIT]] * 2
 
 
 # -- several kernels at once ----------------------------------------------------------------

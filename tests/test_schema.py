@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Table, event, inspect, select
+from sqlalchemy import Engine, Table, event, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SAWarning
 
 from cpmkit import schema
 from cpmkit.assessment_store import AssessmentStore
@@ -42,6 +42,7 @@ from cpmkit.schema import (
     pulse_responses,
     stakeholders,
     success_measures,
+    users,
 )
 from cpmkit.stakeholders import name_key
 from cpmkit.store import Store, create_store_engine
@@ -283,11 +284,9 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
         for table in (projects, stakeholders, success_measures):
             # The upgraded tables have every column a fresh store has.
             assert {c["name"] for c in inspector.get_columns(table.name)} == set(table.c.keys())
-        unique_indexes = {
-            i["name"]: i["column_names"] for t in ("projects", "stakeholders") for i in inspector.get_indexes(t) if i["unique"]
-        }
-        assert unique_indexes["ux_projects_name_key"] == ["name_key"]
+        unique_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("stakeholders") if i["unique"]}
         assert unique_indexes["ux_stakeholders_project_name"] == ["project_id", "name_key"]
+        assert "ux_projects_owner_name" in _index_names(engine, "projects")  # names unique per owner since v6
         after = {t.name: _rows(engine, t) for t in (projects, stakeholders, success_measures)}
 
     renamed = {"APOLLO": "APOLLO (2)", "ada lovelace": "ada lovelace (2)", "grace hopper": "grace hopper (2)"}
@@ -403,7 +402,34 @@ def test_concurrent_openers_upgrade_once(
 # -- version 2 to 3: the self-assessment tables ----------------------------------------------
 
 #: The tables each version from 3 on added, by version (version 1's are in ``V1_SQL``).
-ADDED_IN = {3: ASSESSMENT_TABLES, 4: GAP_TABLES, 5: FEEDBACK_TABLES}
+ADDED_IN = {3: ASSESSMENT_TABLES, 4: GAP_TABLES, 5: FEEDBACK_TABLES, 6: (users,)}
+
+
+#: ``projects`` as versions 2 to 5 made it: no owner, names unique store-wide.
+PROJECTS_V5_SQLITE = """
+CREATE TABLE projects_v5 (
+    id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, name_key VARCHAR(200) NOT NULL,
+    created_at DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL
+);
+INSERT INTO projects_v5 (id, name, name_key, created_at) SELECT id, name, name_key, created_at FROM projects;
+DROP TABLE projects;
+ALTER TABLE projects_v5 RENAME TO projects;
+"""
+
+
+def _undo_v6(url: str) -> None:
+    """Give ``projects`` back its version-5 shape: no owner, names unique store-wide. SQLite
+    cannot drop a column under a foreign key, so there the table is rebuilt, with foreign
+    keys off (a plain connection) so that dropping the old one cascades to nothing."""
+    if make_url(url).get_backend_name() == "sqlite":
+        with closing(sqlite3.connect(make_url(url).database)) as conn:
+            conn.executescript(f"BEGIN; DROP INDEX ux_projects_owner_name; {PROJECTS_V5_SQLITE} COMMIT;")
+    else:
+        with engine_for(url) as engine, engine.begin() as conn:
+            conn.execute(text("DROP INDEX ux_projects_owner_name"))
+            conn.execute(text("ALTER TABLE projects DROP COLUMN owner_id"))
+    with engine_for(url) as engine, engine.begin() as conn:
+        conn.execute(text("CREATE UNIQUE INDEX ux_projects_name_key ON projects (name_key)"))
 
 
 def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -426,6 +452,8 @@ def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> di
     finally:
         store.close()
     later = [t for v, tables in ADDED_IN.items() if v > version for t in tables if t.name not in keep]
+    if version < 6:
+        _undo_v6(url)
     with engine_for(url) as engine, engine.begin() as conn:
         metadata.drop_all(conn, tables=later)
         conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(version)))
@@ -435,20 +463,46 @@ def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> di
 
 
 def _schema_shape(engine: Engine, tables: list[str]) -> dict[str, Any]:
-    """Columns (name, nullable), primary key, unique indexes and foreign keys of ``tables``."""
+    """Columns (name, nullable), primary key, indexes and foreign keys of ``tables``. SQLite's
+    reflection skips an index on an expression (with a warning), so index names are read from
+    the catalogue as well."""
     inspector = inspect(engine)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
+        indexes = {t: inspector.get_indexes(t) for t in tables}
     return {
         t: (
             sorted((c["name"], c["nullable"]) for c in inspector.get_columns(t)),
             sorted(inspector.get_pk_constraint(t)["constrained_columns"]),
-            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(t)),
-            sorted(
-                (tuple(f["constrained_columns"]), f["referred_table"], (f.get("options") or {}).get("ondelete"))
-                for f in inspector.get_foreign_keys(t)
-            ),
+            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in indexes[t]),
+            _index_names(engine, t),
+            _foreign_keys(engine, inspector, t),
         )
         for t in tables
     }
+
+
+def _foreign_keys(engine: Engine, inspector: Any, table: str) -> list[tuple[Any, ...]]:
+    """(columns, referred table, ON DELETE) of each foreign key. On SQLite from the pragma:
+    SQLAlchemy's reflection misses ON DELETE of a column added with ALTER TABLE ... REFERENCES."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(f"PRAGMA foreign_key_list({table})").all()
+        return sorted(((row[3],), row[2], None if row[6] == "NO ACTION" else row[6]) for row in rows)
+    return sorted(
+        (tuple(f["constrained_columns"]), f["referred_table"], (f.get("options") or {}).get("ondelete"))
+        for f in inspector.get_foreign_keys(table)
+    )
+
+
+def _index_names(engine: Engine, table: str) -> list[str]:
+    catalogue = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = :t AND indexname NOT LIKE '%pkey'"
+    )
+    with engine.connect() as conn:
+        return sorted(conn.execute(text(catalogue), {"t": table}).scalars())
 
 
 @pytest.fixture
@@ -525,7 +579,7 @@ def test_upgrade_adds_the_new_tables_and_keeps_every_row(
 ) -> None:
     later = [t for v, tables in ADDED_IN.items() if v > version for t in tables]
     ids = build_old_store(store_url, version)
-    older = [t for t in metadata.sorted_tables if t not in later]
+    older = [t for t in metadata.sorted_tables if t not in later and t is not projects]  # projects: see the v6 test
     with engine_for(store_url) as engine:
         assert not {t.name for t in later} & set(inspect(engine).get_table_names())
         before = _dump(engine, older)
@@ -577,6 +631,45 @@ def test_concurrent_openers_upgrade_a_v3_store_once(
     assert list(store.stakeholders(ids["project"])["name"]) == ["Ada Lovelace"]
     with engine_for(store_url) as engine:
         assert {t.name for t in GAP_TABLES} <= set(inspect(engine).get_table_names())
+
+
+# -- version 5 to 6: owners who sign in -------------------------------------------------------
+
+
+def test_upgrade_to_v6_keeps_projects_for_admins_and_makes_names_unique_per_owner(
+    store_url: str, open_store: Callable[..., Store], second_store_url: str
+) -> None:
+    from cpmkit.account_store import AccountStore
+
+    ids = build_old_store(store_url, 5)
+    with engine_for(store_url) as engine:
+        before = _dump(engine, [stakeholders, success_measures])
+        with engine.connect() as conn:
+            old_projects = conn.execute(text("SELECT id, name, name_key, created_at FROM projects")).all()
+    store = open_store()
+    assert store.upgraded_from == 5
+    with engine_for(store_url) as engine:
+        assert _dump(engine, [stakeholders, success_measures]) == before
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, name, name_key, created_at FROM projects")).all() == old_projects
+            assert conn.execute(text("SELECT owner_id FROM projects")).scalars().all() == [None]
+
+    accounts = AccountStore(store)
+    admin = accounts.add_user("ada", "correct horse 1", admin=True)
+    pm, other_pm = accounts.add_user("bob", "correct horse 2"), accounts.add_user("cy", "correct horse 3")
+    assert [p["id"] for p in store.list_projects(admin)] == [ids["project"]]  # kept, for admins
+    assert store.list_projects(pm) == []  # nobody else's
+    mine, theirs = store.create_project("Apollo", owner=pm), store.create_project("Apollo", owner=other_pm)
+    assert mine != theirs  # another PM's name is neither taken nor told
+    with pytest.raises(ValidationError, match="already called"):
+        store.create_project("apollo", owner=pm)
+    with pytest.raises(ValidationError, match="already called"):
+        store.create_project("APOLLO")  # an owner-less project's name is taken among owner-less ones
+    assert [p["id"] for p in store.list_projects(pm)] == [mine]
+
+    Store.open(second_store_url).close()
+    with engine_for(store_url) as upgraded, engine_for(second_store_url) as created:
+        assert _schema_shape(upgraded, ["users", "projects"]) == _schema_shape(created, ["users", "projects"])
 
 
 # -- version 6 to 7: link secrets kept only as digests ---------------------------------------
@@ -640,7 +733,7 @@ def test_upgrade_to_v7_keeps_every_link_working_and_no_plain_secret(store_url: s
     with pytest.raises(ValidationError, match="from another browser"):
         retros.join(1, "Ana", "0" * 32)
     # ... and the page with no link resumes the last solo self-assessment, now remembered by id.
-    assert store.get_setting("last_self_assessment") == "2"
+    assert store.get_setting("last_self_assessment") == store.get_setting("last_self_assessment:1") == "2"
 
     # No plain secret is left anywhere; each secret column holds the digest; imports are untouched.
     with engine_for(store_url) as engine:

@@ -6,7 +6,10 @@ The question banks are built by hand here, so these tests do not depend on load_
 
 from __future__ import annotations
 
+import itertools
 import math
+import random
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -18,12 +21,17 @@ from cpmkit.question_bank import Competency, Item, QuestionBank, Scale
 from cpmkit.soft_skills import (
     MIN_ANSWERS_PER_COMPETENCY,
     MIN_GROUP,
+    PeerRelease,
     cohort_distribution,
     competency_scores,
+    finished_raters,
     item_score,
     next_unanswered,
     others_view,
     progress,
+    release_peer_view,
+    released_count,
+    released_view,
     round_change,
     strengths_and_development,
 )
@@ -348,37 +356,73 @@ def test_resume_and_progress_refuse_unknown_items() -> None:
 # =========================================================================================
 
 SELF = {"L1": 3, "L2": 3, "L3": 3, "L4": 3}  # listen 3.0; feedback not scored
-RATER_1 = {"L1": 5, "L2": 1, "L3": 5, "L4": 5, "F1": 4, "F2": 4, "F3": 2}  # listen 5, feedback (4+4+4)/3 = 4
-RATER_2 = {"L1": 4, "L2": 2, "L3": 4, "F1": 2, "F2": 2, "F3": 4}  # listen 4 (3 answers), feedback (2+2+2)/3 = 2
-RATER_3 = {"L1": 4}  # listen incomplete: does not count as a rater of listen
-RATER_4 = {"L1": 3, "L3": 4, "L4": 4, "F1": 3, "F2": 3, "F3": 3}  # listen 11/3, feedback 3
+# Finished raters score every competency (listen needs 3 of its 4 items).
+# Rater 1: listen 5 (L2 reversed), feedback (4+4+4)/3 = 4, conflict 3.5, influence 2
+RATER_1 = {"L1": 5, "L2": 1, "L3": 5, "L4": 5, "F1": 4, "F2": 4, "F3": 2, "C1": 3, "C2": 4, "I1": 2, "I2": 2, "I3": 2}
+# Rater 2: listen 4 (3 answers), feedback (2+2+2)/3 = 2, conflict 3, influence 3
+RATER_2 = {"L1": 4, "L2": 2, "L3": 4, "F1": 2, "F2": 2, "F3": 4, "C1": 3, "C2": 3, "I1": 3, "I2": 3, "I3": 3}
+RATER_3 = {"L1": 4}  # not finished: does not count at all
+# Rater 4: listen 11/3, feedback 3, conflict 4, influence 13/3
+RATER_4 = {"L1": 3, "L3": 4, "L4": 4, "F1": 3, "F2": 3, "F3": 3, "C1": 4, "C2": 4, "I1": 4, "I2": 4, "I3": 5}
+# Rater 5: listen 2, feedback 5, conflict 1, influence 1
+RATER_5 = {"L1": 2, "L2": 4, "L3": 2, "L4": 2, "F1": 5, "F2": 5, "F3": 1, "C1": 1, "C2": 1, "I1": 1, "I2": 1, "I3": 1}
 
 
-def test_others_hidden_below_three_raters() -> None:
+@pytest.mark.parametrize(
+    ("completed", "released", "expected"),
+    [(0, 0, 0), (2, 0, 0), (3, 0, 3), (5, 0, 3), (6, 0, 6), (7, 0, 6), (3, 3, 3), (5, 3, 3), (6, 3, 6), (8, 3, 6),
+     (9, 3, 9), (7, 4, 7), (2, 3, 3)],
+)
+def test_released_count_moves_only_in_whole_batches(completed: int, released: int, expected: int) -> None:
+    assert released_count(completed, released=released) == expected
+
+
+def test_released_count_threshold_can_be_raised_not_lowered() -> None:
+    assert released_count(3, min_group=4) == 0
+    assert released_count(7, min_group=4) == 4
+    assert released_count(7, released=4, min_group=4) == 4
+    assert released_count(11, released=4, min_group=4) == 8
+    with pytest.raises(ValidationError, match="at least 3"):
+        released_count(2, min_group=2)
+    with pytest.raises(ValidationError, match="at least 0"):
+        released_count(-1)
+    with pytest.raises(ValidationError, match="whole number"):
+        released_count(3, released=1.5)  # type: ignore[arg-type]
+
+
+def test_others_hidden_below_three_finished_raters() -> None:
     view = others_view(BANK, SELF, [RATER_1, RATER_2, RATER_3])
     assert list(view.columns) == ["competency", "name", "self", "others", "raters", "gap", "status"]
     listen = _row(view, "listen")
     assert listen["self"] == 3.0
-    assert listen["raters"] == 2  # rater 3 answered one listen item only
+    assert listen["raters"] == 2  # rater 3 has not finished
     assert math.isnan(listen["others"]) and math.isnan(listen["gap"])
     assert listen["status"] == "hidden: fewer than 3 raters"
     influence = _row(view, "influence")
-    assert influence["raters"] == 0 and math.isnan(influence["others"]) and math.isnan(influence["self"])
+    assert influence["raters"] == 2 and math.isnan(influence["others"]) and math.isnan(influence["self"])
 
 
-def test_others_shown_at_three_raters_as_the_mean_of_rater_scores() -> None:
+def test_others_shown_at_three_finished_raters_rounded_to_half_points() -> None:
     view = others_view(BANK, SELF, [RATER_1, RATER_2, RATER_3, RATER_4])
     listen = _row(view, "listen")
     assert listen["raters"] == 3
-    # (5 + 4 + 11/3) / 3 = 38/9 = 4.222.. -> 4.22 (pooling the 10 items would give 4.3)
-    assert listen["others"] == 4.22
-    assert listen["gap"] == 1.22  # 4.22 - 3.0
+    # (5 + 4 + 11/3) / 3 = 38/9 = 4.22 -> 4.0 in half points (never the 4.22 that would pin rater 4 down)
+    assert listen["others"] == 4.0
+    assert listen["gap"] == 1.0  # 4.0 - 3.0
     assert listen["status"] == "shown"
     feedback = _row(view, "feedback")
     assert feedback["others"] == 3.0  # (4 + 2 + 3) / 3
-    assert feedback["raters"] == 3
     assert math.isnan(feedback["self"]) and math.isnan(feedback["gap"])  # no self score, no gap
-    assert feedback["status"] == "shown"
+    assert _row(view, "conflict")["others"] == 3.5  # (3.5 + 3 + 4) / 3 = 3.5
+    assert _row(view, "influence")["others"] == 3.0  # (2 + 3 + 13/3) / 3 = 28/9 = 3.11 -> 3.0
+    assert set(view["others"]) <= {x / 2 for x in range(2, 11)}
+
+
+def test_others_view_takes_whole_batches_of_three() -> None:
+    four = others_view(BANK, SELF, [RATER_1, RATER_2, RATER_4, RATER_5])
+    three = others_view(BANK, SELF, [RATER_1, RATER_2, RATER_4])
+    assert list(four["raters"]) == [3] * 4
+    assert four["others"].tolist() == three["others"].tolist()  # rater 5 waits for two more
 
 
 def test_negative_gap_when_others_rate_lower() -> None:
@@ -405,6 +449,90 @@ def test_others_view_names_the_rater_with_a_bad_answer() -> None:
 def test_others_view_wants_a_list_of_raters() -> None:
     with pytest.raises(ValidationError, match="one set of answers per rater"):
         others_view(BANK, SELF, RATER_1)  # type: ignore[arg-type]  # one rater's dict, not a list
+    with pytest.raises(ValidationError, match="by rater"):
+        release_peer_view(BANK, [RATER_1, RATER_2, RATER_4])  # type: ignore[arg-type]
+
+
+def test_finished_raters_scored_every_competency() -> None:
+    assert finished_raters(BANK, {7: RATER_1, 8: RATER_3, 2: RATER_4, 5: {}}) == [2, 7]
+
+
+# -- releases: no two successive views differ by one rater -----------------------------------
+
+
+def test_a_release_stands_until_three_more_raters_finished() -> None:
+    ratings: dict[int, dict[str, int]] = {1: RATER_1, 2: RATER_2, 3: RATER_3}
+    assert release_peer_view(BANK, ratings) is None  # two finished
+    ratings[4] = RATER_4
+    first = release_peer_view(BANK, ratings)
+    assert first is not None and first.raters == {1, 2, 4}
+    assert first.others == {"listen": 4, "feedback": 3, "conflict": Fraction(7, 2), "influence": 3}
+    ratings[5] = RATER_5
+    ratings[1] = {**RATER_1, "C1": 1, "C2": 1}  # a rater in the release changes answers
+    assert release_peer_view(BANK, ratings, first) is first  # neither shows: one rater each
+    ratings[6], ratings[3] = RATER_2, RATER_4  # rater 3 finishes too: three new in all
+    second = release_peer_view(BANK, ratings, first)
+    assert second is not None and second.raters == {1, 2, 3, 4, 5, 6}
+    # listen (5 + 4 + 11/3 + 11/3 + 2 + 4) / 6 = 67/18 = 3.72 -> 3.5; conflict with rater 1's new 1:
+    # (1 + 3 + 4 + 4 + 1 + 3) / 6 = 16/6 = 2.67 -> 2.5
+    assert second.others["listen"] == Fraction(7, 2) and second.others["conflict"] == Fraction(5, 2)
+
+
+def test_waiting_raters_join_in_link_order() -> None:
+    first = release_peer_view(BANK, {1: RATER_1, 2: RATER_2, 4: RATER_4})
+    ratings = {1: RATER_1, 2: RATER_2, 4: RATER_4, 9: RATER_5, 5: RATER_1, 7: RATER_2, 6: RATER_4}
+    second = release_peer_view(BANK, ratings, first)
+    assert second is not None and second.raters == {1, 2, 4, 5, 6, 7}  # 9 waits for two more
+
+
+def test_successive_releases_never_isolate_one_rater() -> None:
+    answer_sets = [RATER_1, RATER_2, RATER_4, RATER_5]
+    for seed in range(40):
+        rng = random.Random(seed)
+        order = list(range(1, 15))
+        rng.shuffle(order)
+        ratings: dict[int, dict[str, int]] = {}
+        release: PeerRelease | None = None
+        for rater in order:  # raters finish one at a time, in any order, some changing answers
+            ratings[rater] = rng.choice(answer_sets)
+            if ratings and rng.random() < 0.3:
+                ratings[rng.choice(list(ratings))] = rng.choice(answer_sets)
+            new = release_peer_view(BANK, ratings, release)
+            if new is not release:
+                assert new is not None
+                before = release.raters if release is not None else frozenset()
+                assert new.raters >= before and len(new.raters - before) >= MIN_GROUP
+            release = new
+
+
+def _shown(view: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(view["competency"], view["others"]))
+
+
+def test_a_subject_filling_two_of_three_links_cannot_recover_the_third_rating() -> None:
+    """The finding: a subject makes three links, fills two, a colleague fills the third. What the
+    page shows (released_view) leaves several possible answers and scores for every competency."""
+    fake_1 = {item.id: 4 for item in BANK.items}  # known to the subject
+    fake_2 = {item.id: 2 for item in BANK.items}
+    colleague = {"L1": 5, "L2": 1, "L3": 4, "L4": 5, "F1": 2, "F2": 3, "F3": 4, "C1": 5, "C2": 4, "I1": 1, "I2": 2, "I3": 2}
+
+    def page(third: dict[str, int]) -> dict[str, float]:
+        release = release_peer_view(BANK, {1: fake_1, 2: fake_2, 3: third})
+        return _shown(released_view(BANK, SELF, release))
+
+    seen = page(colleague)
+    assert all(not math.isnan(value) for value in seen.values())  # the view is shown...
+    items_in_view = {item.id for item in BANK.items} & set(released_view(BANK, SELF, None).columns)
+    assert not items_in_view  # ...per competency only, never per item
+    for competency in BANK.competencies:
+        items = [item.id for item in BANK.items_for(competency.id)]
+        consistent = []
+        for values in itertools.product(range(1, 6), repeat=len(items)):
+            candidate = {**colleague, **dict(zip(items, values))}
+            if page(candidate)[competency.id] == seen[competency.id]:
+                consistent.append(values)
+        scores = {sum(item_score(BANK, ITEMS[i], v) for i, v in zip(items, vs)) / len(items) for vs in consistent}
+        assert len(consistent) > 5 and len(scores) >= 3, competency.id
 
 
 # =========================================================================================

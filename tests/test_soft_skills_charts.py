@@ -3,13 +3,15 @@ schema, carries the expected (aggregated) data, leaves hidden rows out and copes
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pandas as pd
 import pytest
 from _charts import chart_spec, rows_with
 
 from cpmkit.errors import ValidationError
 from cpmkit.question_bank import Competency, Item, QuestionBank, Scale
-from cpmkit.soft_skills import cohort_distribution, competency_scores, others_view
+from cpmkit.soft_skills import PeerRelease, cohort_distribution, competency_scores, others_view, released_view
 from cpmkit.soft_skills_charts import (
     cohort_distribution_chart,
     competency_profile_chart,
@@ -78,16 +80,13 @@ def test_profile_chart_names_missing_columns() -> None:
 
 def test_self_vs_others_chart_draws_only_shown_competencies() -> None:
     me = {"L1": 4, "L2": 4, "C1": 2, "C2": 4, "F1": 5, "F2": 5}  # listen 4, conflict (2+2)/2 = 2, feedback 5
-    raters = [
-        {"L1": 3, "L2": 3, "C1": 4, "C2": 2},  # listen 3, conflict 4
-        {"L1": 2, "L2": 2, "C1": 4, "C2": 2},  # listen 2, conflict 4
-        {"L1": 4, "L2": 4},  # listen 4 only
-    ]
-    view = others_view(BANK, me, raters)
+    # A release made before the bank had conflict and feedback: only listen is shown.
+    release = PeerRelease(raters=frozenset({1, 2, 3}), others={"listen": Fraction(3)})
+    view = released_view(BANK, me, release)
     assert list(view["status"]) == ["shown", "hidden: fewer than 3 raters", "hidden: fewer than 3 raters"]
     spec = chart_spec(self_vs_others_chart(view))
     rows = rows_with(spec, "who")
-    # listen: self 4, others (3+2+4)/3 = 3.0, gap -1.0; conflict and feedback are hidden
+    # listen: self 4, others 3.0, gap -1.0; conflict and feedback are hidden
     assert sorted((r["name"], r["who"], r["score"], r["raters"], r["gap"]) for r in rows) == [
         ("Active listening", "others", 3.0, 3, -1.0),
         ("Active listening", "self", 4.0, 3, -1.0),
@@ -97,10 +96,12 @@ def test_self_vs_others_chart_draws_only_shown_competencies() -> None:
 
 
 def test_self_vs_others_chart_with_no_self_score_and_with_nothing_shown() -> None:
-    raters = [{"L1": 3, "L2": 3}] * 3
+    raters = [{"L1": 3, "L2": 3, "C1": 3, "C2": 3, "F1": 4, "F2": 5}] * 3  # listen 3, conflict 3, feedback 4.5
     view = others_view(BANK, {"L1": 5}, raters)  # self listen incomplete, others shown
     rows = rows_with(chart_spec(self_vs_others_chart(view)), "who")
-    assert [(r["name"], r["who"], r["score"]) for r in rows] == [("Active listening", "others", 3.0)]
+    assert [(r["name"], r["who"], r["score"]) for r in rows] == [
+        ("Active listening", "others", 3.0), ("Handling conflict", "others", 3.0), ("Giving feedback", "others", 4.5)
+    ]
     hidden = others_view(BANK, {"L1": 5, "L2": 5}, raters[:2])
     assert rows_with(chart_spec(self_vs_others_chart(hidden)), "who") == []
 

@@ -9,10 +9,13 @@ import io
 
 import openpyxl
 import pytest
+from _workbooks import BOMBS
 
+from cpmkit.fields import DEFAULT_TEXT_LIMIT
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
 from cpmkit.ui.feedback_import import NOT_IMPORTED, SHOWN_PROBLEMS, FeedbackImportPanel
+from cpmkit.ui.widgets import UNEXPECTED
 
 Q_RECOMMEND = "How likely is it that you would recommend our team to a friend or colleague?"
 Q_COMMENT = "Anything else you want to tell us? What is not working is the most useful thing to hear."
@@ -123,6 +126,46 @@ def test_a_file_that_cannot_be_read_is_a_plain_message(panel: FeedbackImportPane
     upload(panel, data, name)
     assert message in panel.message.value and "Traceback" not in panel.message.value
     assert panel.step.layout.display == "none"
+
+
+def test_a_workbook_made_to_exhaust_memory_is_a_plain_message(store: Store, project: int, panel: FeedbackImportPanel) -> None:
+    build, _message = BOMBS["a row at r=50000000"]  # 5 KB; it kept a kernel busy for 140 s, up to 3.4 GB
+    upload(panel, build(), "pulse.xlsx")
+    assert ">pulse.xlsx: the sheet &#x27;Sheet1&#x27; has at least 50,000,000 rows of 2 columns" in panel.message.value
+    assert "Traceback" not in panel.message.value and panel.step.layout.display == "none"
+    assert PulseStore(store).responses(project).empty
+
+
+def test_a_comment_longer_than_a_typed_answer_is_listed_and_not_imported(store: Store, project: int, panel: FeedbackImportPanel) -> None:
+    # The review's CSV had a 50 MB comment: imported, it made every opening of the Results tab
+    # take 74 s and 3.3 GB and send 50 MB of HTML. 3 MB shows the same bound.
+    huge = "This is too long. " * (3 * 2**20 // 18)
+    upload(panel, csv_bytes([ROWS[0], [*ROWS[1][:3], huge]]), "export.csv")
+    assert len(panel.preview.value) < 10_000  # the preview quotes the cell, shortened, as the problem
+    panel.start.click()
+    assert "1 new response added to October." in panel.result.value
+    assert f"Row 3, column &#x27;{Q_COMMENT[:40]}" in panel.result.value
+    assert f"is {len(huge.strip())} characters long; the limit is {DEFAULT_TEXT_LIMIT}." in panel.result.value
+    assert len(panel.result.value) < 10_000
+    frame = PulseStore(store).responses(project)
+    assert frame["comment"].tolist() == ["<script>alert(1)</script> great"]  # the first row only
+
+
+def test_an_import_that_fails_is_not_saved_and_says_so(
+    store: Store, project: int, panel: FeedbackImportPanel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> tuple[int, int]:
+        raise OSError("disk full")
+
+    upload(panel, csv_bytes(ROWS), "export.csv")
+    monkeypatch.setattr(panel.pulses, "_import_batch", broken)
+    panel.start.click()
+    assert UNEXPECTED in panel.message.value and "Traceback" not in panel.message.value
+    assert panel.progress.value == 0 and not panel.start.disabled
+    assert PulseStore(store).responses(project).empty
+    monkeypatch.undo()
+    panel.start.click()
+    assert "2 new responses added to October." in panel.result.value
 
 
 def test_without_a_round_the_panel_says_what_to_do(store: Store) -> None:

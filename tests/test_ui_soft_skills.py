@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import io
 import re
 import subprocess
 import sys
@@ -384,8 +385,96 @@ def test_others_view_needs_three_raters(store: Store) -> None:
     results.refresh_others_button.click()
     table = results.others_table.value
     assert "needs" not in table and "3 raters" in table
-    assert "<td>4.00</td><td>2.00</td><td>-2.00</td><td>3 raters</td>" in re.sub(r">\s+<", "><", table)
+    assert "<td>4.00</td><td>2.0</td><td>-2.00</td><td>3 raters</td>" in re.sub(r">\s+<", "><", table)
     assert results.others_chart is not None and results.others_chart.spec["layer"]
+
+
+SUBJECT_BROWSER, OTHER_BROWSER = "a" * 32, "b" * 32
+
+
+def rate_in(store: Store, token: str, scores: dict[str, int], *, browser: str) -> SoftSkillsApp:
+    """A rating link opened in the browser with key ``browser``, every competency answered."""
+    rater = build(store, f"rate={token}")
+    rater.browser.key = browser
+    if rater.questions is not None:
+        answer_all(rater, scores)
+    return rater
+
+
+def test_a_rating_link_opened_in_the_rated_persons_browser_takes_no_answers(store: Store) -> None:
+    subject = solo(store)
+    subject.browser.key = SUBJECT_BROWSER  # the browser sends its key once the page is drawn
+    answer_all(subject)
+    assert subject.results is not None and subject.participant is not None
+    subject.results.peer_button.click()
+    token = token_in(subject.results.peer_links.value, "rate")
+    assess = AssessmentStore(store)
+
+    rater = build(store, f"rate={token}")  # the subject opens their own link in the same browser
+    assert rater.questions is not None
+    questions = rater.questions
+    rater.browser.key = SUBJECT_BROWSER
+    assert "open it in your own browser" in rater.browser_message.value
+    assert rater.body.children == ()
+    questions.toggles[BANK.items[0].id].value = 5  # a page still showing the questions saves nothing
+    assert "open it in your own browser" in questions.messages[BANK.items[0].id].value
+    assert assess.peer_answers(subject.participant["id"]) == []
+
+    colleague = rate_in(store, token, {}, browser=OTHER_BROWSER)
+    assert colleague.browser_message.value == "" and "Thank you" in colleague.body.children[0].value
+    assert len(assess.peer_answers(subject.participant["id"])) == 1
+
+
+def _others(results: Any) -> dict[str, str]:
+    """Competency name -> what the page shows as others' view."""
+    cells = re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td><td>([^<]*)</td>", re.sub(r">\s+<", "><", results.others_table.value))
+    return {html.unescape(name): value for name, value in cells}
+
+
+def test_filling_two_links_yourself_does_not_reveal_the_third_rating(store: Store) -> None:
+    """The finding, on the page and in the report: a subject fills two of their three links (in
+    another browser, so they are taken), a colleague fills the third."""
+    subject = solo(store)
+    subject.browser.key = SUBJECT_BROWSER
+    answer_all(subject)
+    results = subject.results
+    assert results is not None
+    tokens = []
+    for _ in range(5):
+        results.peer_button.click()
+        tokens.append(token_in(results.peer_links.value, "rate"))
+    first, second = BANK.competencies[0].id, BANK.competencies[1].id
+    rate_in(store, tokens[0], {first: 5, second: 5}, browser=OTHER_BROWSER)  # the subject's own fakes
+    rate_in(store, tokens[1], {first: 5, second: 5}, browser=OTHER_BROWSER)
+    rate_in(store, tokens[2], {first: 2, second: 4}, browser="c" * 32)  # the colleague
+    results.refresh_others_button.click()
+    seen = _others(results)
+    # first: (5 + 5 + 2) / 3 = 4.0; second: (5 + 5 + 4) / 3 = 4.67 -> 4.5. Knowing the two fakes,
+    # 4.5 only says the colleague's score is from 2.75 to under 4.25, and 4.0 from 1.25 to under 2.75.
+    assert seen[BANK.competencies[0].name] == "4.0" and seen[BANK.competencies[1].name] == "4.5"
+    assert "4.67" not in results.others_table.value
+    assert BANK.items[0].text not in _page_text(results.widget)  # never an item of others
+    assert "3 colleagues" in results.others_note.value
+
+    # A fourth rating (the subject's again): the page does not move, so it cannot be subtracted.
+    rate_in(store, tokens[3], {first: 1, second: 1}, browser=OTHER_BROWSER)
+    rate_in(store, tokens[0], {first: 1, second: 1}, browser=OTHER_BROWSER)  # a fake changes its answers
+    results.refresh_others_button.click()
+    assert _others(results) == seen and "(1 so far)" in results.others_note.value
+
+    # The report shows exactly what the page shows.
+    results.export_button.click()
+    report = data_uri(results.export_links.value, "soft-skills-2026-11-25.html").decode("utf-8")
+    flat = re.sub(r">\s+<", "><", report)
+    assert f"<td>{BANK.competencies[1].name}</td><td>3.00</td><td>4.5</td><td>+1.50</td><td>3 raters</td>" in flat
+    assert "4.67" not in report and "rounded to half points" in report
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data_uri(results.export_links.value, "soft-skills-2026-11-25.xlsx")))
+    rows = list(book["others view"].iter_rows(values_only=True))
+    book.close()
+    assert rows[0] == ("competency", "self", "others", "gap", "raters")
+    assert rows[2] == (BANK.competencies[1].name, 3, 4.5, 1.5, 3)
 
 
 def test_a_rater_never_sees_results(store: Store) -> None:

@@ -5,7 +5,10 @@ The bank is built by hand so the expected figures can be worked out in the comme
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import random
+from collections.abc import Mapping
 
 import pandas as pd
 import pytest
@@ -17,6 +20,7 @@ from cpmkit.workshop_report import (
     HIDDEN,
     HIDDEN_IN_A_ROUND,
     answers_by_round,
+    released_answers,
     change_table,
     distribution_table,
     export_tables,
@@ -40,20 +44,26 @@ BANK = QuestionBank(
 )
 
 
-def _rows(round_name: str, who: str, listen: int, feedback: int) -> list[tuple[str, str, str, int]]:
-    return [(round_name, who, item, listen) for item in ("L1", "L2", "L3")] + [
-        (round_name, who, item, feedback) for item in ("F1", "F2", "F3")
-    ]
+T0 = dt.datetime(2026, 3, 2, 9, 0)
+EXPORT_COLUMNS = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
+Person = tuple[str, "str | None", int, int]  # round, display name (None: anonymous), listen, feedback
 
 
-def _export(*people: tuple[str, str, int, int]) -> pd.DataFrame:
-    rows = [row for person in people for row in _rows(*person)]
-    return pd.DataFrame(rows, columns=["round", "participant", "item_id", "value"])
+def _export(*people: Person, finished: Mapping[int, int | None] | None = None) -> pd.DataFrame:
+    """The store's cohort_export for ``people`` (ids 1, 2, ... in the order given); each finished
+    that many minutes after T0 (``finished``; None: still answering), by default its id."""
+    rows = []
+    for pid, (round_name, name, listen, feedback) in enumerate(people, start=1):
+        minutes = (finished or {}).get(pid, pid)
+        when = None if minutes is None else T0 + dt.timedelta(minutes=minutes)
+        rows += [(round_name, pid, name, when, item, listen) for item in ("L1", "L2", "L3")]
+        rows += [(round_name, pid, name, when, item, feedback) for item in ("F1", "F2", "F3")]
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS, dtype=object).astype({"participant": "int64", "value": "int64"})
 
 
 # before: listen 2, 3, 4 (mean 3), feedback 3, 3, 3; after: listen 4, 5, 3 (mean 4), feedback 4, 4, 4.
-BEFORE = [("before", "Ana", 2, 3), ("before", "Participant 1", 3, 3), ("before", "Bo", 4, 3)]
-AFTER = [("after", "Ana", 4, 4), ("after", "Participant 2", 5, 4), ("after", "Bo", 3, 4)]
+BEFORE: list[Person] = [("before", "Ana", 2, 3), ("before", "Cy", 3, 3), ("before", "Bo", 4, 3)]
+AFTER: list[Person] = [("after", "Ana", 4, 4), ("after", "Cy", 5, 4), ("after", "Bo", 3, 4)]
 
 
 @pytest.mark.parametrize(
@@ -116,19 +126,97 @@ def test_status_table_keeps_the_rounds_in_order_and_counts_those_still_answering
 
 
 def test_answers_by_round_nests_the_long_export_and_keeps_every_round() -> None:
-    export = _export(*BEFORE[:2])
-    extra = pd.DataFrame([("elsewhere", "Zed", "L1", 5)], columns=export.columns)
-    by_round = answers_by_round(pd.concat([export, extra], ignore_index=True), ["before", "after"])
+    export = _export(*BEFORE, ("elsewhere", "Zed", 5, 5))
+    by_round = answers_by_round(export, ["before", "after"])
     assert list(by_round) == ["before", "after"]
     assert by_round["after"] == {}
-    assert by_round["before"]["Ana"] == {"L1": 2, "L2": 2, "L3": 2, "F1": 3, "F2": 3, "F3": 3}
-    assert set(by_round["before"]) == {"Ana", "Participant 1"}
+    assert by_round["before"]["1"] == {"L1": 2, "L2": 2, "L3": 2, "F1": 3, "F2": 3, "F3": 3}
+    assert set(by_round["before"]) == {"1", "2", "3"}
     assert all(type(v) is int for answers in by_round["before"].values() for v in answers.values())
 
 
 def test_answers_by_round_names_a_missing_column() -> None:
-    with pytest.raises(ValidationError, match="participant"):
-        answers_by_round(pd.DataFrame({"round": [], "item_id": [], "value": []}), ["before"])
+    with pytest.raises(ValidationError, match="completed_at"):
+        answers_by_round(pd.DataFrame({"round": [], "participant": [], "item_id": [], "value": []}), ["before"])
+
+
+# -- the anonymity rule of the dashboard and the downloads -------------------------------------
+
+
+def _who(released: pd.DataFrame, round_name: str = "r") -> set[int]:
+    return {int(p) for p in released.loc[released["round"] == round_name, "participant"]}
+
+
+def test_only_participants_who_finished_count_and_a_round_under_three_shows_nothing() -> None:
+    export = _export(("r", "Ana", 2, 3), ("r", "Bo", 3, 3), ("r", "Cy", 4, 3), finished={3: None})
+    assert released_answers(export, ["r"]).empty  # Cy is still answering: two named are too few
+    tables = export_tables(export, BANK, ["r"])
+    assert tables["answers"].empty
+    assert list(tables["distribution"]["status"]) == [HIDDEN, HIDDEN]
+    assert _who(released_answers(_export(("r", "Ana", 2, 3), ("r", "Bo", 3, 3), ("r", "Cy", 4, 3)), ["r"])) == {1, 2, 3}
+
+
+def test_anonymous_participants_count_in_whole_batches_of_three_in_the_order_they_finished() -> None:
+    named: list[Person] = [("r", "Ana", 2, 3), ("r", "Bo", 3, 3)]
+    anonymous: list[Person] = [("r", None, 4, 4)] * 4  # ids 3, 4, 5, 6
+    assert released_answers(_export(*named, *anonymous[:2]), ["r"]).empty  # 2 named + 2 anonymous: 2 < 3
+    # ids 3..6 finish at minutes 9, 7, 8, 10: the first three to finish are 4, 5 and 3
+    export = _export(*named, *anonymous, finished={3: 9, 4: 7, 5: 8, 6: 10})
+    assert _who(released_answers(export, ["r"])) == {1, 2, 3, 4, 5}
+    only_anonymous = _export(*anonymous[:3], ("r", None, 1, 1), ("r", None, 1, 1), finished={4: None})
+    assert _who(released_answers(only_anonymous, ["r"])) == {1, 2, 3}  # 4 answering, 5 waits for two more
+
+
+def test_a_named_round_needs_three_people_too() -> None:
+    tables = export_tables(_export(("only", "Ana", 2, 3), ("only", "Bo", 4, 3)), BANK, ["only"])
+    assert tables["answers"].empty, "no item answers of a group under three, even named"
+    assert list(tables["distribution"]["status"]) == [HIDDEN, HIDDEN]
+
+
+def test_two_downloads_never_differ_by_one_anonymous_person() -> None:
+    """A round grows one finisher at a time, named or not, in any order; between any two looks
+    the anonymous people added are none or at least three, and none is ever taken away."""
+    for seed in range(12):
+        rng = random.Random(seed)
+        people: list[Person] = [("r", rng.choice(["Ana", "Bo", None, None]), rng.randint(1, 5), rng.randint(1, 5))
+                                for _ in range(12)]
+        order = list(range(1, 13))
+        rng.shuffle(order)
+        finished: dict[int, int | None] = dict.fromkeys(order)
+        before: set[int] = set()
+        for minute, pid in enumerate(order, start=1):
+            finished[pid] = minute
+            export = _export(*people, finished=finished)
+            now = _who(released_answers(export, ["r"]))
+            anonymous_now = {p for p in now if people[p - 1][1] is None}
+            anonymous_before = {p for p in before if people[p - 1][1] is None}
+            assert anonymous_now >= anonymous_before
+            assert len(anonymous_now - anonymous_before) in (0, *range(3, 13))
+            tables = export_tables(export, BANK, ["r"], rng=rng)
+            # every sheet covers the same people: the distribution counts those the answers list
+            shown = tables["distribution"]
+            counted = {int(n) for n in shown["n"].dropna()}
+            assert counted <= {tables["answers"]["participant"].nunique()}
+            before = now
+
+
+def test_downloads_label_anonymous_people_afresh_and_never_by_joining_order() -> None:
+    people: list[Person] = [("before", "Ana", 2, 3), *[("before", None, 3, 3)] * 3, ("after", None, 4, 4),
+                            ("after", "ana", 5, 5), ("after", None, 1, 1), ("after", None, 2, 2), ("after", "Ana", 1, 2)]
+    export = _export(*people)
+    first = export_tables(export, BANK, ["before", "after"], rng=random.Random(1))["answers"]
+    second = export_tables(export, BANK, ["before", "after"], rng=random.Random(2))["answers"]
+    labels = list(dict.fromkeys(first["participant"]))
+    anonymous = [label for label in labels if label.startswith("Anonymous ")]
+    assert len(anonymous) == 6 and all(len(label) == len("Anonymous ABCD") for label in anonymous)
+    assert {"Ana", "ana (2)", "Ana (3)"} == set(labels) - set(anonymous)
+    assert not set(anonymous) & set(second["participant"]), "a label never links two downloads"
+    cells = " ".join(str(v) for v in first.to_numpy().ravel())
+    assert "Participant" not in cells and str(T0.year) not in cells
+    for round_name in ("before", "after"):  # rows by round, then label: no trace of who joined first
+        in_round = first.loc[first["round"] == round_name, "participant"]
+        assert list(in_round) == sorted(in_round, key=str.casefold)
+    assert list(dict.fromkeys(first["round"])) == ["before", "after"]
 
 
 def test_distribution_table_words_hidden_rows_for_the_page() -> None:
@@ -185,7 +273,8 @@ def test_export_tables_keep_small_groups_hidden_and_skip_the_change_with_one_rou
 
 
 def test_an_answer_to_an_item_outside_the_bank_is_named_in_the_refusal() -> None:
-    export = pd.DataFrame([("only", "Ana", "old_item", 3)], columns=["round", "participant", "item_id", "value"])
+    export = _export(("only", "Ana", 2, 3), ("only", "Bo", 4, 3), ("only", "Cy", 4, 3))
+    export.loc[0, "item_id"] = "old_item"
     with pytest.raises(ValidationError, match="old_item"):
         export_tables(export, BANK, ["only"])
 

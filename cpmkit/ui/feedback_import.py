@@ -1,7 +1,8 @@
 """Workbook 4's import of survey exports (Google Forms, Microsoft Forms, SurveyMonkey; CSV or
 XLSX) into a pulse round: choose the round and the file, check which column feeds each
 question (suggested from the headings), look at a preview, import. Rows that cannot be read
-are listed by row number and reason; importing the same file again adds nothing.
+are listed by row number and reason; importing the same file again adds nothing; an import
+that fails is not saved at all, and the bar goes back to the start.
 
 A panel of the workbook-4 app: ``FeedbackImportPanel(store).widget``, ``.show(project_id)``.
 """
@@ -142,6 +143,9 @@ class FeedbackImportPanel:
                 added, updated = self.pulses.import_responses(
                     int(self.round.value), result, progress=self._bar(_READ_SHARE, 100 - _READ_SHARE)
                 )
+            except Exception:
+                self.progress.value = 0  # an import is one transaction: nothing of it was saved
+                raise
             finally:
                 self.start.disabled = False
             self.progress.value = 100

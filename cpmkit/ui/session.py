@@ -1,24 +1,29 @@
 """What a workbook works on: the store, and the project chosen in the URL or last time.
 
 Voila passes the page's query string to its kernel as ``QUERY_STRING``, so a link such as
-``01_stakeholder_value.ipynb?project=3`` opens that project; in JupyterLab the project
-last chosen is used.
+``01_stakeholder_value.ipynb?project=3`` opens that project, if it is one of the signed-in
+owner's; otherwise the project that owner last chose is used. Who is signed in comes from
+the server's gate (``cpmkit.page_access``); in JupyterLab it is the person at this computer.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as W
 
+from cpmkit.accounts import LOCAL_OWNER, Owner
+from cpmkit.errors import CpmkitError
+from cpmkit.page_access import IDENTITY_ENV, decode_identity
 from cpmkit.query import query_number
 from cpmkit.store import Store
 from cpmkit.ui.widgets import guard, message_area
 
-__all__ = ["ProjectBar", "open_store", "requested_project", "safe_app", "wait_for_voila_request"]
+__all__ = ["ProjectBar", "open_store", "page_owner", "requested_project", "safe_app", "wait_for_voila_request"]
 
 LAST_PROJECT = "last_project"
 
@@ -34,17 +39,42 @@ def requested_project(query: str | None) -> int | None:
     return query_number(query, "project")
 
 
-class ProjectBar:
-    """Choose the project to work on, or create one; tells ``on_change`` the chosen id."""
+def page_owner(environ: Mapping[str, str] = os.environ) -> Owner | None:
+    """Who this page works for: under Voila, the owner the server signed in (None on a
+    participant's link page); in JupyterLab, the person at this computer."""
+    if not environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+        return LOCAL_OWNER
+    identity = decode_identity(environ.get(IDENTITY_ENV))
+    return identity.owner if identity is not None else None
 
-    def __init__(self, store: Store, *, on_change: Callable[[int | None], None]) -> None:
-        self.store = store
+
+def signed_in_line(owner: Owner) -> str:
+    """Who is signed in, with the way out; nothing in JupyterLab, where nobody signs in."""
+    if owner.id is None:
+        return ""
+    role = " (admin: every project)" if owner.admin else ""
+    return (
+        f"<p class='cpmkit-help cpmkit-signed-in'>Signed in as <b>{html.escape(owner.name)}</b>{role} · "
+        "<a href='/logout' target='_top'>Sign out</a></p>"
+    )
+
+
+class ProjectBar:
+    """Choose one of the owner's projects to work on, or create one; tells ``on_change`` the chosen id."""
+
+    def __init__(self, store: Store, *, on_change: Callable[[int | None], None], owner: Owner | None = None) -> None:
+        found = owner or page_owner()
+        if found is None:
+            raise CpmkitError("Sign in to open this workbook: it shows your projects only.")
+        self.store, self.owner = store, found
+        self._last_project = LAST_PROJECT if found.id is None else f"{LAST_PROJECT}:{found.id}"
         self.on_change = on_change
         self.choice = W.Dropdown(description="Project", layout=W.Layout(width="320px"))
         self.new_name = W.Text(placeholder="New project name", layout=W.Layout(width="220px"))
         self.create = W.Button(description="Create project", icon="plus")
         self.message = message_area()
-        self.widget = W.VBox([W.HBox([self.choice, self.new_name, self.create]), self.message])
+        who = W.HTML(signed_in_line(found))
+        self.widget = W.VBox([who, W.HBox([self.choice, self.new_name, self.create]), self.message])
         self.widget.add_class("cpmkit-project-bar")
         self._fill(self._initial())
         self.choice.observe(self._chosen, "value")
@@ -56,26 +86,26 @@ class ProjectBar:
         return None if value is None else int(value)
 
     def _initial(self) -> int | None:
-        ids = [p["id"] for p in self.store.list_projects()]
-        for candidate in (requested_project(os.environ.get("QUERY_STRING")), self.store.get_setting(LAST_PROJECT)):
+        ids = [p["id"] for p in self.store.list_projects(self.owner)]
+        for candidate in (requested_project(os.environ.get("QUERY_STRING")), self.store.get_setting(self._last_project)):
             if candidate is not None and int(candidate) in ids:
                 return int(candidate)
         return ids[0] if ids else None
 
     def _fill(self, selected: int | None) -> None:
-        projects = self.store.list_projects()
+        projects = self.store.list_projects(self.owner)
         self.choice.options = [(p["name"], p["id"]) for p in projects] or [("(no project yet: create one)", None)]
         self.choice.value = selected
 
     def _chosen(self, change: dict[str, Any]) -> None:
         with guard(self.message):
             if change["new"] is not None:
-                self.store.set_setting(LAST_PROJECT, str(change["new"]))
+                self.store.set_setting(self._last_project, str(change["new"]))
             self.on_change(change["new"])
 
     def _create(self, _: object) -> None:
         with guard(self.message):
-            project_id = self.store.create_project(self.new_name.value)
+            project_id = self.store.create_project(self.new_name.value, owner=self.owner)
             self.new_name.value = ""
             self._fill(self.choice.value)
             self.choice.value = project_id  # triggers _chosen

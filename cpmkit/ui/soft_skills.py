@@ -38,12 +38,13 @@ from cpmkit.soft_skills import (
     MIN_GROUP,
     competency_scores,
     next_unanswered,
-    others_view,
     progress,
+    released_view,
     strengths_and_development,
 )
 from cpmkit.store import Store
-from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.browser_key import BrowserKey
+from cpmkit.ui.session import open_store, page_owner, safe_app
 from cpmkit.ui.widgets import (
     SHOWN_ONCE,
     LinkShownOnce,
@@ -71,10 +72,29 @@ __all__ = [
     "report_tables",
 ]
 
+#: The browser's key for this notebook (localStorage): a rating link opened in a browser where
+#: the rated participant opened their own assessment is refused.
+BROWSER_KEY = "cpmkit-soft-skills"
+#: What a rating link opened in the rated participant's own browser says.
+OWN_BROWSER = (
+    "This rating link is open in the browser where the person it rates takes their own "
+    "assessment, so it takes no answers here. Colleague: please open it in your own browser."
+)
 #: The notebook this app runs in; resume and rating links are relative to it.
 NOTEBOOK = "02_soft_skills.ipynb"
-#: Store setting: the participant id of the solo self-assessment started last, to resume without the link.
+#: Store setting: the participant id of the solo self-assessment an owner started last, to resume
+#: without the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's
+#: page). Not its token: the store keeps only the token's digest.
 LAST_SELF_ASSESSMENT = "last_self_assessment"
+
+
+def remembered_assessment_key() -> str | None:
+    """The setting that remembers this page's owner's own solo self-assessment; None on a
+    participant's page, where only the link reopens an assessment."""
+    owner = page_owner()
+    if owner is None:
+        return None
+    return LAST_SELF_ASSESSMENT if owner.id is None else f"{LAST_SELF_ASSESSMENT}:{owner.id}"
 #: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
 COMMITMENTS = 3
 
@@ -206,7 +226,9 @@ class StartScreen:
                     raise
                 self.messages["display_name"].say(str(exc))
                 return
-            self.store.set_setting(LAST_SELF_ASSESSMENT, str(participant["id"]))
+            remember = remembered_assessment_key()
+            if remember is not None:
+                self.store.set_setting(remember, str(participant["id"]))
         if participant is not None:
             self.on_started(participant)
 
@@ -380,6 +402,17 @@ def _plan_html(title: str, chosen: pd.DataFrame, empty: str) -> str:
     return f"<h4>{html.escape(title)}</h4><ol>{entries}</ol>"
 
 
+def _others_note(released: int, waiting: int) -> str:
+    """Where others' view stands: shown for how many, and how many finished since."""
+    so_far = f" ({waiting} so far)" if waiting else ""
+    if not released:
+        return f"<p class='cpmkit-help'>Shown once {MIN_GROUP} colleagues have finished rating you{html.escape(so_far)}.</p>"
+    return (
+        f"<p class='cpmkit-help'>Shown: the average of {released} colleagues. It changes when {MIN_GROUP} more "
+        f"have finished{html.escape(so_far)}.</p>"
+    )
+
+
 def _others_display(view: pd.DataFrame) -> pd.DataFrame:
     """others_view() with figures as text: hidden rows say how many more raters they need."""
     def raters(count: int, status: str) -> str:
@@ -390,7 +423,7 @@ def _others_display(view: pd.DataFrame) -> pd.DataFrame:
 
     return view.assign(
         self_text=[_score_text(s) for s in view["self"]],
-        others_text=["" if pd.isna(o) else f"{o:.2f}" for o in view["others"]],
+        others_text=["" if pd.isna(o) else f"{o:.1f}" for o in view["others"]],
         gap_text=["" if pd.isna(g) else f"{g:+.2f}" for g in view["gap"]],
         raters_text=[raters(int(c), str(s)) for c, s in zip(view["raters"], view["status"])],
     )
@@ -458,6 +491,7 @@ class ResultsView:
         self.peer_message = message_area()
         self.refresh_others_button = W.Button(description="Refresh others' view", icon="refresh")
         self.others_table = W.HTML()
+        self.others_note = W.HTML()
         self.others_chart: Any = None
         self.others = W.HBox([self.others_table], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
         self._created_links: list[str] = []
@@ -478,13 +512,15 @@ class ResultsView:
                 *(row.widget for row in self.commitments),
                 W.HTML(
                     "<h3 class='cpmkit-section'>How others see me</h3>"
-                    f"<p class='cpmkit-help'>Send each colleague their own link. Their view is shown per competency "
-                    f"once at least {MIN_GROUP} colleagues have rated it, as an average: you never see anyone's "
-                    f"own answers.</p>"
+                    f"<p class='cpmkit-help'>Send each colleague their own link. Their view appears once "
+                    f"{MIN_GROUP} colleagues have finished rating you, as each competency's average rounded to half "
+                    f"points, and changes only when {MIN_GROUP} more have finished: you never see anyone's own "
+                    f"answers, nor one new rating on its own.</p>"
                 ),
                 W.HBox([self.peer_button, self.refresh_others_button]),
                 self.peer_links,
                 self.peer_message,
+                self.others_note,
                 self.others,
                 W.HTML("<h3 class='cpmkit-section'>My report</h3>"),
                 self.export_button,
@@ -509,8 +545,12 @@ class ResultsView:
         return scores, strengths, development
 
     def view_of_others(self) -> pd.DataFrame:
-        peers = [_known_answers(self.bank, answers) for answers in self.assessments.peer_answers(self.id)]
-        return others_view(self.bank, self.answers, peers)
+        """The colleagues' view as released to this participant (soft_skills.release_peer_view's
+        rule, kept by the store): the page and the report show nothing else of others."""
+        release, waiting = self.assessments.release_peer_view(self.id, self.bank)
+        self.others_note.value = _others_note(len(release.raters) if release is not None else 0, waiting)
+        finished = len(release.raters) if release is not None else waiting
+        return released_view(self.bank, self.answers, release, finished=finished)
 
     def refresh(self) -> None:
         with guard(self.message):
@@ -652,6 +692,10 @@ def personal_report_html(
         _plan_html("My strengths", strengths, "None scored yet."),
         _plan_html("To develop", development, "None scored yet."),
         "<h2>How others see me</h2>",
+        (
+            f"<p class='cpmkit-help'>Each competency's average over at least {MIN_GROUP} colleagues who finished "
+            "rating me, rounded to half points.</p>"
+        ),
         table_html(shown, columns=_OTHERS_COLUMNS),
         "<h2>My development plan</h2><h3>Reflection</h3>",
         f"<p style='white-space:pre-wrap'>{html.escape(reflection)}</p>" if reflection else "<p class='cpmkit-help'>No reflection yet.</p>",
@@ -686,14 +730,20 @@ class SoftSkillsApp:
         self.questions: Questionnaire | None = None
         self.results: ResultsView | None = None
         self._completed = False
+        self._rated: int | None = None  # on a rating link: the participant rated
+        self.browser = BrowserKey(BROWSER_KEY)
+        self.browser.observe(lambda _: self._browser_known(), "key")
         self.header = W.HTML()
         self.resume: LinkShownOnce | None = None  # the participant's resume link
         self.resume_box = W.VBox()
         self.status = message_area()
+        self.browser_message = message_area()
         self.new_start = W.Button(description="Start a new self-assessment", icon="plus", layout=W.Layout(display="none", width="240px"))
         self.new_start.on_click(lambda _: self.show_start(""))
         self.body = W.VBox()
-        self.widget = W.VBox([stylesheet(), self.header, self.resume_box, self.new_start, self.status, self.body])
+        self.widget = W.VBox(
+            [stylesheet(), self.header, self.resume_box, self.new_start, self.status, self.browser_message, self.body, self.browser]
+        )
         self.widget.add_class("cpmkit-app")
         self._open(query_params(os.environ.get("QUERY_STRING") if query is None else query))
         self.widget.add_class("cpmkit-ready")
@@ -713,8 +763,9 @@ class SoftSkillsApp:
                 return
             self.open_participant(participant, link_is_new=False)
             return
-        if "code" not in params:
-            remembered = self.store.get_setting(LAST_SELF_ASSESSMENT)
+        remember = remembered_assessment_key()
+        if "code" not in params and remember is not None:
+            remembered = self.store.get_setting(remember)
             if remembered and remembered.isdigit():
                 try:
                     participant = self.assessments.participant(int(remembered))
@@ -727,7 +778,7 @@ class SoftSkillsApp:
         self.show_start(params.get("code", ""))
 
     def show_start(self, code: str) -> None:
-        self.participant, self.questions, self.results = None, None, None
+        self.participant, self.questions, self.results, self._rated = None, None, None, None
         self.header.value = ""
         self._show_resume(None)
         self.new_start.layout.display = "none"
@@ -746,7 +797,8 @@ class SoftSkillsApp:
             workshop = self.assessments.workshop(workshop_id) if workshop_id is not None else None
             bank = bank_named(workshop["bank"]) if workshop is not None else default_bank()
             pid = int(participant["id"])
-            self.participant, self.bank, self.results = participant, bank, None
+            self.participant, self.bank, self.results, self._rated = participant, bank, None, None
+            self._browser_known()
             self.answers = _known_answers(bank, self.assessments.answers(pid))
             self._completed = participant.get("completed_at") is not None
             where = ""
@@ -778,21 +830,50 @@ class SoftSkillsApp:
             self.body.children = []
             return
         bank = bank_named(rater["bank"]) if rater["bank"] else default_bank()
-        self.bank, self.answers = bank, dict(rater["answers"])
+        self.bank, self.answers, self._rated = bank, dict(rater["answers"]), int(rater["subject_id"])
         self._show_resume(None)
         self.header.value = (
             "<h3>You are rating a colleague</h3>"
             "<p>A colleague asked for your view. Each statement is written as they would say it about "
             "themselves: for each one, answer <b>how often does this person do this?</b></p>"
-            f"<p class='cpmkit-help'>Your colleague sees only the average of at least {MIN_GROUP} colleagues' "
-            "answers, never yours on their own. Your answers are saved as you give them.</p>"
+            f"<p class='cpmkit-help'>Your colleague sees only each competency's average over at least {MIN_GROUP} "
+            f"colleagues who finished, rounded, and it changes only when {MIN_GROUP} more have finished: never your "
+            "answers on their own. Your rating counts once every competency is answered. Your answers are saved "
+            "as you give them.</p>"
         )
         self.questions = Questionnaire(
-            bank, self.answers, save=lambda item, value: self.assessments.save_peer_answer(token, item, value),
+            bank, self.answers, save=lambda item, value: self._save_rating(token, item, value),
             on_saved=self._saved, on_finish=self._thank_rater, finish_label="Finish", last_label="Finish",
         )
         self.questions.show(0)
         self.body.children = [self.questions.widget]
+        self._browser_known()
+
+    # -- the browser's key ------------------------------------------------------------------
+
+    def _own_browser(self) -> bool:
+        """On a rating link: whether this browser is one the rated participant opened their own
+        assessment in (not known before the browser sends its key)."""
+        key = self.browser.valid_key
+        return self._rated is not None and key is not None and self.assessments.is_own_browser(self._rated, key)
+
+    def _browser_known(self) -> None:
+        """The browser's key arrived (or a page opened): a participant's own page remembers the
+        browser; a rating link opened in the rated participant's browser is refused."""
+        key = self.browser.valid_key
+        if key is None:
+            return
+        with guard(self.browser_message):
+            if self.participant is not None:
+                self.assessments.remember_own_browser(int(self.participant["id"]), key)
+            elif self._own_browser():
+                self.body.children = []
+                raise ValidationError(OWN_BROWSER)
+
+    def _save_rating(self, token: str, item_id: str, value: int) -> None:
+        if self._own_browser():
+            raise ValidationError(OWN_BROWSER)
+        self.assessments.save_peer_answer(token, item_id, value)
 
     def _show_resume(self, participant_id: int | None) -> None:
         """The resume link's place: for ``participant_id`` (nothing shown until a link is), or none."""

@@ -146,7 +146,10 @@ class WorkshopDashboard:
 
         hidden_rule = W.HTML(
             f'<p class="cpmkit-help">No figure is shown for a group of fewer than {MIN_GROUP} participants, '
-            "so nobody's answers can be singled out.</p>"
+            "so nobody's answers can be singled out. Figures count only participants who have finished: everyone "
+            f"who gave a name, and those who stay anonymous in groups of {MIN_GROUP} (the first {MIN_GROUP} to "
+            f"finish, then the next {MIN_GROUP}...), so comparing the page before and after someone finishes "
+            "singles out nobody either.</p>"
         )
         self.widget = W.VBox(
             [
@@ -168,8 +171,10 @@ class WorkshopDashboard:
                 self.change,
                 _section("Export the results"),
                 W.HTML(
-                    '<p class="cpmkit-help">Answers are labelled with the name a participant gave, '
-                    'or "Participant N" if they gave none; no link or key is ever exported.</p>'
+                    '<p class="cpmkit-help">The downloads hold the answers the figures count, and nothing of a '
+                    f"round of fewer than {MIN_GROUP}. Answers are labelled with the name a participant gave; "
+                    'anonymous ones get a label such as "Anonymous K7PQ", drawn afresh for every download. '
+                    "No link or key is ever exported.</p>"
                 ),
                 self.prepare,
                 self.export_links,

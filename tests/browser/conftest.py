@@ -1,17 +1,18 @@
 """Fixtures for the browser tests: a real Voila server, headless Chromium, a watched page.
 
 * ``voila_server`` (session): ``cpmkit.server.running_voila`` (``cpmkit serve``'s Voila) as a
-  subprocess on a free 127.0.0.1 port, with its own fresh SQLite store; stopped (kernels
-  included) at the end of the session.
+  subprocess on a free 127.0.0.1 port, with its own fresh SQLite store holding the owner
+  accounts in ``ACCOUNTS``; stopped (kernels included) at the end of the session.
 * ``browser`` (session): Debian's Chromium driven by Playwright. Playwright never downloads
   a browser here. Missing Chromium skips the tests, except in CI (``CI=true``), where it fails.
-* ``web`` (per test): a fresh browser context and page whose every request is routed:
+* ``web`` (per test): a fresh browser context, signed in as the admin PM ``pm``, and a page whose every request is routed:
   127.0.0.1/localhost, ``data:`` and ``blob:`` go through, anything else is aborted and
   recorded (WebSockets to other hosts are recorded, and fail to resolve). Console errors,
   uncaught page errors and dialogs (``alert`` and friends: a dialog means injected script
   ran) are recorded too. Each test ends with a full-page screenshot in its temporary folder.
 * ``more_web`` (per test): ``more_web("name")`` gives another such page in a context of its
-  own, for tests where several people use the app at once.
+  own, not signed in (a participant, an outsider), for tests where several people use the
+  app at once; ``more_web("name", sign_in="pm2")`` signs it in as that owner.
 * ``server_store``: the server's store opened from the test process, to check what was saved.
 """
 
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from cpmkit.account_store import AccountStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
 from cpmkit.errors import CpmkitError
 from cpmkit.server import VoilaServer, running_voila
@@ -57,6 +59,10 @@ CULL_AFTER = 30
 SAVE_TIMEOUT = 30
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+#: The owner accounts of every test server (username: admin?); ``web`` signs in as ``pm``.
+ACCOUNTS = {"pm": True, "pm2": False, "pm3": False}
+PASSWORD = "browser tests only"
 
 #: Where the README's screenshots live.
 README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -105,7 +111,13 @@ def serving(tmp_path_factory: pytest.TempPathFactory, *, cull_after: int = CULL_
 
     chart_bundle()  # as `cpmkit serve` does: build (or reuse) the cached chart library first
     base = tmp_path_factory.mktemp("voila")
-    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}"})
+    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(base)})
+    store = Store.open(env["CPMKIT_DB_URL"])
+    try:
+        for name, admin in ACCOUNTS.items():
+            AccountStore(store).add_user(name, PASSWORD, admin=admin)
+    finally:
+        store.close()
     try:
         with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", cull_after=cull_after, **options) as server:
             yield server
@@ -189,16 +201,6 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-def _known_voila_error(text: str, url: str) -> bool:
-    """Voila's own refusal of its kernel shutdown beacon, sent on every page unload.
-
-    Voila posts ``/voila/api/shutdown/<kernel>`` with navigator.sendBeacon, which cannot send
-    the XSRF header, so the server answers 403 and the kernel stays up until Voila stops
-    (voila-dashboards/voila#1458). Nothing cpmkit does; the page it comes from is gone.
-    """
-    return "/voila/api/shutdown/" in url and "403" in text
-
-
 @dataclass
 class Web:
     """One test's page plus what it tried to do that a test must see."""
@@ -210,6 +212,20 @@ class Web:
     blocked_requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+
+    def sign_in(self, username: str) -> None:
+        """Sign this page's browser in as ``username`` (one of ``ACCOUNTS``) through the sign-in
+        form's own POST, without opening a workbook (no kernel starts)."""
+        request = self.page.context.request
+        form = request.get(f"{self.server.base_url}/login").text()
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form)
+        assert xsrf, form
+        answer = request.post(
+            f"{self.server.base_url}/login",
+            form={"_xsrf": xsrf.group(1), "username": username, "password": PASSWORD, "next": "/login"},
+            max_redirects=0,
+        )
+        assert answer.status == 302, answer.text()
 
     def open(self, notebook: str, **query: Any) -> Any:
         """Go to a notebook's Voila page and wait until its app is built."""
@@ -294,7 +310,7 @@ def watched(browser: Any, server: VoilaServer, screenshot_dir: Path, name: str) 
     page.on("websocket", lambda socket: None if is_local(socket.url) else web.blocked_requests.append(socket.url))
 
     def on_console(message: Any) -> None:
-        if message.type == "error" and not _known_voila_error(message.text, message.location.get("url", "")):
+        if message.type == "error":
             web.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     page.on("console", on_console)
@@ -312,7 +328,7 @@ def watched(browser: Any, server: VoilaServer, screenshot_dir: Path, name: str) 
 def _close(context: Any, web: Web) -> None:
     """Every page leaves a full-page screenshot, failed or not, then its context closes.
 
-    The page's kernel outlives the page (see _known_voila_error); Voila culls it later.
+    The page sends its shutdown beacon as the context closes, so its kernel stops at once.
     """
     with suppress(Exception):  # a page that broke must not hide the test's own failure
         web.screenshot(f"{web.name}-end")
@@ -325,23 +341,26 @@ def _test_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Web]:
-    """The test's watched page, in a fresh browser context."""
+    """The test's watched page, in a fresh browser context signed in as the admin PM ``pm``."""
     context, web = watched(browser, voila_server, tmp_path, _test_name(request))
     try:
+        web.sign_in("pm")
         yield web
     finally:
         _close(context, web)
 
 
 @pytest.fixture
-def more_web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], Web]]:
+def more_web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Web]]:
     """``more_web("participant1")``: another watched page in a context of its own (another
     person), closed with the test."""
     with ExitStack() as stack:
 
-        def make(label: str) -> Web:
+        def make(label: str, *, sign_in: str | None = None) -> Web:
             context, web = watched(browser, voila_server, tmp_path, f"{_test_name(request)}-{label}")
             stack.callback(_close, context, web)
+            if sign_in is not None:
+                web.sign_in(sign_in)
             return web
 
         yield make

@@ -1,5 +1,6 @@
-"""A closed page's kernel is shut down by the server: Voila's own shutdown on tab close is
-refused (voila-dashboards/voila#1458), so ``cpmkit serve`` culls kernels left with no page.
+"""A closed page whose shutdown beacon never arrives (a phone's browser killed, a network
+gone) has its kernel shut down after ``--cull-after`` seconds with no page connected. (With
+the beacon, the kernel stops at once: tests/browser/test_access.py.)
 
 This module's server culls after a few seconds, so the test need not wait minutes; the shared
 server culls later, so that pages still loading on a busy machine are never taken for closed.
@@ -25,10 +26,10 @@ def voila_server(start_server) -> Iterator[VoilaServer]:
         yield server
 
 
-def test_a_closed_page_does_not_leave_its_kernel_running(web, voila_server, server_store, unique, wait_until) -> None:
+def test_a_page_whose_beacon_never_arrives_is_culled(web, voila_server, server_store, unique, wait_until) -> None:
+    web.page.context.route("**/voila/api/shutdown/**", lambda route: route.abort())
     before = voila_server.kernel_pids()
-    web.open("01_stakeholder_value.ipynb", project=server_store.create_project(unique("Closing")))
+    web.open("01_stakeholder_value.ipynb", project=server_store.create_project(unique("Lost")))
     opened = voila_server.kernel_pids() - before
-    assert len(opened) == 1, opened
     web.page.close()
-    wait_until(lambda: not (opened & voila_server.kernel_pids()), timeout=60, what="the closed page's kernel to stop")
+    wait_until(lambda: not (opened & voila_server.kernel_pids()), timeout=60, what="the lost page's kernel to be culled")

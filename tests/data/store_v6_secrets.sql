@@ -1,8 +1,9 @@
 -- cpmkit store rows as schema version 6 kept them, before _v6_to_v7 (cpmkit/schema.py) replaced
 -- every link secret by its digest: participants' and peer raters' tokens, a survey link's token,
 -- a pulse round's token, a retro board's token and facilitator key, a retro member's browser
--- key, a pulse form's response key ("form-" and the browser's key) and the setting that
--- remembers the last solo self-assessment (its participant's token), all in plain text.
+-- key, a pulse form's response key ("form-" and the browser's key) and the settings that
+-- remember the last solo self-assessment, store-wide and per owner (its participant's token),
+-- all in plain text.
 -- Used by tests/test_schema.py, which inserts these rows into the tables of a fresh store (no
 -- table changed shape in version 7) set back to version 6, upgrades it, and opens every link.
 --
@@ -21,6 +22,8 @@ INSERT INTO answers (participant_id, item_id, value) VALUES (1, 'listen_1', 4);
 INSERT INTO peer_raters (subject_id, token) VALUES (1, 'mtTc0wm-J5ks0TN5DKtFILrFTDRl20Bi');
 INSERT INTO peer_answers (rater_id, item_id, value) VALUES (1, 'listen_1', 3);
 INSERT INTO cpmkit_meta (key, value) VALUES ('setting:last_self_assessment', 'vAdqsjDdcgha8KLXyD7MwW8xajyPXrdA');
+INSERT INTO users (username, password_hash) VALUES ('pat', 'argon2-hash-of-no-concern-here');
+INSERT INTO cpmkit_meta (key, value) VALUES ('setting:last_self_assessment:1', 'vAdqsjDdcgha8KLXyD7MwW8xajyPXrdA');
 
 INSERT INTO survey_links (stakeholder_id, token) VALUES (1, 'bfK0sTruO0_5-RqmPYeBN2s05yfi57PK');
 
