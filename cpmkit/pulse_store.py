@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
-from cpmkit.fields import DEFAULT_TEXT_LIMIT, clean_date, clean_text, clean_whole_number, required
+from cpmkit.fields import DEFAULT_TEXT_LIMIT, clean_date, clean_name, clean_text, clean_whole_number, name_key, required
 from cpmkit.link_secrets import digest, lookup_digest, new_browser_key, new_token
 from cpmkit.pulse_template import PulseQuestion, PulseSurvey, pulse_survey
 from cpmkit.schema import (
@@ -41,7 +41,6 @@ from cpmkit.schema import (
     pulse_rounds,
     stakeholders,
 )
-from cpmkit.stakeholders import name_key
 from cpmkit.store import Store, upsert
 
 __all__ = ["IMPORT_BATCH", "RESPONSE_COLUMNS", "ROUND_COLUMNS", "PulseStore"]
@@ -88,7 +87,7 @@ class PulseStore:
 
         Its link's secret is made with it but not returned (the store keeps only its digest):
         ``new_round_token`` gives the link to send."""
-        clean = required("name", name, clean_text("name", name, limit=_NAME_LIMIT))
+        clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
         day = required("opened_on", opened_on, clean_date("opened_on", opened_on))
         values = {"project_id": project_id, "name": clean, "name_key": name_key(clean), "opened_on": day}
         with self.store.unique_name("pulse round of this project", clean, project_id=project_id), self.store.write() as conn:
@@ -248,7 +247,7 @@ class PulseStore:
         the round, and those already there (same response_key), whose answers are refreshed.
 
         Only the answers the export gives are written: a blank cell leaves a saved answer as it is.
-        A respondent named like a stakeholder of the project (case and spacing aside) is that
+        A respondent named like a stakeholder of the project (or as it looks: ``fields.name_key``) is that
         stakeholder. The round takes imports even when closed to its link.
         """
         frame = result.responses
@@ -259,8 +258,12 @@ class PulseStore:
             project_id = conn.execute(select(pulse_rounds.c.project_id).where(pulse_rounds.c.id == round_id)).scalar()
             if project_id is None:
                 raise NotFoundError(_NO_ROUND)
-            people = select(stakeholders.c.name_key, stakeholders.c.id).where(stakeholders.c.project_id == project_id)
-            named = {str(key): int(sid) for key, sid in conn.execute(people)}
+            people = select(stakeholders.c.name, stakeholders.c.id).where(stakeholders.c.project_id == project_id)
+            named: dict[str, int] = {}
+            for who, sid in conn.execute(people.order_by(stakeholders.c.id)):
+                # Keyed from the name, not the stored name_key, which a store may have from before
+                # name_key compared look-alikes.
+                named.setdefault(name_key(who), int(sid))
             for start in range(0, total, IMPORT_BATCH):
                 batch = frame.iloc[start : start + IMPORT_BATCH]
                 new, old = self._import_batch(conn, round_id, batch, questions, named)

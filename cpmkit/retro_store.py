@@ -27,8 +27,10 @@ from cpmkit.fields import (
     ACTION_FIELDS,
     clean_action_field,
     clean_choice,
+    clean_name,
     clean_text,
     clean_whole_number,
+    name_key,
     required,
 )
 from cpmkit.link_secrets import digest, lookup_digest, matches, new_token
@@ -47,7 +49,6 @@ from cpmkit.schema import (
     retro_members,
     retro_votes,
 )
-from cpmkit.stakeholders import name_key
 from cpmkit.store import NO_PROJECT, Store, upsert
 
 __all__ = [
@@ -155,11 +156,12 @@ class RetroStore:
     # -- members and cards --------------------------------------------------------------------
 
     def join(self, board_id: int, name: str, browser_key: str) -> int:
-        """The member id for ``name`` on the board. Joining again under the same name (case and
-        spacing aside) from the same browser (``browser_key``, the secret it keeps for the
+        """The member id for ``name`` on the board. Joining again under the same name (or one
+        that looks the same: case, spaces, invisible characters and look-alike letters aside,
+        see ``fields.name_key``) from the same browser (``browser_key``, the secret it keeps for the
         board) is the same member, so their cards and votes survive a reload; from another
         browser it is refused, so nobody can take over someone's votes or anonymous cards."""
-        clean = required("name", name, clean_text("name", name, limit=_NAME_LIMIT))
+        clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
         secret = required("browser_key", browser_key, clean_text("browser_key", browser_key, limit=_KEY_LIMIT))
         values = {"board_id": board_id, "name": clean, "name_key": name_key(clean), "browser_key": digest(secret)}
         keys = [retro_members.c.board_id, retro_members.c.name_key]

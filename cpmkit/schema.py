@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from cpmkit.errors import StoreError
 from cpmkit.link_secrets import digest
+from cpmkit.rekey import recompute_name_keys
 from cpmkit.stakeholders import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
@@ -500,11 +501,18 @@ def _creating(tables: tuple[Table, ...]) -> Callable[[Connection], None]:
 
 def _v5_to_v6(conn: Connection) -> None:
     """Version 6: owners sign in. Projects get an owner; names are unique per owner, not store-wide.
-    Projects from before have none, so only an admin sees them until one is given an owner."""
+    Projects from before have none, so only an admin sees them until one is given an owner.
+    Names are compared by look-alike key from this version on."""
     users.create(conn, checkfirst=True)
     conn.execute(text("ALTER TABLE projects ADD COLUMN owner_id INTEGER REFERENCES users (id) ON DELETE SET NULL"))
     conn.execute(text("DROP INDEX ux_projects_name_key"))
     projects_owner_name.create(conn)
+    # Names are compared by their look-alike key ("Bоb" with a Cyrillic о is "Bob"): stored keys
+    # are recomputed, and an older name that now looks like another gets " (2)".
+    recompute_name_keys(conn, projects, group=func.coalesce(projects.c.owner_id, 0))
+    recompute_name_keys(conn, stakeholders, group=stakeholders.c.project_id)
+    recompute_name_keys(conn, pulse_rounds, group=pulse_rounds.c.project_id)
+    recompute_name_keys(conn, retro_members, group=retro_members.c.board_id)
 
 
 #: The columns holding a link secret, digested in place by version 7.

@@ -6,7 +6,9 @@ server beside them and must leave nothing running: the browser tests and the ben
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -51,6 +53,34 @@ class VoilaServer:
         """The page that renders ``notebook``, e.g. ``url("01_stakeholder_value.ipynb", project=3)``."""
         return f"{self.base_url}/voila/render/{notebook}" + (f"?{urlencode(query)}" if query else "")
 
+    def add_owner(self, username: str, password: str, *, admin: bool = True) -> None:
+        """Create an owner account in the server's store (the server reads accounts from it)."""
+        from cpmkit.account_store import AccountStore
+        from cpmkit.store import Store
+
+        store = Store.open(self.store_url)
+        try:
+            AccountStore(store).add_user(username, password, admin=admin)
+        finally:
+            store.close()
+
+    def session_cookies(self, username: str, password: str) -> dict[str, str]:
+        """Sign in through the sign-in form, as a browser would, and return the cookies it set
+        (a browser's and a session's), for any client: Playwright, urllib, httpx."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+        with opener.open(f"{self.base_url}/login", timeout=60) as form:
+            xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.read().decode())
+        if xsrf is None:
+            raise CpmkitError(f"The sign-in page of {self.base_url} has no form.")
+        fields = urlencode({"_xsrf": xsrf.group(1), "username": username, "password": password, "next": "/login"})
+        try:
+            opener.open(f"{self.base_url}/login", data=fields.encode(), timeout=60)
+        except urllib.error.HTTPError as answer:
+            if answer.code != 302:
+                raise CpmkitError(f"Signing in as {username!r} was refused ({answer.code}).") from None
+        return {cookie.name: str(cookie.value) for cookie in jar}
+
     def kernels(self) -> list[psutil.Process]:
         """The kernel processes running now (remembered, so ``stop`` can end any left over)."""
         found = []
@@ -93,6 +123,11 @@ class VoilaServer:
         _, alive = psutil.wait_procs(leftovers, timeout=5)
         for kernel in alive:
             kernel.kill()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 302 after signing in is the answer; following it would open a page
 
 
 def free_port() -> int:

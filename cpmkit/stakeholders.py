@@ -17,7 +17,7 @@ import pandas as pd
 
 from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
-from cpmkit.fields import as_date, clean_choice, clean_date, clean_number, clean_text, clean_whole_number, required
+from cpmkit.fields import as_date, clean_choice, clean_date, clean_name, clean_number, clean_text, clean_whole_number, name_key, required
 
 __all__ = [
     "CADENCES",
@@ -93,11 +93,6 @@ STAKEHOLDER_FIELDS: Final = (
 MEASURE_FIELDS: Final = ("metric", "unit", "baseline", "target", "latest", "measured_on")
 
 
-def name_key(name: str) -> str:
-    """The form of a name used to find duplicates: case, spacing and padding ignored."""
-    return " ".join(name.split()).casefold()
-
-
 def clean_stakeholder_field(field: str, value: Any, *, other_names: Iterable[str] = ()) -> Any:
     """Return ``value`` made canonical for ``field``, or raise a ValidationError saying why.
 
@@ -106,7 +101,7 @@ def clean_stakeholder_field(field: str, value: Any, *, other_names: Iterable[str
     if field not in STAKEHOLDER_FIELDS:
         raise ValidationError(f"Unknown stakeholder field {field!r}.", field=field, value=value)
     if field == "name":
-        name = required(field, value, _text(field, value))
+        name = required(field, value, clean_name(field, value, limit=_TEXT_LIMITS[field]))
         if name_key(name) in {name_key(other) for other in other_names}:
             raise ValidationError.for_field(field, value, f"another stakeholder is already called {name!r}.")
         return name

@@ -76,8 +76,9 @@ RETRY_SECONDS: Final = 10
 CONTENT_SECURITY_POLICY: Final = "; ".join(
     [
         "default-src 'self'",
-        # Voila's page runs inline scripts (its configuration, heartbeats); widgets set inline styles.
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        # Voila's page runs inline scripts (its configuration, heartbeats); widgets set inline
+        # styles; anywidget imports a chart's module from a blob: URL it makes in the page.
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
@@ -308,6 +309,7 @@ class SignInHandler(GateHandler):
             "<label>Username<input name='username' autocomplete='username' required autofocus></label>"
             "<label>Password<input name='password' type='password' autocomplete='current-password' required></label>"
             "<button type='submit'>Sign in</button></form>"
+            "<p>In a workshop? <a href='/join'>Join with the code</a> your trainer shows.</p>"
         )
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
@@ -394,6 +396,45 @@ class SetupHandler(GateHandler):
         self.redirect("/voila/render/index.ipynb")
 
 
+class JoinHandler(GateHandler):
+    """``/join``: a room's short address. A participant types the workshop code the trainer
+    shows and lands on the self-assessment for that workshop; a wrong code is said plainly,
+    and tries count toward the bad-link limit, without any kernel."""
+
+    def get(self) -> None:
+        self._form("", code="")
+
+    def _form(self, problem: str, *, code: str, status: int = 200) -> None:
+        self.set_status(status)
+        error = f"<p class='cpmkit-error' role='alert'>{html.escape(problem)}</p>" if problem else ""
+        form = (
+            f"{error}<form method='post'>{self.xsrf_form_html()}"
+            f"<label>Workshop code<input name='code' value='{html.escape(code, quote=True)}' autocomplete='off' "
+            "autocapitalize='characters' required autofocus></label><button type='submit'>Join</button></form>"
+        )
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(plain_page("Join a workshop", "Type the code your trainer shows.", body=form))
+
+    async def post(self) -> None:
+        code = self.get_body_argument("code", "")[:64]
+        limits = gate(self)
+        keys = (("bad_links_per_browser", _identity(self).browser), ("bad_links_per_address", _address(self)))
+        for name, key in keys:
+            wait = limits.limiter(name).wait_seconds(key)
+            if wait is not None:
+                self._form(f"Too many tries: wait {int(wait) + 1} seconds and try again.", code=code, status=429)
+                return
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, limits.link_lookups()["code"], code)
+        except CpmkitError as exc:
+            for name, key in keys:
+                limits.limiter(name).hit(key)
+            self._form(str(exc), code=code, status=404)
+            return
+        self.redirect("/voila/render/02_soft_skills.ipynb?" + urlencode({"code": code.strip()}))
+
+
 class NotServedHandler(GateHandler):
     """Voila's notebook tree and contents listing: not served (they list every notebook)."""
 
@@ -418,7 +459,7 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
         self.request.headers.pop(IDENTITY_HEADER, None)  # only the gate sets it
         limits = gate(self)
         path = (self.path_args[0] if self.path_args else "") or ""
-        page = limits.pages.get(path) if "/" not in path else None
+        page = limits.pages.get(path) or _unlisted_page(path)
         identity = _identity(self)
         verdict = page_verdict(page, query_params(self.request.query), identity.owner)
         if verdict.outcome is Outcome.NOT_A_PAGE:
@@ -466,6 +507,14 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
                             retry_after=int(wait) + 1)
                 return False
         return True
+
+
+def _unlisted_page(path: str) -> NotebookTemplate | None:
+    """A notebook in the served folder that ``templates/notebooks.yaml`` does not describe (one
+    a PM added, a benchmark's baseline): an owner's page, never a participant's."""
+    if "/" in path or not path.endswith(".ipynb"):
+        return None
+    return NotebookTemplate(file=path, title=path, intro="", entry="", listed=False)
 
 
 class BoundKernelManager(AsyncMappingKernelManager):
@@ -579,6 +628,7 @@ def gate_handlers() -> list[tuple[str, type[web.RequestHandler]]]:
         (r"/login", SignInHandler),
         (r"/logout", SignOutHandler),
         (r"/cpmkit/setup", SetupHandler),
+        (r"/join", JoinHandler),
         (r"/?", NotServedHandler),
         (r"/voila/tree(.*)", NotServedHandler),
         (r"/voila/api/contents(.*)", NotServedHandler),

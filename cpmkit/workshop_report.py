@@ -22,6 +22,7 @@ import pandas as pd
 
 from cpmkit._frames import require_columns
 from cpmkit.errors import ValidationError
+from cpmkit.fields import name_key
 from cpmkit.query import query_number
 from cpmkit.question_bank import QuestionBank
 from cpmkit.soft_skills import MIN_GROUP, cohort_distribution, released_count, round_change
@@ -228,8 +229,9 @@ def file_stem(name: str, workshop_id: int) -> str:
 
 
 def _labels(released: pd.DataFrame, rng: random.Random) -> dict[int, str]:
-    """``{participant id: label}``: the display name (" (2)", " (3)" for a name used again),
-    else ``ANONYMOUS`` with characters drawn by ``rng``; every label distinct (casefolded)."""
+    """``{participant id: label}``: the display name (" (2)", " (3)" for a name used again, or
+    one that looks the same), else ``ANONYMOUS`` with characters drawn by ``rng``; no two labels
+    look the same (``fields.name_key``)."""
     people = released.drop_duplicates("participant").sort_values("participant")
     taken: set[str] = set()
     labels: dict[int, str] = {}
@@ -239,16 +241,16 @@ def _labels(released: pd.DataFrame, rng: random.Random) -> dict[int, str]:
             anonymous.append(int(pid))
             continue
         label, n = str(name), 1
-        while label.casefold() in taken:
+        while name_key(label) in taken:
             n += 1
             label = f"{name} ({n})"
-        taken.add(label.casefold())
+        taken.add(name_key(label))
         labels[int(pid)] = label
     for pid in anonymous:
         label = ""
-        while not label or label.casefold() in taken:
+        while not label or name_key(label) in taken:
             label = ANONYMOUS.format("".join(rng.choice(_LABEL_ALPHABET) for _ in range(_LABEL_LENGTH)))
-        taken.add(label.casefold())
+        taken.add(name_key(label))
         labels[pid] = label
     return labels
 

@@ -6,6 +6,7 @@ ratings, every refusal, and 20 'kernels' (spawned processes) saving answers at o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import json
 import string
@@ -176,6 +177,30 @@ def test_trainer_key_opens_only_its_workshop(
         assess.trainer_workshop(other_id + 1000, key)
 
 
+def test_a_key_of_the_wrong_shape_is_refused_before_scrypt_runs(
+    assess: AssessmentStore, workshop: tuple[int, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wid, _code, key = workshop
+    assert assessment_module._TRAINER_KEY_SHAPE.fullmatch(key)  # every key made has the shape
+    hashed: list[bytes] = []
+    real = hashlib.scrypt
+
+    def spy(password: bytes, **kwargs: Any) -> bytes:
+        hashed.append(password)
+        return real(password, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", spy)
+    for junk in ("", "x" * 500, key[:-1], key + "A", key[:-1] + "!", key[:-1] + "é", "x" * 10_000_000):
+        with pytest.raises(ValidationError, match="not the trainer key of this workshop"):
+            assess.trainer_workshop(wid, junk)
+    assert hashed == []  # refused without a scrypt
+    wrong = ("B" if key[0] == "A" else "A") + key[1:]
+    with pytest.raises(ValidationError, match="not the trainer key of this workshop"):
+        assess.trainer_workshop(wid, wrong)
+    assert assess.trainer_workshop(wid, f" {key}\n")["id"] == wid
+    assert hashed == [wrong.encode(), key.encode()]  # a key of the right shape is checked
+
+
 def test_trainer_key_is_never_stored_in_clear(assess: AssessmentStore, store: Store) -> None:
     created = [assess.create_workshop(f"W{i}", bank="soft_skills", rounds=["before", "after"]) for i in range(2)]
     with store.read() as conn:
@@ -271,6 +296,39 @@ def test_join_refuses_unknown_rounds_and_bad_names(
     with pytest.raises(ValidationError, match="^Display name:"):
         assess.join_workshop(code, round="before", display_name=42)  # type: ignore[arg-type]
     assert _count(store, participants) == 0
+
+
+#: Names that look like "Bob" on screen (tests/test_fields.py has many more).
+LOOK_ALIKES_OF_BOB = ["Bоb", "Bob\u200b", "B o b", "ＢＯＢ"]  # Cyrillic о, zero-width space, spaces, fullwidth
+
+
+@pytest.mark.parametrize("look_alike", LOOK_ALIKES_OF_BOB)
+def test_a_look_alike_name_cannot_join_the_same_round(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str], look_alike: str
+) -> None:
+    wid, code, _key = workshop
+    bob = assess.join_workshop(code, round="before", display_name="Bob")
+    with pytest.raises(ValidationError, match="^Display name: someone in this round has already joined as") as caught:
+        assess.join_workshop(code, round="before", display_name=look_alike)
+    assert caught.value.field == "display_name"
+    assert _count(store, participants, participants.c.workshop_id == wid) == 1
+    # The same name in another round is the same person coming back; another workshop is another room.
+    later = assess.join_workshop(code, round="after", display_name=look_alike)
+    other_code = assess.create_workshop("Other", bank="soft_skills", rounds=["before"])[1]
+    elsewhere = assess.join_workshop(other_code, round="before", display_name=look_alike)
+    assert later["display_name"] == elsewhere["display_name"] == " ".join(look_alike.split())  # shown as typed
+    assert len({bob["id"], later["id"], elsewhere["id"]}) == 3
+
+
+def test_a_name_nothing_of_which_shows_is_refused(assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]) -> None:
+    _wid, code, _key = workshop
+    for invisible in ("\u200b", "\u200d \u2060\ufe0f", "\u3164"):
+        with pytest.raises(ValidationError, match="^Display name: nothing of it shows on screen"):
+            assess.join_workshop(code, round="before", display_name=invisible)
+        with pytest.raises(ValidationError, match="^Display name: nothing of it shows on screen"):
+            assess.start_self_assessment(invisible)
+    assert _count(store, participants) == 0
+    assert assess.join_workshop(code, round="before", display_name="   ")["display_name"] is None  # blank: anonymous
 
 
 def test_solo_self_assessment_and_resume_by_token(assess: AssessmentStore) -> None:

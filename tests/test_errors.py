@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cpmkit.errors import CpmkitError, NotFoundError, StoreError, TemplateError, ValidationError
+from cpmkit.errors import ConfigError, CpmkitError, NotFoundError, StoreError, TemplateError, TooManyTries, ValidationError
 
 
-@pytest.mark.parametrize("cls", [ValidationError, TemplateError, NotFoundError, StoreError])
+@pytest.mark.parametrize("cls", [ValidationError, TemplateError, NotFoundError, StoreError, TooManyTries, ConfigError])
 def test_every_error_is_a_cpmkit_error(cls: type[Exception]) -> None:
     assert issubclass(cls, CpmkitError)
     assert issubclass(cls, Exception)
@@ -71,3 +71,26 @@ def test_not_found_and_store_errors_keep_their_message() -> None:
     assert str(StoreError("locked")) == "locked"
     with pytest.raises(LookupError):
         raise NotFoundError("gone")
+
+
+@pytest.mark.parametrize(
+    ("wait", "message"),
+    [
+        (12.0, "Too many tries: wait 12 seconds and try again."),
+        (11.2, "Too many tries: wait 12 seconds and try again."),  # rounded up: never too early
+        (1.0, "Too many tries: wait 1 second and try again."),
+        (0.01, "Too many tries: wait 1 second and try again."),
+    ],
+)
+def test_too_many_tries_says_how_long_to_wait(wait: float, message: str) -> None:
+    error = TooManyTries.after(wait)
+    assert str(error) == message
+    assert error.wait_seconds == wait
+    assert not isinstance(error, ValueError)  # not a bad value: the same value may be right later
+
+
+def test_config_error_names_the_setting_and_its_value() -> None:
+    error = ConfigError("CPMKIT_X must be a number.", setting="CPMKIT_X", value="lots")
+    assert str(error) == "CPMKIT_X must be a number."
+    assert (error.setting, error.value) == ("CPMKIT_X", "lots")
+    assert not issubclass(ConfigError, ValueError)

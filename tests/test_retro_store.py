@@ -154,6 +154,32 @@ def test_joining_again_under_the_same_name_is_the_same_member(retros: RetroStore
         retros.join(999, "Ana", BROWSER)
 
 
+#: Names that look like "Bob" on screen (tests/test_fields.py has many more).
+LOOK_ALIKES_OF_BOB = ["Bоb", "Bob\u200b", "B o b", "ＢＯＢ"]  # Cyrillic о, zero-width space, spaces, fullwidth
+
+
+@pytest.mark.parametrize("look_alike", LOOK_ALIKES_OF_BOB)
+def test_a_look_alike_name_cannot_join_from_another_browser(retros: RetroStore, board: dict[str, Any], look_alike: str) -> None:
+    bob = retros.join(board["id"], "Bob", BROWSER)
+    with pytest.raises(ValidationError, match="someone has already joined this board as") as caught:
+        retros.join(board["id"], look_alike, "another browser's key")
+    assert caught.value.field == "name"
+    assert retros.state(board["id"]).members["id"].tolist() == [bob]
+    assert retros.join(board["id"], look_alike, BROWSER) == bob  # Bob himself, typing it another way
+
+
+def test_a_name_nothing_of_which_shows_cannot_join(retros: RetroStore, board: dict[str, Any]) -> None:
+    for invisible in ("\u200b", "\u200d\u2060\ufe0f", "\u3164"):
+        with pytest.raises(ValidationError, match="^Name: nothing of it shows on screen"):
+            retros.join(board["id"], invisible, BROWSER)
+    assert retros.state(board["id"]).members.empty
+
+
+def test_a_name_is_shown_as_typed(retros: RetroStore, board: dict[str, Any]) -> None:
+    retros.join(board["id"], "  Zoë Ｋ ", BROWSER)
+    assert retros.state(board["id"]).members["name"].tolist() == ["Zoë Ｋ"]
+
+
 def test_cards_are_saved_with_author_unless_anonymous(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
     first = retros.add_card(board["id"], ana, "wind", "  Customer demos every week  ")
     second = retros.add_card(board["id"], ben, "rocks", "<script>alert(1)</script>", anonymous=True)

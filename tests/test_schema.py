@@ -333,9 +333,9 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     # ... down to the unique index, which refuses what slips past the check.
     with engine_for(store_url) as engine:
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(stakeholders.insert().values(project_id=apollo, name="ADA lovelace", name_key="ada lovelace"))
+            conn.execute(stakeholders.insert().values(project_id=apollo, name="ADA lovelace", name_key=name_key("ADA lovelace")))
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(projects.insert().values(name="GEMINI", name_key="gemini"))
+            conn.execute(projects.insert().values(name="GEMINI", name_key=name_key("GEMINI")))
 
     # ... and new rows get new ids (the v1 sequences carry on) and the new columns.
     katherine = store.add_stakeholder(apollo, "Katherine Johnson", last_contact="2024-05-01")
@@ -670,6 +670,20 @@ def test_upgrade_to_v6_keeps_projects_for_admins_and_makes_names_unique_per_owne
     Store.open(second_store_url).close()
     with engine_for(store_url) as upgraded, engine_for(second_store_url) as created:
         assert _schema_shape(upgraded, ["users", "projects"]) == _schema_shape(created, ["users", "projects"])
+
+
+def test_upgrade_to_v6_gives_stored_names_their_look_alike_keys(store_url: str, open_store: Callable[..., Store]) -> None:
+    ids = build_old_store(store_url, 5)
+    with engine_for(store_url) as engine, engine.begin() as conn:  # written by v5, keyed as v5 did (case folded)
+        look_alike = conn.execute(
+            projects.insert().values(name="Apоllo", name_key="apоllo").returning(projects.c.id)  # a Cyrillic о
+        ).scalar_one()
+    store = open_store()
+    assert store.upgraded_from == 5
+    assert store.project(ids["project"])["name"] == "Apollo"  # the older keeps its name
+    assert store.project(look_alike)["name"] == "Apоllo (2)"  # none lost, the index holds
+    with pytest.raises(ValidationError, match="already called"):
+        store.create_project("APOLLO")
 
 
 # -- version 6 to 7: link secrets kept only as digests ---------------------------------------

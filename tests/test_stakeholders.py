@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from cpmkit import fields
 from cpmkit.errors import ValidationError
 from cpmkit.stakeholders import (
     CADENCES,
@@ -107,8 +108,20 @@ def test_name_different_from_others_is_accepted() -> None:
 
 
 def test_name_key() -> None:
-    assert name_key("  Ann   LEE\t") == "ann lee"
+    assert name_key is fields.name_key  # one comparison for every name (tests/test_fields.py)
+    assert name_key("  Ann   LEE\t") == name_key("annlee")
     assert name_key("Straße") == name_key("STRASSE")  # casefold, not lower
+
+
+@pytest.mark.parametrize("look_alike", ["Bоb", "Bob\u200b", "B o b", "ＢＯＢ"])
+def test_a_look_alike_of_another_name_is_refused(look_alike: str) -> None:
+    with pytest.raises(ValidationError, match="another stakeholder is already called"):
+        clean_stakeholder_field("name", look_alike, other_names=["Bob"])
+
+
+def test_a_name_nothing_of_which_shows_is_refused() -> None:
+    with pytest.raises(ValidationError, match="^Name: nothing of it shows on screen"):
+        clean_stakeholder_field("name", "\u200b\u2060")
 
 
 # -- clean_stakeholder_field: other text -------------------------------------------------------

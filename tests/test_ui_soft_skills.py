@@ -19,8 +19,10 @@ import pytest
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.errors import StoreError
 from cpmkit.question_bank import default_bank
+from cpmkit.rate_limit import RateLimiter
 from cpmkit.store import Store
-from cpmkit.ui.soft_skills import LAST_SELF_ASSESSMENT, SoftSkillsApp
+from cpmkit.ui import soft_skills as soft_skills_ui
+from cpmkit.ui.soft_skills import JOIN_CODE_TRIES, LAST_SELF_ASSESSMENT, SoftSkillsApp
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 
 TODAY = dt.date(2026, 11, 25)
@@ -36,6 +38,20 @@ def store(sqlite_store: Store) -> Store:
 @pytest.fixture(autouse=True)
 def no_query(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("QUERY_STRING", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_join_code_count() -> None:
+    """The kernel's count of wrong join codes starts at 0 in each test (tests share one kernel)."""
+    soft_skills_ui._JOIN_CODES.reset(soft_skills_ui._WRONG_CODE)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def build(store: Store, query: str | None = None) -> SoftSkillsApp:
@@ -163,6 +179,69 @@ def test_a_wrong_code_says_so_next_to_the_field(store: Store) -> None:
     app.start.join.click()
     assert "No workshop has the code" in app.start.messages["code"].value
     assert app.participant is None
+
+
+def test_the_sixth_wrong_code_in_a_minute_waits_without_touching_the_store(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert JOIN_CODE_TRIES == (5, 60.0)
+    _id, code = workshop(store, ["only"])
+    clock = FakeClock()
+    app = SoftSkillsApp(store, query="", today=lambda: TODAY, join_codes=RateLimiter(*JOIN_CODE_TRIES, clock=clock))
+    looked_up: list[str] = []
+    real = AssessmentStore.workshop_by_code
+
+    def spy(self: AssessmentStore, typed: str) -> dict[str, Any]:
+        looked_up.append(typed)
+        return real(self, typed)
+
+    monkeypatch.setattr(AssessmentStore, "workshop_by_code", spy)
+    start = app.start
+    assert start is not None
+    for n in range(5):
+        start.code.value = f"NOPE4{n}"
+        assert "No workshop has the code" in shown(start.messages["code"].value)
+        clock.now += 1
+    assert len(looked_up) == 5
+    start.code.value = code  # the right code, but sixth in the minute: not even looked up
+    assert "Too many tries: wait 55 seconds and try again." in shown(start.messages["code"].value)
+    start.join.click()
+    assert "Too many tries: wait 55 seconds" in shown(start.messages["code"].value)
+    assert len(looked_up) == 5 and app.participant is None and start.round.disabled
+    # A new start screen in the same page (kernel) keeps the count.
+    app.new_start.click()
+    assert app.start is not start and app.start is not None
+    app.start.code.value = code
+    assert "Too many tries" in shown(app.start.messages["code"].value)
+    assert len(looked_up) == 5
+    clock.now += 55  # the first wrong code is a minute old
+    app.start.join.click()
+    assert len(looked_up) == 6
+    assert app.start.round.value == "only"
+    app.start.join.click()
+    assert app.participant is not None and app.participant["round"] == "only"
+
+
+def test_right_codes_are_never_counted(store: Store) -> None:
+    _id, code = workshop(store, ["only"])
+    app = SoftSkillsApp(store, query="", today=lambda: TODAY, join_codes=RateLimiter(*JOIN_CODE_TRIES, clock=FakeClock()))
+    start = app.start
+    assert start is not None
+    for typed in [code, code.lower(), f"{code[:3]}-{code[3:]}"] * 3:
+        start.code.value = typed
+        assert "Leading clients" in start.messages["code"].value
+
+
+def test_a_look_alike_name_is_refused_next_to_the_name(store: Store) -> None:
+    _id, code = workshop(store, ["only"])
+    AssessmentStore(store).join_workshop(code, round="only", display_name="Bob")
+    app = build(store, f"code={code}")
+    assert app.start is not None
+    app.start.name.value = "Bоb"  # Cyrillic о
+    app.start.join.click()
+    assert "someone in this round has already joined as 'Bоb'" in shown(app.start.messages["display_name"].value)
+    assert app.participant is None
+    app.start.name.value = "Bob K."
+    app.start.join.click()
+    assert app.participant is not None and app.participant["display_name"] == "Bob K."
 
 
 def test_a_closed_workshop_says_so(store: Store) -> None:

@@ -8,8 +8,17 @@ from collections.abc import Callable
 import ipywidgets as W
 from ipywidgets.widgets.widget import _instances
 
-from cpmkit.errors import NotFoundError
-from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE, LinkShownOnce, replace_children
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.ui.widgets import (
+    NOT_SHOWN_AGAIN,
+    OUT_OF_MEMORY,
+    SHOWN_ONCE,
+    UNEXPECTED,
+    LinkShownOnce,
+    guard,
+    message_area,
+    replace_children,
+)
 
 
 def _row(text: str) -> W.HBox:
@@ -47,6 +56,31 @@ def test_a_redraw_loop_leaves_the_widget_count_flat() -> None:
     for redraw in range(10):
         replace_children(box, [_row(f"row {n} ({redraw})") for n in range(20)])
     assert len(_instances) == before
+
+
+def test_guard_shows_a_cpmkit_error_as_it_is() -> None:
+    area = message_area()
+    with guard(area):
+        raise ValidationError("Power: must be 1 to 5.")
+    assert area.value == '<div class="cpmkit-message-error">Power: must be 1 to 5.</div>'
+
+
+def test_guard_turns_anything_else_into_a_plain_apology() -> None:
+    area = message_area()
+    with guard(area):
+        raise KeyError("/srv/app/secret.py")
+    assert area.value == f'<div class="cpmkit-message-error">{UNEXPECTED}</div>'
+
+
+def test_guard_says_when_the_page_ran_out_of_memory() -> None:
+    area = message_area()
+    with guard(area):
+        raise MemoryError
+    assert area.value == f'<div class="cpmkit-message-error">{OUT_OF_MEMORY}</div>'
+    assert OUT_OF_MEMORY.startswith("This page ran out of memory")
+    with guard(area):
+        pass
+    assert area.value == ""  # the next action that works clears it
 
 
 # -- a link shown once ---------------------------------------------------------------------------

@@ -23,10 +23,11 @@ from sqlalchemy import select
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.errors import ValidationError
 from cpmkit.question_bank import Item, default_bank
+from cpmkit.rate_limit import RateLimiter
 from cpmkit.schema import workshops
 from cpmkit.store import Store
 from cpmkit.ui import workshop as workshop_ui
-from cpmkit.ui.workshop import WorkshopApp, WorkshopDashboard
+from cpmkit.ui.workshop import TRAINER_KEY_TRIES, WorkshopApp, WorkshopDashboard
 from cpmkit.workshop_report import HIDDEN
 
 HIDDEN_TEXT = "hidden: fewer than 3 participants"
@@ -47,6 +48,12 @@ def app(store: Store) -> Iterator[WorkshopApp]:
     made = WorkshopApp(store, query="", refresh_seconds=None)
     yield made
     made.widget.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_trainer_key_count() -> None:
+    """The kernel's count of wrong trainer keys starts at 0 in each test (tests share one kernel)."""
+    workshop_ui._TRAINER_KEYS.reset(workshop_ui._WRONG_KEY)
 
 
 @pytest.fixture(autouse=True)
@@ -244,6 +251,39 @@ def test_a_wrong_key_shows_nothing_of_the_cohort(app: WorkshopApp, assess: Asses
     assert dashboard.refresh_button.comm is None and dashboard.distribution.comm is None, "with everything in it"
 
 
+def test_the_sixth_wrong_key_in_a_minute_waits_without_touching_the_store(
+    store: Store, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert TRAINER_KEY_TRIES == (5, 60.0)
+    workshop_id, _code, key = workshop_with_key(assess)
+    now = [0.0]
+    app = WorkshopApp(store, query="", refresh_seconds=None, trainer_keys=RateLimiter(*TRAINER_KEY_TRIES, clock=lambda: now[0]))
+    checked: list[str] = []
+    real = AssessmentStore.trainer_workshop
+
+    def spy(self: AssessmentStore, number: int, typed: str) -> dict[str, Any]:
+        checked.append(typed)
+        return real(self, number, typed)
+
+    monkeypatch.setattr(AssessmentStore, "trainer_workshop", spy)
+    wrong = ("B" if key[0] == "A" else "A") + key[1:]  # the right shape: scrypt runs
+    for number in (str(workshop_id), str(workshop_id), str(workshop_id), "999", str(workshop_id)):  # a wrong number counts too
+        app.number.value, app.key.value = number, wrong
+        app.open_button.click()
+        assert "Too many tries" not in app.open_message.value
+        now[0] += 2
+    assert len(checked) == 5
+    app.number.value, app.key.value = str(workshop_id), key  # the right key, but sixth in the minute
+    app.open_button.click()
+    assert "Too many tries: wait 50 seconds and try again." in app.open_message.value
+    assert len(checked) == 5 and app.dashboard is None and app.board.children == ()
+    assert app.key.value == "", "a refused key does not stay in the page either"
+    now[0] += 50  # the first wrong key is a minute old
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert len(checked) == 6 and dashboard.workshop_id == workshop_id
+    app.widget.close()
+
+
 # -- the dashboard ---------------------------------------------------------------------------
 
 
@@ -425,8 +465,8 @@ def test_a_store_error_in_a_tick_shows_a_message_and_keeps_going(app: WorkshopAp
 def test_user_text_is_escaped(app: WorkshopApp, assess: AssessmentStore) -> None:
     workshop_id, code, key = create(app, name="<b>Evil</b> & co", rounds="<i>pre</i>, post")
     assert "<b>Evil</b>" not in app.created.value and "&lt;b&gt;Evil&lt;/b&gt; &amp; co" in app.created.value
-    for _ in range(3):
-        take_part(assess, code, "<i>pre</i>", 3, name="<script>x</script>")
+    for n in range(3):
+        take_part(assess, code, "<i>pre</i>", 3, name=f"<script>x{n}</script>")  # one name per person in a round
     dashboard = open_dashboard(app, workshop_id, key)
     assert "<b>Evil" not in dashboard.header.value and "&lt;b&gt;Evil" in dashboard.header.value
     assert "<i>pre</i>" not in dashboard.counts.value and "&lt;i&gt;pre&lt;/i&gt;" in dashboard.counts.value

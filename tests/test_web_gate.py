@@ -17,6 +17,7 @@ import pytest
 import websocket
 
 from cpmkit.account_store import AccountStore
+from cpmkit.assessment_store import AssessmentStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
 from cpmkit.pulse_store import PulseStore
 from cpmkit.server import VoilaServer, running_voila
@@ -247,3 +248,22 @@ def test_the_first_run_link_creates_one_admin_and_then_stops_working(tmp_path: P
         assert [(u["username"], u["is_admin"]) for u in AccountStore(store).users()] == [("root", True)]
     finally:
         store.close()
+
+
+def test_the_rooms_short_address_takes_a_workshop_code_without_a_kernel(server: VoilaServer) -> None:
+    store = Store.open(server.store_url)
+    try:
+        _, code, _ = AssessmentStore(store).create_workshop("March group", bank="soft_skills", rounds=["before"])
+    finally:
+        store.close()
+    before = server.kernel_pids()
+    with client(server) as phone:
+        form = phone.get("/join")
+        assert form.status_code == 200 and "name='code'" in form.text
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        wrong = phone.post("/join", data={"_xsrf": xsrf, "code": "<b>ZZZ</b>"})
+        assert wrong.status_code == 404 and "No workshop has the code" in wrong.text and "<b>ZZZ" not in wrong.text
+        right = phone.post("/join", data={"_xsrf": xsrf, "code": code.lower()})
+        assert right.status_code == 302 and right.headers["location"].startswith("/voila/render/02_soft_skills.ipynb?code=")
+        assert phone.post("/join", data={"code": code}).status_code == 403  # no XSRF token: refused
+    assert server.kernel_pids() == before

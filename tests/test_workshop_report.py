@@ -15,6 +15,7 @@ import pytest
 
 from cpmkit.errors import ValidationError
 from cpmkit.question_bank import Competency, Item, QuestionBank, Scale
+from cpmkit import workshop_report
 from cpmkit.soft_skills import cohort_distribution, round_change
 from cpmkit.workshop_report import (
     HIDDEN,
@@ -217,6 +218,13 @@ def test_downloads_label_anonymous_people_afresh_and_never_by_joining_order() ->
         in_round = first.loc[first["round"] == round_name, "participant"]
         assert list(in_round) == sorted(in_round, key=str.casefold)
     assert list(dict.fromkeys(first["round"])) == ["before", "after"]
+
+
+def test_names_that_look_alike_get_distinct_labels() -> None:
+    released = pd.DataFrame({"participant": [1, 2, 3, 4], "display_name": ["Bob", "Bоb", "ＢＯＢ\u200b", None]})
+    labels = workshop_report._labels(released, random.Random(0))
+    assert {pid: labels[pid] for pid in (1, 2, 3)} == {1: "Bob", 2: "Bоb (2)", 3: "ＢＯＢ\u200b (3)"}  # Cyrillic о in 2
+    assert labels[4].startswith("Anonymous ")
 
 
 def test_distribution_table_words_hidden_rows_for_the_page() -> None:

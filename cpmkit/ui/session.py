@@ -18,9 +18,11 @@ import ipywidgets as W
 
 from cpmkit.accounts import LOCAL_OWNER, Owner
 from cpmkit.errors import CpmkitError
+from cpmkit.kernel_limits import limit_kernel_memory
 from cpmkit.page_access import IDENTITY_ENV, decode_identity
 from cpmkit.query import query_number
 from cpmkit.store import Store
+from cpmkit.ui.kernel_errors import keep_errors_in_server_log
 from cpmkit.ui.widgets import guard, message_area
 
 __all__ = ["ProjectBar", "open_store", "page_owner", "requested_project", "safe_app", "wait_for_voila_request"]
@@ -130,6 +132,8 @@ def safe_app(build: Callable[[], W.Widget]) -> W.Widget:
     area = message_area()
     widget: W.Widget | None = None
     with guard(area):
+        keep_errors_in_server_log()
+        limit_kernel_memory()
         wait_for_voila_request()
         widget = build()
     return widget if widget is not None else W.VBox([area])

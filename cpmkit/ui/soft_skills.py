@@ -23,7 +23,7 @@ import html
 import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import ipywidgets as W
@@ -34,6 +34,7 @@ from cpmkit.assessment_store import AssessmentStore
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.query import query_params
 from cpmkit.question_bank import Item, QuestionBank, bank_named, default_bank
+from cpmkit.rate_limit import RateLimiter
 from cpmkit.soft_skills import (
     MIN_GROUP,
     competency_scores,
@@ -60,6 +61,7 @@ from cpmkit.ui.widgets import (
 )
 
 __all__ = [
+    "JOIN_CODE_TRIES",
     "LAST_SELF_ASSESSMENT",
     "NOTEBOOK",
     "Questionnaire",
@@ -97,6 +99,14 @@ def remembered_assessment_key() -> str | None:
     return LAST_SELF_ASSESSMENT if owner.id is None else f"{LAST_SELF_ASSESSMENT}:{owner.id}"
 #: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
 COMMITMENTS = 3
+#: Wrong join codes a page may type: 5 in any minute. A code is 6 of 31 characters (about 30
+#: bits), so guessing one by trying, page by page, is hopeless (the server limits how many
+#: pages a client may open).
+JOIN_CODE_TRIES: Final = (5, 60.0)
+#: The kernel's limiter of wrong join codes: a kernel is one page, so a new start screen (or a
+#: new app in the same kernel) does not start the count again.
+_JOIN_CODES: Final = RateLimiter(*JOIN_CODE_TRIES)
+_WRONG_CODE: Final = "wrong join code"  # the limiter's key: one count per kernel
 
 
 def app() -> W.Widget:
@@ -125,8 +135,17 @@ class StartScreen:
     """The join code (checked as soon as it is entered), an optional name and the round; or a
     solo start. ``on_started`` gets the new participant."""
 
-    def __init__(self, assessments: AssessmentStore, store: Store, *, code: str, on_started: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        assessments: AssessmentStore,
+        store: Store,
+        *,
+        code: str,
+        on_started: Callable[[dict[str, Any]], None],
+        join_codes: RateLimiter = _JOIN_CODES,
+    ) -> None:
         self.assessments, self.store, self.on_started = assessments, store, on_started
+        self.join_codes = join_codes
         self.workshop: dict[str, Any] | None = None
         self.code = W.Text(value=code, placeholder="e.g. K7P-2QX", continuous_update=False, layout=W.Layout(width="200px"))
         self.name = W.Text(placeholder="leave blank to stay anonymous", layout=W.Layout(width="260px"))
@@ -166,7 +185,8 @@ class StartScreen:
             self.recognise(code)
 
     def recognise(self, code: str, *, blank_ok: bool = True) -> None:
-        """Look the code up; fill the rounds if it names an open workshop, else say why not."""
+        """Look the code up; fill the rounds if it names an open workshop, else say why not.
+        After ``JOIN_CODE_TRIES`` wrong codes the page waits before it looks again."""
         self.workshop = None
         self.round.options = [("(enter the code first)", None)]
         self.round.value, self.round.disabled = None, True
@@ -175,7 +195,8 @@ class StartScreen:
             area.say("")
             return
         with guard(area):
-            workshop = self.assessments.workshop_by_code(code)
+            with self.join_codes.failures(_WRONG_CODE, NotFoundError):
+                workshop = self.assessments.workshop_by_code(code)
             if not workshop["is_open"]:
                 raise ValidationError("This workshop is closed: the trainer is no longer taking new participants.")
             rounds = list(workshop["rounds"])
@@ -720,8 +741,9 @@ class SoftSkillsApp:
         *,
         query: str | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        join_codes: RateLimiter = _JOIN_CODES,
     ) -> None:
-        self.store, self.today = store, today
+        self.store, self.today, self.join_codes = store, today, join_codes
         self.assessments = AssessmentStore(store)
         self.bank: QuestionBank | None = None
         self.participant: dict[str, Any] | None = None
@@ -783,7 +805,9 @@ class SoftSkillsApp:
         self._show_resume(None)
         self.new_start.layout.display = "none"
         self.status.say("")
-        self.start = StartScreen(self.assessments, self.store, code=code, on_started=self.open_participant)
+        self.start = StartScreen(
+            self.assessments, self.store, code=code, on_started=self.open_participant, join_codes=self.join_codes
+        )
         self.body.children = [self.start.widget]
 
     def open_participant(self, participant: dict[str, Any], *, link_is_new: bool = True) -> None:

@@ -55,6 +55,11 @@ _REPLACE: Final = "Make a new link? The old link stops working: whoever has it m
 Links: TypeAlias = str | Mapping[str, str]
 
 UNEXPECTED = "Something went wrong and this change was not saved. Everything saved before is safe; please try again."
+#: A kernel over its memory limit (CPMKIT_KERNEL_MEMORY_MB) raises MemoryError.
+OUT_OF_MEMORY = (
+    "This page ran out of memory and this change was not saved. Everything saved before is safe; "
+    "reload the page to continue."
+)
 
 
 def replace_children(box: W.Box, children: Sequence[W.Widget]) -> None:
@@ -114,7 +119,8 @@ def message_area() -> MessageArea:
 
 @contextmanager
 def guard(area: MessageArea) -> Iterator[None]:
-    """Run a user action; a CpmkitError shows its message, anything else a plain apology.
+    """Run a user action; a CpmkitError shows its message, running out of memory says so,
+    anything else a plain apology.
 
     Nothing propagates, so Voila never shows a traceback.
     """
@@ -122,6 +128,10 @@ def guard(area: MessageArea) -> Iterator[None]:
         yield
     except CpmkitError as exc:
         area.say(str(exc))
+    except MemoryError:
+        # No traceback: formatting one needs memory, and what ran out is all there is to say.
+        log.error("a cpmkit widget callback ran out of memory (CPMKIT_KERNEL_MEMORY_MB)")
+        area.say(OUT_OF_MEMORY)
     except Exception:
         log.exception("unexpected error in a cpmkit widget callback")
         area.say(UNEXPECTED)

@@ -25,8 +25,9 @@ import pandas as pd
 
 from cpmkit import export
 from cpmkit.assessment_store import AssessmentStore
-from cpmkit.errors import ValidationError
+from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.question_bank import DEFAULT_BANK, QuestionBank, bank_named, bank_names
+from cpmkit.rate_limit import RateLimiter
 from cpmkit.soft_skills import MIN_GROUP, cohort_distribution, round_change
 from cpmkit.store import Store
 from cpmkit.ui.session import open_store, safe_app
@@ -55,11 +56,18 @@ from cpmkit.workshop_report import (
     trainer_link,
 )
 
-__all__ = ["REFRESH_SECONDS", "WorkshopApp", "WorkshopDashboard", "app"]
+__all__ = ["REFRESH_SECONDS", "TRAINER_KEY_TRIES", "WorkshopApp", "WorkshopDashboard", "app"]
 
 
 #: How often an open dashboard re-reads the counts.
 REFRESH_SECONDS: Final = 3.0
+#: Wrong trainer keys (or workshop numbers) a page may try: 5 in any minute. Each check of a
+#: key costs the kernel a scrypt of 16 MiB; a key is 128 random bits, so trying is hopeless
+#: anyway, and this keeps a flood of tries from loading the CPU.
+TRAINER_KEY_TRIES: Final = (5, 60.0)
+#: The kernel's limiter of wrong trainer keys (a kernel is one page).
+_TRAINER_KEYS: Final = RateLimiter(*TRAINER_KEY_TRIES)
+_WRONG_KEY: Final = "wrong trainer key"  # the limiter's key: one count per kernel
 #: The bank a new workshop uses: templates/soft_skills.yaml.
 _CHARTS_MODULE = "cpmkit.soft_skills_charts"
 
@@ -348,9 +356,11 @@ class WorkshopApp:
         *,
         query: str | None = None,
         refresh_seconds: float | None = REFRESH_SECONDS,
+        trainer_keys: RateLimiter = _TRAINER_KEYS,
     ) -> None:
         self.assess = AssessmentStore(store)
         self.refresh_seconds = refresh_seconds
+        self.trainer_keys = trainer_keys
         self.dashboard: WorkshopDashboard | None = None
         self._created_key: tuple[int, str] | None = None
         requested = requested_workshop(os.environ.get("QUERY_STRING") if query is None else query)
@@ -456,7 +466,8 @@ class WorkshopApp:
                 workshop_id = int(number)
             if not key.strip():
                 raise ValidationError("Type the trainer key that was shown when the workshop was created.")
-            workshop = self.assess.trainer_workshop(workshop_id, key)
+            with self.trainer_keys.failures(_WRONG_KEY, ValidationError, NotFoundError):
+                workshop = self.assess.trainer_workshop(workshop_id, key)
             self._forget_created()
             self.dashboard = WorkshopDashboard(
                 self.assess, workshop, bank=bank_named(str(workshop["bank"])), refresh_seconds=self.refresh_seconds

@@ -12,7 +12,8 @@
   ran) are recorded too. Each test ends with a full-page screenshot in its temporary folder.
 * ``more_web`` (per test): ``more_web("name")`` gives another such page in a context of its
   own, not signed in (a participant, an outsider), for tests where several people use the
-  app at once; ``more_web("name", sign_in="pm2")`` signs it in as that owner.
+  app at once; ``more_web("name", sign_in="pm2")`` signs it in as that owner, and other
+  keywords go to the browser context (``bypass_csp=True``).
 * ``server_store``: the server's store opened from the test process, to check what was saved.
 """
 
@@ -215,17 +216,9 @@ class Web:
 
     def sign_in(self, username: str) -> None:
         """Sign this page's browser in as ``username`` (one of ``ACCOUNTS``) through the sign-in
-        form's own POST, without opening a workbook (no kernel starts)."""
-        request = self.page.context.request
-        form = request.get(f"{self.server.base_url}/login").text()
-        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form)
-        assert xsrf, form
-        answer = request.post(
-            f"{self.server.base_url}/login",
-            form={"_xsrf": xsrf.group(1), "username": username, "password": PASSWORD, "next": "/login"},
-            max_redirects=0,
-        )
-        assert answer.status == 302, answer.text()
+        form, without opening a workbook (no kernel starts)."""
+        cookies = self.server.session_cookies(username, PASSWORD)
+        self.page.context.add_cookies([{"name": k, "value": v, "url": self.server.base_url} for k, v in cookies.items()])
 
     def open(self, notebook: str, **query: Any) -> Any:
         """Go to a notebook's Voila page and wait until its app is built."""
@@ -285,10 +278,10 @@ class Web:
         assert self.console_errors == [], f"console errors: {self.console_errors}"
 
 
-def watched(browser: Any, server: VoilaServer, screenshot_dir: Path, name: str) -> tuple[Any, Web]:
+def watched(browser: Any, server: VoilaServer, screenshot_dir: Path, name: str, **options: Any) -> tuple[Any, Web]:
     """A fresh browser context and a ``Web`` on its one page, every request routed and
-    recorded (see the module docstring). The caller closes the context."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    recorded (see the module docstring); ``options`` go to the context. The caller closes it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", **options)
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.set_default_navigation_timeout(APP_READY_TIMEOUT_MS)
     web = Web(page=None, server=server, screenshot_dir=screenshot_dir, name=name)
@@ -356,8 +349,8 @@ def more_web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureReq
     person), closed with the test."""
     with ExitStack() as stack:
 
-        def make(label: str, *, sign_in: str | None = None) -> Web:
-            context, web = watched(browser, voila_server, tmp_path, f"{_test_name(request)}-{label}")
+        def make(label: str, *, sign_in: str | None = None, **options: Any) -> Web:
+            context, web = watched(browser, voila_server, tmp_path, f"{_test_name(request)}-{label}", **options)
             stack.callback(_close, context, web)
             if sign_in is not None:
                 web.sign_in(sign_in)

@@ -277,10 +277,13 @@ def test_a_duplicate_name_is_refused_next_to_the_field(web, server_store, unique
     web.assert_clean()
 
 
-def test_the_network_guard_blocks_and_records_outside_requests(web, voila_server) -> None:
-    """The guard the other tests rely on: it sees, stops and records what leaves localhost."""
+def test_the_network_guard_blocks_and_records_outside_requests(more_web, voila_server) -> None:
+    """The guard the other tests rely on: it sees, stops and records what leaves localhost.
+    The server's Content-Security-Policy would stop these requests first, so this page
+    bypasses it: the guard must hold on its own (test_the_pages_own_policy_blocks_outside_requests)."""
+    web = more_web("guard", bypass_csp=True)
     page = web.page
-    page.goto(voila_server.base_url + "/", wait_until="domcontentloaded")  # Voila's file list: no kernel
+    page.goto(voila_server.base_url + "/login", wait_until="domcontentloaded")  # the sign-in page: no kernel
     outcome = page.evaluate(
         """async () => {
             try { await fetch('https://cdn.example.org/lib.js'); return 'fetched'; }
@@ -292,6 +295,21 @@ def test_the_network_guard_blocks_and_records_outside_requests(web, voila_server
     assert outcome == "blocked"
     assert "https://cdn.example.org/lib.js" in web.blocked_requests
     assert "wss://socket.example.org/channel" in web.blocked_requests
-    local = page.evaluate(f"async () => (await fetch('{voila_server.base_url}/')).status")
+    local = page.evaluate(f"async () => (await fetch('{voila_server.base_url}/login')).status")
     assert local == 200
     assert web.dialogs == []
+
+
+def test_the_pages_own_policy_blocks_outside_requests(web, voila_server) -> None:
+    """The Content-Security-Policy every answer carries stops a request to another origin in
+    the browser itself, before any network guard."""
+    web.page.goto(voila_server.base_url + "/login", wait_until="domcontentloaded")
+    outcome = web.page.evaluate(
+        """async () => {
+            try { await fetch('https://cdn.example.org/lib.js'); return 'fetched'; }
+            catch (error) { return 'blocked'; }
+        }"""
+    )
+    assert outcome == "blocked"
+    assert web.blocked_requests == []  # it never reached the network
+    assert any("Content Security Policy" in error for error in web.console_errors)

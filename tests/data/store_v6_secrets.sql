@@ -12,7 +12,7 @@
 -- Statements are separated by ";" at the end of a line; no ";" appears anywhere else.
 
 INSERT INTO projects (name, name_key) VALUES ('Apollo', 'apollo');
-INSERT INTO stakeholders (project_id, name, name_key) VALUES (1, 'Ada Lovelace', 'ada lovelace');
+INSERT INTO stakeholders (project_id, name, name_key) VALUES (1, 'Ada Lovelace', 'adalovelace');
 
 INSERT INTO workshops (name, bank, rounds, join_code, trainer_key_hash)
 VALUES ('Leads', 'soft_skills', '["before"]', 'K7P2QX', 'scrypt$16384$8$1$00$00');
