@@ -7,14 +7,16 @@ upsert statement, so a repeated or concurrent save never loses or duplicates an 
 
 Secrets:
 
-* A participant's ``token`` (and a peer rater's) is the secret in their resume link; it is
-  never part of a cohort view or an export.
+* A participant's ``token`` (and a peer rater's) is the secret in their resume link; the
+  store keeps only its digest (``cpmkit.link_secrets``), so it is returned only when it is
+  made (``start_self_assessment``, ``join_workshop``, ``new_resume_token``,
+  ``create_peer_link``), and it is never part of a cohort view or an export.
 * The trainer key is shown once, when the workshop is created, and stored only as a salted
   scrypt hash.
 * Others' view: the release a participant was last shown (``release_peer_view``) is kept, so
   it changes only by the rule of :func:`cpmkit.soft_skills.release_peer_view`; the browsers a
-  participant opened their own assessment in are kept as SHA-256 hashes of their keys, so a
-  rating link opened there can be refused (``is_own_browser``).
+  participant opened their own assessment in are kept as digests of their keys
+  (``cpmkit.link_secrets``), so a rating link opened there can be refused (``is_own_browser``).
 
 Everything comes out as plain dicts, lists and ints (the export as a DataFrame); refusals are
 :class:`~cpmkit.errors.ValidationError` or :class:`~cpmkit.errors.NotFoundError` with a message
@@ -41,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.fields import name_key
+from cpmkit.link_secrets import digest, lookup_digest, new_token
 from cpmkit.question_bank import QuestionBank
 from cpmkit.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
 from cpmkit.soft_skills import PeerRelease, finished_raters, release_peer_view
@@ -55,10 +58,9 @@ JOIN_CODE_LENGTH: Final = 6
 EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
 
 _JOIN_CODE_ATTEMPTS: Final = 20
-_TOKEN_BYTES: Final = 24  # 32 URL-safe characters
-_TRAINER_KEY_BYTES: Final = 16
-#: What ``secrets.token_urlsafe(_TRAINER_KEY_BYTES)`` gives: 22 URL-safe base64 characters. A
-#: key of another shape is refused before scrypt runs, so junk costs no CPU.
+_TRAINER_KEY_BYTES: Final = 16  # 22 characters: the trainer types it
+#: What ``new_token(_TRAINER_KEY_BYTES)`` gives: 22 URL-safe base64 characters. A key of another
+#: shape is refused before scrypt runs, so junk costs no CPU.
 _TRAINER_KEY_SHAPE: Final = re.compile(f"[A-Za-z0-9_-]{{{math.ceil(_TRAINER_KEY_BYTES * 4 / 3)}}}")
 # scrypt cost: about 16 MiB and a few tens of milliseconds per check (OWASP's minimum is N=2**17
 # with r=8 for passwords; a 128-bit random key needs far less, but a slow hash costs nothing here).
@@ -79,7 +81,6 @@ _PARTICIPANT_COLUMNS = (
     participants.c.workshop_id,
     participants.c.round,
     participants.c.display_name,
-    participants.c.token,
     participants.c.created_at,
     participants.c.completed_at,
 )
@@ -111,7 +112,7 @@ class AssessmentStore:
         clean_name = _clean_text("name", name, limit=_MAX_NAME)
         clean_bank = _clean_text("bank", bank, limit=_MAX_ID)
         clean_rounds = _clean_rounds(rounds)
-        key = secrets.token_urlsafe(_TRAINER_KEY_BYTES)
+        key = new_token(_TRAINER_KEY_BYTES)
         values = {
             "name": clean_name,
             "bank": clean_bank,
@@ -166,7 +167,8 @@ class AssessmentStore:
                 raise NotFoundError(f"There is no workshop number {workshop_id}.")
 
     def join_workshop(self, code: str, *, round: str, display_name: str | None = None) -> dict[str, Any]:
-        """Join an open workshop for one round; return the new participant (id, token, ...).
+        """Join an open workshop for one round; return the new participant (id, token, ...): the
+        token is returned only now, so show the resume link once.
 
         A name is refused when someone in the same round already joined under it, or under a
         name that looks the same (``fields.name_key``): the trainer could not tell their
@@ -174,7 +176,7 @@ class AssessmentStore:
         """
         clean = _clean_code(code)
         name = _clean_display_name(display_name)
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        token = new_token()
         with self.store.write() as conn:
             # FOR SHARE on PostgreSQL: a trainer closing the workshop waits for joins in flight
             # (SQLite's BEGIN IMMEDIATE already serializes them). A named join locks the row
@@ -194,37 +196,49 @@ class AssessmentStore:
             if name is not None:
                 _check_name_is_free(conn, workshop["id"], round, name)
             stmt = participants.insert().values(
-                workshop_id=workshop["id"], round=round, display_name=name, token=token
+                workshop_id=workshop["id"], round=round, display_name=name, token=digest(token)
             )
             new_id = int(conn.execute(stmt.returning(participants.c.id)).scalar_one())
-            return _participant_row(conn, new_id)
+            return {**_participant_row(conn, new_id), "token": token}
 
     # -- participants -------------------------------------------------------------------------
 
     def start_self_assessment(self, display_name: str | None = None) -> dict[str, Any]:
-        """Start a self-assessment outside any workshop; return the participant (id, token, ...)."""
+        """Start a self-assessment outside any workshop; return the participant (id, token, ...):
+        the token is returned only now, so show the resume link once."""
         name = _clean_display_name(display_name)
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        token = new_token()
         with self.store.write() as conn:
-            stmt = participants.insert().values(display_name=name, token=token).returning(participants.c.id)
-            return _participant_row(conn, int(conn.execute(stmt).scalar_one()))
+            stmt = participants.insert().values(display_name=name, token=digest(token)).returning(participants.c.id)
+            return {**_participant_row(conn, int(conn.execute(stmt).scalar_one())), "token": token}
 
     def participant_by_token(self, token: str) -> dict[str, Any]:
-        """The participant whose resume link carries ``token``."""
-        with self.store.read() as conn:
-            row = None
-            if isinstance(token, str) and token.strip():
-                row = conn.execute(select(*_PARTICIPANT_COLUMNS).where(participants.c.token == token.strip())).first()
+        """The participant whose resume link carries ``token`` (id, token, ...; ``token`` as given)."""
+        wanted = lookup_digest(token)
+        row = None
+        if wanted is not None:
+            with self.store.read() as conn:
+                row = conn.execute(select(*_PARTICIPANT_COLUMNS).where(participants.c.token == wanted)).first()
         if row is None:
             raise NotFoundError(
                 "This link does not open any saved self-assessment. Check that the whole link was copied."
             )
-        return dict(row._mapping)
+        return {**row._mapping, "token": token.strip()}
 
     def participant(self, participant_id: int) -> dict[str, Any]:
-        """One participant (id, workshop_id, round, display_name, token, created_at, completed_at)."""
+        """One participant (id, workshop_id, round, display_name, created_at, completed_at): no
+        token, which the store keeps only as a digest."""
         with self.store.read() as conn:
             return _participant_row(conn, participant_id)
+
+    def new_resume_token(self, participant_id: int) -> str:
+        """A new secret for the participant's resume link, returned only now; the old link stops working."""
+        token = new_token()
+        with self.store.write() as conn:
+            done = conn.execute(participants.update().where(participants.c.id == participant_id).values(token=digest(token)))
+            if not done.rowcount:
+                raise _no_participant(participant_id)
+        return token
 
     # -- answers ------------------------------------------------------------------------------
 
@@ -403,11 +417,12 @@ class AssessmentStore:
     # -- peer ratings (the 360-degree view) ---------------------------------------------------
 
     def create_peer_link(self, subject_id: int) -> str:
-        """A new rater for the participant ``subject_id``; returns the token for the rater's link."""
-        token = secrets.token_urlsafe(_TOKEN_BYTES)
+        """A new rater for the participant ``subject_id``; returns the token for the rater's link,
+        only now (the store keeps its digest), so show the link once."""
+        token = new_token()
         try:
             with self.store.write() as conn:
-                conn.execute(peer_raters.insert().values(subject_id=subject_id, token=token))
+                conn.execute(peer_raters.insert().values(subject_id=subject_id, token=digest(token)))
         except IntegrityError as exc:
             raise _no_participant(subject_id) from exc
         return token
@@ -417,11 +432,12 @@ class AssessmentStore:
         item = _clean_item_id(item_id)
         number = _clean_value(value)
         gone = NotFoundError("This rating link does not work any more. Ask for a new one.")
-        if not isinstance(rater_token, str) or not rater_token.strip():
+        wanted = lookup_digest(rater_token)
+        if wanted is None:
             raise gone
         try:
             with self.store.write() as conn:
-                rater_id = conn.execute(select(peer_raters.c.id).where(peer_raters.c.token == rater_token.strip())).scalar()
+                rater_id = conn.execute(select(peer_raters.c.id).where(peer_raters.c.token == wanted)).scalar()
                 if rater_id is None:
                     raise gone
                 conn.execute(
@@ -439,14 +455,15 @@ class AssessmentStore:
     def peer_rater(self, rater_token: str) -> dict[str, Any]:
         """The rater behind a rating link: whom they rate, with which bank, and their answers so far."""
         gone = NotFoundError("This rating link does not work any more. Ask for a new one.")
-        if not isinstance(rater_token, str) or not rater_token.strip():
+        wanted = lookup_digest(rater_token)
+        if wanted is None:
             raise gone
         with self.store.read() as conn:
             row = conn.execute(
                 select(peer_raters.c.id, peer_raters.c.subject_id, workshops.c.bank)
                 .join(participants, participants.c.id == peer_raters.c.subject_id)
                 .outerjoin(workshops, workshops.c.id == participants.c.workshop_id)
-                .where(peer_raters.c.token == rater_token.strip())
+                .where(peer_raters.c.token == wanted)
             ).first()
             if row is None:
                 raise gone
@@ -615,9 +632,10 @@ def _release_from_json(stored: str | None, subject: dict[str, Any]) -> PeerRelea
 
 
 def _browser_digest(browser_key: Any) -> str:
-    if not isinstance(browser_key, str) or not browser_key.strip():
+    found = lookup_digest(browser_key)
+    if found is None:
         raise ValidationError.for_field("browser_key", browser_key, "this browser has no key yet.")
-    return hashlib.sha256(browser_key.strip().encode()).hexdigest()
+    return found
 
 
 def _json_list(stored: str | None) -> list[str]:

@@ -18,7 +18,6 @@ deleted meanwhile, perhaps in workbook 1, raises NotFoundError and writes nothin
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -37,6 +36,7 @@ from cpmkit.fields import (
     required,
 )
 from cpmkit.gap_template import IMPORTANCE_RANGES
+from cpmkit.link_secrets import digest, lookup_digest, new_token
 from cpmkit.schema import (
     gap_actions,
     gap_dimensions,
@@ -76,7 +76,6 @@ SATISFACTION_COLUMNS: Final = ["stakeholder_id", "stakeholder", "source", "asses
 NOTE_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", *NOTE_FIELDS]
 ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *ACTION_FIELDS]
 
-_TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _NO_STAKEHOLDER: Final = "This stakeholder no longer exists; it may have been deleted in workbook 1."
 _NO_ACTION: Final = "This action no longer exists; it may have been deleted in another window."
 _NO_SURVEY: Final = "This survey link is not valid (or the stakeholder was removed)."
@@ -233,22 +232,33 @@ class GapStore:
 
     # -- survey links -------------------------------------------------------------------------
 
-    def survey_token(self, stakeholder_id: int) -> str:
-        """The secret for the stakeholder's survey link: made on first use, the same ever after."""
-        with self.store.write() as conn:
-            _lock(conn, stakeholders, stakeholder_id, _NO_STAKEHOLDER)  # two first uses at once make one token
-            token = conn.execute(
-                select(survey_links.c.token).where(survey_links.c.stakeholder_id == stakeholder_id)
-            ).scalar()
-            if token is None:
-                token = secrets.token_urlsafe(_TOKEN_BYTES)
-                conn.execute(survey_links.insert().values(stakeholder_id=stakeholder_id, token=token))
-        return str(token)
+    def new_survey_token(self, stakeholder_id: int) -> str:
+        """A new secret for the stakeholder's survey link, returned only now (the store keeps its
+        digest), so show the link once. It replaces the stakeholder's earlier link, which stops
+        working; their answers stay."""
+        token = new_token()
+        values = {"stakeholder_id": stakeholder_id, "token": digest(token), "created_at": func.current_timestamp()}
+        stmt = upsert(self.store.engine, survey_links, values, keys=[survey_links.c.stakeholder_id], update=["token", "created_at"])
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
+            conn.execute(stmt)
+        return token
+
+    def survey_links(self, project_id: int) -> dict[int, dt.datetime]:
+        """When each stakeholder of the project who has a survey link got it, ``{stakeholder id: time}``
+        (the link itself cannot be read back)."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                select(survey_links.c.stakeholder_id, survey_links.c.created_at)
+                .join(stakeholders, stakeholders.c.id == survey_links.c.stakeholder_id)
+                .where(stakeholders.c.project_id == project_id)
+            )
+            return {int(sid): created for sid, created in rows}
 
     def survey(self, token: str) -> dict[str, Any]:
         """Whose survey a link opens: ``{"stakeholder_id", "stakeholder", "project_id", "project"}``."""
         row = None
-        if isinstance(token, str) and token.strip():
+        wanted = lookup_digest(token)
+        if wanted is not None:
             with self.store.read() as conn:
                 row = conn.execute(
                     select(
@@ -260,7 +270,7 @@ class GapStore:
                     .select_from(survey_links)
                     .join(stakeholders, stakeholders.c.id == survey_links.c.stakeholder_id)
                     .join(projects, projects.c.id == stakeholders.c.project_id)
-                    .where(survey_links.c.token == token.strip())
+                    .where(survey_links.c.token == wanted)
                 ).first()
         if row is None:
             raise NotFoundError(_NO_SURVEY)

@@ -11,6 +11,9 @@ dies half way (nothing records an import as incomplete, so none may be). It upse
 no response twice. On SQLite other writers wait for it, well within the busy timeout: 100,000
 responses of four answers take about 7 s (in batches of one transaction each they took 12 s).
 
+A round's link secret and a form's browser key are kept only as digests
+(``cpmkit.link_secrets``): ``new_round_token`` gives the link to send, once.
+
 A closed round takes no more answers from its link; the project manager can still import
 into it. A response stays when its stakeholder is deleted: it becomes anonymous.
 """
@@ -18,7 +21,6 @@ into it. A response stays when its stakeholder is deleted: it becomes anonymous.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -30,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
 from cpmkit.fields import DEFAULT_TEXT_LIMIT, clean_date, clean_name, clean_text, clean_whole_number, name_key, required
+from cpmkit.link_secrets import digest, lookup_digest, new_browser_key, new_token
 from cpmkit.pulse_template import PulseQuestion, PulseSurvey, pulse_survey
 from cpmkit.schema import (
     projects,
@@ -43,7 +46,7 @@ from cpmkit.store import Store, upsert
 __all__ = ["IMPORT_BATCH", "RESPONSE_COLUMNS", "ROUND_COLUMNS", "PulseStore"]
 
 #: Columns of the frame ``rounds`` returns.
-ROUND_COLUMNS: Final = ["id", "name", "opened_on", "closed", "token", "responses"]
+ROUND_COLUMNS: Final = ["id", "name", "opened_on", "closed", "responses"]
 #: Columns of the frame ``responses`` returns before one column per question id.
 RESPONSE_COLUMNS: Final = [
     "response_id", "round_id", "round", "submitted_at", "stakeholder_id", "stakeholder", "respondent", "source",
@@ -51,10 +54,9 @@ RESPONSE_COLUMNS: Final = [
 #: Responses an import writes per statement, and per call of ``progress``; all in one transaction.
 IMPORT_BATCH: Final = 2000
 
-_TOKEN_BYTES: Final = 24  # 32 URL-safe characters
-_KEY_BYTES: Final = 16  # a form response's key: 32 hex characters
-#: Stored before a form's key, so no key a browser sends can name an imported response (whose
-#: keys are bare hashes, some of ids a survey tool numbers 1, 2, 3...).
+#: A form's key is stored as the digest of this (64 hex digits), so no key a browser sends can
+#: name an imported response (whose keys are 32-digit hashes, some of ids a survey tool numbers
+#: 1, 2, 3...). Schema version 7 turned the plain "form-<key>" values into these digests.
 _FORM_KEY: Final = "form-{}"
 _NAME_LIMIT: Final = 200  # pulse_rounds.name, pulse_responses.respondent
 _NO_ROUND: Final = "This pulse round no longer exists; it may have been deleted."
@@ -81,12 +83,15 @@ class PulseStore:
     # -- rounds -------------------------------------------------------------------------------
 
     def create_round(self, project_id: int, name: Any, opened_on: Any) -> int:
-        """Open a new round of the project; names are unique per project, ignoring case."""
+        """Open a new round of the project; names are unique per project, ignoring case.
+
+        Its link's secret is made with it but not returned (the store keeps only its digest):
+        ``new_round_token`` gives the link to send."""
         clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
         day = required("opened_on", opened_on, clean_date("opened_on", opened_on))
         values = {"project_id": project_id, "name": clean, "name_key": name_key(clean), "opened_on": day}
         with self.store.unique_name("pulse round of this project", clean, project_id=project_id), self.store.write() as conn:
-            stmt = pulse_rounds.insert().values(token=secrets.token_urlsafe(_TOKEN_BYTES), **values)
+            stmt = pulse_rounds.insert().values(token=digest(new_token()), **values)
             return int(conn.execute(stmt.returning(pulse_rounds.c.id)).scalar_one())
 
     def rounds(self, project_id: int) -> pd.DataFrame:
@@ -110,6 +115,15 @@ class PulseStore:
         frame = self.store.frame(query, ROUND_COLUMNS)
         return frame.astype({"closed": bool, "responses": int})
 
+    def new_round_token(self, round_id: int) -> str:
+        """A new secret for the round's survey link, returned only now (the store keeps its
+        digest), so show the link once; the round's earlier link stops working."""
+        token = new_token()
+        with self.store.write() as conn:
+            if not conn.execute(pulse_rounds.update().where(pulse_rounds.c.id == round_id).values(token=digest(token))).rowcount:
+                raise NotFoundError(_NO_ROUND)
+        return token
+
     def set_round_closed(self, round_id: int, closed: bool) -> None:
         """Close a round (its link takes no more answers) or open it again."""
         with self.store.write() as conn:
@@ -120,7 +134,8 @@ class PulseStore:
     def round_for_token(self, token: Any) -> dict[str, Any]:
         """The round a survey link opens: ``{"round_id", "name", "opened_on", "closed", "project_id", "project"}``."""
         row = None
-        if isinstance(token, str) and token.strip():
+        wanted = lookup_digest(token)
+        if wanted is not None:
             with self.store.read() as conn:
                 row = conn.execute(
                     select(
@@ -132,7 +147,7 @@ class PulseStore:
                         projects.c.name.label("project"),
                     )
                     .join(projects, projects.c.id == pulse_rounds.c.project_id)
-                    .where(pulse_rounds.c.token == token.strip())
+                    .where(pulse_rounds.c.token == wanted)
                 ).first()
         if row is None:
             raise NotFoundError(_BAD_LINK)
@@ -150,13 +165,13 @@ class PulseStore:
         finds the response that browser started before instead of making a second one;
         without it the key is random."""
         moment = _clean_moment(submitted_at)
-        key = key or secrets.token_hex(_KEY_BYTES)
+        key = key or new_browser_key()
         with self.store.write(missing=_NO_ROUND) as conn:
             project_id = self._open_round(conn, round_id)
             self._check_stakeholder(conn, project_id, stakeholder_id)
             values = {
                 "round_id": round_id,
-                "response_key": _FORM_KEY.format(key),
+                "response_key": _form_key(key),
                 "stakeholder_id": stakeholder_id,
                 "source": "form",
                 "submitted_at": moment,
@@ -174,12 +189,12 @@ class PulseStore:
             with self.store.write() as conn:
                 round_id = self._round_of(conn, response_id)
                 taken = select(pulse_responses.c.id).where(
-                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == _FORM_KEY.format(key)
+                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == _form_key(key)
                 )
                 if conn.execute(taken).first() is not None:
                     return False
                 mine = (pulse_responses.c.id == response_id) & (pulse_responses.c.source == "form")
-                return bool(conn.execute(pulse_responses.update().where(mine).values(response_key=_FORM_KEY.format(key))).rowcount)
+                return bool(conn.execute(pulse_responses.update().where(mine).values(response_key=_form_key(key))).rowcount)
         except IntegrityError:  # another tab of the same browser claimed the key meanwhile
             return False
 
@@ -189,7 +204,7 @@ class PulseStore:
         with self.store.read() as conn:
             found = conn.execute(
                 select(pulse_responses.c.id, pulse_responses.c.stakeholder_id).where(
-                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == _FORM_KEY.format(key)
+                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == _form_key(key)
                 )
             ).first()
             if found is None:
@@ -387,6 +402,11 @@ class PulseStore:
             raise NotFoundError(_NO_STAKEHOLDER)
         if int(found) != project_id:
             raise ValidationError("This stakeholder belongs to another project.", field="stakeholder", value=stakeholder_id)
+
+
+def _form_key(key: str) -> str:
+    """The response_key of the form response a browser's ``key`` started: a digest, never the key."""
+    return digest(_FORM_KEY.format(key))
 
 
 def _clean_answer(question: PulseQuestion, value: Any) -> int | str | None:

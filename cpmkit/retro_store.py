@@ -6,13 +6,16 @@ Every team member's kernel writes to the board at once, each answer one short tr
 member's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
 takes turns), so two kernels voting for one member at once never exceed the limit.
 
+The board's two link secrets and each member's browser key are kept only as digests
+(``cpmkit.link_secrets``): ``create_board`` and ``new_board_secrets`` return them once, and no
+read gives them back.
+
 ``version(board_id)`` is one cheap read that changes whenever anything on the board does: an
 open board re-reads the whole board only when it moved.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,6 +33,7 @@ from cpmkit.fields import (
     name_key,
     required,
 )
+from cpmkit.link_secrets import digest, lookup_digest, matches, new_token
 from cpmkit.retro import (
     ACTION_STATUSES,
     CARD_TEXT_LIMIT,
@@ -58,14 +62,13 @@ __all__ = [
     "RetroStore",
 ]
 
-BOARD_COLUMNS: Final = ["id", "project_id", "title", "format", "phase", "votes_per_member", "token", "facilitator_key", "created_at"]
+BOARD_COLUMNS: Final = ["id", "project_id", "title", "format", "phase", "votes_per_member", "created_at"]
 MEMBER_COLUMNS: Final = ["id", "name"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
 ACTION_COLUMNS: Final = ["id", "project_id", "board_id", "card_id", *ACTION_FIELDS, "created_at", "updated_at", "closed_at"]
 
-_TOKEN_BYTES: Final = 24  # 32 URL-safe characters
 _TITLE_LIMIT: Final = 200
 _KEY_LIMIT: Final = 64  # retro_members.browser_key
 _NAME_LIMIT: Final = 80
@@ -99,19 +102,20 @@ class RetroStore:
 
     def create_board(self, project_id: int, title: str, format_id: str, votes_per_member: Any = None) -> dict[str, Any]:
         """A new board in the collect phase: ``{"id", "token", "facilitator_key"}`` (the secrets
-        of the members' link and the facilitator's link)."""
+        of the members' link and the facilitator's link, returned only now: show them once)."""
+        token, key = new_token(), new_token()
         values = {
             "project_id": project_id,
             "title": required("title", title, clean_text("title", title, limit=_TITLE_LIMIT)),
             "format": required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
             "votes_per_member": clean_whole_number("votes_per_member", votes_per_member, low=1, high=MAX_VOTES)
             or self.formats.votes_per_member,
-            "token": secrets.token_urlsafe(_TOKEN_BYTES),
-            "facilitator_key": secrets.token_urlsafe(_TOKEN_BYTES),
+            "token": digest(token),
+            "facilitator_key": digest(key),
         }
         with self.store.write(missing=NO_PROJECT) as conn:
             board_id = conn.execute(retro_boards.insert().values(values).returning(retro_boards.c.id)).scalar_one()
-        return {"id": int(board_id), "token": values["token"], "facilitator_key": values["facilitator_key"]}
+        return {"id": int(board_id), "token": token, "facilitator_key": key}
 
     def boards(self, project_id: int) -> pd.DataFrame:
         """The project's boards, oldest first (``BOARD_COLUMNS``)."""
@@ -123,11 +127,23 @@ class RetroStore:
 
     def board_for_token(self, token: str) -> dict[str, Any]:
         """The board a member's link opens; NotFoundError with a plain message for a dead link."""
-        return self._board_where(retro_boards.c.token == _secret(token), _DEAD_LINK)
+        return self._board_by_secret(retro_boards.c.token, token)
 
     def board_for_facilitator(self, key: str) -> dict[str, Any]:
         """The board a facilitator's link opens; NotFoundError with a plain message for a dead link."""
-        return self._board_where(retro_boards.c.facilitator_key == _secret(key), _DEAD_LINK)
+        return self._board_by_secret(retro_boards.c.facilitator_key, key)
+
+    def new_board_secrets(self, board_id: int) -> dict[str, Any]:
+        """New secrets for both of the board's links, ``{"id", "token", "facilitator_key"}`` as
+        ``create_board`` gives them, returned only now; the earlier links stop working. Both
+        change together: the facilitator's link carries the members' token too. Members who
+        joined keep their cards and votes."""
+        token, key = new_token(), new_token()
+        with self.store.write() as conn:
+            update = retro_boards.update().where(retro_boards.c.id == board_id)
+            if not conn.execute(update.values(token=digest(token), facilitator_key=digest(key))).rowcount:
+                raise NotFoundError(_NO_BOARD)
+        return {"id": board_id, "token": token, "facilitator_key": key}
 
     def set_phase(self, board_id: int, phase: str) -> str:
         """Move the board to ``phase`` (one of ``PHASES``); returns it."""
@@ -147,12 +163,12 @@ class RetroStore:
         browser it is refused, so nobody can take over someone's votes or anonymous cards."""
         clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
         secret = required("browser_key", browser_key, clean_text("browser_key", browser_key, limit=_KEY_LIMIT))
-        values = {"board_id": board_id, "name": clean, "name_key": name_key(clean), "browser_key": secret}
+        values = {"board_id": board_id, "name": clean, "name_key": name_key(clean), "browser_key": digest(secret)}
         keys = [retro_members.c.board_id, retro_members.c.name_key]
         stmt = upsert(self.store.engine, retro_members, values, keys=keys, update=["name"])
         with self.store.write(missing=_NO_BOARD) as conn:
             member = conn.execute(stmt.returning(retro_members.c.id, retro_members.c.browser_key)).one()
-            if member.browser_key != secret:  # rolls the upsert back
+            if not matches(secret, member.browser_key):  # rolls the upsert back
                 raise ValidationError.for_field(
                     "name", clean, f"someone has already joined this board as {clean!r} from another browser; add something to tell you apart, such as your surname."
                 )
@@ -359,6 +375,12 @@ class RetroStore:
     # -- plumbing -----------------------------------------------------------------------------
 
 
+    def _board_by_secret(self, column: Any, given: Any) -> dict[str, Any]:
+        wanted = lookup_digest(given)
+        if wanted is None:
+            raise NotFoundError(_DEAD_LINK)
+        return self._board_where(column == wanted, _DEAD_LINK)
+
     def _board_where(self, condition: Any, missing: str) -> dict[str, Any]:
         with self.store.read() as conn:
             return _board_row(conn, condition, missing)
@@ -411,10 +433,6 @@ def _actions(conn: Connection, project_id: int) -> pd.DataFrame:
 
 def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)
-
-
-def _secret(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _card_text(text: Any) -> str:

@@ -3,6 +3,9 @@
 The schema version lives in the ``cpmkit_meta`` table. A fresh store is created at the
 current version; an older one is upgraded step by step, in one transaction, keeping
 every row. Add a step to ``_STEPS`` (and bump ``SCHEMA_VERSION``) for each change.
+
+Columns marked "secret digest" hold ``cpmkit.link_secrets.digest`` of a link's secret, never
+the secret itself (since version 7).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     false,
     func,
     inspect,
@@ -34,12 +38,13 @@ from sqlalchemy import (
 )
 
 from cpmkit.errors import StoreError
+from cpmkit.link_secrets import digest
 from cpmkit.rekey import recompute_name_keys
 from cpmkit.stakeholders import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -140,7 +145,7 @@ participants = Table(
     Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE")),  # NULL: on their own
     Column("round", String(64)),  # NULL on their own
     Column("display_name", String(200)),  # NULL: anonymous
-    Column("token", String(64), nullable=False),  # secret, in the resume link
+    Column("token", String(64), nullable=False),  # secret digest; the secret is in the resume link
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Column("completed_at", DateTime),
     Index("ux_participants_token", "token", unique=True),
@@ -180,7 +185,7 @@ peer_raters = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("subject_id", Integer, ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
-    Column("token", String(64), nullable=False),  # secret, in the link the subject sends the rater
+    Column("token", String(64), nullable=False),  # secret digest; the secret is in the link the subject sends the rater
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_peer_raters_token", "token", unique=True),
     Index("ix_peer_raters_subject", "subject_id"),
@@ -274,7 +279,7 @@ survey_links = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
-    Column("token", String(64), nullable=False),  # secret, in the link the PM sends the stakeholder
+    Column("token", String(64), nullable=False),  # secret digest; the secret is in the link the PM sends the stakeholder
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_survey_links_token", "token", unique=True),
     Index("ux_survey_links_stakeholder", "stakeholder_id", unique=True),  # one link per stakeholder
@@ -295,7 +300,7 @@ pulse_rounds = Table(
     Column("name_key", String(200), nullable=False),
     Column("opened_on", Date, nullable=False),
     Column("closed", Boolean, nullable=False, server_default=false()),
-    Column("token", String(64), nullable=False),  # secret, in the survey link respondents open
+    Column("token", String(64), nullable=False),  # secret digest; the secret is in the survey link respondents open
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_pulse_rounds_token", "token", unique=True),
     Index("ux_pulse_rounds_project_name", "project_id", "name_key", unique=True),
@@ -306,7 +311,8 @@ pulse_responses = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("round_id", Integer, ForeignKey("pulse_rounds.id", ondelete="CASCADE"), nullable=False),
-    # The form's own random key, or feedback_import's hash: re-importing a file upserts, never duplicates.
+    # The digest of "form-<the form's browser key>" (a secret), or feedback_import's hash of an
+    # imported response: re-importing a file upserts, never duplicates.
     Column("response_key", String(64), nullable=False),
     Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="SET NULL")),  # None: anonymous
     Column("respondent", String(200)),  # as an import names them (an e-mail, say); None: anonymous
@@ -334,8 +340,8 @@ retro_boards = Table(
     Column("format", String(64), nullable=False),  # a format id from templates/retro_formats.yaml
     Column("phase", String(20), nullable=False, server_default="collect"),
     Column("votes_per_member", Integer, nullable=False),
-    Column("token", String(64), nullable=False),  # secret, in the link team members join by
-    Column("facilitator_key", String(64), nullable=False),  # secret, in the facilitator's link
+    Column("token", String(64), nullable=False),  # secret digest; the secret is in the link team members join by
+    Column("facilitator_key", String(64), nullable=False),  # secret digest; the secret is in the facilitator's link
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_retro_boards_token", "token", unique=True),
     Index("ux_retro_boards_facilitator", "facilitator_key", unique=True),
@@ -349,7 +355,7 @@ retro_members = Table(
     Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
     Column("name_key", String(200), nullable=False),  # joining again under the same name is the same member...
-    Column("browser_key", String(64), nullable=False),  # ...from the same browser (its BrowserKey), no one else
+    Column("browser_key", String(64), nullable=False),  # ...from the same browser (digest of its BrowserKey), no one else
     Column("joined_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_retro_members_name", "board_id", "name_key", unique=True),
 )
@@ -509,13 +515,69 @@ def _v5_to_v6(conn: Connection) -> None:
     recompute_name_keys(conn, retro_members, group=retro_members.c.board_id)
 
 
+#: The columns holding a link secret, digested in place by version 7.
+SECRET_COLUMNS: tuple[tuple[Table, str], ...] = (
+    (participants, "token"),
+    (peer_raters, "token"),
+    (survey_links, "token"),
+    (pulse_rounds, "token"),
+    (retro_boards, "token"),
+    (retro_boards, "facilitator_key"),
+    (retro_members, "browser_key"),
+)
+#: A form response's key before version 7: "form-" and the browser's key, in plain text.
+_PLAIN_FORM_KEY = "form-%"
+#: The store settings that remember the solo self-assessment started last (cpmkit.ui.soft_skills),
+#: one store-wide and one per owner ("...:<user id>"): its participant's token before version 7,
+#: its participant's id since.
+_LAST_SELF_ASSESSMENT = "setting:last_self_assessment"
+
+
+def _v6_to_v7(conn: Connection) -> None:
+    """Version 7: link secrets are kept only as their digest (``cpmkit.link_secrets``), so a copy
+    of the store opens no link. Every plain secret is replaced by its digest in place; a link
+    already sent keeps working, since a link's secret is now looked up by its digest. No column
+    can hold a digest before this step, so every value is converted exactly once.
+
+    Form responses' keys ("form-<browser key>") become the digest of that text, and the settings
+    remembering the last solo self-assessment hold its participant's id instead of its token.
+    On SQLite, ``secure_delete`` zeroes the space the plain values leave in the file.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+    for table, column in SECRET_COLUMNS:
+        rows = conn.execute(select(table.c.id, table.c[column])).all()
+        _set_digests(conn, table, column, [(row[0], digest(row[1])) for row in rows])
+    responses = conn.execute(
+        select(pulse_responses.c.id, pulse_responses.c.response_key).where(
+            pulse_responses.c.source == "form", pulse_responses.c.response_key.like(_PLAIN_FORM_KEY)
+        )
+    ).all()
+    _set_digests(conn, pulse_responses, "response_key", [(row[0], digest(row[1])) for row in responses])
+    remembering = (meta.c.key == _LAST_SELF_ASSESSMENT) | meta.c.key.like(f"{_LAST_SELF_ASSESSMENT}:%")
+    for key, remembered in conn.execute(select(meta.c.key, meta.c.value).where(remembering)).all():
+        found = conn.execute(select(participants.c.id).where(participants.c.token == digest(remembered))).scalar()
+        forget = meta.delete().where(meta.c.key == key)
+        keep = meta.update().where(meta.c.key == key).values(value=str(found))
+        conn.execute(forget if found is None else keep)
+
+
+def _set_digests(conn: Connection, table: Table, column: str, digests: list[tuple[int, str]]) -> None:
+    """Set ``column`` of each row ``id`` to its digest, in one executemany."""
+    if digests:
+        stmt = table.update().where(table.c.id == bindparam("row_id")).values({column: bindparam("digest")})
+        conn.execute(stmt, [{"row_id": row_id, "digest": value} for row_id, value in digests])
+
+
 #: Version 3 adds workbook 2 (the soft-skills self-assessment and its workshops), version 4
 #: workbook 3 (expectation gaps and the status report), version 5 workbook 4 (pulse surveys,
-#: retrospectives and lessons learned), version 6 owners who sign in.
+#: retrospectives and lessons learned), version 6 owners who sign in, version 7 keeps link
+#: secrets only as digests.
 _STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _creating(ASSESSMENT_TABLES),
     3: _creating(GAP_TABLES),
     4: _creating(FEEDBACK_TABLES),
     5: _v5_to_v6,
+    6: _v6_to_v7,
 }

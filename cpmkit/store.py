@@ -6,11 +6,19 @@ WAL mode (readers never block the writer), every write transaction starts with
 timeout instead of failing with "database is locked" when it tries to upgrade a read lock),
 and each answer is one short transaction. On PostgreSQL each write is one statement in its
 own transaction; schema upgrades hold an advisory lock.
+
+A SQLite store file is readable by its owner only (``FILE_MODE``): cpmkit creates it so, with
+its folder ``FOLDER_MODE`` when it creates that too, and tightens a file of the same user that
+others could read when it opens it. SQLite gives the ``-wal`` and ``-shm`` files it makes the
+main file's mode, so they are private too.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,13 +41,20 @@ from cpmkit.stakeholders import (
     name_key,
 )
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "FILE_MODE", "FOLDER_MODE", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
 
 #: How long a SQLite writer waits for another to finish before giving up.
 BUSY_TIMEOUT_SECONDS: Final = 60
 #: What a write into a project another window or kernel deleted says.
 NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
+#: A SQLite store file and its side files: read and written by their owner only.
+FILE_MODE: Final = 0o600
+#: A folder cpmkit creates for a SQLite store: entered by its owner only.
+FOLDER_MODE: Final = 0o700
 _MIGRATION_LOCK_ID: Final = 0x63706D6B  # "cpmk": PostgreSQL advisory lock for schema upgrades
+_SIDE_FILES: Final = ("-wal", "-shm", "-journal")
+
+log = logging.getLogger("cpmkit")
 
 
 def create_store_engine(url: str) -> Engine:
@@ -49,12 +64,8 @@ def create_store_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        folder = Path(parsed.database).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"Cannot create the folder for the cpmkit store ({folder}): {exc.strerror}.") from exc
+    if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
+        _private_file(Path(parsed.database))
     engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
@@ -72,6 +83,46 @@ def create_store_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cpmkit_read") else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the store file (and its folder) readable by its owner only, before SQLite opens
+    it; tighten the file and its side files if they are ours and others could read them."""
+    folder = path.parent
+    try:
+        if not folder.is_dir():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"Cannot create the folder for the cpmkit store ({folder}): {exc.strerror}.") from exc
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)  # SQLite takes an empty file as an empty store
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"Cannot create the cpmkit store {path}: {exc.strerror}.") from exc
+    else:
+        os.close(fd)
+    for file in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+        _tighten(file)
+
+
+def _tighten(file: Path) -> None:
+    """Make ``file`` FILE_MODE if others could read or write it and it is ours; warn if it is not ours."""
+    try:
+        found = file.stat()
+    except FileNotFoundError:
+        return
+    if not found.st_mode & 0o077:
+        return
+    if found.st_uid != os.geteuid():
+        log.warning("The cpmkit store file %s can be read by others (mode %o) and belongs to another user; "
+                    "ask its owner to make it private (chmod 600).", file, stat.S_IMODE(found.st_mode))
+        return
+    try:
+        file.chmod(FILE_MODE)
+    except OSError as exc:
+        raise StoreError(f"Cannot make the cpmkit store {file} private: {exc.strerror}.") from exc
 
 
 def upsert(engine: Engine, table: Table, values: dict[str, Any], *, keys: list[Any], update: list[str]) -> Any:

@@ -27,6 +27,7 @@ from cpmkit.assessment_store import (
     AssessmentStore,
 )
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.link_secrets import digest
 from cpmkit.question_bank import default_bank
 from cpmkit.schema import answers as answers_table
 from cpmkit.schema import (
@@ -34,6 +35,7 @@ from cpmkit.schema import (
     meta,
     participants,
     peer_answers,
+    peer_raters,
     reflections,
     workshops,
 )
@@ -250,7 +252,34 @@ def test_join_workshop(assess: AssessmentStore, workshop: tuple[int, str, str]) 
     assert len(tokens) == 3 and all(isinstance(t, str) and len(t) >= 32 for t in tokens)
     assert named["completed_at"] is None and isinstance(named["created_at"], dt.datetime)
     assert assess.participant_by_token(named["token"]) == named
-    assert assess.participant(named["id"]) == named
+    assert assess.participant(named["id"]) == {k: v for k, v in named.items() if k != "token"}  # the token is not kept
+
+
+def test_the_store_keeps_only_digests_of_resume_and_rating_tokens(assess: AssessmentStore, store: Store) -> None:
+    solo = assess.start_self_assessment()
+    rating = assess.create_peer_link(solo["id"])
+    kept = store.frame(select(participants.c.token), ["token"])["token"].tolist()
+    assert kept == [digest(solo["token"])]
+    assert store.frame(select(peer_raters.c.token), ["token"])["token"].tolist() == [digest(rating)]
+    for stored in (digest(solo["token"]), digest(rating)):  # a copy of the store opens nothing
+        with pytest.raises(NotFoundError):
+            assess.participant_by_token(stored)
+        with pytest.raises(NotFoundError):
+            assess.peer_rater(stored)
+
+
+def test_a_new_resume_token_replaces_the_old_one(assess: AssessmentStore) -> None:
+    solo = assess.start_self_assessment("Grace")
+    assess.save_answer(solo["id"], "listen_1", 4)
+    token = assess.new_resume_token(solo["id"])
+    assert token != solo["token"] and len(token) >= 32
+    with pytest.raises(NotFoundError, match="does not open any saved self-assessment"):
+        assess.participant_by_token(solo["token"])
+    found = assess.participant_by_token(token)
+    assert (found["id"], found["token"], found["display_name"]) == (solo["id"], token, "Grace")
+    assert assess.answers(solo["id"]) == {"listen_1": 4}
+    with pytest.raises(NotFoundError, match="no self-assessment number"):
+        assess.new_resume_token(solo["id"] + 1000)
 
 
 def test_join_refuses_unknown_rounds_and_bad_names(

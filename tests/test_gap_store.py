@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from cpmkit import gap_store as gap_module
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.link_secrets import digest
 from cpmkit.gap_store import (
     ACTION_COLUMNS,
     ACTION_STATUSES,
@@ -26,7 +27,7 @@ from cpmkit.gap_store import (
     SATISFACTION_COLUMNS,
     GapStore,
 )
-from cpmkit.schema import GAP_TABLES, projects
+from cpmkit.schema import GAP_TABLES, projects, survey_links
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
@@ -430,28 +431,51 @@ def test_a_bad_light_is_refused_and_keeps_the_saved_one(gaps: GapStore, project:
 # -- survey links ----------------------------------------------------------------------------------
 
 
-def test_a_survey_token_is_made_once_per_stakeholder(gaps: GapStore, store: Store, project: int, ada: int, bob: int) -> None:
-    token = gaps.survey_token(ada)
+def test_a_survey_token_opens_the_stakeholders_survey(gaps: GapStore, store: Store, project: int, ada: int, bob: int) -> None:
+    assert gaps.survey_links(project) == {}
+    token = gaps.new_survey_token(ada)
     assert len(token) >= 32 and set(token) <= set(string.ascii_letters + string.digits + "-_")
-    assert gaps.survey_token(ada) == token
-    assert gaps.survey_token(bob) not in (token, None)
+    assert gaps.new_survey_token(bob) != token
     expected = {"stakeholder_id": ada, "stakeholder": "Ada", "project_id": project, "project": "Apollo"}
     assert gaps.survey(token) == expected
     assert gaps.survey(f"  {token}\n") == expected
     store.update_stakeholder(ada, "name", "Ada Lovelace")
     assert gaps.survey(token)["stakeholder"] == "Ada Lovelace"
+    links = gaps.survey_links(project)
+    assert set(links) == {ada, bob} and all(isinstance(t, dt.datetime) for t in links.values())
+    other = store.create_project("Zeus")
+    assert gaps.survey_links(other) == {}
+
+
+def test_the_store_keeps_only_the_digest_of_a_survey_token(gaps: GapStore, store: Store, ada: int) -> None:
+    token = gaps.new_survey_token(ada)
+    assert store.frame(select(survey_links.c.token), ["token"])["token"].tolist() == [digest(token)]
+    with pytest.raises(NotFoundError):
+        gaps.survey(digest(token))  # a copy of the store opens nothing
+
+
+def test_a_new_survey_token_replaces_the_old_link(gaps: GapStore, store: Store, project: int, ada: int) -> None:
+    old = gaps.new_survey_token(ada)
+    rate(gaps, ada, "scope", D1, expectation=5)
+    new = gaps.new_survey_token(ada)
+    assert new != old
+    with pytest.raises(NotFoundError, match="^This survey link is not valid"):
+        gaps.survey(old)
+    assert gaps.survey(new)["stakeholder_id"] == ada
+    assert list(gaps.survey_links(project)) == [ada]  # still one link per stakeholder
+    assert gaps.ratings(project)["expectation"].tolist() == [5]  # their answers stay
 
 
 @pytest.mark.parametrize("token", ["", "   ", None, "not-a-token", 42])
 def test_an_unknown_survey_token_is_refused(gaps: GapStore, ada: int, token: Any) -> None:
-    gaps.survey_token(ada)
+    gaps.new_survey_token(ada)
     with pytest.raises(NotFoundError) as info:
         gaps.survey(token)
     assert str(info.value) == "This survey link is not valid (or the stakeholder was removed)."
 
 
 def test_a_removed_stakeholders_survey_link_stops_working(gaps: GapStore, store: Store, ada: int) -> None:
-    token = gaps.survey_token(ada)
+    token = gaps.new_survey_token(ada)
     store.delete_stakeholder(ada)
     with pytest.raises(NotFoundError, match="^This survey link is not valid"):
         gaps.survey(token)
@@ -467,7 +491,7 @@ WRITES: list[tuple[str, Callable[[GapStore, int], Any]]] = [
     ("note", lambda g, s: g.save_note(s, "scope", "stated_problem", "Slips")),
     ("cleared note", lambda g, s: g.save_note(s, "scope", "stated_problem", "")),
     ("action", lambda g, s: g.add_action(s, "scope", "Calendar")),
-    ("survey token", lambda g, s: g.survey_token(s)),
+    ("survey token", lambda g, s: g.new_survey_token(s)),
 ]
 
 
@@ -492,7 +516,7 @@ def test_deleting_a_stakeholder_removes_their_gap_figures(gaps: GapStore, store:
         gaps.save_satisfaction(sid, source="survey", assessed_on=D1, score=2)
         gaps.save_note(sid, "scope", "stated_problem", "Slips")
         gaps.add_action(sid, "scope", "Calendar")
-        gaps.survey_token(sid)
+        gaps.new_survey_token(sid)
     store.delete_stakeholder(ada)  # workbook 1's delete: the cascade does the rest
     for frame in (gaps.ratings(project), gaps.satisfaction(project), gaps.notes(project), gaps.actions(project)):
         assert frame["stakeholder_id"].tolist() == [bob]
@@ -580,16 +604,23 @@ def _link_worker(barrier: Any, idx: int, url: str, project: int, sid: int) -> An
     with closing(Store.open(url)) as store:
         gaps = GapStore(store)
         barrier.wait()
-        token = gaps.survey_token(sid)
+        token = gaps.new_survey_token(sid)
         gaps.choose_dimensions(project, [DIMENSIONS[idx % 3], DIMENSIONS[(idx + 1) % 3]])
         return token
 
 
-def test_kernels_asking_for_a_survey_link_at_once_share_one_token(
+def test_kernels_making_a_survey_link_at_once_leave_one_link(
     store_url: str, gaps: GapStore, project: int, ada: int, run_in_processes: RunInProcesses
 ) -> None:
     tokens = run_in_processes(_link_worker, [(i, store_url, project, ada) for i in range(6)])
-    assert len(set(tokens.values())) == 1
-    assert gaps.survey(tokens[0])["stakeholder_id"] == ada
+    assert len(set(tokens.values())) == 6
+    opening = []
+    for token in tokens.values():
+        try:
+            opening.append(gaps.survey(token)["stakeholder_id"])
+        except NotFoundError:
+            pass
+    assert opening == [ada]  # the last one made replaced the others
+    assert list(gaps.survey_links(project)) == [ada]
     chosen = gaps.chosen_dimensions(project)
     assert chosen in [[DIMENSIONS[i % 3], DIMENSIONS[(i + 1) % 3]] for i in range(3)]  # one kernel's choice, whole

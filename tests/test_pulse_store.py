@@ -22,12 +22,14 @@ from cpmkit import comments, feedback
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import read_survey, suggest_mapping
 from cpmkit.fields import DEFAULT_TEXT_LIMIT
+from cpmkit.link_secrets import digest
 from cpmkit.pulse_store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_COLUMNS, PulseStore
 from cpmkit.pulse_targets import import_targets
 from cpmkit.pulse_template import feedback_taxonomy, pulse_survey
-from cpmkit.schema import pulse_answers, pulse_responses
+from cpmkit.schema import pulse_answers, pulse_responses, pulse_rounds
 from cpmkit.schema import stakeholders as stakeholders_table
 from cpmkit.store import Store
+from cpmkit.ui.browser_key import KEY_PATTERN
 
 RunInProcesses = Callable[..., dict[int, Any]]
 D1, D2 = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
@@ -63,15 +65,38 @@ def test_rounds_are_listed_with_links_and_counts(pulses: PulseStore, project: in
     later = pulses.create_round(project, "  November ", D2)
     pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
     frame = pulses.rounds(project)
-    assert list(frame.columns) == ROUND_COLUMNS
+    assert list(frame.columns) == ROUND_COLUMNS  # no token: the store keeps only its digest
     assert frame[["id", "name", "opened_on", "closed", "responses"]].values.tolist() == [
         [round_id, "October", D1, False, 1],
         [later, "November", D2, False, 0],
     ]
-    tokens = frame["token"].tolist()
+    tokens = [pulses.new_round_token(round_id), pulses.new_round_token(later)]
     assert len(set(tokens)) == 2 and all(len(t) >= 32 for t in tokens)
     found = pulses.round_for_token(tokens[0])
     assert found == {"round_id": round_id, "name": "October", "opened_on": D1, "closed": False, "project_id": project, "project": "Apollo"}
+    assert pulses.round_for_token(f" {tokens[1]}\n")["round_id"] == later
+
+
+def test_a_new_round_token_replaces_the_link_and_only_its_digest_is_kept(pulses: PulseStore, store: Store, round_id: int) -> None:
+    old = pulses.new_round_token(round_id)
+    new = pulses.new_round_token(round_id)
+    with pytest.raises(NotFoundError, match="survey link is not valid"):
+        pulses.round_for_token(old)
+    assert pulses.round_for_token(new)["round_id"] == round_id
+    assert store.frame(select(pulse_rounds.c.token), ["token"])["token"].tolist() == [digest(new)]
+    with pytest.raises(NotFoundError, match="survey link is not valid"):
+        pulses.round_for_token(digest(new))  # a copy of the store opens nothing
+    with pytest.raises(NotFoundError, match="no longer exists"):
+        pulses.new_round_token(round_id + 99)
+
+
+def test_a_form_key_is_kept_only_as_a_digest(pulses: PulseStore, store: Store, round_id: int) -> None:
+    key = "0123456789abcdef0123456789abcdef"
+    pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1, key=key)
+    _other, random_key = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+    kept = store.frame(select(pulse_responses.c.response_key), ["key"])["key"].tolist()
+    assert sorted(kept) == sorted([digest(f"form-{key}"), digest(f"form-{random_key}")])
+    assert KEY_PATTERN.fullmatch(random_key)
 
 
 def test_round_names_are_unique_per_project_ignoring_case(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:

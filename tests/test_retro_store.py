@@ -13,12 +13,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete, event
+from sqlalchemy import delete, event, select
 
 from cpmkit import retro
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.link_secrets import digest
 from cpmkit.retro_store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore
-from cpmkit.schema import projects
+from cpmkit.schema import projects, retro_boards, retro_members
 from cpmkit.store import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]
@@ -104,6 +105,32 @@ def test_a_dead_link_gets_a_plain_message(retros: RetroStore, board: dict[str, A
 def test_the_members_token_does_not_open_the_facilitators_board(retros: RetroStore, board: dict[str, Any]) -> None:
     with pytest.raises(NotFoundError):
         retros.board_for_facilitator(board["token"])
+
+
+def test_the_store_keeps_only_digests_of_the_board_secrets(store: Store, retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    kept = store.frame(select(retro_boards.c.token, retro_boards.c.facilitator_key), ["token", "key"]).iloc[0]
+    assert (kept["token"], kept["key"]) == (digest(board["token"]), digest(board["facilitator_key"]))
+    assert store.frame(select(retro_members.c.browser_key), ["key"])["key"].tolist() == [digest(BROWSER)]
+    for opener in (retros.board_for_token, retros.board_for_facilitator):  # a copy of the store opens nothing
+        for stored in (kept["token"], kept["key"]):
+            with pytest.raises(NotFoundError):
+                opener(stored)
+    with pytest.raises(ValidationError, match="from another browser"):
+        retros.join(board["id"], "Ana", digest(BROWSER))
+
+
+def test_new_secrets_replace_both_links_and_members_keep_their_place(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    new = retros.new_board_secrets(board["id"])
+    assert set(new) == {"id", "token", "facilitator_key"} and new["id"] == board["id"]
+    assert {new["token"], new["facilitator_key"]}.isdisjoint({board["token"], board["facilitator_key"]})
+    for opener, which in ((retros.board_for_token, "token"), (retros.board_for_facilitator, "facilitator_key")):
+        with pytest.raises(NotFoundError) as info:
+            opener(board[which])
+        assert str(info.value) == DEAD_LINK
+        assert opener(new[which])["id"] == board["id"]
+    assert retros.join(board["id"], "Ana", BROWSER) == ana  # members keep their place
+    with pytest.raises(NotFoundError, match="no longer exists"):
+        retros.new_board_secrets(board["id"] + 99)
 
 
 def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any]) -> None:

@@ -19,14 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Table, inspect, select, text
+from sqlalchemy import Engine, Table, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SAWarning
 
 from cpmkit import schema
 from cpmkit.assessment_store import AssessmentStore
-from cpmkit.errors import StoreError, ValidationError
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.gap_store import GapStore
+from cpmkit.link_secrets import digest
+from cpmkit.pulse_store import PulseStore
+from cpmkit.retro_store import RetroStore
 from cpmkit.schema import (
     ASSESSMENT_TABLES,
     FEEDBACK_TABLES,
@@ -34,7 +37,9 @@ from cpmkit.schema import (
     SCHEMA_VERSION,
     meta,
     metadata,
+    participants,
     projects,
+    pulse_responses,
     stakeholders,
     success_measures,
     users,
@@ -439,7 +444,8 @@ def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> di
         if version >= 3 or "workshops" in keep:
             assess = AssessmentStore(store)
             ids["workshop"], code, _key = assess.create_workshop("Kept", bank="soft_skills", rounds=["only"])
-            ids["participant"] = assess.join_workshop(code, round="only", display_name="Grace")["id"]
+            joined = assess.join_workshop(code, round="only", display_name="Grace")
+            ids["participant"], ids["token"] = joined["id"], joined["token"]
             assess.save_answer(ids["participant"], "listen_1", 4)
         if version >= 4:
             GapStore(store).save_rating(sid, "reliability", source="estimate", assessed_on=dt.date(2024, 5, 1), field="expectation", value=5)
@@ -451,6 +457,8 @@ def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> di
     with engine_for(url) as engine, engine.begin() as conn:
         metadata.drop_all(conn, tables=later)
         conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(version)))
+        if ids.get("token") and participants not in later:  # before version 7 the token was kept as it is
+            conn.execute(participants.update().values(token=ids["token"]))
     return ids
 
 
@@ -570,7 +578,7 @@ def test_upgrade_adds_the_new_tables_and_keeps_every_row(
     version: int, store_url: str, open_store: Callable[..., Store], second_store_url: str
 ) -> None:
     later = [t for v, tables in ADDED_IN.items() if v > version for t in tables]
-    build_old_store(store_url, version)
+    ids = build_old_store(store_url, version)
     older = [t for t in metadata.sorted_tables if t not in later and t is not projects]  # projects: see the v6 test
     with engine_for(store_url) as engine:
         assert not {t.name for t in later} & set(inspect(engine).get_table_names())
@@ -585,7 +593,9 @@ def test_upgrade_adds_the_new_tables_and_keeps_every_row(
     with engine_for(store_url) as engine:
         after = _dump(engine, older)
     before["cpmkit_meta"] = [r if r[0] != "schema_version" else ("schema_version", str(SCHEMA_VERSION)) for r in before["cpmkit_meta"]]
-    assert after == before  # every row of every older table, unchanged
+    at = list(participants.c.keys()).index("token")
+    before["participants"] = [(*r[:at], digest(ids["token"]), *r[at + 1 :]) for r in before["participants"]]
+    assert after == before  # every row of every older table, unchanged but for the token's digest (version 7)
 
     Store.open(second_store_url).close()
     names = [t.name for t in later]
@@ -674,3 +684,144 @@ def test_upgrade_to_v6_gives_stored_names_their_look_alike_keys(store_url: str, 
     assert store.project(look_alike)["name"] == "Apоllo (2)"  # none lost, the index holds
     with pytest.raises(ValidationError, match="already called"):
         store.create_project("APOLLO")
+
+
+# -- version 6 to 7: link secrets kept only as digests ---------------------------------------
+
+V6_SECRETS_SQL = Path(__file__).parent / "data" / "store_v6_secrets.sql"
+#: The plain secrets in ``V6_SECRETS_SQL``, by what they open.
+V6_SECRETS = {
+    "participant": "bc0qhjDouJbsASJ6cO1OBtgPJJyhTwMV",
+    "solo": "vAdqsjDdcgha8KLXyD7MwW8xajyPXrdA",
+    "rater": "mtTc0wm-J5ks0TN5DKtFILrFTDRl20Bi",
+    "survey": "bfK0sTruO0_5-RqmPYeBN2s05yfi57PK",
+    "pulse": "Yd1rdCr334e5NZ8u2EFLcDQywlMw71FC",
+    "board": "q4K2A93tkt6S3CltbXr-bsZsJKaA0AQo",
+    "facilitator": "py7B_XS_A7DOs91IBecbxqSypZmBBWio",
+    "member": "fedcba9876543210fedcba9876543210",
+    "form": "0123456789abcdef0123456789abcdef",
+}
+IMPORTED_KEY = "5d41402abc4b2a76b9719d911017c592"
+
+
+def build_v6_store_with_plain_secrets(url: str) -> None:
+    """A store at version 6 holding ``V6_SECRETS`` in plain text: a fresh store's tables (version
+    7 changed none), the rows of ``V6_SECRETS_SQL``, its version set back to 6."""
+    Store.open(url).close()
+    with engine_for(url) as engine, engine.begin() as conn:
+        for statement in _statements(V6_SECRETS_SQL.read_text()):
+            conn.exec_driver_sql(statement)
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value="6"))
+
+
+def _cells(engine: Engine) -> list[str]:
+    """Every value in every table of the store, as text."""
+    with engine.connect() as conn:
+        return [str(value) for table in metadata.sorted_tables for row in conn.execute(select(table)) for value in row]
+
+
+def test_upgrade_to_v7_keeps_every_link_working_and_no_plain_secret(store_url: str, open_store: Callable[..., Store]) -> None:
+    build_v6_store_with_plain_secrets(store_url)
+    with engine_for(store_url) as engine:
+        assert set(V6_SECRETS.values()) - {V6_SECRETS["form"]} <= set(_cells(engine))
+
+    store = open_store()
+    assert store.upgraded_from == 6
+    assert store.schema_version == SCHEMA_VERSION
+
+    # Every link already sent opens what it opened, through the public store methods.
+    assess, gaps = AssessmentStore(store), GapStore(store)
+    pulses, retros = PulseStore(store), RetroStore(store)
+    grace = assess.participant_by_token(V6_SECRETS["participant"])
+    assert (grace["id"], grace["display_name"], grace["round"]) == (1, "Grace", "before")
+    assert assess.answers(grace["id"]) == {"listen_1": 4}
+    assert assess.participant_by_token(V6_SECRETS["solo"])["id"] == 2
+    assert assess.peer_rater(V6_SECRETS["rater"]) == {"subject_id": 1, "bank": "soft_skills", "answers": {"listen_1": 3}}
+    assert gaps.survey(V6_SECRETS["survey"]) == {"stakeholder_id": 1, "stakeholder": "Ada Lovelace", "project_id": 1, "project": "Apollo"}
+    assert pulses.round_for_token(V6_SECRETS["pulse"])["name"] == "October"
+    assert retros.board_for_token(V6_SECRETS["board"])["id"] == 1
+    assert retros.board_for_facilitator(V6_SECRETS["facilitator"])["id"] == 1
+    # ... the browsers that answered or joined still find their response and their place ...
+    assert pulses.form_response(1, V6_SECRETS["form"]) == {"id": 1, "stakeholder_id": None, "answers": {"recommend": 9}}
+    assert retros.join(1, "ana", V6_SECRETS["member"]) == 1
+    with pytest.raises(ValidationError, match="from another browser"):
+        retros.join(1, "Ana", "0" * 32)
+    # ... and the page with no link resumes the last solo self-assessment, now remembered by id.
+    assert store.get_setting("last_self_assessment") == store.get_setting("last_self_assessment:1") == "2"
+
+    # No plain secret is left anywhere; each secret column holds the digest; imports are untouched.
+    with engine_for(store_url) as engine:
+        cells = _cells(engine)
+        assert not [c for c in cells if any(secret in c for secret in V6_SECRETS.values())]
+        with engine.connect() as conn:
+            keys = conn.execute(select(pulse_responses.c.response_key).order_by(pulse_responses.c.id)).scalars().all()
+            for table, column in schema.SECRET_COLUMNS:
+                assert all(len(v) == 64 for v in conn.execute(select(table.c[column])).scalars())
+    assert keys == [digest(f"form-{V6_SECRETS['form']}"), IMPORTED_KEY]
+    assert len(schema.SECRET_COLUMNS) == 7
+
+    # A stored digest opens nothing, and upgrading again changes nothing.
+    with pytest.raises(NotFoundError):
+        assess.participant_by_token(digest(V6_SECRETS["participant"]))
+    assert open_store().upgraded_from == SCHEMA_VERSION
+    assert assess.participant_by_token(V6_SECRETS["participant"])["id"] == 1
+
+
+def test_a_v7_upgrade_that_fails_half_way_leaves_every_plain_secret_as_it_was(
+    store_url: str, open_store: Callable[..., Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_v6_store_with_plain_secrets(store_url)
+    real, calls = schema._set_digests, []
+
+    def fail_on_the_third(*args: Any) -> None:
+        calls.append(args)
+        real(*args)
+        if len(calls) == 3:
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(schema, "_set_digests", fail_on_the_third)
+    engine = create_store_engine(store_url)
+    try:
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            Store(engine)
+        assert _schema_version(engine) == "6"
+        assert set(V6_SECRETS.values()) - {V6_SECRETS["form"]} <= set(_cells(engine))
+    finally:
+        engine.dispose()
+    monkeypatch.undo()
+    store = open_store()
+    assert store.upgraded_from == 6
+    assert AssessmentStore(store).participant_by_token(V6_SECRETS["participant"])["id"] == 1
+
+
+def test_a_forgotten_last_self_assessment_is_dropped_on_upgrade(store_url: str, open_store: Callable[..., Store]) -> None:
+    build_v6_store_with_plain_secrets(store_url)
+    with engine_for(store_url) as engine, engine.begin() as conn:
+        conn.execute(meta.update().where(meta.c.key == "setting:last_self_assessment").values(value="no-such-token"))
+    assert open_store().get_setting("last_self_assessment") is None
+
+
+def test_no_plain_secret_is_left_in_an_upgraded_sqlite_file(sqlite_url: str) -> None:
+    """SQLite may leave deleted bytes in the file's free space (Debian builds it with
+    secure_delete on by default, other builds do not: with it off, about one token in ten of
+    2,000 was left). The upgrade turns secure_delete on itself: after it and a clean close, no
+    plain secret is in the file at all, even on a connection that starts with it off."""
+    build_v6_store_with_plain_secrets(sqlite_url)
+    path = Path(make_url(sqlite_url).database or "")
+    many = [f"plain-token-{i:05d}-{'x' * 14}" for i in range(1000)]
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executemany("INSERT INTO participants (display_name, token) VALUES (NULL, ?)", [(t,) for t in many])
+        conn.commit()
+    assert V6_SECRETS["participant"].encode() in path.read_bytes()  # the test would see one
+    engine = create_store_engine(sqlite_url)
+
+    @event.listens_for(engine, "connect")
+    def _without_secure_delete(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA secure_delete=OFF")
+
+    Store(engine).close()
+    data = path.read_bytes()
+    assert not path.with_name(path.name + "-wal").exists()
+    assert [name for name, secret in V6_SECRETS.items() if secret.encode() in data] == []
+    assert [t for t in many if t.encode() in data] == []
+    assert digest(V6_SECRETS["participant"]).encode() in data

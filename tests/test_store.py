@@ -7,7 +7,10 @@ with its own Store on the same database, and check that no write is lost and non
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import logging
+import os
+import stat
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.schema import SCHEMA_VERSION, success_measures
 from cpmkit.schema import stakeholders as stakeholders_table
 from cpmkit.stakeholders import MEASURE_FIELDS, STAKEHOLDER_FIELDS
-from cpmkit.store import Store
+from cpmkit.store import FILE_MODE, FOLDER_MODE, Store
 
 # A fixture from conftest.py; the alias only documents its call signature.
 RunInProcesses = Callable[..., dict[int, Any]]
@@ -608,3 +611,75 @@ def test_a_store_folder_that_cannot_be_created_is_a_plain_store_error(tmp_path: 
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="Cannot create the folder"):
         Store.open(f"sqlite:///{blocker / 'sub' / 'store.sqlite3'}")
+
+
+# -- the store file is private -----------------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The usual umask (022): files anyone can read unless cpmkit says otherwise."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_a_new_sqlite_store_and_its_folder_are_private(tmp_path: Path, loose_umask: None) -> None:
+    path = tmp_path / "made" / "by" / "cpmkit" / "store.sqlite3"
+    with closing(Store.open(f"sqlite:///{path}")) as store:
+        store.create_project("Apollo")  # a write: the -wal and -shm files are there while the store is open
+        side = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+        assert all(file.exists() for file in side)
+        assert {file.name: _mode(file) for file in (path, *side)} == {file.name: FILE_MODE for file in (path, *side)} == {
+            "store.sqlite3": 0o600, "store.sqlite3-wal": 0o600, "store.sqlite3-shm": 0o600,
+        }  # fmt: skip
+    assert _mode(path.parent) == FOLDER_MODE == 0o700
+    assert _mode(path.parent.parent) == 0o755  # only the store's own folder is cpmkit's to close
+
+
+def test_the_default_store_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loose_umask: None) -> None:
+    monkeypatch.delenv(config.DB_URL_ENV, raising=False)
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "data"))
+    Store.open().close()
+    assert _mode(tmp_path / "data" / config.DEFAULT_DB_FILENAME) == 0o600
+    assert _mode(tmp_path / "data") == 0o700
+
+
+def test_an_existing_folder_is_left_as_it_is(tmp_path: Path, loose_umask: None) -> None:
+    tmp_path.chmod(0o755)
+    Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}").close()
+    assert _mode(tmp_path) == 0o755 and _mode(tmp_path / "store.sqlite3") == 0o600
+
+
+def test_an_existing_store_others_can_read_is_made_private(tmp_path: Path, loose_umask: None) -> None:
+    path = tmp_path / "store.sqlite3"
+    url = f"sqlite:///{path}"
+    with closing(Store.open(url)) as store:
+        store.create_project("Apollo")
+        side = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+        for file in (path, *side):
+            file.chmod(0o644)  # as an older cpmkit left them
+        with closing(Store.open(url)) as again:
+            assert [p["name"] for p in again.list_projects()] == ["Apollo"]
+            assert [_mode(file) for file in (path, *side)] == [0o600, 0o600, 0o600]
+
+
+def test_a_store_of_another_user_is_not_changed_but_named_in_a_warning(
+    tmp_path: Path, loose_umask: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    path = tmp_path / "store.sqlite3"
+    Store.open(f"sqlite:///{path}").close()
+    path.chmod(0o644)
+    os.chown(path, 65534, 65534)  # nobody
+    with caplog.at_level(logging.WARNING, logger="cpmkit"):
+        Store.open(f"sqlite:///{path}").close()
+    assert _mode(path) == 0o644
+    assert f"{path} can be read by others (mode 644) and belongs to another user" in caplog.text

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import unquote
 
 import pytest
 
+from cpmkit.errors import NotFoundError
 from cpmkit.gap_store import GapStore
 from cpmkit.gap_template import load_gap_template
 from cpmkit.store import Store
 from cpmkit.ui.expectation_gap import ExpectationGapApp
+from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE, LinkShownOnce
 
 TODAY = dt.date(2026, 11, 25)
 GAP_LIST, CHARTS, STATUS, SURVEYS = 2, 3, 4, 5
@@ -103,12 +106,45 @@ def test_notes_and_actions_are_saved_per_gap(app: ExpectationGapApp, store: Stor
     assert len(app.actions.children) == 1
 
 
-def test_survey_links_are_made_per_stakeholder(app: ExpectationGapApp) -> None:
+def _survey_rows(app: ExpectationGapApp, store: Store, project: int) -> dict[str, LinkShownOnce]:
+    """Each stakeholder's survey link on the page, by name (in the order the page lists them)."""
+    view = app.tabs.children[SURVEYS].children[0]
+    names = dict(zip(store.stakeholders(project)["id"], store.stakeholders(project)["name"]))
+    assert [row.children[1] for row in view.children[2].children] == [link.widget for link in app.survey_links.values()]
+    return {names[sid]: link for sid, link in app.survey_links.items()}
+
+
+def test_survey_links_are_made_per_stakeholder_and_shown_once(app: ExpectationGapApp, store: Store, project: int) -> None:
     app.tabs.selected_index = SURVEYS
     view = app.tabs.children[SURVEYS].children[0]
-    view.children[1].click()
-    links = view.children[2].value
-    assert links.count("href='03_stakeholder_survey.ipynb?survey=") == 2 and "Acme" in links
+    rows = _survey_rows(app, store, project)
+    assert len(rows) == 2 and all(link.href is None and "No link yet" in link.text.value for link in rows.values())
+    view.children[1].click()  # Create survey links
+    rows = _survey_rows(app, store, project)
+    hrefs = [link.href for link in rows.values()]
+    assert all(h is not None and h.startswith("03_stakeholder_survey.ipynb?survey=") for h in hrefs) and len(set(hrefs)) == 2
+    acme = next(link for name, link in rows.items() if "Acme" in name)
+    assert SHOWN_ONCE in acme.text.value and f'href="{acme.href}"' in acme.text.value
+    token = unquote(str(acme.href).split("survey=", 1)[1])
+    gaps = gap_store(store)
+    assert gaps.survey(token)["stakeholder"] == "Acme"
+
+    # Reopened, the page cannot show the links again, and says so.
+    again = ExpectationGapApp(store, today=lambda: TODAY)
+    again.tabs.selected_index = SURVEYS
+    later = _survey_rows(again, store, project)
+    assert all(link.href is None and NOT_SHOWN_AGAIN in link.text.value for link in later.values())
+    assert all(link.button.description == "New link" for link in later.values())
+
+    # "New link" asks first, then replaces the link: the old one stops working.
+    renewed = next(link for name, link in later.items() if "Acme" in name)
+    renewed.button.click()
+    assert renewed.href is None and "The old link stops working" in renewed.confirm.children[0].value
+    renewed.confirm.children[1].click()  # Make a new link
+    assert renewed.href is not None and SHOWN_ONCE in renewed.text.value
+    with pytest.raises(NotFoundError):
+        gaps.survey(token)
+    assert gaps.survey(unquote(renewed.href.split("survey=", 1)[1]))["stakeholder"] == "Acme"
 
 
 def test_a_stakeholder_deleted_in_workbook_1_gets_a_plain_message(app: ExpectationGapApp, store: Store) -> None:

@@ -30,7 +30,7 @@ def link(store: Store, gaps: GapStore) -> tuple[int, str]:
     project_id = store.create_project("Apollo")
     sid = store.add_stakeholder(project_id, "Acme <Corp>", category="customer")
     gaps.choose_dimensions(project_id, ["reliability", "schedule"])
-    return project_id, gaps.survey_token(sid)
+    return project_id, gaps.new_survey_token(sid)
 
 
 def test_answers_are_saved_as_survey_figures_dated_today(store: Store, gaps: GapStore, link: tuple[int, str]) -> None:

@@ -4,12 +4,15 @@ names are escaped and a clash is a plain message."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import unquote
 
 import pytest
 
+from cpmkit.errors import NotFoundError
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
 from cpmkit.ui.pulse_rounds import PulseRoundsPanel, survey_link
+from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -28,12 +31,35 @@ def test_a_round_is_opened_and_listed_with_its_link(store: Store, project: int) 
     assert panel.name.value == "" and panel.create_message.value.count("cpmkit-message") == 0
     rounds = PulseStore(store).rounds(project)
     assert rounds[["name", "opened_on", "responses"]].values.tolist() == [["<b>November</b>", TODAY, 0]]
-    row = panel.listing.children[0].children[0].value
+    row = panel.listing.children[0].children[0].children[0].value
     assert "&lt;b&gt;November&lt;/b&gt;" in row and "<b>November</b>" not in row
     assert "0 responses" in row and "open" in row
-    link = survey_link(rounds["token"][0], base_url="https://pm.example.org/voila/render/")
+    shown = panel.links[int(rounds["id"][0])]
+    assert shown.widget is panel.listing.children[0].children[1]
+    link = str(shown.href)
     assert link.startswith("https://pm.example.org/voila/render/04_pulse_survey.ipynb?pulse=")
-    assert f"href='{link}'" in row
+    assert f'href="{link}"' in shown.text.value and SHOWN_ONCE in shown.text.value  # shown once, now
+    token = unquote(link.split("pulse=", 1)[1])
+    assert link == survey_link(token, base_url="https://pm.example.org/voila/render/")
+    assert PulseStore(store).round_for_token(token)["name"] == "<b>November</b>"
+
+
+def test_a_rounds_link_is_not_shown_again_and_new_link_replaces_it(store: Store, project: int) -> None:
+    pulses = PulseStore(store)
+    round_id = pulses.create_round(project, "October", dt.date(2026, 10, 1))
+    old = pulses.new_round_token(round_id)
+    panel = PulseRoundsPanel(store, today=lambda: TODAY)
+    panel.show(project)
+    shown = panel.links[round_id]
+    assert shown.href is None and NOT_SHOWN_AGAIN in shown.text.value
+    shown.button.click()
+    shown.confirm.children[1].click()  # Make a new link
+    token = unquote(str(shown.href).split("pulse=", 1)[1])
+    assert pulses.round_for_token(token)["round_id"] == round_id
+    with pytest.raises(NotFoundError):
+        pulses.round_for_token(old)
+    panel.listing.children[0].children[0].children[1].click()  # Close: the list is redrawn ...
+    assert panel.links[round_id] is shown and shown.href is not None  # ... and the link stays shown
 
 
 def test_a_round_is_closed_and_reopened(store: Store, project: int) -> None:
@@ -42,12 +68,12 @@ def test_a_round_is_closed_and_reopened(store: Store, project: int) -> None:
     pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 10, 2))
     panel = PulseRoundsPanel(store, today=lambda: TODAY)
     panel.show(project)
-    toggle = panel.listing.children[0].children[1]
-    assert "1 response<" in panel.listing.children[0].children[0].value and toggle.description == "Close"
+    toggle = panel.listing.children[0].children[0].children[1]
+    assert "1 response<" in panel.listing.children[0].children[0].children[0].value and toggle.description == "Close"
     toggle.click()
     assert pulses.rounds(project)["closed"].tolist() == [True]
-    toggle = panel.listing.children[0].children[1]
-    assert toggle.description == "Reopen" and "closed" in panel.listing.children[0].children[0].value
+    toggle = panel.listing.children[0].children[0].children[1]
+    assert toggle.description == "Reopen" and "closed" in panel.listing.children[0].children[0].children[0].value
     toggle.click()
     assert pulses.rounds(project)["closed"].tolist() == [False]
 

@@ -9,6 +9,7 @@ import ipywidgets as W
 import pytest
 from sqlalchemy import select
 
+from cpmkit.link_secrets import digest
 from cpmkit.pulse_store import PulseStore
 from cpmkit.pulse_template import pulse_survey
 from cpmkit.schema import pulse_responses
@@ -33,7 +34,7 @@ def link(store: Store, pulses: PulseStore) -> tuple[int, str]:
     project_id = store.create_project("Apollo <One>")
     store.add_stakeholder(project_id, "Acme <Corp>", category="customer")
     round_id = pulses.create_round(project_id, "November", dt.date(2026, 11, 1))
-    return project_id, str(pulses.rounds(project_id).set_index("id").loc[round_id, "token"])
+    return project_id, pulses.new_round_token(round_id)
 
 
 def form(store: Store, query: str) -> PulseSurveyApp:
@@ -189,4 +190,4 @@ def test_a_key_the_browser_could_not_have_made_is_ignored(store: Store, pulses: 
     arrive(survey, "<script>")
     survey.controls["recommend"].value = 7
     [key] = store.frame(select(pulse_responses.c.response_key), ["key"])["key"].tolist()
-    assert key.startswith("form-") and len(key) == len("form-") + 32
+    assert len(key) == 64 and key != digest("form-<script>")  # the digest of a random key of its own

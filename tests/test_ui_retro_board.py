@@ -13,12 +13,14 @@ import pytest
 from ipywidgets.widgets.widget import _instances
 from sqlalchemy import delete
 
+from cpmkit.errors import NotFoundError
 from cpmkit.lessons import LessonSource
 from cpmkit.retro_store import RetroStore
 from cpmkit.schema import retro_boards
 from cpmkit.store import Store
 from cpmkit.ui import retro_board as board_ui
 from cpmkit.ui.retro_board import RetroBoard, RetroBoardApp, RetroPanel, board_link
+from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -449,18 +451,48 @@ def test_app_opens_the_board_named_in_the_url(store: Store, made: dict[str, Any]
 # -- the PM's panel --------------------------------------------------------------------------
 
 
-def test_the_panel_creates_a_board_and_shows_both_links(store: Store, retros: RetroStore, project: int) -> None:
+def test_the_panel_creates_a_board_and_shows_both_links_once(store: Store, retros: RetroStore, project: int) -> None:
     panel = RetroPanel(store, base_url="/voila/render/")
     panel.show(project)
-    assert "No retrospective yet." in panel.boards.value
+    assert "No retrospective yet." in html_of(panel.boards)
     panel.title.value, panel.format.value, panel.votes.value = "Mid <project>", "sailboat", 4
     panel.create.click()
     assert "Board created" in panel.create_message.value
     board = retros.boards(project).iloc[0]
     assert (board["title"], board["format"], board["votes_per_member"]) == ("Mid <project>", "sailboat", 4)
-    assert "Mid &lt;project&gt;" in panel.boards.value and "Sailboat" in panel.boards.value
-    assert f"/voila/render/04_retro_board.ipynb?board={board['token']}&amp;facilitator={board['facilitator_key']}" in panel.boards.value
+    assert "Mid &lt;project&gt;" in html_of(panel.boards) and "Sailboat" in html_of(panel.boards)
+    shown = panel.links[int(board["id"])]
+    members, facilitator = shown.hrefs["Members' link"], shown.hrefs["Facilitator's link"]
+    token = members.split("board=", 1)[1]
+    assert members == f"/voila/render/04_retro_board.ipynb?board={token}"
+    assert facilitator.startswith(f"{members}&facilitator=")
+    key = facilitator.split("facilitator=", 1)[1]
+    assert f"{members}&amp;facilitator={key}" in html_of(panel.boards) and SHOWN_ONCE in shown.text.value
+    assert retros.board_for_token(token)["id"] == retros.board_for_facilitator(key)["id"] == board["id"]
     assert panel.board_choice.value == board["id"]
+
+    # Opened again, the panel cannot show them; "New link" replaces both (the old ones stop working).
+    again = RetroPanel(store, base_url="/voila/render/")
+    again.show(project)
+    later = again.links[int(board["id"])]
+    assert later.hrefs == {} and NOT_SHOWN_AGAIN in html_of(again.boards) and token not in html_of(again.boards)
+    later.button.click()
+    later.confirm.children[1].click()  # Make a new link
+    new_token = later.hrefs["Members' link"].split("board=", 1)[1]
+    new_key = later.hrefs["Facilitator's link"].split("facilitator=", 1)[1]
+    assert retros.board_for_token(new_token)["id"] == retros.board_for_facilitator(new_key)["id"] == board["id"]
+    with pytest.raises(NotFoundError):
+        retros.board_for_token(token)
+    with pytest.raises(NotFoundError):
+        retros.board_for_facilitator(key)
+
+
+def test_a_members_browser_key_is_named_by_the_board_so_new_links_keep_their_place(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    assert page.browser is not None and page.browser.name == f"cpmkit-retro-board-{made['id']}"
+    renewed = RetroStore(store).new_board_secrets(made["id"])
+    later = RetroBoardApp(store, query=f"board={renewed['token']}", refresh_seconds=None)
+    assert later.browser is not None and later.browser.name == page.browser.name
 
 
 def test_the_panel_refuses_a_board_without_a_project_or_title(store: Store, project: int) -> None:

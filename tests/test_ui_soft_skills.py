@@ -23,6 +23,7 @@ from cpmkit.rate_limit import RateLimiter
 from cpmkit.store import Store
 from cpmkit.ui import soft_skills as soft_skills_ui
 from cpmkit.ui.soft_skills import JOIN_CODE_TRIES, LAST_SELF_ASSESSMENT, SoftSkillsApp
+from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 
 TODAY = dt.date(2026, 11, 25)
 BANK = default_bank()
@@ -148,8 +149,11 @@ def test_join_with_the_code_from_the_link(store: Store) -> None:
     assert app.participant is not None
     saved = AssessmentStore(store).participant(app.participant["id"])
     assert (saved["workshop_id"], saved["round"], saved["display_name"]) == (workshop_id, "after", "Dana")
-    assert f"02_soft_skills.ipynb?token={saved['token']}" in app.header.value
     assert "Bookmark this link" in app.header.value
+    assert app.resume is not None and app.resume.widget in app.resume_box.children
+    token = token_in(app.resume.text.value, "token")  # shown once, now, with the note to copy it
+    assert SHOWN_ONCE in app.resume.text.value
+    assert AssessmentStore(store).participant_by_token(token)["id"] == saved["id"]
     assert app.questions is not None and app.questions.step == 0
     assert store.get_setting(LAST_SELF_ASSESSMENT) is None  # only a solo assessment is remembered
 
@@ -317,6 +321,9 @@ def test_coming_back_with_the_link_resumes_at_the_first_unanswered_item(store: S
     app.questions.toggles[second[0].id].value = 2
     monkeypatch.setenv("QUERY_STRING", f"token={app.participant['token']}")
     again = SoftSkillsApp(store, today=lambda: TODAY)
+    # The page opened with the link shows it (it is in the address), without the "copy it now" note.
+    assert again.resume is not None and again.resume.href == f"02_soft_skills.ipynb?token={app.participant['token']}"
+    assert SHOWN_ONCE not in again.resume.text.value
     assert again.questions is not None
     assert again.questions.step == 1
     assert again.questions.toggles[second[0].id].value == 2
@@ -327,10 +334,18 @@ def test_coming_back_with_the_link_resumes_at_the_first_unanswered_item(store: S
 def test_a_solo_assessment_resumes_without_the_link(store: Store) -> None:
     app = solo(store, "Dana")
     assert app.participant is not None
-    assert store.get_setting(LAST_SELF_ASSESSMENT) == app.participant["token"]
+    assert store.get_setting(LAST_SELF_ASSESSMENT) == str(app.participant["id"])  # never the token
     again = build(store, "")
     assert again.participant is not None and again.participant["id"] == app.participant["id"]
     assert again.new_start.layout.display == ""
+    # Without the link in the address the page cannot show it again; "New link" replaces it.
+    assert again.resume is not None and again.resume.href is None and NOT_SHOWN_AGAIN in again.resume.text.value
+    again.resume.button.click()
+    again.resume.confirm.children[1].click()  # Make a new link
+    token = token_in(again.resume.text.value, "token")
+    assert SHOWN_ONCE in again.resume.text.value
+    assert build(store, f"token={token}").participant is not None
+    assert "does not open any saved self-assessment" in build(store, f"token={app.participant['token']}").status.value
     again.new_start.click()
     assert again.start is not None and again.participant is None
     # A link with a workshop code opens the start screen, not the remembered assessment.
@@ -430,11 +445,12 @@ def test_others_view_needs_three_raters(store: Store) -> None:
     answer_all(app, default=4)
     results = app.results
     assert results is not None and app.participant is not None
-    tokens = []
+    tokens: list[str] = []
     for _ in range(3):
         results.peer_button.click()
         tokens.append(token_in(results.peer_links.value, "rate"))
     assert len(set(tokens)) == 3
+    assert SHOWN_ONCE in results.peer_links.value  # the store keeps only their digests
     rate(store, tokens[0], 2)
     rater = rate(store, tokens[1], 2)
     assert rater.questions is not None

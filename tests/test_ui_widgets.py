@@ -3,11 +3,22 @@ kernel (ipywidgets' registry) and so in the page, and keeps what it shows again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as W
 from ipywidgets.widgets.widget import _instances
 
-from cpmkit.errors import ValidationError
-from cpmkit.ui.widgets import OUT_OF_MEMORY, UNEXPECTED, guard, message_area, replace_children
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.ui.widgets import (
+    NOT_SHOWN_AGAIN,
+    OUT_OF_MEMORY,
+    SHOWN_ONCE,
+    UNEXPECTED,
+    LinkShownOnce,
+    guard,
+    message_area,
+    replace_children,
+)
 
 
 def _row(text: str) -> W.HBox:
@@ -70,3 +81,67 @@ def test_guard_says_when_the_page_ran_out_of_memory() -> None:
     with guard(area):
         pass
     assert area.value == ""  # the next action that works clears it
+
+
+# -- a link shown once ---------------------------------------------------------------------------
+
+
+def _maker(*hrefs: str) -> tuple[list[str], Callable[[], str]]:
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(hrefs[len(made)])
+        return made[-1]
+
+    return made, make
+
+
+def test_a_link_not_made_yet_is_made_at_once_and_shown_once() -> None:
+    made, make = _maker("form.ipynb?survey=a&b=<c>")
+    link = LinkShownOnce(make, exists=False)
+    assert "No link yet." in link.text.value and link.button.description == "Make the link"
+    link.button.click()
+    assert made == ["form.ipynb?survey=a&b=<c>"] and link.href == made[0]
+    assert 'href="form.ipynb?survey=a&amp;b=&lt;c&gt;"' in link.text.value and "<c>" not in link.text.value  # escaped
+    assert SHOWN_ONCE in link.text.value and link.button.description == "New link"
+
+
+def test_a_link_made_before_is_not_shown_and_replacing_it_asks_first() -> None:
+    made, make = _maker("x?t=1", "x?t=2")
+    link = LinkShownOnce(make)
+    assert NOT_SHOWN_AGAIN in link.text.value and link.href is None
+    link.button.click()
+    question, yes, cancel = link.confirm.children
+    assert "The old link stops working" in question.value and made == []
+    cancel.click()
+    assert link.confirm.children == () and made == []
+    link.button.click()
+    link.confirm.children[1].click()
+    assert made == ["x?t=1"] and link.href == "x?t=1" and link.confirm.children == ()
+    link.button.click()
+    link.confirm.children[1].click()
+    assert link.href == "x?t=2" and SHOWN_ONCE in link.text.value
+
+
+def test_the_link_a_page_was_opened_with_is_shown_without_the_note() -> None:
+    link = LinkShownOnce(lambda: "unused")
+    link.show("page.ipynb?token=abc", once=False)
+    assert 'href="page.ipynb?token=abc"' in link.text.value and SHOWN_ONCE not in link.text.value
+
+
+def test_a_link_that_cannot_be_made_says_why_and_keeps_what_was_shown() -> None:
+    def refuse() -> str:
+        raise NotFoundError("This stakeholder no longer exists.")
+
+    link = LinkShownOnce(refuse, exists=False)
+    link.button.click()
+    assert "This stakeholder no longer exists." in link.message.value and "No link yet." in link.text.value
+
+
+def test_links_made_together_are_shown_together_by_label() -> None:
+    link = LinkShownOnce(lambda: {"Members' link": "b?board=t", "Facilitator's link": "b?board=t&facilitator=k"}, exists=False)
+    link.button.click()
+    assert link.hrefs == {"Members' link": "b?board=t", "Facilitator's link": "b?board=t&facilitator=k"}
+    assert link.href == "b?board=t"
+    assert "Members&#x27; link: <a" in link.text.value and 'href="b?board=t&amp;facilitator=k"' in link.text.value
+    assert link.text.value.count(SHOWN_ONCE) == 1

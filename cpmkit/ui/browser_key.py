@@ -4,12 +4,13 @@ same browser, continues their answers instead of starting a second response."""
 from __future__ import annotations
 
 import re
-import secrets
 from importlib import resources
 from typing import Any, Final
 
 import anywidget
 import traitlets
+
+from cpmkit.link_secrets import new_browser_key
 
 __all__ = ["KEY_PATTERN", "BrowserKey"]
 
@@ -36,5 +37,5 @@ class BrowserKey(anywidget.AnyWidget):
 
     def renew(self) -> str:
         """A new key, kept by the browser from now on in place of the old one."""
-        self.key = secrets.token_hex(16)
+        self.key = new_browser_key()
         return self.key

@@ -26,7 +26,9 @@ from cpmkit.status_report import LIGHTS, status_report, status_report_html
 from cpmkit.store import Store
 from cpmkit.ui.gap_ratings import RatingForm, scale_choice
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
-from cpmkit.ui.widgets import MessageArea, download_link, field, guard, message_area, replace_children, stylesheet, table_html
+from cpmkit.ui.widgets import (
+    LinkShownOnce, MessageArea, download_link, field, guard, keep_links, message_area, replace_children, stylesheet, table_html,
+)
 
 __all__ = ["ExpectationGapApp", "app"]
 
@@ -124,6 +126,8 @@ class ExpectationGapApp:
         self.action_message = MessageArea(label="Actions", help_text=guidance.get("action", ""))
 
         self.views: dict[int, Callable[[GapData], None]] = {}
+        #: Each stakeholder's survey link (tab "Survey links"), kept across refreshes: a link shown stays shown.
+        self.survey_links: dict[int, LinkShownOnce] = {}
         self.tabs = W.Tab(
             children=[self._dimensions_tab(), self._ratings_tab(), *(W.VBox() for _ in _VIEWS)],
             titles=["Dimensions", "Ratings", *_VIEWS],
@@ -428,31 +432,39 @@ class ExpectationGapApp:
         return widget, refresh
 
     def _survey_view(self) -> tuple[W.Widget, Callable[[GapData], None]]:
-        table, message = W.HTML(), message_area()
-        create = W.Button(description="Create survey links", icon="link", layout=W.Layout(width="auto"))
+        rows, message = W.VBox(), message_area()
+        rows.add_class("cpmkit-survey-links")
+        create = W.Button(description="Create survey links", icon="link", layout=W.Layout(width="auto"),
+                          tooltip="A link for each stakeholder who has none yet")
+        links = self.survey_links
+
+        def survey_href(sid: int) -> str:
+            return f"{SURVEY_NOTEBOOK}?survey={quote(self.gaps.new_survey_token(sid), safe='')}"
 
         def refresh(data: GapData) -> None:
             create.disabled = data.register.empty
+            project_id = self.bar.project_id
+            made = self.gaps.survey_links(project_id) if project_id is not None else {}
+            ids = [int(sid) for sid in data.register["id"]]
+            keep_links(links, ids, survey_href, made=made, css_class="cpmkit-link cpmkit-survey-link")
+            replace_children(rows, [
+                W.HBox([W.HTML(f"<b>{html.escape(str(name))}</b>", layout=W.Layout(width="200px", flex="0 0 auto")), links[sid].widget])
+                for sid, name in zip(ids, data.register["name"])
+            ])
 
         def make_links() -> None:
             with guard(message):
-                project_id = self.bar.project_id
-                register = self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
-                rows = []
-                for sid, name in zip(register["id"], register["name"]):
-                    href = f"{SURVEY_NOTEBOOK}?survey={quote(self.gaps.survey_token(int(sid)), safe='')}"
-                    rows.append(
-                        f"<tr><td>{html.escape(str(name))}</td><td><a href='{html.escape(href)}' target='_blank' "
-                        f"class='cpmkit-link cpmkit-survey-link'>{html.escape(href)}</a></td></tr>"
-                    )
-                table.value = f"<table class='cpmkit-table'><tr><th>Stakeholder</th><th>Their survey link</th></tr>{''.join(rows)}</table>"
+                for link in links.values():
+                    if not link.exists:
+                        link.renew()
 
         create.on_click(lambda _: make_links())
         intro = W.HTML(
             "<p class='cpmkit-help'>Send each stakeholder their own link. They give their own expectation, perception "
-            "and importance for each dimension; their figures appear beside your estimate.</p>"
+            "and importance for each dimension; their figures appear beside your estimate. A link is shown once, "
+            "when it is made: for safety it is stored scrambled. <b>New link</b> replaces a lost one.</p>"
         )
-        return W.VBox([intro, create, table, message]), refresh
+        return W.VBox([intro, create, rows, message]), refresh
 
     # -- actions ----------------------------------------------------------------------------
 

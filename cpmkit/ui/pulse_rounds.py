@@ -2,6 +2,9 @@
 close it when the round is over (or open it again).
 
 A panel of the workbook-4 app: ``PulseRoundsPanel(store).widget``, ``.show(project_id)``.
+
+The store keeps a round's link only scrambled: the link is shown once, when the round is
+opened; "New link" replaces a lost one (the old link stops working).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from cpmkit.errors import ValidationError
 from cpmkit.pulse_store import PulseStore
 from cpmkit.store import Store
 from cpmkit.ui.pulse_survey import PULSE_PARAMETER
-from cpmkit.ui.widgets import MessageArea, field, guard, message_area, replace_children
+from cpmkit.ui.widgets import LinkShownOnce, MessageArea, field, guard, keep_links, message_area, replace_children
 
 __all__ = ["SURVEY_NOTEBOOK", "PulseRoundsPanel", "survey_link"]
 
@@ -39,6 +42,8 @@ class PulseRoundsPanel:
         self.pulses = PulseStore(store)
         self.base_url, self.today = base_url, today
         self.project_id: int | None = None
+        #: Each round's survey link, by round id, kept across redraws: a link shown stays shown.
+        self.links: dict[int, LinkShownOnce] = {}
         self.name = W.Text(placeholder="e.g. November pulse", continuous_update=False, layout=W.Layout(width="260px"))
         self.opened_on = W.DatePicker(value=today(), layout=W.Layout(width="160px"))
         self.create = W.Button(description="Open a round", icon="plus")
@@ -70,30 +75,33 @@ class PulseRoundsPanel:
         if rounds.empty:
             replace_children(self.listing, [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")])
             return
+        keep_links(self.links, (int(i) for i in rounds["id"]), self._new_link, css_class="cpmkit-link cpmkit-pulse-link")
         replace_children(self.listing, [self._row(row) for row in reversed(rounds.to_dict("records"))])
 
     def _row(self, row: Mapping[Hashable, Any]) -> W.Widget:
-        link = survey_link(str(row["token"]), base_url=self.base_url)
         n = int(row["responses"])
         state = "closed" if row["closed"] else "open"
         text = W.HTML(
             f"<b>{html.escape(str(row['name']))}</b> · opened {html.escape(str(row['opened_on']))} · {state} · "
             f"{n} response{'s' if n != 1 else ''}<br>"
-            f"<a href='{html.escape(link)}' target='_blank' class='cpmkit-workbook-link cpmkit-pulse-link'>Survey link</a> "
-            f"<span class='cpmkit-help'>(send it to the client and stakeholders; it opens the form)</span>",
+            "Survey link <span class='cpmkit-help'>(send it to the client and stakeholders; it opens the form)</span>",
             layout=W.Layout(flex="1 1 auto"),
         )
         toggle = W.Button(description="Reopen" if row["closed"] else "Close", icon="unlock" if row["closed"] else "lock")
         toggle.on_click(lambda _b: self._set_closed(int(row["id"]), not row["closed"]))
-        return W.HBox([text, toggle]).add_class("cpmkit-pulse-round")
+        return W.VBox([W.HBox([text, toggle]), self.links[int(row["id"])].widget]).add_class("cpmkit-pulse-round")
+
+    def _new_link(self, round_id: int) -> str:
+        return survey_link(self.pulses.new_round_token(round_id), base_url=self.base_url)
 
     def _create(self) -> None:
         with guard(self.create_message):
             if self.project_id is None:
                 raise ValidationError(_NO_PROJECT)
-            self.pulses.create_round(self.project_id, self.name.value, self.opened_on.value)
+            round_id = self.pulses.create_round(self.project_id, self.name.value, self.opened_on.value)
             self.name.value = ""
             self._list()
+            self.links[round_id].renew()  # the link to send, shown once
 
     def _set_closed(self, round_id: int, closed: bool) -> None:
         with guard(self.message):

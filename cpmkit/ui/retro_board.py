@@ -10,8 +10,9 @@ Each open board reads the store's cheap ``version`` every few seconds (a Ticker)
 and redraws the board only when it changed, so everyone sees the others' cards without a
 reload. What people typed is shown escaped; a form being typed in is never redrawn.
 
-``RetroPanel`` is the PM's tab of workbook 4: create a board, hand out its two links, follow
-the project's retro actions, and make a lesson of a card in one click.
+``RetroPanel`` is the PM's tab of workbook 4: create a board, hand out its two links (shown
+once, when made: the store keeps them only scrambled; "New link" replaces both), follow the
+project's retro actions, and make a lesson of a card in one click.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
+    LinkShownOnce,
     guard,
+    keep_links,
     message_area,
     replace_children,
     stylesheet,
@@ -525,7 +528,8 @@ class RetroBoardApp:
         role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if self.facilitator else ""
         intro = f"<p>{html.escape(fmt.name)}: {html.escape(fmt.intro)}</p>" if fmt is not None else ""
         self.heading.value = f"<h3>{html.escape(str(board['title']))}{role}</h3>{intro}"
-        self.browser = BrowserKey(f"cpmkit-retro-{token}")
+        # Named by the board, not its token: a member keeps their key (and place) when the links are replaced.
+        self.browser = BrowserKey(f"cpmkit-retro-board-{board['id']}")
         self.widget.children = [*self.widget.children, self.join_form, self.browser]
 
     def _join(self) -> None:
@@ -565,8 +569,10 @@ class RetroPanel:
         self.create = W.Button(description="Create board", icon="plus", button_style="primary")
         self.create_message = message_area()
         self.create.on_click(lambda _: self._create())
-        self.boards = W.HTML()
+        self.boards = W.VBox()
         self.boards.add_class("cpmkit-retro-boards")
+        #: Each board's two links, by board id, kept across redraws: links shown stay shown.
+        self.links: dict[int, LinkShownOnce] = {}
         self.actions = ActionList(self.retros, editable=True, empty="No actions agreed in a retrospective yet.")
         self.board_choice = W.Dropdown(description="Board", layout=W.Layout(width="360px"))
         self.board_choice.observe(lambda _: self._show_cards(), "value")
@@ -576,7 +582,8 @@ class RetroPanel:
             [
                 _section("New retrospective"),
                 W.HTML("<p class='cpmkit-help'>Send the members' link to the team, keep the facilitator's link for "
-                       "whoever runs the session. Open actions of earlier retrospectives are reviewed first.</p>"),
+                       "whoever runs the session. Both are shown once, when the board is made: for safety they are "
+                       "stored scrambled. Open actions of earlier retrospectives are reviewed first.</p>"),
                 W.HBox([self.title, self.format]),
                 W.HBox([self.votes, self.create]),
                 self.create_message,
@@ -600,17 +607,14 @@ class RetroPanel:
 
     def _show_project(self) -> None:
         if self.project_id is None:
-            self.boards.value = "<p class='cpmkit-help'>Choose or create a project first.</p>"
+            replace_children(self.boards, [W.HTML("<p class='cpmkit-help'>Choose or create a project first.</p>")])
             self.actions.show(pd.DataFrame(columns=["id", *_ACTION_HEADINGS]))
             self.board_choice.options = []
             return
         boards = self.retros.boards(self.project_id)
-        rows = "".join(self._board_row(b) for b in boards.to_dict("records"))
-        self.boards.value = (
-            "<table class='cpmkit-table'><tr><th>Board</th><th>Format</th><th>Phase</th><th>Members' link</th>"
-            f"<th>Facilitator's link</th></tr>{rows}</table>"
-            if rows else "<p class='cpmkit-help'>No retrospective yet.</p>"
-        )
+        keep_links(self.links, (int(i) for i in boards["id"]), self._new_links, css_class="cpmkit-link cpmkit-retro-link")
+        rows = [self._board_row(b) for b in boards.to_dict("records")]
+        replace_children(self.boards, rows or [W.HTML("<p class='cpmkit-help'>No retrospective yet.</p>")])
         self.actions.show(self.retros.actions(self.project_id))
         options = [(str(b["title"]), int(b["id"])) for b in boards.to_dict("records")][::-1]
         kept = self.board_choice.value
@@ -618,32 +622,38 @@ class RetroPanel:
         self.board_choice.value = kept if kept in [v for _label, v in options] else (options[0][1] if options else None)
         self._show_cards()
 
-    def _board_row(self, board: Mapping[Hashable, Any]) -> str:
+    def _board_row(self, board: Mapping[Hashable, Any]) -> W.Widget:
         fmt = self.retros.formats.formats.get(str(board["format"]))
-        links = [board_link(str(board["token"]), base_url=self.base_url),
-                 board_link(str(board["token"]), str(board["facilitator_key"]), base_url=self.base_url)]
-        cells = "".join(
-            f"<td><a href='{html.escape(link)}' target='_blank' class='cpmkit-link cpmkit-retro-{kind}-link'>open</a> "
-            f"<code>{html.escape(link)}</code></td>"
-            for kind, link in zip(("member", "facilitator"), links)
+        about = W.HTML(
+            f"<b>{html.escape(str(board['title']))}</b> · {html.escape(fmt.name if fmt else str(board['format']))}"
+            f" · phase: {html.escape(str(board['phase']))}"
         )
-        return (
-            f"<tr><td>{html.escape(str(board['title']))}</td><td>{html.escape(fmt.name if fmt else str(board['format']))}</td>"
-            f"<td>{html.escape(str(board['phase']))}</td>{cells}</tr>"
-        )
+        return W.VBox([about, self.links[int(board["id"])].widget]).add_class("cpmkit-retro-board-row")
+
+    def _links(self, secrets: Mapping[str, Any]) -> dict[str, str]:
+        """The members' and the facilitator's link, from a board's secrets."""
+        token, key = str(secrets["token"]), str(secrets["facilitator_key"])
+        return {
+            "Members' link": board_link(token, base_url=self.base_url),
+            "Facilitator's link": board_link(token, key, base_url=self.base_url),
+        }
+
+    def _new_links(self, board_id: int) -> dict[str, str]:
+        return self._links(self.retros.new_board_secrets(board_id))
 
     def _create(self) -> None:
         created = False
         with guard(self.create_message):
             if self.project_id is None:
                 raise ValidationError("Choose or create a project first.")
-            self.retros.create_board(self.project_id, self.title.value, self.format.value, self.votes.value)
+            made = self.retros.create_board(self.project_id, self.title.value, self.format.value, self.votes.value)
             self.title.value = ""
             self.board_choice.value = None
             self._show_project()
+            self.links[int(made["id"])].show(self._links(made))
             created = True
         if created:
-            self.create_message.say("Board created: send the members' link to the team.", ok=True)
+            self.create_message.say("Board created: copy its two links now, and send the members' link to the team.", ok=True)
 
     def _show_cards(self) -> None:
         with guard(self.cards_message):

@@ -8,6 +8,10 @@ What the page shows depends on its query string:
 * ``?code=<join code>``: the start screen with the workshop code filled in;
 * nothing: the solo self-assessment started last on this store, else the start screen.
 
+The store keeps links' secrets only scrambled: a resume link is shown when the assessment
+starts, and again whenever the page is opened with it (it is in the address); otherwise
+"New link" replaces it. A colleague's rating link is shown once, when it is made.
+
 Every answer saves as it is given; a refused save keeps its message next to the item and the
 saved answer stays as it was. Charts (and Altair) load only when the results are first shown.
 """
@@ -18,6 +22,7 @@ import datetime as dt
 import html
 import os
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -42,11 +47,15 @@ from cpmkit.store import Store
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, page_owner, safe_app
 from cpmkit.ui.widgets import (
+    SHOWN_ONCE,
+    LinkShownOnce,
     MessageArea,
     download_link,
     field,
     guard,
+    link_html,
     message_area,
+    replace_children,
     stylesheet,
     table_html,
 )
@@ -75,8 +84,9 @@ OWN_BROWSER = (
 )
 #: The notebook this app runs in; resume and rating links are relative to it.
 NOTEBOOK = "02_soft_skills.ipynb"
-#: Store setting: the token of the solo self-assessment an owner started last, to resume without
-#: the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's page).
+#: Store setting: the participant id of the solo self-assessment an owner started last, to resume
+#: without the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's
+#: page). Not its token: the store keeps only the token's digest.
 LAST_SELF_ASSESSMENT = "last_self_assessment"
 
 
@@ -104,10 +114,9 @@ def app() -> W.Widget:
     return safe_app(lambda: SoftSkillsApp(open_store()).widget)
 
 
-def _link(parameter: str, token: str) -> str:
-    """A link to this notebook carrying ``token``, as escaped HTML showing the link itself."""
-    href = f"{NOTEBOOK}?{parameter}={quote(token, safe='')}"
-    return f'<a href="{html.escape(href)}" target="_blank" class="cpmkit-link">{html.escape(href)}</a>'
+def _href(parameter: str, token: str) -> str:
+    """The address of this notebook carrying ``token``."""
+    return f"{NOTEBOOK}?{parameter}={quote(token, safe='')}"
 
 
 def _known_answers(bank: QuestionBank, answers: Mapping[str, int]) -> dict[str, int]:
@@ -240,7 +249,7 @@ class StartScreen:
                 return
             remember = remembered_assessment_key()
             if remember is not None:
-                self.store.set_setting(remember, participant["token"])
+                self.store.set_setting(remember, str(participant["id"]))
         if participant is not None:
             self.on_started(participant)
 
@@ -604,9 +613,12 @@ class ResultsView:
     def _create_peer_link(self) -> None:
         with guard(self.peer_message):
             token = self.assessments.create_peer_link(self.id)
-            self._created_links.append(_link("rate", token))
+            self._created_links.append(link_html(_href("rate", token)))
             items = "".join(f"<li>{link}</li>" for link in self._created_links)
-            self.peer_links.value = f"<p>Send this link to one colleague (a new link for each one):</p><ol>{items}</ol>"
+            self.peer_links.value = (
+                f"<p>Send this link to one colleague (a new link for each one):</p><ol>{items}</ol>"
+                f"<p class='cpmkit-help cpmkit-link-note'>{html.escape(SHOWN_ONCE)}</p>"
+            )
 
     def prepare_export(self) -> None:
         with guard(self.export_message):
@@ -744,13 +756,15 @@ class SoftSkillsApp:
         self.browser = BrowserKey(BROWSER_KEY)
         self.browser.observe(lambda _: self._browser_known(), "key")
         self.header = W.HTML()
+        self.resume: LinkShownOnce | None = None  # the participant's resume link
+        self.resume_box = W.VBox()
         self.status = message_area()
         self.browser_message = message_area()
         self.new_start = W.Button(description="Start a new self-assessment", icon="plus", layout=W.Layout(display="none", width="240px"))
         self.new_start.on_click(lambda _: self.show_start(""))
         self.body = W.VBox()
         self.widget = W.VBox(
-            [stylesheet(), self.header, self.new_start, self.status, self.browser_message, self.body, self.browser]
+            [stylesheet(), self.header, self.resume_box, self.new_start, self.status, self.browser_message, self.body, self.browser]
         )
         self.widget.add_class("cpmkit-app")
         self._open(query_params(os.environ.get("QUERY_STRING") if query is None else query))
@@ -769,14 +783,14 @@ class SoftSkillsApp:
                 self.show_start(params.get("code", ""))
                 self.status.say(str(exc))
                 return
-            self.open_participant(participant)
+            self.open_participant(participant, link_is_new=False)
             return
         remember = remembered_assessment_key()
         if "code" not in params and remember is not None:
             remembered = self.store.get_setting(remember)
-            if remembered:
+            if remembered and remembered.isdigit():
                 try:
-                    participant = self.assessments.participant_by_token(remembered)
+                    participant = self.assessments.participant(int(remembered))
                 except NotFoundError:
                     pass
                 else:
@@ -788,6 +802,7 @@ class SoftSkillsApp:
     def show_start(self, code: str) -> None:
         self.participant, self.questions, self.results, self._rated = None, None, None, None
         self.header.value = ""
+        self._show_resume(None)
         self.new_start.layout.display = "none"
         self.status.say("")
         self.start = StartScreen(
@@ -795,8 +810,11 @@ class SoftSkillsApp:
         )
         self.body.children = [self.start.widget]
 
-    def open_participant(self, participant: dict[str, Any]) -> None:
-        """Show a participant's assessment where they left off (or their results, if done)."""
+    def open_participant(self, participant: dict[str, Any], *, link_is_new: bool = True) -> None:
+        """Show a participant's assessment where they left off (or their results, if done).
+
+        Their resume link is shown if ``participant`` carries its token: just made
+        (``link_is_new``, so shown once) or the one the page was opened with."""
         self.new_start.layout.display = "none"
         with guard(self.status):
             workshop_id = participant["workshop_id"]
@@ -810,10 +828,10 @@ class SoftSkillsApp:
             where = ""
             if workshop is not None:
                 where = f"<p>Workshop <b>{html.escape(workshop['name'])}</b>, round <b>{html.escape(str(participant['round']))}</b>.</p>"
-            self.header.value = (
-                f"<h3>{html.escape(bank.name)}</h3>{where}"
-                f"<p>Bookmark this link to come back: {_link('token', participant['token'])}</p>"
-            )
+            self.header.value = f"<h3>{html.escape(bank.name)}</h3>{where}<p>Bookmark this link to come back:</p>"
+            self._show_resume(pid)
+            if self.resume is not None and participant.get("token"):
+                self.resume.show(_href("token", participant["token"]), once=link_is_new)
             self.questions = Questionnaire(
                 bank, self.answers, save=lambda item, value: self.assessments.save_answer(pid, item, value),
                 on_saved=self._saved, on_finish=self.show_results, finish_label="See my results", last_label="Next: my results",
@@ -837,6 +855,7 @@ class SoftSkillsApp:
             return
         bank = bank_named(rater["bank"]) if rater["bank"] else default_bank()
         self.bank, self.answers, self._rated = bank, dict(rater["answers"]), int(rater["subject_id"])
+        self._show_resume(None)
         self.header.value = (
             "<h3>You are rating a colleague</h3>"
             "<p>A colleague asked for your view. Each statement is written as they would say it about "
@@ -879,6 +898,14 @@ class SoftSkillsApp:
         if self._own_browser():
             raise ValidationError(OWN_BROWSER)
         self.assessments.save_peer_answer(token, item_id, value)
+
+    def _show_resume(self, participant_id: int | None) -> None:
+        """The resume link's place: for ``participant_id`` (nothing shown until a link is), or none."""
+        self.resume = None if participant_id is None else LinkShownOnce(partial(self._new_resume_link, participant_id))
+        replace_children(self.resume_box, [] if self.resume is None else [self.resume.widget])
+
+    def _new_resume_link(self, participant_id: int) -> str:
+        return _href("token", self.assessments.new_resume_token(participant_id))
 
     # -- moving on --------------------------------------------------------------------------
 

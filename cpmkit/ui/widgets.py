@@ -1,6 +1,6 @@
 """Small widget helpers every workbook uses: messages next to fields, escaped tables,
-download links, the guard that turns errors into plain messages, and redraws that leave
-nothing behind.
+download links, links shown once, the guard that turns errors into plain messages, and
+redraws that leave nothing behind.
 
 Whatever a user typed reaches the page through ``html.escape`` (or a text-only widget),
 never as markup.
@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib import resources
+from typing import Final, TypeAlias
 
 import ipywidgets as W
 import pandas as pd
@@ -21,11 +23,17 @@ import pandas as pd
 from cpmkit.errors import CpmkitError
 
 __all__ = [
+    "NOT_SHOWN_AGAIN",
+    "SHOWN_ONCE",
+    "LinkShownOnce",
+    "Links",
     "MessageArea",
     "ask_to_confirm",
     "download_link",
     "field",
     "guard",
+    "keep_links",
+    "link_html",
     "message_area",
     "replace_children",
     "stylesheet",
@@ -33,6 +41,18 @@ __all__ = [
 ]
 
 log = logging.getLogger("cpmkit")
+
+#: Said under a link whose secret the store keeps only scrambled, when it is shown.
+SHOWN_ONCE: Final = "Copy this link now: for safety it is stored scrambled and cannot be shown again."
+#: Said in place of such a link made before.
+NOT_SHOWN_AGAIN: Final = (
+    "A link was made before; for safety it is stored scrambled and cannot be shown again. "
+    "If it was lost, make a new one (the old one then stops working)."
+)
+_REPLACE: Final = "Make a new link? The old link stops working: whoever has it must be sent the new one."
+
+#: What a ``LinkShownOnce`` shows: one link's address, or several links made together, by label.
+Links: TypeAlias = str | Mapping[str, str]
 
 UNEXPECTED = "Something went wrong and this change was not saved. Everything saved before is safe; please try again."
 #: A kernel over its memory limit (CPMKIT_KERNEL_MEMORY_MB) raises MemoryError.
@@ -150,3 +170,89 @@ def ask_to_confirm(box: W.Box, question: str, *, yes: str, on_yes: Callable[[], 
     confirm.on_click(lambda _: on_yes())
     cancel.on_click(lambda _: replace_children(box, []))
     replace_children(box, [W.Label(question), confirm, cancel])
+
+
+def link_html(href: str, *, css_class: str = "cpmkit-link") -> str:
+    """An escaped link that opens in a new tab and shows its own address, so it can be copied."""
+    escaped = html.escape(href)
+    return f'<a href="{escaped}" target="_blank" class="{html.escape(css_class)}">{escaped}</a>'
+
+
+class LinkShownOnce:
+    """A link whose secret the store keeps only scrambled (``cpmkit.link_secrets``): it is shown
+    once, when it is made, with ``SHOWN_ONCE`` under it; later only ``NOT_SHOWN_AGAIN``. Its
+    button makes a new one with ``make()`` (which returns the new link's address, or several
+    links made together by label) and shows it once; replacing a link asks first, since the
+    old one stops working.
+
+    ``exists`` says whether a link was made before; ``css_class`` marks the shown links.
+    """
+
+    def __init__(self, make: Callable[[], Links], *, exists: bool = True, css_class: str = "cpmkit-link") -> None:
+        self.make, self.exists, self.css_class = make, exists, css_class
+        self.hrefs: dict[str, str] = {}  # what is shown, by label ("" for a single link)
+        self.text = W.HTML(layout=W.Layout(flex="0 1 auto"))
+        self.button = W.Button(icon="refresh", layout=W.Layout(width="auto", flex="0 0 auto"))
+        self.confirm = W.HBox()
+        self.message = message_area()
+        self.button.on_click(lambda _b: self._ask())
+        self.widget = W.VBox([W.HBox([self.text, self.button], layout=W.Layout(align_items="center", grid_gap="8px")), self.confirm, self.message])
+        self.widget.add_class("cpmkit-link-once")
+        self._draw(None, once=False)
+
+    @property
+    def href(self) -> str | None:
+        """The (first) link shown; None when none is."""
+        return next(iter(self.hrefs.values()), None)
+
+    def show(self, links: Links, *, once: bool = True) -> None:
+        """Show ``links``; ``once`` adds ``SHOWN_ONCE`` (not for the link the page was opened
+        with, which its reader has already)."""
+        self.exists = True
+        self._draw(links, once=once)
+
+    def renew(self) -> None:
+        """Make a new link now and show it once; the old one, if any, stops working."""
+        replace_children(self.confirm, [])
+        with guard(self.message):
+            self.show(self.make())
+
+    def _ask(self) -> None:
+        if not self.exists:
+            self.renew()
+            return
+        ask_to_confirm(self.confirm, _REPLACE, yes="Make a new link", on_yes=self.renew)
+
+    def _draw(self, links: Links | None, *, once: bool) -> None:
+        self.hrefs = {"": links} if isinstance(links, str) else dict(links or {})
+        self.button.description = "New link" if self.exists else "Make the link"
+        self.button.tooltip = "Make a new link; the old one stops working" if self.exists else ""
+        if not self.hrefs:
+            self.text.value = f'<span class="cpmkit-help">{html.escape(NOT_SHOWN_AGAIN if self.exists else "No link yet.")}</span>'
+            return
+        shown = "".join(
+            f"<div>{html.escape(label) + ': ' if label else ''}{link_html(href, css_class=self.css_class)}</div>"
+            for label, href in self.hrefs.items()
+        )
+        note = f'<div class="cpmkit-help cpmkit-link-note">{html.escape(SHOWN_ONCE)}</div>' if once else ""
+        self.text.value = shown + note
+
+
+def keep_links(
+    links: dict[int, LinkShownOnce],
+    ids: Iterable[int],
+    make: Callable[[int], Links],
+    *,
+    made: Container[int] | None = None,
+    css_class: str = "cpmkit-link",
+) -> None:
+    """Keep ``links`` to one ``LinkShownOnce`` per id of ``ids`` (a stakeholder, a round, a
+    board), for a list redrawn as its rows change: an id new to it gets one whose button calls
+    ``make(id)``, made before if it is in ``made`` (default: every id); an id gone is dropped;
+    the others are kept as they are, so a link shown stays shown until the page is left."""
+    wanted = list(ids)
+    for gone in set(links) - set(wanted):
+        del links[gone]
+    for key in wanted:
+        if key not in links:
+            links[key] = LinkShownOnce(partial(make, key), exists=made is None or key in made, css_class=css_class)

@@ -33,7 +33,7 @@ def _owned_project(store: Store, owner: str, name: str) -> tuple[int, str]:
     store.add_stakeholder(project, "Acme Corp", category="customer", expected_value=PRIVATE)
     pulses = PulseStore(store)
     round_id = pulses.create_round(project, "Pulse", dt.date(2026, 12, 1))
-    return project, str(pulses.rounds(project).set_index("id").loc[round_id, "token"])
+    return project, pulses.new_round_token(round_id)
 
 
 def test_an_outsider_on_a_phone_meets_the_sign_in_and_nothing_else(more_web: Any, server_store: Store, unique: Any) -> None:

@@ -80,7 +80,7 @@ def test_a_stakeholder_survey_reaches_the_pm_and_turns_every_light_red(web, more
     gaps.choose_dimensions(project_id, DIMENSIONS)
     for name, value in (("expectation", 4), ("perception", 2), ("importance", 100)):
         gaps.save_rating(bea, "reliability", source="estimate", assessed_on=dt.date.today(), field=name, value=value)
-    token = gaps.survey_token(acme)
+    token = gaps.new_survey_token(acme)
 
     # The PM opens the workbook and sets the usual lights: nothing is red yet.
     pm = web.page

@@ -66,7 +66,7 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
     project = server_store.create_project(unique("Feedback"))
     server_store.add_stakeholder(project, "Acme <Corp>", category="customer")
     round_id = pulses.create_round(project, "November pulse", dt.date(2026, 11, 1))
-    token = str(pulses.rounds(project).set_index("id").loc[round_id, "token"])
+    token = pulses.new_round_token(round_id)
 
     # A stakeholder answers through the survey link.
     respondent = more_web("respondent")
