@@ -33,6 +33,8 @@ class NotebookTemplate:
     links: tuple[str, ...] = ()
     #: Whether a signed-in owner opens the page without a link (False: participants' pages).
     owner: bool = True
+    #: At most this many opens of one link from one address an hour (None: no such limit).
+    opens_per_address_hour: int | None = None
 
     @property
     def module(self) -> str:
@@ -69,10 +71,14 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
             raise TemplateError("must be a list of query parameter names.", file=path.name, item=label, field="links")
         if not links and item.get("owner") is False:
             raise TemplateError("a page nobody may open: give it links or let owners open it.", file=path.name, item=label, field="owner")
+        opens = item.get("opens_per_address_hour")
+        if opens is not None and (not isinstance(opens, int) or isinstance(opens, bool) or opens < 1 or not links):
+            raise TemplateError("must be a whole number of at least 1, on a page with links.", file=path.name, item=label,
+                                field="opens_per_address_hour")
         found.append(
             NotebookTemplate(
                 item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip(),
-                item.get("listed", True), tuple(links), item.get("owner", True),
+                item.get("listed", True), tuple(links), item.get("owner", True), opens,
             )
         )
     files = [t.file for t in found]

@@ -26,8 +26,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, func, null, select
 
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback_import import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
@@ -37,6 +36,7 @@ from cpmkit.pulse_template import PulseQuestion, PulseSurvey, pulse_survey
 from cpmkit.schema import (
     projects,
     pulse_answers,
+    pulse_links,
     pulse_responses,
     pulse_rounds,
     stakeholders,
@@ -131,24 +131,60 @@ class PulseStore:
             if not done.rowcount:
                 raise NotFoundError(_NO_ROUND)
 
+    def new_stakeholder_links(self, round_id: int) -> dict[str, str]:
+        """A link of their own for each stakeholder of the round's project, ``{name: secret}``,
+        returned only now (the store keeps digests); each stakeholder's earlier link stops
+        working. A stakeholder's link answers as them, one response per round, from any device."""
+        made: dict[str, str] = {}
+        with self.store.write(missing=_NO_ROUND) as conn:
+            project_id = conn.execute(select(pulse_rounds.c.project_id).where(pulse_rounds.c.id == round_id)).scalar()
+            if project_id is None:
+                raise NotFoundError(_NO_ROUND)
+            people = conn.execute(select(stakeholders.c.id, stakeholders.c.name).where(stakeholders.c.project_id == project_id))
+            for stakeholder_id, name in people.all():
+                token = new_token()
+                values = {"round_id": round_id, "stakeholder_id": stakeholder_id, "token": digest(token)}
+                keys = [pulse_links.c.round_id, pulse_links.c.stakeholder_id]
+                conn.execute(upsert(self.store.engine, pulse_links, values, keys=keys, update=["token"]))
+                made[str(name)] = token
+        return made
+
+    def rounds_with_stakeholder_links(self, project_id: int) -> set[int]:
+        """The project's rounds whose stakeholders were given links of their own."""
+        query = select(pulse_links.c.round_id).join(pulse_rounds, pulse_rounds.c.id == pulse_links.c.round_id)
+        with self.store.read() as conn:
+            return set(conn.execute(query.where(pulse_rounds.c.project_id == project_id)).scalars())
+
     def round_for_token(self, token: Any) -> dict[str, Any]:
-        """The round a survey link opens: ``{"round_id", "name", "opened_on", "closed", "project_id", "project"}``."""
+        """The round a survey link opens: ``{"round_id", "name", "opened_on", "closed",
+        "project_id", "project", "stakeholder_id", "stakeholder"}``; the last two name the
+        stakeholder whose own link it is, and are None for the round's anonymous link."""
         row = None
         wanted = lookup_digest(token)
         if wanted is not None:
+            columns = [
+                pulse_rounds.c.id.label("round_id"),
+                pulse_rounds.c.name,
+                pulse_rounds.c.opened_on,
+                pulse_rounds.c.closed,
+                projects.c.id.label("project_id"),
+                projects.c.name.label("project"),
+            ]
+            anonymous = (
+                select(*columns, null().label("stakeholder_id"), null().label("stakeholder"))
+                .join(projects, projects.c.id == pulse_rounds.c.project_id)
+                .where(pulse_rounds.c.token == wanted)
+            )
+            own = (
+                select(*columns, stakeholders.c.id.label("stakeholder_id"), stakeholders.c.name.label("stakeholder"))
+                .select_from(pulse_links)
+                .join(pulse_rounds, pulse_rounds.c.id == pulse_links.c.round_id)
+                .join(projects, projects.c.id == pulse_rounds.c.project_id)
+                .join(stakeholders, stakeholders.c.id == pulse_links.c.stakeholder_id)
+                .where(pulse_links.c.token == wanted)
+            )
             with self.store.read() as conn:
-                row = conn.execute(
-                    select(
-                        pulse_rounds.c.id.label("round_id"),
-                        pulse_rounds.c.name,
-                        pulse_rounds.c.opened_on,
-                        pulse_rounds.c.closed,
-                        projects.c.id.label("project_id"),
-                        projects.c.name.label("project"),
-                    )
-                    .join(projects, projects.c.id == pulse_rounds.c.project_id)
-                    .where(pulse_rounds.c.token == wanted)
-                ).first()
+                row = conn.execute(anonymous).first() or conn.execute(own).first()
         if row is None:
             raise NotFoundError(_BAD_LINK)
         found = dict(row._mapping)
@@ -180,23 +216,6 @@ class PulseStore:
             stmt = upsert(self.store.engine, pulse_responses, values, keys=keys, update=["source"])  # found: left as it was
             response_id = int(conn.execute(stmt.returning(pulse_responses.c.id)).scalar_one())
         return response_id, key
-
-    def claim_response(self, response_id: int, key: str) -> bool:
-        """Give a form response started before its browser's key arrived (so under a random key)
-        that key, so opening the link again in that browser finds it. False, and nothing
-        changed, if the browser already has a response in the round (an earlier visit's)."""
-        try:
-            with self.store.write() as conn:
-                round_id = self._round_of(conn, response_id)
-                taken = select(pulse_responses.c.id).where(
-                    pulse_responses.c.round_id == round_id, pulse_responses.c.response_key == _form_key(key)
-                )
-                if conn.execute(taken).first() is not None:
-                    return False
-                mine = (pulse_responses.c.id == response_id) & (pulse_responses.c.source == "form")
-                return bool(conn.execute(pulse_responses.update().where(mine).values(response_key=_form_key(key))).rowcount)
-        except IntegrityError:  # another tab of the same browser claimed the key meanwhile
-            return False
 
     def form_response(self, round_id: int, key: str) -> dict[str, Any] | None:
         """The response the form with ``key`` started in the round, as ``{"id", "stakeholder_id",
@@ -231,16 +250,6 @@ class PulseStore:
                 key_columns = [pulse_answers.c.response_id, pulse_answers.c.question]
                 conn.execute(upsert(self.store.engine, pulse_answers, values, keys=key_columns, update=["score", "text"]))
         return clean
-
-    def set_respondent(self, response_id: int, stakeholder_id: int | None) -> None:
-        """Say who gave a response: a stakeholder of the round's project, or None for anonymous."""
-        with self.store.write(missing=_NO_RESPONSE) as conn:
-            project_id = self._open_round(conn, self._round_of(conn, response_id))
-            self._check_stakeholder(conn, project_id, stakeholder_id)
-            update = pulse_responses.update().where(pulse_responses.c.id == response_id).values(stakeholder_id=stakeholder_id)
-            conn.execute(update)
-
-    # -- import -------------------------------------------------------------------------------
 
     def import_responses(self, round_id: int, result: ImportResult, *, progress: Progress | None = None) -> tuple[int, int]:
         """Save an import's responses in the round; returns (added, updated): responses new to

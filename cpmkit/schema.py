@@ -44,7 +44,7 @@ from cpmkit.stakeholders import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = MetaData()
 
@@ -304,6 +304,20 @@ pulse_rounds = Table(
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_pulse_rounds_token", "token", unique=True),
     Index("ux_pulse_rounds_project_name", "project_id", "name_key", unique=True),
+)
+
+# -- a stakeholder's own pulse link (version 8) -------------------------------------------------
+
+pulse_links = Table(
+    "pulse_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("round_id", Integer, ForeignKey("pulse_rounds.id", ondelete="CASCADE"), nullable=False),
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
+    Column("token", String(64), nullable=False),  # secret digest; the secret is in the stakeholder's own link
+    Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Index("ux_pulse_links_token", "token", unique=True),
+    Index("ux_pulse_links_round_stakeholder", "round_id", "stakeholder_id", unique=True),
 )
 
 pulse_responses = Table(
@@ -572,7 +586,7 @@ def _set_digests(conn: Connection, table: Table, column: str, digests: list[tupl
 #: Version 3 adds workbook 2 (the soft-skills self-assessment and its workshops), version 4
 #: workbook 3 (expectation gaps and the status report), version 5 workbook 4 (pulse surveys,
 #: retrospectives and lessons learned), version 6 owners who sign in, version 7 keeps link
-#: secrets only as digests.
+#: secrets only as digests, version 8 gives each stakeholder their own pulse link.
 _STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _creating(ASSESSMENT_TABLES),
@@ -580,4 +594,5 @@ _STEPS: dict[int, Callable[[Connection], None]] = {
     4: _creating(FEEDBACK_TABLES),
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _creating((pulse_links,)),
 }

@@ -156,6 +156,13 @@ class Gate:
             self._limiters[name] = RateLimiter(limit, per_seconds)
         return self._limiters[name]
 
+    def page_limiter(self, page: NotebookTemplate) -> RateLimiter:
+        """The limiter of a page's ``opens_per_address_hour`` (one link, one address, an hour)."""
+        name = f"opens:{page.file}"
+        if name not in self._limiters:
+            self._limiters[name] = RateLimiter(page.opens_per_address_hour or 1, 3600)
+        return self._limiters[name]
+
     def link_lookups(self) -> Mapping[str, Callable[[str], object]]:
         """For each link parameter, the store lookup that raises NotFoundError for a dead link."""
         assessments = AssessmentStore(self.store)
@@ -470,7 +477,7 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
             self.redirect("/login?" + urlencode({"next": self.request.uri}))
         elif verdict.outcome is Outcome.NEEDS_LINK:
             self.refuse(404, "This page opens from its link", "Open the link you were sent (by e-mail or in the room).")
-        elif await self._links_valid(verdict.links, identity) and self._may_start_kernel(identity):
+        elif page is not None and await self._links_valid(verdict.links, identity) and self._may_start_kernel(page, verdict.links, identity):
             self.request.headers[IDENTITY_HEADER] = encode_identity(identity)
 
     async def _links_valid(self, links: tuple[tuple[str, str], ...], identity: Identity) -> bool:
@@ -494,14 +501,19 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
                 return False
         return True
 
-    def _may_start_kernel(self, identity: Identity) -> bool:
+    def _may_start_kernel(self, page: NotebookTemplate, links: tuple[tuple[str, str], ...], identity: Identity) -> bool:
         limits = gate(self)
         if len(self.kernel_manager.list_kernel_ids()) >= limits.limits.max_kernels:
             self.refuse(503, "The server is full", f"Too many pages are open right now. This page tries again by itself every {RETRY_SECONDS} seconds.",
                         retry_after=RETRY_SECONDS)
             return False
-        for name, key in (("starts_per_browser", identity.browser), ("starts_per_address", _address(self))):
-            wait = limits.limiter(name).hit(key)
+        per_link = ((limits.page_limiter(page), (page.file, links, _address(self))),) if page.opens_per_address_hour else ()
+        for limiter, key in (
+            (limits.limiter("starts_per_browser"), identity.browser),
+            (limits.limiter("starts_per_address"), _address(self)),
+            *per_link,
+        ):
+            wait = limiter.hit(key)
             if wait is not None:
                 self.refuse(429, "Too many pages opened", f"Too many pages were opened from here: wait {int(wait) + 1} seconds and reload.",
                             retry_after=int(wait) + 1)

@@ -264,3 +264,26 @@ def test_failed_guidance_is_not_cached(tmp_path: Path) -> None:
         load_guidance("later", tmp_path)
     _write(tmp_path, "later.yaml", "tips:\n  a: Now here.\n")
     assert load_guidance("later", tmp_path) == {"tips": {"a": "Now here."}}
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "problem"),
+    [
+        ("    links: token\n", "links", "must be a list of query parameter names."),
+        ("    links: [Token-1]\n", "links", "must be a list of query parameter names."),
+        ("    owner: false\n", "owner", "a page nobody may open: give it links or let owners open it."),
+        ("    owner: 'no'\n", "owner", "must be true or false."),
+        ("    links: [pulse]\n    opens_per_address_hour: 0\n", "opens_per_address_hour", "must be a whole number of at least 1, on a page with links."),
+        ("    opens_per_address_hour: 5\n", "opens_per_address_hour", "must be a whole number of at least 1, on a page with links."),
+    ],
+)
+def test_who_may_open_a_page_is_checked(tmp_path: Path, extra: str, field: str, problem: str) -> None:
+    _notebooks(tmp_path, "notebooks:\n" + GOOD_ITEM + extra)
+    error = _template_error(tmp_path)
+    assert (error.item, error.field) == ("a.ipynb", field) and str(error).endswith(problem)
+
+
+def test_a_page_with_links_for_participants_only(tmp_path: Path) -> None:
+    _notebooks(tmp_path, "notebooks:\n" + GOOD_ITEM + "    links: [pulse]\n    owner: false\n    opens_per_address_hour: 60\n")
+    [page] = load_notebook_templates(tmp_path)
+    assert (page.links, page.owner, page.opens_per_address_hour) == (("pulse",), False, 60)

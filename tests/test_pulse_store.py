@@ -26,7 +26,7 @@ from cpmkit.link_secrets import digest
 from cpmkit.pulse_store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_COLUMNS, PulseStore
 from cpmkit.pulse_targets import import_targets
 from cpmkit.pulse_template import feedback_taxonomy, pulse_survey
-from cpmkit.schema import pulse_answers, pulse_responses, pulse_rounds
+from cpmkit.schema import pulse_answers, pulse_links, pulse_responses, pulse_rounds
 from cpmkit.schema import stakeholders as stakeholders_table
 from cpmkit.store import Store
 from cpmkit.ui.browser_key import KEY_PATTERN
@@ -73,7 +73,8 @@ def test_rounds_are_listed_with_links_and_counts(pulses: PulseStore, project: in
     tokens = [pulses.new_round_token(round_id), pulses.new_round_token(later)]
     assert len(set(tokens)) == 2 and all(len(t) >= 32 for t in tokens)
     found = pulses.round_for_token(tokens[0])
-    assert found == {"round_id": round_id, "name": "October", "opened_on": D1, "closed": False, "project_id": project, "project": "Apollo"}
+    assert found == {"round_id": round_id, "name": "October", "opened_on": D1, "closed": False, "project_id": project, "project": "Apollo",
+                     "stakeholder_id": None, "stakeholder": None}
     assert pulses.round_for_token(f" {tokens[1]}\n")["round_id"] == later
 
 
@@ -177,7 +178,6 @@ def test_a_closed_round_takes_no_answers_until_reopened(pulses: PulseStore, stor
     for attempt in (
         lambda: pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1),
         lambda: pulses.save_answer(response_id, "recommend", 3),
-        lambda: pulses.set_respondent(response_id, ada),
     ):
         with pytest.raises(ValidationError, match="round is closed"):
             attempt()
@@ -192,11 +192,7 @@ def test_anonymous_and_deleted_respondents_keep_their_answers(pulses: PulseStore
     anonymous, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
     named, _ = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
     pulses.save_answer(named, "recommend", 2)
-    pulses.set_respondent(anonymous, ada)
-    pulses.set_respondent(anonymous, None)
     other = store.add_stakeholder(store.create_project("Gemini"), "Cy")
-    with pytest.raises(ValidationError, match="another project"):
-        pulses.set_respondent(anonymous, other)
     with pytest.raises(ValidationError, match="another project"):
         pulses.start_response(round_id, stakeholder_id=other, submitted_at=T1)
     store.delete_stakeholder(ada)
@@ -439,24 +435,25 @@ def test_no_form_key_reaches_an_imported_response(pulses: PulseStore, store: Sto
     pd.testing.assert_frame_equal(after[after["response_id"].isin(before["response_id"])].reset_index(drop=True), before)
 
 
-def test_a_response_started_before_the_key_arrived_can_be_claimed_once(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
-    key, other = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
-    early, random_key = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
-    assert random_key not in (key, other)
-    pulses.save_answer(early, "recommend", 9)
-    assert pulses.claim_response(early, key) is True
-    assert pulses.form_response(round_id, key) == {"id": early, "stakeholder_id": None, "answers": {"recommend": 9}}
-    # A second early response from the same browser: its key already names a response.
-    second, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
-    assert pulses.claim_response(second, key) is False
-    assert pulses.form_response(round_id, key)["id"] == early  # type: ignore[index]
-    assert pulses.claim_response(second, other) is True
-    with pytest.raises(NotFoundError, match="response no longer exists"):
-        pulses.claim_response(second + 99, key)
-
-
-def test_an_imported_response_cannot_be_claimed(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
-    pulses.import_responses(round_id, imported(GOOGLE))
-    [first, *_rest] = pulses.responses(project)["response_id"].tolist()
-    assert pulses.claim_response(int(first), "0123456789abcdef0123456789abcdef") is False
-    assert pulses.form_response(round_id, "0123456789abcdef0123456789abcdef") is None
+def test_stakeholders_get_links_of_their_own_that_answer_as_them(
+    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+) -> None:
+    """Finding 3 of issue 10: the form listed every stakeholder and let the holder answer as any."""
+    first = pulses.new_stakeholder_links(round_id)
+    assert list(first) == ["Ada"] and pulses.rounds_with_stakeholder_links(project) == {round_id}
+    found = pulses.round_for_token(first["Ada"])
+    assert (found["round_id"], found["stakeholder_id"], found["stakeholder"]) == (round_id, ada, "Ada")
+    anonymous = pulses.round_for_token(pulses.new_round_token(round_id))
+    assert (anonymous["stakeholder_id"], anonymous["stakeholder"]) == (None, None)
+    again = pulses.new_stakeholder_links(round_id)  # a new link replaces the old one
+    with pytest.raises(NotFoundError):
+        pulses.round_for_token(first["Ada"])
+    assert pulses.round_for_token(again["Ada"])["stakeholder_id"] == ada
+    with store.read() as conn:
+        stored = conn.execute(select(pulse_links.c.token)).scalars().all()
+    assert stored == [digest(again["Ada"])]  # only the digest is kept
+    store.delete_stakeholder(ada)
+    with pytest.raises(NotFoundError):
+        pulses.round_for_token(again["Ada"])
+    with pytest.raises(NotFoundError, match="round no longer exists"):
+        pulses.new_stakeholder_links(round_id + 99)

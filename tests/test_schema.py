@@ -41,6 +41,7 @@ from cpmkit.schema import (
     projects,
     pulse_responses,
     stakeholders,
+    pulse_links,
     success_measures,
     users,
 )
@@ -402,7 +403,7 @@ def test_concurrent_openers_upgrade_once(
 # -- version 2 to 3: the self-assessment tables ----------------------------------------------
 
 #: The tables each version from 3 on added, by version (version 1's are in ``V1_SQL``).
-ADDED_IN = {3: ASSESSMENT_TABLES, 4: GAP_TABLES, 5: FEEDBACK_TABLES, 6: (users,)}
+ADDED_IN = {3: ASSESSMENT_TABLES, 4: GAP_TABLES, 5: FEEDBACK_TABLES, 6: (users,), 8: (pulse_links,)}
 
 
 #: ``projects`` as versions 2 to 5 made it: no owner, names unique store-wide.

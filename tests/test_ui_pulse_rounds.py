@@ -89,3 +89,23 @@ def test_a_clash_or_no_project_is_a_plain_message(store: Store, project: int) ->
     panel.name.value = "Later"
     panel.create.click()
     assert "Choose or create a project first" in panel.create_message.value
+
+
+def test_each_stakeholder_gets_a_link_of_their_own_shown_once(store: Store, project: int) -> None:
+    pulses = PulseStore(store)
+    round_id = pulses.create_round(project, "October", dt.date(2026, 10, 1))
+    panel = PulseRoundsPanel(store, today=lambda: TODAY)
+    panel.show(project)
+    own = panel.own_links[round_id]
+    assert own.widget in panel.listing.children[0].children and own.button.description == "Make the link"
+    own.button.click()
+    assert "no stakeholders yet" in own.message.value  # nothing to make them for
+    store.add_stakeholder(project, "Acme <Corp>", category="customer")
+    own.button.click()
+    assert list(own.hrefs) == ["Acme <Corp>"] and "Acme &lt;Corp&gt;" in own.text.value and SHOWN_ONCE in own.text.value
+    token = unquote(own.hrefs["Acme <Corp>"].split("pulse=", 1)[1])
+    assert pulses.round_for_token(token)["stakeholder"] == "Acme <Corp>"
+    again = PulseRoundsPanel(store, today=lambda: TODAY)
+    again.show(project)
+    assert again.own_links[round_id].button.description == "New link"  # made before: replacing asks first
+    assert NOT_SHOWN_AGAIN in again.own_links[round_id].text.value

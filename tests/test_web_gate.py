@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import websocket
 from cpmkit.account_store import AccountStore
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
+from cpmkit.config import templates_dir
 from cpmkit.pulse_store import PulseStore
 from cpmkit.server import VoilaServer, running_voila
 from cpmkit.store import Store
@@ -28,6 +31,8 @@ PASSWORD = "correct horse battery"
 MAX_KERNELS = 3
 #: This module's server shuts down, after this many seconds, a page's kernel nobody connected to.
 UNCONNECTED = 20
+#: This module's server lets one address open one pulse link this often an hour (60 in templates/).
+OPENS_PER_LINK = MAX_KERNELS
 OWNER_PAGES = ["index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb",
                "03_expectation_gap.ipynb", "04_lessons_learned.ipynb"]
 #: Seconds for a kernel a page started to be gone after its beacon.
@@ -38,14 +43,17 @@ SHUTDOWN_TIMEOUT = 20
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
     """A server with two PMs (alice, bob), alice's project with a pulse round, and a small kernel cap."""
     base = tmp_path_factory.mktemp("gate")
-    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(base)})
+    templates = shutil.copytree(templates_dir(), base / "templates")
+    pages = templates / "notebooks.yaml"
+    pages.write_text(pages.read_text().replace("opens_per_address_hour: 60", f"opens_per_address_hour: {OPENS_PER_LINK}"))
+    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(base),
+                     "CPMKIT_TEMPLATES_DIR": str(templates)})
     store = Store.open(env["CPMKIT_DB_URL"])
     try:
         accounts = AccountStore(store)
         alice = accounts.add_user("alice", PASSWORD)
         accounts.add_user("bob", PASSWORD)
-        project = store.create_project("Apollo", owner=alice)
-        PulseStore(store).create_round(project, "May", dt.date(2026, 5, 1))
+        store.create_project("Apollo", owner=alice)
     finally:
         store.close()
     extra = [f"--BoundKernelManager.unconnected_timeout={UNCONNECTED}"]
@@ -53,15 +61,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pulse_token(server: VoilaServer) -> str:
+    """A new round of alice's project, and its anonymous link (each test its own: a link may be
+    opened ``OPENS_PER_LINK`` times an hour from one address)."""
     store = Store.open(server.store_url)
     try:
-        with store.read() as conn:
-            from cpmkit.schema import pulse_rounds
-
-            round_id = int(conn.execute(pulse_rounds.select()).first().id)
-        return PulseStore(store).new_round_token(round_id)  # the store keeps only the link's digest: make one to open
+        pulses = PulseStore(store)
+        [project] = [p["id"] for p in store.list_projects() if p["name"] == "Apollo"]
+        return pulses.new_round_token(pulses.create_round(project, f"Round {uuid.uuid4().hex[:8]}", dt.date(2026, 5, 1)))
     finally:
         store.close()
 
@@ -267,3 +275,16 @@ def test_the_rooms_short_address_takes_a_workshop_code_without_a_kernel(server: 
         assert right.status_code == 302 and right.headers["location"].startswith("/voila/render/02_soft_skills.ipynb?code=")
         assert phone.post("/join", data={"code": code}).status_code == 403  # no XSRF token: refused
     assert server.kernel_pids() == before
+
+
+def test_one_address_opens_one_anonymous_pulse_link_only_so_often(server: VoilaServer, pulse_token: str) -> None:
+    """Each browser gives one response; this bounds the new browsers (new cookies) one network
+    can bring to one link: the audit's page sent 20 detractor responses in 10 s."""
+    for _ in range(OPENS_PER_LINK):
+        with client(server) as fresh:  # a new browser each time, as a script without cookies is
+            page = fresh.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
+            close_page(fresh, server, kernel_id(page))
+    with client(server) as fresh:
+        refused = fresh.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
+        assert refused.status_code == 429 and "Too many pages opened" in refused.text
+        assert int(refused.headers["Retry-After"]) > 60

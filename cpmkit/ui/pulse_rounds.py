@@ -1,5 +1,8 @@
-"""Workbook 4's pulse rounds: open a round, send its survey link, watch the responses come in,
+"""Workbook 4's pulse rounds: open a round, send its survey links, watch the responses come in,
 close it when the round is over (or open it again).
+
+A round has an anonymous link (one response per browser) and, on request, a link of their own
+for each stakeholder (it answers as them, one response per round, from any device).
 
 A panel of the workbook-4 app: ``PulseRoundsPanel(store).widget``, ``.show(project_id)``.
 
@@ -42,8 +45,10 @@ class PulseRoundsPanel:
         self.pulses = PulseStore(store)
         self.base_url, self.today = base_url, today
         self.project_id: int | None = None
-        #: Each round's survey link, by round id, kept across redraws: a link shown stays shown.
+        #: Each round's anonymous link and its stakeholders' own links, by round id, kept across
+        #: redraws: a link shown stays shown.
         self.links: dict[int, LinkShownOnce] = {}
+        self.own_links: dict[int, LinkShownOnce] = {}
         self.name = W.Text(placeholder="e.g. November pulse", continuous_update=False, layout=W.Layout(width="260px"))
         self.opened_on = W.DatePicker(value=today(), layout=W.Layout(width="160px"))
         self.create = W.Button(description="Open a round", icon="plus")
@@ -75,7 +80,10 @@ class PulseRoundsPanel:
         if rounds.empty:
             replace_children(self.listing, [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")])
             return
-        keep_links(self.links, (int(i) for i in rounds["id"]), self._new_link, css_class="cpmkit-link cpmkit-pulse-link")
+        ids = [int(i) for i in rounds["id"]]
+        keep_links(self.links, ids, self._new_link, css_class="cpmkit-link cpmkit-pulse-link")
+        made = self.pulses.rounds_with_stakeholder_links(self.project_id)
+        keep_links(self.own_links, ids, self._new_own_links, made=made, css_class="cpmkit-link cpmkit-pulse-own-link")
         replace_children(self.listing, [self._row(row) for row in reversed(rounds.to_dict("records"))])
 
     def _row(self, row: Mapping[Hashable, Any]) -> W.Widget:
@@ -84,15 +92,28 @@ class PulseRoundsPanel:
         text = W.HTML(
             f"<b>{html.escape(str(row['name']))}</b> · opened {html.escape(str(row['opened_on']))} · {state} · "
             f"{n} response{'s' if n != 1 else ''}<br>"
-            "Survey link <span class='cpmkit-help'>(send it to the client and stakeholders; it opens the form)</span>",
+            "Anonymous link <span class='cpmkit-help'>(anyone who has it answers, once per browser, without a name)</span>",
             layout=W.Layout(flex="1 1 auto"),
+        )
+        own = W.HTML(
+            "Stakeholders' own links <span class='cpmkit-help'>(each answers as that stakeholder, once per round; "
+            "send each person only their own)</span>"
         )
         toggle = W.Button(description="Reopen" if row["closed"] else "Close", icon="unlock" if row["closed"] else "lock")
         toggle.on_click(lambda _b: self._set_closed(int(row["id"]), not row["closed"]))
-        return W.VBox([W.HBox([text, toggle]), self.links[int(row["id"])].widget]).add_class("cpmkit-pulse-round")
+        round_id = int(row["id"])
+        return W.VBox([W.HBox([text, toggle]), self.links[round_id].widget, own, self.own_links[round_id].widget]).add_class(
+            "cpmkit-pulse-round"
+        )
 
     def _new_link(self, round_id: int) -> str:
         return survey_link(self.pulses.new_round_token(round_id), base_url=self.base_url)
+
+    def _new_own_links(self, round_id: int) -> dict[str, str]:
+        made = self.pulses.new_stakeholder_links(round_id)
+        if not made:
+            raise ValidationError("This project has no stakeholders yet: add them in workbook 1 first.")
+        return {name: survey_link(token, base_url=self.base_url) for name, token in made.items()}
 
     def _create(self) -> None:
         with guard(self.create_message):

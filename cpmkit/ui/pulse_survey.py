@@ -1,13 +1,15 @@
-"""The respondent's pulse survey of workbook 4: opened from the round's link
+"""The respondent's pulse survey of workbook 4: opened from a round's link
 (``04_pulse_survey.ipynb?pulse=<token>``), it asks the questions of templates/pulse_survey.yaml.
 Entry point: ``app()``.
 
-Each answer is saved as it is given: the response is created, dated now, at the first answer,
-by the stakeholder chosen under "Who is answering?" or anonymous. The browser keeps a key for
-the form (``BrowserKey``), so opening the link again in the same browser, even days later,
-shows the answers given so far and goes on with the same response rather than counting the
-person twice; "Start a new response" is there for someone else at the same computer. A
-missing or dead link, or a closed round, shows only a plain message.
+Each answer is saved as it is given: the response is created, dated now, at the first answer.
+There is no list of names to answer as. A stakeholder's own link answers as that stakeholder:
+one response per round, found again from any device. The round's anonymous link gives one
+response per browser: the server's browser cookie (signed, and out of reach of the page's
+script) keys it, so opening the link again in the same browser, even days later, shows the
+answers given so far and goes on with the same response instead of counting the person twice,
+and a page cannot start a second one. A missing or dead link, or a closed round, shows only a
+plain message.
 """
 
 from __future__ import annotations
@@ -25,26 +27,31 @@ from cpmkit.pulse_store import PulseStore
 from cpmkit.pulse_template import PulseQuestion, PulseSurvey
 from cpmkit.query import query_params
 from cpmkit.store import Store
-from cpmkit.ui.browser_key import BrowserKey
-from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.session import open_store, page_identity, safe_app
 from cpmkit.ui.widgets import MessageArea, field, guard, message_area, stylesheet
 
-__all__ = ["ANONYMOUS", "PULSE_PARAMETER", "THANKS", "WELCOME_BACK", "PulseSurveyApp", "app"]
+__all__ = ["PULSE_PARAMETER", "THANKS", "WELCOME_BACK", "PulseSurveyApp", "app", "respondent_key"]
 
-#: The query parameter of the survey link that carries the round's secret.
+#: The query parameter of the survey link that carries the round's (or a stakeholder's) secret.
 PULSE_PARAMETER: Final = "pulse"
-ANONYMOUS: Final = "Prefer not to say (anonymous)"
 THANKS: Final = "Thank you! Your answers are saved as you give them; you can close this page when you are done."
-WELCOME_BACK: Final = (
-    "Welcome back: your earlier answers are shown below, and any change updates them."
-    " Not you? Start a new response."
-)
+WELCOME_BACK: Final = "Welcome back: your earlier answers are shown below, and any change updates them."
 _NO_LINK: Final = "This survey opens from the link your project manager sent you; that link is missing here."
 
 
 def app() -> W.Widget:
     """Build the pulse survey for the link's round on the default store."""
-    return safe_app(lambda: PulseSurveyApp(open_store(), query=os.environ.get("QUERY_STRING")).widget)
+    identity = page_identity()
+    browser = identity.browser if identity is not None else None
+    return safe_app(lambda: PulseSurveyApp(open_store(), query=os.environ.get("QUERY_STRING"), browser=browser).widget)
+
+
+def respondent_key(stakeholder_id: int | None, browser: str | None) -> str | None:
+    """Whose response a form page goes on with: the stakeholder's own (their link), else this
+    browser's (the server's browser id); None, a fresh response, when neither is known."""
+    if stakeholder_id is not None:
+        return f"stakeholder-{stakeholder_id}"
+    return f"browser-{browser}" if browser else None
 
 
 class PulseSurveyApp:
@@ -55,47 +62,43 @@ class PulseSurveyApp:
         store: Store,
         *,
         query: str | None,
+        browser: str | None = None,
         now: Callable[[], dt.datetime] = dt.datetime.now,
         survey: PulseSurvey | None = None,
     ) -> None:
         self.pulses = PulseStore(store, survey)
-        self.store, self.now = store, now
+        self.store, self.now, self.browser = store, now, browser
         self.survey = self.pulses.survey
         self.status = message_area()
         self.heading = W.HTML(f"<h3>{html.escape(self.survey.name)}</h3>")
-        self.who = W.Dropdown(options=[(ANONYMOUS, None)], index=0, layout=W.Layout(width="360px"))
-        self.who_message = MessageArea(label="Who is answering?", help_text="Choose your name, or answer anonymously.")
         self.controls: dict[str, W.ValueWidget] = {}
         self.messages: dict[str, MessageArea] = {}
         self.response_id: int | None = None
-        self._keyed = False  # the response is under the browser's key (not a random one)
+        self.key: str | None = None
         self.round: dict[str, Any] | None = None
-        self.browser: BrowserKey | None = None
-        self.restart = W.Button(description="Start a new response", icon="file-o", layout=W.Layout(display="none"))
-        self.restart.on_click(lambda _: self._start_again())
         self._loading = False
         self.widget = W.VBox([stylesheet(), self.heading, self.status])
         self.widget.add_class("cpmkit-app")
-        with guard(self.status):
+        with guard(self.status):  # a plain message for a dead link; cleared otherwise
             self._open(query_params(query).get(PULSE_PARAMETER))
+        if self.response_id is not None:
+            self.status.say(WELCOME_BACK, ok=True)
         self.widget.add_class("cpmkit-ready")
 
     def _open(self, token: str | None) -> None:
         if token is None:
             raise NotFoundError(_NO_LINK)
         found = self.pulses.round_for_token(token)
+        who = f"<p class='cpmkit-pulse-who'>You are answering as <b>{html.escape(str(found['stakeholder']))}</b>.</p>"
         self.heading.value = (
             f"<h3>{html.escape(self.survey.name)}: {html.escape(str(found['project']))}</h3>"
-            f"<p>{html.escape(self.survey.intro)}</p>"
+            f"{who if found['stakeholder_id'] is not None else ''}<p>{html.escape(self.survey.intro)}</p>"
         )
         if found["closed"]:
             raise NotFoundError(f"The pulse survey {found['name']!r} is closed and takes no more answers. Thank you all the same.")
         self.round = found
-        people = self.store.stakeholders(int(found["project_id"]))
-        self.who.options = [(ANONYMOUS, None)] + [(str(name), int(sid)) for sid, name in zip(people["id"], people["name"])]
-        self.who.index = 0  # anonymous (a value of None would show no choice at all)
-        self.who.observe(lambda change: self._set_respondent(change["new"]), "value")
-        rows = [field(self.who, self.who_message)]
+        self.key = respondent_key(found["stakeholder_id"], self.browser)
+        rows = []
         for question in self.survey.questions:
             control = _control(question)
             area = MessageArea(label=question.text + (" *" if question.required else ""), help_text=_hint(question))
@@ -103,71 +106,30 @@ class PulseSurveyApp:
             self.controls[question.id], self.messages[question.id] = control, area
             rows.append(field(control, area).add_class("cpmkit-pulse-question"))
         note = W.HTML("<p class='cpmkit-help'>* please answer these. Each answer is saved as soon as you give it.</p>")
-        self.browser = BrowserKey(f"cpmkit-pulse-{token}")
-        self.browser.observe(lambda _: self._resume(), "key")
-        self.widget.children = [*self.widget.children, self.restart, *rows, note, self.browser]
+        self.widget.children = [*self.widget.children, *rows, note]
+        earlier = self.pulses.form_response(int(found["round_id"]), self.key) if self.key is not None else None
+        if earlier is not None:
+            self.response_id = int(earlier["id"])
+            self._show(earlier["answers"])
 
     def _answer(self, question_id: str, value: Any) -> None:
         if self._loading:
             return
         with guard(self.messages[question_id]):
             if self.response_id is None:
-                assert self.round is not None and self.browser is not None
+                assert self.round is not None
                 if value is None or (isinstance(value, str) and not value.strip()):
                     return  # nothing given yet: no response to start
                 self.response_id, _key = self.pulses.start_response(
-                    int(self.round["round_id"]), stakeholder_id=self.who.value, submitted_at=self.now(), key=self.browser.valid_key
+                    int(self.round["round_id"]), stakeholder_id=self.round["stakeholder_id"], submitted_at=self.now(), key=self.key
                 )
-                self._keyed = self.browser.valid_key is not None
             self.pulses.save_answer(self.response_id, question_id, value)
             self.status.say(THANKS, ok=True)
 
-    def _set_respondent(self, stakeholder_id: int | None) -> None:
-        if self._loading:
-            return
-        with guard(self.who_message):
-            if self.response_id is not None:
-                self.pulses.set_respondent(self.response_id, stakeholder_id)
-
-    def _resume(self) -> None:
-        """The browser's key has arrived: show the answers it gave before, if any; or, if an
-        answer came first, put the response it started under the key, to be found next time."""
-        assert self.round is not None and self.browser is not None
-        key = self.browser.valid_key
-        if key is None or self._keyed:
-            return
-        if self.response_id is not None:  # an answer came first: its response has a random key
-            claimed = None
-            with guard(self.status):  # a plain message if the store fails; it clears the area otherwise
-                claimed = self.pulses.claim_response(self.response_id, key)
-            if claimed is not None:
-                self._keyed = claimed
-                self.status.say(THANKS, ok=True)  # saved either way
-            return
-        with guard(self.status):
-            found = self.pulses.form_response(int(self.round["round_id"]), key)
-            if found is not None:
-                self.response_id, self._keyed = int(found["id"]), True
-                self._show({**found["answers"], "who": found["stakeholder_id"]})
-                self.restart.layout.display = None
-        if self.response_id is not None:
-            self.status.say(WELCOME_BACK, ok=True)
-
-    def _start_again(self) -> None:
-        """A fresh, empty response from this browser (the earlier one stays as it was)."""
-        assert self.browser is not None
-        self.response_id, self._keyed = None, False
-        self.browser.renew()
-        self._show({"who": None})
-        self.restart.layout.display = "none"
-        self.status.say("")
-
     def _show(self, answers: dict[str, Any]) -> None:
-        """Put ``answers`` (by question id, and "who") in the form without saving them again."""
+        """Put ``answers`` (by question id) in the form without saving them again."""
         self._loading = True
         try:
-            known = [v for _label, v in self.who.options]
-            self.who.index = known.index(answers["who"]) if answers["who"] in known else 0
             for question_id, control in self.controls.items():
                 control.value = answers.get(question_id, "" if isinstance(control, W.Textarea) else None)
         finally:

@@ -19,13 +19,13 @@ import ipywidgets as W
 from cpmkit.accounts import LOCAL_OWNER, Owner
 from cpmkit.errors import CpmkitError
 from cpmkit.kernel_limits import limit_kernel_memory
-from cpmkit.page_access import IDENTITY_ENV, decode_identity
+from cpmkit.page_access import IDENTITY_ENV, Identity, decode_identity
 from cpmkit.query import query_number
 from cpmkit.store import Store
 from cpmkit.ui.kernel_errors import keep_errors_in_server_log
 from cpmkit.ui.widgets import guard, message_area
 
-__all__ = ["ProjectBar", "open_store", "page_owner", "requested_project", "safe_app", "wait_for_voila_request"]
+__all__ = ["ProjectBar", "open_store", "page_identity", "page_owner", "requested_project", "safe_app", "wait_for_voila_request"]
 
 LAST_PROJECT = "last_project"
 
@@ -41,12 +41,18 @@ def requested_project(query: str | None) -> int | None:
     return query_number(query, "project")
 
 
+def page_identity(environ: Mapping[str, str] = os.environ) -> Identity | None:
+    """Who opened this page, as the server's gate says (the owner signed in, if any, and the
+    browser); None outside ``cpmkit serve`` or without the gate's word."""
+    return decode_identity(environ.get(IDENTITY_ENV))
+
+
 def page_owner(environ: Mapping[str, str] = os.environ) -> Owner | None:
     """Who this page works for: under Voila, the owner the server signed in (None on a
     participant's link page); in JupyterLab, the person at this computer."""
     if not environ.get("SERVER_SOFTWARE", "").startswith("voila"):
         return LOCAL_OWNER
-    identity = decode_identity(environ.get(IDENTITY_ENV))
+    identity = page_identity(environ)
     return identity.owner if identity is not None else None
 
 
