@@ -94,7 +94,10 @@ def kernel_id(page: httpx.Response) -> str:
 
 def connect(server: VoilaServer, kernel: str, jar: httpx.Cookies | None) -> Any:
     """The page's websocket to its kernel, as a browser with cookies ``jar`` opens it."""
-    url = server.base_url.replace("http", "ws") + f"/api/kernels/{kernel}/channels"
+    return connect_url(server.base_url.replace("http", "ws") + f"/api/kernels/{kernel}/channels", jar)
+
+
+def connect_url(url: str, jar: httpx.Cookies | None) -> Any:
     cookie = "; ".join(f"{name}={value}" for name, value in (jar or {}).items())
     return websocket.create_connection(url, cookie=cookie or None, timeout=30)
 
@@ -288,3 +291,17 @@ def test_one_address_opens_one_anonymous_pulse_link_only_so_often(server: VoilaS
         refused = fresh.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
         assert refused.status_code == 429 and "Too many pages opened" in refused.text
         assert int(refused.headers["Retry-After"]) > 60
+
+
+def test_only_a_kernel_on_this_machine_may_listen_for_its_request(server: VoilaServer) -> None:
+    """Voila's pre-heat channel hands a kernel its request, links included: a browser (it sends
+    cookies) may not listen on it."""
+    url = server.base_url.replace("http", "ws") + f"/voila/query/{uuid.uuid4()}"
+    with client(server) as browser:
+        browser.get("/login")
+        listener = connect_url(url, browser.cookies)
+        try:
+            opcode, frame = listener.recv_data(control_frame=True)
+        finally:
+            listener.close()
+    assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(frame[:2], "big") == 1008  # policy violation
