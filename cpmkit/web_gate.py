@@ -493,11 +493,14 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
         loop = asyncio.get_running_loop()
         for name, value in links:
             try:
-                await loop.run_in_executor(None, lookups[name], value)
+                found = await loop.run_in_executor(None, lookups[name], value)
             except CpmkitError:
                 for limiter, key in keys:
                     limits.limiter(limiter).hit(key)
                 self.refuse(404, "This link does not work", "Check that the whole link was copied, or ask the person who sent it for a new one.")
+                return False
+            if isinstance(found, Mapping) and found.get("closed"):  # a pulse round that is over
+                self.refuse(410, "This survey is closed", "It takes no more answers. Thank you all the same.")
                 return False
         return True
 

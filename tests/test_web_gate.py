@@ -305,3 +305,17 @@ def test_only_a_kernel_on_this_machine_may_listen_for_its_request(server: VoilaS
         finally:
             listener.close()
     assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(frame[:2], "big") == 1008  # policy violation
+
+
+def test_a_closed_rounds_link_says_so_without_a_kernel(server: VoilaServer, pulse_token: str) -> None:
+    store = Store.open(server.store_url)
+    try:
+        pulses = PulseStore(store)
+        pulses.set_round_closed(int(pulses.round_for_token(pulse_token)["round_id"]), True)
+    finally:
+        store.close()
+    before = server.kernel_pids()
+    with client(server) as late:
+        answer = late.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
+    assert answer.status_code == 410 and "This survey is closed" in answer.text
+    assert server.kernel_pids() == before
