@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import os
 import secrets
@@ -123,14 +124,12 @@ def default_max_kernels() -> int:
 
 @dataclass
 class Gate:
-    """What the gate's handlers share in one server process: the store, the pages, the limits,
-    and which browser started each kernel."""
+    """What the gate's handlers share in one server process: the store, the pages and the limits."""
 
     store: Store
     limits: GateLimits
     pages: dict[str, NotebookTemplate]
     setup_key: str | None = None  # the first-run key, while there is no account
-    kernel_browsers: dict[str, str] = field(default_factory=dict)
     _limiters: dict[str, RateLimiter] = field(default_factory=dict)
 
     @classmethod
@@ -163,6 +162,7 @@ class Gate:
             self._limiters[name] = RateLimiter(page.opens_per_address_hour or 1, 3600)
         return self._limiters[name]
 
+    @functools.cached_property
     def link_lookups(self) -> Mapping[str, Callable[[str], object]]:
         """For each link parameter, the store lookup that raises NotFoundError for a dead link."""
         assessments = AssessmentStore(self.store)
@@ -217,12 +217,22 @@ class PlainAnswers:
 
 
 class GateHandler(PlainAnswers, JupyterHandler):
-    """Base of the gate's own pages (sign-in, first run, refusals). Their forms carry an XSRF
-    token, which jupyter_server checks on every POST; the Origin check is left to it because
-    with ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` on form posts."""
+    """Base of the gate's own pages (sign-in, first run, join, refusals). Their forms carry an
+    XSRF token, which jupyter_server checks on every POST; the Origin check is left to it
+    because with ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` on form posts."""
 
     def check_origin(self, origin_to_satisfy_tornado: str = "") -> bool:
         return True
+
+    def form_page(self, title: str, message: str, fields: str, *, problem: str = "", status: int = 200, after: str = "") -> None:
+        """A plain page with one form: ``problem`` (escaped) above it, ``fields`` (markup) and
+        ``after`` (markup) below it, never cached."""
+        self.set_status(status)
+        error = f"<p class='cpmkit-error' role='alert'>{html.escape(problem)}</p>" if problem else ""
+        form = f"{error}<form method='post'>{self.xsrf_form_html()}{fields}</form>{after}"
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(plain_page(title, message, body=form))
 
 
 def _address(handler: web.RequestHandler) -> str:
@@ -308,19 +318,16 @@ class SignInHandler(GateHandler):
         self._form("")
 
     def _form(self, problem: str, status: int = 200) -> None:
-        self.set_status(status)
         nxt = html.escape(_local_next(self.get_argument("next", None)))
-        error = f"<p class='cpmkit-error' role='alert'>{html.escape(problem)}</p>" if problem else ""
-        form = (
-            f"{error}<form method='post'>{self.xsrf_form_html()}<input type='hidden' name='next' value='{nxt}'>"
+        fields = (
+            f"<input type='hidden' name='next' value='{nxt}'>"
             "<label>Username<input name='username' autocomplete='username' required autofocus></label>"
             "<label>Password<input name='password' type='password' autocomplete='current-password' required></label>"
-            "<button type='submit'>Sign in</button></form>"
-            "<p>In a workshop? <a href='/join'>Join with the code</a> your trainer shows.</p>"
+            "<button type='submit'>Sign in</button>"
         )
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(plain_page("Sign in", "Project managers and trainers sign in to open their workbooks.", body=form))
+        join = "<p>In a workshop? <a href='/join'>Join with the code</a> your trainer shows.</p>"
+        self.form_page("Sign in", "Project managers and trainers sign in to open their workbooks.", fields,
+                       problem=problem, status=status, after=join)
 
     async def post(self) -> None:
         username = self.get_body_argument("username", "")[:200].strip().casefold()
@@ -371,17 +378,14 @@ class SetupHandler(GateHandler):
             self._form("")
 
     def _form(self, problem: str, status: int = 200) -> None:
-        self.set_status(status)
-        error = f"<p class='cpmkit-error' role='alert'>{html.escape(problem)}</p>" if problem else ""
-        form = (
-            f"{error}<form method='post'>{self.xsrf_form_html()}"
+        fields = (
             "<label>Username<input name='username' autocomplete='username' required autofocus></label>"
             "<label>Password<input name='password' type='password' autocomplete='new-password' required></label>"
             "<label>Password again<input name='again' type='password' autocomplete='new-password' required></label>"
-            "<button type='submit'>Create the account</button></form>"
+            "<button type='submit'>Create the account</button>"
         )
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(plain_page("Create the first account", "This account can see every project and add others with `cpmkit users add`.", body=form))
+        self.form_page("Create the first account", "This account can see every project and add others with `cpmkit users add`.",
+                       fields, problem=problem, status=status)
 
     async def post(self) -> None:
         if not self._allowed():
@@ -412,16 +416,11 @@ class JoinHandler(GateHandler):
         self._form("", code="")
 
     def _form(self, problem: str, *, code: str, status: int = 200) -> None:
-        self.set_status(status)
-        error = f"<p class='cpmkit-error' role='alert'>{html.escape(problem)}</p>" if problem else ""
-        form = (
-            f"{error}<form method='post'>{self.xsrf_form_html()}"
+        fields = (
             f"<label>Workshop code<input name='code' value='{html.escape(code, quote=True)}' autocomplete='off' "
-            "autocapitalize='characters' required autofocus></label><button type='submit'>Join</button></form>"
+            "autocapitalize='characters' required autofocus></label><button type='submit'>Join</button>"
         )
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(plain_page("Join a workshop", "Type the code your trainer shows.", body=form))
+        self.form_page("Join a workshop", "Type the code your trainer shows.", fields, problem=problem, status=status)
 
     async def post(self) -> None:
         code = self.get_body_argument("code", "")[:64]
@@ -433,7 +432,7 @@ class JoinHandler(GateHandler):
                 self._form(f"Too many tries: wait {int(wait) + 1} seconds and try again.", code=code, status=429)
                 return
         try:
-            await asyncio.get_running_loop().run_in_executor(None, limits.link_lookups()["code"], code)
+            await asyncio.get_running_loop().run_in_executor(None, limits.link_lookups["code"], code)
         except CpmkitError as exc:
             for name, key in keys:
                 limits.limiter(name).hit(key)
@@ -489,7 +488,7 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
                 self.refuse(429, "Too many tries", f"Too many links that do not work: wait {int(wait) + 1} seconds and try again.",
                             retry_after=int(wait) + 1)
                 return False
-        lookups = limits.link_lookups()
+        lookups = limits.link_lookups
         loop = asyncio.get_running_loop()
         for name, value in links:
             try:
