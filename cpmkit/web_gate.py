@@ -100,7 +100,8 @@ SECURITY_HEADERS: Final = {
 
 @dataclass(frozen=True)
 class GateLimits:
-    """How much one client, and the whole server, may ask for (``cpmkit serve`` options)."""
+    """How much one client, and the whole server, may ask for (``max_kernels`` is ``cpmkit
+    serve --max-kernels``; the others are fixed here, and said in the README)."""
 
     max_kernels: int
     #: Kernel starts per minute from one browser, and from one address (a room behind one
