@@ -8,6 +8,7 @@ where whoever runs the process already holds the store file.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -35,8 +36,6 @@ PASSWORD_MIN: Final = 10
 PASSWORD_MAX: Final = 256
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 _HASHER: Final = PasswordHasher()  # Argon2id with the library's RFC 9106 defaults
-#: Compared against when the username is unknown, so both answers take the same time.
-_DUMMY_HASH: Final = _HASHER.hash("cpmkit: no such account")
 
 
 @dataclass(frozen=True)
@@ -88,4 +87,11 @@ def password_matches(stored_hash: str, password: Any) -> bool:
 
 def waste_a_check(password: Any) -> None:
     """Spend the time of one password check, for an unknown username (no timing tells it apart)."""
-    password_matches(_DUMMY_HASH, password)
+    password_matches(_dummy_hash(), password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, made on first use: every kernel imports this module (for
+    ``Owner``), and only the server checks passwords."""
+    return _HASHER.hash("cpmkit: no such account")
