@@ -25,10 +25,10 @@ times, right after TTI, opening each chart tab in turn until all three charts ar
 After a page is interactive its kernel (the ipykernel child of the Voila server whose
 connection file names the page's ``kernelId``; else the newest kernel started for the page)
 has its RSS/USS read; then the page is closed with its ``beforeunload`` handler, which sends
-Voila's kernel-shutdown beacon, and the script waits for the kernel process to exit. If Voila
-refuses the beacon (it does when the browser has no ``_xsrf`` cookie, which Voila's render
-page never sets) the script makes the same shutdown request itself, with an ``_xsrf`` cookie
-from Voila's tree page, and reports how often it had to, so kernels never accumulate.
+Voila's kernel-shutdown beacon, and the script waits for the kernel process to exit. If the
+beacon fails (a plain Voila refuses it for want of an ``_xsrf`` cookie, voila#1458; cpmkit's
+gate accepts it from the page's own browser) the script makes the same shutdown request itself
+from the same browser, and reports how often it had to, so kernels never accumulate.
 
 Notebooks alternate in rounds after one untimed warm-up round; the table shows medians and
 the ratio median(notebook) / median(empty). Exit status is 0 whatever PASS/FAIL says (this is
@@ -446,11 +446,10 @@ def load_once(browser: Any, voila: VoilaServer, target: Target, cookies: dict[st
             if not kernel.is_running() and beacon is None:
                 beacon = 204  # the beacon worked: the kernel is gone and Voila logged no refusal
             if kernel.is_running() and kernel_id:
-                # The beacon failed (or never came): shut the kernel down the way the beacon would.
+                # The beacon failed (or never came): shut the kernel down the way the beacon would,
+                # from the same browser (the gate accepts the shutdown from the page's own browser).
                 fallback = True
-                context.request.get(base + "/")  # Voila's tree page sets the _xsrf cookie
-                xsrf = next((c["value"] for c in context.cookies() if c["name"] == "_xsrf"), "")
-                response = context.request.post(f"{base}/voila/api/shutdown/{nav['kernelId']}", form={"_xsrf": xsrf})
+                response = context.request.post(f"{base}/voila/api/shutdown/{nav['kernelId']}")
                 if not response.ok:
                     raise RuntimeError(f"explicit kernel shutdown failed: HTTP {response.status} {response.text()[:200]}")
             gone, _ = psutil.wait_procs([kernel], timeout=KERNEL_EXIT_TIMEOUT_S)
@@ -569,8 +568,8 @@ def report(targets: list[Target], loads: dict[str, list[Load]], *, preheat: bool
     print(f"  Voila's shutdown beacon: {', '.join(statuses)}; {fallbacks} of {total} kernels were "
           f"shut down by this script's own POST instead.")
     if fallbacks:
-        print("  (Voila refuses the beacon with 403 when the browser has no _xsrf cookie; /voila/render/ pages")
-        print("  never set one, so without this script's POST every closed page would leave its kernel running.)")
+        print("  (the beacon failed: cpmkit's gate accepts it from the page's own browser, so this is worth a look;")
+        print("  without this script's POST every closed page would leave its kernel running until the cull.)")
     errors = {t.label: sorted({e for x in loads[t.label] for e in x.console_errors}) for t in targets}
     for label, msgs in errors.items():
         for msg in msgs[:3]:
