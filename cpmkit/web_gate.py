@@ -41,7 +41,7 @@ from cpmkit.account_store import AccountStore
 from cpmkit.accounts import Owner
 from cpmkit.assessment_store import AssessmentStore
 from cpmkit.content import NotebookTemplate, load_notebook_templates
-from cpmkit.errors import CpmkitError
+from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationError
 from cpmkit.gap_store import GapStore
 from cpmkit.page_access import IDENTITY_ENV, IDENTITY_HEADER, Identity, Outcome, decode_identity, encode_identity, page_verdict
 from cpmkit.pulse_store import PulseStore
@@ -162,6 +162,17 @@ class Gate:
         if name not in self._limiters:
             self._limiters[name] = RateLimiter(page.opens_per_address_hour or 1, 3600)
         return self._limiters[name]
+
+    async def look_up_link(self, name: str, value: str, *, browser: str, address: str) -> object:
+        """What link parameter ``name`` with ``value`` opens (the store's lookup, off the event
+        loop). Raises TooManyTries while this browser or address has tried too many links that
+        do not work, and NotFoundError or ValidationError for a dead one, which is counted."""
+        dead = (NotFoundError, ValidationError)
+        with (
+            self.limiter("bad_links_per_browser").failures(browser, *dead),
+            self.limiter("bad_links_per_address").failures(address, *dead),
+        ):
+            return await asyncio.get_running_loop().run_in_executor(None, self.link_lookups[name], value)
 
     @functools.cached_property
     def link_lookups(self) -> Mapping[str, Callable[[str], object]]:
@@ -425,18 +436,12 @@ class JoinHandler(GateHandler):
 
     async def post(self) -> None:
         code = self.get_body_argument("code", "")[:64]
-        limits = gate(self)
-        keys = (("bad_links_per_browser", _identity(self).browser), ("bad_links_per_address", _address(self)))
-        for name, key in keys:
-            wait = limits.limiter(name).wait_seconds(key)
-            if wait is not None:
-                self._form(f"Too many tries: wait {int(wait) + 1} seconds and try again.", code=code, status=429)
-                return
         try:
-            await asyncio.get_running_loop().run_in_executor(None, limits.link_lookups["code"], code)
+            await gate(self).look_up_link("code", code, browser=_identity(self).browser, address=_address(self))
+        except TooManyTries as exc:
+            self._form(f"Too many tries: wait {int(exc.wait_seconds) + 1} seconds and try again.", code=code, status=429)
+            return
         except CpmkitError as exc:
-            for name, key in keys:
-                limits.limiter(name).hit(key)
             self._form(str(exc), code=code, status=404)
             return
         self.redirect("/voila/render/02_soft_skills.ipynb?" + urlencode({"code": code.strip()}))
@@ -481,22 +486,15 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
             self.request.headers[IDENTITY_HEADER] = encode_identity(identity)
 
     async def _links_valid(self, links: tuple[tuple[str, str], ...], identity: Identity) -> bool:
-        limits = gate(self)
-        keys = (("bad_links_per_browser", identity.browser), ("bad_links_per_address", _address(self)))
-        for name, key in keys:
-            wait = limits.limiter(name).wait_seconds(key)
-            if wait is not None:
-                self.refuse(429, "Too many tries", f"Too many links that do not work: wait {int(wait) + 1} seconds and try again.",
-                            retry_after=int(wait) + 1)
-                return False
-        lookups = limits.link_lookups
-        loop = asyncio.get_running_loop()
         for name, value in links:
             try:
-                found = await loop.run_in_executor(None, lookups[name], value)
+                found = await gate(self).look_up_link(name, value, browser=identity.browser, address=_address(self))
+            except TooManyTries as exc:
+                wait = int(exc.wait_seconds) + 1
+                self.refuse(429, "Too many tries", f"Too many links that do not work: wait {wait} seconds and try again.",
+                            retry_after=wait)
+                return False
             except CpmkitError:
-                for limiter, key in keys:
-                    limits.limiter(limiter).hit(key)
                 self.refuse(404, "This link does not work", "Check that the whole link was copied, or ask the person who sent it for a new one.")
                 return False
             if isinstance(found, Mapping) and found.get("closed"):  # a pulse round that is over
