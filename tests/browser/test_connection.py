@@ -65,6 +65,9 @@ def expect_no_input_taken(page: Page, button: Any) -> None:
     """A click, a forced click and a click dispatched on the button itself change nothing."""
     expect(button).to_be_disabled()
     before = button.get_attribute("class")
+    # Scrolled into view by script: the inert app (scrolled away while answering on a phone)
+    # no longer scrolls for Playwright, and a forced click must still have a point to land on.
+    button.evaluate("b => b.scrollIntoView({block: 'center', inline: 'center'})")
     button.click(force=True, timeout=2_000)  # lands on the overlay, which covers the app
     button.dispatch_event("click")  # straight at the button: stopped before the widget sees it
     page.keyboard.press("Tab")
