@@ -128,7 +128,7 @@ def test_an_outsider_is_sent_to_sign_in_for_every_owner_page_and_no_kernel_start
             answer = outsider.get(f"/voila/render/{page}", params={"project": "1"})
             assert answer.status_code == 302, page
             assert answer.headers["location"].startswith("/login?next=")
-    assert server.kernel_pids() == before
+    assert server.kernel_pids() <= before
 
 
 @pytest.mark.parametrize("path", ["/", "/voila/tree", "/voila/tree/", "/voila/api/contents", "/voila/api/contents/index.ipynb",
@@ -153,7 +153,7 @@ def test_unknown_links_get_a_plain_page_no_kernel_and_a_limit(server: VoilaServe
         refused = guesser.get("/voila/render/02_soft_skills.ipynb", params={"code": "K7P2QX"})
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
         assert guesser.get("/voila/render/04_pulse_survey.ipynb").status_code == 404  # no link: nothing to open
-    assert server.kernel_pids() == before
+    assert server.kernel_pids() <= before
 
 
 def test_every_answer_carries_the_security_headers(server: VoilaServer, pulse_token: str) -> None:
@@ -277,7 +277,7 @@ def test_the_rooms_short_address_takes_a_workshop_code_without_a_kernel(server: 
         right = phone.post("/join", data={"_xsrf": xsrf, "code": code.lower()})
         assert right.status_code == 302 and right.headers["location"].startswith("/voila/render/02_soft_skills.ipynb?code=")
         assert phone.post("/join", data={"code": code}).status_code == 403  # no XSRF token: refused
-    assert server.kernel_pids() == before
+    assert server.kernel_pids() <= before
 
 
 def test_one_address_opens_one_anonymous_pulse_link_only_so_often(server: VoilaServer, pulse_token: str) -> None:
@@ -318,4 +318,4 @@ def test_a_closed_rounds_link_says_so_without_a_kernel(server: VoilaServer, puls
     with client(server) as late:
         answer = late.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
     assert answer.status_code == 410 and "This survey is closed" in answer.text
-    assert server.kernel_pids() == before
+    assert server.kernel_pids() <= before

@@ -51,7 +51,7 @@ def test_an_outsider_on_a_phone_meets_the_sign_in_and_nothing_else(more_web: Any
     outsider.screenshot("sign-in-phone", readme="sign_in_phone.png")
     outsider.page.goto(outsider.server.url("04_pulse_survey.ipynb", pulse="not-a-link"), wait_until="domcontentloaded")
     expect(outsider.page.get_by_role("heading", name="This link does not work")).to_be_visible()
-    assert outsider.server.kernel_pids() == before  # none of it started a kernel
+    assert outsider.server.kernel_pids() <= before  # none of it started a kernel
     outsider.page.goto(outsider.server.base_url + "/login", wait_until="domcontentloaded")
     outsider.page.fill("input[name=username]", "pm")
     outsider.page.fill("input[name=password]", "not the password")

@@ -189,7 +189,7 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     expect(stranger.page.get_by_role("alert")).to_have_text("No workshop has the code 'ZZZ111'. Check the code with your trainer.")
     stranger.page.goto(stranger.server.url(PARTICIPANT, code=WRONG_CODE), wait_until="domcontentloaded")
     expect(stranger.page.get_by_role("heading", name="This link does not work")).to_be_visible()
-    assert stranger.server.kernel_pids() == before
+    assert stranger.server.kernel_pids() <= before
     assert "Traceback" not in stranger.page.content()
 
     # All three join the "before" round.
