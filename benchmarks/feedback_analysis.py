@@ -41,9 +41,9 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from cpmkit.comments import analyse_comments, theme_summary, theme_trend
-from cpmkit.feedback import csat_by_round, nps_by_round
-from cpmkit.pulse_template import FeedbackTaxonomy, feedback_taxonomy
+from cpmkit.feedback.comments import analyse_comments, theme_summary, theme_trend
+from cpmkit.feedback.scores import csat_by_round, nps_by_round
+from cpmkit.feedback.pulse.template import FeedbackTaxonomy, feedback_taxonomy
 
 SIZES = (10_000, 100_000)
 ROUNDS = 12

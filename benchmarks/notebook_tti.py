@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Time to interactive and kernel memory of the cpmkit notebooks, served by a real Voila server.
 
-One run starts one Voila server (``cpmkit.server.running_voila``, as ``cpmkit serve`` runs it) on a free port,
+One run starts one Voila server (``cpmkit.serving.server.running_voila``, as ``cpmkit serve`` runs it) on a free port,
 serving a temporary folder that holds a copy of ``notebooks/*.ipynb`` and
 ``benchmarks/empty.ipynb``, so the empty baseline is served by the same server with the same
 settings. The store is a fresh SQLite file, seeded with one project, 8 stakeholders and 2
@@ -60,7 +60,7 @@ from typing import Any
 
 import psutil
 
-from cpmkit.server import VoilaServer, running_voila
+from cpmkit.serving.server import VoilaServer, running_voila
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -144,13 +144,13 @@ def _notebook(source: str) -> dict[str, Any]:
 
 
 #: Extra notebooks for --breakdown: each adds one layer of what a workbook does before it is usable.
-#: cpmkit.ui defers jsonschema's eager rfc3987_syntax import (see cpmkit/_imports.py), so the
+#: cpmkit.ui defers jsonschema's eager rfc3987_syntax import (see cpmkit/core/deferred_imports.py), so the
 #: "deferred" variant is what a workbook kernel really pays for the same libraries.
-_DEFER = "from cpmkit._imports import defer_rfc3987_syntax\ndefer_rfc3987_syntax()\n"
+_DEFER = "from cpmkit.core.deferred_imports import defer_rfc3987_syntax\ndefer_rfc3987_syntax()\n"
 BREAKDOWN_NOTEBOOKS = {
     "imports_3rdparty.ipynb": "import pandas, altair, sqlalchemy, ipywidgets, anywidget\nprint('ready')",
     "imports_3rdparty_deferred.ipynb": _DEFER + "import pandas, altair, sqlalchemy, ipywidgets, anywidget\nprint('ready')",
-    "imports_cpmkit.ipynb": "import cpmkit.ui.landing, cpmkit.ui.stakeholder_value, cpmkit.charts\nprint('ready')",
+    "imports_cpmkit.ipynb": "import cpmkit.projects.ui, cpmkit.stakeholders.ui, cpmkit.core.charts\nprint('ready')",
 }
 #: Same imports, timed in a bare ``python -c`` (no kernel, no browser): median of 3 cold starts.
 BREAKDOWN_IMPORTS = {
@@ -162,8 +162,8 @@ BREAKDOWN_IMPORTS = {
     "+ the same, rfc3987_syntax deferred as cpmkit does": (
         "import ipykernel.kernelapp\n" + _DEFER + "import pandas, altair, sqlalchemy, ipywidgets, anywidget"
     ),
-    "+ cpmkit.ui.landing, cpmkit.ui.stakeholder_value, cpmkit.charts": (
-        "import ipykernel.kernelapp, cpmkit.ui.landing, cpmkit.ui.stakeholder_value, cpmkit.charts"
+    "+ cpmkit.projects.ui, cpmkit.stakeholders.ui, cpmkit.core.charts": (
+        "import ipykernel.kernelapp, cpmkit.projects.ui, cpmkit.stakeholders.ui, cpmkit.core.charts"
     ),
 }
 
@@ -181,7 +181,7 @@ def prepare_notebooks(folder: Path, *, breakdown: bool) -> None:
 
 def seed_store(url: str) -> int:
     """One project with 8 rated stakeholders and 2 success measures; returns the project id."""
-    from cpmkit.store import Store
+    from cpmkit.db.database import Store
 
     store = Store.open(url)
     try:
@@ -611,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
             from playwright.sync_api import sync_playwright
 
             from cpmkit.cli import serve_env
-            from cpmkit.offline import chart_bundle
+            from cpmkit.serving.offline import chart_bundle
 
             chart_bundle()
             prepare_notebooks(served, breakdown=args.breakdown)

@@ -35,9 +35,9 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from ipywidgets.widgets.widget import _instances
 
-from cpmkit.retro_store import RetroStore
-from cpmkit.store import Store
-from cpmkit.ui.retro_board import RetroBoard
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.db.database import Store
+from cpmkit.feedback.retro.ui import RetroBoard
 
 #: A redraw may cost at most this many reads of the board (20 kernels redrawing within 2 s of
 #: a change must leave the server's 2 cores free for everything else).

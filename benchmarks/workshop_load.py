@@ -55,11 +55,11 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing; spawned
 
 from sqlalchemy import select
 
-from cpmkit.assessment_store import AssessmentStore
-from cpmkit.question_bank import QuestionBank, default_bank
-from cpmkit.schema import answers, participants
-from cpmkit.soft_skills import cohort_distribution, round_change
-from cpmkit.store import BUSY_TIMEOUT_SECONDS, Store
+from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.bank import QuestionBank, default_bank
+from cpmkit.db.schema import answers, participants
+from cpmkit.soft_skills.scoring import cohort_distribution, round_change
+from cpmkit.db.database import BUSY_TIMEOUT_SECONDS, Store
 
 ROUNDS = ("before", "after")
 CONCURRENT_ROUND, SEQUENTIAL_ROUND = ROUNDS
@@ -288,10 +288,10 @@ def aggregate(assess: AssessmentStore, bank: QuestionBank, workshop_id: int) -> 
 
 
 def ui_path() -> Callable[[AssessmentStore, QuestionBank, int], Any] | None:
-    """The same figures the way cpmkit/ui/workshop.py gets them (cohort_export + answers_by_round),
-    if cpmkit.workshop_report is importable in this checkout; else None (the row is skipped)."""
+    """The same figures the way cpmkit/soft_skills/ui/trainer.py gets them (cohort_export + answers_by_round),
+    if cpmkit.soft_skills.workshop is importable in this checkout; else None (the row is skipped)."""
     try:
-        from cpmkit.workshop_report import answers_by_round
+        from cpmkit.soft_skills.workshop import answers_by_round
     except Exception:  # noqa: BLE001 - optional extra row
         return None
 
@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         row("ui/workshop.py: cohort_export + answers_by_round + same", f"{statistics.median(ui_t) * 1000:.1f} ms",
             "", ratio(statistics.median(ui_t), raw_med))
     else:
-        row("ui/workshop.py (cpmkit.workshop_report)", "not importable: skipped")
+        row("ui/workshop.py (cpmkit.soft_skills.workshop)", "not importable: skipped")
     row("competencies shown (distribution / change)", f"{shown} / {changed} of {len(bank.competencies)}")
     print("  (no target: for information; each time includes its own read transaction)")
 

@@ -1,11 +1,11 @@
 """cpmkit: customer-centric project management workbooks for Jupyter and Voila.
 
 The public surface is small: the store, the errors, and the version. Workbook logic lives
-in its own modules (``cpmkit.stakeholders``...), user interfaces under ``cpmkit.ui``.
+in its own modules (``cpmkit.stakeholders.rules``...), user interfaces under ``cpmkit.ui``.
 """
 
 from cpmkit.errors import ConfigError, CpmkitError, NotFoundError, StoreError, TemplateError, TooManyTries, ValidationError
-from cpmkit.store import Store
+from cpmkit.db.database import Store
 
 __version__ = "0.1.0"
 

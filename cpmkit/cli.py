@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cpmkit import config
 from cpmkit.errors import CpmkitError
-from cpmkit.kernel_limits import MEMORY_ENV
+from cpmkit.serving.kernel_limits import MEMORY_ENV
 
 __all__ = ["main"]
 
@@ -24,7 +24,7 @@ DEFAULT_CULL_SECONDS = 300
 #: needs about 320 MB, a 100 MB import a few times its size; a runaway page stops here.
 DEFAULT_KERNEL_MEMORY_MB = 2048
 REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-SHARE_JUPYTER = Path(__file__).resolve().parent / "share" / "jupyter"
+SHARE_JUPYTER = Path(__file__).resolve().parent / "serving" / "share" / "jupyter"
 
 
 def voila_command(
@@ -35,7 +35,7 @@ def voila_command(
     return [
         sys.executable,
         "-m",
-        "cpmkit.voila_app",  # Voila, able to take a whole upload in one message
+        "cpmkit.serving.voila_app",  # Voila, able to take a whole upload in one message
         str(notebooks),
         f"--port={port}",
         f"--Voila.ip={host}",
@@ -68,7 +68,7 @@ def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from cpmkit.offline import chart_bundle
+    from cpmkit.serving.offline import chart_bundle
 
     chart_bundle()  # build the offline chart library once, before any kernel needs it
     env = serve_env()
@@ -88,7 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _build_notebooks(args: argparse.Namespace) -> int:
-    from cpmkit.notebooks import stale_notebooks, write_notebooks
+    from cpmkit.serving.notebooks import stale_notebooks, write_notebooks
 
     if args.check:
         stale = stale_notebooks(args.out)
@@ -101,8 +101,9 @@ def _build_notebooks(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from cpmkit import export
-    from cpmkit.store import Store
+    from cpmkit.core import export
+    from cpmkit.db.database import Store
+    from cpmkit.stakeholders.export import stakeholder_tables
 
     store = Store.open()
     try:
@@ -111,7 +112,7 @@ def _export(args: argparse.Namespace) -> int:
             names = ", ".join(p["name"] for p in store.list_projects()) or "none yet"
             raise CpmkitError(f"No project called {args.project!r}. Projects: {names}.")
         project_id = matches[0]["id"]
-        tables = export.stakeholder_tables(store.stakeholders(project_id), store.measures(project_id), today=dt.date.today())
+        tables = stakeholder_tables(store.stakeholders(project_id), store.measures(project_id), today=dt.date.today())
     finally:
         store.close()
     args.output.mkdir(parents=True, exist_ok=True)
@@ -130,8 +131,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from cpmkit.account_store import AccountStore
-    from cpmkit.store import Store
+    from cpmkit.accounts.store import AccountStore
+    from cpmkit.db.database import Store
 
     store = Store.open()
     try:

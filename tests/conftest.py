@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _workers import report
+from tests._workers import report
 from sqlalchemy import event
 
-from cpmkit.schema import projects
-from cpmkit.store import Store
+from cpmkit.db.schema import projects
+from cpmkit.db.database import Store
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

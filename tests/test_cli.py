@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 
 from cpmkit import cli
-from cpmkit.account_store import AccountStore
-from cpmkit.store import Store
+from cpmkit.accounts.store import AccountStore
+from cpmkit.db.database import Store
 
 CPMKIT = [sys.executable, "-m", "cpmkit.cli"]
 

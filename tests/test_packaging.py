@@ -11,7 +11,7 @@ import yaml
 
 import cpmkit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _normalise(requirement: str) -> tuple[str, str]:

@@ -4,6 +4,6 @@ Only modules under ``cpmkit.ui`` import ipywidgets. Each workbook module has one
 point, ``app()``, which its notebook calls.
 """
 
-from cpmkit._imports import defer_rfc3987_syntax
+from cpmkit.core.deferred_imports import defer_rfc3987_syntax
 
 defer_rfc3987_syntax()

@@ -10,7 +10,7 @@ from typing import Any, Final
 import anywidget
 import traitlets
 
-from cpmkit.link_secrets import new_browser_key
+from cpmkit.core.links import new_browser_key
 
 __all__ = ["KEY_PATTERN", "BrowserKey"]
 

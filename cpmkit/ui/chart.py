@@ -8,7 +8,7 @@ import altair as alt
 import anywidget
 import traitlets
 
-from cpmkit.offline import chart_bundle
+from cpmkit.serving.offline import chart_bundle
 
 __all__ = ["VegaChart"]
 
@@ -16,7 +16,7 @@ __all__ = ["VegaChart"]
 class VegaChart(anywidget.AnyWidget):
     """Shows one chart; ``draw()`` replaces it in place.
 
-    The browser module is the offline bundle from ``cpmkit.offline`` (Vega included), so
+    The browser module is the offline bundle from ``cpmkit.serving.offline`` (Vega included), so
     nothing is fetched from a CDN.
     """
 
@@ -33,6 +33,6 @@ class VegaChart(anywidget.AnyWidget):
             self.draw(chart)
 
     def draw(self, chart: alt.TopLevelMixin) -> None:
-        """Replace the chart shown. Charts come from cpmkit.charts, whose tests validate them;
+        """Replace the chart shown. Charts come from cpmkit.core.charts, whose tests validate them;
         skipping validation here saves the kernel a schema walk on every redraw."""
         self.spec = chart.to_dict(validate=False)

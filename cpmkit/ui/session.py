@@ -3,7 +3,7 @@
 Voila passes the page's query string to its kernel as ``QUERY_STRING``, so a link such as
 ``01_stakeholder_value.ipynb?project=3`` opens that project, if it is one of the signed-in
 owner's; otherwise the project that owner last chose is used. Who is signed in comes from
-the server's gate (``cpmkit.page_access``); in JupyterLab it is the person at this computer.
+the server's gate (``cpmkit.serving.page_access``); in JupyterLab it is the person at this computer.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 
 import ipywidgets as W
 
-from cpmkit.accounts import LOCAL_OWNER, Owner
+from cpmkit.accounts.owners import LOCAL_OWNER, Owner
 from cpmkit.errors import CpmkitError
-from cpmkit.kernel_limits import limit_kernel_memory
-from cpmkit.page_access import IDENTITY_ENV, Identity, decode_identity
-from cpmkit.query import query_number
-from cpmkit.store import Store
+from cpmkit.serving.kernel_limits import limit_kernel_memory
+from cpmkit.serving.page_access import IDENTITY_ENV, Identity, decode_identity
+from cpmkit.core.query import query_number
+from cpmkit.db.database import Store
 from cpmkit.ui.kernel_errors import keep_errors_in_server_log
 from cpmkit.ui.widgets import guard, message_area
 

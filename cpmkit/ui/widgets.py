@@ -179,7 +179,7 @@ def link_html(href: str, *, css_class: str = "cpmkit-link") -> str:
 
 
 class LinkShownOnce:
-    """A link whose secret the store keeps only scrambled (``cpmkit.link_secrets``): it is shown
+    """A link whose secret the store keeps only scrambled (``cpmkit.core.links``): it is shown
     once, when it is made, with ``SHOWN_ONCE`` under it; later only ``NOT_SHOWN_AGAIN``. Its
     button makes a new one with ``make()`` (which returns the new link's address, or several
     links made together by label) and shows it once; replacing a link asks first, since the

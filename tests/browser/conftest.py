@@ -1,6 +1,6 @@
 """Fixtures for the browser tests: a real Voila server, headless Chromium, a watched page.
 
-* ``voila_server`` (session): ``cpmkit.server.running_voila`` (``cpmkit serve``'s Voila) as a
+* ``voila_server`` (session): ``cpmkit.serving.server.running_voila`` (``cpmkit serve``'s Voila) as a
   subprocess on a free 127.0.0.1 port, with its own fresh SQLite store holding the owner
   accounts in ``ACCOUNTS``; stopped (kernels included) at the end of the session.
 * ``browser`` (session): Debian's Chromium driven by Playwright. Playwright never downloads
@@ -35,11 +35,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cpmkit.account_store import AccountStore
+from cpmkit.accounts.store import AccountStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
 from cpmkit.errors import CpmkitError
-from cpmkit.server import VoilaServer, running_voila
-from cpmkit.store import Store
+from cpmkit.serving.server import VoilaServer, running_voila
+from cpmkit.db.database import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -108,7 +108,7 @@ def is_local(url: str) -> bool:
 def serving(tmp_path_factory: pytest.TempPathFactory, *, cull_after: int = CULL_AFTER, **options: Any) -> Iterator[VoilaServer]:
     """``cpmkit serve``'s Voila on a free port with a fresh SQLite store; ``options`` go to
     ``running_voila`` (``preheat=1``, say)."""
-    from cpmkit.offline import chart_bundle
+    from cpmkit.serving.offline import chart_bundle
 
     chart_bundle()  # as `cpmkit serve` does: build (or reuse) the cached chart library first
     base = tmp_path_factory.mktemp("voila")

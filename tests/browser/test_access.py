@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from cpmkit.account_store import AccountStore
-from cpmkit.pulse_store import PulseStore
-from cpmkit.store import Store
+from cpmkit.accounts.store import AccountStore
+from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.db.database import Store
 
 pytestmark = pytest.mark.browser
 

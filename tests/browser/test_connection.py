@@ -17,8 +17,8 @@ import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from cpmkit.assessment_store import AssessmentStore
-from cpmkit.question_bank import default_bank
+from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.bank import default_bank
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cpmkit.server import VoilaServer
+from cpmkit.serving.server import VoilaServer
 
 pytestmark = pytest.mark.browser
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import psutil
 import pytest
-from _kernel_client import KernelSocket, leaks, open_page
+from tests._kernel_client import KernelSocket, leaks, open_page
 
-from cpmkit.assessment_store import AssessmentStore
-from cpmkit.kernel_limits import MEMORY_ENV
-from cpmkit.server import VoilaServer
-from cpmkit.store import Store
+from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.serving.kernel_limits import MEMORY_ENV
+from cpmkit.serving.server import VoilaServer
+from cpmkit.db.database import Store
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ PARTICIPANT = "02_soft_skills.ipynb"
 MEMORY_MB = 512
 STARTUP = textwrap.dedent(
     """
-    from cpmkit.kernel_limits import limit_kernel_memory
+    from cpmkit.serving.kernel_limits import limit_kernel_memory
     from cpmkit.ui.kernel_errors import keep_errors_in_server_log
 
     limit_kernel_memory()

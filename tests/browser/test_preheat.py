@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from cpmkit.server import VoilaServer
+from cpmkit.serving.server import VoilaServer
 
 WORKBOOK = "01_stakeholder_value.ipynb"
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cpmkit.store import Store
+from cpmkit.db.database import Store
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cpmkit.gap_store import GapStore
-from cpmkit.gap_template import load_gap_template
+from cpmkit.gap.store import GapStore
+from cpmkit.gap.template import load_gap_template
 
 pytestmark = pytest.mark.browser
 

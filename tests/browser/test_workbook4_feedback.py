@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from cpmkit.lesson_store import LessonStore
-from cpmkit.pulse_store import PulseStore
-from cpmkit.store import Store
+from cpmkit.feedback.lessons.store import LessonStore
+from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.db.database import Store
 
 pytestmark = pytest.mark.browser
 

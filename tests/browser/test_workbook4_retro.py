@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cpmkit.retro_store import RetroStore
-from cpmkit.ui.retro_board import BOARD_NOTEBOOK
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.feedback.retro.ui import BOARD_NOTEBOOK
 
 pytestmark = pytest.mark.browser
 

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cpmkit.assessment_store import AssessmentStore
-from cpmkit.question_bank import QuestionBank, default_bank
-from cpmkit.soft_skills import cohort_distribution
-from cpmkit.workshop_report import HIDDEN
+from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.bank import QuestionBank, default_bank
+from cpmkit.soft_skills.scoring import cohort_distribution
+from cpmkit.soft_skills.workshop import HIDDEN
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,139 @@
+"""Content files from templates/: notebook templates and workbook guidance.
+
+Content is data so a trainer can adapt it without touching code. Loaders check each file
+up front and name the file, item and field of anything malformed.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cpmkit import config
+from cpmkit.errors import TemplateError
+from cpmkit.core.fields import ID_PATTERN
+
+__all__ = ["NotebookTemplate", "check_fields", "load_guidance", "load_notebook_templates", "read_yaml", "required_id", "required_text"]
+
+
+@dataclass(frozen=True)
+class NotebookTemplate:
+    """One generated notebook: its file name, title, introduction and entry point."""
+
+    file: str
+    title: str
+    intro: str
+    entry: str
+    listed: bool = True  # False: opened only from a link (a survey form), not from the landing page
+    #: Query parameters that are links (capabilities): one of them, valid, opens the page.
+    links: tuple[str, ...] = ()
+    #: Whether a signed-in owner opens the page without a link (False: participants' pages).
+    owner: bool = True
+    #: At most this many opens of one link from one address an hour (None: no such limit).
+    opens_per_address_hour: int | None = None
+
+    @property
+    def module(self) -> str:
+        return self.entry.partition(":")[0]
+
+    @property
+    def function(self) -> str:
+        return self.entry.partition(":")[2]
+
+
+def load_notebook_templates(templates: Path | None = None) -> list[NotebookTemplate]:
+    """The notebooks to generate, in order, from ``notebooks.yaml``."""
+    path = (templates or config.templates_dir()) / "notebooks.yaml"
+    items = read_yaml(path).get("notebooks")
+    if not isinstance(items, list) or not items:
+        raise TemplateError("expected a non-empty list under 'notebooks'.", file=path.name)
+    found = []
+    for index, item in enumerate(items, start=1):
+        label = str(item.get("file") or f"#{index}") if isinstance(item, dict) else f"#{index}"
+        if not isinstance(item, dict):
+            raise TemplateError("each notebook must be a mapping.", file=path.name, item=label)
+        for field in ("file", "title", "intro", "entry"):
+            if not isinstance(item.get(field), str) or not item[field].strip():
+                raise TemplateError("is missing or empty.", file=path.name, item=label, field=field)
+        if not item["file"].endswith(".ipynb") or "/" in item["file"]:
+            raise TemplateError("must be a notebook file name ending in .ipynb.", file=path.name, item=label, field="file")
+        if ":" not in item["entry"]:
+            raise TemplateError("must look like 'package.module:function'.", file=path.name, item=label, field="entry")
+        for field in ("listed", "owner"):
+            if not isinstance(item.get(field, True), bool):
+                raise TemplateError("must be true or false.", file=path.name, item=label, field=field)
+        links = item.get("links", [])
+        if not isinstance(links, list) or not all(isinstance(p, str) and ID_PATTERN.fullmatch(p) for p in links):
+            raise TemplateError("must be a list of query parameter names.", file=path.name, item=label, field="links")
+        if not links and item.get("owner") is False:
+            raise TemplateError("a page nobody may open: give it links or let owners open it.", file=path.name, item=label, field="owner")
+        opens = item.get("opens_per_address_hour")
+        if opens is not None and (not isinstance(opens, int) or isinstance(opens, bool) or opens < 1 or not links):
+            raise TemplateError("must be a whole number of at least 1, on a page with links.", file=path.name, item=label,
+                                field="opens_per_address_hour")
+        found.append(
+            NotebookTemplate(
+                item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip(),
+                item.get("listed", True), tuple(links), item.get("owner", True), opens,
+            )
+        )
+    files = [t.file for t in found]
+    for duplicate in {f for f in files if files.count(f) > 1}:
+        raise TemplateError("appears more than once.", file=path.name, item=duplicate, field="file")
+    return found
+
+
+@functools.cache
+def load_guidance(name: str, templates: Path | None = None) -> dict[str, dict[str, str]]:
+    """The guidance text of one workbook (``<name>.yaml``): sections of key -> sentence."""
+    path = (templates or config.templates_dir()) / f"{name}.yaml"
+    data = read_yaml(path)
+    for section, entries in data.items():
+        if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
+            raise TemplateError("must map each key to a sentence.", file=path.name, item=str(section))
+    return data
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A content file's top-level mapping; TemplateError if it is missing, not YAML or not a mapping."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateError("file not found.", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"is not valid YAML ({exc}).", file=path.name) from None
+    if not isinstance(data, dict):
+        raise TemplateError("expected a mapping at the top level.", file=path.name)
+    return data
+
+
+# -- checks the content loaders share: each names the file, item and field it refuses ------------
+
+
+def required_text(raw: dict[str, Any], field: str, file: str, label: str | None) -> str:
+    """``raw[field]`` as trimmed, non-empty text."""
+    value = raw.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise TemplateError("is missing or empty.", file=file, item=label, field=field)
+    return value.strip()
+
+
+def required_id(raw: dict[str, Any], file: str, label: str) -> str:
+    """``raw["id"]``: a short plain id (see ``cpmkit.core.fields.ID_PATTERN``), stored with answers."""
+    value = required_text(raw, "id", file, label)
+    if not ID_PATTERN.fullmatch(value):
+        problem = "must be lowercase letters, digits and underscores, starting with a letter."
+        raise TemplateError(problem, file=file, item=label, field="id")
+    return value
+
+
+def check_fields(raw: dict[str, Any], allowed: tuple[str, ...], file: str, label: str | None, *, where: str = "") -> None:
+    """Refuse a field ``raw`` does not know (a typo would otherwise be ignored silently)."""
+    for key in raw:
+        if key not in allowed:
+            problem = f"is not a known field (expected {', '.join(allowed)})."
+            raise TemplateError(problem, file=file, item=label, field=f"{where}.{key}" if where else str(key))

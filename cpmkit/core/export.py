@@ -1,0 +1,50 @@
+"""Workbook tables as files people open in a spreadsheet: CSV and XLSX, as bytes.
+
+Cells that a spreadsheet would run as a formula (text starting with =, +, - or @) are
+prefixed with an apostrophe, so a stakeholder name cannot become a formula on someone's
+machine (CSV injection).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from typing import Final
+
+import pandas as pd
+
+__all__ = ["XLSX_MIME", "to_csv", "to_xlsx"]
+
+#: The media type of what ``to_xlsx`` returns, for a download link.
+XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def to_csv(table: pd.DataFrame) -> bytes:
+    """One table as UTF-8 CSV with a byte-order mark, which Excel needs to read accents right."""
+    return _neutralise(table).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """Several tables as one XLSX workbook, a sheet each."""
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, table in tables.items():
+            sheet, n = name[:31], 1
+            while sheet.casefold() in used:  # Excel limits names to 31 characters, case-insensitive
+                n += 1
+                sheet = f"{name[: 31 - len(str(n)) - 1]}~{n}"
+            used.add(sheet.casefold())
+            _neutralise(table).to_excel(writer, sheet_name=sheet, index=False)
+    return buffer.getvalue()
+
+
+def _neutralise(table: pd.DataFrame) -> pd.DataFrame:
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(lambda v: "'" + v if isinstance(v, str) and _FORMULA_START.match(v) else v)
+    return safe

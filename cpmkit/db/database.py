@@ -1,0 +1,362 @@
+"""The one store: every answer goes through here, into SQLite by default or PostgreSQL.
+
+Many Voila kernels write to one store at once. On SQLite that works because the file is in
+WAL mode (readers never block the writer), every write transaction starts with
+``BEGIN IMMEDIATE`` (it takes the write lock up front, so it waits its turn under the busy
+timeout instead of failing with "database is locked" when it tries to upgrade a read lock),
+and each answer is one short transaction. On PostgreSQL each write is one statement in its
+own transaction; schema upgrades hold an advisory lock.
+
+A SQLite store file is readable by its owner only (``FILE_MODE``): cpmkit creates it so, with
+its folder ``FOLDER_MODE`` when it creates that too, and tightens a file of the same user that
+others could read when it opens it. SQLite gives the ``-wal`` and ``-shm`` files it makes the
+main file's mode, so they are private too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from cpmkit import config
+from cpmkit.db import schema
+from cpmkit.accounts.owners import LOCAL_OWNER, Owner
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.db.schema import meta, projects, stakeholders, success_measures
+from cpmkit.stakeholders.rules import (
+    MEASURE_FIELDS,
+    STAKEHOLDER_FIELDS,
+    clean_measure_field,
+    clean_stakeholder_field,
+    name_key,
+)
+
+__all__ = ["BUSY_TIMEOUT_SECONDS", "FILE_MODE", "FOLDER_MODE", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
+
+#: How long a SQLite writer waits for another to finish before giving up.
+BUSY_TIMEOUT_SECONDS: Final = 60
+#: What a write into a project another window or kernel deleted says.
+NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
+#: A SQLite store file and its side files: read and written by their owner only.
+FILE_MODE: Final = 0o600
+#: A folder cpmkit creates for a SQLite store: entered by its owner only.
+FOLDER_MODE: Final = 0o700
+_MIGRATION_LOCK_ID: Final = 0x63706D6B  # "cpmk": PostgreSQL advisory lock for schema upgrades
+_SIDE_FILES: Final = ("-wal", "-shm", "-journal")
+
+log = logging.getLogger("cpmkit")
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url`` set up for many concurrent writers (see the module docstring)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:" and "uri" not in parsed.query:
+        _private_file(Path(parsed.database))
+    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cpmkit_read") else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the store file (and its folder) readable by its owner only, before SQLite opens
+    it; tighten the file and its side files if they are ours and others could read them."""
+    folder = path.parent
+    try:
+        if not folder.is_dir():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"Cannot create the folder for the cpmkit store ({folder}): {exc.strerror}.") from exc
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)  # SQLite takes an empty file as an empty store
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"Cannot create the cpmkit store {path}: {exc.strerror}.") from exc
+    else:
+        os.close(fd)
+    for file in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+        _tighten(file)
+
+
+def _tighten(file: Path) -> None:
+    """Make ``file`` FILE_MODE if others could read or write it and it is ours; warn if it is not ours."""
+    try:
+        found = file.stat()
+    except FileNotFoundError:
+        return
+    if not found.st_mode & 0o077:
+        return
+    if found.st_uid != os.geteuid():
+        log.warning("The cpmkit store file %s can be read by others (mode %o) and belongs to another user; "
+                    "ask its owner to make it private (chmod 600).", file, stat.S_IMODE(found.st_mode))
+        return
+    try:
+        file.chmod(FILE_MODE)
+    except OSError as exc:
+        raise StoreError(f"Cannot make the cpmkit store {file} private: {exc.strerror}.") from exc
+
+
+def upsert(engine: Engine, table: Table, values: dict[str, Any], *, keys: list[Any], update: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE as one statement, so two kernels writing the same
+    row at once both succeed and the last write wins. SQLite's and PostgreSQL's insert() both
+    offer it; only the dialect in use is imported."""
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{engine.dialect.name}")
+    stmt = dialect.insert(table).values(**values)
+    return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+
+
+class Store:
+    """Projects, stakeholders and success measures, saved one answer at a time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=True)
+        with self.write() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
+            self.upgraded_from = schema.migrate(conn)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (creating or upgrading as needed) the store at ``url``, default ``config.db_url()``."""
+        target = url or config.db_url()
+        engine = create_store_engine(target)
+        try:
+            return cls(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            safe = make_url(target).render_as_string(hide_password=True)
+            raise StoreError(f"Cannot open the cpmkit store at {safe}: {exc.orig}") from exc
+        except BaseException:
+            engine.dispose()  # a refused store (newer schema, failed upgrade) keeps no connection open
+            raise
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    @property
+    def schema_version(self) -> int:
+        with self.read() as conn:
+            return int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
+
+    # -- projects ---------------------------------------------------------------------------
+
+    def create_project(self, name: str, *, owner: Owner = LOCAL_OWNER) -> int:
+        """Create a project owned by ``owner`` and return its id; an owner's project names are
+        unique, ignoring case."""
+        clean = clean_stakeholder_field("name", name)
+        with self.unique_name("project", clean), self.write() as conn:
+            stmt = projects.insert().values(name=clean, name_key=name_key(clean), owner_id=owner.id)
+            return int(conn.execute(stmt.returning(projects.c.id)).scalar_one())
+
+    def list_projects(self, owner: Owner = LOCAL_OWNER) -> list[dict[str, Any]]:
+        """The projects ``owner`` may see (an admin: every project) as ``{"id", "name"}``, by name."""
+        query = select(projects.c.id, projects.c.name)
+        if not owner.admin:
+            query = query.where(projects.c.owner_id == owner.id)
+        with self.read() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        # By the name as read (case and spacing aside), not by name_key: a look-alike key is no
+        # alphabetical order ("m" is "rn" in it).
+        return sorted(rows, key=lambda row: (" ".join(row["name"].split()).casefold(), row["id"]))
+
+    def project(self, project_id: int) -> dict[str, Any]:
+        """One project as ``{"id", "name"}``; NotFoundError if it is gone."""
+        with self.read() as conn:
+            row = conn.execute(select(projects.c.id, projects.c.name).where(projects.c.id == project_id)).first()
+        if row is None:
+            raise NotFoundError(f"There is no project number {project_id}; it may have been deleted.")
+        return dict(row._mapping)
+
+    def get_setting(self, key: str) -> str | None:
+        """A small remembered value, such as the project last worked on."""
+        with self.read() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == f"setting:{key}")).scalar()
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Remember a value; one upsert, so kernels setting the same new key never collide."""
+        with self.write() as conn:
+            conn.execute(upsert(self.engine, meta, {"key": f"setting:{key}", "value": value}, keys=[meta.c.key], update=["value"]))
+
+    # -- stakeholders -----------------------------------------------------------------------
+
+    def add_stakeholder(self, project_id: int, name: str, **fields: Any) -> int:
+        """Add a stakeholder to a project and return its id; every field is checked first."""
+        self.project(project_id)
+        with self.read() as conn:
+            others = conn.execute(select(stakeholders.c.name).where(stakeholders.c.project_id == project_id)).scalars().all()
+        values = {"name": clean_stakeholder_field("name", name, other_names=others)}
+        values.update({f: clean_stakeholder_field(f, v) for f, v in fields.items()})
+        with self.unique_name("stakeholder", values["name"], project_id=project_id), self.write() as conn:
+            stmt = stakeholders.insert().values(project_id=project_id, name_key=name_key(values["name"]), **values)
+            return int(conn.execute(stmt.returning(stakeholders.c.id)).scalar_one())
+
+    def update_stakeholder(self, stakeholder_id: int, field: str, value: Any) -> Any:
+        """Save one answer; returns the value as stored. A bad value raises and saves nothing."""
+        current = self.stakeholder(stakeholder_id)
+        others: list[str] = []
+        if field == "name":
+            with self.read() as conn:
+                others = list(
+                    conn.execute(
+                        select(stakeholders.c.name).where(
+                            stakeholders.c.project_id == current["project_id"], stakeholders.c.id != stakeholder_id
+                        )
+                    ).scalars()
+                )
+        clean = clean_stakeholder_field(field, value, other_names=others)
+        values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
+        if field == "name":
+            values["name_key"] = name_key(clean)
+        with self.unique_name("stakeholder", clean), self.write() as conn:
+            if not conn.execute(stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)).rowcount:
+                raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
+        return clean
+
+    def delete_stakeholder(self, stakeholder_id: int) -> None:
+        """Delete a stakeholder and everything recorded about them (measures here; gap figures, notes, actions and survey links by cascade)."""
+        with self.write() as conn:
+            conn.execute(success_measures.delete().where(success_measures.c.stakeholder_id == stakeholder_id))
+            conn.execute(stakeholders.delete().where(stakeholders.c.id == stakeholder_id))
+
+    def stakeholder(self, stakeholder_id: int) -> dict[str, Any]:
+        """One stakeholder's saved fields; NotFoundError if deleted (perhaps in another tab)."""
+        with self.read() as conn:
+            row = conn.execute(select(stakeholders).where(stakeholders.c.id == stakeholder_id)).first()
+        if row is None:
+            raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
+        return dict(row._mapping)
+
+    def stakeholders(self, project_id: int) -> pd.DataFrame:
+        """The project's stakeholder register, one row per stakeholder, in the order added."""
+        columns = ["id", *STAKEHOLDER_FIELDS]
+        query = (
+            select(*(stakeholders.c[c] for c in columns))
+            .where(stakeholders.c.project_id == project_id)
+            .order_by(stakeholders.c.id)
+        )
+        return self.frame(query, columns)
+
+    # -- success measures -------------------------------------------------------------------
+
+    def add_measure(self, stakeholder_id: int, metric: str) -> int:
+        """Add a success measure (what the stakeholder counts as value) and return its id."""
+        self.stakeholder(stakeholder_id)
+        clean = clean_measure_field("metric", metric, current={})
+        try:
+            with self.write() as conn:
+                stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
+                return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
+        except IntegrityError as exc:  # the stakeholder was deleted in another window meanwhile
+            raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.") from exc
+
+    def update_measure(self, measure_id: int, field: str, value: Any) -> Any:
+        """Save one measure field, checked against the measure's other saved fields."""
+        with self.read() as conn:
+            row = conn.execute(select(success_measures).where(success_measures.c.id == measure_id)).first()
+        if row is None:
+            raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
+        clean = clean_measure_field(field, value, current=dict(row._mapping))
+        with self.write() as conn:
+            if not conn.execute(success_measures.update().where(success_measures.c.id == measure_id).values({field: clean})).rowcount:
+                raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
+        return clean
+
+    def delete_measure(self, measure_id: int) -> None:
+        with self.write() as conn:
+            conn.execute(success_measures.delete().where(success_measures.c.id == measure_id))
+
+    def measures(self, project_id: int) -> pd.DataFrame:
+        """Every success measure of the project, with its stakeholder's id and name."""
+        columns = ["id", "stakeholder_id", "stakeholder", *MEASURE_FIELDS]
+        query = (
+            select(
+                success_measures.c.id,
+                success_measures.c.stakeholder_id,
+                stakeholders.c.name.label("stakeholder"),
+                *(success_measures.c[c] for c in MEASURE_FIELDS),
+            )
+            .join(stakeholders, stakeholders.c.id == success_measures.c.stakeholder_id)
+            .where(stakeholders.c.project_id == project_id)
+            .order_by(success_measures.c.id)
+        )
+        return self.frame(query, columns)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self, *, missing: str | None = None) -> Iterator[Connection]:
+        """One write transaction, committed on leaving the block, rolled back on an exception.
+
+        On SQLite it starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so a
+        writer waits its turn (up to the busy timeout) instead of failing "database is locked".
+        Keep it short: other kernels' writes wait for it. Other repositories on the same
+        store (such as ``AssessmentStore``) write through it too.
+
+        With ``missing``, a write whose parent row was deleted meanwhile (perhaps in another
+        window), which its foreign key refuses, raises NotFoundError(missing): nothing is written.
+        """
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            if missing is None:
+                raise
+            raise NotFoundError(missing) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction, one consistent snapshot, that never blocks writers (plain
+        ``BEGIN`` on SQLite in WAL mode; a normal transaction on PostgreSQL)."""
+        with self.engine.connect().execution_options(cpmkit_read=True) as conn, conn.begin():
+            yield conn
+
+    def frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
+        """The rows of ``query``, read in one transaction, as a frame with ``columns``."""
+        with self.read() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+    @contextmanager
+    def unique_name(self, what: str, name: str, *, project_id: int | None = None) -> Iterator[None]:
+        """Around a write of a name unique in its table (or in ``project_id``): a unique index
+        refusing it becomes "another <what> is already called <name>", and a project deleted
+        by another kernel meanwhile (its foreign key refusing the row) becomes NO_PROJECT."""
+        try:
+            yield
+        except IntegrityError as exc:
+            if project_id is not None and self.frame(select(projects.c.id).where(projects.c.id == project_id), ["id"]).empty:
+                raise NotFoundError(NO_PROJECT) from exc
+            raise ValidationError.for_field("name", name, f"another {what} is already called {name!r}.") from exc
+

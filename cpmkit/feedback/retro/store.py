@@ -1,0 +1,440 @@
+"""Workbook 4's retrospective boards in a :class:`~cpmkit.db.database.Store`: boards with their two
+link secrets, members, cards and their groups, votes, and the actions a retrospective agrees.
+
+Every team member's kernel writes to the board at once, each answer one short transaction
+(see ``cpmkit.db.database``). A vote is counted and saved in one transaction that first locks the
+member's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
+takes turns), so two kernels voting for one member at once never exceed the limit.
+
+The board's two link secrets and each member's browser key are kept only as digests
+(``cpmkit.core.links``): ``create_board`` and ``new_board_secrets`` return them once, and no
+read gives them back.
+
+``version(board_id)`` is one cheap read that changes whenever anything on the board does: an
+open board re-reads the whole board only when it moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import Connection, case, func, select
+
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.core.fields import (
+    ACTION_FIELDS,
+    clean_action_field,
+    clean_choice,
+    clean_name,
+    clean_text,
+    clean_whole_number,
+    name_key,
+    required,
+)
+from cpmkit.core.links import digest, lookup_digest, matches, new_token
+from cpmkit.feedback.retro.rules import (
+    ACTION_STATUSES,
+    CARD_TEXT_LIMIT,
+    OPEN_STATUSES,
+    PHASES,
+    check_phase,
+)
+from cpmkit.feedback.retro.template import MAX_VOTES, RetroFormats, retro_formats
+from cpmkit.db.schema import (
+    retro_actions,
+    retro_boards,
+    retro_cards,
+    retro_members,
+    retro_votes,
+)
+from cpmkit.db.database import NO_PROJECT, Store, upsert
+
+__all__ = [
+    "ACTION_COLUMNS",
+    "ACTION_FIELDS",
+    "BOARD_COLUMNS",
+    "CARD_COLUMNS",
+    "MEMBER_COLUMNS",
+    "VOTE_COLUMNS",
+    "BoardState",
+    "RetroStore",
+]
+
+BOARD_COLUMNS: Final = ["id", "project_id", "title", "format", "phase", "votes_per_member", "created_at"]
+MEMBER_COLUMNS: Final = ["id", "name"]
+#: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
+CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
+VOTE_COLUMNS: Final = ["card_id", "member_id"]
+ACTION_COLUMNS: Final = ["id", "project_id", "board_id", "card_id", *ACTION_FIELDS, "created_at", "updated_at", "closed_at"]
+
+_TITLE_LIMIT: Final = 200
+_KEY_LIMIT: Final = 64  # retro_members.browser_key
+_NAME_LIMIT: Final = 80
+_NO_BOARD: Final = "This retrospective no longer exists; it may have been deleted."
+_DEAD_LINK: Final = "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
+_NO_MEMBER: Final = "You are no longer on this board; join it again with your name."
+_NO_CARD: Final = "This card no longer exists; it may have been deleted by its author."
+_NO_ACTION: Final = "This action no longer exists; it may have been deleted."
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """Everything a board shows, read at one moment: the board, its members, cards and votes,
+    and every retro action of its project (for the carried-over list)."""
+
+    board: dict[str, Any]
+    members: pd.DataFrame
+    cards: pd.DataFrame
+    votes: pd.DataFrame
+    actions: pd.DataFrame
+
+
+class RetroStore:
+    """Retrospective boards, members, cards, votes and actions, in a :class:`Store`."""
+
+    def __init__(self, store: Store, formats: RetroFormats | None = None) -> None:
+        self.store = store
+        self.formats = formats or retro_formats()
+
+    # -- boards -------------------------------------------------------------------------------
+
+    def create_board(self, project_id: int, title: str, format_id: str, votes_per_member: Any = None) -> dict[str, Any]:
+        """A new board in the collect phase: ``{"id", "token", "facilitator_key"}`` (the secrets
+        of the members' link and the facilitator's link, returned only now: show them once)."""
+        token, key = new_token(), new_token()
+        values = {
+            "project_id": project_id,
+            "title": required("title", title, clean_text("title", title, limit=_TITLE_LIMIT)),
+            "format": required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
+            "votes_per_member": clean_whole_number("votes_per_member", votes_per_member, low=1, high=MAX_VOTES)
+            or self.formats.votes_per_member,
+            "token": digest(token),
+            "facilitator_key": digest(key),
+        }
+        with self.store.write(missing=NO_PROJECT) as conn:
+            board_id = conn.execute(retro_boards.insert().values(values).returning(retro_boards.c.id)).scalar_one()
+        return {"id": int(board_id), "token": token, "facilitator_key": key}
+
+    def boards(self, project_id: int) -> pd.DataFrame:
+        """The project's boards, oldest first (``BOARD_COLUMNS``)."""
+        query = select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(retro_boards.c.project_id == project_id)
+        return self.store.frame(query.order_by(retro_boards.c.id), list(BOARD_COLUMNS))
+
+    def board(self, board_id: int) -> dict[str, Any]:
+        return self._board_where(retro_boards.c.id == board_id, _NO_BOARD)
+
+    def board_for_token(self, token: str) -> dict[str, Any]:
+        """The board a member's link opens; NotFoundError with a plain message for a dead link."""
+        return self._board_by_secret(retro_boards.c.token, token)
+
+    def board_for_facilitator(self, key: str) -> dict[str, Any]:
+        """The board a facilitator's link opens; NotFoundError with a plain message for a dead link."""
+        return self._board_by_secret(retro_boards.c.facilitator_key, key)
+
+    def new_board_secrets(self, board_id: int) -> dict[str, Any]:
+        """New secrets for both of the board's links, ``{"id", "token", "facilitator_key"}`` as
+        ``create_board`` gives them, returned only now; the earlier links stop working. Both
+        change together: the facilitator's link carries the members' token too. Members who
+        joined keep their cards and votes."""
+        token, key = new_token(), new_token()
+        with self.store.write() as conn:
+            update = retro_boards.update().where(retro_boards.c.id == board_id)
+            if not conn.execute(update.values(token=digest(token), facilitator_key=digest(key))).rowcount:
+                raise NotFoundError(_NO_BOARD)
+        return {"id": board_id, "token": token, "facilitator_key": key}
+
+    def set_phase(self, board_id: int, phase: str) -> str:
+        """Move the board to ``phase`` (one of ``PHASES``); returns it."""
+        clean = required("phase", phase, clean_choice("phase", phase, PHASES))
+        with self.store.write() as conn:
+            if not conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values(phase=clean)).rowcount:
+                raise NotFoundError(_NO_BOARD)
+        return clean
+
+    # -- members and cards --------------------------------------------------------------------
+
+    def join(self, board_id: int, name: str, browser_key: str) -> int:
+        """The member id for ``name`` on the board. Joining again under the same name (or one
+        that looks the same: case, spaces, invisible characters and look-alike letters aside,
+        see ``fields.name_key``) from the same browser (``browser_key``, the secret it keeps for the
+        board) is the same member, so their cards and votes survive a reload; from another
+        browser it is refused, so nobody can take over someone's votes or anonymous cards."""
+        clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
+        secret = required("browser_key", browser_key, clean_text("browser_key", browser_key, limit=_KEY_LIMIT))
+        values = {"board_id": board_id, "name": clean, "name_key": name_key(clean), "browser_key": digest(secret)}
+        keys = [retro_members.c.board_id, retro_members.c.name_key]
+        stmt = upsert(self.store.engine, retro_members, values, keys=keys, update=["name"])
+        with self.store.write(missing=_NO_BOARD) as conn:
+            member = conn.execute(stmt.returning(retro_members.c.id, retro_members.c.browser_key)).one()
+            if not matches(secret, member.browser_key):  # rolls the upsert back
+                raise ValidationError.for_field(
+                    "name", clean, f"someone has already joined this board as {clean!r} from another browser; add something to tell you apart, such as your surname."
+                )
+        return int(member.id)
+
+    def add_card(self, board_id: int, member_id: int, column_id: str, text: str, anonymous: bool = False) -> int:
+        """Add a member's card to a column (while the board collects cards); returns its id."""
+        clean = _card_text(text)
+        with self.store.write(missing=_NO_MEMBER) as conn:
+            board = self._member_board(conn, member_id)
+            if board["id"] != board_id:
+                raise NotFoundError(_NO_MEMBER)
+            check_phase(board["phase"], "add cards")
+            columns = self.formats.format(board["format"]).column_ids if board["format"] in self.formats.formats else ()
+            if column_id not in columns:
+                raise ValidationError.for_field("column", column_id, f"{column_id!r} is not a column of this board.")
+            stmt = retro_cards.insert().values(
+                board_id=board_id, member_id=member_id, column_id=column_id, text=clean, anonymous=bool(anonymous)
+            )
+            return int(conn.execute(stmt.returning(retro_cards.c.id)).scalar_one())
+
+    def edit_card(self, card_id: int, member_id: int, text: str) -> str:
+        """Change the text of one of the member's own cards; returns it as stored."""
+        clean = _card_text(text)
+        with self.store.write() as conn:
+            card = self._own_card(conn, card_id, member_id)
+            check_phase(card["phase"], "change cards")
+            conn.execute(retro_cards.update().where(retro_cards.c.id == card_id).values(text=clean))
+        return clean
+
+    def delete_card(self, card_id: int, member_id: int) -> None:
+        """Delete one of the member's own cards (cards grouped under it then lead their own)."""
+        with self.store.write() as conn:
+            card = self._own_card(conn, card_id, member_id)
+            check_phase(card["phase"], "change cards")
+            conn.execute(retro_cards.delete().where(retro_cards.c.id == card_id))
+
+    def group_card(self, card_id: int, under_card_id: int) -> None:
+        """Put a card, and any cards grouped under it, under another card of the same board
+        (under that card's own lead if it is grouped itself): groups stay one level deep."""
+        with self.store.write() as conn:
+            # Two facilitators grouping at once take turns, and each reads the cards as the other left them.
+            self._lock_board(conn, self._card(conn, card_id)["board_id"])
+            card, under = self._card(conn, card_id), self._card(conn, under_card_id)
+            if card["board_id"] != under["board_id"]:
+                raise ValidationError("Cards can be grouped only with cards of the same board.")
+            check_phase(card["phase"], "group cards")
+            lead = under["group_id"] or under["id"]
+            if lead == card_id:
+                raise ValidationError("These cards are already in one group.")
+            conn.execute(
+                retro_cards.update()
+                .where((retro_cards.c.id == card_id) | (retro_cards.c.group_id == card_id))
+                .values(group_id=lead)
+            )
+
+    def ungroup(self, card_id: int) -> None:
+        """Take a card out of its group; for a group's lead card, break up the whole group."""
+        with self.store.write() as conn:
+            card = self._card(conn, card_id)
+            check_phase(card["phase"], "group cards")
+            conn.execute(
+                retro_cards.update()
+                .where((retro_cards.c.id == card_id) | (retro_cards.c.group_id == card_id))
+                .values(group_id=None)
+            )
+
+    # -- votes --------------------------------------------------------------------------------
+
+    def vote(self, member_id: int, card_id: int) -> int:
+        """Put one of the member's votes on a card's group; returns the votes they have left.
+
+        Atomic across kernels: the member's row is locked before the votes are counted."""
+        with self.store.write(missing=_NO_CARD) as conn:
+            board = self._member_board(conn, member_id, lock=True)
+            card = self._card(conn, card_id)
+            if card["board_id"] != board["id"]:
+                raise NotFoundError(_NO_CARD)
+            check_phase(board["phase"], "vote")
+            limit = int(board["votes_per_member"])
+            used = conn.execute(select(func.count()).where(retro_votes.c.member_id == member_id)).scalar_one()
+            if used >= limit:
+                raise ValidationError(f"You have used all {limit} of your votes; take one back to vote for something else.")
+            conn.execute(retro_votes.insert().values(card_id=card["group_id"] or card_id, member_id=member_id))
+        return limit - used - 1
+
+    def unvote(self, member_id: int, card_id: int) -> None:
+        """Take back one of the member's votes on a card's group."""
+        with self.store.write() as conn:
+            board = self._member_board(conn, member_id, lock=True)
+            card = self._card(conn, card_id)
+            check_phase(board["phase"], "vote")
+            lead = card["group_id"] or card_id
+            in_group = select(retro_cards.c.id).where((retro_cards.c.id == lead) | (retro_cards.c.group_id == lead))
+            vote_id = conn.execute(
+                select(retro_votes.c.id)
+                .where(retro_votes.c.member_id == member_id, retro_votes.c.card_id.in_(in_group))
+                .order_by(retro_votes.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if vote_id is None:
+                raise ValidationError("You have no vote on this card to take back.")
+            conn.execute(retro_votes.delete().where(retro_votes.c.id == vote_id))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def add_action(self, board_id: int, card_id: int | None, what: str, owner: str | None = None, due: Any = None) -> int:
+        """An open action agreed at a board (on a card's group, or on none); returns its id."""
+        values = {"what": clean_action_field("what", what, ACTION_STATUSES), "owner": clean_action_field("owner", owner, ACTION_STATUSES), "due": clean_action_field("due", due, ACTION_STATUSES)}
+        with self.store.write(missing=_NO_BOARD) as conn:
+            board = conn.execute(select(retro_boards.c.project_id, retro_boards.c.phase).where(retro_boards.c.id == board_id)).first()
+            if board is None:
+                raise NotFoundError(_NO_BOARD)
+            check_phase(board.phase, "add actions")
+            if card_id is not None and self._card(conn, card_id)["board_id"] != board_id:
+                raise NotFoundError(_NO_CARD)
+            stmt = retro_actions.insert().values(project_id=board.project_id, board_id=board_id, card_id=card_id, **values)
+            return int(conn.execute(stmt.returning(retro_actions.c.id)).scalar_one())
+
+    def update_action(self, action_id: int, field: str, value: Any) -> Any:
+        """Save one field of an action (what, owner, due, status); returns it as stored."""
+        clean = clean_action_field(field, value, ACTION_STATUSES)
+        values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
+        if field == "status":  # closed when it first leaves open / in progress; reopened, it is open again
+            closed = retro_actions.c.closed_at
+            values["closed_at"] = None if clean in OPEN_STATUSES else case((closed.is_(None), func.current_timestamp()), else_=closed)
+        with self.store.write() as conn:
+            changed = retro_actions.update().where(retro_actions.c.id == action_id)
+            if not conn.execute(changed.values(values)).rowcount:
+                raise NotFoundError(_NO_ACTION)
+        return clean
+
+    def actions(self, project_id: int) -> pd.DataFrame:
+        """The project's retro actions in the order agreed (``ACTION_COLUMNS``)."""
+        with self.store.read() as conn:
+            return _actions(conn, project_id)
+
+    # -- reading a board ----------------------------------------------------------------------
+
+    def state(self, board_id: int) -> BoardState:
+        """The whole board at one moment (one read transaction)."""
+        with self.store.read() as conn:
+            board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
+            members = _frame(
+                conn, select(retro_members.c.id, retro_members.c.name).where(retro_members.c.board_id == board_id).order_by(retro_members.c.id), MEMBER_COLUMNS
+            )
+            cards = _frame(
+                conn,
+                select(
+                    retro_cards.c.id, retro_cards.c.member_id, retro_members.c.name, retro_cards.c.column_id, retro_cards.c.text,
+                    retro_cards.c.anonymous, retro_cards.c.group_id, retro_cards.c.created_at,
+                )
+                .select_from(retro_cards.outerjoin(retro_members, retro_members.c.id == retro_cards.c.member_id))
+                .where(retro_cards.c.board_id == board_id)
+                .order_by(retro_cards.c.id),
+                CARD_COLUMNS,
+            )
+            votes = _frame(
+                conn,
+                select(retro_votes.c.card_id, retro_votes.c.member_id)
+                .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
+                .where(retro_cards.c.board_id == board_id)
+                .order_by(retro_votes.c.id),
+                VOTE_COLUMNS,
+            )
+            actions = _actions(conn, board["project_id"])
+        cards["anonymous"] = cards["anonymous"].astype(bool)
+        cards[["member_id", "group_id"]] = cards[["member_id", "group_id"]].astype("Int64")
+        cards["author"] = cards["author"].where(~cards["anonymous"], None)
+        return BoardState(board, members, cards, votes, actions)
+
+    def version(self, board_id: int) -> tuple[Any, ...]:
+        """A small value that changes whenever the board does (phase, members, cards, groups,
+        texts, votes, its project's actions): compare it to decide whether to re-read. One short
+        read of ids, groups and texts (a board holds tens of cards), hashed in this process."""
+        with self.store.read() as conn:
+            board = conn.execute(
+                select(retro_boards.c.project_id, retro_boards.c.phase, retro_boards.c.votes_per_member).where(retro_boards.c.id == board_id)
+            ).first()
+            if board is None:
+                raise NotFoundError(_NO_BOARD)
+            members = conn.execute(
+                select(func.count(), func.max(retro_members.c.id), func.sum(func.length(retro_members.c.name)))
+                .where(retro_members.c.board_id == board_id)
+            ).one()
+            cards = conn.execute(
+                select(retro_cards.c.id, retro_cards.c.group_id, retro_cards.c.anonymous, retro_cards.c.text)
+                .where(retro_cards.c.board_id == board_id)
+                .order_by(retro_cards.c.id)
+            ).all()
+            votes = conn.execute(
+                select(retro_votes.c.id, retro_votes.c.card_id)
+                .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
+                .where(retro_cards.c.board_id == board_id)
+                .order_by(retro_votes.c.id)
+            ).all()
+            actions = conn.execute(
+                select(*(retro_actions.c[c] for c in ("id", "card_id", *ACTION_FIELDS)))
+                .where(retro_actions.c.project_id == board.project_id)
+                .order_by(retro_actions.c.id)
+            ).all()
+        return (tuple(board), tuple(members), *(hash(tuple(tuple(row) for row in rows)) for rows in (cards, votes, actions)))
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+
+    def _board_by_secret(self, column: Any, given: Any) -> dict[str, Any]:
+        wanted = lookup_digest(given)
+        if wanted is None:
+            raise NotFoundError(_DEAD_LINK)
+        return self._board_where(column == wanted, _DEAD_LINK)
+
+    def _board_where(self, condition: Any, missing: str) -> dict[str, Any]:
+        with self.store.read() as conn:
+            return _board_row(conn, condition, missing)
+
+    @staticmethod
+    def _member_board(conn: Connection, member_id: int, *, lock: bool = False) -> dict[str, Any]:
+        """The board of a member; ``lock`` holds the member's row until the transaction ends, so
+        the same member's other votes wait their turn (PostgreSQL; SQLite takes turns anyway)."""
+        member = select(retro_members.c.board_id).where(retro_members.c.id == member_id)
+        board_id = conn.execute(member.with_for_update() if lock else member).scalar()
+        if board_id is None:
+            raise NotFoundError(_NO_MEMBER)
+        return _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
+
+    @staticmethod
+    def _card(conn: Connection, card_id: int) -> dict[str, Any]:
+        """A card with its board's phase."""
+        row = conn.execute(
+            select(retro_cards.c.id, retro_cards.c.board_id, retro_cards.c.member_id, retro_cards.c.group_id, retro_boards.c.phase)
+            .join(retro_boards, retro_boards.c.id == retro_cards.c.board_id)
+            .where(retro_cards.c.id == card_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(_NO_CARD)
+        return dict(row._mapping)
+
+    def _own_card(self, conn: Connection, card_id: int, member_id: int) -> dict[str, Any]:
+        card = self._card(conn, card_id)
+        if card["member_id"] != member_id:
+            raise ValidationError("You can change only your own cards.")
+        return card
+
+    @staticmethod
+    def _lock_board(conn: Connection, board_id: int) -> None:
+        conn.execute(select(retro_boards.c.id).where(retro_boards.c.id == board_id).with_for_update())
+
+
+def _board_row(conn: Connection, condition: Any, missing: str) -> dict[str, Any]:
+    row = conn.execute(select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(condition)).first()
+    if row is None:
+        raise NotFoundError(missing)
+    return dict(row._mapping)
+
+
+def _actions(conn: Connection, project_id: int) -> pd.DataFrame:
+    query = select(*(retro_actions.c[c] for c in ACTION_COLUMNS)).where(retro_actions.c.project_id == project_id)
+    frame = _frame(conn, query.order_by(retro_actions.c.id), ACTION_COLUMNS)
+    return frame.astype({"board_id": "Int64", "card_id": "Int64"})
+
+
+def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)
+
+
+def _card_text(text: Any) -> str:
+    return required("text", text, clean_text("text", text, limit=CARD_TEXT_LIMIT))
+

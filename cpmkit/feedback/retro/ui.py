@@ -1,0 +1,682 @@
+"""Workbook 4's mid-project retrospective board, live in Voila, and the PM's panel for it.
+
+Team members open ``04_retro_board.ipynb?board=<token>``, join with their name and add cards
+at the same time; the facilitator's link adds ``&facilitator=<key>`` and the controls that
+move the board through its phases (collect, group, vote, discuss, act), group cards and turn
+the top groups into actions. Open actions of earlier retrospectives of the project are shown
+first, to be reviewed before anything else. Entry point: ``app()``.
+
+Each open board reads the store's cheap ``version`` every few seconds (a Ticker) and re-reads
+and redraws the board only when it changed, so everyone sees the others' cards without a
+reload. What people typed is shown escaped; a form being typed in is never redrawn.
+
+``RetroPanel`` is the PM's tab of workbook 4: create a board, hand out its two links (shown
+once, when made: the store keeps them only scrambled; "New link" replaces both), follow the
+project's retro actions, and make a lesson of a card in one click.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+import ipywidgets as W
+import pandas as pd
+
+from cpmkit.feedback.retro import rules as retro
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.core.fields import shorten
+from cpmkit.feedback.lessons.rules import LessonSource
+from cpmkit.core.query import query_params
+from cpmkit.feedback.retro.store import BoardState, RetroStore
+from cpmkit.feedback.retro.template import MAX_VOTES, RetroColumn, RetroFormat, RetroFormats
+from cpmkit.db.database import Store
+from cpmkit.ui.browser_key import BrowserKey
+from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.ticker import Ticker
+from cpmkit.ui.widgets import (
+    LinkShownOnce,
+    guard,
+    keep_links,
+    message_area,
+    replace_children,
+    stylesheet,
+    table_html,
+)
+
+__all__ = ["BOARD_NOTEBOOK", "REFRESH_SECONDS", "TOP_GROUPS", "RetroBoard", "RetroBoardApp", "RetroPanel", "app", "board_link"]
+
+BOARD_NOTEBOOK: Final = "04_retro_board.ipynb"
+#: How often an open board checks whether anything changed.
+REFRESH_SECONDS: Final = 2.0
+#: How many of the most-voted groups the facilitator turns into actions.
+TOP_GROUPS: Final = 3
+#: The phases that show each group's votes, most voted first; before them, cards keep the order they were posted in.
+_TALLY_PHASES: Final = ("discuss", "act")
+ANONYMOUS: Final = "Anonymous"
+_NO_LINK: Final = "This board opens from the link your facilitator sent you; that link is missing here."
+_WRONG_KEY: Final = "This facilitator link is not valid for this board. Ask for the link again."
+_ACTION_HEADINGS: Final = {"what": "Action", "owner": "Owner", "due": "Due", "status": "Status"}
+_SHORT: Final = 40  # characters of a card's text in a dropdown or button
+
+
+def app() -> W.Widget:
+    """Build the board for the link's token (and facilitator key) on the default store."""
+    return safe_app(lambda: RetroBoardApp(open_store(), query=os.environ.get("QUERY_STRING")).widget)
+
+
+def board_link(token: str, facilitator_key: str | None = None, *, base_url: str = "") -> str:
+    """The link team members join by, or with ``facilitator_key`` the facilitator's link."""
+    link = f"{base_url}{BOARD_NOTEBOOK}?board={quote(token, safe='')}"
+    return link + (f"&facilitator={quote(facilitator_key, safe='')}" if facilitator_key else "")
+
+
+def _section(title: str) -> W.HTML:
+    return W.HTML(f'<h4 class="cpmkit-section">{html.escape(title)}</h4>')
+
+
+
+def _display(widget: W.Widget, visible: bool) -> None:
+    """Show or hide a widget; hidden, it keeps its state (a half-typed card stays)."""
+    widget.layout.display = None if visible else "none"
+
+
+def _card_html(card: Mapping[Hashable, Any], *, extra_class: str = "") -> str:
+    """One card: its text and its author ("Anonymous" for an anonymous card), both escaped."""
+    author = ANONYMOUS if card["anonymous"] or pd.isna(card["author"]) else str(card["author"])
+    return (
+        f'<div class="cpmkit-retro-card {extra_class}" data-card="{int(card["id"])}">'
+        f'<div class="cpmkit-retro-text">{html.escape(str(card["text"]))}</div>'
+        f'<div class="cpmkit-retro-author">{html.escape(author)}</div></div>'
+    )
+
+
+def _column_box(column: RetroColumn) -> W.VBox:
+    """A column of the board with its heading; its groups are put under the heading on each redraw."""
+    heading = W.HTML(f"<h4>{html.escape(column.label)}</h4><p class='cpmkit-help'>{html.escape(column.prompt)}</p>")
+    box = W.VBox([heading], layout=W.Layout(flex="1 1 0", min_width="0"))
+    box.add_class("cpmkit-retro-column")
+    box.add_class(f"cpmkit-retro-column-{column.id}")
+    return box
+
+
+def _votes(count: int) -> str:
+    return f"{count} vote{'s' if count != 1 else ''}"
+
+
+class ActionList:
+    """Actions as a table, or for the facilitator as rows whose status can be changed."""
+
+    def __init__(self, retros: RetroStore, *, editable: bool, empty: str) -> None:
+        self.retros, self.editable, self.empty = retros, editable, empty
+        self.message = message_area()
+        self.rows = W.VBox()
+        self.widget = W.VBox([self.rows, self.message])
+
+    def show(self, actions: pd.DataFrame) -> None:
+        shown = actions.assign(due=actions["due"].map(lambda d: "" if d is None or pd.isna(d) else f"{d:%Y-%m-%d}"))
+        if not self.editable or shown.empty:
+            replace_children(self.rows, [W.HTML(table_html(shown, columns=_ACTION_HEADINGS, empty=self.empty))])
+            return
+        rows: list[W.Widget] = []
+        for action in shown.to_dict("records"):
+            status = W.Dropdown(options=list(retro.ACTION_STATUSES), value=str(action["status"]), layout=W.Layout(width="130px"))
+            status.observe(lambda change, action_id=int(action["id"]): self._save(action_id, change["new"]), "value")
+            owner = f" ({html.escape(str(action['owner']))})" if isinstance(action["owner"], str) else ""
+            due = f", due {action['due']}" if action["due"] else ""
+            text = W.HTML(f"<span class='cpmkit-retro-action-what'>{html.escape(str(action['what']))}</span>{owner}{html.escape(due)}")
+            rows.append(W.HBox([status, text], layout=W.Layout(align_items="center")).add_class("cpmkit-retro-action"))
+        replace_children(self.rows, rows)
+
+    def _save(self, action_id: int, status: str) -> None:
+        with guard(self.message):
+            self.retros.update_action(action_id, "status", status)
+
+
+class ActionForm:
+    """The facilitator's form turning one of the top groups into an action."""
+
+    def __init__(self, on_add: Callable[[int, str, str, Any], None], card_id: int) -> None:
+        self.card_id = card_id
+        self.heading = W.HTML()
+        self.what = W.Text(placeholder="What will we do?", layout=W.Layout(width="320px"))
+        self.owner = W.Text(placeholder="Owner", layout=W.Layout(width="150px"))
+        self.due = W.DatePicker(layout=W.Layout(width="160px"))
+        self.add = W.Button(description="Add action", icon="plus")
+        self.message = message_area()
+        self.add.on_click(lambda _: self._add(on_add))
+        self.widget = W.VBox([self.heading, W.HBox([self.what, self.owner, self.due, self.add]), self.message])
+        self.widget.add_class("cpmkit-retro-action-form")
+
+    def show(self, group: Mapping[Hashable, Any]) -> None:
+        self.heading.value = f"<b>{html.escape(str(group['text']))}</b> <span class='cpmkit-help'>{_votes(int(group['votes']))}</span>"
+
+    def _add(self, on_add: Callable[[int, str, str, Any], None]) -> None:
+        with guard(self.message):
+            on_add(self.card_id, self.what.value, self.owner.value, self.due.value)
+            self.what.value = self.owner.value = ""
+            self.due.value = None
+
+
+class RetroBoard:
+    """One joined member's live board; with ``facilitator`` also the controls that run it."""
+
+    def __init__(
+        self,
+        retros: RetroStore,
+        board: Mapping[str, Any],
+        member_id: int,
+        *,
+        facilitator: bool = False,
+        refresh_seconds: float | None = REFRESH_SECONDS,
+    ) -> None:
+        self.retros, self.member_id, self.facilitator = retros, member_id, facilitator
+        self.board_id = int(board["id"])
+        formats: RetroFormats = retros.formats
+        if board["format"] not in formats.formats:
+            raise ValidationError(f"This board's format {board['format']!r} is no longer in templates/retro_formats.yaml.")
+        self.format: RetroFormat = formats.format(str(board["format"]))
+        self.guidance = formats.phase_guidance
+        self.state: BoardState | None = None
+        self.seen: tuple[Any, ...] | None = None
+
+        self.message = message_area()  # answers to what this person did (a vote refused, ...)
+        self.live_message = message_area()  # a refresh that failed
+        self.carried = ActionList(retros, editable=facilitator, empty="No open actions from earlier retrospectives.")
+        self.banner = W.HTML()
+        self.banner.add_class("cpmkit-retro-banner")
+
+        self.back = W.Button(icon="arrow-left")
+        self.forward = W.Button(icon="arrow-right", button_style="primary")
+        self.back.on_click(lambda _: self._move(retro.previous_phase))
+        self.forward.on_click(lambda _: self._move(retro.next_phase))
+        self.phase_bar = W.HBox([self.back, self.forward])
+        self.phase_bar.add_class("cpmkit-retro-phases")
+
+        self.column = W.Dropdown(options=[(c.label, c.id) for c in self.format.columns], description="Column")
+        self.text = W.Textarea(placeholder=self.format.columns[0].prompt, layout=W.Layout(width="420px", height="64px"))
+        self.anonymous = W.Checkbox(description="Post anonymously", indent=False)
+        self.add = W.Button(description="Add", icon="plus", button_style="primary")
+        self.cancel = W.Button(description="Cancel", layout=W.Layout(display="none"))
+        self.add_message = message_area()
+        self.editing: int | None = None  # the member's card whose text the form is changing
+        self.column.observe(lambda change: setattr(self.text, "placeholder", self.format.column(change["new"]).prompt), "value")
+        self.add.on_click(lambda _: self._add_card())
+        self.cancel.on_click(lambda _: self._edit(None))
+        self.add_form = W.VBox(
+            [_section("Add a card"), W.HBox([self.column, self.anonymous]), W.HBox([self.text, self.add, self.cancel]), self.add_message]
+        )
+        self.add_form.add_class("cpmkit-retro-add")
+
+        self.votes_info = W.HTML()
+        self.votes_info.add_class("cpmkit-retro-votes-left")
+        self.column_boxes = {column.id: _column_box(column) for column in self.format.columns}
+        self.columns = W.HBox(list(self.column_boxes.values()))
+        self.columns.add_class("cpmkit-retro-columns")
+        #: The group boxes on the board, by what they show: a redraw reuses those that did not
+        #: change (in the vote phase, a vote changes only its voter's counter).
+        self.group_boxes: dict[tuple[Any, ...], W.VBox] = {}
+
+        self.card_choice = W.Dropdown(description="Card", layout=W.Layout(width="320px"))
+        self.under_choice = W.Dropdown(description="under", layout=W.Layout(width="320px"))
+        self.group_button = W.Button(description="Group", icon="object-group")
+        self.ungroup_button = W.Button(description="Take out of its group")
+        self.group_message = message_area()
+        self.group_button.on_click(lambda _: self._group())
+        self.ungroup_button.on_click(lambda _: self._ungroup())
+        self.group_form = W.VBox(
+            [
+                _section("Group cards"),
+                W.HTML("<p class='cpmkit-help'>Put a card under another that says the same thing; its votes then count together.</p>"),
+                W.HBox([self.card_choice, self.under_choice, self.group_button, self.ungroup_button]),
+                self.group_message,
+            ]
+        )
+        self.group_form.add_class("cpmkit-retro-grouping")
+
+        self.action_forms: dict[int, ActionForm] = {}
+        self.action_form_box = W.VBox()
+        self.board_actions = ActionList(retros, editable=facilitator, empty="No actions agreed yet.")
+        self.actions_section = W.VBox([_section("Actions from this retrospective"), self.action_form_box, self.board_actions.widget])
+        self.actions_section.add_class("cpmkit-retro-actions")
+
+        carried = W.VBox([_section("Actions from earlier retrospectives"), self.carried.widget])
+        carried.add_class("cpmkit-retro-carried")
+        running = [self.phase_bar] if facilitator else []
+        self.widget = W.VBox(
+            [
+                carried,
+                self.banner,
+                *running,
+                self.message,
+                self.live_message,
+                self.add_form,
+                self.votes_info,
+                self.columns,
+                *([self.group_form] if facilitator else []),
+                self.actions_section,
+            ]
+        )
+        self.widget.add_class("cpmkit-retro-board")
+
+        self.ticker = Ticker(self.tick, refresh_seconds) if refresh_seconds is not None else None
+        self.refresh()
+        if self.ticker is not None:
+            self.ticker.start_with(self.widget)
+
+    # -- live refresh -------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """One periodic check: one cheap read; the board is re-read and redrawn only if it changed."""
+        with guard(self.live_message):
+            if self.retros.version(self.board_id) != self.seen:
+                self._load()
+
+    def refresh(self) -> None:
+        """Re-read and redraw the whole board."""
+        with guard(self.live_message):
+            self._load()
+
+    def stop(self) -> None:
+        """Stop the periodic refresh (the board is closed or replaced)."""
+        if self.ticker is not None:
+            self.ticker.stop()
+
+    def _load(self) -> None:
+        seen = self.retros.version(self.board_id)  # before the read: a change in between redraws again
+        self.state = self.retros.state(self.board_id)
+        self.seen = seen
+        self._render(self.state)
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _render(self, state: BoardState) -> None:
+        phase = str(state.board["phase"])
+        grouped = retro.groups(state.cards, state.votes)
+        self._show_banner(state, phase)
+        self.carried.show(retro.carried_actions(state.actions, state.board))
+        _display(self.add_form, retro.allows(phase, "add cards"))
+        limit = int(state.board["votes_per_member"])
+        left = retro.votes_left(state.votes, self.member_id, limit)
+        self.votes_info.value = f"<p><b>Votes left: {left} of {limit}</b></p>" if phase == "vote" else ""
+        cards = {int(card["id"]): card for card in state.cards.to_dict("records")}
+        my_cards = state.votes.loc[state.votes["member_id"] == self.member_id, "card_id"]
+        mine = dict(Counter(int(card_id) for card_id in my_cards)) if phase == "vote" else None
+        drawn, self.group_boxes = self.group_boxes, {}
+        for column_id, box in self.column_boxes.items():  # the heading stays, the groups are redrawn
+            replace_children(box, [box.children[0], *self._groups(column_id, grouped, cards, mine, drawn, phase)])
+        _display(self.group_form, self.facilitator and retro.allows(phase, "group cards"))
+        if self.facilitator:
+            self._fill_grouping(state.cards)
+        acting = retro.allows(phase, "add actions")
+        _display(self.actions_section, acting)
+        if acting:
+            self._show_action_forms(retro.top_groups(grouped, TOP_GROUPS) if self.facilitator else grouped.head(0))
+        self.board_actions.show(state.actions[state.actions["board_id"].eq(self.board_id).fillna(False).astype(bool)])
+
+    def _show_banner(self, state: BoardState, phase: str) -> None:
+        steps = "".join(
+            f"<span class='cpmkit-retro-step{' cpmkit-retro-current' if p == phase else ''}'>{i}. {p.capitalize()}</span>"
+            for i, p in enumerate(retro.PHASES, start=1)
+        )
+        names = ", ".join(html.escape(str(n)) for n in state.members["name"]) or "nobody yet"
+        self.banner.value = (
+            f"<div class='cpmkit-retro-steps'>{steps}</div>"
+            f"<p class='cpmkit-retro-phase' data-phase='{phase}'><b>{phase.capitalize()}:</b> {html.escape(self.guidance[phase])}</p>"
+            f"<p class='cpmkit-help'>On the board: {names}.</p>"
+        )
+        before, after = retro.previous_phase(phase), retro.next_phase(phase)
+        self.back.description = f"Back to {before}" if before else "Back"
+        self.back.disabled = before is None
+        self.forward.description = f"Next: {after}" if after else "Next"
+        self.forward.disabled = after is None
+
+    def _groups(
+        self,
+        column_id: str,
+        grouped: pd.DataFrame,
+        cards: Mapping[int, Mapping[Hashable, Any]],
+        mine: Mapping[int, int] | None,
+        drawn: Mapping[tuple[Any, ...], W.VBox],
+        phase: str,
+    ) -> list[W.VBox]:
+        """The groups of one column, in order; ``mine`` is this member's votes by card (vote
+        phase only), ``drawn`` the group boxes of the last redraw."""
+        shown = grouped[grouped["column_id"] == column_id]
+        if phase not in _TALLY_PHASES:  # most voted first would tell the running tally, and move the buttons under people's cursors
+            shown = shown.sort_values("card_id", kind="stable")
+        return [self._group_widget(group, cards, mine, drawn, phase) for group in shown.to_dict("records")]
+
+    def _group_widget(
+        self,
+        group: Mapping[Hashable, Any],
+        cards: Mapping[int, Mapping[Hashable, Any]],
+        mine: Mapping[int, int] | None,
+        drawn: Mapping[tuple[Any, ...], W.VBox],
+        phase: str,
+    ) -> W.VBox:
+        """The group's cards, its tally once votes are counted, and this member's buttons: the
+        box drawn before if all of that is the same, else a new one."""
+        lead = int(group["card_id"])
+        ids = [lead, *group["member_ids"]]
+        inner = "".join(_card_html(cards[i], extra_class="cpmkit-retro-grouped") for i in group["member_ids"])
+        tally = f"<div class='cpmkit-retro-tally'>{_votes(int(group['votes']))}</div>" if phase in _TALLY_PHASES else ""
+        markup = f"<div class='cpmkit-retro-group'>{_card_html(cards[lead])}{inner}{tally}</div>"
+        votes = sum(mine.get(card_id, 0) for card_id in ids) if mine is not None else None
+        own = tuple(
+            (card_id, str(cards[card_id]["text"]))
+            for card_id in ids
+            if retro.allows(phase, "change cards") and not pd.isna(cards[card_id]["member_id"]) and int(cards[card_id]["member_id"]) == self.member_id
+        )
+        key = (markup, votes, own)
+        box = drawn.get(key) or self._group_box(lead, markup, votes, own)
+        self.group_boxes[key] = box
+        return box
+
+    def _group_box(self, lead: int, markup: str, mine: int | None, own: tuple[tuple[int, str], ...]) -> W.VBox:
+        parts: list[W.Widget] = [W.HTML(markup)]
+        if mine is not None:  # the vote phase
+            vote = W.Button(description="Vote", icon="thumbs-up", layout=W.Layout(width="auto"))
+            unvote = W.Button(description="Take back", disabled=mine == 0, layout=W.Layout(width="auto"))
+            vote.on_click(lambda _: self._vote(lead))
+            unvote.on_click(lambda _: self._unvote(lead))
+            parts.append(W.HBox([vote, unvote, W.HTML(f"<span class='cpmkit-retro-mine'>your votes: {mine}</span>")]))
+        for card_id, text in own:
+            edit = W.Button(description="Edit", icon="pencil", tooltip=f"Edit “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
+            remove = W.Button(description="Remove", icon="trash", tooltip=f"Remove “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
+            edit.on_click(lambda _, card_id=card_id, text=text: self._edit(card_id, text))
+            remove.on_click(lambda _, card_id=card_id: self._remove(card_id))
+            parts.append(W.HBox([edit, remove]).add_class("cpmkit-retro-own"))
+        box = W.VBox(parts)
+        box.add_class("cpmkit-retro-group-box")
+        return box
+
+    def _fill_grouping(self, cards: pd.DataFrame) -> None:
+        options = [(f"#{int(c['id'])} {shorten(c['text'], _SHORT)}", int(c["id"])) for c in cards.to_dict("records")]
+        for choice in (self.card_choice, self.under_choice):
+            if list(choice.options) != options:
+                kept = choice.value
+                choice.options = options
+                choice.value = kept if kept in [value for _label, value in options] else None
+
+    def _show_action_forms(self, top: pd.DataFrame) -> None:
+        wanted = [int(c) for c in top["card_id"]]
+        self.action_forms = {c: self.action_forms.get(c) or ActionForm(self._add_action, c) for c in wanted}
+        for group in top.to_dict("records"):
+            self.action_forms[int(group["card_id"])].show(group)
+        replace_children(self.action_form_box, [form.widget for form in self.action_forms.values()])
+
+    # -- what people do -----------------------------------------------------------------------
+
+    def _add_card(self) -> None:
+        """Post the form's card, or save the text of the card being edited."""
+        with guard(self.add_message):
+            if self.editing is None:
+                self.retros.add_card(self.board_id, self.member_id, self.column.value, self.text.value, self.anonymous.value)
+            else:
+                self.retros.edit_card(self.editing, self.member_id, self.text.value)
+            self._edit(None)
+            self._load()
+
+    def _edit(self, card_id: int | None, text: str = "") -> None:
+        """Put one of the member's cards in the form to change its text (None: back to adding)."""
+        self.editing = card_id
+        self.text.value = text
+        self.column.disabled = self.anonymous.disabled = card_id is not None
+        self.add.description = "Add" if card_id is None else "Save changes"
+        _display(self.cancel, card_id is not None)
+
+    def _remove(self, card_id: int) -> None:
+        with guard(self.message):
+            self.retros.delete_card(card_id, self.member_id)
+            self._load()
+
+    def _vote(self, card_id: int) -> None:
+        with guard(self.message):
+            self.retros.vote(self.member_id, card_id)
+            self._load()
+
+    def _unvote(self, card_id: int) -> None:
+        with guard(self.message):
+            self.retros.unvote(self.member_id, card_id)
+            self._load()
+
+    def _facilitating(self) -> None:
+        """The facilitator's controls are on the facilitator's page only; refuse them elsewhere."""
+        if not self.facilitator:
+            raise ValidationError("Only the facilitator can do this, from the facilitator's link.")
+
+    def _move(self, step: Callable[[str], str | None]) -> None:
+        with guard(self.message):
+            self._facilitating()
+            phase = step(str(self.retros.board(self.board_id)["phase"]))
+            if phase is not None:
+                self.retros.set_phase(self.board_id, phase)
+            self._load()
+
+    def _group(self) -> None:
+        with guard(self.group_message):
+            self._facilitating()
+            if self.card_choice.value is None or self.under_choice.value is None:
+                raise ValidationError("Choose a card, and the card to put it under.")
+            self.retros.group_card(self.card_choice.value, self.under_choice.value)
+            self._load()
+
+    def _ungroup(self) -> None:
+        with guard(self.group_message):
+            self._facilitating()
+            if self.card_choice.value is None:
+                raise ValidationError("Choose the card to take out of its group.")
+            self.retros.ungroup(self.card_choice.value)
+            self._load()
+
+    def _add_action(self, card_id: int, what: str, owner: str, due: Any) -> None:
+        self._facilitating()
+        self.retros.add_action(self.board_id, card_id, what, owner, due)
+        self._load()
+
+
+class RetroBoardApp:
+    """The page a board link opens: the board's title, the join form, then the live board.
+    A missing or dead link shows only a plain message."""
+
+    def __init__(
+        self, store: Store, *, query: str | None, refresh_seconds: float | None = REFRESH_SECONDS, formats: RetroFormats | None = None
+    ) -> None:
+        self.retros = RetroStore(store, formats)
+        self.refresh_seconds = refresh_seconds
+        self.heading = W.HTML("<h3>Retrospective board</h3>")
+        self.status = message_area()
+        self.name = W.Text(placeholder="Your name", layout=W.Layout(width="260px"))
+        self.join_button = W.Button(description="Join the board", button_style="primary")
+        self.join_message = message_area()
+        self.join_button.on_click(lambda _: self._join())
+        self.join_form = W.VBox(
+            [
+                W.HTML("<p>Join with your name: joining again in this browser under the same name brings back your cards and votes. "
+                       "You can still post a card anonymously.</p>"),
+                W.HBox([self.name, self.join_button]),
+                self.join_message,
+            ]
+        )
+        self.join_form.add_class("cpmkit-retro-join")
+        self.browser: BrowserKey | None = None
+        self.board: dict[str, Any] | None = None
+        self.facilitator = False
+        self.view: RetroBoard | None = None
+        self.widget = W.VBox([stylesheet(), self.heading, self.status])
+        self.widget.add_class("cpmkit-app")
+        self.widget.add_class("cpmkit-retro")
+        with guard(self.status):
+            self._open(query_params(query))
+        self.widget.add_class("cpmkit-ready")
+
+    def _open(self, params: Mapping[str, str]) -> None:
+        token = params.get("board")
+        if token is None:
+            raise NotFoundError(_NO_LINK)
+        board = self.retros.board_for_token(token)
+        key = params.get("facilitator")
+        if key is not None and self.retros.board_for_facilitator(key)["id"] != board["id"]:
+            raise NotFoundError(_WRONG_KEY)
+        self.board, self.facilitator = board, key is not None
+        fmt = self.retros.formats.formats.get(board["format"])
+        role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if self.facilitator else ""
+        intro = f"<p>{html.escape(fmt.name)}: {html.escape(fmt.intro)}</p>" if fmt is not None else ""
+        self.heading.value = f"<h3>{html.escape(str(board['title']))}{role}</h3>{intro}"
+        # Named by the board, not its token: a member keeps their key (and place) when the links are replaced.
+        self.browser = BrowserKey(f"cpmkit-retro-board-{board['id']}")
+        self.widget.children = [*self.widget.children, self.join_form, self.browser]
+
+    def _join(self) -> None:
+        with guard(self.join_message):
+            assert self.board is not None and self.browser is not None
+            if self.browser.valid_key is None:
+                raise ValidationError("One moment: the page is still starting. Try again in a second.")
+            member_id = self.retros.join(int(self.board["id"]), self.name.value, self.browser.valid_key)
+            if self.view is not None:
+                self.view.stop()
+            self.view = RetroBoard(
+                self.retros, self.board, member_id, facilitator=self.facilitator, refresh_seconds=self.refresh_seconds
+            )
+            joined = W.HTML(f"<p class='cpmkit-help'>You are on the board as <b>{html.escape(' '.join(self.name.value.split()))}</b>.</p>")
+            self.widget.children = [*self.widget.children[:3], joined, self.view.widget, self.browser]
+
+
+class RetroPanel:
+    """The PM's retrospectives tab: create a board and hand out its links, follow the
+    project's retro actions, and make a lesson of any card."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        base_url: str = "",
+        on_lesson: Callable[[LessonSource], None] | None = None,
+        formats: RetroFormats | None = None,
+    ) -> None:
+        self.retros = RetroStore(store, formats)
+        self.base_url, self.on_lesson = base_url, on_lesson
+        self.project_id: int | None = None
+        f = self.retros.formats
+        self.title = W.Text(placeholder="e.g. Mid-project retrospective", description="Title", layout=W.Layout(width="360px"))
+        self.format = W.Dropdown(options=[(x.name, x.id) for x in f.formats.values()], description="Format", layout=W.Layout(width="360px"))
+        self.votes = W.BoundedIntText(value=f.votes_per_member, min=1, max=MAX_VOTES, description="Votes each", layout=W.Layout(width="180px"))
+        self.create = W.Button(description="Create board", icon="plus", button_style="primary")
+        self.create_message = message_area()
+        self.create.on_click(lambda _: self._create())
+        self.boards = W.VBox()
+        self.boards.add_class("cpmkit-retro-boards")
+        #: Each board's two links, by board id, kept across redraws: links shown stay shown.
+        self.links: dict[int, LinkShownOnce] = {}
+        self.actions = ActionList(self.retros, editable=True, empty="No actions agreed in a retrospective yet.")
+        self.board_choice = W.Dropdown(description="Board", layout=W.Layout(width="360px"))
+        self.board_choice.observe(lambda _: self._show_cards(), "value")
+        self.cards = W.VBox()
+        self.cards_message = message_area()
+        self.widget = W.VBox(
+            [
+                _section("New retrospective"),
+                W.HTML("<p class='cpmkit-help'>Send the members' link to the team, keep the facilitator's link for "
+                       "whoever runs the session. Both are shown once, when the board is made: for safety they are "
+                       "stored scrambled. Open actions of earlier retrospectives are reviewed first.</p>"),
+                W.HBox([self.title, self.format]),
+                W.HBox([self.votes, self.create]),
+                self.create_message,
+                _section("Boards"),
+                self.boards,
+                _section("Retrospective actions"),
+                self.actions.widget,
+                _section("Cards"),
+                self.board_choice,
+                self.cards_message,
+                self.cards,
+            ]
+        )
+        self.widget.add_class("cpmkit-retro-panel")
+
+    def show(self, project_id: int | None) -> None:
+        """Re-read the project's boards, actions and cards."""
+        self.project_id = project_id
+        with guard(self.create_message):
+            self._show_project()
+
+    def _show_project(self) -> None:
+        if self.project_id is None:
+            replace_children(self.boards, [W.HTML("<p class='cpmkit-help'>Choose or create a project first.</p>")])
+            self.actions.show(pd.DataFrame(columns=["id", *_ACTION_HEADINGS]))
+            self.board_choice.options = []
+            return
+        boards = self.retros.boards(self.project_id)
+        keep_links(self.links, (int(i) for i in boards["id"]), self._new_links, css_class="cpmkit-link cpmkit-retro-link")
+        rows = [self._board_row(b) for b in boards.to_dict("records")]
+        replace_children(self.boards, rows or [W.HTML("<p class='cpmkit-help'>No retrospective yet.</p>")])
+        self.actions.show(self.retros.actions(self.project_id))
+        options = [(str(b["title"]), int(b["id"])) for b in boards.to_dict("records")][::-1]
+        kept = self.board_choice.value
+        self.board_choice.options = options
+        self.board_choice.value = kept if kept in [v for _label, v in options] else (options[0][1] if options else None)
+        self._show_cards()
+
+    def _board_row(self, board: Mapping[Hashable, Any]) -> W.Widget:
+        fmt = self.retros.formats.formats.get(str(board["format"]))
+        about = W.HTML(
+            f"<b>{html.escape(str(board['title']))}</b> · {html.escape(fmt.name if fmt else str(board['format']))}"
+            f" · phase: {html.escape(str(board['phase']))}"
+        )
+        return W.VBox([about, self.links[int(board["id"])].widget]).add_class("cpmkit-retro-board-row")
+
+    def _links(self, secrets: Mapping[str, Any]) -> dict[str, str]:
+        """The members' and the facilitator's link, from a board's secrets."""
+        token, key = str(secrets["token"]), str(secrets["facilitator_key"])
+        return {
+            "Members' link": board_link(token, base_url=self.base_url),
+            "Facilitator's link": board_link(token, key, base_url=self.base_url),
+        }
+
+    def _new_links(self, board_id: int) -> dict[str, str]:
+        return self._links(self.retros.new_board_secrets(board_id))
+
+    def _create(self) -> None:
+        created = False
+        with guard(self.create_message):
+            if self.project_id is None:
+                raise ValidationError("Choose or create a project first.")
+            made = self.retros.create_board(self.project_id, self.title.value, self.format.value, self.votes.value)
+            self.title.value = ""
+            self.board_choice.value = None
+            self._show_project()
+            self.links[int(made["id"])].show(self._links(made))
+            created = True
+        if created:
+            self.create_message.say("Board created: copy its two links now, and send the members' link to the team.", ok=True)
+
+    def _show_cards(self) -> None:
+        with guard(self.cards_message):
+            board_id = self.board_choice.value
+            if board_id is None:
+                replace_children(self.cards, [])
+                return
+            state = self.retros.state(int(board_id))
+            fmt = self.retros.formats.formats.get(str(state.board["format"]))
+            labels = {c.id: c.label for c in fmt.columns} if fmt is not None else {}
+            rows: list[W.Widget] = []
+            for card in state.cards.to_dict("records"):
+                column = labels.get(str(card["column_id"]), str(card["column_id"]))
+                parts: list[W.Widget] = [W.HTML(f"<span class='cpmkit-help'>{html.escape(column)}</span>{_card_html(card)}")]
+                if self.on_lesson is not None:
+                    make = W.Button(description="Make a lesson", icon="lightbulb-o", layout=W.Layout(width="auto"))
+                    make.on_click(lambda _, card=card: self._lesson(card))
+                    parts.append(make)
+                rows.append(W.HBox(parts, layout=W.Layout(align_items="center")).add_class("cpmkit-retro-panel-card"))
+            replace_children(self.cards, rows or [W.HTML("<p class='cpmkit-help'>No cards on this board yet.</p>")])
+
+    def _lesson(self, card: Mapping[Hashable, Any]) -> None:
+        with guard(self.cards_message):
+            assert self.on_lesson is not None
+            self.on_lesson(LessonSource("card", str(int(card["id"])), str(card["text"])))
+

@@ -1,0 +1,289 @@
+"""Import of survey exports (Google Forms, Microsoft Forms, SurveyMonkey; CSV or XLSX) as
+feedback responses: read the file, map its columns to the fields the import fills, preview,
+convert. Each step is a pure function a UI calls with plain values::
+
+    table = read_survey(data, filename)                   # the bytes of a FileUpload
+    mapping = suggest_mapping(table.columns, targets)     # the user adjusts: mapping.choose(...)
+    preview(table, mapping)                               # the first rows as they would be imported
+    result = apply_mapping(table, mapping, progress=bar)  # responses, unreadable rows, repeats
+
+A row with a cell that cannot be read, or a text longer than a typed answer may be
+(``DEFAULT_TEXT_LIMIT`` characters), is left out and listed (row, column, value, reason);
+the other rows still import. Each response has a ``response_key``: the hash of the export's
+own response id when a target of kind "id" is mapped and filled, else of the mapped values.
+Importing the same export again, or a later download of it with more answers, gives the same
+keys, so a store that upserts on the key does not duplicate responses. Response ids are
+unique within one form only: the store should upsert on (survey round, response_key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from cpmkit.feedback.survey_import.cells import (
+    parse_datetimes,
+    parse_integers,
+    parse_text,
+    reads_day_first,
+)
+from cpmkit.feedback.survey_import.files import (
+    MAX_COMPRESSION_RATIO,
+    MAX_FILE_BYTES,
+    MAX_SHARED_STRINGS_BYTES,
+    MAX_WORKBOOK_CELLS,
+    MAX_WORKBOOK_UNZIPPED_BYTES,
+    Progress,
+    SurveyTable,
+    read_survey,
+)
+from cpmkit.feedback.survey_import.mapping import (
+    RESPONDENT,
+    RESPONSE_ID,
+    SUBMITTED_AT,
+    ColumnMapping,
+    Target,
+    TargetKind,
+    suggest_mapping,
+)
+from cpmkit.errors import ValidationError
+from cpmkit.core.fields import DEFAULT_TEXT_LIMIT, shorten, too_long
+
+__all__ = [
+    "CHUNK_ROWS",
+    "MAX_COMPRESSION_RATIO",
+    "MAX_FILE_BYTES",
+    "MAX_SHARED_STRINGS_BYTES",
+    "MAX_WORKBOOK_CELLS",
+    "MAX_WORKBOOK_UNZIPPED_BYTES",
+    "RESPONDENT",
+    "RESPONSE_ID",
+    "SUBMITTED_AT",
+    "ColumnMapping",
+    "ImportResult",
+    "Progress",
+    "RowProblem",
+    "SurveyTable",
+    "Target",
+    "TargetKind",
+    "apply_mapping",
+    "preview",
+    "read_survey",
+    "suggest_mapping",
+]
+
+#: Rows converted between two calls of ``progress``.
+CHUNK_ROWS: Final = 20_000
+#: Rows or columns a message lists before "and N more".
+_SHOWN: Final = 10
+_EMPTY_REASON: Final = "is empty, but every response needs an answer here"
+#: Characters of a cell a RowProblem keeps: more than its message shows.
+_QUOTED: Final = 200
+#: Kinds whose cells are imported as text, so held to the length of a typed answer.
+_TEXT_KINDS: Final = ("text", "id")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A cell that cannot be imported; the row it is on is left out."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """'Row 14, column 'How likely...?': 'eleven' is not a whole number from 0 to 10.'"""
+        subject = f"'{shorten(self.value, 60)}'" if self.value else "the cell"
+        return f"Row {self.row}, column '{shorten(self.column, 80)}': {subject} {self.reason}."
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import gives: the responses, and the rows left out and why.
+
+    ``responses`` has the columns "row" (in the file), "response_key" and one per target, by
+    id: datetime64 for "datetime", nullable Int64 for "integer", text otherwise; missing
+    where not answered. ``duplicate_rows`` repeat an earlier row's key and are left out.
+    """
+
+    filename: str
+    responses: pd.DataFrame
+    problems: tuple[RowProblem, ...]
+    duplicate_rows: tuple[int, ...]
+
+    @property
+    def skipped_rows(self) -> tuple[int, ...]:
+        return tuple(sorted({problem.row for problem in self.problems}))
+
+    @property
+    def summary(self) -> str:
+        """One paragraph for the user: how many responses, which rows were left out."""
+        n = len(self.responses)
+        parts = [f"{n:,} response{'s' if n != 1 else ''} read from {self.filename}."]
+        if self.problems:
+            skipped = self.skipped_rows
+            parts.append(f"{_rows(skipped)} could not be read and {_verb(skipped, 'was', 'were')} left out.")
+        if self.duplicate_rows:
+            repeated = self.duplicate_rows
+            parts.append(
+                f"{_rows(repeated)} {_verb(repeated, 'repeats', 'repeat')} an earlier row"
+                f" and {_verb(repeated, 'was', 'were')} left out."
+            )
+        return " ".join(parts)
+
+
+def preview(table: SurveyTable, mapping: ColumnMapping, *, n: int = 5, dayfirst: bool | None = None) -> pd.DataFrame:
+    """The first ``n`` rows as they would be imported: "Row", a column per mapped target (by
+    label) and "Problems", why a row would be left out."""
+    _check_columns(table, mapping)
+    head = table.cells.head(n)
+    values, problems = _convert(head, mapping, _day_first(table, mapping, dayfirst))
+    mapped = [t for t in mapping.targets if mapping.columns[t.id] is not None]
+    shown = values[[t.id for t in mapped]].set_axis([t.label for t in mapped], axis=1)
+    shown.insert(0, "Row", head.index)
+    messages: dict[int, list[str]] = {}
+    for problem in problems:
+        messages.setdefault(problem.row, []).append(problem.message)
+    shown["Problems"] = [" ".join(messages.get(row, [])) for row in head.index]
+    return shown.reset_index(drop=True)
+
+
+def apply_mapping(
+    table: SurveyTable, mapping: ColumnMapping, *, dayfirst: bool | None = None, progress: Progress | None = None
+) -> ImportResult:
+    """Convert every row, ``CHUNK_ROWS`` at a time, calling ``progress(rows done, rows)``.
+
+    Dates like 3/11/2026 are read month first unless ``dayfirst`` is True, or it is None and
+    the column has a date that only reads day first (13/11/2026). Rows repeating an earlier
+    row's response_key are left out. A ValidationError names the file when a required target
+    has no column.
+    """
+    _check_columns(table, mapping)
+    if mapping.unmapped_required:
+        names = _listed([f"'{t.label}'" for t in mapping.unmapped_required])
+        columns = ", ".join(f"'{shorten(c, 40)}'" for c in table.columns[:_SHOWN])
+        columns += ", ..." if len(table.columns) > _SHOWN else ""
+        raise ValidationError(
+            f"{table.filename}: no column was chosen for {names}, which every response needs."
+            f" The file's columns are {columns}.",
+            field="mapping", value=table.filename,
+        )
+    orders = _day_first(table, mapping, dayfirst)
+    total = len(table.cells)
+    parts: list[pd.DataFrame] = []
+    problems: list[RowProblem] = []
+    for start in range(0, max(total, 1), CHUNK_ROWS):
+        values, found = _convert(table.cells.iloc[start : start + CHUNK_ROWS], mapping, orders)
+        problems.extend(found)
+        good = values.drop(index=sorted({problem.row for problem in found}))
+        good.insert(0, "response_key", _keys(good, mapping))
+        parts.append(good)
+        if progress is not None:
+            progress(min(start + CHUNK_ROWS, total), total)
+    responses = pd.concat(parts).rename_axis("row").reset_index()
+    repeated = responses["response_key"].duplicated()
+    return ImportResult(
+        table.filename,
+        responses[~repeated].reset_index(drop=True),
+        tuple(problems),
+        tuple(int(row) for row in responses.loc[repeated, "row"]),
+    )
+
+
+def _check_columns(table: SurveyTable, mapping: ColumnMapping) -> None:
+    absent = [c for c in mapping.columns.values() if c is not None and c not in table.cells.columns]
+    if absent:
+        raise ValidationError(f"{table.filename}: there is no column {', '.join(map(repr, absent))} in the file.")
+
+
+def _day_first(table: SurveyTable, mapping: ColumnMapping, dayfirst: bool | None) -> dict[str, bool]:
+    return {
+        t.id: reads_day_first(table.cells[column]) if dayfirst is None else dayfirst
+        for t in mapping.targets
+        if t.kind == "datetime" and (column := mapping.columns[t.id]) is not None
+    }
+
+
+def _convert(
+    cells: pd.DataFrame, mapping: ColumnMapping, dayfirst: Mapping[str, bool]
+) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """A column per target (unmapped ones missing), and the cells that cannot be read, by row."""
+    values = pd.DataFrame(index=cells.index)
+    problems: list[RowProblem] = []
+    for target in mapping.targets:
+        column = mapping.columns[target.id]
+        texts = cells[column] if column is not None else pd.Series("", index=cells.index, dtype=str)
+        values[target.id], bad, reason = _parse(target, texts, dayfirst.get(target.id, False))
+        if target.required and column is not None:
+            bad |= texts == ""
+        unreadable = texts[bad]
+        for row, text in zip(unreadable.index.tolist(), unreadable.tolist()):
+            problems.append(RowProblem(row, str(column), text[:_QUOTED], reason if text else _EMPTY_REASON))
+        if target.kind in _TEXT_KINDS:  # as long as a typed answer may be (PulseStore.save_answer), no longer
+            lengths = values[target.id].str.len()
+            over = lengths > DEFAULT_TEXT_LIMIT
+            for row, text, length in zip(texts[over].index.tolist(), texts[over].tolist(), lengths[over].tolist()):
+                problems.append(RowProblem(row, str(column), text[:_QUOTED], too_long(int(length))))
+            values[target.id] = values[target.id].where(~over)  # not shown in a preview either
+    problems.sort(key=lambda problem: problem.row)  # stable: a row's problems stay in target order
+    return values, problems
+
+
+def _parse(target: Target, texts: pd.Series, dayfirst: bool) -> tuple[pd.Series, pd.Series, str]:
+    """The values of one target's column, the unreadable cells, and why they are."""
+    if target.kind == "datetime":
+        example = "3/11/2026 9:41 AM" if dayfirst else "11/3/2026 9:41 AM"
+        stamps, bad = parse_datetimes(texts, dayfirst=dayfirst)
+        return stamps, bad, f"is not a date and time cpmkit can read, such as 2026-11-03 09:41 or {example}"
+    if target.kind == "integer":
+        assert target.low is not None and target.high is not None  # Target checks this
+        numbers, bad = parse_integers(texts, target.low, target.high, target.labels)
+        labels = f", nor one of {_listed([label for _value, label in target.labels], 'or')}" if target.labels else ""
+        return numbers, bad, f"is not a whole number from {target.low} to {target.high}{labels}"
+    return parse_text(texts), pd.Series(False, index=texts.index), ""
+
+
+def _keys(values: pd.DataFrame, mapping: ColumnMapping) -> list[str]:
+    """The response_key of each row: a hash of the response id, else of every filled value."""
+    mapped = sorted((t for t in mapping.targets if mapping.columns[t.id] is not None), key=lambda t: t.id)
+    texts = np.full(len(values), "", dtype=object)
+    for target in mapped:  # sorted: the order targets are listed in does not change keys
+        shown = _canonical(values[target.id])
+        filled = pd.notna(shown)
+        texts[filled] += f"{target.id}=" + shown[filled] + "\x1f"
+    for target in (t for t in mapped if t.kind == "id"):  # at most one: ColumnMapping checks
+        ids = _canonical(values[target.id])
+        filled = pd.notna(ids)
+        texts[filled] = "id=" + ids[filled]
+    return [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in texts]
+
+
+def _canonical(values: pd.Series) -> np.ndarray[Any, Any]:
+    """Values as text that does not depend on the pandas version; missing stays missing."""
+    if pd.api.types.is_datetime64_dtype(values):
+        shown = np.datetime_as_string(values.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
+        shown[values.isna().to_numpy()] = None
+        return shown
+    return values.astype(str).to_numpy(dtype=object)
+
+
+
+def _listed(items: Sequence[str], last: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _rows(rows: Sequence[int]) -> str:
+    listed = ", ".join(map(str, rows[:_SHOWN])) + (f" and {len(rows) - _SHOWN:,} more" if len(rows) > _SHOWN else "")
+    return f"Row {listed}" if len(rows) == 1 else f"Rows {listed}"
+
+
+def _verb(rows: Sequence[int], one: str, more: str) -> str:
+    return one if len(rows) == 1 else more

@@ -1,0 +1,70 @@
+"""The JavaScript that draws charts without a network: Vega, Vega-Lite and Vega-Embed,
+bundled once by vl-convert with cpmkit's render module, then cached on disk.
+
+Altair's default output loads these libraries from a CDN, which workshop rooms and corporate
+networks block. Bundling runs V8 inside vl-convert (about 1.5 s and 130 MB), so it happens in
+a short-lived subprocess and its result is cached: kernels only read a file.
+Run ``python -m cpmkit.serving.offline`` to build the cache ahead of time (``cpmkit serve`` does).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import subprocess
+import sys
+from importlib import metadata, resources
+from pathlib import Path
+
+from cpmkit import config
+from cpmkit.errors import CpmkitError
+
+__all__ = ["bundle_path", "chart_bundle", "vega_lite_version"]
+
+
+def vega_lite_version() -> str:
+    """The Vega-Lite version Altair writes specs for, as vl-convert names it ("v6.4.1" -> "6.4")."""
+    from altair import SCHEMA_VERSION
+
+    return ".".join(SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def _render_module() -> str:
+    return resources.files("cpmkit.ui").joinpath("vega_chart.js").read_text(encoding="utf-8")
+
+
+def bundle_path() -> Path:
+    """Where the bundle for this render module, vl-convert and Vega-Lite version is cached."""
+    key = "\n".join([_render_module(), metadata.version("vl-convert-python"), vega_lite_version()])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return config.cache_dir() / f"vega-chart-{digest}.js"
+
+
+@functools.cache
+def chart_bundle() -> str:
+    """The ES module the chart widget runs in the browser, built on first use."""
+    path = bundle_path()
+    if not path.exists():
+        result = subprocess.run(
+            [sys.executable, "-m", "cpmkit.serving.offline"], capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0 or not path.exists():
+            raise CpmkitError(f"Could not build the offline chart library: {result.stderr.strip()[-500:]}")
+    return path.read_text(encoding="utf-8")
+
+
+def _build() -> Path:
+    import vl_convert
+
+    path = bundle_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bundle = vl_convert.javascript_bundle(_render_module(), vl_version=vega_lite_version())
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(bundle, encoding="utf-8")
+    partial.replace(path)  # atomic: kernels starting together never read half a file
+    return path
+
+
+if __name__ == "__main__":
+    print(_build())

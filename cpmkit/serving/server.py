@@ -1,0 +1,192 @@
+"""A Voila server for the workbooks, run as a child process and stopped with its kernels.
+
+``cpmkit serve`` replaces itself with Voila; this module is for programs that need a real
+server beside them and must leave nothing running: the browser tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import psutil
+
+from cpmkit.cli import DEFAULT_CULL_SECONDS, voila_command
+from cpmkit.config import DB_URL_ENV
+from cpmkit.errors import CpmkitError
+
+__all__ = ["VoilaServer", "free_port", "running_voila"]
+
+#: Seconds Voila gets to answer HTTP after it is started.
+START_TIMEOUT = 120
+
+
+@dataclass
+class VoilaServer:
+    """A running Voila process, the URL it answers on and the log it writes."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_file: Path
+    env: Mapping[str, str]
+    _kernels: dict[int, psutil.Process] = field(default_factory=dict)
+
+    @property
+    def store_url(self) -> str:
+        """The store the server's kernels write to."""
+        return self.env[DB_URL_ENV]
+
+    def url(self, notebook: str, **query: Any) -> str:
+        """The page that renders ``notebook``, e.g. ``url("01_stakeholder_value.ipynb", project=3)``."""
+        return f"{self.base_url}/voila/render/{notebook}" + (f"?{urlencode(query)}" if query else "")
+
+    def add_owner(self, username: str, password: str, *, admin: bool = True) -> None:
+        """Create an owner account in the server's store (the server reads accounts from it)."""
+        from cpmkit.accounts.store import AccountStore
+        from cpmkit.db.database import Store
+
+        store = Store.open(self.store_url)
+        try:
+            AccountStore(store).add_user(username, password, admin=admin)
+        finally:
+            store.close()
+
+    def session_cookies(self, username: str, password: str) -> dict[str, str]:
+        """Sign in through the sign-in form, as a browser would, and return the cookies it set
+        (a browser's and a session's), for any client: Playwright, urllib, httpx."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+        with opener.open(f"{self.base_url}/login", timeout=60) as form:
+            xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.read().decode())
+        if xsrf is None:
+            raise CpmkitError(f"The sign-in page of {self.base_url} has no form.")
+        fields = urlencode({"_xsrf": xsrf.group(1), "username": username, "password": password, "next": "/login"})
+        try:
+            opener.open(f"{self.base_url}/login", data=fields.encode(), timeout=60)
+        except urllib.error.HTTPError as answer:
+            if answer.code != 302:
+                raise CpmkitError(f"Signing in as {username!r} was refused ({answer.code}).") from None
+        return {cookie.name: str(cookie.value) for cookie in jar}
+
+    def kernels(self) -> list[psutil.Process]:
+        """The kernel processes running now (remembered, so ``stop`` can end any left over)."""
+        found = []
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            return []
+        for child in children:
+            try:
+                if any("ipykernel" in part for part in child.cmdline()):
+                    found.append(child)
+                    self._kernels.setdefault(child.pid, child)
+            except psutil.Error:
+                continue
+        return found
+
+    def kernel_pids(self) -> set[int]:
+        return {kernel.pid for kernel in self.kernels()}
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+    def stop(self) -> None:
+        """SIGTERM Voila's process group (Voila shuts its kernels down), then end any kernel
+        still alive: jupyter_client starts kernels in sessions of their own, outside the group."""
+        self.kernels()
+        if self.process.poll() is None:
+            _signal_group(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=20)
+        leftovers = [k for k in self._kernels.values() if k.is_running()]
+        for kernel in leftovers:
+            kernel.terminate()
+        _, alive = psutil.wait_procs(leftovers, timeout=5)
+        for kernel in alive:
+            kernel.kill()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 302 after signing in is the answer; following it would open a page
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_voila(
+    notebooks: Path,
+    *,
+    env: Mapping[str, str],
+    log_file: Path,
+    cull_after: int = DEFAULT_CULL_SECONDS,
+    preheat: int = 0,
+    max_kernels: int = 0,
+    extra: Sequence[str] = (),
+    attempts: int = 3,
+) -> Iterator[VoilaServer]:
+    """Start Voila on a free localhost port with ``env`` (see ``cli.serve_env``), wait until it
+    answers, and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra``
+    options go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say)."""
+    for _attempt in range(attempts):
+        port = free_port()
+        command = voila_command(
+            notebooks, host="127.0.0.1", port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
+        ) + list(extra)
+        with log_file.open("ab") as log:
+            process = subprocess.Popen(
+                command, env=dict(env), cwd=str(log_file.parent), stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        server = VoilaServer(process, f"http://127.0.0.1:{port}", log_file, env)
+        try:
+            if _wait_until_up(server):
+                yield server
+                return
+        finally:
+            server.stop()
+    raise CpmkitError(f"Voila did not start ({' '.join(command)}):\n{server.log_tail()}")
+
+
+def _wait_until_up(server: VoilaServer) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT
+    while server.process.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(server.base_url + "/", timeout=5):
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answers
+        except OSError:
+            time.sleep(0.25)
+    return False
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,80 @@
+"""Voila as ``cpmkit serve`` runs it (``python -m cpmkit.serving.voila_app`` plus Voila's own options):
+Voila behind cpmkit's gate (``cpmkit.serving.web_gate``), able to take a whole upload in one message.
+
+A FileUpload sends its file in one websocket message, and tornado refuses messages over 10 MiB
+by default, so an export that ``feedback_import`` accepts would never arrive. The limit is set
+on the application as a number; on the command line it would need traitlets' deprecated
+dict-literal form (``key=value`` would make it text, which tornado cannot compare).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any, Final
+
+from traitlets import Int
+from tornado.web import url
+from voila.app import Voila
+
+from cpmkit.serving import web_gate
+from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
+from cpmkit.serving.page_access import IDENTITY_HEADER
+
+__all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "CpmkitVoila", "main", "tornado_settings"]
+
+#: Room in a websocket message beside an uploaded file (its name, type and the widget's state).
+UPLOAD_OVERHEAD_BYTES: Final = 1024 * 1024
+WEBSOCKET_MESSAGE_LIMIT: Final = MAX_FILE_BYTES + UPLOAD_OVERHEAD_BYTES
+
+
+def tornado_settings() -> dict[str, Any]:
+    """The settings cpmkit adds to Voila's web application."""
+    return {"websocket_max_message_size": WEBSOCKET_MESSAGE_LIMIT}
+
+
+class CpmkitVoila(Voila):  # type: ignore[misc]
+    """Voila with the gate: owners sign in, links open only their page, kernels stay with the
+    browser that started them, and every answer carries the security headers."""
+
+    max_kernels = Int(0, config=True, help="Most kernels (open pages) at once; 0: as many as fit in the free memory.")
+
+    def initialize(self, argv: Any = None) -> None:
+        super().initialize(argv)
+        self.identity_provider_class = web_gate.GateIdentityProvider
+        self.authorizer_class = web_gate.GateAuthorizer
+        self.cookie_secret = web_gate.cookie_secret()
+        self.voila_configuration.multi_kernel_manager_class = web_gate.BoundKernelManager
+        self.voila_configuration.http_header_envs = [IDENTITY_HEADER]
+        web_gate.install_preheat_binding()
+        limits = web_gate.GateLimits(max_kernels=self.max_kernels or web_gate.default_max_kernels())
+        self.gate = web_gate.Gate.open(limits)
+
+    def init_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = super().init_settings()
+        settings["cpmkit_gate"] = self.gate
+        settings["login_url"] = "/login"
+        return settings
+
+    def init_handlers(self) -> list[Any]:
+        ours = [url(pattern, handler, self._handler_kwargs(handler)) for pattern, handler in web_gate.gate_handlers()]
+        return ours + list(super().init_handlers())
+
+    def _handler_kwargs(self, handler: type) -> dict[str, Any]:
+        if issubclass(handler, web_gate.GatedVoilaHandler):
+            return {"template_paths": self.template_paths, "config": self.config, "voila_configuration": self.voila_configuration}
+        return {}
+
+    def listen(self) -> None:
+        self.app.add_transform(web_gate.SecurityHeaders)
+        print(web_gate.describe_start(self.gate, f"http://{self.ip}:{self.port}"), flush=True)
+        super().listen()  # runs the server until it stops
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Start Voila with ``argv`` (default: this process's arguments) and cpmkit's settings."""
+    CpmkitVoila.launch_instance(list(sys.argv[1:] if argv is None else argv), tornado_settings=tornado_settings())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,678 @@
+"""The server's gate: who may open which page, checked before a kernel starts.
+
+``cpmkit serve`` runs Voila through ``cpmkit.serving.voila_app``, which puts these pieces in place:
+
+* ``GateIdentityProvider``: every browser gets a signed browser cookie; owners (PMs,
+  trainers) sign in at ``/login`` with a password (Argon2id hash in the store), rate-limited
+  per address and per username, and get a signed session cookie.
+* ``GatedVoilaHandler``: a page request is decided by ``page_access.page_verdict``; its links
+  are looked up in the store; unknown pages and links, missing sign-ins, a full server and
+  too many kernel starts from one client get a plain page, and no kernel starts.
+* ``BoundKernelManager`` and ``GateAuthorizer``: a kernel belongs to the browser whose request
+  started it; another browser can neither attach to its websocket nor shut it down.
+* ``SecurityHeaders``: CSP with no outside origin, no framing, no referrer (tokens travel in URLs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+from jupyter_server.auth.authorizer import Authorizer
+from jupyter_server.auth.identity import IdentityProvider, User
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Int
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+from cpmkit import config
+from cpmkit.accounts.store import AccountStore
+from cpmkit.accounts.owners import Owner
+from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.core.content import NotebookTemplate, load_notebook_templates
+from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationError
+from cpmkit.gap.store import GapStore
+from cpmkit.serving.page_access import IDENTITY_ENV, IDENTITY_HEADER, Identity, Outcome, decode_identity, encode_identity, page_verdict
+from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.core.query import query_params
+from cpmkit.core.rate_limit import RateLimiter
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.db.database import Store
+
+__all__ = [
+    "BROWSER_COOKIE",
+    "SESSION_COOKIE",
+    "BoundKernelManager",
+    "Gate",
+    "GateAuthorizer",
+    "GateIdentityProvider",
+    "GateLimits",
+    "GatedVoilaHandler",
+    "SecurityHeaders",
+    "default_max_kernels",
+    "gate_handlers",
+    "plain_page",
+]
+
+BROWSER_COOKIE: Final = "cpmkit-browser"
+SESSION_COOKIE: Final = "cpmkit-session"
+#: A signed-in session lasts a working day; the browser cookie, a year (it keys answers).
+SESSION_DAYS: Final = 0.5
+BROWSER_DAYS: Final = 365
+#: A kernel's memory at interactive is about 115-150 MB (benchmarks/notebook_tti.py).
+KERNEL_BUDGET_BYTES: Final = 150 * 1024 * 1024
+#: The server page shown when full asks the browser to try again after this many seconds.
+RETRY_SECONDS: Final = 10
+CONTENT_SECURITY_POLICY: Final = "; ".join(
+    [
+        "default-src 'self'",
+        # Voila's page runs inline scripts (its configuration, heartbeats); widgets set inline
+        # styles; anywidget imports a chart's module from a blob: URL it makes in the page.
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@dataclass(frozen=True)
+class GateLimits:
+    """How much one client, and the whole server, may ask for (``max_kernels`` is ``cpmkit
+    serve --max-kernels``; the others are fixed here, and said in the README)."""
+
+    max_kernels: int
+    #: Kernel starts per minute from one browser, and from one address (a room behind one
+    #: router shares an address, so that limit is generous).
+    starts_per_browser: int = 20
+    starts_per_address: int = 300
+    #: Failed sign-ins per 5 minutes for one username, and from one address.
+    sign_ins_per_user: int = 5
+    sign_ins_per_address: int = 20
+    #: Unknown links per minute from one browser and from one address (join codes are short).
+    bad_links_per_browser: int = 10
+    bad_links_per_address: int = 100
+
+
+def default_max_kernels() -> int:
+    """As many kernels as fit in three quarters of the memory free now, and at least 4."""
+    import psutil
+
+    return max(4, int(psutil.virtual_memory().available * 0.75) // KERNEL_BUDGET_BYTES)
+
+
+@dataclass
+class Gate:
+    """What the gate's handlers share in one server process: the store, the pages and the limits."""
+
+    store: Store
+    limits: GateLimits
+    pages: dict[str, NotebookTemplate]
+    setup_key: str | None = None  # the first-run key, while there is no account
+    _limiters: dict[str, RateLimiter] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, limits: GateLimits) -> Gate:
+        store = Store.open()
+        pages = {page.file: page for page in load_notebook_templates()}
+        gate = cls(store, limits, pages)
+        if AccountStore(store).count() == 0:
+            gate.setup_key = secrets.token_urlsafe(24)
+        return gate
+
+    def limiter(self, name: str) -> RateLimiter:
+        """The named rate limiter, made on first use from ``limits``."""
+        if name not in self._limiters:
+            per_seconds, limit = {
+                "starts_per_browser": (60, self.limits.starts_per_browser),
+                "starts_per_address": (60, self.limits.starts_per_address),
+                "sign_ins_per_user": (300, self.limits.sign_ins_per_user),
+                "sign_ins_per_address": (300, self.limits.sign_ins_per_address),
+                "bad_links_per_browser": (60, self.limits.bad_links_per_browser),
+                "bad_links_per_address": (60, self.limits.bad_links_per_address),
+            }[name]
+            self._limiters[name] = RateLimiter(limit, per_seconds)
+        return self._limiters[name]
+
+    def page_limiter(self, page: NotebookTemplate) -> RateLimiter:
+        """The limiter of a page's ``opens_per_address_hour`` (one link, one address, an hour)."""
+        name = f"opens:{page.file}"
+        if name not in self._limiters:
+            self._limiters[name] = RateLimiter(page.opens_per_address_hour or 1, 3600)
+        return self._limiters[name]
+
+    async def look_up_link(self, name: str, value: str, *, browser: str, address: str) -> object:
+        """What link parameter ``name`` with ``value`` opens (the store's lookup, off the event
+        loop). Raises TooManyTries while this browser or address has tried too many links that
+        do not work, and NotFoundError or ValidationError for a dead one, which is counted."""
+        dead = (NotFoundError, ValidationError)
+        with (
+            self.limiter("bad_links_per_browser").failures(browser, *dead),
+            self.limiter("bad_links_per_address").failures(address, *dead),
+        ):
+            return await asyncio.get_running_loop().run_in_executor(None, self.link_lookups[name], value)
+
+    @functools.cached_property
+    def link_lookups(self) -> Mapping[str, Callable[[str], object]]:
+        """For each link parameter, the store lookup that raises NotFoundError for a dead link."""
+        assessments = AssessmentStore(self.store)
+        retros = RetroStore(self.store)
+        return {
+            "token": assessments.participant_by_token,
+            "code": assessments.workshop_by_code,
+            "rate": assessments.peer_rater,
+            "survey": GapStore(self.store).survey,
+            "pulse": PulseStore(self.store).round_for_token,
+            "board": retros.board_for_token,
+            "facilitator": retros.board_for_facilitator,
+        }
+
+
+def gate(handler: web.RequestHandler) -> Gate:
+    return handler.settings["cpmkit_gate"]  # type: ignore[no-any-return]
+
+
+# -- pages without a kernel ------------------------------------------------------------------
+
+
+def plain_page(title: str, message: str, *, refresh_seconds: int | None = None, body: str = "") -> str:
+    """A small self-contained page (escaped text, no script) for refusals and sign-in."""
+    refresh = f'<meta http-equiv="refresh" content="{int(refresh_seconds)}">' if refresh_seconds else ""
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"{refresh}<title>{html.escape(title)} - cpmkit</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem;line-height:1.5}"
+        "input{display:block;width:100%;box-sizing:border-box;font-size:1rem;padding:.6rem;margin:.2rem 0 1rem}"
+        "button{font-size:1rem;padding:.6rem 1.2rem}.cpmkit-error{color:#a00}"
+        f"</style></head><body><h1>{html.escape(title)}</h1><p class='cpmkit-message'>{html.escape(message)}</p>{body}</body></html>"
+    )
+
+
+class PlainAnswers:
+    """Refusals and errors as plain pages: no traceback and no path, whatever Voila's
+    ``show_tracebacks`` says."""
+
+    def refuse(self: Any, status: int, title: str, message: str, *, retry_after: int | None = None) -> None:
+        self.set_status(status)
+        if retry_after is not None:
+            self.set_header("Retry-After", str(max(1, retry_after)))
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(plain_page(title, message, refresh_seconds=retry_after if status == 503 else None))
+
+    def write_error(self: Any, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(plain_page("Something went wrong", f"The server could not answer this request (error {status_code})."))
+
+
+class GateHandler(PlainAnswers, JupyterHandler):
+    """Base of the gate's own pages (sign-in, first run, join, refusals). Their forms carry an
+    XSRF token, which jupyter_server checks on every POST; the Origin check is left to it
+    because with ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` on form posts."""
+
+    def check_origin(self, origin_to_satisfy_tornado: str = "") -> bool:
+        return True
+
+    def form_page(self, title: str, message: str, fields: str, *, problem: str = "", status: int = 200, after: str = "") -> None:
+        """A plain page with one form: ``problem`` (escaped) above it, ``fields`` (markup) and
+        ``after`` (markup) below it, never cached."""
+        self.set_status(status)
+        error = f"<p class='cpmkit-error' role='alert'>{html.escape(problem)}</p>" if problem else ""
+        form = f"{error}<form method='post'>{self.xsrf_form_html()}{fields}</form>{after}"
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(plain_page(title, message, body=form))
+
+
+def _address(handler: web.RequestHandler) -> str:
+    return str(handler.request.remote_ip)
+
+
+def _identity(handler: web.RequestHandler) -> Identity:
+    user = handler.current_user
+    return user.identity if isinstance(user, GateUser) else Identity(None, "")
+
+
+# -- identity: browser cookie, owner session ----------------------------------------------------
+
+
+@dataclass
+class GateUser(User):
+    """jupyter_server's user, carrying who the browser is and which owner, if any, signed in."""
+
+    identity: Identity = field(default_factory=lambda: Identity(None, ""))
+
+
+class GateIdentityProvider(IdentityProvider):
+    """Every browser is someone (a signed cookie names it); an owner is someone who signed in."""
+
+    @property
+    def auth_enabled(self) -> bool:
+        return True
+
+    @property
+    def login_available(self) -> bool:
+        return True
+
+    def get_handlers(self) -> list[tuple[str, object]]:
+        return []  # the gate's handlers are added by ``gate_handlers``
+
+    def get_user(self, handler: web.RequestHandler) -> GateUser:
+        browser = handler.get_signed_cookie(BROWSER_COOKIE, max_age_days=BROWSER_DAYS)
+        browser_id = browser.decode() if browser else None
+        if browser_id is None:
+            browser_id = secrets.token_urlsafe(16)
+            handler.set_signed_cookie(
+                BROWSER_COOKIE, browser_id, expires_days=BROWSER_DAYS, httponly=True, samesite="Lax", secure=_https(handler)
+            )
+        owner = self.session_owner(handler)
+        name = f"owner-{owner.id}" if owner is not None else f"browser-{browser_id}"
+        return GateUser(username=name, identity=Identity(owner, browser_id))
+
+    def session_owner(self, handler: web.RequestHandler) -> Owner | None:
+        raw = handler.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_DAYS)
+        if not raw or "cpmkit_gate" not in handler.settings:
+            return None
+        try:
+            user_id, version = (int(part) for part in raw.decode().split(":"))
+        except ValueError:
+            return None
+        return AccountStore(gate(handler).store).session_owner(user_id, version)
+
+
+def _https(handler: web.RequestHandler) -> bool:
+    return handler.request.protocol == "https"
+
+
+def _start_session(handler: web.RequestHandler, owner: Owner, version: int) -> None:
+    handler.set_signed_cookie(
+        SESSION_COOKIE, f"{owner.id}:{version}", expires_days=SESSION_DAYS, httponly=True, samesite="Lax", secure=_https(handler)
+    )
+
+
+def _local_next(value: str | None) -> str:
+    """Where to go after signing in: a path on this server only (never another site)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/voila/render/index.ipynb"
+
+
+class SignInHandler(GateHandler):
+    """``/login``: username and password; rate-limited per username and per address."""
+
+    def get(self) -> None:
+        if gate(self).setup_key is not None and AccountStore(gate(self).store).count() == 0:
+            self.refuse(200, "No account yet", "Open the first-run link that `cpmkit serve` printed, or run `cpmkit users add NAME --admin`.")
+            return
+        self._form("")
+
+    def _form(self, problem: str, status: int = 200) -> None:
+        nxt = html.escape(_local_next(self.get_argument("next", None)))
+        fields = (
+            f"<input type='hidden' name='next' value='{nxt}'>"
+            "<label>Username<input name='username' autocomplete='username' required autofocus></label>"
+            "<label>Password<input name='password' type='password' autocomplete='current-password' required></label>"
+            "<button type='submit'>Sign in</button>"
+        )
+        join = "<p>In a workshop? <a href='/join'>Join with the code</a> your trainer shows.</p>"
+        self.form_page("Sign in", "Project managers and trainers sign in to open their workbooks.", fields,
+                       problem=problem, status=status, after=join)
+
+    async def post(self) -> None:
+        username = self.get_body_argument("username", "")[:200].strip().casefold()
+        password = self.get_body_argument("password", "")
+        limits = gate(self)
+        for limiter, key in (("sign_ins_per_address", _address(self)), ("sign_ins_per_user", username)):
+            wait = limits.limiter(limiter).wait_seconds(key)
+            if wait is not None:
+                self.set_header("Retry-After", str(int(wait) + 1))
+                self._form(f"Too many attempts: wait {int(wait) + 1} seconds and try again.", status=429)
+                return
+        accounts = AccountStore(limits.store)
+        found = await asyncio.get_running_loop().run_in_executor(None, accounts.sign_in, username, password)
+        if found is None:
+            limits.limiter("sign_ins_per_address").hit(_address(self))
+            limits.limiter("sign_ins_per_user").hit(username)
+            self._form("Wrong username or password.", status=403)
+            return
+        limits.limiter("sign_ins_per_user").reset(username)
+        _start_session(self, *found)
+        self.redirect(_local_next(self.get_body_argument("next", None)))
+
+
+class SignOutHandler(GateHandler):
+    """``/logout``: forget the session (a POST from the page, or a GET from a link)."""
+
+    def get(self) -> None:
+        self.clear_cookie(SESSION_COOKIE)
+        self.redirect("/login")
+
+    post = get
+
+
+class SetupHandler(GateHandler):
+    """``/cpmkit/setup?key=...``: the first-run step, creating the first (admin) account. Only
+    while there is no account, and only with the key printed on the server's terminal."""
+
+    def _allowed(self) -> bool:
+        key = gate(self).setup_key
+        given = self.get_argument("key", "")
+        ok = key is not None and secrets.compare_digest(given, key) and AccountStore(gate(self).store).count() == 0
+        if not ok:
+            self.refuse(404, "Nothing here", "This first-run link is not valid, or the first account exists already.")
+        return ok
+
+    def get(self) -> None:
+        if self._allowed():
+            self._form("")
+
+    def _form(self, problem: str, status: int = 200) -> None:
+        fields = (
+            "<label>Username<input name='username' autocomplete='username' required autofocus></label>"
+            "<label>Password<input name='password' type='password' autocomplete='new-password' required></label>"
+            "<label>Password again<input name='again' type='password' autocomplete='new-password' required></label>"
+            "<button type='submit'>Create the account</button>"
+        )
+        self.form_page("Create the first account", "This account can see every project and add others with `cpmkit users add`.",
+                       fields, problem=problem, status=status)
+
+    async def post(self) -> None:
+        if not self._allowed():
+            return
+        password = self.get_body_argument("password", "")
+        if password != self.get_body_argument("again", ""):
+            self._form("The two passwords differ.", status=400)
+            return
+        accounts = AccountStore(gate(self).store)
+        try:
+            owner = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: accounts.add_user(self.get_body_argument("username", ""), password, admin=True)
+            )
+        except CpmkitError as exc:
+            self._form(str(exc), status=400)
+            return
+        gate(self).setup_key = None
+        _start_session(self, owner, 0)
+        self.redirect("/voila/render/index.ipynb")
+
+
+class JoinHandler(GateHandler):
+    """``/join``: a room's short address. A participant types the workshop code the trainer
+    shows and lands on the self-assessment for that workshop; a wrong code is said plainly,
+    and tries count toward the bad-link limit, without any kernel."""
+
+    def get(self) -> None:
+        self._form("", code="")
+
+    def _form(self, problem: str, *, code: str, status: int = 200) -> None:
+        fields = (
+            f"<label>Workshop code<input name='code' value='{html.escape(code, quote=True)}' autocomplete='off' "
+            "autocapitalize='characters' required autofocus></label><button type='submit'>Join</button>"
+        )
+        self.form_page("Join a workshop", "Type the code your trainer shows.", fields, problem=problem, status=status)
+
+    async def post(self) -> None:
+        code = self.get_body_argument("code", "")[:64]
+        try:
+            await gate(self).look_up_link("code", code, browser=_identity(self).browser, address=_address(self))
+        except TooManyTries as exc:
+            self._form(f"Too many tries: wait {int(exc.wait_seconds) + 1} seconds and try again.", code=code, status=429)
+            return
+        except CpmkitError as exc:
+            self._form(str(exc), code=code, status=404)
+            return
+        self.redirect("/voila/render/02_soft_skills.ipynb?" + urlencode({"code": code.strip()}))
+
+
+class NotServedHandler(GateHandler):
+    """Voila's notebook tree and contents listing: not served (they list every notebook)."""
+
+    def get(self, *args: Any) -> None:
+        if self.request.path.rstrip("/") in ("", "/voila/tree"):
+            self.redirect("/voila/render/index.ipynb")
+            return
+        self.refuse(404, "Nothing here", "There is no page at this address.")
+
+
+# -- pages with a kernel -----------------------------------------------------------------------
+
+
+class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc]
+    """Voila's page handler, behind the gate: the page, its links, sign-in and the limits are
+    checked in ``prepare``, so a refused request never reaches the kernel start in ``get``."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self._finished:
+            return
+        self.request.headers.pop(IDENTITY_HEADER, None)  # only the gate sets it
+        limits = gate(self)
+        path = (self.path_args[0] if self.path_args else "") or ""
+        page = limits.pages.get(path) or _unlisted_page(path)
+        identity = _identity(self)
+        verdict = page_verdict(page, query_params(self.request.query), identity.owner)
+        if verdict.outcome is Outcome.NOT_A_PAGE:
+            self.refuse(404, "Nothing here", "There is no page at this address.")
+        elif verdict.outcome is Outcome.REFUSED:
+            self.refuse(400, "Not available", "This server does not change how its pages are built (template, theme).")
+        elif verdict.outcome is Outcome.SIGN_IN:
+            self.redirect("/login?" + urlencode({"next": self.request.uri}))
+        elif verdict.outcome is Outcome.NEEDS_LINK:
+            self.refuse(404, "This page opens from its link", "Open the link you were sent (by e-mail or in the room).")
+        elif page is not None and await self._links_valid(verdict.links, identity) and self._may_start_kernel(page, verdict.links, identity):
+            self.request.headers[IDENTITY_HEADER] = encode_identity(identity)
+
+    async def _links_valid(self, links: tuple[tuple[str, str], ...], identity: Identity) -> bool:
+        for name, value in links:
+            try:
+                found = await gate(self).look_up_link(name, value, browser=identity.browser, address=_address(self))
+            except TooManyTries as exc:
+                wait = int(exc.wait_seconds) + 1
+                self.refuse(429, "Too many tries", f"Too many links that do not work: wait {wait} seconds and try again.",
+                            retry_after=wait)
+                return False
+            except CpmkitError:
+                self.refuse(404, "This link does not work", "Check that the whole link was copied, or ask the person who sent it for a new one.")
+                return False
+            if isinstance(found, Mapping) and found.get("closed"):  # a pulse round that is over
+                self.refuse(410, "This survey is closed", "It takes no more answers. Thank you all the same.")
+                return False
+        return True
+
+    def _may_start_kernel(self, page: NotebookTemplate, links: tuple[tuple[str, str], ...], identity: Identity) -> bool:
+        limits = gate(self)
+        if len(self.kernel_manager.list_kernel_ids()) >= limits.limits.max_kernels:
+            self.refuse(503, "The server is full", f"Too many pages are open right now. This page tries again by itself every {RETRY_SECONDS} seconds.",
+                        retry_after=RETRY_SECONDS)
+            return False
+        per_link = ((limits.page_limiter(page), (page.file, links, _address(self))),) if page.opens_per_address_hour else ()
+        for limiter, key in (
+            (limits.limiter("starts_per_browser"), identity.browser),
+            (limits.limiter("starts_per_address"), _address(self)),
+            *per_link,
+        ):
+            wait = limiter.hit(key)
+            if wait is not None:
+                self.refuse(429, "Too many pages opened", f"Too many pages were opened from here: wait {int(wait) + 1} seconds and reload.",
+                            retry_after=int(wait) + 1)
+                return False
+        return True
+
+
+def _unlisted_page(path: str) -> NotebookTemplate | None:
+    """A notebook in the served folder that ``templates/notebooks.yaml`` does not describe (one
+    a PM added, a benchmark's baseline): an owner's page, never a participant's."""
+    if "/" in path or not path.endswith(".ipynb"):
+        return None
+    return NotebookTemplate(file=path, title=path, intro="", entry="", listed=False)
+
+
+class BoundKernelManager(AsyncMappingKernelManager):
+    """Kernels remember the browser whose request started them (from the gate's header, which
+    Voila passes to the kernel's environment), so only that browser may talk to them; and a
+    page whose browser never connects (a script fetching pages) does not keep its kernel."""
+
+    browsers: dict[str, str] = {}  # kernel id -> browser id, shared with the authorizer
+    unconnected_timeout = Int(
+        120, config=True, help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down."
+    )
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        kernel_id: str = await super().start_kernel(*args, **kwargs)
+        if bind_kernel(kernel_id, (kwargs.get("env") or {}).get(IDENTITY_ENV)):
+            asyncio.get_running_loop().call_later(self.unconnected_timeout, self._check_connected, kernel_id)
+        return kernel_id
+
+    def _check_connected(self, kernel_id: str) -> None:
+        if kernel_id not in self or self._kernel_connections.get(kernel_id, 0) > 0:
+            return
+        if getattr(self.get_kernel(kernel_id), "execution_state", "idle") == "busy":  # still running its notebook
+            asyncio.get_running_loop().call_later(self.unconnected_timeout / 4, self._check_connected, kernel_id)
+            return
+        self.log.info("Kernel %s: its page never connected; shutting it down", kernel_id)
+        asyncio.ensure_future(self.shutdown_kernel(kernel_id))
+
+    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        BoundKernelManager.browsers.pop(kernel_id, None)
+        await super().shutdown_kernel(kernel_id, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def bind_kernel(kernel_id: str, identity_header: str | None) -> bool:
+    """Record which browser a kernel works for; False (nothing recorded) for a pre-heated
+    kernel not yet given out."""
+    identity = decode_identity(identity_header)
+    if identity is not None:
+        BoundKernelManager.browsers[kernel_id] = identity.browser
+    return identity is not None
+
+
+def _bind_preheated(send_updates: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Voila gives a pre-heated kernel its request (with the gate's header) through
+    ``RequestInfoSocketHandler.send_updates``: bind the kernel there."""
+
+    def wrapped(msg: dict[str, Any]) -> None:
+        bind_kernel(msg["kernel_id"], msg["payload"].get(IDENTITY_ENV))
+        send_updates(msg)
+
+    return wrapped
+
+
+def install_preheat_binding() -> None:
+    """Bind pre-heated kernels when Voila hands them out (see ``_bind_preheated``)."""
+    if not getattr(RequestInfoSocketHandler.send_updates, "cpmkit_bound", False):
+        wrapped = _bind_preheated(RequestInfoSocketHandler.send_updates)
+        wrapped.cpmkit_bound = True  # type: ignore[attr-defined]
+        RequestInfoSocketHandler.send_updates = wrapped
+
+
+class GateAuthorizer(Authorizer):
+    """A kernel (its websocket, its REST resource) is for the browser that started it only."""
+
+    def is_authorized(self, handler: JupyterHandler, user: User, action: str, resource: str) -> bool:
+        if resource != "kernels":
+            return True
+        kernel_id = handler.path_kwargs.get("kernel_id") or (handler.path_args[0] if handler.path_args else None)
+        owner = BoundKernelManager.browsers.get(str(kernel_id))
+        return isinstance(user, GateUser) and owner is not None and secrets.compare_digest(owner, user.identity.browser)
+
+
+class ShutdownOnCloseHandler(VoilaShutdownKernelHandler):  # type: ignore[misc]
+    """Voila's shutdown beacon on tab close (voila#1458: refused for want of an XSRF cookie).
+    The beacon carries the browser cookie (same origin, SameSite=Lax); the kernel is shut down
+    at once if it belongs to that browser, which also stands in for the XSRF check: another
+    site can neither read the kernel id nor make the browser's cookie match."""
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    async def post(self, kernel_id: str) -> None:
+        owner = BoundKernelManager.browsers.get(kernel_id)
+        if owner is None or not secrets.compare_digest(owner, _identity(self).browser):
+            raise web.HTTPError(403)
+        await super().post(kernel_id)
+
+
+class LoopbackRequestInfoHandler(RequestInfoSocketHandler):  # type: ignore[misc]
+    """Voila's pre-heat channel hands a kernel its request (links included): kernels connect
+    from this machine, so nobody else may listen on it."""
+
+    def open(self, kernel_id: str) -> None:
+        if self.request.remote_ip not in ("127.0.0.1", "::1") or self.request.headers.get("Cookie"):
+            self.close(code=1008)
+            return
+        super().open(kernel_id)
+
+
+class SecurityHeaders(web.OutputTransform):
+    """The same security headers on every answer, whichever handler wrote it."""
+
+    def transform_first_chunk(self, status_code: int, headers: Any, chunk: bytes, finishing: bool) -> tuple[int, Any, bytes]:
+        for name, value in SECURITY_HEADERS.items():
+            headers[name] = value
+        return status_code, headers, chunk
+
+
+def gate_handlers() -> list[tuple[str, type[web.RequestHandler]]]:
+    """The routes the gate adds or replaces (matched before Voila's own)."""
+    return [
+        (r"/login", SignInHandler),
+        (r"/logout", SignOutHandler),
+        (r"/cpmkit/setup", SetupHandler),
+        (r"/join", JoinHandler),
+        (r"/?", NotServedHandler),
+        (r"/voila/tree(.*)", NotServedHandler),
+        (r"/voila/api/contents(.*)", NotServedHandler),
+        (r"/voila/render/(.*)", GatedVoilaHandler),
+        (r"/voila/api/shutdown/(.*)", ShutdownOnCloseHandler),
+        (r"/voila/query/(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)", LoopbackRequestInfoHandler),
+    ]
+
+
+def cookie_secret(path: Path | None = None) -> bytes:
+    """The key that signs cookies, kept in a 0600 file in the data folder so sessions survive a
+    restart and several workers behind one proxy accept each other's cookies."""
+    target = path or config.data_dir() / "cookie_secret"
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        value = secrets.token_bytes(32)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker made it first
+            return target.read_bytes()
+        with os.fdopen(fd, "wb") as file:
+            file.write(value)
+        return value
+
+
+def describe_start(gate_: Gate, base_url: str) -> str:
+    """What the terminal says at start: the first-run link while there is no account."""
+    if gate_.setup_key is None:
+        return f"cpmkit: owners sign in at {base_url}/login (accounts: cpmkit users add NAME)"
+    link = f"{base_url}/cpmkit/setup?key={quote(gate_.setup_key)}"
+    return f"cpmkit: no account yet. Create the first (admin) one at {link}\n        or stop and run: cpmkit users add NAME --admin"
+

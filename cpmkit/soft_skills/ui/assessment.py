@@ -1,0 +1,958 @@
+"""Workbook 2, the soft-skills self-assessment, for a participant (or a colleague rating them).
+Entry point: ``app()``.
+
+What the page shows depends on its query string:
+
+* ``?token=<token>``: a participant's own assessment, resumed at the first unanswered item;
+* ``?rate=<rater token>``: a colleague rating a participant (no results for them, ever);
+* ``?code=<join code>``: the start screen with the workshop code filled in;
+* nothing: the solo self-assessment started last on this store, else the start screen.
+
+The store keeps links' secrets only scrambled: a resume link is shown when the assessment
+starts, and again whenever the page is opened with it (it is in the address); otherwise
+"New link" replaces it. A colleague's rating link is shown once, when it is made.
+
+Every answer saves as it is given; a refused save keeps its message next to the item and the
+saved answer stays as it was. Charts (and Altair) load only when the results are first shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, Final
+from urllib.parse import quote
+
+import ipywidgets as W
+import pandas as pd
+
+from cpmkit.core import export
+from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.core.query import query_params
+from cpmkit.soft_skills.bank import Item, QuestionBank, bank_named, default_bank
+from cpmkit.core.rate_limit import RateLimiter
+from cpmkit.soft_skills.scoring import (
+    MIN_GROUP,
+    competency_scores,
+    next_unanswered,
+    progress,
+    released_view,
+    strengths_and_development,
+)
+from cpmkit.db.database import Store
+from cpmkit.ui.browser_key import BrowserKey
+from cpmkit.ui.session import open_store, page_owner, safe_app
+from cpmkit.ui.widgets import (
+    SHOWN_ONCE,
+    LinkShownOnce,
+    MessageArea,
+    download_link,
+    field,
+    guard,
+    link_html,
+    message_area,
+    replace_children,
+    stylesheet,
+    table_html,
+)
+
+__all__ = [
+    "JOIN_CODE_TRIES",
+    "LAST_SELF_ASSESSMENT",
+    "NOTEBOOK",
+    "Questionnaire",
+    "ResultsView",
+    "SoftSkillsApp",
+    "StartScreen",
+    "app",
+    "bank_named",
+    "personal_report_html",
+    "report_tables",
+]
+
+#: The browser's key for this notebook (localStorage): a rating link opened in a browser where
+#: the rated participant opened their own assessment is refused.
+BROWSER_KEY = "cpmkit-soft-skills"
+#: What a rating link opened in the rated participant's own browser says.
+OWN_BROWSER = (
+    "This rating link is open in the browser where the person it rates takes their own "
+    "assessment, so it takes no answers here. Colleague: please open it in your own browser."
+)
+#: The notebook this app runs in; resume and rating links are relative to it.
+NOTEBOOK = "02_soft_skills.ipynb"
+#: Store setting: the participant id of the solo self-assessment an owner started last, to resume
+#: without the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's
+#: page). Not its token: the store keeps only the token's digest.
+LAST_SELF_ASSESSMENT = "last_self_assessment"
+
+
+def remembered_assessment_key() -> str | None:
+    """The setting that remembers this page's owner's own solo self-assessment; None on a
+    participant's page, where only the link reopens an assessment."""
+    owner = page_owner()
+    if owner is None:
+        return None
+    return LAST_SELF_ASSESSMENT if owner.id is None else f"{LAST_SELF_ASSESSMENT}:{owner.id}"
+#: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
+COMMITMENTS = 3
+#: Wrong join codes a page may type: 5 in any minute. A code is 6 of 31 characters (about 30
+#: bits), so guessing one by trying, page by page, is hopeless (the server limits how many
+#: pages a client may open).
+JOIN_CODE_TRIES: Final = (5, 60.0)
+#: The kernel's limiter of wrong join codes: a kernel is one page, so a new start screen (or a
+#: new app in the same kernel) does not start the count again.
+_JOIN_CODES: Final = RateLimiter(*JOIN_CODE_TRIES)
+_WRONG_CODE: Final = "wrong join code"  # the limiter's key: one count per kernel
+
+
+def app() -> W.Widget:
+    """Build workbook 2 on the default store; the notebook displays what this returns."""
+    return safe_app(lambda: SoftSkillsApp(open_store()).widget)
+
+
+def _href(parameter: str, token: str) -> str:
+    """The address of this notebook carrying ``token``."""
+    return f"{NOTEBOOK}?{parameter}={quote(token, safe='')}"
+
+
+def _known_answers(bank: QuestionBank, answers: Mapping[str, int]) -> dict[str, int]:
+    """Answers to items of ``bank`` on its scale (a bank edited since keeps the rest out of the way)."""
+    ids = {item.id for item in bank.items}
+    points = {point for point, _label in bank.scale.points}
+    return {item: value for item, value in answers.items() if item in ids and value in points}
+
+
+# =========================================================================================
+# Start screen: join a workshop, or start alone
+# =========================================================================================
+
+
+class StartScreen:
+    """The join code (checked as soon as it is entered), an optional name and the round; or a
+    solo start. ``on_started`` gets the new participant."""
+
+    def __init__(
+        self,
+        assessments: AssessmentStore,
+        store: Store,
+        *,
+        code: str,
+        on_started: Callable[[dict[str, Any]], None],
+        join_codes: RateLimiter = _JOIN_CODES,
+    ) -> None:
+        self.assessments, self.store, self.on_started = assessments, store, on_started
+        self.join_codes = join_codes
+        self.workshop: dict[str, Any] | None = None
+        self.code = W.Text(value=code, placeholder="e.g. K7P-2QX", continuous_update=False, layout=W.Layout(width="200px"))
+        self.name = W.Text(placeholder="leave blank to stay anonymous", layout=W.Layout(width="260px"))
+        self.round = W.Dropdown(options=[("(enter the code first)", None)], value=None, disabled=True, layout=W.Layout(width="200px"))
+        self.messages = {
+            "code": MessageArea(label="Workshop code", help_text="The code your trainer shows you."),
+            "display_name": MessageArea(
+                label="Your name (optional)", help_text="Shown only to your trainer. Leave it blank to take part anonymously."
+            ),
+            "round": MessageArea(label="Round", help_text="Which time you are taking the assessment in this workshop."),
+        }
+        self.join = W.Button(description="Join the workshop", icon="users", button_style="primary", layout=W.Layout(width="200px"))
+        self.solo = W.Button(description="Start my own self-assessment", icon="user", layout=W.Layout(width="260px"))
+        self.solo_message = message_area()
+        self.widget = W.VBox(
+            [
+                W.HTML("<h3>Soft-skills self-assessment</h3><p>Rate how often you show each behaviour. "
+                       "Your answers are saved as you go; you can stop and come back at any time.</p>"),
+                W.HTML("<b>In a workshop?</b>"),
+                W.HBox(
+                    [field(self.code, self.messages["code"]), field(self.round, self.messages["round"])],
+                    layout=W.Layout(flex_flow="row wrap"),
+                ),
+                field(self.name, self.messages["display_name"]),
+                self.join,
+                W.HTML("<p class='cpmkit-section'><b>On your own?</b> Take the assessment for yourself: "
+                       "the name above is optional here too.</p>"),
+                self.solo,
+                self.solo_message,
+            ]
+        )
+        self.widget.add_class("cpmkit-start")
+        self.code.observe(lambda change: self.recognise(change["new"]), "value")
+        self.join.on_click(lambda _: self._join())
+        self.solo.on_click(lambda _: self._solo())
+        if code:
+            self.recognise(code)
+
+    def recognise(self, code: str, *, blank_ok: bool = True) -> None:
+        """Look the code up; fill the rounds if it names an open workshop, else say why not.
+        After ``JOIN_CODE_TRIES`` wrong codes the page waits before it looks again."""
+        self.workshop = None
+        self.round.options = [("(enter the code first)", None)]
+        self.round.value, self.round.disabled = None, True
+        area = self.messages["code"]
+        if blank_ok and not code.strip():
+            area.say("")
+            return
+        with guard(area):
+            with self.join_codes.failures(_WRONG_CODE, NotFoundError):
+                workshop = self.assessments.workshop_by_code(code)
+            if not workshop["is_open"]:
+                raise ValidationError("This workshop is closed: the trainer is no longer taking new participants.")
+            rounds = list(workshop["rounds"])
+            self.round.options = [(r, r) for r in rounds] if len(rounds) == 1 else [("- choose -", None), *((r, r) for r in rounds)]
+            self.round.value = rounds[0] if len(rounds) == 1 else None
+            self.round.disabled = False
+            self.workshop = workshop
+        self._say_workshop()
+
+    def _say_workshop(self) -> None:
+        if self.workshop is not None:
+            self.messages["code"].say(f"Workshop: {self.workshop['name']}", ok=True)
+
+    def _display_name(self) -> str | None:
+        return str(self.name.value).strip() or None
+
+    def _join(self) -> None:
+        for area in self.messages.values():
+            area.say("")
+        if self.workshop is None:
+            self.recognise(self.code.value, blank_ok=False)  # says what is wrong with the code
+            if self.workshop is None:
+                return
+        participant: dict[str, Any] | None = None
+        with guard(self.messages["code"]):
+            try:
+                if self.round.value is None:
+                    raise ValidationError.for_field("round", None, "choose the round you are taking part in.")
+                participant = self.assessments.join_workshop(
+                    self.code.value, round=self.round.value, display_name=self._display_name()
+                )
+            except ValidationError as exc:
+                if exc.field not in ("round", "display_name"):
+                    raise
+                self.messages[exc.field].say(str(exc))
+        if participant is not None:
+            self.on_started(participant)
+        elif "cpmkit-message-error" not in self.messages["code"].value:
+            self._say_workshop()  # the code is fine: keep saying which workshop it is
+
+    def _solo(self) -> None:
+        participant: dict[str, Any] | None = None
+        with guard(self.solo_message):
+            try:
+                participant = self.assessments.start_self_assessment(self._display_name())
+            except ValidationError as exc:
+                if exc.field != "display_name":
+                    raise
+                self.messages["display_name"].say(str(exc))
+                return
+            remember = remembered_assessment_key()
+            if remember is not None:
+                self.store.set_setting(remember, str(participant["id"]))
+        if participant is not None:
+            self.on_started(participant)
+
+
+# =========================================================================================
+# The questions: one competency per step
+# =========================================================================================
+
+
+class Questionnaire:
+    """One competency per step with its items on the answer scale, a progress bar and
+    Back / Next. ``save(item id, value)`` stores each answer as it is given."""
+
+    def __init__(
+        self,
+        bank: QuestionBank,
+        answers: dict[str, int],
+        *,
+        save: Callable[[str, int], None],
+        on_saved: Callable[[], None],
+        on_finish: Callable[[], None],
+        finish_label: str,
+        last_label: str,
+    ) -> None:
+        self.bank, self.answers, self.save, self.on_saved, self.on_finish = bank, answers, save, on_saved, on_finish
+        self.last_label = last_label
+        self.step = 0
+        self._loading = False
+        #: The items of the step shown: item id -> its answer buttons, and its label and message.
+        self.toggles: dict[str, W.ToggleButtons] = {}
+        self.messages: dict[str, MessageArea] = {}
+        self._built: dict[int, tuple[list[W.Widget], dict[str, W.ToggleButtons], dict[str, MessageArea]]] = {}
+        self.heading = W.HTML()
+        self.items = W.VBox()
+        _answered, total = progress(bank, answers)
+        self.progress = W.IntProgress(min=0, max=total, value=0, layout=W.Layout(width="300px"))
+        self.progress_text = W.Label()
+        self.back = W.Button(description="Back", icon="arrow-left")
+        self.next = W.Button(description="Next", icon="arrow-right", button_style="primary")
+        self.finish = W.Button(description=finish_label, icon="check", button_style="success", layout=W.Layout(width="180px"))
+        self.widget = W.VBox(
+            [W.HBox([self.progress, self.progress_text]), self.heading, self.items, W.HBox([self.back, self.next, self.finish])]
+        )
+        self.widget.add_class("cpmkit-questionnaire")
+        self.back.on_click(lambda _: self.show(self.step - 1))
+        self.next.on_click(lambda _: self._next())
+        self.finish.on_click(lambda _: self.on_finish())
+        self._update_progress()
+
+    @property
+    def steps(self) -> int:
+        return len(self.bank.competencies)
+
+    @property
+    def complete(self) -> bool:
+        answered, total = progress(self.bank, self.answers)
+        return answered == total
+
+    def show(self, step: int) -> None:
+        """Show competency number ``step`` (0-based) with its items and saved answers."""
+        self.step = max(0, min(step, self.steps - 1))
+        competency = self.bank.competencies[self.step]
+        self.heading.value = (
+            f"<h3>{html.escape(competency.name)} <small>({self.step + 1} of {self.steps})</small></h3>"
+            f'<p class="cpmkit-help">{html.escape(competency.description)}</p>'
+        )
+        if self.step not in self._built:  # each step's widgets are built once, on first showing
+            self.toggles, self.messages = {}, {}
+            rows = [self._item_row(item) for item in self.bank.items_for(competency.id)]
+            self._built[self.step] = (rows, self.toggles, self.messages)
+        rows, self.toggles, self.messages = self._built[self.step]
+        self.items.children = rows
+        self.back.disabled = self.step == 0
+        self.next.description = self.last_label if self.step == self.steps - 1 else "Next"
+
+    def _item_row(self, item: Item) -> W.Widget:
+        points = self.bank.scale.points
+        toggle = W.ToggleButtons(
+            options=[(label, value) for value, label in points],
+            value=None,
+            tooltips=[f"{value}: {label}" for value, label in points],
+            style={"button_width": "90px"},
+        )
+        self._loading = True
+        try:
+            toggle.value = self.answers.get(item.id)
+        finally:
+            self._loading = False
+        area = MessageArea(label=item.text)
+        toggles, messages = self.toggles, self.messages
+        toggle.observe(lambda change, item=item: self._answer(item, change["new"], toggles, messages), "value")
+        toggles[item.id], messages[item.id] = toggle, area
+        box = W.VBox([area, toggle], layout=W.Layout(margin="0 0 10px 0"))
+        box.add_class("cpmkit-item")
+        return box
+
+    def _answer(self, item: Item, value: Any, toggles: Mapping[str, W.ToggleButtons], messages: Mapping[str, MessageArea]) -> None:
+        if self._loading or value is None:
+            return
+        with guard(messages[item.id]):
+            try:
+                self.save(item.id, int(value))
+            except Exception:
+                self._revert(toggles[item.id], item.id)
+                raise
+            self.answers[item.id] = int(value)
+            self._update_progress()
+            self.on_saved()
+
+    def _revert(self, toggle: W.ToggleButtons, item_id: str) -> None:
+        """Show the saved answer again after a refused save."""
+        self._loading = True
+        try:
+            toggle.value = self.answers.get(item_id)
+        finally:
+            self._loading = False
+
+    def _update_progress(self) -> None:
+        answered, total = progress(self.bank, self.answers)
+        self.progress.value = answered
+        self.progress_text.value = f"{answered} of {total} answered"
+        self.finish.layout.display = "" if answered == total else "none"
+
+    def _next(self) -> None:
+        if self.step >= self.steps - 1:
+            self.on_finish()
+        else:
+            self.show(self.step + 1)
+
+
+# =========================================================================================
+# Results: scores, strengths, development plan, others' view, export
+# =========================================================================================
+
+
+def _charts() -> Any:
+    """cpmkit.soft_skills.charts, imported on first use: Altair costs a kernel about 0.4 s."""
+    from cpmkit.soft_skills import charts as soft_skills_charts
+
+    return soft_skills_charts
+
+
+def _new_chart() -> Any:
+    from cpmkit.ui.chart import VegaChart
+
+    return VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
+
+
+def _score_text(score: float) -> str:
+    return "incomplete" if pd.isna(score) else f"{score:.2f}"
+
+
+def _scores_table(scores: pd.DataFrame) -> str:
+    shown = scores.assign(
+        shown=[_score_text(s) for s in scores["score"]],
+        answered_of=[f"{a} of {n}" for a, n in zip(scores["answered"], scores["items"])],
+    )
+    return table_html(shown, columns={"name": "Competency", "answered_of": "Answered", "shown": "Score"})
+
+
+def _plan_html(title: str, chosen: pd.DataFrame, empty: str) -> str:
+    """Strengths or development areas, each with the bank's practices, as escaped HTML."""
+    if chosen.empty:
+        return f"<h4>{html.escape(title)}</h4><p class='cpmkit-help'>{html.escape(empty)}</p>"
+    entries = "".join(
+        f"<li><b>{html.escape(str(row['name']))}</b> ({float(row['score']):.2f})<ul>"
+        + "".join(f"<li>{html.escape(p)}</li>" for p in row["practices"])
+        + "</ul></li>"
+        for row in chosen.to_dict("records")
+    )
+    return f"<h4>{html.escape(title)}</h4><ol>{entries}</ol>"
+
+
+def _others_note(released: int, waiting: int) -> str:
+    """Where others' view stands: shown for how many, and how many finished since."""
+    so_far = f" ({waiting} so far)" if waiting else ""
+    if not released:
+        return f"<p class='cpmkit-help'>Shown once {MIN_GROUP} colleagues have finished rating you{html.escape(so_far)}.</p>"
+    return (
+        f"<p class='cpmkit-help'>Shown: the average of {released} colleagues. It changes when {MIN_GROUP} more "
+        f"have finished{html.escape(so_far)}.</p>"
+    )
+
+
+def _others_display(view: pd.DataFrame) -> pd.DataFrame:
+    """others_view() with figures as text: hidden rows say how many more raters they need."""
+    def raters(count: int, status: str) -> str:
+        if status == "shown":
+            return f"{count} raters"
+        more = max(1, MIN_GROUP - count)
+        return f"needs {more} more rater{'s' if more > 1 else ''}"
+
+    return view.assign(
+        self_text=[_score_text(s) for s in view["self"]],
+        others_text=["" if pd.isna(o) else f"{o:.1f}" for o in view["others"]],
+        gap_text=["" if pd.isna(g) else f"{g:+.2f}" for g in view["gap"]],
+        raters_text=[raters(int(c), str(s)) for c, s in zip(view["raters"], view["status"])],
+    )
+
+
+_OTHERS_COLUMNS = {"name": "Competency", "self_text": "Me", "others_text": "Others", "gap_text": "Others - me",
+                   "raters_text": "Raters"}
+
+
+class CommitmentRow:
+    """One commitment of the development plan: what, and by when; saved as entered."""
+
+    def __init__(self, position: int, saved: Mapping[str, Any], *, save: Callable[[int, str, dt.date | None], None]) -> None:
+        self.position, self.save = position, save
+        self.what = W.Text(value=str(saved.get("what") or ""), placeholder="What I will do", layout=W.Layout(width="460px"))
+        self.by_when = W.DatePicker(value=_date(saved.get("by_when")))
+        self.message = MessageArea(label=f"Commitment {position}")
+        self.widget = W.VBox([self.message, W.HBox([self.what, W.Label("by"), self.by_when])])
+        self.what.observe(lambda _: self._save(), "value")
+        self.by_when.observe(lambda _: self._save(), "value")
+
+    def _save(self) -> None:
+        with guard(self.message):
+            self.save(self.position, str(self.what.value), self.by_when.value)
+
+
+class ResultsView:
+    """A participant's results and development plan; ``refresh()`` recomputes from the answers."""
+
+    def __init__(
+        self,
+        assessments: AssessmentStore,
+        participant: Mapping[str, Any],
+        bank: QuestionBank,
+        answers: dict[str, int],
+        *,
+        on_back: Callable[[], None],
+        on_saved: Callable[[], None],
+        today: Callable[[], dt.date],
+    ) -> None:
+        self.assessments, self.participant, self.bank, self.answers = assessments, participant, bank, answers
+        self.id = int(participant["id"])
+        self.on_saved, self.today = on_saved, today
+        self.message = message_area()
+        self.scores = W.HTML()
+        self.chart: Any = None
+        self.profile = W.HBox([self.scores], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.strengths = W.HTML()
+        self.development = W.HTML()
+
+        plan = assessments.plan(self.id)
+        self.reflection = W.Textarea(value=plan["reflection"] or "", layout=W.Layout(width="600px", height="90px"))
+        self.reflection_message = MessageArea(
+            label="My reflection",
+            help_text="What surprised you? What do you want to do differently with your clients?",
+        )
+        by_position = {int(c["position"]): c for c in plan["commitments"]}
+        self.commitments = [
+            CommitmentRow(position, by_position.get(position, {}), save=self._save_commitment)
+            for position in range(1, COMMITMENTS + 1)
+        ]
+
+        self.peer_button = W.Button(description="Create a link for a colleague", icon="link", layout=W.Layout(width="260px"))
+        self.peer_links = W.HTML()
+        self.peer_message = message_area()
+        self.refresh_others_button = W.Button(description="Refresh others' view", icon="refresh")
+        self.others_table = W.HTML()
+        self.others_note = W.HTML()
+        self.others_chart: Any = None
+        self.others = W.HBox([self.others_table], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self._created_links: list[str] = []
+
+        self.export_button = W.Button(description="Prepare my report", icon="download")
+        self.export_links = W.HTML()
+        self.export_message = message_area()
+        self.back = W.Button(description="Back to the questions", icon="arrow-left")
+
+        self.widget = W.VBox(
+            [
+                W.HTML("<h3>My results</h3>"),
+                self.message,
+                self.profile,
+                W.HBox([self.strengths, self.development], layout=W.Layout(flex_flow="row wrap", grid_gap="24px")),
+                W.HTML("<h3 class='cpmkit-section'>My development plan</h3>"),
+                field(self.reflection, self.reflection_message),
+                *(row.widget for row in self.commitments),
+                W.HTML(
+                    "<h3 class='cpmkit-section'>How others see me</h3>"
+                    f"<p class='cpmkit-help'>Send each colleague their own link. Their view appears once "
+                    f"{MIN_GROUP} colleagues have finished rating you, as each competency's average rounded to half "
+                    f"points, and changes only when {MIN_GROUP} more have finished: you never see anyone's own "
+                    f"answers, nor one new rating on its own.</p>"
+                ),
+                W.HBox([self.peer_button, self.refresh_others_button]),
+                self.peer_links,
+                self.peer_message,
+                self.others_note,
+                self.others,
+                W.HTML("<h3 class='cpmkit-section'>My report</h3>"),
+                self.export_button,
+                self.export_links,
+                self.export_message,
+                self.back,
+            ]
+        )
+        self.widget.add_class("cpmkit-results")
+        self.reflection.observe(lambda change: self._save_reflection(change["new"]), "value")
+        self.peer_button.on_click(lambda _: self._create_peer_link())
+        self.refresh_others_button.on_click(lambda _: self.refresh_others())
+        self.export_button.on_click(lambda _: self.prepare_export())
+        self.back.on_click(lambda _: on_back())
+
+    # -- computing --------------------------------------------------------------------------
+
+    def computed(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(scores, strengths, development) from the answers so far."""
+        scores = competency_scores(self.bank, self.answers)
+        strengths, development = strengths_and_development(scores, self.bank)
+        return scores, strengths, development
+
+    def view_of_others(self) -> pd.DataFrame:
+        """The colleagues' view as released to this participant (soft_skills.release_peer_view's
+        rule, kept by the store): the page and the report show nothing else of others."""
+        release, waiting = self.assessments.release_peer_view(self.id, self.bank)
+        self.others_note.value = _others_note(len(release.raters) if release is not None else 0, waiting)
+        finished = len(release.raters) if release is not None else waiting
+        return released_view(self.bank, self.answers, release, finished=finished)
+
+    def refresh(self) -> None:
+        with guard(self.message):
+            scores, strengths, development = self.computed()
+            self.scores.value = _scores_table(scores)
+            if self.chart is None:
+                self.chart = _new_chart()
+                self.profile.children = [self.chart, self.scores]
+            low, high = self.bank.scale.low, self.bank.scale.high
+            self.chart.draw(_charts().competency_profile_chart(scores, scale=(low, high)))
+            none_yet = "Answer all the items of a competency to see it here."
+            self.strengths.value = _plan_html("My strengths", strengths, none_yet)
+            self.development.value = _plan_html("To develop", development, none_yet)
+        self.refresh_others()
+
+    def refresh_others(self) -> None:
+        with guard(self.peer_message):
+            view = self.view_of_others()
+            self.others_table.value = table_html(_others_display(view), columns=_OTHERS_COLUMNS)
+            shown = bool((view["status"] == "shown").any())
+            if shown:
+                if self.others_chart is None:
+                    self.others_chart = _new_chart()
+                low, high = self.bank.scale.low, self.bank.scale.high
+                self.others_chart.draw(_charts().self_vs_others_chart(view, scale=(low, high)))
+            self.others.children = [self.others_chart, self.others_table] if shown else [self.others_table]
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def _save_reflection(self, text: str) -> None:
+        with guard(self.reflection_message):
+            self.assessments.set_reflection(self.id, text)
+            self.on_saved()
+
+    def _save_commitment(self, position: int, what: str, by_when: dt.date | None) -> None:
+        self.assessments.set_commitment(self.id, position, what=what, by_when=by_when)
+        self.on_saved()
+
+    def _create_peer_link(self) -> None:
+        with guard(self.peer_message):
+            token = self.assessments.create_peer_link(self.id)
+            self._created_links.append(link_html(_href("rate", token)))
+            items = "".join(f"<li>{link}</li>" for link in self._created_links)
+            self.peer_links.value = (
+                f"<p>Send this link to one colleague (a new link for each one):</p><ol>{items}</ol>"
+                f"<p class='cpmkit-help cpmkit-link-note'>{html.escape(SHOWN_ONCE)}</p>"
+            )
+
+    def prepare_export(self) -> None:
+        with guard(self.export_message):
+            scores, strengths, development = self.computed()
+            view = self.view_of_others()
+            plan = self.assessments.plan(self.id)
+            name = self.participant.get("display_name")
+            report = personal_report_html(
+                self.bank, scores, strengths, development, view, plan, display_name=name, today=self.today()
+            )
+            tables = report_tables(scores, strengths, development, view, plan)
+            stem = f"soft-skills-{self.today():%Y-%m-%d}"
+            self.export_links.value = " &middot; ".join(
+                [
+                    download_link(report.encode("utf-8"), filename=f"{stem}.html", mime="text/html", label="My report (HTML)"),
+                    download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="My results (XLSX)"),
+                ]
+            )
+
+
+# =========================================================================================
+# The personal report
+# =========================================================================================
+
+
+def _practices_text(practices: Sequence[str]) -> str:
+    return "; ".join(practices)
+
+
+def report_tables(
+    scores: pd.DataFrame,
+    strengths: pd.DataFrame,
+    development: pd.DataFrame,
+    view: pd.DataFrame,
+    plan: Mapping[str, Any],
+) -> dict[str, pd.DataFrame]:
+    """The personal report's tables, by sheet name (for export.to_xlsx). Others' figures only
+    where enough colleagues rated."""
+    chosen = ["rank", "name", "score", "practices"]
+    shown_others = view[view["status"] == "shown"][["name", "self", "others", "gap", "raters"]]
+    commitments = pd.DataFrame(
+        [{"commitment": c["position"], "what": c["what"], "by when": c["by_when"]} for c in plan["commitments"]],
+        columns=["commitment", "what", "by when"],
+    )
+    return {
+        "scores": scores[["name", "answered", "items", "score", "status"]].rename(columns={"name": "competency"}),
+        "strengths": strengths[chosen].assign(practices=strengths["practices"].map(_practices_text)),
+        "to develop": development[chosen].assign(practices=development["practices"].map(_practices_text)),
+        "others view": shown_others.rename(columns={"name": "competency"}),
+        "reflection": pd.DataFrame({"reflection": [plan["reflection"] or ""]}),
+        "commitments": commitments,
+    }
+
+
+_REPORT_CSS = (
+    "body{font-family:sans-serif;max-width:900px;margin:24px auto;color:#222}"
+    "table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
+    "th{background:#f3f5f7}.cpmkit-help{color:#555}"
+)
+
+
+def personal_report_html(
+    bank: QuestionBank,
+    scores: pd.DataFrame,
+    strengths: pd.DataFrame,
+    development: pd.DataFrame,
+    view: pd.DataFrame,
+    plan: Mapping[str, Any],
+    *,
+    display_name: str | None,
+    today: dt.date,
+) -> str:
+    """The participant's report as one standalone HTML page: no script, every text escaped."""
+    who = f" of {html.escape(display_name)}" if display_name else ""
+    commitments = pd.DataFrame(
+        [{"what": c["what"], "by_when": "" if c["by_when"] is None else str(c["by_when"])} for c in plan["commitments"]],
+        columns=["what", "by_when"],
+    )
+    reflection = plan["reflection"]
+    shown = _others_display(view)
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Soft-skills self-assessment{who}</title><style>{_REPORT_CSS}</style></head><body>",
+        f"<h1>Soft-skills self-assessment{who}</h1>",
+        (
+            f"<p class='cpmkit-help'>{html.escape(bank.name)}, {today.isoformat()}. "
+            f"Scores run from {bank.scale.low} ({html.escape(bank.scale.points[0][1])}) "
+            f"to {bank.scale.high} ({html.escape(bank.scale.points[-1][1])}).</p>"
+        ),
+        "<h2>Scores</h2>",
+        _scores_table(scores),
+        _plan_html("My strengths", strengths, "None scored yet."),
+        _plan_html("To develop", development, "None scored yet."),
+        "<h2>How others see me</h2>",
+        (
+            f"<p class='cpmkit-help'>Each competency's average over at least {MIN_GROUP} colleagues who finished "
+            "rating me, rounded to half points.</p>"
+        ),
+        table_html(shown, columns=_OTHERS_COLUMNS),
+        "<h2>My development plan</h2><h3>Reflection</h3>",
+        f"<p style='white-space:pre-wrap'>{html.escape(reflection)}</p>" if reflection else "<p class='cpmkit-help'>No reflection yet.</p>",
+        "<h3>Commitments</h3>",
+        table_html(commitments, columns={"what": "What I will do", "by_when": "By when"}, empty="No commitments yet."),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+# =========================================================================================
+# The app
+# =========================================================================================
+
+
+class SoftSkillsApp:
+    """The whole workbook for one participant or rater; ``widget`` is what the notebook shows."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        query: str | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+        join_codes: RateLimiter = _JOIN_CODES,
+    ) -> None:
+        self.store, self.today, self.join_codes = store, today, join_codes
+        self.assessments = AssessmentStore(store)
+        self.bank: QuestionBank | None = None
+        self.participant: dict[str, Any] | None = None
+        self.answers: dict[str, int] = {}
+        self.start: StartScreen | None = None
+        self.questions: Questionnaire | None = None
+        self.results: ResultsView | None = None
+        self._completed = False
+        self._rated: int | None = None  # on a rating link: the participant rated
+        self.browser = BrowserKey(BROWSER_KEY)
+        self.browser.observe(lambda _: self._browser_known(), "key")
+        self.header = W.HTML()
+        self.resume: LinkShownOnce | None = None  # the participant's resume link
+        self.resume_box = W.VBox()
+        self.status = message_area()
+        self.browser_message = message_area()
+        self.new_start = W.Button(description="Start a new self-assessment", icon="plus", layout=W.Layout(display="none", width="240px"))
+        self.new_start.on_click(lambda _: self.show_start(""))
+        self.body = W.VBox()
+        self.widget = W.VBox(
+            [stylesheet(), self.header, self.resume_box, self.new_start, self.status, self.browser_message, self.body, self.browser]
+        )
+        self.widget.add_class("cpmkit-app")
+        self._open(query_params(os.environ.get("QUERY_STRING") if query is None else query))
+        self.widget.add_class("cpmkit-ready")
+
+    # -- what the link opens --------------------------------------------------------------
+
+    def _open(self, params: Mapping[str, str]) -> None:
+        if "rate" in params:
+            self.open_rater(params["rate"])
+            return
+        if "token" in params:
+            try:
+                participant = self.assessments.participant_by_token(params["token"])
+            except NotFoundError as exc:
+                self.show_start(params.get("code", ""))
+                self.status.say(str(exc))
+                return
+            self.open_participant(participant, link_is_new=False)
+            return
+        remember = remembered_assessment_key()
+        if "code" not in params and remember is not None:
+            remembered = self.store.get_setting(remember)
+            if remembered and remembered.isdigit():
+                try:
+                    participant = self.assessments.participant(int(remembered))
+                except NotFoundError:
+                    pass
+                else:
+                    self.open_participant(participant)
+                    self.new_start.layout.display = ""
+                    return
+        self.show_start(params.get("code", ""))
+
+    def show_start(self, code: str) -> None:
+        self.participant, self.questions, self.results, self._rated = None, None, None, None
+        self.header.value = ""
+        self._show_resume(None)
+        self.new_start.layout.display = "none"
+        self.status.say("")
+        self.start = StartScreen(
+            self.assessments, self.store, code=code, on_started=self.open_participant, join_codes=self.join_codes
+        )
+        self.body.children = [self.start.widget]
+
+    def open_participant(self, participant: dict[str, Any], *, link_is_new: bool = True) -> None:
+        """Show a participant's assessment where they left off (or their results, if done).
+
+        Their resume link is shown if ``participant`` carries its token: just made
+        (``link_is_new``, so shown once) or the one the page was opened with."""
+        self.new_start.layout.display = "none"
+        with guard(self.status):
+            workshop_id = participant["workshop_id"]
+            workshop = self.assessments.workshop(workshop_id) if workshop_id is not None else None
+            bank = bank_named(workshop["bank"]) if workshop is not None else default_bank()
+            pid = int(participant["id"])
+            self.participant, self.bank, self.results, self._rated = participant, bank, None, None
+            self._browser_known()
+            self.answers = _known_answers(bank, self.assessments.answers(pid))
+            self._completed = participant.get("completed_at") is not None
+            where = ""
+            if workshop is not None:
+                where = f"<p>Workshop <b>{html.escape(workshop['name'])}</b>, round <b>{html.escape(str(participant['round']))}</b>.</p>"
+            self.header.value = f"<h3>{html.escape(bank.name)}</h3>{where}<p>Bookmark this link to come back:</p>"
+            self._show_resume(pid)
+            if self.resume is not None and participant.get("token"):
+                self.resume.show(_href("token", participant["token"]), once=link_is_new)
+            self.questions = Questionnaire(
+                bank, self.answers, save=lambda item, value: self.assessments.save_answer(pid, item, value),
+                on_saved=self._saved, on_finish=self.show_results, finish_label="See my results", last_label="Next: my results",
+            )
+            position = next_unanswered(bank, self.answers)
+            if position is None:
+                self._mark_completed()
+                self.show_results()
+            else:
+                self.questions.show(position[0])
+                self.body.children = [self.questions.widget]
+
+    def open_rater(self, token: str) -> None:
+        """A colleague rating a participant: the same items, no results; a returning rater finds
+        their earlier answers."""
+        rater: dict[str, Any] | None = None
+        with guard(self.status):
+            rater = self.assessments.peer_rater(token)
+        if rater is None:  # a dead link: the status line says so, and there is nothing to answer
+            self.body.children = []
+            return
+        bank = bank_named(rater["bank"]) if rater["bank"] else default_bank()
+        self.bank, self.answers, self._rated = bank, dict(rater["answers"]), int(rater["subject_id"])
+        self._show_resume(None)
+        self.header.value = (
+            "<h3>You are rating a colleague</h3>"
+            "<p>A colleague asked for your view. Each statement is written as they would say it about "
+            "themselves: for each one, answer <b>how often does this person do this?</b></p>"
+            f"<p class='cpmkit-help'>Your colleague sees only each competency's average over at least {MIN_GROUP} "
+            f"colleagues who finished, rounded, and it changes only when {MIN_GROUP} more have finished: never your "
+            "answers on their own. Your rating counts once every competency is answered. Your answers are saved "
+            "as you give them.</p>"
+        )
+        self.questions = Questionnaire(
+            bank, self.answers, save=lambda item, value: self._save_rating(token, item, value),
+            on_saved=self._saved, on_finish=self._thank_rater, finish_label="Finish", last_label="Finish",
+        )
+        self.questions.show(0)
+        self.body.children = [self.questions.widget]
+        self._browser_known()
+
+    # -- the browser's key ------------------------------------------------------------------
+
+    def _own_browser(self) -> bool:
+        """On a rating link: whether this browser is one the rated participant opened their own
+        assessment in (not known before the browser sends its key)."""
+        key = self.browser.valid_key
+        return self._rated is not None and key is not None and self.assessments.is_own_browser(self._rated, key)
+
+    def _browser_known(self) -> None:
+        """The browser's key arrived (or a page opened): a participant's own page remembers the
+        browser; a rating link opened in the rated participant's browser is refused."""
+        key = self.browser.valid_key
+        if key is None:
+            return
+        with guard(self.browser_message):
+            if self.participant is not None:
+                self.assessments.remember_own_browser(int(self.participant["id"]), key)
+            elif self._own_browser():
+                self.body.children = []
+                raise ValidationError(OWN_BROWSER)
+
+    def _save_rating(self, token: str, item_id: str, value: int) -> None:
+        if self._own_browser():
+            raise ValidationError(OWN_BROWSER)
+        self.assessments.save_peer_answer(token, item_id, value)
+
+    def _show_resume(self, participant_id: int | None) -> None:
+        """The resume link's place: for ``participant_id`` (nothing shown until a link is), or none."""
+        self.resume = None if participant_id is None else LinkShownOnce(partial(self._new_resume_link, participant_id))
+        replace_children(self.resume_box, [] if self.resume is None else [self.resume.widget])
+
+    def _new_resume_link(self, participant_id: int) -> str:
+        return _href("token", self.assessments.new_resume_token(participant_id))
+
+    # -- moving on --------------------------------------------------------------------------
+
+    def show_results(self) -> None:
+        participant, bank = self.participant, self.bank
+        if participant is None or bank is None:
+            return
+        with guard(self.status):
+            if self.results is None:
+                self.results = ResultsView(
+                    self.assessments, participant, bank, self.answers,
+                    on_back=self._back_to_questions, on_saved=self._saved, today=self.today,
+                )
+            self.results.refresh()
+            self.body.children = [self.results.widget]
+
+    def _back_to_questions(self) -> None:
+        if self.questions is not None:
+            self.questions.show(self.questions.steps - 1)
+            self.body.children = [self.questions.widget]
+
+    def _thank_rater(self) -> None:
+        if self.questions is None:
+            return
+        answered, total = progress(self.questions.bank, self.answers)
+        back = W.Button(description="Back to the questions", icon="arrow-left")
+        back.on_click(lambda _: self._back_to_rating())
+        more = "" if answered == total else f" You answered {answered} of {total}; go back to add the rest if you like."
+        self.body.children = [W.HTML(f"<h3>Thank you</h3><p>Your answers are saved.{html.escape(more)} "
+                                     "You can close this page.</p>"), back]
+
+    def _back_to_rating(self) -> None:
+        if self.questions is not None:
+            self.body.children = [self.questions.widget]
+
+    def _saved(self) -> None:
+        self.status.say(f"All changes saved ({dt.datetime.now():%H:%M:%S}).", ok=True)
+        if self.participant is not None and self.questions is not None and self.questions.complete:
+            self._mark_completed()
+
+    def _mark_completed(self) -> None:
+        if self.participant is not None and not self._completed:
+            self.assessments.mark_completed(int(self.participant["id"]))
+            self._completed = True
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

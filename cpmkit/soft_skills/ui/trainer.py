@@ -1,0 +1,491 @@
+"""Workbook 2, the trainer's side: create a soft-skills workshop, then follow it live on a
+dashboard (who joined and finished, the cohort's spread per competency, the change between
+rounds), export the results and close the workshop. Entry point: ``app()``.
+
+Nothing about a cohort shows without the workshop's trainer key, which the store checks; the
+key is shown once, when the workshop is created, and never put in a link.
+
+The counts refresh by themselves every few seconds while the dashboard is open: a task on the
+kernel's event loop (a daemon thread where there is none) calls ``WorkshopDashboard.tick``,
+which reads the store once; the answers are re-read only when the counts moved, or on
+"Refresh now".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import importlib
+import os
+from collections.abc import Callable
+from typing import Any, Final
+
+import ipywidgets as W
+import pandas as pd
+
+from cpmkit.core import export
+from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.soft_skills.bank import DEFAULT_BANK, QuestionBank, bank_named, bank_names
+from cpmkit.core.rate_limit import RateLimiter
+from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, round_change
+from cpmkit.db.database import Store
+from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.ticker import Ticker
+from cpmkit.ui.widgets import (
+    MessageArea,
+    ask_to_confirm,
+    download_link,
+    guard,
+    message_area,
+    replace_children,
+    stylesheet,
+    table_html,
+)
+from cpmkit.soft_skills.workshop import (
+    answers_by_round,
+    change_table,
+    distribution_table,
+    export_tables,
+    file_stem,
+    has_figures,
+    parse_rounds,
+    participant_link,
+    requested_workshop,
+    status_table,
+    trainer_link,
+)
+
+__all__ = ["REFRESH_SECONDS", "TRAINER_KEY_TRIES", "WorkshopApp", "WorkshopDashboard", "app"]
+
+
+#: How often an open dashboard re-reads the counts.
+REFRESH_SECONDS: Final = 3.0
+#: Wrong trainer keys (or workshop numbers) a page may try: 5 in any minute. Each check of a
+#: key costs the kernel a scrypt of 16 MiB; a key is 128 random bits, so trying is hopeless
+#: anyway, and this keeps a flood of tries from loading the CPU.
+TRAINER_KEY_TRIES: Final = (5, 60.0)
+#: The kernel's limiter of wrong trainer keys (a kernel is one page).
+_TRAINER_KEYS: Final = RateLimiter(*TRAINER_KEY_TRIES)
+_WRONG_KEY: Final = "wrong trainer key"  # the limiter's key: one count per kernel
+#: The bank a new workshop uses: templates/soft_skills.yaml.
+_CHARTS_MODULE = "cpmkit.soft_skills.charts"
+
+
+def app() -> W.Widget:
+    """Build the trainer's workshop page on the default store; the notebook displays what this returns."""
+    return safe_app(lambda: WorkshopApp(open_store()).widget)
+
+
+def _section(title: str) -> W.HTML:
+    return W.HTML(f'<h4 class="cpmkit-section">{html.escape(title)}</h4>')
+
+
+def _join_code_html(code: str) -> str:
+    return (
+        '<div class="cpmkit-join-code" style="font-size:44px;font-weight:bold;letter-spacing:6px;'
+        f'font-family:monospace;margin:4px 0">{html.escape(code)}</div>'
+    )
+
+
+def _link_html(href: str) -> str:
+    escaped = html.escape(href)
+    return f'<a href="{escaped}" target="_blank" class="cpmkit-workbook-link">{escaped}</a>'
+
+
+class WorkshopDashboard:
+    """One workshop's live view; only ever built after the store accepted the trainer key."""
+
+    def __init__(
+        self,
+        assess: AssessmentStore,
+        workshop: dict[str, Any],
+        *,
+        bank: QuestionBank,
+        refresh_seconds: float | None = REFRESH_SECONDS,
+        now: Callable[[], dt.datetime] = dt.datetime.now,
+    ) -> None:
+        self.assess, self.bank, self.now = assess, bank, now
+        self.workshop_id = int(workshop["id"])
+        self.name = str(workshop["name"])
+        self.rounds: list[str] = [str(r) for r in workshop["rounds"]]
+        self.is_open = bool(workshop["is_open"])
+        self.status: dict[str, dict[str, int]] | None = None
+        self.by_round: dict[str, dict[str, dict[str, int]]] = {name: {} for name in self.rounds}
+        self._loading = False
+
+        code = str(workshop["join_code"])
+        self.header = W.HTML(
+            f"<h3>{html.escape(self.name)}</h3>"
+            f'<p class="cpmkit-help">Workshop number {self.workshop_id}. Participants join with this code:</p>'
+            f"{_join_code_html(code)}"
+            f"<p>or open {_link_html(participant_link(code))}</p>"
+        )
+        self.header.add_class("cpmkit-workshop-header")
+        self.state = W.HTML()
+
+        # Live counts.
+        self.counts = W.HTML()
+        self.counts.add_class("cpmkit-workshop-counts")
+        self.updated = W.HTML()
+        self.refresh_button = W.Button(description="Refresh now", icon="refresh")
+        self.live_message = message_area()
+
+        # Cohort distribution of one round.
+        self.round_choice = W.Dropdown(options=self.rounds, value=self.rounds[0], description="Round")
+        self.chart: Any = None
+        self.chart_box = W.Box()
+        self.distribution = W.HTML()
+        self.figures_message = message_area()
+
+        # Change between two rounds.
+        self.before = W.Dropdown(options=self.rounds, value=self.rounds[0], description="From")
+        self.after = W.Dropdown(options=self.rounds, value=self.rounds[-1], description="To")
+        self.change = W.HTML()
+        self.change_message = message_area()
+
+        # Export and closing.
+        self.prepare = W.Button(description="Prepare downloads", icon="download", layout=W.Layout(width="auto"))
+        self.export_links = W.HTML()
+        self.export_message = message_area()
+        self.close_button = W.Button(description="Close workshop", icon="lock", button_style="danger")
+        self.confirm = W.HBox()
+        self.close_message = message_area()
+
+        hidden_rule = W.HTML(
+            f'<p class="cpmkit-help">No figure is shown for a group of fewer than {MIN_GROUP} participants, '
+            "so nobody's answers can be singled out. Figures count only participants who have finished: everyone "
+            f"who gave a name, and those who stay anonymous in groups of {MIN_GROUP} (the first {MIN_GROUP} to "
+            f"finish, then the next {MIN_GROUP}...), so comparing the page before and after someone finishes "
+            "singles out nobody either.</p>"
+        )
+        self.widget = W.VBox(
+            [
+                self.header,
+                self.state,
+                _section("Participants"),
+                self.counts,
+                W.HBox([self.refresh_button, self.updated]),
+                self.live_message,
+                _section("Cohort per competency"),
+                hidden_rule,
+                self.round_choice,
+                self.figures_message,
+                self.chart_box,
+                self.distribution,
+                _section("Change between rounds"),
+                W.HBox([self.before, self.after]),
+                self.change_message,
+                self.change,
+                _section("Export the results"),
+                W.HTML(
+                    '<p class="cpmkit-help">The downloads hold the answers the figures count, and nothing of a '
+                    f"round of fewer than {MIN_GROUP}. Answers are labelled with the name a participant gave; "
+                    'anonymous ones get a label such as "Anonymous K7PQ", drawn afresh for every download. '
+                    "No link or key is ever exported.</p>"
+                ),
+                self.prepare,
+                self.export_links,
+                self.export_message,
+                _section("Close the workshop"),
+                W.HBox([self.close_button, self.confirm]),
+                self.close_message,
+            ]
+        )
+        self.widget.add_class("cpmkit-workshop-dashboard")
+
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.round_choice.observe(lambda _: self._show_figures(), "value")
+        self.before.observe(lambda _: self._show_change(), "value")
+        self.after.observe(lambda _: self._show_change(), "value")
+        self.prepare.on_click(lambda _: self._prepare_export())
+        self.close_button.on_click(lambda _: self._ask_close())
+        self.ticker = Ticker(self.tick, refresh_seconds) if refresh_seconds is not None else None
+        self._show_state()
+        self.refresh()
+        if self.ticker is not None:
+            self.ticker.start_with(self.widget)
+
+    # -- live refresh -------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """One periodic refresh: read the counts (one store read); re-read the answers only if
+        someone joined or finished since the last time."""
+        with guard(self.live_message):
+            status = self.assess.cohort_status(self.workshop_id)
+            changed = status != self.status
+            self._show_status(status)
+            if changed:
+                self._load_answers()
+
+    def refresh(self) -> None:
+        """Everything afresh: the counts and every answer so far ("Refresh now")."""
+        with guard(self.live_message):
+            self._show_status(self.assess.cohort_status(self.workshop_id))
+            self._load_answers()
+
+    def stop(self) -> None:
+        """Stop the periodic refresh (the dashboard is closed or replaced)."""
+        if self.ticker is not None:
+            self.ticker.stop()
+
+    def _show_status(self, status: dict[str, dict[str, int]]) -> None:
+        if status != self.status:
+            self.status = status
+            self.counts.value = table_html(
+                status_table(status),
+                columns={"round": "Round", "joined": "Joined", "completed": "Completed", "in_progress": "Still answering"},
+                empty="This workshop has no rounds.",
+            )
+        live = f", refreshes every {self.ticker.seconds:g} s" if self.ticker is not None and not self.ticker.stopped else ""
+        self.updated.value = f'<span class="cpmkit-help">Updated {self.now():%H:%M:%S}{live}.</span>'
+
+    def _load_answers(self) -> None:
+        self.by_round = answers_by_round(self.assess.cohort_export(self.workshop_id), self.rounds)
+        self._show_figures()
+        self._show_change()
+
+    # -- figures ------------------------------------------------------------------------------
+
+    def _show_figures(self) -> None:
+        with guard(self.figures_message):
+            round_name = self.round_choice.value
+            dist = cohort_distribution(self.bank, self.by_round.get(round_name, {}))
+            points = [point for point, _label in self.bank.scale.points]
+            labels = dict(self.bank.scale.points)
+            columns = {
+                "name": "Competency",
+                "n": "Participants",
+                "mean": "Mean",
+                "min": "Min",
+                "q1": "Q1",
+                "median": "Median",
+                "q3": "Q3",
+                "max": "Max",
+                **{f"n_{point}": f"{point} {labels[point]}" for point in points},
+                "status": "Note",
+            }
+            self.distribution.value = table_html(distribution_table(dist), columns=columns)
+            self._draw_chart(dist if has_figures(dist) else None)
+
+    def _draw_chart(self, dist: pd.DataFrame | None) -> None:
+        chart = _distribution_chart(dist) if dist is not None else None
+        if chart is None:
+            self.chart_box.children = []
+            return
+        if self.chart is None:
+            from cpmkit.ui.chart import VegaChart
+
+            self.chart = VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
+        self.chart.draw(chart)
+        self.chart_box.children = [self.chart]
+
+    def _show_change(self) -> None:
+        if len(self.rounds) < 2:
+            self.change.value = '<p class="cpmkit-help">This workshop has one round: there is nothing to compare.</p>'
+            return
+        self.change.value = ""
+        with guard(self.change_message):
+            change = round_change(self.bank, self.by_round, before=self.before.value, after=self.after.value)
+            self.change.value = table_html(
+                change_table(change),
+                columns={
+                    "name": "Competency",
+                    "mean_before": f"Mean, {self.before.value}",
+                    "mean_after": f"Mean, {self.after.value}",
+                    "change": "Change",
+                    "n_before": f"Participants, {self.before.value}",
+                    "n_after": f"Participants, {self.after.value}",
+                    "status": "Note",
+                },
+            )
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _prepare_export(self) -> None:
+        self.export_links.value = ""
+        with guard(self.export_message):
+            tables = export_tables(self.assess.cohort_export(self.workshop_id), self.bank, self.rounds)
+            stem = file_stem(self.name, self.workshop_id)
+            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All results (XLSX)")]
+            links += [
+                download_link(export.to_csv(table), filename=f"{stem}-{name}.csv", mime="text/csv", label=f"{name.capitalize()} (CSV)")
+                for name, table in tables.items()
+            ]
+            self.export_links.value = " &middot; ".join(links)
+
+    def _ask_close(self) -> None:
+        if not self.is_open:
+            return
+        question = "Close the workshop? Nobody new can join; people already in can still finish."
+        ask_to_confirm(self.confirm, question, yes="Yes, close it", on_yes=self._close)
+
+    def _close(self) -> None:
+        with guard(self.close_message):
+            self.assess.close_workshop(self.workshop_id)
+            self.is_open = False
+            replace_children(self.confirm, [])
+            self._show_state()
+
+    def _show_state(self) -> None:
+        if self.is_open:
+            self.state.value = '<p class="cpmkit-message-ok">Open: participants can join with the code.</p>'
+        else:
+            self.state.value = '<p class="cpmkit-message-error">Closed: the code no longer lets anyone join.</p>'
+        self.close_button.disabled = not self.is_open
+
+
+def _distribution_chart(dist: pd.DataFrame) -> Any:
+    """The participant app's cohort chart, if that module is installed; else None (table only)."""
+    try:
+        charts = importlib.import_module(_CHARTS_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != _CHARTS_MODULE:
+            raise
+        return None
+    make = getattr(charts, "cohort_distribution_chart", None)
+    return make(dist) if callable(make) else None
+
+
+class WorkshopApp:
+    """The trainer's page: create or open a workshop; the dashboard once the key is accepted."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        query: str | None = None,
+        refresh_seconds: float | None = REFRESH_SECONDS,
+        trainer_keys: RateLimiter = _TRAINER_KEYS,
+    ) -> None:
+        self.assess = AssessmentStore(store)
+        self.refresh_seconds = refresh_seconds
+        self.trainer_keys = trainer_keys
+        self.dashboard: WorkshopDashboard | None = None
+        self._created_key: tuple[int, str] | None = None
+        requested = requested_workshop(os.environ.get("QUERY_STRING") if query is None else query)
+
+        # Create a workshop.
+        self.new_name = W.Text(placeholder="e.g. Soft skills, March group", description="Name", layout=W.Layout(width="420px"))
+        self.new_rounds = W.Text(value="before, after", description="Rounds", layout=W.Layout(width="420px"))
+        banks = bank_names() or [DEFAULT_BANK]
+        self.bank_choice = W.Dropdown(
+            options=banks, value=DEFAULT_BANK if DEFAULT_BANK in banks else banks[0], description="Questions",
+            layout=W.Layout(width="420px"),
+        )
+        self.create_button = W.Button(description="Create workshop", icon="plus", button_style="primary")
+        self.create_message = message_area()
+        self.created = W.HTML()
+        self.created.add_class("cpmkit-workshop-created")
+        self.open_created = W.Button(description="I have saved the key: open the dashboard", icon="check", layout=W.Layout(width="auto", display="none"))
+        create = W.VBox(
+            [
+                W.HTML(
+                    '<p class="cpmkit-help">Rounds are the times participants answer, separated by commas, '
+                    "such as: before, after. Questions: the question banks in templates/ (copy soft_skills.yaml "
+                    "to make your own).</p>"
+                ),
+                self.new_name,
+                self.new_rounds,
+                self.bank_choice,
+                self.create_button,
+                self.create_message,
+                self.created,
+                self.open_created,
+            ]
+        )
+
+        # Open a workshop.
+        self.number = W.Text(value="" if requested is None else str(requested), description="Workshop", placeholder="number", layout=W.Layout(width="260px"))
+        self.key = W.Password(description="Trainer key", layout=W.Layout(width="420px"))
+        self.open_button = W.Button(description="Open dashboard", icon="unlock", button_style="primary")
+        self.open_message = message_area()
+        opener = W.VBox(
+            [
+                W.HTML('<p class="cpmkit-help">The trainer key was shown once, when the workshop was created.</p>'),
+                self.number,
+                self.key,
+                self.open_button,
+                self.open_message,
+            ]
+        )
+
+        self.forms = W.Tab(children=[create, opener], titles=["Create a workshop", "Open a workshop"])
+        self.forms.selected_index = 1 if requested is not None else 0
+        self.board = W.VBox()
+        self.widget = W.VBox([stylesheet(), W.HTML("<h2>Soft-skills workshop: trainer</h2>"), self.forms, self.board])
+        self.widget.add_class("cpmkit-app")
+
+        self.create_button.on_click(lambda _: self._create())
+        self.open_created.on_click(lambda _: self._open_created())
+        self.open_button.on_click(lambda _: self._open())
+        self.widget.observe(self._closed, "comm")
+        self.widget.add_class("cpmkit-ready")
+
+    def _create(self) -> None:
+        self._forget_created()
+        with guard(self.create_message):
+            rounds = parse_rounds(self.new_rounds.value)
+            bank = str(self.bank_choice.value)
+            bank_named(bank)  # a bank that cannot load is refused, with its file, item and field, before anything is created
+            workshop_id, code, key = self.assess.create_workshop(self.new_name.value, bank=bank, rounds=rounds)
+            self._created_key = (workshop_id, key)
+            self.new_name.value = ""
+            self.number.value = str(workshop_id)
+            self.created.value = (
+                f"<p>Workshop <b>{html.escape(self.assess.workshop(workshop_id)['name'])}</b> is ready "
+                f"(number {workshop_id}). Participants join with this code:</p>"
+                f"{_join_code_html(code)}"
+                f"<p>or open {_link_html(participant_link(code))}</p>"
+                '<div class="cpmkit-trainer-key" style="border:2px solid #a61b1b;padding:6px 10px;margin:8px 0">'
+                "<p><b>Your trainer key:</b> "
+                f'<code style="font-size:18px;user-select:all">{html.escape(key)}</code></p>'
+                '<p class="cpmkit-message-error">Keep this key: it is shown once. Without it nobody can '
+                "open the dashboard, and it cannot be recovered. Do not project it.</p></div>"
+                f"<p>To come back later, open {_link_html(trainer_link(workshop_id))} and type the key.</p>"
+            )
+            self.open_created.layout.display = None
+
+    def _open_created(self) -> None:
+        if self._created_key is None:
+            return
+        workshop_id, key = self._created_key
+        self._show_dashboard(workshop_id, key, self.create_message)
+
+    def _open(self) -> None:
+        key, self.key.value = self.key.value, ""  # the key does not stay on the page
+        self._show_dashboard(None, key, self.open_message)
+
+    def _show_dashboard(self, workshop_id: int | None, key: str, area: MessageArea) -> None:
+        self._drop_dashboard()
+        with guard(area):
+            if workshop_id is None:
+                number = self.number.value.strip()
+                if not (number.isascii() and number.isdigit()):
+                    raise ValidationError("Type the workshop number: the digits after ?workshop= in the dashboard link.")
+                workshop_id = int(number)
+            if not key.strip():
+                raise ValidationError("Type the trainer key that was shown when the workshop was created.")
+            with self.trainer_keys.failures(_WRONG_KEY, ValidationError, NotFoundError):
+                workshop = self.assess.trainer_workshop(workshop_id, key)
+            self._forget_created()
+            self.dashboard = WorkshopDashboard(
+                self.assess, workshop, bank=bank_named(str(workshop["bank"])), refresh_seconds=self.refresh_seconds
+            )
+            self.board.children = [self.dashboard.widget]
+
+    def _drop_dashboard(self) -> None:
+        if self.dashboard is not None:
+            self.dashboard.stop()
+            self.dashboard = None
+        replace_children(self.board, [])  # closes the old dashboard's widgets, all of them
+
+    def _forget_created(self) -> None:
+        """The key was shown; once the trainer moves on, it leaves the page for good."""
+        self._created_key = None
+        self.created.value = ""
+        self.open_created.layout.display = "none"
+
+    def _closed(self, change: dict[str, Any]) -> None:
+        if change["new"] is None and self.dashboard is not None:
+            self.dashboard.stop()

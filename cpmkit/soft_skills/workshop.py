@@ -1,0 +1,285 @@
+"""The trainer's workshop dashboard, the logic part: reading the URL and the rounds typed in,
+turning the store's answers into the shape the cohort functions take, and the tables the
+dashboard shows and exports.
+
+Pure functions over plain values and DataFrames: no widgets, no store. The anonymity rule is
+:mod:`cpmkit.soft_skills.scoring`' own (no figure for a group under ``MIN_GROUP``, and a growing group
+only in whole batches: ``released_count``); ``released_answers`` applies it to a workshop's
+answers, and the dashboard and the downloads both take their figures from what it keeps.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import quote
+
+import pandas as pd
+
+from cpmkit.core.frames import require_columns
+from cpmkit.errors import ValidationError
+from cpmkit.core.fields import name_key
+from cpmkit.core.query import query_number
+from cpmkit.soft_skills.bank import QuestionBank
+from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, released_count, round_change
+
+__all__ = [
+    "ANONYMOUS",
+    "HIDDEN",
+    "HIDDEN_IN_A_ROUND",
+    "PARTICIPANT_NOTEBOOK",
+    "TRAINER_NOTEBOOK",
+    "answers_by_round",
+    "change_table",
+    "distribution_table",
+    "export_tables",
+    "file_stem",
+    "has_figures",
+    "parse_rounds",
+    "participant_link",
+    "released_answers",
+    "requested_workshop",
+    "status_table",
+    "trainer_link",
+]
+
+#: The generated notebooks the dashboard links to (relative links: same Voila server and folder).
+PARTICIPANT_NOTEBOOK: Final = "02_soft_skills.ipynb"
+TRAINER_NOTEBOOK: Final = "02_workshop_trainer.ipynb"
+#: What a hidden row says, in place of soft_skills' shorter status.
+HIDDEN: Final = f"hidden: fewer than {MIN_GROUP} participants"
+HIDDEN_IN_A_ROUND: Final = f"hidden: fewer than {MIN_GROUP} participants in a round"
+
+#: How an anonymous participant is labelled in a download: four random characters, drawn afresh
+#: for every download, so a label never links two downloads (or two rounds).
+ANONYMOUS: Final = "Anonymous {}"
+
+_STATUS_COLUMNS: Final = ["round", "joined", "completed", "in_progress"]
+_EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
+_ANSWER_COLUMNS: Final = ["round", "participant", "competency", "item_id", "value"]
+_LABEL_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_LABEL_LENGTH: Final = 4
+
+
+def requested_workshop(query: str | None) -> int | None:
+    """The workshop number in a query string such as ``workshop=12``, if there is a valid one."""
+    return query_number(query, "workshop")
+
+
+def parse_rounds(text: str) -> list[str]:
+    """Round names typed as comma-separated text (``"before, after"``), spaces trimmed, blanks dropped.
+
+    Only the splitting happens here; the store checks the names (length, repeats).
+    """
+    if not isinstance(text, str):
+        raise ValidationError.for_field("rounds", text, "type the round names separated by commas.")
+    rounds = [name.strip() for name in text.split(",") if name.strip()]
+    if not rounds:
+        raise ValidationError.for_field(
+            "rounds", text, "give at least one round name; for before and after the training, type: before, after."
+        )
+    return rounds
+
+
+def participant_link(join_code: str) -> str:
+    """The relative link participants open to join: ``02_soft_skills.ipynb?code=<CODE>``."""
+    return f"{PARTICIPANT_NOTEBOOK}?code={quote(join_code, safe='')}"
+
+
+def trainer_link(workshop_id: int) -> str:
+    """The relative link back to this dashboard; never carries the trainer key."""
+    return f"{TRAINER_NOTEBOOK}?workshop={int(workshop_id)}"
+
+
+def status_table(status: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:
+    """``{round: {"joined", "completed"}}`` (the store's ``cohort_status``) as one row per round,
+    in the order given, with how many are still answering."""
+    rows = [
+        {
+            "round": name,
+            "joined": int(counts.get("joined", 0)),
+            "completed": int(counts.get("completed", 0)),
+            "in_progress": max(0, int(counts.get("joined", 0)) - int(counts.get("completed", 0))),
+        }
+        for name, counts in status.items()
+    ]
+    return pd.DataFrame(rows, columns=_STATUS_COLUMNS).astype({"joined": int, "completed": int, "in_progress": int})
+
+
+def released_answers(export: pd.DataFrame, rounds: Sequence[str]) -> pd.DataFrame:
+    """The rows of the store's ``cohort_export`` that any figure or download may use: the one
+    anonymity rule of the dashboard and the export. Per round of ``rounds``:
+
+    * only participants who completed the assessment (their answers are final enough to count);
+    * every named participant (they chose to give the trainer their name);
+    * anonymous participants in whole batches of ``MIN_GROUP``, in the order they completed
+      (``soft_skills.released_count``): the first 3, then the first 6, ... so two downloads or
+      two looks at the dashboard never differ by one anonymous person;
+    * nothing at all of a round where fewer than ``MIN_GROUP`` people are left.
+
+    Rows of other rounds are left out; the input is not changed.
+    """
+    require_columns(export, _EXPORT_COLUMNS, "cohort answers")
+    frame = export[_EXPORT_COLUMNS].copy()
+    kept: list[int] = []
+    for round_name in rounds:
+        people = frame.loc[(frame["round"] == round_name) & frame["completed_at"].notna()]
+        people = people.drop_duplicates("participant")[["participant", "display_name", "completed_at"]]
+        named = [int(p) for p, name in zip(people["participant"], people["display_name"]) if not _blank(name)]
+        anonymous = sorted(
+            (when, int(p))
+            for p, name, when in zip(people["participant"], people["display_name"], people["completed_at"])
+            if _blank(name)
+        )
+        batch = [p for _when, p in anonymous[: released_count(len(anonymous))]]
+        if len(named) + len(batch) >= MIN_GROUP:
+            kept += named + batch
+    return frame.loc[frame["participant"].isin(kept) & frame["round"].isin(list(rounds))].reset_index(drop=True)
+
+
+def answers_by_round(export: pd.DataFrame, rounds: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """The answers ``released_answers`` keeps as ``{round: {participant: {item id: value}}}``,
+    every round of ``rounds`` present (perhaps empty).
+
+    Participants are keyed by their store id as text; the key never leaves the figures.
+    """
+    released = released_answers(export, rounds)
+    by_round: dict[str, dict[str, dict[str, int]]] = {name: {} for name in rounds}
+    for round_name, participant, item_id, value in zip(
+        released["round"], released["participant"], released["item_id"], released["value"]
+    ):
+        by_round[round_name].setdefault(str(participant), {})[str(item_id)] = int(value)
+    return by_round
+
+
+def distribution_table(distribution: pd.DataFrame) -> pd.DataFrame:
+    """``soft_skills.cohort_distribution``'s frame for the page: a hidden row says why it is empty
+    ("hidden: fewer than 3 participants"), a shown row says nothing, and a missing count is a
+    blank cell (not "<NA>")."""
+    return _blank_missing_counts(_worded(distribution, HIDDEN))
+
+
+def change_table(change: pd.DataFrame) -> pd.DataFrame:
+    """``soft_skills.round_change``'s frame for the page, worded as in ``distribution_table``."""
+    return _blank_missing_counts(_worded(change, HIDDEN_IN_A_ROUND))
+
+
+def has_figures(frame: pd.DataFrame) -> bool:
+    """Whether any row of a cohort_distribution or round_change frame shows figures."""
+    require_columns(frame, ["status"], "cohort table")
+    return bool((frame["status"] == "shown").any())
+
+
+def export_tables(
+    export: pd.DataFrame, bank: QuestionBank, rounds: Sequence[str], *, rng: random.Random | None = None
+) -> dict[str, pd.DataFrame]:
+    """The workshop's results by sheet name: the answers ``released_answers`` keeps (with their
+    competency), the cohort distribution of each round and, with two rounds or more, the change
+    from the first to the last. Every sheet is worked out from the same released answers, so
+    no sheet can be subtracted from another to single anyone out.
+
+    A named participant is labelled with their name (" (2)" for a name used twice); an anonymous
+    one with ``ANONYMOUS`` and four characters ``rng`` draws for this download only (a new
+    ``secrets.SystemRandom`` by default). Rows are sorted by round and label, never by when
+    anyone joined or finished.
+    """
+    released = released_answers(export, rounds)
+    by_round = answers_by_round(released, rounds)
+    labels = _labels(released, rng if rng is not None else secrets.SystemRandom())
+    competency = {item.id: item.competency for item in bank.items}
+    order = {name: i for i, name in enumerate(rounds)}
+    answers = pd.DataFrame(
+        {
+            "round": released["round"],
+            "participant": pd.Series([labels[int(p)] for p in released["participant"]], dtype=object),
+            "competency": [competency.get(str(item), "") for item in released["item_id"]],
+            "item_id": released["item_id"],
+            "value": released["value"].astype("int64"),
+        },
+        columns=_ANSWER_COLUMNS,
+    )
+    answers = answers.assign(
+        _round=answers["round"].map(order), _label=[str(label).casefold() for label in answers["participant"]]
+    )
+    answers = answers.sort_values(["_round", "_label", "item_id"], kind="stable").drop(columns=["_round", "_label"])
+    distributions = []
+    for name in rounds:
+        table = _worded(cohort_distribution(bank, by_round[name]), HIDDEN)
+        table.insert(0, "round", name)
+        distributions.append(table)
+    tables = {"answers": answers.reset_index(drop=True), "distribution": pd.concat(distributions, ignore_index=True)}
+    if len(rounds) >= 2:
+        before, after = rounds[0], rounds[-1]
+        change = _worded(round_change(bank, by_round, before=before, after=after), HIDDEN_IN_A_ROUND)
+        change.insert(0, "after", after)
+        change.insert(0, "before", before)
+        tables["change"] = change
+    return tables
+
+
+def file_stem(name: str, workshop_id: int) -> str:
+    """A safe file name stem for a workshop's downloads: ``workshop-12-soft-skills-march``."""
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.casefold()).strip("-")[:40].strip("-")
+    return f"workshop-{int(workshop_id)}" + (f"-{slug}" if slug else "")
+
+
+def _labels(released: pd.DataFrame, rng: random.Random) -> dict[int, str]:
+    """``{participant id: label}``: the display name (" (2)", " (3)" for a name used again, or
+    one that looks the same), else ``ANONYMOUS`` with characters drawn by ``rng``; no two labels
+    look the same (``fields.name_key``)."""
+    people = released.drop_duplicates("participant").sort_values("participant")
+    taken: set[str] = set()
+    labels: dict[int, str] = {}
+    anonymous: list[int] = []
+    for pid, name in zip(people["participant"], people["display_name"]):
+        if _blank(name):
+            anonymous.append(int(pid))
+            continue
+        label, n = str(name), 1
+        while name_key(label) in taken:
+            n += 1
+            label = f"{name} ({n})"
+        taken.add(name_key(label))
+        labels[int(pid)] = label
+    for pid in anonymous:
+        label = ""
+        while not label or name_key(label) in taken:
+            label = ANONYMOUS.format("".join(rng.choice(_LABEL_ALPHABET) for _ in range(_LABEL_LENGTH)))
+        taken.add(name_key(label))
+        labels[pid] = label
+    return labels
+
+
+def _blank(value: Any) -> bool:
+    """No display name: None, NaN (a missing cell) or empty text."""
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+
+
+def _worded(frame: pd.DataFrame, hidden: str) -> pd.DataFrame:
+    require_columns(frame, ["status"], "cohort table")
+    shown = frame.copy()
+    shown["status"] = [_note(status, hidden) for status in frame["status"]]
+    return shown
+
+
+def _blank_missing_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable whole-number columns (the counts) as plain values with "" where missing: an HTML
+    table shows pandas' missing count as "<NA>", whatever its ``na_rep``."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if isinstance(shown[column].dtype, pd.Int64Dtype):
+            shown[column] = pd.Series(
+                ["" if pd.isna(value) else int(value) for value in shown[column]], index=shown.index, dtype=object
+            )
+    return shown
+
+
+def _note(status: Any, hidden: str) -> str:
+    if status == "shown":
+        return ""
+    return hidden if isinstance(status, str) and status.startswith("hidden") else str(status)

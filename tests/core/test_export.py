@@ -1,0 +1,123 @@
+"""Unit tests of cpmkit.core.export: CSV and XLSX bytes, with formula injection neutralised."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from cpmkit.core.export import to_csv, to_xlsx
+
+BOM = b"\xef\xbb\xbf"
+DANGEROUS = ["=SUM(A1:A9)", "+44 20 7946 0000", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")"]
+SAFE = ["Zoë Ångström", "a=b", "ok", "", "1+1", "'already quoted"]
+
+
+def _workbook(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _sheet_rows(data: bytes, sheet: str) -> list[tuple[object, ...]]:
+    workbook = _workbook(data)
+    try:
+        return list(workbook[sheet].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+
+
+def test_csv_has_a_bom_and_round_trips() -> None:
+    table = pd.DataFrame({"name": ["Zoë Ångström", "日本語 🚀", 'She said "hi", twice'], "power": [5, 1, 3], "score": [0.5, -1.25, 2.0]})
+    data = to_csv(table)
+    assert isinstance(data, bytes)
+    assert data.startswith(BOM)
+    assert not data.startswith(BOM + BOM)
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert list(back.columns) == ["name", "power", "score"]  # no index column
+    assert back["name"].tolist() == table["name"].tolist()
+    assert back["power"].tolist() == [5, 1, 3]
+    assert back["score"].tolist() == [0.5, -1.25, 2.0]
+
+
+def test_csv_text_lines() -> None:
+    data = to_csv(pd.DataFrame({"a": ["x"], "b": [1]}))
+    assert data.decode("utf-8-sig").splitlines() == ["a,b", "x,1"]
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_csv_prefixes_formula_text_with_an_apostrophe(text: str) -> None:
+    back = pd.read_csv(io.BytesIO(to_csv(pd.DataFrame({"name": [text]}))), encoding="utf-8-sig", keep_default_na=False)
+    assert back["name"].tolist() == ["'" + text]
+
+
+def test_csv_leaves_other_text_and_numbers_alone() -> None:
+    table = pd.DataFrame({"name": SAFE, "delta": [-5, 3, 0, -1, 2, 7], "ratio": [-0.5, 1.0, 0.0, 2.5, -3.0, 4.0]})
+    back = pd.read_csv(io.BytesIO(to_csv(table)), encoding="utf-8-sig", keep_default_na=False)
+    assert back["name"].tolist() == SAFE
+    assert back["delta"].tolist() == [-5, 3, 0, -1, 2, 7]
+    assert back["ratio"].tolist() == [-0.5, 1.0, 0.0, 2.5, -3.0, 4.0]
+
+
+def test_csv_mixed_column_neutralises_only_text() -> None:
+    table = pd.DataFrame({"value": ["=1+1", -3, None, dt.date(2024, 1, 2)], "k": [1, 2, 3, 4]}, dtype=object)
+    lines = to_csv(table).decode("utf-8-sig").splitlines()
+    assert lines == ["value,k", "'=1+1,1", "-3,2", ",3", "2024-01-02,4"]
+
+
+def test_export_does_not_change_the_callers_table() -> None:
+    table = pd.DataFrame({"name": ["=cmd"]})
+    to_csv(table)
+    to_xlsx({"t": table})
+    assert table["name"].tolist() == ["=cmd"]
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+
+
+def test_xlsx_has_one_sheet_per_table_names_truncated_to_31() -> None:
+    long_name = "a sheet name that is far longer than Excel allows"
+    tables = {
+        "first": pd.DataFrame({"a": [1, 2]}),
+        long_name: pd.DataFrame({"b": ["x"]}),
+        "x" * 31: pd.DataFrame({"c": [1.5]}),
+    }
+    data = to_xlsx(tables)
+    assert data.startswith(b"PK")  # a zip container
+    workbook = _workbook(data)
+    try:
+        assert workbook.sheetnames == ["first", long_name[:31], "x" * 31]
+        assert len(long_name[:31]) == 31
+    finally:
+        workbook.close()
+    assert _sheet_rows(data, "first") == [("a",), (1,), (2,)]
+    assert _sheet_rows(data, long_name[:31]) == [("b",), ("x",)]
+    assert _sheet_rows(data, "x" * 31) == [("c",), (1.5,)]
+
+
+def test_xlsx_neutralises_formulas_and_keeps_the_rest() -> None:
+    table = pd.DataFrame({"name": DANGEROUS + SAFE[:-2], "n": list(range(-4, 5))})
+    data = to_xlsx({"people": table})
+    workbook = _workbook(data)
+    try:
+        sheet = workbook["people"]
+        cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+        # The neutralised cells are text, and no cell is a formula.
+        assert [c.data_type for c in cells[: len(DANGEROUS)]] == ["s"] * len(DANGEROUS)
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+        numbers = [row[1].value for row in sheet.iter_rows(min_row=2)]
+    finally:
+        workbook.close()
+    values = [c.value for c in cells]
+    assert values[: len(DANGEROUS)] == ["'" + t for t in DANGEROUS]
+    assert values[len(DANGEROUS):] == [v or None for v in SAFE[:-2]]  # an empty string is an empty cell
+    assert numbers == list(range(-4, 5))
+
+
+def test_xlsx_of_an_empty_table_has_its_header() -> None:
+    data = to_xlsx({"empty": pd.DataFrame(columns=["name", "power"])})
+    assert _sheet_rows(data, "empty") == [("name", "power")]

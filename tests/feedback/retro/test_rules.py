@@ -1,0 +1,165 @@
+"""Unit tests of cpmkit.feedback.retro.rules, the retrospective's pure logic: phases and what each allows,
+groups of cards with their votes, votes left, top groups and carried-over actions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cpmkit.errors import ValidationError
+from cpmkit.feedback.retro.rules import (
+    ACTION_STATUSES,
+    GROUP_COLUMNS,
+    OPEN_STATUSES,
+    PHASE_RULES,
+    PHASES,
+    allows,
+    carried_actions,
+    check_phase,
+    groups,
+    next_phase,
+    previous_phase,
+    top_groups,
+    votes_left,
+)
+
+T0 = pd.Timestamp("2026-03-01 10:00")
+
+
+def cards(*rows: tuple[int, str, str, int | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["id", "column_id", "text", "group_id"]).astype({"group_id": "Int64"})
+
+
+def votes(*pairs: tuple[int, int]) -> pd.DataFrame:
+    return pd.DataFrame(pairs, columns=["card_id", "member_id"])
+
+
+# -- phases ----------------------------------------------------------------------------------
+
+
+def test_phases_go_forward_and_back_one_at_a_time() -> None:
+    assert PHASES == ("collect", "group", "vote", "discuss", "act")
+    assert [next_phase(p) for p in PHASES] == ["group", "vote", "discuss", "act", None]
+    assert [previous_phase(p) for p in PHASES] == [None, "collect", "group", "vote", "discuss"]
+
+
+def test_an_unknown_phase_is_refused() -> None:
+    with pytest.raises(ValidationError, match="'review' is not one of: collect"):
+        next_phase("review")
+
+
+@pytest.mark.parametrize(
+    ("what", "phases"),
+    [
+        ("add cards", {"collect", "group"}),
+        ("change cards", {"collect", "group"}),
+        ("group cards", {"group"}),
+        ("vote", {"vote"}),
+        ("add actions", {"discuss", "act"}),
+    ],
+)
+def test_each_phase_allows_its_own_work(what: str, phases: set[str]) -> None:
+    assert {p for p in PHASES if allows(p, what)} == phases
+    assert set(PHASE_RULES[what]) == phases
+
+
+def test_check_phase_says_when_it_can_be_done() -> None:
+    check_phase("vote", "vote")
+    with pytest.raises(ValidationError) as info:
+        check_phase("collect", "vote")
+    assert str(info.value) == "You can vote only in the vote phase; this board is in the collect phase now."
+    with pytest.raises(ValidationError, match="add cards only in the collect and group phase"):
+        check_phase("act", "add cards")
+
+
+# -- groups and votes ------------------------------------------------------------------------
+
+
+def test_groups_gather_cards_under_their_lead_and_count_every_vote_in_the_group() -> None:
+    board = cards((1, "wind", "Demos", None), (2, "anchors", "Slow reviews", None), (3, "wind", "Demos help", 1), (4, "wind", "Show work", 1))
+    grouped = groups(board, votes((1, 10), (3, 11), (2, 10)))
+    assert list(grouped.columns) == GROUP_COLUMNS
+    assert grouped.to_dict("records") == [
+        {"card_id": 1, "column_id": "wind", "text": "Demos", "member_ids": [3, 4], "members": ["Demos help", "Show work"], "votes": 2},
+        {"card_id": 2, "column_id": "anchors", "text": "Slow reviews", "member_ids": [], "members": [], "votes": 1},
+    ]
+
+
+def test_groups_with_equal_votes_keep_the_earliest_card_first() -> None:
+    board = cards((5, "a", "later", None), (2, "a", "earlier", None), (9, "b", "no votes", None))
+    grouped = groups(board, votes((5, 1), (2, 1)))
+    assert grouped["card_id"].tolist() == [2, 5, 9]
+    assert grouped["votes"].tolist() == [1, 1, 0]
+
+
+def test_a_card_under_a_missing_lead_leads_itself_and_chains_are_followed() -> None:
+    board = cards((1, "a", "lead", None), (2, "a", "chained", 3), (3, "a", "member", 1), (4, "a", "orphan", 99), (5, "a", "loop", 6), (6, "a", "loop2", 5))
+    grouped = groups(board, votes((2, 1), (99, 1)))  # a vote on a card not in the frame is ignored
+    assert grouped.set_index("card_id")["member_ids"].to_dict() == {1: [2, 3], 4: [], 5: [6]}
+    assert grouped.set_index("card_id")["votes"].to_dict() == {1: 1, 4: 0, 5: 0}
+
+
+def test_groups_of_an_empty_board() -> None:
+    grouped = groups(cards(), votes())
+    assert grouped.empty and list(grouped.columns) == GROUP_COLUMNS
+
+
+def test_groups_need_their_columns() -> None:
+    with pytest.raises(ValidationError, match="group_id"):
+        groups(pd.DataFrame({"id": [1], "column_id": ["a"], "text": ["x"]}), votes())
+
+
+def test_top_groups_are_the_most_voted_or_the_first_when_nobody_voted() -> None:
+    board = cards((1, "a", "one", None), (2, "a", "two", None), (3, "a", "three", None))
+    assert top_groups(groups(board, votes((3, 1), (3, 2), (2, 1))), 1)["card_id"].tolist() == [3]
+    assert top_groups(groups(board, votes((3, 1))), 3)["card_id"].tolist() == [3]  # unvoted groups are not top
+    assert top_groups(groups(board, votes()), 2)["card_id"].tolist() == [1, 2]
+    assert top_groups(groups(board, votes()), -1).empty
+
+
+def test_votes_left_counts_each_vote_of_the_member() -> None:
+    cast = votes((1, 7), (1, 7), (2, 7), (1, 8))
+    assert votes_left(cast, 7, 5) == 2
+    assert votes_left(cast, 8, 5) == 4
+    assert votes_left(cast, 9, 5) == 5
+    assert votes_left(cast, 7, 2) == 0  # never below zero, even if the limit was lowered
+
+
+# -- carried actions -------------------------------------------------------------------------
+
+
+def actions(*rows: tuple[int, int, int | None, str, pd.Timestamp, pd.Timestamp | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["id", "project_id", "board_id", "status", "created_at", "closed_at"]).astype(
+        {"board_id": "Int64", "closed_at": "datetime64[ns]"}
+    )
+
+
+def test_statuses() -> None:
+    assert ACTION_STATUSES == ("open", "in progress", "done", "dropped")
+    assert OPEN_STATUSES == ("open", "in progress")
+
+
+def test_carried_actions_are_open_ones_of_earlier_boards_of_the_project_oldest_first() -> None:
+    day = pd.Timedelta(days=1)
+    frame = actions(
+        (1, 1, 1, "done", T0, T0),  # closed before this board: reviewed already
+        (2, 1, 2, "in progress", T0 + day, None),
+        (3, 1, 1, "open", T0 + 2 * day, None),
+        (4, 1, 5, "open", T0 + 3 * day, None),  # this board's own
+        (5, 1, 7, "open", T0 + 3 * day, None),  # a later board's
+        (6, 2, 1, "open", T0, None),  # another project's
+        (7, 1, None, "open", T0 - day, None),  # its board was deleted: still carried
+        (8, 1, 2, "done", T0, T0 + 4 * day),  # closed during this retrospective: still shown, after the open ones
+    )
+    board = {"id": 5, "project_id": 1, "created_at": T0 + 3 * day}
+    assert carried_actions(frame, board)["id"].tolist() == [7, 2, 3, 8]
+
+
+def test_carried_actions_of_a_first_board_are_none() -> None:
+    assert carried_actions(actions((1, 1, 1, "open", T0, None)), {"id": 1, "project_id": 1, "created_at": T0}).empty
+
+
+def test_a_closed_action_edited_later_is_not_carried_again() -> None:
+    day = pd.Timedelta(days=1)
+    frame = actions((1, 1, 1, "done", T0, T0)).assign(updated_at=T0 + 10 * day)  # its owner corrected since
+    assert carried_actions(frame, {"id": 2, "project_id": 1, "created_at": T0 + 5 * day}).empty

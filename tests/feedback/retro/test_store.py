@@ -1,0 +1,584 @@
+"""Unit tests of cpmkit.feedback.retro.store.RetroStore, each run on SQLite and on a real PostgreSQL
+server: boards and their link secrets, joining, cards and the phases that allow them,
+grouping, votes and their limit, actions, the board's version, and several kernels voting
+and adding cards at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import delete, event, select
+
+from cpmkit.feedback.retro import rules as retro
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.core.links import digest
+from cpmkit.feedback.retro.store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore
+from cpmkit.db.schema import projects, retro_boards, retro_members
+from cpmkit.db.database import Store
+
+RunInProcesses = Callable[..., dict[int, Any]]
+#: The key a member's browser keeps for a board (BrowserKey); one browser throughout, unless said.
+BROWSER = "0123456789abcdef0123456789abcdef"
+VOTERS = 6
+SLOW_SECONDS = 0.1  # the pause between counting and saving a vote, long enough for every kernel to count
+DEAD_LINK = "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
+
+
+@pytest.fixture
+def retros(store: Store) -> RetroStore:
+    return RetroStore(store)
+
+
+@pytest.fixture
+def board(retros: RetroStore, project: int) -> dict[str, Any]:
+    return retros.create_board(project, "Sprint 3 retrospective", "sailboat", 3)
+
+
+@pytest.fixture
+def ana(retros: RetroStore, board: dict[str, Any]) -> int:
+    return retros.join(board["id"], "Ana", BROWSER)
+
+
+@pytest.fixture
+def ben(retros: RetroStore, board: dict[str, Any]) -> int:
+    return retros.join(board["id"], "Ben", BROWSER)
+
+
+def phase(retros: RetroStore, board: dict[str, Any], name: str) -> None:
+    retros.set_phase(board["id"], name)
+
+
+# -- boards ----------------------------------------------------------------------------------
+
+
+def test_a_new_board_collects_and_has_two_distinct_secrets(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+    assert set(board) == {"id", "token", "facilitator_key"}
+    assert len(board["token"]) >= 32 and board["token"] != board["facilitator_key"]
+    frame = retros.boards(project)
+    assert list(frame.columns) == BOARD_COLUMNS
+    row = frame.iloc[0]
+    assert (row["title"], row["format"], row["phase"], row["votes_per_member"]) == ("Sprint 3 retrospective", "sailboat", "collect", 3)
+    assert retros.board_for_token(board["token"])["id"] == board["id"]
+    assert retros.board_for_facilitator(f" {board['facilitator_key']} ")["id"] == board["id"]
+
+
+def test_votes_per_member_default_from_the_template(retros: RetroStore, project: int) -> None:
+    made = retros.create_board(project, "Mid-project", "four_ls")
+    assert retros.board(made["id"])["votes_per_member"] == retros.formats.votes_per_member == 5
+
+
+@pytest.mark.parametrize(
+    ("title", "format_id", "votes", "words"),
+    [
+        ("  ", "sailboat", 3, "Title: cannot be empty."),
+        ("x" * 201, "sailboat", 3, "Title: is 201 characters long"),
+        ("Retro", "starfish", 3, "Format: 'starfish' is not one of"),
+        ("Retro", "sailboat", 0, "Votes per member: must be a whole number from 1 to 20"),
+        ("Retro", "sailboat", "lots", "Votes per member: must be a whole number"),
+    ],
+)
+def test_a_bad_board_is_refused(retros: RetroStore, project: int, title: str, format_id: str, votes: Any, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        retros.create_board(project, title, format_id, votes)
+    assert retros.boards(project).empty
+
+
+def test_a_board_for_a_deleted_project_is_refused(retros: RetroStore) -> None:
+    with pytest.raises(NotFoundError, match="This project no longer exists"):
+        retros.create_board(999, "Retro", "sailboat", 3)
+
+
+@pytest.mark.parametrize("secret", ["", "   ", "not-a-token", None])
+def test_a_dead_link_gets_a_plain_message(retros: RetroStore, board: dict[str, Any], secret: Any) -> None:
+    for opener in (retros.board_for_token, retros.board_for_facilitator):
+        with pytest.raises(NotFoundError) as info:
+            opener(secret)
+        assert str(info.value) == DEAD_LINK
+
+
+def test_the_members_token_does_not_open_the_facilitators_board(retros: RetroStore, board: dict[str, Any]) -> None:
+    with pytest.raises(NotFoundError):
+        retros.board_for_facilitator(board["token"])
+
+
+def test_the_store_keeps_only_digests_of_the_board_secrets(store: Store, retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    kept = store.frame(select(retro_boards.c.token, retro_boards.c.facilitator_key), ["token", "key"]).iloc[0]
+    assert (kept["token"], kept["key"]) == (digest(board["token"]), digest(board["facilitator_key"]))
+    assert store.frame(select(retro_members.c.browser_key), ["key"])["key"].tolist() == [digest(BROWSER)]
+    for opener in (retros.board_for_token, retros.board_for_facilitator):  # a copy of the store opens nothing
+        for stored in (kept["token"], kept["key"]):
+            with pytest.raises(NotFoundError):
+                opener(stored)
+    with pytest.raises(ValidationError, match="from another browser"):
+        retros.join(board["id"], "Ana", digest(BROWSER))
+
+
+def test_new_secrets_replace_both_links_and_members_keep_their_place(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    new = retros.new_board_secrets(board["id"])
+    assert set(new) == {"id", "token", "facilitator_key"} and new["id"] == board["id"]
+    assert {new["token"], new["facilitator_key"]}.isdisjoint({board["token"], board["facilitator_key"]})
+    for opener, which in ((retros.board_for_token, "token"), (retros.board_for_facilitator, "facilitator_key")):
+        with pytest.raises(NotFoundError) as info:
+            opener(board[which])
+        assert str(info.value) == DEAD_LINK
+        assert opener(new[which])["id"] == board["id"]
+    assert retros.join(board["id"], "Ana", BROWSER) == ana  # members keep their place
+    with pytest.raises(NotFoundError, match="no longer exists"):
+        retros.new_board_secrets(board["id"] + 99)
+
+
+def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any]) -> None:
+    assert retros.set_phase(board["id"], " Vote ") == "vote"
+    assert retros.board(board["id"])["phase"] == "vote"
+    with pytest.raises(ValidationError, match="Phase: 'review' is not one of"):
+        retros.set_phase(board["id"], "review")
+    with pytest.raises(NotFoundError):
+        retros.set_phase(999, "vote")
+
+
+# -- members and cards -----------------------------------------------------------------------
+
+
+def test_joining_again_under_the_same_name_is_the_same_member(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+    assert retros.join(board["id"], "  ANA ", BROWSER) == ana != ben
+    assert retros.state(board["id"]).members["id"].tolist() == [ana, ben]
+    with pytest.raises(ValidationError, match="Name: cannot be empty"):
+        retros.join(board["id"], " ", BROWSER)
+    with pytest.raises(NotFoundError, match="This retrospective no longer exists"):
+        retros.join(999, "Ana", BROWSER)
+
+
+#: Names that look like "Bob" on screen (tests/test_fields.py has many more).
+LOOK_ALIKES_OF_BOB = ["Bоb", "Bob\u200b", "B o b", "ＢＯＢ"]  # Cyrillic о, zero-width space, spaces, fullwidth
+
+
+@pytest.mark.parametrize("look_alike", LOOK_ALIKES_OF_BOB)
+def test_a_look_alike_name_cannot_join_from_another_browser(retros: RetroStore, board: dict[str, Any], look_alike: str) -> None:
+    bob = retros.join(board["id"], "Bob", BROWSER)
+    with pytest.raises(ValidationError, match="someone has already joined this board as") as caught:
+        retros.join(board["id"], look_alike, "another browser's key")
+    assert caught.value.field == "name"
+    assert retros.state(board["id"]).members["id"].tolist() == [bob]
+    assert retros.join(board["id"], look_alike, BROWSER) == bob  # Bob himself, typing it another way
+
+
+def test_a_name_nothing_of_which_shows_cannot_join(retros: RetroStore, board: dict[str, Any]) -> None:
+    for invisible in ("\u200b", "\u200d\u2060\ufe0f", "\u3164"):
+        with pytest.raises(ValidationError, match="^Name: nothing of it shows on screen"):
+            retros.join(board["id"], invisible, BROWSER)
+    assert retros.state(board["id"]).members.empty
+
+
+def test_a_name_is_shown_as_typed(retros: RetroStore, board: dict[str, Any]) -> None:
+    retros.join(board["id"], "  Zoë Ｋ ", BROWSER)
+    assert retros.state(board["id"]).members["name"].tolist() == ["Zoë Ｋ"]
+
+
+def test_cards_are_saved_with_author_unless_anonymous(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+    first = retros.add_card(board["id"], ana, "wind", "  Customer demos every week  ")
+    second = retros.add_card(board["id"], ben, "rocks", "<script>alert(1)</script>", anonymous=True)
+    cards = retros.state(board["id"]).cards
+    assert list(cards.columns) == CARD_COLUMNS
+    assert cards[["id", "member_id", "column_id", "text", "anonymous"]].values.tolist() == [
+        [first, ana, "wind", "Customer demos every week", False],
+        [second, ben, "rocks", "<script>alert(1)</script>", True],
+    ]
+    assert cards["author"].tolist()[0] == "Ana" and cards["author"].isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("column", "text", "words"),
+    [
+        ("wind", "   ", "Text: cannot be empty."),
+        ("wind", "x" * (retro.CARD_TEXT_LIMIT + 1), f"the limit is {retro.CARD_TEXT_LIMIT}"),
+        ("start", "Demos", "Column: 'start' is not a column of this board."),
+    ],
+)
+def test_a_bad_card_is_refused(retros: RetroStore, board: dict[str, Any], ana: int, column: str, text: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        retros.add_card(board["id"], ana, column, text)
+    assert retros.state(board["id"]).cards.empty
+
+
+def test_cards_are_added_while_collecting_and_grouping_only(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    phase(retros, board, "group")
+    retros.add_card(board["id"], ana, "wind", "Late idea")
+    phase(retros, board, "vote")
+    with pytest.raises(ValidationError, match="You can add cards only in the collect and group phase; this board is in the vote phase now."):
+        retros.add_card(board["id"], ana, "wind", "Too late")
+
+
+def test_a_member_of_another_board_cannot_add_a_card(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+    other = retros.create_board(project, "Other", "sailboat", 3)
+    stranger = retros.join(other["id"], "Eve", BROWSER)
+    with pytest.raises(NotFoundError, match="You are no longer on this board"):
+        retros.add_card(board["id"], stranger, "wind", "Hello")
+    with pytest.raises(NotFoundError):
+        retros.add_card(board["id"], 999, "wind", "Hello")
+
+
+def test_members_edit_and_delete_only_their_own_cards(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+    card = retros.add_card(board["id"], ana, "wind", "Demos")
+    assert retros.edit_card(card, ana, " Weekly demos ") == "Weekly demos"
+    with pytest.raises(ValidationError, match="only your own cards"):
+        retros.edit_card(card, ben, "Mine now")
+    with pytest.raises(ValidationError, match="only your own cards"):
+        retros.delete_card(card, ben)
+    assert retros.state(board["id"]).cards["text"].tolist() == ["Weekly demos"]
+    phase(retros, board, "vote")
+    with pytest.raises(ValidationError, match="change cards only in the collect and group phase"):
+        retros.edit_card(card, ana, "Edit")
+    phase(retros, board, "collect")
+    retros.delete_card(card, ana)
+    assert retros.state(board["id"]).cards.empty
+    with pytest.raises(NotFoundError, match="This card no longer exists"):
+        retros.delete_card(card, ana)
+
+
+# -- grouping --------------------------------------------------------------------------------
+
+
+def _three_cards(retros: RetroStore, board: dict[str, Any], member: int) -> list[int]:
+    return [retros.add_card(board["id"], member, "wind", text) for text in ("Demos", "Show the work", "Weekly demos")]
+
+
+def _group_ids(retros: RetroStore, board: dict[str, Any]) -> list[int | None]:
+    return [None if pd.isna(g) else int(g) for g in retros.state(board["id"]).cards["group_id"]]
+
+
+def test_grouping_stays_one_level_deep(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    a, b, c = _three_cards(retros, board, ana)
+    phase(retros, board, "group")
+    retros.group_card(b, a)
+    retros.group_card(c, b)  # under b's lead, a
+    assert _group_ids(retros, board) == [None, a, a]
+    with pytest.raises(ValidationError, match="already in one group"):
+        retros.group_card(a, c)  # a lead under its own member
+    assert _group_ids(retros, board) == [None, a, a]
+
+
+def test_grouping_a_lead_moves_its_members_too(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    a, b, c = _three_cards(retros, board, ana)
+    phase(retros, board, "group")
+    retros.group_card(b, a)
+    retros.group_card(a, c)
+    assert _group_ids(retros, board) == [c, c, None]
+    grouped = retro.groups(retros.state(board["id"]).cards, retros.state(board["id"]).votes)
+    assert grouped[["card_id", "member_ids"]].values.tolist() == [[c, [a, b]]]
+
+
+def test_ungrouping_a_member_or_breaking_up_a_group(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    a, b, c = _three_cards(retros, board, ana)
+    phase(retros, board, "group")
+    retros.group_card(b, a)
+    retros.group_card(c, a)
+    retros.ungroup(b)
+    assert _group_ids(retros, board) == [None, None, a]
+    retros.ungroup(a)
+    assert _group_ids(retros, board) == [None, None, None]
+
+
+def test_grouping_is_refused_across_boards_outside_its_phase_and_on_itself(
+    retros: RetroStore, project: int, board: dict[str, Any], ana: int
+) -> None:
+    a, b, _c = _three_cards(retros, board, ana)
+    with pytest.raises(ValidationError, match="group cards only in the group phase"):
+        retros.group_card(b, a)
+    phase(retros, board, "group")
+    with pytest.raises(ValidationError, match="already in one group"):
+        retros.group_card(a, a)
+    other = retros.create_board(project, "Other", "sailboat", 3)
+    elsewhere = retros.add_card(other["id"], retros.join(other["id"], "Ana", BROWSER), "wind", "Elsewhere")
+    with pytest.raises(ValidationError, match="same board"):
+        retros.group_card(a, elsewhere)
+    with pytest.raises(NotFoundError):
+        retros.group_card(a, 999)
+
+
+def test_a_deleted_lead_leaves_its_members_on_their_own(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    a, b, _c = _three_cards(retros, board, ana)
+    phase(retros, board, "group")
+    retros.group_card(b, a)
+    retros.delete_card(a, ana)
+    assert _group_ids(retros, board) == [None, None]
+
+
+# -- votes -----------------------------------------------------------------------------------
+
+
+def test_votes_stop_at_the_limit_with_a_plain_message(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+    card = retros.add_card(board["id"], ana, "wind", "Demos")
+    phase(retros, board, "vote")
+    assert [retros.vote(ana, card) for _ in range(3)] == [2, 1, 0]  # several votes on one card
+    with pytest.raises(ValidationError) as info:
+        retros.vote(ana, card)
+    assert str(info.value).startswith("You have used all 3 of your votes")
+    assert retros.vote(ben, card) == 2  # each member has their own votes
+    state = retros.state(board["id"])
+    assert retro.votes_left(state.votes, ana, 3) == 0 and len(state.votes) == 4
+
+
+def test_a_vote_back_frees_one_vote(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    one, two = (retros.add_card(board["id"], ana, "wind", t) for t in ("Demos", "Reviews"))
+    phase(retros, board, "vote")
+    retros.vote(ana, one)
+    retros.vote(ana, one)
+    retros.unvote(ana, one)
+    assert retros.state(board["id"]).votes["card_id"].tolist() == [one]
+    with pytest.raises(ValidationError, match="no vote on this card"):
+        retros.unvote(ana, two)
+
+
+def test_a_vote_on_a_grouped_card_counts_for_its_group(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    a, b, _c = _three_cards(retros, board, ana)
+    phase(retros, board, "group")
+    retros.group_card(b, a)
+    phase(retros, board, "vote")
+    retros.vote(ana, b)
+    state = retros.state(board["id"])
+    assert state.votes["card_id"].tolist() == [a]
+    retros.unvote(ana, b)
+    assert retros.state(board["id"]).votes.empty
+
+
+def test_votes_only_in_the_vote_phase_and_on_the_members_board(
+    retros: RetroStore, project: int, board: dict[str, Any], ana: int
+) -> None:
+    card = retros.add_card(board["id"], ana, "wind", "Demos")
+    with pytest.raises(ValidationError, match="You can vote only in the vote phase; this board is in the collect phase now."):
+        retros.vote(ana, card)
+    other = retros.create_board(project, "Other", "sailboat", 3)
+    retros.set_phase(other["id"], "vote")
+    with pytest.raises(NotFoundError, match="This card no longer exists"):
+        retros.vote(retros.join(other["id"], "Ana", BROWSER), card)
+    with pytest.raises(NotFoundError):
+        retros.vote(999, card)
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+def test_actions_are_agreed_in_discuss_and_act_for_the_boards_project(
+    retros: RetroStore, project: int, board: dict[str, Any], ana: int
+) -> None:
+    card = retros.add_card(board["id"], ana, "anchors", "Slow reviews")
+    with pytest.raises(ValidationError, match="add actions only in the discuss and act phase"):
+        retros.add_action(board["id"], card, "Review within a day")
+    phase(retros, board, "act")
+    action = retros.add_action(board["id"], card, " Review within a day ", "Ana", "2026-12-01")
+    loose = retros.add_action(board["id"], None, "Try a new format")
+    frame = retros.actions(project)
+    assert list(frame.columns) == ACTION_COLUMNS
+    shown = frame[["id", "project_id", "board_id", "card_id", "what", "owner", "due", "status"]].astype(object)
+    assert shown.where(shown.notna(), None).values.tolist() == [
+        [action, project, board["id"], card, "Review within a day", "Ana", dt.date(2026, 12, 1), "open"],
+        [loose, project, board["id"], None, "Try a new format", None, None, "open"],
+    ]
+
+
+def test_a_bad_action_is_refused(retros: RetroStore, project: int, board: dict[str, Any], ana: int) -> None:
+    phase(retros, board, "act")
+    with pytest.raises(ValidationError, match="What: cannot be empty"):
+        retros.add_action(board["id"], None, " ")
+    with pytest.raises(ValidationError, match="Due: 'soon' is not a date"):
+        retros.add_action(board["id"], None, "Act", "Ana", "soon")
+    with pytest.raises(NotFoundError, match="This retrospective no longer exists"):
+        retros.add_action(999, None, "Act")
+    other = retros.create_board(project, "Other", "sailboat", 3)
+    with pytest.raises(NotFoundError, match="This card no longer exists"):
+        retros.add_action(board["id"], retros.add_card(other["id"], retros.join(other["id"], "A", BROWSER), "wind", "x"), "Act")
+    assert retros.actions(project).empty
+
+
+def test_actions_are_updated_one_field_at_a_time(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+    phase(retros, board, "act")
+    action = retros.add_action(board["id"], None, "Review within a day")
+    assert retros.update_action(action, "status", "In Progress") == "in progress"
+    assert retros.update_action(action, "owner", " Ben ") == "Ben"
+    assert retros.update_action(action, "due", dt.date(2027, 1, 4)) == dt.date(2027, 1, 4)
+    assert retros.update_action(action, "status", "dropped") == "dropped"
+    row = retros.actions(project).iloc[0]
+    assert (row["status"], row["owner"], row["due"]) == ("dropped", "Ben", dt.date(2027, 1, 4))
+    with pytest.raises(ValidationError, match="Status: 'later' is not one of: open, in progress, done, dropped"):
+        retros.update_action(action, "status", "later")
+    with pytest.raises(ValidationError, match="Unknown action field"):
+        retros.update_action(action, "project_id", 2)
+    with pytest.raises(NotFoundError, match="This action no longer exists"):
+        retros.update_action(999, "status", "done")
+
+
+def test_the_next_board_carries_the_open_actions(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+    phase(retros, board, "act")
+    kept = retros.add_action(board["id"], None, "Review within a day")
+    done = retros.add_action(board["id"], None, "Fix the build")
+    retros.update_action(done, "status", "done")
+    following = retros.create_board(project, "Next", "mad_sad_glad", 3)
+    state = retros.state(following["id"])
+    carried = retro.carried_actions(state.actions, state.board)
+    assert carried["id"].tolist()[0] == kept and carried.iloc[0]["status"] == "open"
+
+
+def test_a_deleted_project_takes_its_boards_and_actions(store: Store, retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+    phase(retros, board, "act")
+    retros.add_action(board["id"], None, "Act")
+    with store.write() as conn:
+        conn.execute(delete(projects).where(projects.c.id == project))
+    assert retros.boards(project).empty and retros.actions(project).empty
+    with pytest.raises(NotFoundError):
+        retros.board_for_token(board["token"])
+
+
+# -- version ---------------------------------------------------------------------------------
+
+
+def test_version_changes_with_every_change_to_the_board_and_only_then(
+    retros: RetroStore, project: int, board: dict[str, Any], ana: int
+) -> None:
+    seen = [retros.version(board["id"])]
+
+    def changed() -> bool:
+        now = retros.version(board["id"])
+        fresh = now != seen[-1]
+        seen.append(now)
+        return fresh
+
+    assert not changed()
+    retros.join(board["id"], "Ben", BROWSER)
+    assert changed()
+    card = retros.add_card(board["id"], ana, "wind", "Demos")
+    other = retros.add_card(board["id"], ana, "wind", "Reviews")
+    assert changed()
+    retros.edit_card(card, ana, "Domes")  # same length, other text
+    assert changed()
+    phase(retros, board, "group")
+    assert changed()
+    retros.group_card(other, card)
+    assert changed()
+    phase(retros, board, "vote")
+    retros.vote(ana, card)
+    assert changed()
+    retros.unvote(ana, card)
+    assert changed()
+    retros.vote(ana, card)  # the same count as before the vote back, but another vote
+    assert changed()
+    phase(retros, board, "act")
+    action = retros.add_action(board["id"], card, "Demo weekly")
+    assert changed()
+    retros.update_action(action, "status", "done")
+    assert changed()
+    assert not changed()
+    with pytest.raises(NotFoundError):
+        retros.version(999)
+
+
+# -- several kernels at once -----------------------------------------------------------------
+
+
+class _UnlockedRetroStore(RetroStore):
+    """A RetroStore that leaves out the member's lock: the vote is no longer atomic."""
+
+    def _member_board(self, conn: Any, member_id: int, *, lock: bool = False) -> dict[str, Any]:  # type: ignore[override]
+        return super()._member_board(conn, member_id, lock=False)
+
+
+def _pause_after_counting_votes(store: Store) -> None:
+    """Widen the race: every vote pauses between counting the member's votes and saving its own."""
+
+    def pause(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "count(" in statement.lower() and "retro_votes" in statement:
+            time.sleep(SLOW_SECONDS)
+
+    event.listen(store.engine, "after_cursor_execute", pause)
+
+
+def _vote_worker(barrier: Any, idx: int, url: str, member_id: int, card_ids: list[int], unsafe: bool) -> Any:
+    """One kernel of the same member (two tabs, a double click) voting as fast as it can."""
+    with closing(Store.open(url)) as store:
+        _pause_after_counting_votes(store)
+        retros = _UnlockedRetroStore(store) if unsafe else RetroStore(store)
+        barrier.wait()
+        accepted = 0
+        for card_id in card_ids:
+            try:
+                retros.vote(member_id, card_id)
+                accepted += 1
+            except ValidationError:
+                pass
+        return accepted
+
+
+def _race_votes(store_url: str, retros: RetroStore, board: dict[str, Any], member: int, run: RunInProcesses, *, unsafe: bool) -> int:
+    cards = [retros.add_card(board["id"], member, "wind", f"Card {i}") for i in range(3)]
+    phase(retros, board, "vote")
+    accepted = run(_vote_worker, [(i, store_url, member, cards * 2, unsafe) for i in range(VOTERS)])
+    assert sum(accepted.values()) == len(retros.state(board["id"]).votes)
+    return sum(accepted.values())
+
+
+def test_kernels_voting_for_one_member_at_once_never_exceed_the_limit(
+    store_url: str, retros: RetroStore, board: dict[str, Any], ana: int, run_in_processes: RunInProcesses
+) -> None:
+    assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=False) == 3  # votes_per_member
+
+
+@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_the_vote_race_test_catches_a_vote_without_the_lock(
+    store_url: str, retros: RetroStore, board: dict[str, Any], ana: int, run_in_processes: RunInProcesses
+) -> None:
+    """On PostgreSQL the member's lock is what keeps the count right (SQLite's BEGIN IMMEDIATE
+    makes every write take its turn, lock or not, so there is nothing to catch there)."""
+    assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=True) > 3
+
+
+def _card_worker(barrier: Any, idx: int, url: str, board_id: int) -> Any:
+    """One team member's kernel joining and adding cards while everyone else does."""
+    with closing(Store.open(url)) as store:
+        retros = RetroStore(store)
+        barrier.wait()
+        member = retros.join(board_id, f"Member {idx}", BROWSER)
+        again = retros.join(board_id, f"member {idx}", BROWSER)
+        ids = [retros.add_card(board_id, member, "wind", f"Card {idx}.{n}") for n in range(5)]
+        return (member, again, ids)
+
+
+def test_members_adding_cards_at_once_lose_none(
+    store_url: str, retros: RetroStore, board: dict[str, Any], run_in_processes: RunInProcesses
+) -> None:
+    outcomes = run_in_processes(_card_worker, [(i, store_url, board["id"]) for i in range(6)])
+    assert all(member == again for member, again, _ids in outcomes.values())
+    state = retros.state(board["id"])
+    assert len(state.members) == 6
+    assert sorted(state.cards["text"]) == sorted(f"Card {i}.{n}" for i in range(6) for n in range(5))
+
+
+def test_a_name_is_one_member_per_browser(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+    assert retros.join(board["id"], "ana", BROWSER) == ana
+    with pytest.raises(ValidationError, match="someone has already joined this board as 'ANA' from another browser"):
+        retros.join(board["id"], "ANA", "f" * 32)
+    assert retros.state(board["id"]).members["name"].tolist() == ["ana"]  # the refused join renamed no one
+    with pytest.raises(ValidationError, match="Browser key: cannot be empty"):
+        retros.join(board["id"], "Cleo", " ")
+
+
+def test_an_action_is_closed_once_and_open_again_when_reopened(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+    phase(retros, board, "act")
+    action = retros.add_action(board["id"], None, "Fix the build")
+
+    def closed_at() -> Any:
+        return retros.actions(project).set_index("id").loc[action, "closed_at"]
+
+    assert pd.isna(closed_at())
+    retros.update_action(action, "status", "done")
+    first = closed_at()
+    assert not pd.isna(first)
+    retros.update_action(action, "status", "dropped")  # still closed: closed when it first was
+    retros.update_action(action, "owner", "Ben")
+    assert closed_at() == first
+    retros.update_action(action, "status", "in progress")
+    assert pd.isna(closed_at())

@@ -1,0 +1,547 @@
+"""The retrospective board in Voila, driven through its widgets: links, joining, cards seen by
+another member after a tick, escaping, votes and their limit, the facilitator's controls
+(absent for members), actions carried to the next board, and the PM's RetroPanel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import ipywidgets as W
+import pytest
+from ipywidgets.widgets.widget import _instances
+from sqlalchemy import delete
+
+from cpmkit.errors import NotFoundError
+from cpmkit.feedback.lessons.rules import LessonSource
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.db.schema import retro_boards
+from cpmkit.db.database import Store
+from cpmkit.feedback.retro import ui as board_ui
+from cpmkit.feedback.retro.ui import RetroBoard, RetroBoardApp, RetroPanel, board_link
+from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+BROWSER = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
+
+
+@pytest.fixture
+def retros(store: Store) -> RetroStore:
+    return RetroStore(store)
+
+
+@pytest.fixture
+def made(retros: RetroStore, project: int) -> dict[str, Any]:
+    return retros.create_board(project, "Sprint <3> retro", "start_stop_continue", 2)
+
+
+def page_text(widget: W.Widget) -> str:
+    """Every string a widget tree puts on the page (values, descriptions, options)."""
+    parts: list[str] = []
+
+    def walk(w: Any) -> None:
+        for name in ("value", "description", "placeholder"):
+            value = getattr(w, name, None)
+            if isinstance(value, str):
+                parts.append(value)
+        parts.extend(str(label) for label in getattr(w, "_options_labels", ()) or ())
+        for child in getattr(w, "children", ()) or ():
+            walk(child)
+
+    walk(widget)
+    return "\n".join(parts)
+
+
+def html_of(widget: W.Widget) -> str:
+    """The markup of every HTML widget in a tree: what the browser renders as HTML."""
+    if isinstance(widget, W.HTML):
+        return str(widget.value)
+    return "\n".join(html_of(child) for child in getattr(widget, "children", ()) or ())
+
+
+def buttons(widget: W.Widget, description: str) -> list[W.Button]:
+    """The buttons in a widget tree whose description starts with ``description``."""
+    found: list[W.Button] = []
+
+    def walk(w: Any) -> None:
+        if isinstance(w, W.Button) and w.description.startswith(description):
+            found.append(w)
+        for child in getattr(w, "children", ()) or ():
+            walk(child)
+
+    walk(widget)
+    return found
+
+
+def open_board(store: Store, made: dict[str, Any], name: str, *, facilitator: bool = False) -> RetroBoard:
+    """Open the link as ``name`` would, join, and return the live board (no ticker: tests tick)."""
+    query = f"board={made['token']}" + (f"&facilitator={made['facilitator_key']}" if facilitator else "")
+    page = RetroBoardApp(store, query=query, refresh_seconds=None)
+    arrive(page, browser_of(name))
+    page.name.value = name
+    page.join_button.click()
+    assert page.view is not None, page.join_message.value
+    return page.view
+
+
+def browser_of(name: str) -> str:
+    """The key ``name``'s own browser keeps for the board (each person has a browser of their own)."""
+    return hashlib.md5(name.strip().casefold().encode()).hexdigest()
+
+
+def arrive(page: RetroBoardApp, key: str) -> None:
+    """What browser_key.js does once the page is shown: hand over the browser's key."""
+    assert page.browser is not None
+    page.browser.key = key
+
+
+def add(board: RetroBoard, column: str, text: str, *, anonymous: bool = False) -> None:
+    board.column.value = column
+    board.text.value = text
+    board.anonymous.value = anonymous
+    board.add.click()
+
+
+def column_html(board: RetroBoard, column: str) -> str:
+    index = [c.id for c in board.format.columns].index(column)
+    return html_of(board.columns.children[index])
+
+
+def move(board: RetroBoard, phase: str) -> None:
+    """The facilitator presses Next (or Back) until the board is in ``phase``."""
+    from cpmkit.feedback.retro.rules import PHASES
+
+    while (now := str(board.retros.board(board.board_id)["phase"])) != phase:
+        (board.forward if PHASES.index(phase) > PHASES.index(now) else board.back).click()
+        assert board.message.value == "", board.message.value
+
+
+# -- opening a link --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["", "board=nope"])
+def test_a_missing_or_dead_link_shows_only_a_plain_message(store: Store, made: dict[str, Any], query: str) -> None:
+    page = RetroBoardApp(store, query=query, refresh_seconds=None)
+    assert "link" in page.status.value and "Traceback" not in page.status.value
+    assert page.join_form not in page.widget.children
+    assert {"cpmkit-app", "cpmkit-ready"} <= set(page.widget._dom_classes)
+
+
+def test_a_wrong_facilitator_key_is_refused(store: Store, retros: RetroStore, project: int, made: dict[str, Any]) -> None:
+    other = retros.create_board(project, "Other", "sailboat", 3)
+    page = RetroBoardApp(store, query=f"board={made['token']}&facilitator={other['facilitator_key']}", refresh_seconds=None)
+    assert "facilitator link is not valid" in page.status.value
+    assert page.join_form not in page.widget.children
+
+
+def test_the_heading_is_escaped_and_a_blank_name_is_refused(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    assert "Sprint &lt;3&gt; retro" in page.heading.value and "Start, stop, continue" in page.heading.value
+    arrive(page, BROWSER)
+    page.name.value = "  "
+    page.join_button.click()
+    assert "Name: cannot be empty." in page.join_message.value and page.view is None
+
+
+def test_joining_waits_for_the_browsers_key(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    page.name.value = "Ana"
+    page.join_button.click()
+    assert "One moment" in page.join_message.value and page.view is None
+    arrive(page, BROWSER)
+    page.join_button.click()
+    assert page.view is not None and page.join_message.value == ""
+
+
+def test_a_name_taken_from_another_browser_is_refused(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    ana.text.value = "Mine, posted anonymously"
+    ana.anonymous.value = True
+    ana.add.click()
+    impostor = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    arrive(impostor, browser_of("someone else"))
+    impostor.name.value = " ana "
+    impostor.join_button.click()
+    assert impostor.view is None
+    assert "someone has already joined this board as &#x27;ana&#x27; from another browser" in impostor.join_message.value
+    [card] = retros.state(made["id"]).cards.to_dict("records")
+    assert card["member_id"] == ana.member_id  # still Ana's, and still hers alone to edit
+    assert retros.state(made["id"]).members["name"].tolist() == ["Ana"]  # the refused join changed nothing
+
+
+def test_board_links_carry_the_token_and_for_the_facilitator_the_key() -> None:
+    assert board_link("a b") == "04_retro_board.ipynb?board=a%20b"
+    assert board_link("t", "k", base_url="/voila/render/") == "/voila/render/04_retro_board.ipynb?board=t&facilitator=k"
+
+
+# -- cards -----------------------------------------------------------------------------------
+
+
+def test_cards_show_escaped_with_their_author_or_anonymous(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana <b>")
+    assert [c.id for c in ana.format.columns] == ["start", "stop", "continue"]
+    add(ana, "stop", SCRIPT)
+    add(ana, "start", "Weekly demos", anonymous=True)
+    stop, start = column_html(ana, "stop"), column_html(ana, "start")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in stop and SCRIPT not in stop
+    assert "Ana &lt;b&gt;" in stop
+    assert "Weekly demos" in start and "Anonymous" in start and "Ana" not in start
+    assert ana.text.value == "" and ana.add_message.value == ""
+
+
+def test_a_blank_card_is_refused_and_the_text_stays(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    add(ana, "start", "   ")
+    assert "Text: cannot be empty." in ana.add_message.value
+    assert "Anonymous" not in page_text(ana.columns)
+
+
+def test_another_member_sees_the_cards_after_a_tick(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    ana, ben = open_board(store, made, "Ana"), open_board(store, made, "Ben")
+    add(ana, "start", "Pair on reviews")
+    assert "Pair on reviews" not in column_html(ben, "start")
+    ben.tick()
+    assert "Pair on reviews" in column_html(ben, "start")
+    reads: list[int] = []
+    real = ben.retros.state
+    monkeypatch.setattr(ben.retros, "state", lambda board_id: reads.append(board_id) or real(board_id))
+    ben.tick()
+    assert reads == [], "nothing changed: the tick read the version only"
+    add(ana, "continue", "Demos")
+    ben.tick()
+    assert reads == [made["id"]] and "Demos" in column_html(ben, "continue")
+
+
+def test_a_half_typed_card_survives_a_redraw(store: Store, made: dict[str, Any]) -> None:
+    ana, ben = open_board(store, made, "Ana"), open_board(store, made, "Ben")
+    ben.text.value = "Half a thought"
+    add(ana, "start", "Pair on reviews")
+    ben.tick()
+    assert ben.text.value == "Half a thought"
+
+
+def test_members_edit_and_remove_only_their_own_cards(store: Store, made: dict[str, Any]) -> None:
+    ana, ben = open_board(store, made, "Ana"), open_board(store, made, "Ben")
+    add(ana, "start", "Mine")
+    ben.tick()
+    assert buttons(ben.columns, "Edit") == [] and buttons(ben.columns, "Remove") == []
+    buttons(ana.columns, "Edit")[0].click()
+    assert ana.text.value == "Mine" and ana.add.description == "Save changes" and ana.column.disabled
+    ana.text.value = "Mine, <changed>"
+    ana.add.click()
+    assert "Mine, &lt;changed&gt;" in column_html(ana, "start") and ana.add.description == "Add" and ana.text.value == ""
+    buttons(ana.columns, "Edit")[0].click()
+    ana.cancel.click()
+    assert ana.editing is None and ana.text.value == "" and not ana.column.disabled
+    buttons(ana.columns, "Remove")[0].click()
+    assert "Mine" not in column_html(ana, "start")
+
+
+def test_rejoining_under_the_same_name_is_the_same_member(store: Store, made: dict[str, Any]) -> None:
+    first = open_board(store, made, "Ana")
+    again = open_board(store, made, " ana ")
+    assert first.member_id == again.member_id
+
+
+# -- the facilitator -------------------------------------------------------------------------
+
+
+def test_facilitator_controls_are_absent_for_members(store: Store, made: dict[str, Any]) -> None:
+    member = open_board(store, made, "Ana")
+    facilitator = open_board(store, made, "Fay", facilitator=True)
+    assert member.phase_bar not in member.widget.children and member.group_form not in member.widget.children
+    assert facilitator.phase_bar in facilitator.widget.children and facilitator.group_form in facilitator.widget.children
+    assert buttons(member.widget, "Next") == [] and buttons(member.widget, "Group") == []
+    member.forward.click()  # a click sent to the hidden widget anyway is refused
+    assert "Only the facilitator" in member.message.value
+    assert member.retros.board(made["id"])["phase"] == "collect"
+
+
+def test_the_facilitator_moves_the_phases_and_everyone_follows(store: Store, made: dict[str, Any]) -> None:
+    member = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    assert fay.back.disabled and fay.forward.description == "Next: group"
+    fay.forward.click()
+    assert fay.back.description == "Back to collect"
+    assert "data-phase='group'" in fay.banner.value
+    member.tick()
+    assert "data-phase='group'" in member.banner.value and member.add_form.layout.display is None
+    move(fay, "vote")
+    member.tick()
+    assert member.add_form.layout.display == "none"
+    move(fay, "act")
+    assert fay.forward.disabled
+
+
+def test_the_facilitator_groups_cards(store: Store, made: dict[str, Any]) -> None:
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(fay, "start", "Demos")
+    add(fay, "start", "Show the work")
+    move(fay, "group")
+    ids = [value for _label, value in fay.card_choice.options]
+    fay.card_choice.value, fay.under_choice.value = ids[1], ids[0]
+    fay.group_button.click()
+    assert fay.group_message.value == ""
+    start = column_html(fay, "start")
+    assert f'cpmkit-retro-card cpmkit-retro-grouped" data-card="{ids[1]}"' in start
+    fay.card_choice.value = ids[1]
+    fay.ungroup_button.click()
+    assert "cpmkit-retro-grouped" not in column_html(fay, "start")
+    fay.card_choice.value = None
+    fay.group_button.click()
+    assert "Choose a card" in fay.group_message.value
+
+
+def test_votes_stop_at_the_limit_with_a_plain_message(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "start", "Demos")
+    move(fay, "vote")
+    ana.tick()
+    assert "Votes left: 2 of 2" in ana.votes_info.value
+    vote = buttons(ana.columns, "Vote")
+    assert len(vote) == 1
+    vote[0].click()
+    buttons(ana.columns, "Vote")[0].click()
+    assert "Votes left: 0 of 2" in ana.votes_info.value and "your votes: 2" in page_text(ana.columns)
+    buttons(ana.columns, "Vote")[0].click()
+    assert "You have used all 2 of your votes" in ana.message.value
+    buttons(ana.columns, "Take back")[0].click()
+    assert "Votes left: 1 of 2" in ana.votes_info.value and ana.message.value == ""
+
+
+def test_redraws_leave_no_dead_widgets_behind(store: Store, made: dict[str, Any]) -> None:
+    """Every card and vote redraws every open board: the widgets a redraw replaces are closed,
+    or a long retrospective would pile thousands up in each kernel and each page."""
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    for n in range(12):
+        add(ana, ("start", "stop", "continue")[n % 3], f"Card {n}")
+    move(fay, "vote")
+    ana.refresh()
+    before = len(_instances)
+    for _ in range(2):  # a vote and taking it back: two redraws of Ana's board, ticks on Fay's
+        buttons(ana.columns, "Vote")[0].click()
+        fay.tick()
+        buttons(ana.columns, "Take back")[0].click()
+        fay.tick()
+    assert len(_instances) == before
+
+
+def test_a_redraw_keeps_the_groups_that_did_not_change(store: Store, made: dict[str, Any]) -> None:
+    """A redraw builds widgets only for groups that look different to this member: while the
+    tally is hidden, another member's vote changes nothing on Ana's board."""
+    ana = open_board(store, made, "Ana")
+    ben = open_board(store, made, "Ben")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "start", "Demos")
+    add(ben, "stop", "Late reviews")
+    move(fay, "vote")
+    ana.tick()
+    ben.tick()
+
+    def groups() -> list[W.Widget]:
+        return [box for column in ana.columns.children for box in column.children[1:]]
+
+    before = groups()
+    buttons(ben.columns, "Vote")[0].click()
+    ana.tick()
+    assert all(now is then for now, then in zip(groups(), before, strict=True))
+    buttons(ana.columns, "Vote")[0].click()  # her own vote: her counter on "Demos" changes, nothing else
+    now = groups()
+    assert now[0] is not before[0] and now[1] is before[1]
+    assert "your votes: 1" in page_text(now[0])
+
+
+def test_the_top_groups_become_actions_carried_into_the_next_retrospective(
+    store: Store, retros: RetroStore, project: int, made: dict[str, Any]
+) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "stop", "Slow <reviews>")
+    add(ana, "start", "Demos")
+    move(fay, "vote")
+    ana.tick()
+    buttons(ana.columns, "Vote")[0].click()  # the first group shown: "Demos" is in the first column
+    move(fay, "act")
+    assert list(fay.action_forms) == [int(retros.state(made["id"]).cards.iloc[1]["id"])], "the voted group only"
+    form = next(iter(fay.action_forms.values()))
+    assert "Demos" in form.heading.value and "1 vote" in form.heading.value
+    form.what.value, form.owner.value, form.due.value = "Demo every sprint", "Ana", dt.date(2026, 12, 4)
+    form.add.click()
+    assert form.message.value == "" and form.what.value == ""
+    assert "Demo every sprint" in page_text(fay.board_actions.widget)
+    ana.tick()
+    assert ana.actions_section.layout.display is None and ana.action_forms == {}
+    assert "Demo every sprint" in page_text(ana.board_actions.widget)
+
+    following = retros.create_board(project, "Next retro", "sailboat", 3)
+    member = open_board(store, following, "Ana")
+    carried = page_text(member.carried.widget)
+    assert "Demo every sprint" in carried and "open" in carried
+    assert not [w for w in member.carried.rows.children if isinstance(w, W.HBox)], "members cannot change a status"
+    facilitator = open_board(store, following, "Fay", facilitator=True)
+    status = facilitator.carried.rows.children[0].children[0]
+    assert isinstance(status, W.Dropdown) and status.value == "open"
+    status.value = "done"
+    assert retros.actions(project)["status"].tolist() == ["done"]
+    member.tick()
+    assert "done" in page_text(member.carried.widget), "closed during this retrospective: still shown"
+
+
+def test_actions_of_a_deleted_board_are_still_carried(store: Store, retros: RetroStore, project: int, made: dict[str, Any]) -> None:
+    retros.set_phase(made["id"], "act")
+    retros.add_action(made["id"], None, "Keep the backlog groomed")
+    with store.write() as conn:
+        conn.execute(delete(retro_boards).where(retro_boards.c.id == made["id"]))
+    following = retros.create_board(project, "Next retro", "sailboat", 3)
+    fay = open_board(store, following, "Fay", facilitator=True)
+    move(fay, "act")
+    assert "Keep the backlog groomed" in page_text(fay.carried.widget)
+    assert "No actions agreed yet." in html_of(fay.board_actions.widget) and fay.live_message.value == ""
+
+
+# -- live refresh and the entry point --------------------------------------------------------
+
+
+def test_the_board_refreshes_itself_until_it_is_closed(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=60)
+    arrive(page, BROWSER)
+    page.name.value = "Ana"
+    page.join_button.click()
+    first = page.view
+    assert first is not None and first.ticker is not None and first.ticker.running
+    page.join_button.click()  # joining again replaces the board
+    second = page.view
+    assert second is not first and not first.ticker.running
+    assert second is not None and second.ticker is not None and second.ticker.running
+    second.widget.close()  # the page goes away
+    assert not second.ticker.running
+    for ticker in (first.ticker, second.ticker):
+        assert ticker._thread is not None
+        ticker._thread.join(timeout=5)
+        assert not ticker._thread.is_alive()
+
+
+def test_a_store_error_in_a_tick_shows_a_message(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    ana = open_board(store, made, "Ana")
+    monkeypatch.setattr(ana.retros, "version", lambda board_id: 1 / 0)
+    ana.tick()
+    assert "Something went wrong" in ana.live_message.value
+
+
+def test_app_opens_the_board_named_in_the_url(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(board_ui, "open_store", lambda: store)
+    monkeypatch.setenv("QUERY_STRING", f"board={made['token']}")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    widget = board_ui.app()
+    assert {"cpmkit-app", "cpmkit-ready"} <= set(widget._dom_classes)
+    assert "Join the board" in page_text(widget)
+    widget.close()
+
+
+# -- the PM's panel --------------------------------------------------------------------------
+
+
+def test_the_panel_creates_a_board_and_shows_both_links_once(store: Store, retros: RetroStore, project: int) -> None:
+    panel = RetroPanel(store, base_url="/voila/render/")
+    panel.show(project)
+    assert "No retrospective yet." in html_of(panel.boards)
+    panel.title.value, panel.format.value, panel.votes.value = "Mid <project>", "sailboat", 4
+    panel.create.click()
+    assert "Board created" in panel.create_message.value
+    board = retros.boards(project).iloc[0]
+    assert (board["title"], board["format"], board["votes_per_member"]) == ("Mid <project>", "sailboat", 4)
+    assert "Mid &lt;project&gt;" in html_of(panel.boards) and "Sailboat" in html_of(panel.boards)
+    shown = panel.links[int(board["id"])]
+    members, facilitator = shown.hrefs["Members' link"], shown.hrefs["Facilitator's link"]
+    token = members.split("board=", 1)[1]
+    assert members == f"/voila/render/04_retro_board.ipynb?board={token}"
+    assert facilitator.startswith(f"{members}&facilitator=")
+    key = facilitator.split("facilitator=", 1)[1]
+    assert f"{members}&amp;facilitator={key}" in html_of(panel.boards) and SHOWN_ONCE in shown.text.value
+    assert retros.board_for_token(token)["id"] == retros.board_for_facilitator(key)["id"] == board["id"]
+    assert panel.board_choice.value == board["id"]
+
+    # Opened again, the panel cannot show them; "New link" replaces both (the old ones stop working).
+    again = RetroPanel(store, base_url="/voila/render/")
+    again.show(project)
+    later = again.links[int(board["id"])]
+    assert later.hrefs == {} and NOT_SHOWN_AGAIN in html_of(again.boards) and token not in html_of(again.boards)
+    later.button.click()
+    later.confirm.children[1].click()  # Make a new link
+    new_token = later.hrefs["Members' link"].split("board=", 1)[1]
+    new_key = later.hrefs["Facilitator's link"].split("facilitator=", 1)[1]
+    assert retros.board_for_token(new_token)["id"] == retros.board_for_facilitator(new_key)["id"] == board["id"]
+    with pytest.raises(NotFoundError):
+        retros.board_for_token(token)
+    with pytest.raises(NotFoundError):
+        retros.board_for_facilitator(key)
+
+
+def test_a_members_browser_key_is_named_by_the_board_so_new_links_keep_their_place(store: Store, made: dict[str, Any]) -> None:
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    assert page.browser is not None and page.browser.name == f"cpmkit-retro-board-{made['id']}"
+    renewed = RetroStore(store).new_board_secrets(made["id"])
+    later = RetroBoardApp(store, query=f"board={renewed['token']}", refresh_seconds=None)
+    assert later.browser is not None and later.browser.name == page.browser.name
+
+
+def test_the_panel_refuses_a_board_without_a_project_or_title(store: Store, project: int) -> None:
+    panel = RetroPanel(store)
+    panel.show(None)
+    panel.title.value = "Retro"
+    panel.create.click()
+    assert "Choose or create a project first." in panel.create_message.value
+    panel.show(project)
+    panel.title.value = ""
+    panel.create.click()
+    assert "Title: cannot be empty." in panel.create_message.value
+
+
+def test_the_panel_makes_a_lesson_of_a_card_and_edits_action_status(
+    store: Store, retros: RetroStore, project: int, made: dict[str, Any]
+) -> None:
+    member = retros.join(made["id"], "Ana", BROWSER)
+    card = retros.add_card(made["id"], member, "stop", SCRIPT)
+    retros.set_phase(made["id"], "act")
+    retros.add_action(made["id"], card, "Review <fast>")
+    lessons: list[LessonSource] = []
+    panel = RetroPanel(store, on_lesson=lessons.append)
+    panel.show(project)
+    shown = html_of(panel.cards)
+    assert "&lt;script&gt;" in shown and SCRIPT not in shown and "Stop" in shown
+    buttons(panel.cards, "Make a lesson")[0].click()
+    assert lessons == [LessonSource("card", str(card), SCRIPT)]
+    status = panel.actions.rows.children[0].children[0]
+    assert "Review &lt;fast&gt;" in page_text(panel.actions.widget)
+    status.value = "in progress"
+    assert retros.actions(project)["status"].tolist() == ["in progress"]
+    without = RetroPanel(store)
+    without.show(project)
+    assert buttons(without.cards, "Make a lesson") == []
+
+
+def test_cards_keep_their_posting_order_until_the_votes_are_counted(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+    ana = retros.join(made["id"], "Ana", BROWSER)
+    first = retros.add_card(made["id"], ana, "start", "Posted first")
+    second = retros.add_card(made["id"], ana, "start", "Posted second")
+    retros.set_phase(made["id"], "vote")
+    retros.vote(ana, second)
+    board = open_board(store, made, "Ben")
+    text = page_text(board.widget)
+    assert text.index("Posted first") < text.index("Posted second")  # the tally stays hidden while people vote
+    assert "1 vote" not in text
+    retros.set_phase(made["id"], "discuss")
+    board.refresh()
+    text = page_text(board.widget)
+    assert text.index("Posted second") < text.index("Posted first") and "1 vote" in text
+    assert first != second

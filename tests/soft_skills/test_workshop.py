@@ -1,0 +1,302 @@
+"""Unit tests of cpmkit.soft_skills.workshop: the trainer dashboard's pure helpers.
+
+The bank is built by hand so the expected figures can be worked out in the comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Mapping
+
+import pandas as pd
+import pytest
+
+from cpmkit.errors import ValidationError
+from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
+from cpmkit.soft_skills import workshop as workshop_report
+from cpmkit.soft_skills.scoring import cohort_distribution, round_change
+from cpmkit.soft_skills.workshop import (
+    HIDDEN,
+    HIDDEN_IN_A_ROUND,
+    answers_by_round,
+    released_answers,
+    change_table,
+    distribution_table,
+    export_tables,
+    file_stem,
+    has_figures,
+    parse_rounds,
+    participant_link,
+    requested_workshop,
+    status_table,
+    trainer_link,
+)
+
+BANK = QuestionBank(
+    name="Test bank",
+    scale=Scale(((1, "never"), (2, "rarely"), (3, "sometimes"), (4, "often"), (5, "always"))),
+    competencies=(
+        Competency("listen", "Active listening", "About listening.", ("Listen more",)),
+        Competency("feedback", "Giving feedback", "About feedback.", ("Give feedback",)),
+    ),
+    items=tuple(Item(i, c, f"Statement {i}", "test") for c, ids in (("listen", "L1 L2 L3"), ("feedback", "F1 F2 F3")) for i in ids.split()),
+)
+
+
+T0 = dt.datetime(2026, 3, 2, 9, 0)
+EXPORT_COLUMNS = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
+Person = tuple[str, "str | None", int, int]  # round, display name (None: anonymous), listen, feedback
+
+
+def _export(*people: Person, finished: Mapping[int, int | None] | None = None) -> pd.DataFrame:
+    """The store's cohort_export for ``people`` (ids 1, 2, ... in the order given); each finished
+    that many minutes after T0 (``finished``; None: still answering), by default its id."""
+    rows = []
+    for pid, (round_name, name, listen, feedback) in enumerate(people, start=1):
+        minutes = (finished or {}).get(pid, pid)
+        when = None if minutes is None else T0 + dt.timedelta(minutes=minutes)
+        rows += [(round_name, pid, name, when, item, listen) for item in ("L1", "L2", "L3")]
+        rows += [(round_name, pid, name, when, item, feedback) for item in ("F1", "F2", "F3")]
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS, dtype=object).astype({"participant": "int64", "value": "int64"})
+
+
+# before: listen 2, 3, 4 (mean 3), feedback 3, 3, 3; after: listen 4, 5, 3 (mean 4), feedback 4, 4, 4.
+BEFORE: list[Person] = [("before", "Ana", 2, 3), ("before", "Cy", 3, 3), ("before", "Bo", 4, 3)]
+AFTER: list[Person] = [("after", "Ana", 4, 4), ("after", "Cy", 5, 4), ("after", "Bo", 3, 4)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("workshop=12", 12),
+        ("project=3&workshop=5", 5),
+        ("workshop=%2012%20", 12),
+        ("", None),
+        (None, None),
+        ("workshop=", None),
+        ("workshop=abc", None),
+        ("workshop=-1", None),
+        ("workshop=1.5", None),
+        ("workshop=\u0661\u0662", None),  # Arabic-Indic digits: isdigit() but not a plain number
+        ("project=12", None),
+    ],
+)
+def test_the_workshop_number_comes_from_the_url(query: str | None, expected: int | None) -> None:
+    assert requested_workshop(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("before, after", ["before", "after"]),
+        ("  before ,after  ", ["before", "after"]),
+        ("only", ["only"]),
+        ("day 1, day 2, , day 3,", ["day 1", "day 2", "day 3"]),
+    ],
+)
+def test_rounds_are_split_on_commas_and_trimmed(text: str, expected: list[str]) -> None:
+    assert parse_rounds(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", " , ,"])
+def test_no_round_at_all_is_refused_with_an_example(text: str) -> None:
+    with pytest.raises(ValidationError, match="before, after"):
+        parse_rounds(text)
+
+
+def test_rounds_must_be_text() -> None:
+    with pytest.raises(ValidationError, match="separated by commas"):
+        parse_rounds(["before"])  # type: ignore[arg-type]
+
+
+def test_links_point_at_the_generated_notebooks_and_never_carry_a_key() -> None:
+    assert participant_link("ABC234") == "02_soft_skills.ipynb?code=ABC234"
+    assert participant_link("A&B C") == "02_soft_skills.ipynb?code=A%26B%20C"
+    assert trainer_link(7) == "02_workshop_trainer.ipynb?workshop=7"
+
+
+def test_status_table_keeps_the_rounds_in_order_and_counts_those_still_answering() -> None:
+    table = status_table({"before": {"joined": 5, "completed": 3}, "after": {"joined": 0, "completed": 0}})
+    assert table.to_dict("records") == [
+        {"round": "before", "joined": 5, "completed": 3, "in_progress": 2},
+        {"round": "after", "joined": 0, "completed": 0, "in_progress": 0},
+    ]
+    assert status_table({}).empty
+
+
+def test_answers_by_round_nests_the_long_export_and_keeps_every_round() -> None:
+    export = _export(*BEFORE, ("elsewhere", "Zed", 5, 5))
+    by_round = answers_by_round(export, ["before", "after"])
+    assert list(by_round) == ["before", "after"]
+    assert by_round["after"] == {}
+    assert by_round["before"]["1"] == {"L1": 2, "L2": 2, "L3": 2, "F1": 3, "F2": 3, "F3": 3}
+    assert set(by_round["before"]) == {"1", "2", "3"}
+    assert all(type(v) is int for answers in by_round["before"].values() for v in answers.values())
+
+
+def test_answers_by_round_names_a_missing_column() -> None:
+    with pytest.raises(ValidationError, match="completed_at"):
+        answers_by_round(pd.DataFrame({"round": [], "participant": [], "item_id": [], "value": []}), ["before"])
+
+
+# -- the anonymity rule of the dashboard and the downloads -------------------------------------
+
+
+def _who(released: pd.DataFrame, round_name: str = "r") -> set[int]:
+    return {int(p) for p in released.loc[released["round"] == round_name, "participant"]}
+
+
+def test_only_participants_who_finished_count_and_a_round_under_three_shows_nothing() -> None:
+    export = _export(("r", "Ana", 2, 3), ("r", "Bo", 3, 3), ("r", "Cy", 4, 3), finished={3: None})
+    assert released_answers(export, ["r"]).empty  # Cy is still answering: two named are too few
+    tables = export_tables(export, BANK, ["r"])
+    assert tables["answers"].empty
+    assert list(tables["distribution"]["status"]) == [HIDDEN, HIDDEN]
+    assert _who(released_answers(_export(("r", "Ana", 2, 3), ("r", "Bo", 3, 3), ("r", "Cy", 4, 3)), ["r"])) == {1, 2, 3}
+
+
+def test_anonymous_participants_count_in_whole_batches_of_three_in_the_order_they_finished() -> None:
+    named: list[Person] = [("r", "Ana", 2, 3), ("r", "Bo", 3, 3)]
+    anonymous: list[Person] = [("r", None, 4, 4)] * 4  # ids 3, 4, 5, 6
+    assert released_answers(_export(*named, *anonymous[:2]), ["r"]).empty  # 2 named + 2 anonymous: 2 < 3
+    # ids 3..6 finish at minutes 9, 7, 8, 10: the first three to finish are 4, 5 and 3
+    export = _export(*named, *anonymous, finished={3: 9, 4: 7, 5: 8, 6: 10})
+    assert _who(released_answers(export, ["r"])) == {1, 2, 3, 4, 5}
+    only_anonymous = _export(*anonymous[:3], ("r", None, 1, 1), ("r", None, 1, 1), finished={4: None})
+    assert _who(released_answers(only_anonymous, ["r"])) == {1, 2, 3}  # 4 answering, 5 waits for two more
+
+
+def test_a_named_round_needs_three_people_too() -> None:
+    tables = export_tables(_export(("only", "Ana", 2, 3), ("only", "Bo", 4, 3)), BANK, ["only"])
+    assert tables["answers"].empty, "no item answers of a group under three, even named"
+    assert list(tables["distribution"]["status"]) == [HIDDEN, HIDDEN]
+
+
+def test_two_downloads_never_differ_by_one_anonymous_person() -> None:
+    """A round grows one finisher at a time, named or not, in any order; between any two looks
+    the anonymous people added are none or at least three, and none is ever taken away."""
+    for seed in range(12):
+        rng = random.Random(seed)
+        people: list[Person] = [("r", rng.choice(["Ana", "Bo", None, None]), rng.randint(1, 5), rng.randint(1, 5))
+                                for _ in range(12)]
+        order = list(range(1, 13))
+        rng.shuffle(order)
+        finished: dict[int, int | None] = dict.fromkeys(order)
+        before: set[int] = set()
+        for minute, pid in enumerate(order, start=1):
+            finished[pid] = minute
+            export = _export(*people, finished=finished)
+            now = _who(released_answers(export, ["r"]))
+            anonymous_now = {p for p in now if people[p - 1][1] is None}
+            anonymous_before = {p for p in before if people[p - 1][1] is None}
+            assert anonymous_now >= anonymous_before
+            assert len(anonymous_now - anonymous_before) in (0, *range(3, 13))
+            tables = export_tables(export, BANK, ["r"], rng=rng)
+            # every sheet covers the same people: the distribution counts those the answers list
+            shown = tables["distribution"]
+            counted = {int(n) for n in shown["n"].dropna()}
+            assert counted <= {tables["answers"]["participant"].nunique()}
+            before = now
+
+
+def test_downloads_label_anonymous_people_afresh_and_never_by_joining_order() -> None:
+    people: list[Person] = [("before", "Ana", 2, 3), *[("before", None, 3, 3)] * 3, ("after", None, 4, 4),
+                            ("after", "ana", 5, 5), ("after", None, 1, 1), ("after", None, 2, 2), ("after", "Ana", 1, 2)]
+    export = _export(*people)
+    first = export_tables(export, BANK, ["before", "after"], rng=random.Random(1))["answers"]
+    second = export_tables(export, BANK, ["before", "after"], rng=random.Random(2))["answers"]
+    labels = list(dict.fromkeys(first["participant"]))
+    anonymous = [label for label in labels if label.startswith("Anonymous ")]
+    assert len(anonymous) == 6 and all(len(label) == len("Anonymous ABCD") for label in anonymous)
+    assert {"Ana", "ana (2)", "Ana (3)"} == set(labels) - set(anonymous)
+    assert not set(anonymous) & set(second["participant"]), "a label never links two downloads"
+    cells = " ".join(str(v) for v in first.to_numpy().ravel())
+    assert "Participant" not in cells and str(T0.year) not in cells
+    for round_name in ("before", "after"):  # rows by round, then label: no trace of who joined first
+        in_round = first.loc[first["round"] == round_name, "participant"]
+        assert list(in_round) == sorted(in_round, key=str.casefold)
+    assert list(dict.fromkeys(first["round"])) == ["before", "after"]
+
+
+def test_names_that_look_alike_get_distinct_labels() -> None:
+    released = pd.DataFrame({"participant": [1, 2, 3, 4], "display_name": ["Bob", "Bоb", "ＢＯＢ\u200b", None]})
+    labels = workshop_report._labels(released, random.Random(0))
+    assert {pid: labels[pid] for pid in (1, 2, 3)} == {1: "Bob", 2: "Bоb (2)", 3: "ＢＯＢ\u200b (3)"}  # Cyrillic о in 2
+    assert labels[4].startswith("Anonymous ")
+
+
+def test_distribution_table_words_hidden_rows_for_the_page() -> None:
+    # 3 before: both competencies shown; only 2 after: both hidden.
+    by_round = answers_by_round(_export(*BEFORE, *AFTER[:2]), ["before", "after"])
+    shown = cohort_distribution(BANK, by_round["before"])
+    table = distribution_table(shown)
+    assert list(table["status"]) == ["", ""]
+    listen = table.iloc[0]
+    # listen scores 2, 3, 4: mean 3, quartiles 2.5 / 3 / 3.5, one each at 2, 3 and 4.
+    assert (listen["n"], listen["mean"], listen["q1"], listen["median"], listen["q3"]) == (3, 3.0, 2.5, 3.0, 3.5)
+    assert (listen["n_2"], listen["n_3"], listen["n_4"]) == (1, 1, 1)
+    assert has_figures(shown)
+
+    hidden = cohort_distribution(BANK, by_round["after"])
+    worded = distribution_table(hidden)
+    assert list(worded["status"]) == [HIDDEN, HIDDEN] == ["hidden: fewer than 3 participants"] * 2
+    assert worded["mean"].isna().all() and list(worded["n"]) == ["", ""], "a blank cell, not <NA>"
+    assert not has_figures(hidden)
+    assert list(hidden["status"]) == ["hidden: fewer than 3"] * 2, "the input frame is left as it was"
+
+
+def test_change_table_words_hidden_rows_for_the_page() -> None:
+    both = answers_by_round(_export(*BEFORE, *AFTER), ["before", "after"])
+    change = change_table(round_change(BANK, both, before="before", after="after"))
+    assert list(change["change"]) == [1.0, 1.0]  # listen 3 -> 4, feedback 3 -> 4
+    assert list(change["status"]) == ["", ""]
+    short = answers_by_round(_export(*BEFORE, *AFTER[:2]), ["before", "after"])
+    hidden = change_table(round_change(BANK, short, before="before", after="after"))
+    assert list(hidden["status"]) == [HIDDEN_IN_A_ROUND] * 2
+    assert hidden["change"].isna().all()
+
+
+def test_export_tables_hold_the_answers_each_rounds_distribution_and_the_change() -> None:
+    tables = export_tables(_export(*BEFORE, *AFTER), BANK, ["before", "after"])
+    assert list(tables) == ["answers", "distribution", "change"]
+    answers = tables["answers"]
+    assert list(answers.columns) == ["round", "participant", "competency", "item_id", "value"]
+    assert len(answers) == 36 and set(answers["competency"]) == {"listen", "feedback"}
+    distribution = tables["distribution"]
+    assert list(distribution["round"]) == ["before", "before", "after", "after"]
+    assert list(distribution["mean"]) == [3.0, 3.0, 4.0, 4.0]
+    assert distribution["n"].dtype == "Int64", "the files keep the counts as numbers"
+    change = tables["change"]
+    assert list(change[["before", "after"]].iloc[0]) == ["before", "after"]
+    assert list(change["change"]) == [1.0, 1.0]
+
+
+def test_export_tables_keep_small_groups_hidden_and_skip_the_change_with_one_round() -> None:
+    tables = export_tables(_export(("only", "Ana", 2, 3), ("only", "Bo", 4, 3)), BANK, ["only"])
+    assert list(tables) == ["answers", "distribution"]
+    assert list(tables["distribution"]["status"]) == [HIDDEN, HIDDEN]
+    assert all(math.isnan(v) for v in tables["distribution"]["mean"])
+
+
+def test_an_answer_to_an_item_outside_the_bank_is_named_in_the_refusal() -> None:
+    export = _export(("only", "Ana", 2, 3), ("only", "Bo", 4, 3), ("only", "Cy", 4, 3))
+    export.loc[0, "item_id"] = "old_item"
+    with pytest.raises(ValidationError, match="old_item"):
+        export_tables(export, BANK, ["only"])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Soft skills, March!", "workshop-12-soft-skills-march"),
+        ("Équipe été", "workshop-12-equipe-ete"),
+        ("<script>alert(1)</script>", "workshop-12-script-alert-1-script"),
+        ("", "workshop-12"),
+        ("!!!", "workshop-12"),
+        ("x" * 100, "workshop-12-" + "x" * 40),
+    ],
+)
+def test_file_stem_is_safe_for_a_file_name(name: str, expected: str) -> None:
+    assert file_stem(name, 12) == expected
