@@ -42,8 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from cpmkit.feedback.comments import analyse_comments, theme_summary, theme_trend
-from cpmkit.feedback.scores import csat_by_round, nps_by_round
 from cpmkit.feedback.pulse.template import FeedbackTaxonomy, feedback_taxonomy
+from cpmkit.feedback.scores import csat_by_round, nps_by_round
 
 SIZES = (10_000, 100_000)
 ROUNDS = 12
@@ -54,9 +54,19 @@ FIRST_ROUND = datetime(2025, 1, 6, 9, 0)
 
 NAMES = ["Sam", "Priya", "Jonas", "Aisha", "Marco", "Chen", "Fatima", "Lars", "Nina", "Tom"]
 THINGS = [
-    "the data migration", "the UAT plan", "the sprint review", "the reporting dashboard", "the API integration",
-    "the go-live checklist", "the training sessions", "the change requests", "the test environment",
-    "the steering committee pack", "the release notes", "the cut-over plan", "the design workshop",
+    "the data migration",
+    "the UAT plan",
+    "the sprint review",
+    "the reporting dashboard",
+    "the API integration",
+    "the go-live checklist",
+    "the training sessions",
+    "the change requests",
+    "the test environment",
+    "the steering committee pack",
+    "the release notes",
+    "the cut-over plan",
+    "the design workshop",
 ]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
@@ -202,8 +212,11 @@ def main(argv: list[str] | None = None) -> int:
             paths[n] = Path(folder) / f"responses_{n}.csv"
             frame.to_csv(paths[n], index=False)
             distinct = frame["comment"].nunique() / n
-            print(f"  {n:>7,} responses: {paths[n].stat().st_size / 1e6:5.1f} MB, {distinct:.0%} distinct comments, "
-                  f"mean {frame['comment'].str.len().mean():.0f} characters", flush=True)
+            print(
+                f"  {n:>7,} responses: {paths[n].stat().st_size / 1e6:5.1f} MB, {distinct:.0%} distinct comments, "
+                f"mean {frame['comment'].str.len().mean():.0f} characters",
+                flush=True,
+            )
         for n in SIZES:
             print(f"Timing {n:,}: 1 warm-up + {args.reps} repetitions...", flush=True)
             jobs = {
@@ -222,10 +235,14 @@ def main(argv: list[str] | None = None) -> int:
         growth = results[large][name] / results[small][name]
         print(f"  {large:,}/{small:,} cost ratio, {label}: {growth:.1f} (linear: about 10)")
     verdict = "PASS" if results[large]["analysis"] <= TARGET_SECONDS else "FAIL"
-    print(f"\nTarget: {large:,} comments analysed in at most {TARGET_SECONDS:.0f} s: "
-          f"{results[large]['analysis']:.2f} s  {verdict}")
-    print(f"Total run time {time.perf_counter() - started:.0f} s; machine: {os.cpu_count()} CPUs, "
-          f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"\nTarget: {large:,} comments analysed in at most {TARGET_SECONDS:.0f} s: "
+        f"{results[large]['analysis']:.2f} s  {verdict}"
+    )
+    print(
+        f"Total run time {time.perf_counter() - started:.0f} s; machine: {os.cpu_count()} CPUs, "
+        f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     return 0
 
 

@@ -133,7 +133,16 @@ class Load:
 
 def _notebook(source: str) -> dict[str, Any]:
     return {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "bench", "metadata": {}, "outputs": [], "source": source}],
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "bench",
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+        ],
         "metadata": {
             "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
@@ -149,7 +158,8 @@ def _notebook(source: str) -> dict[str, Any]:
 _DEFER = "from cpmkit.core.deferred_imports import defer_rfc3987_syntax\ndefer_rfc3987_syntax()\n"
 BREAKDOWN_NOTEBOOKS = {
     "imports_3rdparty.ipynb": "import pandas, altair, sqlalchemy, ipywidgets, anywidget\nprint('ready')",
-    "imports_3rdparty_deferred.ipynb": _DEFER + "import pandas, altair, sqlalchemy, ipywidgets, anywidget\nprint('ready')",
+    "imports_3rdparty_deferred.ipynb": _DEFER
+    + "import pandas, altair, sqlalchemy, ipywidgets, anywidget\nprint('ready')",
     "imports_cpmkit.ipynb": "import cpmkit.projects.ui, cpmkit.stakeholders.ui, cpmkit.core.charts\nprint('ready')",
 }
 #: Same imports, timed in a bare ``python -c`` (no kernel, no browser): median of 3 cold starts.
@@ -201,9 +211,19 @@ def seed_store(url: str) -> int:
         for i, (name, role, category, power, interest, now, needed, channel, cadence) in enumerate(people):
             ids.append(
                 store.add_stakeholder(
-                    project, name, role=role, organisation="Acme", category=category, power=power, interest=interest,
-                    current_engagement=now, desired_engagement=needed, channel=channel, cadence=cadence,
-                    expected_value=f"{role} sees measurable value from the new CRM.", owner="PM",
+                    project,
+                    name,
+                    role=role,
+                    organisation="Acme",
+                    category=category,
+                    power=power,
+                    interest=interest,
+                    current_engagement=now,
+                    desired_engagement=needed,
+                    channel=channel,
+                    cadence=cadence,
+                    expected_value=f"{role} sees measurable value from the new CRM.",
+                    owner="PM",
                     last_contact=f"2024-0{1 + i % 9}-15",
                 )
             )
@@ -212,8 +232,13 @@ def seed_store(url: str) -> int:
             (ids[1], "Quote turnaround", "days", 5, 2, 3.5),
         ]:
             mid = store.add_measure(sid, metric)
-            for name, value in [("unit", unit), ("baseline", baseline), ("target", target), ("latest", latest),
-                                ("measured_on", "2024-06-01")]:
+            for name, value in [
+                ("unit", unit),
+                ("baseline", baseline),
+                ("target", target),
+                ("latest", latest),
+                ("measured_on", "2024-06-01"),
+            ]:
                 store.update_measure(mid, name, value)
         store.set_setting("last_project", str(project))
         return project
@@ -369,8 +394,12 @@ def load_once(browser: Any, voila: VoilaServer, target: Target, cookies: dict[st
         page = context.new_page()
         page.on("console", lambda msg: errors.append(msg.text[:200]) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(f"pageerror: {str(exc)[:200]}"))
-        page.on("websocket", lambda ws: ws_outside.append(ws.url)
-                if (urllib.parse.urlsplit(ws.url).hostname or "") not in LOCAL_HOSTS else None)
+        page.on(
+            "websocket",
+            lambda ws: (
+                ws_outside.append(ws.url) if (urllib.parse.urlsplit(ws.url).hostname or "") not in LOCAL_HOSTS else None
+            ),
+        )
         timeout_ms = LOAD_TIMEOUT_S * 1000
 
         t0_boot = boottime()
@@ -451,18 +480,32 @@ def load_once(browser: Any, voila: VoilaServer, target: Target, cookies: dict[st
                 fallback = True
                 response = context.request.post(f"{base}/voila/api/shutdown/{nav['kernelId']}")
                 if not response.ok:
-                    raise RuntimeError(f"explicit kernel shutdown failed: HTTP {response.status} {response.text()[:200]}")
+                    raise RuntimeError(
+                        f"explicit kernel shutdown failed: HTTP {response.status} {response.text()[:200]}"
+                    )
             gone, _ = psutil.wait_procs([kernel], timeout=KERNEL_EXIT_TIMEOUT_S)
             if gone:
                 exit_s = time.perf_counter() - t_close
         return Load(
-            tti_s=tti, ready_visible_s=ready_visible, charts_at_tti=int(charts_at_tti), charts_s=charts_s,
+            tti_s=tti,
+            ready_visible_s=ready_visible,
+            charts_at_tti=int(charts_at_tti),
+            charts_s=charts_s,
             first_chart_s=first_chart_s,
             kernel_spawn_s=spawn,
-            response_start_s=rel(nav.get("responseStart")), response_end_s=rel(nav.get("responseEnd")),
-            dom_content_loaded_s=rel(nav.get("domContentLoaded")), rss_mb=rss, uss_mb=uss, charts_rss_mb=charts_rss,
-            requests=outside.total, blocked=outside.blocked + len(ws_outside), kernel_exit_s=exit_s,
-            beacon_status=beacon, kernels_at_tti=kernels_at_tti, shutdown_fallback=fallback, console_errors=errors,
+            response_start_s=rel(nav.get("responseStart")),
+            response_end_s=rel(nav.get("responseEnd")),
+            dom_content_loaded_s=rel(nav.get("domContentLoaded")),
+            rss_mb=rss,
+            uss_mb=uss,
+            charts_rss_mb=charts_rss,
+            requests=outside.total,
+            blocked=outside.blocked + len(ws_outside),
+            kernel_exit_s=exit_s,
+            beacon_status=beacon,
+            kernels_at_tti=kernels_at_tti,
+            shutdown_fallback=fallback,
+            console_errors=errors,
         )
     finally:
         context.close()
@@ -496,14 +539,27 @@ def import_timings() -> dict[str, float]:
     return result
 
 
-def report(targets: list[Target], loads: dict[str, list[Load]], *, preheat: bool, rounds: int,
-           kernels_before: int, kernels_after: int, max_kernels: int, imports: dict[str, float] | None) -> None:
+def report(
+    targets: list[Target],
+    loads: dict[str, list[Load]],
+    *,
+    preheat: bool,
+    rounds: int,
+    kernels_before: int,
+    kernels_after: int,
+    max_kernels: int,
+    imports: dict[str, float] | None,
+) -> None:
     base = med([x.tti_s for x in loads["empty"]])
     print()
-    print(f"Time to interactive, headless Chromium, one Voila server ({'pre-heated kernels' if preheat else 'no pre-heat'}); "
-          f"median of {rounds} round(s) after 1 warm-up round")
-    header = (f"{'notebook':<40} {'TTI s':>7} {'ratio':>6} {'<=1.5':>7} {'RSS MB':>7} {'USS MB':>7} "
-              f"{'<=150MB':>8} {'RSS after charts':>17}")
+    print(
+        f"Time to interactive, headless Chromium, one Voila server ({'pre-heated kernels' if preheat else 'no pre-heat'}); "
+        f"median of {rounds} round(s) after 1 warm-up round"
+    )
+    header = (
+        f"{'notebook':<40} {'TTI s':>7} {'ratio':>6} {'<=1.5':>7} {'RSS MB':>7} {'USS MB':>7} "
+        f"{'<=150MB':>8} {'RSS after charts':>17}"
+    )
     print(header)
     print("-" * len(header))
     for target in targets:
@@ -519,8 +575,10 @@ def report(targets: list[Target], loads: dict[str, list[Load]], *, preheat: bool
         rss_ok = "n/a" if rss is None else ("PASS" if rss <= TARGET_RSS_MB else "FAIL")
         after = med([x.charts_rss_mb for x in rows])
         after_text = "" if after is None else f"{after:.0f} " + ("PASS" if after <= TARGET_RSS_MB else "FAIL")
-        print(f"{target.label:<40} {fmt(tti):>7} {fmt(ratio):>6} {ratio_ok:>7} {fmt(rss, '.0f'):>7} "
-              f"{fmt(uss, '.0f'):>7} {rss_ok:>8} {after_text:>17}")
+        print(
+            f"{target.label:<40} {fmt(tti):>7} {fmt(ratio):>6} {ratio_ok:>7} {fmt(rss, '.0f'):>7} "
+            f"{fmt(uss, '.0f'):>7} {rss_ok:>8} {after_text:>17}"
+        )
     print("  RSS/USS: the page's kernel as soon as the page is interactive; RSS after charts: the same kernel")
     print("  once every chart tab has been opened and drawn (against the same 150 MB target).")
     blocked = sum(x.blocked for rows in loads.values() for x in rows)
@@ -529,18 +587,22 @@ def report(targets: list[Target], loads: dict[str, list[Load]], *, preheat: bool
 
     print()
     print("Where the time goes (median seconds from page.goto start):")
-    header = (f"{'notebook':<40} {'kernel':>7} {'1st byte':>8} {'last byte':>9} {'DOM ready':>9} "
-              f"{'app shown':>9} {'charts':>7} {'1st chart':>9} {'requests':>8}")
+    header = (
+        f"{'notebook':<40} {'kernel':>7} {'1st byte':>8} {'last byte':>9} {'DOM ready':>9} "
+        f"{'app shown':>9} {'charts':>7} {'1st chart':>9} {'requests':>8}"
+    )
     print(header)
     print("-" * len(header))
     for target in targets:
         rows = loads[target.label]
         charts = med([x.charts_s for x in rows]) if target.charts else None
-        print(f"{target.label:<40} {fmt(med([x.kernel_spawn_s for x in rows])):>7} "
-              f"{fmt(med([x.response_start_s for x in rows])):>8} {fmt(med([x.response_end_s for x in rows])):>9} "
-              f"{fmt(med([x.dom_content_loaded_s for x in rows])):>9} {fmt(med([x.ready_visible_s for x in rows])):>9} "
-              f"{fmt(charts):>7} {fmt(med([x.first_chart_s for x in rows])):>9} "
-              f"{fmt(med([float(x.requests) for x in rows]), '.0f'):>8}")
+        print(
+            f"{target.label:<40} {fmt(med([x.kernel_spawn_s for x in rows])):>7} "
+            f"{fmt(med([x.response_start_s for x in rows])):>8} {fmt(med([x.response_end_s for x in rows])):>9} "
+            f"{fmt(med([x.dom_content_loaded_s for x in rows])):>9} {fmt(med([x.ready_visible_s for x in rows])):>9} "
+            f"{fmt(charts):>7} {fmt(med([x.first_chart_s for x in rows])):>9} "
+            f"{fmt(med([float(x.requests) for x in rows]), '.0f'):>8}"
+        )
     print("  kernel = kernel process started; last byte = every cell executed and streamed (the front end")
     print("  only boots after it); app shown = 'ready' / .cpmkit-ready visible (= TTI unless a chart is on")
     print("  the first screen); charts = all charts drawn, clicking through every tab right after TTI")
@@ -563,10 +625,14 @@ def report(targets: list[Target], loads: dict[str, list[Load]], *, preheat: bool
         counts[key] = counts.get(key, 0) + 1
     statuses = [f"{key} x{n}" for key, n in sorted(counts.items())]
     total = sum(len(rows) for rows in loads.values())
-    print(f"Kernels: {kernels_before} running before the timed rounds, {kernels_after} after, at most {max_kernels} "
-          f"at once; page close -> kernel exit median {fmt(med(exits))} s; {missing} of {total} not seen to exit.")
-    print(f"  Voila's shutdown beacon: {', '.join(statuses)}; {fallbacks} of {total} kernels were "
-          f"shut down by this script's own POST instead.")
+    print(
+        f"Kernels: {kernels_before} running before the timed rounds, {kernels_after} after, at most {max_kernels} "
+        f"at once; page close -> kernel exit median {fmt(med(exits))} s; {missing} of {total} not seen to exit."
+    )
+    print(
+        f"  Voila's shutdown beacon: {', '.join(statuses)}; {fallbacks} of {total} kernels were "
+        f"shut down by this script's own POST instead."
+    )
     if fallbacks:
         print("  (the beacon failed: cpmkit's gate accepts it from the page's own browser, so this is worth a look;")
         print("  without this script's POST every closed page would leave its kernel running until the cull.)")
@@ -589,10 +655,16 @@ def report(targets: list[Target], loads: dict[str, list[Load]], *, preheat: bool
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5), after 1 warm-up round")
-    parser.add_argument("--preheat", action="store_true",
-                        help=f"serve with Voila's pre-heated kernels (cpmkit serve --preheat {PREHEAT_POOL})")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="also time notebooks that only import third-party / cpmkit modules, and bare imports")
+    parser.add_argument(
+        "--preheat",
+        action="store_true",
+        help=f"serve with Voila's pre-heated kernels (cpmkit serve --preheat {PREHEAT_POOL})",
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time notebooks that only import third-party / cpmkit modules, and bare imports",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -621,9 +693,14 @@ def main(argv: list[str] | None = None) -> int:
             targets = [
                 Target("empty", "empty.ipynb", ready="text"),
                 Target("index", "index.ipynb", ready="cpmkit", charts=0),
-                Target(f"01_stakeholder_value?project={project}", "01_stakeholder_value.ipynb",
-                       query=f"project={project}", ready="cpmkit", charts=3,
-                       chart_tabs=("Power / interest grid", "Engagement", "Value scorecard")),
+                Target(
+                    f"01_stakeholder_value?project={project}",
+                    "01_stakeholder_value.ipynb",
+                    query=f"project={project}",
+                    ready="cpmkit",
+                    charts=3,
+                    chart_tabs=("Power / interest grid", "Engagement", "Value scorecard"),
+                ),
                 Target("02_soft_skills", "02_soft_skills.ipynb", ready="cpmkit", charts=0),
                 Target("02_workshop_trainer", "02_workshop_trainer.ipynb", ready="cpmkit", charts=0),
             ]
@@ -661,9 +738,12 @@ def main(argv: list[str] | None = None) -> int:
                             load = load_once(browser, voila, target, cookies)
                             max_kernels = max(max_kernels, track(), load.kernels_at_tti)
                             tag = "warm-up" if rnd == 0 else f"round {rnd}"
-                            print(f"{tag:>8}  {target.label:<40} TTI {load.tti_s:5.2f} s  kernel RSS "
-                                  f"{fmt(load.rss_mb, '.0f'):>4} MB  USS {fmt(load.uss_mb, '.0f'):>4} MB  "
-                                  f"requests {load.requests:3d}  outside {load.blocked}", flush=True)
+                            print(
+                                f"{tag:>8}  {target.label:<40} TTI {load.tti_s:5.2f} s  kernel RSS "
+                                f"{fmt(load.rss_mb, '.0f'):>4} MB  USS {fmt(load.uss_mb, '.0f'):>4} MB  "
+                                f"requests {load.requests:3d}  outside {load.blocked}",
+                                flush=True,
+                            )
                             if rnd > 0:
                                 loads[target.label].append(load)
                 finally:
@@ -671,10 +751,20 @@ def main(argv: list[str] | None = None) -> int:
             settle(server)
             kernels_after = track()
             imports = import_timings() if args.breakdown else None
-            report(targets, loads, preheat=args.preheat, rounds=args.rounds, kernels_before=kernels_before,
-                   kernels_after=kernels_after, max_kernels=max_kernels, imports=imports)
-            print(f"\nTotal run time {time.perf_counter() - started:.0f} s; machine: {os.cpu_count()} CPUs, load average "
-                  f"{load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end (other work on the machine adds noise)")
+            report(
+                targets,
+                loads,
+                preheat=args.preheat,
+                rounds=args.rounds,
+                kernels_before=kernels_before,
+                kernels_after=kernels_after,
+                max_kernels=max_kernels,
+                imports=imports,
+            )
+            print(
+                f"\nTotal run time {time.perf_counter() - started:.0f} s; machine: {os.cpu_count()} CPUs, load average "
+                f"{load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end (other work on the machine adds noise)"
+            )
             return 0
         except Exception:  # noqa: BLE001 - report any failure, clean up, exit 1
             traceback.print_exc()

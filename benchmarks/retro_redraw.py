@@ -35,8 +35,8 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from ipywidgets.widgets.widget import _instances
 
-from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.db.database import Store
+from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.retro.ui import RetroBoard
 
 #: A redraw may cost at most this many reads of the board (20 kernels redrawing within 2 s of
@@ -65,7 +65,12 @@ def main() -> int:
             members = [retros.join(board_id, f"Member {n}", f"{n:032x}") for n in range(args.members)]
             columns = [c.id for c in retros.formats.format("sailboat").columns]
             cards = [
-                retros.add_card(board_id, members[n % args.members], columns[n % len(columns)], f"Card {n}: something that slowed us down")
+                retros.add_card(
+                    board_id,
+                    members[n % args.members],
+                    columns[n % len(columns)],
+                    f"Card {n}: something that slowed us down",
+                )
                 for n in range(args.cards)
             ]
             for phase in ("group", "vote"):
@@ -93,12 +98,18 @@ def main() -> int:
 
     redraw, read = statistics.median(redraws), statistics.median(reads)
     ratio = redraw / read
-    print(f"Board: {args.cards} cards from {args.members} members, vote phase; {args.votes} votes by others, one redraw each")
+    print(
+        f"Board: {args.cards} cards from {args.members} members, vote phase; {args.votes} votes by others, one redraw each"
+    )
     print(f"  median read of the board (baseline): {read * 1000:7.1f} ms")
-    print(f"  median redraw (read + draw):         {redraw * 1000:7.1f} ms   ratio {ratio:.1f}x   target <= {TARGET_RATIO:.0f}x   "
-          f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'}")
-    print(f"  widgets alive: {widgets_first:,} after the first drawing, {widgets_last:,} after the last redraw   "
-          f"{'PASS' if widgets_last <= widgets_first else 'FAIL'} (target: no more)")
+    print(
+        f"  median redraw (read + draw):         {redraw * 1000:7.1f} ms   ratio {ratio:.1f}x   target <= {TARGET_RATIO:.0f}x   "
+        f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'}"
+    )
+    print(
+        f"  widgets alive: {widgets_first:,} after the first drawing, {widgets_last:,} after the last redraw   "
+        f"{'PASS' if widgets_last <= widgets_first else 'FAIL'} (target: no more)"
+    )
     print(f"  process RSS: {rss_first:.0f} MB after the first drawing, {rss_last:.0f} MB after the last redraw")
     return 0
 

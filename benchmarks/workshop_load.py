@@ -55,11 +55,11 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing; spawned
 
 from sqlalchemy import select
 
-from cpmkit.soft_skills.store import AssessmentStore
-from cpmkit.soft_skills.bank import QuestionBank, default_bank
-from cpmkit.db.schema import answers, participants
-from cpmkit.soft_skills.scoring import cohort_distribution, round_change
 from cpmkit.db.database import BUSY_TIMEOUT_SECONDS, Store
+from cpmkit.db.schema import answers, participants
+from cpmkit.soft_skills.bank import QuestionBank, default_bank
+from cpmkit.soft_skills.scoring import cohort_distribution, round_change
+from cpmkit.soft_skills.store import AssessmentStore
 
 ROUNDS = ("before", "after")
 CONCURRENT_ROUND, SEQUENTIAL_ROUND = ROUNDS
@@ -93,8 +93,9 @@ def describe(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def take_part(assess: AssessmentStore, code: str, round_name: str, slot: int, items: Sequence[str],
-              out: dict[str, Any]) -> None:
+def take_part(
+    assess: AssessmentStore, code: str, round_name: str, slot: int, items: Sequence[str], out: dict[str, Any]
+) -> None:
     """Join, answer every item (one save_answer each) and mark completion, recording into ``out``.
 
     An exception is recorded and the participant carries on, as a participant would click again.
@@ -127,8 +128,18 @@ def take_part(assess: AssessmentStore, code: str, round_name: str, slot: int, it
 
 
 def new_result(slot: int) -> dict[str, Any]:
-    return {"slot": slot, "os_pid": os.getpid(), "participant": None, "saved": {}, "latencies_ms": [],
-            "join_ms": None, "complete_ms": None, "errors": [], "start": None, "end": None}
+    return {
+        "slot": slot,
+        "os_pid": os.getpid(),
+        "participant": None,
+        "saved": {},
+        "latencies_ms": [],
+        "join_ms": None,
+        "complete_ms": None,
+        "errors": [],
+        "start": None,
+        "end": None,
+    }
 
 
 def submit(url: str, code: str, round_name: str, slot: int, barrier: Any, results: Any) -> None:
@@ -172,8 +183,12 @@ def run_concurrent(url: str, code: str, n: int) -> tuple[list[dict[str, Any]], d
     barrier = ctx.Barrier(n + 1)  # the n participants and this process
     results = ctx.Queue()
     procs = [
-        ctx.Process(target=submit, args=(url, code, CONCURRENT_ROUND, slot, barrier, results),
-                    name=f"participant-{slot + 1}", daemon=True)
+        ctx.Process(
+            target=submit,
+            args=(url, code, CONCURRENT_ROUND, slot, barrier, results),
+            name=f"participant-{slot + 1}",
+            daemon=True,
+        )
         for slot in range(n)
     ]
     spawned = time.monotonic()
@@ -222,13 +237,15 @@ def run_concurrent(url: str, code: str, n: int) -> tuple[list[dict[str, Any]], d
 # ---------------------------------------------------------------------------------------------
 
 
-def check_round(store: Store, workshop_id: int, round_name: str, results: list[dict[str, Any]],
-                n_items: int) -> dict[str, Any]:
+def check_round(
+    store: Store, workshop_id: int, round_name: str, results: list[dict[str, Any]], n_items: int
+) -> dict[str, Any]:
     """What the store holds for ``round_name`` against what the participants saved."""
     with store.read() as conn:
         people = conn.execute(
-            select(participants.c.id, participants.c.display_name, participants.c.completed_at)
-            .where(participants.c.workshop_id == workshop_id, participants.c.round == round_name)
+            select(participants.c.id, participants.c.display_name, participants.c.completed_at).where(
+                participants.c.workshop_id == workshop_id, participants.c.round == round_name
+            )
         ).all()
         rows = conn.execute(
             select(answers.c.participant_id, answers.c.item_id, answers.c.value)
@@ -348,11 +365,18 @@ def row(label: str, value: str, target: str = "", result: str = "") -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--participants", type=int, default=100,
-                        help="concurrent participant processes, and as many again in the baseline round (default 100)")
-    parser.add_argument("--store-url", default=None,
-                        help="SQLAlchemy URL of the store to load (e.g. postgresql://...); default: a fresh "
-                             "SQLite file in a temporary folder. A new workshop is created there and left in place.")
+    parser.add_argument(
+        "--participants",
+        type=int,
+        default=100,
+        help="concurrent participant processes, and as many again in the baseline round (default 100)",
+    )
+    parser.add_argument(
+        "--store-url",
+        default=None,
+        help="SQLAlchemy URL of the store to load (e.g. postgresql://...); default: a fresh "
+        "SQLite file in a temporary folder. A new workshop is created there and left in place.",
+    )
     parser.add_argument("--reps", type=int, default=7, help="timed repetitions of the dashboard figures (default 7)")
     args = parser.parse_args(argv)
     if args.participants < 3:
@@ -377,12 +401,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             store.close()  # no pooled connection of ours while the participants write (PostgreSQL's max_connections)
             where = store.url if args.store_url else f"a fresh SQLite file (WAL, busy timeout {BUSY_TIMEOUT_SECONDS} s)"
-            print(f"Store: {backend}, {where}; workshop {workshop_id}, rounds {', '.join(ROUNDS)}; "
-                  f"bank {bank.name!r}: {len(items)} items")
+            print(
+                f"Store: {backend}, {where}; workshop {workshop_id}, rounds {', '.join(ROUNDS)}; "
+                f"bank {bank.name!r}: {len(items)} items"
+            )
 
             # -- 1. concurrent submissions ----------------------------------------------------
-            print(f"\n1. {n} spawned processes join round {CONCURRENT_ROUND!r} and save {len(items)} answers each, "
-                  "all at once", flush=True)
+            print(
+                f"\n1. {n} spawned processes join round {CONCURRENT_ROUND!r} and save {len(items)} answers each, "
+                "all at once",
+                flush=True,
+            )
             results, info = run_concurrent(url, code, n)
             if not any(r["start"] is not None for r in results):
                 print("No process got past the start barrier: nothing was measured.", file=sys.stderr)
@@ -404,8 +433,11 @@ def main(argv: list[str] | None = None) -> int:
             check = check_round(store, workshop_id, CONCURRENT_ROUND, results, len(items))
 
             # -- baseline: the same work, one participant after another, in this process ------
-            print(f"   then {n} participants of round {SEQUENTIAL_ROUND!r} one after the other in this process "
-                  "(uncontended baseline)...", flush=True)
+            print(
+                f"   then {n} participants of round {SEQUENTIAL_ROUND!r} one after the other in this process "
+                "(uncontended baseline)...",
+                flush=True,
+            )
             seq_results = []
             seq_start = time.perf_counter()
             for slot in range(n):
@@ -419,8 +451,11 @@ def main(argv: list[str] | None = None) -> int:
             status = assess.cohort_status(workshop_id)
 
             # -- 2. dashboard aggregation --------------------------------------------------------
-            print(f"\n2. Dashboard figures over {2 * n} participants: {args.reps} alternating repetitions after a "
-                  "warm-up", flush=True)
+            print(
+                f"\n2. Dashboard figures over {2 * n} participants: {args.reps} alternating repetitions after a "
+                "warm-up",
+                flush=True,
+            )
             raw_rows = read_raw(store, workshop_id)
             distribution, change = aggregate(assess, bank, workshop_id)
             ui = ui_path()
@@ -454,25 +489,42 @@ def main(argv: list[str] | None = None) -> int:
     s50, s95, smax = (percentile(seq_latencies, p) for p in (50, 95, 100))
     print(f"\nConcurrent submissions: {n} processes x {n_items} answers = {check['expected']} answers, {backend}")
     row("measure", "value", "target", "result")
-    row("lost writes (expected - present)", f"{check['lost']} of {check['expected']}", f"{TARGET_LOST}",
-        verdict(check["lost"] == TARGET_LOST))
-    row("errors (exceptions in the participant processes)", f"{len(errors)}", f"{TARGET_ERRORS}",
-        verdict(len(errors) == TARGET_ERRORS))
+    row(
+        "lost writes (expected - present)",
+        f"{check['lost']} of {check['expected']}",
+        f"{TARGET_LOST}",
+        verdict(check["lost"] == TARGET_LOST),
+    )
+    row(
+        "errors (exceptions in the participant processes)",
+        f"{len(errors)}",
+        f"{TARGET_ERRORS}",
+        verdict(len(errors) == TARGET_ERRORS),
+    )
     row(f'  of which "{LOCKED}"', f"{locked}")
     row("  saves reported OK but row missing / wrong value", f"{check['silent']} / {check['wrong']}")
     row("participants joined / completed (of N)", f"{check['joined']} / {check['completed']} of {n}")
     row("wall time (barrier release -> last process done)", f"{wall_s:.2f} s")
     rate = saved / wall_s if wall_s > 0 else math.nan
     seq_rate = len(seq_latencies) / seq_wall_s if seq_wall_s > 0 else math.nan
-    row("answers per second (all processes together)", "n/a" if math.isnan(rate) else f"{rate:.0f}", "",
-        f"{ratio(rate, seq_rate)} the uncontended rate")
+    row(
+        "answers per second (all processes together)",
+        "n/a" if math.isnan(rate) else f"{rate:.0f}",
+        "",
+        f"{ratio(rate, seq_rate)} the uncontended rate",
+    )
     row("per-answer write latency p50", ms(p50), "", f"{ratio(p50, s50)} the uncontended p50")
     row("per-answer write latency p95", ms(p95), "", f"{ratio(p95, s95)} the uncontended p95")
     row("per-answer write latency max", ms(pmax))
-    row("answers that took longer than 1 s / 10 s", f"{sum(x > 1000 for x in latencies)} / "
-        f"{sum(x > 10000 for x in latencies)}")
-    row("join / mark completed latency, median", f"{ms(statistics.median(joins) if joins else math.nan)} / "
-        f"{ms(statistics.median(completes) if completes else math.nan)}")
+    row(
+        "answers that took longer than 1 s / 10 s",
+        f"{sum(x > 1000 for x in latencies)} / {sum(x > 10000 for x in latencies)}",
+    )
+    row(
+        "join / mark completed latency, median",
+        f"{ms(statistics.median(joins) if joins else math.nan)} / "
+        f"{ms(statistics.median(completes) if completes else math.nan)}",
+    )
     row("process start-up (spawn + import + open store)", f"{info['startup_s']:.1f} s", "", "not timed above")
     if errors:
         kinds: dict[str, int] = {}
@@ -496,21 +548,40 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nDashboard aggregation over {2 * n} participants ({len(raw_rows)} answer rows), median of {args.reps}")
     row("baseline: raw SELECT of the workshop's answers", f"{raw_med * 1000:.1f} ms", "", "x1.0")
     row("cohort x2 + cohort_distribution + round_change", f"{agg_med * 1000:.1f} ms", "", ratio(agg_med, raw_med))
-    row("  cohort(before) + cohort(after)", f"{statistics.median(cohort_t) * 1000:.1f} ms", "",
-        ratio(statistics.median(cohort_t), raw_med))
-    row("  cohort_distribution (one round)", f"{statistics.median(dist_t) * 1000:.1f} ms", "",
-        ratio(statistics.median(dist_t), raw_med))
-    row("  round_change", f"{statistics.median(change_t) * 1000:.1f} ms", "", ratio(statistics.median(change_t), raw_med))
+    row(
+        "  cohort(before) + cohort(after)",
+        f"{statistics.median(cohort_t) * 1000:.1f} ms",
+        "",
+        ratio(statistics.median(cohort_t), raw_med),
+    )
+    row(
+        "  cohort_distribution (one round)",
+        f"{statistics.median(dist_t) * 1000:.1f} ms",
+        "",
+        ratio(statistics.median(dist_t), raw_med),
+    )
+    row(
+        "  round_change",
+        f"{statistics.median(change_t) * 1000:.1f} ms",
+        "",
+        ratio(statistics.median(change_t), raw_med),
+    )
     if ui_t:
-        row("ui/workshop.py: cohort_export + answers_by_round + same", f"{statistics.median(ui_t) * 1000:.1f} ms",
-            "", ratio(statistics.median(ui_t), raw_med))
+        row(
+            "ui/workshop.py: cohort_export + answers_by_round + same",
+            f"{statistics.median(ui_t) * 1000:.1f} ms",
+            "",
+            ratio(statistics.median(ui_t), raw_med),
+        )
     else:
         row("ui/workshop.py (cpmkit.soft_skills.workshop)", "not importable: skipped")
     row("competencies shown (distribution / change)", f"{shown} / {changed} of {len(bank.competencies)}")
     print("  (no target: for information; each time includes its own read transaction)")
 
-    print(f"\nTotal run time {time.perf_counter() - started:.0f} s; machine: {os.cpu_count()} CPUs, load average "
-          f"{load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end (other work on the machine adds noise)")
+    print(
+        f"\nTotal run time {time.perf_counter() - started:.0f} s; machine: {os.cpu_count()} CPUs, load average "
+        f"{load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end (other work on the machine adds noise)"
+    )
     return 0
 
 

@@ -4,8 +4,16 @@ The public surface is small: the store, the errors, and the version. Workbook lo
 in its own modules (``cpmkit.stakeholders.rules``...), user interfaces under ``cpmkit.ui``.
 """
 
-from cpmkit.errors import ConfigError, CpmkitError, NotFoundError, StoreError, TemplateError, TooManyTries, ValidationError
 from cpmkit.db.database import Store
+from cpmkit.errors import (
+    ConfigError,
+    CpmkitError,
+    NotFoundError,
+    StoreError,
+    TemplateError,
+    TooManyTries,
+    ValidationError,
+)
 
 __version__ = "0.1.0"
 

@@ -28,7 +28,13 @@ SHARE_JUPYTER = Path(__file__).resolve().parent / "serving" / "share" / "jupyter
 
 
 def voila_command(
-    notebooks: Path, *, host: str, port: int, cull_after: int = DEFAULT_CULL_SECONDS, preheat: int = 0, max_kernels: int = 0
+    notebooks: Path,
+    *,
+    host: str,
+    port: int,
+    cull_after: int = DEFAULT_CULL_SECONDS,
+    preheat: int = 0,
+    max_kernels: int = 0,
 ) -> list[str]:
     """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
     pool = ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
@@ -76,11 +82,17 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"cpmkit: store {config.db_url(env)}", flush=True)
     print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
     if args.host not in LOOPBACK_HOSTS:
-        print(f"cpmkit: listening on {args.host}: anyone who can reach this address can open the sign-in page and "
-              "any link you send. Owners' pages need a sign-in; use HTTPS in front (a reverse proxy) beyond a trusted network.",
-              flush=True)
+        print(
+            f"cpmkit: listening on {args.host}: anyone who can reach this address can open the sign-in page and "
+            "any link you send. Owners' pages need a sign-in; use HTTPS in front (a reverse proxy) beyond a trusted network.",
+            flush=True,
+        )
     command = voila_command(
-        args.notebooks, host=args.host, port=args.port, cull_after=args.cull_after, preheat=args.preheat,
+        args.notebooks,
+        host=args.host,
+        port=args.port,
+        cull_after=args.cull_after,
+        preheat=args.preheat,
         max_kernels=args.max_kernels,
     )
     os.execve(command[0], command, env)
@@ -169,27 +181,57 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpmkit", description="Customer-centric project management workbooks.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the workbooks as web apps with Voila", description=(
-        f"Serve the workbooks with Voila on http://HOST:PORT. Data goes to the store named by "
-        f"{config.DB_URL_ENV} (default: a SQLite file in {config.data_dir()})."))
-    serve.add_argument("--host", default=DEFAULT_HOST, help=(
-        f"address to listen on (default {DEFAULT_HOST}: this machine only). 0.0.0.0 or a network address exposes the "
-        "sign-in page and every participant link to anyone who can reach it; owners' pages still need a sign-in"))
+    serve = commands.add_parser(
+        "serve",
+        help="serve the workbooks as web apps with Voila",
+        description=(
+            f"Serve the workbooks with Voila on http://HOST:PORT. Data goes to the store named by "
+            f"{config.DB_URL_ENV} (default: a SQLite file in {config.data_dir()})."
+        ),
+    )
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=(
+            f"address to listen on (default {DEFAULT_HOST}: this machine only). 0.0.0.0 or a network address exposes the "
+            "sign-in page and every participant link to anyone who can reach it; owners' pages still need a sign-in"
+        ),
+    )
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     serve.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="folder of notebooks to serve")
-    serve.add_argument("--preheat", type=int, default=0, metavar="N",
-                       help="keep N kernels per notebook ready, the notebook already run, so pages open at once "
-                            "(for a room arriving together; costs N idle kernels' memory per notebook; default 0)")
-    serve.add_argument("--cull-after", type=int, default=DEFAULT_CULL_SECONDS, metavar="SECONDS",
-                       help=f"shut down a kernel whose page was closed after this many idle seconds (default {DEFAULT_CULL_SECONDS})")
-    serve.add_argument("--max-kernels", type=int, default=0, metavar="N",
-                       help="most pages open at once (each is a kernel of about 120-150 MB); past it, people see "
-                            "'the server is full' and the page retries by itself (default 0: as many as fit in the free memory)")
+    serve.add_argument(
+        "--preheat",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep N kernels per notebook ready, the notebook already run, so pages open at once "
+        "(for a room arriving together; costs N idle kernels' memory per notebook; default 0)",
+    )
+    serve.add_argument(
+        "--cull-after",
+        type=int,
+        default=DEFAULT_CULL_SECONDS,
+        metavar="SECONDS",
+        help=f"shut down a kernel whose page was closed after this many idle seconds (default {DEFAULT_CULL_SECONDS})",
+    )
+    serve.add_argument(
+        "--max-kernels",
+        type=int,
+        default=0,
+        metavar="N",
+        help="most pages open at once (each is a kernel of about 120-150 MB); past it, people see "
+        "'the server is full' and the page retries by itself (default 0: as many as fit in the free memory)",
+    )
     serve.set_defaults(run=_serve)
 
-    users = commands.add_parser("users", help="owner accounts (project managers, trainers) who sign in", description=(
-        "Add or list the accounts that sign in to the workbooks. An admin sees every project; "
-        "anyone else sees the projects they created."))
+    users = commands.add_parser(
+        "users",
+        help="owner accounts (project managers, trainers) who sign in",
+        description=(
+            "Add or list the accounts that sign in to the workbooks. An admin sees every project; "
+            "anyone else sees the projects they created."
+        ),
+    )
     actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="add an account (asks for its password)")
     add.add_argument("name", help="username: letters, digits, dots, dashes, underscores or @")
@@ -197,18 +239,28 @@ def build_parser() -> argparse.ArgumentParser:
     password = actions.add_parser("password", help="set an account's password (signs its sessions out)")
     password.add_argument("name", help="username")
     for sub in (add, password):
-        sub.add_argument("--password-stdin", action="store_true", help="read the password from one line of standard input")
+        sub.add_argument(
+            "--password-stdin", action="store_true", help="read the password from one line of standard input"
+        )
     actions.add_parser("list", help="list the accounts")
     users.set_defaults(run=_users)
 
-    build = commands.add_parser("build-notebooks", help="generate notebooks/ from templates/", description=(
-        "Generate the workbook notebooks from templates/notebooks.yaml."))
+    build = commands.add_parser(
+        "build-notebooks",
+        help="generate notebooks/ from templates/",
+        description=("Generate the workbook notebooks from templates/notebooks.yaml."),
+    )
     build.add_argument("--out", type=Path, default=REPO_NOTEBOOKS, help="folder to write the notebooks to")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if any notebook is out of date")
     build.set_defaults(run=_build_notebooks)
 
-    exp = commands.add_parser("export", help="export a project's stakeholder register and plan", description=(
-        "Export workbook 1 (register, communication plan, engagement gaps, grid, scorecard) to CSV or XLSX."))
+    exp = commands.add_parser(
+        "export",
+        help="export a project's stakeholder register and plan",
+        description=(
+            "Export workbook 1 (register, communication plan, engagement gaps, grid, scorecard) to CSV or XLSX."
+        ),
+    )
     exp.add_argument("--project", required=True, help="project name or number")
     exp.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="file format (default xlsx)")
     exp.add_argument("--output", type=Path, default=Path("."), help="folder to write into (default: here)")

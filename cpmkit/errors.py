@@ -18,7 +18,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["ConfigError", "CpmkitError", "NotFoundError", "StoreError", "TemplateError", "TooManyTries", "ValidationError"]
+__all__ = [
+    "ConfigError",
+    "CpmkitError",
+    "NotFoundError",
+    "StoreError",
+    "TemplateError",
+    "TooManyTries",
+    "ValidationError",
+]
 
 
 class CpmkitError(Exception):
@@ -69,7 +77,7 @@ class TooManyTries(CpmkitError):
 
     @classmethod
     def after(cls, wait_seconds: float) -> TooManyTries:
-        """"Too many tries: wait N seconds and try again.", N rounded up to a whole second."""
+        """ "Too many tries: wait N seconds and try again.", N rounded up to a whole second."""
         seconds = max(1, math.ceil(wait_seconds))
         unit = "second" if seconds == 1 else "seconds"
         return cls(f"Too many tries: wait {seconds} {unit} and try again.", wait_seconds=wait_seconds)

@@ -24,7 +24,7 @@ import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import websocket  # websocket-client, a dependency of jupyter_server
@@ -37,7 +37,7 @@ REPLY_TIMEOUT = 30
 PAGE_TIMEOUT = 120
 PROTOCOL_VERSION = "5.3"
 
-_CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', re.S)
+_CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', re.DOTALL)
 
 #: What must never reach a browser: traceback frames, file paths, Python file names.
 LEAK_PATTERNS = {
@@ -68,7 +68,9 @@ class KernelPage:
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
 
 
-def open_page(url: str, *, cookies: http.cookiejar.CookieJar | None = None, timeout: float = PAGE_TIMEOUT) -> KernelPage:
+def open_page(
+    url: str, *, cookies: http.cookiejar.CookieJar | None = None, timeout: float = PAGE_TIMEOUT
+) -> KernelPage:
     """GET a Voila page (its kernel runs the notebook meanwhile) and read its kernel id."""
     jar = cookies if cookies is not None else http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -87,8 +89,11 @@ def leaks(message: dict[str, Any]) -> list[str]:
     if isinstance(content, dict) and content.get("traceback"):
         found.append(f"{message.get('msg_type')} message with a traceback")
     text = json.dumps(message.get("content", {}))
-    found += [f"{message.get('msg_type')} message with {what}: {text[:300]}"
-              for what, pattern in LEAK_PATTERNS.items() if pattern.search(text)]
+    found += [
+        f"{message.get('msg_type')} message with {what}: {text[:300]}"
+        for what, pattern in LEAK_PATTERNS.items()
+        if pattern.search(text)
+    ]
     return found
 
 
@@ -106,7 +111,7 @@ class KernelSocket:
         #: Every message received, in order.
         self.received: list[dict[str, Any]] = []
 
-    def __enter__(self) -> KernelSocket:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -121,10 +126,21 @@ class KernelSocket:
         """Send one message; return its msg_id."""
         msg_id = uuid.uuid4().hex
         header = {
-            "msg_id": msg_id, "msg_type": msg_type, "username": "test", "session": self.session,
-            "date": dt.datetime.now(dt.UTC).isoformat(), "version": PROTOCOL_VERSION,
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": "test",
+            "session": self.session,
+            "date": dt.datetime.now(dt.UTC).isoformat(),
+            "version": PROTOCOL_VERSION,
         }
-        message = {"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": []}
+        message = {
+            "header": header,
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "channel": channel,
+            "buffers": [],
+        }
         self.socket.send(json.dumps(message))
         return msg_id
 
@@ -142,7 +158,9 @@ class KernelSocket:
         self.received.append(message)
         return message
 
-    def request(self, channel: str, msg_type: str, content: dict[str, Any], *, reply_channel: str | None = None) -> list[dict[str, Any]]:
+    def request(
+        self, channel: str, msg_type: str, content: dict[str, Any], *, reply_channel: str | None = None
+    ) -> list[dict[str, Any]]:
         """Send a request and return every message received until the kernel has replied and
         gone idle after it (the reply included; iopub messages of other requests too)."""
         msg_id = self.send(channel, msg_type, content)
@@ -155,7 +173,9 @@ class KernelSocket:
 
     def comm_open(self, target_name: str, data: dict[str, Any]) -> list[dict[str, Any]]:
         """Open a comm from this side and return what came until the kernel was idle."""
-        msg_id = self.send("shell", "comm_open", {"comm_id": uuid.uuid4().hex, "target_name": target_name, "data": data})
+        msg_id = self.send(
+            "shell", "comm_open", {"comm_id": uuid.uuid4().hex, "target_name": target_name, "data": data}
+        )
         return self._until_done(msg_id, "shell", needs_reply=False)
 
     def _until_done(self, msg_id: str, reply_channel: str, *, needs_reply: bool) -> list[dict[str, Any]]:
@@ -165,7 +185,9 @@ class KernelSocket:
         while not (replied and idle):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no {'reply and ' if needs_reply else ''}idle status for {msg_id} within {self.timeout} s")
+                raise AssertionError(
+                    f"no {'reply and ' if needs_reply else ''}idle status for {msg_id} within {self.timeout} s"
+                )
             message = self.receive(remaining)
             if message is None:
                 continue
@@ -189,7 +211,11 @@ class KernelSocket:
         for comm_id in info["content"]["comms"]:
             for message in self.comm_msg(comm_id, {"method": "request_state"}):
                 data = message.get("content", {}).get("data", {})
-                if message["msg_type"] == "comm_msg" and message["content"].get("comm_id") == comm_id and "state" in data:
+                if (
+                    message["msg_type"] == "comm_msg"
+                    and message["content"].get("comm_id") == comm_id
+                    and "state" in data
+                ):
                     states[comm_id] = {**states.get(comm_id, {}), **data["state"]}
         return states
 
@@ -200,6 +226,6 @@ def _decode(data: bytes, *, text: bool) -> dict[str, Any]:
     if text:
         return dict(json.loads(data.decode("utf-8")))
     count = int.from_bytes(data[:4], "big")
-    offsets = [int.from_bytes(data[4 * (i + 1):4 * (i + 2)], "big") for i in range(count)]
+    offsets = [int.from_bytes(data[4 * (i + 1) : 4 * (i + 2)], "big") for i in range(count)]
     end = offsets[1] if count > 1 else len(data)
-    return dict(json.loads(data[offsets[0]:end].decode("utf-8")))
+    return dict(json.loads(data[offsets[0] : end].decode("utf-8")))

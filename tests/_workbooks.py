@@ -29,7 +29,10 @@ def sheet(*rows: bytes) -> bytes:
 def row(number: int | str | None, *cells: tuple[str | None, str]) -> bytes:
     """<row r=number> with inline-text cells (reference or None, text)."""
     attribute = "" if number is None else f' r="{number}"'
-    shown = "".join(f'<c{"" if ref is None else f" r={chr(34)}{ref}{chr(34)}"} t="inlineStr"><is><t>{text}</t></is></c>' for ref, text in cells)
+    shown = "".join(
+        f'<c{"" if ref is None else f" r={chr(34)}{ref}{chr(34)}"} t="inlineStr"><is><t>{text}</t></is></c>'
+        for ref, text in cells
+    )
     return f"<row{attribute}>{shown}</row>".encode()
 
 
@@ -49,7 +52,9 @@ def _base() -> bytes:
     return buffer.getvalue()
 
 
-def workbook(part: str, start: bytes, block: bytes = b"", times: int = 0, end: bytes = b"", *, declared: int | None = None) -> bytes:
+def workbook(
+    part: str, start: bytes, block: bytes = b"", times: int = 0, end: bytes = b"", *, declared: int | None = None
+) -> bytes:
     """XLSX (written by openpyxl) whose ``part`` (the shared strings too) holds ``start``, ``block``
     ``times`` over, then ``end``. The block is deflated once and its output repeated (a full
     flush makes each copy the same), so a 700 MB part costs a 1 MB block to build. The zip's
@@ -108,11 +113,23 @@ BOMBS: dict[str, tuple[Callable[[], bytes], str]] = {
         r"bomb.xlsx: its part 'xl/sharedStrings.xml' unzips to 1,0\d\d times its size, which no spreadsheet program writes",
     ),
     "101 MB of shared strings at an ordinary ratio": (
-        lambda: workbook(STRINGS, _shared_strings_xml(70_000 * 101), _answers(["Yes", "No"], "<si><t>{}</t></si>", 2**20), 101, b"</sst>"),
+        lambda: workbook(
+            STRINGS,
+            _shared_strings_xml(70_000 * 101),
+            _answers(["Yes", "No"], "<si><t>{}</t></si>", 2**20),
+            101,
+            b"</sst>",
+        ),
         r"bomb.xlsx: the text of its cells unzips to 10\d MB, more than the 100 MB cpmkit reads from a workbook\.",
     ),
     "251 MB of sheet at an ordinary ratio": (
-        lambda: workbook(SHEET, SHEET_START + HEADING_ROW, _answers(["Yes", "No", "Mostly", "Late"], '<row><c t="inlineStr"><is><t>{}</t></is></c></row>', 2**20), 251, SHEET_END),
+        lambda: workbook(
+            SHEET,
+            SHEET_START + HEADING_ROW,
+            _answers(["Yes", "No", "Mostly", "Late"], '<row><c t="inlineStr"><is><t>{}</t></is></c></row>', 2**20),
+            251,
+            SHEET_END,
+        ),
         r"bomb.xlsx: the workbook unzips to 2\d\d MB, more than the 250 MB cpmkit reads\.",
     ),
     # Its directory says 100 KB, it holds 7 MB: zipfile unzips no more than 100 KB, and the CRC check fails.

@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests._workers import report
 from sqlalchemy import event
 
-from cpmkit.db.schema import projects
 from cpmkit.db.database import Store
+from cpmkit.db.schema import projects
+from tests._workers import report
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -178,8 +178,18 @@ def postgres_server() -> Iterator[PostgresServer]:
             os.chown(base, *owner)  # mkdtemp's 0700 dir, now the postgres user's; /tmp itself is traversable
         init = _run_pg(
             as_root,
-            [str(bin_dir / "initdb"), "-D", str(data_dir), "--auth=trust", "-U", PG_SUPERUSER,
-             "-E", "UTF8", "--no-locale", "--no-sync"],
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir),
+                "--auth=trust",
+                "-U",
+                PG_SUPERUSER,
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
             cwd=str(base),
             timeout=120,
         )
@@ -195,8 +205,19 @@ def postgres_server() -> Iterator[PostgresServer]:
             )
             start = _run_pg(
                 as_root,
-                [str(bin_dir / "pg_ctl"), "start", "-D", str(data_dir), "-l", str(log_file),
-                 "-w", "-t", str(_PG_START_TIMEOUT), "-o", options],
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "start",
+                    "-D",
+                    str(data_dir),
+                    "-l",
+                    str(log_file),
+                    "-w",
+                    "-t",
+                    str(_PG_START_TIMEOUT),
+                    "-o",
+                    options,
+                ],
                 cwd=str(base),
                 timeout=_PG_START_TIMEOUT + 30,
             )
@@ -213,7 +234,9 @@ def postgres_server() -> Iterator[PostgresServer]:
         while True:
             ready = subprocess.run(
                 [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_SUPERUSER, "-t", "2"],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if ready.returncode == 0:
                 break
@@ -224,8 +247,12 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield PostgresServer(host="127.0.0.1", port=port, user=PG_SUPERUSER, bin_dir=bin_dir, data_dir=data_dir)
     finally:
         if started:
-            _run_pg(as_root, [str(bin_dir / "pg_ctl"), "stop", "-D", str(data_dir), "-m", "fast", "-w"],
-                    cwd=str(base), timeout=120)
+            _run_pg(
+                as_root,
+                [str(bin_dir / "pg_ctl"), "stop", "-D", str(data_dir), "-m", "fast", "-w"],
+                cwd=str(base),
+                timeout=120,
+            )
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -46,7 +46,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("CPMKIT_DB_URL", url)
     store = Store.open(url)
     project = store.create_project("Apollo")
-    store.add_stakeholder(project, "=HYPERLINK(\"http://x\")", power=5, interest=5)
+    store.add_stakeholder(project, '=HYPERLINK("http://x")', power=5, interest=5)
     store.close()
     return url
 
@@ -55,8 +55,14 @@ def test_export_xlsx_writes_every_table_with_formulas_neutralised(seeded: str, t
     out = tmp_path / "out"
     assert cli.main(["export", "--project", "Apollo", "--output", str(out)]) == 0
     book = openpyxl.load_workbook(out / "stakeholder-value.xlsx")
-    assert book.sheetnames == ["register", "communication plan", "engagement gaps", "power-interest grid", "value scorecard"]
-    assert book["register"]["A2"].value == "'=HYPERLINK(\"http://x\")"
+    assert book.sheetnames == [
+        "register",
+        "communication plan",
+        "engagement gaps",
+        "power-interest grid",
+        "value scorecard",
+    ]
+    assert book["register"]["A2"].value == '\'=HYPERLINK("http://x")'
 
 
 def test_export_csv_writes_one_file_per_table(seeded: str, tmp_path: Path) -> None:
@@ -71,7 +77,9 @@ def test_export_of_an_unknown_project_says_so_plainly(seeded: str, capsys: pytes
     assert "No project called 'Gemini'" in err and "Apollo" in err and "Traceback" not in err
 
 
-def test_serve_env_makes_the_store_absolute_and_finds_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_env_makes_the_store_absolute_and_finds_the_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     env = cli.serve_env({"CPMKIT_DB_URL": "sqlite:///relative.sqlite3", "JUPYTER_PATH": "/elsewhere"})
     assert env["CPMKIT_DB_URL"] == f"sqlite:///{tmp_path / 'relative.sqlite3'}"
@@ -92,8 +100,12 @@ def test_serve_starts_voila_on_localhost_and_offers_the_first_run_step(tmp_path:
     port = _free_port()
     env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)}
     server = subprocess.Popen(
-        [*CPMKIT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
+        [*CPMKIT, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -133,13 +145,19 @@ def test_users_add_list_and_password_from_standard_input(tmp_path: Path) -> None
     env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
 
     def users(*args: str, password: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*CPMKIT, "users", *args], env=env, input=password, capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [*CPMKIT, "users", *args], check=False, env=env, input=password, capture_output=True, text=True, timeout=60
+        )
 
     added = users("add", "Alice", "--admin", "--password-stdin", password="correct horse 1\n")
     assert added.returncode == 0 and "added alice (admin" in added.stdout
     assert users("add", "bob", "--password-stdin", password="correct horse 2\n").returncode == 0
     refused = users("add", "ALICE", "--password-stdin", password="correct horse 3\n")
-    assert refused.returncode == 2 and "already an account called 'alice'" in refused.stderr and "Traceback" not in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "already an account called 'alice'" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
     short = users("add", "cy", "--password-stdin", password="short\n")
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
     assert users("list").stdout.splitlines() == ["alice  (admin)", "bob"]
@@ -154,7 +172,9 @@ def test_users_add_list_and_password_from_standard_input(tmp_path: Path) -> None
 
 
 def test_serve_says_what_a_non_local_host_exposes() -> None:
-    help_text = subprocess.run([*CPMKIT, "serve", "--help"], capture_output=True, text=True, timeout=60).stdout
+    help_text = subprocess.run(
+        [*CPMKIT, "serve", "--help"], check=False, capture_output=True, text=True, timeout=60
+    ).stdout
     assert "0.0.0.0" in help_text and "sign-in" in " ".join(help_text.split())
     assert "--max-kernels" in help_text
 

@@ -21,7 +21,9 @@ def test_url_from_the_environment_wins() -> None:
 
 def test_relative_sqlite_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert config.db_url({"CPMKIT_DB_URL": "sqlite:///data/x.sqlite3"}) == f"sqlite:///{tmp_path / 'data' / 'x.sqlite3'}"
+    assert (
+        config.db_url({"CPMKIT_DB_URL": "sqlite:///data/x.sqlite3"}) == f"sqlite:///{tmp_path / 'data' / 'x.sqlite3'}"
+    )
 
 
 def test_templates_dir_is_the_repository_folder_unless_overridden(tmp_path: Path) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from cpmkit.errors import ConfigError, CpmkitError, NotFoundError, StoreError, TemplateError, TooManyTries, ValidationError
+from cpmkit.errors import (
+    ConfigError,
+    CpmkitError,
+    NotFoundError,
+    StoreError,
+    TemplateError,
+    TooManyTries,
+    ValidationError,
+)
 
 
 @pytest.mark.parametrize("cls", [ValidationError, TemplateError, NotFoundError, StoreError, TooManyTries, ConfigError])
@@ -35,7 +43,12 @@ def test_validation_error_context() -> None:
 
 @pytest.mark.parametrize(
     ("field", "label"),
-    [("name", "Name"), ("next_touchpoint", "Next touchpoint"), ("current_engagement", "Current engagement"), ("measured_on", "Measured on")],
+    [
+        ("name", "Name"),
+        ("next_touchpoint", "Next touchpoint"),
+        ("current_engagement", "Current engagement"),
+        ("measured_on", "Measured on"),
+    ],
 )
 def test_for_field_starts_with_the_label(field: str, label: str) -> None:
     error = ValidationError.for_field(field, "x", "is wrong.")
@@ -49,7 +62,10 @@ def test_for_field_starts_with_the_label(field: str, label: str) -> None:
     [
         ({"file": "notebooks.yaml"}, "notebooks.yaml: broken."),
         ({"file": "notebooks.yaml", "item": "index.ipynb"}, "notebooks.yaml, item 'index.ipynb': broken."),
-        ({"file": "notebooks.yaml", "item": "index.ipynb", "field": "title"}, "notebooks.yaml, item 'index.ipynb', field 'title': broken."),
+        (
+            {"file": "notebooks.yaml", "item": "index.ipynb", "field": "title"},
+            "notebooks.yaml, item 'index.ipynb', field 'title': broken.",
+        ),
         ({"file": "notebooks.yaml", "field": "title"}, "notebooks.yaml, field 'title': broken."),
     ],
 )

@@ -35,7 +35,17 @@ def test_environment_yml_lists_the_same_runtime_dependencies_as_pyproject() -> N
 
 def test_public_api_is_what_was_meant() -> None:
     assert sorted(cpmkit.__all__) == sorted(
-        ["ConfigError", "CpmkitError", "NotFoundError", "Store", "StoreError", "TemplateError", "TooManyTries", "ValidationError", "__version__"]
+        [
+            "ConfigError",
+            "CpmkitError",
+            "NotFoundError",
+            "Store",
+            "StoreError",
+            "TemplateError",
+            "TooManyTries",
+            "ValidationError",
+            "__version__",
+        ]
     )
     for name in cpmkit.__all__:
         assert hasattr(cpmkit, name)

@@ -23,8 +23,8 @@ __all__ = [
     "PASSWORD_MAX",
     "PASSWORD_MIN",
     "Owner",
-    "clean_username",
     "check_password",
+    "clean_username",
     "hash_password",
     "password_matches",
     "waste_a_check",
@@ -56,7 +56,9 @@ def clean_username(value: Any) -> str:
     text = value.strip().casefold() if isinstance(value, str) else ""
     if not _USERNAME.fullmatch(text):
         raise ValidationError.for_field(
-            "username", value, "use 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit."
+            "username",
+            value,
+            "use 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit.",
         )
     return text
 

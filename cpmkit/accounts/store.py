@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit.accounts.owners import Owner, clean_username, hash_password, password_matches, waste_a_check
-from cpmkit.errors import NotFoundError, ValidationError
-from cpmkit.db.schema import users
 from cpmkit.db.database import Store
+from cpmkit.db.schema import users
+from cpmkit.errors import NotFoundError, ValidationError
 
 __all__ = ["AccountStore"]
 
@@ -29,7 +29,9 @@ class AccountStore:
             with self.store.write() as conn:
                 user_id = conn.execute(users.insert().values(values).returning(users.c.id)).scalar_one()
         except IntegrityError as exc:
-            raise ValidationError.for_field("username", username, f"there is already an account called {name!r}.") from exc
+            raise ValidationError.for_field(
+                "username", username, f"there is already an account called {name!r}."
+            ) from exc
         return Owner(int(user_id), name, admin)
 
     def set_password(self, username: str, password: str) -> None:

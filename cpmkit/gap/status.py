@@ -24,12 +24,28 @@ from cpmkit.errors import ValidationError
 from cpmkit.gap.rules import latest_trusted, top_weighted
 from cpmkit.gap.template import CUSTOMER_LIGHT, StatusRules
 
-__all__ = ["CUSTOMER_COLUMNS", "CUSTOMER_LIGHT", "LIGHTS", "VERDICTS", "StatusReport", "status_report", "status_report_html"]
+__all__ = [
+    "CUSTOMER_COLUMNS",
+    "CUSTOMER_LIGHT",
+    "LIGHTS",
+    "VERDICTS",
+    "StatusReport",
+    "status_report",
+    "status_report_html",
+]
 
 LIGHTS: Final = ("green", "amber", "red")
 #: A key customer's verdict, worst first.
 VERDICTS: Final = ("dissatisfied", "at risk", "on track", "not assessed")
-CUSTOMER_COLUMNS: Final = ["stakeholder_id", "stakeholder", "category", "satisfaction", "top_dimension", "top_gap", "verdict"]
+CUSTOMER_COLUMNS: Final = [
+    "stakeholder_id",
+    "stakeholder",
+    "category",
+    "satisfaction",
+    "top_dimension",
+    "top_gap",
+    "verdict",
+]
 
 
 @dataclass(frozen=True)
@@ -67,7 +83,9 @@ def status_report(
     require_columns(register, ["id", "name", "category"], "status report")
     require_columns(satisfaction, ["stakeholder_id", "source", "assessed_on", "score"], "status report")
     names = names or {}
-    scores = latest_trusted(satisfaction, keys=["stakeholder_id"], sources=sources, needed=["score"]).set_index("stakeholder_id")
+    scores = latest_trusted(satisfaction, keys=["stakeholder_id"], sources=sources, needed=["score"]).set_index(
+        "stakeholder_id"
+    )
     top = top_weighted(gaps).set_index("stakeholder_id")
     rows: list[dict[str, Any]] = []
     reasons: dict[str, list[str]] = {verdict: [] for verdict in VERDICTS}
@@ -131,7 +149,11 @@ def status_report_html(
     """The report as one standalone HTML document: lights (colour named in words), the reasons,
     key customers, the gap list and the actions. No script, no external resource; every
     user-supplied string is escaped. ``names`` maps dimension ids to names."""
-    require_columns(gaps, ["rank", "stakeholder", "dimension", "expectation", "perception", "gap", "importance", "weighted_gap"], "gap list")
+    require_columns(
+        gaps,
+        ["rank", "stakeholder", "dimension", "expectation", "perception", "gap", "importance", "weighted_gap"],
+        "gap list",
+    )
     require_columns(actions, ["stakeholder", "dimension", "what", "owner", "due", "status"], "list of actions")
     names = names or {}
     lights = "".join(
@@ -141,9 +163,7 @@ def status_report_html(
     )
     items = "".join(f"<li>{_esc(reason)}</li>" for reason in report.reasons)
     banner = (
-        f'<div class="all-red"><ul>{items}</ul></div>'
-        if report.all_red
-        else (f"<ul>{items}</ul>" if items else "")
+        f'<div class="all-red"><ul>{items}</ul></div>' if report.all_red else (f"<ul>{items}</ul>" if items else "")
     )
     gap_rows = gaps.assign(dimension=gaps["dimension"].map(lambda d: names.get(d, d)))
     action_rows = actions.assign(dimension=actions["dimension"].map(lambda d: names.get(d, d)))

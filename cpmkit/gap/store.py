@@ -24,7 +24,6 @@ from typing import Any, Final
 import pandas as pd
 from sqlalchemy import Connection, Table, func, select
 
-from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.core.fields import (
     ACTION_FIELDS,
     clean_action_field,
@@ -35,8 +34,8 @@ from cpmkit.core.fields import (
     clean_whole_number,
     required,
 )
-from cpmkit.gap.template import IMPORTANCE_RANGES
 from cpmkit.core.links import digest, lookup_digest, new_token
+from cpmkit.db.database import NO_PROJECT, Store, upsert
 from cpmkit.db.schema import (
     gap_actions,
     gap_dimensions,
@@ -48,8 +47,9 @@ from cpmkit.db.schema import (
     status_lights,
     survey_links,
 )
+from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.gap.status import LIGHTS
-from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.gap.template import IMPORTANCE_RANGES
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -106,11 +106,15 @@ class GapStore:
     def chosen_dimensions(self, project_id: int) -> list[str] | None:
         """The dimension ids the project asks about, in the order chosen; None if never chosen."""
         with self.store.read() as conn:
-            chosen = conn.execute(
-                select(gap_dimensions.c.dimension)
-                .where(gap_dimensions.c.project_id == project_id)
-                .order_by(gap_dimensions.c.position)
-            ).scalars().all()
+            chosen = (
+                conn.execute(
+                    select(gap_dimensions.c.dimension)
+                    .where(gap_dimensions.c.project_id == project_id)
+                    .order_by(gap_dimensions.c.position)
+                )
+                .scalars()
+                .all()
+            )
         return list(chosen) or None
 
     def choose_dimensions(self, project_id: int, ids: Sequence[str]) -> None:
@@ -139,7 +143,11 @@ class GapStore:
             raise ValidationError(f"Unknown rating field {field!r}.", field=field, value=value)
         low, high = self.ranges[field]
         clean = clean_whole_number(field, value, low=low, high=high)
-        keys = {"stakeholder_id": stakeholder_id, "dimension": clean_id("dimension", dimension), **_dated(source, assessed_on)}
+        keys = {
+            "stakeholder_id": stakeholder_id,
+            "dimension": clean_id("dimension", dimension),
+            **_dated(source, assessed_on),
+        }
         earlier = (
             select(*(gap_ratings.c[f] for f in RATING_FIELDS))
             .where(*(gap_ratings.c[k] == v for k, v in keys.items() if k != "assessed_on"))
@@ -189,7 +197,10 @@ class GapStore:
 
     def add_action(self, stakeholder_id: int, dimension: str, what: str) -> int:
         """Add an open action to close a gap; returns its id."""
-        values = {"dimension": clean_id("dimension", dimension), "what": clean_action_field("what", what, ACTION_STATUSES)}
+        values = {
+            "dimension": clean_id("dimension", dimension),
+            "what": clean_action_field("what", what, ACTION_STATUSES),
+        }
         with self.store.write(missing=_NO_STAKEHOLDER) as conn:
             stmt = gap_actions.insert().values(stakeholder_id=stakeholder_id, **values).returning(gap_actions.c.id)
             return int(conn.execute(stmt).scalar_one())
@@ -198,7 +209,9 @@ class GapStore:
         """Save one field of an action (what, owner, due, status); returns it as stored."""
         clean = clean_action_field(field, value, ACTION_STATUSES)
         with self.store.write() as conn:
-            if not conn.execute(gap_actions.update().where(gap_actions.c.id == action_id).values({field: clean})).rowcount:
+            if not conn.execute(
+                gap_actions.update().where(gap_actions.c.id == action_id).values({field: clean})
+            ).rowcount:
                 raise NotFoundError(_NO_ACTION)
         return clean
 
@@ -238,7 +251,13 @@ class GapStore:
         working; their answers stay."""
         token = new_token()
         values = {"stakeholder_id": stakeholder_id, "token": digest(token), "created_at": func.current_timestamp()}
-        stmt = upsert(self.store.engine, survey_links, values, keys=[survey_links.c.stakeholder_id], update=["token", "created_at"])
+        stmt = upsert(
+            self.store.engine,
+            survey_links,
+            values,
+            keys=[survey_links.c.stakeholder_id],
+            update=["token", "created_at"],
+        )
         with self.store.write(missing=_NO_STAKEHOLDER) as conn:
             conn.execute(stmt)
         return token
@@ -278,7 +297,6 @@ class GapStore:
 
     # -- plumbing -----------------------------------------------------------------------------
 
-
     def _save(
         self,
         conn: Connection,
@@ -317,7 +335,6 @@ def _dated(source: Any, assessed_on: Any) -> dict[str, Any]:
         "source": clean_id("source", source),
         "assessed_on": required("assessed_on", assessed_on, clean_date("assessed_on", assessed_on)),
     }
-
 
 
 def _lock(conn: Connection, table: Table, row_id: int, missing: str) -> None:

@@ -152,7 +152,11 @@ def _parse_sources(raw: Any) -> tuple[Source, ...]:
     _unique([s.id for s in sources], "id")
     estimates = [s.id for s in sources if not s.own]
     if len(estimates) != 1:
-        raise _error(f"must list exactly one source with own: false (the PM's estimate); found {len(estimates)}.", None, "sources")
+        raise _error(
+            f"must list exactly one source with own: false (the PM's estimate); found {len(estimates)}.",
+            None,
+            "sources",
+        )
     if len(sources) < 2:
         raise _error("must list at least one source with own: true (the stakeholder's own figures).", None, "sources")
     return tuple(sources)
@@ -166,7 +170,11 @@ def _parse_dimensions(raw: Any) -> tuple[Dimension, ...]:
         if entry.get("group") not in GROUPS:
             raise _error(f"must be one of: {', '.join(GROUPS)}.", label, "group")
         questions = entry.get("questions")
-        if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip() for q in questions):
+        if (
+            not isinstance(questions, list)
+            or not questions
+            or not all(isinstance(q, str) and q.strip() for q in questions)
+        ):
             raise _error("must be a non-empty list of example questions.", label, "questions")
         dimensions.append(
             Dimension(
@@ -208,14 +216,22 @@ def _parse_status(raw: Any, scale: tuple[int, int], satisfaction: tuple[int, int
         if milder < stricter:
             raise _error(f"must be at least the dissatisfied figure ({stricter:g}).", "status.at_risk", field)
     return StatusRules(
-        tuple(areas), tuple(categories), int(dissatisfied[0]), dissatisfied[1], int(at_risk[0]), at_risk[1], satisfaction
+        tuple(areas),
+        tuple(categories),
+        int(dissatisfied[0]),
+        dissatisfied[1],
+        int(at_risk[0]),
+        at_risk[1],
+        satisfaction,
     )
 
 
 def _parse_rule(raw: Any, name: str, scale: tuple[int, int], satisfaction: tuple[int, int]) -> tuple[int, float]:
     item = f"status.{name}"
     if not isinstance(raw, dict):
-        raise _error("must be a mapping with satisfaction_at_or_below and top_weighted_gap_at_or_below.", "status", name)
+        raise _error(
+            "must be a mapping with satisfaction_at_or_below and top_weighted_gap_at_or_below.", "status", name
+        )
     check_fields(raw, _RULE_FIELDS, FILE, item)
     score = _whole(raw, _RULE_FIELDS[0], item)
     low, high = satisfaction
@@ -249,8 +265,6 @@ def _label(entry: dict[str, Any], fallback: str) -> str:
     return entry["id"].strip() if isinstance(entry.get("id"), str) and entry["id"].strip() else fallback
 
 
-
-
 def _whole(entry: dict[str, Any], field: str, label: str) -> int:
     value = entry.get(field)
     if not isinstance(value, int) or isinstance(value, bool):
@@ -262,7 +276,6 @@ def _unique(values: Sequence[str], field: str) -> None:
     for value in values:
         if values.count(value) > 1:
             raise _error("appears more than once.", value, field)
-
 
 
 def _error(problem: str, item: str | None, field: str | None) -> TemplateError:

@@ -32,7 +32,14 @@ class LandingApp:
         self.summary = W.HTML()
         self.bar = ProjectBar(store, on_change=lambda _: self.refresh())
         self.widget = W.VBox(
-            [stylesheet(), self.bar.widget, W.HTML("<h3>Workbooks</h3>"), self.links, W.HTML("<h3>Project summary</h3>"), self.summary]
+            [
+                stylesheet(),
+                self.bar.widget,
+                W.HTML("<h3>Workbooks</h3>"),
+                self.links,
+                W.HTML("<h3>Project summary</h3>"),
+                self.summary,
+            ]
         )
         self.widget.add_class("cpmkit-app")
         self.refresh()
@@ -50,6 +57,8 @@ class LandingApp:
         if project_id is None:
             self.summary.value = '<p class="cpmkit-help">Create a project to begin.</p>'
             return
-        lines = stakeholder_summary(self.store.stakeholders(project_id), self.store.measures(project_id), today=dt.date.today())
+        lines = stakeholder_summary(
+            self.store.stakeholders(project_id), self.store.measures(project_id), today=dt.date.today()
+        )
         rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in lines)
         self.summary.value = f'<table class="cpmkit-table cpmkit-summary">{rows}</table>'

@@ -39,14 +39,16 @@ def memory_limit_bytes(environ: Mapping[str, str] = os.environ) -> int | None:
     if not text.isdigit():
         raise ConfigError(
             f"{MEMORY_ENV} must be a whole number of megabytes (such as 1024), not {text!r}.",
-            setting=MEMORY_ENV, value=text,
+            setting=MEMORY_ENV,
+            value=text,
         )
     megabytes = int(text)
     if megabytes < MINIMUM_MB:
         raise ConfigError(
             f"{MEMORY_ENV}={megabytes} is too small: a workbook's kernel needs about 320 MB; "
             f"give it at least {MINIMUM_MB}.",
-            setting=MEMORY_ENV, value=text,
+            setting=MEMORY_ENV,
+            value=text,
         )
     return megabytes * 2**20
 

@@ -159,8 +159,13 @@ def running_voila(
         ) + list(extra)
         with log_file.open("ab") as log:
             process = subprocess.Popen(
-                command, env=dict(env), cwd=str(log_file.parent), stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                command,
+                env=dict(env),
+                cwd=str(log_file.parent),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         server = VoilaServer(process, f"http://127.0.0.1:{port}", log_file, env)
         try:

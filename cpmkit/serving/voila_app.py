@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from traitlets import Int
 from tornado.web import url
+from traitlets import Int
 from voila.app import Voila
 
-from cpmkit.serving import web_gate
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
+from cpmkit.serving import web_gate
 from cpmkit.serving.page_access import IDENTITY_HEADER
 
 __all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "CpmkitVoila", "main", "tornado_settings"]
@@ -62,7 +62,11 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
 
     def _handler_kwargs(self, handler: type) -> dict[str, Any]:
         if issubclass(handler, web_gate.GatedVoilaHandler):
-            return {"template_paths": self.template_paths, "config": self.config, "voila_configuration": self.voila_configuration}
+            return {
+                "template_paths": self.template_paths,
+                "config": self.config,
+                "voila_configuration": self.voila_configuration,
+            }
         return {}
 
     def listen(self) -> None:

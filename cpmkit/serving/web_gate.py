@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from urllib.parse import quote, urlencode
 
 from jupyter_server.auth.authorizer import Authorizer
@@ -37,18 +37,26 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from cpmkit import config
-from cpmkit.accounts.store import AccountStore
 from cpmkit.accounts.owners import Owner
-from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.accounts.store import AccountStore
 from cpmkit.core.content import NotebookTemplate, load_notebook_templates
-from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationError
-from cpmkit.gap.store import GapStore
-from cpmkit.serving.page_access import IDENTITY_ENV, IDENTITY_HEADER, Identity, Outcome, decode_identity, encode_identity, page_verdict
-from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
-from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.db.database import Store
+from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationError
+from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.gap.store import GapStore
+from cpmkit.serving.page_access import (
+    IDENTITY_ENV,
+    IDENTITY_HEADER,
+    Identity,
+    Outcome,
+    decode_identity,
+    encode_identity,
+    page_verdict,
+)
+from cpmkit.soft_skills.store import AssessmentStore
 
 __all__ = [
     "BROWSER_COOKIE",
@@ -225,7 +233,9 @@ class PlainAnswers:
 
     def write_error(self: Any, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(plain_page("Something went wrong", f"The server could not answer this request (error {status_code})."))
+        self.finish(
+            plain_page("Something went wrong", f"The server could not answer this request (error {status_code}).")
+        )
 
 
 class GateHandler(PlainAnswers, JupyterHandler):
@@ -236,7 +246,9 @@ class GateHandler(PlainAnswers, JupyterHandler):
     def check_origin(self, origin_to_satisfy_tornado: str = "") -> bool:
         return True
 
-    def form_page(self, title: str, message: str, fields: str, *, problem: str = "", status: int = 200, after: str = "") -> None:
+    def form_page(
+        self, title: str, message: str, fields: str, *, problem: str = "", status: int = 200, after: str = ""
+    ) -> None:
         """A plain page with one form: ``problem`` (escaped) above it, ``fields`` (markup) and
         ``after`` (markup) below it, never cached."""
         self.set_status(status)
@@ -286,7 +298,12 @@ class GateIdentityProvider(IdentityProvider):
         if browser_id is None:
             browser_id = secrets.token_urlsafe(16)
             handler.set_signed_cookie(
-                BROWSER_COOKIE, browser_id, expires_days=BROWSER_DAYS, httponly=True, samesite="Lax", secure=_https(handler)
+                BROWSER_COOKIE,
+                browser_id,
+                expires_days=BROWSER_DAYS,
+                httponly=True,
+                samesite="Lax",
+                secure=_https(handler),
             )
         owner = self.session_owner(handler)
         name = f"owner-{owner.id}" if owner is not None else f"browser-{browser_id}"
@@ -309,7 +326,12 @@ def _https(handler: web.RequestHandler) -> bool:
 
 def _start_session(handler: web.RequestHandler, owner: Owner, version: int) -> None:
     handler.set_signed_cookie(
-        SESSION_COOKIE, f"{owner.id}:{version}", expires_days=SESSION_DAYS, httponly=True, samesite="Lax", secure=_https(handler)
+        SESSION_COOKIE,
+        f"{owner.id}:{version}",
+        expires_days=SESSION_DAYS,
+        httponly=True,
+        samesite="Lax",
+        secure=_https(handler),
     )
 
 
@@ -325,7 +347,11 @@ class SignInHandler(GateHandler):
 
     def get(self) -> None:
         if gate(self).setup_key is not None and AccountStore(gate(self).store).count() == 0:
-            self.refuse(200, "No account yet", "Open the first-run link that `cpmkit serve` printed, or run `cpmkit users add NAME --admin`.")
+            self.refuse(
+                200,
+                "No account yet",
+                "Open the first-run link that `cpmkit serve` printed, or run `cpmkit users add NAME --admin`.",
+            )
             return
         self._form("")
 
@@ -338,8 +364,14 @@ class SignInHandler(GateHandler):
             "<button type='submit'>Sign in</button>"
         )
         join = "<p>In a workshop? <a href='/join'>Join with the code</a> your trainer shows.</p>"
-        self.form_page("Sign in", "Project managers and trainers sign in to open their workbooks.", fields,
-                       problem=problem, status=status, after=join)
+        self.form_page(
+            "Sign in",
+            "Project managers and trainers sign in to open their workbooks.",
+            fields,
+            problem=problem,
+            status=status,
+            after=join,
+        )
 
     async def post(self) -> None:
         username = self.get_body_argument("username", "")[:200].strip().casefold()
@@ -396,8 +428,13 @@ class SetupHandler(GateHandler):
             "<label>Password again<input name='again' type='password' autocomplete='new-password' required></label>"
             "<button type='submit'>Create the account</button>"
         )
-        self.form_page("Create the first account", "This account can see every project and add others with `cpmkit users add`.",
-                       fields, problem=problem, status=status)
+        self.form_page(
+            "Create the first account",
+            "This account can see every project and add others with `cpmkit users add`.",
+            fields,
+            problem=problem,
+            status=status,
+        )
 
     async def post(self) -> None:
         if not self._allowed():
@@ -439,7 +476,9 @@ class JoinHandler(GateHandler):
         try:
             await gate(self).look_up_link("code", code, browser=_identity(self).browser, address=_address(self))
         except TooManyTries as exc:
-            self._form(f"Too many tries: wait {int(exc.wait_seconds) + 1} seconds and try again.", code=code, status=429)
+            self._form(
+                f"Too many tries: wait {int(exc.wait_seconds) + 1} seconds and try again.", code=code, status=429
+            )
             return
         except CpmkitError as exc:
             self._form(str(exc), code=code, status=404)
@@ -482,7 +521,11 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
             self.redirect("/login?" + urlencode({"next": self.request.uri}))
         elif verdict.outcome is Outcome.NEEDS_LINK:
             self.refuse(404, "This page opens from its link", "Open the link you were sent (by e-mail or in the room).")
-        elif page is not None and await self._links_valid(verdict.links, identity) and self._may_start_kernel(page, verdict.links, identity):
+        elif (
+            page is not None
+            and await self._links_valid(verdict.links, identity)
+            and self._may_start_kernel(page, verdict.links, identity)
+        ):
             self.request.headers[IDENTITY_HEADER] = encode_identity(identity)
 
     async def _links_valid(self, links: tuple[tuple[str, str], ...], identity: Identity) -> bool:
@@ -491,11 +534,19 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
                 found = await gate(self).look_up_link(name, value, browser=identity.browser, address=_address(self))
             except TooManyTries as exc:
                 wait = int(exc.wait_seconds) + 1
-                self.refuse(429, "Too many tries", f"Too many links that do not work: wait {wait} seconds and try again.",
-                            retry_after=wait)
+                self.refuse(
+                    429,
+                    "Too many tries",
+                    f"Too many links that do not work: wait {wait} seconds and try again.",
+                    retry_after=wait,
+                )
                 return False
             except CpmkitError:
-                self.refuse(404, "This link does not work", "Check that the whole link was copied, or ask the person who sent it for a new one.")
+                self.refuse(
+                    404,
+                    "This link does not work",
+                    "Check that the whole link was copied, or ask the person who sent it for a new one.",
+                )
                 return False
             if isinstance(found, Mapping) and found.get("closed"):  # a pulse round that is over
                 self.refuse(410, "This survey is closed", "It takes no more answers. Thank you all the same.")
@@ -505,10 +556,16 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
     def _may_start_kernel(self, page: NotebookTemplate, links: tuple[tuple[str, str], ...], identity: Identity) -> bool:
         limits = gate(self)
         if len(self.kernel_manager.list_kernel_ids()) >= limits.limits.max_kernels:
-            self.refuse(503, "The server is full", f"Too many pages are open right now. This page tries again by itself every {RETRY_SECONDS} seconds.",
-                        retry_after=RETRY_SECONDS)
+            self.refuse(
+                503,
+                "The server is full",
+                f"Too many pages are open right now. This page tries again by itself every {RETRY_SECONDS} seconds.",
+                retry_after=RETRY_SECONDS,
+            )
             return False
-        per_link = ((limits.page_limiter(page), (page.file, links, _address(self))),) if page.opens_per_address_hour else ()
+        per_link = (
+            ((limits.page_limiter(page), (page.file, links, _address(self))),) if page.opens_per_address_hour else ()
+        )
         for limiter, key in (
             (limits.limiter("starts_per_browser"), identity.browser),
             (limits.limiter("starts_per_address"), _address(self)),
@@ -516,8 +573,12 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
         ):
             wait = limiter.hit(key)
             if wait is not None:
-                self.refuse(429, "Too many pages opened", f"Too many pages were opened from here: wait {int(wait) + 1} seconds and reload.",
-                            retry_after=int(wait) + 1)
+                self.refuse(
+                    429,
+                    "Too many pages opened",
+                    f"Too many pages were opened from here: wait {int(wait) + 1} seconds and reload.",
+                    retry_after=int(wait) + 1,
+                )
                 return False
         return True
 
@@ -535,9 +596,11 @@ class BoundKernelManager(AsyncMappingKernelManager):
     Voila passes to the kernel's environment), so only that browser may talk to them; and a
     page whose browser never connects (a script fetching pages) does not keep its kernel."""
 
-    browsers: dict[str, str] = {}  # kernel id -> browser id, shared with the authorizer
+    browsers: ClassVar[dict[str, str]] = {}  # kernel id -> browser id, shared with the authorizer
     unconnected_timeout = Int(
-        120, config=True, help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down."
+        120,
+        config=True,
+        help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down.",
     )
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
@@ -629,7 +692,9 @@ class LoopbackRequestInfoHandler(RequestInfoSocketHandler):  # type: ignore[misc
 class SecurityHeaders(web.OutputTransform):
     """The same security headers on every answer, whichever handler wrote it."""
 
-    def transform_first_chunk(self, status_code: int, headers: Any, chunk: bytes, finishing: bool) -> tuple[int, Any, bytes]:
+    def transform_first_chunk(
+        self, status_code: int, headers: Any, chunk: bytes, finishing: bool
+    ) -> tuple[int, Any, bytes]:
         for name, value in SECURITY_HEADERS.items():
             headers[name] = value
         return status_code, headers, chunk
@@ -675,4 +740,3 @@ def describe_start(gate_: Gate, base_url: str) -> str:
         return f"cpmkit: owners sign in at {base_url}/login (accounts: cpmkit users add NAME)"
     link = f"{base_url}/cpmkit/setup?key={quote(gate_.setup_key)}"
     return f"cpmkit: no account yet. Create the first (admin) one at {link}\n        or stop and run: cpmkit users add NAME --admin"
-

@@ -16,10 +16,20 @@ import yaml
 
 from cpmkit import config
 from cpmkit.core.content import check_fields, required_id, required_text
-from cpmkit.errors import TemplateError, ValidationError
 from cpmkit.core.fields import ID_PATTERN
+from cpmkit.errors import TemplateError, ValidationError
 
-__all__ = ["DEFAULT_BANK", "Competency", "Item", "QuestionBank", "Scale", "bank_named", "bank_names", "default_bank", "load_bank"]
+__all__ = [
+    "DEFAULT_BANK",
+    "Competency",
+    "Item",
+    "QuestionBank",
+    "Scale",
+    "bank_named",
+    "bank_names",
+    "default_bank",
+    "load_bank",
+]
 
 #: Competency and item ids are stored with each answer, so they stay short and plain.
 _BANK_FIELDS = ("name", "scale", "competencies")
@@ -197,7 +207,9 @@ def _parse_competency(raw: Any, index: int, known: set[str], file: str) -> tuple
 
 def _parse_practices(raw: Any, file: str, label: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw:
-        raise TemplateError("must be a non-empty list of suggested practices.", file=file, item=label, field="practices")
+        raise TemplateError(
+            "must be a non-empty list of suggested practices.", file=file, item=label, field="practices"
+        )
     if not all(isinstance(p, str) and p.strip() for p in raw):
         raise TemplateError("each practice must be a non-empty sentence.", file=file, item=label, field="practices")
     return tuple(p.strip() for p in raw)
@@ -218,6 +230,6 @@ def _parse_item(raw: Any, label: str, owner: str, known: set[str], file: str) ->
     reverse = raw.get("reverse", False)
     if not isinstance(reverse, bool):
         raise TemplateError("must be true or false.", file=file, item=label, field="reverse")
-    return Item(item_id, owner, required_text(raw, "text", file, label), required_text(raw, "source", file, label), reverse)
-
-
+    return Item(
+        item_id, owner, required_text(raw, "text", file, label), required_text(raw, "source", file, label), reverse
+    )

@@ -13,8 +13,8 @@ import re
 import altair as alt
 import pandas as pd
 
-from cpmkit.core.frames import require_columns
 from cpmkit.core.charts import dumbbell
+from cpmkit.core.frames import require_columns
 
 __all__ = ["cohort_distribution_chart", "competency_profile_chart", "self_vs_others_chart"]
 
@@ -61,14 +61,25 @@ def competency_profile_chart(scores: pd.DataFrame, *, scale: tuple[int, int] = D
     incomplete = frame[frame["score"].isna()][["name"]].assign(base=float(low), label="incomplete")
     x = _score_axis(scale, "Score")
     y = _names_axis(order)
-    bars = alt.Chart(scored).mark_bar(color="#1f4e79").encode(
-        x=x, x2="base:Q", y=y, tooltip=[alt.Tooltip("name:N", title="Competency"), alt.Tooltip("score:Q", format=".2f")]
+    bars = (
+        alt.Chart(scored)
+        .mark_bar(color="#1f4e79")
+        .encode(
+            x=x,
+            x2="base:Q",
+            y=y,
+            tooltip=[alt.Tooltip("name:N", title="Competency"), alt.Tooltip("score:Q", format=".2f")],
+        )
     )
-    values = alt.Chart(scored).mark_text(align="left", dx=4, color="#333").encode(
-        x=x, y=y, text=alt.Text("score:Q", format=".2f")
+    values = (
+        alt.Chart(scored)
+        .mark_text(align="left", dx=4, color="#333")
+        .encode(x=x, y=y, text=alt.Text("score:Q", format=".2f"))
     )
-    missing = alt.Chart(incomplete).mark_text(align="left", dx=4, color="#888", fontStyle="italic").encode(
-        x=alt.X("base:Q", scale=alt.Scale(domain=list(scale), nice=False, zero=False)), y=y, text="label:N"
+    missing = (
+        alt.Chart(incomplete)
+        .mark_text(align="left", dx=4, color="#888", fontStyle="italic")
+        .encode(x=alt.X("base:Q", scale=alt.Scale(domain=list(scale), nice=False, zero=False)), y=y, text="label:N")
     )
     return alt.LayerChart(layer=[bars, values, missing]).properties(
         width=WIDTH, height=_height(len(order)), title="My competency profile"
@@ -86,8 +97,13 @@ def self_vs_others_chart(view: pd.DataFrame, *, scale: tuple[int, int] = DEFAULT
     order = [str(name) for name in shown["name"]]
     long = pd.DataFrame(
         [
-            {"name": str(row["name"]), "who": who, "score": float(row[who]), "raters": int(row["raters"]),
-             "gap": None if pd.isna(row["gap"]) else float(row["gap"])}
+            {
+                "name": str(row["name"]),
+                "who": who,
+                "score": float(row[who]),
+                "raters": int(row["raters"]),
+                "gap": None if pd.isna(row["gap"]) else float(row["gap"]),
+            }
             for _index, row in shown.iterrows()
             for who in ("self", "others")
             if not pd.isna(row[who])

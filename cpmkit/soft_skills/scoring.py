@@ -41,9 +41,9 @@ __all__ = [
     "PeerRelease",
     "cohort_distribution",
     "competency_scores",
+    "finished_raters",
     "item_score",
     "next_unanswered",
-    "finished_raters",
     "others_view",
     "progress",
     "release_peer_view",
@@ -290,14 +290,12 @@ def others_view(
     competency's average rounded to ``step``; hidden below ``min_raters`` finished raters.
     """
     _check_threshold("min_raters", min_raters)
-    if isinstance(rater_answers, Mapping) or isinstance(rater_answers, str):
+    if isinstance(rater_answers, (Mapping, str)):
         raise ValidationError("Others' answers must be a list with one set of answers per rater.")
     ratings = dict(enumerate(rater_answers, start=1))
     release = release_peer_view(bank, ratings, None, min_raters=min_raters, min_answers=min_answers, step=step)
     finished = len(finished_raters(bank, ratings, min_answers=min_answers))
-    return released_view(
-        bank, self_answers, release, finished=finished, min_raters=min_raters, min_answers=min_answers
-    )
+    return released_view(bank, self_answers, release, finished=finished, min_raters=min_raters, min_answers=min_answers)
 
 
 def cohort_distribution(

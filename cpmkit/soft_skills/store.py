@@ -41,13 +41,13 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.core.fields import name_key
 from cpmkit.core.links import digest, lookup_digest, new_token
-from cpmkit.soft_skills.bank import QuestionBank
-from cpmkit.db.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
-from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, release_peer_view
 from cpmkit.db.database import Store, upsert
+from cpmkit.db.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.soft_skills.bank import QuestionBank
+from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, release_peer_view
 
 __all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore"]
 
@@ -156,7 +156,11 @@ class AssessmentStore:
             raise NotFoundError(f"There is no workshop number {workshop_id}.")
         workshop = _workshop_dict(row._mapping)
         stored = workshop.pop("trainer_key_hash")
-        if not isinstance(key, str) or not _TRAINER_KEY_SHAPE.fullmatch(key.strip()) or not _key_matches(key.strip(), stored):
+        if (
+            not isinstance(key, str)
+            or not _TRAINER_KEY_SHAPE.fullmatch(key.strip())
+            or not _key_matches(key.strip(), stored)
+        ):
             raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
         return workshop
 
@@ -191,7 +195,9 @@ class AssessmentStore:
                 raise ValidationError("This workshop is closed: the trainer is no longer taking new participants.")
             if round not in workshop["rounds"]:
                 raise ValidationError.for_field(
-                    "round", round, f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}."
+                    "round",
+                    round,
+                    f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}.",
                 )
             if name is not None:
                 _check_name_is_free(conn, workshop["id"], round, name)
@@ -235,7 +241,9 @@ class AssessmentStore:
         """A new secret for the participant's resume link, returned only now; the old link stops working."""
         token = new_token()
         with self.store.write() as conn:
-            done = conn.execute(participants.update().where(participants.c.id == participant_id).values(token=digest(token)))
+            done = conn.execute(
+                participants.update().where(participants.c.id == participant_id).values(token=digest(token))
+            )
             if not done.rowcount:
                 raise _no_participant(participant_id)
         return token
@@ -249,7 +257,12 @@ class AssessmentStore:
         stmt = upsert(
             self.store.engine,
             answers,
-            {"participant_id": participant_id, "item_id": item, "value": number, "answered_at": func.current_timestamp()},
+            {
+                "participant_id": participant_id,
+                "item_id": item,
+                "value": number,
+                "answered_at": func.current_timestamp(),
+            },
             keys=[answers.c.participant_id, answers.c.item_id],
             update=["value", "answered_at"],
         )
@@ -350,7 +363,9 @@ class AssessmentStore:
             workshop = _workshop_row(conn, workshop_id)
             if round not in workshop["rounds"]:
                 raise ValidationError.for_field(
-                    "round", round, f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}."
+                    "round",
+                    round,
+                    f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}.",
                 )
             ids = conn.execute(
                 select(participants.c.id)
@@ -470,7 +485,11 @@ class AssessmentStore:
             given = conn.execute(
                 select(peer_answers.c.item_id, peer_answers.c.value).where(peer_answers.c.rater_id == row.id)
             ).all()
-        return {"subject_id": int(row.subject_id), "bank": row.bank, "answers": {item: int(value) for item, value in given}}
+        return {
+            "subject_id": int(row.subject_id),
+            "bank": row.bank,
+            "answers": {item: int(value) for item, value in given},
+        }
 
     def peer_answers(self, subject_id: int) -> list[dict[str, int]]:
         """Each rater's answers about ``subject_id``, one dict per rater who answered, in link order."""
@@ -527,7 +546,9 @@ class AssessmentStore:
             if digest in known:
                 return
             value = json.dumps([*known, digest][-_OWN_BROWSERS_KEPT:])
-            conn.execute(upsert(self.store.engine, meta, {"key": key, "value": value}, keys=[meta.c.key], update=["value"]))
+            conn.execute(
+                upsert(self.store.engine, meta, {"key": key, "value": value}, keys=[meta.c.key], update=["value"])
+            )
 
     def is_own_browser(self, subject_id: int, browser_key: str) -> bool:
         """Whether ``subject_id`` opened their own assessment in the browser with this key."""
@@ -715,7 +736,9 @@ def _clean_display_name(display_name: Any) -> str | None:
         raise ValidationError.for_field("display_name", display_name, f"keep it to {_MAX_NAME} characters or fewer.")
     if clean and not name_key(clean):
         raise ValidationError.for_field(
-            "display_name", display_name, "nothing of it shows on screen; type a name others can read, or leave it empty."
+            "display_name",
+            display_name,
+            "nothing of it shows on screen; type a name others can read, or leave it empty.",
         )
     return clean or None
 
@@ -751,4 +774,3 @@ def _clean_date(field: str, value: Any) -> dt.date | None:
 
 def _names(names: Sequence[str]) -> str:
     return ", ".join(repr(n) for n in names)
-

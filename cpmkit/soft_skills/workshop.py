@@ -10,6 +10,7 @@ answers, and the dashboard and the downloads both take their figures from what i
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import secrets
@@ -20,10 +21,10 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from cpmkit.core.frames import require_columns
-from cpmkit.errors import ValidationError
 from cpmkit.core.fields import name_key
+from cpmkit.core.frames import require_columns
 from cpmkit.core.query import query_number
+from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
 from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, released_count, round_change
 
@@ -257,7 +258,11 @@ def _labels(released: pd.DataFrame, rng: random.Random) -> dict[int, str]:
 
 def _blank(value: Any) -> bool:
     """No display name: None, NaN (a missing cell) or empty text."""
-    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def _worded(frame: pd.DataFrame, hidden: str) -> pd.DataFrame:

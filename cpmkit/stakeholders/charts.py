@@ -75,14 +75,17 @@ def engagement_gap_chart(gaps: pd.DataFrame) -> alt.LayerChart:
     """
     order = list(gaps["name"])
     long = gaps.melt(
-        id_vars=["name", "gap"], value_vars=["current_engagement", "desired_engagement"], var_name="when", value_name="level"
+        id_vars=["name", "gap"],
+        value_vars=["current_engagement", "desired_engagement"],
+        var_name="when",
+        value_name="level",
     )
     long["when"] = long["when"].map({"current_engagement": "now", "desired_engagement": "desired"})
     level = alt.X("level:O", scale=alt.Scale(domain=list(ENGAGEMENT_LEVELS)), title="Engagement")
     colours = {"now": "#c0392b", "desired": "#27ae60"}
-    return dumbbell(long, x=level, order=order, key="when", colours=colours, tooltip=["name:N", "when:N", "level:N", "gap:Q"]).properties(
-        title="Engagement: now and desired"
-    )
+    return dumbbell(
+        long, x=level, order=order, key="when", colours=colours, tooltip=["name:N", "when:N", "level:N", "gap:Q"]
+    ).properties(title="Engagement: now and desired")
 
 
 def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
@@ -93,15 +96,30 @@ def scorecard_chart(card: pd.DataFrame) -> alt.LayerChart:
     columns = ["stakeholder", "metric", "baseline", "target", "latest", "progress", "status"]
     measured = card.dropna(subset=["progress"])[columns].copy()  # dates stay out: the spec must be JSON
     measured["label"] = measured["stakeholder"] + ": " + measured["metric"]
-    bars = alt.Chart(measured).mark_bar().encode(
-        x=alt.X("progress:Q", axis=alt.Axis(format="%"), title="Progress from baseline to target"),
-        y=alt.Y("label:N", sort="-x", title=None),
-        color=alt.Color(
-            "status:N",
-            scale=alt.Scale(domain=["moving away", "in progress", "target met"], range=["#c0392b", "#f39c12", "#27ae60"]),
-            title=None,
-        ),
-        tooltip=["stakeholder:N", "metric:N", "baseline:Q", "target:Q", "latest:Q", alt.Tooltip("progress:Q", format=".0%")],
+    bars = (
+        alt.Chart(measured)
+        .mark_bar()
+        .encode(
+            x=alt.X("progress:Q", axis=alt.Axis(format="%"), title="Progress from baseline to target"),
+            y=alt.Y("label:N", sort="-x", title=None),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(
+                    domain=["moving away", "in progress", "target met"], range=["#c0392b", "#f39c12", "#27ae60"]
+                ),
+                title=None,
+            ),
+            tooltip=[
+                "stakeholder:N",
+                "metric:N",
+                "baseline:Q",
+                "target:Q",
+                "latest:Q",
+                alt.Tooltip("progress:Q", format=".0%"),
+            ],
+        )
     )
     target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    return alt.LayerChart(layer=[bars, target]).properties(width=WIDTH, height=max(60, 28 * len(measured)), title="Value scorecard")
+    return alt.LayerChart(layer=[bars, target]).properties(
+        width=WIDTH, height=max(60, 28 * len(measured)), title="Value scorecard"
+    )

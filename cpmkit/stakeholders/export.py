@@ -11,7 +11,9 @@ from cpmkit.stakeholders.rules import communication_plan, engagement_gaps, power
 __all__ = ["stakeholder_tables"]
 
 
-def stakeholder_tables(stakeholders: pd.DataFrame, measures: pd.DataFrame, *, today: dt.date) -> dict[str, pd.DataFrame]:
+def stakeholder_tables(
+    stakeholders: pd.DataFrame, measures: pd.DataFrame, *, today: dt.date
+) -> dict[str, pd.DataFrame]:
     """Workbook 1's register, communication plan, engagement gaps, grid and scorecard, by sheet name."""
     register = stakeholders.drop(columns=["id"], errors="ignore")
     return {

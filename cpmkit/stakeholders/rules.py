@@ -15,9 +15,19 @@ from typing import Any, Final
 
 import pandas as pd
 
+from cpmkit.core.fields import (
+    as_date,
+    clean_choice,
+    clean_date,
+    clean_name,
+    clean_number,
+    clean_text,
+    clean_whole_number,
+    name_key,
+    required,
+)
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
-from cpmkit.core.fields import as_date, clean_choice, clean_date, clean_name, clean_number, clean_text, clean_whole_number, name_key, required
 
 __all__ = [
     "CADENCES",

@@ -30,4 +30,3 @@ def stakeholder_summary(stakeholders: pd.DataFrame, measures: pd.DataFrame, *, t
         ("Touchpoints overdue", str(int(plan["overdue"].sum()))),
         ("Success measures", f"{met} of {len(card)} at target"),
     ]
-

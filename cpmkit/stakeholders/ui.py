@@ -16,9 +16,10 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.core import export
-from cpmkit.stakeholders.export import stakeholder_tables
 from cpmkit.core.content import load_guidance
+from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
+from cpmkit.stakeholders.export import stakeholder_tables
 from cpmkit.stakeholders.rules import (
     CADENCES,
     CATEGORIES,
@@ -29,9 +30,18 @@ from cpmkit.stakeholders.rules import (
     power_interest_grid,
     value_scorecard,
 )
-from cpmkit.db.database import Store
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
-from cpmkit.ui.widgets import MessageArea, ask_to_confirm, download_link, field, guard, message_area, replace_children, stylesheet, table_html
+from cpmkit.ui.widgets import (
+    MessageArea,
+    ask_to_confirm,
+    download_link,
+    field,
+    guard,
+    message_area,
+    replace_children,
+    stylesheet,
+    table_html,
+)
 
 __all__ = ["StakeholderValueApp", "app"]
 
@@ -96,7 +106,12 @@ _LAYOUT = [
     ["channel", "cadence", "owner"],
     ["last_contact", "next_touchpoint"],
 ]
-_PROMPTS = {"expected_value": "expected_value", "channel": "channel", "cadence": "cadence", "current_engagement": "engagement"}
+_PROMPTS = {
+    "expected_value": "expected_value",
+    "channel": "channel",
+    "cadence": "cadence",
+    "current_engagement": "engagement",
+}
 
 
 #: Success-measure columns: field -> (heading, width), shared by the header and each row.
@@ -121,7 +136,14 @@ def _measure_header() -> W.HTML:
 class MeasureRow:
     """One success measure: metric, unit, baseline, target, latest value and its date."""
 
-    def __init__(self, store: Store, measure: Mapping[Hashable, Any], *, on_saved: Callable[[], None], on_delete: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        measure: Mapping[Hashable, Any],
+        *,
+        on_saved: Callable[[], None],
+        on_delete: Callable[[int], None],
+    ) -> None:
         self.store, self.id, self.on_saved = store, int(measure["id"]), on_saved
         self.message = message_area()
         self.controls: dict[str, W.ValueWidget] = {
@@ -192,7 +214,9 @@ class StakeholderValueApp:
         # Register: list, add, editor.
         self.listing = W.Select(rows=14, layout=W.Layout(width="240px"))
         self.new_name = W.Text(placeholder="Name of a new stakeholder", layout=W.Layout(width="240px"))
-        self.add = W.Button(description="Add stakeholder", icon="user-plus", button_style="primary", layout=W.Layout(width="240px"))
+        self.add = W.Button(
+            description="Add stakeholder", icon="user-plus", button_style="primary", layout=W.Layout(width="240px")
+        )
         self.add_message = message_area()
         self.controls = _stakeholder_controls()
         prompts = self.guidance.get("prompts", {})
@@ -236,7 +260,9 @@ class StakeholderValueApp:
 
     def _build_editor(self) -> None:
         wrap = W.Layout(flex_flow="row wrap")
-        rows = [W.HBox([field(self.controls[name], self.messages[name]) for name in row], layout=wrap) for row in _LAYOUT]
+        rows = [
+            W.HBox([field(self.controls[name], self.messages[name]) for name in row], layout=wrap) for row in _LAYOUT
+        ]
         help_text = self.guidance.get("prompts", {}).get("success_measures", "")
         measures_header = MessageArea(label="Success measures", help_text=help_text)
         self.editor.children = [
@@ -261,7 +287,9 @@ class StakeholderValueApp:
     def reload(self, *, select: int | None = None) -> None:
         """Re-read the project's register; keep (or move to) the selected stakeholder."""
         project_id = self.bar.project_id
-        register = self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
+        register = (
+            self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
+        )
         options = [(str(name), int(sid)) for sid, name in zip(register["id"], register["name"])]
         keep = select if select is not None else self.stakeholder_id
         ids = [sid for _, sid in options]
@@ -335,24 +363,41 @@ class StakeholderValueApp:
     def _render_grid(self, register: pd.DataFrame, _: pd.DataFrame) -> Rendered:
         grid = power_interest_grid(register)
         return _charts().power_interest_chart(grid), table_html(
-            grid, columns={"strategy": "Strategy", "names": "Stakeholders", "power": "Power", "interest": "Interest"},
+            grid,
+            columns={"strategy": "Strategy", "names": "Stakeholders", "power": "Power", "interest": "Interest"},
             empty="Rate power and interest to place stakeholders on the grid.",
         )
 
     def _render_gaps(self, register: pd.DataFrame, _: pd.DataFrame) -> Rendered:
         gaps = engagement_gaps(register)
         return _charts().engagement_gap_chart(gaps), table_html(
-            gaps, columns={"name": "Stakeholder", "current_engagement": "Now", "desired_engagement": "Needed", "gap": "Gap (steps)"},
+            gaps,
+            columns={
+                "name": "Stakeholder",
+                "current_engagement": "Now",
+                "desired_engagement": "Needed",
+                "gap": "Gap (steps)",
+            },
             empty="Set engagement now and needed to see the gaps.",
         )
 
     def _render_plan(self, register: pd.DataFrame, _: pd.DataFrame) -> Rendered:
         plan = communication_plan(register, today=self.today())
-        plan["due"] = [f"OVERDUE by {days} day(s)" if over else "" for over, days in zip(plan["overdue"], plan["days_overdue"])]
+        plan["due"] = [
+            f"OVERDUE by {days} day(s)" if over else "" for over, days in zip(plan["overdue"], plan["days_overdue"])
+        ]
         return None, table_html(
             plan,
-            columns={"name": "Who", "expected_value": "Value they expect", "channel": "Channel", "cadence": "How often",
-                     "owner": "Owner", "last_contact": "Last contact", "next_due": "Next touchpoint", "due": "Status"},
+            columns={
+                "name": "Who",
+                "expected_value": "Value they expect",
+                "channel": "Channel",
+                "cadence": "How often",
+                "owner": "Owner",
+                "last_contact": "Last contact",
+                "next_due": "Next touchpoint",
+                "due": "Status",
+            },
             empty="Add stakeholders to build the communication plan.",
         )
 
@@ -362,9 +407,17 @@ class StakeholderValueApp:
         card["progress %"] = (card["progress"] * 100).round(0)
         return chart, table_html(
             card,
-            columns={"stakeholder": "Stakeholder", "metric": "Measure", "unit": "Unit", "baseline": "Baseline",
-                     "target": "Target", "latest": "Latest", "measured_on": "Measured on", "progress %": "Progress %",
-                     "status": "Status"},
+            columns={
+                "stakeholder": "Stakeholder",
+                "metric": "Measure",
+                "unit": "Unit",
+                "baseline": "Baseline",
+                "target": "Target",
+                "latest": "Latest",
+                "measured_on": "Measured on",
+                "progress %": "Progress %",
+                "status": "Status",
+            },
             empty="Add success measures to a stakeholder to build the scorecard.",
         )
 
@@ -448,9 +501,18 @@ class StakeholderValueApp:
                 self.store.stakeholders(project_id), self.store.measures(project_id), today=self.today()
             )
             stem = "stakeholder-value"
-            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All tables (XLSX)")]
+            links = [
+                download_link(
+                    export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All tables (XLSX)"
+                )
+            ]
             links += [
-                download_link(export.to_csv(table), filename=f"{stem}-{name.replace(' ', '-')}.csv", mime="text/csv", label=f"{name} (CSV)")
+                download_link(
+                    export.to_csv(table),
+                    filename=f"{stem}-{name.replace(' ', '-')}.csv",
+                    mime="text/csv",
+                    label=f"{name} (CSV)",
+                )
                 for name, table in tables.items()
             ]
             self.export_links.value = " &middot; ".join(links)

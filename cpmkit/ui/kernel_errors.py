@@ -44,7 +44,9 @@ def serving_a_voila_page(environ: Mapping[str, str] = os.environ) -> bool:
     return "VOILA_BASE_URL" in environ
 
 
-def keep_errors_in_server_log(shell: Any = None, *, environ: Mapping[str, str] = os.environ, force: bool = False) -> bool:
+def keep_errors_in_server_log(
+    shell: Any = None, *, environ: Mapping[str, str] = os.environ, force: bool = False
+) -> bool:
     """In a Voila kernel, route tracebacks, stray log records, warnings and thread errors to
     the server's log instead of the page; True when it did (``force`` skips the Voila check).
 
@@ -98,7 +100,9 @@ def _log_to_server() -> None:
 def _log_traceback(exc_tuple: ExcInfo | None = None, *_args: Any, **_kwargs: Any) -> None:
     """Stands in for the shell's ``showtraceback``: the error goes to the server's log, and
     no ``error`` message to the page."""
-    log.error("error in the kernel (not shown on the page)", exc_info=exc_tuple if exc_tuple is not None else sys.exc_info())
+    log.error(
+        "error in the kernel (not shown on the page)", exc_info=exc_tuple if exc_tuple is not None else sys.exc_info()
+    )
 
 
 def _log_syntax_error(*_args: Any, **_kwargs: Any) -> None:
@@ -110,10 +114,16 @@ def _log_thread_error(args: threading.ExceptHookArgs) -> None:
     if args.exc_type is SystemExit:
         return
     thread = args.thread.name if args.thread is not None else "?"
-    log.error("error in thread %s", thread, exc_info=(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback))
+    log.error(
+        "error in thread %s", thread, exc_info=(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+    )
 
 
 def _log_unraisable(unraisable: Any) -> None:
     exc = unraisable.exc_value or unraisable.exc_type()
-    log.error("%s: %r", unraisable.err_msg or "exception ignored in", unraisable.object,
-              exc_info=(unraisable.exc_type, exc, unraisable.exc_traceback))
+    log.error(
+        "%s: %r",
+        unraisable.err_msg or "exception ignored in",
+        unraisable.object,
+        exc_info=(unraisable.exc_type, exc, unraisable.exc_traceback),
+    )

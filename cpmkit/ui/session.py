@@ -17,15 +17,23 @@ from typing import Any
 import ipywidgets as W
 
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
+from cpmkit.core.query import query_number
+from cpmkit.db.database import Store
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.kernel_limits import limit_kernel_memory
 from cpmkit.serving.page_access import IDENTITY_ENV, Identity, decode_identity
-from cpmkit.core.query import query_number
-from cpmkit.db.database import Store
 from cpmkit.ui.kernel_errors import keep_errors_in_server_log
 from cpmkit.ui.widgets import guard, message_area
 
-__all__ = ["ProjectBar", "open_store", "page_identity", "page_owner", "requested_project", "safe_app", "wait_for_voila_request"]
+__all__ = [
+    "ProjectBar",
+    "open_store",
+    "page_identity",
+    "page_owner",
+    "requested_project",
+    "safe_app",
+    "wait_for_voila_request",
+]
 
 LAST_PROJECT = "last_project"
 
@@ -95,7 +103,10 @@ class ProjectBar:
 
     def _initial(self) -> int | None:
         ids = [p["id"] for p in self.store.list_projects(self.owner)]
-        for candidate in (requested_project(os.environ.get("QUERY_STRING")), self.store.get_setting(self._last_project)):
+        for candidate in (
+            requested_project(os.environ.get("QUERY_STRING")),
+            self.store.get_setting(self._last_project),
+        ):
             if candidate is not None and int(candidate) in ids:
                 return int(candidate)
         return ids[0] if ids else None
@@ -143,4 +154,3 @@ def safe_app(build: Callable[[], W.Widget]) -> W.Widget:
         wait_for_voila_request()
         widget = build()
     return widget if widget is not None else W.VBox([area])
-

@@ -100,8 +100,10 @@ class MessageArea(W.HTML):  # type: ignore[misc]
     def __init__(self, *, label: str = "", help_text: str = "") -> None:
         super().__init__()
         self._header = "".join(
-            [f"<b>{html.escape(label)}</b>" if label else "",
-             f'<p class="cpmkit-help">{html.escape(help_text)}</p>' if help_text else ""]
+            [
+                f"<b>{html.escape(label)}</b>" if label else "",
+                f'<p class="cpmkit-help">{html.escape(help_text)}</p>' if help_text else "",
+            ]
         )
         self.say("")
 
@@ -196,7 +198,13 @@ class LinkShownOnce:
         self.confirm = W.HBox()
         self.message = message_area()
         self.button.on_click(lambda _b: self._ask())
-        self.widget = W.VBox([W.HBox([self.text, self.button], layout=W.Layout(align_items="center", grid_gap="8px")), self.confirm, self.message])
+        self.widget = W.VBox(
+            [
+                W.HBox([self.text, self.button], layout=W.Layout(align_items="center", grid_gap="8px")),
+                self.confirm,
+                self.message,
+            ]
+        )
         self.widget.add_class("cpmkit-link-once")
         self._draw(None, once=False)
 
@@ -228,7 +236,9 @@ class LinkShownOnce:
         self.button.description = "New link" if self.exists else "Make the link"
         self.button.tooltip = "Make a new link; the old one stops working" if self.exists else ""
         if not self.hrefs:
-            self.text.value = f'<span class="cpmkit-help">{html.escape(NOT_SHOWN_AGAIN if self.exists else "No link yet.")}</span>'
+            self.text.value = (
+                f'<span class="cpmkit-help">{html.escape(NOT_SHOWN_AGAIN if self.exists else "No link yet.")}</span>'
+            )
             return
         shown = "".join(
             f"<div>{html.escape(label) + ': ' if label else ''}{link_html(href, css_class=self.css_class)}</div>"

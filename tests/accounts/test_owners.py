@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from cpmkit.accounts.owners import PASSWORD_MAX, PASSWORD_MIN, check_password, clean_username, hash_password, password_matches
+from cpmkit.accounts.owners import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    check_password,
+    clean_username,
+    hash_password,
+    password_matches,
+)
 from cpmkit.errors import ValidationError
 
 
-@pytest.mark.parametrize(("raw", "clean"), [("Alice", "alice"), ("  bob.smith@acme ", "bob.smith@acme"), ("pm-2_x", "pm-2_x")])
+@pytest.mark.parametrize(
+    ("raw", "clean"), [("Alice", "alice"), ("  bob.smith@acme ", "bob.smith@acme"), ("pm-2_x", "pm-2_x")]
+)
 def test_usernames_are_stored_in_lower_case(raw: str, clean: str) -> None:
     assert clean_username(raw) == clean
 

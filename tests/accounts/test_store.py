@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.errors import NotFoundError, ValidationError
-from cpmkit.db.schema import users
 from cpmkit.db.database import Store
+from cpmkit.db.schema import users
+from cpmkit.errors import NotFoundError, ValidationError
 
 PASSWORD = "correct horse battery"
 

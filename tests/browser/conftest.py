@@ -37,13 +37,16 @@ import pytest
 
 from cpmkit.accounts.store import AccountStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
+from cpmkit.db.database import Store
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.server import VoilaServer, running_voila
-from cpmkit.db.database import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
     # Belt and braces behind the request routing: no host name but localhost resolves.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
@@ -81,7 +84,11 @@ collect_ignore_glob = ["test_*.py"] if _NO_PLAYWRIGHT else []
 
 def pytest_report_header() -> str | None:
     """Say why the browser tests did not run, where they did not."""
-    return "browser tests not collected: Playwright is not installed (pip install -e '.[test]')" if _NO_PLAYWRIGHT else None
+    return (
+        "browser tests not collected: Playwright is not installed (pip install -e '.[test]')"
+        if _NO_PLAYWRIGHT
+        else None
+    )
 
 
 def _missing_browser(reason: str) -> None:
@@ -105,14 +112,18 @@ def is_local(url: str) -> bool:
 
 
 @contextmanager
-def serving(tmp_path_factory: pytest.TempPathFactory, *, cull_after: int = CULL_AFTER, **options: Any) -> Iterator[VoilaServer]:
+def serving(
+    tmp_path_factory: pytest.TempPathFactory, *, cull_after: int = CULL_AFTER, **options: Any
+) -> Iterator[VoilaServer]:
     """``cpmkit serve``'s Voila on a free port with a fresh SQLite store; ``options`` go to
     ``running_voila`` (``preheat=1``, say)."""
     from cpmkit.serving.offline import chart_bundle
 
     chart_bundle()  # as `cpmkit serve` does: build (or reuse) the cached chart library first
     base = tmp_path_factory.mktemp("voila")
-    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(base)})
+    env = serve_env(
+        {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(base)}
+    )
     store = Store.open(env["CPMKIT_DB_URL"])
     try:
         for name, admin in ACCOUNTS.items():
@@ -120,7 +131,9 @@ def serving(tmp_path_factory: pytest.TempPathFactory, *, cull_after: int = CULL_
     finally:
         store.close()
     try:
-        with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", cull_after=cull_after, **options) as server:
+        with running_voila(
+            REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", cull_after=cull_after, **options
+        ) as server:
             yield server
     except CpmkitError as exc:
         pytest.fail(str(exc), pytrace=False)
@@ -162,8 +175,13 @@ def wait_until() -> Callable[..., Any]:
     return _wait_until
 
 
-def _wait_until(check: Callable[[], Any], *, timeout: float = SAVE_TIMEOUT, what: str = "condition",
-                show: Callable[[], Any] | None = None) -> Any:
+def _wait_until(
+    check: Callable[[], Any],
+    *,
+    timeout: float = SAVE_TIMEOUT,
+    what: str = "condition",
+    show: Callable[[], Any] | None = None,
+) -> Any:
     """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` s.
 
     ``show()``, if given, is called on timeout and its result put in the failure message.
@@ -218,7 +236,9 @@ class Web:
         """Sign this page's browser in as ``username`` (one of ``ACCOUNTS``) through the sign-in
         form, without opening a workbook (no kernel starts)."""
         cookies = self.server.session_cookies(username, PASSWORD)
-        self.page.context.add_cookies([{"name": k, "value": v, "url": self.server.base_url} for k, v in cookies.items()])
+        self.page.context.add_cookies(
+            [{"name": k, "value": v, "url": self.server.base_url} for k, v in cookies.items()]
+        )
 
     def open(self, notebook: str, **query: Any) -> Any:
         """Go to a notebook's Voila page and wait until its app is built."""
@@ -259,7 +279,9 @@ class Web:
                  .map(e => e.scrollHeight - e.clientHeight))"""
         )
         if extra > 0:
-            self.page.set_viewport_size({"width": viewport["width"], "height": min(viewport["height"] + int(extra), height)})
+            self.page.set_viewport_size(
+                {"width": viewport["width"], "height": min(viewport["height"] + int(extra), height)}
+            )
             self.page.wait_for_timeout(200)  # let the widgets lay themselves out again
         try:
             self.page.screenshot(path=str(path), full_page=True)
@@ -344,7 +366,9 @@ def web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest,
 
 
 @pytest.fixture
-def more_web(browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Web]]:
+def more_web(
+    browser: Any, voila_server: VoilaServer, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[..., Web]]:
     """``more_web("participant1")``: another watched page in a context of its own (another
     person), closed with the test."""
     with ExitStack() as stack:

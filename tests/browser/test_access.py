@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.db.database import Store
+from cpmkit.feedback.pulse.store import PulseStore
 
 pytestmark = pytest.mark.browser
 
@@ -36,13 +36,20 @@ def _owned_project(store: Store, owner: str, name: str) -> tuple[int, str]:
     return project, pulses.new_round_token(round_id)
 
 
-def test_an_outsider_on_a_phone_meets_the_sign_in_and_nothing_else(more_web: Any, server_store: Store, unique: Any) -> None:
+def test_an_outsider_on_a_phone_meets_the_sign_in_and_nothing_else(
+    more_web: Any, server_store: Store, unique: Any
+) -> None:
     project, _ = _owned_project(server_store, "pm", unique("Outsider"))
     outsider = more_web("outsider")
     outsider.page.set_viewport_size(PHONE)
     before = outsider.server.kernel_pids()
-    for path in ("/voila/render/index.ipynb", f"/voila/render/01_stakeholder_value.ipynb?project={project}",
-                 "/voila/tree", "/", "/voila/render/02_soft_skills.ipynb"):
+    for path in (
+        "/voila/render/index.ipynb",
+        f"/voila/render/01_stakeholder_value.ipynb?project={project}",
+        "/voila/tree",
+        "/",
+        "/voila/render/02_soft_skills.ipynb",
+    ):
         outsider.page.goto(outsider.server.base_url + path, wait_until="domcontentloaded")
         expect(outsider.page.get_by_role("heading", name="Sign in")).to_be_visible()
         assert PRIVATE not in outsider.page.content()
@@ -68,11 +75,16 @@ def test_a_participant_reaches_their_form_and_nothing_else(more_web: Any, server
     form = participant.open("04_pulse_survey.ipynb", pulse=token)
     expect(form).to_contain_text("pulse survey")
     assert "Acme Corp" not in form.inner_text()  # no list of names to answer as
-    for notebook, query in (("01_stakeholder_value.ipynb", {"project": project}), ("index.ipynb", {}),
-                            ("04_lessons_learned.ipynb", {"project": project, "pulse": token})):
+    for notebook, query in (
+        ("01_stakeholder_value.ipynb", {"project": project}),
+        ("index.ipynb", {}),
+        ("04_lessons_learned.ipynb", {"project": project, "pulse": token}),
+    ):
         participant.page.goto(participant.server.url(notebook, **query), wait_until="domcontentloaded")
         expect(participant.page.get_by_role("heading", name="Sign in")).to_be_visible()
-    participant.page.goto(participant.server.url("03_stakeholder_survey.ipynb", pulse=token), wait_until="domcontentloaded")
+    participant.page.goto(
+        participant.server.url("03_stakeholder_survey.ipynb", pulse=token), wait_until="domcontentloaded"
+    )
     expect(participant.page.get_by_role("heading", name="This page opens from its link")).to_be_visible()
     assert participant.blocked_requests == [] and participant.dialogs == []
 
@@ -93,7 +105,9 @@ def test_a_second_pm_sees_only_their_own_projects(web: Any, more_web: Any, serve
     web.assert_clean()
 
 
-def test_a_closed_page_stops_its_kernel_at_once(more_web: Any, server_store: Store, unique: Any, wait_until: Any) -> None:
+def test_a_closed_page_stops_its_kernel_at_once(
+    more_web: Any, server_store: Store, unique: Any, wait_until: Any
+) -> None:
     """Voila's shutdown beacon on tab close, refused before for want of an XSRF cookie
     (voila-dashboards/voila#1458), now stops the kernel: no waiting for the cull."""
     _, token = _owned_project(server_store, "pm", unique("Closing"))
@@ -103,5 +117,8 @@ def test_a_closed_page_stops_its_kernel_at_once(more_web: Any, server_store: Sto
     opened = participant.server.kernel_pids() - before
     assert len(opened) == 1, opened
     participant.page.close(run_before_unload=True)
-    wait_until(lambda: not (opened & participant.server.kernel_pids()), timeout=BEACON_SECONDS,
-               what="the closed page's kernel to stop")
+    wait_until(
+        lambda: not (opened & participant.server.kernel_pids()),
+        timeout=BEACON_SECONDS,
+        what="the closed page's kernel to stop",
+    )

@@ -17,8 +17,8 @@ import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.bank import default_bank
+from cpmkit.soft_skills.store import AssessmentStore
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ BANNER = "Connection lost: your saved answers are safe. Reload the page to conti
 #: within 3 s (jupyter_client's restarter polls every 3 s).
 BANNER_WITHIN = 10
 #: Console messages a killed kernel causes in Voila's own code (sends to a closed socket).
-KILLED_KERNEL_NOISE = re.compile(r"Cannot send|Kernel|kernel|WebSocket|websocket|Connection", re.I)
+KILLED_KERNEL_NOISE = re.compile(r"Cannot send|Kernel|kernel|WebSocket|websocket|Connection", re.IGNORECASE)
 
 
 def participant_token(store: Any, name: str) -> str:
@@ -76,7 +76,9 @@ def expect_no_input_taken(page: Page, button: Any) -> None:
     assert button.get_attribute("class") == before
 
 
-def test_a_killed_kernel_stops_the_page_and_a_reload_resumes_every_saved_answer(web, server_store, unique, wait_until) -> None:
+def test_a_killed_kernel_stops_the_page_and_a_reload_resumes_every_saved_answer(
+    web, server_store, unique, wait_until
+) -> None:
     bank = default_bank()
     labels = dict(bank.scale.points)
     items = bank.items_for(bank.competencies[0].id)

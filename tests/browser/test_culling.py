@@ -32,4 +32,6 @@ def test_a_page_whose_beacon_never_arrives_is_culled(web, voila_server, server_s
     web.open("01_stakeholder_value.ipynb", project=server_store.create_project(unique("Lost")))
     opened = voila_server.kernel_pids() - before
     web.page.close()
-    wait_until(lambda: not (opened & voila_server.kernel_pids()), timeout=60, what="the lost page's kernel to be culled")
+    wait_until(
+        lambda: not (opened & voila_server.kernel_pids()), timeout=60, what="the lost page's kernel to be culled"
+    )

@@ -16,12 +16,12 @@ from typing import Any
 
 import psutil
 import pytest
-from tests._kernel_client import KernelSocket, leaks, open_page
 
-from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.db.database import Store
 from cpmkit.serving.kernel_limits import MEMORY_ENV
 from cpmkit.serving.server import VoilaServer
-from cpmkit.db.database import Store
+from cpmkit.soft_skills.store import AssessmentStore
+from tests._kernel_client import KernelSocket, leaks, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,9 @@ def server(start_server: Callable[..., Any], tmp_path_factory: pytest.TempPathFa
 def join_code(server: VoilaServer) -> str:
     store = Store.open(server.store_url)
     try:
-        return AssessmentStore(store).create_workshop("Protocol workshop", bank="soft_skills", rounds=["before", "after"])[1]
+        return AssessmentStore(store).create_workshop(
+            "Protocol workshop", bank="soft_skills", rounds=["before", "after"]
+        )[1]
     finally:
         store.close()
 
@@ -80,16 +82,24 @@ def test_crafted_widget_messages_get_no_traceback_and_no_path(server: VoilaServe
         # A Dropdown told to select option 999 of 2: ipywidgets raises a TraitError.
         seen = kernel.comm_msg(rounds[0], {"method": "update", "state": {"index": 999}})
         # A widget of a model that does not exist: comm's "Exception opening comm" log record.
-        seen += kernel.comm_open("jupyter.widget", {
-            "state": {"_model_name": "NoSuchModel", "_model_module": "@jupyter-widgets/controls",
-                      "_model_module_version": "2.0.0"},
-            "buffer_paths": [],
-        })
+        seen += kernel.comm_open(
+            "jupyter.widget",
+            {
+                "state": {
+                    "_model_name": "NoSuchModel",
+                    "_model_module": "@jupyter-widgets/controls",
+                    "_model_module_version": "2.0.0",
+                },
+                "buffer_paths": [],
+            },
+        )
         # An update whose state cannot be set at all.
         seen += kernel.comm_msg(rounds[0], {"method": "update", "state": {"options": 42, "layout": "IPY_MODEL_nope"}})
 
     assert all_leaks(seen) == []
-    assert [m["msg_type"] for m in seen if m["msg_type"] == "error" or m.get("content", {}).get("name") == "stderr"] == []
+    assert [
+        m["msg_type"] for m in seen if m["msg_type"] == "error" or m.get("content", {}).get("name") == "stderr"
+    ] == []
     log = server.log_file.read_text(errors="replace")
     assert "TraitError" in log and "Traceback (most recent call last)" in log  # the server's log has them
     assert all_leaks(kernel.received) == []  # nothing else on the socket, either
@@ -102,5 +112,7 @@ def test_the_page_runs_under_its_memory_limit(server: VoilaServer, join_code: st
     with KernelSocket(page) as kernel:
         assert any(state.get("_model_name") == "DropdownModel" for state in kernel.widget_states().values())
     status = dict(line.split(":", 1) for line in Path(f"/proc/{process.pid}/status").read_text().splitlines())
-    print(f"kernel under a {MEMORY_MB} MB data limit: VmPeak {status['VmPeak'].strip()}, "
-          f"VmData {status['VmData'].strip()}, VmRSS {status['VmRSS'].strip()}")
+    print(
+        f"kernel under a {MEMORY_MB} MB data limit: VmPeak {status['VmPeak'].strip()}, "
+        f"VmData {status['VmData'].strip()}, VmRSS {status['VmRSS'].strip()}"
+    )

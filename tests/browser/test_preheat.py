@@ -27,8 +27,11 @@ def test_a_preheated_kernel_opens_the_project_in_the_url(web, voila_server, serv
     second = server_store.create_project(unique("Second"))
     server_store.add_stakeholder(first, "Only in the first")
     server_store.add_stakeholder(second, "Only in the second")
-    wait_until(lambda: f"Kernel pool of {WORKBOOK} is filled" in voila_server.log_tail(400), timeout=120,
-               what="the pre-heated kernel pool to fill")
+    wait_until(
+        lambda: f"Kernel pool of {WORKBOOK} is filled" in voila_server.log_tail(400),
+        timeout=120,
+        what="the pre-heated kernel pool to fill",
+    )
     web.open(WORKBOOK, project=second)
     expect(web.page.locator(".widget-select select option")).to_have_text(["Only in the second"])
     web.assert_clean()

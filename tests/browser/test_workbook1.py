@@ -115,8 +115,13 @@ def test_create_project_add_stakeholder_and_find_it_after_reload(web, server_sto
     expect(value_box).to_have_value(expected)
 
     saved = wait_until(
-        lambda: (s := stakeholder_named(server_store, project_id, "Dana Ortiz"))
-        and s["power"] == 5 and s["interest"] == 4 and s["expected_value"] == expected and s,
+        lambda: (
+            (s := stakeholder_named(server_store, project_id, "Dana Ortiz"))
+            and s["power"] == 5
+            and s["interest"] == 4
+            and s["expected_value"] == expected
+            and s
+        ),
         what="the stakeholder's answers in the store",
         show=lambda: stakeholder_named(server_store, project_id, "Dana Ortiz"),
     )
@@ -147,18 +152,42 @@ def test_power_interest_grid_draws_every_stakeholder(web, server_store, unique, 
     page = web.page
     project_id = server_store.create_project("Clinic booking app")  # fresh store per session; shown in the README
     seeded = {
-        "Clinic manager": dict(category="customer", power=4, interest=2, current_engagement="neutral",
-                               desired_engagement="supportive", channel="meeting", cadence="fortnightly",
-                               expected_value="Fewer no-shows; front desk spends less time on the phone."),
-        "Reception staff": dict(category="user", power=2, interest=5, current_engagement="resistant",
-                                desired_engagement="supportive", channel="chat", cadence="weekly",
-                                expected_value="One screen for bookings, no double entry."),
-        "IT security": dict(category="supplier", power=2, interest=1, current_engagement="unaware",
-                            desired_engagement="neutral", channel="email", cadence="monthly",
-                            expected_value="No patient data leaves the clinic network."),
+        "Clinic manager": {
+            "category": "customer",
+            "power": 4,
+            "interest": 2,
+            "current_engagement": "neutral",
+            "desired_engagement": "supportive",
+            "channel": "meeting",
+            "cadence": "fortnightly",
+            "expected_value": "Fewer no-shows; front desk spends less time on the phone.",
+        },
+        "Reception staff": {
+            "category": "user",
+            "power": 2,
+            "interest": 5,
+            "current_engagement": "resistant",
+            "desired_engagement": "supportive",
+            "channel": "chat",
+            "cadence": "weekly",
+            "expected_value": "One screen for bookings, no double entry.",
+        },
+        "IT security": {
+            "category": "supplier",
+            "power": 2,
+            "interest": 1,
+            "current_engagement": "unaware",
+            "desired_engagement": "neutral",
+            "channel": "email",
+            "cadence": "monthly",
+            "expected_value": "No patient data leaves the clinic network.",
+        },
     }
     today = dt.date.today()
-    ids = {name: server_store.add_stakeholder(project_id, name, last_contact=today, **fields) for name, fields in seeded.items()}
+    ids = {
+        name: server_store.add_stakeholder(project_id, name, last_contact=today, **fields)
+        for name, fields in seeded.items()
+    }
     measure = server_store.add_measure(ids["Clinic manager"], "No-show rate")
     for field_name, value in (("unit", "%"), ("baseline", 12), ("target", 5), ("latest", 8), ("measured_on", today)):
         server_store.update_measure(measure, field_name, value)
@@ -207,7 +236,9 @@ def test_markup_in_a_name_is_shown_as_text_and_never_runs(web, server_store, uni
     value_box = field_box(page, "Value they expect").locator("textarea")
     value_box.fill('<script>alert("value")</script><b>bold?</b>')
     wait_until(
-        lambda: (s := stakeholder_named(server_store, project_id, XSS_NAME)) and s["expected_value"] and s["interest"] == 3,
+        lambda: (
+            (s := stakeholder_named(server_store, project_id, XSS_NAME)) and s["expected_value"] and s["interest"] == 3
+        ),
         what="the markup-named stakeholder in the store",
     )
 

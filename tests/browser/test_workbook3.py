@@ -72,7 +72,9 @@ def gap_rows(page: Page) -> Locator:
     return page.locator(".cpmkit-gap-list table").first.locator("tbody tr")
 
 
-def test_a_stakeholder_survey_reaches_the_pm_and_turns_every_light_red(web, more_web, server_store, unique, wait_until) -> None:
+def test_a_stakeholder_survey_reaches_the_pm_and_turns_every_light_red(
+    web, more_web, server_store, unique, wait_until
+) -> None:
     project_id = server_store.create_project(unique("Gap project"))
     acme = server_store.add_stakeholder(project_id, "Acme", category="customer", power=5)
     bea = server_store.add_stakeholder(project_id, "Bea", category="team", power=2)
@@ -91,7 +93,10 @@ def test_a_stakeholder_survey_reaches_the_pm_and_turns_every_light_red(web, more
     board = pm.locator(".cpmkit-lights")
     expect(board).to_contain_text("Budget: amber")
     expect(pm.locator(".cpmkit-all-red")).to_have_count(0)
-    wait_until(lambda: gaps.lights(project_id) == {"scope": "green", "schedule": "green", "budget": "amber"}, what="lights saved")
+    wait_until(
+        lambda: gaps.lights(project_id) == {"scope": "green", "schedule": "green", "budget": "amber"},
+        what="lights saved",
+    )
 
     # The key customer answers their survey link in another browser.
     customer = more_web("stakeholder")
@@ -102,7 +107,9 @@ def test_a_stakeholder_survey_reaches_the_pm_and_turns_every_light_red(web, more
         answer(form, dimension, expectation, perception, importance)
     expect(form.locator(".cpmkit-app")).to_contain_text("Importance points given: 100 of 100")
     form.locator(".cpmkit-satisfaction select").select_option(label="2")
-    wait_until(lambda: len(gaps.ratings(project_id)) == 4 and len(gaps.satisfaction(project_id)) == 1, what="survey saved")
+    wait_until(
+        lambda: len(gaps.ratings(project_id)) == 4 and len(gaps.satisfaction(project_id)) == 1, what="survey saved"
+    )
     customer.screenshot(readme="03_stakeholder_survey.png")
 
     # The PM sees the figures and the gaps, worst first, as computed by hand.

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from cpmkit.db.database import Store
 from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.pulse.store import PulseStore
-from cpmkit.db.database import Store
 
 pytestmark = pytest.mark.browser
 
@@ -44,15 +44,28 @@ def google_forms_export(path: Path) -> int:
     """A Google Forms CSV export over EXPORT_BYTES; returns its number of responses. Scores
     cycle 0-10, so the NPS is known: 2 promoters and 7 detractors in 11. The bulk is a long
     column the import leaves out; the comments cycle through a few, one of them blank."""
-    rows = [[
-        "Timestamp", "Email Address", "How likely is it that you would recommend our team to a friend or colleague?",
-        "Anything else you want to tell us? What is not working is the most useful thing to hear.", "Internal notes",
-    ]]
+    rows = [
+        [
+            "Timestamp",
+            "Email Address",
+            "How likely is it that you would recommend our team to a friend or colleague?",
+            "Anything else you want to tell us? What is not working is the most useful thing to hear.",
+            "Internal notes",
+        ]
+    ]
     notes = "x" * 1000
     size = 0
     while size < EXPORT_BYTES or (len(rows) - 1) % 11:  # whole cycles of 0-10
         n = len(rows) - 1
-        rows.append([f"2026/11/{1 + n % 20:02d} 10:{n % 60:02d}:{n % 59:02d} am GMT", f"person{n}@example.org", str(n % 11), EXPORT_COMMENTS[n % 7], notes])
+        rows.append(
+            [
+                f"2026/11/{1 + n % 20:02d} 10:{n % 60:02d}:{n % 59:02d} am GMT",
+                f"person{n}@example.org",
+                str(n % 11),
+                EXPORT_COMMENTS[n % 7],
+                notes,
+            ]
+        )
         size += sum(len(cell) for cell in rows[-1]) + 8
     with path.open("w", newline="", encoding="utf-8") as out:
         csv.writer(out).writerows(rows)
@@ -76,7 +89,10 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
     comment = form.locator("textarea").last
     comment.fill(COMMENT)
     comment.blur()
-    wait_until(lambda: (r := pulses.responses(project)).shape[0] == 1 and r["comment"].iloc[0] == COMMENT, what="the form's answers saved")
+    wait_until(
+        lambda: (r := pulses.responses(project)).shape[0] == 1 and r["comment"].iloc[0] == COMMENT,
+        what="the form's answers saved",
+    )
     saved = pulses.responses(project).iloc[0]
     assert (saved["recommend"], saved["progress"], saved["stakeholder"]) == (4, 2, None)  # anonymous unless chosen
     respondent.screenshot("pulse-survey", readme="04_pulse_survey.png")
@@ -112,10 +128,14 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
     with page.expect_file_chooser() as chooser:
         panel.get_by_role("button", name="Choose file").click()
     chooser.value.set_files(str(export))
-    expect(panel).not_to_contain_text("new responses added", timeout=IMPORT_TIMEOUT_MS)  # a new upload clears the last result
+    expect(panel).not_to_contain_text(
+        "new responses added", timeout=IMPORT_TIMEOUT_MS
+    )  # a new upload clears the last result
     expect(start).to_be_enabled(timeout=IMPORT_TIMEOUT_MS)
     start.click()
-    expect(panel).to_contain_text(f"0 new responses added to November pulse; {imported:,} already imported before", timeout=IMPORT_TIMEOUT_MS)
+    expect(panel).to_contain_text(
+        f"0 new responses added to November pulse; {imported:,} already imported before", timeout=IMPORT_TIMEOUT_MS
+    )
     assert len(pulses.responses(project)) == imported + 1
 
     # The results: NPS with n beside it, the script comment as text, a theme made a lesson.

@@ -67,7 +67,9 @@ def post(page: Page) -> None:
 
 def card_with(page: Page, text: str) -> Locator:
     """Any card showing exactly ``text`` (as text), wherever it is looked for."""
-    return page.locator(".cpmkit-retro-card").filter(has=page.locator(".cpmkit-retro-text").get_by_text(text, exact=True))
+    return page.locator(".cpmkit-retro-card").filter(
+        has=page.locator(".cpmkit-retro-text").get_by_text(text, exact=True)
+    )
 
 
 def card(page: Page, text: str) -> Locator:
@@ -129,19 +131,28 @@ def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, s
     next_phase(fay, "group")
     next_phase(fay, "vote")
     for person in people.values():
-        expect(person.page.locator(".cpmkit-retro-votes-left")).to_have_text("Votes left: 2 of 2", timeout=LIVE_TIMEOUT_MS)
+        expect(person.page.locator(".cpmkit-retro-votes-left")).to_have_text(
+            "Votes left: 2 of 2", timeout=LIVE_TIMEOUT_MS
+        )
         expect(person.page.locator(".cpmkit-retro-add")).to_be_hidden()
 
     # Ana gives both votes to the slow reviews, Ben one there and one to the demos.
     ana, ben = people["ana"].page, people["ben"].page
-    for page, text in [(ana, "Slow code reviews"), (ana, "Slow code reviews"), (ben, "Slow code reviews"), (ben, "Weekly demos with the client")]:
+    for page, text in [
+        (ana, "Slow code reviews"),
+        (ana, "Slow code reviews"),
+        (ben, "Slow code reviews"),
+        (ben, "Weekly demos with the client"),
+    ]:
         left = page.locator(".cpmkit-retro-votes-left").inner_text()
         group_box(page, text).get_by_role("button", name="Vote").click()
         expect(page.locator(".cpmkit-retro-votes-left")).not_to_have_text(left)
     expect(ana.locator(".cpmkit-retro-votes-left")).to_have_text("Votes left: 0 of 2")
     expect(group_box(ana, "Slow code reviews").locator(".cpmkit-retro-mine")).to_have_text("your votes: 2")
     group_box(ana, "Weekly demos with the client").get_by_role("button", name="Vote").click()
-    expect(ana.locator(".cpmkit-retro-board .cpmkit-message-error")).to_contain_text("You have used all 2 of your votes")
+    expect(ana.locator(".cpmkit-retro-board .cpmkit-message-error")).to_contain_text(
+        "You have used all 2 of your votes"
+    )
     assert len(retros.state(made["id"]).votes) == 4
 
     # Discuss, then act: the most-voted group comes first, and becomes an action.
@@ -166,7 +177,9 @@ def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, s
 
     # The next retrospective of the project reviews the open action first.
     following = retros.create_board(project, "Next retrospective", "four_ls", 3)
-    people["ben"].page.goto(people["ben"].server.url(BOARD_NOTEBOOK, board=following["token"]), wait_until="domcontentloaded")
+    people["ben"].page.goto(
+        people["ben"].server.url(BOARD_NOTEBOOK, board=following["token"]), wait_until="domcontentloaded"
+    )
     join(people["ben"], names["ben"])
     carried = ben.locator(".cpmkit-retro-carried")
     expect(carried.locator("table tbody tr")).to_have_count(1)

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.bank import QuestionBank, default_bank
 from cpmkit.soft_skills.scoring import cohort_distribution
+from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.workshop import HIDDEN
 
 pytestmark = pytest.mark.browser
@@ -49,10 +49,10 @@ def start_opening(web: Any, notebook: str, **query: Any) -> None:
 def planned_answers(bank: QuestionBank, base: int) -> dict[str, int]:
     """``{item id: value}``: the usual answer, shifted per competency, one lower every other item."""
     low, high = bank.scale.low, bank.scale.high
-    shift = {competency.id: COMPETENCY_SHIFT[i % len(COMPETENCY_SHIFT)] for i, competency in enumerate(bank.competencies)}
-    return {
-        item.id: min(high, max(low, base + shift[item.competency] - j % 2)) for j, item in enumerate(bank.items)
+    shift = {
+        competency.id: COMPETENCY_SHIFT[i % len(COMPETENCY_SHIFT)] for i, competency in enumerate(bank.competencies)
     }
+    return {item.id: min(high, max(low, base + shift[item.competency] - j % 2)) for j, item in enumerate(bank.items)}
 
 
 def join(page: Page, name: str, workshop_name: str, code: str) -> None:
@@ -115,7 +115,9 @@ def counts_row(page: Page) -> Locator:
 
 def distribution(page: Page) -> Locator:
     """The dashboard's cohort table (the change table has no Median column)."""
-    return page.locator(".cpmkit-workshop-dashboard table.cpmkit-table").filter(has=page.locator("th", has_text="Median"))
+    return page.locator(".cpmkit-workshop-dashboard table.cpmkit-table").filter(
+        has=page.locator("th", has_text="Median")
+    )
 
 
 def column(table: Locator, heading: str) -> Locator:
@@ -169,7 +171,9 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
 
     # The trainer comes back with the number and the key, as after closing the page.
     trainer.get_by_role("tab", name="Open a workshop").click()
-    opener = trainer.locator(".widget-tab-contents .widget-vbox").filter(has=trainer.get_by_role("button", name="Open dashboard"))
+    opener = trainer.locator(".widget-tab-contents .widget-vbox").filter(
+        has=trainer.get_by_role("button", name="Open dashboard")
+    )
     expect(opener.locator("input[type=text]")).to_have_value(str(workshop["id"]))
     opener.locator("input[type=password]").fill(key)
     opener.get_by_role("button", name="Open dashboard").click()
@@ -186,7 +190,9 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     stranger.page.goto(stranger.server.base_url + "/join", wait_until="domcontentloaded")
     stranger.page.fill("input[name=code]", WRONG_CODE)
     stranger.page.get_by_role("button", name="Join").click()
-    expect(stranger.page.get_by_role("alert")).to_have_text("No workshop has the code 'ZZZ111'. Check the code with your trainer.")
+    expect(stranger.page.get_by_role("alert")).to_have_text(
+        "No workshop has the code 'ZZZ111'. Check the code with your trainer."
+    )
     stranger.page.goto(stranger.server.url(PARTICIPANT, code=WRONG_CODE), wait_until="domcontentloaded")
     expect(stranger.page.get_by_role("heading", name="This link does not work")).to_be_visible()
     assert stranger.server.kernel_pids() <= before
@@ -201,7 +207,10 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     # The first two answer everything, step by step.
     plans = [planned_answers(bank, PEOPLE[name]) for name in names]
     complete_assessment(
-        people[0].page, bank, plans[0], screenshot=lambda: people[0].screenshot("question-step", readme="02_soft_skills.png")
+        people[0].page,
+        bank,
+        plans[0],
+        screenshot=lambda: people[0].screenshot("question-step", readme="02_soft_skills.png"),
     )
     complete_assessment(people[1].page, bank, plans[1])
 
@@ -234,7 +243,10 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
         assert person["completed_at"] is not None, person
         joined[person["display_name"]] = assess.answers(participant_id)
     assert joined == dict(zip(names, plans))
-    assert assess.cohort_status(workshop["id"]) == {"before": {"joined": 3, "completed": 3}, "after": {"joined": 0, "completed": 0}}
+    assert assess.cohort_status(workshop["id"]) == {
+        "before": {"joined": 3, "completed": 3},
+        "after": {"joined": 0, "completed": 0},
+    }
 
     for page in [web, *people]:
         page.assert_clean()

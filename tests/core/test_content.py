@@ -51,14 +51,22 @@ GOOD_ITEM = """\
 def test_real_notebook_templates() -> None:
     templates = load_notebook_templates(REAL_TEMPLATES)
     assert [t.file for t in templates] == [
-        "index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb",
-        "03_expectation_gap.ipynb", "03_stakeholder_survey.ipynb",
-        "04_lessons_learned.ipynb", "04_pulse_survey.ipynb", "04_retro_board.ipynb",
+        "index.ipynb",
+        "01_stakeholder_value.ipynb",
+        "02_soft_skills.ipynb",
+        "02_workshop_trainer.ipynb",
+        "03_expectation_gap.ipynb",
+        "03_stakeholder_survey.ipynb",
+        "04_lessons_learned.ipynb",
+        "04_pulse_survey.ipynb",
+        "04_retro_board.ipynb",
     ]
     assert all(isinstance(t, NotebookTemplate) for t in templates)
     # Forms opened from a link someone sent: a survey token or a board's, not the landing page.
     assert [t.file for t in templates if not t.listed] == [
-        "03_stakeholder_survey.ipynb", "04_pulse_survey.ipynb", "04_retro_board.ipynb",
+        "03_stakeholder_survey.ipynb",
+        "04_pulse_survey.ipynb",
+        "04_retro_board.ipynb",
     ]
     index = templates[0]
     assert index.entry == "cpmkit.projects.ui:app"
@@ -78,7 +86,11 @@ def test_real_notebook_entry_points_exist() -> None:
         assert parts[0] == "cpmkit"
         source = PACKAGE_DIR.joinpath(*parts[1:]).with_suffix(".py")
         assert source.is_file(), source
-        functions = {node.name for node in ast.parse(source.read_text(encoding="utf-8")).body if isinstance(node, ast.FunctionDef)}
+        functions = {
+            node.name
+            for node in ast.parse(source.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.FunctionDef)
+        }
         assert template.function in functions
 
 
@@ -186,7 +198,9 @@ def test_notebooks_not_a_list(tmp_path: Path, text: str) -> None:
     assert (error.file, error.item, error.field) == ("notebooks.yaml", None, None)
 
 
-@pytest.mark.parametrize("text", ["- " + GOOD_ITEM.strip(), "just text\n", ""], ids=["a list", "a string", "empty file"])
+@pytest.mark.parametrize(
+    "text", ["- " + GOOD_ITEM.strip(), "just text\n", ""], ids=["a list", "a string", "empty file"]
+)
 def test_top_level_not_a_mapping(tmp_path: Path, text: str) -> None:
     _notebooks(tmp_path, text)
     assert str(_template_error(tmp_path)) == "notebooks.yaml: expected a mapping at the top level."
@@ -273,8 +287,16 @@ def test_failed_guidance_is_not_cached(tmp_path: Path) -> None:
         ("    links: [Token-1]\n", "links", "must be a list of query parameter names."),
         ("    owner: false\n", "owner", "a page nobody may open: give it links or let owners open it."),
         ("    owner: 'no'\n", "owner", "must be true or false."),
-        ("    links: [pulse]\n    opens_per_address_hour: 0\n", "opens_per_address_hour", "must be a whole number of at least 1, on a page with links."),
-        ("    opens_per_address_hour: 5\n", "opens_per_address_hour", "must be a whole number of at least 1, on a page with links."),
+        (
+            "    links: [pulse]\n    opens_per_address_hour: 0\n",
+            "opens_per_address_hour",
+            "must be a whole number of at least 1, on a page with links.",
+        ),
+        (
+            "    opens_per_address_hour: 5\n",
+            "opens_per_address_hour",
+            "must be a whole number of at least 1, on a page with links.",
+        ),
     ],
 )
 def test_who_may_open_a_page_is_checked(tmp_path: Path, extra: str, field: str, problem: str) -> None:
@@ -284,6 +306,8 @@ def test_who_may_open_a_page_is_checked(tmp_path: Path, extra: str, field: str, 
 
 
 def test_a_page_with_links_for_participants_only(tmp_path: Path) -> None:
-    _notebooks(tmp_path, "notebooks:\n" + GOOD_ITEM + "    links: [pulse]\n    owner: false\n    opens_per_address_hour: 60\n")
+    _notebooks(
+        tmp_path, "notebooks:\n" + GOOD_ITEM + "    links: [pulse]\n    owner: false\n    opens_per_address_hour: 60\n"
+    )
     [page] = load_notebook_templates(tmp_path)
     assert (page.links, page.owner, page.opens_per_address_hour) == (("pulse",), False, 60)

@@ -69,7 +69,7 @@ def test_deferred_import_skips_lark_and_still_checks_iris() -> None:
             "lark_after_check": "lark" in sys.modules,
             "real_loaded": real is not stand_in and hasattr(real, "__file__"),
         }))
-        """
+        """,
     )
     assert out["after_import"] == {"lark": False, "stand_in_kept": True, "has_file": False}
     assert out["answers"] == {**{iri: True for iri in VALID_IRIS}, **{iri: False for iri in INVALID_IRIS}}
@@ -89,7 +89,7 @@ def test_without_deferral_jsonschema_loads_lark_and_gives_the_same_answers() -> 
         CHECK_IRIS,
         """
         print(json.dumps({"lark": lark, "answers": answers}))
-        """
+        """,
     )
     assert out["lark"] is True
     assert out["answers"] == {**{iri: True for iri in VALID_IRIS}, **{iri: False for iri in INVALID_IRIS}}

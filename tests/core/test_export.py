@@ -12,7 +12,7 @@ import pytest
 from cpmkit.core.export import to_csv, to_xlsx
 
 BOM = b"\xef\xbb\xbf"
-DANGEROUS = ["=SUM(A1:A9)", "+44 20 7946 0000", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")"]
+DANGEROUS = ["=SUM(A1:A9)", "+44 20 7946 0000", "-2+3", "@cmd", '=HYPERLINK("http://x")']
 SAFE = ["Zoë Ångström", "a=b", "ok", "", "1+1", "'already quoted"]
 
 
@@ -32,7 +32,9 @@ def _sheet_rows(data: bytes, sheet: str) -> list[tuple[object, ...]]:
 
 
 def test_csv_has_a_bom_and_round_trips() -> None:
-    table = pd.DataFrame({"name": ["Zoë Ångström", "日本語 🚀", 'She said "hi", twice'], "power": [5, 1, 3], "score": [0.5, -1.25, 2.0]})
+    table = pd.DataFrame(
+        {"name": ["Zoë Ångström", "日本語 🚀", 'She said "hi", twice'], "power": [5, 1, 3], "score": [0.5, -1.25, 2.0]}
+    )
     data = to_csv(table)
     assert isinstance(data, bytes)
     assert data.startswith(BOM)
@@ -114,7 +116,7 @@ def test_xlsx_neutralises_formulas_and_keeps_the_rest() -> None:
         workbook.close()
     values = [c.value for c in cells]
     assert values[: len(DANGEROUS)] == ["'" + t for t in DANGEROUS]
-    assert values[len(DANGEROUS):] == [v or None for v in SAFE[:-2]]  # an empty string is an empty cell
+    assert values[len(DANGEROUS) :] == [v or None for v in SAFE[:-2]]  # an empty string is an empty cell
     assert numbers == list(range(-4, 5))
 
 

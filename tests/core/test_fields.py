@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from cpmkit.core import fields
-from cpmkit.errors import ValidationError
 from cpmkit.core.fields import (
     DEFAULT_TEXT_LIMIT,
     ID_PATTERN,
@@ -35,6 +34,7 @@ from cpmkit.core.fields import (
     shorten,
     too_long,
 )
+from cpmkit.errors import ValidationError
 
 BLANKS = [None, "", "   ", "\t\n", float("nan"), np.nan, pd.NA, pd.NaT]
 
@@ -116,7 +116,10 @@ def test_text_limit_counts_after_trimming() -> None:
 def test_default_text_limit() -> None:
     assert DEFAULT_TEXT_LIMIT == 2000
     assert clean_text("note", "n" * 2000) == "n" * 2000
-    assert _refused(clean_text, "stated_problem", "n" * 2001) == "Stated problem: is 2001 characters long; the limit is 2000."
+    assert (
+        _refused(clean_text, "stated_problem", "n" * 2001)
+        == "Stated problem: is 2001 characters long; the limit is 2000."
+    )
     assert too_long(2001) == "is 2001 characters long; the limit is 2000"  # an import's reason, in the same words
 
 
@@ -124,7 +127,8 @@ def test_default_text_limit() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "clean"), [(1, 1), (7, 7), ("3", 3), (" 4 ", 4), (3.0, 3), ("2.0", 2), (np.int64(5), 5), (np.float64(6.0), 6)]
+    ("value", "clean"),
+    [(1, 1), (7, 7), ("3", 3), (" 4 ", 4), (3.0, 3), ("2.0", 2), (np.int64(5), 5), (np.float64(6.0), 6)],
 )
 def test_whole_number_in_range(value: Any, clean: int) -> None:
     result = clean_whole_number("expectation", value, low=1, high=7)
@@ -242,8 +246,14 @@ def test_bad_ids_are_refused_and_never_blank(value: Any) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "clean"),
-    [("what", "  Call Acme  ", "Call Acme"), ("owner", " Ana ", "Ana"), ("owner", "", None),
-     ("due", "2026-12-04", dt.date(2026, 12, 4)), ("due", None, None), ("status", "In Progress", "in progress")],
+    [
+        ("what", "  Call Acme  ", "Call Acme"),
+        ("owner", " Ana ", "Ana"),
+        ("owner", "", None),
+        ("due", "2026-12-04", dt.date(2026, 12, 4)),
+        ("due", None, None),
+        ("status", "In Progress", "in progress"),
+    ],
 )
 def test_action_fields(field: str, value: Any, clean: Any) -> None:
     assert clean_action_field(field, value, STATUSES) == clean
@@ -251,10 +261,12 @@ def test_action_fields(field: str, value: Any, clean: Any) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("what", " ", "What: cannot be empty."),
-     ("owner", "o" * 121, "Owner: is 121 characters long; the limit is 120."),
-     ("status", "later", "Status: 'later' is not one of: open, in progress, done."),
-     ("status", "", "Status: cannot be empty.")],
+    [
+        ("what", " ", "What: cannot be empty."),
+        ("owner", "o" * 121, "Owner: is 121 characters long; the limit is 120."),
+        ("status", "later", "Status: 'later' is not one of: open, in progress, done."),
+        ("status", "", "Status: cannot be empty."),
+    ],
 )
 def test_bad_action_fields_are_refused(field: str, value: Any, message: str) -> None:
     assert _refused(clean_action_field, field, value, STATUSES) == message
@@ -267,9 +279,14 @@ def test_an_unknown_action_field_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("text", "limit", "short"),
-    [("Reports  are\nlate", 20, "Reports are late"), ("abcdef", 6, "abcdef"), ("abcdefg", 6, "abcde…"), (42, 5, "42"),
-     ("a" + " " * 100 + "b", 6, "a…"),  # only the first 4 x 6 characters are read: the text goes on, so an ellipsis
-     ("a" + " " * 20 + "b", 6, "a b")],
+    [
+        ("Reports  are\nlate", 20, "Reports are late"),
+        ("abcdef", 6, "abcdef"),
+        ("abcdefg", 6, "abcde…"),
+        (42, 5, "42"),
+        ("a" + " " * 100 + "b", 6, "a…"),  # only the first 4 x 6 characters are read: the text goes on, so an ellipsis
+        ("a" + " " * 20 + "b", 6, "a b"),
+    ],
 )
 def test_shorten_puts_text_on_one_line_and_cuts_it(text: object, limit: int, short: str) -> None:
     assert shorten(text, limit) == short

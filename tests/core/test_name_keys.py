@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, func, select
 
-from cpmkit.errors import ValidationError
 from cpmkit.core.fields import name_key
 from cpmkit.core.links import digest
-from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.core.name_keys import recompute_name_keys
-from cpmkit.feedback.retro.store import RetroStore
-from cpmkit.db.schema import projects, pulse_rounds, retro_members, stakeholders
 from cpmkit.db.database import Store
-
+from cpmkit.db.schema import projects, pulse_rounds, retro_members, stakeholders
+from cpmkit.errors import ValidationError
+from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.feedback.retro.store import RetroStore
 
 #: Project names are unique per owner (ux_projects_owner_name); projects without one share owner 0.
 OWNER = func.coalesce(projects.c.owner_id, 0)
@@ -31,7 +30,9 @@ def old_key(name: str) -> str:
 
 def _rows(store: Store, table: Table) -> dict[int, tuple[str, str]]:
     with store.read() as conn:
-        return {row.id: (row.name, row.name_key) for row in conn.execute(select(table.c.id, table.c.name, table.c.name_key))}
+        return {
+            row.id: (row.name, row.name_key) for row in conn.execute(select(table.c.id, table.c.name, table.c.name_key))
+        }
 
 
 def _insert(store: Store, table: Table, name: str, **values: Any) -> int:
@@ -74,9 +75,13 @@ def test_old_keys_are_recomputed_and_look_alikes_renamed(store: Store) -> None:
 
 def test_after_recomputing_a_look_alike_of_an_old_name_is_caught(store: Store) -> None:
     project = store.create_project("Apollo")
-    round_id = _insert(store, pulse_rounds, "Sprint  One", project_id=project, opened_on=dt.date(2026, 1, 5), token="t" * 32)
+    round_id = _insert(
+        store, pulse_rounds, "Sprint  One", project_id=project, opened_on=dt.date(2026, 1, 5), token="t" * 32
+    )
     board = RetroStore(store).create_board(project, "Retro", "sailboat", 3)
-    bob = _insert(store, retro_members, "Bob", board_id=board["id"], browser_key=digest("bob's browser"))  # kept as a digest
+    bob = _insert(
+        store, retro_members, "Bob", board_id=board["id"], browser_key=digest("bob's browser")
+    )  # kept as a digest
     retros = RetroStore(store)
     with store.write() as conn:
         recompute_name_keys(conn, pulse_rounds, group=pulse_rounds.c.project_id)

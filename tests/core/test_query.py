@@ -11,8 +11,17 @@ def test_query_params_keep_the_first_non_blank_value() -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "expected"), [("project=3", 3), ("a=1&project=12", 12), ("project=+7+", 7), ("project=x", None),
-                            ("project=-1", None), ("project=%C2%B2", None), ("", None), (None, None)]
+    ("query", "expected"),
+    [
+        ("project=3", 3),
+        ("a=1&project=12", 12),
+        ("project=+7+", 7),
+        ("project=x", None),
+        ("project=-1", None),
+        ("project=%C2%B2", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_query_number(query: str | None, expected: int | None) -> None:
     assert query_number(query, "project") == expected

@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from cpmkit.core import rate_limit
-from cpmkit.errors import TooManyTries
 from cpmkit.core.rate_limit import DEFAULT_MAX_KEYS, RateLimiter
+from cpmkit.errors import TooManyTries
 
 
 class Clock:
@@ -164,7 +164,9 @@ def test_threads_sharing_a_limiter_never_exceed_the_limit() -> None:
         ((5, 60), {"max_keys": 1.5}, "max_keys must be"),
     ],
 )
-def test_settings_of_the_wrong_kind_are_refused_with_what_was_given(args: tuple[object, object], kwargs: dict[str, object], words: str) -> None:
+def test_settings_of_the_wrong_kind_are_refused_with_what_was_given(
+    args: tuple[object, object], kwargs: dict[str, object], words: str
+) -> None:
     with pytest.raises(ValueError, match=words):
         RateLimiter(*args, **kwargs)  # type: ignore[arg-type]
 

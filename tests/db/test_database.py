@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit import config
-from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.db.database import FILE_MODE, FOLDER_MODE, Store
 from cpmkit.db.schema import SCHEMA_VERSION, success_measures
 from cpmkit.db.schema import stakeholders as stakeholders_table
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.stakeholders.rules import MEASURE_FIELDS, STAKEHOLDER_FIELDS
-from cpmkit.db.database import FILE_MODE, FOLDER_MODE, Store
 
 # A fixture from conftest.py; the alias only documents its call signature.
 RunInProcesses = Callable[..., dict[int, Any]]
@@ -207,7 +207,10 @@ def test_a_stakeholder_added_as_another_kernel_deletes_the_project_is_refused_pl
 ) -> None:
     """The project is deleted between the checks and the insert: the message says the project
     is gone, not that the name is taken."""
-    with project_deleted_before(store, "stakeholders", project), pytest.raises(NotFoundError, match="project no longer exists"):
+    with (
+        project_deleted_before(store, "stakeholders", project),
+        pytest.raises(NotFoundError, match="project no longer exists"),
+    ):
         store.add_stakeholder(project, "Ada Lovelace")
 
 
@@ -488,7 +491,9 @@ def test_db_url_makes_relative_sqlite_path_absolute(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     url = config.db_url({config.DB_URL_ENV: "sqlite:///relative/dir/store.sqlite3"})
     assert url == f"sqlite:///{(tmp_path / 'relative' / 'dir' / 'store.sqlite3').resolve()}"
-    assert config.db_url({config.DB_URL_ENV: f"sqlite:///{tmp_path}/abs.sqlite3"}) == f"sqlite:///{tmp_path}/abs.sqlite3"
+    assert (
+        config.db_url({config.DB_URL_ENV: f"sqlite:///{tmp_path}/abs.sqlite3"}) == f"sqlite:///{tmp_path}/abs.sqlite3"
+    )
     assert config.db_url({config.DB_URL_ENV: "sqlite://"}) == "sqlite://"
     pg = "postgresql://user:secret@db.example:5432/cpm"
     assert config.db_url({config.DB_URL_ENV: f"  {pg} "}) == pg
@@ -599,7 +604,10 @@ def test_writes_to_a_row_deleted_elsewhere_say_so(store: Store) -> None:
 
 def test_a_write_refused_by_a_foreign_key_names_what_is_missing_and_writes_nothing(store: Store) -> None:
     project = store.create_project("Apollo")
-    with pytest.raises(NotFoundError, match="^This stakeholder is gone.$"), store.write(missing="This stakeholder is gone.") as conn:
+    with (
+        pytest.raises(NotFoundError, match="^This stakeholder is gone.$"),
+        store.write(missing="This stakeholder is gone.") as conn,
+    ):
         conn.execute(success_measures.insert().values(stakeholder_id=12345, metric="NPS"))
     assert store.measures(project).empty
     with pytest.raises(IntegrityError), store.write() as conn:  # without ``missing`` the error is the database's

@@ -23,13 +23,9 @@ from sqlalchemy import Engine, Table, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SAWarning
 
-from cpmkit.db import schema
-from cpmkit.soft_skills.store import AssessmentStore
-from cpmkit.errors import NotFoundError, StoreError, ValidationError
-from cpmkit.gap.store import GapStore
 from cpmkit.core.links import digest
-from cpmkit.feedback.pulse.store import PulseStore
-from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.db import schema
+from cpmkit.db.database import Store, create_store_engine
 from cpmkit.db.schema import (
     ASSESSMENT_TABLES,
     FEEDBACK_TABLES,
@@ -39,14 +35,18 @@ from cpmkit.db.schema import (
     metadata,
     participants,
     projects,
+    pulse_links,
     pulse_responses,
     stakeholders,
-    pulse_links,
     success_measures,
     users,
 )
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.gap.store import GapStore
+from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.stakeholders.rules import name_key
-from cpmkit.db.database import Store, create_store_engine
 
 V1_SQL = Path(__file__).resolve().parents[1] / "data" / "store_v1.sql"
 
@@ -160,7 +160,9 @@ def build_v1_store(url: str) -> dict[str, dict[int, dict[str, Any]]]:
             "updated_at": T1,
         }
         ada = add("stakeholders", project_id=apollo, name="Ada Lovelace", **full)
-        ada_dup = add("stakeholders", project_id=apollo, name="ada lovelace", role="Shadow", power=1, created_at=T0, updated_at=T0)
+        ada_dup = add(
+            "stakeholders", project_id=apollo, name="ada lovelace", role="Shadow", power=1, created_at=T0, updated_at=T0
+        )
         add("stakeholders", project_id=apollo, name="Grace  Hopper", interest=2, created_at=T0, updated_at=T0)
         add("stakeholders", project_id=apollo, name="grace hopper", created_at=T0, updated_at=T0)  # differs by spacing
         add(
@@ -173,12 +175,37 @@ def build_v1_store(url: str) -> dict[str, dict[int, dict[str, Any]]]:
         )
         other = add("stakeholders", project_id=gemini, name="Ada Lovelace", created_at=T1, updated_at=T1)
 
-        add("success_measures", stakeholder_id=ada, metric="NPS", unit="points", baseline=20.0, target=40.0,
-            latest=25.5, measured_on=dt.date(2024, 1, 31), created_at=T0)
-        add("success_measures", stakeholder_id=ada_dup, metric="Cycle time", unit="days", baseline=10.0,
-            target=5.0, created_at=T0)
-        add("success_measures", stakeholder_id=other, metric="Uptime", unit="%", baseline=99.0, target=99.9,
-            latest=99.5, measured_on=dt.date(2024, 2, 29), created_at=T1)
+        add(
+            "success_measures",
+            stakeholder_id=ada,
+            metric="NPS",
+            unit="points",
+            baseline=20.0,
+            target=40.0,
+            latest=25.5,
+            measured_on=dt.date(2024, 1, 31),
+            created_at=T0,
+        )
+        add(
+            "success_measures",
+            stakeholder_id=ada_dup,
+            metric="Cycle time",
+            unit="days",
+            baseline=10.0,
+            target=5.0,
+            created_at=T0,
+        )
+        add(
+            "success_measures",
+            stakeholder_id=other,
+            metric="Uptime",
+            unit="%",
+            baseline=99.0,
+            target=99.9,
+            latest=99.5,
+            measured_on=dt.date(2024, 2, 29),
+            created_at=T1,
+        )
     finally:
         v1.close()
     return rows
@@ -304,7 +331,9 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
             if table == "stakeholders":
                 assert saved["last_contact"] is None and saved["next_touchpoint"] is None
                 # Columns v1 left empty are still empty.
-                for column in set(stakeholders.c.keys()) - set(values) - {"id", "name_key", "last_contact", "next_touchpoint"}:
+                for column in (
+                    set(stakeholders.c.keys()) - set(values) - {"id", "name_key", "last_contact", "next_touchpoint"}
+                ):
                     assert saved[column] is None, f"stakeholders #{row_id}.{column}"
 
     # Exactly the case/spacing duplicates were renamed; the same name in another project was not.
@@ -334,7 +363,9 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     # ... down to the unique index, which refuses what slips past the check.
     with engine_for(store_url) as engine:
         with pytest.raises(IntegrityError), engine.begin() as conn:
-            conn.execute(stakeholders.insert().values(project_id=apollo, name="ADA lovelace", name_key=name_key("ADA lovelace")))
+            conn.execute(
+                stakeholders.insert().values(project_id=apollo, name="ADA lovelace", name_key=name_key("ADA lovelace"))
+            )
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(projects.insert().values(name="GEMINI", name_key=name_key("GEMINI")))
 
@@ -449,7 +480,9 @@ def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> di
             ids["participant"], ids["token"] = joined["id"], joined["token"]
             assess.save_answer(ids["participant"], "listen_1", 4)
         if version >= 4:
-            GapStore(store).save_rating(sid, "reliability", source="estimate", assessed_on=dt.date(2024, 5, 1), field="expectation", value=5)
+            GapStore(store).save_rating(
+                sid, "reliability", source="estimate", assessed_on=dt.date(2024, 5, 1), field="expectation", value=5
+            )
     finally:
         store.close()
     later = [t for v, tables in ADDED_IN.items() if v > version for t in tables if t.name not in keep]
@@ -593,7 +626,9 @@ def test_upgrade_adds_the_new_tables_and_keeps_every_row(
     assert store.schema_version == SCHEMA_VERSION
     with engine_for(store_url) as engine:
         after = _dump(engine, older)
-    before["cpmkit_meta"] = [r if r[0] != "schema_version" else ("schema_version", str(SCHEMA_VERSION)) for r in before["cpmkit_meta"]]
+    before["cpmkit_meta"] = [
+        r if r[0] != "schema_version" else ("schema_version", str(SCHEMA_VERSION)) for r in before["cpmkit_meta"]
+    ]
     at = list(participants.c.keys()).index("token")
     before["participants"] = [(*r[:at], digest(ids["token"]), *r[at + 1 :]) for r in before["participants"]]
     assert after == before  # every row of every older table, unchanged but for the token's digest (version 7)
@@ -604,15 +639,20 @@ def test_upgrade_adds_the_new_tables_and_keeps_every_row(
         assert _schema_shape(upgraded, names) == _schema_shape(created, names)
 
 
-def test_upgraded_v3_store_keeps_working_with_cascades(
-    store_url: str, open_store: Callable[..., Store]
-) -> None:
+def test_upgraded_v3_store_keeps_working_with_cascades(store_url: str, open_store: Callable[..., Store]) -> None:
     ids = build_old_store(store_url, 3)
     store = open_store()
     # ... and they work, cascade included.
     gaps = GapStore(store)
     gaps.choose_dimensions(ids["project"], ["reliability"])
-    gaps.save_rating(ids["stakeholder"], "reliability", source="estimate", assessed_on=dt.date(2024, 6, 1), field="expectation", value=6)
+    gaps.save_rating(
+        ids["stakeholder"],
+        "reliability",
+        source="estimate",
+        assessed_on=dt.date(2024, 6, 1),
+        field="expectation",
+        value=6,
+    )
     assert gaps.ratings(ids["project"])["expectation"].tolist() == [6]
     assert AssessmentStore(store).answers(ids["participant"]) == {"listen_1": 4}
     store.delete_stakeholder(ids["stakeholder"])
@@ -673,7 +713,9 @@ def test_upgrade_to_v6_keeps_projects_for_admins_and_makes_names_unique_per_owne
         assert _schema_shape(upgraded, ["users", "projects"]) == _schema_shape(created, ["users", "projects"])
 
 
-def test_upgrade_to_v6_gives_stored_names_their_look_alike_keys(store_url: str, open_store: Callable[..., Store]) -> None:
+def test_upgrade_to_v6_gives_stored_names_their_look_alike_keys(
+    store_url: str, open_store: Callable[..., Store]
+) -> None:
     ids = build_old_store(store_url, 5)
     with engine_for(store_url) as engine, engine.begin() as conn:  # written by v5, keyed as v5 did (case folded)
         look_alike = conn.execute(
@@ -721,7 +763,9 @@ def _cells(engine: Engine) -> list[str]:
         return [str(value) for table in metadata.sorted_tables for row in conn.execute(select(table)) for value in row]
 
 
-def test_upgrade_to_v7_keeps_every_link_working_and_no_plain_secret(store_url: str, open_store: Callable[..., Store]) -> None:
+def test_upgrade_to_v7_keeps_every_link_working_and_no_plain_secret(
+    store_url: str, open_store: Callable[..., Store]
+) -> None:
     build_v6_store_with_plain_secrets(store_url)
     with engine_for(store_url) as engine:
         assert set(V6_SECRETS.values()) - {V6_SECRETS["form"]} <= set(_cells(engine))
@@ -737,8 +781,17 @@ def test_upgrade_to_v7_keeps_every_link_working_and_no_plain_secret(store_url: s
     assert (grace["id"], grace["display_name"], grace["round"]) == (1, "Grace", "before")
     assert assess.answers(grace["id"]) == {"listen_1": 4}
     assert assess.participant_by_token(V6_SECRETS["solo"])["id"] == 2
-    assert assess.peer_rater(V6_SECRETS["rater"]) == {"subject_id": 1, "bank": "soft_skills", "answers": {"listen_1": 3}}
-    assert gaps.survey(V6_SECRETS["survey"]) == {"stakeholder_id": 1, "stakeholder": "Ada Lovelace", "project_id": 1, "project": "Apollo"}
+    assert assess.peer_rater(V6_SECRETS["rater"]) == {
+        "subject_id": 1,
+        "bank": "soft_skills",
+        "answers": {"listen_1": 3},
+    }
+    assert gaps.survey(V6_SECRETS["survey"]) == {
+        "stakeholder_id": 1,
+        "stakeholder": "Ada Lovelace",
+        "project_id": 1,
+        "project": "Apollo",
+    }
     assert pulses.round_for_token(V6_SECRETS["pulse"])["name"] == "October"
     assert retros.board_for_token(V6_SECRETS["board"])["id"] == 1
     assert retros.board_for_facilitator(V6_SECRETS["facilitator"])["id"] == 1
@@ -795,7 +848,9 @@ def test_a_v7_upgrade_that_fails_half_way_leaves_every_plain_secret_as_it_was(
     assert AssessmentStore(store).participant_by_token(V6_SECRETS["participant"])["id"] == 1
 
 
-def test_a_forgotten_last_self_assessment_is_dropped_on_upgrade(store_url: str, open_store: Callable[..., Store]) -> None:
+def test_a_forgotten_last_self_assessment_is_dropped_on_upgrade(
+    store_url: str, open_store: Callable[..., Store]
+) -> None:
     build_v6_store_with_plain_secrets(store_url)
     with engine_for(store_url) as engine, engine.begin() as conn:
         conn.execute(meta.update().where(meta.c.key == "setting:last_self_assessment").values(value="no-such-token"))

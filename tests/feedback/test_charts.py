@@ -8,13 +8,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from tests._charts import chart_spec, rows_with
 
+from cpmkit.errors import ValidationError
 from cpmkit.feedback import comments
 from cpmkit.feedback import scores as feedback
-from cpmkit.errors import ValidationError
 from cpmkit.feedback.charts import csat_chart, nps_chart, theme_chart, theme_trend_chart
 from cpmkit.feedback.pulse.template import feedback_taxonomy
+from tests._charts import chart_spec, rows_with
 
 RESPONSES = pd.DataFrame(
     {
@@ -22,7 +22,12 @@ RESPONSES = pd.DataFrame(
         "submitted_at": [dt.datetime(2026, 10, d) for d in (2, 3, 4)] + [dt.datetime(2026, 11, 2)],
         "recommend": pd.array([10, 9, 3, 6], dtype="Int64"),
         "satisfaction": pd.array([5, 4, None, None], dtype="Int64"),
-        "comment": ["Great communication", None, "Late reports and unclear budget", "<script>alert(1)</script> scope creep"],
+        "comment": [
+            "Great communication",
+            None,
+            "Late reports and unclear budget",
+            "<script>alert(1)</script> scope creep",
+        ],
     }
 )
 
@@ -30,7 +35,10 @@ RESPONSES = pd.DataFrame(
 def test_nps_per_round_shows_n_on_the_full_axis() -> None:
     spec = chart_spec(nps_chart(feedback.nps_by_round(RESPONSES)))
     rows = rows_with(spec, "nps")
-    assert [(r["round"], r["n"], r["label"]) for r in rows] == [("October", 3, "33 (n = 3)"), ("November", 1, "-100 (n = 1)")]
+    assert [(r["round"], r["n"], r["label"]) for r in rows] == [
+        ("October", 3, "33 (n = 3)"),
+        ("November", 1, "-100 (n = 1)"),
+    ]
     bars = spec["layer"][1]
     assert bars["encoding"]["y"]["scale"]["domain"] == [-100, 100]
     assert bars["encoding"]["x"]["sort"] == ["October", "November"]
@@ -41,7 +49,10 @@ def test_nps_per_round_shows_n_on_the_full_axis() -> None:
 def test_a_round_without_answers_is_no_bar_and_says_so() -> None:
     spec = chart_spec(csat_chart(feedback.csat_by_round(RESPONSES)))
     rows = rows_with(spec, "csat")
-    assert [(r["round"], r["csat"], r["label"]) for r in rows] == [("October", 100.0, "100 (n = 2)"), ("November", None, "not answered (n = 0)")]
+    assert [(r["round"], r["csat"], r["label"]) for r in rows] == [
+        ("October", 100.0, "100 (n = 2)"),
+        ("November", None, "not answered (n = 0)"),
+    ]
     assert spec["layer"][1]["encoding"]["y"]["scale"]["domain"] == [0, 100]
 
 

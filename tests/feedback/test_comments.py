@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from cpmkit.errors import ValidationError
 from cpmkit.feedback import comments
 from cpmkit.feedback.comments import analyse_comments, negative_first, theme_summary, theme_trend
-from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.template import FeedbackTaxonomy, Theme, feedback_taxonomy
 
 TAXONOMY = FeedbackTaxonomy(
@@ -111,7 +111,9 @@ def _tones(*texts: str) -> list[str]:
 
 
 def test_clear_praise_is_positive_and_clear_criticism_negative() -> None:
-    analysed = analyse_comments(_frame("The team is great and very helpful!", "The quality is terrible and I am angry."), TAXONOMY)
+    analysed = analyse_comments(
+        _frame("The team is great and very helpful!", "The quality is terrible and I am angry."), TAXONOMY
+    )
     assert list(analysed["tone"]) == ["positive", "negative"]
     assert analysed["sentiment"].iloc[0] > 0.5 and analysed["sentiment"].iloc[1] < -0.5
 
@@ -134,7 +136,12 @@ def test_a_tone_word_scored_zero_carries_no_tone() -> None:
 
 
 def test_sentiment_is_between_minus_1_and_1_and_neutral_text_is_0() -> None:
-    analysed = analyse_comments(_frame("Send the minutes on Friday.", "Horrible, awful, terrible!!! I hate it.", "Amazing, wonderful, perfect!!!"), TAXONOMY)
+    analysed = analyse_comments(
+        _frame(
+            "Send the minutes on Friday.", "Horrible, awful, terrible!!! I hate it.", "Amazing, wonderful, perfect!!!"
+        ),
+        TAXONOMY,
+    )
     assert analysed["sentiment"].iloc[0] == 0.0
     assert -1 <= analysed["sentiment"].min() < -0.9 and 0.9 < analysed["sentiment"].max() <= 1
 
@@ -216,7 +223,14 @@ def _analysed() -> pd.DataFrame:
 
 def test_negative_first_orders_by_sentiment_and_keeps_ties_in_order() -> None:
     listed = negative_first(_analysed())
-    assert list(listed["text"]) == ["late and vague", "late again", "scope keeps changing", "bad scope", "on time", "thanks"]
+    assert list(listed["text"]) == [
+        "late and vague",
+        "late again",
+        "scope keeps changing",
+        "bad scope",
+        "on time",
+        "thanks",
+    ]
 
 
 def test_negative_first_for_one_theme() -> None:
@@ -256,7 +270,9 @@ def test_theme_summary_example_count() -> None:
 
 def test_theme_summary_examples_differ() -> None:
     """A comment given word for word by many (case and spacing aside) is one example."""
-    analysed = _analysed().assign(text=["late again", "scope keeps changing", "thanks", "Late  again", "on time", "bad scope"])
+    analysed = _analysed().assign(
+        text=["late again", "scope keeps changing", "thanks", "Late  again", "on time", "bad scope"]
+    )
     summary = theme_summary(analysed, TAXONOMY)
     assert summary.loc[0, "comments"] == 3  # still counted three times
     assert summary.loc[0, "examples"] == ("Late  again", "on time")  # the most negative wording first

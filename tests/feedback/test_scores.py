@@ -90,7 +90,9 @@ def test_scores_may_come_as_any_whole_numbers(scores: Any) -> None:
     assert nps(scores) == Nps(2, 1, 0, 1)
 
 
-@pytest.mark.parametrize(("bad", "shown"), [(11, "11"), (-1, "-1"), (7.5, "7.5"), ("9", "'9'"), (True, "True"), (math.inf, "inf")])
+@pytest.mark.parametrize(
+    ("bad", "shown"), [(11, "11"), (-1, "-1"), (7.5, "7.5"), ("9", "'9'"), (True, "True"), (math.inf, "inf")]
+)
 def test_out_of_range_score_is_refused_naming_the_value(bad: Any, shown: str) -> None:
     with pytest.raises(ValidationError) as info:
         nps([9, bad, 3])
@@ -181,7 +183,9 @@ def test_rounds_are_listed_in_the_order_they_ran() -> None:
 
 
 def test_a_round_without_dates_comes_last() -> None:
-    frame = pd.DataFrame({"round": ["b", "a", "c"], "submitted_at": [pd.NaT, pd.Timestamp("2025-02-01"), pd.Timestamp("2025-01-01")]})
+    frame = pd.DataFrame(
+        {"round": ["b", "a", "c"], "submitted_at": [pd.NaT, pd.Timestamp("2025-02-01"), pd.Timestamp("2025-01-01")]}
+    )
     assert list(rounds(frame)["round"]) == ["c", "a", "b"]
 
 
@@ -219,7 +223,16 @@ def test_csat_by_round() -> None:
     # June: 5, 4 answered (one blank): 2 of 2 = 100 %, change +50
     # July: 3: 0 of 1 = 0 %, change -100
     table = csat_by_round(_responses())
-    assert list(table.columns) == ["round", "responses", "first_response", "last_response", "n", "satisfied", "csat", "change"]
+    assert list(table.columns) == [
+        "round",
+        "responses",
+        "first_response",
+        "last_response",
+        "n",
+        "satisfied",
+        "csat",
+        "change",
+    ]
     assert list(table["n"]) == [2, 2, 1]
     assert list(table["satisfied"]) == [1, 2, 0]
     assert list(table["csat"]) == [50, 100, 0]

@@ -11,9 +11,13 @@ import altair as alt
 import pandas as pd
 import pytest
 import vl_convert
-from tests._charts import chart_spec, rows_with
 
 from cpmkit.errors import ValidationError
+from cpmkit.gap.charts import (
+    expectation_perception_chart,
+    gap_heat_map,
+    gap_trend_chart,
+)
 from cpmkit.gap.rules import (
     RATING_COLUMNS,
     current_ratings,
@@ -21,12 +25,8 @@ from cpmkit.gap.rules import (
     gap_table,
     gap_trend,
 )
-from cpmkit.gap.charts import (
-    expectation_perception_chart,
-    gap_heat_map,
-    gap_trend_chart,
-)
 from cpmkit.serving.offline import vega_lite_version
+from tests._charts import chart_spec, rows_with
 
 SOURCES = ("survey", "stakeholder", "estimate")
 DIMENSIONS = ("reliability", "schedule", "scope")
@@ -35,7 +35,9 @@ JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
 
 def _ratings(*rows: tuple[Any, ...]) -> pd.DataFrame:
     """Estimate rows of (id, name, dimension, date, expectation, perception, importance)."""
-    return pd.DataFrame([(sid, name, d, "estimate", on, e, p, i) for sid, name, d, on, e, p, i in rows], columns=RATING_COLUMNS)
+    return pd.DataFrame(
+        [(sid, name, d, "estimate", on, e, p, i) for sid, name, d, on, e, p, i in rows], columns=RATING_COLUMNS
+    )
 
 
 RATINGS = _ratings(
@@ -66,7 +68,7 @@ def test_expectation_perception_chart() -> None:
         ("schedule", "expected", 5.0, -1.0, 1), ("schedule", "perceived", 4.0, -1.0, 1),
         ("scope", "expected", 4.5, 0.5, 2), ("scope", "perceived", 5.0, 0.5, 2),
     ]  # fmt: skip
-    line, dots = spec["layer"]
+    _line, dots = spec["layer"]
     assert dots["encoding"]["y"]["sort"] == ["scope", "reliability", "schedule"]  # the summary's (template) order
     assert dots["encoding"]["x"]["scale"]["domain"] == [1, 7]
     assert dots["encoding"]["color"]["scale"] == {"domain": ["expected", "perceived"], "range": ["#1f4e79", "#c0392b"]}
@@ -165,7 +167,10 @@ def test_charts_compile_offline(index: int) -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (expectation_perception_chart, "The expected and perceived chart needs the column(s) dimension, expectation, perception, gap, n."),
+        (
+            expectation_perception_chart,
+            "The expected and perceived chart needs the column(s) dimension, expectation, perception, gap, n.",
+        ),
         (gap_heat_map, "The heat map needs the column(s) stakeholder, dimension, gap, importance, weighted_gap."),
         (gap_trend_chart, "The gap trend chart needs the column(s) dimension, assessed_on, gap, n."),
     ],

@@ -41,7 +41,9 @@ def ratings(*rows: tuple[Any, ...]) -> pd.DataFrame:
     return pd.DataFrame([(*who, *rest) for who, *rest in rows], columns=RATING_COLUMNS)
 
 
-def est(who: tuple[int, str], dimension: str, expectation: Any, perception: Any, importance: Any, on: dt.date = JAN) -> tuple[Any, ...]:
+def est(
+    who: tuple[int, str], dimension: str, expectation: Any, perception: Any, importance: Any, on: dt.date = JAN
+) -> tuple[Any, ...]:
     """An estimate row (the PM's figures) dated ``on``."""
     return (who, dimension, "estimate", on, expectation, perception, importance)
 
@@ -66,12 +68,18 @@ def test_the_most_trusted_source_counts_even_if_older() -> None:
         ),
         sources=SOURCES,
     )
-    assert listed(current, "source", "assessed_on", "expectation", "perception", "importance") == [("survey", JAN, 6, 5, 50.0)]
+    assert listed(current, "source", "assessed_on", "expectation", "perception", "importance") == [
+        ("survey", JAN, 6, 5, 50.0)
+    ]
 
 
 def test_of_the_trusted_source_the_latest_date_counts() -> None:
     current = current_ratings(
-        ratings(est(ANN, "reliability", 6, 3, 60, on=JAN), est(ANN, "reliability", 6, 4, 60, on=MAR), est(ANN, "reliability", 6, 2, 60, on=FEB)),
+        ratings(
+            est(ANN, "reliability", 6, 3, 60, on=JAN),
+            est(ANN, "reliability", 6, 4, 60, on=MAR),
+            est(ANN, "reliability", 6, 2, 60, on=FEB),
+        ),
         sources=SOURCES,
     )
     assert listed(current, "assessed_on", "perception") == [(MAR, 4)]
@@ -91,11 +99,17 @@ def test_a_source_without_both_figures_gives_way_to_the_next() -> None:
 
 def test_current_ratings_order_and_types() -> None:
     current = current_ratings(
-        ratings(est(BOB, "schedule", 5, 4, None), est(ANN, "schedule", 5, 5, 40), est(ANN, "reliability", 6.0, 3.0, 60)),
+        ratings(
+            est(BOB, "schedule", 5, 4, None), est(ANN, "schedule", 5, 5, 40), est(ANN, "reliability", 6.0, 3.0, 60)
+        ),
         sources=SOURCES,
     )
     # By name, case-insensitively ("Ann" before "bob"), then by dimension id.
-    assert listed(current, "stakeholder", "dimension") == [("Ann", "reliability"), ("Ann", "schedule"), ("bob", "schedule")]
+    assert listed(current, "stakeholder", "dimension") == [
+        ("Ann", "reliability"),
+        ("Ann", "schedule"),
+        ("bob", "schedule"),
+    ]
     assert list(current.columns) == RATING_COLUMNS
     assert current["expectation"].tolist() == [6, 5, 5] and current["expectation"].dtype == int
     assert current["perception"].dtype == int
@@ -139,7 +153,10 @@ def test_weights_not_summing_to_100_count_as_their_share() -> None:
         est(CY, "reliability", 6, 4, 30),  # total 30 + 50 = 80: weight 30/80 = 0.375, weighted -2 x 0.375 = -0.75
         est(CY, "schedule", 6, 2, 50),  # weight 50/80 = 0.625, weighted -4 x 0.625 = -2.5
     )
-    assert listed(table, "dimension", "weight", "weighted_gap") == [("schedule", 0.625, -2.5), ("reliability", 0.375, -0.75)]
+    assert listed(table, "dimension", "weight", "weighted_gap") == [
+        ("schedule", 0.625, -2.5),
+        ("reliability", 0.375, -0.75),
+    ]
 
 
 def test_importance_rated_1_to_5_counts_as_its_share() -> None:
@@ -159,7 +176,11 @@ def test_a_tie_in_weighted_gap_puts_the_worse_gap_first() -> None:
         est(ANN, "reliability", 6, 3, 20),  # -3 x 20/100 = -0.6: same weighted gap, worse gap -> first
         est(ANN, "schedule", 6, 6, 50),  # 0
     )
-    assert listed(table, "rank", "dimension", "weighted_gap") == [(1, "reliability", -0.6), (2, "scope", -0.6), (3, "schedule", 0.0)]
+    assert listed(table, "rank", "dimension", "weighted_gap") == [
+        (1, "reliability", -0.6),
+        (2, "scope", -0.6),
+        (3, "schedule", 0.0),
+    ]
 
 
 def test_a_tie_in_weighted_gap_and_gap_goes_by_name_then_dimension_order() -> None:
@@ -337,7 +358,11 @@ def test_misreadings_largest_first_then_by_name() -> None:
         ),
         sources=SOURCES, own=["survey"], estimate="estimate",
     )  # fmt: skip
-    assert listed(table, "stakeholder", "perception_misread", "expectation_misread") == [("Ann", 1, -3), ("bob", -3, 0), ("Cy", 1, 0)]
+    assert listed(table, "stakeholder", "perception_misread", "expectation_misread") == [
+        ("Ann", 1, -3),
+        ("bob", -3, 0),
+        ("Cy", 1, 0),
+    ]
     empty = misreadings(ratings(), sources=SOURCES, own=["survey"], estimate="estimate")
     assert empty.empty and list(empty.columns) == MISREADING_COLUMNS
 
@@ -355,7 +380,10 @@ def test_top_weighted_takes_the_highest_importance_and_on_a_tie_the_worst_gap() 
     )
     top = top_weighted(table)
     assert list(top.columns) == ["stakeholder_id", "stakeholder", "dimension", "importance", "gap"]
-    assert listed(top, "stakeholder", "dimension", "importance", "gap") == [("Ann", "schedule", 40.0, -3), ("Cy", "budget", 100.0, -1)]
+    assert listed(top, "stakeholder", "dimension", "importance", "gap") == [
+        ("Ann", "schedule", 40.0, -3),
+        ("Cy", "budget", 100.0, -1),
+    ]
 
 
 def test_top_weighted_full_tie_keeps_the_gap_list_order() -> None:

@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from cpmkit.gap import store as gap_module
-from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.core.links import digest
+from cpmkit.db.database import Store
+from cpmkit.db.schema import GAP_TABLES, projects, survey_links
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.gap import store as gap_module
 from cpmkit.gap.store import (
     ACTION_COLUMNS,
     ACTION_STATUSES,
@@ -27,8 +29,6 @@ from cpmkit.gap.store import (
     SATISFACTION_COLUMNS,
     GapStore,
 )
-from cpmkit.db.schema import GAP_TABLES, projects, survey_links
-from cpmkit.db.database import Store
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
 GONE = "This stakeholder no longer exists; it may have been deleted in workbook 1."
@@ -116,7 +116,10 @@ def test_dimensions_are_none_until_chosen_then_in_the_order_chosen(gaps: GapStor
         ([], "Dimensions: choose at least one dimension."),
         ("scope", "Dimensions: give a list of dimension ids."),
         (None, "Dimensions: give a list of dimension ids."),
-        (["scope", "Bad Id"], "Dimension: 'Bad Id' is not an id (lower-case letters, digits and _, starting with a letter)."),
+        (
+            ["scope", "Bad Id"],
+            "Dimension: 'Bad Id' is not an id (lower-case letters, digits and _, starting with a letter).",
+        ),
     ],
 )
 def test_a_bad_choice_of_dimensions_changes_nothing(gaps: GapStore, project: int, ids: Any, message: str) -> None:
@@ -135,7 +138,9 @@ def test_dimensions_of_a_missing_project_are_refused(gaps: GapStore) -> None:
 # -- ratings -------------------------------------------------------------------------------------
 
 
-def test_ratings_are_saved_one_figure_at_a_time(gaps: GapStore, project: int, ada: int, bob: int, elsewhere: int) -> None:
+def test_ratings_are_saved_one_figure_at_a_time(
+    gaps: GapStore, project: int, ada: int, bob: int, elsewhere: int
+) -> None:
     assert gaps.save_rating(ada, "reliability", source="estimate", assessed_on=D1, field="expectation", value="6") == 6
     assert gaps.save_rating(ada, "reliability", source="estimate", assessed_on=D1, field="perception", value=3.0) == 3
     assert gaps.save_rating(ada, "reliability", source="estimate", assessed_on=D1, field="importance", value=40) == 40
@@ -165,7 +170,9 @@ def test_a_date_may_be_given_as_text(gaps: GapStore, project: int, ada: int) -> 
 
 def test_a_blank_clears_a_figure_and_an_empty_assessment_is_removed(gaps: GapStore, project: int, ada: int) -> None:
     rate(gaps, ada, "reliability", D1, expectation=6, perception=3)
-    assert gaps.save_rating(ada, "reliability", source="estimate", assessed_on=D1, field="perception", value="  ") is None
+    assert (
+        gaps.save_rating(ada, "reliability", source="estimate", assessed_on=D1, field="perception", value="  ") is None
+    )
     assert figures(gaps, project) == [("Ada", "reliability", "estimate", D1, 6, None, None)]
     rate(gaps, ada, "reliability", D1, expectation=None)
     assert gaps.ratings(project).empty
@@ -197,7 +204,9 @@ def test_only_a_new_row_is_carried_forward(gaps: GapStore, project: int, ada: in
     ]
 
 
-def test_nothing_is_carried_across_stakeholders_dimensions_or_sources(gaps: GapStore, project: int, ada: int, bob: int) -> None:
+def test_nothing_is_carried_across_stakeholders_dimensions_or_sources(
+    gaps: GapStore, project: int, ada: int, bob: int
+) -> None:
     rate(gaps, ada, "reliability", D1, expectation=6, perception=3, importance=40)
     rate(gaps, bob, "reliability", D2, perception=1)
     rate(gaps, ada, "schedule", D2, perception=2)
@@ -259,8 +268,17 @@ def test_the_scale_and_importance_modes_bound_the_figures(store: Store, project:
         ({"assessed_on": "1/3/2024"}, "Assessed on: '1/3/2024' is not a date (use YYYY-MM-DD)."),
     ],
 )
-def test_a_bad_key_is_refused_and_saves_nothing(gaps: GapStore, project: int, ada: int, kwargs: dict[str, Any], message: str) -> None:
-    call = {"dimension": "reliability", "source": "estimate", "assessed_on": D1, "field": "expectation", "value": 5, **kwargs}
+def test_a_bad_key_is_refused_and_saves_nothing(
+    gaps: GapStore, project: int, ada: int, kwargs: dict[str, Any], message: str
+) -> None:
+    call = {
+        "dimension": "reliability",
+        "source": "estimate",
+        "assessed_on": D1,
+        "field": "expectation",
+        "value": 5,
+        **kwargs,
+    }
     with pytest.raises(ValidationError) as info:
         gaps.save_rating(ada, call.pop("dimension"), **call)
     assert str(info.value).startswith(message)
@@ -270,7 +288,9 @@ def test_a_bad_key_is_refused_and_saves_nothing(gaps: GapStore, project: int, ad
 # -- satisfaction --------------------------------------------------------------------------------
 
 
-def test_satisfaction_is_saved_changed_and_cleared(gaps: GapStore, project: int, ada: int, bob: int, elsewhere: int) -> None:
+def test_satisfaction_is_saved_changed_and_cleared(
+    gaps: GapStore, project: int, ada: int, bob: int, elsewhere: int
+) -> None:
     assert gaps.save_satisfaction(ada, source="survey", assessed_on=D1, score="2") == 2
     assert gaps.save_satisfaction(ada, source="survey", assessed_on=D1, score=4) == 4
     gaps.save_satisfaction(ada, source="estimate", assessed_on=D1, score=3)
@@ -288,7 +308,9 @@ def test_satisfaction_is_saved_changed_and_cleared(gaps: GapStore, project: int,
 
 
 @pytest.mark.parametrize("score", [0, 6, 2.5, "very"])
-def test_a_bad_satisfaction_is_refused_and_keeps_the_saved_one(gaps: GapStore, project: int, ada: int, score: Any) -> None:
+def test_a_bad_satisfaction_is_refused_and_keeps_the_saved_one(
+    gaps: GapStore, project: int, ada: int, score: Any
+) -> None:
     gaps.save_satisfaction(ada, source="survey", assessed_on=D1, score=3)
     with pytest.raises(ValidationError) as info:
         gaps.save_satisfaction(ada, source="survey", assessed_on=D1, score=score)
@@ -316,7 +338,9 @@ def test_a_note_has_two_halves_saved_apart(gaps: GapStore, project: int, ada: in
         ["Ada", "schedule", "Releases slip <always>", "A date to plan around"]
     ]
     assert gaps.save_note(ada, "schedule", "stated_problem", "") is None  # the other half stays
-    assert gaps.notes(project)[["stated_problem", "underlying_expectation"]].values.tolist() == [[None, "A date to plan around"]]
+    assert gaps.notes(project)[["stated_problem", "underlying_expectation"]].values.tolist() == [
+        [None, "A date to plan around"]
+    ]
     gaps.save_note(ada, "schedule", "underlying_expectation", None)
     assert gaps.notes(project).empty
 
@@ -336,7 +360,9 @@ def test_a_bad_note_is_refused_and_keeps_the_saved_one(gaps: GapStore, project: 
 # -- actions ---------------------------------------------------------------------------------------
 
 
-def test_actions_are_added_open_and_updated_field_by_field(gaps: GapStore, project: int, ada: int, bob: int, elsewhere: int) -> None:
+def test_actions_are_added_open_and_updated_field_by_field(
+    gaps: GapStore, project: int, ada: int, bob: int, elsewhere: int
+) -> None:
     first = gaps.add_action(ada, "schedule", "  Publish a release calendar ")
     second = gaps.add_action(bob, "budget", "Monthly cost report")
     gaps.add_action(elsewhere, "budget", "Not Apollo's")
@@ -349,9 +375,19 @@ def test_actions_are_added_open_and_updated_field_by_field(gaps: GapStore, proje
     assert gaps.update_action(first, "owner", " Grace ") == "Grace"
     assert gaps.update_action(first, "due", "2024-07-01") == dt.date(2024, 7, 1)
     assert gaps.update_action(first, "status", " In Progress ") == "in progress"
-    assert gaps.update_action(first, "what", "Publish and keep a release calendar") == "Publish and keep a release calendar"
+    assert (
+        gaps.update_action(first, "what", "Publish and keep a release calendar")
+        == "Publish and keep a release calendar"
+    )
     assert gaps.actions(project).iloc[0].tolist() == [
-        first, ada, "Ada", "schedule", "Publish and keep a release calendar", "Grace", dt.date(2024, 7, 1), "in progress"
+        first,
+        ada,
+        "Ada",
+        "schedule",
+        "Publish and keep a release calendar",
+        "Grace",
+        dt.date(2024, 7, 1),
+        "in progress",
     ]
     assert gaps.update_action(first, "owner", "") is None
     assert gaps.update_action(first, "due", None) is None
@@ -370,7 +406,9 @@ def test_actions_are_added_open_and_updated_field_by_field(gaps: GapStore, proje
         ("colour", "red", "Unknown action field 'colour'."),
     ],
 )
-def test_a_bad_action_field_is_refused_and_changes_nothing(gaps: GapStore, project: int, ada: int, field: str, value: Any, message: str) -> None:
+def test_a_bad_action_field_is_refused_and_changes_nothing(
+    gaps: GapStore, project: int, ada: int, field: str, value: Any, message: str
+) -> None:
     action = gaps.add_action(ada, "schedule", "Calendar")
     gaps.update_action(action, "owner", "Grace")
     before = gaps.actions(project)
@@ -431,7 +469,9 @@ def test_a_bad_light_is_refused_and_keeps_the_saved_one(gaps: GapStore, project:
 # -- survey links ----------------------------------------------------------------------------------
 
 
-def test_a_survey_token_opens_the_stakeholders_survey(gaps: GapStore, store: Store, project: int, ada: int, bob: int) -> None:
+def test_a_survey_token_opens_the_stakeholders_survey(
+    gaps: GapStore, store: Store, project: int, ada: int, bob: int
+) -> None:
     assert gaps.survey_links(project) == {}
     token = gaps.new_survey_token(ada)
     assert len(token) >= 32 and set(token) <= set(string.ascii_letters + string.digits + "-_")
@@ -485,7 +525,10 @@ def test_a_removed_stakeholders_survey_link_stops_working(gaps: GapStore, store:
 
 WRITES: list[tuple[str, Callable[[GapStore, int], Any]]] = [
     ("rating", lambda g, s: g.save_rating(s, "scope", source="survey", assessed_on=D2, field="perception", value=5)),
-    ("cleared rating", lambda g, s: g.save_rating(s, "scope", source="survey", assessed_on=D2, field="perception", value=None)),
+    (
+        "cleared rating",
+        lambda g, s: g.save_rating(s, "scope", source="survey", assessed_on=D2, field="perception", value=None),
+    ),
     ("satisfaction", lambda g, s: g.save_satisfaction(s, source="survey", assessed_on=D2, score=4)),
     ("cleared satisfaction", lambda g, s: g.save_satisfaction(s, source="survey", assessed_on=D2, score=None)),
     ("note", lambda g, s: g.save_note(s, "scope", "stated_problem", "Slips")),
@@ -510,7 +553,9 @@ def test_a_write_for_a_deleted_stakeholder_is_refused_and_writes_nothing(
         write(gaps, 999_999)  # never existed
 
 
-def test_deleting_a_stakeholder_removes_their_gap_figures(gaps: GapStore, store: Store, project: int, ada: int, bob: int) -> None:
+def test_deleting_a_stakeholder_removes_their_gap_figures(
+    gaps: GapStore, store: Store, project: int, ada: int, bob: int
+) -> None:
     for sid in (ada, bob):
         rate(gaps, sid, "scope", D1, expectation=5, perception=2, importance=50)
         gaps.save_satisfaction(sid, source="survey", assessed_on=D1, score=2)
@@ -531,7 +576,9 @@ def test_deleting_a_stakeholder_removes_their_gap_figures(gaps: GapStore, store:
     }
 
 
-def test_deleting_a_project_removes_its_dimensions_and_lights(gaps: GapStore, store: Store, project: int, ada: int) -> None:
+def test_deleting_a_project_removes_its_dimensions_and_lights(
+    gaps: GapStore, store: Store, project: int, ada: int
+) -> None:
     gaps.choose_dimensions(project, ["scope"])
     gaps.set_light(project, "scope", "red")
     rate(gaps, ada, "scope", D1, expectation=5)
@@ -571,7 +618,9 @@ def _rating_worker(barrier: Any, idx: int, url: str, sid: int, dimension: str, f
         gaps = GapStore(store)
         barrier.wait()
         for day in DATES:
-            gaps.save_rating(sid, dimension, source="survey", assessed_on=day, field=field, value=_value(dimension, field, day))
+            gaps.save_rating(
+                sid, dimension, source="survey", assessed_on=day, field=field, value=_value(dimension, field, day)
+            )
             if idx == 0:
                 gaps.save_satisfaction(sid, source="survey", assessed_on=day, score=3)
             if field == "perception":

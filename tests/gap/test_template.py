@@ -236,7 +236,9 @@ MALFORMED = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("change", "item", "field", "message"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize(
+    ("change", "item", "field", "message"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED]
+)
 def test_malformed_template_names_file_item_and_field(
     tmp_path: Path, change: Callable[[dict[str, Any]], None], item: str | None, field: str | None, message: str
 ) -> None:

@@ -23,14 +23,19 @@ def _run(code: str, **env: str) -> Any:
     """Run ``code`` in a fresh interpreter with ``env`` added; it prints one JSON value last."""
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={**os.environ, "PYTHONPATH": str(ROOT), **env},
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, None), ("", None), ("  ", None), ("1024", 1024 * 2**20), (" 512 ", 512 * 2**20)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, None), ("", None), ("  ", None), ("1024", 1024 * 2**20), (" 512 ", 512 * 2**20)]
+)
 def test_the_setting_in_megabytes(value: str | None, expected: int | None) -> None:
     environ = {} if value is None else {MEMORY_ENV: value}
     assert memory_limit_bytes(environ) == expected

@@ -10,7 +10,9 @@ import pytest
 from cpmkit.serving import offline
 
 
-def test_bundle_is_built_into_the_cache_and_contains_no_remote_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bundle_is_built_into_the_cache_and_contains_no_remote_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CPMKIT_CACHE_DIR", str(tmp_path))
     offline.chart_bundle.cache_clear()
     try:
@@ -19,7 +21,9 @@ def test_bundle_is_built_into_the_cache_and_contains_no_remote_import(tmp_path: 
         offline.chart_bundle.cache_clear()
     assert offline.bundle_path().parent == tmp_path and offline.bundle_path().is_file()
     assert "export{" in bundle.replace(" ", "") and "render" in bundle
-    assert not re.search(r"""import\s*(\(|[^;]*from)\s*["']https?://""", bundle), "the bundle must not import from a URL"
+    assert not re.search(r"""import\s*(\(|[^;]*from)\s*["']https?://""", bundle), (
+        "the bundle must not import from a URL"
+    )
 
 
 def test_bundle_name_changes_with_the_render_module(monkeypatch: pytest.MonkeyPatch) -> None:

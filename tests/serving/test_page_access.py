@@ -10,8 +10,18 @@ from cpmkit.serving.page_access import Identity, Outcome, decode_identity, encod
 
 PAGES = {page.file: page for page in load_notebook_templates()}
 PM = Owner(7, "alice")
-OWNER_PAGES = ["index.ipynb", "01_stakeholder_value.ipynb", "02_workshop_trainer.ipynb", "03_expectation_gap.ipynb", "04_lessons_learned.ipynb"]
-LINK_PAGES = {"03_stakeholder_survey.ipynb": "survey", "04_pulse_survey.ipynb": "pulse", "04_retro_board.ipynb": "board"}
+OWNER_PAGES = [
+    "index.ipynb",
+    "01_stakeholder_value.ipynb",
+    "02_workshop_trainer.ipynb",
+    "03_expectation_gap.ipynb",
+    "04_lessons_learned.ipynb",
+]
+LINK_PAGES = {
+    "03_stakeholder_survey.ipynb": "survey",
+    "04_pulse_survey.ipynb": "pulse",
+    "04_retro_board.ipynb": "board",
+}
 
 
 @pytest.mark.parametrize("file", OWNER_PAGES)
@@ -49,14 +59,18 @@ def test_a_self_assessment_opens_by_its_link_or_for_a_signed_in_owner_only() -> 
 @pytest.mark.parametrize("override", ["template", "theme"])
 def test_voila_template_and_theme_overrides_are_refused_for_everyone(override: str) -> None:
     assert page_verdict(PAGES["index.ipynb"], {override: "lab"}, PM).outcome is Outcome.REFUSED
-    assert page_verdict(PAGES["04_pulse_survey.ipynb"], {"pulse": "t", override: "lab"}, None).outcome is Outcome.REFUSED
+    assert (
+        page_verdict(PAGES["04_pulse_survey.ipynb"], {"pulse": "t", override: "lab"}, None).outcome is Outcome.REFUSED
+    )
 
 
 def test_a_notebook_that_is_not_a_page_is_refused() -> None:
     assert page_verdict(None, {}, PM).outcome is Outcome.NOT_A_PAGE
 
 
-@pytest.mark.parametrize("identity", [Identity(PM, "b1"), Identity(None, "b2"), Identity(Owner(1, "root", admin=True), "b3")])
+@pytest.mark.parametrize(
+    "identity", [Identity(PM, "b1"), Identity(None, "b2"), Identity(Owner(1, "root", admin=True), "b3")]
+)
 def test_the_identity_survives_the_header_it_travels_in(identity: Identity) -> None:
     assert decode_identity(encode_identity(identity)) == identity
 

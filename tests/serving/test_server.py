@@ -21,7 +21,9 @@ def test_server_answers_and_leaves_no_kernel_behind(tmp_path: Path) -> None:
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     (notebooks / "empty.ipynb").write_bytes(BENCHMARK_EMPTY.read_bytes())
-    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)})
+    env = serve_env(
+        {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)}
+    )
     with running_voila(notebooks, env=env, log_file=tmp_path / "voila.log") as server:
         assert server.store_url == env["CPMKIT_DB_URL"]
         server.add_owner("pm", "a long password")
@@ -33,18 +35,24 @@ def test_server_answers_and_leaves_no_kernel_behind(tmp_path: Path) -> None:
         kernels = server.kernels()
         assert len(kernels) == 1
     assert server.process.poll() is not None
-    assert not [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE], "a kernel outlived the server"
+    assert not [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE], (
+        "a kernel outlived the server"
+    )
 
 
 def test_a_server_that_cannot_start_is_a_plain_error(tmp_path: Path) -> None:
     env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}"})
-    with pytest.raises(CpmkitError, match="Voila did not start"):
-        with running_voila(tmp_path / "missing", env=env, log_file=tmp_path / "voila.log", attempts=1):
-            pass
+    with (
+        pytest.raises(CpmkitError, match="Voila did not start"),
+        running_voila(tmp_path / "missing", env=env, log_file=tmp_path / "voila.log", attempts=1),
+    ):
+        pass
 
 
 def test_signing_in_for_a_client_gives_its_cookies_and_a_wrong_password_is_a_plain_error(tmp_path: Path) -> None:
-    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)})
+    env = serve_env(
+        {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 's.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)}
+    )
     with running_voila(tmp_path, env=env, log_file=tmp_path / "voila.log") as server:
         server.add_owner("pm", "a long password", admin=False)
         assert set(server.session_cookies("pm", "a long password")) == {"cpmkit-browser", "cpmkit-session", "_xsrf"}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from cpmkit import cli
-from cpmkit.serving import voila_app
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
+from cpmkit.serving import voila_app
 
 
 def test_serve_starts_voila_through_the_launcher() -> None:
@@ -33,4 +33,3 @@ def test_main_hands_voila_its_arguments_and_the_settings(monkeypatch: pytest.Mon
     monkeypatch.setattr(Voila, "launch_instance", classmethod(lambda cls, argv, **kw: launched.update(argv=argv, **kw)))
     voila_app.main(["nb", "--port=1"])
     assert launched == {"argv": ["nb", "--port=1"], "tornado_settings": voila_app.tornado_settings()}
-

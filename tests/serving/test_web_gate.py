@@ -19,13 +19,13 @@ import pytest
 import websocket
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
 from cpmkit.config import templates_dir
+from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.serving.server import VoilaServer, running_voila
-from cpmkit.db.database import Store
 from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, GateLimits
+from cpmkit.soft_skills.store import AssessmentStore
 
 PASSWORD = "correct horse battery"
 MAX_KERNELS = 3
@@ -33,8 +33,14 @@ MAX_KERNELS = 3
 UNCONNECTED = 20
 #: This module's server lets one address open one pulse link this often an hour (60 in templates/).
 OPENS_PER_LINK = MAX_KERNELS
-OWNER_PAGES = ["index.ipynb", "01_stakeholder_value.ipynb", "02_soft_skills.ipynb", "02_workshop_trainer.ipynb",
-               "03_expectation_gap.ipynb", "04_lessons_learned.ipynb"]
+OWNER_PAGES = [
+    "index.ipynb",
+    "01_stakeholder_value.ipynb",
+    "02_soft_skills.ipynb",
+    "02_workshop_trainer.ipynb",
+    "03_expectation_gap.ipynb",
+    "04_lessons_learned.ipynb",
+]
 #: Seconds for a kernel a page started to be gone after its beacon.
 SHUTDOWN_TIMEOUT = 20
 
@@ -45,9 +51,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
     base = tmp_path_factory.mktemp("gate")
     templates = shutil.copytree(templates_dir(), base / "templates")
     pages = templates / "notebooks.yaml"
-    pages.write_text(pages.read_text().replace("opens_per_address_hour: 60", f"opens_per_address_hour: {OPENS_PER_LINK}"))
-    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(base),
-                     "CPMKIT_TEMPLATES_DIR": str(templates)})
+    pages.write_text(
+        pages.read_text().replace("opens_per_address_hour: 60", f"opens_per_address_hour: {OPENS_PER_LINK}")
+    )
+    env = serve_env(
+        {
+            **os.environ,
+            "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}",
+            "CPMKIT_DATA_DIR": str(base),
+            "CPMKIT_TEMPLATES_DIR": str(templates),
+        }
+    )
     store = Store.open(env["CPMKIT_DB_URL"])
     try:
         accounts = AccountStore(store)
@@ -57,7 +71,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
     finally:
         store.close()
     extra = [f"--BoundKernelManager.unconnected_timeout={UNCONNECTED}"]
-    with running_voila(REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", max_kernels=MAX_KERNELS, extra=extra) as running:
+    with running_voila(
+        REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", max_kernels=MAX_KERNELS, extra=extra
+    ) as running:
         yield running
 
 
@@ -69,7 +85,9 @@ def pulse_token(server: VoilaServer) -> str:
     try:
         pulses = PulseStore(store)
         [project] = [p["id"] for p in store.list_projects() if p["name"] == "Apollo"]
-        return pulses.new_round_token(pulses.create_round(project, f"Round {uuid.uuid4().hex[:8]}", dt.date(2026, 5, 1)))
+        return pulses.new_round_token(
+            pulses.create_round(project, f"Round {uuid.uuid4().hex[:8]}", dt.date(2026, 5, 1))
+        )
     finally:
         store.close()
 
@@ -83,7 +101,10 @@ def sign_in(browser: httpx.Client, username: str, password: str = PASSWORD) -> h
     form = browser.get("/login")
     xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text)
     assert xsrf, form.text
-    return browser.post("/login", data={"_xsrf": xsrf.group(1), "username": username, "password": password, "next": "/voila/render/index.ipynb"})
+    return browser.post(
+        "/login",
+        data={"_xsrf": xsrf.group(1), "username": username, "password": password, "next": "/voila/render/index.ipynb"},
+    )
 
 
 def kernel_id(page: httpx.Response) -> str:
@@ -131,15 +152,29 @@ def test_an_outsider_is_sent_to_sign_in_for_every_owner_page_and_no_kernel_start
     assert server.kernel_pids() <= before
 
 
-@pytest.mark.parametrize("path", ["/", "/voila/tree", "/voila/tree/", "/voila/api/contents", "/voila/api/contents/index.ipynb",
-                                  "/voila/render/index.ipynb?template=lab", "/voila/render/../cpmkit/x.ipynb", "/tree", "/api/kernels"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/voila/tree",
+        "/voila/tree/",
+        "/voila/api/contents",
+        "/voila/api/contents/index.ipynb",
+        "/voila/render/index.ipynb?template=lab",
+        "/voila/render/../cpmkit/x.ipynb",
+        "/tree",
+        "/api/kernels",
+    ],
+)
 def test_nothing_lists_the_notebooks_or_changes_the_page_template(server: VoilaServer, path: str) -> None:
     with client(server) as outsider:
         answer = outsider.get(path)
     assert answer.status_code in (302, 400, 403, 404), path
     assert ".ipynb" not in answer.text.replace("index.ipynb", "") and "Traceback" not in answer.text
     if answer.status_code == 302:
-        assert answer.headers["location"] in ("/voila/render/index.ipynb",) or answer.headers["location"].startswith("/login")
+        assert answer.headers["location"] in ("/voila/render/index.ipynb",) or answer.headers["location"].startswith(
+            "/login"
+        )
 
 
 def test_unknown_links_get_a_plain_page_no_kernel_and_a_limit(server: VoilaServer) -> None:
@@ -158,8 +193,12 @@ def test_unknown_links_get_a_plain_page_no_kernel_and_a_limit(server: VoilaServe
 
 def test_every_answer_carries_the_security_headers(server: VoilaServer, pulse_token: str) -> None:
     with client(server) as visitor:
-        answers = [visitor.get("/login"), visitor.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": "nope"}),
-                   visitor.get("/voila/static/voila.js"), visitor.get("/voila/render/index.ipynb")]
+        answers = [
+            visitor.get("/login"),
+            visitor.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": "nope"}),
+            visitor.get("/voila/static/voila.js"),
+            visitor.get("/voila/render/index.ipynb"),
+        ]
         page = visitor.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
         answers.append(page)
         for answer in answers:
@@ -217,7 +256,9 @@ def test_a_full_server_says_so_and_the_page_retries_by_itself(server: VoilaServe
     with client(server) as participant:
         opened, sockets = [], []
         for _ in range(MAX_KERNELS - len(_kernel_ids(server))):
-            opened.append(kernel_id(participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})))
+            opened.append(
+                kernel_id(participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token}))
+            )
             sockets.append(connect(server, opened[-1], participant.cookies))  # an open page keeps its kernel
         full = participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
         assert full.status_code == 503 and "The server is full" in full.text
@@ -241,7 +282,9 @@ def test_a_page_nobody_connects_to_does_not_keep_its_kernel(server: VoilaServer,
 
 
 def test_the_first_run_link_creates_one_admin_and_then_stops_working(tmp_path: Path) -> None:
-    env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)})
+    env = serve_env(
+        {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(tmp_path)}
+    )
     with running_voila(REPO_NOTEBOOKS, env=env, log_file=tmp_path / "voila.log") as fresh, client(fresh) as first:
         key = re.search(r"/cpmkit/setup\?key=(\S+)", fresh.log_file.read_text())
         assert key, fresh.log_tail()
@@ -249,7 +292,10 @@ def test_the_first_run_link_creates_one_admin_and_then_stops_working(tmp_path: P
         form = first.get("/cpmkit/setup", params={"key": key.group(1)})
         xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
         data = {"_xsrf": xsrf, "username": "root", "password": PASSWORD, "again": PASSWORD}
-        assert first.post("/cpmkit/setup", params={"key": key.group(1)}, data={**data, "again": "other"}).status_code == 400
+        assert (
+            first.post("/cpmkit/setup", params={"key": key.group(1)}, data={**data, "again": "other"}).status_code
+            == 400
+        )
         assert first.post("/cpmkit/setup", params={"key": key.group(1)}, data=data).status_code == 302
         assert first.get("/voila/render/index.ipynb").status_code == 200
         with client(fresh) as second:
@@ -275,7 +321,9 @@ def test_the_rooms_short_address_takes_a_workshop_code_without_a_kernel(server: 
         wrong = phone.post("/join", data={"_xsrf": xsrf, "code": "<b>ZZZ</b>"})
         assert wrong.status_code == 404 and "No workshop has the code" in wrong.text and "<b>ZZZ" not in wrong.text
         right = phone.post("/join", data={"_xsrf": xsrf, "code": code.lower()})
-        assert right.status_code == 302 and right.headers["location"].startswith("/voila/render/02_soft_skills.ipynb?code=")
+        assert right.status_code == 302 and right.headers["location"].startswith(
+            "/voila/render/02_soft_skills.ipynb?code="
+        )
         assert phone.post("/join", data={"code": code}).status_code == 403  # no XSRF token: refused
     assert server.kernel_pids() <= before
 

@@ -186,24 +186,94 @@ MALFORMED = {
     # case: (text, item, field, words in the message)
     "missing name": (_edit("name: Test bank\n", ""), None, "name", "missing or empty"),
     "empty name": (_edit("name: Test bank\n", "name: '  '\n"), None, "name", "missing or empty"),
-    "unknown top-level field": (_edit("name: Test bank\n", "name: Test bank\ntitle: x\n"), None, "title", "not a known field"),
-    "missing scale": (GOOD.split("scale:")[0] + "competencies:" + GOOD.split("competencies:")[1], None, "scale", "at least 3"),
+    "unknown top-level field": (
+        _edit("name: Test bank\n", "name: Test bank\ntitle: x\n"),
+        None,
+        "title",
+        "not a known field",
+    ),
+    "missing scale": (
+        GOOD.split("scale:")[0] + "competencies:" + GOOD.split("competencies:")[1],
+        None,
+        "scale",
+        "at least 3",
+    ),
     "two-point scale": (_edit("  - {value: 3, label: always}\n", ""), None, "scale", "at least 3"),
-    "scale gap": (_edit("{value: 3, label: always}", "{value: 4, label: always}"), "scale point 3", "value", "must be 3"),
-    "scale descending": (_edit("{value: 2, label: sometimes}", "{value: 0, label: sometimes}"), "scale point 2", "value", "must be 2"),
-    "scale value not a number": (_edit("{value: 1, label: never}", "{value: one, label: never}"), "scale point 1", "value", "whole number"),
-    "scale label empty": (_edit("{value: 2, label: sometimes}", "{value: 2, label: ''}"), "scale point 2", "label", "missing or empty"),
+    "scale gap": (
+        _edit("{value: 3, label: always}", "{value: 4, label: always}"),
+        "scale point 3",
+        "value",
+        "must be 3",
+    ),
+    "scale descending": (
+        _edit("{value: 2, label: sometimes}", "{value: 0, label: sometimes}"),
+        "scale point 2",
+        "value",
+        "must be 2",
+    ),
+    "scale value not a number": (
+        _edit("{value: 1, label: never}", "{value: one, label: never}"),
+        "scale point 1",
+        "value",
+        "whole number",
+    ),
+    "scale label empty": (
+        _edit("{value: 2, label: sometimes}", "{value: 2, label: ''}"),
+        "scale point 2",
+        "label",
+        "missing or empty",
+    ),
     "missing competencies": (GOOD.split("competencies:")[0], None, "competencies", "non-empty list"),
-    "empty competencies": (GOOD.split("competencies:")[0] + "competencies: []\n", None, "competencies", "non-empty list"),
-    "competency without id": (_edit("  - id: listening\n", "  - ident: listening\n"), "competency 1", "ident", "not a known field"),
+    "empty competencies": (
+        GOOD.split("competencies:")[0] + "competencies: []\n",
+        None,
+        "competencies",
+        "non-empty list",
+    ),
+    "competency without id": (
+        _edit("  - id: listening\n", "  - ident: listening\n"),
+        "competency 1",
+        "ident",
+        "not a known field",
+    ),
     "competency id empty": (_edit("  - id: listening\n", "  - id: ''\n"), "competency 1", "id", "missing or empty"),
-    "competency id not snake_case": (_edit("  - id: saying_no\n", "  - id: Saying No\n"), "Saying No", "id", "lowercase"),
+    "competency id not snake_case": (
+        _edit("  - id: saying_no\n", "  - id: Saying No\n"),
+        "Saying No",
+        "id",
+        "lowercase",
+    ),
     "competency missing name": (_edit("    name: Listening\n", ""), "listening", "name", "missing or empty"),
-    "competency missing description": (_edit("    description: Protecting the scope.\n", ""), "saying_no", "description", "missing or empty"),
-    "practices missing": (_edit("    practices:\n      - Summarise before replying.\n", ""), "listening", "practices", "non-empty list"),
-    "practices not a list": (_edit("      - Summarise before replying.\n", "      Summarise before replying.\n"), "listening", "practices", "non-empty list"),
-    "practice not a string": (_edit("      - Offer an alternative.\n", "      - {text: Offer}\n"), "saying_no", "practices", "non-empty sentence"),
-    "practice empty": (_edit("      - Offer an alternative.\n", "      - ''\n"), "saying_no", "practices", "non-empty sentence"),
+    "competency missing description": (
+        _edit("    description: Protecting the scope.\n", ""),
+        "saying_no",
+        "description",
+        "missing or empty",
+    ),
+    "practices missing": (
+        _edit("    practices:\n      - Summarise before replying.\n", ""),
+        "listening",
+        "practices",
+        "non-empty list",
+    ),
+    "practices not a list": (
+        _edit("      - Summarise before replying.\n", "      Summarise before replying.\n"),
+        "listening",
+        "practices",
+        "non-empty list",
+    ),
+    "practice not a string": (
+        _edit("      - Offer an alternative.\n", "      - {text: Offer}\n"),
+        "saying_no",
+        "practices",
+        "non-empty sentence",
+    ),
+    "practice empty": (
+        _edit("      - Offer an alternative.\n", "      - ''\n"),
+        "saying_no",
+        "practices",
+        "non-empty sentence",
+    ),
     "competency with one item": (
         _edit(
             '      - id: l2\n        text: "I interrupt the client."\n'
@@ -214,7 +284,12 @@ MALFORMED = {
         "items",
         "at least 2 items",
     ),
-    "duplicate competency id": (_edit("  - id: saying_no\n", "  - id: listening\n"), "listening", "id", "more than once"),
+    "duplicate competency id": (
+        _edit("  - id: saying_no\n", "  - id: listening\n"),
+        "listening",
+        "id",
+        "more than once",
+    ),
     "item missing id": (_edit("      - id: n1\n", "      - idx: n1\n"), "saying_no item 1", "idx", "not a known field"),
     "item empty id": (_edit("      - id: n1\n", "      - id: ''\n"), "saying_no item 1", "id", "missing or empty"),
     "item missing text": (_edit('        text: "I interrupt the client."\n', ""), "l2", "text", "missing or empty"),
@@ -224,9 +299,24 @@ MALFORMED = {
         "source",
         "missing or empty",
     ),
-    "item reverse not a bool": (_edit("reverse: true\n  - id: saying_no", "reverse: 'yes please'\n  - id: saying_no"), "l2", "reverse", "true or false"),
-    "item reverse misspelt": (_edit("      - id: n2\n", "      - id: n2\n        revers: true\n"), "n2", "revers", "not a known field"),
-    "duplicate item id across competencies": (_edit("      - id: n2\n", "      - id: l1\n"), "l1", "id", "more than once in the bank"),
+    "item reverse not a bool": (
+        _edit("reverse: true\n  - id: saying_no", "reverse: 'yes please'\n  - id: saying_no"),
+        "l2",
+        "reverse",
+        "true or false",
+    ),
+    "item reverse misspelt": (
+        _edit("      - id: n2\n", "      - id: n2\n        revers: true\n"),
+        "n2",
+        "revers",
+        "not a known field",
+    ),
+    "duplicate item id across competencies": (
+        _edit("      - id: n2\n", "      - id: l1\n"),
+        "l1",
+        "id",
+        "more than once in the bank",
+    ),
     "item under unknown competency": (
         _edit("      - id: n1\n", "      - id: n1\n        competency: negotiation\n"),
         "n1",
@@ -239,7 +329,14 @@ MALFORMED = {
         "competency",
         "listed under 'saying_no'",
     ),
-    "item not a mapping": (_edit('      - id: n1\n        text: "I explain', '      - just text\n      - id: n1\n        text: "I explain'), "saying_no item 1", None, "mapping"),
+    "item not a mapping": (
+        _edit(
+            '      - id: n1\n        text: "I explain', '      - just text\n      - id: n1\n        text: "I explain'
+        ),
+        "saying_no item 1",
+        None,
+        "mapping",
+    ),
 }
 
 

@@ -7,16 +7,16 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-from tests._charts import chart_spec, rows_with
 
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
-from cpmkit.soft_skills.scoring import PeerRelease, cohort_distribution, competency_scores, others_view, released_view
 from cpmkit.soft_skills.charts import (
     cohort_distribution_chart,
     competency_profile_chart,
     self_vs_others_chart,
 )
+from cpmkit.soft_skills.scoring import PeerRelease, cohort_distribution, competency_scores, others_view, released_view
+from tests._charts import chart_spec, rows_with
 
 SCALE = Scale(((1, "never"), (2, "rarely"), (3, "sometimes"), (4, "often"), (5, "always")))
 BANK = QuestionBank(
@@ -47,7 +47,10 @@ def test_profile_chart_bars_and_incomplete_rows() -> None:
     spec = chart_spec(competency_profile_chart(scores))
     assert spec["title"] == "My competency profile"
     bars = rows_with(spec, "score")
-    assert [(b["name"], b["score"], b["base"]) for b in bars] == [("Active listening", 3.0, 1.0), ("Handling conflict", 4.5, 1.0)]
+    assert [(b["name"], b["score"], b["base"]) for b in bars] == [
+        ("Active listening", 3.0, 1.0),
+        ("Handling conflict", 4.5, 1.0),
+    ]
     assert rows_with(spec, "label") == [{"name": "Giving feedback", "base": 1.0, "label": "incomplete"}]
     bar = spec["layer"][0]
     # Every competency keeps its row, in the bank's order; the axis is the 1-5 scale.
@@ -100,7 +103,9 @@ def test_self_vs_others_chart_with_no_self_score_and_with_nothing_shown() -> Non
     view = others_view(BANK, {"L1": 5}, raters)  # self listen incomplete, others shown
     rows = rows_with(chart_spec(self_vs_others_chart(view)), "who")
     assert [(r["name"], r["who"], r["score"]) for r in rows] == [
-        ("Active listening", "others", 3.0), ("Handling conflict", "others", 3.0), ("Giving feedback", "others", 4.5)
+        ("Active listening", "others", 3.0),
+        ("Handling conflict", "others", 3.0),
+        ("Giving feedback", "others", 4.5),
     ]
     hidden = others_view(BANK, {"L1": 5, "L2": 5}, raters[:2])
     assert rows_with(chart_spec(self_vs_others_chart(hidden)), "who") == []

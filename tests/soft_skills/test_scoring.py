@@ -370,8 +370,21 @@ RATER_5 = {"L1": 2, "L2": 4, "L3": 2, "L4": 2, "F1": 5, "F2": 5, "F3": 1, "C1": 
 
 @pytest.mark.parametrize(
     ("completed", "released", "expected"),
-    [(0, 0, 0), (2, 0, 0), (3, 0, 3), (5, 0, 3), (6, 0, 6), (7, 0, 6), (3, 3, 3), (5, 3, 3), (6, 3, 6), (8, 3, 6),
-     (9, 3, 9), (7, 4, 7), (2, 3, 3)],
+    [
+        (0, 0, 0),
+        (2, 0, 0),
+        (3, 0, 3),
+        (5, 0, 3),
+        (6, 0, 6),
+        (7, 0, 6),
+        (3, 3, 3),
+        (5, 3, 3),
+        (6, 3, 6),
+        (8, 3, 6),
+        (9, 3, 9),
+        (7, 4, 7),
+        (2, 3, 3),
+    ],
 )
 def test_released_count_moves_only_in_whole_batches(completed: int, released: int, expected: int) -> None:
     assert released_count(completed, released=released) == expected
@@ -514,7 +527,20 @@ def test_a_subject_filling_two_of_three_links_cannot_recover_the_third_rating() 
     page shows (released_view) leaves several possible answers and scores for every competency."""
     fake_1 = {item.id: 4 for item in BANK.items}  # known to the subject
     fake_2 = {item.id: 2 for item in BANK.items}
-    colleague = {"L1": 5, "L2": 1, "L3": 4, "L4": 5, "F1": 2, "F2": 3, "F3": 4, "C1": 5, "C2": 4, "I1": 1, "I2": 2, "I3": 2}
+    colleague = {
+        "L1": 5,
+        "L2": 1,
+        "L3": 4,
+        "L4": 5,
+        "F1": 2,
+        "F2": 3,
+        "F3": 4,
+        "C1": 5,
+        "C2": 4,
+        "I1": 1,
+        "I2": 2,
+        "I3": 2,
+    }
 
     def page(third: dict[str, int]) -> dict[str, float]:
         release = release_peer_view(BANK, {1: fake_1, 2: fake_2, 3: third})

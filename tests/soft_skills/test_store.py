@@ -11,24 +11,16 @@ import hmac
 import json
 import string
 from collections.abc import Callable
-from fractions import Fraction
 from contextlib import closing
+from fractions import Fraction
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from cpmkit.soft_skills import store as assessment_module
-from cpmkit.soft_skills.store import (
-    EXPORT_COLUMNS,
-    JOIN_CODE_ALPHABET,
-    JOIN_CODE_LENGTH,
-    AssessmentStore,
-)
-from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.core.links import digest
-from cpmkit.soft_skills.bank import default_bank
+from cpmkit.db.database import Store
 from cpmkit.db.schema import answers as answers_table
 from cpmkit.db.schema import (
     commitments,
@@ -39,7 +31,15 @@ from cpmkit.db.schema import (
     reflections,
     workshops,
 )
-from cpmkit.db.database import Store
+from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.soft_skills import store as assessment_module
+from cpmkit.soft_skills.bank import default_bank
+from cpmkit.soft_skills.store import (
+    EXPORT_COLUMNS,
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    AssessmentStore,
+)
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
 
@@ -320,7 +320,9 @@ def test_a_look_alike_name_cannot_join_the_same_round(
     assert len({bob["id"], later["id"], elsewhere["id"]}) == 3
 
 
-def test_a_name_nothing_of_which_shows_is_refused(assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]) -> None:
+def test_a_name_nothing_of_which_shows_is_refused(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
     _wid, code, _key = workshop
     for invisible in ("\u200b", "\u200d \u2060\ufe0f", "\u3164"):
         with pytest.raises(ValidationError, match="^Display name: nothing of it shows on screen"):
@@ -361,9 +363,15 @@ def test_save_answer_keeps_one_row_with_the_last_value(assess: AssessmentStore, 
     assert assess.answers(me) == {"conflict_2": 1, "listen_1": 4}
     assert assess.answers(other) == {"listen_1": 3}
     assert _count(store, answers_table, answers_table.c.participant_id == me) == 2
-    assert _count(store, answers_table, answers_table.c.participant_id == me, answers_table.c.item_id == "listen_1") == 1
+    assert (
+        _count(store, answers_table, answers_table.c.participant_id == me, answers_table.c.item_id == "listen_1") == 1
+    )
     with store.read() as conn:
-        when = conn.execute(select(answers_table.c.answered_at).where(answers_table.c.participant_id == me)).scalars().all()
+        when = (
+            conn.execute(select(answers_table.c.answered_at).where(answers_table.c.participant_id == me))
+            .scalars()
+            .all()
+        )
     assert all(isinstance(w, dt.datetime) for w in when)
 
 
@@ -412,7 +420,9 @@ def test_mark_completed_keeps_the_first_time(assess: AssessmentStore, store: Sto
     first = assess.participant(me["id"])["completed_at"]
     assert isinstance(first, dt.datetime)
     with store.write() as conn:  # move it into the past, so a second stamp would differ
-        conn.execute(participants.update().where(participants.c.id == me["id"]).values(completed_at=dt.datetime(2020, 1, 1)))
+        conn.execute(
+            participants.update().where(participants.c.id == me["id"]).values(completed_at=dt.datetime(2020, 1, 1))
+        )
     assess.mark_completed(me["id"])
     assert assess.participant(me["id"])["completed_at"] == dt.datetime(2020, 1, 1)
 
@@ -514,18 +524,29 @@ def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, st
 
     assert assess.cohort(wid, "before") == {ada: {"conflict_1": 3, "listen_1": 4}, bob: {"listen_1": 2}, quiet: {}}
     assert assess.cohort(wid, "after") == {later: {"listen_1": 5}}
-    assert assess.cohort_status(wid) == {"before": {"joined": 3, "completed": 0}, "after": {"joined": 1, "completed": 0}}
+    assert assess.cohort_status(wid) == {
+        "before": {"joined": 3, "completed": 0},
+        "after": {"joined": 1, "completed": 0},
+    }
     assess.mark_completed(ada)
     assess.mark_completed(ada)
     assess.mark_completed(later)
-    assert assess.cohort_status(wid) == {"before": {"joined": 3, "completed": 1}, "after": {"joined": 1, "completed": 1}}
+    assert assess.cohort_status(wid) == {
+        "before": {"joined": 3, "completed": 1},
+        "after": {"joined": 1, "completed": 1},
+    }
     assert list(assess.cohort_status(wid)) == ["before", "after"]  # the workshop's order
 
     empty = assess.create_workshop("Empty", bank="soft_skills", rounds=["before", "after"])[0]
     assert assess.cohort(empty, "before") == {}
-    assert assess.cohort_status(empty) == {"before": {"joined": 0, "completed": 0}, "after": {"joined": 0, "completed": 0}}
+    assert assess.cohort_status(empty) == {
+        "before": {"joined": 0, "completed": 0},
+        "after": {"joined": 0, "completed": 0},
+    }
 
-    with pytest.raises(ValidationError, match="^Round: this workshop has no round 'during'; its rounds are 'before', 'after'"):
+    with pytest.raises(
+        ValidationError, match="^Round: this workshop has no round 'during'; its rounds are 'before', 'after'"
+    ):
         assess.cohort(wid, "during")
     with pytest.raises(NotFoundError, match="no workshop number"):
         assess.cohort(wid + 1000, "before")
@@ -623,7 +644,9 @@ def _rate_all(assess: AssessmentStore, token: str, score: int) -> None:
         assess.save_peer_answer(token, item.id, 6 - score if item.reverse else score)
 
 
-def test_a_peer_release_is_kept_and_changes_only_when_three_more_finished(assess: AssessmentStore, store: Store) -> None:
+def test_a_peer_release_is_kept_and_changes_only_when_three_more_finished(
+    assess: AssessmentStore, store: Store
+) -> None:
     bank = default_bank()
     me = assess.start_self_assessment()["id"]
     links = [assess.create_peer_link(me) for _ in range(7)]

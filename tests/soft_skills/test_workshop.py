@@ -14,14 +14,13 @@ import pandas as pd
 import pytest
 
 from cpmkit.errors import ValidationError
-from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
 from cpmkit.soft_skills import workshop as workshop_report
+from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
 from cpmkit.soft_skills.scoring import cohort_distribution, round_change
 from cpmkit.soft_skills.workshop import (
     HIDDEN,
     HIDDEN_IN_A_ROUND,
     answers_by_round,
-    released_answers,
     change_table,
     distribution_table,
     export_tables,
@@ -29,6 +28,7 @@ from cpmkit.soft_skills.workshop import (
     has_figures,
     parse_rounds,
     participant_link,
+    released_answers,
     requested_workshop,
     status_table,
     trainer_link,
@@ -41,7 +41,11 @@ BANK = QuestionBank(
         Competency("listen", "Active listening", "About listening.", ("Listen more",)),
         Competency("feedback", "Giving feedback", "About feedback.", ("Give feedback",)),
     ),
-    items=tuple(Item(i, c, f"Statement {i}", "test") for c, ids in (("listen", "L1 L2 L3"), ("feedback", "F1 F2 F3")) for i in ids.split()),
+    items=tuple(
+        Item(i, c, f"Statement {i}", "test")
+        for c, ids in (("listen", "L1 L2 L3"), ("feedback", "F1 F2 F3"))
+        for i in ids.split()
+    ),
 )
 
 
@@ -179,8 +183,9 @@ def test_two_downloads_never_differ_by_one_anonymous_person() -> None:
     the anonymous people added are none or at least three, and none is ever taken away."""
     for seed in range(12):
         rng = random.Random(seed)
-        people: list[Person] = [("r", rng.choice(["Ana", "Bo", None, None]), rng.randint(1, 5), rng.randint(1, 5))
-                                for _ in range(12)]
+        people: list[Person] = [
+            ("r", rng.choice(["Ana", "Bo", None, None]), rng.randint(1, 5), rng.randint(1, 5)) for _ in range(12)
+        ]
         order = list(range(1, 13))
         rng.shuffle(order)
         finished: dict[int, int | None] = dict.fromkeys(order)
@@ -202,8 +207,15 @@ def test_two_downloads_never_differ_by_one_anonymous_person() -> None:
 
 
 def test_downloads_label_anonymous_people_afresh_and_never_by_joining_order() -> None:
-    people: list[Person] = [("before", "Ana", 2, 3), *[("before", None, 3, 3)] * 3, ("after", None, 4, 4),
-                            ("after", "ana", 5, 5), ("after", None, 1, 1), ("after", None, 2, 2), ("after", "Ana", 1, 2)]
+    people: list[Person] = [
+        ("before", "Ana", 2, 3),
+        *[("before", None, 3, 3)] * 3,
+        ("after", None, 4, 4),
+        ("after", "ana", 5, 5),
+        ("after", None, 1, 1),
+        ("after", None, 2, 2),
+        ("after", "Ana", 1, 2),
+    ]
     export = _export(*people)
     first = export_tables(export, BANK, ["before", "after"], rng=random.Random(1))["answers"]
     second = export_tables(export, BANK, ["before", "after"], rng=random.Random(2))["answers"]

@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests._charts import chart_spec, datasets, rows_with
 
 from cpmkit.stakeholders.charts import engagement_gap_chart, power_interest_chart, scorecard_chart
 from cpmkit.stakeholders.rules import engagement_gaps, power_interest_grid, value_scorecard
+from tests._charts import chart_spec, datasets, rows_with
 
 MEASURE_COLUMNS = ["stakeholder", "metric", "unit", "baseline", "target", "latest", "measured_on"]
 
@@ -78,7 +78,7 @@ def test_engagement_gap_chart() -> None:
         ("Bob", "desired", "leading", 4),
         ("Bob", "now", "unaware", 4),
     ]
-    line, dots = spec["layer"]
+    _line, dots = spec["layer"]
     # Largest gap first on the y axis; the x axis keeps the engagement scale's order.
     assert dots["encoding"]["y"]["sort"] == ["Bob", "Ann"]
     assert dots["encoding"]["x"]["scale"]["domain"] == ["unaware", "resistant", "neutral", "supportive", "leading"]
@@ -87,7 +87,9 @@ def test_engagement_gap_chart() -> None:
 
 def test_engagement_gap_chart_height_grows_with_people() -> None:
     names = [f"P{i}" for i in range(5)]
-    register = pd.DataFrame({"name": names, "current_engagement": ["neutral"] * 5, "desired_engagement": ["leading"] * 5})
+    register = pd.DataFrame(
+        {"name": names, "current_engagement": ["neutral"] * 5, "desired_engagement": ["leading"] * 5}
+    )
     assert chart_spec(engagement_gap_chart(engagement_gaps(register)))["height"] == 140  # 28 * 5
 
 

@@ -32,10 +32,26 @@ TODAY = dt.date(2024, 6, 15)
 @pytest.fixture
 def register() -> pd.DataFrame:
     rows = [
-        {"id": 1, "name": "=Ann", "power": 4, "interest": 4, "current_engagement": "neutral", "desired_engagement": "leading",
-         "cadence": "weekly", "last_contact": dt.date(2024, 6, 1)},
-        {"id": 2, "name": "Bob", "power": 1, "interest": 2, "current_engagement": "leading", "desired_engagement": "leading",
-         "cadence": "monthly", "last_contact": dt.date(2024, 6, 10)},
+        {
+            "id": 1,
+            "name": "=Ann",
+            "power": 4,
+            "interest": 4,
+            "current_engagement": "neutral",
+            "desired_engagement": "leading",
+            "cadence": "weekly",
+            "last_contact": dt.date(2024, 6, 1),
+        },
+        {
+            "id": 2,
+            "name": "Bob",
+            "power": 1,
+            "interest": 2,
+            "current_engagement": "leading",
+            "desired_engagement": "leading",
+            "cadence": "monthly",
+            "last_contact": dt.date(2024, 6, 10),
+        },
     ]
     return pd.DataFrame(rows, columns=["id", *STAKEHOLDER_FIELDS])
 
@@ -50,7 +66,13 @@ def measures() -> pd.DataFrame:
 
 def test_stakeholder_tables(register: pd.DataFrame, measures: pd.DataFrame) -> None:
     tables = stakeholder_tables(register, measures, today=TODAY)
-    assert list(tables) == ["register", "communication plan", "engagement gaps", "power-interest grid", "value scorecard"]
+    assert list(tables) == [
+        "register",
+        "communication plan",
+        "engagement gaps",
+        "power-interest grid",
+        "value scorecard",
+    ]
     assert "id" not in tables["register"].columns
     assert list(tables["register"].columns) == list(STAKEHOLDER_FIELDS)
     plan = tables["communication plan"]
@@ -69,7 +91,13 @@ def test_stakeholder_tables_to_xlsx(register: pd.DataFrame, measures: pd.DataFra
     data = to_xlsx(stakeholder_tables(register, measures, today=TODAY))
     workbook = _workbook(data)
     try:
-        assert workbook.sheetnames == ["register", "communication plan", "engagement gaps", "power-interest grid", "value scorecard"]
+        assert workbook.sheetnames == [
+            "register",
+            "communication plan",
+            "engagement gaps",
+            "power-interest grid",
+            "value scorecard",
+        ]
         assert workbook["register"]["A2"].value == "'=Ann"
         assert workbook["value scorecard"]["A2"].value == "'=Ann"
     finally:

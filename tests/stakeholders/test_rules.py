@@ -75,7 +75,9 @@ def test_engagement_levels_run_from_least_to_most_engaged() -> None:
 # -- clean_stakeholder_field: name ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "clean"), [("Ann Lee", "Ann Lee"), ("  Ann Lee \t\n", "Ann Lee"), ("Ann  Lee", "Ann  Lee")])
+@pytest.mark.parametrize(
+    ("raw", "clean"), [("Ann Lee", "Ann Lee"), ("  Ann Lee \t\n", "Ann Lee"), ("Ann  Lee", "Ann  Lee")]
+)
 def test_name_is_trimmed_but_inner_spacing_kept(raw: str, clean: str) -> None:
     assert clean_stakeholder_field("name", raw) == clean
 
@@ -127,7 +129,9 @@ def test_a_name_nothing_of_which_shows_is_refused() -> None:
 # -- clean_stakeholder_field: other text -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("field", "limit"), [("role", 200), ("organisation", 200), ("expected_value", 2000), ("owner", 120)])
+@pytest.mark.parametrize(
+    ("field", "limit"), [("role", 200), ("organisation", 200), ("expected_value", 2000), ("owner", 120)]
+)
 def test_optional_text_fields(field: str, limit: int) -> None:
     assert clean_stakeholder_field(field, "  some text ") == "some text"
     assert clean_stakeholder_field(field, None) is None
@@ -201,7 +205,10 @@ def test_unknown_choice_is_refused_with_the_allowed_list(field: str, choices: tu
 
 
 def test_choice_messages_spelled_out() -> None:
-    assert str(_refused("category", "vip")) == "Category: 'vip' is not one of: customer, sponsor, user, team, supplier, other."
+    assert (
+        str(_refused("category", "vip"))
+        == "Category: 'vip' is not one of: customer, sponsor, user, team, supplier, other."
+    )
     assert str(_refused("cadence", "daily")) == (
         "Cadence: 'daily' is not one of: weekly, fortnightly, monthly, per milestone."
     )
@@ -431,8 +438,28 @@ def test_engagement_gaps_sign_and_order() -> None:
     register = pd.DataFrame(
         {
             "name": ["Ann", "Bea", "Cy", "Dan", "Eve", "Fay", "Abe", "Gus", "Hal"],
-            "current_engagement": ["neutral", "supportive", "unaware", "resistant", "neutral", "unaware", "leading", None, "neutral"],
-            "desired_engagement": ["supportive", "neutral", "leading", "leading", "neutral", "resistant", "neutral", "leading", None],
+            "current_engagement": [
+                "neutral",
+                "supportive",
+                "unaware",
+                "resistant",
+                "neutral",
+                "unaware",
+                "leading",
+                None,
+                "neutral",
+            ],
+            "desired_engagement": [
+                "supportive",
+                "neutral",
+                "leading",
+                "leading",
+                "neutral",
+                "resistant",
+                "neutral",
+                "leading",
+                None,
+            ],
             "power": [1] * 9,
         }
     )
@@ -474,7 +501,13 @@ def test_engagement_gaps_need_their_columns() -> None:
 
 
 def _register(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    defaults = {"expected_value": None, "channel": "email", "owner": "PM", "last_contact": None, "next_touchpoint": None}
+    defaults = {
+        "expected_value": None,
+        "channel": "email",
+        "owner": "PM",
+        "last_contact": None,
+        "next_touchpoint": None,
+    }
     return pd.DataFrame([{**defaults, **row} for row in rows], columns=["id", *PLAN_COLUMNS, "power"])
 
 
@@ -486,7 +519,12 @@ def test_communication_plan_next_due_overdue_and_order() -> None:
             {"name": "Bob", "cadence": "fortnightly", "last_contact": d(2024, 5, 20)},  # 06-03, 12 days over
             {"name": "Cy", "cadence": "monthly", "last_contact": d(2024, 5, 1)},  # 05-31, 15 days over
             {"name": "Dee", "cadence": "per milestone", "last_contact": d(2024, 5, 1)},  # no date
-            {"name": "Eve", "cadence": "weekly", "last_contact": d(2024, 6, 14), "next_touchpoint": d(2024, 7, 1)},  # manual
+            {
+                "name": "Eve",
+                "cadence": "weekly",
+                "last_contact": d(2024, 6, 14),
+                "next_touchpoint": d(2024, 7, 1),
+            },  # manual
             {"name": "Fay", "cadence": "monthly"},  # never contacted: due today, not overdue
             {"name": "Gus", "cadence": "per milestone", "next_touchpoint": d(2024, 6, 10)},  # manual, 5 days over
             {"name": "Hal", "cadence": None, "last_contact": d(2024, 6, 1)},  # no cadence: no date
@@ -494,12 +532,27 @@ def test_communication_plan_next_due_overdue_and_order() -> None:
     )
     plan = communication_plan(register, today=TODAY)
     assert list(plan.columns) == [
-        "name", "expected_value", "channel", "cadence", "owner", "last_contact", "next_due", "overdue", "days_overdue"
+        "name",
+        "expected_value",
+        "channel",
+        "cadence",
+        "owner",
+        "last_contact",
+        "next_due",
+        "overdue",
+        "days_overdue",
     ]
     # Overdue first (earliest due first), then by due date, undated last (by name).
     assert plan["name"].tolist() == ["Cy", "Bob", "Gus", "Fay", "Ann", "Eve", "Dee", "Hal"]
     assert plan["next_due"].tolist() == [
-        d(2024, 5, 31), d(2024, 6, 3), d(2024, 6, 10), TODAY, d(2024, 6, 17), d(2024, 7, 1), None, None
+        d(2024, 5, 31),
+        d(2024, 6, 3),
+        d(2024, 6, 10),
+        TODAY,
+        d(2024, 6, 17),
+        d(2024, 7, 1),
+        None,
+        None,
     ]
     assert plan["overdue"].tolist() == [True, True, True, False, False, False, False, False]
     assert plan["days_overdue"].tolist() == [15, 12, 5, 0, 0, 0, 0, 0]
@@ -509,8 +562,18 @@ def test_communication_plan_next_due_overdue_and_order() -> None:
 def test_manual_touchpoint_overrides_an_earlier_or_later_cadence_date() -> None:
     register = _register(
         [
-            {"name": "Early", "cadence": "monthly", "last_contact": dt.date(2024, 6, 1), "next_touchpoint": dt.date(2024, 6, 5)},
-            {"name": "Late", "cadence": "weekly", "last_contact": dt.date(2024, 6, 14), "next_touchpoint": dt.date(2024, 9, 1)},
+            {
+                "name": "Early",
+                "cadence": "monthly",
+                "last_contact": dt.date(2024, 6, 1),
+                "next_touchpoint": dt.date(2024, 6, 5),
+            },
+            {
+                "name": "Late",
+                "cadence": "weekly",
+                "last_contact": dt.date(2024, 6, 14),
+                "next_touchpoint": dt.date(2024, 9, 1),
+            },
         ]
     )
     plan = communication_plan(register, today=TODAY).set_index("name")
@@ -596,7 +659,10 @@ def test_value_scorecard_progress_and_status() -> None:
         )
     )
     assert list(card.columns) == [*MEASURE_COLUMNS, "progress", "status"]
-    rows = [(r["stakeholder"], r["metric"], None if pd.isna(r["progress"]) else r["progress"], r["status"]) for r in card.to_dict("records")]
+    rows = [
+        (r["stakeholder"], r["metric"], None if pd.isna(r["progress"]) else r["progress"], r["status"])
+        for r in card.to_dict("records")
+    ]
     # Not-yet-computable first (by stakeholder, metric), then by progress ascending.
     assert rows == [
         ("Cy", "Score", None, "not measured"),
@@ -621,9 +687,7 @@ def test_decreasing_target_progress() -> None:
 
 def test_value_scorecard_with_nothing_filled_in() -> None:
     """A measure just added in the store has only a metric: every number is None (object column)."""
-    frame = pd.DataFrame(
-        [(1, "Ann", "NPS", None, None, None, None, None)], columns=["id", *MEASURE_COLUMNS]
-    )
+    frame = pd.DataFrame([(1, "Ann", "NPS", None, None, None, None, None)], columns=["id", *MEASURE_COLUMNS])
     card = value_scorecard(frame)
     assert card.loc[0, "status"] == "not defined"
     assert pd.isna(card.loc[0, "progress"])

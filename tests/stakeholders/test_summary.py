@@ -18,14 +18,38 @@ def _register() -> pd.DataFrame:
     d = dt.date
     rows = [
         # manage closely; gap +2; weekly from 06-01 -> 06-08, overdue
-        {"id": 1, "name": "Ann", "power": 5, "interest": 4, "current_engagement": "neutral", "desired_engagement": "leading",
-         "cadence": "weekly", "last_contact": d(2024, 6, 1)},
+        {
+            "id": 1,
+            "name": "Ann",
+            "power": 5,
+            "interest": 4,
+            "current_engagement": "neutral",
+            "desired_engagement": "leading",
+            "cadence": "weekly",
+            "last_contact": d(2024, 6, 1),
+        },
         # manage closely (boundary 3, 3); gap -1; monthly from 06-10 -> 07-10, not overdue
-        {"id": 2, "name": "Bob", "power": 3, "interest": 3, "current_engagement": "leading", "desired_engagement": "supportive",
-         "cadence": "monthly", "last_contact": d(2024, 6, 10)},
+        {
+            "id": 2,
+            "name": "Bob",
+            "power": 3,
+            "interest": 3,
+            "current_engagement": "leading",
+            "desired_engagement": "supportive",
+            "cadence": "monthly",
+            "last_contact": d(2024, 6, 10),
+        },
         # keep satisfied; gap +1; manual touchpoint 06-14, overdue
-        {"id": 3, "name": "Cy", "power": 4, "interest": 1, "current_engagement": "unaware", "desired_engagement": "resistant",
-         "cadence": "per milestone", "next_touchpoint": d(2024, 6, 14)},
+        {
+            "id": 3,
+            "name": "Cy",
+            "power": 4,
+            "interest": 1,
+            "current_engagement": "unaware",
+            "desired_engagement": "resistant",
+            "cadence": "per milestone",
+            "next_touchpoint": d(2024, 6, 14),
+        },
         # not rated; no engagement; never contacted: due today, not overdue
         {"id": 4, "name": "Dee"},
     ]

@@ -108,7 +108,7 @@ def test_success_measures_and_the_scorecard(app: StakeholderValueApp, store: Sto
     app.add_metric.click()
     header, row = app.measures.children
     assert "Baseline" in header.value
-    metric, unit, baseline, target, latest, measured_on = row.children[0].children[:6]
+    _metric, _unit, baseline, target, latest, _measured_on = row.children[0].children[:6]
     baseline.value = "40"
     target.value = "40"
     assert "equals the baseline" in row.children[1].value
@@ -122,7 +122,7 @@ def test_success_measures_and_the_scorecard(app: StakeholderValueApp, store: Sto
 def test_delete_asks_first_and_removes_only_after_yes(app: StakeholderValueApp, store: Store) -> None:
     add(app, "Dana")
     app.delete.click()
-    prompt, yes, no = app.confirm.children
+    prompt, _yes, no = app.confirm.children
     assert "Delete Dana" in prompt.value
     no.click()
     assert len(store.stakeholders(app.bar.project_id)) == 1

@@ -6,11 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from cpmkit.accounts.store import AccountStore
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
-from cpmkit.serving.page_access import IDENTITY_ENV, Identity, encode_identity
+from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
-from cpmkit.ui.session import ProjectBar, page_owner, requested_project, safe_app, signed_in_line, wait_for_voila_request
+from cpmkit.serving.page_access import IDENTITY_ENV, Identity, encode_identity
+from cpmkit.ui.session import (
+    ProjectBar,
+    page_owner,
+    requested_project,
+    safe_app,
+    signed_in_line,
+    wait_for_voila_request,
+)
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,7 @@ def test_a_link_made_before_is_not_shown_and_replacing_it_asks_first() -> None:
     link = LinkShownOnce(make)
     assert NOT_SHOWN_AGAIN in link.text.value and link.href is None
     link.button.click()
-    question, yes, cancel = link.confirm.children
+    question, _yes, cancel = link.confirm.children
     assert "The old link stops working" in question.value and made == []
     cancel.click()
     assert link.confirm.children == () and made == []
@@ -139,7 +139,9 @@ def test_a_link_that_cannot_be_made_says_why_and_keeps_what_was_shown() -> None:
 
 
 def test_links_made_together_are_shown_together_by_label() -> None:
-    link = LinkShownOnce(lambda: {"Members' link": "b?board=t", "Facilitator's link": "b?board=t&facilitator=k"}, exists=False)
+    link = LinkShownOnce(
+        lambda: {"Members' link": "b?board=t", "Facilitator's link": "b?board=t&facilitator=k"}, exists=False
+    )
     link.button.click()
     assert link.hrefs == {"Members' link": "b?board=t", "Facilitator's link": "b?board=t&facilitator=k"}
     assert link.href == "b?board=t"

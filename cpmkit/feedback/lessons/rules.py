@@ -14,8 +14,6 @@ from typing import Any, Final
 
 import pandas as pd
 
-from cpmkit.core.frames import require_columns
-from cpmkit.errors import ValidationError
 from cpmkit.core.fields import (
     DEFAULT_TEXT_LIMIT,
     OWNER_LIMIT,
@@ -24,6 +22,8 @@ from cpmkit.core.fields import (
     clean_text,
     required,
 )
+from cpmkit.core.frames import require_columns
+from cpmkit.errors import ValidationError
 from cpmkit.feedback.lessons.template import LESSON_FIELDS, LessonsTemplate
 
 __all__ = [

@@ -16,6 +16,8 @@ from typing import Any, Final
 import pandas as pd
 from sqlalchemy import func, select
 
+from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.db.schema import lesson_sources, lessons
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.lessons.rules import (
     LESSON_COLUMNS,
@@ -27,8 +29,6 @@ from cpmkit.feedback.lessons.rules import (
     draft_from,
 )
 from cpmkit.feedback.lessons.template import LessonsTemplate, lessons_template
-from cpmkit.db.schema import lesson_sources, lessons
-from cpmkit.db.database import NO_PROJECT, Store, upsert
 
 __all__ = ["LessonStore"]
 
@@ -50,7 +50,9 @@ class LessonStore:
         if unknown:
             raise ValidationError(f"Unknown lesson field {unknown[0]!r}.", field=unknown[0])
         values = {f: clean_lesson_field(f, fields.get(f), self.template) for f in LESSON_FIELDS}
-        linked = list({(s.kind, s.ref): s for s in map(clean_source, sources)}.values())  # a repeat keeps the last excerpt
+        linked = list(
+            {(s.kind, s.ref): s for s in map(clean_source, sources)}.values()
+        )  # a repeat keeps the last excerpt
         with self.store.write(missing=NO_PROJECT) as conn:
             stmt = lessons.insert().values(project_id=project_id, **values).returning(lessons.c.id)
             lesson_id = int(conn.execute(stmt).scalar_one())
@@ -69,7 +71,11 @@ class LessonStore:
         saves nothing; only this field (and the time of the change) is written."""
         clean = clean_lesson_field(field, value, self.template)
         with self.store.write() as conn:
-            changed = lessons.update().where(lessons.c.id == lesson_id).values({field: clean, "updated_at": func.current_timestamp()})
+            changed = (
+                lessons.update()
+                .where(lessons.c.id == lesson_id)
+                .values({field: clean, "updated_at": func.current_timestamp()})
+            )
             if not conn.execute(changed).rowcount:
                 raise NotFoundError(_NO_LESSON)
         return clean
@@ -84,7 +90,9 @@ class LessonStore:
         clean = clean_source(source)
         with self.store.write(missing=_NO_LESSON) as conn:
             keys = [lesson_sources.c.lesson_id, lesson_sources.c.kind, lesson_sources.c.ref]
-            conn.execute(upsert(self.store.engine, lesson_sources, _source_row(lesson_id, clean), keys=keys, update=["excerpt"]))
+            conn.execute(
+                upsert(self.store.engine, lesson_sources, _source_row(lesson_id, clean), keys=keys, update=["excerpt"])
+            )
 
     def unlink_source(self, lesson_id: int, kind: str, ref: str) -> None:
         """Remove one source from a lesson (nothing happens if it was not linked)."""
@@ -105,7 +113,11 @@ class LessonStore:
 
     def lessons(self, project_id: int) -> pd.DataFrame:
         """The project's register in the order recorded (``LESSON_COLUMNS``)."""
-        query = select(*(lessons.c[c] for c in LESSON_COLUMNS)).where(lessons.c.project_id == project_id).order_by(lessons.c.id)
+        query = (
+            select(*(lessons.c[c] for c in LESSON_COLUMNS))
+            .where(lessons.c.project_id == project_id)
+            .order_by(lessons.c.id)
+        )
         return self.store.frame(query, list(LESSON_COLUMNS))
 
     def sources(self, project_id: int) -> pd.DataFrame:
@@ -117,7 +129,6 @@ class LessonStore:
             .order_by(lesson_sources.c.lesson_id, lesson_sources.c.id)
         )
         return self.store.frame(query, list(SOURCE_COLUMNS))
-
 
 
 def _source_row(lesson_id: int, source: LessonSource) -> dict[str, Any]:

@@ -14,10 +14,18 @@ from typing import Any, Final
 
 from cpmkit import config
 from cpmkit.core.content import check_fields, read_yaml, required_id, required_text
-from cpmkit.errors import TemplateError
 from cpmkit.core.fields import ID_PATTERN
+from cpmkit.errors import TemplateError
 
-__all__ = ["LESSONS_FILE", "LESSON_FIELDS", "Choice", "FieldGuide", "LessonsTemplate", "lessons_template", "load_lessons_template"]
+__all__ = [
+    "LESSONS_FILE",
+    "LESSON_FIELDS",
+    "Choice",
+    "FieldGuide",
+    "LessonsTemplate",
+    "lessons_template",
+    "load_lessons_template",
+]
 
 LESSONS_FILE: Final = "lessons.yaml"
 #: What a lesson records, in the order a register shows it (columns of the ``lessons`` table).
@@ -102,7 +110,9 @@ def _choices(data: dict[str, Any], key: str, what: str, file: str) -> tuple[Choi
         if not isinstance(raw, dict):
             raise TemplateError("must be a mapping with id and label.", file=file, item=label)
         check_fields(raw, ("id", "label", "themes") if key == "categories" else ("id", "label"), file, label)
-        choice = Choice(required_id(raw, file, label), required_text(raw, "label", file, label), _themes(raw, file, label))
+        choice = Choice(
+            required_id(raw, file, label), required_text(raw, "label", file, label), _themes(raw, file, label)
+        )
         if any(c.id == choice.id for c in found):
             raise TemplateError("appears more than once.", file=file, item=choice.id, field="id")
         found.append(choice)
@@ -111,7 +121,9 @@ def _choices(data: dict[str, Any], key: str, what: str, file: str) -> tuple[Choi
         twice = [t for t in claimed if claimed.count(t) > 1 or t in {c.id for c in found}]
         if twice:
             problem = f"theme {twice[0]!r} is given to more than one category (a category id counts as its own theme)."
-            raise TemplateError(problem, file=file, item=next(c.id for c in found if twice[0] in c.themes), field="themes")
+            raise TemplateError(
+                problem, file=file, item=next(c.id for c in found if twice[0] in c.themes), field="themes"
+            )
     return tuple(found)
 
 
@@ -130,7 +142,9 @@ def _field_guides(raw: Any, file: str) -> dict[str, FieldGuide]:
     for name in LESSON_FIELDS:
         guide = raw.get(name)
         if not isinstance(guide, dict):
-            raise TemplateError("is missing: give it a label and a help sentence.", file=file, item=name, field="fields")
+            raise TemplateError(
+                "is missing: give it a label and a help sentence.", file=file, item=name, field="fields"
+            )
         check_fields(guide, ("label", "help"), file, name)
         guides[name] = FieldGuide(required_text(guide, "label", file, name), required_text(guide, "help", file, name))
     return guides

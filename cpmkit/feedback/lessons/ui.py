@@ -18,10 +18,10 @@ from typing import Any, Final
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.errors import ValidationError
 from cpmkit.core.export import XLSX_MIME, to_xlsx
 from cpmkit.core.fields import blank, shorten
-from cpmkit.feedback.lessons.store import LessonStore
+from cpmkit.db.database import Store
+from cpmkit.errors import ValidationError
 from cpmkit.feedback.lessons.rules import (
     LESSON_COLUMNS,
     LESSON_FIELDS,
@@ -32,8 +32,8 @@ from cpmkit.feedback.lessons.rules import (
     lessons_markdown,
     lessons_tables,
 )
+from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.lessons.template import Choice, LessonsTemplate
-from cpmkit.db.database import Store
 from cpmkit.ui.widgets import (
     MessageArea,
     ask_to_confirm,
@@ -55,7 +55,9 @@ _ANY: Final = ""  # a filter's "any" choice
 class LessonsPanel:
     """The register of the project ``show`` was last given; ``widget`` is the tab's content."""
 
-    def __init__(self, store: Store, *, today: Callable[[], dt.date] = dt.date.today, template: LessonsTemplate | None = None) -> None:
+    def __init__(
+        self, store: Store, *, today: Callable[[], dt.date] = dt.date.today, template: LessonsTemplate | None = None
+    ) -> None:
         self.register = LessonStore(store, template)
         self.template = t = self.register.template
         self.store, self.today = store, today
@@ -68,8 +70,12 @@ class LessonsPanel:
 
         # Filter bar: narrows the list as it changes.
         self.search = W.Text(placeholder="every word must appear", description="Search", layout=W.Layout(width="320px"))
-        self.category = W.Dropdown(options=_any("Any category", t.categories), description="Category", layout=W.Layout(width="280px"))
-        self.phase = W.Dropdown(options=_any("Any phase", t.phases), description="Phase", layout=W.Layout(width="260px"))
+        self.category = W.Dropdown(
+            options=_any("Any category", t.categories), description="Category", layout=W.Layout(width="280px")
+        )
+        self.phase = W.Dropdown(
+            options=_any("Any phase", t.phases), description="Phase", layout=W.Layout(width="260px")
+        )
         self.owner = W.Dropdown(options=[("Anyone", _ANY)], description="Owner", layout=W.Layout(width="240px"))
         for control in (self.search, self.category, self.phase, self.owner):
             control.observe(lambda _: self._show_list(), "value")
@@ -86,12 +92,15 @@ class LessonsPanel:
         self.heading = W.HTML()
         self.note = message_area()
         self.controls: dict[str, W.ValueWidget] = {
-            name: W.Textarea(continuous_update=False, layout=W.Layout(width="520px", height="64px")) for name in _LONG_TEXT
+            name: W.Textarea(continuous_update=False, layout=W.Layout(width="520px", height="64px"))
+            for name in _LONG_TEXT
         }
         self.controls["category"] = W.Dropdown(layout=W.Layout(width="260px"))
         self.controls["phase"] = W.Dropdown(layout=W.Layout(width="260px"))
         self.controls["owner"] = W.Text(continuous_update=False, layout=W.Layout(width="260px"))
-        self.messages = {name: MessageArea(label=t.fields[name].label, help_text=t.fields[name].help) for name in LESSON_FIELDS}
+        self.messages = {
+            name: MessageArea(label=t.fields[name].label, help_text=t.fields[name].help) for name in LESSON_FIELDS
+        }
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._save(name, change["new"]), "value")
         self.source_list = W.HTML()
@@ -104,7 +113,10 @@ class LessonsPanel:
                 self.heading,
                 self.note,
                 *(field(self.controls[name], self.messages[name]) for name in _LONG_TEXT),
-                W.HBox([field(self.controls[name], self.messages[name]) for name in ("category", "phase", "owner")], layout=wrap),
+                W.HBox(
+                    [field(self.controls[name], self.messages[name]) for name in ("category", "phase", "owner")],
+                    layout=wrap,
+                ),
                 self.source_list,
                 W.HBox([self.delete, self.confirm]),
             ]
@@ -179,7 +191,10 @@ class LessonsPanel:
         self._clear_filters()
         self.show(self.project_id, select=lesson_id)
         made = SOURCE_TITLES.get(source.kind, source.kind).lower()
-        self.note.say(f"Lesson created from this {made}: complete the fields below. The feedback behind it is listed at the end.", ok=True)
+        self.note.say(
+            f"Lesson created from this {made}: complete the fields below. The feedback behind it is listed at the end.",
+            ok=True,
+        )
         return lesson_id
 
     # -- building the list ----------------------------------------------------------------------
@@ -241,7 +256,9 @@ class LessonsPanel:
             str(lesson["owner"]) if not blank(lesson["owner"]) else "",
         ]
         aside = " · ".join(d for d in details if d)
-        return f"<b>#{number}</b> {html.escape(short)}" + (f' <span class="cpmkit-help">{html.escape(aside)}</span>' if aside else "")
+        return f"<b>#{number}</b> {html.escape(short)}" + (
+            f' <span class="cpmkit-help">{html.escape(aside)}</span>' if aside else ""
+        )
 
     def _show_lesson_details(self) -> None:
         if self.lesson_id is None:

@@ -28,11 +28,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, null, select
 
-from cpmkit.errors import NotFoundError, ValidationError
-from cpmkit.feedback.survey_import.reader import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
-from cpmkit.core.fields import DEFAULT_TEXT_LIMIT, clean_date, clean_name, clean_text, clean_whole_number, name_key, required
+from cpmkit.core.fields import (
+    DEFAULT_TEXT_LIMIT,
+    clean_date,
+    clean_name,
+    clean_text,
+    clean_whole_number,
+    name_key,
+    required,
+)
 from cpmkit.core.links import digest, lookup_digest, new_browser_key, new_token
-from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey, pulse_survey
+from cpmkit.db.database import Store, upsert
 from cpmkit.db.schema import (
     projects,
     pulse_answers,
@@ -41,7 +47,9 @@ from cpmkit.db.schema import (
     pulse_rounds,
     stakeholders,
 )
-from cpmkit.db.database import Store, upsert
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey, pulse_survey
+from cpmkit.feedback.survey_import.reader import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
 
 __all__ = ["IMPORT_BATCH", "RESPONSE_COLUMNS", "ROUND_COLUMNS", "PulseStore"]
 
@@ -90,7 +98,10 @@ class PulseStore:
         clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
         day = required("opened_on", opened_on, clean_date("opened_on", opened_on))
         values = {"project_id": project_id, "name": clean, "name_key": name_key(clean), "opened_on": day}
-        with self.store.unique_name("pulse round of this project", clean, project_id=project_id), self.store.write() as conn:
+        with (
+            self.store.unique_name("pulse round of this project", clean, project_id=project_id),
+            self.store.write() as conn,
+        ):
             stmt = pulse_rounds.insert().values(token=digest(new_token()), **values)
             return int(conn.execute(stmt.returning(pulse_rounds.c.id)).scalar_one())
 
@@ -120,7 +131,9 @@ class PulseStore:
         digest), so show the link once; the round's earlier link stops working."""
         token = new_token()
         with self.store.write() as conn:
-            if not conn.execute(pulse_rounds.update().where(pulse_rounds.c.id == round_id).values(token=digest(token))).rowcount:
+            if not conn.execute(
+                pulse_rounds.update().where(pulse_rounds.c.id == round_id).values(token=digest(token))
+            ).rowcount:
                 raise NotFoundError(_NO_ROUND)
         return token
 
@@ -140,7 +153,9 @@ class PulseStore:
             project_id = conn.execute(select(pulse_rounds.c.project_id).where(pulse_rounds.c.id == round_id)).scalar()
             if project_id is None:
                 raise NotFoundError(_NO_ROUND)
-            people = conn.execute(select(stakeholders.c.id, stakeholders.c.name).where(stakeholders.c.project_id == project_id))
+            people = conn.execute(
+                select(stakeholders.c.id, stakeholders.c.name).where(stakeholders.c.project_id == project_id)
+            )
             for stakeholder_id, name in people.all():
                 token = new_token()
                 values = {"round_id": round_id, "stakeholder_id": stakeholder_id, "token": digest(token)}
@@ -213,7 +228,9 @@ class PulseStore:
                 "submitted_at": moment,
             }
             keys = [pulse_responses.c.round_id, pulse_responses.c.response_key]
-            stmt = upsert(self.store.engine, pulse_responses, values, keys=keys, update=["source"])  # found: left as it was
+            stmt = upsert(
+                self.store.engine, pulse_responses, values, keys=keys, update=["source"]
+            )  # found: left as it was
             response_id = int(conn.execute(stmt.returning(pulse_responses.c.id)).scalar_one())
         return response_id, key
 
@@ -248,10 +265,14 @@ class PulseStore:
             else:
                 values = {**keys, **_answer_columns(question, clean)}
                 key_columns = [pulse_answers.c.response_id, pulse_answers.c.question]
-                conn.execute(upsert(self.store.engine, pulse_answers, values, keys=key_columns, update=["score", "text"]))
+                conn.execute(
+                    upsert(self.store.engine, pulse_answers, values, keys=key_columns, update=["score", "text"])
+                )
         return clean
 
-    def import_responses(self, round_id: int, result: ImportResult, *, progress: Progress | None = None) -> tuple[int, int]:
+    def import_responses(
+        self, round_id: int, result: ImportResult, *, progress: Progress | None = None
+    ) -> tuple[int, int]:
         """Save an import's responses in the round; returns (added, updated): responses new to
         the round, and those already there (same response_key), whose answers are refreshed.
 
@@ -284,7 +305,12 @@ class PulseStore:
         return added, updated
 
     def _import_batch(
-        self, conn: Connection, round_id: int, batch: pd.DataFrame, questions: Sequence[PulseQuestion], named: Mapping[str, int]
+        self,
+        conn: Connection,
+        round_id: int,
+        batch: pd.DataFrame,
+        questions: Sequence[PulseQuestion],
+        named: Mapping[str, int],
     ) -> tuple[int, int]:
         """Upsert one batch of responses and their answers in the import's transaction; (added, updated)."""
         keys = batch["response_key"].astype(str).tolist()
@@ -317,7 +343,9 @@ class PulseStore:
         ]
         if answers:
             answer_keys = [pulse_answers.c.response_id, pulse_answers.c.question]
-            conn.execute(upsert(self.store.engine, pulse_answers, {}, keys=answer_keys, update=["score", "text"]), answers)
+            conn.execute(
+                upsert(self.store.engine, pulse_answers, {}, keys=answer_keys, update=["score", "text"]), answers
+            )
         return len(set(keys) - before), len(set(keys) & before)
 
     # -- reading ------------------------------------------------------------------------------
@@ -387,7 +415,6 @@ class PulseStore:
                 return question
         raise ValidationError(f"The pulse survey has no question {question_id!r}.", field="question", value=question_id)
 
-
     def _round_of(self, conn: Connection, response_id: int) -> int:
         round_id = conn.execute(select(pulse_responses.c.round_id).where(pulse_responses.c.id == response_id)).scalar()
         if round_id is None:
@@ -396,7 +423,9 @@ class PulseStore:
 
     def _open_round(self, conn: Connection, round_id: int) -> int:
         """The project of a round that takes answers; a plain refusal if it is gone or closed."""
-        row = conn.execute(select(pulse_rounds.c.project_id, pulse_rounds.c.closed).where(pulse_rounds.c.id == round_id)).first()
+        row = conn.execute(
+            select(pulse_rounds.c.project_id, pulse_rounds.c.closed).where(pulse_rounds.c.id == round_id)
+        ).first()
         if row is None:
             raise NotFoundError(_NO_ROUND)
         if row.closed:
@@ -410,7 +439,9 @@ class PulseStore:
         if found is None:
             raise NotFoundError(_NO_STAKEHOLDER)
         if int(found) != project_id:
-            raise ValidationError("This stakeholder belongs to another project.", field="stakeholder", value=stakeholder_id)
+            raise ValidationError(
+                "This stakeholder belongs to another project.", field="stakeholder", value=stakeholder_id
+            )
 
 
 def _form_key(key: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from cpmkit.feedback.survey_import.reader import RESPONDENT, RESPONSE_ID, SUBMITTED_AT, Target
 from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey
+from cpmkit.feedback.survey_import.reader import RESPONDENT, RESPONSE_ID, SUBMITTED_AT, Target
 
 __all__ = ["KIND_ALIASES", "import_targets"]
 

@@ -155,7 +155,9 @@ def load_pulse_survey(path: Path) -> PulseSurvey:
         raise TemplateError(problem, file=file, field="questions")
     if kinds.count("satisfaction") > 1:
         raise TemplateError("may have at most one question of kind 'satisfaction'.", file=file, field="questions")
-    return PulseSurvey(required_text(data, "name", file, None), required_text(data, "intro", file, None), tuple(questions))
+    return PulseSurvey(
+        required_text(data, "name", file, None), required_text(data, "intro", file, None), tuple(questions)
+    )
 
 
 def load_feedback_taxonomy(path: Path) -> FeedbackTaxonomy:
@@ -314,9 +316,6 @@ def _label(raw: Any, index: int, what: str) -> str:
     if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip():
         return str(raw["id"]).strip()
     return f"{what} {index}"
-
-
-
 
 
 def _is_int(value: Any) -> TypeGuard[int]:

@@ -97,14 +97,16 @@ def groups(cards: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFrame:
         if lead_of[card_id] != card_id:
             continue
         under = [other for other, lead in lead_of.items() if lead == card_id and other != card_id]
-        rows.append({
-            "card_id": card_id,
-            "column_id": str(card["column_id"]),
-            "text": str(card["text"]),
-            "member_ids": under,
-            "members": [str(by_id[other]["text"]) for other in under],
-            "votes": int(counted.get(card_id, 0)),
-        })
+        rows.append(
+            {
+                "card_id": card_id,
+                "column_id": str(card["column_id"]),
+                "text": str(card["text"]),
+                "member_ids": under,
+                "members": [str(by_id[other]["text"]) for other in under],
+                "votes": int(counted.get(card_id, 0)),
+            }
+        )
     frame = pd.DataFrame(rows, columns=GROUP_COLUMNS)
     frame["votes"] = frame["votes"].astype(int)
     return frame.sort_values(["votes", "card_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
@@ -155,5 +157,5 @@ def _lead(card_id: int, by_id: Mapping[int, Mapping[Any, Any]]) -> int:
         if parent is None or pd.isna(parent) or int(parent) not in by_id:
             return path[-1]
         if int(parent) in path:
-            return min(path[path.index(int(parent)):])
+            return min(path[path.index(int(parent)) :])
         path.append(int(parent))

@@ -22,7 +22,6 @@ from typing import Any, Final
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
-from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.core.fields import (
     ACTION_FIELDS,
     clean_action_field,
@@ -34,6 +33,15 @@ from cpmkit.core.fields import (
     required,
 )
 from cpmkit.core.links import digest, lookup_digest, matches, new_token
+from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.db.schema import (
+    retro_actions,
+    retro_boards,
+    retro_cards,
+    retro_members,
+    retro_votes,
+)
+from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.retro.rules import (
     ACTION_STATUSES,
     CARD_TEXT_LIMIT,
@@ -42,14 +50,6 @@ from cpmkit.feedback.retro.rules import (
     check_phase,
 )
 from cpmkit.feedback.retro.template import MAX_VOTES, RetroFormats, retro_formats
-from cpmkit.db.schema import (
-    retro_actions,
-    retro_boards,
-    retro_cards,
-    retro_members,
-    retro_votes,
-)
-from cpmkit.db.database import NO_PROJECT, Store, upsert
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -67,13 +67,24 @@ MEMBER_COLUMNS: Final = ["id", "name"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
-ACTION_COLUMNS: Final = ["id", "project_id", "board_id", "card_id", *ACTION_FIELDS, "created_at", "updated_at", "closed_at"]
+ACTION_COLUMNS: Final = [
+    "id",
+    "project_id",
+    "board_id",
+    "card_id",
+    *ACTION_FIELDS,
+    "created_at",
+    "updated_at",
+    "closed_at",
+]
 
 _TITLE_LIMIT: Final = 200
 _KEY_LIMIT: Final = 64  # retro_members.browser_key
 _NAME_LIMIT: Final = 80
 _NO_BOARD: Final = "This retrospective no longer exists; it may have been deleted."
-_DEAD_LINK: Final = "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
+_DEAD_LINK: Final = (
+    "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
+)
 _NO_MEMBER: Final = "You are no longer on this board; join it again with your name."
 _NO_CARD: Final = "This card no longer exists; it may have been deleted by its author."
 _NO_ACTION: Final = "This action no longer exists; it may have been deleted."
@@ -149,7 +160,9 @@ class RetroStore:
         """Move the board to ``phase`` (one of ``PHASES``); returns it."""
         clean = required("phase", phase, clean_choice("phase", phase, PHASES))
         with self.store.write() as conn:
-            if not conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values(phase=clean)).rowcount:
+            if not conn.execute(
+                retro_boards.update().where(retro_boards.c.id == board_id).values(phase=clean)
+            ).rowcount:
                 raise NotFoundError(_NO_BOARD)
         return clean
 
@@ -170,7 +183,9 @@ class RetroStore:
             member = conn.execute(stmt.returning(retro_members.c.id, retro_members.c.browser_key)).one()
             if not matches(secret, member.browser_key):  # rolls the upsert back
                 raise ValidationError.for_field(
-                    "name", clean, f"someone has already joined this board as {clean!r} from another browser; add something to tell you apart, such as your surname."
+                    "name",
+                    clean,
+                    f"someone has already joined this board as {clean!r} from another browser; add something to tell you apart, such as your surname.",
                 )
         return int(member.id)
 
@@ -251,7 +266,9 @@ class RetroStore:
             limit = int(board["votes_per_member"])
             used = conn.execute(select(func.count()).where(retro_votes.c.member_id == member_id)).scalar_one()
             if used >= limit:
-                raise ValidationError(f"You have used all {limit} of your votes; take one back to vote for something else.")
+                raise ValidationError(
+                    f"You have used all {limit} of your votes; take one back to vote for something else."
+                )
             conn.execute(retro_votes.insert().values(card_id=card["group_id"] or card_id, member_id=member_id))
         return limit - used - 1
 
@@ -275,17 +292,27 @@ class RetroStore:
 
     # -- actions ------------------------------------------------------------------------------
 
-    def add_action(self, board_id: int, card_id: int | None, what: str, owner: str | None = None, due: Any = None) -> int:
+    def add_action(
+        self, board_id: int, card_id: int | None, what: str, owner: str | None = None, due: Any = None
+    ) -> int:
         """An open action agreed at a board (on a card's group, or on none); returns its id."""
-        values = {"what": clean_action_field("what", what, ACTION_STATUSES), "owner": clean_action_field("owner", owner, ACTION_STATUSES), "due": clean_action_field("due", due, ACTION_STATUSES)}
+        values = {
+            "what": clean_action_field("what", what, ACTION_STATUSES),
+            "owner": clean_action_field("owner", owner, ACTION_STATUSES),
+            "due": clean_action_field("due", due, ACTION_STATUSES),
+        }
         with self.store.write(missing=_NO_BOARD) as conn:
-            board = conn.execute(select(retro_boards.c.project_id, retro_boards.c.phase).where(retro_boards.c.id == board_id)).first()
+            board = conn.execute(
+                select(retro_boards.c.project_id, retro_boards.c.phase).where(retro_boards.c.id == board_id)
+            ).first()
             if board is None:
                 raise NotFoundError(_NO_BOARD)
             check_phase(board.phase, "add actions")
             if card_id is not None and self._card(conn, card_id)["board_id"] != board_id:
                 raise NotFoundError(_NO_CARD)
-            stmt = retro_actions.insert().values(project_id=board.project_id, board_id=board_id, card_id=card_id, **values)
+            stmt = retro_actions.insert().values(
+                project_id=board.project_id, board_id=board_id, card_id=card_id, **values
+            )
             return int(conn.execute(stmt.returning(retro_actions.c.id)).scalar_one())
 
     def update_action(self, action_id: int, field: str, value: Any) -> Any:
@@ -294,7 +321,9 @@ class RetroStore:
         values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
         if field == "status":  # closed when it first leaves open / in progress; reopened, it is open again
             closed = retro_actions.c.closed_at
-            values["closed_at"] = None if clean in OPEN_STATUSES else case((closed.is_(None), func.current_timestamp()), else_=closed)
+            values["closed_at"] = (
+                None if clean in OPEN_STATUSES else case((closed.is_(None), func.current_timestamp()), else_=closed)
+            )
         with self.store.write() as conn:
             changed = retro_actions.update().where(retro_actions.c.id == action_id)
             if not conn.execute(changed.values(values)).rowcount:
@@ -313,13 +342,23 @@ class RetroStore:
         with self.store.read() as conn:
             board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
             members = _frame(
-                conn, select(retro_members.c.id, retro_members.c.name).where(retro_members.c.board_id == board_id).order_by(retro_members.c.id), MEMBER_COLUMNS
+                conn,
+                select(retro_members.c.id, retro_members.c.name)
+                .where(retro_members.c.board_id == board_id)
+                .order_by(retro_members.c.id),
+                MEMBER_COLUMNS,
             )
             cards = _frame(
                 conn,
                 select(
-                    retro_cards.c.id, retro_cards.c.member_id, retro_members.c.name, retro_cards.c.column_id, retro_cards.c.text,
-                    retro_cards.c.anonymous, retro_cards.c.group_id, retro_cards.c.created_at,
+                    retro_cards.c.id,
+                    retro_cards.c.member_id,
+                    retro_members.c.name,
+                    retro_cards.c.column_id,
+                    retro_cards.c.text,
+                    retro_cards.c.anonymous,
+                    retro_cards.c.group_id,
+                    retro_cards.c.created_at,
                 )
                 .select_from(retro_cards.outerjoin(retro_members, retro_members.c.id == retro_cards.c.member_id))
                 .where(retro_cards.c.board_id == board_id)
@@ -346,13 +385,16 @@ class RetroStore:
         read of ids, groups and texts (a board holds tens of cards), hashed in this process."""
         with self.store.read() as conn:
             board = conn.execute(
-                select(retro_boards.c.project_id, retro_boards.c.phase, retro_boards.c.votes_per_member).where(retro_boards.c.id == board_id)
+                select(retro_boards.c.project_id, retro_boards.c.phase, retro_boards.c.votes_per_member).where(
+                    retro_boards.c.id == board_id
+                )
             ).first()
             if board is None:
                 raise NotFoundError(_NO_BOARD)
             members = conn.execute(
-                select(func.count(), func.max(retro_members.c.id), func.sum(func.length(retro_members.c.name)))
-                .where(retro_members.c.board_id == board_id)
+                select(func.count(), func.max(retro_members.c.id), func.sum(func.length(retro_members.c.name))).where(
+                    retro_members.c.board_id == board_id
+                )
             ).one()
             cards = conn.execute(
                 select(retro_cards.c.id, retro_cards.c.group_id, retro_cards.c.anonymous, retro_cards.c.text)
@@ -370,10 +412,13 @@ class RetroStore:
                 .where(retro_actions.c.project_id == board.project_id)
                 .order_by(retro_actions.c.id)
             ).all()
-        return (tuple(board), tuple(members), *(hash(tuple(tuple(row) for row in rows)) for rows in (cards, votes, actions)))
+        return (
+            tuple(board),
+            tuple(members),
+            *(hash(tuple(tuple(row) for row in rows)) for rows in (cards, votes, actions)),
+        )
 
     # -- plumbing -----------------------------------------------------------------------------
-
 
     def _board_by_secret(self, column: Any, given: Any) -> dict[str, Any]:
         wanted = lookup_digest(given)
@@ -399,7 +444,13 @@ class RetroStore:
     def _card(conn: Connection, card_id: int) -> dict[str, Any]:
         """A card with its board's phase."""
         row = conn.execute(
-            select(retro_cards.c.id, retro_cards.c.board_id, retro_cards.c.member_id, retro_cards.c.group_id, retro_boards.c.phase)
+            select(
+                retro_cards.c.id,
+                retro_cards.c.board_id,
+                retro_cards.c.member_id,
+                retro_cards.c.group_id,
+                retro_boards.c.phase,
+            )
             .join(retro_boards, retro_boards.c.id == retro_cards.c.board_id)
             .where(retro_cards.c.id == card_id)
         ).first()
@@ -437,4 +488,3 @@ def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
 
 def _card_text(text: Any) -> str:
     return required("text", text, clean_text("text", text, limit=CARD_TEXT_LIMIT))
-

@@ -17,7 +17,15 @@ from cpmkit.core.content import check_fields, read_yaml, required_id, required_t
 from cpmkit.errors import TemplateError
 from cpmkit.feedback.retro.rules import PHASES
 
-__all__ = ["MAX_VOTES", "RETRO_FORMATS_FILE", "RetroColumn", "RetroFormat", "RetroFormats", "load_retro_formats", "retro_formats"]
+__all__ = [
+    "MAX_VOTES",
+    "RETRO_FORMATS_FILE",
+    "RetroColumn",
+    "RetroFormat",
+    "RetroFormats",
+    "load_retro_formats",
+    "retro_formats",
+]
 
 RETRO_FORMATS_FILE: Final = "retro_formats.yaml"
 #: The most votes a member may be given on one board.
@@ -98,7 +106,9 @@ def _parse_defaults(raw: Any, file: str) -> tuple[int, dict[str, str]]:
         raise TemplateError(problem, file=file, field="defaults.votes_per_member")
     phases = raw.get("phases")
     if not isinstance(phases, dict):
-        raise TemplateError(f"must give one sentence for each phase: {', '.join(PHASES)}.", file=file, field="defaults.phases")
+        raise TemplateError(
+            f"must give one sentence for each phase: {', '.join(PHASES)}.", file=file, field="defaults.phases"
+        )
     check_fields(phases, PHASES, file, None, where="defaults.phases")
     guidance = {phase: required_text(phases, phase, file, f"phase {phase}") for phase in PHASES}
     return votes, guidance
@@ -128,7 +138,9 @@ def _parse_format(raw: Any, index: int, file: str) -> RetroFormat:
         if any(c.id == column.id for c in columns):
             raise TemplateError("appears more than once.", file=file, item=where, field="id")
         columns.append(column)
-    return RetroFormat(format_id, required_text(raw, "name", file, label), required_text(raw, "intro", file, label), tuple(columns))
+    return RetroFormat(
+        format_id, required_text(raw, "name", file, label), required_text(raw, "intro", file, label), tuple(columns)
+    )
 
 
 def _label(raw: Any, fallback: str) -> str:

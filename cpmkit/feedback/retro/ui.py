@@ -27,14 +27,14 @@ from urllib.parse import quote
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.feedback.retro import rules as retro
-from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.core.fields import shorten
-from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.core.query import query_params
+from cpmkit.db.database import Store
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback.lessons.rules import LessonSource
+from cpmkit.feedback.retro import rules as retro
 from cpmkit.feedback.retro.store import BoardState, RetroStore
 from cpmkit.feedback.retro.template import MAX_VOTES, RetroColumn, RetroFormat, RetroFormats
-from cpmkit.db.database import Store
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.ticker import Ticker
@@ -48,7 +48,16 @@ from cpmkit.ui.widgets import (
     table_html,
 )
 
-__all__ = ["BOARD_NOTEBOOK", "REFRESH_SECONDS", "TOP_GROUPS", "RetroBoard", "RetroBoardApp", "RetroPanel", "app", "board_link"]
+__all__ = [
+    "BOARD_NOTEBOOK",
+    "REFRESH_SECONDS",
+    "TOP_GROUPS",
+    "RetroBoard",
+    "RetroBoardApp",
+    "RetroPanel",
+    "app",
+    "board_link",
+]
 
 BOARD_NOTEBOOK: Final = "04_retro_board.ipynb"
 #: How often an open board checks whether anything changed.
@@ -77,7 +86,6 @@ def board_link(token: str, facilitator_key: str | None = None, *, base_url: str 
 
 def _section(title: str) -> W.HTML:
     return W.HTML(f'<h4 class="cpmkit-section">{html.escape(title)}</h4>')
-
 
 
 def _display(widget: W.Widget, visible: bool) -> None:
@@ -124,11 +132,15 @@ class ActionList:
             return
         rows: list[W.Widget] = []
         for action in shown.to_dict("records"):
-            status = W.Dropdown(options=list(retro.ACTION_STATUSES), value=str(action["status"]), layout=W.Layout(width="130px"))
+            status = W.Dropdown(
+                options=list(retro.ACTION_STATUSES), value=str(action["status"]), layout=W.Layout(width="130px")
+            )
             status.observe(lambda change, action_id=int(action["id"]): self._save(action_id, change["new"]), "value")
             owner = f" ({html.escape(str(action['owner']))})" if isinstance(action["owner"], str) else ""
             due = f", due {action['due']}" if action["due"] else ""
-            text = W.HTML(f"<span class='cpmkit-retro-action-what'>{html.escape(str(action['what']))}</span>{owner}{html.escape(due)}")
+            text = W.HTML(
+                f"<span class='cpmkit-retro-action-what'>{html.escape(str(action['what']))}</span>{owner}{html.escape(due)}"
+            )
             rows.append(W.HBox([status, text], layout=W.Layout(align_items="center")).add_class("cpmkit-retro-action"))
         replace_children(self.rows, rows)
 
@@ -153,7 +165,9 @@ class ActionForm:
         self.widget.add_class("cpmkit-retro-action-form")
 
     def show(self, group: Mapping[Hashable, Any]) -> None:
-        self.heading.value = f"<b>{html.escape(str(group['text']))}</b> <span class='cpmkit-help'>{_votes(int(group['votes']))}</span>"
+        self.heading.value = (
+            f"<b>{html.escape(str(group['text']))}</b> <span class='cpmkit-help'>{_votes(int(group['votes']))}</span>"
+        )
 
     def _add(self, on_add: Callable[[int, str, str, Any], None]) -> None:
         with guard(self.message):
@@ -178,7 +192,9 @@ class RetroBoard:
         self.board_id = int(board["id"])
         formats: RetroFormats = retros.formats
         if board["format"] not in formats.formats:
-            raise ValidationError(f"This board's format {board['format']!r} is no longer in templates/retro_formats.yaml.")
+            raise ValidationError(
+                f"This board's format {board['format']!r} is no longer in templates/retro_formats.yaml."
+            )
         self.format: RetroFormat = formats.format(str(board["format"]))
         self.guidance = formats.phase_guidance
         self.state: BoardState | None = None
@@ -204,11 +220,18 @@ class RetroBoard:
         self.cancel = W.Button(description="Cancel", layout=W.Layout(display="none"))
         self.add_message = message_area()
         self.editing: int | None = None  # the member's card whose text the form is changing
-        self.column.observe(lambda change: setattr(self.text, "placeholder", self.format.column(change["new"]).prompt), "value")
+        self.column.observe(
+            lambda change: setattr(self.text, "placeholder", self.format.column(change["new"]).prompt), "value"
+        )
         self.add.on_click(lambda _: self._add_card())
         self.cancel.on_click(lambda _: self._edit(None))
         self.add_form = W.VBox(
-            [_section("Add a card"), W.HBox([self.column, self.anonymous]), W.HBox([self.text, self.add, self.cancel]), self.add_message]
+            [
+                _section("Add a card"),
+                W.HBox([self.column, self.anonymous]),
+                W.HBox([self.text, self.add, self.cancel]),
+                self.add_message,
+            ]
         )
         self.add_form.add_class("cpmkit-retro-add")
 
@@ -231,7 +254,9 @@ class RetroBoard:
         self.group_form = W.VBox(
             [
                 _section("Group cards"),
-                W.HTML("<p class='cpmkit-help'>Put a card under another that says the same thing; its votes then count together.</p>"),
+                W.HTML(
+                    "<p class='cpmkit-help'>Put a card under another that says the same thing; its votes then count together.</p>"
+                ),
                 W.HBox([self.card_choice, self.under_choice, self.group_button, self.ungroup_button]),
                 self.group_message,
             ]
@@ -241,7 +266,9 @@ class RetroBoard:
         self.action_forms: dict[int, ActionForm] = {}
         self.action_form_box = W.VBox()
         self.board_actions = ActionList(retros, editable=facilitator, empty="No actions agreed yet.")
-        self.actions_section = W.VBox([_section("Actions from this retrospective"), self.action_form_box, self.board_actions.widget])
+        self.actions_section = W.VBox(
+            [_section("Actions from this retrospective"), self.action_form_box, self.board_actions.widget]
+        )
         self.actions_section.add_class("cpmkit-retro-actions")
 
         carried = W.VBox([_section("Actions from earlier retrospectives"), self.carried.widget])
@@ -347,7 +374,9 @@ class RetroBoard:
         """The groups of one column, in order; ``mine`` is this member's votes by card (vote
         phase only), ``drawn`` the group boxes of the last redraw."""
         shown = grouped[grouped["column_id"] == column_id]
-        if phase not in _TALLY_PHASES:  # most voted first would tell the running tally, and move the buttons under people's cursors
+        if (
+            phase not in _TALLY_PHASES
+        ):  # most voted first would tell the running tally, and move the buttons under people's cursors
             shown = shown.sort_values("card_id", kind="stable")
         return [self._group_widget(group, cards, mine, drawn, phase) for group in shown.to_dict("records")]
 
@@ -370,7 +399,9 @@ class RetroBoard:
         own = tuple(
             (card_id, str(cards[card_id]["text"]))
             for card_id in ids
-            if retro.allows(phase, "change cards") and not pd.isna(cards[card_id]["member_id"]) and int(cards[card_id]["member_id"]) == self.member_id
+            if retro.allows(phase, "change cards")
+            and not pd.isna(cards[card_id]["member_id"])
+            and int(cards[card_id]["member_id"]) == self.member_id
         )
         key = (markup, votes, own)
         box = drawn.get(key) or self._group_box(lead, markup, votes, own)
@@ -386,8 +417,18 @@ class RetroBoard:
             unvote.on_click(lambda _: self._unvote(lead))
             parts.append(W.HBox([vote, unvote, W.HTML(f"<span class='cpmkit-retro-mine'>your votes: {mine}</span>")]))
         for card_id, text in own:
-            edit = W.Button(description="Edit", icon="pencil", tooltip=f"Edit “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
-            remove = W.Button(description="Remove", icon="trash", tooltip=f"Remove “{shorten(text, _SHORT)}”", layout=W.Layout(width="auto"))
+            edit = W.Button(
+                description="Edit",
+                icon="pencil",
+                tooltip=f"Edit “{shorten(text, _SHORT)}”",
+                layout=W.Layout(width="auto"),
+            )
+            remove = W.Button(
+                description="Remove",
+                icon="trash",
+                tooltip=f"Remove “{shorten(text, _SHORT)}”",
+                layout=W.Layout(width="auto"),
+            )
             edit.on_click(lambda _, card_id=card_id, text=text: self._edit(card_id, text))
             remove.on_click(lambda _, card_id=card_id: self._remove(card_id))
             parts.append(W.HBox([edit, remove]).add_class("cpmkit-retro-own"))
@@ -416,7 +457,9 @@ class RetroBoard:
         """Post the form's card, or save the text of the card being edited."""
         with guard(self.add_message):
             if self.editing is None:
-                self.retros.add_card(self.board_id, self.member_id, self.column.value, self.text.value, self.anonymous.value)
+                self.retros.add_card(
+                    self.board_id, self.member_id, self.column.value, self.text.value, self.anonymous.value
+                )
             else:
                 self.retros.edit_card(self.editing, self.member_id, self.text.value)
             self._edit(None)
@@ -485,7 +528,12 @@ class RetroBoardApp:
     A missing or dead link shows only a plain message."""
 
     def __init__(
-        self, store: Store, *, query: str | None, refresh_seconds: float | None = REFRESH_SECONDS, formats: RetroFormats | None = None
+        self,
+        store: Store,
+        *,
+        query: str | None,
+        refresh_seconds: float | None = REFRESH_SECONDS,
+        formats: RetroFormats | None = None,
     ) -> None:
         self.retros = RetroStore(store, formats)
         self.refresh_seconds = refresh_seconds
@@ -497,8 +545,10 @@ class RetroBoardApp:
         self.join_button.on_click(lambda _: self._join())
         self.join_form = W.VBox(
             [
-                W.HTML("<p>Join with your name: joining again in this browser under the same name brings back your cards and votes. "
-                       "You can still post a card anonymously.</p>"),
+                W.HTML(
+                    "<p>Join with your name: joining again in this browser under the same name brings back your cards and votes. "
+                    "You can still post a card anonymously.</p>"
+                ),
                 W.HBox([self.name, self.join_button]),
                 self.join_message,
             ]
@@ -543,7 +593,9 @@ class RetroBoardApp:
             self.view = RetroBoard(
                 self.retros, self.board, member_id, facilitator=self.facilitator, refresh_seconds=self.refresh_seconds
             )
-            joined = W.HTML(f"<p class='cpmkit-help'>You are on the board as <b>{html.escape(' '.join(self.name.value.split()))}</b>.</p>")
+            joined = W.HTML(
+                f"<p class='cpmkit-help'>You are on the board as <b>{html.escape(' '.join(self.name.value.split()))}</b>.</p>"
+            )
             self.widget.children = [*self.widget.children[:3], joined, self.view.widget, self.browser]
 
 
@@ -563,9 +615,15 @@ class RetroPanel:
         self.base_url, self.on_lesson = base_url, on_lesson
         self.project_id: int | None = None
         f = self.retros.formats
-        self.title = W.Text(placeholder="e.g. Mid-project retrospective", description="Title", layout=W.Layout(width="360px"))
-        self.format = W.Dropdown(options=[(x.name, x.id) for x in f.formats.values()], description="Format", layout=W.Layout(width="360px"))
-        self.votes = W.BoundedIntText(value=f.votes_per_member, min=1, max=MAX_VOTES, description="Votes each", layout=W.Layout(width="180px"))
+        self.title = W.Text(
+            placeholder="e.g. Mid-project retrospective", description="Title", layout=W.Layout(width="360px")
+        )
+        self.format = W.Dropdown(
+            options=[(x.name, x.id) for x in f.formats.values()], description="Format", layout=W.Layout(width="360px")
+        )
+        self.votes = W.BoundedIntText(
+            value=f.votes_per_member, min=1, max=MAX_VOTES, description="Votes each", layout=W.Layout(width="180px")
+        )
         self.create = W.Button(description="Create board", icon="plus", button_style="primary")
         self.create_message = message_area()
         self.create.on_click(lambda _: self._create())
@@ -581,9 +639,11 @@ class RetroPanel:
         self.widget = W.VBox(
             [
                 _section("New retrospective"),
-                W.HTML("<p class='cpmkit-help'>Send the members' link to the team, keep the facilitator's link for "
-                       "whoever runs the session. Both are shown once, when the board is made: for safety they are "
-                       "stored scrambled. Open actions of earlier retrospectives are reviewed first.</p>"),
+                W.HTML(
+                    "<p class='cpmkit-help'>Send the members' link to the team, keep the facilitator's link for "
+                    "whoever runs the session. Both are shown once, when the board is made: for safety they are "
+                    "stored scrambled. Open actions of earlier retrospectives are reviewed first.</p>"
+                ),
                 W.HBox([self.title, self.format]),
                 W.HBox([self.votes, self.create]),
                 self.create_message,
@@ -612,7 +672,9 @@ class RetroPanel:
             self.board_choice.options = []
             return
         boards = self.retros.boards(self.project_id)
-        keep_links(self.links, (int(i) for i in boards["id"]), self._new_links, css_class="cpmkit-link cpmkit-retro-link")
+        keep_links(
+            self.links, (int(i) for i in boards["id"]), self._new_links, css_class="cpmkit-link cpmkit-retro-link"
+        )
         rows = [self._board_row(b) for b in boards.to_dict("records")]
         replace_children(self.boards, rows or [W.HTML("<p class='cpmkit-help'>No retrospective yet.</p>")])
         self.actions.show(self.retros.actions(self.project_id))
@@ -653,7 +715,9 @@ class RetroPanel:
             self.links[int(made["id"])].show(self._links(made))
             created = True
         if created:
-            self.create_message.say("Board created: copy its two links now, and send the members' link to the team.", ok=True)
+            self.create_message.say(
+                "Board created: copy its two links now, and send the members' link to the team.", ok=True
+            )
 
     def _show_cards(self) -> None:
         with guard(self.cards_message):
@@ -667,7 +731,9 @@ class RetroPanel:
             rows: list[W.Widget] = []
             for card in state.cards.to_dict("records"):
                 column = labels.get(str(card["column_id"]), str(card["column_id"]))
-                parts: list[W.Widget] = [W.HTML(f"<span class='cpmkit-help'>{html.escape(column)}</span>{_card_html(card)}")]
+                parts: list[W.Widget] = [
+                    W.HTML(f"<span class='cpmkit-help'>{html.escape(column)}</span>{_card_html(card)}")
+                ]
                 if self.on_lesson is not None:
                     make = W.Button(description="Make a lesson", icon="lightbulb-o", layout=W.Layout(width="auto"))
                     make.on_click(lambda _, card=card: self._lesson(card))
@@ -679,4 +745,3 @@ class RetroPanel:
         with guard(self.cards_message):
             assert self.on_lesson is not None
             self.on_lesson(LessonSource("card", str(int(card["id"])), str(card["text"])))
-

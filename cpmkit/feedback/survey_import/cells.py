@@ -78,6 +78,7 @@ def reads_day_first(cells: pd.Series) -> bool:
 
 def parse_datetimes(cells: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
     """Dates and times to the second (no time zone), and the cells that are not one."""
+
     def stamp(text: str) -> dt.datetime | None:
         found = _DATETIME.match(text)
         if found is None:

@@ -25,6 +25,7 @@ from typing import Final
 
 import pandas as pd
 
+from cpmkit.errors import ValidationError
 from cpmkit.feedback.survey_import.xlsx import (
     MAX_COMPRESSION_RATIO,
     MAX_SHARED_STRINGS_BYTES,
@@ -33,7 +34,6 @@ from cpmkit.feedback.survey_import.xlsx import (
     too_many_cells,
     zip_problem,
 )
-from cpmkit.errors import ValidationError
 
 __all__ = [
     "MAX_COMPRESSION_RATIO",
@@ -141,8 +141,14 @@ def _read_text(data: bytes, filename: str, progress: Progress | None) -> tuple[p
     chunks = []
     try:
         with pd.read_csv(
-            buffer, sep=delimiter, header=None, dtype=str, na_filter=False, skip_blank_lines=False,
-            encoding=encoding, chunksize=_CHUNK_ROWS,
+            buffer,
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=encoding,
+            chunksize=_CHUNK_ROWS,
         ) as reader:
             for chunk in reader:
                 chunks.append(chunk)
@@ -151,7 +157,8 @@ def _read_text(data: bytes, filename: str, progress: Progress | None) -> tuple[p
     except pd.errors.ParserError as exc:
         found = _TOO_MANY_CELLS.search(str(exc))
         detail = (
-            f"row {found[2]} has {found[3]} cells but the heading row has {found[1]}" if found
+            f"row {found[2]} has {found[3]} cells but the heading row has {found[1]}"
+            if found
             else "it is not laid out as rows and columns"
         )
         raise _refused(filename, f"the file cannot be read as a table: {detail}.") from exc
@@ -181,6 +188,7 @@ def _encoding(data: bytes, filename: str) -> str:
 
 def _delimiter(sample: str) -> str:
     """The separator that gives the heading most cells and the next rows the same number."""
+
     def score(delimiter: str) -> tuple[bool, int]:
         rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row][:20]
         complete = rows[:-1] or rows  # the sample may end inside the last row
@@ -262,7 +270,11 @@ def _cell_text(value: object) -> str:
 
 
 def _table(
-    raw: pd.DataFrame, filename: str, *, encoding: str | None = None, delimiter: str | None = None,
+    raw: pd.DataFrame,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
     sheet: str | None = None,
 ) -> SurveyTable:
     raw = raw.fillna("").apply(_stripped)

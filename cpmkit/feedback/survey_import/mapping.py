@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Final, Literal
 
-from cpmkit.errors import ValidationError
 from cpmkit.core.fields import ID_PATTERN
+from cpmkit.errors import ValidationError
 
 __all__ = ["RESPONDENT", "RESPONSE_ID", "SUBMITTED_AT", "ColumnMapping", "Target", "TargetKind", "suggest_mapping"]
 
@@ -50,20 +50,29 @@ class Target:
                 f"{self.id!r} cannot name an import field: use lower-case letters, digits and _ (not 'row' or 'response_key')."
             )
         if self.kind not in _KINDS:
-            raise ValidationError(f"Import field {self.id!r}: the kind must be one of {', '.join(_KINDS)}; not {self.kind!r}.")
+            raise ValidationError(
+                f"Import field {self.id!r}: the kind must be one of {', '.join(_KINDS)}; not {self.kind!r}."
+            )
         span = range(self.low, self.high + 1) if isinstance(self.low, int) and isinstance(self.high, int) else range(0)
         is_range = len(span) > 0
         if (self.kind == "integer") != is_range or (not is_range and (self.low, self.high) != (None, None)):
-            raise ValidationError(f"Import field {self.id!r}: a range low <= high goes with kind 'integer', and only with it.")
+            raise ValidationError(
+                f"Import field {self.id!r}: a range low <= high goes with kind 'integer', and only with it."
+            )
         if any(value not in span for value, _label in self.labels):
-            raise ValidationError(f"Import field {self.id!r}: labels name values from low to high of an 'integer' field.")
+            raise ValidationError(
+                f"Import field {self.id!r}: labels name values from low to high of an 'integer' field."
+            )
 
 
 #: The columns the survey tools add themselves: when a response was sent (Google "Timestamp",
 #: Microsoft "Completion time", SurveyMonkey "End Date"), by whom, and the tool's response id.
 SUBMITTED_AT: Final = Target(
-    "submitted_at", "Submitted at", "datetime",
-    ("Timestamp", "Completion time", "End Date", "Submitted at", "Submission time", "Date submitted"), required=True,
+    "submitted_at",
+    "Submitted at",
+    "datetime",
+    ("Timestamp", "Completion time", "End Date", "Submitted at", "Submission time", "Date submitted"),
+    required=True,
 )
 RESPONDENT: Final = Target(
     "respondent", "Respondent", "text", ("Email", "Email Address", "Name", "Respondent", "Respondent email")

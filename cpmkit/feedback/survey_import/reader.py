@@ -26,6 +26,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from cpmkit.core.fields import DEFAULT_TEXT_LIMIT, shorten, too_long
+from cpmkit.errors import ValidationError
 from cpmkit.feedback.survey_import.cells import (
     parse_datetimes,
     parse_integers,
@@ -51,8 +53,6 @@ from cpmkit.feedback.survey_import.mapping import (
     TargetKind,
     suggest_mapping,
 )
-from cpmkit.errors import ValidationError
-from cpmkit.core.fields import DEFAULT_TEXT_LIMIT, shorten, too_long
 
 __all__ = [
     "CHUNK_ROWS",
@@ -173,7 +173,8 @@ def apply_mapping(
         raise ValidationError(
             f"{table.filename}: no column was chosen for {names}, which every response needs."
             f" The file's columns are {columns}.",
-            field="mapping", value=table.filename,
+            field="mapping",
+            value=table.filename,
         )
     orders = _day_first(table, mapping, dayfirst)
     total = len(table.cells)
@@ -272,7 +273,6 @@ def _canonical(values: pd.Series) -> np.ndarray[Any, Any]:
         shown[values.isna().to_numpy()] = None
         return shown
     return values.astype(str).to_numpy(dtype=object)
-
 
 
 def _listed(items: Sequence[str], last: str = "and") -> str:

@@ -14,7 +14,10 @@ from typing import Final
 
 import ipywidgets as W
 
+from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
+from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.feedback.pulse.targets import import_targets
 from cpmkit.feedback.survey_import.reader import (
     ColumnMapping,
     ImportResult,
@@ -25,9 +28,6 @@ from cpmkit.feedback.survey_import.reader import (
     read_survey,
     suggest_mapping,
 )
-from cpmkit.feedback.pulse.store import PulseStore
-from cpmkit.feedback.pulse.targets import import_targets
-from cpmkit.db.database import Store
 from cpmkit.ui.widgets import guard, message_area, table_html
 
 __all__ = ["ACCEPTED", "NOT_IMPORTED", "SHOWN_PROBLEMS", "FeedbackImportPanel"]
@@ -55,11 +55,17 @@ class FeedbackImportPanel:
         self.upload = W.FileUpload(accept=ACCEPTED, multiple=False, description="Choose file")
         self.upload.observe(lambda _change: self._uploaded(), "value")
         self.message = message_area()
-        self.columns = {t.id: W.Dropdown(options=[(NOT_IMPORTED, None)], index=0, layout=W.Layout(width="340px")) for t in self.targets}
+        self.columns = {
+            t.id: W.Dropdown(options=[(NOT_IMPORTED, None)], index=0, layout=W.Layout(width="340px"))
+            for t in self.targets
+        }
         for target_id, choice in self.columns.items():
             choice.observe(lambda change, target_id=target_id: self._chosen(target_id, change["new"]), "value")
         self.mapping_box = W.VBox(
-            [W.HBox([W.HTML(html.escape(t.label), layout=W.Layout(width="420px")), self.columns[t.id]]) for t in self.targets]
+            [
+                W.HBox([W.HTML(html.escape(t.label), layout=W.Layout(width="420px")), self.columns[t.id]])
+                for t in self.targets
+            ]
         )
         self.preview = W.HTML()
         self.start = W.Button(description="Import", icon="upload", button_style="primary", disabled=True)
@@ -69,7 +75,9 @@ class FeedbackImportPanel:
         self.result = W.HTML()
         self.step = W.VBox(
             [
-                W.HTML("<h4>Which column holds each answer?</h4><p class='cpmkit-help'>Suggested from the headings; change any that is wrong.</p>"),
+                W.HTML(
+                    "<h4>Which column holds each answer?</h4><p class='cpmkit-help'>Suggested from the headings; change any that is wrong.</p>"
+                ),
                 self.mapping_box,
                 W.HTML("<h4>Preview</h4>"),
                 self.preview,
@@ -128,7 +136,9 @@ class FeedbackImportPanel:
     def _preview(self) -> None:
         assert self.table is not None and self.mapping is not None
         shown = preview(self.table, self.mapping)
-        self.preview.value = table_html(shown, columns={c: str(c) for c in shown.columns}, empty="The file has no answers.")
+        self.preview.value = table_html(
+            shown, columns={c: str(c) for c in shown.columns}, empty="The file has no answers."
+        )
 
     def _import(self) -> None:
         with guard(self.message):
@@ -169,6 +179,5 @@ class FeedbackImportPanel:
             problems.append(f"<li>and {more:,} more.</li>")
         listing = f"<ul class='cpmkit-import-problems'>{''.join(problems)}</ul>" if problems else ""
         self.result.value = (
-            f"<div class='cpmkit-message-ok'>{html.escape(counts)}</div>"
-            f"<p>{html.escape(result.summary)}</p>{listing}"
+            f"<div class='cpmkit-message-ok'>{html.escape(counts)}</div><p>{html.escape(result.summary)}</p>{listing}"
         )

@@ -16,10 +16,11 @@ from typing import Any, Final
 import ipywidgets as W
 import pandas as pd
 
+from cpmkit.core.fields import shorten
+from cpmkit.db.database import Store
 from cpmkit.feedback import comments
 from cpmkit.feedback import scores as feedback
 from cpmkit.feedback.charts import csat_chart, nps_chart, theme_chart, theme_trend_chart
-from cpmkit.core.fields import shorten
 from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import (
@@ -28,7 +29,6 @@ from cpmkit.feedback.pulse.template import (
     PulseSurvey,
     feedback_taxonomy,
 )
-from cpmkit.db.database import Store
 from cpmkit.ui.chart import VegaChart
 from cpmkit.ui.widgets import guard, message_area, replace_children, table_html
 
@@ -128,7 +128,9 @@ class FeedbackResultsPanel:
             csat = feedback.csat_by_round(responses, column=satisfaction.id, scale=scale)
         table = score_table([str(name) for name in rounds["name"]], nps, csat)
         empty = "No pulse rounds yet: open one in the Pulse rounds tab."
-        self.scores.value = table_html(table, columns=_SCORE_HEADINGS if csat is not None else _without_csat(), empty=empty)
+        self.scores.value = table_html(
+            table, columns=_SCORE_HEADINGS if csat is not None else _without_csat(), empty=empty
+        )
         self.chart_box.layout.display = "flex" if answered else "none"
         if nps is not None:
             self.charts["nps"].draw(nps_chart(nps))
@@ -146,7 +148,9 @@ class FeedbackResultsPanel:
         tab is opened each time (VADER takes most of a second per 10,000 comments)."""
         digest = hashlib.sha256(pd.util.hash_pandas_object(responses, index=True).to_numpy().tobytes()).hexdigest()
         if digest != self._analysed_digest:
-            self._analysed = comments.analyse_comments(responses, self.taxonomy, text_columns=self.pulses.survey.text_ids)
+            self._analysed = comments.analyse_comments(
+                responses, self.taxonomy, text_columns=self.pulses.survey.text_ids
+            )
             self._analysed_digest = digest
         return self._analysed
 
@@ -165,13 +169,17 @@ class FeedbackResultsPanel:
         self.charts["trend"].draw(theme_trend_chart(comments.theme_trend(self.analysed, self.taxonomy)))
         shown = summary.assign(
             share=[f"{share:.0f}%" for share in summary["share"]],
-            examples=[" / ".join(f"'{shorten(text, _EXCERPT)}'" for text in examples) for examples in summary["examples"]],
+            examples=[
+                " / ".join(f"'{shorten(text, _EXCERPT)}'" for text in examples) for examples in summary["examples"]
+            ],
         )
         self.themes.value = table_html(shown[shown["comments"] > 0], columns=_THEME_HEADINGS)
         buttons = []
         if self.on_lesson is not None:
             for row in summary[summary["comments"] > 0].to_dict("records"):
-                button = W.Button(description=f"Make a lesson: {row['label']}", icon="lightbulb-o", layout=W.Layout(width="auto"))
+                button = W.Button(
+                    description=f"Make a lesson: {row['label']}", icon="lightbulb-o", layout=W.Layout(width="auto")
+                )
                 button.on_click(lambda _b, row=row: self._lesson(_theme_source(row)))
                 buttons.append(button)
         replace_children(self.theme_lessons, buttons)
@@ -187,13 +195,20 @@ class FeedbackResultsPanel:
                 chosen = chosen[chosen["round"] == self.round_filter.value]
             more = len(chosen) - SHOWN_COMMENTS
             count = f"{len(chosen)} comment{'s' if len(chosen) != 1 else ''}"
-            count += f"; the first {SHOWN_COMMENTS} are shown, choose a theme or round to see others." if more > 0 else "."
+            count += (
+                f"; the first {SHOWN_COMMENTS} are shown, choose a theme or round to see others." if more > 0 else "."
+            )
             self.comment_count.value = f"<p class='cpmkit-help'>{html.escape(count)}</p>"
-            replace_children(self.comment_list, [self._comment(row) for row in chosen.head(SHOWN_COMMENTS).to_dict("records")])
+            replace_children(
+                self.comment_list, [self._comment(row) for row in chosen.head(SHOWN_COMMENTS).to_dict("records")]
+            )
 
     def _comment(self, row: Mapping[Hashable, Any]) -> W.Widget:
         names = {t.id: t.label for t in self.taxonomy.themes}
-        themes = ", ".join(names[t] for t in str(row["themes"]).split(comments.THEME_SEPARATOR) if t) or comments.UNTHEMED_LABEL
+        themes = (
+            ", ".join(names[t] for t in str(row["themes"]).split(comments.THEME_SEPARATOR) if t)
+            or comments.UNTHEMED_LABEL
+        )
         who = next((v for v in (row["stakeholder"], row["respondent"]) if isinstance(v, str) and v), "anonymous")
         header = f"{row['round']} · {who} · {row['tone']} · {themes}"
         text = W.HTML(
@@ -204,7 +219,9 @@ class FeedbackResultsPanel:
         if self.on_lesson is None:
             return text
         button = W.Button(description="Make a lesson", icon="lightbulb-o", layout=W.Layout(width="140px"))
-        source = LessonSource("comment", f"{row['response_id']}:{row['question']}", str(row["text"]))  # a response has two text answers
+        source = LessonSource(
+            "comment", f"{row['response_id']}:{row['question']}", str(row["text"])
+        )  # a response has two text answers
         button.on_click(lambda _b: self._lesson(source))
         return W.HBox([text, button])
 

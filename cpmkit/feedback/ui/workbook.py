@@ -16,13 +16,13 @@ from typing import Protocol
 
 import ipywidgets as W
 
-from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.db.database import Store
-from cpmkit.feedback.survey_import.ui import FeedbackImportPanel
-from cpmkit.feedback.ui.results import FeedbackResultsPanel
+from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.lessons.ui import LessonsPanel
 from cpmkit.feedback.pulse.ui.rounds import PulseRoundsPanel
 from cpmkit.feedback.retro.ui import RetroPanel
+from cpmkit.feedback.survey_import.ui import FeedbackImportPanel
+from cpmkit.feedback.ui.results import FeedbackResultsPanel
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import guard, message_area, stylesheet
 

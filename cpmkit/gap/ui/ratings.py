@@ -26,7 +26,9 @@ def whole(value: Any) -> int | None:
 
 def scale_choice(low: int, high: int) -> W.Dropdown:
     """A compact choice of ``low``..``high`` or nothing yet."""
-    return W.Dropdown(options=[("-", None)] + [(str(n), n) for n in range(low, high + 1)], value=None, layout=W.Layout(width="64px"))
+    return W.Dropdown(
+        options=[("-", None)] + [(str(n), n) for n in range(low, high + 1)], value=None, layout=W.Layout(width="64px")
+    )
 
 
 class RatingRow:
@@ -92,10 +94,19 @@ class RatingForm:
         self.rows: dict[str, RatingRow] = {}
         low, high = template.scale
         importance = "Importance (points of 100)" if template.importance == "weights" else "Importance (1-5)"
-        headings = [("Dimension", "300px"), (f"Expect ({low}-{high})", "64px"), (f"Perceive ({low}-{high})", "64px"),
-                    (importance, "70px"), ("Gap", "60px"), (aside, "200px")]
+        headings = [
+            ("Dimension", "300px"),
+            (f"Expect ({low}-{high})", "64px"),
+            (f"Perceive ({low}-{high})", "64px"),
+            (importance, "70px"),
+            ("Gap", "60px"),
+            (aside, "200px"),
+        ]
         self.header = W.HTML(
-            "".join(f'<span style="display:inline-block;width:{w};margin-right:4px"><b>{html.escape(h)}</b></span>' for h, w in headings)
+            "".join(
+                f'<span style="display:inline-block;width:{w};margin-right:4px"><b>{html.escape(h)}</b></span>'
+                for h, w in headings
+            )
         )
         self.widget = W.VBox()
         self.widget.add_class("cpmkit-rating-form")

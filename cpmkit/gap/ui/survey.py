@@ -16,12 +16,12 @@ from typing import Any
 
 import ipywidgets as W
 
-from cpmkit.gap import rules as gap
-from cpmkit.errors import NotFoundError
-from cpmkit.gap.store import GapStore
-from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
+from cpmkit.errors import NotFoundError
+from cpmkit.gap import rules as gap
+from cpmkit.gap.store import GapStore
+from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice, whole
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import MessageArea, field, guard, message_area, stylesheet
@@ -41,7 +41,12 @@ class GapSurveyApp:
     """The form for one stakeholder; a missing or dead link shows only a plain message."""
 
     def __init__(
-        self, store: Store, *, query: str | None, today: Callable[[], dt.date] = dt.date.today, template: GapTemplate | None = None
+        self,
+        store: Store,
+        *,
+        query: str | None,
+        today: Callable[[], dt.date] = dt.date.today,
+        template: GapTemplate | None = None,
     ) -> None:
         self.store, self.today = store, today
         self.template = t = template or load_gap_template()
@@ -64,7 +69,9 @@ class GapSurveyApp:
     def _open(self, token: str | None) -> None:
         if token is None:
             self.heading.value = "<h3>Stakeholder survey</h3>"
-            raise NotFoundError("This form opens from the link your project manager sent you; that link is missing here.")
+            raise NotFoundError(
+                "This form opens from the link your project manager sent you; that link is missing here."
+            )
         self.survey = self.gaps.survey(token)
         project_id = int(self.survey["project_id"])
         intro = self.template.guidance.get("survey_intro", "")
@@ -77,16 +84,29 @@ class GapSurveyApp:
         figures = self._figures()
         self.form.show(dimensions, figures)
         self.satisfaction.value = gap.satisfaction_as_of(
-            self.gaps.satisfaction(project_id), stakeholder_id=int(self.survey["stakeholder_id"]), source=SURVEY_SOURCE, on=self.today()
+            self.gaps.satisfaction(project_id),
+            stakeholder_id=int(self.survey["stakeholder_id"]),
+            source=SURVEY_SOURCE,
+            on=self.today(),
         )
         self.satisfaction.observe(lambda change: self._save_satisfaction(change["new"]), "value")
         self._show_weights(figures)
-        self.widget.children = [*self.widget.children, self.form.widget, self.weights, field(self.satisfaction, self.satisfaction_message).add_class("cpmkit-satisfaction")]
+        self.widget.children = [
+            *self.widget.children,
+            self.form.widget,
+            self.weights,
+            field(self.satisfaction, self.satisfaction_message).add_class("cpmkit-satisfaction"),
+        ]
 
     def _save(self, dimension: str, name: str, value: Any) -> None:
         assert self.survey is not None
         self.gaps.save_rating(
-            int(self.survey["stakeholder_id"]), dimension, source=SURVEY_SOURCE, assessed_on=self.today(), field=name, value=value
+            int(self.survey["stakeholder_id"]),
+            dimension,
+            source=SURVEY_SOURCE,
+            assessed_on=self.today(),
+            field=name,
+            value=value,
         )
         self.status.say("Thank you: your answers are saved as you give them.", ok=True)
         self._show_weights(self._figures())
@@ -94,14 +114,18 @@ class GapSurveyApp:
     def _save_satisfaction(self, score: int | None) -> None:
         with guard(self.satisfaction_message):
             assert self.survey is not None
-            self.gaps.save_satisfaction(int(self.survey["stakeholder_id"]), source=SURVEY_SOURCE, assessed_on=self.today(), score=score)
+            self.gaps.save_satisfaction(
+                int(self.survey["stakeholder_id"]), source=SURVEY_SOURCE, assessed_on=self.today(), score=score
+            )
             self.status.say("Thank you: your answers are saved as you give them.", ok=True)
 
     def _figures(self) -> dict[str, dict[str, Any]]:
         """This stakeholder's survey answers as of today, by dimension."""
         assert self.survey is not None
         ratings = self.gaps.ratings(int(self.survey["project_id"]))
-        return gap.figures_as_of(ratings, stakeholder_id=int(self.survey["stakeholder_id"]), source=SURVEY_SOURCE, on=self.today())
+        return gap.figures_as_of(
+            ratings, stakeholder_id=int(self.survey["stakeholder_id"]), source=SURVEY_SOURCE, on=self.today()
+        )
 
     def _show_weights(self, figures: dict[str, dict[str, Any]]) -> None:
         """In 'weights' mode, how many of the 100 points are given so far."""

@@ -18,16 +18,25 @@ from urllib.parse import quote
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.gap import rules as gap
+from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
+from cpmkit.gap import rules as gap
+from cpmkit.gap.status import LIGHTS, status_report, status_report_html
 from cpmkit.gap.store import ACTION_STATUSES, GapStore
 from cpmkit.gap.template import GapTemplate, load_gap_template
-from cpmkit.gap.status import LIGHTS, status_report, status_report_html
-from cpmkit.db.database import Store
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import (
-    LinkShownOnce, MessageArea, download_link, field, guard, keep_links, message_area, replace_children, stylesheet, table_html,
+    LinkShownOnce,
+    MessageArea,
+    download_link,
+    field,
+    guard,
+    keep_links,
+    message_area,
+    replace_children,
+    stylesheet,
+    table_html,
 )
 
 __all__ = ["ExpectationGapApp", "app"]
@@ -58,13 +67,25 @@ class GapData:
 class ActionRow:
     """One action to close a gap: what, owner, due date and status, each saved on change."""
 
-    def __init__(self, gaps: GapStore, action: Mapping[Hashable, Any], *, on_saved: Callable[[], None], on_delete: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        gaps: GapStore,
+        action: Mapping[Hashable, Any],
+        *,
+        on_saved: Callable[[], None],
+        on_delete: Callable[[int], None],
+    ) -> None:
         self.id = int(action["id"])
         self.message = message_area()
         due = action["due"]
         self.controls: dict[str, W.ValueWidget] = {
             "what": W.Text(value=str(action["what"]), continuous_update=False, layout=W.Layout(width="300px")),
-            "owner": W.Text(value=_text(action["owner"]), placeholder="owner", continuous_update=False, layout=W.Layout(width="150px")),
+            "owner": W.Text(
+                value=_text(action["owner"]),
+                placeholder="owner",
+                continuous_update=False,
+                layout=W.Layout(width="150px"),
+            ),
             "due": W.DatePicker(value=None if due is None or pd.isna(due) else due, layout=W.Layout(width="150px")),
             "status": W.Dropdown(options=list(ACTION_STATUSES), value=action["status"], layout=W.Layout(width="120px")),
         }
@@ -84,7 +105,9 @@ class ActionRow:
 class ExpectationGapApp:
     """The whole workbook; ``widget`` is what the notebook shows."""
 
-    def __init__(self, store: Store, *, today: Callable[[], dt.date] = dt.date.today, template: GapTemplate | None = None) -> None:
+    def __init__(
+        self, store: Store, *, today: Callable[[], dt.date] = dt.date.today, template: GapTemplate | None = None
+    ) -> None:
         self.store, self.today = store, today
         self.template = template or load_gap_template()
         t = self.template
@@ -95,14 +118,18 @@ class ExpectationGapApp:
         self.bar = ProjectBar(store, on_change=lambda _: self.reload())
 
         # Dimensions: which ones this project asks about.
-        self.choices = {d.id: W.Checkbox(description=d.name, indent=False, layout=W.Layout(width="220px")) for d in t.dimensions}
+        self.choices = {
+            d.id: W.Checkbox(description=d.name, indent=False, layout=W.Layout(width="220px")) for d in t.dimensions
+        }
         self.dimension_message = message_area()
         for box in self.choices.values():
             box.observe(lambda _: self._choose_dimensions(), "value")
 
         # Ratings: one stakeholder, one source, one date at a time.
         self.who = W.Dropdown(description="Stakeholder", layout=W.Layout(width="320px"))
-        self.source = W.Dropdown(description="Source", options=[(s.label, s.id) for s in t.sources], layout=W.Layout(width="380px"))
+        self.source = W.Dropdown(
+            description="Source", options=[(s.label, s.id) for s in t.sources], layout=W.Layout(width="380px")
+        )
         self.on = W.DatePicker(description="Assessed on", value=today())
         self.form = RatingForm(t, on_save=self._save_rating, aside="Their own figures")
         self.weights = W.HTML()
@@ -112,10 +139,14 @@ class ExpectationGapApp:
         guidance = t.guidance
         self.notes = {
             "stated_problem": W.Textarea(continuous_update=False, layout=W.Layout(width="520px", height="60px")),
-            "underlying_expectation": W.Textarea(continuous_update=False, layout=W.Layout(width="520px", height="60px")),
+            "underlying_expectation": W.Textarea(
+                continuous_update=False, layout=W.Layout(width="520px", height="60px")
+            ),
         }
         self.note_messages = {
-            "stated_problem": MessageArea(label="The problem as they state it", help_text=guidance.get("stated_problem", "")),
+            "stated_problem": MessageArea(
+                label="The problem as they state it", help_text=guidance.get("stated_problem", "")
+            ),
             "underlying_expectation": MessageArea(
                 label="The expectation underneath it", help_text=guidance.get("underlying_expectation", "")
             ),
@@ -152,7 +183,9 @@ class ExpectationGapApp:
     def _dimensions_tab(self) -> W.Widget:
         groups: dict[str, list[W.Widget]] = {}
         for d in self.template.dimensions:
-            help_line = W.HTML(f"<p class='cpmkit-help'>{html.escape(d.description)}</p>", layout=W.Layout(width="520px"))
+            help_line = W.HTML(
+                f"<p class='cpmkit-help'>{html.escape(d.description)}</p>", layout=W.Layout(width="520px")
+            )
             groups.setdefault(d.group, []).append(W.HBox([self.choices[d.id], help_line]))
         sections = [W.VBox([W.HTML(f"<h4>{html.escape(g.capitalize())}</h4>"), *rows]) for g, rows in groups.items()]
         intro = W.HTML("<p class='cpmkit-help'>Choose the dimensions this project asks its stakeholders about.</p>")
@@ -167,8 +200,14 @@ class ExpectationGapApp:
                 self.weights,
                 field(self.satisfaction, self.satisfaction_message).add_class("cpmkit-satisfaction"),
                 W.VBox(
-                    [W.HTML("<h4>Notes and actions</h4>"), self.note_dimension, *notes, self.action_message, self.actions,
-                     W.HBox([self.new_action, self.add_action])],
+                    [
+                        W.HTML("<h4>Notes and actions</h4>"),
+                        self.note_dimension,
+                        *notes,
+                        self.action_message,
+                        self.actions,
+                        W.HBox([self.new_action, self.add_action]),
+                    ],
                     layout=W.Layout(margin="8px 0"),
                 ).add_class("cpmkit-section"),
             ]
@@ -191,7 +230,9 @@ class ExpectationGapApp:
     def reload(self) -> None:
         """Re-read the project: its dimensions and stakeholders, then every shown figure."""
         project_id = self.bar.project_id
-        register = self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
+        register = (
+            self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
+        )
         chosen = self.dimensions()
         options = [(str(name), int(sid)) for sid, name in zip(register["id"], register["name"])]
         self._loading = True
@@ -199,11 +240,17 @@ class ExpectationGapApp:
             for d, box in self.choices.items():
                 box.value = d in chosen
                 box.disabled = project_id is None
-            keep = self.who.value if self.who.value in [sid for _, sid in options] else (options[0][1] if options else None)
+            keep = (
+                self.who.value
+                if self.who.value in [sid for _, sid in options]
+                else (options[0][1] if options else None)
+            )
             self.who.options = options or [("(add stakeholders in workbook 1)", None)]
             self.who.value = keep
             names = {d.id: d.name for d in self.template.dimensions}
-            keep_dim = self.note_dimension.value if self.note_dimension.value in chosen else (chosen[0] if chosen else None)
+            keep_dim = (
+                self.note_dimension.value if self.note_dimension.value in chosen else (chosen[0] if chosen else None)
+            )
             self.note_dimension.options = [(names[d], d) for d in chosen]
             self.note_dimension.value = keep_dim
         finally:
@@ -215,7 +262,9 @@ class ExpectationGapApp:
         if self._loading:
             return
         sid, ratings = self.stakeholder_id, self._ratings()
-        shown = gap.figures_as_of(ratings, stakeholder_id=sid, source=self.source.value, on=self.on.value or self.today())
+        shown = gap.figures_as_of(
+            ratings, stakeholder_id=sid, source=self.source.value, on=self.on.value or self.today()
+        )
         self.form.show(self.dimensions(), shown)
         own = gap.current_ratings(ratings, sources=self._own_sources())  # their own figures, whatever the PM estimated
         mine = own[own["stakeholder_id"] == sid]
@@ -227,7 +276,10 @@ class ExpectationGapApp:
         self._loading = True
         try:
             self.satisfaction.value = gap.satisfaction_as_of(
-                self.gaps.satisfaction(self.bar.project_id or -1), stakeholder_id=sid, source=self.source.value, on=self.on.value or self.today()
+                self.gaps.satisfaction(self.bar.project_id or -1),
+                stakeholder_id=sid,
+                source=self.source.value,
+                on=self.on.value or self.today(),
             )
         finally:
             self._loading = False
@@ -255,7 +307,10 @@ class ExpectationGapApp:
         these = actions[(actions["stakeholder_id"] == sid) & (actions["dimension"] == dimension)]
         replace_children(
             self.actions,
-            [ActionRow(self.gaps, row, on_saved=self._saved_and_refresh, on_delete=self._delete_action).widget for row in these.to_dict("records")],
+            [
+                ActionRow(self.gaps, row, on_saved=self._saved_and_refresh, on_delete=self._delete_action).widget
+                for row in these.to_dict("records")
+            ],
         )
 
     def _ratings(self) -> pd.DataFrame:
@@ -330,24 +385,53 @@ class ExpectationGapApp:
             )
             table.value = table_html(
                 rows,
-                columns={"rank": "#", "stakeholder": "Stakeholder", "dimension": "Dimension", "expectation": "Expected",
-                         "perception": "Perceived", "gap": "Gap", "importance": "Importance", "weighted": "Weighted gap",
-                         "source": "Source", "assessed_on": "Date", "stated_problem": "Problem as stated",
-                         "underlying_expectation": "Expectation underneath", "open_actions": "Open actions"},
+                columns={
+                    "rank": "#",
+                    "stakeholder": "Stakeholder",
+                    "dimension": "Dimension",
+                    "expectation": "Expected",
+                    "perception": "Perceived",
+                    "gap": "Gap",
+                    "importance": "Importance",
+                    "weighted": "Weighted gap",
+                    "source": "Source",
+                    "assessed_on": "Date",
+                    "stated_problem": "Problem as stated",
+                    "underlying_expectation": "Expectation underneath",
+                    "open_actions": "Open actions",
+                },
                 empty="Rate expectation and perception for a stakeholder to see the gaps.",
             )
-            mis = gap.misreadings(data.ratings, sources=self.template.source_order, own=self._own_sources(), estimate=self._estimate_source())
+            mis = gap.misreadings(
+                data.ratings,
+                sources=self.template.source_order,
+                own=self._own_sources(),
+                estimate=self._estimate_source(),
+            )
             mis["dimension"] = mis["dimension"].map(names)
             misread.value = table_html(
                 mis,
-                columns={"stakeholder": "Stakeholder", "dimension": "Dimension", "own_expectation": "They expect",
-                         "est_expectation": "You estimated", "own_perception": "They perceive",
-                         "est_perception": "You estimated ", "perception_misread": "Misread (perception)"},
+                columns={
+                    "stakeholder": "Stakeholder",
+                    "dimension": "Dimension",
+                    "own_expectation": "They expect",
+                    "est_expectation": "You estimated",
+                    "own_perception": "They perceive",
+                    "est_perception": "You estimated ",
+                    "perception_misread": "Misread (perception)",
+                },
                 empty="When a stakeholder gives their own figures (survey link), this compares them with your estimate.",
             )
 
-        widget = W.VBox([problems, W.HTML("<h4>Gaps, worst first</h4>"), table,
-                         W.HTML("<h4>Where your estimate misreads the stakeholder</h4>"), misread])
+        widget = W.VBox(
+            [
+                problems,
+                W.HTML("<h4>Gaps, worst first</h4>"),
+                table,
+                W.HTML("<h4>Where your estimate misreads the stakeholder</h4>"),
+                misread,
+            ]
+        )
         widget.add_class("cpmkit-gap-list")
         return widget, refresh
 
@@ -363,7 +447,11 @@ class ExpectationGapApp:
             summary = gap.dimension_summary(current, dimensions=data.dimensions)
             gaps = data.gaps.assign(dimension=data.gaps["dimension"].map(names))
             trend = gap.gap_trend(data.ratings, sources=self.template.source_order)
-            charts[0].draw(gap_charts.expectation_perception_chart(summary.assign(dimension=summary["dimension"].map(names)), scale=self.template.scale))
+            charts[0].draw(
+                gap_charts.expectation_perception_chart(
+                    summary.assign(dimension=summary["dimension"].map(names)), scale=self.template.scale
+                )
+            )
             charts[1].draw(gap_charts.gap_heat_map(gaps))
             charts[2].draw(gap_charts.gap_trend_chart(trend.assign(dimension=trend["dimension"].map(names))))
 
@@ -392,8 +480,15 @@ class ExpectationGapApp:
             toggle.observe(lambda change, area=area: set_light(area, change["new"]), "value")
 
         def report(data: GapData) -> Any:
-            return status_report(data.lights, data.register, data.satisfaction, data.gaps, rules=rules,
-                                 sources=self.template.source_order, names=names)
+            return status_report(
+                data.lights,
+                data.register,
+                data.satisfaction,
+                data.gaps,
+                rules=rules,
+                sources=self.template.source_order,
+                names=names,
+            )
 
         def refresh(data: GapData) -> None:
             loading[0] = True
@@ -418,24 +513,44 @@ class ExpectationGapApp:
                     return
                 data = self.data()
                 document = status_report_html(
-                    report(data), project=self.store.project(project_id)["name"], gaps=data.gaps, actions=data.actions,
-                    generated=dt.datetime.now(), names=names,
+                    report(data),
+                    project=self.store.project(project_id)["name"],
+                    gaps=data.gaps,
+                    actions=data.actions,
+                    generated=dt.datetime.now(),
+                    names=names,
                 )
-                links.value = download_link(document.encode("utf-8"), filename="status-report.html", mime="text/html",
-                                            label="Status report (HTML)")
+                links.value = download_link(
+                    document.encode("utf-8"),
+                    filename="status-report.html",
+                    mime="text/html",
+                    label="Status report (HTML)",
+                )
 
         prepare.on_click(lambda _: prepare_report())
         lights = [field(toggles[a], messages[a]) for a in rules.areas]
-        widget = W.VBox([board, W.HBox(lights, layout=W.Layout(flex_flow="row wrap")), W.HTML("<h4>Key customers</h4>"),
-                         customers, W.HBox([prepare, links]), export_message])
+        widget = W.VBox(
+            [
+                board,
+                W.HBox(lights, layout=W.Layout(flex_flow="row wrap")),
+                W.HTML("<h4>Key customers</h4>"),
+                customers,
+                W.HBox([prepare, links]),
+                export_message,
+            ]
+        )
         widget.add_class("cpmkit-status-report")
         return widget, refresh
 
     def _survey_view(self) -> tuple[W.Widget, Callable[[GapData], None]]:
         rows, message = W.VBox(), message_area()
         rows.add_class("cpmkit-survey-links")
-        create = W.Button(description="Create survey links", icon="link", layout=W.Layout(width="auto"),
-                          tooltip="A link for each stakeholder who has none yet")
+        create = W.Button(
+            description="Create survey links",
+            icon="link",
+            layout=W.Layout(width="auto"),
+            tooltip="A link for each stakeholder who has none yet",
+        )
         links = self.survey_links
 
         def survey_href(sid: int) -> str:
@@ -447,10 +562,18 @@ class ExpectationGapApp:
             made = self.gaps.survey_links(project_id) if project_id is not None else {}
             ids = [int(sid) for sid in data.register["id"]]
             keep_links(links, ids, survey_href, made=made, css_class="cpmkit-link cpmkit-survey-link")
-            replace_children(rows, [
-                W.HBox([W.HTML(f"<b>{html.escape(str(name))}</b>", layout=W.Layout(width="200px", flex="0 0 auto")), links[sid].widget])
-                for sid, name in zip(ids, data.register["name"])
-            ])
+            replace_children(
+                rows,
+                [
+                    W.HBox(
+                        [
+                            W.HTML(f"<b>{html.escape(str(name))}</b>", layout=W.Layout(width="200px", flex="0 0 auto")),
+                            links[sid].widget,
+                        ]
+                    )
+                    for sid, name in zip(ids, data.register["name"])
+                ],
+            )
 
         def make_links() -> None:
             with guard(message):
@@ -487,7 +610,9 @@ class ExpectationGapApp:
         sid = self.stakeholder_id
         if sid is None:
             raise ValidationError("Choose a stakeholder first (add them in workbook 1).")
-        self.gaps.save_rating(sid, dimension, source=self.source.value, assessed_on=self._date(), field=name, value=value)
+        self.gaps.save_rating(
+            sid, dimension, source=self.source.value, assessed_on=self._date(), field=name, value=value
+        )
         self._saved()
         self._show_weights(self._ratings())
         self.refresh_views()
@@ -496,7 +621,9 @@ class ExpectationGapApp:
         if self._loading or self.stakeholder_id is None:
             return
         with guard(self.satisfaction_message):
-            self.gaps.save_satisfaction(self.stakeholder_id, source=self.source.value, assessed_on=self._date(), score=score)
+            self.gaps.save_satisfaction(
+                self.stakeholder_id, source=self.source.value, assessed_on=self._date(), score=score
+            )
             self._saved_and_refresh()
 
     def _save_note(self, name: str, text: str) -> None:
@@ -559,6 +686,9 @@ def _lights_html(report: Any) -> str:
             f"<b>{html.escape(area.capitalize())}</b>: {html.escape(word)}{html.escape(note)}</div>"
         )
     reasons = "".join(f"<li>{html.escape(r)}</li>" for r in report.reasons)
-    banner = f"<div class='cpmkit-all-red'><ul>{reasons}</ul></div>" if report.all_red else (
-        f"<ul class='cpmkit-help'>{reasons}</ul>" if reasons else "")
+    banner = (
+        f"<div class='cpmkit-all-red'><ul>{reasons}</ul></div>"
+        if report.all_red
+        else (f"<ul class='cpmkit-help'>{reasons}</ul>" if reasons else "")
+    )
     return f"<div class='cpmkit-lights'>{''.join(cells)}</div>{banner}"

@@ -30,11 +30,11 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.core import export
-from cpmkit.soft_skills.store import AssessmentStore
-from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.core.query import query_params
-from cpmkit.soft_skills.bank import Item, QuestionBank, bank_named, default_bank
 from cpmkit.core.rate_limit import RateLimiter
+from cpmkit.db.database import Store
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.soft_skills.bank import Item, QuestionBank, bank_named, default_bank
 from cpmkit.soft_skills.scoring import (
     MIN_GROUP,
     competency_scores,
@@ -43,7 +43,7 @@ from cpmkit.soft_skills.scoring import (
     released_view,
     strengths_and_development,
 )
-from cpmkit.db.database import Store
+from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, page_owner, safe_app
 from cpmkit.ui.widgets import (
@@ -97,6 +97,8 @@ def remembered_assessment_key() -> str | None:
     if owner is None:
         return None
     return LAST_SELF_ASSESSMENT if owner.id is None else f"{LAST_SELF_ASSESSMENT}:{owner.id}"
+
+
 #: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
 COMMITMENTS = 3
 #: Wrong join codes a page may type: 5 in any minute. A code is 6 of 31 characters (about 30
@@ -147,23 +149,32 @@ class StartScreen:
         self.assessments, self.store, self.on_started = assessments, store, on_started
         self.join_codes = join_codes
         self.workshop: dict[str, Any] | None = None
-        self.code = W.Text(value=code, placeholder="e.g. K7P-2QX", continuous_update=False, layout=W.Layout(width="200px"))
+        self.code = W.Text(
+            value=code, placeholder="e.g. K7P-2QX", continuous_update=False, layout=W.Layout(width="200px")
+        )
         self.name = W.Text(placeholder="leave blank to stay anonymous", layout=W.Layout(width="260px"))
-        self.round = W.Dropdown(options=[("(enter the code first)", None)], value=None, disabled=True, layout=W.Layout(width="200px"))
+        self.round = W.Dropdown(
+            options=[("(enter the code first)", None)], value=None, disabled=True, layout=W.Layout(width="200px")
+        )
         self.messages = {
             "code": MessageArea(label="Workshop code", help_text="The code your trainer shows you."),
             "display_name": MessageArea(
-                label="Your name (optional)", help_text="Shown only to your trainer. Leave it blank to take part anonymously."
+                label="Your name (optional)",
+                help_text="Shown only to your trainer. Leave it blank to take part anonymously.",
             ),
             "round": MessageArea(label="Round", help_text="Which time you are taking the assessment in this workshop."),
         }
-        self.join = W.Button(description="Join the workshop", icon="users", button_style="primary", layout=W.Layout(width="200px"))
+        self.join = W.Button(
+            description="Join the workshop", icon="users", button_style="primary", layout=W.Layout(width="200px")
+        )
         self.solo = W.Button(description="Start my own self-assessment", icon="user", layout=W.Layout(width="260px"))
         self.solo_message = message_area()
         self.widget = W.VBox(
             [
-                W.HTML("<h3>Soft-skills self-assessment</h3><p>Rate how often you show each behaviour. "
-                       "Your answers are saved as you go; you can stop and come back at any time.</p>"),
+                W.HTML(
+                    "<h3>Soft-skills self-assessment</h3><p>Rate how often you show each behaviour. "
+                    "Your answers are saved as you go; you can stop and come back at any time.</p>"
+                ),
                 W.HTML("<b>In a workshop?</b>"),
                 W.HBox(
                     [field(self.code, self.messages["code"]), field(self.round, self.messages["round"])],
@@ -171,8 +182,10 @@ class StartScreen:
                 ),
                 field(self.name, self.messages["display_name"]),
                 self.join,
-                W.HTML("<p class='cpmkit-section'><b>On your own?</b> Take the assessment for yourself: "
-                       "the name above is optional here too.</p>"),
+                W.HTML(
+                    "<p class='cpmkit-section'><b>On your own?</b> Take the assessment for yourself: "
+                    "the name above is optional here too.</p>"
+                ),
                 self.solo,
                 self.solo_message,
             ]
@@ -200,7 +213,9 @@ class StartScreen:
             if not workshop["is_open"]:
                 raise ValidationError("This workshop is closed: the trainer is no longer taking new participants.")
             rounds = list(workshop["rounds"])
-            self.round.options = [(r, r) for r in rounds] if len(rounds) == 1 else [("- choose -", None), *((r, r) for r in rounds)]
+            self.round.options = (
+                [(r, r) for r in rounds] if len(rounds) == 1 else [("- choose -", None), *((r, r) for r in rounds)]
+            )
             self.round.value = rounds[0] if len(rounds) == 1 else None
             self.round.disabled = False
             self.workshop = workshop
@@ -289,9 +304,16 @@ class Questionnaire:
         self.progress_text = W.Label()
         self.back = W.Button(description="Back", icon="arrow-left")
         self.next = W.Button(description="Next", icon="arrow-right", button_style="primary")
-        self.finish = W.Button(description=finish_label, icon="check", button_style="success", layout=W.Layout(width="180px"))
+        self.finish = W.Button(
+            description=finish_label, icon="check", button_style="success", layout=W.Layout(width="180px")
+        )
         self.widget = W.VBox(
-            [W.HBox([self.progress, self.progress_text]), self.heading, self.items, W.HBox([self.back, self.next, self.finish])]
+            [
+                W.HBox([self.progress, self.progress_text]),
+                self.heading,
+                self.items,
+                W.HBox([self.back, self.next, self.finish]),
+            ]
         )
         self.widget.add_class("cpmkit-questionnaire")
         self.back.on_click(lambda _: self.show(self.step - 1))
@@ -346,7 +368,9 @@ class Questionnaire:
         box.add_class("cpmkit-item")
         return box
 
-    def _answer(self, item: Item, value: Any, toggles: Mapping[str, W.ToggleButtons], messages: Mapping[str, MessageArea]) -> None:
+    def _answer(
+        self, item: Item, value: Any, toggles: Mapping[str, W.ToggleButtons], messages: Mapping[str, MessageArea]
+    ) -> None:
         if self._loading or value is None:
             return
         with guard(messages[item.id]):
@@ -436,6 +460,7 @@ def _others_note(released: int, waiting: int) -> str:
 
 def _others_display(view: pd.DataFrame) -> pd.DataFrame:
     """others_view() with figures as text: hidden rows say how many more raters they need."""
+
     def raters(count: int, status: str) -> str:
         if status == "shown":
             return f"{count} raters"
@@ -450,16 +475,25 @@ def _others_display(view: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-_OTHERS_COLUMNS = {"name": "Competency", "self_text": "Me", "others_text": "Others", "gap_text": "Others - me",
-                   "raters_text": "Raters"}
+_OTHERS_COLUMNS = {
+    "name": "Competency",
+    "self_text": "Me",
+    "others_text": "Others",
+    "gap_text": "Others - me",
+    "raters_text": "Raters",
+}
 
 
 class CommitmentRow:
     """One commitment of the development plan: what, and by when; saved as entered."""
 
-    def __init__(self, position: int, saved: Mapping[str, Any], *, save: Callable[[int, str, dt.date | None], None]) -> None:
+    def __init__(
+        self, position: int, saved: Mapping[str, Any], *, save: Callable[[int, str, dt.date | None], None]
+    ) -> None:
         self.position, self.save = position, save
-        self.what = W.Text(value=str(saved.get("what") or ""), placeholder="What I will do", layout=W.Layout(width="460px"))
+        self.what = W.Text(
+            value=str(saved.get("what") or ""), placeholder="What I will do", layout=W.Layout(width="460px")
+        )
         self.by_when = W.DatePicker(value=_date(saved.get("by_when")))
         self.message = MessageArea(label=f"Commitment {position}")
         self.widget = W.VBox([self.message, W.HBox([self.what, W.Label("by"), self.by_when])])
@@ -507,7 +541,9 @@ class ResultsView:
             for position in range(1, COMMITMENTS + 1)
         ]
 
-        self.peer_button = W.Button(description="Create a link for a colleague", icon="link", layout=W.Layout(width="260px"))
+        self.peer_button = W.Button(
+            description="Create a link for a colleague", icon="link", layout=W.Layout(width="260px")
+        )
         self.peer_links = W.HTML()
         self.peer_message = message_area()
         self.refresh_others_button = W.Button(description="Refresh others' view", icon="refresh")
@@ -633,8 +669,15 @@ class ResultsView:
             stem = f"soft-skills-{self.today():%Y-%m-%d}"
             self.export_links.value = " &middot; ".join(
                 [
-                    download_link(report.encode("utf-8"), filename=f"{stem}.html", mime="text/html", label="My report (HTML)"),
-                    download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="My results (XLSX)"),
+                    download_link(
+                        report.encode("utf-8"), filename=f"{stem}.html", mime="text/html", label="My report (HTML)"
+                    ),
+                    download_link(
+                        export.to_xlsx(tables),
+                        filename=f"{stem}.xlsx",
+                        mime=export.XLSX_MIME,
+                        label="My results (XLSX)",
+                    ),
                 ]
             )
 
@@ -694,7 +737,10 @@ def personal_report_html(
     """The participant's report as one standalone HTML page: no script, every text escaped."""
     who = f" of {html.escape(display_name)}" if display_name else ""
     commitments = pd.DataFrame(
-        [{"what": c["what"], "by_when": "" if c["by_when"] is None else str(c["by_when"])} for c in plan["commitments"]],
+        [
+            {"what": c["what"], "by_when": "" if c["by_when"] is None else str(c["by_when"])}
+            for c in plan["commitments"]
+        ],
         columns=["what", "by_when"],
     )
     reflection = plan["reflection"]
@@ -719,7 +765,9 @@ def personal_report_html(
         ),
         table_html(shown, columns=_OTHERS_COLUMNS),
         "<h2>My development plan</h2><h3>Reflection</h3>",
-        f"<p style='white-space:pre-wrap'>{html.escape(reflection)}</p>" if reflection else "<p class='cpmkit-help'>No reflection yet.</p>",
+        f"<p style='white-space:pre-wrap'>{html.escape(reflection)}</p>"
+        if reflection
+        else "<p class='cpmkit-help'>No reflection yet.</p>",
         "<h3>Commitments</h3>",
         table_html(commitments, columns={"what": "What I will do", "by_when": "By when"}, empty="No commitments yet."),
         "</body></html>",
@@ -760,11 +808,22 @@ class SoftSkillsApp:
         self.resume_box = W.VBox()
         self.status = message_area()
         self.browser_message = message_area()
-        self.new_start = W.Button(description="Start a new self-assessment", icon="plus", layout=W.Layout(display="none", width="240px"))
+        self.new_start = W.Button(
+            description="Start a new self-assessment", icon="plus", layout=W.Layout(display="none", width="240px")
+        )
         self.new_start.on_click(lambda _: self.show_start(""))
         self.body = W.VBox()
         self.widget = W.VBox(
-            [stylesheet(), self.header, self.resume_box, self.new_start, self.status, self.browser_message, self.body, self.browser]
+            [
+                stylesheet(),
+                self.header,
+                self.resume_box,
+                self.new_start,
+                self.status,
+                self.browser_message,
+                self.body,
+                self.browser,
+            ]
         )
         self.widget.add_class("cpmkit-app")
         self._open(query_params(os.environ.get("QUERY_STRING") if query is None else query))
@@ -833,8 +892,13 @@ class SoftSkillsApp:
             if self.resume is not None and participant.get("token"):
                 self.resume.show(_href("token", participant["token"]), once=link_is_new)
             self.questions = Questionnaire(
-                bank, self.answers, save=lambda item, value: self.assessments.save_answer(pid, item, value),
-                on_saved=self._saved, on_finish=self.show_results, finish_label="See my results", last_label="Next: my results",
+                bank,
+                self.answers,
+                save=lambda item, value: self.assessments.save_answer(pid, item, value),
+                on_saved=self._saved,
+                on_finish=self.show_results,
+                finish_label="See my results",
+                last_label="Next: my results",
             )
             position = next_unanswered(bank, self.answers)
             if position is None:
@@ -866,8 +930,13 @@ class SoftSkillsApp:
             "as you give them.</p>"
         )
         self.questions = Questionnaire(
-            bank, self.answers, save=lambda item, value: self._save_rating(token, item, value),
-            on_saved=self._saved, on_finish=self._thank_rater, finish_label="Finish", last_label="Finish",
+            bank,
+            self.answers,
+            save=lambda item, value: self._save_rating(token, item, value),
+            on_saved=self._saved,
+            on_finish=self._thank_rater,
+            finish_label="Finish",
+            last_label="Finish",
         )
         self.questions.show(0)
         self.body.children = [self.questions.widget]
@@ -916,8 +985,13 @@ class SoftSkillsApp:
         with guard(self.status):
             if self.results is None:
                 self.results = ResultsView(
-                    self.assessments, participant, bank, self.answers,
-                    on_back=self._back_to_questions, on_saved=self._saved, today=self.today,
+                    self.assessments,
+                    participant,
+                    bank,
+                    self.answers,
+                    on_back=self._back_to_questions,
+                    on_saved=self._saved,
+                    today=self.today,
                 )
             self.results.refresh()
             self.body.children = [self.results.widget]
@@ -934,8 +1008,10 @@ class SoftSkillsApp:
         back = W.Button(description="Back to the questions", icon="arrow-left")
         back.on_click(lambda _: self._back_to_rating())
         more = "" if answered == total else f" You answered {answered} of {total}; go back to add the rest if you like."
-        self.body.children = [W.HTML(f"<h3>Thank you</h3><p>Your answers are saved.{html.escape(more)} "
-                                     "You can close this page.</p>"), back]
+        self.body.children = [
+            W.HTML(f"<h3>Thank you</h3><p>Your answers are saved.{html.escape(more)} You can close this page.</p>"),
+            back,
+        ]
 
     def _back_to_rating(self) -> None:
         if self.questions is not None:

@@ -24,24 +24,12 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.core import export
-from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.core.rate_limit import RateLimiter
+from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.soft_skills.bank import DEFAULT_BANK, QuestionBank, bank_named, bank_names
-from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, round_change
-from cpmkit.db.database import Store
-from cpmkit.ui.session import open_store, safe_app
-from cpmkit.ui.ticker import Ticker
-from cpmkit.ui.widgets import (
-    MessageArea,
-    ask_to_confirm,
-    download_link,
-    guard,
-    message_area,
-    replace_children,
-    stylesheet,
-    table_html,
-)
+from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.workshop import (
     answers_by_round,
     change_table,
@@ -54,6 +42,18 @@ from cpmkit.soft_skills.workshop import (
     requested_workshop,
     status_table,
     trainer_link,
+)
+from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.ticker import Ticker
+from cpmkit.ui.widgets import (
+    MessageArea,
+    ask_to_confirm,
+    download_link,
+    guard,
+    message_area,
+    replace_children,
+    stylesheet,
+    table_html,
 )
 
 __all__ = ["REFRESH_SECONDS", "TRAINER_KEY_TRIES", "WorkshopApp", "WorkshopDashboard", "app"]
@@ -234,10 +234,19 @@ class WorkshopDashboard:
             self.status = status
             self.counts.value = table_html(
                 status_table(status),
-                columns={"round": "Round", "joined": "Joined", "completed": "Completed", "in_progress": "Still answering"},
+                columns={
+                    "round": "Round",
+                    "joined": "Joined",
+                    "completed": "Completed",
+                    "in_progress": "Still answering",
+                },
                 empty="This workshop has no rounds.",
             )
-        live = f", refreshes every {self.ticker.seconds:g} s" if self.ticker is not None and not self.ticker.stopped else ""
+        live = (
+            f", refreshes every {self.ticker.seconds:g} s"
+            if self.ticker is not None and not self.ticker.stopped
+            else ""
+        )
         self.updated.value = f'<span class="cpmkit-help">Updated {self.now():%H:%M:%S}{live}.</span>'
 
     def _load_answers(self) -> None:
@@ -307,9 +316,18 @@ class WorkshopDashboard:
         with guard(self.export_message):
             tables = export_tables(self.assess.cohort_export(self.workshop_id), self.bank, self.rounds)
             stem = file_stem(self.name, self.workshop_id)
-            links = [download_link(export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All results (XLSX)")]
+            links = [
+                download_link(
+                    export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All results (XLSX)"
+                )
+            ]
             links += [
-                download_link(export.to_csv(table), filename=f"{stem}-{name}.csv", mime="text/csv", label=f"{name.capitalize()} (CSV)")
+                download_link(
+                    export.to_csv(table),
+                    filename=f"{stem}-{name}.csv",
+                    mime="text/csv",
+                    label=f"{name.capitalize()} (CSV)",
+                )
                 for name, table in tables.items()
             ]
             self.export_links.value = " &middot; ".join(links)
@@ -366,18 +384,26 @@ class WorkshopApp:
         requested = requested_workshop(os.environ.get("QUERY_STRING") if query is None else query)
 
         # Create a workshop.
-        self.new_name = W.Text(placeholder="e.g. Soft skills, March group", description="Name", layout=W.Layout(width="420px"))
+        self.new_name = W.Text(
+            placeholder="e.g. Soft skills, March group", description="Name", layout=W.Layout(width="420px")
+        )
         self.new_rounds = W.Text(value="before, after", description="Rounds", layout=W.Layout(width="420px"))
         banks = bank_names() or [DEFAULT_BANK]
         self.bank_choice = W.Dropdown(
-            options=banks, value=DEFAULT_BANK if DEFAULT_BANK in banks else banks[0], description="Questions",
+            options=banks,
+            value=DEFAULT_BANK if DEFAULT_BANK in banks else banks[0],
+            description="Questions",
             layout=W.Layout(width="420px"),
         )
         self.create_button = W.Button(description="Create workshop", icon="plus", button_style="primary")
         self.create_message = message_area()
         self.created = W.HTML()
         self.created.add_class("cpmkit-workshop-created")
-        self.open_created = W.Button(description="I have saved the key: open the dashboard", icon="check", layout=W.Layout(width="auto", display="none"))
+        self.open_created = W.Button(
+            description="I have saved the key: open the dashboard",
+            icon="check",
+            layout=W.Layout(width="auto", display="none"),
+        )
         create = W.VBox(
             [
                 W.HTML(
@@ -396,7 +422,12 @@ class WorkshopApp:
         )
 
         # Open a workshop.
-        self.number = W.Text(value="" if requested is None else str(requested), description="Workshop", placeholder="number", layout=W.Layout(width="260px"))
+        self.number = W.Text(
+            value="" if requested is None else str(requested),
+            description="Workshop",
+            placeholder="number",
+            layout=W.Layout(width="260px"),
+        )
         self.key = W.Password(description="Trainer key", layout=W.Layout(width="420px"))
         self.open_button = W.Button(description="Open dashboard", icon="unlock", button_style="primary")
         self.open_message = message_area()
@@ -427,7 +458,9 @@ class WorkshopApp:
         with guard(self.create_message):
             rounds = parse_rounds(self.new_rounds.value)
             bank = str(self.bank_choice.value)
-            bank_named(bank)  # a bank that cannot load is refused, with its file, item and field, before anything is created
+            bank_named(
+                bank
+            )  # a bank that cannot load is refused, with its file, item and field, before anything is created
             workshop_id, code, key = self.assess.create_workshop(self.new_name.value, bank=bank, rounds=rounds)
             self._created_key = (workshop_id, key)
             self.new_name.value = ""
@@ -462,7 +495,9 @@ class WorkshopApp:
             if workshop_id is None:
                 number = self.number.value.strip()
                 if not (number.isascii() and number.isdigit()):
-                    raise ValidationError("Type the workshop number: the digits after ?workshop= in the dashboard link.")
+                    raise ValidationError(
+                        "Type the workshop number: the digits after ?workshop= in the dashboard link."
+                    )
                 workshop_id = int(number)
             if not key.strip():
                 raise ValidationError("Type the trainer key that was shown when the workshop was created.")

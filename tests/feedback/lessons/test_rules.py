@@ -8,9 +8,9 @@ import io
 import pandas as pd
 import pytest
 
-from cpmkit.errors import ValidationError
 from cpmkit.core.export import to_xlsx
 from cpmkit.core.fields import DEFAULT_TEXT_LIMIT
+from cpmkit.errors import ValidationError
 from cpmkit.feedback.lessons.rules import (
     LESSON_COLUMNS,
     SOURCE_COLUMNS,
@@ -44,10 +44,22 @@ def lesson(lesson_id: int, what: str, **fields: str | None) -> dict[str, object]
 def register() -> pd.DataFrame:
     return pd.DataFrame(
         [
-            lesson(1, "Client heard of the delay from a supplier", category="communication", phase="execution", owner="Ada",
-                   root_cause="No weekly update was agreed"),
-            lesson(2, "Demo slipped twice", category="schedule", phase="execution", owner="ada ",
-                   recommendation="Plan demos with a buffer"),
+            lesson(
+                1,
+                "Client heard of the delay from a supplier",
+                category="communication",
+                phase="execution",
+                owner="Ada",
+                root_cause="No weekly update was agreed",
+            ),
+            lesson(
+                2,
+                "Demo slipped twice",
+                category="schedule",
+                phase="execution",
+                owner="ada ",
+                recommendation="Plan demos with a buffer",
+            ),
             lesson(3, "Scope grew without a change request", category="scope", phase="planning", owner="Bea"),
         ],
         columns=LESSON_COLUMNS,
@@ -57,7 +69,10 @@ def register() -> pd.DataFrame:
 @pytest.fixture
 def sources() -> pd.DataFrame:
     return pd.DataFrame(
-        [[1, "theme", "communication", "7 comments, e.g. 'nobody told us'"], [3, "card", "12", "Stakeholders were surprised"]],
+        [
+            [1, "theme", "communication", "7 comments, e.g. 'nobody told us'"],
+            [3, "card", "12", "Stakeholders were surprised"],
+        ],
         columns=SOURCE_COLUMNS,
     )
 
@@ -105,13 +120,20 @@ def test_a_theme_draft_quotes_the_excerpt_and_guesses_the_category(template: Les
         "what_happened": "Feedback theme Communication: 7 comments, e.g. 'nobody told us'",
         "category": "communication",
     }
-    assert draft_from(LessonSource("theme", "people", "x"), category_for_theme=template.category_for_theme)["category"] == "team"
-    assert "category" not in draft_from(LessonSource("theme", "unthemed", "x"), category_for_theme=template.category_for_theme)
+    assert (
+        draft_from(LessonSource("theme", "people", "x"), category_for_theme=template.category_for_theme)["category"]
+        == "team"
+    )
+    assert "category" not in draft_from(
+        LessonSource("theme", "unthemed", "x"), category_for_theme=template.category_for_theme
+    )
     assert "category" not in draft_from(source)  # no mapping given: no guess
 
 
 def test_card_and_comment_drafts_say_where_they_came_from(template: LessonsTemplate) -> None:
-    card = draft_from(LessonSource("card", "communication", "Demo was a surprise"), category_for_theme=template.category_for_theme)
+    card = draft_from(
+        LessonSource("card", "communication", "Demo was a surprise"), category_for_theme=template.category_for_theme
+    )
     assert card == {"what_happened": "Retrospective card: Demo was a surprise"}  # only a theme guesses a category
     assert draft_from(LessonSource("comment", "41", ""))["what_happened"] == "Pulse-survey comment '41'"
     assert draft_from(LessonSource("theme", "scope", " "))["what_happened"] == "Feedback theme 'scope'"
@@ -163,7 +185,9 @@ def test_markdown_has_a_section_per_lesson_with_labelled_fields_and_sources(
 
 def test_user_text_cannot_add_links_or_html_to_the_rendered_register(template: LessonsTemplate) -> None:
     mistune = pytest.importorskip("mistune")
-    lessons = pd.DataFrame([lesson(1, EVIL, impact="line one\n\n    indented code?\n- a list?\n1. numbered?\n===")], columns=LESSON_COLUMNS)
+    lessons = pd.DataFrame(
+        [lesson(1, EVIL, impact="line one\n\n    indented code?\n- a list?\n1. numbered?\n===")], columns=LESSON_COLUMNS
+    )
     linked = pd.DataFrame([[1, "card", "[r](http://evil)", "<img src=x onerror=alert(1)>"]], columns=SOURCE_COLUMNS)
     rendered = mistune.html(lessons_markdown(lessons, linked, template, "<b>Apollo</b>"))
     assert "<script" not in rendered and "<img" not in rendered and "<b>Apollo" not in rendered
@@ -182,12 +206,18 @@ def test_markdown_text_escapes_markup_and_keeps_line_breaks() -> None:
 # -- spreadsheet tables ----------------------------------------------------------------------
 
 
-def test_tables_for_xlsx_use_labels_and_open_in_pandas(register: pd.DataFrame, sources: pd.DataFrame, template: LessonsTemplate) -> None:
-    register.loc[0, "owner"] = "=HYPERLINK(\"http://evil\")"
+def test_tables_for_xlsx_use_labels_and_open_in_pandas(
+    register: pd.DataFrame, sources: pd.DataFrame, template: LessonsTemplate
+) -> None:
+    register.loc[0, "owner"] = '=HYPERLINK("http://evil")'
     tables = lessons_tables(register, sources, template)
     assert list(tables) == ["lessons", "sources"]
     assert list(tables["lessons"].columns[:3]) == ["lesson", "What happened", "Impact"]
-    assert tables["lessons"]["Category"].tolist() == ["Communication", "Schedule and deadlines", "Scope and requirements"]
+    assert tables["lessons"]["Category"].tolist() == [
+        "Communication",
+        "Schedule and deadlines",
+        "Scope and requirements",
+    ]
     assert list(tables["sources"].columns) == ["lesson", "kind", "ref", "excerpt"]
     book = pd.read_excel(io.BytesIO(to_xlsx(tables)), sheet_name=None)
     assert book["lessons"]["Owner"].tolist()[0].startswith("'=")  # export.to_xlsx neutralised the formula
@@ -197,5 +227,15 @@ def test_tables_for_xlsx_use_labels_and_open_in_pandas(register: pd.DataFrame, s
 def test_tables_without_a_template_keep_the_ids(register: pd.DataFrame, sources: pd.DataFrame) -> None:
     tables = lessons_tables(register, sources)
     assert tables["lessons"]["category"].tolist() == ["communication", "schedule", "scope"]
-    assert list(tables["lessons"].columns) == ["lesson", "what_happened", "impact", "root_cause", "recommendation",
-                                               "category", "phase", "owner", "created", "updated"]
+    assert list(tables["lessons"].columns) == [
+        "lesson",
+        "what_happened",
+        "impact",
+        "root_cause",
+        "recommendation",
+        "category",
+        "phase",
+        "owner",
+        "created",
+        "updated",
+    ]

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from cpmkit.errors import NotFoundError, ValidationError
-from cpmkit.feedback.lessons.store import LessonStore
-from cpmkit.feedback.lessons.rules import LESSON_COLUMNS, SOURCE_COLUMNS, LessonSource
-from cpmkit.db.schema import lesson_sources, lessons, projects
 from cpmkit.db.database import Store
+from cpmkit.db.schema import lesson_sources, lessons, projects
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback.lessons.rules import LESSON_COLUMNS, SOURCE_COLUMNS, LessonSource
+from cpmkit.feedback.lessons.store import LessonStore
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
 THEME = LessonSource("theme", "communication", "Communication: 7 comments, e.g. 'nobody told us'")
@@ -41,19 +41,30 @@ def count(store: Store, table: Any) -> int:
 
 def test_a_lesson_is_saved_with_its_sources(register: LessonStore, project: int) -> None:
     lesson_id = register.add_lesson(
-        project, what_happened=" Client heard of a delay late ", category="communication", phase="execution",
-        owner="Ada", sources=[THEME, CARD],
+        project,
+        what_happened=" Client heard of a delay late ",
+        category="communication",
+        phase="execution",
+        owner="Ada",
+        sources=[THEME, CARD],
     )
     saved = register.lessons(project)
     assert list(saved.columns) == LESSON_COLUMNS
     row = saved.iloc[0]
     assert (row["id"], row["what_happened"], row["category"], row["phase"], row["owner"]) == (
-        lesson_id, "Client heard of a delay late", "communication", "execution", "Ada"
+        lesson_id,
+        "Client heard of a delay late",
+        "communication",
+        "execution",
+        "Ada",
     )
     assert row["impact"] is None and row["created_at"] is not None
     sources = register.sources(project)
     assert list(sources.columns) == SOURCE_COLUMNS
-    assert sources.values.tolist() == [[lesson_id, "theme", "communication", THEME.excerpt], [lesson_id, "card", "12", CARD.excerpt]]
+    assert sources.values.tolist() == [
+        [lesson_id, "theme", "communication", THEME.excerpt],
+        [lesson_id, "card", "12", CARD.excerpt],
+    ]
 
 
 def test_a_refused_field_or_source_saves_nothing(register: LessonStore, store: Store, project: int) -> None:
@@ -83,7 +94,9 @@ def test_create_from_makes_a_linked_draft_in_one_step(register: LessonStore, pro
     card = register.create_from(project, CARD)
     assert register.lesson(card)["category"] is None
     assert register.sources(project)[["lesson_id", "kind", "ref"]].values.tolist() == [
-        [lesson_id, "theme", "communication"], [people, "theme", "people"], [card, "card", "12"]
+        [lesson_id, "theme", "communication"],
+        [people, "theme", "people"],
+        [card, "card", "12"],
     ]
 
 
@@ -154,11 +167,16 @@ def test_a_deleted_lesson_is_named_plainly(register: LessonStore, project: int) 
         assert str(info.value) == gone
 
 
-def test_a_deleted_project_takes_its_lessons_and_refuses_new_ones(register: LessonStore, store: Store, project: int) -> None:
+def test_a_deleted_project_takes_its_lessons_and_refuses_new_ones(
+    register: LessonStore, store: Store, project: int
+) -> None:
     register.add_lesson(project, what_happened="x", sources=[CARD])
     delete_project(store, project)
     assert count(store, lessons) == 0 and count(store, lesson_sources) == 0
-    for attempt in (lambda: register.add_lesson(project, what_happened="y", sources=[CARD]), lambda: register.create_from(project, THEME)):
+    for attempt in (
+        lambda: register.add_lesson(project, what_happened="y", sources=[CARD]),
+        lambda: register.create_from(project, THEME),
+    ):
         with pytest.raises(NotFoundError, match="This project no longer exists"):
             attempt()
     assert count(store, lessons) == 0 and count(store, lesson_sources) == 0

@@ -19,7 +19,18 @@ from cpmkit.feedback.lessons.template import (
 from cpmkit.feedback.pulse.template import FEEDBACK_THEMES_FILE, load_feedback_taxonomy
 
 REAL_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
-CATEGORIES = ("communication", "stakeholder_engagement", "scope", "schedule", "budget", "quality", "risk", "team", "process", "tools")
+CATEGORIES = (
+    "communication",
+    "stakeholder_engagement",
+    "scope",
+    "schedule",
+    "budget",
+    "quality",
+    "risk",
+    "team",
+    "process",
+    "tools",
+)
 PHASES = ("initiation", "planning", "execution", "monitoring_and_control", "closing")
 
 GOOD = """\
@@ -88,7 +99,11 @@ def test_the_cached_loader_reads_the_templates_folder(tmp_path: Path) -> None:
 
 def test_a_good_copy_loads(tmp_path: Path) -> None:
     loaded = _load(tmp_path, GOOD)
-    assert loaded.category_for_theme == {"communication": "communication", "scope": "scope", "information": "communication"}
+    assert loaded.category_for_theme == {
+        "communication": "communication",
+        "scope": "scope",
+        "information": "communication",
+    }
     assert loaded.fields["phase"].label == "Phase"
 
 
@@ -101,12 +116,30 @@ def test_a_good_copy_loads(tmp_path: Path) -> None:
         ("{id: scope, label: Scope}", "{id: communication, label: Again}", "communication", "id", "more than once"),
         ("{id: scope, label: Scope}", "{id: scope, label: Scope, colour: red}", "scope", "colour", "not a known field"),
         ("{id: scope, label: Scope}", "{id: scope, label: Scope, themes: information}", "scope", "themes", "list"),
-        ("{id: scope, label: Scope}", "{id: scope, label: Scope, themes: [information]}", "communication", "themes", "more than one"),
-        ("{id: planning, label: Planning}", "{id: planning, label: Planning, themes: [x]}", "planning", "themes", "not a known field"),
+        (
+            "{id: scope, label: Scope}",
+            "{id: scope, label: Scope, themes: [information]}",
+            "communication",
+            "themes",
+            "more than one",
+        ),
+        (
+            "{id: planning, label: Planning}",
+            "{id: planning, label: Planning, themes: [x]}",
+            "planning",
+            "themes",
+            "not a known field",
+        ),
         ("  - {id: planning, label: Planning}\n", "  - just text\n", "phase 1", None, "mapping"),
         ("  owner: {label: Owner, help: Who.}\n", "", "owner", "fields", "missing"),
         ("  owner: {label: Owner, help: Who.}\n", "  owner: {label: Owner}\n", "owner", "help", "missing"),
-        ("  owner: {label: Owner, help: Who.}\n", "  owner: {label: Owner, help: Who.}\n  budget: {label: B, help: C}\n", None, "fields.budget", "not a known field"),
+        (
+            "  owner: {label: Owner, help: Who.}\n",
+            "  owner: {label: Owner, help: Who.}\n  budget: {label: B, help: C}\n",
+            None,
+            "fields.budget",
+            "not a known field",
+        ),
     ],
 )
 def test_a_broken_copy_is_refused_naming_item_and_field(

@@ -14,10 +14,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpmkit.errors import ValidationError
-from cpmkit.feedback.lessons.store import LessonStore
-from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.db.database import Store
+from cpmkit.errors import ValidationError
+from cpmkit.feedback.lessons.rules import LessonSource
+from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.lessons.ui import LessonsPanel
 
 TODAY = dt.date(2026, 11, 25)
@@ -38,10 +38,20 @@ def register(store: Store) -> LessonStore:
 @pytest.fixture
 def project(store: Store, register: LessonStore) -> int:
     project_id = store.create_project("Apollo 11")
-    register.add_lesson(project_id, what_happened=f"Client heard of the delay late {SCRIPT}", category="communication",
-                        phase="execution", owner="Ada", sources=[LessonSource("theme", "communication", "nobody told us")])
-    register.add_lesson(project_id, what_happened="Demo slipped twice", category="schedule", phase="execution", owner="Bea")
-    register.add_lesson(project_id, what_happened="Scope grew without a change request", category="scope", phase="planning")
+    register.add_lesson(
+        project_id,
+        what_happened=f"Client heard of the delay late {SCRIPT}",
+        category="communication",
+        phase="execution",
+        owner="Ada",
+        sources=[LessonSource("theme", "communication", "nobody told us")],
+    )
+    register.add_lesson(
+        project_id, what_happened="Demo slipped twice", category="schedule", phase="execution", owner="Bea"
+    )
+    register.add_lesson(
+        project_id, what_happened="Scope grew without a change request", category="scope", phase="planning"
+    )
     return project_id
 
 
@@ -107,7 +117,11 @@ def test_editing_saves_each_field_as_typed(panel: LessonsPanel, register: Lesson
     panel.controls["phase"].value = "monitoring_and_control"
     panel.controls["owner"].value = "Cy"
     saved = register.lesson(second)
-    assert (saved["root_cause"], saved["phase"], saved["owner"]) == ("No buffer before the demo", "monitoring_and_control", "Cy")
+    assert (saved["root_cause"], saved["phase"], saved["owner"]) == (
+        "No buffer before the demo",
+        "monitoring_and_control",
+        "Cy",
+    )
     assert "saved" in panel.message.value
     assert "Cy" in [label for label, _ in panel.owner.options]  # the owner filter offers the new owner
 
@@ -194,7 +208,10 @@ def test_downloads_open_as_xlsx_and_markdown(panel: LessonsPanel) -> None:
     files = downloads(panel)
     assert set(files) == {"lessons-apollo-11.xlsx", "lessons-apollo-11.md"}
     book = pd.read_excel(io.BytesIO(files["lessons-apollo-11.xlsx"]), sheet_name=None)
-    assert book["lessons"]["What happened"].tolist()[1:] == ["Demo slipped twice", "Scope grew without a change request"]
+    assert book["lessons"]["What happened"].tolist()[1:] == [
+        "Demo slipped twice",
+        "Scope grew without a change request",
+    ]
     assert book["sources"]["excerpt"].tolist() == ["nobody told us"]
     assert openpyxl.load_workbook(io.BytesIO(files["lessons-apollo-11.xlsx"])).sheetnames == ["lessons", "sources"]
     markdown = files["lessons-apollo-11.md"].decode("utf-8")

@@ -18,18 +18,18 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from cpmkit.feedback import comments
-from cpmkit.feedback import scores as feedback
-from cpmkit.errors import NotFoundError, ValidationError
-from cpmkit.feedback.survey_import.reader import read_survey, suggest_mapping
 from cpmkit.core.fields import DEFAULT_TEXT_LIMIT
 from cpmkit.core.links import digest
+from cpmkit.db.database import Store
+from cpmkit.db.schema import pulse_answers, pulse_links, pulse_responses, pulse_rounds
+from cpmkit.db.schema import stakeholders as stakeholders_table
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback import comments
+from cpmkit.feedback import scores as feedback
 from cpmkit.feedback.pulse.store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_COLUMNS, PulseStore
 from cpmkit.feedback.pulse.targets import import_targets
 from cpmkit.feedback.pulse.template import feedback_taxonomy, pulse_survey
-from cpmkit.db.schema import pulse_answers, pulse_links, pulse_responses, pulse_rounds
-from cpmkit.db.schema import stakeholders as stakeholders_table
-from cpmkit.db.database import Store
+from cpmkit.feedback.survey_import.reader import read_survey, suggest_mapping
 from cpmkit.ui.browser_key import KEY_PATTERN
 
 RunInProcesses = Callable[..., dict[int, Any]]
@@ -56,7 +56,10 @@ def round_id(pulses: PulseStore, project: int) -> int:
 
 def counts(store: Store) -> tuple[int, int]:
     with store.read() as conn:
-        return tuple(int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in (pulse_responses, pulse_answers))  # type: ignore[return-value]
+        return tuple(
+            int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in (pulse_responses, pulse_answers)
+        )  # type: ignore[return-value]
 
 
 # -- rounds ----------------------------------------------------------------------------------
@@ -74,12 +77,22 @@ def test_rounds_are_listed_with_links_and_counts(pulses: PulseStore, project: in
     tokens = [pulses.new_round_token(round_id), pulses.new_round_token(later)]
     assert len(set(tokens)) == 2 and all(len(t) >= 32 for t in tokens)
     found = pulses.round_for_token(tokens[0])
-    assert found == {"round_id": round_id, "name": "October", "opened_on": D1, "closed": False, "project_id": project, "project": "Apollo",
-                     "stakeholder_id": None, "stakeholder": None}
+    assert found == {
+        "round_id": round_id,
+        "name": "October",
+        "opened_on": D1,
+        "closed": False,
+        "project_id": project,
+        "project": "Apollo",
+        "stakeholder_id": None,
+        "stakeholder": None,
+    }
     assert pulses.round_for_token(f" {tokens[1]}\n")["round_id"] == later
 
 
-def test_a_new_round_token_replaces_the_link_and_only_its_digest_is_kept(pulses: PulseStore, store: Store, round_id: int) -> None:
+def test_a_new_round_token_replaces_the_link_and_only_its_digest_is_kept(
+    pulses: PulseStore, store: Store, round_id: int
+) -> None:
     old = pulses.new_round_token(round_id)
     new = pulses.new_round_token(round_id)
     with pytest.raises(NotFoundError, match="survey link is not valid"):
@@ -101,7 +114,9 @@ def test_a_form_key_is_kept_only_as_a_digest(pulses: PulseStore, store: Store, r
     assert KEY_PATTERN.fullmatch(random_key)
 
 
-def test_round_names_are_unique_per_project_ignoring_case(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+def test_round_names_are_unique_per_project_ignoring_case(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
     with pytest.raises(ValidationError, match="already called 'OCTOBER'"):
         pulses.create_round(project, "OCTOBER", D2)
     with pytest.raises(ValidationError, match="Name: cannot be empty"):
@@ -121,7 +136,10 @@ def test_a_project_deleted_while_its_round_is_created_is_named_as_such(
 ) -> None:
     """Another kernel deletes the project between the checks and the insert: the message says
     the project is gone, not that the name is taken."""
-    with project_deleted_before(store, "pulse_rounds", project), pytest.raises(NotFoundError, match="project no longer exists"):
+    with (
+        project_deleted_before(store, "pulse_rounds", project),
+        pytest.raises(NotFoundError, match="project no longer exists"),
+    ):
         pulses.create_round(project, "November", D2)
 
 
@@ -134,7 +152,9 @@ def test_a_bad_link_is_refused_plainly(pulses: PulseStore, round_id: int, token:
 # -- form answers ----------------------------------------------------------------------------
 
 
-def test_form_answers_are_saved_checked_and_cleared(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
+def test_form_answers_are_saved_checked_and_cleared(
+    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+) -> None:
     response_id, key = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
     assert len(key) == 32
     assert pulses.save_answer(response_id, "recommend", "9") == 9
@@ -165,14 +185,18 @@ def test_form_answers_are_saved_checked_and_cleared(pulses: PulseStore, store: S
         ("nothing", 3, "has no question 'nothing'"),
     ],
 )
-def test_bad_answers_are_refused_plainly(pulses: PulseStore, store: Store, round_id: int, question: str, value: Any, message: str) -> None:
+def test_bad_answers_are_refused_plainly(
+    pulses: PulseStore, store: Store, round_id: int, question: str, value: Any, message: str
+) -> None:
     response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
     with pytest.raises(ValidationError, match=message):
         pulses.save_answer(response_id, question, value)
     assert counts(store) == (1, 0)
 
 
-def test_a_closed_round_takes_no_answers_until_reopened(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
+def test_a_closed_round_takes_no_answers_until_reopened(
+    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+) -> None:
     response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
     pulses.set_round_closed(round_id, True)
     assert pulses.rounds(project)["closed"].tolist() == [True]
@@ -189,8 +213,10 @@ def test_a_closed_round_takes_no_answers_until_reopened(pulses: PulseStore, stor
         pulses.set_round_closed(round_id + 99, True)
 
 
-def test_anonymous_and_deleted_respondents_keep_their_answers(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
-    anonymous, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
+def test_anonymous_and_deleted_respondents_keep_their_answers(
+    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+) -> None:
+    _anonymous, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
     named, _ = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
     pulses.save_answer(named, "recommend", 2)
     other = store.add_stakeholder(store.create_project("Gemini"), "Cy")
@@ -220,7 +246,7 @@ def test_answers_to_a_deleted_response_are_refused(pulses: PulseStore, store: St
 
 GOOGLE = (
     "Timestamp,Email Address,Are you comfortable with progress?,How likely is it that you would recommend our team"
-    " to a friend or colleague?,\"Overall, how satisfied are you with the project so far?\",Anything else you want"
+    ' to a friend or colleague?,"Overall, how satisfied are you with the project so far?",Anything else you want'
     " to tell us? What is not working is the most useful thing to hear.\n"
     "2026/10/03 10:00:00,a@x.org,Mostly,9,5,Great demos\n"
     "2026/10/03 11:00:00,b@x.org,2,3,2,Reports are late and unclear\n"
@@ -236,7 +262,9 @@ def imported(text: str = GOOGLE) -> Any:
     return apply_mapping(table, suggest_mapping(table.columns, import_targets(pulse_survey())))
 
 
-def test_an_import_is_saved_once_however_often_it_is_repeated(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+def test_an_import_is_saved_once_however_often_it_is_repeated(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
     result = imported()
     assert [p.row for p in result.problems] == [5]
     calls: list[tuple[int, int]] = []
@@ -291,11 +319,16 @@ def many_responses() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_a_large_import_is_written_in_batches_with_progress(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+def test_a_large_import_is_written_in_batches_with_progress(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
     result = imported(many_responses())
     assert not result.problems
     calls: list[tuple[int, int]] = []
-    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (MANY, 0)
+    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (
+        MANY,
+        0,
+    )
     assert calls == [(IMPORT_BATCH, MANY), (2 * IMPORT_BATCH, MANY), (MANY, MANY)]
     assert counts(store) == (MANY, MANY)
     assert pulses.rounds(project)["responses"].tolist() == [MANY]
@@ -344,7 +377,11 @@ def test_an_import_whose_process_is_killed_half_way_saves_nothing(
     export.write_text(many_responses())
     run = subprocess.run(
         [sys.executable, "-c", KILLED_IMPORT, store_url, str(round_id), str(export)],
-        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
     )
     assert run.returncode == -signal.SIGKILL, run.stderr
     assert run.stdout == f"{IMPORT_BATCH} of {MANY} written\n"  # killed with a batch written, uncommitted
@@ -353,7 +390,9 @@ def test_an_import_whose_process_is_killed_half_way_saves_nothing(
     assert counts(store) == (MANY, MANY)
 
 
-def test_the_responses_frame_feeds_scores_and_comments(pulses: PulseStore, project: int, ada: int, round_id: int) -> None:
+def test_the_responses_frame_feeds_scores_and_comments(
+    pulses: PulseStore, project: int, ada: int, round_id: int
+) -> None:
     assert pulses.responses(project).empty
     pulses.import_responses(round_id, imported())
     later = pulses.create_round(project, "November", D2)
@@ -362,14 +401,19 @@ def test_the_responses_frame_feeds_scores_and_comments(pulses: PulseStore, proje
     pulses.save_answer(response_id, "comment", "<script>alert(1)</script> the budget is a worry")
     frame = pulses.responses(project)
     scores = feedback.nps_by_round(frame)
-    assert scores[["round", "n", "nps"]].values.tolist() == [["October", 3, pytest.approx(100 / 3)], ["November", 1, -100.0]]
+    assert scores[["round", "n", "nps"]].values.tolist() == [
+        ["October", 3, pytest.approx(100 / 3)],
+        ["November", 1, -100.0],
+    ]
     assert feedback.csat_by_round(frame)["n"].tolist() == [2, 0]
     analysed = comments.analyse_comments(frame, feedback_taxonomy(), text_columns=pulse_survey().text_ids)
     assert len(analysed) == 3
     assert comments.theme_trend(analysed, feedback_taxonomy())["round"].unique().tolist() == ["October", "November"]
 
 
-def test_a_text_saved_longer_than_the_limit_is_read_no_longer(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+def test_a_text_saved_longer_than_the_limit_is_read_no_longer(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
     # Before the limit an import saved a 50 MB comment, and every opening of the Results tab then
     # took 74 s and 3.3 GB. What the store holds from then is read cut to the limit.
     pulses.import_responses(round_id, imported())
@@ -391,7 +435,9 @@ def _answer_worker(barrier: Any, idx: int, url: str, round_id: int, response_id:
         own, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
         for question in ("recommend", "progress", "comment"):
             pulses.save_answer(own, question, "a note" if question == "comment" else 3)
-        pulses.save_answer(response_id, QUESTION_IDS[idx % len(QUESTION_IDS)], "text" if idx % len(QUESTION_IDS) in (2, 6) else 4)
+        pulses.save_answer(
+            response_id, QUESTION_IDS[idx % len(QUESTION_IDS)], "text" if idx % len(QUESTION_IDS) in (2, 6) else 4
+        )
         return own
 
 
@@ -408,21 +454,31 @@ def test_concurrent_form_answers_lose_nothing(
     assert counts(store) == (n + 1, 4 * n)
 
 
-def test_a_form_key_finds_the_response_it_started(pulses: PulseStore, store: Store, project: int, ada: int, round_id: int) -> None:
+def test_a_form_key_finds_the_response_it_started(
+    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+) -> None:
     key = "0123456789abcdef0123456789abcdef"
     assert pulses.form_response(round_id, key) is None
-    first, given = pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 11, 2, 9, 0), key=key)
+    first, given = pulses.start_response(
+        round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 11, 2, 9, 0), key=key
+    )
     assert given == key
     pulses.save_answer(first, "recommend", 9)
     pulses.save_answer(first, "comment", "Clear updates")
     again, _ = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=dt.datetime(2026, 11, 5, 9, 0), key=key)
     assert again == first  # the same browser's form: no second response
-    assert pulses.form_response(round_id, key) == {"id": first, "stakeholder_id": None, "answers": {"recommend": 9, "comment": "Clear updates"}}
+    assert pulses.form_response(round_id, key) == {
+        "id": first,
+        "stakeholder_id": None,
+        "answers": {"recommend": 9, "comment": "Clear updates"},
+    }
     saved = pulses.responses(project)
     assert len(saved) == 1 and saved["submitted_at"].tolist() == [pd.Timestamp(2026, 11, 2, 9, 0)]  # left as it was
 
 
-def test_no_form_key_reaches_an_imported_response(pulses: PulseStore, store: Store, project: int, round_id: int) -> None:
+def test_no_form_key_reaches_an_imported_response(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
     """Survey tools number responses 1, 2, 3...: the import's key of response 1 is easy to work
     out, but a browser sending it gets a response of its own, not that one."""
     pulses.import_responses(round_id, imported(GOOGLE))
@@ -430,10 +486,14 @@ def test_no_form_key_reaches_an_imported_response(pulses: PulseStore, store: Sto
     before = pulses.responses(project)
     for key in imported_keys:
         assert pulses.form_response(round_id, key) is None
-        response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 11, 9), key=key)
+        response_id, _ = pulses.start_response(
+            round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 11, 9), key=key
+        )
         assert response_id not in set(before["response_id"])
     after = pulses.responses(project)
-    pd.testing.assert_frame_equal(after[after["response_id"].isin(before["response_id"])].reset_index(drop=True), before)
+    pd.testing.assert_frame_equal(
+        after[after["response_id"].isin(before["response_id"])].reset_index(drop=True), before
+    )
 
 
 def test_stakeholders_get_links_of_their_own_that_answer_as_them(

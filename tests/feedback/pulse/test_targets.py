@@ -4,14 +4,14 @@ exports found by suggest_mapping."""
 
 from __future__ import annotations
 
+from cpmkit.feedback.pulse.targets import import_targets
+from cpmkit.feedback.pulse.template import pulse_survey
 from cpmkit.feedback.survey_import.reader import (
     RESPONDENT,
     RESPONSE_ID,
     SUBMITTED_AT,
     suggest_mapping,
 )
-from cpmkit.feedback.pulse.targets import import_targets
-from cpmkit.feedback.pulse.template import pulse_survey
 
 SURVEY = pulse_survey()
 
@@ -35,11 +35,21 @@ def test_google_forms_headings_are_the_questions_themselves() -> None:
 
 
 def test_other_tools_short_headings_find_the_nps_and_csat_questions() -> None:
-    microsoft = ["ID", "Start time", "Completion time", "Email", "Name", "How likely are you to recommend us?", "Satisfaction"]
+    microsoft = [
+        "ID",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        "How likely are you to recommend us?",
+        "Satisfaction",
+    ]
     mapping = suggest_mapping(microsoft, import_targets(SURVEY))
     assert mapping.columns["response_id"] == "ID" and mapping.columns["submitted_at"] == "Completion time"
     assert mapping.columns["recommend"] == "How likely are you to recommend us?"
     assert mapping.columns["satisfaction"] == "Satisfaction"
     monkey = ["Respondent ID", "End Date", "Net Promoter Score", "CSAT", "As expected"]
     mapping = suggest_mapping(monkey, import_targets(SURVEY))
-    assert [mapping.columns[k] for k in ("response_id", "submitted_at", "recommend", "satisfaction", "as_expected")] == monkey
+    assert [
+        mapping.columns[k] for k in ("response_id", "submitted_at", "recommend", "satisfaction", "as_expected")
+    ] == monkey

@@ -134,8 +134,10 @@ def _questions(*blocks: str) -> str:
     return "name: Pulse\nintro: Hello.\nquestions:\n" + textwrap.indent("".join(blocks), "  ")
 
 
-def _rating(extra: str = "", scale: str = "{low: 1, high: 3, labels: {1: a, 2: b, 3: c}}", qid: str = "progress") -> str:
-    return f"- id: {qid}\n  kind: rating\n  text: \"Comfortable?\"\n  scale: {scale}\n{extra}"
+def _rating(
+    extra: str = "", scale: str = "{low: 1, high: 3, labels: {1: a, 2: b, 3: c}}", qid: str = "progress"
+) -> str:
+    return f'- id: {qid}\n  kind: rating\n  text: "Comfortable?"\n  scale: {scale}\n{extra}'
 
 
 def test_minimal_survey_loads(tmp_path: Path) -> None:
@@ -157,9 +159,14 @@ def test_minimal_survey_loads(tmp_path: Path) -> None:
         (_rating(scale="{low: 1, high: 3, labels: {1: a, 3: c}}"), "progress", "scale.labels", "no label for 2"),
         (_rating(scale="{low: 1, high: 3, labels: {1: a, 2: b, 3: c, 4: d}}"), "progress", "scale.labels", "4"),
         (_rating(scale="{low: 1, high: 3, labels: {1: a, 2: '', 3: c}}"), "progress", "scale.labels", "non-empty"),
-        (_rating(scale="{low: 1, high: 3, step: 1, labels: {1: a, 2: b, 3: c}}"), "progress", "scale.step", "not a known"),
+        (
+            _rating(scale="{low: 1, high: 3, step: 1, labels: {1: a, 2: b, 3: c}}"),
+            "progress",
+            "scale.step",
+            "not a known",
+        ),
         (_rating(scale="five"), "progress", "scale", "mapping"),
-        ("- id: progress\n  kind: rating\n  text: \"Comfortable?\"\n", "progress", "scale", "mapping"),
+        ('- id: progress\n  kind: rating\n  text: "Comfortable?"\n', "progress", "scale", "mapping"),
         ("- id: progress\n  kind: stars\n  text: Comfortable?\n", "progress", "kind", "rating, recommend"),
         ("- id: progress\n  kind: rating\n  text: '  '\n", "progress", "text", "missing or empty"),
         ("- id: note\n  kind: text\n  text: Note?\n  scale: {low: 1, high: 3}\n", "note", "scale", "no scale"),
@@ -219,7 +226,11 @@ def test_duplicate_question_id_is_refused(tmp_path: Path) -> None:
     [
         ("name: Pulse\nintro: Hi.\nquestions: []\n", "questions", "non-empty list"),
         ("name: Pulse\nquestions:\n" + textwrap.indent(RECOMMEND, "  "), "intro", "missing or empty"),
-        ("name: Pulse\nintro: Hi.\ntitle: x\nquestions:\n" + textwrap.indent(RECOMMEND, "  "), "title", "not a known field"),
+        (
+            "name: Pulse\nintro: Hi.\ntitle: x\nquestions:\n" + textwrap.indent(RECOMMEND, "  "),
+            "title",
+            "not a known field",
+        ),
     ],
 )
 def test_malformed_survey_top_level(tmp_path: Path, text: str, field: str, fragment: str) -> None:
@@ -266,7 +277,9 @@ def _themes(keywords: str, *, theme_id: str = "scope", extra: str = "") -> str:
 
 
 def test_keywords_are_stored_case_folded_and_single_spaced(tmp_path: Path) -> None:
-    taxonomy = load_feedback_taxonomy(_write(tmp_path, "themes.yaml", _themes("['  Status   UPDATE ', \"Didn't reply\", Requirement*]")))
+    taxonomy = load_feedback_taxonomy(
+        _write(tmp_path, "themes.yaml", _themes("['  Status   UPDATE ', \"Didn't reply\", Requirement*]"))
+    )
     assert taxonomy.theme("scope").keywords == ("status update", "didn't reply", "requirement*")
     assert taxonomy.tone_words == ()
 
@@ -320,5 +333,7 @@ def test_malformed_taxonomy_names_item_and_field(
 
 
 def test_tone_words_are_case_folded(tmp_path: Path) -> None:
-    taxonomy = load_feedback_taxonomy(_write(tmp_path, "themes.yaml", _themes("[scope]", extra="tone_words: {LATE: -1.5, On-Time: 1}\n")))
+    taxonomy = load_feedback_taxonomy(
+        _write(tmp_path, "themes.yaml", _themes("[scope]", extra="tone_words: {LATE: -1.5, On-Time: 1}\n"))
+    )
     assert taxonomy.tone_words == (("late", -1.5), ("on-time", 1.0))

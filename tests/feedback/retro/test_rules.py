@@ -76,11 +76,23 @@ def test_check_phase_says_when_it_can_be_done() -> None:
 
 
 def test_groups_gather_cards_under_their_lead_and_count_every_vote_in_the_group() -> None:
-    board = cards((1, "wind", "Demos", None), (2, "anchors", "Slow reviews", None), (3, "wind", "Demos help", 1), (4, "wind", "Show work", 1))
+    board = cards(
+        (1, "wind", "Demos", None),
+        (2, "anchors", "Slow reviews", None),
+        (3, "wind", "Demos help", 1),
+        (4, "wind", "Show work", 1),
+    )
     grouped = groups(board, votes((1, 10), (3, 11), (2, 10)))
     assert list(grouped.columns) == GROUP_COLUMNS
     assert grouped.to_dict("records") == [
-        {"card_id": 1, "column_id": "wind", "text": "Demos", "member_ids": [3, 4], "members": ["Demos help", "Show work"], "votes": 2},
+        {
+            "card_id": 1,
+            "column_id": "wind",
+            "text": "Demos",
+            "member_ids": [3, 4],
+            "members": ["Demos help", "Show work"],
+            "votes": 2,
+        },
         {"card_id": 2, "column_id": "anchors", "text": "Slow reviews", "member_ids": [], "members": [], "votes": 1},
     ]
 
@@ -93,7 +105,14 @@ def test_groups_with_equal_votes_keep_the_earliest_card_first() -> None:
 
 
 def test_a_card_under_a_missing_lead_leads_itself_and_chains_are_followed() -> None:
-    board = cards((1, "a", "lead", None), (2, "a", "chained", 3), (3, "a", "member", 1), (4, "a", "orphan", 99), (5, "a", "loop", 6), (6, "a", "loop2", 5))
+    board = cards(
+        (1, "a", "lead", None),
+        (2, "a", "chained", 3),
+        (3, "a", "member", 1),
+        (4, "a", "orphan", 99),
+        (5, "a", "loop", 6),
+        (6, "a", "loop2", 5),
+    )
     grouped = groups(board, votes((2, 1), (99, 1)))  # a vote on a card not in the frame is ignored
     assert grouped.set_index("card_id")["member_ids"].to_dict() == {1: [2, 3], 4: [], 5: [6]}
     assert grouped.set_index("card_id")["votes"].to_dict() == {1: 1, 4: 0, 5: 0}

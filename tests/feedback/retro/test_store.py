@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, event, select
 
-from cpmkit.feedback.retro import rules as retro
-from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.core.links import digest
-from cpmkit.feedback.retro.store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore
-from cpmkit.db.schema import projects, retro_boards, retro_members
 from cpmkit.db.database import Store
+from cpmkit.db.schema import projects, retro_boards, retro_members
+from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback.retro import rules as retro
+from cpmkit.feedback.retro.store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore
 
 RunInProcesses = Callable[..., dict[int, Any]]
 #: The key a member's browser keeps for a board (BrowserKey); one browser throughout, unless said.
@@ -57,13 +57,20 @@ def phase(retros: RetroStore, board: dict[str, Any], name: str) -> None:
 # -- boards ----------------------------------------------------------------------------------
 
 
-def test_a_new_board_collects_and_has_two_distinct_secrets(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+def test_a_new_board_collects_and_has_two_distinct_secrets(
+    retros: RetroStore, project: int, board: dict[str, Any]
+) -> None:
     assert set(board) == {"id", "token", "facilitator_key"}
     assert len(board["token"]) >= 32 and board["token"] != board["facilitator_key"]
     frame = retros.boards(project)
     assert list(frame.columns) == BOARD_COLUMNS
     row = frame.iloc[0]
-    assert (row["title"], row["format"], row["phase"], row["votes_per_member"]) == ("Sprint 3 retrospective", "sailboat", "collect", 3)
+    assert (row["title"], row["format"], row["phase"], row["votes_per_member"]) == (
+        "Sprint 3 retrospective",
+        "sailboat",
+        "collect",
+        3,
+    )
     assert retros.board_for_token(board["token"])["id"] == board["id"]
     assert retros.board_for_facilitator(f" {board['facilitator_key']} ")["id"] == board["id"]
 
@@ -83,7 +90,9 @@ def test_votes_per_member_default_from_the_template(retros: RetroStore, project:
         ("Retro", "sailboat", "lots", "Votes per member: must be a whole number"),
     ],
 )
-def test_a_bad_board_is_refused(retros: RetroStore, project: int, title: str, format_id: str, votes: Any, words: str) -> None:
+def test_a_bad_board_is_refused(
+    retros: RetroStore, project: int, title: str, format_id: str, votes: Any, words: str
+) -> None:
     with pytest.raises(ValidationError, match=words):
         retros.create_board(project, title, format_id, votes)
     assert retros.boards(project).empty
@@ -107,7 +116,9 @@ def test_the_members_token_does_not_open_the_facilitators_board(retros: RetroSto
         retros.board_for_facilitator(board["token"])
 
 
-def test_the_store_keeps_only_digests_of_the_board_secrets(store: Store, retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+def test_the_store_keeps_only_digests_of_the_board_secrets(
+    store: Store, retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
     kept = store.frame(select(retro_boards.c.token, retro_boards.c.facilitator_key), ["token", "key"]).iloc[0]
     assert (kept["token"], kept["key"]) == (digest(board["token"]), digest(board["facilitator_key"]))
     assert store.frame(select(retro_members.c.browser_key), ["key"])["key"].tolist() == [digest(BROWSER)]
@@ -119,7 +130,9 @@ def test_the_store_keeps_only_digests_of_the_board_secrets(store: Store, retros:
         retros.join(board["id"], "Ana", digest(BROWSER))
 
 
-def test_new_secrets_replace_both_links_and_members_keep_their_place(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+def test_new_secrets_replace_both_links_and_members_keep_their_place(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
     new = retros.new_board_secrets(board["id"])
     assert set(new) == {"id", "token", "facilitator_key"} and new["id"] == board["id"]
     assert {new["token"], new["facilitator_key"]}.isdisjoint({board["token"], board["facilitator_key"]})
@@ -145,7 +158,9 @@ def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any
 # -- members and cards -----------------------------------------------------------------------
 
 
-def test_joining_again_under_the_same_name_is_the_same_member(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+def test_joining_again_under_the_same_name_is_the_same_member(
+    retros: RetroStore, board: dict[str, Any], ana: int, ben: int
+) -> None:
     assert retros.join(board["id"], "  ANA ", BROWSER) == ana != ben
     assert retros.state(board["id"]).members["id"].tolist() == [ana, ben]
     with pytest.raises(ValidationError, match="Name: cannot be empty"):
@@ -159,7 +174,9 @@ LOOK_ALIKES_OF_BOB = ["Bоb", "Bob\u200b", "B o b", "ＢＯＢ"]  # Cyrillic о,
 
 
 @pytest.mark.parametrize("look_alike", LOOK_ALIKES_OF_BOB)
-def test_a_look_alike_name_cannot_join_from_another_browser(retros: RetroStore, board: dict[str, Any], look_alike: str) -> None:
+def test_a_look_alike_name_cannot_join_from_another_browser(
+    retros: RetroStore, board: dict[str, Any], look_alike: str
+) -> None:
     bob = retros.join(board["id"], "Bob", BROWSER)
     with pytest.raises(ValidationError, match="someone has already joined this board as") as caught:
         retros.join(board["id"], look_alike, "another browser's key")
@@ -180,7 +197,9 @@ def test_a_name_is_shown_as_typed(retros: RetroStore, board: dict[str, Any]) -> 
     assert retros.state(board["id"]).members["name"].tolist() == ["Zoë Ｋ"]
 
 
-def test_cards_are_saved_with_author_unless_anonymous(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+def test_cards_are_saved_with_author_unless_anonymous(
+    retros: RetroStore, board: dict[str, Any], ana: int, ben: int
+) -> None:
     first = retros.add_card(board["id"], ana, "wind", "  Customer demos every week  ")
     second = retros.add_card(board["id"], ben, "rocks", "<script>alert(1)</script>", anonymous=True)
     cards = retros.state(board["id"]).cards
@@ -200,17 +219,24 @@ def test_cards_are_saved_with_author_unless_anonymous(retros: RetroStore, board:
         ("start", "Demos", "Column: 'start' is not a column of this board."),
     ],
 )
-def test_a_bad_card_is_refused(retros: RetroStore, board: dict[str, Any], ana: int, column: str, text: str, words: str) -> None:
+def test_a_bad_card_is_refused(
+    retros: RetroStore, board: dict[str, Any], ana: int, column: str, text: str, words: str
+) -> None:
     with pytest.raises(ValidationError, match=words):
         retros.add_card(board["id"], ana, column, text)
     assert retros.state(board["id"]).cards.empty
 
 
-def test_cards_are_added_while_collecting_and_grouping_only(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
+def test_cards_are_added_while_collecting_and_grouping_only(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
     phase(retros, board, "group")
     retros.add_card(board["id"], ana, "wind", "Late idea")
     phase(retros, board, "vote")
-    with pytest.raises(ValidationError, match="You can add cards only in the collect and group phase; this board is in the vote phase now."):
+    with pytest.raises(
+        ValidationError,
+        match="You can add cards only in the collect and group phase; this board is in the vote phase now.",
+    ):
         retros.add_card(board["id"], ana, "wind", "Too late")
 
 
@@ -223,7 +249,9 @@ def test_a_member_of_another_board_cannot_add_a_card(retros: RetroStore, project
         retros.add_card(board["id"], 999, "wind", "Hello")
 
 
-def test_members_edit_and_delete_only_their_own_cards(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+def test_members_edit_and_delete_only_their_own_cards(
+    retros: RetroStore, board: dict[str, Any], ana: int, ben: int
+) -> None:
     card = retros.add_card(board["id"], ana, "wind", "Demos")
     assert retros.edit_card(card, ana, " Weekly demos ") == "Weekly demos"
     with pytest.raises(ValidationError, match="only your own cards"):
@@ -312,7 +340,9 @@ def test_a_deleted_lead_leaves_its_members_on_their_own(retros: RetroStore, boar
 # -- votes -----------------------------------------------------------------------------------
 
 
-def test_votes_stop_at_the_limit_with_a_plain_message(retros: RetroStore, board: dict[str, Any], ana: int, ben: int) -> None:
+def test_votes_stop_at_the_limit_with_a_plain_message(
+    retros: RetroStore, board: dict[str, Any], ana: int, ben: int
+) -> None:
     card = retros.add_card(board["id"], ana, "wind", "Demos")
     phase(retros, board, "vote")
     assert [retros.vote(ana, card) for _ in range(3)] == [2, 1, 0]  # several votes on one card
@@ -351,7 +381,9 @@ def test_votes_only_in_the_vote_phase_and_on_the_members_board(
     retros: RetroStore, project: int, board: dict[str, Any], ana: int
 ) -> None:
     card = retros.add_card(board["id"], ana, "wind", "Demos")
-    with pytest.raises(ValidationError, match="You can vote only in the vote phase; this board is in the collect phase now."):
+    with pytest.raises(
+        ValidationError, match="You can vote only in the vote phase; this board is in the collect phase now."
+    ):
         retros.vote(ana, card)
     other = retros.create_board(project, "Other", "sailboat", 3)
     retros.set_phase(other["id"], "vote")
@@ -392,7 +424,9 @@ def test_a_bad_action_is_refused(retros: RetroStore, project: int, board: dict[s
         retros.add_action(999, None, "Act")
     other = retros.create_board(project, "Other", "sailboat", 3)
     with pytest.raises(NotFoundError, match="This card no longer exists"):
-        retros.add_action(board["id"], retros.add_card(other["id"], retros.join(other["id"], "A", BROWSER), "wind", "x"), "Act")
+        retros.add_action(
+            board["id"], retros.add_card(other["id"], retros.join(other["id"], "A", BROWSER), "wind", "x"), "Act"
+        )
     assert retros.actions(project).empty
 
 
@@ -424,7 +458,9 @@ def test_the_next_board_carries_the_open_actions(retros: RetroStore, project: in
     assert carried["id"].tolist()[0] == kept and carried.iloc[0]["status"] == "open"
 
 
-def test_a_deleted_project_takes_its_boards_and_actions(store: Store, retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+def test_a_deleted_project_takes_its_boards_and_actions(
+    store: Store, retros: RetroStore, project: int, board: dict[str, Any]
+) -> None:
     phase(retros, board, "act")
     retros.add_action(board["id"], None, "Act")
     with store.write() as conn:
@@ -513,7 +549,9 @@ def _vote_worker(barrier: Any, idx: int, url: str, member_id: int, card_ids: lis
         return accepted
 
 
-def _race_votes(store_url: str, retros: RetroStore, board: dict[str, Any], member: int, run: RunInProcesses, *, unsafe: bool) -> int:
+def _race_votes(
+    store_url: str, retros: RetroStore, board: dict[str, Any], member: int, run: RunInProcesses, *, unsafe: bool
+) -> int:
     cards = [retros.add_card(board["id"], member, "wind", f"Card {i}") for i in range(3)]
     phase(retros, board, "vote")
     accepted = run(_vote_worker, [(i, store_url, member, cards * 2, unsafe) for i in range(VOTERS)])
@@ -566,7 +604,9 @@ def test_a_name_is_one_member_per_browser(retros: RetroStore, board: dict[str, A
         retros.join(board["id"], "Cleo", " ")
 
 
-def test_an_action_is_closed_once_and_open_again_when_reopened(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
+def test_an_action_is_closed_once_and_open_again_when_reopened(
+    retros: RetroStore, project: int, board: dict[str, Any]
+) -> None:
     phase(retros, board, "act")
     action = retros.add_action(board["id"], None, "Fix the build")
 

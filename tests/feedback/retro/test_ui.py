@@ -13,12 +13,12 @@ import pytest
 from ipywidgets.widgets.widget import _instances
 from sqlalchemy import delete
 
+from cpmkit.db.database import Store
+from cpmkit.db.schema import retro_boards
 from cpmkit.errors import NotFoundError
 from cpmkit.feedback.lessons.rules import LessonSource
-from cpmkit.feedback.retro.store import RetroStore
-from cpmkit.db.schema import retro_boards
-from cpmkit.db.database import Store
 from cpmkit.feedback.retro import ui as board_ui
+from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.retro.ui import RetroBoard, RetroBoardApp, RetroPanel, board_link
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 
@@ -135,9 +135,13 @@ def test_a_missing_or_dead_link_shows_only_a_plain_message(store: Store, made: d
     assert {"cpmkit-app", "cpmkit-ready"} <= set(page.widget._dom_classes)
 
 
-def test_a_wrong_facilitator_key_is_refused(store: Store, retros: RetroStore, project: int, made: dict[str, Any]) -> None:
+def test_a_wrong_facilitator_key_is_refused(
+    store: Store, retros: RetroStore, project: int, made: dict[str, Any]
+) -> None:
     other = retros.create_board(project, "Other", "sailboat", 3)
-    page = RetroBoardApp(store, query=f"board={made['token']}&facilitator={other['facilitator_key']}", refresh_seconds=None)
+    page = RetroBoardApp(
+        store, query=f"board={made['token']}&facilitator={other['facilitator_key']}", refresh_seconds=None
+    )
     assert "facilitator link is not valid" in page.status.value
     assert page.join_form not in page.widget.children
 
@@ -171,7 +175,9 @@ def test_a_name_taken_from_another_browser_is_refused(store: Store, retros: Retr
     impostor.name.value = " ana "
     impostor.join_button.click()
     assert impostor.view is None
-    assert "someone has already joined this board as &#x27;ana&#x27; from another browser" in impostor.join_message.value
+    assert (
+        "someone has already joined this board as &#x27;ana&#x27; from another browser" in impostor.join_message.value
+    )
     [card] = retros.state(made["id"]).cards.to_dict("records")
     assert card["member_id"] == ana.member_id  # still Ana's, and still hers alone to edit
     assert retros.state(made["id"]).members["name"].tolist() == ["Ana"]  # the refused join changed nothing
@@ -204,7 +210,9 @@ def test_a_blank_card_is_refused_and_the_text_stays(store: Store, made: dict[str
     assert "Anonymous" not in page_text(ana.columns)
 
 
-def test_another_member_sees_the_cards_after_a_tick(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_member_sees_the_cards_after_a_tick(
+    store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ana, ben = open_board(store, made, "Ana"), open_board(store, made, "Ben")
     add(ana, "start", "Pair on reviews")
     assert "Pair on reviews" not in column_html(ben, "start")
@@ -237,7 +245,9 @@ def test_members_edit_and_remove_only_their_own_cards(store: Store, made: dict[s
     assert ana.text.value == "Mine" and ana.add.description == "Save changes" and ana.column.disabled
     ana.text.value = "Mine, <changed>"
     ana.add.click()
-    assert "Mine, &lt;changed&gt;" in column_html(ana, "start") and ana.add.description == "Add" and ana.text.value == ""
+    assert (
+        "Mine, &lt;changed&gt;" in column_html(ana, "start") and ana.add.description == "Add" and ana.text.value == ""
+    )
     buttons(ana.columns, "Edit")[0].click()
     ana.cancel.click()
     assert ana.editing is None and ana.text.value == "" and not ana.column.disabled
@@ -258,7 +268,9 @@ def test_facilitator_controls_are_absent_for_members(store: Store, made: dict[st
     member = open_board(store, made, "Ana")
     facilitator = open_board(store, made, "Fay", facilitator=True)
     assert member.phase_bar not in member.widget.children and member.group_form not in member.widget.children
-    assert facilitator.phase_bar in facilitator.widget.children and facilitator.group_form in facilitator.widget.children
+    assert (
+        facilitator.phase_bar in facilitator.widget.children and facilitator.group_form in facilitator.widget.children
+    )
     assert buttons(member.widget, "Next") == [] and buttons(member.widget, "Group") == []
     member.forward.click()  # a click sent to the hidden widget anyway is refused
     assert "Only the facilitator" in member.message.value
@@ -397,7 +409,9 @@ def test_the_top_groups_become_actions_carried_into_the_next_retrospective(
     assert "done" in page_text(member.carried.widget), "closed during this retrospective: still shown"
 
 
-def test_actions_of_a_deleted_board_are_still_carried(store: Store, retros: RetroStore, project: int, made: dict[str, Any]) -> None:
+def test_actions_of_a_deleted_board_are_still_carried(
+    store: Store, retros: RetroStore, project: int, made: dict[str, Any]
+) -> None:
     retros.set_phase(made["id"], "act")
     retros.add_action(made["id"], None, "Keep the backlog groomed")
     with store.write() as conn:
@@ -431,14 +445,18 @@ def test_the_board_refreshes_itself_until_it_is_closed(store: Store, made: dict[
         assert not ticker._thread.is_alive()
 
 
-def test_a_store_error_in_a_tick_shows_a_message(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_store_error_in_a_tick_shows_a_message(
+    store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ana = open_board(store, made, "Ana")
     monkeypatch.setattr(ana.retros, "version", lambda board_id: 1 / 0)
     ana.tick()
     assert "Something went wrong" in ana.live_message.value
 
 
-def test_app_opens_the_board_named_in_the_url(store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_app_opens_the_board_named_in_the_url(
+    store: Store, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(board_ui, "open_store", lambda: store)
     monkeypatch.setenv("QUERY_STRING", f"board={made['token']}")
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
@@ -487,7 +505,9 @@ def test_the_panel_creates_a_board_and_shows_both_links_once(store: Store, retro
         retros.board_for_facilitator(key)
 
 
-def test_a_members_browser_key_is_named_by_the_board_so_new_links_keep_their_place(store: Store, made: dict[str, Any]) -> None:
+def test_a_members_browser_key_is_named_by_the_board_so_new_links_keep_their_place(
+    store: Store, made: dict[str, Any]
+) -> None:
     page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
     assert page.browser is not None and page.browser.name == f"cpmkit-retro-board-{made['id']}"
     renewed = RetroStore(store).new_board_secrets(made["id"])
@@ -530,7 +550,9 @@ def test_the_panel_makes_a_lesson_of_a_card_and_edits_action_status(
     assert buttons(without.cards, "Make a lesson") == []
 
 
-def test_cards_keep_their_posting_order_until_the_votes_are_counted(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+def test_cards_keep_their_posting_order_until_the_votes_are_counted(
+    store: Store, retros: RetroStore, made: dict[str, Any]
+) -> None:
     ana = retros.join(made["id"], "Ana", BROWSER)
     first = retros.add_card(made["id"], ana, "start", "Posted first")
     second = retros.add_card(made["id"], ana, "start", "Posted second")

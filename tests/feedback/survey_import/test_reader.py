@@ -22,11 +22,10 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from tests._workbooks import BOMBS, HEADING_ROW, SHEET, SHEET_END, SHEET_START, row, sheet, workbook
 
 import cpmkit.feedback.survey_import.reader as fi
-from cpmkit.errors import CpmkitError, ValidationError
 from cpmkit.core.fields import DEFAULT_TEXT_LIMIT
+from cpmkit.errors import CpmkitError, ValidationError
 from cpmkit.feedback.survey_import.reader import (
     MAX_FILE_BYTES,
     MAX_WORKBOOK_CELLS,
@@ -41,6 +40,7 @@ from cpmkit.feedback.survey_import.reader import (
     read_survey,
     suggest_mapping,
 )
+from tests._workbooks import BOMBS, HEADING_ROW, SHEET, SHEET_END, SHEET_START, row, sheet, workbook
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -51,7 +51,9 @@ Q_ELSE = "Is there anything else you would like us to be doing? (Tell us in as m
 Q_INFO = "Do you have all the information you need?"
 QUESTIONS = [Q_COMFORT, Q_EXPECTED, Q_RECOMMEND, Q_ELSE, Q_INFO]
 
-RECOMMEND = Target("recommend", "Recommend score", "integer", ("how likely ... recommend",), required=True, low=0, high=10)
+RECOMMEND = Target(
+    "recommend", "Recommend score", "integer", ("how likely ... recommend",), required=True, low=0, high=10
+)
 TARGETS = (
     SUBMITTED_AT,
     RESPONSE_ID,
@@ -66,10 +68,24 @@ TARGETS = (
 #: Four responses: (sent at, email, comfortable, expected, recommend, anything else, information).
 #: Every character is in cp1252; two answers have line breaks; the third day is above 12.
 ANSWERS = [
-    (dt.datetime(2026, 11, 3, 9, 41, 7), "ana@example.com", "Yes, mostly", "Mostly – the demo slipped", 9,
-     "Please send the “weekly” status earlier.\nAnd keep the demos.", "Yes"),
-    (dt.datetime(2026, 11, 3, 14, 5, 59), "bruno@example.com", "No", "No: the budget report was late", 4,
-     "Café meeting costs €120 – who pays?", "Not quite"),
+    (
+        dt.datetime(2026, 11, 3, 9, 41, 7),
+        "ana@example.com",
+        "Yes, mostly",
+        "Mostly – the demo slipped",
+        9,
+        "Please send the “weekly” status earlier.\nAnd keep the demos.",
+        "Yes",
+    ),
+    (
+        dt.datetime(2026, 11, 3, 14, 5, 59),
+        "bruno@example.com",
+        "No",
+        "No: the budget report was late",
+        4,
+        "Café meeting costs €120 – who pays?",
+        "Not quite",
+    ),
     (dt.datetime(2026, 11, 13, 8, 0, 0), "chloe@example.com", "Somewhat", "Yes", 10, "", "Yes"),
     (dt.datetime(2026, 12, 1, 23, 59, 30), "dev@example.com", "Yes", "Yes", 0, "Line one\nLine two\nLine three", "No"),
 ]
@@ -105,31 +121,66 @@ SM_MULTI = "Which of our updates do you read?"
 def surveymonkey(*, workbook: bool = False) -> Rows:
     """A SurveyMonkey export: two heading rows, a multiple-choice question over two columns."""
     del workbook  # SurveyMonkey writes its dates as text in both formats
-    meta = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
-            "First Name", "Last Name", "Custom Data 1"]
+    meta = [
+        "Respondent ID",
+        "Collector ID",
+        "Start Date",
+        "End Date",
+        "IP Address",
+        "Email Address",
+        "First Name",
+        "Last Name",
+        "Custom Data 1",
+    ]
     rows: Rows = [
         [*meta, Q_COMFORT, Q_EXPECTED, Q_RECOMMEND, SM_MULTI, "", Q_ELSE, Q_INFO],
-        [""] * len(meta) + ["Response", "Response", "Response", "Weekly e-mail", "Status report",
-                            "Open-Ended Response", "Response"],
+        [""] * len(meta)
+        + ["Response", "Response", "Response", "Weekly e-mail", "Status report", "Open-Ended Response", "Response"],
     ]
     for n, (sent, email, comfortable, expected, recommend, anything, info) in enumerate(ANSWERS):
         times = [f"{t:%m/%d/%Y %I:%M:%S %p}" for t in (sent - dt.timedelta(minutes=3), sent)]
-        rows.append([11843529601 + n, 431234567, *times, "203.0.113.9", email, "", "", "",
-                     comfortable, expected, recommend, "Weekly e-mail" if n % 2 else "", "Status report", anything, info])
+        rows.append(
+            [
+                11843529601 + n,
+                431234567,
+                *times,
+                "203.0.113.9",
+                email,
+                "",
+                "",
+                "",
+                comfortable,
+                expected,
+                recommend,
+                "Weekly e-mail" if n % 2 else "",
+                "Status report",
+                anything,
+                info,
+            ]
+        )
     return rows
 
 
 #: Each tool: its export, the sheet name of its workbook, the columns it adds for the standard targets.
 TOOLS: dict[str, tuple[Callable[..., Rows], str, dict[str, str | None]]] = {
-    "google": (google_forms, "Form Responses 1",
-               {"submitted_at": "Timestamp", "response_id": None, "respondent": "Email Address"}),
-    "ms_forms": (ms_forms, "Sheet1",
-                 {"submitted_at": "Completion time", "response_id": "ID", "respondent": "Email"}),
-    "surveymonkey": (surveymonkey, "Sheet",
-                     {"submitted_at": "End Date", "response_id": "Respondent ID", "respondent": "Email Address"}),
+    "google": (
+        google_forms,
+        "Form Responses 1",
+        {"submitted_at": "Timestamp", "response_id": None, "respondent": "Email Address"},
+    ),
+    "ms_forms": (ms_forms, "Sheet1", {"submitted_at": "Completion time", "response_id": "ID", "respondent": "Email"}),
+    "surveymonkey": (
+        surveymonkey,
+        "Sheet",
+        {"submitted_at": "End Date", "response_id": "Respondent ID", "respondent": "Email Address"},
+    ),
 }
 QUESTION_MAPPING = {
-    "recommend": Q_RECOMMEND, "comfortable": Q_COMFORT, "expected": Q_EXPECTED, "anything_else": Q_ELSE, "information": Q_INFO,
+    "recommend": Q_RECOMMEND,
+    "comfortable": Q_COMFORT,
+    "expected": Q_EXPECTED,
+    "anything_else": Q_ELSE,
+    "information": Q_INFO,
 }
 
 
@@ -146,8 +197,8 @@ def to_xlsx(rows: Rows, sheet: str = "Sheet1", *, before: Sequence[str] = ()) ->
     answers = book.worksheets[0]
     answers.title = sheet
     book.move_sheet(answers, offset=len(before))
-    for row in rows:
-        answers.append(row)
+    for values in rows:
+        answers.append(values)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -206,8 +257,11 @@ def test_csv_encodings_are_told_apart() -> None:
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_delimiter_is_detected_even_with_commas_in_unquoted_headings(delimiter: str) -> None:
-    rows = [["Timestamp", "How likely, from 0 to 10, are you to recommend us?", "Comment"],
-            ["3/11/2026 9:41", "9", "Fine, thanks"], ["13/11/2026 10:00", "7", "Slow, but ok"]]
+    rows = [
+        ["Timestamp", "How likely, from 0 to 10, are you to recommend us?", "Comment"],
+        ["3/11/2026 9:41", "9", "Fine, thanks"],
+        ["13/11/2026 10:00", "7", "Slow, but ok"],
+    ]
     if delimiter == ",":
         data = to_csv(rows, "cp1252")
     else:  # Excel quotes only cells holding the delimiter, so these commas stand bare
@@ -224,7 +278,10 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them() -> None:
     assert table.cells.index.tolist() == [2, 5]  # a cell with line breaks is one row; blank rows skipped
     assert table.cells["Comment"].tolist() == ["one\r\ntwo\r\nthree", "after the blanks"]
     mapping = ColumnMapping((SUBMITTED_AT, Target("c", "C", "text")), {"submitted_at": "Timestamp", "c": "Comment"})
-    assert apply_mapping(table, mapping).responses["c"].tolist() == ["one\ntwo\nthree", "after the blanks"]  # line breaks made plain
+    assert apply_mapping(table, mapping).responses["c"].tolist() == [
+        "one\ntwo\nthree",
+        "after the blanks",
+    ]  # line breaks made plain
 
 
 def test_headings_are_unique_named_and_surveymonkey_options_are_kept() -> None:
@@ -236,8 +293,10 @@ def test_headings_are_unique_named_and_surveymonkey_options_are_kept() -> None:
 
 
 def test_workbook_sheet_and_cell_types() -> None:
-    rows: Rows = [["When", "Score", "Flag", "Ratio", "Note"],
-                  [dt.datetime(2026, 11, 3, 9, 41, 7), 9.0, True, 0.25, "  padded  "]]
+    rows: Rows = [
+        ["When", "Score", "Flag", "Ratio", "Note"],
+        [dt.datetime(2026, 11, 3, 9, 41, 7), 9.0, True, 0.25, "  padded  "],
+    ]
     table = read_survey(to_xlsx(rows, "Form1", before=["Summary"]), "ms.xlsx")
     assert table.sheet == "Form1"  # the answers sheet, though not the first
     assert table.cells.iloc[0].tolist() == ["2026-11-03 09:41:07", "9", "TRUE", "0.25", "padded"]
@@ -247,17 +306,20 @@ def test_workbook_sheet_and_cell_types() -> None:
 # -- Values --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026/11/03 9:41:07 AM GMT+1", dt.datetime(2026, 11, 3, 9, 41, 7)),  # Google Forms
-    ("2026/11/03 9:41:07 PM GMT-05:00", dt.datetime(2026, 11, 3, 21, 41, 7)),
-    ("11/3/2026 9:41:07", dt.datetime(2026, 11, 3, 9, 41, 7)),  # Google Sheets, US
-    ("11/03/2026 12:05:00 AM", dt.datetime(2026, 11, 3, 0, 5)),  # SurveyMonkey
-    ("2026-11-03 09:41:07", dt.datetime(2026, 11, 3, 9, 41, 7)),  # workbook cells
-    ("2026-11-03T09:41:07.250+01:00", dt.datetime(2026, 11, 3, 9, 41, 7)),
-    ("2026-11-03T09:41Z", dt.datetime(2026, 11, 3, 9, 41)),
-    ("11/3/26 9:41", dt.datetime(2026, 11, 3, 9, 41)),
-    ("2026-11-03", dt.datetime(2026, 11, 3)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026/11/03 9:41:07 AM GMT+1", dt.datetime(2026, 11, 3, 9, 41, 7)),  # Google Forms
+        ("2026/11/03 9:41:07 PM GMT-05:00", dt.datetime(2026, 11, 3, 21, 41, 7)),
+        ("11/3/2026 9:41:07", dt.datetime(2026, 11, 3, 9, 41, 7)),  # Google Sheets, US
+        ("11/03/2026 12:05:00 AM", dt.datetime(2026, 11, 3, 0, 5)),  # SurveyMonkey
+        ("2026-11-03 09:41:07", dt.datetime(2026, 11, 3, 9, 41, 7)),  # workbook cells
+        ("2026-11-03T09:41:07.250+01:00", dt.datetime(2026, 11, 3, 9, 41, 7)),
+        ("2026-11-03T09:41Z", dt.datetime(2026, 11, 3, 9, 41)),
+        ("11/3/26 9:41", dt.datetime(2026, 11, 3, 9, 41)),
+        ("2026-11-03", dt.datetime(2026, 11, 3)),
+    ],
+)
 def test_date_formats(text: str, expected: dt.datetime) -> None:
     result = apply_mapping(_date_table(text), ColumnMapping((SUBMITTED_AT,), {"submitted_at": "Timestamp"}))
     assert result.responses["submitted_at"].tolist() == [pd.Timestamp(expected)]
@@ -275,21 +337,25 @@ def test_day_first_is_chosen_by_option_or_found_in_the_column() -> None:
     european = _date_table("3/11/2026 9:41", "13/11/2026 9:41")
     assert apply_mapping(european, mapping).responses["submitted_at"].dt.day.tolist() == [3, 13]
     forced = apply_mapping(european, mapping, dayfirst=False)
-    assert [p.message for p in forced.problems] == [(
-        "Row 3, column 'Timestamp': '13/11/2026 9:41' is not a date and time cpmkit can read,"
-        " such as 2026-11-03 09:41 or 11/3/2026 9:41 AM."
-    )]
+    assert [p.message for p in forced.problems] == [
+        (
+            "Row 3, column 'Timestamp': '13/11/2026 9:41' is not a date and time cpmkit can read,"
+            " such as 2026-11-03 09:41 or 11/3/2026 9:41 AM."
+        )
+    ]
 
 
 def test_unreadable_rows_are_listed_and_the_rest_imports() -> None:
     heading = "How likely are you to recommend us?"
     rows: Rows = [["Timestamp", heading, "Comment"]]
     rows += [[f"2026/11/{d:02d} 9:00:00 AM GMT+1", d % 11, f"fine {d}"] for d in range(1, 13)]  # rows 2-13
-    rows += [["2026/11/13 9:00:00 AM GMT+1", "eleven", "row 14"],
-             ["yesterday", "11", "row 15"],
-             ["", "9 - Very likely", "row 16"],
-             ["2026/11/16 9:00:00 AM GMT+1", "10 (Extremely likely)", "row 17"],
-             ["2026/11/17 9:00:00 AM GMT+1", "", "row 18"]]
+    rows += [
+        ["2026/11/13 9:00:00 AM GMT+1", "eleven", "row 14"],
+        ["yesterday", "11", "row 15"],
+        ["", "9 - Very likely", "row 16"],
+        ["2026/11/16 9:00:00 AM GMT+1", "10 (Extremely likely)", "row 17"],
+        ["2026/11/17 9:00:00 AM GMT+1", "", "row 18"],
+    ]
     targets = (SUBMITTED_AT, RECOMMEND, Target("comment", "Comment", "text"))
     table = read_survey(to_csv(rows), "pulse.csv")
     result = apply_mapping(table, suggest_mapping(table.columns, targets))
@@ -305,17 +371,21 @@ def test_unreadable_rows_are_listed_and_the_rest_imports() -> None:
     assert result.skipped_rows == (14, 15, 16, 18)
     assert result.responses["row"].tolist() == [*range(2, 14), 17]
     assert result.responses["recommend"].tolist()[-1] == 10
-    assert result.summary == "13 responses read from pulse.csv. Rows 14, 15, 16, 18 could not be read and were left out."
+    assert (
+        result.summary == "13 responses read from pulse.csv. Rows 14, 15, 16, 18 could not be read and were left out."
+    )
 
 
 def test_a_text_longer_than_a_typed_answer_is_listed_and_left_out() -> None:
     limit = DEFAULT_TEXT_LIMIT  # what PulseStore.save_answer allows a typed comment (clean_text)
-    rows: Rows = [["Timestamp", "Respondent ID", "Email", "Comment"],
-                  ["2026-11-03 09:00", "1", "a@x.org", "c" * limit],  # as long as a typed answer may be
-                  ["2026-11-03 10:00", "2", "b@x.org", "c" * limit + "\r\n"],  # line breaks are stripped or made \n
-                  ["2026-11-03 11:00", "3", "c@x.org", "Reports " * limit],
-                  ["2026-11-03 12:00", "4" * (limit + 1), "d@x.org", "fine"],
-                  ["2026-11-03 13:00", "5", "e" * (limit + 1), "fine"]]
+    rows: Rows = [
+        ["Timestamp", "Respondent ID", "Email", "Comment"],
+        ["2026-11-03 09:00", "1", "a@x.org", "c" * limit],  # as long as a typed answer may be
+        ["2026-11-03 10:00", "2", "b@x.org", "c" * limit + "\r\n"],  # line breaks are stripped or made \n
+        ["2026-11-03 11:00", "3", "c@x.org", "Reports " * limit],
+        ["2026-11-03 12:00", "4" * (limit + 1), "d@x.org", "fine"],
+        ["2026-11-03 13:00", "5", "e" * (limit + 1), "fine"],
+    ]
     targets = (SUBMITTED_AT, RESPONSE_ID, RESPONDENT, Target("comment", "Comment", "text"))
     table = read_survey(to_csv(rows), "long.csv")
     result = apply_mapping(table, suggest_mapping(table.columns, targets))
@@ -329,15 +399,37 @@ def test_a_text_longer_than_a_typed_answer_is_listed_and_left_out() -> None:
     assert [len(p.value) for p in result.problems] == [200, 200, 200]  # the start of the cell: enough to find it
     assert result.summary == "2 responses read from long.csv. Rows 4, 5, 6 could not be read and were left out."
     shown = preview(table, suggest_mapping(table.columns, targets))
-    assert shown["Comment"].isna().tolist() == [False, False, True, False, False]  # the preview quotes it only in Problems
+    assert shown["Comment"].isna().tolist() == [
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]  # the preview quotes it only in Problems
     assert shown["Problems"].str.len().max() < 200
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("9", 9), ("9.0", 9), ("9 - Very likely", 9), ("10 (Extremely likely)", 10), ("0 = Not at all likely", 0),
-    ("9. Very", 9), ("9-Very likely", 9), ("+3", 3), ("9.5", None), ("1,5", None), ("-1", None), ("11", None),
-    ("eleven", None), ("Very likely 9", None), ("9/10", None), ("1" * 5000, None),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("9", 9),
+        ("9.0", 9),
+        ("9 - Very likely", 9),
+        ("10 (Extremely likely)", 10),
+        ("0 = Not at all likely", 0),
+        ("9. Very", 9),
+        ("9-Very likely", 9),
+        ("+3", 3),
+        ("9.5", None),
+        ("1,5", None),
+        ("-1", None),
+        ("11", None),
+        ("eleven", None),
+        ("Very likely 9", None),
+        ("9/10", None),
+        ("1" * 5000, None),
+    ],
+)
 def test_whole_numbers_with_labels(text: str, value: int | None) -> None:
     table = read_survey(to_csv([["Timestamp", "Score"], ["2026-11-03", text]]), "s.csv")
     mapping = ColumnMapping((SUBMITTED_AT, RECOMMEND), {"submitted_at": "Timestamp", "recommend": "Score"})
@@ -346,14 +438,24 @@ def test_whole_numbers_with_labels(text: str, value: int | None) -> None:
     assert len(result.problems) == (value is None)
 
 
-COMFORT = Target("progress", "Comfortable with progress", "integer", low=1, high=5,
-                 labels=((1, "Not at all"), (2, "Not really"), (3, "Partly"), (4, "Mostly"), (5, "Completely")))
+COMFORT = Target(
+    "progress",
+    "Comfortable with progress",
+    "integer",
+    low=1,
+    high=5,
+    labels=((1, "Not at all"), (2, "Not really"), (3, "Partly"), (4, "Mostly"), (5, "Completely")),
+)
 
 
 def test_a_scale_is_read_by_its_labels_too() -> None:
     cells = ["Mostly", "NOT  AT ALL", "4", "5 - Completely", "Sometimes", "6"]
-    table = read_survey(to_csv([["Timestamp", "Progress"], *[[f"2026-11-0{n}", cell] for n, cell in enumerate(cells, 1)]]), "ms.csv")
-    result = apply_mapping(table, ColumnMapping((SUBMITTED_AT, COMFORT), {"submitted_at": "Timestamp", "progress": "Progress"}))
+    table = read_survey(
+        to_csv([["Timestamp", "Progress"], *[[f"2026-11-0{n}", cell] for n, cell in enumerate(cells, 1)]]), "ms.csv"
+    )
+    result = apply_mapping(
+        table, ColumnMapping((SUBMITTED_AT, COMFORT), {"submitted_at": "Timestamp", "progress": "Progress"})
+    )
     assert result.responses["progress"].tolist() == [4, 1, 4, 5]
     assert [p.message for p in result.problems] == [
         f"Row {row}, column 'Progress': '{cell}' is not a whole number from 1 to 5,"
@@ -366,8 +468,16 @@ def test_a_scale_is_read_by_its_labels_too() -> None:
 
 
 def test_suggestions_prefer_exact_then_earlier_alias_and_use_each_column_once() -> None:
-    columns = ["Respondent ID", "Collector ID", "ID", "Name", "Email", "What is your employee ID?",
-               "How likely are you to recommend us?", "Recommend"]
+    columns = [
+        "Respondent ID",
+        "Collector ID",
+        "ID",
+        "Name",
+        "Email",
+        "What is your employee ID?",
+        "How likely are you to recommend us?",
+        "Recommend",
+    ]
     mapping = suggest_mapping(columns, TARGETS)
     assert mapping.columns["response_id"] == "Respondent ID"  # exact, and the earlier alias
     assert mapping.columns["respondent"] == "Email"  # "Email" is listed before "Name"
@@ -376,7 +486,9 @@ def test_suggestions_prefer_exact_then_earlier_alias_and_use_each_column_once() 
     assert mapping.unmapped_required == (SUBMITTED_AT,)
     single_word = suggest_mapping(["My email is below"], [Target("mail", "Mail", "text", ("email",))])
     assert single_word.columns["mail"] is None  # one-word aliases match whole headings only
-    accents = suggest_mapping(["Êtes-vous À L'AISE avec l'avancement ?"], [Target("ok", "à l'aise", "text", ("a l aise avec",))])
+    accents = suggest_mapping(
+        ["Êtes-vous À L'AISE avec l'avancement ?"], [Target("ok", "à l'aise", "text", ("a l aise avec",))]
+    )
     assert accents.columns["ok"] is not None
     contact = Target("contact", "Contact", "text", ("Email",))
     assert dict(suggest_mapping(["Email"], [contact, RESPONDENT]).columns) == {"contact": "Email", "respondent": None}
@@ -396,9 +508,16 @@ def test_mapping_is_copied_on_change_and_checked() -> None:
         ColumnMapping((RECOMMEND, RECOMMEND), {})
     with pytest.raises(ValidationError, match="Only one import field can be the response id"):
         ColumnMapping((RESPONSE_ID, Target("other_id", "Other", "id")), {})
-    for bad in [{"kind": "integer"}, {"kind": "text", "low": 0, "high": 5}, {"kind": "integer", "low": 5, "high": 1},
-                {"kind": "number"}, {"id": "Row"}, {"id": "row"}, {"labels": ((1, "One"),)},
-                {"kind": "integer", "low": 1, "high": 5, "labels": ((6, "Six"),)}]:
+    for bad in [
+        {"kind": "integer"},
+        {"kind": "text", "low": 0, "high": 5},
+        {"kind": "integer", "low": 5, "high": 1},
+        {"kind": "number"},
+        {"id": "Row"},
+        {"id": "row"},
+        {"labels": ((1, "One"),)},
+        {"kind": "integer", "low": 1, "high": 5, "labels": ((6, "Six"),)},
+    ]:
         with pytest.raises(ValidationError):
             Target(**{"id": "x", "label": "X", "kind": "text", **bad})  # type: ignore[arg-type]
 
@@ -420,13 +539,23 @@ def test_preview_shows_the_first_rows_as_imported() -> None:
     table = read_survey(to_csv(google_forms()), "g.csv")
     mapping = suggest_mapping(table.columns, TARGETS).choose("expected", None)
     shown = preview(table, mapping, n=2)
-    assert list(shown.columns) == ["Row", "Submitted at", "Respondent", "Recommend score", "Comfortable with progress",
-                                   "Anything else", "All the information", "Problems"]
+    assert list(shown.columns) == [
+        "Row",
+        "Submitted at",
+        "Respondent",
+        "Recommend score",
+        "Comfortable with progress",
+        "Anything else",
+        "All the information",
+        "Problems",
+    ]
     assert shown["Row"].tolist() == [2, 3]
     assert shown["Recommend score"].tolist() == [9, 4]
     assert shown["Problems"].tolist() == ["", ""]
     broken = read_survey(to_csv([["Timestamp", "Score"], ["2026-11-03", "eleven"]]), "b.csv")
-    shown = preview(broken, ColumnMapping((SUBMITTED_AT, RECOMMEND), {"submitted_at": "Timestamp", "recommend": "Score"}))
+    shown = preview(
+        broken, ColumnMapping((SUBMITTED_AT, RECOMMEND), {"submitted_at": "Timestamp", "recommend": "Score"})
+    )
     assert shown["Problems"].tolist() == ["Row 2, column 'Score': 'eleven' is not a whole number from 0 to 10."]
 
 
@@ -445,7 +574,9 @@ def test_importing_the_same_export_twice_adds_nothing() -> None:
     assert upsert(imported(data, "g.csv")) == len(ANSWERS)
     assert upsert(imported(data, "g (1).csv")) == 0
     assert upsert(imported(to_xlsx(google_forms(workbook=True)), "g.xlsx")) == 0  # the same answers, as a workbook
-    later = google_forms() + [[_google_time(dt.datetime(2026, 12, 2, 8, 0)), "eve@example.com", "Yes", "Yes", 8, "", "Yes"]]
+    later = google_forms() + [
+        [_google_time(dt.datetime(2026, 12, 2, 8, 0)), "eve@example.com", "Yes", "Yes", 8, "", "Yes"]
+    ]
     assert upsert(imported(to_csv(later), "g later.csv")) == 1  # a later download adds only the new answer
 
 
@@ -496,8 +627,16 @@ BROKEN = {
     "empty": (b"", "x.csv", "x.csv: the file is empty."),
     "blank lines and a BOM": (b"\xef\xbb\xbf\r\n  \r\n", "x.csv", "x.csv: the file is empty."),
     "headings only": (to_csv(google_forms()[:1]), "g.csv", "g.csv: the file has column headings but no answers."),
-    "two heading rows only": (to_csv(surveymonkey()[:2]), "sm.csv", "sm.csv: the file has column headings but no answers."),
-    "headings only, workbook": (to_xlsx(ms_forms(workbook=True)[:1]), "ms.xlsx", "ms.xlsx: the file has column headings but no answers."),
+    "two heading rows only": (
+        to_csv(surveymonkey()[:2]),
+        "sm.csv",
+        "sm.csv: the file has column headings but no answers.",
+    ),
+    "headings only, workbook": (
+        to_xlsx(ms_forms(workbook=True)[:1]),
+        "ms.xlsx",
+        "ms.xlsx: the file has column headings but no answers.",
+    ),
     "empty workbook": (to_xlsx([]), "e.xlsx", "e.xlsx: the file is empty."),
     "random bytes": (RANDOM, "r.csv", "r.csv: this is not a CSV text file"),
     "a PNG renamed .csv": (PNG, "photo.csv", "photo.csv: this is not a CSV text file"),
@@ -507,11 +646,23 @@ BROKEN = {
     "a damaged workbook": (_damaged_zip(), "g.xlsx", "g.xlsx: the workbook cannot be opened"),
     "random bytes as .xlsx": (RANDOM, "r.xlsx", "r.xlsx: the workbook cannot be opened"),
     "a CSV renamed .xlsx": (to_csv(google_forms()), "g.xlsx", "g.xlsx: the workbook cannot be opened"),
-    "unknown extension": (b"hello", "notes.docx", "notes.docx: cpmkit cannot read this kind of file: choose a CSV file"),
+    "unknown extension": (
+        b"hello",
+        "notes.docx",
+        "notes.docx: cpmkit cannot read this kind of file: choose a CSV file",
+    ),
     "no extension": (b"a,b\n1,2\n", "export", "export: cpmkit cannot read this kind of file"),
     "a zip": (b"PK\x03\x04", "survey.zip", "survey.zip: cpmkit cannot read this kind of file: it is a zip archive"),
-    "old Excel": (b"\xd0\xcf\x11\xe0", "old.xls", "old.xls: cpmkit cannot read this kind of file: it is an old-style Excel"),
-    "a ragged row": (b"a,b\n1,2\n3,4,5\n", "x.csv", "x.csv: the file cannot be read as a table: row 3 has 3 cells but the heading row has 2."),
+    "old Excel": (
+        b"\xd0\xcf\x11\xe0",
+        "old.xls",
+        "old.xls: cpmkit cannot read this kind of file: it is an old-style Excel",
+    ),
+    "a ragged row": (
+        b"a,b\n1,2\n3,4,5\n",
+        "x.csv",
+        "x.csv: the file cannot be read as a table: row 3 has 3 cells but the heading row has 2.",
+    ),
 }
 
 
@@ -533,7 +684,9 @@ def test_too_large_files_are_refused_before_reading() -> None:
     book.active.cell(row=MAX_WORKBOOK_CELLS // 2 + 1, column=3, value="far away")  # a tiny file, a huge sheet
     buffer = io.BytesIO()
     book.save(buffer)
-    with pytest.raises(ValidationError, match=r"huge.xlsx: the sheet 'Sheet' has at least 500,001 rows of 2 columns.*Save it as CSV"):
+    with pytest.raises(
+        ValidationError, match=r"huge.xlsx: the sheet 'Sheet' has at least 500,001 rows of 2 columns.*Save it as CSV"
+    ):
         read_survey(buffer.getvalue(), "huge.xlsx")
 
 
@@ -558,7 +711,9 @@ LONG_WORKBOOK = fi.CHUNK_ROWS + 5
 
 def test_workbook_reading_reports_progress() -> None:
     calls: list[tuple[int, int]] = []
-    table = read_survey(_long_workbook(LONG_WORKBOOK), "big.xlsx", progress=lambda done, total: calls.append((done, total)))
+    table = read_survey(
+        _long_workbook(LONG_WORKBOOK), "big.xlsx", progress=lambda done, total: calls.append((done, total))
+    )
     assert len(table.cells) == LONG_WORKBOOK
     # the workbook does not say how many rows it has: they were counted before reading
     assert calls == [(fi.CHUNK_ROWS, LONG_WORKBOOK + 1), (LONG_WORKBOOK + 1, LONG_WORKBOOK + 1)]
@@ -608,7 +763,11 @@ def bombs_refused(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
         paths[case].write_bytes(build())
     run = subprocess.run(
         [sys.executable, "-W", "error", "-c", textwrap.dedent(REFUSE), *map(str, paths.values())],
-        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},  # each OpenBLAS thread reserves address space
     )
     assert run.returncode == 0, run.stderr
@@ -618,12 +777,16 @@ def bombs_refused(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
 
 @pytest.mark.skipif(sys.platform != "linux", reason="holds a process to 1 GB with setrlimit(RLIMIT_AS)")
 @pytest.mark.parametrize("case", list(BOMBS))
-def test_workbooks_made_to_exhaust_memory_are_refused_before_parsing(case: str, bombs_refused: dict[str, dict[str, Any]]) -> None:
+def test_workbooks_made_to_exhaust_memory_are_refused_before_parsing(
+    case: str, bombs_refused: dict[str, dict[str, Any]]
+) -> None:
     found = bombs_refused[case]
     print(f"\n{case}: {json.dumps(found)}")
     assert re.match(BOMBS[case][1], found["message"]), found["message"]
     assert found["size_kb"] < 4 * 1024
-    assert found["peak_mb"] < 16  # the directory, a block at a time, openpyxl opening a tiny workbook: measured 5.2 MB at most
+    assert (
+        found["peak_mb"] < 16
+    )  # the directory, a block at a time, openpyxl opening a tiny workbook: measured 5.2 MB at most
 
 
 def _small_sheet(monkeypatch: pytest.MonkeyPatch, *rows: bytes) -> bytes:
@@ -637,14 +800,35 @@ def test_rows_are_counted_as_openpyxl_gives_them_before_reading(monkeypatch: pyt
     table = read_survey(_small_sheet(monkeypatch, HEADING_ROW, *unnumbered), "ok.xlsx")  # 500 rows of 2: 1,000 cells
     assert len(table.cells) == 499 and table.cells.index[-1] == 500
     cases = {
-        "one more row": ([HEADING_ROW, *unnumbered, unnumbered[0]], "x.xlsx: the sheet 'Sheet1' has at least 501 rows of 2 columns, more than the 1,000 cells"),
-        "a row far down, without cells": ([HEADING_ROW, row(1001)], "x.xlsx: the sheet 'Sheet1' has at least 1,001 rows of 2 columns"),
-        "a cell far right": ([row(1, ("A1", "Timestamp"), ("ALM1", "Score"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
-        "an unnumbered cell after it": ([row(1, ("ALL1", "a"), (None, "b"))], "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns"),
-        "a row number too long to read": ([row("12345678901234567890")], "x.xlsx: the sheet 'Sheet1' has a row numbered '12345678901"),
+        "one more row": (
+            [HEADING_ROW, *unnumbered, unnumbered[0]],
+            "x.xlsx: the sheet 'Sheet1' has at least 501 rows of 2 columns, more than the 1,000 cells",
+        ),
+        "a row far down, without cells": (
+            [HEADING_ROW, row(1001)],
+            "x.xlsx: the sheet 'Sheet1' has at least 1,001 rows of 2 columns",
+        ),
+        "a cell far right": (
+            [row(1, ("A1", "Timestamp"), ("ALM1", "Score"))],
+            "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns",
+        ),
+        "an unnumbered cell after it": (
+            [row(1, ("ALL1", "a"), (None, "b"))],
+            "x.xlsx: the sheet 'Sheet1' has at least 1 row of 1,001 columns",
+        ),
+        "a row number too long to read": (
+            [row("12345678901234567890")],
+            "x.xlsx: the sheet 'Sheet1' has a row numbered '12345678901",
+        ),
         "a cell reference that is none": ([row(1, ("A1:B2", "x"))], "x.xlsx: the sheet 'Sheet1' has a cell at 'A1:B2'"),
-        "markup no answer needs": ([HEADING_ROW, b"<x/>" * 5001], "x.xlsx: the sheet 'Sheet1' holds more markup than 1,000 cells need"),
-        "rows openpyxl would keep while opening": ([row(1)] * 1001, "x.xlsx: the sheet 'Sheet1' has more than 1,000 rows"),
+        "markup no answer needs": (
+            [HEADING_ROW, b"<x/>" * 5001],
+            "x.xlsx: the sheet 'Sheet1' holds more markup than 1,000 cells need",
+        ),
+        "rows openpyxl would keep while opening": (
+            [row(1)] * 1001,
+            "x.xlsx: the sheet 'Sheet1' has more than 1,000 rows",
+        ),
     }
     for case, (rows, message) in cases.items():
         with pytest.raises(ValidationError) as caught:
@@ -655,7 +839,13 @@ def test_rows_are_counted_as_openpyxl_gives_them_before_reading(monkeypatch: pyt
 
 def test_a_sheet_with_a_document_type_is_refused() -> None:
     laughs = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-    data = workbook(SHEET, SHEET_START.replace(b"?><", b"?>" + laughs + b"<", 1) + HEADING_ROW + b"<row><c t='inlineStr'><is><t>&b;</t></is></c></row>" + SHEET_END)
+    data = workbook(
+        SHEET,
+        SHEET_START.replace(b"?><", b"?>" + laughs + b"<", 1)
+        + HEADING_ROW
+        + b"<row><c t='inlineStr'><is><t>&b;</t></is></c></row>"
+        + SHEET_END,
+    )
     with pytest.raises(ValidationError, match=r"^x.xlsx: the sheet 'Sheet1' declares a document type"):
         read_survey(data, "x.xlsx")
 
@@ -693,7 +883,9 @@ def _large_export(path: Path, size: int) -> int:
     breaks and accents, one unreadable score in 1,000 rows. Returns the number of rows."""
     start = dt.datetime(2026, 1, 1)
     comment = "The weekly demo helps, but I would like more notice of “schedule” changes – café talk, €20.\nThanks"
-    lines = ['Timestamp,Email Address,"How likely are you to recommend us?","Is there anything else you would like us to be doing?"']
+    lines = [
+        'Timestamp,Email Address,"How likely are you to recommend us?","Is there anything else you would like us to be doing?"'
+    ]
     written, n = len(lines[0]), 0
     while written < size:
         moment = start + dt.timedelta(seconds=37 * n)
@@ -713,7 +905,11 @@ def test_a_50_mb_export_imports_with_progress_in_seconds(tmp_path: Path) -> None
     size_mb = path.stat().st_size / 2**20
     run = subprocess.run(
         [sys.executable, "-W", "error", "-c", textwrap.dedent(LARGE_IMPORT), str(path)],
-        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
@@ -727,16 +923,40 @@ def test_a_50_mb_export_imports_with_progress_in_seconds(tmp_path: Path) -> None
 
 def test_importer_imports_no_workbook_reader_until_a_workbook_comes() -> None:
     code = "import sys, cpmkit.feedback.survey_import.reader; print('openpyxl' in sys.modules)"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONWARNINGS": "error"})
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
     assert run.stdout.strip() == "False"
 
 
 def test_public_names() -> None:
-    assert sorted(fi.__all__) == sorted([
-        "CHUNK_ROWS", "MAX_COMPRESSION_RATIO", "MAX_FILE_BYTES", "MAX_SHARED_STRINGS_BYTES", "MAX_WORKBOOK_CELLS",
-        "MAX_WORKBOOK_UNZIPPED_BYTES", "RESPONDENT", "RESPONSE_ID", "SUBMITTED_AT",
-        "ColumnMapping", "ImportResult", "Progress", "RowProblem", "SurveyTable", "Target", "TargetKind",
-        "apply_mapping", "preview", "read_survey", "suggest_mapping",
-    ])
+    assert sorted(fi.__all__) == sorted(
+        [
+            "CHUNK_ROWS",
+            "MAX_COMPRESSION_RATIO",
+            "MAX_FILE_BYTES",
+            "MAX_SHARED_STRINGS_BYTES",
+            "MAX_WORKBOOK_CELLS",
+            "MAX_WORKBOOK_UNZIPPED_BYTES",
+            "RESPONDENT",
+            "RESPONSE_ID",
+            "SUBMITTED_AT",
+            "ColumnMapping",
+            "ImportResult",
+            "Progress",
+            "RowProblem",
+            "SurveyTable",
+            "Target",
+            "TargetKind",
+            "apply_mapping",
+            "preview",
+            "read_survey",
+            "suggest_mapping",
+        ]
+    )
     assert all(hasattr(fi, name) for name in fi.__all__)

@@ -9,13 +9,13 @@ import io
 
 import openpyxl
 import pytest
-from tests._workbooks import BOMBS
 
 from cpmkit.core.fields import DEFAULT_TEXT_LIMIT
-from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.db.database import Store
+from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.survey_import.ui import NOT_IMPORTED, SHOWN_PROBLEMS, FeedbackImportPanel
 from cpmkit.ui.widgets import UNEXPECTED
+from tests._workbooks import BOMBS
 
 Q_RECOMMEND = "How likely is it that you would recommend our team to a friend or colleague?"
 Q_COMMENT = "Anything else you want to tell us? What is not working is the most useful thing to hear."
@@ -46,7 +46,13 @@ def xlsx_bytes(rows: list[list[str]]) -> bytes:
 def upload(panel: FeedbackImportPanel, data: bytes, name: str) -> None:
     """What ipywidgets 8 puts in FileUpload.value when a file is chosen."""
     panel.upload.value = (
-        {"name": name, "type": "text/csv", "size": len(data), "content": memoryview(data), "last_modified": dt.datetime(2026, 11, 25)},
+        {
+            "name": name,
+            "type": "text/csv",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": dt.datetime(2026, 11, 25),
+        },
     )
 
 
@@ -70,7 +76,9 @@ def panel(store: Store, project: int) -> FeedbackImportPanel:
 
 
 @pytest.mark.parametrize(("name", "make"), [("export.csv", csv_bytes), ("export.xlsx", xlsx_bytes)])
-def test_an_export_is_mapped_previewed_and_imported_once(store: Store, project: int, panel: FeedbackImportPanel, name: str, make: object) -> None:
+def test_an_export_is_mapped_previewed_and_imported_once(
+    store: Store, project: int, panel: FeedbackImportPanel, name: str, make: object
+) -> None:
     assert panel.round.label == "October" and panel.upload.accept == ".csv,.xlsx"
     upload(panel, make(ROWS), name)  # type: ignore[operator]
     assert panel.message.value == "" and panel.step.layout.display == "flex"
@@ -122,13 +130,17 @@ def test_many_unreadable_rows_are_listed_then_counted(panel: FeedbackImportPanel
         (b"\x00\x01\x02\x03" * 100, "image.csv", "not a CSV text file"),
     ],
 )
-def test_a_file_that_cannot_be_read_is_a_plain_message(panel: FeedbackImportPanel, data: bytes, name: str, message: str) -> None:
+def test_a_file_that_cannot_be_read_is_a_plain_message(
+    panel: FeedbackImportPanel, data: bytes, name: str, message: str
+) -> None:
     upload(panel, data, name)
     assert message in panel.message.value and "Traceback" not in panel.message.value
     assert panel.step.layout.display == "none"
 
 
-def test_a_workbook_made_to_exhaust_memory_is_a_plain_message(store: Store, project: int, panel: FeedbackImportPanel) -> None:
+def test_a_workbook_made_to_exhaust_memory_is_a_plain_message(
+    store: Store, project: int, panel: FeedbackImportPanel
+) -> None:
     build, _message = BOMBS["a row at r=50000000"]  # 5 KB; it kept a kernel busy for 140 s, up to 3.4 GB
     upload(panel, build(), "pulse.xlsx")
     assert ">pulse.xlsx: the sheet &#x27;Sheet1&#x27; has at least 50,000,000 rows of 2 columns" in panel.message.value
@@ -136,7 +148,9 @@ def test_a_workbook_made_to_exhaust_memory_is_a_plain_message(store: Store, proj
     assert PulseStore(store).responses(project).empty
 
 
-def test_a_comment_longer_than_a_typed_answer_is_listed_and_not_imported(store: Store, project: int, panel: FeedbackImportPanel) -> None:
+def test_a_comment_longer_than_a_typed_answer_is_listed_and_not_imported(
+    store: Store, project: int, panel: FeedbackImportPanel
+) -> None:
     # The review's CSV had a 50 MB comment: imported, it made every opening of the Results tab
     # take 74 s and 3.3 GB and send 50 MB of HTML. 3 MB shows the same bound.
     huge = "This is too long. " * (3 * 2**20 // 18)

@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from cpmkit.db.database import Store
 from cpmkit.feedback import comments
 from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.pulse.store import PulseStore
-from cpmkit.db.database import Store
 from cpmkit.feedback.ui.results import (
     NO_ANSWERS,
     NO_RESPONSES,
@@ -105,7 +105,9 @@ def test_comments_are_analysed_again_only_when_the_responses_changed(
 ) -> None:
     calls: list[int] = []
     real = comments.analyse_comments
-    monkeypatch.setattr(comments, "analyse_comments", lambda frame, *a, **k: calls.append(len(frame)) or real(frame, *a, **k))
+    monkeypatch.setattr(
+        comments, "analyse_comments", lambda frame, *a, **k: calls.append(len(frame)) or real(frame, *a, **k)
+    )
     panel = FeedbackResultsPanel(store)
     panel.show(project)
     panel.show(project)  # the tab opened again, nothing new
@@ -127,7 +129,12 @@ def test_a_theme_or_a_comment_becomes_a_lesson_in_one_click(store: Store, projec
     assert made[0].excerpt.startswith("Budget and cost: 2 comments, e.g. '") and SCRIPT in made[0].excerpt
     first = panel.comment_list.children[0]
     first.children[1].click()
-    assert made[1].kind == "comment" and "terrible" in made[1].excerpt and made[1].ref.endswith(":comment") and made[1].ref.split(":")[0].isdigit()
+    assert (
+        made[1].kind == "comment"
+        and "terrible" in made[1].excerpt
+        and made[1].ref.endswith(":comment")
+        and made[1].ref.split(":")[0].isdigit()
+    )
     assert "Lesson started" in panel.message.value
 
 
@@ -142,7 +149,9 @@ def test_long_comment_lists_keep_the_buttons_bounded(store: Store, pulses: Pulse
 
 
 def test_score_table_rounds_without_minus_zero_and_lists_unanswered_rounds_last() -> None:
-    nps = pd.DataFrame({"round": ["A", "B"], "responses": [300, 2], "n": [300, 2], "nps": [-1 / 3, 50.0], "change": [None, 50.33]})
+    nps = pd.DataFrame(
+        {"round": ["A", "B"], "responses": [300, 2], "n": [300, 2], "nps": [-1 / 3, 50.0], "change": [None, 50.33]}
+    )
     table = score_table(["Z", "A", "B"], nps, None)
     assert table["round"].tolist() == ["A", "B", "Z"]
     assert table["nps"].tolist() == ["NPS 0 (n = 300)", "NPS 50 (n = 2)", NO_RESPONSES]

@@ -8,10 +8,10 @@ import datetime as dt
 import ipywidgets as W
 import pytest
 
-from cpmkit.feedback.lessons.store import LessonStore
-from cpmkit.feedback.lessons.rules import LessonSource
-from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.db.database import Store
+from cpmkit.feedback.lessons.rules import LessonSource
+from cpmkit.feedback.lessons.store import LessonStore
+from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.ui.workbook import LessonsLearnedApp
 
 TODAY = dt.date(2026, 11, 25)
@@ -29,7 +29,13 @@ def tab(app: LessonsLearnedApp, title: str) -> int:
 
 def test_every_tab_opens_without_a_project(store: Store) -> None:
     app = LessonsLearnedApp(store, today=lambda: TODAY)
-    assert list(app.tabs.titles) == ["Pulse rounds", "Import responses", "Results", "Retrospectives", "Lessons register"]
+    assert list(app.tabs.titles) == [
+        "Pulse rounds",
+        "Import responses",
+        "Results",
+        "Retrospectives",
+        "Lessons register",
+    ]
     for index in range(len(app.panels)):
         app.tabs.selected_index = index
     assert app.status.value == ""
@@ -45,7 +51,9 @@ def test_a_retrospective_card_becomes_a_lesson_in_one_click(store: Store) -> Non
     app = LessonsLearnedApp(store, today=lambda: TODAY)
 
     app.tabs.selected_index = tab(app, "Retrospectives")
-    buttons = [w for row in app.panels["Retrospectives"].cards.children for w in row.children if isinstance(w, W.Button)]
+    buttons = [
+        w for row in app.panels["Retrospectives"].cards.children for w in row.children if isinstance(w, W.Button)
+    ]
     assert [b.description for b in buttons] == ["Make a lesson"]
     buttons[0].click()
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from cpmkit.db.database import Store
 from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import load_gap_template
-from cpmkit.db.database import Store
 from cpmkit.gap.ui.survey import GapSurveyApp
 
 TODAY = dt.date(2026, 11, 25)
@@ -42,7 +42,9 @@ def test_answers_are_saved_as_survey_figures_dated_today(store: Store, gaps: Gap
     form.form.rows["schedule"].controls["importance"].value = "70"
     form.satisfaction.value = 2
     saved = gaps.ratings(project_id)
-    assert saved[["dimension", "source", "expectation", "importance"]].values.tolist() == [["schedule", "survey", 7, 70]]
+    assert saved[["dimension", "source", "expectation", "importance"]].values.tolist() == [
+        ["schedule", "survey", 7, 70]
+    ]
     assert saved["assessed_on"].tolist() == [TODAY]
     assert gaps.satisfaction(project_id)["score"].tolist() == [2]
     assert "70</b> of 100" in form.weights.value

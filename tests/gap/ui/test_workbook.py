@@ -7,10 +7,10 @@ from urllib.parse import unquote
 
 import pytest
 
+from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError
 from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import load_gap_template
-from cpmkit.db.database import Store
 from cpmkit.gap.ui.workbook import ExpectationGapApp
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE, LinkShownOnce
 
@@ -62,7 +62,9 @@ def test_ratings_are_saved_as_entered_and_dated(app: ExpectationGapApp, store: S
     assert "add up to 60, not 100" in app.weights.value
 
 
-def test_a_refused_score_names_the_value_and_keeps_what_was_saved(app: ExpectationGapApp, store: Store, project: int) -> None:
+def test_a_refused_score_names_the_value_and_keeps_what_was_saved(
+    app: ExpectationGapApp, store: Store, project: int
+) -> None:
     rate(app, "reliability", 6, 3, "60")
     app.form.rows["reliability"].controls["importance"].value = "140"
     row = app.form.rows["reliability"]
@@ -100,9 +102,13 @@ def test_notes_and_actions_are_saved_per_gap(app: ExpectationGapApp, store: Stor
     app.new_action.value = "Publish a release calendar"
     app.add_action.click()
     saved = gap_store(store)
-    assert saved.notes(project)[["dimension", "stated_problem"]].values.tolist() == [["schedule", "Releases slip <always>"]]
+    assert saved.notes(project)[["dimension", "stated_problem"]].values.tolist() == [
+        ["schedule", "Releases slip <always>"]
+    ]
     actions = saved.actions(project)
-    assert actions[["dimension", "what", "status"]].values.tolist() == [["schedule", "Publish a release calendar", "open"]]
+    assert actions[["dimension", "what", "status"]].values.tolist() == [
+        ["schedule", "Publish a release calendar", "open"]
+    ]
     assert len(app.actions.children) == 1
 
 
@@ -114,7 +120,9 @@ def _survey_rows(app: ExpectationGapApp, store: Store, project: int) -> dict[str
     return {names[sid]: link for sid, link in app.survey_links.items()}
 
 
-def test_survey_links_are_made_per_stakeholder_and_shown_once(app: ExpectationGapApp, store: Store, project: int) -> None:
+def test_survey_links_are_made_per_stakeholder_and_shown_once(
+    app: ExpectationGapApp, store: Store, project: int
+) -> None:
     app.tabs.selected_index = SURVEYS
     view = app.tabs.children[SURVEYS].children[0]
     rows = _survey_rows(app, store, project)
@@ -122,7 +130,10 @@ def test_survey_links_are_made_per_stakeholder_and_shown_once(app: ExpectationGa
     view.children[1].click()  # Create survey links
     rows = _survey_rows(app, store, project)
     hrefs = [link.href for link in rows.values()]
-    assert all(h is not None and h.startswith("03_stakeholder_survey.ipynb?survey=") for h in hrefs) and len(set(hrefs)) == 2
+    assert (
+        all(h is not None and h.startswith("03_stakeholder_survey.ipynb?survey=") for h in hrefs)
+        and len(set(hrefs)) == 2
+    )
     acme = next(link for name, link in rows.items() if "Acme" in name)
     assert SHOWN_ONCE in acme.text.value and f'href="{acme.href}"' in acme.text.value
     token = unquote(str(acme.href).split("survey=", 1)[1])
@@ -167,7 +178,9 @@ def test_the_charts_draw_and_the_report_downloads_without_code(app: ExpectationG
     assert 'download="status-report.html"' in link and "data:text/html;base64," in link
 
 
-def test_the_stakeholders_own_figures_show_beside_the_estimate(app: ExpectationGapApp, store: Store, project: int) -> None:
+def test_the_stakeholders_own_figures_show_beside_the_estimate(
+    app: ExpectationGapApp, store: Store, project: int
+) -> None:
     acme = app.stakeholder_id
     assert acme is not None
     for name, value in (("expectation", 7), ("perception", 3)):

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from cpmkit.soft_skills.store import AssessmentStore
-from cpmkit.errors import StoreError
-from cpmkit.soft_skills.bank import default_bank
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
+from cpmkit.errors import StoreError
+from cpmkit.soft_skills.bank import default_bank
+from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.ui import assessment as soft_skills_ui
 from cpmkit.soft_skills.ui.assessment import JOIN_CODE_TRIES, LAST_SELF_ASSESSMENT, SoftSkillsApp
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
@@ -59,7 +59,9 @@ def build(store: Store, query: str | None = None) -> SoftSkillsApp:
 
 
 def workshop(store: Store, rounds: list[str] | None = None) -> tuple[int, str]:
-    workshop_id, code, _key = AssessmentStore(store).create_workshop("Leading clients", bank="soft_skills", rounds=rounds or ["before", "after"])
+    workshop_id, code, _key = AssessmentStore(store).create_workshop(
+        "Leading clients", bank="soft_skills", rounds=rounds or ["before", "after"]
+    )
     return workshop_id, code
 
 
@@ -115,7 +117,7 @@ def test_first_paint_does_not_import_altair(tmp_path: Path) -> None:
         import sys
         from cpmkit.db.database import Store
         from cpmkit.soft_skills.ui.assessment import SoftSkillsApp
-        store = Store.open("sqlite:///{tmp_path / 'paint.sqlite3'}")
+        store = Store.open("sqlite:///{tmp_path / "paint.sqlite3"}")
         app = SoftSkillsApp(store, query="")
         app.start.solo.click()
         assert "cpmkit-ready" in app.widget._dom_classes
@@ -181,7 +183,9 @@ def test_a_wrong_code_says_so_next_to_the_field(store: Store) -> None:
     assert app.participant is None
 
 
-def test_the_sixth_wrong_code_in_a_minute_waits_without_touching_the_store(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sixth_wrong_code_in_a_minute_waits_without_touching_the_store(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert JOIN_CODE_TRIES == (5, 60.0)
     _id, code = workshop(store, ["only"])
     clock = FakeClock()
@@ -222,7 +226,9 @@ def test_the_sixth_wrong_code_in_a_minute_waits_without_touching_the_store(store
 
 def test_right_codes_are_never_counted(store: Store) -> None:
     _id, code = workshop(store, ["only"])
-    app = SoftSkillsApp(store, query="", today=lambda: TODAY, join_codes=RateLimiter(*JOIN_CODE_TRIES, clock=FakeClock()))
+    app = SoftSkillsApp(
+        store, query="", today=lambda: TODAY, join_codes=RateLimiter(*JOIN_CODE_TRIES, clock=FakeClock())
+    )
     start = app.start
     assert start is not None
     for typed in [code, code.lower(), f"{code[:3]}-{code[3:]}"] * 3:
@@ -284,7 +290,9 @@ def test_every_answer_is_saved_as_it_is_given(store: Store) -> None:
     assert questions.finish.layout.display == "none"
 
 
-def test_a_failed_save_shows_a_message_and_keeps_the_saved_answer(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_save_shows_a_message_and_keeps_the_saved_answer(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = solo(store)
     assert app.questions is not None and app.participant is not None
     item = BANK.items[0].id
@@ -311,7 +319,9 @@ def test_back_and_next_move_between_competencies(store: Store) -> None:
     assert questions.step == 0
 
 
-def test_coming_back_with_the_link_resumes_at_the_first_unanswered_item(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_coming_back_with_the_link_resumes_at_the_first_unanswered_item(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = solo(store)
     assert app.participant is not None
     answer_step(app, 4)
@@ -506,7 +516,9 @@ def test_a_rating_link_opened_in_the_rated_persons_browser_takes_no_answers(stor
 
 def _others(results: Any) -> dict[str, str]:
     """Competency name -> what the page shows as others' view."""
-    cells = re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td><td>([^<]*)</td>", re.sub(r">\s+<", "><", results.others_table.value))
+    cells = re.findall(
+        r"<tr><td>([^<]+)</td><td>[^<]*</td><td>([^<]*)</td>", re.sub(r">\s+<", "><", results.others_table.value)
+    )
     return {html.unescape(name): value for name, value in cells}
 
 
@@ -620,13 +632,13 @@ def test_the_xlsx_has_one_sheet_per_table(store: Store, tmp_path: Path) -> None:
     app = solo(store)
     answer_all(app, default=5)
     assert app.results is not None
-    app.results.commitments[0].what.value = "=HYPERLINK(\"x\")"
+    app.results.commitments[0].what.value = '=HYPERLINK("x")'
     app.results.export_button.click()
     path = tmp_path / "report.xlsx"
     path.write_bytes(data_uri(app.results.export_links.value, "soft-skills-2026-11-25.xlsx"))
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["scores", "strengths", "to develop", "others view", "reflection", "commitments"]
-    assert book["commitments"]["B2"].value == "'=HYPERLINK(\"x\")"
+    assert book["commitments"]["B2"].value == '\'=HYPERLINK("x")'
     book.close()
 
 
@@ -647,7 +659,7 @@ def _page_text(widget: Any) -> str:
 
 
 def test_a_participant_never_sees_another_participants_answers(store: Store) -> None:
-    workshop_id, code = workshop(store)
+    _workshop_id, code = workshop(store)
     assess = AssessmentStore(store)
     first = assess.join_workshop(code, round="before", display_name="Ana")
     for item in BANK.items:

@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.core.rate_limit import RateLimiter
+from cpmkit.db.database import Store
+from cpmkit.db.schema import workshops
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import Item, default_bank
-from cpmkit.core.rate_limit import RateLimiter
-from cpmkit.db.schema import workshops
-from cpmkit.db.database import Store
+from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.ui import trainer as workshop_ui
 from cpmkit.soft_skills.ui.trainer import TRAINER_KEY_TRIES, WorkshopApp, WorkshopDashboard
 from cpmkit.soft_skills.workshop import HIDDEN
@@ -106,7 +106,13 @@ def answer_for(item: Item, score: int) -> int:
 
 
 def take_part(
-    assess: AssessmentStore, code: str, round_name: str, score: int = 3, *, name: str | None = None, complete: bool = True
+    assess: AssessmentStore,
+    code: str,
+    round_name: str,
+    score: int = 3,
+    *,
+    name: str | None = None,
+    complete: bool = True,
 ) -> dict[str, Any]:
     """A participant joins, answers every item so each competency scores ``score``, and finishes."""
     person = assess.join_workshop(code, round=round_name, display_name=name)
@@ -169,7 +175,9 @@ def workshop_with_key(assess: AssessmentStore, rounds: tuple[str, ...] = ("befor
 # -- creating and opening --------------------------------------------------------------------
 
 
-def test_creating_a_workshop_shows_the_code_and_the_key_once(app: WorkshopApp, assess: AssessmentStore, store: Store) -> None:
+def test_creating_a_workshop_shows_the_code_and_the_key_once(
+    app: WorkshopApp, assess: AssessmentStore, store: Store
+) -> None:
     workshop_id, code, key = create(app)
     shown = app.created.value
     assert "cpmkit-join-code" in shown and code in shown
@@ -235,7 +243,11 @@ def test_a_wrong_key_shows_nothing_of_the_cohort(app: WorkshopApp, assess: Asses
     assert code not in text and "Negotiation lab" not in text and "Completed" not in text
     assert app.key.value == "", "the key does not stay in the page"
 
-    for number, typed, message in [("999", key, "no workshop number 999"), ("abc", key, "Type the workshop number"), (str(workshop_id), "  ", "Type the trainer key")]:
+    for number, typed, message in [
+        ("999", key, "no workshop number 999"),
+        ("abc", key, "Type the workshop number"),
+        (str(workshop_id), "  ", "Type the trainer key"),
+    ]:
         app.number.value, app.key.value = number, typed
         app.open_button.click()
         assert message in app.open_message.value
@@ -257,7 +269,9 @@ def test_the_sixth_wrong_key_in_a_minute_waits_without_touching_the_store(
     assert TRAINER_KEY_TRIES == (5, 60.0)
     workshop_id, _code, key = workshop_with_key(assess)
     now = [0.0]
-    app = WorkshopApp(store, query="", refresh_seconds=None, trainer_keys=RateLimiter(*TRAINER_KEY_TRIES, clock=lambda: now[0]))
+    app = WorkshopApp(
+        store, query="", refresh_seconds=None, trainer_keys=RateLimiter(*TRAINER_KEY_TRIES, clock=lambda: now[0])
+    )
     checked: list[str] = []
     real = AssessmentStore.trainer_workshop
 
@@ -267,7 +281,13 @@ def test_the_sixth_wrong_key_in_a_minute_waits_without_touching_the_store(
 
     monkeypatch.setattr(AssessmentStore, "trainer_workshop", spy)
     wrong = ("B" if key[0] == "A" else "A") + key[1:]  # the right shape: scrypt runs
-    for number in (str(workshop_id), str(workshop_id), str(workshop_id), "999", str(workshop_id)):  # a wrong number counts too
+    for number in (
+        str(workshop_id),
+        str(workshop_id),
+        str(workshop_id),
+        "999",
+        str(workshop_id),
+    ):  # a wrong number counts too
         app.number.value, app.key.value = number, wrong
         app.open_button.click()
         assert "Too many tries" not in app.open_message.value
@@ -367,14 +387,18 @@ def test_export_links_hold_the_results_and_never_a_token(app: WorkshopApp, asses
     texts.append("\n".join(cells))
     for text in texts:
         assert not any(token in text for token in tokens)
-    answers = pd.read_csv(io.BytesIO(files[f"workshop-{workshop_id}-negotiation-lab-answers.csv"]), encoding="utf-8-sig")
+    answers = pd.read_csv(
+        io.BytesIO(files[f"workshop-{workshop_id}-negotiation-lab-answers.csv"]), encoding="utf-8-sig"
+    )
     # Bo is still answering: left out. The anonymous three get labels drawn for this download.
     labels = set(answers["participant"])
     assert "Ana" in labels and len(labels) == 4 and "Bo" not in labels
     assert all(re.fullmatch(r"Anonymous [A-Z2-9]{4}", label) for label in labels - {"Ana"})
     assert len(answers) == 4 * len(default_bank().items)
     dashboard.prepare.click()
-    again = re.findall(r'<a download="[^"]+-answers.csv" href="data:[^;]+;base64,([^"]+)"', dashboard.export_links.value)
+    again = re.findall(
+        r'<a download="[^"]+-answers.csv" href="data:[^;]+;base64,([^"]+)"', dashboard.export_links.value
+    )
     relabelled = pd.read_csv(io.BytesIO(base64.b64decode(again[0])), encoding="utf-8-sig")
     assert not (set(relabelled["participant"]) - {"Ana"}) & (labels - {"Ana"}), "no label links two downloads"
     assert not any(token in page_text(app.widget) for token in tokens)
@@ -400,7 +424,9 @@ def test_closing_asks_first_then_refuses_later_joins(app: WorkshopApp, assess: A
     reopened.widget.close()
 
 
-def test_the_refresh_tick_updates_the_counts_and_figures(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_refresh_tick_updates_the_counts_and_figures(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     workshop_id, code, key = workshop_with_key(assess)
     dashboard = open_dashboard(app, workshop_id, key)
     assert counts(dashboard)[0] == ["before", "0", "0", "0"]
@@ -447,7 +473,9 @@ def test_refresh_now_shows_answers_saved_between_joins(app: WorkshopApp, assess:
     assert counts(dashboard)[0] == ["before", "3", "3", "0"]
 
 
-def test_a_store_error_in_a_tick_shows_a_message_and_keeps_going(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_store_error_in_a_tick_shows_a_message_and_keeps_going(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     workshop_id, _code, key = workshop_with_key(assess)
     dashboard = open_dashboard(app, workshop_id, key)
 
@@ -478,7 +506,9 @@ def test_user_text_is_escaped(app: WorkshopApp, assess: AssessmentStore) -> None
 # -- the chart -------------------------------------------------------------------------------
 
 
-def test_the_cohort_chart_is_drawn_when_the_chart_module_has_one(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cohort_chart_is_drawn_when_the_chart_module_has_one(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     given: list[pd.DataFrame] = []
 
     def cohort_distribution_chart(dist: pd.DataFrame) -> Any:
@@ -499,7 +529,9 @@ def test_the_cohort_chart_is_drawn_when_the_chart_module_has_one(app: WorkshopAp
     assert dashboard.chart_box.children == ()
 
 
-def test_the_participant_apps_cohort_chart_is_used(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_participant_apps_cohort_chart_is_used(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delitem(sys.modules, "cpmkit.soft_skills.charts")  # undo no_chart_module: the real one
     workshop_id, code, key = workshop_with_key(assess)
     for _ in range(3):
@@ -509,7 +541,9 @@ def test_the_participant_apps_cohort_chart_is_used(app: WorkshopApp, assess: Ass
     assert len(dashboard.chart_box.children) == 1 and dashboard.chart_box.children[0].spec["layer"]
 
 
-def test_a_module_without_the_chart_function_leaves_the_table_alone(app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_module_without_the_chart_function_leaves_the_table_alone(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "cpmkit.soft_skills.charts", types.ModuleType("cpmkit.soft_skills.charts"))
     workshop_id, code, key = workshop_with_key(assess)
     for _ in range(3):
@@ -542,7 +576,9 @@ def test_the_dashboard_refreshes_itself_until_it_is_closed(store: Store, assess:
 # -- the entry point -------------------------------------------------------------------------
 
 
-def test_app_opens_the_workshop_named_in_the_url(store: Store, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_app_opens_the_workshop_named_in_the_url(
+    store: Store, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     workshop_id, _code, _key = workshop_with_key(assess)
     monkeypatch.setattr(workshop_ui, "open_store", lambda: store)
     monkeypatch.setenv("QUERY_STRING", f"workshop={workshop_id}")

@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 import ipywidgets as W
 
+from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.store import PulseStore
-from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.ui.survey import PULSE_PARAMETER
 from cpmkit.ui.widgets import LinkShownOnce, MessageArea, field, guard, keep_links, message_area, replace_children
 
@@ -53,7 +53,9 @@ class PulseRoundsPanel:
         self.opened_on = W.DatePicker(value=today(), layout=W.Layout(width="160px"))
         self.create = W.Button(description="Open a round", icon="plus")
         self.create.on_click(lambda _b: self._create())
-        self.create_message = MessageArea(label="New pulse round", help_text="Give it a name and the day it opens; then send its link.")
+        self.create_message = MessageArea(
+            label="New pulse round", help_text="Give it a name and the day it opens; then send its link."
+        )
         self.message = message_area()
         self.listing = W.VBox()
         self.widget = W.VBox(
@@ -78,7 +80,9 @@ class PulseRoundsPanel:
             return
         rounds = self.pulses.rounds(self.project_id)
         if rounds.empty:
-            replace_children(self.listing, [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")])
+            replace_children(
+                self.listing, [W.HTML("<p class='cpmkit-help'>No pulse rounds yet: open the first one above.</p>")]
+            )
             return
         ids = [int(i) for i in rounds["id"]]
         keep_links(self.links, ids, self._new_link, css_class="cpmkit-link cpmkit-pulse-link")
@@ -99,12 +103,14 @@ class PulseRoundsPanel:
             "Stakeholders' own links <span class='cpmkit-help'>(each answers as that stakeholder, once per round; "
             "send each person only their own)</span>"
         )
-        toggle = W.Button(description="Reopen" if row["closed"] else "Close", icon="unlock" if row["closed"] else "lock")
+        toggle = W.Button(
+            description="Reopen" if row["closed"] else "Close", icon="unlock" if row["closed"] else "lock"
+        )
         toggle.on_click(lambda _b: self._set_closed(int(row["id"]), not row["closed"]))
         round_id = int(row["id"])
-        return W.VBox([W.HBox([text, toggle]), self.links[round_id].widget, own, self.own_links[round_id].widget]).add_class(
-            "cpmkit-pulse-round"
-        )
+        return W.VBox(
+            [W.HBox([text, toggle]), self.links[round_id].widget, own, self.own_links[round_id].widget]
+        ).add_class("cpmkit-pulse-round")
 
     def _new_link(self, round_id: int) -> str:
         return survey_link(self.pulses.new_round_token(round_id), base_url=self.base_url)

@@ -22,11 +22,11 @@ from typing import Any, Final
 
 import ipywidgets as W
 
+from cpmkit.core.query import query_params
+from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey
-from cpmkit.core.query import query_params
-from cpmkit.db.database import Store
 from cpmkit.ui.session import open_store, page_identity, safe_app
 from cpmkit.ui.widgets import MessageArea, field, guard, message_area, stylesheet
 
@@ -95,7 +95,9 @@ class PulseSurveyApp:
             f"{who if found['stakeholder_id'] is not None else ''}<p>{html.escape(self.survey.intro)}</p>"
         )
         if found["closed"]:
-            raise NotFoundError(f"The pulse survey {found['name']!r} is closed and takes no more answers. Thank you all the same.")
+            raise NotFoundError(
+                f"The pulse survey {found['name']!r} is closed and takes no more answers. Thank you all the same."
+            )
         self.round = found
         self.key = respondent_key(found["stakeholder_id"], self.browser)
         rows = []
@@ -121,7 +123,10 @@ class PulseSurveyApp:
                 if value is None or (isinstance(value, str) and not value.strip()):
                     return  # nothing given yet: no response to start
                 self.response_id, _key = self.pulses.start_response(
-                    int(self.round["round_id"]), stakeholder_id=self.round["stakeholder_id"], submitted_at=self.now(), key=self.key
+                    int(self.round["round_id"]),
+                    stakeholder_id=self.round["stakeholder_id"],
+                    submitted_at=self.now(),
+                    key=self.key,
                 )
             self.pulses.save_answer(self.response_id, question_id, value)
             self.status.say(THANKS, ok=True)
@@ -139,7 +144,9 @@ class PulseSurveyApp:
 def _control(question: PulseQuestion) -> W.ValueWidget:
     """ToggleButtons for a 0-10 score, radio buttons with labels for a labelled scale, a text area for text."""
     if question.scale is None:
-        return W.Textarea(placeholder="Your answer", continuous_update=False, layout=W.Layout(width="520px", height="90px"))
+        return W.Textarea(
+            placeholder="Your answer", continuous_update=False, layout=W.Layout(width="520px", height="90px")
+        )
     scale = question.scale
     if question.kind == "recommend":
         return W.ToggleButtons(
@@ -148,7 +155,9 @@ def _control(question: PulseQuestion) -> W.ValueWidget:
             tooltips=[scale.label(v) or str(v) for v in scale.values],
             style={"button_width": "38px"},
         )
-    return W.RadioButtons(options=[(f"{v} - {scale.label(v)}" if scale.label(v) else str(v), v) for v in scale.values], value=None)
+    return W.RadioButtons(
+        options=[(f"{v} - {scale.label(v)}" if scale.label(v) else str(v), v) for v in scale.values], value=None
+    )
 
 
 def _hint(question: PulseQuestion) -> str:

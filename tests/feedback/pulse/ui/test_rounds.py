@@ -8,9 +8,9 @@ from urllib.parse import unquote
 
 import pytest
 
+from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError
 from cpmkit.feedback.pulse.store import PulseStore
-from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.ui.rounds import PulseRoundsPanel, survey_link
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 

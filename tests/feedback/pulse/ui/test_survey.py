@@ -9,9 +9,9 @@ import datetime as dt
 import ipywidgets as W
 import pytest
 
+from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import pulse_survey
-from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.ui.survey import THANKS, WELCOME_BACK, PulseSurveyApp, respondent_key
 
 NOW = dt.datetime(2026, 11, 25, 14, 30)
@@ -64,13 +64,20 @@ def test_answers_are_saved_as_given_and_anonymous(store: Store, pulses: PulseSto
     saved = pulses.responses(project_id)
     assert len(saved) == 1
     row = saved.iloc[0]
-    assert (row["recommend"], row["progress"], row["comment"], row["source"]) == (9, 4, "<script>alert(1)</script>", "form")
+    assert (row["recommend"], row["progress"], row["comment"], row["source"]) == (
+        9,
+        4,
+        "<script>alert(1)</script>",
+        "form",
+    )
     assert row["submitted_at"].to_pydatetime() == NOW and row["stakeholder"] is None
     survey.controls["comment"].value = ""
     assert pulses.responses(project_id).iloc[0]["comment"] is None
 
 
-def test_a_stakeholders_own_link_answers_as_them_from_any_device(store: Store, pulses: PulseStore, link: tuple[int, str]) -> None:
+def test_a_stakeholders_own_link_answers_as_them_from_any_device(
+    store: Store, pulses: PulseStore, link: tuple[int, str]
+) -> None:
     project_id, _ = link
     round_id = int(pulses.rounds(project_id)["id"][0])
     own = pulses.new_stakeholder_links(round_id)["Acme <Corp>"]
