@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh Debian machine with Python 3.11:
 #   make run    create .venv if missing, then serve the workbooks (Voila) on the default SQLite store
-#   make test   the same, plus Chromium and PostgreSQL from Debian if missing, then every test
+#   make test   the same, plus Chromium and PostgreSQL from Debian if missing, then the format and
+#               lint checks, the layer contracts (import-linter) and every test
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -15,6 +16,9 @@ run: $(STAMP)
 	$(BIN)/cpmkit serve
 
 test: $(STAMP) system-test-deps
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/cpmkit build-notebooks --check
 	$(BIN)/pytest
 

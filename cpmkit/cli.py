@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cpmkit import config
+from cpmkit.db import location
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.kernel_limits import MEMORY_ENV
 
@@ -66,7 +67,7 @@ def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for Voila and its kernels: the store URL made absolute, since each
     kernel starts in its notebook's folder, and a memory limit per kernel unless one is set."""
     env = dict(os.environ if environ is None else environ)
-    env[config.DB_URL_ENV] = config.db_url(env)
+    env[location.DB_URL_ENV] = location.db_url(env)
     env.setdefault(MEMORY_ENV, str(DEFAULT_KERNEL_MEMORY_MB))
     # Voila finds the "cpmkit" page template (no CDN links) through JUPYTER_PATH.
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_JUPYTER), env.get("JUPYTER_PATH")]))
@@ -79,7 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
     chart_bundle()  # build the offline chart library once, before any kernel needs it
     env = serve_env()
     url = f"http://{args.host}:{args.port}/voila/render/index.ipynb"
-    print(f"cpmkit: store {config.db_url(env)}", flush=True)
+    print(f"cpmkit: store {location.db_url(env)}", flush=True)
     print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
     if args.host not in LOOPBACK_HOSTS:
         print(
@@ -186,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the workbooks as web apps with Voila",
         description=(
             f"Serve the workbooks with Voila on http://HOST:PORT. Data goes to the store named by "
-            f"{config.DB_URL_ENV} (default: a SQLite file in {config.data_dir()})."
+            f"{location.DB_URL_ENV} (default: a SQLite file in {config.data_dir()})."
         ),
     )
     serve.add_argument(

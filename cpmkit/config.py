@@ -12,13 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy.engine import make_url
 
-__all__ = ["DB_URL_ENV", "DEFAULT_DB_FILENAME", "cache_dir", "data_dir", "db_url", "templates_dir"]
+__all__ = ["DATA_DIR_ENV", "cache_dir", "data_dir", "templates_dir"]
 
-DB_URL_ENV = "CPMKIT_DB_URL"
 DATA_DIR_ENV = "CPMKIT_DATA_DIR"
-DEFAULT_DB_FILENAME = "cpmkit.sqlite3"
 
 
 def data_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -29,23 +26,6 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
 def cache_dir(env: Mapping[str, str] = os.environ) -> Path:
     """The folder for derived files that can be rebuilt at any time (the chart bundle)."""
     return Path(env.get("CPMKIT_CACHE_DIR") or platformdirs.user_cache_dir("cpmkit")).expanduser()
-
-
-def db_url(env: Mapping[str, str] = os.environ) -> str:
-    """The SQLAlchemy URL of the store: ``CPMKIT_DB_URL`` if set, else the default SQLite file.
-
-    A relative SQLite path is resolved against the current directory, so callers that start
-    other processes (``cpmkit serve``) pass the absolute URL on to them.
-    """
-    raw = env.get(DB_URL_ENV, "").strip()
-    if not raw:
-        return f"sqlite:///{data_dir(env) / DEFAULT_DB_FILENAME}"
-    url = make_url(raw)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        path = Path(url.database).expanduser()
-        if not path.is_absolute():
-            url = url.set(database=str(path.resolve()))
-    return url.render_as_string(hide_password=False)
 
 
 def templates_dir(env: Mapping[str, str] = os.environ) -> Path:

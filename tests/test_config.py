@@ -4,26 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from cpmkit import config
-
-
-def test_default_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
-    env = {"CPMKIT_DATA_DIR": str(tmp_path)}
-    assert config.db_url(env) == f"sqlite:///{tmp_path / 'cpmkit.sqlite3'}"
-
-
-def test_url_from_the_environment_wins() -> None:
-    url = "postgresql+psycopg://pm:secret@db.example:5432/cpmkit"
-    assert config.db_url({"CPMKIT_DB_URL": url}) == url
-
-
-def test_relative_sqlite_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert (
-        config.db_url({"CPMKIT_DB_URL": "sqlite:///data/x.sqlite3"}) == f"sqlite:///{tmp_path / 'data' / 'x.sqlite3'}"
-    )
 
 
 def test_templates_dir_is_the_repository_folder_unless_overridden(tmp_path: Path) -> None:

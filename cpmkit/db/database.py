@@ -29,9 +29,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, func, se
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cpmkit import config
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
-from cpmkit.db import schema
+from cpmkit.db import location, schema
 from cpmkit.db.schema import meta, projects, stakeholders, success_measures
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.stakeholders.rules import (
@@ -154,8 +153,8 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
-        """Open (creating or upgrading as needed) the store at ``url``, default ``config.db_url()``."""
-        target = url or config.db_url()
+        """Open (creating or upgrading as needed) the store at ``url``, default ``location.db_url()``."""
+        target = url or location.db_url()
         engine = create_store_engine(target)
         try:
             return cls(engine)

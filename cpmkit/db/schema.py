@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 
 from cpmkit.core.links import digest
-from cpmkit.core.name_keys import recompute_name_keys
+from cpmkit.db.name_keys import recompute_name_keys
 from cpmkit.errors import StoreError
 from cpmkit.stakeholders.rules import name_key
 

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import psutil
 
 from cpmkit.cli import DEFAULT_CULL_SECONDS, voila_command
-from cpmkit.config import DB_URL_ENV
+from cpmkit.db.location import DB_URL_ENV
 from cpmkit.errors import CpmkitError
 
 __all__ = ["VoilaServer", "free_port", "running_voila"]

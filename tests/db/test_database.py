@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit import config
+from cpmkit.db import location
 from cpmkit.db.database import FILE_MODE, FOLDER_MODE, Store
 from cpmkit.db.schema import SCHEMA_VERSION, success_measures
 from cpmkit.db.schema import stakeholders as stakeholders_table
@@ -457,13 +458,13 @@ def test_free_text_round_trips_byte_for_byte(store: Store, open_store: Callable[
 
 def test_open_defaults_to_sqlite_file_in_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data_dir = tmp_path / "not yet there"
-    monkeypatch.delenv(config.DB_URL_ENV, raising=False)
+    monkeypatch.delenv(location.DB_URL_ENV, raising=False)
     monkeypatch.setenv(config.DATA_DIR_ENV, str(data_dir))
     monkeypatch.chdir(tmp_path)  # nothing may land in the working directory
     store = Store.open()
     try:
         assert store.engine.dialect.name == "sqlite"
-        expected = data_dir / config.DEFAULT_DB_FILENAME
+        expected = data_dir / location.DEFAULT_DB_FILENAME
         assert expected.is_file()
         assert store.url == f"sqlite:///{expected}"
         store.create_project("Persisted")
@@ -479,7 +480,7 @@ def test_open_defaults_to_sqlite_file_in_data_dir(tmp_path: Path, monkeypatch: p
 
 def test_open_uses_db_url_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "elsewhere" / "chosen.sqlite3"
-    monkeypatch.setenv(config.DB_URL_ENV, f"sqlite:///{target}")
+    monkeypatch.setenv(location.DB_URL_ENV, f"sqlite:///{target}")
     monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "unused"))
     store = Store.open()
     store.close()
@@ -489,15 +490,18 @@ def test_open_uses_db_url_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_db_url_makes_relative_sqlite_path_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    url = config.db_url({config.DB_URL_ENV: "sqlite:///relative/dir/store.sqlite3"})
+    url = location.db_url({location.DB_URL_ENV: "sqlite:///relative/dir/store.sqlite3"})
     assert url == f"sqlite:///{(tmp_path / 'relative' / 'dir' / 'store.sqlite3').resolve()}"
     assert (
-        config.db_url({config.DB_URL_ENV: f"sqlite:///{tmp_path}/abs.sqlite3"}) == f"sqlite:///{tmp_path}/abs.sqlite3"
+        location.db_url({location.DB_URL_ENV: f"sqlite:///{tmp_path}/abs.sqlite3"})
+        == f"sqlite:///{tmp_path}/abs.sqlite3"
     )
-    assert config.db_url({config.DB_URL_ENV: "sqlite://"}) == "sqlite://"
+    assert location.db_url({location.DB_URL_ENV: "sqlite://"}) == "sqlite://"
     pg = "postgresql://user:secret@db.example:5432/cpm"
-    assert config.db_url({config.DB_URL_ENV: f"  {pg} "}) == pg
-    assert config.db_url({config.DATA_DIR_ENV: str(tmp_path)}) == f"sqlite:///{tmp_path / config.DEFAULT_DB_FILENAME}"
+    assert location.db_url({location.DB_URL_ENV: f"  {pg} "}) == pg
+    assert (
+        location.db_url({config.DATA_DIR_ENV: str(tmp_path)}) == f"sqlite:///{tmp_path / location.DEFAULT_DB_FILENAME}"
+    )
 
 
 # -- concurrency: separate processes, one database -----------------------------------------
@@ -652,10 +656,10 @@ def test_a_new_sqlite_store_and_its_folder_are_private(tmp_path: Path, loose_uma
 
 
 def test_the_default_store_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loose_umask: None) -> None:
-    monkeypatch.delenv(config.DB_URL_ENV, raising=False)
+    monkeypatch.delenv(location.DB_URL_ENV, raising=False)
     monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "data"))
     Store.open().close()
-    assert _mode(tmp_path / "data" / config.DEFAULT_DB_FILENAME) == 0o600
+    assert _mode(tmp_path / "data" / location.DEFAULT_DB_FILENAME) == 0o600
     assert _mode(tmp_path / "data") == 0o700
 
 

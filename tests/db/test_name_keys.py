@@ -1,4 +1,4 @@
-"""Unit tests of cpmkit.core.name_keys.recompute_name_keys on SQLite and PostgreSQL: a store whose
+"""Unit tests of cpmkit.db.name_keys.recompute_name_keys on SQLite and PostgreSQL: a store whose
 name_key columns hold the older form (case and spacing folded only) gets look-alike keys, and
 names that now look alike are told apart with " (2)" rather than lost."""
 
@@ -12,8 +12,8 @@ from sqlalchemy import Table, func, select
 
 from cpmkit.core.fields import name_key
 from cpmkit.core.links import digest
-from cpmkit.core.name_keys import recompute_name_keys
 from cpmkit.db.database import Store
+from cpmkit.db.name_keys import recompute_name_keys
 from cpmkit.db.schema import projects, pulse_rounds, retro_members, stakeholders
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.store import PulseStore
