@@ -10,7 +10,9 @@ from pathlib import Path
 import cpmkit
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = {c["name"]: c for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]}
+CONTRACTS = {
+    c["name"]: c for c in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+}
 PURE = "Rules are pure: no store, no database, no widgets"
 WIDGETS = "Only ui modules import widgets"
 #: Plumbing around the workbooks: the server, the command line, settings and errors.
@@ -30,7 +32,10 @@ def test_every_module_is_ui_store_plumbing_or_a_listed_rules_module() -> None:
     unlisted = [
         m
         for m in _modules()
-        if "ui" not in m.split(".") and m.rsplit(".", 1)[-1] != "store" and not _within(m, PLUMBING) and not _within(m, pure)
+        if "ui" not in m.split(".")
+        and m.rsplit(".", 1)[-1] != "store"
+        and not _within(m, PLUMBING)
+        and not _within(m, pure)
     ]
     assert unlisted == [], f"add these to the {PURE!r} contract in pyproject.toml: {unlisted}"
 
