@@ -74,7 +74,7 @@ def main() -> int:
                 for n in range(args.cards)
             ]
             for phase in ("group", "vote"):
-                retros.set_phase(board_id, phase)
+                retros.set_phase(board_id, phase, facilitator_key=made["facilitator_key"])
             view = RetroBoard(retros, retros.board(board_id), members[0], refresh_seconds=None)
             widgets_first, rss_first = len(_instances), _rss_mb()
 

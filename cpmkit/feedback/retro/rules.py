@@ -1,17 +1,20 @@
 """Workbook 4's mid-project retrospective, as pure logic: the phases a board moves through and
-what each allows, cards gathered into groups with their votes, each member's votes left, and
-the actions carried over from earlier retrospectives of the same project.
+what each allows, cards gathered into groups with their votes, the vote limit (its cap, the
+votes each member used and has left, the refusal once all are used), which cards and votes are
+a member's own, and the actions carried over from earlier retrospectives of the same project.
 
 Pure: plain values and DataFrames in, new values out; no widgets, no I/O.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Final
 
 import pandas as pd
 
+from cpmkit.core.fields import clean_whole_number
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 
@@ -19,17 +22,26 @@ __all__ = [
     "ACTION_STATUSES",
     "CARD_TEXT_LIMIT",
     "GROUP_COLUMNS",
+    "MAX_VOTES",
     "OPEN_STATUSES",
     "PHASES",
     "PHASE_RULES",
+    "TALLY_PHASES",
     "allows",
     "carried_actions",
     "check_phase",
+    "check_vote_left",
     "groups",
+    "my_cards",
+    "my_votes",
     "next_phase",
     "previous_phase",
+    "shows_tally",
     "top_groups",
+    "vote_limit",
+    "vote_limit_problem",
     "votes_left",
+    "votes_used",
 ]
 
 #: The phases of a board, in order; the facilitator moves it forward (or back) one at a time.
@@ -42,6 +54,11 @@ PHASE_RULES: Final[Mapping[str, tuple[str, ...]]] = {
     "vote": ("vote",),
     "add actions": ("discuss", "act"),
 }
+#: The phases that show each group's votes, most voted first; before them, cards keep the order
+#: they were posted in (a running tally would sway the vote, and move buttons under people's cursors).
+TALLY_PHASES: Final = ("discuss", "act")
+#: The most votes a member may be given on one board (a new board's default is in templates/retro_formats.yaml).
+MAX_VOTES: Final = 20
 #: An action's life; "open" and "in progress" ones are carried into the next retrospective.
 ACTION_STATUSES: Final = ("open", "in progress", "done", "dropped")
 OPEN_STATUSES: Final = ("open", "in progress")
@@ -73,6 +90,11 @@ def check_phase(phase: str, what: str) -> None:
     if not allows(phase, what):
         when = " and ".join(PHASE_RULES[what])
         raise ValidationError(f"You can {what} only in the {when} phase; this board is in the {phase} phase now.")
+
+
+def shows_tally(phase: str) -> bool:
+    """Whether a board in ``phase`` shows each group's votes (and orders groups by them)."""
+    return phase in TALLY_PHASES
 
 
 def groups(cards: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFrame:
@@ -118,10 +140,51 @@ def top_groups(grouped: pd.DataFrame, n: int) -> pd.DataFrame:
     return (voted if not voted.empty else grouped).head(max(0, n)).reset_index(drop=True)
 
 
+def vote_limit_problem(value: Any) -> str | None:
+    """What is wrong with ``value`` as a board's votes per member (None if nothing): a whole
+    number from 1 to ``MAX_VOTES``, as a content file must give it."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VOTES:
+        return f"must be a whole number from 1 to {MAX_VOTES}, not {value!r}."
+    return None
+
+
+def vote_limit(value: Any, default: int) -> int:
+    """A new board's votes per member from what was entered (``"3"`` and ``3.0`` are 3), or
+    ``default`` when blank; ValidationError for anything but a whole number from 1 to ``MAX_VOTES``."""
+    number = clean_whole_number("votes_per_member", value, low=1, high=MAX_VOTES)
+    return default if number is None else number
+
+
+def votes_used(votes: pd.DataFrame, member_id: int) -> int:
+    """How many votes ``member_id`` has put on the board (``votes``: member_id per vote)."""
+    require_columns(votes, ["member_id"], "list of votes")
+    return int((votes["member_id"] == member_id).sum())
+
+
 def votes_left(votes: pd.DataFrame, member_id: int, limit: int) -> int:
     """How many of their ``limit`` votes ``member_id`` has not spent (``votes``: member_id per vote)."""
-    require_columns(votes, ["member_id"], "list of votes")
-    return max(0, int(limit) - int((votes["member_id"] == member_id).sum()))
+    return _left(votes_used(votes, member_id), limit)
+
+
+def check_vote_left(used: int, limit: int) -> int:
+    """Refuse one more vote of a member who used ``used`` of ``limit`` votes with a message saying
+    how to vote again; otherwise the votes they have left after it."""
+    if _left(used, limit) == 0:
+        raise ValidationError(f"You have used all {limit} of your votes; take one back to vote for something else.")
+    return _left(used + 1, limit)
+
+
+def my_cards(cards: pd.DataFrame, member_id: int) -> frozenset[int]:
+    """The ids of the cards ``member_id`` posted (anonymous ones too: their author can still change them)."""
+    require_columns(cards, ["id", "member_id"], "list of cards")
+    own = cards["member_id"].eq(member_id).fillna(False).astype(bool)
+    return frozenset(int(card_id) for card_id in cards.loc[own, "id"])
+
+
+def my_votes(votes: pd.DataFrame, member_id: int) -> dict[int, int]:
+    """``member_id``'s votes by the card they were put on (a group's lead card)."""
+    require_columns(votes, ["card_id", "member_id"], "list of votes")
+    return dict(Counter(int(card_id) for card_id in votes.loc[votes["member_id"] == member_id, "card_id"]))
 
 
 def carried_actions(actions: pd.DataFrame, board: Mapping[str, Any]) -> pd.DataFrame:
@@ -140,6 +203,10 @@ def carried_actions(actions: pd.DataFrame, board: Mapping[str, Any]) -> pd.DataF
     found = actions[earlier & (still_open | reviewed_here)].assign(_closed=lambda f: ~f["status"].isin(OPEN_STATUSES))
     ordered: pd.DataFrame = found.sort_values(["_closed", "created_at", "id"], kind="stable")
     return ordered.drop(columns="_closed").reset_index(drop=True)
+
+
+def _left(used: int, limit: int) -> int:
+    return max(0, int(limit) - int(used))
 
 
 def _index(phase: str) -> int:

@@ -8,7 +8,8 @@ takes turns), so two kernels voting for one member at once never exceed the limi
 
 The board's two link secrets and each member's browser key are kept only as digests
 (``cpmkit.core.links``): ``create_board`` and ``new_board_secrets`` return them once, and no
-read gives them back.
+read gives them back. What only the facilitator's page offers (moving the phase, grouping,
+agreeing actions) takes the facilitator's key and is refused without it, whatever page sends it.
 
 ``version(board_id)`` is one cheap read that changes whenever anything on the board does: an
 open board re-reads the whole board only when it moved.
@@ -16,7 +17,6 @@ open board re-reads the whole board only when it moved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
@@ -28,7 +28,6 @@ from cpmkit.core.fields import (
     clean_choice,
     clean_name,
     clean_text,
-    clean_whole_number,
     name_key,
     required,
 )
@@ -42,14 +41,19 @@ from cpmkit.db.schema import (
     retro_votes,
 )
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback.retro.board import BoardState
 from cpmkit.feedback.retro.rules import (
     ACTION_STATUSES,
     CARD_TEXT_LIMIT,
     OPEN_STATUSES,
     PHASES,
     check_phase,
+    check_vote_left,
+    next_phase,
+    previous_phase,
+    vote_limit,
 )
-from cpmkit.feedback.retro.template import MAX_VOTES, RetroFormats, retro_formats
+from cpmkit.feedback.retro.template import RetroFormats, retro_formats
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -58,7 +62,6 @@ __all__ = [
     "CARD_COLUMNS",
     "MEMBER_COLUMNS",
     "VOTE_COLUMNS",
-    "BoardState",
     "RetroStore",
 ]
 
@@ -88,18 +91,7 @@ _DEAD_LINK: Final = (
 _NO_MEMBER: Final = "You are no longer on this board; join it again with your name."
 _NO_CARD: Final = "This card no longer exists; it may have been deleted by its author."
 _NO_ACTION: Final = "This action no longer exists; it may have been deleted."
-
-
-@dataclass(frozen=True)
-class BoardState:
-    """Everything a board shows, read at one moment: the board, its members, cards and votes,
-    and every retro action of its project (for the carried-over list)."""
-
-    board: dict[str, Any]
-    members: pd.DataFrame
-    cards: pd.DataFrame
-    votes: pd.DataFrame
-    actions: pd.DataFrame
+_NOT_FACILITATOR: Final = "Only the facilitator can do this, from the facilitator's link."
 
 
 class RetroStore:
@@ -119,8 +111,7 @@ class RetroStore:
             "project_id": project_id,
             "title": required("title", title, clean_text("title", title, limit=_TITLE_LIMIT)),
             "format": required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
-            "votes_per_member": clean_whole_number("votes_per_member", votes_per_member, low=1, high=MAX_VOTES)
-            or self.formats.votes_per_member,
+            "votes_per_member": vote_limit(votes_per_member, self.formats.votes_per_member),
             "token": digest(token),
             "facilitator_key": digest(key),
         }
@@ -156,15 +147,25 @@ class RetroStore:
                 raise NotFoundError(_NO_BOARD)
         return {"id": board_id, "token": token, "facilitator_key": key}
 
-    def set_phase(self, board_id: int, phase: str) -> str:
-        """Move the board to ``phase`` (one of ``PHASES``); returns it."""
+    def set_phase(self, board_id: int, phase: str, *, facilitator_key: str | None) -> str:
+        """Move the board to ``phase`` (one of ``PHASES``); returns it. Facilitator only."""
         clean = required("phase", phase, clean_choice("phase", phase, PHASES))
         with self.store.write() as conn:
-            if not conn.execute(
-                retro_boards.update().where(retro_boards.c.id == board_id).values(phase=clean)
-            ).rowcount:
-                raise NotFoundError(_NO_BOARD)
+            self._facilitating(conn, board_id, facilitator_key)
+            conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values(phase=clean))
         return clean
+
+    def move_phase(self, board_id: int, *, forward: bool, facilitator_key: str | None) -> str:
+        """Move the board one phase on (or back) from the phase it is in now, read in the same
+        transaction (not the phase a page last drew); returns the phase it is in, which stays
+        at either end. Facilitator only."""
+        with self.store.write() as conn:
+            board = self._facilitating(conn, board_id, facilitator_key, lock=True)  # two presses take turns
+            phase = (next_phase if forward else previous_phase)(str(board["phase"]))
+            if phase is None:
+                return str(board["phase"])
+            conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values(phase=phase))
+        return phase
 
     # -- members and cards --------------------------------------------------------------------
 
@@ -221,12 +222,13 @@ class RetroStore:
             check_phase(card["phase"], "change cards")
             conn.execute(retro_cards.delete().where(retro_cards.c.id == card_id))
 
-    def group_card(self, card_id: int, under_card_id: int) -> None:
+    def group_card(self, card_id: int, under_card_id: int, *, facilitator_key: str | None) -> None:
         """Put a card, and any cards grouped under it, under another card of the same board
-        (under that card's own lead if it is grouped itself): groups stay one level deep."""
+        (under that card's own lead if it is grouped itself): groups stay one level deep.
+        Facilitator only."""
         with self.store.write() as conn:
             # Two facilitators grouping at once take turns, and each reads the cards as the other left them.
-            self._lock_board(conn, self._card(conn, card_id)["board_id"])
+            self._facilitating(conn, self._card(conn, card_id)["board_id"], facilitator_key, lock=True)
             card, under = self._card(conn, card_id), self._card(conn, under_card_id)
             if card["board_id"] != under["board_id"]:
                 raise ValidationError("Cards can be grouped only with cards of the same board.")
@@ -240,10 +242,12 @@ class RetroStore:
                 .values(group_id=lead)
             )
 
-    def ungroup(self, card_id: int) -> None:
-        """Take a card out of its group; for a group's lead card, break up the whole group."""
+    def ungroup(self, card_id: int, *, facilitator_key: str | None) -> None:
+        """Take a card out of its group; for a group's lead card, break up the whole group.
+        Facilitator only."""
         with self.store.write() as conn:
             card = self._card(conn, card_id)
+            self._facilitating(conn, card["board_id"], facilitator_key)
             check_phase(card["phase"], "group cards")
             conn.execute(
                 retro_cards.update()
@@ -263,14 +267,10 @@ class RetroStore:
             if card["board_id"] != board["id"]:
                 raise NotFoundError(_NO_CARD)
             check_phase(board["phase"], "vote")
-            limit = int(board["votes_per_member"])
             used = conn.execute(select(func.count()).where(retro_votes.c.member_id == member_id)).scalar_one()
-            if used >= limit:
-                raise ValidationError(
-                    f"You have used all {limit} of your votes; take one back to vote for something else."
-                )
+            left = check_vote_left(used, int(board["votes_per_member"]))
             conn.execute(retro_votes.insert().values(card_id=card["group_id"] or card_id, member_id=member_id))
-        return limit - used - 1
+        return left
 
     def unvote(self, member_id: int, card_id: int) -> None:
         """Take back one of the member's votes on a card's group."""
@@ -293,25 +293,29 @@ class RetroStore:
     # -- actions ------------------------------------------------------------------------------
 
     def add_action(
-        self, board_id: int, card_id: int | None, what: str, owner: str | None = None, due: Any = None
+        self,
+        board_id: int,
+        card_id: int | None,
+        what: str,
+        owner: str | None = None,
+        due: Any = None,
+        *,
+        facilitator_key: str | None,
     ) -> int:
-        """An open action agreed at a board (on a card's group, or on none); returns its id."""
+        """An open action agreed at a board (on a card's group, or on none); returns its id.
+        Facilitator only."""
         values = {
             "what": clean_action_field("what", what, ACTION_STATUSES),
             "owner": clean_action_field("owner", owner, ACTION_STATUSES),
             "due": clean_action_field("due", due, ACTION_STATUSES),
         }
         with self.store.write(missing=_NO_BOARD) as conn:
-            board = conn.execute(
-                select(retro_boards.c.project_id, retro_boards.c.phase).where(retro_boards.c.id == board_id)
-            ).first()
-            if board is None:
-                raise NotFoundError(_NO_BOARD)
-            check_phase(board.phase, "add actions")
+            board = self._facilitating(conn, board_id, facilitator_key)
+            check_phase(board["phase"], "add actions")
             if card_id is not None and self._card(conn, card_id)["board_id"] != board_id:
                 raise NotFoundError(_NO_CARD)
             stmt = retro_actions.insert().values(
-                project_id=board.project_id, board_id=board_id, card_id=card_id, **values
+                project_id=board["project_id"], board_id=board_id, card_id=card_id, **values
             )
             return int(conn.execute(stmt.returning(retro_actions.c.id)).scalar_one())
 
@@ -465,8 +469,20 @@ class RetroStore:
         return card
 
     @staticmethod
-    def _lock_board(conn: Connection, board_id: int) -> None:
-        conn.execute(select(retro_boards.c.id).where(retro_boards.c.id == board_id).with_for_update())
+    def _facilitating(conn: Connection, board_id: int, key: str | None, *, lock: bool = False) -> dict[str, Any]:
+        """The board, if ``key`` is its facilitator's key (compared with the stored digest in
+        constant time); ValidationError otherwise, NotFoundError if the board is gone. ``lock``
+        holds the board's row until the transaction ends."""
+        query = select(*(retro_boards.c[c] for c in BOARD_COLUMNS), retro_boards.c.facilitator_key).where(
+            retro_boards.c.id == board_id
+        )
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise NotFoundError(_NO_BOARD)
+        given = key.strip() if isinstance(key, str) else ""
+        if lookup_digest(given) is None or not matches(given, row.facilitator_key):
+            raise ValidationError(_NOT_FACILITATOR)
+        return {c: row._mapping[c] for c in BOARD_COLUMNS}
 
 
 def _board_row(conn: Connection, condition: Any, missing: str) -> dict[str, Any]:

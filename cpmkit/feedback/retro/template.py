@@ -15,10 +15,9 @@ from typing import Any, Final
 from cpmkit import config
 from cpmkit.core.content import check_fields, read_yaml, required_id, required_text
 from cpmkit.errors import TemplateError
-from cpmkit.feedback.retro.rules import PHASES
+from cpmkit.feedback.retro.rules import PHASES, vote_limit_problem
 
 __all__ = [
-    "MAX_VOTES",
     "RETRO_FORMATS_FILE",
     "RetroColumn",
     "RetroFormat",
@@ -28,8 +27,6 @@ __all__ = [
 ]
 
 RETRO_FORMATS_FILE: Final = "retro_formats.yaml"
-#: The most votes a member may be given on one board.
-MAX_VOTES: Final = 20
 _MIN_COLUMNS: Final = 2
 
 
@@ -101,8 +98,8 @@ def _parse_defaults(raw: Any, file: str) -> tuple[int, dict[str, str]]:
         raise TemplateError("must be a mapping with votes_per_member and phases.", file=file, field="defaults")
     check_fields(raw, ("votes_per_member", "phases"), file, None, where="defaults")
     votes = raw.get("votes_per_member")
-    if isinstance(votes, bool) or not isinstance(votes, int) or not 1 <= votes <= MAX_VOTES:
-        problem = f"must be a whole number from 1 to {MAX_VOTES}, not {votes!r}."
+    problem = vote_limit_problem(votes)
+    if problem is not None:
         raise TemplateError(problem, file=file, field="defaults.votes_per_member")
     phases = raw.get("phases")
     if not isinstance(phases, dict):

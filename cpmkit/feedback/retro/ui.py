@@ -8,7 +8,9 @@ first, to be reviewed before anything else. Entry point: ``app()``.
 
 Each open board reads the store's cheap ``version`` every few seconds (a Ticker) and re-reads
 and redraws the board only when it changed, so everyone sees the others' cards without a
-reload. What people typed is shown escaped; a form being typed in is never redrawn.
+reload. What people typed is shown escaped; a form being typed in is never redrawn. The board
+is a frozen ``board.BoardState``; this module draws its ``board_view`` and sends what people do
+to the store, which decides (phases, vote limit, the facilitator's key).
 
 ``RetroPanel`` is the PM's tab of workbook 4: create a board, hand out its two links (shown
 once, when made: the store keeps them only scrambled; "New link" replaces both), follow the
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import html
 import os
-from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 from urllib.parse import quote
@@ -33,8 +34,18 @@ from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.retro import rules as retro
-from cpmkit.feedback.retro.store import BoardState, RetroStore
-from cpmkit.feedback.retro.template import MAX_VOTES, RetroColumn, RetroFormat, RetroFormats
+from cpmkit.feedback.retro.board import (
+    BoardState,
+    BoardView,
+    CardView,
+    GroupView,
+    board_view,
+    card_view,
+    with_editing,
+    with_read,
+)
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.feedback.retro.template import RetroColumn, RetroFormat, RetroFormats
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.ticker import Ticker
@@ -51,7 +62,6 @@ from cpmkit.ui.widgets import (
 __all__ = [
     "BOARD_NOTEBOOK",
     "REFRESH_SECONDS",
-    "TOP_GROUPS",
     "RetroBoard",
     "RetroBoardApp",
     "RetroPanel",
@@ -62,11 +72,6 @@ __all__ = [
 BOARD_NOTEBOOK: Final = "04_retro_board.ipynb"
 #: How often an open board checks whether anything changed.
 REFRESH_SECONDS: Final = 2.0
-#: How many of the most-voted groups the facilitator turns into actions.
-TOP_GROUPS: Final = 3
-#: The phases that show each group's votes, most voted first; before them, cards keep the order they were posted in.
-_TALLY_PHASES: Final = ("discuss", "act")
-ANONYMOUS: Final = "Anonymous"
 _NO_LINK: Final = "This board opens from the link your facilitator sent you; that link is missing here."
 _WRONG_KEY: Final = "This facilitator link is not valid for this board. Ask for the link again."
 _ACTION_HEADINGS: Final = {"what": "Action", "owner": "Owner", "due": "Due", "status": "Status"}
@@ -93,13 +98,12 @@ def _display(widget: W.Widget, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
 
-def _card_html(card: Mapping[Hashable, Any], *, extra_class: str = "") -> str:
+def _card_html(card: CardView, *, extra_class: str = "") -> str:
     """One card: its text and its author ("Anonymous" for an anonymous card), both escaped."""
-    author = ANONYMOUS if card["anonymous"] or pd.isna(card["author"]) else str(card["author"])
     return (
-        f'<div class="cpmkit-retro-card {extra_class}" data-card="{int(card["id"])}">'
-        f'<div class="cpmkit-retro-text">{html.escape(str(card["text"]))}</div>'
-        f'<div class="cpmkit-retro-author">{html.escape(author)}</div></div>'
+        f'<div class="cpmkit-retro-card {extra_class}" data-card="{card.id}">'
+        f'<div class="cpmkit-retro-text">{html.escape(card.text)}</div>'
+        f'<div class="cpmkit-retro-author">{html.escape(card.author)}</div></div>'
     )
 
 
@@ -164,9 +168,9 @@ class ActionForm:
         self.widget = W.VBox([self.heading, W.HBox([self.what, self.owner, self.due, self.add]), self.message])
         self.widget.add_class("cpmkit-retro-action-form")
 
-    def show(self, group: Mapping[Hashable, Any]) -> None:
+    def show(self, group: GroupView) -> None:
         self.heading.value = (
-            f"<b>{html.escape(str(group['text']))}</b> <span class='cpmkit-help'>{_votes(int(group['votes']))}</span>"
+            f"<b>{html.escape(group.cards[0].text)}</b> <span class='cpmkit-help'>{_votes(group.tally or 0)}</span>"
         )
 
     def _add(self, on_add: Callable[[int, str, str, Any], None]) -> None:
@@ -185,10 +189,13 @@ class RetroBoard:
         board: Mapping[str, Any],
         member_id: int,
         *,
-        facilitator: bool = False,
+        facilitator_key: str | None = None,
         refresh_seconds: float | None = REFRESH_SECONDS,
     ) -> None:
-        self.retros, self.member_id, self.facilitator = retros, member_id, facilitator
+        """``facilitator_key`` (from the facilitator's link) shows the facilitator's controls;
+        the store checks it again on every action they send."""
+        self.retros, self.member_id, self.facilitator_key = retros, member_id, facilitator_key
+        facilitator = self.facilitator = facilitator_key is not None
         self.board_id = int(board["id"])
         formats: RetroFormats = retros.formats
         if board["format"] not in formats.formats:
@@ -208,8 +215,8 @@ class RetroBoard:
 
         self.back = W.Button(icon="arrow-left")
         self.forward = W.Button(icon="arrow-right", button_style="primary")
-        self.back.on_click(lambda _: self._move(retro.previous_phase))
-        self.forward.on_click(lambda _: self._move(retro.next_phase))
+        self.back.on_click(lambda _: self._move(forward=False))
+        self.forward.on_click(lambda _: self._move(forward=True))
         self.phase_bar = W.HBox([self.back, self.forward])
         self.phase_bar.add_class("cpmkit-retro-phases")
 
@@ -219,7 +226,6 @@ class RetroBoard:
         self.add = W.Button(description="Add", icon="plus", button_style="primary")
         self.cancel = W.Button(description="Cancel", layout=W.Layout(display="none"))
         self.add_message = message_area()
-        self.editing: int | None = None  # the member's card whose text the form is changing
         self.column.observe(
             lambda change: setattr(self.text, "placeholder", self.format.column(change["new"]).prompt), "value"
         )
@@ -242,7 +248,7 @@ class RetroBoard:
         self.columns.add_class("cpmkit-retro-columns")
         #: The group boxes on the board, by what they show: a redraw reuses those that did not
         #: change (in the vote phase, a vote changes only its voter's counter).
-        self.group_boxes: dict[tuple[Any, ...], W.VBox] = {}
+        self.group_boxes: dict[GroupView, W.VBox] = {}
 
         self.card_choice = W.Dropdown(description="Card", layout=W.Layout(width="320px"))
         self.under_choice = W.Dropdown(description="under", layout=W.Layout(width="320px"))
@@ -315,140 +321,114 @@ class RetroBoard:
 
     def _load(self) -> None:
         seen = self.retros.version(self.board_id)  # before the read: a change in between redraws again
-        self.state = self.retros.state(self.board_id)
+        self.state = with_read(self.state, self.retros.state(self.board_id))
         self.seen = seen
-        self._render(self.state)
+        self._render(self._view(self.state))
+
+    def _view(self, state: BoardState) -> BoardView:
+        return board_view(state, self.member_id, facilitator=self.facilitator)
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _render(self, state: BoardState) -> None:
-        phase = str(state.board["phase"])
-        grouped = retro.groups(state.cards, state.votes)
-        self._show_banner(state, phase)
-        self.carried.show(retro.carried_actions(state.actions, state.board))
-        _display(self.add_form, retro.allows(phase, "add cards"))
-        limit = int(state.board["votes_per_member"])
-        left = retro.votes_left(state.votes, self.member_id, limit)
-        self.votes_info.value = f"<p><b>Votes left: {left} of {limit}</b></p>" if phase == "vote" else ""
-        cards = {int(card["id"]): card for card in state.cards.to_dict("records")}
-        my_cards = state.votes.loc[state.votes["member_id"] == self.member_id, "card_id"]
-        mine = dict(Counter(int(card_id) for card_id in my_cards)) if phase == "vote" else None
+    def _render(self, view: BoardView) -> None:
+        self._show_banner(view)
+        self.carried.show(view.carried)
+        _display(self.add_form, view.adding)
+        self._show_form(view)
+        self.votes_info.value = (
+            f"<p><b>Votes left: {view.votes_left} of {view.vote_limit}</b></p>" if view.votes_left is not None else ""
+        )
         drawn, self.group_boxes = self.group_boxes, {}
         for column_id, box in self.column_boxes.items():  # the heading stays, the groups are redrawn
-            replace_children(box, [box.children[0], *self._groups(column_id, grouped, cards, mine, drawn, phase)])
-        _display(self.group_form, self.facilitator and retro.allows(phase, "group cards"))
+            groups = [self._group_box(group, drawn) for group in view.columns.get(column_id, ())]
+            replace_children(box, [box.children[0], *groups])
+        _display(self.group_form, view.grouping)
         if self.facilitator:
-            self._fill_grouping(state.cards)
-        acting = retro.allows(phase, "add actions")
-        _display(self.actions_section, acting)
-        if acting:
-            self._show_action_forms(retro.top_groups(grouped, TOP_GROUPS) if self.facilitator else grouped.head(0))
-        self.board_actions.show(state.actions[state.actions["board_id"].eq(self.board_id).fillna(False).astype(bool)])
+            self._fill_grouping(view.grouping_cards)
+        _display(self.actions_section, view.acting)
+        if view.acting:
+            self._show_action_forms(view.action_groups)
+        self.board_actions.show(view.board_actions)
 
-    def _show_banner(self, state: BoardState, phase: str) -> None:
+    def _show_banner(self, view: BoardView) -> None:
+        phase = view.phase
         steps = "".join(
             f"<span class='cpmkit-retro-step{' cpmkit-retro-current' if p == phase else ''}'>{i}. {p.capitalize()}</span>"
             for i, p in enumerate(retro.PHASES, start=1)
         )
-        names = ", ".join(html.escape(str(n)) for n in state.members["name"]) or "nobody yet"
+        names = ", ".join(html.escape(name) for name in view.members) or "nobody yet"
         self.banner.value = (
             f"<div class='cpmkit-retro-steps'>{steps}</div>"
             f"<p class='cpmkit-retro-phase' data-phase='{phase}'><b>{phase.capitalize()}:</b> {html.escape(self.guidance[phase])}</p>"
             f"<p class='cpmkit-help'>On the board: {names}.</p>"
         )
-        before, after = retro.previous_phase(phase), retro.next_phase(phase)
-        self.back.description = f"Back to {before}" if before else "Back"
-        self.back.disabled = before is None
-        self.forward.description = f"Next: {after}" if after else "Next"
-        self.forward.disabled = after is None
+        self.back.description = f"Back to {view.back_to}" if view.back_to else "Back"
+        self.back.disabled = view.back_to is None
+        self.forward.description = f"Next: {view.next_to}" if view.next_to else "Next"
+        self.forward.disabled = view.next_to is None
 
-    def _groups(
-        self,
-        column_id: str,
-        grouped: pd.DataFrame,
-        cards: Mapping[int, Mapping[Hashable, Any]],
-        mine: Mapping[int, int] | None,
-        drawn: Mapping[tuple[Any, ...], W.VBox],
-        phase: str,
-    ) -> list[W.VBox]:
-        """The groups of one column, in order; ``mine`` is this member's votes by card (vote
-        phase only), ``drawn`` the group boxes of the last redraw."""
-        shown = grouped[grouped["column_id"] == column_id]
-        if (
-            phase not in _TALLY_PHASES
-        ):  # most voted first would tell the running tally, and move the buttons under people's cursors
-            shown = shown.sort_values("card_id", kind="stable")
-        return [self._group_widget(group, cards, mine, drawn, phase) for group in shown.to_dict("records")]
+    def _show_form(self, view: BoardView) -> None:
+        """The card form: adding a card, or changing the text of the member's card being edited."""
+        self.column.disabled = self.anonymous.disabled = view.editing is not None
+        self.add.description = "Add" if view.editing is None else "Save changes"
+        _display(self.cancel, view.editing is not None)
 
-    def _group_widget(
-        self,
-        group: Mapping[Hashable, Any],
-        cards: Mapping[int, Mapping[Hashable, Any]],
-        mine: Mapping[int, int] | None,
-        drawn: Mapping[tuple[Any, ...], W.VBox],
-        phase: str,
-    ) -> W.VBox:
+    def _group_box(self, group: GroupView, drawn: Mapping[GroupView, W.VBox]) -> W.VBox:
         """The group's cards, its tally once votes are counted, and this member's buttons: the
-        box drawn before if all of that is the same, else a new one."""
-        lead = int(group["card_id"])
-        ids = [lead, *group["member_ids"]]
-        inner = "".join(_card_html(cards[i], extra_class="cpmkit-retro-grouped") for i in group["member_ids"])
-        tally = f"<div class='cpmkit-retro-tally'>{_votes(int(group['votes']))}</div>" if phase in _TALLY_PHASES else ""
-        markup = f"<div class='cpmkit-retro-group'>{_card_html(cards[lead])}{inner}{tally}</div>"
-        votes = sum(mine.get(card_id, 0) for card_id in ids) if mine is not None else None
-        own = tuple(
-            (card_id, str(cards[card_id]["text"]))
-            for card_id in ids
-            if retro.allows(phase, "change cards")
-            and not pd.isna(cards[card_id]["member_id"])
-            and int(cards[card_id]["member_id"]) == self.member_id
-        )
-        key = (markup, votes, own)
-        box = drawn.get(key) or self._group_box(lead, markup, votes, own)
-        self.group_boxes[key] = box
+        box drawn before (``drawn``, by what it showed) if all of that is the same, else a new one."""
+        box = drawn.get(group) or self._new_group_box(group)
+        self.group_boxes[group] = box
         return box
 
-    def _group_box(self, lead: int, markup: str, mine: int | None, own: tuple[tuple[int, str], ...]) -> W.VBox:
-        parts: list[W.Widget] = [W.HTML(markup)]
-        if mine is not None:  # the vote phase
+    def _new_group_box(self, group: GroupView) -> W.VBox:
+        lead, *under = group.cards
+        inner = "".join(_card_html(card, extra_class="cpmkit-retro-grouped") for card in under)
+        tally = f"<div class='cpmkit-retro-tally'>{_votes(group.tally)}</div>" if group.tally is not None else ""
+        parts: list[W.Widget] = [W.HTML(f"<div class='cpmkit-retro-group'>{_card_html(lead)}{inner}{tally}</div>")]
+        if group.my_votes is not None:  # the vote phase
             vote = W.Button(description="Vote", icon="thumbs-up", layout=W.Layout(width="auto"))
-            unvote = W.Button(description="Take back", disabled=mine == 0, layout=W.Layout(width="auto"))
-            vote.on_click(lambda _: self._vote(lead))
-            unvote.on_click(lambda _: self._unvote(lead))
-            parts.append(W.HBox([vote, unvote, W.HTML(f"<span class='cpmkit-retro-mine'>your votes: {mine}</span>")]))
-        for card_id, text in own:
+            unvote = W.Button(description="Take back", disabled=group.my_votes == 0, layout=W.Layout(width="auto"))
+            vote.on_click(lambda _: self._vote(group.card_id))
+            unvote.on_click(lambda _: self._unvote(group.card_id))
+            mine = W.HTML(f"<span class='cpmkit-retro-mine'>your votes: {group.my_votes}</span>")
+            parts.append(W.HBox([vote, unvote, mine]))
+        for card in group.cards:
+            if not card.mine:
+                continue
             edit = W.Button(
                 description="Edit",
                 icon="pencil",
-                tooltip=f"Edit “{shorten(text, _SHORT)}”",
+                tooltip=f"Edit “{shorten(card.text, _SHORT)}”",
                 layout=W.Layout(width="auto"),
             )
             remove = W.Button(
                 description="Remove",
                 icon="trash",
-                tooltip=f"Remove “{shorten(text, _SHORT)}”",
+                tooltip=f"Remove “{shorten(card.text, _SHORT)}”",
                 layout=W.Layout(width="auto"),
             )
-            edit.on_click(lambda _, card_id=card_id, text=text: self._edit(card_id, text))
-            remove.on_click(lambda _, card_id=card_id: self._remove(card_id))
+            edit.on_click(lambda _, card=card: self._edit_card(card))
+            remove.on_click(lambda _, card=card: self._remove(card.id))
             parts.append(W.HBox([edit, remove]).add_class("cpmkit-retro-own"))
         box = W.VBox(parts)
         box.add_class("cpmkit-retro-group-box")
         return box
 
-    def _fill_grouping(self, cards: pd.DataFrame) -> None:
-        options = [(f"#{int(c['id'])} {shorten(c['text'], _SHORT)}", int(c["id"])) for c in cards.to_dict("records")]
+    def _fill_grouping(self, cards: tuple[tuple[int, str], ...]) -> None:
+        options = [(f"#{card_id} {shorten(text, _SHORT)}", card_id) for card_id, text in cards]
         for choice in (self.card_choice, self.under_choice):
             if list(choice.options) != options:
                 kept = choice.value
                 choice.options = options
                 choice.value = kept if kept in [value for _label, value in options] else None
 
-    def _show_action_forms(self, top: pd.DataFrame) -> None:
-        wanted = [int(c) for c in top["card_id"]]
-        self.action_forms = {c: self.action_forms.get(c) or ActionForm(self._add_action, c) for c in wanted}
-        for group in top.to_dict("records"):
-            self.action_forms[int(group["card_id"])].show(group)
+    def _show_action_forms(self, top: tuple[GroupView, ...]) -> None:
+        self.action_forms = {
+            group.card_id: self.action_forms.get(group.card_id) or ActionForm(self._add_action, group.card_id)
+            for group in top
+        }
+        for group in top:
+            self.action_forms[group.card_id].show(group)
         replace_children(self.action_form_box, [form.widget for form in self.action_forms.values()])
 
     # -- what people do -----------------------------------------------------------------------
@@ -456,22 +436,26 @@ class RetroBoard:
     def _add_card(self) -> None:
         """Post the form's card, or save the text of the card being edited."""
         with guard(self.add_message):
-            if self.editing is None:
+            editing = self.state.editing if self.state is not None else None
+            if editing is None:
                 self.retros.add_card(
                     self.board_id, self.member_id, self.column.value, self.text.value, self.anonymous.value
                 )
             else:
-                self.retros.edit_card(self.editing, self.member_id, self.text.value)
+                self.retros.edit_card(editing, self.member_id, self.text.value)
             self._edit(None)
             self._load()
 
+    def _edit_card(self, card: CardView) -> None:
+        with guard(self.add_message):
+            self._edit(card.id, card.text)
+
     def _edit(self, card_id: int | None, text: str = "") -> None:
         """Put one of the member's cards in the form to change its text (None: back to adding)."""
-        self.editing = card_id
+        if self.state is not None:
+            self.state = with_editing(self.state, card_id, self.member_id)
+            self._show_form(self._view(self.state))
         self.text.value = text
-        self.column.disabled = self.anonymous.disabled = card_id is not None
-        self.add.description = "Add" if card_id is None else "Save changes"
-        _display(self.cancel, card_id is not None)
 
     def _remove(self, card_id: int) -> None:
         with guard(self.message):
@@ -488,38 +472,29 @@ class RetroBoard:
             self.retros.unvote(self.member_id, card_id)
             self._load()
 
-    def _facilitating(self) -> None:
-        """The facilitator's controls are on the facilitator's page only; refuse them elsewhere."""
-        if not self.facilitator:
-            raise ValidationError("Only the facilitator can do this, from the facilitator's link.")
-
-    def _move(self, step: Callable[[str], str | None]) -> None:
+    def _move(self, *, forward: bool) -> None:
         with guard(self.message):
-            self._facilitating()
-            phase = step(str(self.retros.board(self.board_id)["phase"]))
-            if phase is not None:
-                self.retros.set_phase(self.board_id, phase)
+            self.retros.move_phase(self.board_id, forward=forward, facilitator_key=self.facilitator_key)
             self._load()
 
     def _group(self) -> None:
         with guard(self.group_message):
-            self._facilitating()
             if self.card_choice.value is None or self.under_choice.value is None:
                 raise ValidationError("Choose a card, and the card to put it under.")
-            self.retros.group_card(self.card_choice.value, self.under_choice.value)
+            self.retros.group_card(
+                self.card_choice.value, self.under_choice.value, facilitator_key=self.facilitator_key
+            )
             self._load()
 
     def _ungroup(self) -> None:
         with guard(self.group_message):
-            self._facilitating()
             if self.card_choice.value is None:
                 raise ValidationError("Choose the card to take out of its group.")
-            self.retros.ungroup(self.card_choice.value)
+            self.retros.ungroup(self.card_choice.value, facilitator_key=self.facilitator_key)
             self._load()
 
     def _add_action(self, card_id: int, what: str, owner: str, due: Any) -> None:
-        self._facilitating()
-        self.retros.add_action(self.board_id, card_id, what, owner, due)
+        self.retros.add_action(self.board_id, card_id, what, owner, due, facilitator_key=self.facilitator_key)
         self._load()
 
 
@@ -556,7 +531,7 @@ class RetroBoardApp:
         self.join_form.add_class("cpmkit-retro-join")
         self.browser: BrowserKey | None = None
         self.board: dict[str, Any] | None = None
-        self.facilitator = False
+        self.facilitator_key: str | None = None
         self.view: RetroBoard | None = None
         self.widget = W.VBox([stylesheet(), self.heading, self.status])
         self.widget.add_class("cpmkit-app")
@@ -573,9 +548,9 @@ class RetroBoardApp:
         key = params.get("facilitator")
         if key is not None and self.retros.board_for_facilitator(key)["id"] != board["id"]:
             raise NotFoundError(_WRONG_KEY)
-        self.board, self.facilitator = board, key is not None
+        self.board, self.facilitator_key = board, key
         fmt = self.retros.formats.formats.get(board["format"])
-        role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if self.facilitator else ""
+        role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if key is not None else ""
         intro = f"<p>{html.escape(fmt.name)}: {html.escape(fmt.intro)}</p>" if fmt is not None else ""
         self.heading.value = f"<h3>{html.escape(str(board['title']))}{role}</h3>{intro}"
         # Named by the board, not its token: a member keeps their key (and place) when the links are replaced.
@@ -591,7 +566,11 @@ class RetroBoardApp:
             if self.view is not None:
                 self.view.stop()
             self.view = RetroBoard(
-                self.retros, self.board, member_id, facilitator=self.facilitator, refresh_seconds=self.refresh_seconds
+                self.retros,
+                self.board,
+                member_id,
+                facilitator_key=self.facilitator_key,
+                refresh_seconds=self.refresh_seconds,
             )
             joined = W.HTML(
                 f"<p class='cpmkit-help'>You are on the board as <b>{html.escape(' '.join(self.name.value.split()))}</b>.</p>"
@@ -622,7 +601,11 @@ class RetroPanel:
             options=[(x.name, x.id) for x in f.formats.values()], description="Format", layout=W.Layout(width="360px")
         )
         self.votes = W.BoundedIntText(
-            value=f.votes_per_member, min=1, max=MAX_VOTES, description="Votes each", layout=W.Layout(width="180px")
+            value=f.votes_per_member,
+            min=1,
+            max=retro.MAX_VOTES,
+            description="Votes each",
+            layout=W.Layout(width="180px"),
         )
         self.create = W.Button(description="Create board", icon="plus", button_style="primary")
         self.create_message = message_area()
@@ -732,7 +715,7 @@ class RetroPanel:
             for card in state.cards.to_dict("records"):
                 column = labels.get(str(card["column_id"]), str(card["column_id"]))
                 parts: list[W.Widget] = [
-                    W.HTML(f"<span class='cpmkit-help'>{html.escape(column)}</span>{_card_html(card)}")
+                    W.HTML(f"<span class='cpmkit-help'>{html.escape(column)}</span>{_card_html(card_view(card))}")
                 ]
                 if self.on_lesson is not None:
                     make = W.Button(description="Make a lesson", icon="lightbulb-o", layout=W.Layout(width="auto"))

@@ -51,7 +51,7 @@ def ben(retros: RetroStore, board: dict[str, Any]) -> int:
 
 
 def phase(retros: RetroStore, board: dict[str, Any], name: str) -> None:
-    retros.set_phase(board["id"], name)
+    retros.set_phase(board["id"], name, facilitator_key=board["facilitator_key"])
 
 
 # -- boards ----------------------------------------------------------------------------------
@@ -147,12 +147,12 @@ def test_new_secrets_replace_both_links_and_members_keep_their_place(
 
 
 def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any]) -> None:
-    assert retros.set_phase(board["id"], " Vote ") == "vote"
+    assert retros.set_phase(board["id"], " Vote ", facilitator_key=board["facilitator_key"]) == "vote"
     assert retros.board(board["id"])["phase"] == "vote"
     with pytest.raises(ValidationError, match="Phase: 'review' is not one of"):
-        retros.set_phase(board["id"], "review")
+        retros.set_phase(board["id"], "review", facilitator_key=board["facilitator_key"])
     with pytest.raises(NotFoundError):
-        retros.set_phase(999, "vote")
+        retros.set_phase(999, "vote", facilitator_key=board["facilitator_key"])
 
 
 # -- members and cards -----------------------------------------------------------------------
@@ -283,19 +283,19 @@ def _group_ids(retros: RetroStore, board: dict[str, Any]) -> list[int | None]:
 def test_grouping_stays_one_level_deep(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
     a, b, c = _three_cards(retros, board, ana)
     phase(retros, board, "group")
-    retros.group_card(b, a)
-    retros.group_card(c, b)  # under b's lead, a
+    retros.group_card(b, a, facilitator_key=board["facilitator_key"])
+    retros.group_card(c, b, facilitator_key=board["facilitator_key"])  # under b's lead, a
     assert _group_ids(retros, board) == [None, a, a]
     with pytest.raises(ValidationError, match="already in one group"):
-        retros.group_card(a, c)  # a lead under its own member
+        retros.group_card(a, c, facilitator_key=board["facilitator_key"])  # a lead under its own member
     assert _group_ids(retros, board) == [None, a, a]
 
 
 def test_grouping_a_lead_moves_its_members_too(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
     a, b, c = _three_cards(retros, board, ana)
     phase(retros, board, "group")
-    retros.group_card(b, a)
-    retros.group_card(a, c)
+    retros.group_card(b, a, facilitator_key=board["facilitator_key"])
+    retros.group_card(a, c, facilitator_key=board["facilitator_key"])
     assert _group_ids(retros, board) == [c, c, None]
     grouped = retro.groups(retros.state(board["id"]).cards, retros.state(board["id"]).votes)
     assert grouped[["card_id", "member_ids"]].values.tolist() == [[c, [a, b]]]
@@ -304,11 +304,11 @@ def test_grouping_a_lead_moves_its_members_too(retros: RetroStore, board: dict[s
 def test_ungrouping_a_member_or_breaking_up_a_group(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
     a, b, c = _three_cards(retros, board, ana)
     phase(retros, board, "group")
-    retros.group_card(b, a)
-    retros.group_card(c, a)
-    retros.ungroup(b)
+    retros.group_card(b, a, facilitator_key=board["facilitator_key"])
+    retros.group_card(c, a, facilitator_key=board["facilitator_key"])
+    retros.ungroup(b, facilitator_key=board["facilitator_key"])
     assert _group_ids(retros, board) == [None, None, a]
-    retros.ungroup(a)
+    retros.ungroup(a, facilitator_key=board["facilitator_key"])
     assert _group_ids(retros, board) == [None, None, None]
 
 
@@ -317,22 +317,22 @@ def test_grouping_is_refused_across_boards_outside_its_phase_and_on_itself(
 ) -> None:
     a, b, _c = _three_cards(retros, board, ana)
     with pytest.raises(ValidationError, match="group cards only in the group phase"):
-        retros.group_card(b, a)
+        retros.group_card(b, a, facilitator_key=board["facilitator_key"])
     phase(retros, board, "group")
     with pytest.raises(ValidationError, match="already in one group"):
-        retros.group_card(a, a)
+        retros.group_card(a, a, facilitator_key=board["facilitator_key"])
     other = retros.create_board(project, "Other", "sailboat", 3)
     elsewhere = retros.add_card(other["id"], retros.join(other["id"], "Ana", BROWSER), "wind", "Elsewhere")
     with pytest.raises(ValidationError, match="same board"):
-        retros.group_card(a, elsewhere)
+        retros.group_card(a, elsewhere, facilitator_key=board["facilitator_key"])
     with pytest.raises(NotFoundError):
-        retros.group_card(a, 999)
+        retros.group_card(a, 999, facilitator_key=board["facilitator_key"])
 
 
 def test_a_deleted_lead_leaves_its_members_on_their_own(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
     a, b, _c = _three_cards(retros, board, ana)
     phase(retros, board, "group")
-    retros.group_card(b, a)
+    retros.group_card(b, a, facilitator_key=board["facilitator_key"])
     retros.delete_card(a, ana)
     assert _group_ids(retros, board) == [None, None]
 
@@ -368,7 +368,7 @@ def test_a_vote_back_frees_one_vote(retros: RetroStore, board: dict[str, Any], a
 def test_a_vote_on_a_grouped_card_counts_for_its_group(retros: RetroStore, board: dict[str, Any], ana: int) -> None:
     a, b, _c = _three_cards(retros, board, ana)
     phase(retros, board, "group")
-    retros.group_card(b, a)
+    retros.group_card(b, a, facilitator_key=board["facilitator_key"])
     phase(retros, board, "vote")
     retros.vote(ana, b)
     state = retros.state(board["id"])
@@ -386,7 +386,7 @@ def test_votes_only_in_the_vote_phase_and_on_the_members_board(
     ):
         retros.vote(ana, card)
     other = retros.create_board(project, "Other", "sailboat", 3)
-    retros.set_phase(other["id"], "vote")
+    retros.set_phase(other["id"], "vote", facilitator_key=other["facilitator_key"])
     with pytest.raises(NotFoundError, match="This card no longer exists"):
         retros.vote(retros.join(other["id"], "Ana", BROWSER), card)
     with pytest.raises(NotFoundError):
@@ -401,10 +401,12 @@ def test_actions_are_agreed_in_discuss_and_act_for_the_boards_project(
 ) -> None:
     card = retros.add_card(board["id"], ana, "anchors", "Slow reviews")
     with pytest.raises(ValidationError, match="add actions only in the discuss and act phase"):
-        retros.add_action(board["id"], card, "Review within a day")
+        retros.add_action(board["id"], card, "Review within a day", facilitator_key=board["facilitator_key"])
     phase(retros, board, "act")
-    action = retros.add_action(board["id"], card, " Review within a day ", "Ana", "2026-12-01")
-    loose = retros.add_action(board["id"], None, "Try a new format")
+    action = retros.add_action(
+        board["id"], card, " Review within a day ", "Ana", "2026-12-01", facilitator_key=board["facilitator_key"]
+    )
+    loose = retros.add_action(board["id"], None, "Try a new format", facilitator_key=board["facilitator_key"])
     frame = retros.actions(project)
     assert list(frame.columns) == ACTION_COLUMNS
     shown = frame[["id", "project_id", "board_id", "card_id", "what", "owner", "due", "status"]].astype(object)
@@ -417,22 +419,25 @@ def test_actions_are_agreed_in_discuss_and_act_for_the_boards_project(
 def test_a_bad_action_is_refused(retros: RetroStore, project: int, board: dict[str, Any], ana: int) -> None:
     phase(retros, board, "act")
     with pytest.raises(ValidationError, match="What: cannot be empty"):
-        retros.add_action(board["id"], None, " ")
+        retros.add_action(board["id"], None, " ", facilitator_key=board["facilitator_key"])
     with pytest.raises(ValidationError, match="Due: 'soon' is not a date"):
-        retros.add_action(board["id"], None, "Act", "Ana", "soon")
+        retros.add_action(board["id"], None, "Act", "Ana", "soon", facilitator_key=board["facilitator_key"])
     with pytest.raises(NotFoundError, match="This retrospective no longer exists"):
-        retros.add_action(999, None, "Act")
+        retros.add_action(999, None, "Act", facilitator_key=board["facilitator_key"])
     other = retros.create_board(project, "Other", "sailboat", 3)
     with pytest.raises(NotFoundError, match="This card no longer exists"):
         retros.add_action(
-            board["id"], retros.add_card(other["id"], retros.join(other["id"], "A", BROWSER), "wind", "x"), "Act"
+            board["id"],
+            retros.add_card(other["id"], retros.join(other["id"], "A", BROWSER), "wind", "x"),
+            "Act",
+            facilitator_key=board["facilitator_key"],
         )
     assert retros.actions(project).empty
 
 
 def test_actions_are_updated_one_field_at_a_time(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
     phase(retros, board, "act")
-    action = retros.add_action(board["id"], None, "Review within a day")
+    action = retros.add_action(board["id"], None, "Review within a day", facilitator_key=board["facilitator_key"])
     assert retros.update_action(action, "status", "In Progress") == "in progress"
     assert retros.update_action(action, "owner", " Ben ") == "Ben"
     assert retros.update_action(action, "due", dt.date(2027, 1, 4)) == dt.date(2027, 1, 4)
@@ -449,8 +454,8 @@ def test_actions_are_updated_one_field_at_a_time(retros: RetroStore, project: in
 
 def test_the_next_board_carries_the_open_actions(retros: RetroStore, project: int, board: dict[str, Any]) -> None:
     phase(retros, board, "act")
-    kept = retros.add_action(board["id"], None, "Review within a day")
-    done = retros.add_action(board["id"], None, "Fix the build")
+    kept = retros.add_action(board["id"], None, "Review within a day", facilitator_key=board["facilitator_key"])
+    done = retros.add_action(board["id"], None, "Fix the build", facilitator_key=board["facilitator_key"])
     retros.update_action(done, "status", "done")
     following = retros.create_board(project, "Next", "mad_sad_glad", 3)
     state = retros.state(following["id"])
@@ -462,7 +467,7 @@ def test_a_deleted_project_takes_its_boards_and_actions(
     store: Store, retros: RetroStore, project: int, board: dict[str, Any]
 ) -> None:
     phase(retros, board, "act")
-    retros.add_action(board["id"], None, "Act")
+    retros.add_action(board["id"], None, "Act", facilitator_key=board["facilitator_key"])
     with store.write() as conn:
         conn.execute(delete(projects).where(projects.c.id == project))
     assert retros.boards(project).empty and retros.actions(project).empty
@@ -494,7 +499,7 @@ def test_version_changes_with_every_change_to_the_board_and_only_then(
     assert changed()
     phase(retros, board, "group")
     assert changed()
-    retros.group_card(other, card)
+    retros.group_card(other, card, facilitator_key=board["facilitator_key"])
     assert changed()
     phase(retros, board, "vote")
     retros.vote(ana, card)
@@ -504,7 +509,7 @@ def test_version_changes_with_every_change_to_the_board_and_only_then(
     retros.vote(ana, card)  # the same count as before the vote back, but another vote
     assert changed()
     phase(retros, board, "act")
-    action = retros.add_action(board["id"], card, "Demo weekly")
+    action = retros.add_action(board["id"], card, "Demo weekly", facilitator_key=board["facilitator_key"])
     assert changed()
     retros.update_action(action, "status", "done")
     assert changed()
@@ -608,7 +613,7 @@ def test_an_action_is_closed_once_and_open_again_when_reopened(
     retros: RetroStore, project: int, board: dict[str, Any]
 ) -> None:
     phase(retros, board, "act")
-    action = retros.add_action(board["id"], None, "Fix the build")
+    action = retros.add_action(board["id"], None, "Fix the build", facilitator_key=board["facilitator_key"])
 
     def closed_at() -> Any:
         return retros.actions(project).set_index("id").loc[action, "closed_at"]

@@ -10,9 +10,8 @@ import pytest
 import yaml
 
 from cpmkit.errors import TemplateError
-from cpmkit.feedback.retro.rules import PHASES
+from cpmkit.feedback.retro.rules import MAX_VOTES, PHASES
 from cpmkit.feedback.retro.template import (
-    MAX_VOTES,
     RETRO_FORMATS_FILE,
     RetroFormats,
     load_retro_formats,

@@ -250,7 +250,7 @@ def test_members_edit_and_remove_only_their_own_cards(store: Store, made: dict[s
     )
     buttons(ana.columns, "Edit")[0].click()
     ana.cancel.click()
-    assert ana.editing is None and ana.text.value == "" and not ana.column.disabled
+    assert ana.state is not None and ana.state.editing is None and ana.text.value == "" and not ana.column.disabled
     buttons(ana.columns, "Remove")[0].click()
     assert "Mine" not in column_html(ana, "start")
 
@@ -412,8 +412,8 @@ def test_the_top_groups_become_actions_carried_into_the_next_retrospective(
 def test_actions_of_a_deleted_board_are_still_carried(
     store: Store, retros: RetroStore, project: int, made: dict[str, Any]
 ) -> None:
-    retros.set_phase(made["id"], "act")
-    retros.add_action(made["id"], None, "Keep the backlog groomed")
+    retros.set_phase(made["id"], "act", facilitator_key=made["facilitator_key"])
+    retros.add_action(made["id"], None, "Keep the backlog groomed", facilitator_key=made["facilitator_key"])
     with store.write() as conn:
         conn.execute(delete(retro_boards).where(retro_boards.c.id == made["id"]))
     following = retros.create_board(project, "Next retro", "sailboat", 3)
@@ -532,8 +532,8 @@ def test_the_panel_makes_a_lesson_of_a_card_and_edits_action_status(
 ) -> None:
     member = retros.join(made["id"], "Ana", BROWSER)
     card = retros.add_card(made["id"], member, "stop", SCRIPT)
-    retros.set_phase(made["id"], "act")
-    retros.add_action(made["id"], card, "Review <fast>")
+    retros.set_phase(made["id"], "act", facilitator_key=made["facilitator_key"])
+    retros.add_action(made["id"], card, "Review <fast>", facilitator_key=made["facilitator_key"])
     lessons: list[LessonSource] = []
     panel = RetroPanel(store, on_lesson=lessons.append)
     panel.show(project)
@@ -556,13 +556,13 @@ def test_cards_keep_their_posting_order_until_the_votes_are_counted(
     ana = retros.join(made["id"], "Ana", BROWSER)
     first = retros.add_card(made["id"], ana, "start", "Posted first")
     second = retros.add_card(made["id"], ana, "start", "Posted second")
-    retros.set_phase(made["id"], "vote")
+    retros.set_phase(made["id"], "vote", facilitator_key=made["facilitator_key"])
     retros.vote(ana, second)
     board = open_board(store, made, "Ben")
     text = page_text(board.widget)
     assert text.index("Posted first") < text.index("Posted second")  # the tally stays hidden while people vote
     assert "1 vote" not in text
-    retros.set_phase(made["id"], "discuss")
+    retros.set_phase(made["id"], "discuss", facilitator_key=made["facilitator_key"])
     board.refresh()
     text = page_text(board.widget)
     assert text.index("Posted second") < text.index("Posted first") and "1 vote" in text
