@@ -97,7 +97,7 @@ def _parse_defaults(raw: Any, file: str) -> tuple[int, dict[str, str]]:
     if not isinstance(raw, dict):
         raise TemplateError("must be a mapping with votes_per_member and phases.", file=file, field="defaults")
     check_fields(raw, ("votes_per_member", "phases"), file, None, where="defaults")
-    votes = raw.get("votes_per_member")
+    votes: Any = raw.get("votes_per_member")  # an int once vote_limit_problem finds nothing wrong
     problem = vote_limit_problem(votes)
     if problem is not None:
         raise TemplateError(problem, file=file, field="defaults.votes_per_member")
