@@ -1,5 +1,6 @@
 """Unit tests of cpmkit.feedback.retro.rules, the retrospective's pure logic: phases and what each allows,
-groups of cards with their votes, votes left, top groups and carried-over actions."""
+groups of cards with their votes, the vote limit (cap, default, counting, the refusal once all are used),
+which cards and votes are a member's own, top groups and carried-over actions."""
 
 from __future__ import annotations
 
@@ -10,17 +11,26 @@ from cpmkit.errors import ValidationError
 from cpmkit.feedback.retro.rules import (
     ACTION_STATUSES,
     GROUP_COLUMNS,
+    MAX_VOTES,
     OPEN_STATUSES,
     PHASE_RULES,
     PHASES,
+    TALLY_PHASES,
     allows,
     carried_actions,
     check_phase,
+    check_vote_left,
     groups,
+    my_cards,
+    my_votes,
     next_phase,
     previous_phase,
+    shows_tally,
     top_groups,
+    vote_limit,
+    vote_limit_problem,
     votes_left,
+    votes_used,
 )
 
 T0 = pd.Timestamp("2026-03-01 10:00")
@@ -142,6 +152,62 @@ def test_votes_left_counts_each_vote_of_the_member() -> None:
     assert votes_left(cast, 8, 5) == 4
     assert votes_left(cast, 9, 5) == 5
     assert votes_left(cast, 7, 2) == 0  # never below zero, even if the limit was lowered
+    assert [votes_used(cast, m) for m in (7, 8, 9)] == [3, 1, 0]
+
+
+def test_the_tally_shows_once_the_votes_are_counted() -> None:
+    assert TALLY_PHASES == ("discuss", "act")
+    assert [p for p in PHASES if shows_tally(p)] == ["discuss", "act"]
+
+
+# -- the vote limit --------------------------------------------------------------------------
+
+
+def test_a_vote_limit_entered_is_a_whole_number_up_to_the_cap_or_the_default() -> None:
+    assert MAX_VOTES == 20
+    assert [vote_limit(v, 5) for v in (3, "3", " 3 ", 3.0, MAX_VOTES, None, "", "  ")] == [3, 3, 3, 3, 20, 5, 5, 5]
+    for bad in (0, -1, MAX_VOTES + 1, 2.5, "many", True):
+        with pytest.raises(ValidationError, match=f"Votes per member: must be a whole number from 1 to {MAX_VOTES}"):
+            vote_limit(bad, 5)
+
+
+def test_a_vote_limit_in_a_content_file_must_be_a_whole_number_up_to_the_cap() -> None:
+    assert vote_limit_problem(1) is None and vote_limit_problem(MAX_VOTES) is None
+    for bad in (0, MAX_VOTES + 1, True, "3", 3.0, None):
+        assert vote_limit_problem(bad) == f"must be a whole number from 1 to {MAX_VOTES}, not {bad!r}."
+
+
+def test_one_more_vote_is_refused_once_all_are_used() -> None:
+    assert check_vote_left(0, 3) == 2
+    assert check_vote_left(2, 3) == 0
+    for used in (3, 4):  # 4: the limit was lowered after the votes
+        with pytest.raises(ValidationError) as info:
+            check_vote_left(used, 3)
+        assert str(info.value) == "You have used all 3 of your votes; take one back to vote for something else."
+
+
+# -- a member's own cards and votes ------------------------------------------------------------
+
+
+def test_my_cards_are_those_a_member_posted_anonymous_or_not() -> None:
+    board = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "member_id": pd.array([7, 8, 7, None], dtype="Int64"),
+            "anonymous": [False, False, True, False],
+        }
+    )
+    assert my_cards(board, 7) == {1, 3}
+    assert my_cards(board, 8) == {2}
+    assert my_cards(board, 9) == frozenset()
+    assert my_cards(board.head(0), 7) == frozenset()
+
+
+def test_my_votes_count_a_members_votes_by_card() -> None:
+    cast = votes((1, 7), (1, 7), (2, 7), (1, 8))
+    assert my_votes(cast, 7) == {1: 2, 2: 1}
+    assert my_votes(cast, 8) == {1: 1}
+    assert my_votes(cast, 9) == {} == my_votes(votes(), 7)
 
 
 # -- carried actions -------------------------------------------------------------------------

@@ -1,0 +1,175 @@
+"""Unit tests of cpmkit.feedback.retro.board, the live board as a frozen state and a pure view, without
+widgets or a store: what each member sees and is offered in each phase, and the updates that keep
+what a page was doing across a new read."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from cpmkit.errors import ValidationError
+from cpmkit.feedback.retro.board import (
+    ANONYMOUS,
+    TOP_GROUPS,
+    BoardState,
+    CardView,
+    GroupView,
+    board_view,
+    card_view,
+    with_editing,
+    with_read,
+)
+
+T0 = pd.Timestamp("2026-03-01 10:00")
+ANA, BEN = 1, 2
+
+
+def state(
+    phase: str = "collect",
+    *,
+    cards: list[tuple[int, int, str, str, bool, int | None]] | None = None,
+    votes: list[tuple[int, int]] | None = None,
+    actions: list[tuple[int, int | None, str]] | None = None,
+    limit: int = 3,
+) -> BoardState:
+    """A board of project 1 in ``phase``; cards are (id, member_id, column_id, text, anonymous, group_id),
+    votes (card_id, member_id), actions (id, board_id, what)."""
+    board: dict[str, Any] = {
+        "id": 5,
+        "project_id": 1,
+        "title": "Retro",
+        "format": "sailboat",
+        "phase": phase,
+        "votes_per_member": limit,
+        "created_at": T0,
+    }
+    names = {ANA: "Ana", BEN: "Ben"}
+    card_rows = [(i, m, None if anon else names[m], col, text, anon, g, T0) for i, m, col, text, anon, g in cards or []]
+    action_rows = [(i, 1, b, None, what, None, None, "open", T0, T0, None) for i, b, what in actions or []]
+    return BoardState(
+        board,
+        pd.DataFrame({"id": [ANA, BEN], "name": ["Ana", "Ben"]}),
+        pd.DataFrame(
+            card_rows, columns=["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
+        ).astype({"member_id": "Int64", "group_id": "Int64", "anonymous": bool}),
+        pd.DataFrame(votes or [], columns=["card_id", "member_id"]),
+        pd.DataFrame(
+            action_rows,
+            columns=[
+                "id",
+                "project_id",
+                "board_id",
+                "card_id",
+                "what",
+                "owner",
+                "due",
+                "status",
+                "created_at",
+                "updated_at",
+                "closed_at",
+            ],
+        ).astype({"board_id": "Int64", "card_id": "Int64"}),
+    )
+
+
+CARDS = [
+    (10, ANA, "wind", "Demos", False, None),
+    (11, BEN, "anchors", "Slow reviews", False, None),
+    (12, BEN, "wind", "Show the work", True, 10),
+    (13, ANA, "anchors", "Flaky tests", False, None),
+]
+VOTES = [(13, BEN), (13, ANA), (11, BEN), (13, BEN)]  # "Flaky tests" 3, "Slow reviews" 1, "Demos" 0
+
+
+def test_a_card_shows_its_author_or_anonymous() -> None:
+    assert card_view({"id": 3, "text": "<b>", "anonymous": False, "author": "Ana"}) == CardView(3, "<b>", "Ana")
+    assert card_view({"id": 3, "text": "x", "anonymous": True, "author": None}).author == ANONYMOUS
+    assert card_view({"id": 3, "text": "x", "anonymous": False, "author": None}).author == ANONYMOUS  # author left
+    assert card_view({"id": 3, "text": "x", "anonymous": False, "author": "Ana"}, mine=True).mine
+
+
+def test_while_collecting_cards_keep_their_order_and_only_my_own_can_be_changed() -> None:
+    view = board_view(state("collect", cards=CARDS, votes=VOTES), ANA)
+    assert (view.phase, view.back_to, view.next_to, view.members) == ("collect", None, "group", ("Ana", "Ben"))
+    assert view.adding and not view.acting and view.votes_left is None and view.editing is None
+    assert view.columns["wind"] == (
+        GroupView(
+            10, "wind", (CardView(10, "Demos", "Ana", mine=True), CardView(12, "Show the work", ANONYMOUS)), None, None
+        ),
+    )
+    assert [g.card_id for g in view.columns["anchors"]] == [11, 13]  # posting order: no tally before discuss
+    assert [c.mine for g in view.columns["anchors"] for c in g.cards] == [False, True]
+    ben = board_view(state("collect", cards=CARDS), BEN)
+    assert [c.id for g in ben.columns["wind"] for c in g.cards if c.mine] == [12]  # his anonymous card is his
+
+
+def test_members_get_no_facilitator_controls() -> None:
+    for phase in ("group", "act"):
+        view = board_view(state(phase, cards=CARDS, votes=VOTES), ANA)
+        assert not view.grouping and view.grouping_cards == () and view.action_groups == ()
+
+
+def test_the_facilitator_groups_in_the_group_phase_only() -> None:
+    grouping = board_view(state("group", cards=CARDS), ANA, facilitator=True)
+    assert grouping.grouping and grouping.adding
+    assert grouping.grouping_cards == ((10, "Demos"), (11, "Slow reviews"), (12, "Show the work"), (13, "Flaky tests"))
+    assert not board_view(state("collect", cards=CARDS), ANA, facilitator=True).grouping
+
+
+def test_in_the_vote_phase_each_member_sees_their_own_votes_and_votes_left_not_the_tally() -> None:
+    view = board_view(state("vote", cards=CARDS, votes=VOTES), BEN)
+    assert not view.adding and (view.vote_limit, view.votes_left) == (3, 0)
+    shown = {g.card_id: (g.tally, g.my_votes) for groups in view.columns.values() for g in groups}
+    assert shown == {10: (None, 0), 11: (None, 1), 13: (None, 2)}
+    assert not any(c.mine for groups in view.columns.values() for g in groups for c in g.cards)  # no changes now
+    assert board_view(state("vote", cards=CARDS, votes=VOTES), ANA).votes_left == 2
+
+
+def test_votes_on_a_card_grouped_later_count_for_the_member_on_its_group() -> None:
+    grouped = [*CARDS[:3], (13, ANA, "anchors", "Flaky tests", False, 11)]
+    view = board_view(state("vote", cards=grouped, votes=VOTES), BEN)
+    assert [(g.card_id, g.my_votes) for g in view.columns["anchors"]] == [(11, 3)]
+
+
+def test_once_discussed_the_tally_shows_most_voted_first() -> None:
+    view = board_view(state("discuss", cards=CARDS, votes=VOTES), ANA)
+    assert [(g.card_id, g.tally, g.my_votes) for g in view.columns["anchors"]] == [(13, 3, None), (11, 1, None)]
+    assert view.votes_left is None and view.acting
+
+
+def test_the_facilitator_turns_the_top_voted_groups_into_actions() -> None:
+    view = board_view(state("act", cards=CARDS, votes=VOTES), ANA, facilitator=True)
+    assert TOP_GROUPS == 3
+    assert [(g.card_id, g.tally) for g in view.action_groups] == [(13, 3), (11, 1)]  # unvoted groups are not top
+    assert view.next_to is None and view.back_to == "discuss"
+
+
+def test_actions_are_split_into_this_boards_and_the_carried_ones() -> None:
+    actions = [(1, 2, "From an earlier board"), (2, 5, "Agreed here"), (3, None, "Board deleted")]
+    view = board_view(state("act", actions=actions), ANA)
+    assert view.board_actions["what"].tolist() == ["Agreed here"]
+    assert view.carried["what"].tolist() == ["From an earlier board", "Board deleted"]  # oldest first
+
+
+def test_editing_my_card_is_kept_across_a_new_read() -> None:
+    first = state("collect", cards=CARDS)
+    editing = with_editing(first, 10, ANA)
+    assert first.editing is None and editing.editing == 10  # a new state; the old one is unchanged
+    assert board_view(editing, ANA).editing == 10
+    read = state("group", cards=CARDS)
+    assert with_read(editing, read).editing == 10 and with_read(editing, read).phase == "group"
+    assert with_read(None, read) is read
+    assert with_editing(editing, None, ANA).editing is None
+
+
+def test_editing_someone_elses_card_is_refused() -> None:
+    with pytest.raises(ValidationError, match="only your own cards"):
+        with_editing(state("collect", cards=CARDS), 11, ANA)
+
+
+def test_the_state_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state().editing = 3  # type: ignore[misc]
