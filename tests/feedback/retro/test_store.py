@@ -155,6 +155,84 @@ def test_phases_are_set_one_of_the_five(retros: RetroStore, board: dict[str, Any
         retros.set_phase(999, "vote", facilitator_key=board["facilitator_key"])
 
 
+def test_the_phase_moves_one_step_from_where_the_board_is(retros: RetroStore, board: dict[str, Any]) -> None:
+    key = board["facilitator_key"]
+    assert retros.move_phase(board["id"], forward=False, facilitator_key=key) == "collect"  # the first stays
+    assert retros.move_phase(board["id"], forward=True, facilitator_key=key) == "group"
+    retros.set_phase(board["id"], "act", facilitator_key=key)  # another facilitator's page moved it meanwhile
+    assert retros.move_phase(board["id"], forward=True, facilitator_key=f" {key} ") == "act"  # the last stays
+    assert retros.move_phase(board["id"], forward=False, facilitator_key=key) == "discuss"
+    assert retros.board(board["id"])["phase"] == "discuss"
+    with pytest.raises(NotFoundError, match="This retrospective no longer exists"):
+        retros.move_phase(999, forward=True, facilitator_key=key)
+
+
+# -- the facilitator's key -------------------------------------------------------------------
+
+NOT_FACILITATOR = "Only the facilitator can do this, from the facilitator's link."
+
+
+def test_what_only_the_facilitator_does_is_refused_without_the_boards_facilitator_key(
+    retros: RetroStore, project: int, board: dict[str, Any], ana: int
+) -> None:
+    """Moving the phase, grouping and agreeing actions are refused by the store itself, whatever
+    page sends them: without a key, with the members' token, another board's key, the digest the
+    store keeps (a copy of the store), or anything else; nothing changes."""
+    a, b, c = _three_cards(retros, board, ana)
+    key = board["facilitator_key"]
+    retros.set_phase(board["id"], "group", facilitator_key=key)
+    retros.group_card(b, a, facilitator_key=key)
+    other = retros.create_board(project, "Other", "sailboat", 3)
+    wrong: list[Any] = [
+        None,
+        "",
+        "   ",
+        board["token"],
+        other["facilitator_key"],
+        digest(key),
+        key + "x",
+        key[:-1],
+        "x" * 300,
+        42,
+    ]
+    attempts: list[Callable[[Any], Any]] = [
+        lambda given: retros.set_phase(board["id"], "vote", facilitator_key=given),
+        lambda given: retros.move_phase(board["id"], forward=True, facilitator_key=given),
+        lambda given: retros.group_card(c, a, facilitator_key=given),
+        lambda given: retros.ungroup(b, facilitator_key=given),
+        lambda given: retros.add_action(board["id"], None, "Act", facilitator_key=given),
+    ]
+    for given in wrong:
+        for attempt in attempts:
+            with pytest.raises(ValidationError) as info:
+                attempt(given)
+            assert str(info.value) == NOT_FACILITATOR, given
+    assert retros.board(board["id"])["phase"] == "group"
+    assert _group_ids(retros, board) == [None, a, None]
+    assert retros.actions(project).empty
+    retros.group_card(c, a, facilitator_key=key)  # the board's own key, as its link carries it
+    assert _group_ids(retros, board) == [None, a, a]
+
+
+def test_new_links_retire_the_old_facilitator_key(retros: RetroStore, board: dict[str, Any]) -> None:
+    new = retros.new_board_secrets(board["id"])
+    with pytest.raises(ValidationError, match=NOT_FACILITATOR):
+        retros.set_phase(board["id"], "vote", facilitator_key=board["facilitator_key"])
+    assert retros.set_phase(board["id"], "vote", facilitator_key=new["facilitator_key"]) == "vote"
+
+
+def test_the_facilitator_key_is_checked_against_the_stored_digest_in_constant_time(
+    retros: RetroStore, board: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cpmkit.feedback.retro import store as retro_store
+
+    compared: list[tuple[str, str]] = []
+    real = retro_store.matches
+    monkeypatch.setattr(retro_store, "matches", lambda given, kept: compared.append((given, kept)) or real(given, kept))
+    retros.set_phase(board["id"], "vote", facilitator_key=board["facilitator_key"])
+    assert compared == [(board["facilitator_key"], digest(board["facilitator_key"]))]
+
+
 # -- members and cards -----------------------------------------------------------------------
 
 
