@@ -251,8 +251,9 @@ def test_a_look_alike_name_is_refused_next_to_the_name(store: Store) -> None:
 
 
 def test_a_closed_workshop_says_so(store: Store) -> None:
-    workshop_id, code = workshop(store, ["only"])
-    AssessmentStore(store).close_workshop(workshop_id)
+    assess = AssessmentStore(store)
+    workshop_id, code, key = assess.create_workshop("Leading clients", bank="soft_skills", rounds=["only"])
+    assess.trainer_workshop(workshop_id, key).close()
     app = build(store)
     assert app.start is not None
     app.start.code.value = code
