@@ -18,7 +18,7 @@
    concurrent latencies are divided by.
 
 2. Dashboard aggregation. With both rounds in the store (2 * N participants), the dashboard's
-   figures are timed: read the cohort of each round (``AssessmentStore.cohort``),
+   figures are timed: read the cohort of each round (``TrainerAccess.cohort``),
    ``soft_skills.cohort_distribution`` of one round and ``soft_skills.round_change`` of the two,
    against the baseline of merely reading the workshop's raw answer rows once (one plain SELECT
    through the same engine, in ``store.read()``). Medians of several alternating repetitions
@@ -59,7 +59,7 @@ from cpmkit.db.database import BUSY_TIMEOUT_SECONDS, Store
 from cpmkit.db.schema import answers, participants
 from cpmkit.soft_skills.bank import QuestionBank, default_bank
 from cpmkit.soft_skills.scoring import cohort_distribution, round_change
-from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
 
 ROUNDS = ("before", "after")
 CONCURRENT_ROUND, SEQUENTIAL_ROUND = ROUNDS
@@ -291,20 +291,20 @@ def read_raw(store: Store, workshop_id: int) -> Sequence[Any]:
         ).all()
 
 
-def read_cohorts(assess: AssessmentStore, workshop_id: int) -> dict[str, dict[str, dict[str, int]]]:
+def read_cohorts(trainer: TrainerAccess) -> dict[str, dict[str, dict[str, int]]]:
     """``{round: {participant: answers}}``: each round's ``cohort``, keyed by text as soft_skills takes it."""
-    return {name: {str(pid): given for pid, given in assess.cohort(workshop_id, name).items()} for name in ROUNDS}
+    return {name: {str(pid): given for pid, given in trainer.cohort(name).items()} for name in ROUNDS}
 
 
-def aggregate(assess: AssessmentStore, bank: QuestionBank, workshop_id: int) -> tuple[Any, Any]:
+def aggregate(trainer: TrainerAccess, bank: QuestionBank) -> tuple[Any, Any]:
     """The dashboard's figures: each round's cohort, one round's distribution, the round change."""
-    by_round = read_cohorts(assess, workshop_id)
+    by_round = read_cohorts(trainer)
     distribution = cohort_distribution(bank, by_round[SEQUENTIAL_ROUND])
     change = round_change(bank, by_round, before=ROUNDS[0], after=ROUNDS[1])
     return distribution, change
 
 
-def ui_path() -> Callable[[AssessmentStore, QuestionBank, int], Any] | None:
+def ui_path() -> Callable[[TrainerAccess, QuestionBank], Any] | None:
     """The same figures the way cpmkit/soft_skills/ui/trainer.py gets them (cohort_export + answers_by_round),
     if cpmkit.soft_skills.workshop is importable in this checkout; else None (the row is skipped)."""
     try:
@@ -312,8 +312,8 @@ def ui_path() -> Callable[[AssessmentStore, QuestionBank, int], Any] | None:
     except Exception:  # noqa: BLE001 - optional extra row
         return None
 
-    def run(assess: AssessmentStore, bank: QuestionBank, workshop_id: int) -> Any:
-        by_round = answers_by_round(assess.cohort_export(workshop_id), list(ROUNDS))
+    def run(trainer: TrainerAccess, bank: QuestionBank) -> Any:
+        by_round = answers_by_round(trainer.cohort_export(), list(ROUNDS))
         return cohort_distribution(bank, by_round[SEQUENTIAL_ROUND]), round_change(
             bank, by_round, before=ROUNDS[0], after=ROUNDS[1]
         )
@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             store = Store.open(url)
             backend = store.engine.dialect.name
             assess = AssessmentStore(store)
-            workshop_id, code, _key = assess.create_workshop(
+            workshop_id, code, key = assess.create_workshop(
                 f"Load benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}", bank="soft_skills", rounds=list(ROUNDS)
             )
             store.close()  # no pooled connection of ours while the participants write (PostgreSQL's max_connections)
@@ -448,7 +448,8 @@ def main(argv: list[str] | None = None) -> int:
             seq_latencies = [x for r in seq_results for x in r["latencies_ms"]]
             seq_errors = [(r["slot"], w, m) for r in seq_results for w, m in r["errors"]]
             seq_check = check_round(store, workshop_id, SEQUENTIAL_ROUND, seq_results, len(items))
-            status = assess.cohort_status(workshop_id)
+            trainer = assess.trainer_workshop(workshop_id, key)
+            status = trainer.cohort_status()
 
             # -- 2. dashboard aggregation --------------------------------------------------------
             print(
@@ -457,10 +458,10 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             raw_rows = read_raw(store, workshop_id)
-            distribution, change = aggregate(assess, bank, workshop_id)
+            distribution, change = aggregate(trainer, bank)
             ui = ui_path()
             if ui is not None:
-                ui(assess, bank, workshop_id)
+                ui(trainer, bank)
             raw_t: list[float] = []
             agg_t: list[float] = []
             cohort_t: list[float] = []
@@ -469,15 +470,15 @@ def main(argv: list[str] | None = None) -> int:
             ui_t: list[float] = []
             for _rep in range(args.reps):
                 raw_t.append(timed(lambda: read_raw(store, workshop_id))[0])
-                agg_t.append(timed(lambda: aggregate(assess, bank, workshop_id))[0])
-                secs, cohorts = timed(lambda: read_cohorts(assess, workshop_id))
+                agg_t.append(timed(lambda: aggregate(trainer, bank))[0])
+                secs, cohorts = timed(lambda: read_cohorts(trainer))
                 cohort_t.append(secs)
                 dist_t.append(timed(functools.partial(cohort_distribution, bank, cohorts[SEQUENTIAL_ROUND]))[0])
                 change_t.append(
                     timed(functools.partial(round_change, bank, cohorts, before=ROUNDS[0], after=ROUNDS[1]))[0]
                 )
                 if ui is not None:
-                    ui_t.append(timed(lambda: ui(assess, bank, workshop_id))[0])
+                    ui_t.append(timed(lambda: ui(trainer, bank))[0])
             store.close()
         except Exception:  # noqa: BLE001 - report any failure, exit 1
             traceback.print_exc()

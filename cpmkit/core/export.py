@@ -1,4 +1,5 @@
-"""Workbook tables as files people open in a spreadsheet: CSV and XLSX, as bytes.
+"""Workbook tables as files people open in a spreadsheet: CSV and XLSX, as bytes; and as an
+escaped HTML table, for a page or a report saved as HTML.
 
 Cells that a spreadsheet would run as a formula (text starting with =, +, - or @) are
 prefixed with an apostrophe, so a stakeholder name cannot become a formula on someone's
@@ -7,6 +8,7 @@ machine (CSV injection).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Mapping
@@ -14,12 +16,22 @@ from typing import Final
 
 import pandas as pd
 
-__all__ = ["XLSX_MIME", "to_csv", "to_xlsx"]
+__all__ = ["XLSX_MIME", "table_html", "to_csv", "to_xlsx"]
 
 #: The media type of what ``to_xlsx`` returns, for a download link.
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def table_html(frame: pd.DataFrame, *, columns: Mapping[str, str], empty: str = "Nothing to show yet.") -> str:
+    """``frame``'s ``columns`` (name -> heading) as an escaped HTML table: for a page, or a report
+    saved as HTML."""
+    if frame.empty:
+        return f'<p class="cpmkit-help">{html.escape(empty)}</p>'
+    shown = frame[list(columns)].rename(columns=columns)
+    shown = shown.astype(object).where(shown.notna(), "")  # na_rep misses pandas' NA in nullable columns
+    return shown.to_html(index=False, escape=True, na_rep="", classes="cpmkit-table", border=0)
 
 
 def to_csv(table: pd.DataFrame) -> bytes:

@@ -43,6 +43,7 @@ __all__ = [
     "competency_scores",
     "finished_raters",
     "item_score",
+    "known_answers",
     "next_unanswered",
     "others_view",
     "progress",
@@ -153,6 +154,14 @@ def progress(bank: QuestionBank, answers: Answers) -> tuple[int, int]:
     """(items answered, items in the bank), for a progress bar."""
     clean = _clean_answers(bank, answers)
     return len(clean), sum(len(items) for _competency, items in _steps(bank))
+
+
+def known_answers(bank: QuestionBank, answers: Mapping[str, int]) -> dict[str, int]:
+    """The answers to items of ``bank`` that are on its scale: saved answers to a bank edited
+    since are kept out of the way, not refused."""
+    ids = {item.id for item in bank.items}
+    points = {point for point, _label in bank.scale.points}
+    return {item: value for item, value in answers.items() if item in ids and value in points}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ Secrets:
   made (``start_self_assessment``, ``join_workshop``, ``new_resume_token``,
   ``create_peer_link``), and it is never part of a cohort view or an export.
 * The trainer key is shown once, when the workshop is created, and stored only as a salted
-  scrypt hash.
+  scrypt hash. A cohort's answers, counts and export, and closing the workshop, are methods of
+  a :class:`TrainerAccess`, which only ``trainer_workshop`` hands out, once the key matched.
 * Others' view: the release a participant was last shown (``release_peer_view``) is kept, so
   it changes only by the rule of :func:`cpmkit.soft_skills.scoring.release_peer_view`; the browsers a
   participant opened their own assessment in are kept as digests of their keys
@@ -47,15 +48,15 @@ from cpmkit.db.database import Store, upsert
 from cpmkit.db.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
-from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, release_peer_view
+from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, known_answers, release_peer_view
+from cpmkit.soft_skills.state import COMMITMENTS
+from cpmkit.soft_skills.workshop import EXPORT_COLUMNS, require_open
 
-__all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore"]
+__all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore", "TrainerAccess"]
 
 #: Join codes are read out loud and typed from a projector: no 0/O, 1/I/L.
 JOIN_CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH: Final = 6
-#: Columns of ``cohort_export``.
-EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
 
 _JOIN_CODE_ATTEMPTS: Final = 20
 _TRAINER_KEY_BYTES: Final = 16  # 22 characters: the trainer types it
@@ -71,7 +72,6 @@ _SALT_BYTES: Final = 16
 _MAX_NAME: Final = 200
 _MAX_ID: Final = 64
 _MAX_TEXT: Final = 5000
-_MAX_COMMITMENTS: Final = 3
 _INT32: Final = 2**31  # stored as INTEGER on both backends
 _RELEASE_ATTEMPTS: Final = 10
 _OWN_BROWSERS_KEPT: Final = 20
@@ -143,8 +143,9 @@ class AssessmentStore:
             raise NotFoundError(f"No workshop has the code {clean!r}. Check the code with your trainer.")
         return _workshop_dict(row._mapping)
 
-    def trainer_workshop(self, workshop_id: int, key: str) -> dict[str, Any]:
-        """The workshop, if ``key`` is its trainer key; ValidationError otherwise.
+    def trainer_workshop(self, workshop_id: int, key: str) -> TrainerAccess:
+        """The trainer's access to the workshop (its cohort, counts, export, closing), if ``key`` is
+        its trainer key; ValidationError otherwise. Only this hands out a :class:`TrainerAccess`.
 
         Each check of a key of the right shape costs a scrypt (16 MiB, tens of milliseconds), so
         callers limit how often a page may try (see ``cpmkit.soft_skills.ui.trainer``)."""
@@ -162,13 +163,7 @@ class AssessmentStore:
             or not _key_matches(key.strip(), stored)
         ):
             raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
-        return workshop
-
-    def close_workshop(self, workshop_id: int) -> None:
-        """Stop anyone else joining; participants already in can still finish."""
-        with self.store.write() as conn:
-            if not conn.execute(workshops.update().where(workshops.c.id == workshop_id).values(is_open=False)).rowcount:
-                raise NotFoundError(f"There is no workshop number {workshop_id}.")
+        return TrainerAccess(self.store, workshop, _issued=_ISSUED)
 
     def join_workshop(self, code: str, *, round: str, display_name: str | None = None) -> dict[str, Any]:
         """Join an open workshop for one round; return the new participant (id, token, ...): the
@@ -191,8 +186,7 @@ class AssessmentStore:
             if row is None:
                 raise NotFoundError(f"No workshop has the code {clean!r}. Check the code with your trainer.")
             workshop = _workshop_dict(row._mapping)
-            if not workshop["is_open"]:
-                raise ValidationError("This workshop is closed: the trainer is no longer taking new participants.")
+            require_open(workshop)
             if round not in workshop["rounds"]:
                 raise ValidationError.for_field(
                     "round",
@@ -307,14 +301,14 @@ class AssessmentStore:
         self._save_or_clear(reflections, row, keep=bool(clean), keys=["participant_id"])
 
     def set_commitment(self, participant_id: int, position: int, *, what: str, by_when: Any) -> None:
-        """Save commitment ``position`` (1 to 3): what the participant will do, by when.
+        """Save commitment ``position`` (1 to ``COMMITMENTS``): what the participant will do, by when.
 
         ``by_when`` is a date, ``YYYY-MM-DD`` text or None (no date yet). A blank ``what`` with
         no date clears the commitment.
         """
-        if not _is_int(position) or not 1 <= int(position) <= _MAX_COMMITMENTS:
+        if not _is_int(position) or not 1 <= int(position) <= COMMITMENTS:
             raise ValidationError.for_field(
-                "position", position, f"a commitment is number 1 to {_MAX_COMMITMENTS}, not {position!r}."
+                "position", position, f"a commitment is number 1 to {COMMITMENTS}, not {position!r}."
             )
         if not isinstance(what, str):
             raise ValidationError.for_field("what", what, "write it as text.")
@@ -354,80 +348,6 @@ class AssessmentStore:
                 .order_by(commitments.c.position)
             )
             return {"reflection": reflection, "commitments": [dict(row._mapping) for row in rows]}
-
-    # -- the trainer's cohort -----------------------------------------------------------------
-
-    def cohort(self, workshop_id: int, round: str) -> dict[int, dict[str, int]]:
-        """Everyone who joined ``round``, ``{participant id: {item id: value}}`` (answers so far)."""
-        with self.store.read() as conn:
-            workshop = _workshop_row(conn, workshop_id)
-            if round not in workshop["rounds"]:
-                raise ValidationError.for_field(
-                    "round",
-                    round,
-                    f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}.",
-                )
-            ids = conn.execute(
-                select(participants.c.id)
-                .where(participants.c.workshop_id == workshop_id, participants.c.round == round)
-                .order_by(participants.c.id)
-            ).scalars()
-            cohort: dict[int, dict[str, int]] = {int(pid): {} for pid in ids}
-            rows = conn.execute(
-                select(answers.c.participant_id, answers.c.item_id, answers.c.value)
-                .join(participants, participants.c.id == answers.c.participant_id)
-                .where(participants.c.workshop_id == workshop_id, participants.c.round == round)
-                .order_by(answers.c.participant_id, answers.c.item_id)
-            )
-            for pid, item, value in rows:
-                cohort.setdefault(int(pid), {})[item] = int(value)
-            return cohort
-
-    def cohort_status(self, workshop_id: int) -> dict[str, dict[str, int]]:
-        """Per round, in the workshop's order: ``{round: {"joined": n, "completed": n}}``."""
-        with self.store.read() as conn:
-            workshop = _workshop_row(conn, workshop_id)
-            rows = conn.execute(
-                select(
-                    participants.c.round,
-                    func.count(),
-                    func.sum(case((participants.c.completed_at.is_not(None), 1), else_=0)),
-                )
-                .where(participants.c.workshop_id == workshop_id)
-                .group_by(participants.c.round)
-            )
-            counts = {name: (int(joined), int(done or 0)) for name, joined, done in rows}
-        return {
-            name: {"joined": counts.get(name, (0, 0))[0], "completed": counts.get(name, (0, 0))[1]}
-            for name in workshop["rounds"]
-        }
-
-    def cohort_export(self, workshop_id: int) -> pd.DataFrame:
-        """Every answer of the workshop in long format, for ``workshop_report`` to apply the
-        anonymity rule to: round, participant (their id: never shown, never exported),
-        display_name (None if anonymous), completed_at (None while answering), item_id, value.
-
-        Rows come in the workshop's round order, then by participant and item. Never a token.
-        """
-        with self.store.read() as conn:
-            workshop = _workshop_row(conn, workshop_id)
-            rows = conn.execute(
-                select(
-                    participants.c.round,
-                    participants.c.id,
-                    participants.c.display_name,
-                    participants.c.completed_at,
-                    answers.c.item_id,
-                    answers.c.value,
-                )
-                .join(participants, participants.c.id == answers.c.participant_id)
-                .where(participants.c.workshop_id == workshop_id)
-            ).all()
-        order = {name: i for i, name in enumerate(workshop["rounds"])}
-        ordered = sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1], r[4]))
-        # object columns first: pandas would turn a None completion time into NaT
-        frame = pd.DataFrame([tuple(r) for r in ordered], columns=EXPORT_COLUMNS, dtype=object)
-        return frame.astype({"participant": "int64", "value": "int64"})
 
     # -- peer ratings (the 360-degree view) ---------------------------------------------------
 
@@ -515,7 +435,7 @@ class AssessmentStore:
             with self.store.read() as conn:
                 subject = _participant_row(conn, subject_id)
                 stored = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
-                ratings = {rater: _known(bank, given) for rater, given in _ratings(conn, subject_id).items()}
+                ratings = {rater: known_answers(bank, given) for rater, given in _ratings(conn, subject_id).items()}
             previous = _release_from_json(stored, subject)
             release = release_peer_view(bank, ratings, previous)
             waiting = len(set(finished_raters(bank, ratings)) - (release.raters if release is not None else set()))
@@ -557,6 +477,104 @@ class AssessmentStore:
         return _browser_digest(browser_key) in _json_list(stored)
 
     # -- plumbing -----------------------------------------------------------------------------
+
+
+#: Proof that a TrainerAccess comes from AssessmentStore.trainer_workshop, which checked the key.
+_ISSUED: Final = object()
+
+
+class TrainerAccess:
+    """What the trainer of one workshop may read and do: its cohort's answers, counts and export,
+    and closing it. Only :meth:`AssessmentStore.trainer_workshop` makes one, once the trainer
+    key matched, so nothing of a cohort is read without the key (a dashboard keeps its access
+    and is not asked for the key at every refresh)."""
+
+    def __init__(self, store: Store, workshop: dict[str, Any], *, _issued: object) -> None:
+        if _issued is not _ISSUED:
+            raise ValidationError("Only the workshop's trainer key opens its cohort.", field="trainer_key")
+        self.store = store
+        #: The workshop as it was when the key was checked (without its key hash).
+        self.workshop = workshop
+        self.workshop_id = int(workshop["id"])
+
+    def cohort(self, round: str) -> dict[int, dict[str, int]]:
+        """Everyone who joined ``round``, ``{participant id: {item id: value}}`` (answers so far)."""
+        with self.store.read() as conn:
+            workshop = _workshop_row(conn, self.workshop_id)
+            if round not in workshop["rounds"]:
+                raise ValidationError.for_field(
+                    "round",
+                    round,
+                    f"this workshop has no round {round!r}; its rounds are {_names(workshop['rounds'])}.",
+                )
+            ids = conn.execute(
+                select(participants.c.id)
+                .where(participants.c.workshop_id == self.workshop_id, participants.c.round == round)
+                .order_by(participants.c.id)
+            ).scalars()
+            cohort: dict[int, dict[str, int]] = {int(pid): {} for pid in ids}
+            rows = conn.execute(
+                select(answers.c.participant_id, answers.c.item_id, answers.c.value)
+                .join(participants, participants.c.id == answers.c.participant_id)
+                .where(participants.c.workshop_id == self.workshop_id, participants.c.round == round)
+                .order_by(answers.c.participant_id, answers.c.item_id)
+            )
+            for pid, item, value in rows:
+                cohort.setdefault(int(pid), {})[item] = int(value)
+            return cohort
+
+    def cohort_status(self) -> dict[str, dict[str, int]]:
+        """Per round, in the workshop's order: ``{round: {"joined": n, "completed": n}}``."""
+        with self.store.read() as conn:
+            workshop = _workshop_row(conn, self.workshop_id)
+            rows = conn.execute(
+                select(
+                    participants.c.round,
+                    func.count(),
+                    func.sum(case((participants.c.completed_at.is_not(None), 1), else_=0)),
+                )
+                .where(participants.c.workshop_id == self.workshop_id)
+                .group_by(participants.c.round)
+            )
+            counts = {name: (int(joined), int(done or 0)) for name, joined, done in rows}
+        return {
+            name: {"joined": counts.get(name, (0, 0))[0], "completed": counts.get(name, (0, 0))[1]}
+            for name in workshop["rounds"]
+        }
+
+    def cohort_export(self) -> pd.DataFrame:
+        """Every answer of the workshop in long format, for ``workshop.released_answers`` to apply the
+        anonymity rule to: round, participant (their id: never shown, never exported),
+        display_name (None if anonymous), completed_at (None while answering), item_id, value.
+
+        Rows come in the workshop's round order, then by participant and item. Never a token.
+        """
+        with self.store.read() as conn:
+            workshop = _workshop_row(conn, self.workshop_id)
+            rows = conn.execute(
+                select(
+                    participants.c.round,
+                    participants.c.id,
+                    participants.c.display_name,
+                    participants.c.completed_at,
+                    answers.c.item_id,
+                    answers.c.value,
+                )
+                .join(participants, participants.c.id == answers.c.participant_id)
+                .where(participants.c.workshop_id == self.workshop_id)
+            ).all()
+        order = {name: i for i, name in enumerate(workshop["rounds"])}
+        ordered = sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[1], r[4]))
+        # object columns first: pandas would turn a None completion time into NaT
+        frame = pd.DataFrame([tuple(r) for r in ordered], columns=EXPORT_COLUMNS, dtype=object)
+        return frame.astype({"participant": "int64", "value": "int64"})
+
+    def close(self) -> None:
+        """Stop anyone else joining; participants already in can still finish."""
+        with self.store.write() as conn:
+            stmt = workshops.update().where(workshops.c.id == self.workshop_id).values(is_open=False)
+            if not conn.execute(stmt).rowcount:
+                raise NotFoundError(f"There is no workshop number {self.workshop_id}.")
 
 
 # -- rows ------------------------------------------------------------------------------------
@@ -618,13 +636,6 @@ def _ratings(conn: Connection, subject_id: int) -> dict[int, dict[str, int]]:
     for rater, item, value in rows:
         by_rater.setdefault(int(rater), {})[item] = int(value)
     return by_rater
-
-
-def _known(bank: QuestionBank, given: dict[str, int]) -> dict[str, int]:
-    """Answers to items of ``bank`` on its scale (a bank edited since keeps the rest out of the way)."""
-    ids = {item.id for item in bank.items}
-    points = {point for point, _label in bank.scale.points}
-    return {item: value for item, value in given.items() if item in ids and value in points}
 
 
 def _release_json(release: PeerRelease, subject: dict[str, Any]) -> str:

@@ -30,6 +30,8 @@ from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, released_
 
 __all__ = [
     "ANONYMOUS",
+    "CLOSED",
+    "EXPORT_COLUMNS",
     "HIDDEN",
     "HIDDEN_IN_A_ROUND",
     "PARTICIPANT_NOTEBOOK",
@@ -44,6 +46,7 @@ __all__ = [
     "participant_link",
     "released_answers",
     "requested_workshop",
+    "require_open",
     "status_table",
     "trainer_link",
 ]
@@ -55,12 +58,16 @@ TRAINER_NOTEBOOK: Final = "02_workshop_trainer.ipynb"
 HIDDEN: Final = f"hidden: fewer than {MIN_GROUP} participants"
 HIDDEN_IN_A_ROUND: Final = f"hidden: fewer than {MIN_GROUP} participants in a round"
 
+#: What a participant is told when they try to join a closed workshop.
+CLOSED: Final = "This workshop is closed: the trainer is no longer taking new participants."
+#: Columns of the store's ``cohort_export``, which the functions here read.
+EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
+
 #: How an anonymous participant is labelled in a download: four random characters, drawn afresh
 #: for every download, so a label never links two downloads (or two rounds).
 ANONYMOUS: Final = "Anonymous {}"
 
 _STATUS_COLUMNS: Final = ["round", "joined", "completed", "in_progress"]
-_EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
 _ANSWER_COLUMNS: Final = ["round", "participant", "competency", "item_id", "value"]
 _LABEL_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _LABEL_LENGTH: Final = 4
@@ -69,6 +76,13 @@ _LABEL_LENGTH: Final = 4
 def requested_workshop(query: str | None) -> int | None:
     """The workshop number in a query string such as ``workshop=12``, if there is a valid one."""
     return query_number(query, "workshop")
+
+
+def require_open(workshop: Mapping[str, Any]) -> None:
+    """Refuse to let anyone join ``workshop`` (a store's workshop dict) once its trainer closed it:
+    the one rule the start screen and the store's join both apply."""
+    if not workshop["is_open"]:
+        raise ValidationError(CLOSED)
 
 
 def parse_rounds(text: str) -> list[str]:
@@ -124,8 +138,8 @@ def released_answers(export: pd.DataFrame, rounds: Sequence[str]) -> pd.DataFram
 
     Rows of other rounds are left out; the input is not changed.
     """
-    require_columns(export, _EXPORT_COLUMNS, "cohort answers")
-    frame = export[_EXPORT_COLUMNS].copy()
+    require_columns(export, EXPORT_COLUMNS, "cohort answers")
+    frame = export[EXPORT_COLUMNS].copy()
     kept: list[int] = []
     for round_name in rounds:
         people = frame.loc[(frame["round"] == round_name) & frame["completed_at"].notna()]

@@ -18,8 +18,8 @@ from importlib import resources
 from typing import Final, TypeAlias
 
 import ipywidgets as W
-import pandas as pd
 
+from cpmkit.core.export import table_html
 from cpmkit.errors import CpmkitError
 
 __all__ = [
@@ -144,15 +144,6 @@ def guard(area: MessageArea) -> Iterator[None]:
 def field(control: W.Widget, area: MessageArea) -> W.VBox:
     """An input under its label, help and message line (``area``, built with the label)."""
     return W.VBox([area, control], layout=W.Layout(margin="0 12px 4px 0"))
-
-
-def table_html(frame: pd.DataFrame, *, columns: Mapping[str, str], empty: str = "Nothing to show yet.") -> str:
-    """``frame``'s ``columns`` (name -> heading) as an escaped HTML table."""
-    if frame.empty:
-        return f'<p class="cpmkit-help">{html.escape(empty)}</p>'
-    shown = frame[list(columns)].rename(columns=columns)
-    shown = shown.astype(object).where(shown.notna(), "")  # na_rep misses pandas' NA in nullable columns
-    return shown.to_html(index=False, escape=True, na_rep="", classes="cpmkit-table", border=0)
 
 
 def download_link(data: bytes, *, filename: str, mime: str, label: str) -> str:

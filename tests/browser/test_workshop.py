@@ -160,7 +160,8 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     assert len(key) >= 20, key
     workshop = assess.workshop_by_code(code)
     assert workshop["name"] == workshop_name and workshop["rounds"] == ["before", "after"] and workshop["is_open"]
-    assert assess.trainer_workshop(workshop["id"], key)["id"] == workshop["id"]  # the key shown is the key
+    cohort = assess.trainer_workshop(workshop["id"], key)  # the key shown is the key
+    assert cohort.workshop_id == workshop["id"]
     link = f"{PARTICIPANT}?code={code}"
     expect(created.get_by_role("link", name=link)).to_have_attribute("href", link)
     expect(created.get_by_role("link", name=f"{TRAINER}?workshop={workshop['id']}")).to_be_visible()
@@ -238,12 +239,12 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
 
     # The store holds what was clicked: every answer, three completions, nobody else.
     joined = {name: None for name in names}
-    for participant_id in assess.cohort(workshop["id"], ROUND):
+    for participant_id in cohort.cohort(ROUND):
         person = assess.participant(participant_id)
         assert person["completed_at"] is not None, person
         joined[person["display_name"]] = assess.answers(participant_id)
     assert joined == dict(zip(names, plans))
-    assert assess.cohort_status(workshop["id"]) == {
+    assert cohort.cohort_status() == {
         "before": {"joined": 3, "completed": 3},
         "after": {"joined": 0, "completed": 0},
     }

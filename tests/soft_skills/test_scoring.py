@@ -26,6 +26,7 @@ from cpmkit.soft_skills.scoring import (
     competency_scores,
     finished_raters,
     item_score,
+    known_answers,
     next_unanswered,
     others_view,
     progress,
@@ -683,3 +684,10 @@ def test_round_change_refuses_unknown_or_same_rounds() -> None:
         round_change(BANK, rounds, before="start", after="end", min_group=1)
     with pytest.raises(ValidationError, match=r"^Participant 'p9' in round 'end': .*'X1'"):
         round_change(BANK, {"start": {}, "end": {"p9": {"X1": 3}}}, before="start", after="end")
+
+
+def test_known_answers_keep_only_the_banks_items_on_its_scale() -> None:
+    """Answers saved against a bank edited since are left out, not refused."""
+    given = {"L1": 4, "gone": 3, "L2": 9, "C1": 1}
+    assert known_answers(BANK, given) == {"L1": 4, "C1": 1}
+    assert given == {"L1": 4, "gone": 3, "L2": 9, "C1": 1}

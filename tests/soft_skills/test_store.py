@@ -39,6 +39,7 @@ from cpmkit.soft_skills.store import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     AssessmentStore,
+    TrainerAccess,
 )
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
@@ -163,10 +164,10 @@ def test_trainer_key_opens_only_its_workshop(
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
     opened = assess.trainer_workshop(wid, key)
-    assert opened == assess.workshop_by_code(code)
-    assert "trainer_key_hash" not in opened
-    assert assess.trainer_workshop(wid, f"  {key} ")["id"] == wid  # pasted with spaces
-    assert assess.trainer_workshop(other_id, other_key)["id"] == other_id
+    assert opened.workshop == assess.workshop_by_code(code)
+    assert "trainer_key_hash" not in opened.workshop
+    assert assess.trainer_workshop(wid, f"  {key} ").workshop_id == wid  # pasted with spaces
+    assert assess.trainer_workshop(other_id, other_key).workshop_id == other_id
     assert len(compared) == 3  # every check is a constant-time comparison
 
     for wrong in (other_key, key.upper() if key.upper() != key else key.lower(), key[:-1], "", "x" * 500, None, 42):
@@ -197,7 +198,7 @@ def test_a_key_of_the_wrong_shape_is_refused_before_scrypt_runs(
     wrong = ("B" if key[0] == "A" else "A") + key[1:]
     with pytest.raises(ValidationError, match="not the trainer key of this workshop"):
         assess.trainer_workshop(wid, wrong)
-    assert assess.trainer_workshop(wid, f" {key}\n")["id"] == wid
+    assert assess.trainer_workshop(wid, f" {key}\n").workshop_id == wid
     assert hashed == [wrong.encode(), key.encode()]  # a key of the right shape is checked
 
 
@@ -221,18 +222,17 @@ def test_trainer_key_is_never_stored_in_clear(assess: AssessmentStore, store: St
 def test_close_workshop_stops_new_participants(
     assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
 ) -> None:
-    wid, code, _key = workshop
+    wid, code, key = workshop
     early = assess.join_workshop(code, round="before")
-    assess.close_workshop(wid)
+    trainer = assess.trainer_workshop(wid, key)
+    trainer.close()
     assert assess.workshop_by_code(code)["is_open"] is False
     with pytest.raises(ValidationError, match="^This workshop is closed"):
         assess.join_workshop(code, round="before", display_name="Late")
     assert _count(store, participants) == 1
-    assess.close_workshop(wid)  # closing again is harmless
+    trainer.close()  # closing again is harmless
     assess.save_answer(early["id"], "listen_1", 4)  # those already in can finish
     assess.mark_completed(early["id"])
-    with pytest.raises(NotFoundError, match="no workshop number"):
-        assess.close_workshop(wid + 1000)
 
 
 # -- participants --------------------------------------------------------------------------
@@ -510,7 +510,8 @@ def test_plan_refusals(assess: AssessmentStore) -> None:
 
 
 def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:
-    wid, code, _key = workshop
+    wid, code, key = workshop
+    trainer = assess.trainer_workshop(wid, key)
     ada = assess.join_workshop(code, round="before", display_name="Ada")["id"]
     bob = assess.join_workshop(code, round="before")["id"]
     quiet = assess.join_workshop(code, round="before")["id"]  # joined, answered nothing yet
@@ -522,24 +523,26 @@ def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, st
         assess.save_answer(pid, "listen_1", value)
     assess.save_answer(ada, "conflict_1", 3)
 
-    assert assess.cohort(wid, "before") == {ada: {"conflict_1": 3, "listen_1": 4}, bob: {"listen_1": 2}, quiet: {}}
-    assert assess.cohort(wid, "after") == {later: {"listen_1": 5}}
-    assert assess.cohort_status(wid) == {
+    assert trainer.cohort("before") == {ada: {"conflict_1": 3, "listen_1": 4}, bob: {"listen_1": 2}, quiet: {}}
+    assert trainer.cohort("after") == {later: {"listen_1": 5}}
+    assert trainer.cohort_status() == {
         "before": {"joined": 3, "completed": 0},
         "after": {"joined": 1, "completed": 0},
     }
     assess.mark_completed(ada)
     assess.mark_completed(ada)
     assess.mark_completed(later)
-    assert assess.cohort_status(wid) == {
+    assert trainer.cohort_status() == {
         "before": {"joined": 3, "completed": 1},
         "after": {"joined": 1, "completed": 1},
     }
-    assert list(assess.cohort_status(wid)) == ["before", "after"]  # the workshop's order
+    assert list(trainer.cohort_status()) == ["before", "after"]  # the workshop's order
 
-    empty = assess.create_workshop("Empty", bank="soft_skills", rounds=["before", "after"])[0]
-    assert assess.cohort(empty, "before") == {}
-    assert assess.cohort_status(empty) == {
+    empty = assess.trainer_workshop(
+        *assess.create_workshop("Empty", bank="soft_skills", rounds=["before", "after"])[::2]
+    )
+    assert empty.cohort("before") == {}
+    assert empty.cohort_status() == {
         "before": {"joined": 0, "completed": 0},
         "after": {"joined": 0, "completed": 0},
     }
@@ -547,15 +550,11 @@ def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, st
     with pytest.raises(
         ValidationError, match="^Round: this workshop has no round 'during'; its rounds are 'before', 'after'"
     ):
-        assess.cohort(wid, "during")
-    with pytest.raises(NotFoundError, match="no workshop number"):
-        assess.cohort(wid + 1000, "before")
-    with pytest.raises(NotFoundError, match="no workshop number"):
-        assess.cohort_status(wid + 1000)
+        trainer.cohort("during")
 
 
 def test_cohort_export_is_long_format_without_tokens(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:
-    wid, code, _key = workshop
+    wid, code, key = workshop
     joined = [
         assess.join_workshop(code, round="after", display_name="Ada"),
         assess.join_workshop(code, round="before"),
@@ -571,7 +570,7 @@ def test_cohort_export_is_long_format_without_tokens(assess: AssessmentStore, wo
     outsider = assess.join_workshop(other_code, round="before", display_name="Outsider")
     assess.save_answer(outsider["id"], "listen_1", 1)
 
-    frame = assess.cohort_export(wid)
+    frame = assess.trainer_workshop(wid, key).cohort_export()
     assert list(frame.columns) == EXPORT_COLUMNS
     assert EXPORT_COLUMNS == ["round", "participant", "display_name", "completed_at", "item_id", "value"]
     assert frame["value"].dtype == "int64" and frame["participant"].dtype == "int64"
@@ -579,7 +578,7 @@ def test_cohort_export_is_long_format_without_tokens(assess: AssessmentStore, wo
     assert done is not None
     ids = [person["id"] for person in joined]
     rows = [tuple(r) for r in frame.itertuples(index=False)]
-    assert rows == [  # the rule (who may be shown, under what label) is workshop_report's
+    assert rows == [  # the rule (who may be shown, under what label) is workshop.released_answers'
         ("before", ids[1], None, done, "conflict_1", 4),
         ("before", ids[1], None, done, "listen_1", 2),
         ("before", ids[2], "ada", None, "conflict_1", 3),
@@ -594,11 +593,32 @@ def test_cohort_export_is_long_format_without_tokens(assess: AssessmentStore, wo
         assert person["token"] not in cells
     assert "Outsider" not in cells
 
-    empty = assess.create_workshop("Empty", bank="soft_skills", rounds=["only"])[0]
-    assert list(assess.cohort_export(empty).columns) == EXPORT_COLUMNS
-    assert assess.cohort_export(empty).empty
-    with pytest.raises(NotFoundError):
-        assess.cohort_export(wid + 1000)
+    empty = assess.trainer_workshop(*assess.create_workshop("Empty", bank="soft_skills", rounds=["only"])[::2])
+    assert list(empty.cohort_export().columns) == EXPORT_COLUMNS
+    assert empty.cohort_export().empty
+
+
+def test_the_trainers_reads_need_the_key(assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]) -> None:
+    """A cohort's answers, counts and export, and closing, are only reached through the access
+    trainer_workshop hands out for the key: the store has no other way to them."""
+    wid, code, key = workshop
+    for _ in range(3):
+        person = assess.join_workshop(code, round="before")
+        assess.save_answer(person["id"], "listen_1", 4)
+    for read in ("cohort", "cohort_status", "cohort_export", "close_workshop"):
+        assert not hasattr(assess, read), read
+    with pytest.raises(ValidationError, match="not the trainer key") as caught:
+        assess.trainer_workshop(wid, "A" * len(key))
+    assert caught.value.field == "trainer_key"
+    with pytest.raises(ValidationError, match="Only the workshop's trainer key opens its cohort"):
+        TrainerAccess(store, assess.workshop(wid), _issued=object())  # made by hand: refused
+    trainer = assess.trainer_workshop(wid, key)
+    assert isinstance(trainer, TrainerAccess) and trainer.workshop_id == wid
+    assert trainer.cohort_status()["before"]["joined"] == 3
+    assert len(trainer.cohort_export()) == 3
+    other_id, _other_code, _other_key = assess.create_workshop("Other", bank="soft_skills", rounds=["only"])
+    with pytest.raises(ValidationError, match="not the trainer key"):
+        assess.trainer_workshop(other_id, key)  # one workshop's key opens no other
 
 
 # -- peer ratings --------------------------------------------------------------------------
@@ -776,7 +796,7 @@ def test_twenty_kernels_answering_at_once_lose_nothing(
     store_url: str, store: Store, run_in_processes: RunInProcesses
 ) -> None:
     assess = AssessmentStore(store)
-    wid, code, _key = assess.create_workshop("Busy workshop", bank="soft_skills", rounds=["before", "after"])
+    wid, code, key = assess.create_workshop("Busy workshop", bank="soft_skills", rounds=["before", "after"])
     shared = assess.start_self_assessment()["id"]
 
     joined = run_in_processes(
@@ -791,13 +811,14 @@ def test_twenty_kernels_answering_at_once_lose_nothing(
     shared_answers = assess.answers(shared)
     assert set(shared_answers) == {f"item_{i:02d}" for i in range(SHARED_ITEMS)}  # one row per item, none lost
     assert set(shared_answers.values()) <= set(range(WORKERS))
-    assert assess.cohort_status(wid) == {
+    trainer = assess.trainer_workshop(wid, key)
+    assert trainer.cohort_status() == {
         "before": {"joined": WORKERS // 2, "completed": WORKERS // 2},
         "after": {"joined": WORKERS // 2, "completed": WORKERS // 2},
     }
-    before = assess.cohort(wid, "before")
+    before = trainer.cohort("before")
     assert set(before) == {pid for idx, pid in joined.items() if idx % 2 == 0}
-    assert len(assess.cohort_export(wid)) == WORKERS * ANSWERS_PER_WORKER
+    assert len(trainer.cohort_export()) == WORKERS * ANSWERS_PER_WORKER
 
 
 def test_peer_rater_gives_the_subject_bank_and_the_answers_so_far(store: Store) -> None:

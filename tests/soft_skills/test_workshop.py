@@ -18,6 +18,7 @@ from cpmkit.soft_skills import workshop as workshop_report
 from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
 from cpmkit.soft_skills.scoring import cohort_distribution, round_change
 from cpmkit.soft_skills.workshop import (
+    CLOSED,
     HIDDEN,
     HIDDEN_IN_A_ROUND,
     answers_by_round,
@@ -30,6 +31,7 @@ from cpmkit.soft_skills.workshop import (
     participant_link,
     released_answers,
     requested_workshop,
+    require_open,
     status_table,
     trainer_link,
 )
@@ -312,3 +314,12 @@ def test_an_answer_to_an_item_outside_the_bank_is_named_in_the_refusal() -> None
 )
 def test_file_stem_is_safe_for_a_file_name(name: str, expected: str) -> None:
     assert file_stem(name, 12) == expected
+
+
+def test_a_closed_workshop_takes_nobody_new() -> None:
+    """The one rule the start screen and the store's join apply."""
+    require_open({"is_open": True})
+    with pytest.raises(ValidationError) as caught:
+        require_open({"is_open": False})
+    assert str(caught.value) == CLOSED
+    assert CLOSED.startswith("This workshop is closed")

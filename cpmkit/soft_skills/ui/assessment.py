@@ -12,8 +12,9 @@ The store keeps links' secrets only scrambled: a resume link is shown when the a
 starts, and again whenever the page is opened with it (it is in the address); otherwise
 "New link" replaces it. A colleague's rating link is shown once, when it is made.
 
-Every answer saves as it is given; a refused save keeps its message next to the item and the
-saved answer stays as it was. Charts (and Altair) load only when the results are first shown.
+What a page shows is drawn from one frozen state (``cpmkit.soft_skills.state``): each answer
+is saved as it is given and only then enters the state; a refused save keeps its message next
+to the item and the saved answer stays as it was. The report is ``cpmkit.soft_skills.report``'s. Charts (and Altair) load only when the results are first shown.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Final
 from urllib.parse import quote
@@ -35,15 +36,32 @@ from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.soft_skills.bank import Item, QuestionBank, bank_named, default_bank
-from cpmkit.soft_skills.scoring import (
-    MIN_GROUP,
-    competency_scores,
-    next_unanswered,
-    progress,
-    released_view,
-    strengths_and_development,
+from cpmkit.soft_skills.report import (
+    others_html,
+    others_note_html,
+    personal_report_html,
+    plan_html,
+    report_tables,
+    scored,
+    scores_html,
+)
+from cpmkit.soft_skills.scoring import MIN_GROUP, released_view
+from cpmkit.soft_skills.state import (
+    AssessmentState,
+    Commitment,
+    answer,
+    is_complete,
+    next_page,
+    page_view,
+    previous_page,
+    resume,
+    show_page,
+    with_commitment,
+    with_plan,
+    with_reflection,
 )
 from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.workshop import PARTICIPANT_NOTEBOOK, require_open
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, page_owner, safe_app
 from cpmkit.ui.widgets import (
@@ -57,21 +75,17 @@ from cpmkit.ui.widgets import (
     message_area,
     replace_children,
     stylesheet,
-    table_html,
 )
 
 __all__ = [
     "JOIN_CODE_TRIES",
     "LAST_SELF_ASSESSMENT",
-    "NOTEBOOK",
     "Questionnaire",
     "ResultsView",
     "SoftSkillsApp",
     "StartScreen",
+    "StateCell",
     "app",
-    "bank_named",
-    "personal_report_html",
-    "report_tables",
 ]
 
 #: The browser's key for this notebook (localStorage): a rating link opened in a browser where
@@ -82,8 +96,6 @@ OWN_BROWSER = (
     "This rating link is open in the browser where the person it rates takes their own "
     "assessment, so it takes no answers here. Colleague: please open it in your own browser."
 )
-#: The notebook this app runs in; resume and rating links are relative to it.
-NOTEBOOK = "02_soft_skills.ipynb"
 #: Store setting: the participant id of the solo self-assessment an owner started last, to resume
 #: without the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's
 #: page). Not its token: the store keeps only the token's digest.
@@ -99,8 +111,6 @@ def remembered_assessment_key() -> str | None:
     return LAST_SELF_ASSESSMENT if owner.id is None else f"{LAST_SELF_ASSESSMENT}:{owner.id}"
 
 
-#: The bank a workshop names when it uses ``templates/soft_skills.yaml``.
-COMMITMENTS = 3
 #: Wrong join codes a page may type: 5 in any minute. A code is 6 of 31 characters (about 30
 #: bits), so guessing one by trying, page by page, is hopeless (the server limits how many
 #: pages a client may open).
@@ -118,14 +128,7 @@ def app() -> W.Widget:
 
 def _href(parameter: str, token: str) -> str:
     """The address of this notebook carrying ``token``."""
-    return f"{NOTEBOOK}?{parameter}={quote(token, safe='')}"
-
-
-def _known_answers(bank: QuestionBank, answers: Mapping[str, int]) -> dict[str, int]:
-    """Answers to items of ``bank`` on its scale (a bank edited since keeps the rest out of the way)."""
-    ids = {item.id for item in bank.items}
-    points = {point for point, _label in bank.scale.points}
-    return {item: value for item, value in answers.items() if item in ids and value in points}
+    return f"{PARTICIPANT_NOTEBOOK}?{parameter}={quote(token, safe='')}"
 
 
 # =========================================================================================
@@ -210,8 +213,7 @@ class StartScreen:
         with guard(area):
             with self.join_codes.failures(_WRONG_CODE, NotFoundError):
                 workshop = self.assessments.workshop_by_code(code)
-            if not workshop["is_open"]:
-                raise ValidationError("This workshop is closed: the trainer is no longer taking new participants.")
+            require_open(workshop)
             rounds = list(workshop["rounds"])
             self.round.options = (
                 [(r, r) for r in rounds] if len(rounds) == 1 else [("- choose -", None), *((r, r) for r in rounds)]
@@ -274,14 +276,22 @@ class StartScreen:
 # =========================================================================================
 
 
+class StateCell:
+    """The page's one self-assessment state (``cpmkit.soft_skills.state``), the idea of Solara's
+    ``reactive``: the questions and the results read ``value`` and put a new state in its place."""
+
+    def __init__(self, value: AssessmentState) -> None:
+        self.value = value
+
+
 class Questionnaire:
-    """One competency per step with its items on the answer scale, a progress bar and
-    Back / Next. ``save(item id, value)`` stores each answer as it is given."""
+    """One competency per step with its items on the answer scale, a progress bar and Back /
+    Next, drawn from the state (``page_view``). ``save(item id, value)`` stores each answer as
+    it is given; only an answer the store took enters the state."""
 
     def __init__(
         self,
-        bank: QuestionBank,
-        answers: dict[str, int],
+        cell: StateCell,
         *,
         save: Callable[[str, int], None],
         on_saved: Callable[[], None],
@@ -289,18 +299,15 @@ class Questionnaire:
         finish_label: str,
         last_label: str,
     ) -> None:
-        self.bank, self.answers, self.save, self.on_saved, self.on_finish = bank, answers, save, on_saved, on_finish
+        self.cell, self.save, self.on_saved, self.on_finish = cell, save, on_saved, on_finish
         self.last_label = last_label
-        self.step = 0
-        self._loading = False
         #: The items of the step shown: item id -> its answer buttons, and its label and message.
         self.toggles: dict[str, W.ToggleButtons] = {}
         self.messages: dict[str, MessageArea] = {}
-        self._built: dict[int, tuple[list[W.Widget], dict[str, W.ToggleButtons], dict[str, MessageArea]]] = {}
+        self._rows: dict[str, tuple[W.Widget, W.ToggleButtons, MessageArea]] = {}  # built on first showing
         self.heading = W.HTML()
         self.items = W.VBox()
-        _answered, total = progress(bank, answers)
-        self.progress = W.IntProgress(min=0, max=total, value=0, layout=W.Layout(width="300px"))
+        self.progress = W.IntProgress(min=0, value=0, layout=W.Layout(width="300px"))
         self.progress_text = W.Label()
         self.back = W.Button(description="Back", icon="arrow-left")
         self.next = W.Button(description="Next", icon="arrow-right", button_style="primary")
@@ -316,10 +323,22 @@ class Questionnaire:
             ]
         )
         self.widget.add_class("cpmkit-questionnaire")
-        self.back.on_click(lambda _: self.show(self.step - 1))
+        self.back.on_click(lambda _: self.update(previous_page(self.state)))
         self.next.on_click(lambda _: self._next())
         self.finish.on_click(lambda _: self.on_finish())
-        self._update_progress()
+        self.render()
+
+    @property
+    def state(self) -> AssessmentState:
+        return self.cell.value
+
+    @property
+    def bank(self) -> QuestionBank:
+        return self.state.bank
+
+    @property
+    def step(self) -> int:
+        return self.state.page
 
     @property
     def steps(self) -> int:
@@ -327,81 +346,73 @@ class Questionnaire:
 
     @property
     def complete(self) -> bool:
-        answered, total = progress(self.bank, self.answers)
-        return answered == total
+        return is_complete(self.state)
 
     def show(self, step: int) -> None:
         """Show competency number ``step`` (0-based) with its items and saved answers."""
-        self.step = max(0, min(step, self.steps - 1))
-        competency = self.bank.competencies[self.step]
+        self.update(show_page(self.state, step))
+
+    def update(self, state: AssessmentState) -> None:
+        """Take ``state`` and draw it."""
+        self.cell.value = state
+        self.render()
+
+    def render(self) -> None:
+        """Draw the state: its competency, each item's answer, the progress and the buttons. An
+        answer set here equals the state's, so ``_answer`` sees nothing new to save."""
+        view = page_view(self.state)
         self.heading.value = (
-            f"<h3>{html.escape(competency.name)} <small>({self.step + 1} of {self.steps})</small></h3>"
-            f'<p class="cpmkit-help">{html.escape(competency.description)}</p>'
+            f"<h3>{html.escape(view.competency.name)} <small>({view.number} of {view.pages})</small></h3>"
+            f'<p class="cpmkit-help">{html.escape(view.competency.description)}</p>'
         )
-        if self.step not in self._built:  # each step's widgets are built once, on first showing
-            self.toggles, self.messages = {}, {}
-            rows = [self._item_row(item) for item in self.bank.items_for(competency.id)]
-            self._built[self.step] = (rows, self.toggles, self.messages)
-        rows, self.toggles, self.messages = self._built[self.step]
+        self.toggles, self.messages, rows = {}, {}, []
+        for item, given in view.items:
+            row, toggle, area = self._row(item)
+            toggle.value = given
+            self.toggles[item.id], self.messages[item.id] = toggle, area
+            rows.append(row)
         self.items.children = rows
-        self.back.disabled = self.step == 0
-        self.next.description = self.last_label if self.step == self.steps - 1 else "Next"
+        self.back.disabled = view.first
+        self.next.description = self.last_label if view.last else "Next"
+        self.progress.max, self.progress.value = view.total, view.answered
+        self.progress_text.value = f"{view.answered} of {view.total} answered"
+        self.finish.layout.display = "" if view.complete else "none"
 
-    def _item_row(self, item: Item) -> W.Widget:
-        points = self.bank.scale.points
-        toggle = W.ToggleButtons(
-            options=[(label, value) for value, label in points],
-            value=None,
-            tooltips=[f"{value}: {label}" for value, label in points],
-            style={"button_width": "90px"},
-        )
-        self._loading = True
-        try:
-            toggle.value = self.answers.get(item.id)
-        finally:
-            self._loading = False
-        area = MessageArea(label=item.text)
-        toggles, messages = self.toggles, self.messages
-        toggle.observe(lambda change, item=item: self._answer(item, change["new"], toggles, messages), "value")
-        toggles[item.id], messages[item.id] = toggle, area
-        box = W.VBox([area, toggle], layout=W.Layout(margin="0 0 10px 0"))
-        box.add_class("cpmkit-item")
-        return box
+    def _row(self, item: Item) -> tuple[W.Widget, W.ToggleButtons, MessageArea]:
+        if item.id not in self._rows:
+            points = self.bank.scale.points
+            toggle = W.ToggleButtons(
+                options=[(label, value) for value, label in points],
+                value=None,
+                tooltips=[f"{value}: {label}" for value, label in points],
+                style={"button_width": "90px"},
+            )
+            area = MessageArea(label=item.text)
+            toggle.observe(lambda change, item_id=item.id: self._answer(item_id, change["new"]), "value")
+            box = W.VBox([area, toggle], layout=W.Layout(margin="0 0 10px 0"))
+            box.add_class("cpmkit-item")
+            self._rows[item.id] = (box, toggle, area)
+        return self._rows[item.id]
 
-    def _answer(
-        self, item: Item, value: Any, toggles: Mapping[str, W.ToggleButtons], messages: Mapping[str, MessageArea]
-    ) -> None:
-        if self._loading or value is None:
-            return
-        with guard(messages[item.id]):
+    def _answer(self, item_id: str, value: Any) -> None:
+        if value is None or value == self.state.answers.get(item_id):
+            return  # the state drawn, not a new answer
+        _row, toggle, area = self._rows[item_id]
+        with guard(area):
             try:
-                self.save(item.id, int(value))
+                answered = answer(self.state, item_id, int(value))
+                self.save(item_id, int(value))
             except Exception:
-                self._revert(toggles[item.id], item.id)
+                toggle.value = self.state.answers.get(item_id)  # show the saved answer again
                 raise
-            self.answers[item.id] = int(value)
-            self._update_progress()
+            self.update(answered)
             self.on_saved()
 
-    def _revert(self, toggle: W.ToggleButtons, item_id: str) -> None:
-        """Show the saved answer again after a refused save."""
-        self._loading = True
-        try:
-            toggle.value = self.answers.get(item_id)
-        finally:
-            self._loading = False
-
-    def _update_progress(self) -> None:
-        answered, total = progress(self.bank, self.answers)
-        self.progress.value = answered
-        self.progress_text.value = f"{answered} of {total} answered"
-        self.finish.layout.display = "" if answered == total else "none"
-
     def _next(self) -> None:
-        if self.step >= self.steps - 1:
+        if page_view(self.state).last:
             self.on_finish()
         else:
-            self.show(self.step + 1)
+            self.update(next_page(self.state))
 
 
 # =========================================================================================
@@ -422,79 +433,13 @@ def _new_chart() -> Any:
     return VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
 
 
-def _score_text(score: float) -> str:
-    return "incomplete" if pd.isna(score) else f"{score:.2f}"
-
-
-def _scores_table(scores: pd.DataFrame) -> str:
-    shown = scores.assign(
-        shown=[_score_text(s) for s in scores["score"]],
-        answered_of=[f"{a} of {n}" for a, n in zip(scores["answered"], scores["items"])],
-    )
-    return table_html(shown, columns={"name": "Competency", "answered_of": "Answered", "shown": "Score"})
-
-
-def _plan_html(title: str, chosen: pd.DataFrame, empty: str) -> str:
-    """Strengths or development areas, each with the bank's practices, as escaped HTML."""
-    if chosen.empty:
-        return f"<h4>{html.escape(title)}</h4><p class='cpmkit-help'>{html.escape(empty)}</p>"
-    entries = "".join(
-        f"<li><b>{html.escape(str(row['name']))}</b> ({float(row['score']):.2f})<ul>"
-        + "".join(f"<li>{html.escape(p)}</li>" for p in row["practices"])
-        + "</ul></li>"
-        for row in chosen.to_dict("records")
-    )
-    return f"<h4>{html.escape(title)}</h4><ol>{entries}</ol>"
-
-
-def _others_note(released: int, waiting: int) -> str:
-    """Where others' view stands: shown for how many, and how many finished since."""
-    so_far = f" ({waiting} so far)" if waiting else ""
-    if not released:
-        return f"<p class='cpmkit-help'>Shown once {MIN_GROUP} colleagues have finished rating you{html.escape(so_far)}.</p>"
-    return (
-        f"<p class='cpmkit-help'>Shown: the average of {released} colleagues. It changes when {MIN_GROUP} more "
-        f"have finished{html.escape(so_far)}.</p>"
-    )
-
-
-def _others_display(view: pd.DataFrame) -> pd.DataFrame:
-    """others_view() with figures as text: hidden rows say how many more raters they need."""
-
-    def raters(count: int, status: str) -> str:
-        if status == "shown":
-            return f"{count} raters"
-        more = max(1, MIN_GROUP - count)
-        return f"needs {more} more rater{'s' if more > 1 else ''}"
-
-    return view.assign(
-        self_text=[_score_text(s) for s in view["self"]],
-        others_text=["" if pd.isna(o) else f"{o:.1f}" for o in view["others"]],
-        gap_text=["" if pd.isna(g) else f"{g:+.2f}" for g in view["gap"]],
-        raters_text=[raters(int(c), str(s)) for c, s in zip(view["raters"], view["status"])],
-    )
-
-
-_OTHERS_COLUMNS = {
-    "name": "Competency",
-    "self_text": "Me",
-    "others_text": "Others",
-    "gap_text": "Others - me",
-    "raters_text": "Raters",
-}
-
-
 class CommitmentRow:
     """One commitment of the development plan: what, and by when; saved as entered."""
 
-    def __init__(
-        self, position: int, saved: Mapping[str, Any], *, save: Callable[[int, str, dt.date | None], None]
-    ) -> None:
+    def __init__(self, position: int, saved: Commitment, *, save: Callable[[int, str, dt.date | None], None]) -> None:
         self.position, self.save = position, save
-        self.what = W.Text(
-            value=str(saved.get("what") or ""), placeholder="What I will do", layout=W.Layout(width="460px")
-        )
-        self.by_when = W.DatePicker(value=_date(saved.get("by_when")))
+        self.what = W.Text(value=saved.what, placeholder="What I will do", layout=W.Layout(width="460px"))
+        self.by_when = W.DatePicker(value=saved.by_when)
         self.message = MessageArea(label=f"Commitment {position}")
         self.widget = W.VBox([self.message, W.HBox([self.what, W.Label("by"), self.by_when])])
         self.what.observe(lambda _: self._save(), "value")
@@ -506,20 +451,21 @@ class CommitmentRow:
 
 
 class ResultsView:
-    """A participant's results and development plan; ``refresh()`` recomputes from the answers."""
+    """A participant's results and development plan, drawn from the state (``refresh()`` redraws
+    the scores from its answers); the plan saves as it is entered, then enters the state."""
 
     def __init__(
         self,
         assessments: AssessmentStore,
         participant: Mapping[str, Any],
-        bank: QuestionBank,
-        answers: dict[str, int],
+        cell: StateCell,
         *,
         on_back: Callable[[], None],
         on_saved: Callable[[], None],
         today: Callable[[], dt.date],
     ) -> None:
-        self.assessments, self.participant, self.bank, self.answers = assessments, participant, bank, answers
+        self.assessments, self.participant, self.cell = assessments, participant, cell
+        self.bank = cell.value.bank
         self.id = int(participant["id"])
         self.on_saved, self.today = on_saved, today
         self.message = message_area()
@@ -529,16 +475,15 @@ class ResultsView:
         self.strengths = W.HTML()
         self.development = W.HTML()
 
-        plan = assessments.plan(self.id)
-        self.reflection = W.Textarea(value=plan["reflection"] or "", layout=W.Layout(width="600px", height="90px"))
+        cell.value = with_plan(cell.value, assessments.plan(self.id))
+        self.reflection = W.Textarea(value=cell.value.reflection, layout=W.Layout(width="600px", height="90px"))
         self.reflection_message = MessageArea(
             label="My reflection",
             help_text="What surprised you? What do you want to do differently with your clients?",
         )
-        by_position = {int(c["position"]): c for c in plan["commitments"]}
         self.commitments = [
-            CommitmentRow(position, by_position.get(position, {}), save=self._save_commitment)
-            for position in range(1, COMMITMENTS + 1)
+            CommitmentRow(position, saved, save=self._save_commitment)
+            for position, saved in enumerate(cell.value.commitments, start=1)
         ]
 
         self.peer_button = W.Button(
@@ -595,38 +540,32 @@ class ResultsView:
 
     # -- computing --------------------------------------------------------------------------
 
-    def computed(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """(scores, strengths, development) from the answers so far."""
-        scores = competency_scores(self.bank, self.answers)
-        strengths, development = strengths_and_development(scores, self.bank)
-        return scores, strengths, development
-
     def view_of_others(self) -> pd.DataFrame:
         """The colleagues' view as released to this participant (soft_skills.release_peer_view's
         rule, kept by the store): the page and the report show nothing else of others."""
         release, waiting = self.assessments.release_peer_view(self.id, self.bank)
-        self.others_note.value = _others_note(len(release.raters) if release is not None else 0, waiting)
+        self.others_note.value = others_note_html(len(release.raters) if release is not None else 0, waiting)
         finished = len(release.raters) if release is not None else waiting
-        return released_view(self.bank, self.answers, release, finished=finished)
+        return released_view(self.bank, self.cell.value.answers, release, finished=finished)
 
     def refresh(self) -> None:
         with guard(self.message):
-            scores, strengths, development = self.computed()
-            self.scores.value = _scores_table(scores)
+            scores, strengths, development = scored(self.cell.value)
+            self.scores.value = scores_html(scores)
             if self.chart is None:
                 self.chart = _new_chart()
                 self.profile.children = [self.chart, self.scores]
             low, high = self.bank.scale.low, self.bank.scale.high
             self.chart.draw(_charts().competency_profile_chart(scores, scale=(low, high)))
             none_yet = "Answer all the items of a competency to see it here."
-            self.strengths.value = _plan_html("My strengths", strengths, none_yet)
-            self.development.value = _plan_html("To develop", development, none_yet)
+            self.strengths.value = plan_html("My strengths", strengths, none_yet)
+            self.development.value = plan_html("To develop", development, none_yet)
         self.refresh_others()
 
     def refresh_others(self) -> None:
         with guard(self.peer_message):
             view = self.view_of_others()
-            self.others_table.value = table_html(_others_display(view), columns=_OTHERS_COLUMNS)
+            self.others_table.value = others_html(view)
             shown = bool((view["status"] == "shown").any())
             if shown:
                 if self.others_chart is None:
@@ -640,10 +579,12 @@ class ResultsView:
     def _save_reflection(self, text: str) -> None:
         with guard(self.reflection_message):
             self.assessments.set_reflection(self.id, text)
+            self.cell.value = with_reflection(self.cell.value, text)
             self.on_saved()
 
     def _save_commitment(self, position: int, what: str, by_when: dt.date | None) -> None:
         self.assessments.set_commitment(self.id, position, what=what, by_when=by_when)
+        self.cell.value = with_commitment(self.cell.value, position, what, by_when)
         self.on_saved()
 
     def _create_peer_link(self) -> None:
@@ -658,14 +599,10 @@ class ResultsView:
 
     def prepare_export(self) -> None:
         with guard(self.export_message):
-            scores, strengths, development = self.computed()
             view = self.view_of_others()
-            plan = self.assessments.plan(self.id)
             name = self.participant.get("display_name")
-            report = personal_report_html(
-                self.bank, scores, strengths, development, view, plan, display_name=name, today=self.today()
-            )
-            tables = report_tables(scores, strengths, development, view, plan)
+            report = personal_report_html(self.cell.value, view, display_name=name, today=self.today())
+            tables = report_tables(self.cell.value, view)
             stem = f"soft-skills-{self.today():%Y-%m-%d}"
             self.export_links.value = " &middot; ".join(
                 [
@@ -680,99 +617,6 @@ class ResultsView:
                     ),
                 ]
             )
-
-
-# =========================================================================================
-# The personal report
-# =========================================================================================
-
-
-def _practices_text(practices: Sequence[str]) -> str:
-    return "; ".join(practices)
-
-
-def report_tables(
-    scores: pd.DataFrame,
-    strengths: pd.DataFrame,
-    development: pd.DataFrame,
-    view: pd.DataFrame,
-    plan: Mapping[str, Any],
-) -> dict[str, pd.DataFrame]:
-    """The personal report's tables, by sheet name (for export.to_xlsx). Others' figures only
-    where enough colleagues rated."""
-    chosen = ["rank", "name", "score", "practices"]
-    shown_others = view[view["status"] == "shown"][["name", "self", "others", "gap", "raters"]]
-    commitments = pd.DataFrame(
-        [{"commitment": c["position"], "what": c["what"], "by when": c["by_when"]} for c in plan["commitments"]],
-        columns=["commitment", "what", "by when"],
-    )
-    return {
-        "scores": scores[["name", "answered", "items", "score", "status"]].rename(columns={"name": "competency"}),
-        "strengths": strengths[chosen].assign(practices=strengths["practices"].map(_practices_text)),
-        "to develop": development[chosen].assign(practices=development["practices"].map(_practices_text)),
-        "others view": shown_others.rename(columns={"name": "competency"}),
-        "reflection": pd.DataFrame({"reflection": [plan["reflection"] or ""]}),
-        "commitments": commitments,
-    }
-
-
-_REPORT_CSS = (
-    "body{font-family:sans-serif;max-width:900px;margin:24px auto;color:#222}"
-    "table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
-    "th{background:#f3f5f7}.cpmkit-help{color:#555}"
-)
-
-
-def personal_report_html(
-    bank: QuestionBank,
-    scores: pd.DataFrame,
-    strengths: pd.DataFrame,
-    development: pd.DataFrame,
-    view: pd.DataFrame,
-    plan: Mapping[str, Any],
-    *,
-    display_name: str | None,
-    today: dt.date,
-) -> str:
-    """The participant's report as one standalone HTML page: no script, every text escaped."""
-    who = f" of {html.escape(display_name)}" if display_name else ""
-    commitments = pd.DataFrame(
-        [
-            {"what": c["what"], "by_when": "" if c["by_when"] is None else str(c["by_when"])}
-            for c in plan["commitments"]
-        ],
-        columns=["what", "by_when"],
-    )
-    reflection = plan["reflection"]
-    shown = _others_display(view)
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Soft-skills self-assessment{who}</title><style>{_REPORT_CSS}</style></head><body>",
-        f"<h1>Soft-skills self-assessment{who}</h1>",
-        (
-            f"<p class='cpmkit-help'>{html.escape(bank.name)}, {today.isoformat()}. "
-            f"Scores run from {bank.scale.low} ({html.escape(bank.scale.points[0][1])}) "
-            f"to {bank.scale.high} ({html.escape(bank.scale.points[-1][1])}).</p>"
-        ),
-        "<h2>Scores</h2>",
-        _scores_table(scores),
-        _plan_html("My strengths", strengths, "None scored yet."),
-        _plan_html("To develop", development, "None scored yet."),
-        "<h2>How others see me</h2>",
-        (
-            f"<p class='cpmkit-help'>Each competency's average over at least {MIN_GROUP} colleagues who finished "
-            "rating me, rounded to half points.</p>"
-        ),
-        table_html(shown, columns=_OTHERS_COLUMNS),
-        "<h2>My development plan</h2><h3>Reflection</h3>",
-        f"<p style='white-space:pre-wrap'>{html.escape(reflection)}</p>"
-        if reflection
-        else "<p class='cpmkit-help'>No reflection yet.</p>",
-        "<h3>Commitments</h3>",
-        table_html(commitments, columns={"what": "What I will do", "by_when": "By when"}, empty="No commitments yet."),
-        "</body></html>",
-    ]
-    return "\n".join(parts)
 
 
 # =========================================================================================
@@ -793,9 +637,8 @@ class SoftSkillsApp:
     ) -> None:
         self.store, self.today, self.join_codes = store, today, join_codes
         self.assessments = AssessmentStore(store)
-        self.bank: QuestionBank | None = None
         self.participant: dict[str, Any] | None = None
-        self.answers: dict[str, int] = {}
+        self.cell: StateCell | None = None  # the assessment (or rating) shown, once there is one
         self.start: StartScreen | None = None
         self.questions: Questionnaire | None = None
         self.results: ResultsView | None = None
@@ -859,7 +702,7 @@ class SoftSkillsApp:
         self.show_start(params.get("code", ""))
 
     def show_start(self, code: str) -> None:
-        self.participant, self.questions, self.results, self._rated = None, None, None, None
+        self.participant, self.cell, self.questions, self.results, self._rated = None, None, None, None, None
         self.header.value = ""
         self._show_resume(None)
         self.new_start.layout.display = "none"
@@ -880,9 +723,9 @@ class SoftSkillsApp:
             workshop = self.assessments.workshop(workshop_id) if workshop_id is not None else None
             bank = bank_named(workshop["bank"]) if workshop is not None else default_bank()
             pid = int(participant["id"])
-            self.participant, self.bank, self.results, self._rated = participant, bank, None, None
+            self.participant, self.results, self._rated = participant, None, None
             self._browser_known()
-            self.answers = _known_answers(bank, self.assessments.answers(pid))
+            self.cell = StateCell(resume(AssessmentState(bank, self.assessments.answers(pid))))
             self._completed = participant.get("completed_at") is not None
             where = ""
             if workshop is not None:
@@ -892,20 +735,17 @@ class SoftSkillsApp:
             if self.resume is not None and participant.get("token"):
                 self.resume.show(_href("token", participant["token"]), once=link_is_new)
             self.questions = Questionnaire(
-                bank,
-                self.answers,
+                self.cell,
                 save=lambda item, value: self.assessments.save_answer(pid, item, value),
                 on_saved=self._saved,
                 on_finish=self.show_results,
                 finish_label="See my results",
                 last_label="Next: my results",
             )
-            position = next_unanswered(bank, self.answers)
-            if position is None:
+            if self.questions.complete:
                 self._mark_completed()
                 self.show_results()
             else:
-                self.questions.show(position[0])
                 self.body.children = [self.questions.widget]
 
     def open_rater(self, token: str) -> None:
@@ -918,7 +758,7 @@ class SoftSkillsApp:
             self.body.children = []
             return
         bank = bank_named(rater["bank"]) if rater["bank"] else default_bank()
-        self.bank, self.answers, self._rated = bank, dict(rater["answers"]), int(rater["subject_id"])
+        self.cell, self._rated = StateCell(AssessmentState(bank, rater["answers"])), int(rater["subject_id"])
         self._show_resume(None)
         self.header.value = (
             "<h3>You are rating a colleague</h3>"
@@ -930,15 +770,13 @@ class SoftSkillsApp:
             "as you give them.</p>"
         )
         self.questions = Questionnaire(
-            bank,
-            self.answers,
+            self.cell,
             save=lambda item, value: self._save_rating(token, item, value),
             on_saved=self._saved,
             on_finish=self._thank_rater,
             finish_label="Finish",
             last_label="Finish",
         )
-        self.questions.show(0)
         self.body.children = [self.questions.widget]
         self._browser_known()
 
@@ -979,16 +817,15 @@ class SoftSkillsApp:
     # -- moving on --------------------------------------------------------------------------
 
     def show_results(self) -> None:
-        participant, bank = self.participant, self.bank
-        if participant is None or bank is None:
+        participant, cell = self.participant, self.cell
+        if participant is None or cell is None:
             return
         with guard(self.status):
             if self.results is None:
                 self.results = ResultsView(
                     self.assessments,
                     participant,
-                    bank,
-                    self.answers,
+                    cell,
                     on_back=self._back_to_questions,
                     on_saved=self._saved,
                     today=self.today,
@@ -1004,7 +841,8 @@ class SoftSkillsApp:
     def _thank_rater(self) -> None:
         if self.questions is None:
             return
-        answered, total = progress(self.questions.bank, self.answers)
+        view = page_view(self.questions.state)
+        answered, total = view.answered, view.total
         back = W.Button(description="Back to the questions", icon="arrow-left")
         back.on_click(lambda _: self._back_to_rating())
         more = "" if answered == total else f" You answered {answered} of {total}; go back to add the rest if you like."
@@ -1026,9 +864,3 @@ class SoftSkillsApp:
         if self.participant is not None and not self._completed:
             self.assessments.mark_completed(int(self.participant["id"]))
             self._completed = True
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
-        return None
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -29,7 +29,7 @@ from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.soft_skills.bank import DEFAULT_BANK, QuestionBank, bank_named, bank_names
 from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, round_change
-from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
 from cpmkit.soft_skills.workshop import (
     answers_by_round,
     change_table,
@@ -68,7 +68,7 @@ TRAINER_KEY_TRIES: Final = (5, 60.0)
 #: The kernel's limiter of wrong trainer keys (a kernel is one page).
 _TRAINER_KEYS: Final = RateLimiter(*TRAINER_KEY_TRIES)
 _WRONG_KEY: Final = "wrong trainer key"  # the limiter's key: one count per kernel
-#: The bank a new workshop uses: templates/soft_skills.yaml.
+#: Where the cohort chart comes from, imported on first use (Altair costs a kernel about 0.4 s).
 _CHARTS_MODULE = "cpmkit.soft_skills.charts"
 
 
@@ -94,25 +94,24 @@ def _link_html(href: str) -> str:
 
 
 class WorkshopDashboard:
-    """One workshop's live view; only ever built after the store accepted the trainer key."""
+    """One workshop's live view, built on the access the store gives for the trainer key."""
 
     def __init__(
         self,
-        assess: AssessmentStore,
-        workshop: dict[str, Any],
+        trainer: TrainerAccess,
         *,
         bank: QuestionBank,
         refresh_seconds: float | None = REFRESH_SECONDS,
         now: Callable[[], dt.datetime] = dt.datetime.now,
     ) -> None:
-        self.assess, self.bank, self.now = assess, bank, now
-        self.workshop_id = int(workshop["id"])
+        self.trainer, self.bank, self.now = trainer, bank, now
+        workshop = trainer.workshop
+        self.workshop_id = trainer.workshop_id
         self.name = str(workshop["name"])
         self.rounds: list[str] = [str(r) for r in workshop["rounds"]]
         self.is_open = bool(workshop["is_open"])
         self.status: dict[str, dict[str, int]] | None = None
         self.by_round: dict[str, dict[str, dict[str, int]]] = {name: {} for name in self.rounds}
-        self._loading = False
 
         code = str(workshop["join_code"])
         self.header = W.HTML(
@@ -212,7 +211,7 @@ class WorkshopDashboard:
         """One periodic refresh: read the counts (one store read); re-read the answers only if
         someone joined or finished since the last time."""
         with guard(self.live_message):
-            status = self.assess.cohort_status(self.workshop_id)
+            status = self.trainer.cohort_status()
             changed = status != self.status
             self._show_status(status)
             if changed:
@@ -221,7 +220,7 @@ class WorkshopDashboard:
     def refresh(self) -> None:
         """Everything afresh: the counts and every answer so far ("Refresh now")."""
         with guard(self.live_message):
-            self._show_status(self.assess.cohort_status(self.workshop_id))
+            self._show_status(self.trainer.cohort_status())
             self._load_answers()
 
     def stop(self) -> None:
@@ -250,7 +249,7 @@ class WorkshopDashboard:
         self.updated.value = f'<span class="cpmkit-help">Updated {self.now():%H:%M:%S}{live}.</span>'
 
     def _load_answers(self) -> None:
-        self.by_round = answers_by_round(self.assess.cohort_export(self.workshop_id), self.rounds)
+        self.by_round = answers_by_round(self.trainer.cohort_export(), self.rounds)
         self._show_figures()
         self._show_change()
 
@@ -314,7 +313,7 @@ class WorkshopDashboard:
     def _prepare_export(self) -> None:
         self.export_links.value = ""
         with guard(self.export_message):
-            tables = export_tables(self.assess.cohort_export(self.workshop_id), self.bank, self.rounds)
+            tables = export_tables(self.trainer.cohort_export(), self.bank, self.rounds)
             stem = file_stem(self.name, self.workshop_id)
             links = [
                 download_link(
@@ -340,7 +339,7 @@ class WorkshopDashboard:
 
     def _close(self) -> None:
         with guard(self.close_message):
-            self.assess.close_workshop(self.workshop_id)
+            self.trainer.close()
             self.is_open = False
             replace_children(self.confirm, [])
             self._show_state()
@@ -502,10 +501,10 @@ class WorkshopApp:
             if not key.strip():
                 raise ValidationError("Type the trainer key that was shown when the workshop was created.")
             with self.trainer_keys.failures(_WRONG_KEY, ValidationError, NotFoundError):
-                workshop = self.assess.trainer_workshop(workshop_id, key)
+                trainer = self.assess.trainer_workshop(workshop_id, key)
             self._forget_created()
             self.dashboard = WorkshopDashboard(
-                self.assess, workshop, bank=bank_named(str(workshop["bank"])), refresh_seconds=self.refresh_seconds
+                trainer, bank=bank_named(str(trainer.workshop["bank"])), refresh_seconds=self.refresh_seconds
             )
             self.board.children = [self.dashboard.widget]
 

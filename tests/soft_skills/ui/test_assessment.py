@@ -251,8 +251,9 @@ def test_a_look_alike_name_is_refused_next_to_the_name(store: Store) -> None:
 
 
 def test_a_closed_workshop_says_so(store: Store) -> None:
-    workshop_id, code = workshop(store, ["only"])
-    AssessmentStore(store).close_workshop(workshop_id)
+    assess = AssessmentStore(store)
+    workshop_id, code, key = assess.create_workshop("Leading clients", bank="soft_skills", rounds=["only"])
+    assess.trainer_workshop(workshop_id, key).close()
     app = build(store)
     assert app.start is not None
     app.start.code.value = code
@@ -306,6 +307,27 @@ def test_a_failed_save_shows_a_message_and_keeps_the_saved_answer(
     assert "The store cannot be reached." in app.questions.messages[item].value
     assert app.questions.toggles[item].value == 5
     assert AssessmentStore(store).answers(app.participant["id"]) == {item: 5}
+
+
+def test_drawing_the_state_saves_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page draws the state (its toggles set to the saved answers) without a guard flag: an
+    answer equal to the state's is not a new one, so moving between steps saves nothing."""
+    first_app = solo(store)
+    assert first_app.participant is not None
+    answer_step(first_app, 4)
+    saves: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(AssessmentStore, "save_answer", lambda _self, *args: saves.append(args))
+    app = build(store, f"token={first_app.participant['token']}")  # drawn with the saved answers
+    assert app.questions is not None and app.questions.step == 1
+    app.questions.back.click()
+    assert all(toggle.value is not None for toggle in app.questions.toggles.values())
+    app.questions.next.click()
+    app.questions.back.click()
+    app.questions.show(0)
+    assert saves == [] and all(toggle.value is not None for toggle in app.questions.toggles.values())
+    first = BANK.items_for(BANK.competencies[0].id)[0]
+    app.questions.toggles[first.id].value = 1 if app.questions.toggles[first.id].value != 1 else 2
+    assert len(saves) == 1 and app.questions.state.answers[first.id] == saves[0][2]
 
 
 def test_back_and_next_move_between_competencies(store: Store) -> None:

@@ -25,7 +25,7 @@ from cpmkit.db.database import Store
 from cpmkit.db.schema import workshops
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import Item, default_bank
-from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
 from cpmkit.soft_skills.ui import trainer as workshop_ui
 from cpmkit.soft_skills.ui.trainer import TRAINER_KEY_TRIES, WorkshopApp, WorkshopDashboard
 from cpmkit.soft_skills.workshop import HIDDEN
@@ -185,7 +185,7 @@ def test_creating_a_workshop_shows_the_code_and_the_key_once(
     assert f'href="02_workshop_trainer.ipynb?workshop={workshop_id}"' in shown
     assert "Keep this key: it is shown once" in shown
     assert all(key not in href for href in re.findall(r'href="([^"]*)"', shown)), "the key is never in a link"
-    assert assess.trainer_workshop(workshop_id, key)["join_code"] == code
+    assert assess.trainer_workshop(workshop_id, key).workshop["join_code"] == code
     with store.read() as conn:
         stored = conn.execute(select(workshops)).one()._mapping
     assert key not in str(dict(stored)), "only a hash of the key is kept"
@@ -275,7 +275,7 @@ def test_the_sixth_wrong_key_in_a_minute_waits_without_touching_the_store(
     checked: list[str] = []
     real = AssessmentStore.trainer_workshop
 
-    def spy(self: AssessmentStore, number: int, typed: str) -> dict[str, Any]:
+    def spy(self: AssessmentStore, number: int, typed: str) -> TrainerAccess:
         checked.append(typed)
         return real(self, number, typed)
 
@@ -431,13 +431,13 @@ def test_the_refresh_tick_updates_the_counts_and_figures(
     dashboard = open_dashboard(app, workshop_id, key)
     assert counts(dashboard)[0] == ["before", "0", "0", "0"]
     reads: list[int] = []
-    real_export = dashboard.assess.cohort_export
+    real_export = dashboard.trainer.cohort_export
 
-    def counted_export(wid: int) -> pd.DataFrame:
-        reads.append(wid)
-        return real_export(wid)
+    def counted_export() -> pd.DataFrame:
+        reads.append(dashboard.trainer.workshop_id)
+        return real_export()
 
-    monkeypatch.setattr(dashboard.assess, "cohort_export", counted_export)
+    monkeypatch.setattr(dashboard.trainer, "cohort_export", counted_export)
 
     dashboard.tick()
     assert reads == [], "nothing moved: the tick read the counts only"
@@ -479,10 +479,10 @@ def test_a_store_error_in_a_tick_shows_a_message_and_keeps_going(
     workshop_id, _code, key = workshop_with_key(assess)
     dashboard = open_dashboard(app, workshop_id, key)
 
-    def broken(_: int) -> None:
+    def broken() -> None:
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(dashboard.assess, "cohort_status", broken)
+    monkeypatch.setattr(dashboard.trainer, "cohort_status", broken)
     dashboard.tick()
     assert "Something went wrong" in dashboard.live_message.value
     monkeypatch.undo()

@@ -1,0 +1,184 @@
+"""A participant's results and personal report, the logic part: the scores, strengths and
+development areas of a self-assessment, the tables of the downloadable report, and the escaped
+HTML the results page and the report show.
+
+Pure functions of an :class:`~cpmkit.soft_skills.state.AssessmentState` (and of the colleagues'
+view the store released, ``scoring.released_view``): no widgets, no store. Every text a person
+typed or a bank holds (names, reflection, commitments, practices) is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from typing import Final
+
+import pandas as pd
+
+from cpmkit.core.export import table_html
+from cpmkit.soft_skills.scoring import MIN_GROUP, competency_scores, strengths_and_development
+from cpmkit.soft_skills.state import AssessmentState
+
+__all__ = [
+    "others_html",
+    "others_note_html",
+    "personal_report_html",
+    "plan_html",
+    "report_tables",
+    "scored",
+    "scores_html",
+]
+
+_OTHERS_COLUMNS: Final = {
+    "name": "Competency",
+    "self_text": "Me",
+    "others_text": "Others",
+    "gap_text": "Others - me",
+    "raters_text": "Raters",
+}
+_REPORT_CSS: Final = (
+    "body{font-family:sans-serif;max-width:900px;margin:24px auto;color:#222}"
+    "table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
+    "th{background:#f3f5f7}.cpmkit-help{color:#555}"
+)
+
+
+def scored(state: AssessmentState) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(scores, strengths, development) from the answers so far."""
+    scores = competency_scores(state.bank, state.answers)
+    strengths, development = strengths_and_development(scores, state.bank)
+    return scores, strengths, development
+
+
+def scores_html(scores: pd.DataFrame) -> str:
+    """``competency_scores``' frame as the page's table: answered "n of m", a score or "incomplete"."""
+    shown = scores.assign(
+        shown=[_score_text(s) for s in scores["score"]],
+        answered_of=[f"{a} of {n}" for a, n in zip(scores["answered"], scores["items"])],
+    )
+    return table_html(shown, columns={"name": "Competency", "answered_of": "Answered", "shown": "Score"})
+
+
+def plan_html(title: str, chosen: pd.DataFrame, empty: str) -> str:
+    """Strengths or development areas, each with the bank's practices, as escaped HTML."""
+    if chosen.empty:
+        return f"<h4>{html.escape(title)}</h4><p class='cpmkit-help'>{html.escape(empty)}</p>"
+    entries = "".join(
+        f"<li><b>{html.escape(str(row['name']))}</b> ({float(row['score']):.2f})<ul>"
+        + "".join(f"<li>{html.escape(p)}</li>" for p in row["practices"])
+        + "</ul></li>"
+        for row in chosen.to_dict("records")
+    )
+    return f"<h4>{html.escape(title)}</h4><ol>{entries}</ol>"
+
+
+def others_note_html(released: int, waiting: int) -> str:
+    """Where others' view stands: shown for how many colleagues, and how many finished since."""
+    so_far = f" ({waiting} so far)" if waiting else ""
+    if not released:
+        return f"<p class='cpmkit-help'>Shown once {MIN_GROUP} colleagues have finished rating you{html.escape(so_far)}.</p>"
+    return (
+        f"<p class='cpmkit-help'>Shown: the average of {released} colleagues. It changes when {MIN_GROUP} more "
+        f"have finished{html.escape(so_far)}.</p>"
+    )
+
+
+def others_html(view: pd.DataFrame) -> str:
+    """``released_view``'s frame as the page's (and the report's) table: hidden rows say how many
+    more raters they need."""
+    return table_html(_others_display(view), columns=_OTHERS_COLUMNS)
+
+
+def report_tables(state: AssessmentState, others: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The personal report's tables, by sheet name (for ``export.to_xlsx``). Others' figures
+    only where enough colleagues rated (``others`` is ``released_view``'s frame)."""
+    scores, strengths, development = scored(state)
+    chosen = ["rank", "name", "score", "practices"]
+    shown_others = others[others["status"] == "shown"][["name", "self", "others", "gap", "raters"]]
+    commitments = pd.DataFrame(
+        [
+            {"commitment": position, "what": c.what, "by when": c.by_when}
+            for position, c in enumerate(state.commitments, start=1)
+            if c.what
+        ],
+        columns=["commitment", "what", "by when"],
+    )
+    return {
+        "scores": scores[["name", "answered", "items", "score", "status"]].rename(columns={"name": "competency"}),
+        "strengths": strengths[chosen].assign(practices=strengths["practices"].map(_practices_text)),
+        "to develop": development[chosen].assign(practices=development["practices"].map(_practices_text)),
+        "others view": shown_others.rename(columns={"name": "competency"}),
+        "reflection": pd.DataFrame({"reflection": [state.reflection]}),
+        "commitments": commitments,
+    }
+
+
+def personal_report_html(
+    state: AssessmentState, others: pd.DataFrame, *, display_name: str | None, today: dt.date
+) -> str:
+    """The participant's report as one standalone HTML page: no script, every text escaped."""
+    bank = state.bank
+    scores, strengths, development = scored(state)
+    who = f" of {html.escape(display_name)}" if display_name else ""
+    commitments = pd.DataFrame(
+        [
+            {"what": c.what, "by_when": "" if c.by_when is None else c.by_when.isoformat()}
+            for c in state.commitments
+            if c.what
+        ],
+        columns=["what", "by_when"],
+    )
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Soft-skills self-assessment{who}</title><style>{_REPORT_CSS}</style></head><body>",
+        f"<h1>Soft-skills self-assessment{who}</h1>",
+        (
+            f"<p class='cpmkit-help'>{html.escape(bank.name)}, {today.isoformat()}. "
+            f"Scores run from {bank.scale.low} ({html.escape(bank.scale.points[0][1])}) "
+            f"to {bank.scale.high} ({html.escape(bank.scale.points[-1][1])}).</p>"
+        ),
+        "<h2>Scores</h2>",
+        scores_html(scores),
+        plan_html("My strengths", strengths, "None scored yet."),
+        plan_html("To develop", development, "None scored yet."),
+        "<h2>How others see me</h2>",
+        (
+            f"<p class='cpmkit-help'>Each competency's average over at least {MIN_GROUP} colleagues who finished "
+            "rating me, rounded to half points.</p>"
+        ),
+        others_html(others),
+        "<h2>My development plan</h2><h3>Reflection</h3>",
+        f"<p style='white-space:pre-wrap'>{html.escape(state.reflection)}</p>"
+        if state.reflection
+        else "<p class='cpmkit-help'>No reflection yet.</p>",
+        "<h3>Commitments</h3>",
+        table_html(commitments, columns={"what": "What I will do", "by_when": "By when"}, empty="No commitments yet."),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _score_text(score: float) -> str:
+    return "incomplete" if pd.isna(score) else f"{score:.2f}"
+
+
+def _practices_text(practices: Sequence[str]) -> str:
+    return "; ".join(practices)
+
+
+def _others_display(view: pd.DataFrame) -> pd.DataFrame:
+    """``released_view``'s frame with figures as text: hidden rows say how many more raters they need."""
+
+    def raters(count: int, status: str) -> str:
+        if status == "shown":
+            return f"{count} raters"
+        more = max(1, MIN_GROUP - count)
+        return f"needs {more} more rater{'s' if more > 1 else ''}"
+
+    return view.assign(
+        self_text=[_score_text(s) for s in view["self"]],
+        others_text=["" if pd.isna(o) else f"{o:.1f}" for o in view["others"]],
+        gap_text=["" if pd.isna(g) else f"{g:+.2f}" for g in view["gap"]],
+        raters_text=[raters(int(c), str(s)) for c, s in zip(view["raters"], view["status"])],
+    )
