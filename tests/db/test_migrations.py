@@ -245,7 +245,7 @@ def test_a_failed_upgrade_leaves_a_legacy_store_as_it_was(
 
 
 def test_the_baseline_is_the_first_revision() -> None:
-    script = migrations.ScriptDirectory.from_config(migrations.config())
+    script = migrations._revisions()
     assert script.get_base() == BASELINE
 
 

@@ -8,6 +8,7 @@ README.md says how to add a revision.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Final
 
@@ -38,9 +39,15 @@ def config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+@cache
+def _revisions() -> ScriptDirectory:
+    """The revisions shipped with this cpmkit, read once per process."""
+    return ScriptDirectory.from_config(config())
+
+
 def head() -> str:
     """The newest revision this cpmkit knows: the schema it creates and upgrades to."""
-    found = ScriptDirectory.from_config(config()).get_current_head()
+    found = _revisions().get_current_head()
     assert found is not None, "cpmkit ships at least the baseline revision"
     return found
 
@@ -61,13 +68,14 @@ def migrate(conn: Connection) -> str | None:
     if found is None and inspect(conn).has_table("cpmkit_meta"):
         version = int(conn.execute(text("SELECT value FROM cpmkit_meta WHERE key = 'schema_version'")).scalar_one())
         if version > legacy_upgrades.LAST_VERSION:
-            raise _newer(f"schema {version}")
+            raise _newer(legacy_revision(version))
         legacy_upgrades.upgrade(conn, version)
         command.stamp(config(conn), BASELINE)
         command.upgrade(config(conn), "head")
         return legacy_revision(version)
-    known = {script.revision for script in ScriptDirectory.from_config(config()).walk_revisions()}
-    if found is not None and found not in known:
+    if found == head():
+        return found  # the usual case: every kernel opens the store; skip loading env.py
+    if found is not None and found not in {script.revision for script in _revisions().walk_revisions()}:
         raise _newer(f"revision {found}")
     command.upgrade(config(conn), "head")
     return found
