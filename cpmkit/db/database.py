@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
-from cpmkit.db import location, schema
+from cpmkit.db import location, migrations
 from cpmkit.db.schema import meta, projects, stakeholders, success_measures
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.stakeholders.rules import (
@@ -149,7 +149,8 @@ class Store:
         with self.write() as conn:
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
-            self.upgraded_from = schema.migrate(conn)
+            #: The revision the store had (None: created now); see ``migrations.migrate``.
+            self.upgraded_from = migrations.migrate(conn)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
@@ -171,9 +172,10 @@ class Store:
         self.engine.dispose()
 
     @property
-    def schema_version(self) -> int:
+    def schema_version(self) -> str:
+        """The store's Alembic revision (``migrations.head()`` once opened)."""
         with self.read() as conn:
-            return int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
+            return str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
 
     # -- projects ---------------------------------------------------------------------------
 

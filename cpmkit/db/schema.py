@@ -1,8 +1,8 @@
-"""The store's tables and the steps that upgrade an older store to the current schema.
+"""The store's tables, as they are today: what cpmkit reads and writes.
 
-The schema version lives in the ``cpmkit_meta`` table. A fresh store is created at the
-current version; an older one is upgraded step by step, in one transaction, keeping
-every row. Add a step to ``_STEPS`` (and bump ``SCHEMA_VERSION``) for each change.
+Changing a table here takes a new Alembic revision in ``cpmkit.db.migrations`` (README.md
+there says how); tests/db/test_migrations.py fails while the two disagree. Stores cpmkit wrote
+before Alembic are upgraded by ``cpmkit.db.legacy_upgrades``, which never reads these tables.
 
 Columns marked "secret digest" hold ``cpmkit.core.links.digest`` of a link's secret, never
 the secret itself (since version 7).
@@ -10,13 +10,10 @@ the secret itself (since version 7).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Connection,
     Date,
     DateTime,
     Float,
@@ -28,23 +25,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     false,
     func,
-    inspect,
-    select,
     text,
     true,
 )
 
-from cpmkit.core.links import digest
-from cpmkit.db.name_keys import recompute_name_keys
-from cpmkit.errors import StoreError
-from cpmkit.stakeholders.rules import name_key
-
-__all__ = ["SCHEMA_VERSION", "metadata", "migrate"]
-
-SCHEMA_VERSION = 8
+__all__ = ["metadata"]
 
 metadata = MetaData()
 
@@ -80,9 +67,7 @@ projects = Table(
     Column("owner_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
 )
 #: A name is unique among one owner's projects (another PM's names are neither taken nor told).
-projects_owner_name = Index(
-    "ux_projects_owner_name", func.coalesce(projects.c.owner_id, 0), projects.c.name_key, unique=True
-)
+Index("ux_projects_owner_name", func.coalesce(projects.c.owner_id, 0), projects.c.name_key, unique=True)
 
 stakeholders = Table(
     "stakeholders",
@@ -202,9 +187,6 @@ peer_answers = Table(
     PrimaryKeyConstraint("rater_id", "item_id", name="pk_peer_answers"),
 )
 
-#: The tables schema version 3 added, parents first.
-ASSESSMENT_TABLES = (workshops, participants, answers, reflections, commitments, peer_raters, peer_answers)
-
 
 # -- workbook 3: expectation gaps and the customer-centric status report (version 4) ----------
 # Value columns are nullable: GapStore deletes a row once every value in it is cleared.
@@ -289,7 +271,7 @@ survey_links = Table(
     Index("ux_survey_links_stakeholder", "stakeholder_id", unique=True),  # one link per stakeholder
 )
 
-#: The tables schema version 4 added, parents first.
+#: Workbook 3's tables, parents first.
 GAP_TABLES = (gap_dimensions, gap_ratings, satisfaction_scores, gap_notes, gap_actions, status_lights, survey_links)
 
 
@@ -449,163 +431,3 @@ lesson_sources = Table(
     Column("excerpt", Text),  # what it said when the lesson was made, kept if the source goes
     Index("ux_lesson_sources", "lesson_id", "kind", "ref", unique=True),
 )
-
-#: The tables schema version 5 added, parents first.
-FEEDBACK_TABLES = (
-    pulse_rounds,
-    pulse_responses,
-    pulse_answers,
-    retro_boards,
-    retro_members,
-    retro_cards,
-    retro_votes,
-    retro_actions,
-    lessons,
-    lesson_sources,
-)
-
-
-def migrate(conn: Connection) -> int:
-    """Bring the store behind ``conn`` to ``SCHEMA_VERSION``; return the version it had.
-
-    Runs inside the caller's write transaction, so concurrent openers serialize and a
-    failed step leaves the store as it was. A store newer than this code is refused.
-    """
-    if not inspect(conn).has_table(meta.name):
-        metadata.create_all(conn)
-        conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-        return 0
-    found = int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
-    if found > SCHEMA_VERSION:
-        raise StoreError(
-            f"This store was written by a newer cpmkit (schema {found}; this version knows {SCHEMA_VERSION}). "
-            "Upgrade cpmkit to open it."
-        )
-    for version in range(found, SCHEMA_VERSION):
-        _STEPS[version](conn)
-    if found != SCHEMA_VERSION:
-        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
-    return found
-
-
-def _v1_to_v2(conn: Connection) -> None:
-    """Version 2: duplicate names are checked case-insensitively (``name_key``), and the
-    communication plan records the last contact and a hand-set next touchpoint."""
-    for table in ("projects", "stakeholders"):
-        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN name_key VARCHAR(200)"))
-    conn.execute(text("ALTER TABLE stakeholders ADD COLUMN last_contact DATE"))
-    conn.execute(text("ALTER TABLE stakeholders ADD COLUMN next_touchpoint DATE"))
-    _backfill_name_keys(conn, projects, group=None)
-    _backfill_name_keys(conn, stakeholders, group=stakeholders.c.project_id)
-    conn.execute(text("CREATE UNIQUE INDEX ux_projects_name_key ON projects (name_key)"))
-    conn.execute(text("CREATE UNIQUE INDEX ux_stakeholders_project_name ON stakeholders (project_id, name_key)"))
-
-
-def _backfill_name_keys(conn: Connection, table: Table, *, group: Column[int] | None) -> None:
-    """Fill ``name_key``; names that only differ by case get a ' (2)' suffix rather than being lost."""
-    columns = [table.c.id, table.c.name] + ([group] if group is not None else [])
-    seen: set[tuple[object, str]] = set()
-    for row in conn.execute(select(*columns).order_by(table.c.id)):
-        scope = row[2] if group is not None else None
-        name, n = row.name, 1
-        while (scope, name_key(name)) in seen:
-            n += 1
-            name = f"{row.name} ({n})"
-        seen.add((scope, name_key(name)))
-        conn.execute(table.update().where(table.c.id == row.id).values(name=name, name_key=name_key(name)))
-
-
-def _creating(tables: tuple[Table, ...]) -> Callable[[Connection], None]:
-    """A step that only adds tables (none of the older ones change): it creates exactly the
-    missing ones from their definitions above. If a later version alters one of these tables,
-    freeze the older definition here instead, so an upgrade from before still builds it first."""
-
-    def step(conn: Connection) -> None:
-        metadata.create_all(conn, tables=list(tables), checkfirst=True)
-
-    return step
-
-
-def _v5_to_v6(conn: Connection) -> None:
-    """Version 6: owners sign in. Projects get an owner; names are unique per owner, not store-wide.
-    Projects from before have none, so only an admin sees them until one is given an owner.
-    Names are compared by look-alike key from this version on."""
-    users.create(conn, checkfirst=True)
-    conn.execute(text("ALTER TABLE projects ADD COLUMN owner_id INTEGER REFERENCES users (id) ON DELETE SET NULL"))
-    conn.execute(text("DROP INDEX ux_projects_name_key"))
-    projects_owner_name.create(conn)
-    # Names are compared by their look-alike key ("Bоb" with a Cyrillic о is "Bob"): stored keys
-    # are recomputed, and an older name that now looks like another gets " (2)".
-    recompute_name_keys(conn, projects, group=func.coalesce(projects.c.owner_id, 0))
-    recompute_name_keys(conn, stakeholders, group=stakeholders.c.project_id)
-    recompute_name_keys(conn, pulse_rounds, group=pulse_rounds.c.project_id)
-    recompute_name_keys(conn, retro_members, group=retro_members.c.board_id)
-
-
-#: The columns holding a link secret, digested in place by version 7.
-SECRET_COLUMNS: tuple[tuple[Table, str], ...] = (
-    (participants, "token"),
-    (peer_raters, "token"),
-    (survey_links, "token"),
-    (pulse_rounds, "token"),
-    (retro_boards, "token"),
-    (retro_boards, "facilitator_key"),
-    (retro_members, "browser_key"),
-)
-#: A form response's key before version 7: "form-" and the browser's key, in plain text.
-_PLAIN_FORM_KEY = "form-%"
-#: The store settings that remember the solo self-assessment started last (cpmkit.soft_skills.ui.assessment),
-#: one store-wide and one per owner ("...:<user id>"): its participant's token before version 7,
-#: its participant's id since.
-_LAST_SELF_ASSESSMENT = "setting:last_self_assessment"
-
-
-def _v6_to_v7(conn: Connection) -> None:
-    """Version 7: link secrets are kept only as their digest (``cpmkit.core.links``), so a copy
-    of the store opens no link. Every plain secret is replaced by its digest in place; a link
-    already sent keeps working, since a link's secret is now looked up by its digest. No column
-    can hold a digest before this step, so every value is converted exactly once.
-
-    Form responses' keys ("form-<browser key>") become the digest of that text, and the settings
-    remembering the last solo self-assessment hold its participant's id instead of its token.
-    On SQLite, ``secure_delete`` zeroes the space the plain values leave in the file.
-    """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA secure_delete=ON")
-    for table, column in SECRET_COLUMNS:
-        rows = conn.execute(select(table.c.id, table.c[column])).all()
-        _set_digests(conn, table, column, [(row[0], digest(row[1])) for row in rows])
-    responses = conn.execute(
-        select(pulse_responses.c.id, pulse_responses.c.response_key).where(
-            pulse_responses.c.source == "form", pulse_responses.c.response_key.like(_PLAIN_FORM_KEY)
-        )
-    ).all()
-    _set_digests(conn, pulse_responses, "response_key", [(row[0], digest(row[1])) for row in responses])
-    remembering = (meta.c.key == _LAST_SELF_ASSESSMENT) | meta.c.key.like(f"{_LAST_SELF_ASSESSMENT}:%")
-    for key, remembered in conn.execute(select(meta.c.key, meta.c.value).where(remembering)).all():
-        found = conn.execute(select(participants.c.id).where(participants.c.token == digest(remembered))).scalar()
-        forget = meta.delete().where(meta.c.key == key)
-        keep = meta.update().where(meta.c.key == key).values(value=str(found))
-        conn.execute(forget if found is None else keep)
-
-
-def _set_digests(conn: Connection, table: Table, column: str, digests: list[tuple[int, str]]) -> None:
-    """Set ``column`` of each row ``id`` to its digest, in one executemany."""
-    if digests:
-        stmt = table.update().where(table.c.id == bindparam("row_id")).values({column: bindparam("digest")})
-        conn.execute(stmt, [{"row_id": row_id, "digest": value} for row_id, value in digests])
-
-
-#: Version 3 adds workbook 2 (the soft-skills self-assessment and its workshops), version 4
-#: workbook 3 (expectation gaps and the status report), version 5 workbook 4 (pulse surveys,
-#: retrospectives and lessons learned), version 6 owners who sign in, version 7 keeps link
-#: secrets only as digests, version 8 gives each stakeholder their own pulse link.
-_STEPS: dict[int, Callable[[Connection], None]] = {
-    1: _v1_to_v2,
-    2: _creating(ASSESSMENT_TABLES),
-    3: _creating(GAP_TABLES),
-    4: _creating(FEEDBACK_TABLES),
-    5: _v5_to_v6,
-    6: _v6_to_v7,
-    7: _creating((pulse_links,)),
-}

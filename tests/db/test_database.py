@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from cpmkit import config
 from cpmkit.db import location
 from cpmkit.db.database import FILE_MODE, FOLDER_MODE, Store
-from cpmkit.db.schema import SCHEMA_VERSION, success_measures
+from cpmkit.db.migrations import head
 from cpmkit.db.schema import stakeholders as stakeholders_table
+from cpmkit.db.schema import success_measures
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.stakeholders.rules import MEASURE_FIELDS, STAKEHOLDER_FIELDS
 
@@ -51,8 +52,8 @@ def _label(field: str) -> str:
 
 def test_fresh_store_is_empty_and_current(store: Store) -> None:
     assert store.list_projects() == []
-    assert store.schema_version == SCHEMA_VERSION
-    assert store.upgraded_from == 0
+    assert store.schema_version == head()
+    assert store.upgraded_from is None
 
 
 def test_create_and_list_projects(store: Store) -> None:
@@ -428,7 +429,7 @@ def test_settings_get_and_set(store: Store) -> None:
     # Settings live beside the schema version but cannot overwrite it.
     store.set_setting("schema_version", "999")
     assert store.get_setting("schema_version") == "999"
-    assert store.schema_version == SCHEMA_VERSION
+    assert store.schema_version == head()
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS)
@@ -563,11 +564,11 @@ def test_concurrent_first_open_creates_store_once(
     workers = 4
     opened = run_in_processes(_open_worker, [(i, store_url) for i in range(workers)])
 
-    upgraded_from = sorted(payload[0] for payload in opened.values())
-    assert upgraded_from == [0] + [SCHEMA_VERSION] * (workers - 1)  # exactly one created it
-    assert {payload[1] for payload in opened.values()} == {SCHEMA_VERSION}
+    upgraded_from = [payload[0] for payload in opened.values()]
+    assert sorted(upgraded_from, key=str) == [head()] * (workers - 1) + [None]  # exactly one created it
+    assert {payload[1] for payload in opened.values()} == {head()}
     store = open_store()
-    assert store.upgraded_from == SCHEMA_VERSION
+    assert store.upgraded_from == head()
     assert sorted(p["name"] for p in store.list_projects()) == sorted(f"Project of worker {i}" for i in range(workers))
 
 
