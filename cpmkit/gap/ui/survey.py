@@ -1,5 +1,5 @@
 """The stakeholder's survey form of workbook 3: opened from the PM's link
-(``03_stakeholder_survey.ipynb?survey=<token>``), it asks the stakeholder's own expectation,
+(``<stakeholder survey notebook>?survey=<token>``), it asks the stakeholder's own expectation,
 perception and importance per dimension, and their overall satisfaction. Entry point: ``app()``.
 
 Each answer is saved as it is given, dated today, with the source "survey"; opening the link

@@ -12,12 +12,13 @@ import datetime as dt
 import html
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import ipywidgets as W
 import pandas as pd
 
+from cpmkit.core.content import notebook_file
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.gap import rules as gap
@@ -41,7 +42,8 @@ from cpmkit.ui.widgets import (
 
 __all__ = ["ExpectationGapApp", "app"]
 
-SURVEY_NOTEBOOK = "03_stakeholder_survey.ipynb"
+#: The stakeholder survey's page in ``notebooks.yaml``.
+SURVEY_PAGE: Final = "stakeholder_survey"
 _VIEWS = ["Gap list", "Charts", "Status report", "Survey links"]
 
 
@@ -554,7 +556,7 @@ class ExpectationGapApp:
         links = self.survey_links
 
         def survey_href(sid: int) -> str:
-            return f"{SURVEY_NOTEBOOK}?survey={quote(self.gaps.new_survey_token(sid), safe='')}"
+            return f"{notebook_file(SURVEY_PAGE)}?survey={quote(self.gaps.new_survey_token(sid), safe='')}"
 
         def refresh(data: GapData) -> None:
             create.disabled = data.register.empty

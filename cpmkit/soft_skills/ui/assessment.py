@@ -30,6 +30,7 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.core import export
+from cpmkit.core.content import notebook_file
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -63,7 +64,7 @@ from cpmkit.ui.widgets import (
 __all__ = [
     "JOIN_CODE_TRIES",
     "LAST_SELF_ASSESSMENT",
-    "NOTEBOOK",
+    "PAGE",
     "Questionnaire",
     "ResultsView",
     "SoftSkillsApp",
@@ -82,8 +83,8 @@ OWN_BROWSER = (
     "This rating link is open in the browser where the person it rates takes their own "
     "assessment, so it takes no answers here. Colleague: please open it in your own browser."
 )
-#: The notebook this app runs in; resume and rating links are relative to it.
-NOTEBOOK = "02_soft_skills.ipynb"
+#: The page (``notebooks.yaml``) this app runs in; resume and rating links are relative to its notebook.
+PAGE = "soft_skills"
 #: Store setting: the participant id of the solo self-assessment an owner started last, to resume
 #: without the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's
 #: page). Not its token: the store keeps only the token's digest.
@@ -118,7 +119,7 @@ def app() -> W.Widget:
 
 def _href(parameter: str, token: str) -> str:
     """The address of this notebook carrying ``token``."""
-    return f"{NOTEBOOK}?{parameter}={quote(token, safe='')}"
+    return f"{notebook_file(PAGE)}?{parameter}={quote(token, safe='')}"
 
 
 def _known_answers(bank: QuestionBank, answers: Mapping[str, int]) -> dict[str, int]:
