@@ -270,9 +270,8 @@ class ExpectationGapApp:
             ratings, stakeholder_id=sid, source=self.source.value, on=self.on.value or self.today()
         )
         self.form.show(self.dimensions(), shown)
-        own = gap.current_ratings(
-            ratings, sources=self.template.own_sources
-        )  # their own figures, whatever the PM estimated
+        # Their own figures, whatever the PM estimated.
+        own = gap.current_ratings(ratings, sources=self.template.own_sources)
         mine = own[own["stakeholder_id"] == sid]
         for row in self.form.rows.values():
             found = mine[mine["dimension"] == row.dimension.id]
