@@ -683,6 +683,7 @@ def main(argv: list[str] | None = None) -> int:
             from playwright.sync_api import sync_playwright
 
             from cpmkit.cli import serve_env
+            from cpmkit.core.content import notebook_file
             from cpmkit.serving.offline import chart_bundle
 
             chart_bundle()
@@ -690,19 +691,22 @@ def main(argv: list[str] | None = None) -> int:
             db_url = f"sqlite:///{tmpdir / 'store.sqlite3'}"
             project = seed_store(db_url)
 
+            index, workbook1, assessment, trainer = (
+                notebook_file(page) for page in ("index", "stakeholder_value", "soft_skills", "workshop_trainer")
+            )
             targets = [
                 Target("empty", "empty.ipynb", ready="text"),
-                Target("index", "index.ipynb", ready="cpmkit", charts=0),
+                Target(Path(index).stem, index, ready="cpmkit", charts=0),
                 Target(
-                    f"01_stakeholder_value?project={project}",
-                    "01_stakeholder_value.ipynb",
+                    f"{Path(workbook1).stem}?project={project}",
+                    workbook1,
                     query=f"project={project}",
                     ready="cpmkit",
                     charts=3,
                     chart_tabs=("Power / interest grid", "Engagement", "Value scorecard"),
                 ),
-                Target("02_soft_skills", "02_soft_skills.ipynb", ready="cpmkit", charts=0),
-                Target("02_workshop_trainer", "02_workshop_trainer.ipynb", ready="cpmkit", charts=0),
+                Target(Path(assessment).stem, assessment, ready="cpmkit", charts=0),
+                Target(Path(trainer).stem, trainer, ready="cpmkit", charts=0),
             ]
             if args.breakdown:
                 targets[1:1] = [Target(Path(name).stem, name, ready="text") for name in BREAKDOWN_NOTEBOOKS]

@@ -75,11 +75,12 @@ def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from cpmkit.core.content import notebook_file
     from cpmkit.serving.offline import chart_bundle
 
     chart_bundle()  # build the offline chart library once, before any kernel needs it
     env = serve_env()
-    url = f"http://{args.host}:{args.port}/voila/render/index.ipynb"
+    url = f"http://{args.host}:{args.port}/voila/render/{notebook_file('index')}"
     print(f"cpmkit: store {location.db_url(env)}", flush=True)
     print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
     if args.host not in LOOPBACK_HOSTS:

@@ -22,6 +22,7 @@ __all__ = [
     "check_fields",
     "load_guidance",
     "load_notebook_templates",
+    "notebook_file",
     "read_yaml",
     "required_id",
     "required_text",
@@ -43,6 +44,8 @@ class NotebookTemplate:
     owner: bool = True
     #: At most this many opens of one link from one address an hour (None: no such limit).
     opens_per_address_hour: int | None = None
+    #: A stable id code uses to find the page (``notebook_file``), so its file can be renamed here alone.
+    page: str | None = None
 
     @property
     def module(self) -> str:
@@ -73,6 +76,14 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
             )
         if ":" not in item["entry"]:
             raise TemplateError("must look like 'package.module:function'.", file=path.name, item=label, field="entry")
+        page = item.get("page")
+        if page is not None and not (isinstance(page, str) and ID_PATTERN.fullmatch(page)):
+            raise TemplateError(
+                "must be lowercase letters, digits and underscores, starting with a letter.",
+                file=path.name,
+                item=label,
+                field="page",
+            )
         for field in ("listed", "owner"):
             if not isinstance(item.get(field, True), bool):
                 raise TemplateError("must be true or false.", file=path.name, item=label, field=field)
@@ -104,12 +115,29 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
                 tuple(links),
                 item.get("owner", True),
                 opens,
+                page,
             )
         )
-    files = [t.file for t in found]
-    for duplicate in {f for f in files if files.count(f) > 1}:
-        raise TemplateError("appears more than once.", file=path.name, item=duplicate, field="file")
+    for field in ("file", "page"):
+        values = [getattr(t, field) for t in found if getattr(t, field) is not None]
+        for duplicate in sorted({v for v in values if values.count(v) > 1}):
+            raise TemplateError("appears more than once.", file=path.name, item=duplicate, field=field)
     return found
+
+
+def notebook_file(page: str, templates: Path | None = None) -> str:
+    """The file name of the notebook whose ``page:`` is ``page`` in ``notebooks.yaml``: the one
+    place file names are defined, so links, redirects and tests follow a rename there."""
+    files = _files_by_page((templates or config.templates_dir()).resolve())
+    if page not in files:
+        raise TemplateError("no notebook has this page.", file="notebooks.yaml", item=page, field="page")
+    return files[page]
+
+
+@functools.cache
+def _files_by_page(templates: Path) -> dict[str, str]:
+    """``{page: file}`` of the notebooks in ``templates``, read once per folder (links are made often)."""
+    return {t.page: t.file for t in load_notebook_templates(templates) if t.page is not None}
 
 
 @functools.cache

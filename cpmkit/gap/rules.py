@@ -1,5 +1,6 @@
 """Workbook 3's arithmetic: which figures count, each gap and weighted gap, their ranking, and
-the views built on them (per dimension, over time, where the PM misreads a stakeholder).
+the views built on them (per dimension, over time, where the PM misreads a stakeholder), and
+the notes and open actions shown with each gap.
 
 Gap = perception - expectation, so a negative gap is a shortfall. Where several sources rate
 the same stakeholder and dimension, the most trusted source counts (the template's order),
@@ -10,29 +11,39 @@ Pure functions over the store's frames (see ``cpmkit.gap.store``): no I/O, no wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import pandas as pd
 
+from cpmkit.core.fields import blank
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.gap.template import IMPORTANCE_MODES
 
 __all__ = [
+    "ACTION_STATUSES",
+    "DONE",
     "GAP_COLUMNS",
     "MISREADING_COLUMNS",
+    "NOTE_FIELDS",
     "RATING_COLUMNS",
     "current_ratings",
     "dimension_summary",
     "figures_as_of",
+    "for_gap",
+    "gap_note",
     "gap_table",
     "gap_trend",
+    "is_open",
     "latest_trusted",
     "misreadings",
+    "points_given",
     "satisfaction_as_of",
     "top_weighted",
     "weight_problems",
+    "whole",
+    "with_notes",
 ]
 
 FIGURES: Final = ("expectation", "perception", "importance")
@@ -44,6 +55,11 @@ MISREADING_COLUMNS: Final = [
     "est_expectation", "est_perception", "est_importance",
     "perception_misread", "expectation_misread",
 ]  # fmt: skip
+#: An action's statuses, in the order it moves through them; it is open until DONE.
+ACTION_STATUSES: Final = ("open", "in progress", "done")
+DONE: Final = "done"
+#: The two halves of a gap's note: the problem as the stakeholder states it, the expectation underneath.
+NOTE_FIELDS: Final = ("stated_problem", "underlying_expectation")
 _KEYS: Final = ["stakeholder_id", "dimension"]
 _BOTH: Final = ["expectation", "perception"]
 _TREND_COLUMNS: Final = ["dimension", "assessed_on", "gap", "n"]
@@ -208,7 +224,7 @@ def figures_as_of(
     theirs = ratings[(ratings["stakeholder_id"] == stakeholder_id) & (ratings["assessed_on"] <= on)]
     latest = latest_trusted(theirs, keys=["dimension"], sources=[source])
     return {
-        str(row["dimension"]): {figure: _whole(row[figure]) for figure in FIGURES} for row in latest.to_dict("records")
+        str(row["dimension"]): {figure: whole(row[figure]) for figure in FIGURES} for row in latest.to_dict("records")
     }
 
 
@@ -219,7 +235,52 @@ def satisfaction_as_of(
     require_columns(satisfaction, ["stakeholder_id", "source", "assessed_on", "score"], "satisfaction form")
     theirs = satisfaction[(satisfaction["stakeholder_id"] == stakeholder_id) & (satisfaction["assessed_on"] <= on)]
     latest = latest_trusted(theirs, keys=["stakeholder_id"], sources=[source])
-    return None if latest.empty else _whole(latest["score"].iloc[0])
+    return None if latest.empty else whole(latest["score"].iloc[0])
+
+
+def points_given(figures: Mapping[str, Mapping[str, Any]]) -> int:
+    """The importance points given so far in a form's figures (``figures_as_of``), blanks as 0:
+    in "weights" mode a stakeholder shares out 100."""
+    return sum(whole(values.get("importance")) or 0 for values in figures.values())
+
+
+def is_open(status: Any) -> bool:
+    """Whether an action still counts as open: any status but done ("open", "in progress")."""
+    return bool(status != DONE)
+
+
+def for_gap(frame: pd.DataFrame, *, stakeholder_id: int | None, dimension: str | None) -> pd.DataFrame:
+    """The rows of ``frame`` (notes or actions) on one stakeholder's gap in one dimension."""
+    require_columns(frame, _KEYS, "one gap")
+    return frame[(frame["stakeholder_id"] == stakeholder_id) & (frame["dimension"] == dimension)]
+
+
+def gap_note(notes: pd.DataFrame, *, stakeholder_id: int | None, dimension: str | None) -> dict[str, str]:
+    """One gap's note as the editor shows it: each of ``NOTE_FIELDS``, "" where nothing is saved."""
+    require_columns(notes, [*_KEYS, *NOTE_FIELDS], "note on a gap")
+    mine = for_gap(notes, stakeholder_id=stakeholder_id, dimension=dimension)
+    return {
+        field: "" if mine.empty or blank(mine.iloc[0][field]) else str(mine.iloc[0][field]) for field in NOTE_FIELDS
+    }
+
+
+def with_notes(gaps: pd.DataFrame, notes: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+    """The gap list with each gap's note (``NOTE_FIELDS``, NaN where none) and its number of open
+    actions (``is_open``; 0 where none), rows in the gap list's order."""
+    require_columns(gaps, _KEYS, "gap list")
+    require_columns(notes, [*_KEYS, *NOTE_FIELDS], "notes on the gaps")
+    require_columns(actions, [*_KEYS, "status"], "actions on the gaps")
+    rows = gaps.merge(notes[[*_KEYS, *NOTE_FIELDS]], on=_KEYS, how="left")
+    still_open = actions[actions["status"].map(is_open).astype(bool)]
+    counted = still_open.groupby(_KEYS).size().rename("open_actions").reset_index()
+    rows = rows.merge(counted, on=_KEYS, how="left")
+    rows["open_actions"] = rows["open_actions"].fillna(0).astype(int)
+    return rows
+
+
+def whole(value: Any) -> int | None:
+    """A stored figure as an int, or None when blank (pandas gives NaN or NA)."""
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _sort(frame: pd.DataFrame, **keys: pd.Series) -> pd.DataFrame:
@@ -236,7 +297,3 @@ def _name_key(frame: pd.DataFrame) -> pd.Series:
 
 def _numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype(float)
-
-
-def _whole(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)

@@ -48,6 +48,7 @@ from cpmkit.db.schema import (
     survey_links,
 )
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.gap.rules import ACTION_STATUSES, NOTE_FIELDS
 from cpmkit.gap.status import LIGHTS
 from cpmkit.gap.template import IMPORTANCE_RANGES
 
@@ -65,11 +66,9 @@ __all__ = [
     "GapStore",
 ]
 
-ACTION_STATUSES: Final = ("open", "in progress", "done")
 DEFAULT_SCALE: Final = (1, 7)
 DEFAULT_SATISFACTION: Final = (1, 5)
 RATING_FIELDS: Final = ("expectation", "perception", "importance")
-NOTE_FIELDS: Final = ("stated_problem", "underlying_expectation")
 #: Columns of the frames ``ratings``, ``satisfaction``, ``notes`` and ``actions`` return.
 RATING_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", "source", "assessed_on", *RATING_FIELDS]
 SATISFACTION_COLUMNS: Final = ["stakeholder_id", "stakeholder", "source", "assessed_on", "score"]

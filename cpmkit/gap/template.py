@@ -108,6 +108,26 @@ class GapTemplate:
         """Source ids, most trusted first (the order of the file)."""
         return tuple(source.id for source in self.sources)
 
+    @property
+    def own_sources(self) -> tuple[str, ...]:
+        """Ids of the sources that are the stakeholder's own figures, most trusted first."""
+        return tuple(source.id for source in self.sources if source.own)
+
+    @property
+    def estimate_source(self) -> str:
+        """The id of the one source that is the PM's estimate (the loader checks there is one)."""
+        return next(source.id for source in self.sources if not source.own)
+
+    @property
+    def dimension_names(self) -> dict[str, str]:
+        """Each dimension's name by id, for tables and charts that store ids."""
+        return {dimension.id: dimension.name for dimension in self.dimensions}
+
+    def asked_dimensions(self, chosen: Sequence[str] | None) -> list[str]:
+        """The dimension ids a project asks about, in this file's order: those it chose (ids the
+        file no longer has are dropped), or every dimension until it has chosen (None)."""
+        return [dimension.id for dimension in self.dimensions if chosen is None or dimension.id in chosen]
+
 
 @functools.cache
 def load_gap_template(templates: Path | None = None) -> GapTemplate:

@@ -47,7 +47,7 @@ class LandingApp:
 
     def refresh(self) -> None:
         project_id = self.bar.project_id
-        workbooks = [t for t in load_notebook_templates() if t.listed and t.file != "index.ipynb"]
+        workbooks = [t for t in load_notebook_templates() if t.listed and t.page != "index"]
         query = f"?project={project_id}" if project_id is not None else ""
         items = "".join(
             f'<li><a href="{quote(t.file)}{query}" class="cpmkit-workbook-link">{html.escape(t.title)}</a></li>'

@@ -50,7 +50,7 @@ class VoilaServer:
         return self.env[DB_URL_ENV]
 
     def url(self, notebook: str, **query: Any) -> str:
-        """The page that renders ``notebook``, e.g. ``url("01_stakeholder_value.ipynb", project=3)``."""
+        """The page that renders ``notebook``, e.g. ``url(notebook_file("stakeholder_value"), project=3)``."""
         return f"{self.base_url}/voila/render/{notebook}" + (f"?{urlencode(query)}" if query else "")
 
     def add_owner(self, username: str, password: str, *, admin: bool = True) -> None:

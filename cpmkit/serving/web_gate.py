@@ -39,7 +39,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from cpmkit import config
 from cpmkit.accounts.owners import Owner
 from cpmkit.accounts.store import AccountStore
-from cpmkit.core.content import NotebookTemplate, load_notebook_templates
+from cpmkit.core.content import NotebookTemplate, load_notebook_templates, notebook_file
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -57,6 +57,7 @@ from cpmkit.serving.page_access import (
     page_verdict,
 )
 from cpmkit.soft_skills.store import AssessmentStore
+from cpmkit.soft_skills.workshop import PARTICIPANT_PAGE
 
 __all__ = [
     "BROWSER_COOKIE",
@@ -335,11 +336,16 @@ def _start_session(handler: web.RequestHandler, owner: Owner, version: int) -> N
     )
 
 
+def _render(page: str) -> str:
+    """The address of a page (its ``page:`` in ``notebooks.yaml``) on this server."""
+    return "/voila/render/" + quote(notebook_file(page))
+
+
 def _local_next(value: str | None) -> str:
     """Where to go after signing in: a path on this server only (never another site)."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
-    return "/voila/render/index.ipynb"
+    return _render("index")
 
 
 class SignInHandler(GateHandler):
@@ -453,7 +459,7 @@ class SetupHandler(GateHandler):
             return
         gate(self).setup_key = None
         _start_session(self, owner, 0)
-        self.redirect("/voila/render/index.ipynb")
+        self.redirect(_render("index"))
 
 
 class JoinHandler(GateHandler):
@@ -483,7 +489,7 @@ class JoinHandler(GateHandler):
         except CpmkitError as exc:
             self._form(str(exc), code=code, status=404)
             return
-        self.redirect("/voila/render/02_soft_skills.ipynb?" + urlencode({"code": code.strip()}))
+        self.redirect(_render(PARTICIPANT_PAGE) + "?" + urlencode({"code": code.strip()}))
 
 
 class NotServedHandler(GateHandler):
@@ -491,7 +497,7 @@ class NotServedHandler(GateHandler):
 
     def get(self, *args: Any) -> None:
         if self.request.path.rstrip("/") in ("", "/voila/tree"):
-            self.redirect("/voila/render/index.ipynb")
+            self.redirect(_render("index"))
             return
         self.refuse(404, "Nothing here", "There is no page at this address.")
 

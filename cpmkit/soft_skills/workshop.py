@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from cpmkit.core.content import notebook_file
 from cpmkit.core.fields import name_key
 from cpmkit.core.frames import require_columns
 from cpmkit.core.query import query_number
@@ -34,8 +35,8 @@ __all__ = [
     "EXPORT_COLUMNS",
     "HIDDEN",
     "HIDDEN_IN_A_ROUND",
-    "PARTICIPANT_NOTEBOOK",
-    "TRAINER_NOTEBOOK",
+    "PARTICIPANT_PAGE",
+    "TRAINER_PAGE",
     "answers_by_round",
     "change_table",
     "distribution_table",
@@ -51,9 +52,9 @@ __all__ = [
     "trainer_link",
 ]
 
-#: The generated notebooks the dashboard links to (relative links: same Voila server and folder).
-PARTICIPANT_NOTEBOOK: Final = "02_soft_skills.ipynb"
-TRAINER_NOTEBOOK: Final = "02_workshop_trainer.ipynb"
+#: The pages (``notebooks.yaml``) the dashboard links to (relative links: same Voila server and folder).
+PARTICIPANT_PAGE: Final = "soft_skills"
+TRAINER_PAGE: Final = "workshop_trainer"
 #: What a hidden row says, in place of soft_skills' shorter status.
 HIDDEN: Final = f"hidden: fewer than {MIN_GROUP} participants"
 HIDDEN_IN_A_ROUND: Final = f"hidden: fewer than {MIN_GROUP} participants in a round"
@@ -101,13 +102,13 @@ def parse_rounds(text: str) -> list[str]:
 
 
 def participant_link(join_code: str) -> str:
-    """The relative link participants open to join: ``02_soft_skills.ipynb?code=<CODE>``."""
-    return f"{PARTICIPANT_NOTEBOOK}?code={quote(join_code, safe='')}"
+    """The relative link participants open to join: ``<self-assessment notebook>?code=<CODE>``."""
+    return f"{notebook_file(PARTICIPANT_PAGE)}?code={quote(join_code, safe='')}"
 
 
 def trainer_link(workshop_id: int) -> str:
     """The relative link back to this dashboard; never carries the trainer key."""
-    return f"{TRAINER_NOTEBOOK}?workshop={int(workshop_id)}"
+    return f"{notebook_file(TRAINER_PAGE)}?workshop={int(workshop_id)}"
 
 
 def status_table(status: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:

@@ -43,7 +43,9 @@ __all__ = [
     "engagement_gaps",
     "name_key",
     "power_interest_grid",
+    "progress_percent",
     "quadrant",
+    "touchpoint_status",
     "value_scorecard",
 ]
 
@@ -208,6 +210,13 @@ def communication_plan(stakeholders: pd.DataFrame, *, today: dt.date) -> pd.Data
     return plan.drop(columns="_due")
 
 
+def touchpoint_status(plan: pd.DataFrame) -> list[str]:
+    """What the plan's status column says per row of ``communication_plan``: how many days an
+    overdue touchpoint is late, nothing for one that is not due yet."""
+    require_columns(plan, ["overdue", "days_overdue"], "touchpoint status")
+    return [f"OVERDUE by {days} day(s)" if over else "" for over, days in zip(plan["overdue"], plan["days_overdue"])]
+
+
 def value_scorecard(measures: pd.DataFrame) -> pd.DataFrame:
     """Progress of each success measure from its baseline to its target (0 = baseline, 1 = target).
 
@@ -220,6 +229,12 @@ def value_scorecard(measures: pd.DataFrame) -> pd.DataFrame:
     card["progress"] = ((card["latest"] - card["baseline"]) / span.where(span != 0)).astype(float).round(3)
     card["status"] = [_status(p, b, t) for p, b, t in zip(card["progress"], card["baseline"], card["target"])]
     return card.sort_values(["progress", "stakeholder", "metric"], na_position="first", ignore_index=True)
+
+
+def progress_percent(card: pd.DataFrame) -> pd.Series:
+    """Each measure's progress (``value_scorecard``) in whole percent: 1 (the target) is 100."""
+    require_columns(card, ["progress"], "progress in percent")
+    return (card["progress"] * 100).round(0)
 
 
 def _status(progress: float, baseline: float | None, target: float | None) -> str:

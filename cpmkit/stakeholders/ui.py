@@ -28,6 +28,8 @@ from cpmkit.stakeholders.rules import (
     communication_plan,
     engagement_gaps,
     power_interest_grid,
+    progress_percent,
+    touchpoint_status,
     value_scorecard,
 )
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
@@ -383,9 +385,7 @@ class StakeholderValueApp:
 
     def _render_plan(self, register: pd.DataFrame, _: pd.DataFrame) -> Rendered:
         plan = communication_plan(register, today=self.today())
-        plan["due"] = [
-            f"OVERDUE by {days} day(s)" if over else "" for over, days in zip(plan["overdue"], plan["days_overdue"])
-        ]
+        plan["due"] = touchpoint_status(plan)
         return None, table_html(
             plan,
             columns={
@@ -404,7 +404,7 @@ class StakeholderValueApp:
     def _render_scorecard(self, _: pd.DataFrame, measures: pd.DataFrame) -> Rendered:
         card = value_scorecard(measures)
         chart = _charts().scorecard_chart(card)
-        card["progress %"] = (card["progress"] * 100).round(0)
+        card["progress %"] = progress_percent(card)
         return chart, table_html(
             card,
             columns={

@@ -1,7 +1,7 @@
 """What a workbook works on: the store, and the project chosen in the URL or last time.
 
 Voila passes the page's query string to its kernel as ``QUERY_STRING``, so a link such as
-``01_stakeholder_value.ipynb?project=3`` opens that project, if it is one of the signed-in
+``<workbook notebook>?project=3`` opens that project, if it is one of the signed-in
 owner's; otherwise the project that owner last chose is used. Who is signed in comes from
 the server's gate (``cpmkit.serving.page_access``); in JupyterLab it is the person at this computer.
 """

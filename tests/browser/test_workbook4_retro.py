@@ -18,10 +18,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from cpmkit.core.content import notebook_file
 from cpmkit.feedback.retro.store import RetroStore
-from cpmkit.feedback.retro.ui import BOARD_NOTEBOOK
+from cpmkit.feedback.retro.ui import BOARD_PAGE
 
 pytestmark = pytest.mark.browser
+
+BOARD_NOTEBOOK = notebook_file(BOARD_PAGE)
 
 SCRIPT = "<script>alert(1)</script>"
 #: (person, column label, text, anonymous): what the members post, at the same time.

@@ -12,7 +12,7 @@ import pytest
 
 import cpmkit
 from cpmkit import config
-from cpmkit.core.content import NotebookTemplate, load_guidance, load_notebook_templates
+from cpmkit.core.content import NotebookTemplate, load_guidance, load_notebook_templates, notebook_file
 from cpmkit.errors import TemplateError
 from cpmkit.stakeholders.rules import QUADRANTS
 
@@ -311,3 +311,41 @@ def test_a_page_with_links_for_participants_only(tmp_path: Path) -> None:
     )
     [page] = load_notebook_templates(tmp_path)
     assert (page.links, page.owner, page.opens_per_address_hour) == (("pulse",), False, 60)
+
+
+# -- pages: a notebook's file name found by its stable id --------------------------------------
+
+#: GOOD_ITEM's fields after a first line of its own (``  - page: ...``).
+REST_OF_ITEM = GOOD_ITEM.replace("  - file", "    file")
+
+
+def test_real_pages_name_every_notebook_once() -> None:
+    templates = load_notebook_templates(REAL_TEMPLATES)
+    pages = [t.page for t in templates]
+    assert None not in pages and len(set(pages)) == len(pages)
+    assert notebook_file("index", REAL_TEMPLATES) == "index.ipynb"
+    assert notebook_file("stakeholder_survey", REAL_TEMPLATES) == "03_stakeholder_survey.ipynb"
+    assert all(notebook_file(str(t.page), REAL_TEMPLATES) == t.file for t in templates)
+
+
+def test_a_page_id_is_optional_and_found_by_notebook_file(tmp_path: Path) -> None:
+    _notebooks(tmp_path, "notebooks:\n" + GOOD_ITEM + "  - page: bee\n" + REST_OF_ITEM.replace("a.ipynb", "b.ipynb"))
+    assert [t.page for t in load_notebook_templates(tmp_path)] == [None, "bee"]
+    assert notebook_file("bee", tmp_path) == "b.ipynb"
+    with pytest.raises(TemplateError) as info:
+        notebook_file("a", tmp_path)
+    assert str(info.value) == "notebooks.yaml, item 'a', field 'page': no notebook has this page."
+
+
+@pytest.mark.parametrize("page", ["Index", "1st", "a-b", "[a]"])
+def test_page_must_be_a_plain_id(tmp_path: Path, page: str) -> None:
+    _notebooks(tmp_path, f"notebooks:\n  - page: {page!r}\n" + REST_OF_ITEM)
+    error = _template_error(tmp_path)
+    assert (error.item, error.field) == ("a.ipynb", "page")
+
+
+def test_duplicate_page(tmp_path: Path) -> None:
+    second = REST_OF_ITEM.replace("a.ipynb", "b.ipynb")
+    _notebooks(tmp_path, "notebooks:\n  - page: one\n" + REST_OF_ITEM + "  - page: one\n" + second)
+    error = _template_error(tmp_path)
+    assert str(error) == "notebooks.yaml, item 'one', field 'page': appears more than once."

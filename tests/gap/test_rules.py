@@ -15,19 +15,28 @@ import pytest
 
 from cpmkit.errors import ValidationError
 from cpmkit.gap.rules import (
+    ACTION_STATUSES,
+    DONE,
     GAP_COLUMNS,
     MISREADING_COLUMNS,
+    NOTE_FIELDS,
     RATING_COLUMNS,
     current_ratings,
     dimension_summary,
     figures_as_of,
+    for_gap,
+    gap_note,
     gap_table,
     gap_trend,
+    is_open,
     latest_trusted,
     misreadings,
+    points_given,
     satisfaction_as_of,
     top_weighted,
     weight_problems,
+    whole,
+    with_notes,
 )
 
 SOURCES = ("survey", "stakeholder", "estimate")
@@ -429,3 +438,79 @@ def test_satisfaction_as_of_a_date() -> None:
     assert satisfaction_as_of(scores, stakeholder_id=1, source="estimate", on=APR) == 2
     assert satisfaction_as_of(scores, stakeholder_id=1, source="stakeholder", on=APR) is None
     assert satisfaction_as_of(scores, stakeholder_id=None, source="estimate", on=APR) is None
+
+
+def test_points_given_counts_blank_importance_as_zero() -> None:
+    figures = {
+        "reliability": {"importance": 60},
+        "schedule": {"importance": None},
+        "scope": {},
+        "budget": {"importance": 15.0},
+    }
+    assert points_given(figures) == 75
+    assert points_given({}) == 0
+    assert [whole(v) for v in (3, 4.0, None, math.nan, pd.NA)] == [3, 4, None, None, None]
+
+
+# -- notes and actions on the gaps --------------------------------------------------------------
+
+NOTE_KEYS = ["stakeholder_id", "dimension"]
+
+
+def notes(*rows: tuple[Any, ...]) -> pd.DataFrame:
+    """Rows of (stakeholder id, dimension, stated problem, underlying expectation)."""
+    return pd.DataFrame(rows, columns=[*NOTE_KEYS, *NOTE_FIELDS])
+
+
+def actions(*rows: tuple[Any, ...]) -> pd.DataFrame:
+    """Rows of (stakeholder id, dimension, status)."""
+    return pd.DataFrame(rows, columns=[*NOTE_KEYS, "status"])
+
+
+def test_an_action_is_open_until_it_is_done() -> None:
+    assert ACTION_STATUSES == ("open", "in progress", "done") and DONE in ACTION_STATUSES
+    assert [is_open(status) for status in ACTION_STATUSES] == [True, True, False]
+
+
+def test_the_gap_list_gets_each_gaps_note_and_open_actions_in_its_own_order() -> None:
+    table = gaps(est(ANN, "reliability", 6, 3, 60), est(ANN, "schedule", 5, 5, 40), est(BOB, "scope", 4, 2, 100))
+    rows = with_notes(
+        table,
+        notes((1, "reliability", "It breaks", "That it just works"), (2, "scope", None, "All of it"), (2, "budget", "x", "y")),
+        actions(
+            (1, "reliability", "open"), (1, "reliability", "in progress"), (1, "reliability", "done"),
+            (2, "scope", "done"), (1, "budget", "open"),
+        ),
+    )  # fmt: skip
+    # Weighted gaps: bob scope -2 x 100/100 = -2; Ann reliability -3 x 60/100 = -1.8; Ann schedule 0.
+    assert listed(rows, "stakeholder_id", "dimension", "open_actions") == [
+        (2, "scope", 0),  # its only action is done
+        (1, "reliability", 2),  # open and in progress count; done does not
+        (1, "schedule", 0),  # no actions at all
+    ]
+    assert listed(rows, "stated_problem", "underlying_expectation")[1] == ("It breaks", "That it just works")
+    assert pd.isna(rows["stated_problem"][0]) and rows["underlying_expectation"][0] == "All of it"
+    assert rows["stated_problem"].isna()[2]  # no note on that gap
+    assert list(rows["rank"]) == list(table["rank"]) and rows["open_actions"].dtype == int
+
+
+def test_the_gap_list_with_no_notes_or_actions() -> None:
+    table = gaps(est(ANN, "reliability", 6, 3, 60))
+    rows = with_notes(table, notes(), actions())
+    assert list(rows["open_actions"]) == [0] and rows["stated_problem"].isna().all()
+    assert with_notes(gaps(), notes(), actions()).empty
+
+
+def test_one_gaps_note_and_actions() -> None:
+    saved = notes(
+        (1, "reliability", "It breaks", None), (1, "schedule", "Late", "On time"), (2, "reliability", "a", "b")
+    )
+    assert gap_note(saved, stakeholder_id=1, dimension="reliability") == {
+        "stated_problem": "It breaks",
+        "underlying_expectation": "",
+    }
+    assert gap_note(saved, stakeholder_id=1, dimension="scope") == {"stated_problem": "", "underlying_expectation": ""}
+    assert gap_note(saved, stakeholder_id=None, dimension=None) == {"stated_problem": "", "underlying_expectation": ""}
+    todo = actions((1, "reliability", "open"), (2, "reliability", "done"), (1, "reliability", "done"))
+    assert list(for_gap(todo, stakeholder_id=1, dimension="reliability")["status"]) == ["open", "done"]
+    assert for_gap(todo, stakeholder_id=1, dimension="scope").empty

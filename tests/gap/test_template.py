@@ -105,6 +105,22 @@ def test_dimension_by_id() -> None:
     assert (info.value.field, info.value.value) == ("dimension", "morale")
 
 
+def test_the_dimensions_a_project_asks_about() -> None:
+    t = load_gap_template(REAL_TEMPLATES)
+    assert t.asked_dimensions(None) == SERVICE_QUALITY + PROJECT  # until the project chooses: all of them
+    assert t.asked_dimensions(["budget", "reliability"]) == ["reliability", "budget"]  # in the file's order
+    assert t.asked_dimensions(["morale", "scope"]) == ["scope"]  # one the file no longer has is dropped
+    assert t.asked_dimensions([]) == []
+
+
+def test_the_sources_roles_and_dimension_names() -> None:
+    t = load_gap_template(REAL_TEMPLATES)
+    assert t.own_sources == ("survey", "stakeholder")
+    assert t.estimate_source == "estimate"
+    assert list(t.dimension_names) == SERVICE_QUALITY + PROJECT
+    assert t.dimension_names["schedule"] == "Schedule"
+
+
 def test_default_folder_is_the_repository_templates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CPMKIT_TEMPLATES_DIR", raising=False)
     assert load_gap_template() == load_gap_template(REAL_TEMPLATES)

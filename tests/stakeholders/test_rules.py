@@ -27,7 +27,9 @@ from cpmkit.stakeholders.rules import (
     engagement_gaps,
     name_key,
     power_interest_grid,
+    progress_percent,
     quadrant,
+    touchpoint_status,
     value_scorecard,
 )
 
@@ -702,3 +704,27 @@ def test_value_scorecard_of_no_measures() -> None:
 def test_value_scorecard_needs_its_columns() -> None:
     with pytest.raises(ValidationError, match=r"^The value scorecard needs the column\(s\) latest\.$"):
         value_scorecard(_measures([("Ann", "NPS", 1, 2, 1)]).drop(columns="latest"))
+
+
+def test_touchpoint_status_says_how_late_an_overdue_touchpoint_is() -> None:
+    today = dt.date(2024, 3, 10)
+    register = pd.DataFrame(
+        {
+            "name": ["Late", "Fine", "Never"],
+            "expected_value": None,
+            "channel": None,
+            "cadence": ["weekly", "monthly", "weekly"],
+            "owner": None,
+            "last_contact": [dt.date(2024, 3, 1), dt.date(2024, 3, 1), None],
+            "next_touchpoint": None,
+        }
+    )
+    plan = communication_plan(register, today=today)
+    # Late: 1 March + 7 days = 8 March, 2 days ago; never contacted: due today, not overdue.
+    assert dict(zip(plan["name"], touchpoint_status(plan))) == {"Late": "OVERDUE by 2 day(s)", "Fine": "", "Never": ""}
+    assert touchpoint_status(plan.iloc[0:0]) == []
+
+
+def test_progress_percent_is_whole_percent_of_the_way_to_the_target() -> None:
+    card = pd.DataFrame({"progress": [0.0, 0.333, 1.0, -0.255, math.nan]})
+    assert list(progress_percent(card).fillna(-999)) == [0.0, 33.0, 100.0, -26.0, -999]

@@ -24,7 +24,7 @@ from cpmkit.core.fields import (
 )
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
-from cpmkit.feedback.lessons.template import LESSON_FIELDS, LessonsTemplate
+from cpmkit.feedback.lessons.template import LESSON_FIELDS, Choice, LessonsTemplate
 
 __all__ = [
     "LESSON_COLUMNS",
@@ -38,7 +38,11 @@ __all__ = [
     "clean_source",
     "describe_source",
     "draft_from",
+    "field_options",
+    "file_stem",
     "filter_lessons",
+    "lesson_numbers",
+    "lesson_owners",
     "lessons_markdown",
     "lessons_tables",
     "markdown_text",
@@ -151,6 +155,36 @@ def filter_lessons(
         ]
         keep &= pd.Series([all(w in h for w in words) for h in haystacks], index=lessons.index, dtype=bool)
     return lessons[keep].reset_index(drop=True)
+
+
+def lesson_numbers(lessons: pd.DataFrame) -> dict[int, int]:
+    """Each lesson's number in the register, ``{lesson id: number}``: 1 for the first in
+    ``lessons``' order, as the list, the editor and the Markdown document count them."""
+    require_columns(lessons, ["id"], "lessons register")
+    return {int(lesson_id): number for number, lesson_id in enumerate(lessons["id"], start=1)}
+
+
+def lesson_owners(lessons: pd.DataFrame) -> list[str]:
+    """The owners named in the register, each once (padding trimmed), in alphabetical order
+    ignoring case (then case, so "Ada" and "ada" always come in the same order)."""
+    require_columns(lessons, ["owner"], "lessons register")
+    named = {str(owner).strip() for owner in lessons["owner"] if not blank(owner)}
+    return sorted(named, key=lambda owner: (owner.casefold(), owner))
+
+
+def field_options(choices: tuple[Choice, ...], current: Any) -> list[tuple[str, str | None]]:
+    """A choice field's (label, id) options, blank first, with the saved id kept if the template
+    no longer offers it (so opening an older lesson neither loses nor changes its value)."""
+    options: list[tuple[str, str | None]] = [("-", None), *((c.label, c.id) for c in choices)]
+    if not blank(current) and current not in {c.id for c in choices}:
+        options.append((str(current), str(current)))
+    return options
+
+
+def file_stem(project_name: str) -> str:
+    """The register's download name without suffix: ``lessons-`` and the project name as
+    letters, digits and hyphens."""
+    return "lessons-" + (re.sub(r"[^\w]+", "-", project_name.casefold()).strip("-_") or "project")
 
 
 def markdown_text(value: Any) -> str:

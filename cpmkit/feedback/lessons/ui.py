@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 
@@ -28,7 +27,11 @@ from cpmkit.feedback.lessons.rules import (
     SOURCE_COLUMNS,
     SOURCE_TITLES,
     LessonSource,
+    field_options,
+    file_stem,
     filter_lessons,
+    lesson_numbers,
+    lesson_owners,
     lessons_markdown,
     lessons_tables,
 )
@@ -172,7 +175,7 @@ class LessonsPanel:
                 value = saved.get(name)
                 if isinstance(control, W.Dropdown):
                     choices = self.template.categories if name == "category" else self.template.phases
-                    control.options = _options(choices, value)
+                    control.options = field_options(choices, value)
                     control.value = None if blank(value) else value
                 else:
                     control.value = "" if blank(value) else str(value)
@@ -206,7 +209,7 @@ class LessonsPanel:
         else:
             self.lessons = self.register.lessons(self.project_id)
             self.sources = self.register.sources(self.project_id)
-        owners = sorted({str(o).strip() for o in self.lessons["owner"] if not blank(o)}, key=str.casefold)
+        owners = lesson_owners(self.lessons)
         chosen = self.owner.value if self.owner.value in owners else _ANY
         self._loading = True
         try:
@@ -233,7 +236,7 @@ class LessonsPanel:
         else:
             counted = f"{total} lesson{'' if total == 1 else 's'}"
             self.count.value = f"<p>{counted}" + ("" if len(shown) == total else f", {len(shown)} shown") + ".</p>"
-        numbers = {int(i): n for n, i in enumerate(self.lessons["id"], start=1)}
+        numbers = lesson_numbers(self.lessons)
         self.edit_buttons = {}
         rows = []
         for lesson in shown.to_dict("records"):
@@ -264,7 +267,7 @@ class LessonsPanel:
         if self.lesson_id is None:
             self.heading.value, self.source_list.value = "", ""
             return
-        numbers = {int(i): n for n, i in enumerate(self.lessons["id"], start=1)}
+        numbers = lesson_numbers(self.lessons)
         self.heading.value = f"<h4>Lesson #{numbers.get(self.lesson_id, '')}</h4>"
         mine = self.sources[self.sources["lesson_id"] == self.lesson_id]
         items = "".join(
@@ -331,7 +334,7 @@ class LessonsPanel:
                 return
             name = str(self.store.project(self.project_id)["name"])
             self._read()
-            stem = f"lessons-{_slug(name)}"
+            stem = file_stem(name)
             markdown = lessons_markdown(self.lessons, self.sources, self.template, name)
             links = [
                 download_link(to_xlsx(lessons_tables(self.lessons, self.sources, self.template)),
@@ -344,16 +347,3 @@ class LessonsPanel:
 
 def _any(label: str, choices: tuple[Choice, ...]) -> list[tuple[str, str]]:
     return [(label, _ANY), *((c.label, c.id) for c in choices)]
-
-
-def _options(choices: tuple[Choice, ...], current: Any) -> list[tuple[str, str | None]]:
-    """A field's choices, with the saved id kept if the template no longer offers it."""
-    options: list[tuple[str, str | None]] = [("-", None), *((c.label, c.id) for c in choices)]
-    if not blank(current) and current not in {c.id for c in choices}:
-        options.append((str(current), str(current)))
-    return options
-
-
-def _slug(name: str) -> str:
-    """A project name as part of a file name: letters, digits and hyphens."""
-    return re.sub(r"[^\w]+", "-", name.casefold()).strip("-_") or "project"

@@ -1,6 +1,6 @@
 """Workbook 4's mid-project retrospective board, live in Voila, and the PM's panel for it.
 
-Team members open ``04_retro_board.ipynb?board=<token>``, join with their name and add cards
+Team members open ``<retro board notebook>?board=<token>``, join with their name and add cards
 at the same time; the facilitator's link adds ``&facilitator=<key>`` and the controls that
 move the board through its phases (collect, group, vote, discuss, act), group cards and turn
 the top groups into actions. Open actions of earlier retrospectives of the project are shown
@@ -28,6 +28,7 @@ from urllib.parse import quote
 import ipywidgets as W
 import pandas as pd
 
+from cpmkit.core.content import notebook_file
 from cpmkit.core.fields import shorten
 from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
@@ -60,7 +61,7 @@ from cpmkit.ui.widgets import (
 )
 
 __all__ = [
-    "BOARD_NOTEBOOK",
+    "BOARD_PAGE",
     "REFRESH_SECONDS",
     "RetroBoard",
     "RetroBoardApp",
@@ -69,7 +70,8 @@ __all__ = [
     "board_link",
 ]
 
-BOARD_NOTEBOOK: Final = "04_retro_board.ipynb"
+#: The board's page in ``notebooks.yaml``.
+BOARD_PAGE: Final = "retro_board"
 #: How often an open board checks whether anything changed.
 REFRESH_SECONDS: Final = 2.0
 _NO_LINK: Final = "This board opens from the link your facilitator sent you; that link is missing here."
@@ -85,7 +87,7 @@ def app() -> W.Widget:
 
 def board_link(token: str, facilitator_key: str | None = None, *, base_url: str = "") -> str:
     """The link team members join by, or with ``facilitator_key`` the facilitator's link."""
-    link = f"{base_url}{BOARD_NOTEBOOK}?board={quote(token, safe='')}"
+    link = f"{base_url}{notebook_file(BOARD_PAGE)}?board={quote(token, safe='')}"
     return link + (f"&facilitator={quote(facilitator_key, safe='')}" if facilitator_key else "")
 
 

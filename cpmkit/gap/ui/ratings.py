@@ -8,20 +8,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as W
-import pandas as pd
 
+from cpmkit.gap.rules import whole
 from cpmkit.gap.template import Dimension, GapTemplate
 from cpmkit.ui.widgets import MessageArea, guard, replace_children
 
-__all__ = ["RatingForm", "whole"]
+__all__ = ["RatingForm"]
 
 FIELDS = ("expectation", "perception", "importance")
 Save = Callable[[str, str, Any], None]  # (dimension, field, value)
-
-
-def whole(value: Any) -> int | None:
-    """A stored figure as an int, or None when blank (pandas gives NaN or NA)."""
-    return None if value is None or pd.isna(value) else int(value)
 
 
 def scale_choice(low: int, high: int) -> W.Dropdown:

@@ -1,5 +1,5 @@
 """The stakeholder's survey form of workbook 3: opened from the PM's link
-(``03_stakeholder_survey.ipynb?survey=<token>``), it asks the stakeholder's own expectation,
+(``<stakeholder survey notebook>?survey=<token>``), it asks the stakeholder's own expectation,
 perception and importance per dimension, and their overall satisfaction. Entry point: ``app()``.
 
 Each answer is saved as it is given, dated today, with the source "survey"; opening the link
@@ -22,7 +22,7 @@ from cpmkit.errors import NotFoundError
 from cpmkit.gap import rules as gap
 from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import GapTemplate, load_gap_template
-from cpmkit.gap.ui.ratings import RatingForm, scale_choice, whole
+from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import MessageArea, field, guard, message_area, stylesheet
 
@@ -79,10 +79,8 @@ class GapSurveyApp:
             f"<h3>{html.escape(str(self.survey['project']))}: how is the project doing for you?</h3>"
             f"<p>For <b>{html.escape(str(self.survey['stakeholder']))}</b>. {html.escape(intro)}</p>"
         )
-        chosen = self.gaps.chosen_dimensions(project_id)
-        dimensions = [d.id for d in self.template.dimensions if chosen is None or d.id in chosen]
         figures = self._figures()
-        self.form.show(dimensions, figures)
+        self.form.show(self.template.asked_dimensions(self.gaps.chosen_dimensions(project_id)), figures)
         self.satisfaction.value = gap.satisfaction_as_of(
             self.gaps.satisfaction(project_id),
             stakeholder_id=int(self.survey["stakeholder_id"]),
@@ -130,5 +128,5 @@ class GapSurveyApp:
     def _show_weights(self, figures: dict[str, dict[str, Any]]) -> None:
         """In 'weights' mode, how many of the 100 points are given so far."""
         if self.template.importance == "weights":
-            total = sum(whole(f.get("importance")) or 0 for f in figures.values())
+            total = gap.points_given(figures)
             self.weights.value = f"<p class='cpmkit-help'>Importance points given: <b>{total}</b> of 100.</p>"

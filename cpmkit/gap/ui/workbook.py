@@ -12,17 +12,18 @@ import datetime as dt
 import html
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import ipywidgets as W
 import pandas as pd
 
+from cpmkit.core.content import notebook_file
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.gap import rules as gap
 from cpmkit.gap.status import LIGHTS, status_report, status_report_html
-from cpmkit.gap.store import ACTION_STATUSES, GapStore
+from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
@@ -41,7 +42,8 @@ from cpmkit.ui.widgets import (
 
 __all__ = ["ExpectationGapApp", "app"]
 
-SURVEY_NOTEBOOK = "03_stakeholder_survey.ipynb"
+#: The stakeholder survey's page in ``notebooks.yaml``.
+SURVEY_PAGE: Final = "stakeholder_survey"
 _VIEWS = ["Gap list", "Charts", "Status report", "Survey links"]
 
 
@@ -87,7 +89,9 @@ class ActionRow:
                 layout=W.Layout(width="150px"),
             ),
             "due": W.DatePicker(value=None if due is None or pd.isna(due) else due, layout=W.Layout(width="150px")),
-            "status": W.Dropdown(options=list(ACTION_STATUSES), value=action["status"], layout=W.Layout(width="120px")),
+            "status": W.Dropdown(
+                options=list(gap.ACTION_STATUSES), value=action["status"], layout=W.Layout(width="120px")
+            ),
         }
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._save(gaps, name, change["new"], on_saved), "value")
@@ -221,11 +225,11 @@ class ExpectationGapApp:
         return None if value is None else int(value)
 
     def dimensions(self) -> list[str]:
-        """The project's chosen dimension ids, in template order (all of them until chosen)."""
+        """The dimension ids the project asks about (``GapTemplate.asked_dimensions``)."""
         project_id = self.bar.project_id
-        chosen = self.gaps.chosen_dimensions(project_id) if project_id is not None else None
-        ids = [d.id for d in self.template.dimensions]
-        return ids if chosen is None else [d for d in ids if d in chosen]
+        return self.template.asked_dimensions(
+            self.gaps.chosen_dimensions(project_id) if project_id is not None else None
+        )
 
     def reload(self) -> None:
         """Re-read the project: its dimensions and stakeholders, then every shown figure."""
@@ -247,7 +251,7 @@ class ExpectationGapApp:
             )
             self.who.options = options or [("(add stakeholders in workbook 1)", None)]
             self.who.value = keep
-            names = {d.id: d.name for d in self.template.dimensions}
+            names = self.template.dimension_names
             keep_dim = (
                 self.note_dimension.value if self.note_dimension.value in chosen else (chosen[0] if chosen else None)
             )
@@ -266,7 +270,8 @@ class ExpectationGapApp:
             ratings, stakeholder_id=sid, source=self.source.value, on=self.on.value or self.today()
         )
         self.form.show(self.dimensions(), shown)
-        own = gap.current_ratings(ratings, sources=self._own_sources())  # their own figures, whatever the PM estimated
+        # Their own figures, whatever the PM estimated.
+        own = gap.current_ratings(ratings, sources=self.template.own_sources)
         mine = own[own["stakeholder_id"] == sid]
         for row in self.form.rows.values():
             found = mine[mine["dimension"] == row.dimension.id]
@@ -293,18 +298,17 @@ class ExpectationGapApp:
             return
         sid, dimension = self.stakeholder_id, self.note_dimension.value
         project_id = self.bar.project_id if self.bar.project_id is not None else -1
-        notes, actions = self.gaps.notes(project_id), self.gaps.actions(project_id)
-        mine = notes[(notes["stakeholder_id"] == sid) & (notes["dimension"] == dimension)]
+        note = gap.gap_note(self.gaps.notes(project_id), stakeholder_id=sid, dimension=dimension)
         self._loading = True
         try:
             for name, control in self.notes.items():
-                control.value = "" if mine.empty else _text(mine.iloc[0][name])
+                control.value = note[name]
                 control.disabled = sid is None or dimension is None
         finally:
             self._loading = False
         for control in (self.new_action, self.add_action):
             control.disabled = sid is None or dimension is None
-        these = actions[(actions["stakeholder_id"] == sid) & (actions["dimension"] == dimension)]
+        these = gap.for_gap(self.gaps.actions(project_id), stakeholder_id=sid, dimension=dimension)
         replace_children(
             self.actions,
             [
@@ -320,12 +324,6 @@ class ExpectationGapApp:
         current = gap.current_ratings(ratings, sources=self.template.source_order)
         problems = gap.weight_problems(current, mode=self.template.importance)
         self.weights.value = "".join(f'<p class="cpmkit-flag">{html.escape(p)}</p>' for p in problems)
-
-    def _own_sources(self) -> list[str]:
-        return [s.id for s in self.template.sources if s.own]
-
-    def _estimate_source(self) -> str:
-        return next(s.id for s in self.template.sources if not s.own)
 
     # -- views --------------------------------------------------------------------------------
 
@@ -371,11 +369,11 @@ class ExpectationGapApp:
 
     def _gap_list_view(self) -> tuple[W.Widget, Callable[[GapData], None]]:
         problems, table, misread = W.HTML(), W.HTML(), W.HTML()
-        names = {d.id: d.name for d in self.template.dimensions}
+        names = self.template.dimension_names
         labels = {s.id: s.label for s in self.template.sources}
 
         def refresh(data: GapData) -> None:
-            rows = _with_notes(data.gaps, data.notes, data.actions)
+            rows = gap.with_notes(data.gaps, data.notes, data.actions)
             rows["dimension"] = rows["dimension"].map(names)
             rows["source"] = rows["source"].map(labels)
             rows["weighted"] = rows["weighted_gap"].round(2)
@@ -405,8 +403,8 @@ class ExpectationGapApp:
             mis = gap.misreadings(
                 data.ratings,
                 sources=self.template.source_order,
-                own=self._own_sources(),
-                estimate=self._estimate_source(),
+                own=self.template.own_sources,
+                estimate=self.template.estimate_source,
             )
             mis["dimension"] = mis["dimension"].map(names)
             misread.value = table_html(
@@ -440,7 +438,7 @@ class ExpectationGapApp:
         from cpmkit.ui.chart import VegaChart
 
         charts = [VegaChart() for _ in range(3)]
-        names = {d.id: d.name for d in self.template.dimensions}
+        names = self.template.dimension_names
 
         def refresh(data: GapData) -> None:
             current = gap.current_ratings(data.ratings, sources=self.template.source_order)
@@ -459,7 +457,7 @@ class ExpectationGapApp:
 
     def _status_view(self) -> tuple[W.Widget, Callable[[GapData], None]]:
         rules = self.template.rules
-        names = {d.id: d.name for d in self.template.dimensions}
+        names = self.template.dimension_names
         toggles = {
             area: W.ToggleButtons(options=[(c, c) for c in LIGHTS], value=None, style={"button_width": "70px"})
             for area in rules.areas
@@ -554,7 +552,7 @@ class ExpectationGapApp:
         links = self.survey_links
 
         def survey_href(sid: int) -> str:
-            return f"{SURVEY_NOTEBOOK}?survey={quote(self.gaps.new_survey_token(sid), safe='')}"
+            return f"{notebook_file(SURVEY_PAGE)}?survey={quote(self.gaps.new_survey_token(sid), safe='')}"
 
         def refresh(data: GapData) -> None:
             create.disabled = data.register.empty
@@ -662,16 +660,6 @@ def _text(value: Any) -> str:
 def _own_figures(row: pd.Series) -> str:
     """The stakeholder's own latest figures for one dimension, as a short escaped line."""
     return f"<span class='cpmkit-help'>expect {int(row['expectation'])}, perceive {int(row['perception'])}</span>"
-
-
-def _with_notes(gaps: pd.DataFrame, notes: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
-    """The gap list with each gap's notes and its number of open actions."""
-    keys = ["stakeholder_id", "dimension"]
-    rows = gaps.merge(notes[[*keys, "stated_problem", "underlying_expectation"]], on=keys, how="left")
-    still_open = actions[actions["status"] != "done"].groupby(keys).size().rename("open_actions").reset_index()
-    rows = rows.merge(still_open, on=keys, how="left")
-    rows["open_actions"] = rows["open_actions"].fillna(0).astype(int)
-    return rows
 
 
 def _lights_html(report: Any) -> str:

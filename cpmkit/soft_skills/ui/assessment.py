@@ -31,6 +31,7 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.core import export
+from cpmkit.core.content import notebook_file
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -61,7 +62,7 @@ from cpmkit.soft_skills.state import (
     with_reflection,
 )
 from cpmkit.soft_skills.store import AssessmentStore
-from cpmkit.soft_skills.workshop import PARTICIPANT_NOTEBOOK, require_open
+from cpmkit.soft_skills.workshop import PARTICIPANT_PAGE, require_open
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, page_owner, safe_app
 from cpmkit.ui.widgets import (
@@ -128,7 +129,7 @@ def app() -> W.Widget:
 
 def _href(parameter: str, token: str) -> str:
     """The address of this notebook carrying ``token``."""
-    return f"{PARTICIPANT_NOTEBOOK}?{parameter}={quote(token, safe='')}"
+    return f"{notebook_file(PARTICIPANT_PAGE)}?{parameter}={quote(token, safe='')}"
 
 
 # =========================================================================================

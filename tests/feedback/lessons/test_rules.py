@@ -19,12 +19,16 @@ from cpmkit.feedback.lessons.rules import (
     clean_source,
     describe_source,
     draft_from,
+    field_options,
+    file_stem,
     filter_lessons,
+    lesson_numbers,
+    lesson_owners,
     lessons_markdown,
     lessons_tables,
     markdown_text,
 )
-from cpmkit.feedback.lessons.template import LessonsTemplate, lessons_template
+from cpmkit.feedback.lessons.template import Choice, LessonsTemplate, lessons_template
 
 EVIL = "<script>alert(1)</script> see [x](http://evil) ![i](http://evil/i.png)"
 
@@ -239,3 +243,36 @@ def test_tables_without_a_template_keep_the_ids(register: pd.DataFrame, sources:
         "created",
         "updated",
     ]
+
+
+# -- what the register panel shows -----------------------------------------------------------
+
+
+def test_lessons_are_numbered_in_the_registers_order(register: pd.DataFrame) -> None:
+    assert lesson_numbers(register.iloc[[2, 0, 1]]) == {3: 1, 1: 2, 2: 3}
+    assert lesson_numbers(register.iloc[0:0]) == {}
+
+
+def test_owners_are_listed_once_trimmed_and_alphabetically(register: pd.DataFrame) -> None:
+    register.loc[3] = lesson(4, "Nobody owns this", owner="  ")
+    register.loc[5] = lesson(5, "Again", owner=" Bea")
+    assert lesson_owners(register) == ["Ada", "ada", "Bea"]  # the filter then matches both Ada and ada
+    assert lesson_owners(register.iloc[0:0]) == []
+
+
+def test_a_fields_options_keep_a_saved_id_the_template_no_longer_offers() -> None:
+    choices = (Choice("scope", "Scope"), Choice("budget", "Budget"))
+    assert field_options(choices, "scope") == [("-", None), ("Scope", "scope"), ("Budget", "budget")]
+    assert field_options(choices, None) == field_options(choices, "") == field_options(choices, "scope")
+    assert field_options(choices, "morale") == [
+        ("-", None),
+        ("Scope", "scope"),
+        ("Budget", "budget"),
+        ("morale", "morale"),
+    ]
+
+
+def test_the_download_name_is_the_project_name_made_safe() -> None:
+    assert file_stem("Apollo 11") == "lessons-apollo-11"
+    assert file_stem("R&D / Ünïcode: phase_2!") == "lessons-r-d-ünïcode-phase_2"
+    assert file_stem("***") == file_stem("") == "lessons-project"

@@ -20,22 +20,23 @@ from urllib.parse import quote
 
 import ipywidgets as W
 
+from cpmkit.core.content import notebook_file
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.ui.survey import PULSE_PARAMETER
 from cpmkit.ui.widgets import LinkShownOnce, MessageArea, field, guard, keep_links, message_area, replace_children
 
-__all__ = ["SURVEY_NOTEBOOK", "PulseRoundsPanel", "survey_link"]
+__all__ = ["SURVEY_PAGE", "PulseRoundsPanel", "survey_link"]
 
-#: The respondent's notebook, in the same folder as the workbook.
-SURVEY_NOTEBOOK: Final = "04_pulse_survey.ipynb"
+#: The respondent's page (``notebooks.yaml``), a notebook in the same folder as the workbook.
+SURVEY_PAGE: Final = "pulse_survey"
 _NO_PROJECT: Final = "Choose or create a project first."
 
 
 def survey_link(token: str, *, base_url: str = "") -> str:
-    """The link respondents open: ``<base_url>04_pulse_survey.ipynb?pulse=<token>``."""
-    return f"{base_url}{SURVEY_NOTEBOOK}?{PULSE_PARAMETER}={quote(token, safe='')}"
+    """The link respondents open: ``<base_url><pulse survey notebook>?pulse=<token>``."""
+    return f"{base_url}{notebook_file(SURVEY_PAGE)}?{PULSE_PARAMETER}={quote(token, safe='')}"
 
 
 class PulseRoundsPanel:

@@ -1,5 +1,5 @@
 """The respondent's pulse survey of workbook 4: opened from a round's link
-(``04_pulse_survey.ipynb?pulse=<token>``), it asks the questions of templates/pulse_survey.yaml.
+(``<pulse survey notebook>?pulse=<token>``), it asks the questions of templates/pulse_survey.yaml.
 Entry point: ``app()``.
 
 Each answer is saved as it is given: the response is created, dated now, at the first answer.
