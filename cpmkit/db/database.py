@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
 from cpmkit.db import location, schema
 from cpmkit.db.schema import meta, projects, stakeholders, success_measures
-from cpmkit.errors import NotFoundError, StoreError, ValidationError
+from cpmkit.errors import NotFoundError, StoreError, ValidationError, gone
 from cpmkit.stakeholders.rules import (
     MEASURE_FIELDS,
     STAKEHOLDER_FIELDS,
@@ -46,7 +46,7 @@ __all__ = ["BUSY_TIMEOUT_SECONDS", "FILE_MODE", "FOLDER_MODE", "NO_PROJECT", "St
 #: How long a SQLite writer waits for another to finish before giving up.
 BUSY_TIMEOUT_SECONDS: Final = 60
 #: What a write into a project another window or kernel deleted says.
-NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
+NO_PROJECT: Final = gone("project")
 #: A SQLite store file and its side files: read and written by their owner only.
 FILE_MODE: Final = 0o600
 #: A folder cpmkit creates for a SQLite store: entered by its owner only.
@@ -201,7 +201,7 @@ class Store:
         with self.read() as conn:
             row = conn.execute(select(projects.c.id, projects.c.name).where(projects.c.id == project_id)).first()
         if row is None:
-            raise NotFoundError(f"There is no project number {project_id}; it may have been deleted.")
+            raise NotFoundError(NO_PROJECT)
         return dict(row._mapping)
 
     def get_setting(self, key: str) -> str | None:
@@ -254,7 +254,7 @@ class Store:
             if not conn.execute(
                 stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)
             ).rowcount:
-                raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
+                raise NotFoundError(gone("stakeholder"))
         return clean
 
     def delete_stakeholder(self, stakeholder_id: int) -> None:
@@ -268,7 +268,7 @@ class Store:
         with self.read() as conn:
             row = conn.execute(select(stakeholders).where(stakeholders.c.id == stakeholder_id)).first()
         if row is None:
-            raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
+            raise NotFoundError(gone("stakeholder"))
         return dict(row._mapping)
 
     def stakeholders(self, project_id: int) -> pd.DataFrame:
@@ -292,24 +292,20 @@ class Store:
                 stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
                 return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
         except IntegrityError as exc:  # the stakeholder was deleted in another window meanwhile
-            raise NotFoundError(
-                "This stakeholder no longer exists; it may have been deleted in another window."
-            ) from exc
+            raise NotFoundError(gone("stakeholder")) from exc
 
     def update_measure(self, measure_id: int, field: str, value: Any) -> Any:
         """Save one measure field, checked against the measure's other saved fields."""
         with self.read() as conn:
             row = conn.execute(select(success_measures).where(success_measures.c.id == measure_id)).first()
         if row is None:
-            raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
+            raise NotFoundError(gone("success measure"))
         clean = clean_measure_field(field, value, current=dict(row._mapping))
         with self.write() as conn:
             if not conn.execute(
                 success_measures.update().where(success_measures.c.id == measure_id).values({field: clean})
             ).rowcount:
-                raise NotFoundError(
-                    "This success measure no longer exists; it may have been deleted in another window."
-                )
+                raise NotFoundError(gone("success measure"))
         return clean
 
     def delete_measure(self, measure_id: int) -> None:

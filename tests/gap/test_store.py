@@ -31,7 +31,7 @@ from cpmkit.gap.store import (
 )
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
-GONE = "This stakeholder no longer exists; it may have been deleted in workbook 1."
+GONE = "This stakeholder no longer exists; it may have been deleted in another window."
 D1, D2, D3 = dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 1)
 
 
