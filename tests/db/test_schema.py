@@ -47,6 +47,7 @@ from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
 from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.stakeholders.rules import name_key
+from cpmkit.stakeholders.store import StakeholderStore
 
 V1_SQL = Path(__file__).resolve().parents[1] / "data" / "store_v1.sql"
 
@@ -230,13 +231,13 @@ def test_fresh_store_reports_upgraded_from_zero(open_store: Callable[..., Store]
 def test_opening_an_up_to_date_store_again_is_a_no_op(open_store: Callable[..., Store]) -> None:
     first = open_store()
     pid = first.create_project("Apollo")
-    first.add_stakeholder(pid, "Ada")
+    StakeholderStore(first).add_stakeholder(pid, "Ada")
     first.close()
     second = open_store()
     assert second.upgraded_from == SCHEMA_VERSION
     assert second.schema_version == SCHEMA_VERSION
     assert second.list_projects() == [{"id": pid, "name": "Apollo"}]
-    assert list(second.stakeholders(pid)["name"]) == ["Ada"]
+    assert list(StakeholderStore(second).stakeholders(pid)["name"]) == ["Ada"]
 
 
 @contextmanager
@@ -339,15 +340,15 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     # Exactly the case/spacing duplicates were renamed; the same name in another project was not.
     apollo, apollo_dup, gemini = sorted(inserted["projects"])
     assert [p["name"] for p in store.list_projects()] == ["Apollo", "APOLLO (2)", "Gemini"]
-    assert list(store.stakeholders(apollo)["name"]) == [
+    assert list(StakeholderStore(store).stakeholders(apollo)["name"]) == [
         "Ada Lovelace",
         "ada lovelace (2)",
         "Grace  Hopper",
         "grace hopper (2)",
         "<img src=x onerror=alert(1)>",
     ]
-    assert list(store.stakeholders(gemini)["name"]) == ["Ada Lovelace"]
-    measures = store.measures(apollo)
+    assert list(StakeholderStore(store).stakeholders(gemini)["name"]) == ["Ada Lovelace"]
+    measures = StakeholderStore(store).measures(apollo)
     assert list(zip(measures["stakeholder"], measures["metric"])) == [
         ("Ada Lovelace", "NPS"),
         ("ada lovelace (2)", "Cycle time"),
@@ -356,7 +357,7 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     # The case-insensitive duplicate checks now work on the upgraded store ...
     for duplicate in ("ADA LOVELACE", "Ada Lovelace (2)", "grace   HOPPER"):
         with pytest.raises(ValidationError, match="^Name:"):
-            store.add_stakeholder(apollo, duplicate)
+            StakeholderStore(store).add_stakeholder(apollo, duplicate)
     for duplicate in ("apollo", "Apollo (2)", " GEMINI "):
         with pytest.raises(ValidationError, match="^Name:"):
             store.create_project(duplicate)
@@ -370,12 +371,12 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
             conn.execute(projects.insert().values(name="GEMINI", name_key=name_key("GEMINI")))
 
     # ... and new rows get new ids (the v1 sequences carry on) and the new columns.
-    katherine = store.add_stakeholder(apollo, "Katherine Johnson", last_contact="2024-05-01")
+    katherine = StakeholderStore(store).add_stakeholder(apollo, "Katherine Johnson", last_contact="2024-05-01")
     assert katherine > max(inserted["stakeholders"])
-    assert store.stakeholder(katherine)["last_contact"] == dt.date(2024, 5, 1)
-    assert store.update_stakeholder(katherine, "next_touchpoint", "2024-06-01") == dt.date(2024, 6, 1)
+    assert StakeholderStore(store).stakeholder(katherine)["last_contact"] == dt.date(2024, 5, 1)
+    assert StakeholderStore(store).update_stakeholder(katherine, "next_touchpoint", "2024-06-01") == dt.date(2024, 6, 1)
     assert store.create_project("Artemis") > apollo_dup
-    assert store.add_measure(katherine, "Launches") > max(inserted["success_measures"])
+    assert StakeholderStore(store).add_measure(katherine, "Launches") > max(inserted["success_measures"])
 
     again = open_store()
     assert again.upgraded_from == SCHEMA_VERSION
@@ -408,7 +409,7 @@ def test_failed_upgrade_leaves_the_store_as_it_was(
     monkeypatch.undo()
     store = open_store()
     assert store.upgraded_from == 1
-    assert len(store.stakeholders(min(inserted["projects"]))) == 5
+    assert len(StakeholderStore(store).stakeholders(min(inserted["projects"]))) == 5
 
 
 def _upgrade_worker(barrier: Any, idx: int, url: str) -> Any:
@@ -427,8 +428,8 @@ def test_concurrent_openers_upgrade_once(
     assert sorted(upgraded_from.values()) == [1] + [SCHEMA_VERSION] * (workers - 1)
     store = open_store()
     apollo = min(inserted["projects"])
-    assert list(store.stakeholders(apollo)["name"]).count("ada lovelace (2)") == 1
-    assert len(store.measures(apollo)) == 2
+    assert list(StakeholderStore(store).stakeholders(apollo)["name"]).count("ada lovelace (2)") == 1
+    assert len(StakeholderStore(store).measures(apollo)) == 2
 
 
 # -- version 2 to 3: the self-assessment tables ----------------------------------------------
@@ -470,8 +471,13 @@ def build_old_store(url: str, version: int, *, keep: tuple[str, ...] = ()) -> di
     store = Store.open(url)
     try:
         pid = store.create_project("Apollo")
-        sid = store.add_stakeholder(pid, "Ada Lovelace", power=5, last_contact="2024-05-01")
-        ids = {"project": pid, "stakeholder": sid, "measure": store.add_measure(sid, "NPS"), "workshop": None}
+        sid = StakeholderStore(store).add_stakeholder(pid, "Ada Lovelace", power=5, last_contact="2024-05-01")
+        ids = {
+            "project": pid,
+            "stakeholder": sid,
+            "measure": StakeholderStore(store).add_measure(sid, "NPS"),
+            "workshop": None,
+        }
         store.set_setting("last_project", str(pid))
         if version >= 3 or "workshops" in keep:
             assess = AssessmentStore(store)
@@ -561,9 +567,9 @@ def test_upgrade_from_v2_adds_the_assessment_tables_and_keeps_every_row(
     assert store.upgraded_from == 2
     assert store.schema_version == SCHEMA_VERSION
     assert store.list_projects() == [{"id": ids["project"], "name": "Apollo"}]
-    ada = store.stakeholder(ids["stakeholder"])
+    ada = StakeholderStore(store).stakeholder(ids["stakeholder"])
     assert (ada["name"], ada["power"], ada["last_contact"]) == ("Ada Lovelace", 5, dt.date(2024, 5, 1))
-    assert list(store.measures(ids["project"])["id"]) == [ids["measure"]]
+    assert list(StakeholderStore(store).measures(ids["project"])["id"]) == [ids["measure"]]
     assert store.get_setting("last_project") == str(ids["project"])
 
     # The new tables are exactly those of a fresh store: columns, keys, indexes, cascades.
@@ -655,7 +661,7 @@ def test_upgraded_v3_store_keeps_working_with_cascades(store_url: str, open_stor
     )
     assert gaps.ratings(ids["project"])["expectation"].tolist() == [6]
     assert AssessmentStore(store).answers(ids["participant"]) == {"listen_1": 4}
-    store.delete_stakeholder(ids["stakeholder"])
+    StakeholderStore(store).delete_stakeholder(ids["stakeholder"])
     assert gaps.ratings(ids["project"]).empty
     assert open_store().upgraded_from == SCHEMA_VERSION
 
@@ -669,7 +675,7 @@ def test_concurrent_openers_upgrade_a_v3_store_once(
     assert sorted(upgraded_from.values()) == [3] + [SCHEMA_VERSION] * (workers - 1)
     store = open_store()
     assert store.upgraded_from == SCHEMA_VERSION
-    assert list(store.stakeholders(ids["project"])["name"]) == ["Ada Lovelace"]
+    assert list(StakeholderStore(store).stakeholders(ids["project"])["name"]) == ["Ada Lovelace"]
     with engine_for(store_url) as engine:
         assert {t.name for t in GAP_TABLES} <= set(inspect(engine).get_table_names())
 
