@@ -26,12 +26,7 @@ that can be shown as it is.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
-import math
-import re
-import secrets
 from collections.abc import Sequence
 from fractions import Fraction
 from numbers import Integral
@@ -42,32 +37,27 @@ from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit.core.fields import name_key
-from cpmkit.core.links import digest, lookup_digest, new_token
+from cpmkit.core.links import (
+    digest,
+    lookup_digest,
+    new_join_code,
+    new_token,
+    new_typed_key,
+    typed_key_hash,
+    typed_key_matches,
+)
 from cpmkit.db.database import Store, upsert
 from cpmkit.db.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
 from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, release_peer_view
 
-__all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore"]
+__all__ = ["EXPORT_COLUMNS", "AssessmentStore"]
 
-#: Join codes are read out loud and typed from a projector: no 0/O, 1/I/L.
-JOIN_CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH: Final = 6
 #: Columns of ``cohort_export``.
 EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at", "item_id", "value"]
 
 _JOIN_CODE_ATTEMPTS: Final = 20
-_TRAINER_KEY_BYTES: Final = 16  # 22 characters: the trainer types it
-#: What ``new_token(_TRAINER_KEY_BYTES)`` gives: 22 URL-safe base64 characters. A key of another
-#: shape is refused before scrypt runs, so junk costs no CPU.
-_TRAINER_KEY_SHAPE: Final = re.compile(f"[A-Za-z0-9_-]{{{math.ceil(_TRAINER_KEY_BYTES * 4 / 3)}}}")
-# scrypt cost: about 16 MiB and a few tens of milliseconds per check (OWASP's minimum is N=2**17
-# with r=8 for passwords; a 128-bit random key needs far less, but a slow hash costs nothing here).
-_SCRYPT_N: Final = 2**14
-_SCRYPT_R: Final = 8
-_SCRYPT_P: Final = 1
-_SALT_BYTES: Final = 16
 _MAX_NAME: Final = 200
 _MAX_ID: Final = 64
 _MAX_TEXT: Final = 5000
@@ -112,15 +102,15 @@ class AssessmentStore:
         clean_name = _clean_text("name", name, limit=_MAX_NAME)
         clean_bank = _clean_text("bank", bank, limit=_MAX_ID)
         clean_rounds = _clean_rounds(rounds)
-        key = new_token(_TRAINER_KEY_BYTES)
+        key = new_typed_key()
         values = {
             "name": clean_name,
             "bank": clean_bank,
             "rounds": json.dumps(clean_rounds),
-            "trainer_key_hash": _hash_key(key),
+            "trainer_key_hash": typed_key_hash(key),
         }
         for _attempt in range(_JOIN_CODE_ATTEMPTS):
-            code = _new_join_code()
+            code = new_join_code()
             try:
                 with self.store.write() as conn:
                     stmt = workshops.insert().values(join_code=code, **values).returning(workshops.c.id)
@@ -156,11 +146,7 @@ class AssessmentStore:
             raise NotFoundError(f"There is no workshop number {workshop_id}.")
         workshop = _workshop_dict(row._mapping)
         stored = workshop.pop("trainer_key_hash")
-        if (
-            not isinstance(key, str)
-            or not _TRAINER_KEY_SHAPE.fullmatch(key.strip())
-            or not _key_matches(key.strip(), stored)
-        ):
+        if not typed_key_matches(key, stored):
             raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
         return workshop
 
@@ -670,35 +656,11 @@ def _json_list(stored: str | None) -> list[str]:
 # -- checking values -------------------------------------------------------------------------
 
 
-def _new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-
-
 def _clean_code(code: Any) -> str:
     clean = "".join(code.split()).replace("-", "").upper() if isinstance(code, str) else ""
     if not clean:
         raise ValidationError.for_field("code", code, "enter the workshop code your trainer gave you.")
     return clean
-
-
-def _hash_key(key: str) -> str:
-    salt = secrets.token_bytes(_SALT_BYTES)
-    digest = hashlib.scrypt(key.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def _key_matches(key: str, stored: str) -> bool:
-    try:
-        method, n, r, p, salt, digest = stored.split("$")
-        if method != "scrypt":
-            return False
-        expected = bytes.fromhex(digest)
-        given = hashlib.scrypt(
-            key.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
-        )
-    except ValueError:
-        return False
-    return hmac.compare_digest(given, expected)
 
 
 def _clean_text(field: str, value: Any, *, limit: int) -> str:
