@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
-from cpmkit.core.fields import clean_name, name_key, required
+from cpmkit.core.fields import clean_name, name_key, required, taken
 from cpmkit.db import location, schema
 from cpmkit.db.schema import meta, projects
 from cpmkit.errors import NotFoundError, StoreError, ValidationError, gone
@@ -264,4 +264,4 @@ class Store:
                 and self.frame(select(projects.c.id).where(projects.c.id == project_id), ["id"]).empty
             ):
                 raise NotFoundError(NO_PROJECT) from exc
-            raise ValidationError.for_field("name", name, f"another {what} is already called {name!r}.") from exc
+            raise ValidationError.for_field("name", name, taken(what, name)) from exc

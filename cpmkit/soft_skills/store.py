@@ -25,7 +25,6 @@ that can be shown as it is.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from fractions import Fraction
@@ -36,7 +35,7 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cpmkit.core.fields import name_key
+from cpmkit.core.fields import clean_date, clean_text, name_key, not_text, required, too_long
 from cpmkit.core.links import (
     digest,
     lookup_digest,
@@ -285,10 +284,8 @@ class AssessmentStore:
     def set_reflection(self, participant_id: int, text: str) -> None:
         """Save the participant's reflection; blank text removes it."""
         if not isinstance(text, str):
-            raise ValidationError.for_field("reflection", text, "write it as text.")
-        clean = text.strip()
-        if len(clean) > _MAX_TEXT:
-            raise ValidationError.for_field("reflection", text, f"keep it to {_MAX_TEXT} characters or fewer.")
+            raise ValidationError.for_field("reflection", text, not_text(text))
+        clean = clean_text("reflection", text, limit=_MAX_TEXT) or ""
         row = {"participant_id": participant_id, "text": clean}
         self._save_or_clear(reflections, row, keep=bool(clean), keys=["participant_id"])
 
@@ -303,13 +300,11 @@ class AssessmentStore:
                 "position", position, f"a commitment is number 1 to {_MAX_COMMITMENTS}, not {position!r}."
             )
         if not isinstance(what, str):
-            raise ValidationError.for_field("what", what, "write it as text.")
-        clean_what = what.strip()
-        when = _clean_date("by_when", by_when)
+            raise ValidationError.for_field("what", what, not_text(what))
+        clean_what = clean_text("what", what, limit=_MAX_TEXT) or ""
+        when = clean_date("by_when", by_when)
         if not clean_what and when is not None:
             raise ValidationError.for_field("what", what, "say what you will do by that date.")
-        if len(clean_what) > _MAX_TEXT:
-            raise ValidationError.for_field("what", what, f"keep it to {_MAX_TEXT} characters or fewer.")
         row = {"participant_id": participant_id, "position": int(position), "what": clean_what, "by_when": when}
         self._save_or_clear(commitments, row, keep=bool(clean_what), keys=["participant_id", "position"])
 
@@ -665,13 +660,8 @@ def _clean_code(code: Any) -> str:
 
 def _clean_text(field: str, value: Any, *, limit: int) -> str:
     if not isinstance(value, str):
-        raise ValidationError.for_field(field, value, f"write it as text, not {value!r}.")
-    if not value.strip():
-        raise ValidationError.for_field(field, value, "this cannot be empty.")
-    clean = value.strip()
-    if len(clean) > limit:
-        raise ValidationError.for_field(field, value, f"keep it to {limit} characters or fewer.")
-    return clean
+        raise ValidationError.for_field(field, value, not_text(value))
+    return required(field, value, clean_text(field, value, limit=limit))
 
 
 def _clean_rounds(rounds: Any) -> list[str]:
@@ -692,10 +682,10 @@ def _clean_display_name(display_name: Any) -> str | None:
     if display_name is None:
         return None
     if not isinstance(display_name, str):
-        raise ValidationError.for_field("display_name", display_name, "write it as text, or leave it empty.")
+        raise ValidationError.for_field("display_name", display_name, not_text(display_name))
     clean = " ".join(display_name.split())
     if len(clean) > _MAX_NAME:
-        raise ValidationError.for_field("display_name", display_name, f"keep it to {_MAX_NAME} characters or fewer.")
+        raise ValidationError.for_field("display_name", display_name, f"{too_long(len(clean), _MAX_NAME)}.")
     if clean and not name_key(clean):
         raise ValidationError.for_field(
             "display_name",
@@ -719,19 +709,6 @@ def _clean_value(value: Any) -> int:
     if not _is_int(value) or not -_INT32 <= int(value) < _INT32:
         raise ValidationError.for_field("value", value, f"an answer is a whole number from the scale, not {value!r}.")
     return int(value)
-
-
-def _clean_date(field: str, value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError.for_field(field, value, f"{value!r} is not a date (use YYYY-MM-DD).") from None
 
 
 def _names(names: Sequence[str]) -> str:

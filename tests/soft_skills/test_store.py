@@ -287,7 +287,7 @@ def test_join_refuses_unknown_rounds_and_bad_names(
             assess.join_workshop(code, round=bad_round)  # type: ignore[arg-type]
         assert str(caught.value).startswith("Round:")
         assert "'before', 'after'" in str(caught.value)
-    with pytest.raises(ValidationError, match="^Display name: keep it to 200"):
+    with pytest.raises(ValidationError, match="^Display name: is 201 characters long; the limit is 200.$"):
         assess.join_workshop(code, round="before", display_name="x" * 201)
     with pytest.raises(ValidationError, match="^Display name:"):
         assess.join_workshop(code, round="before", display_name=42)  # type: ignore[arg-type]
@@ -487,7 +487,7 @@ def test_the_database_itself_refuses_a_fourth_commitment(assess: AssessmentStore
 
 def test_plan_refusals(assess: AssessmentStore) -> None:
     me = assess.start_self_assessment()["id"]
-    with pytest.raises(ValidationError, match="^Reflection: keep it to 5000"):
+    with pytest.raises(ValidationError, match="^Reflection: is 5001 characters long; the limit is 5000.$"):
         assess.set_reflection(me, "x" * 5001)
     with pytest.raises(ValidationError, match="^Reflection:"):
         assess.set_reflection(me, None)  # type: ignore[arg-type]

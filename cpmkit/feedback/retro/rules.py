@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from cpmkit.core.fields import not_one_of
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 
@@ -144,7 +145,7 @@ def carried_actions(actions: pd.DataFrame, board: Mapping[str, Any]) -> pd.DataF
 
 def _index(phase: str) -> int:
     if phase not in PHASES:
-        raise ValidationError.for_field("phase", phase, f"{phase!r} is not one of: {', '.join(PHASES)}.")
+        raise ValidationError.for_field("phase", phase, not_one_of(phase, PHASES))
     return PHASES.index(phase)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from cpmkit import config
 from cpmkit.core.content import check_fields, read_yaml, required_id, required_text
+from cpmkit.core.fields import not_whole_number
 from cpmkit.errors import TemplateError
 from cpmkit.feedback.retro.rules import PHASES
 
@@ -102,8 +103,7 @@ def _parse_defaults(raw: Any, file: str) -> tuple[int, dict[str, str]]:
     check_fields(raw, ("votes_per_member", "phases"), file, None, where="defaults")
     votes = raw.get("votes_per_member")
     if isinstance(votes, bool) or not isinstance(votes, int) or not 1 <= votes <= MAX_VOTES:
-        problem = f"must be a whole number from 1 to {MAX_VOTES}, not {votes!r}."
-        raise TemplateError(problem, file=file, field="defaults.votes_per_member")
+        raise TemplateError(not_whole_number(votes, 1, MAX_VOTES), file=file, field="defaults.votes_per_member")
     phases = raw.get("phases")
     if not isinstance(phases, dict):
         raise TemplateError(
