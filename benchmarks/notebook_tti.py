@@ -192,8 +192,10 @@ def prepare_notebooks(folder: Path, *, breakdown: bool) -> None:
 def seed_store(url: str) -> int:
     """One project with 8 rated stakeholders and 2 success measures; returns the project id."""
     from cpmkit.db.database import Store
+    from cpmkit.stakeholders.store import StakeholderStore
 
     store = Store.open(url)
+    register = StakeholderStore(store)
     try:
         project = store.create_project("Benchmark: CRM roll-out")
         people = [
@@ -210,7 +212,7 @@ def seed_store(url: str) -> int:
         ids = []
         for i, (name, role, category, power, interest, now, needed, channel, cadence) in enumerate(people):
             ids.append(
-                store.add_stakeholder(
+                register.add_stakeholder(
                     project,
                     name,
                     role=role,
@@ -231,7 +233,7 @@ def seed_store(url: str) -> int:
             (ids[0], "Customer satisfaction (CSAT)", "%", 62, 80, 71),
             (ids[1], "Quote turnaround", "days", 5, 2, 3.5),
         ]:
-            mid = store.add_measure(sid, metric)
+            mid = register.add_measure(sid, metric)
             for name, value in [
                 ("unit", unit),
                 ("baseline", baseline),
@@ -239,7 +241,7 @@ def seed_store(url: str) -> int:
                 ("latest", latest),
                 ("measured_on", "2024-06-01"),
             ]:
-                store.update_measure(mid, name, value)
+                register.update_measure(mid, name, value)
         store.set_setting("last_project", str(project))
         return project
     finally:

@@ -118,6 +118,7 @@ def _export(args: argparse.Namespace) -> int:
     from cpmkit.core import export
     from cpmkit.db.database import Store
     from cpmkit.stakeholders.export import stakeholder_tables
+    from cpmkit.stakeholders.store import StakeholderStore
 
     store = Store.open()
     try:
@@ -126,7 +127,10 @@ def _export(args: argparse.Namespace) -> int:
             names = ", ".join(p["name"] for p in store.list_projects()) or "none yet"
             raise CpmkitError(f"No project called {args.project!r}. Projects: {names}.")
         project_id = matches[0]["id"]
-        tables = stakeholder_tables(store.stakeholders(project_id), store.measures(project_id), today=dt.date.today())
+        register = StakeholderStore(store)
+        tables = stakeholder_tables(
+            register.stakeholders(project_id), register.measures(project_id), today=dt.date.today()
+        )
     finally:
         store.close()
     args.output.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ Hierarchy::
     CpmkitError
     ├── ValidationError      a value entered is not acceptable (field, value)
     ├── TemplateError        a content file in templates/ is malformed (file, item, field)
-    ├── NotFoundError        a project, stakeholder or measure no longer exists
+    ├── NotFoundError        a project, stakeholder or measure no longer exists (``gone``)
     ├── StoreError           the data store cannot be opened or upgraded
     ├── TooManyTries         too many tries of a code or key in a short time (wait_seconds)
     └── ConfigError          a setting (environment variable) has a value cpmkit cannot use (setting, value)
@@ -26,6 +26,7 @@ __all__ = [
     "TemplateError",
     "TooManyTries",
     "ValidationError",
+    "gone",
 ]
 
 
@@ -60,7 +61,14 @@ class TemplateError(CpmkitError):
 
 
 class NotFoundError(CpmkitError, LookupError):
-    """The record asked for does not exist (it may have been deleted in another tab)."""
+    """The record asked for does not exist (it may have been deleted in another tab); its message
+    is ``gone(what)``."""
+
+
+def gone(what: str) -> str:
+    """The one sentence for a ``what`` (a project, a card...) deleted meanwhile, perhaps in another
+    window or by someone else: every store says it the same way."""
+    return f"This {what} no longer exists; it may have been deleted in another window."
 
 
 class StoreError(CpmkitError):

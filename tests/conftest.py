@@ -3,7 +3,8 @@
 Sections:
 
 * Store fixtures: a fresh SQLite file per test, a real PostgreSQL server per session (a
-  fresh database per test), ``store_url`` / ``store`` parametrized over both backends,
+  fresh database per test), ``store_url`` / ``store`` parametrized over both backends (and
+  ``stakeholder_store``, workbook 1's repository on it),
   ``run_in_processes`` to hit one store from several OS processes at once, and
   ``project_deleted_before`` to lose a race with another kernel deleting the project.
 
@@ -36,6 +37,7 @@ from sqlalchemy import event
 
 from cpmkit.db.database import Store
 from cpmkit.db.schema import projects
+from cpmkit.stakeholders.store import StakeholderStore
 from tests._workers import report
 
 
@@ -295,6 +297,12 @@ def store(open_store: Callable[..., Store]) -> Store:
 def project(store: Store) -> int:
     """A project called Apollo in ``store`` (a test module's own ``store`` fixture, if it has one)."""
     return store.create_project("Apollo")
+
+
+@pytest.fixture
+def stakeholder_store(store: Store) -> StakeholderStore:
+    """Workbook 1's repository (stakeholders and success measures) on ``store``."""
+    return StakeholderStore(store)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ import pytest
 from cpmkit import cli
 from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
+from cpmkit.stakeholders.store import StakeholderStore
 
 CPMKIT = [sys.executable, "-m", "cpmkit.cli"]
 
@@ -46,7 +47,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("CPMKIT_DB_URL", url)
     store = Store.open(url)
     project = store.create_project("Apollo")
-    store.add_stakeholder(project, '=HYPERLINK("http://x")', power=5, interest=5)
+    StakeholderStore(store).add_stakeholder(project, '=HYPERLINK("http://x")', power=5, interest=5)
     store.close()
     return url
 

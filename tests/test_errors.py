@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import cpmkit
 from cpmkit.errors import (
     ConfigError,
     CpmkitError,
@@ -12,6 +15,7 @@ from cpmkit.errors import (
     TemplateError,
     TooManyTries,
     ValidationError,
+    gone,
 )
 
 
@@ -110,3 +114,19 @@ def test_config_error_names_the_setting_and_its_value() -> None:
     assert str(error) == "CPMKIT_X must be a number."
     assert (error.setting, error.value) == ("CPMKIT_X", "lots")
     assert not issubclass(ConfigError, ValueError)
+
+
+def test_a_record_deleted_meanwhile_is_gone_in_one_sentence() -> None:
+    assert gone("project") == "This project no longer exists; it may have been deleted in another window."
+    assert str(NotFoundError(gone("card"))) == "This card no longer exists; it may have been deleted in another window."
+
+
+def test_only_gone_says_no_longer_exists() -> None:
+    """Every store words a deleted record through ``gone``, so the same mistake reads the same."""
+    package = Path(cpmkit.__file__).parent
+    written = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "errors.py" and "no longer exists" in path.read_text(encoding="utf-8")
+    ]
+    assert written == []

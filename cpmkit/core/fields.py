@@ -3,6 +3,11 @@
 Every workbook saves one answer at a time, so each value is checked alone, the same way from
 the UI, the CLI or a test. A cleaner returns the value made canonical, ``None`` for a blank
 (the field is cleared), or raises a ValidationError whose message names the field and value.
+
+This is cpmkit's one validation vocabulary: the same mistake gets the same sentence in every
+workbook. A store or rules module that checks a value itself (a stricter type, a value in a
+content file) words the problem with the sentences here (``EMPTY``, ``too_long``, ``not_text``,
+``not_whole_number``, ``not_one_of``, ``not_a_date``, ``taken``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from cpmkit.errors import ValidationError
 __all__ = [
     "ACTION_FIELDS",
     "DEFAULT_TEXT_LIMIT",
+    "EMPTY",
     "ID_PATTERN",
     "NAME_KEY_LIMIT",
     "OWNER_LIMIT",
@@ -39,12 +45,19 @@ __all__ = [
     "clean_text",
     "clean_whole_number",
     "name_key",
+    "not_a_date",
+    "not_one_of",
+    "not_text",
+    "not_whole_number",
     "required",
     "shorten",
+    "taken",
     "too_long",
 ]
 
 DEFAULT_TEXT_LIMIT: Final = 2000
+#: What a required field left blank says.
+EMPTY: Final = "cannot be empty."
 #: Ids of content items (dimensions, sources, areas): short, lower case, safe in a URL or a column name.
 ID_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
 _ID_LIMIT: Final = 64
@@ -82,7 +95,7 @@ def blank(value: Any) -> bool:
 def required(field: str, value: Any, clean: T | None) -> T:
     """``clean`` (a cleaner's result for ``value``), refused when the field was left blank."""
     if clean is None:
-        raise ValidationError.for_field(field, value, "cannot be empty.")
+        raise ValidationError.for_field(field, value, EMPTY)
     return clean
 
 
@@ -101,6 +114,31 @@ def too_long(length: int, limit: int = DEFAULT_TEXT_LIMIT) -> str:
     return f"is {length} characters long; the limit is {limit}"
 
 
+def not_text(value: Any) -> str:
+    """Why a value that must arrive as text (from a form's JSON, say) and is something else is refused."""
+    return f"write it as text, not {value!r}."
+
+
+def not_whole_number(value: Any, low: int, high: int) -> str:
+    """Why ``value`` is refused where a whole number from ``low`` to ``high`` is wanted."""
+    return f"must be a whole number from {low} to {high}, not {value!r}."
+
+
+def not_one_of(value: Any, choices: Sequence[str]) -> str:
+    """Why ``value`` is refused where one of ``choices`` is wanted."""
+    return f"{value!r} is not one of: {', '.join(choices)}."
+
+
+def not_a_date(value: Any) -> str:
+    """Why ``value`` is refused where a date is wanted."""
+    return f"{value!r} is not a date (use YYYY-MM-DD)."
+
+
+def taken(what: str, name: str) -> str:
+    """Why a name already used by another ``what`` of the same project (or store) is refused."""
+    return f"another {what} is already called {name!r}."
+
+
 def clean_whole_number(field: str, value: Any, *, low: int, high: int) -> int | None:
     """A whole number from ``low`` to ``high``; ``"3"``, ``3.0`` and ``" 3 "`` are 3, ``True`` is not."""
     if blank(value):
@@ -110,7 +148,7 @@ def clean_whole_number(field: str, value: Any, *, low: int, high: int) -> int | 
     except (TypeError, ValueError):
         number = math.nan
     if not number.is_integer() or not low <= number <= high:
-        raise ValidationError.for_field(field, value, f"must be a whole number from {low} to {high}, not {value!r}.")
+        raise ValidationError.for_field(field, value, not_whole_number(value, low, high))
     return int(number)
 
 
@@ -136,7 +174,7 @@ def clean_date(field: str, value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationError.for_field(field, value, f"{value!r} is not a date (use YYYY-MM-DD).") from None
+        raise ValidationError.for_field(field, value, not_a_date(value)) from None
 
 
 def clean_choice(field: str, value: Any, choices: tuple[str, ...]) -> str | None:
@@ -145,7 +183,7 @@ def clean_choice(field: str, value: Any, choices: tuple[str, ...]) -> str | None
         return None
     text = str(value).strip().lower()
     if text not in choices:
-        raise ValidationError.for_field(field, value, f"{value!r} is not one of: {', '.join(choices)}.")
+        raise ValidationError.for_field(field, value, not_one_of(value, choices))
     return text
 
 

@@ -25,32 +25,28 @@ from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
+from cpmkit.core.fields import clean_name, name_key, required, taken
 from cpmkit.db import location, migrations
-from cpmkit.db.schema import meta, projects, stakeholders, success_measures
-from cpmkit.errors import NotFoundError, StoreError, ValidationError
-from cpmkit.stakeholders.rules import (
-    MEASURE_FIELDS,
-    STAKEHOLDER_FIELDS,
-    clean_measure_field,
-    clean_stakeholder_field,
-    name_key,
-)
+from cpmkit.db.schema import meta, projects
+from cpmkit.errors import NotFoundError, StoreError, ValidationError, gone
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "FILE_MODE", "FOLDER_MODE", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
 
 #: How long a SQLite writer waits for another to finish before giving up.
 BUSY_TIMEOUT_SECONDS: Final = 60
 #: What a write into a project another window or kernel deleted says.
-NO_PROJECT: Final = "This project no longer exists; it may have been deleted."
+NO_PROJECT: Final = gone("project")
 #: A SQLite store file and its side files: read and written by their owner only.
 FILE_MODE: Final = 0o600
 #: A folder cpmkit creates for a SQLite store: entered by its owner only.
 FOLDER_MODE: Final = 0o700
+#: The longest project name (as a stakeholder's: both are names people pick from a list).
+_PROJECT_NAME_LIMIT: Final = 120
 _MIGRATION_LOCK_ID: Final = 0x63706D6B  # "cpmk": PostgreSQL advisory lock for schema upgrades
 _SIDE_FILES: Final = ("-wal", "-shm", "-journal")
 
@@ -141,7 +137,9 @@ def upsert(engine: Engine, table: Table, values: dict[str, Any], *, keys: list[A
 
 
 class Store:
-    """Projects, stakeholders and success measures, saved one answer at a time."""
+    """The shared database layer: the engine, transactions, upserts and frames every workbook's
+    repository (``StakeholderStore``, ``GapStore``...) writes through, and the projects and
+    settings they all hang off."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -182,7 +180,7 @@ class Store:
     def create_project(self, name: str, *, owner: Owner = LOCAL_OWNER) -> int:
         """Create a project owned by ``owner`` and return its id; an owner's project names are
         unique, ignoring case."""
-        clean = clean_stakeholder_field("name", name)
+        clean = required("name", name, clean_name("name", name, limit=_PROJECT_NAME_LIMIT))
         with self.unique_name("project", clean), self.write() as conn:
             stmt = projects.insert().values(name=clean, name_key=name_key(clean), owner_id=owner.id)
             return int(conn.execute(stmt.returning(projects.c.id)).scalar_one())
@@ -203,7 +201,7 @@ class Store:
         with self.read() as conn:
             row = conn.execute(select(projects.c.id, projects.c.name).where(projects.c.id == project_id)).first()
         if row is None:
-            raise NotFoundError(f"There is no project number {project_id}; it may have been deleted.")
+            raise NotFoundError(NO_PROJECT)
         return dict(row._mapping)
 
     def get_setting(self, key: str) -> str | None:
@@ -219,120 +217,6 @@ class Store:
                     self.engine, meta, {"key": f"setting:{key}", "value": value}, keys=[meta.c.key], update=["value"]
                 )
             )
-
-    # -- stakeholders -----------------------------------------------------------------------
-
-    def add_stakeholder(self, project_id: int, name: str, **fields: Any) -> int:
-        """Add a stakeholder to a project and return its id; every field is checked first."""
-        self.project(project_id)
-        with self.read() as conn:
-            others = (
-                conn.execute(select(stakeholders.c.name).where(stakeholders.c.project_id == project_id)).scalars().all()
-            )
-        values = {"name": clean_stakeholder_field("name", name, other_names=others)}
-        values.update({f: clean_stakeholder_field(f, v) for f, v in fields.items()})
-        with self.unique_name("stakeholder", values["name"], project_id=project_id), self.write() as conn:
-            stmt = stakeholders.insert().values(project_id=project_id, name_key=name_key(values["name"]), **values)
-            return int(conn.execute(stmt.returning(stakeholders.c.id)).scalar_one())
-
-    def update_stakeholder(self, stakeholder_id: int, field: str, value: Any) -> Any:
-        """Save one answer; returns the value as stored. A bad value raises and saves nothing."""
-        current = self.stakeholder(stakeholder_id)
-        others: list[str] = []
-        if field == "name":
-            with self.read() as conn:
-                others = list(
-                    conn.execute(
-                        select(stakeholders.c.name).where(
-                            stakeholders.c.project_id == current["project_id"], stakeholders.c.id != stakeholder_id
-                        )
-                    ).scalars()
-                )
-        clean = clean_stakeholder_field(field, value, other_names=others)
-        values: dict[str, Any] = {field: clean, "updated_at": func.current_timestamp()}
-        if field == "name":
-            values["name_key"] = name_key(clean)
-        with self.unique_name("stakeholder", clean), self.write() as conn:
-            if not conn.execute(
-                stakeholders.update().where(stakeholders.c.id == stakeholder_id).values(**values)
-            ).rowcount:
-                raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
-        return clean
-
-    def delete_stakeholder(self, stakeholder_id: int) -> None:
-        """Delete a stakeholder and everything recorded about them (measures here; gap figures, notes, actions and survey links by cascade)."""
-        with self.write() as conn:
-            conn.execute(success_measures.delete().where(success_measures.c.stakeholder_id == stakeholder_id))
-            conn.execute(stakeholders.delete().where(stakeholders.c.id == stakeholder_id))
-
-    def stakeholder(self, stakeholder_id: int) -> dict[str, Any]:
-        """One stakeholder's saved fields; NotFoundError if deleted (perhaps in another tab)."""
-        with self.read() as conn:
-            row = conn.execute(select(stakeholders).where(stakeholders.c.id == stakeholder_id)).first()
-        if row is None:
-            raise NotFoundError("This stakeholder no longer exists; it may have been deleted in another window.")
-        return dict(row._mapping)
-
-    def stakeholders(self, project_id: int) -> pd.DataFrame:
-        """The project's stakeholder register, one row per stakeholder, in the order added."""
-        columns = ["id", *STAKEHOLDER_FIELDS]
-        query = (
-            select(*(stakeholders.c[c] for c in columns))
-            .where(stakeholders.c.project_id == project_id)
-            .order_by(stakeholders.c.id)
-        )
-        return self.frame(query, columns)
-
-    # -- success measures -------------------------------------------------------------------
-
-    def add_measure(self, stakeholder_id: int, metric: str) -> int:
-        """Add a success measure (what the stakeholder counts as value) and return its id."""
-        self.stakeholder(stakeholder_id)
-        clean = clean_measure_field("metric", metric, current={})
-        try:
-            with self.write() as conn:
-                stmt = success_measures.insert().values(stakeholder_id=stakeholder_id, metric=clean)
-                return int(conn.execute(stmt.returning(success_measures.c.id)).scalar_one())
-        except IntegrityError as exc:  # the stakeholder was deleted in another window meanwhile
-            raise NotFoundError(
-                "This stakeholder no longer exists; it may have been deleted in another window."
-            ) from exc
-
-    def update_measure(self, measure_id: int, field: str, value: Any) -> Any:
-        """Save one measure field, checked against the measure's other saved fields."""
-        with self.read() as conn:
-            row = conn.execute(select(success_measures).where(success_measures.c.id == measure_id)).first()
-        if row is None:
-            raise NotFoundError("This success measure no longer exists; it may have been deleted in another window.")
-        clean = clean_measure_field(field, value, current=dict(row._mapping))
-        with self.write() as conn:
-            if not conn.execute(
-                success_measures.update().where(success_measures.c.id == measure_id).values({field: clean})
-            ).rowcount:
-                raise NotFoundError(
-                    "This success measure no longer exists; it may have been deleted in another window."
-                )
-        return clean
-
-    def delete_measure(self, measure_id: int) -> None:
-        with self.write() as conn:
-            conn.execute(success_measures.delete().where(success_measures.c.id == measure_id))
-
-    def measures(self, project_id: int) -> pd.DataFrame:
-        """Every success measure of the project, with its stakeholder's id and name."""
-        columns = ["id", "stakeholder_id", "stakeholder", *MEASURE_FIELDS]
-        query = (
-            select(
-                success_measures.c.id,
-                success_measures.c.stakeholder_id,
-                stakeholders.c.name.label("stakeholder"),
-                *(success_measures.c[c] for c in MEASURE_FIELDS),
-            )
-            .join(stakeholders, stakeholders.c.id == success_measures.c.stakeholder_id)
-            .where(stakeholders.c.project_id == project_id)
-            .order_by(success_measures.c.id)
-        )
-        return self.frame(query, columns)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -382,4 +266,4 @@ class Store:
                 and self.frame(select(projects.c.id).where(projects.c.id == project_id), ["id"]).empty
             ):
                 raise NotFoundError(NO_PROJECT) from exc
-            raise ValidationError.for_field("name", name, f"another {what} is already called {name!r}.") from exc
+            raise ValidationError.for_field("name", name, taken(what, name)) from exc

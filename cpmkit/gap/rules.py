@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from cpmkit.core.fields import blank
+from cpmkit.core.fields import blank, not_one_of
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.gap.template import IMPORTANCE_MODES
@@ -131,9 +131,7 @@ def weight_problems(current: pd.DataFrame, *, mode: str) -> list[str]:
     """What is wrong with the importance figures, as sentences for the PM: in "weights" mode each
     stakeholder whose weights do not add up to 100, and in either mode any importance missing."""
     if mode not in IMPORTANCE_MODES:
-        raise ValidationError.for_field(
-            "importance", mode, f"must be one of {', '.join(IMPORTANCE_MODES)}, not {mode!r}."
-        )
+        raise ValidationError.for_field("importance", mode, not_one_of(mode, IMPORTANCE_MODES))
     require_columns(current, ["stakeholder_id", "stakeholder", "dimension", "importance"], "check of importance")
     rows = _sort(current, name=_name_key(current), stakeholder_id=current["stakeholder_id"])
     rows["importance"] = _numbers(rows["importance"])

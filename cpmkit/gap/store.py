@@ -47,7 +47,7 @@ from cpmkit.db.schema import (
     status_lights,
     survey_links,
 )
-from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.gap.rules import ACTION_STATUSES, NOTE_FIELDS
 from cpmkit.gap.status import LIGHTS
 from cpmkit.gap.template import IMPORTANCE_RANGES
@@ -75,8 +75,8 @@ SATISFACTION_COLUMNS: Final = ["stakeholder_id", "stakeholder", "source", "asses
 NOTE_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", *NOTE_FIELDS]
 ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *ACTION_FIELDS]
 
-_NO_STAKEHOLDER: Final = "This stakeholder no longer exists; it may have been deleted in workbook 1."
-_NO_ACTION: Final = "This action no longer exists; it may have been deleted in another window."
+_NO_STAKEHOLDER: Final = gone("stakeholder")
+_NO_ACTION: Final = gone("action")
 _NO_SURVEY: Final = "This survey link is not valid (or the stakeholder was removed)."
 
 

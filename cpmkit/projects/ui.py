@@ -11,6 +11,7 @@ import ipywidgets as W
 
 from cpmkit.core.content import load_notebook_templates
 from cpmkit.db.database import Store
+from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.stakeholders.summary import stakeholder_summary
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import stylesheet
@@ -28,6 +29,7 @@ class LandingApp:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.register = StakeholderStore(store)
         self.links = W.HTML()
         self.summary = W.HTML()
         self.bar = ProjectBar(store, on_change=lambda _: self.refresh())
@@ -58,7 +60,7 @@ class LandingApp:
             self.summary.value = '<p class="cpmkit-help">Create a project to begin.</p>'
             return
         lines = stakeholder_summary(
-            self.store.stakeholders(project_id), self.store.measures(project_id), today=dt.date.today()
+            self.register.stakeholders(project_id), self.register.measures(project_id), today=dt.date.today()
         )
         rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in lines)
         self.summary.value = f'<table class="cpmkit-table cpmkit-summary">{rows}</table>'

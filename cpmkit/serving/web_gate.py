@@ -19,7 +19,6 @@ import asyncio
 import functools
 import html
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from cpmkit import config
 from cpmkit.accounts.owners import Owner
 from cpmkit.accounts.store import AccountStore
 from cpmkit.core.content import NotebookTemplate, load_notebook_templates, notebook_file
+from cpmkit.core.links import BROWSER_KEY_BYTES, new_signing_key, new_token, same
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -148,7 +148,7 @@ class Gate:
         pages = {page.file: page for page in load_notebook_templates()}
         gate = cls(store, limits, pages)
         if AccountStore(store).count() == 0:
-            gate.setup_key = secrets.token_urlsafe(24)
+            gate.setup_key = new_token()
         return gate
 
     def limiter(self, name: str) -> RateLimiter:
@@ -297,7 +297,7 @@ class GateIdentityProvider(IdentityProvider):
         browser = handler.get_signed_cookie(BROWSER_COOKIE, max_age_days=BROWSER_DAYS)
         browser_id = browser.decode() if browser else None
         if browser_id is None:
-            browser_id = secrets.token_urlsafe(16)
+            browser_id = new_token(BROWSER_KEY_BYTES)
             handler.set_signed_cookie(
                 BROWSER_COOKIE,
                 browser_id,
@@ -418,7 +418,7 @@ class SetupHandler(GateHandler):
     def _allowed(self) -> bool:
         key = gate(self).setup_key
         given = self.get_argument("key", "")
-        ok = key is not None and secrets.compare_digest(given, key) and AccountStore(gate(self).store).count() == 0
+        ok = key is not None and same(given, key) and AccountStore(gate(self).store).count() == 0
         if not ok:
             self.refuse(404, "Nothing here", "This first-run link is not valid, or the first account exists already.")
         return ok
@@ -665,7 +665,7 @@ class GateAuthorizer(Authorizer):
             return True
         kernel_id = handler.path_kwargs.get("kernel_id") or (handler.path_args[0] if handler.path_args else None)
         owner = BoundKernelManager.browsers.get(str(kernel_id))
-        return isinstance(user, GateUser) and owner is not None and secrets.compare_digest(owner, user.identity.browser)
+        return isinstance(user, GateUser) and owner is not None and same(owner, user.identity.browser)
 
 
 class ShutdownOnCloseHandler(VoilaShutdownKernelHandler):  # type: ignore[misc]
@@ -679,7 +679,7 @@ class ShutdownOnCloseHandler(VoilaShutdownKernelHandler):  # type: ignore[misc]
 
     async def post(self, kernel_id: str) -> None:
         owner = BoundKernelManager.browsers.get(kernel_id)
-        if owner is None or not secrets.compare_digest(owner, _identity(self).browser):
+        if owner is None or not same(owner, _identity(self).browser):
             raise web.HTTPError(403)
         await super().post(kernel_id)
 
@@ -730,7 +730,7 @@ def cookie_secret(path: Path | None = None) -> bytes:
         return target.read_bytes()
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        value = secrets.token_bytes(32)
+        value = new_signing_key()
         try:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another worker made it first

@@ -26,13 +26,7 @@ that can be shown as it is.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
 import json
-import math
-import re
-import secrets
 from collections.abc import Sequence
 from fractions import Fraction
 from numbers import Integral
@@ -42,8 +36,16 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cpmkit.core.fields import name_key
-from cpmkit.core.links import digest, lookup_digest, new_token
+from cpmkit.core.fields import clean_date, clean_text, name_key, not_text, required, too_long
+from cpmkit.core.links import (
+    digest,
+    lookup_digest,
+    new_join_code,
+    new_token,
+    new_typed_key,
+    typed_key_hash,
+    typed_key_matches,
+)
 from cpmkit.db.database import Store, upsert
 from cpmkit.db.schema import answers, commitments, meta, participants, peer_answers, peer_raters, reflections, workshops
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
@@ -52,23 +54,9 @@ from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, known_answe
 from cpmkit.soft_skills.state import COMMITMENTS
 from cpmkit.soft_skills.workshop import EXPORT_COLUMNS, require_open
 
-__all__ = ["EXPORT_COLUMNS", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "AssessmentStore", "TrainerAccess"]
-
-#: Join codes are read out loud and typed from a projector: no 0/O, 1/I/L.
-JOIN_CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH: Final = 6
+__all__ = ["EXPORT_COLUMNS", "AssessmentStore", "TrainerAccess"]
 
 _JOIN_CODE_ATTEMPTS: Final = 20
-_TRAINER_KEY_BYTES: Final = 16  # 22 characters: the trainer types it
-#: What ``new_token(_TRAINER_KEY_BYTES)`` gives: 22 URL-safe base64 characters. A key of another
-#: shape is refused before scrypt runs, so junk costs no CPU.
-_TRAINER_KEY_SHAPE: Final = re.compile(f"[A-Za-z0-9_-]{{{math.ceil(_TRAINER_KEY_BYTES * 4 / 3)}}}")
-# scrypt cost: about 16 MiB and a few tens of milliseconds per check (OWASP's minimum is N=2**17
-# with r=8 for passwords; a 128-bit random key needs far less, but a slow hash costs nothing here).
-_SCRYPT_N: Final = 2**14
-_SCRYPT_R: Final = 8
-_SCRYPT_P: Final = 1
-_SALT_BYTES: Final = 16
 _MAX_NAME: Final = 200
 _MAX_ID: Final = 64
 _MAX_TEXT: Final = 5000
@@ -112,15 +100,15 @@ class AssessmentStore:
         clean_name = _clean_text("name", name, limit=_MAX_NAME)
         clean_bank = _clean_text("bank", bank, limit=_MAX_ID)
         clean_rounds = _clean_rounds(rounds)
-        key = new_token(_TRAINER_KEY_BYTES)
+        key = new_typed_key()
         values = {
             "name": clean_name,
             "bank": clean_bank,
             "rounds": json.dumps(clean_rounds),
-            "trainer_key_hash": _hash_key(key),
+            "trainer_key_hash": typed_key_hash(key),
         }
         for _attempt in range(_JOIN_CODE_ATTEMPTS):
-            code = _new_join_code()
+            code = new_join_code()
             try:
                 with self.store.write() as conn:
                     stmt = workshops.insert().values(join_code=code, **values).returning(workshops.c.id)
@@ -157,11 +145,7 @@ class AssessmentStore:
             raise NotFoundError(f"There is no workshop number {workshop_id}.")
         workshop = _workshop_dict(row._mapping)
         stored = workshop.pop("trainer_key_hash")
-        if (
-            not isinstance(key, str)
-            or not _TRAINER_KEY_SHAPE.fullmatch(key.strip())
-            or not _key_matches(key.strip(), stored)
-        ):
+        if not typed_key_matches(key, stored):
             raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
         return TrainerAccess(self.store, workshop, _issued=_ISSUED)
 
@@ -293,10 +277,8 @@ class AssessmentStore:
     def set_reflection(self, participant_id: int, text: str) -> None:
         """Save the participant's reflection; blank text removes it."""
         if not isinstance(text, str):
-            raise ValidationError.for_field("reflection", text, "write it as text.")
-        clean = text.strip()
-        if len(clean) > _MAX_TEXT:
-            raise ValidationError.for_field("reflection", text, f"keep it to {_MAX_TEXT} characters or fewer.")
+            raise ValidationError.for_field("reflection", text, not_text(text))
+        clean = clean_text("reflection", text, limit=_MAX_TEXT) or ""
         row = {"participant_id": participant_id, "text": clean}
         self._save_or_clear(reflections, row, keep=bool(clean), keys=["participant_id"])
 
@@ -311,13 +293,11 @@ class AssessmentStore:
                 "position", position, f"a commitment is number 1 to {COMMITMENTS}, not {position!r}."
             )
         if not isinstance(what, str):
-            raise ValidationError.for_field("what", what, "write it as text.")
-        clean_what = what.strip()
-        when = _clean_date("by_when", by_when)
+            raise ValidationError.for_field("what", what, not_text(what))
+        clean_what = clean_text("what", what, limit=_MAX_TEXT) or ""
+        when = clean_date("by_when", by_when)
         if not clean_what and when is not None:
             raise ValidationError.for_field("what", what, "say what you will do by that date.")
-        if len(clean_what) > _MAX_TEXT:
-            raise ValidationError.for_field("what", what, f"keep it to {_MAX_TEXT} characters or fewer.")
         row = {"participant_id": participant_id, "position": int(position), "what": clean_what, "by_when": when}
         self._save_or_clear(commitments, row, keep=bool(clean_what), keys=["participant_id", "position"])
 
@@ -681,10 +661,6 @@ def _json_list(stored: str | None) -> list[str]:
 # -- checking values -------------------------------------------------------------------------
 
 
-def _new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-
-
 def _clean_code(code: Any) -> str:
     clean = "".join(code.split()).replace("-", "").upper() if isinstance(code, str) else ""
     if not clean:
@@ -692,35 +668,10 @@ def _clean_code(code: Any) -> str:
     return clean
 
 
-def _hash_key(key: str) -> str:
-    salt = secrets.token_bytes(_SALT_BYTES)
-    digest = hashlib.scrypt(key.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def _key_matches(key: str, stored: str) -> bool:
-    try:
-        method, n, r, p, salt, digest = stored.split("$")
-        if method != "scrypt":
-            return False
-        expected = bytes.fromhex(digest)
-        given = hashlib.scrypt(
-            key.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
-        )
-    except ValueError:
-        return False
-    return hmac.compare_digest(given, expected)
-
-
 def _clean_text(field: str, value: Any, *, limit: int) -> str:
     if not isinstance(value, str):
-        raise ValidationError.for_field(field, value, f"write it as text, not {value!r}.")
-    if not value.strip():
-        raise ValidationError.for_field(field, value, "this cannot be empty.")
-    clean = value.strip()
-    if len(clean) > limit:
-        raise ValidationError.for_field(field, value, f"keep it to {limit} characters or fewer.")
-    return clean
+        raise ValidationError.for_field(field, value, not_text(value))
+    return required(field, value, clean_text(field, value, limit=limit))
 
 
 def _clean_rounds(rounds: Any) -> list[str]:
@@ -741,10 +692,10 @@ def _clean_display_name(display_name: Any) -> str | None:
     if display_name is None:
         return None
     if not isinstance(display_name, str):
-        raise ValidationError.for_field("display_name", display_name, "write it as text, or leave it empty.")
+        raise ValidationError.for_field("display_name", display_name, not_text(display_name))
     clean = " ".join(display_name.split())
     if len(clean) > _MAX_NAME:
-        raise ValidationError.for_field("display_name", display_name, f"keep it to {_MAX_NAME} characters or fewer.")
+        raise ValidationError.for_field("display_name", display_name, f"{too_long(len(clean), _MAX_NAME)}.")
     if clean and not name_key(clean):
         raise ValidationError.for_field(
             "display_name",
@@ -768,19 +719,6 @@ def _clean_value(value: Any) -> int:
     if not _is_int(value) or not -_INT32 <= int(value) < _INT32:
         raise ValidationError.for_field("value", value, f"an answer is a whole number from the scale, not {value!r}.")
     return int(value)
-
-
-def _clean_date(field: str, value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError.for_field(field, value, f"{value!r} is not a date (use YYYY-MM-DD).") from None
 
 
 def _names(names: Sequence[str]) -> str:

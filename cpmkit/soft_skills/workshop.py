@@ -24,6 +24,7 @@ import pandas as pd
 from cpmkit.core.content import notebook_file
 from cpmkit.core.fields import name_key
 from cpmkit.core.frames import require_columns
+from cpmkit.core.links import JOIN_CODE_ALPHABET as READABLE
 from cpmkit.core.query import query_number
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
@@ -70,8 +71,7 @@ ANONYMOUS: Final = "Anonymous {}"
 
 _STATUS_COLUMNS: Final = ["round", "joined", "completed", "in_progress"]
 _ANSWER_COLUMNS: Final = ["round", "participant", "competency", "item_id", "value"]
-_LABEL_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-_LABEL_LENGTH: Final = 4
+_LABEL_LENGTH: Final = 4  # characters of READABLE (the join codes' alphabet: no 0/O, 1/I/L)
 
 
 def requested_workshop(query: str | None) -> int | None:
@@ -265,7 +265,7 @@ def _labels(released: pd.DataFrame, rng: random.Random) -> dict[int, str]:
     for pid in anonymous:
         label = ""
         while not label or name_key(label) in taken:
-            label = ANONYMOUS.format("".join(rng.choice(_LABEL_ALPHABET) for _ in range(_LABEL_LENGTH)))
+            label = ANONYMOUS.format("".join(rng.choice(READABLE) for _ in range(_LABEL_LENGTH)))
         taken.add(name_key(label))
         labels[pid] = label
     return labels

@@ -25,6 +25,7 @@ from cpmkit.core.fields import (
     clean_whole_number,
     name_key,
     required,
+    taken,
 )
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
@@ -115,7 +116,7 @@ def clean_stakeholder_field(field: str, value: Any, *, other_names: Iterable[str
     if field == "name":
         name = required(field, value, clean_name(field, value, limit=_TEXT_LIMITS[field]))
         if name_key(name) in {name_key(other) for other in other_names}:
-            raise ValidationError.for_field(field, value, f"another stakeholder is already called {name!r}.")
+            raise ValidationError.for_field(field, value, taken("stakeholder", name))
         return name
     if field in ("power", "interest"):
         return clean_whole_number(field, value, low=SCALE[0], high=SCALE[1])

@@ -32,6 +32,7 @@ from cpmkit.stakeholders.rules import (
     touchpoint_status,
     value_scorecard,
 )
+from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import (
     MessageArea,
@@ -140,13 +141,13 @@ class MeasureRow:
 
     def __init__(
         self,
-        store: Store,
+        register: StakeholderStore,
         measure: Mapping[Hashable, Any],
         *,
         on_saved: Callable[[], None],
         on_delete: Callable[[int], None],
     ) -> None:
-        self.store, self.id, self.on_saved = store, int(measure["id"]), on_saved
+        self.register, self.id, self.on_saved = register, int(measure["id"]), on_saved
         self.message = message_area()
         self.controls: dict[str, W.ValueWidget] = {
             "metric": W.Text(value=_text(measure["metric"]), placeholder="metric"),
@@ -166,7 +167,7 @@ class MeasureRow:
 
     def _save(self, name: str, value: Any) -> None:
         with guard(self.message):
-            self.store.update_measure(self.id, name, value)
+            self.register.update_measure(self.id, name, value)
             self.on_saved()
 
 
@@ -207,6 +208,7 @@ class StakeholderValueApp:
 
     def __init__(self, store: Store, *, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.store, self.today = store, today
+        self.register = StakeholderStore(store)
         self.guidance = load_guidance("stakeholder_value")
         self.stakeholder_id: int | None = None
         self._loading = False
@@ -290,7 +292,7 @@ class StakeholderValueApp:
         """Re-read the project's register; keep (or move to) the selected stakeholder."""
         project_id = self.bar.project_id
         register = (
-            self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
+            self.register.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
         )
         options = [(str(name), int(sid)) for sid, name in zip(register["id"], register["name"])]
         keep = select if select is not None else self.stakeholder_id
@@ -311,7 +313,7 @@ class StakeholderValueApp:
             return
         self.stakeholder_id = stakeholder_id
         replace_children(self.confirm, [])
-        saved = self.store.stakeholder(stakeholder_id) if stakeholder_id is not None else {}
+        saved = self.register.stakeholder(stakeholder_id) if stakeholder_id is not None else {}
         self._loading = True
         try:
             for name, control in self.controls.items():
@@ -330,10 +332,10 @@ class StakeholderValueApp:
         if self.stakeholder_id is None or project_id is None:
             replace_children(self.measures, [])
             return
-        frame = self.store.measures(project_id)
+        frame = self.register.measures(project_id)
         mine = frame[frame["stakeholder_id"] == self.stakeholder_id]
         rows = [
-            MeasureRow(self.store, row, on_saved=self._measure_saved, on_delete=self._delete_measure).widget
+            MeasureRow(self.register, row, on_saved=self._measure_saved, on_delete=self._delete_measure).widget
             for row in mine.to_dict("records")
         ]
         replace_children(self.measures, [_measure_header(), *rows] if rows else [])
@@ -358,7 +360,7 @@ class StakeholderValueApp:
         if not self.views:
             return
         project_id = self.bar.project_id if self.bar.project_id is not None else -1
-        register, measures = self.store.stakeholders(project_id), self.store.measures(project_id)
+        register, measures = self.register.stakeholders(project_id), self.register.measures(project_id)
         for view in self.views.values():
             view.refresh(register, measures)
 
@@ -435,7 +437,7 @@ class StakeholderValueApp:
         if self._loading or self.stakeholder_id is None:
             return
         with guard(self.messages[name]):
-            self.store.update_stakeholder(self.stakeholder_id, name, value)
+            self.register.update_stakeholder(self.stakeholder_id, name, value)
             self._saved()
             if name == "name":
                 self.reload()
@@ -453,7 +455,7 @@ class StakeholderValueApp:
         with guard(self.add_message):
             if self.bar.project_id is None:
                 raise ValidationError("Create or choose a project first.")
-            new_id = self.store.add_stakeholder(self.bar.project_id, self.new_name.value)
+            new_id = self.register.add_stakeholder(self.bar.project_id, self.new_name.value)
             self.new_name.value = ""
             self._saved()
             self.reload(select=new_id)
@@ -461,7 +463,7 @@ class StakeholderValueApp:
     def _add_measure(self, _: object) -> None:
         with guard(self.metric_message):
             if self.stakeholder_id is not None:
-                self.store.add_measure(self.stakeholder_id, self.new_metric.value)
+                self.register.add_measure(self.stakeholder_id, self.new_metric.value)
                 self.new_metric.value = ""
                 self._saved()
                 self._load_measures()
@@ -469,7 +471,7 @@ class StakeholderValueApp:
 
     def _delete_measure(self, measure_id: int) -> None:
         with guard(self.metric_message):
-            self.store.delete_measure(measure_id)
+            self.register.delete_measure(measure_id)
             self._saved()
             self._load_measures()
             self.refresh_views()
@@ -477,7 +479,7 @@ class StakeholderValueApp:
     def _ask_delete(self) -> None:
         if self.stakeholder_id is None:
             return
-        name = self.store.stakeholder(self.stakeholder_id)["name"]
+        name = self.register.stakeholder(self.stakeholder_id)["name"]
         question = (
             f"Delete {name} and everything recorded about them (success measures, expectation-gap figures, "
             "notes and actions)? This cannot be undone."
@@ -487,7 +489,7 @@ class StakeholderValueApp:
     def _delete(self) -> None:
         with guard(self.add_message):
             if self.stakeholder_id is not None:
-                self.store.delete_stakeholder(self.stakeholder_id)
+                self.register.delete_stakeholder(self.stakeholder_id)
                 self.stakeholder_id = None
                 self._saved()
                 self.reload()
@@ -498,7 +500,7 @@ class StakeholderValueApp:
             if project_id is None:
                 return
             tables = stakeholder_tables(
-                self.store.stakeholders(project_id), self.store.measures(project_id), today=self.today()
+                self.register.stakeholders(project_id), self.register.measures(project_id), today=self.today()
             )
             stem = "stakeholder-value"
             links = [

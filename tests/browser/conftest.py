@@ -40,6 +40,7 @@ from cpmkit.cli import REPO_NOTEBOOKS, serve_env
 from cpmkit.db.database import Store
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.server import VoilaServer, running_voila
+from cpmkit.stakeholders.store import StakeholderStore
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -161,6 +162,12 @@ def server_store(voila_server: VoilaServer) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture
+def server_stakeholders(server_store: Store) -> StakeholderStore:
+    """Workbook 1's repository on the server's store, to seed and check stakeholders."""
+    return StakeholderStore(server_store)
 
 
 @pytest.fixture

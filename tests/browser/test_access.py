@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.stakeholders.store import StakeholderStore
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +31,7 @@ def _owned_project(store: Store, owner: str, name: str) -> tuple[int, str]:
     found = AccountStore(store).sign_in(owner, "browser tests only")
     assert found is not None
     project = store.create_project(name, owner=found[0])
-    store.add_stakeholder(project, "Acme Corp", category="customer", expected_value=PRIVATE)
+    StakeholderStore(store).add_stakeholder(project, "Acme Corp", category="customer", expected_value=PRIVATE)
     pulses = PulseStore(store)
     round_id = pulses.create_round(project, "Pulse", dt.date(2026, 12, 1))
     return project, pulses.new_round_token(round_id)

@@ -22,11 +22,13 @@ def voila_server(start_server) -> Iterator[VoilaServer]:
         yield server
 
 
-def test_a_preheated_kernel_opens_the_project_in_the_url(web, voila_server, server_store, unique, wait_until) -> None:
+def test_a_preheated_kernel_opens_the_project_in_the_url(
+    web, voila_server, server_store, server_stakeholders, unique, wait_until
+) -> None:
     first = server_store.create_project(unique("First"))
     second = server_store.create_project(unique("Second"))
-    server_store.add_stakeholder(first, "Only in the first")
-    server_store.add_stakeholder(second, "Only in the second")
+    server_stakeholders.add_stakeholder(first, "Only in the first")
+    server_stakeholders.add_stakeholder(second, "Only in the second")
     wait_until(
         lambda: f"Kernel pool of {WORKBOOK} is filled" in voila_server.log_tail(400),
         timeout=120,

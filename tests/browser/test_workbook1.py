@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from cpmkit.db.database import Store
+from cpmkit.stakeholders.store import StakeholderStore
 
 pytestmark = pytest.mark.browser
 
@@ -74,15 +75,18 @@ def expect_on_grid(chart: Locator, name: str) -> None:
 
 
 def stakeholder_named(store: Store, project_id: int, name: str) -> dict[str, Any] | None:
-    register = store.stakeholders(project_id)
+    stakeholders = StakeholderStore(store)
+    register = stakeholders.stakeholders(project_id)
     rows = register[register["name"] == name]
-    return None if rows.empty else store.stakeholder(int(rows["id"].iloc[0]))
+    return None if rows.empty else stakeholders.stakeholder(int(rows["id"].iloc[0]))
 
 
 # -- the tests -------------------------------------------------------------------------------
 
 
-def test_create_project_add_stakeholder_and_find_it_after_reload(web, server_store, unique, wait_until) -> None:
+def test_create_project_add_stakeholder_and_find_it_after_reload(
+    web, server_store, server_stakeholders, unique, wait_until
+) -> None:
     page = web.page
     project = unique("Harbour bridge refit")
 
@@ -144,11 +148,13 @@ def test_create_project_add_stakeholder_and_find_it_after_reload(web, server_sto
     expect(page.locator(".cpmkit-summary")).to_contain_text("1 to manage closely")
     web.screenshot("landing")
 
-    assert len(server_store.stakeholders(project_id)) == 1
+    assert len(server_stakeholders.stakeholders(project_id)) == 1
     web.assert_clean()
 
 
-def test_power_interest_grid_draws_every_stakeholder(web, server_store, unique, wait_until) -> None:
+def test_power_interest_grid_draws_every_stakeholder(
+    web, server_store, server_stakeholders, unique, wait_until
+) -> None:
     page = web.page
     project_id = server_store.create_project("Clinic booking app")  # fresh store per session; shown in the README
     seeded = {
@@ -185,12 +191,12 @@ def test_power_interest_grid_draws_every_stakeholder(web, server_store, unique, 
     }
     today = dt.date.today()
     ids = {
-        name: server_store.add_stakeholder(project_id, name, last_contact=today, **fields)
+        name: server_stakeholders.add_stakeholder(project_id, name, last_contact=today, **fields)
         for name, fields in seeded.items()
     }
-    measure = server_store.add_measure(ids["Clinic manager"], "No-show rate")
+    measure = server_stakeholders.add_measure(ids["Clinic manager"], "No-show rate")
     for field_name, value in (("unit", "%"), ("baseline", 12), ("target", 5), ("latest", 8), ("measured_on", today)):
-        server_store.update_measure(measure, field_name, value)
+        server_stakeholders.update_measure(measure, field_name, value)
 
     web.open(WORKBOOK, project=project_id)
     expect(listing(page).locator("option")).to_have_text(list(seeded))
@@ -273,11 +279,13 @@ def test_markup_in_a_name_is_shown_as_text_and_never_runs(web, server_store, uni
     web.assert_clean()
 
 
-def test_a_duplicate_name_is_refused_next_to_the_field(web, server_store, unique, wait_until) -> None:
+def test_a_duplicate_name_is_refused_next_to_the_field(
+    web, server_store, server_stakeholders, unique, wait_until
+) -> None:
     page = web.page
     project_id = server_store.create_project(unique("Duplicates"))
-    alice = server_store.add_stakeholder(project_id, "Alice Chen")
-    bob = server_store.add_stakeholder(project_id, "Bob Marsh")
+    alice = server_stakeholders.add_stakeholder(project_id, "Alice Chen")
+    bob = server_stakeholders.add_stakeholder(project_id, "Bob Marsh")
     web.open(WORKBOOK, project=project_id)
 
     listing(page).select_option(label="Bob Marsh")
@@ -291,7 +299,7 @@ def test_a_duplicate_name_is_refused_next_to_the_field(web, server_store, unique
     expect(message).to_be_visible()
     assert "Traceback" not in message.inner_text()
     web.screenshot("duplicate-refused")
-    assert server_store.stakeholder(bob)["name"] == "Bob Marsh"
+    assert server_stakeholders.stakeholder(bob)["name"] == "Bob Marsh"
 
     # Adding a new one under an existing name (other case) is refused the same way.
     page.get_by_placeholder("Name of a new stakeholder").fill("alice chen")
@@ -303,8 +311,8 @@ def test_a_duplicate_name_is_refused_next_to_the_field(web, server_store, unique
     expect(listing(page).locator("option")).to_have_text(["Alice Chen", "Bob Marsh"])
     listing(page).select_option(label="Bob Marsh")
     expect(field_box(page, "Name").locator("input")).to_have_value("Bob Marsh")
-    assert [server_store.stakeholder(i)["name"] for i in (alice, bob)] == ["Alice Chen", "Bob Marsh"]
-    assert len(server_store.stakeholders(project_id)) == 2
+    assert [server_stakeholders.stakeholder(i)["name"] for i in (alice, bob)] == ["Alice Chen", "Bob Marsh"]
+    assert len(server_stakeholders.stakeholders(project_id)) == 2
     web.assert_clean()
 
 

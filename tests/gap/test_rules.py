@@ -279,7 +279,7 @@ def test_weight_problems_of_nothing_and_of_an_unknown_mode() -> None:
     assert weight_problems(_current(), mode="weights") == []
     with pytest.raises(ValidationError) as info:
         weight_problems(_current(), mode="points")
-    assert str(info.value) == "Importance: must be one of weights, rating, not 'points'."
+    assert str(info.value) == "Importance: 'points' is not one of: weights, rating."
 
 
 # -- dimension_summary -------------------------------------------------------------------------

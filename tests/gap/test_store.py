@@ -29,9 +29,10 @@ from cpmkit.gap.store import (
     SATISFACTION_COLUMNS,
     GapStore,
 )
+from cpmkit.stakeholders.store import StakeholderStore
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
-GONE = "This stakeholder no longer exists; it may have been deleted in workbook 1."
+GONE = "This stakeholder no longer exists; it may have been deleted in another window."
 D1, D2, D3 = dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2024, 5, 1)
 
 
@@ -41,19 +42,19 @@ def gaps(store: Store) -> GapStore:
 
 
 @pytest.fixture
-def ada(store: Store, project: int) -> int:
-    return store.add_stakeholder(project, "Ada", category="customer")
+def ada(stakeholder_store: StakeholderStore, project: int) -> int:
+    return stakeholder_store.add_stakeholder(project, "Ada", category="customer")
 
 
 @pytest.fixture
-def bob(store: Store, project: int) -> int:
-    return store.add_stakeholder(project, "Bob")
+def bob(stakeholder_store: StakeholderStore, project: int) -> int:
+    return stakeholder_store.add_stakeholder(project, "Bob")
 
 
 @pytest.fixture
-def elsewhere(store: Store) -> int:
+def elsewhere(store: Store, stakeholder_store: StakeholderStore) -> int:
     """A stakeholder of another project, whose rows must never show in Apollo's frames."""
-    return store.add_stakeholder(store.create_project("Gemini"), "Cy")
+    return stakeholder_store.add_stakeholder(store.create_project("Gemini"), "Cy")
 
 
 def rate(gaps: GapStore, sid: int, dimension: str, on: dt.date, source: str = "estimate", **values: Any) -> None:
@@ -470,7 +471,7 @@ def test_a_bad_light_is_refused_and_keeps_the_saved_one(gaps: GapStore, project:
 
 
 def test_a_survey_token_opens_the_stakeholders_survey(
-    gaps: GapStore, store: Store, project: int, ada: int, bob: int
+    gaps: GapStore, store: Store, stakeholder_store: StakeholderStore, project: int, ada: int, bob: int
 ) -> None:
     assert gaps.survey_links(project) == {}
     token = gaps.new_survey_token(ada)
@@ -479,7 +480,7 @@ def test_a_survey_token_opens_the_stakeholders_survey(
     expected = {"stakeholder_id": ada, "stakeholder": "Ada", "project_id": project, "project": "Apollo"}
     assert gaps.survey(token) == expected
     assert gaps.survey(f"  {token}\n") == expected
-    store.update_stakeholder(ada, "name", "Ada Lovelace")
+    stakeholder_store.update_stakeholder(ada, "name", "Ada Lovelace")
     assert gaps.survey(token)["stakeholder"] == "Ada Lovelace"
     links = gaps.survey_links(project)
     assert set(links) == {ada, bob} and all(isinstance(t, dt.datetime) for t in links.values())
@@ -514,9 +515,11 @@ def test_an_unknown_survey_token_is_refused(gaps: GapStore, ada: int, token: Any
     assert str(info.value) == "This survey link is not valid (or the stakeholder was removed)."
 
 
-def test_a_removed_stakeholders_survey_link_stops_working(gaps: GapStore, store: Store, ada: int) -> None:
+def test_a_removed_stakeholders_survey_link_stops_working(
+    gaps: GapStore, stakeholder_store: StakeholderStore, ada: int
+) -> None:
     token = gaps.new_survey_token(ada)
-    store.delete_stakeholder(ada)
+    stakeholder_store.delete_stakeholder(ada)
     with pytest.raises(NotFoundError, match="^This survey link is not valid"):
         gaps.survey(token)
 
@@ -540,10 +543,16 @@ WRITES: list[tuple[str, Callable[[GapStore, int], Any]]] = [
 
 @pytest.mark.parametrize(("what", "write"), WRITES, ids=[w for w, _ in WRITES])
 def test_a_write_for_a_deleted_stakeholder_is_refused_and_writes_nothing(
-    gaps: GapStore, store: Store, ada: int, bob: int, what: str, write: Callable[[GapStore, int], Any]
+    gaps: GapStore,
+    store: Store,
+    stakeholder_store: StakeholderStore,
+    ada: int,
+    bob: int,
+    what: str,
+    write: Callable[[GapStore, int], Any],
 ) -> None:
     rate(gaps, bob, "scope", D1, expectation=5)
-    store.delete_stakeholder(ada)
+    stakeholder_store.delete_stakeholder(ada)
     before = row_counts(store)
     with pytest.raises(NotFoundError) as info:
         write(gaps, ada)
@@ -554,7 +563,7 @@ def test_a_write_for_a_deleted_stakeholder_is_refused_and_writes_nothing(
 
 
 def test_deleting_a_stakeholder_removes_their_gap_figures(
-    gaps: GapStore, store: Store, project: int, ada: int, bob: int
+    gaps: GapStore, store: Store, stakeholder_store: StakeholderStore, project: int, ada: int, bob: int
 ) -> None:
     for sid in (ada, bob):
         rate(gaps, sid, "scope", D1, expectation=5, perception=2, importance=50)
@@ -562,7 +571,7 @@ def test_deleting_a_stakeholder_removes_their_gap_figures(
         gaps.save_note(sid, "scope", "stated_problem", "Slips")
         gaps.add_action(sid, "scope", "Calendar")
         gaps.new_survey_token(sid)
-    store.delete_stakeholder(ada)  # workbook 1's delete: the cascade does the rest
+    stakeholder_store.delete_stakeholder(ada)  # workbook 1's delete: the cascade does the rest
     for frame in (gaps.ratings(project), gaps.satisfaction(project), gaps.notes(project), gaps.actions(project)):
         assert frame["stakeholder_id"].tolist() == [bob]
     assert row_counts(store) == {

@@ -6,6 +6,7 @@ import pytest
 
 from cpmkit.db.database import Store
 from cpmkit.projects.ui import LandingApp
+from cpmkit.stakeholders.store import StakeholderStore
 
 
 @pytest.fixture
@@ -28,9 +29,9 @@ def test_creating_a_project_links_the_workbooks_to_it(store: Store) -> None:
     assert store.get_setting("last_project") == str(project_id)
 
 
-def test_summary_counts_the_register(store: Store) -> None:
+def test_summary_counts_the_register(store: Store, stakeholder_store: StakeholderStore) -> None:
     project = store.create_project("Apollo")
-    store.add_stakeholder(project, "Dana", power=5, interest=5)
+    stakeholder_store.add_stakeholder(project, "Dana", power=5, interest=5)
     app = LandingApp(store)
     assert "1 (1 to manage closely)" in app.summary.value
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from cpmkit.db.database import Store
+from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.stakeholders.ui import StakeholderValueApp
 
 TODAY = dt.date(2026, 11, 25)
@@ -40,14 +41,14 @@ def add(app: StakeholderValueApp, name: str) -> int:
     return app.stakeholder_id
 
 
-def test_every_answer_is_saved_as_it_is_entered(app: StakeholderValueApp, store: Store) -> None:
+def test_every_answer_is_saved_as_it_is_entered(app: StakeholderValueApp, stakeholder_store: StakeholderStore) -> None:
     sid = add(app, "Dana Client")
     app.controls["power"].value = 5
     app.controls["interest"].value = 4
     app.controls["category"].value = "customer"
     app.controls["expected_value"].value = "Fewer support calls"
     app.controls["last_contact"].value = dt.date(2026, 11, 1)
-    saved = store.stakeholder(sid)
+    saved = stakeholder_store.stakeholder(sid)
     assert (saved["power"], saved["interest"], saved["category"]) == (5, 4, "customer")
     assert saved["expected_value"] == "Fewer support calls"
     assert saved["last_contact"] == dt.date(2026, 11, 1)
@@ -65,20 +66,24 @@ def test_a_new_app_on_the_same_store_shows_what_was_saved(app: StakeholderValueA
     assert again.controls["role"].value == "CIO"
 
 
-def test_a_bad_value_shows_a_message_and_keeps_what_was_saved(app: StakeholderValueApp, store: Store) -> None:
+def test_a_bad_value_shows_a_message_and_keeps_what_was_saved(
+    app: StakeholderValueApp, stakeholder_store: StakeholderStore
+) -> None:
     add(app, "Dana")
     sid = add(app, "Lee")
     app.controls["name"].value = "  DANA "
     assert "already called" in app.messages["name"].value
-    assert store.stakeholder(sid)["name"] == "Lee"
+    assert stakeholder_store.stakeholder(sid)["name"] == "Lee"
     app.controls["name"].value = ""
     assert "cannot be empty" in app.messages["name"].value
     app.controls["name"].value = "Lee Sponsor"
     assert "cpmkit-message-error" not in app.messages["name"].value
-    assert store.stakeholder(sid)["name"] == "Lee Sponsor"
+    assert stakeholder_store.stakeholder(sid)["name"] == "Lee Sponsor"
 
 
-def test_adding_a_duplicate_or_empty_stakeholder_is_refused(app: StakeholderValueApp, store: Store) -> None:
+def test_adding_a_duplicate_or_empty_stakeholder_is_refused(
+    app: StakeholderValueApp, stakeholder_store: StakeholderStore
+) -> None:
     add(app, "Dana")
     app.new_name.value = "dana"
     app.add.click()
@@ -86,7 +91,7 @@ def test_adding_a_duplicate_or_empty_stakeholder_is_refused(app: StakeholderValu
     app.new_name.value = "   "
     app.add.click()
     assert "cannot be empty" in app.add_message.value
-    assert len(store.stakeholders(app.bar.project_id)) == 1
+    assert len(stakeholder_store.stakeholders(app.bar.project_id)) == 1
 
 
 def test_free_text_is_escaped_in_every_view(app: StakeholderValueApp) -> None:
@@ -101,7 +106,7 @@ def test_free_text_is_escaped_in_every_view(app: StakeholderValueApp) -> None:
         assert "&lt;img src=x onerror=alert(1)&gt;" in table
 
 
-def test_success_measures_and_the_scorecard(app: StakeholderValueApp, store: Store) -> None:
+def test_success_measures_and_the_scorecard(app: StakeholderValueApp, stakeholder_store: StakeholderStore) -> None:
     add(app, "Dana")
     view(app, SCORECARD)
     app.new_metric.value = "Tickets per week"
@@ -115,20 +120,22 @@ def test_success_measures_and_the_scorecard(app: StakeholderValueApp, store: Sto
     target.value = "20"
     latest.value = "30"
     assert "<td>50.0</td>" in app.views[SCORECARD].table.value  # half way from 40 to 20
-    saved = store.measures(app.bar.project_id).iloc[0]
+    saved = stakeholder_store.measures(app.bar.project_id).iloc[0]
     assert (saved["baseline"], saved["target"], saved["latest"]) == (40, 20, 30)
 
 
-def test_delete_asks_first_and_removes_only_after_yes(app: StakeholderValueApp, store: Store) -> None:
+def test_delete_asks_first_and_removes_only_after_yes(
+    app: StakeholderValueApp, stakeholder_store: StakeholderStore
+) -> None:
     add(app, "Dana")
     app.delete.click()
     prompt, _yes, no = app.confirm.children
     assert "Delete Dana" in prompt.value
     no.click()
-    assert len(store.stakeholders(app.bar.project_id)) == 1
+    assert len(stakeholder_store.stakeholders(app.bar.project_id)) == 1
     app.delete.click()
     app.confirm.children[1].click()
-    assert store.stakeholders(app.bar.project_id).empty
+    assert stakeholder_store.stakeholders(app.bar.project_id).empty
     assert app.listing.options == ()
 
 
@@ -157,10 +164,12 @@ def test_views_are_built_only_when_opened(app: StakeholderValueApp) -> None:
     assert "keep informed" in app.views[GRID].table.value  # an opened view follows every save
 
 
-def test_the_project_in_the_url_is_opened(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_project_in_the_url_is_opened(
+    store: Store, stakeholder_store: StakeholderStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.create_project("Apollo")
     gemini = store.create_project("Gemini")
-    store.add_stakeholder(gemini, "Only in Gemini")
+    stakeholder_store.add_stakeholder(gemini, "Only in Gemini")
     monkeypatch.setenv("QUERY_STRING", f"project={gemini}")
     app = StakeholderValueApp(store, today=lambda: TODAY)
     assert app.bar.project_id == gemini

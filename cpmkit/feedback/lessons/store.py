@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from cpmkit.db.database import NO_PROJECT, Store, upsert
 from cpmkit.db.schema import lesson_sources, lessons
-from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.feedback.lessons.rules import (
     LESSON_COLUMNS,
     LESSON_FIELDS,
@@ -32,7 +32,7 @@ from cpmkit.feedback.lessons.template import LessonsTemplate, lessons_template
 
 __all__ = ["LessonStore"]
 
-_NO_LESSON: Final = "This lesson no longer exists; it may have been deleted in another window."
+_NO_LESSON: Final = gone("lesson")
 
 
 class LessonStore:

@@ -47,7 +47,7 @@ from cpmkit.db.schema import (
     pulse_rounds,
     stakeholders,
 )
-from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey, pulse_survey
 from cpmkit.feedback.survey_import.reader import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
 
@@ -67,9 +67,9 @@ IMPORT_BATCH: Final = 2000
 #: 1, 2, 3...). Schema version 7 turned the plain "form-<key>" values into these digests.
 _FORM_KEY: Final = "form-{}"
 _NAME_LIMIT: Final = 200  # pulse_rounds.name, pulse_responses.respondent
-_NO_ROUND: Final = "This pulse round no longer exists; it may have been deleted."
-_NO_RESPONSE: Final = "This response no longer exists; it may have been deleted."
-_NO_STAKEHOLDER: Final = "This stakeholder no longer exists; it may have been deleted in workbook 1."
+_NO_ROUND: Final = gone("pulse round")
+_NO_RESPONSE: Final = gone("response")
+_NO_STAKEHOLDER: Final = gone("stakeholder")
 _BAD_LINK: Final = (
     "This survey link is not valid: the pulse round may have been deleted, or the link was not copied whole."
     " Please ask your project manager for the link again."

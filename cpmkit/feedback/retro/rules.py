@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from cpmkit.core.fields import clean_whole_number
+from cpmkit.core.fields import clean_whole_number, not_one_of, not_whole_number
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 
@@ -144,7 +144,7 @@ def vote_limit_problem(value: Any) -> str | None:
     """What is wrong with ``value`` as a board's votes per member (None if nothing): a whole
     number from 1 to ``MAX_VOTES``, as a content file must give it."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VOTES:
-        return f"must be a whole number from 1 to {MAX_VOTES}, not {value!r}."
+        return not_whole_number(value, 1, MAX_VOTES)
     return None
 
 
@@ -211,7 +211,7 @@ def _left(used: int, limit: int) -> int:
 
 def _index(phase: str) -> int:
     if phase not in PHASES:
-        raise ValidationError.for_field("phase", phase, f"{phase!r} is not one of: {', '.join(PHASES)}.")
+        raise ValidationError.for_field("phase", phase, not_one_of(phase, PHASES))
     return PHASES.index(phase)
 
 

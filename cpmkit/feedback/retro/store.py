@@ -40,7 +40,7 @@ from cpmkit.db.schema import (
     retro_members,
     retro_votes,
 )
-from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.feedback.retro.board import BoardState
 from cpmkit.feedback.retro.rules import (
     ACTION_STATUSES,
@@ -84,13 +84,13 @@ ACTION_COLUMNS: Final = [
 _TITLE_LIMIT: Final = 200
 _KEY_LIMIT: Final = 64  # retro_members.browser_key
 _NAME_LIMIT: Final = 80
-_NO_BOARD: Final = "This retrospective no longer exists; it may have been deleted."
+_NO_BOARD: Final = gone("retrospective")
 _DEAD_LINK: Final = (
     "This retrospective link is not valid (or the board was deleted). Ask your facilitator for the link again."
 )
 _NO_MEMBER: Final = "You are no longer on this board; join it again with your name."
-_NO_CARD: Final = "This card no longer exists; it may have been deleted by its author."
-_NO_ACTION: Final = "This action no longer exists; it may have been deleted."
+_NO_CARD: Final = gone("card")
+_NO_ACTION: Final = gone("action")
 _NOT_FACILITATOR: Final = "Only the facilitator can do this, from the facilitator's link."
 
 

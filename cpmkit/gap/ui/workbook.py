@@ -26,6 +26,7 @@ from cpmkit.gap.status import LIGHTS, status_report, status_report_html
 from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
+from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import (
     LinkShownOnce,
@@ -115,6 +116,7 @@ class ExpectationGapApp:
         self.store, self.today = store, today
         self.template = template or load_gap_template()
         t = self.template
+        self.register = StakeholderStore(store)
         self.gaps = GapStore(store, scale=t.scale, importance=t.importance, satisfaction=t.satisfaction)
         self._loading = False
         self.status = message_area()
@@ -235,7 +237,7 @@ class ExpectationGapApp:
         """Re-read the project: its dimensions and stakeholders, then every shown figure."""
         project_id = self.bar.project_id
         register = (
-            self.store.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
+            self.register.stakeholders(project_id) if project_id is not None else pd.DataFrame(columns=["id", "name"])
         )
         chosen = self.dimensions()
         options = [(str(name), int(sid)) for sid, name in zip(register["id"], register["name"])]
@@ -348,7 +350,7 @@ class ExpectationGapApp:
         current = gap.current_ratings(ratings, sources=self.template.source_order)
         current = current[current["dimension"].isin(dimensions)]
         return GapData(
-            register=self.store.stakeholders(project_id),
+            register=self.register.stakeholders(project_id),
             ratings=ratings[ratings["dimension"].isin(dimensions)],
             satisfaction=self.gaps.satisfaction(project_id),
             notes=self.gaps.notes(project_id),

@@ -30,6 +30,7 @@ from cpmkit.feedback.pulse.store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_CO
 from cpmkit.feedback.pulse.targets import import_targets
 from cpmkit.feedback.pulse.template import feedback_taxonomy, pulse_survey
 from cpmkit.feedback.survey_import.reader import read_survey, suggest_mapping
+from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.browser_key import KEY_PATTERN
 
 RunInProcesses = Callable[..., dict[int, Any]]
@@ -45,8 +46,8 @@ def pulses(store: Store) -> PulseStore:
 
 
 @pytest.fixture
-def ada(store: Store, project: int) -> int:
-    return store.add_stakeholder(project, "Ada", category="customer")
+def ada(stakeholder_store: StakeholderStore, project: int) -> int:
+    return stakeholder_store.add_stakeholder(project, "Ada", category="customer")
 
 
 @pytest.fixture
@@ -214,15 +215,15 @@ def test_a_closed_round_takes_no_answers_until_reopened(
 
 
 def test_anonymous_and_deleted_respondents_keep_their_answers(
-    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+    pulses: PulseStore, store: Store, stakeholder_store: StakeholderStore, project: int, ada: int, round_id: int
 ) -> None:
     _anonymous, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=T1)
     named, _ = pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
     pulses.save_answer(named, "recommend", 2)
-    other = store.add_stakeholder(store.create_project("Gemini"), "Cy")
+    other = stakeholder_store.add_stakeholder(store.create_project("Gemini"), "Cy")
     with pytest.raises(ValidationError, match="another project"):
         pulses.start_response(round_id, stakeholder_id=other, submitted_at=T1)
-    store.delete_stakeholder(ada)
+    stakeholder_store.delete_stakeholder(ada)
     with pytest.raises(NotFoundError, match="stakeholder no longer exists"):
         pulses.start_response(round_id, stakeholder_id=ada, submitted_at=T1)
     frame = pulses.responses(project)
@@ -298,9 +299,9 @@ def test_an_imported_respondent_named_like_a_stakeholder_is_that_stakeholder(
 
 
 def test_an_imported_respondent_is_matched_by_look_alike_name_whatever_key_the_store_holds(
-    pulses: PulseStore, store: Store, project: int, round_id: int
+    pulses: PulseStore, store: Store, stakeholder_store: StakeholderStore, project: int, round_id: int
 ) -> None:
-    ann = store.add_stakeholder(project, "Ann Lee")
+    ann = stakeholder_store.add_stakeholder(project, "Ann Lee")
     with store.write() as conn:  # as a store written before name_key compared look-alikes holds it
         conn.execute(stakeholders_table.update().where(stakeholders_table.c.id == ann).values(name_key="ann lee"))
     text = "Timestamp,Name,Net Promoter Score\n2026-10-03 10:00,AnnLee,9\n2026-10-03 11:00,Аnn Lee\u200b,8\n"
@@ -497,7 +498,7 @@ def test_no_form_key_reaches_an_imported_response(
 
 
 def test_stakeholders_get_links_of_their_own_that_answer_as_them(
-    pulses: PulseStore, store: Store, project: int, ada: int, round_id: int
+    pulses: PulseStore, store: Store, stakeholder_store: StakeholderStore, project: int, ada: int, round_id: int
 ) -> None:
     """Finding 3 of issue 10: the form listed every stakeholder and let the holder answer as any."""
     first = pulses.new_stakeholder_links(round_id)
@@ -513,7 +514,7 @@ def test_stakeholders_get_links_of_their_own_that_answer_as_them(
     with store.read() as conn:
         stored = conn.execute(select(pulse_links.c.token)).scalars().all()
     assert stored == [digest(again["Ada"])]  # only the digest is kept
-    store.delete_stakeholder(ada)
+    stakeholder_store.delete_stakeholder(ada)
     with pytest.raises(NotFoundError):
         pulses.round_for_token(again["Ada"])
     with pytest.raises(NotFoundError, match="round no longer exists"):

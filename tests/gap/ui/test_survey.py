@@ -10,6 +10,7 @@ from cpmkit.db.database import Store
 from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import load_gap_template
 from cpmkit.gap.ui.survey import GapSurveyApp
+from cpmkit.stakeholders.store import StakeholderStore
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -26,9 +27,9 @@ def gaps(store: Store) -> GapStore:
 
 
 @pytest.fixture
-def link(store: Store, gaps: GapStore) -> tuple[int, str]:
+def link(store: Store, stakeholder_store: StakeholderStore, gaps: GapStore) -> tuple[int, str]:
     project_id = store.create_project("Apollo")
-    sid = store.add_stakeholder(project_id, "Acme <Corp>", category="customer")
+    sid = stakeholder_store.add_stakeholder(project_id, "Acme <Corp>", category="customer")
     gaps.choose_dimensions(project_id, ["reliability", "schedule"])
     return project_id, gaps.new_survey_token(sid)
 

@@ -12,6 +12,7 @@ from cpmkit.errors import NotFoundError
 from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import load_gap_template
 from cpmkit.gap.ui.workbook import ExpectationGapApp
+from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE, LinkShownOnce
 
 TODAY = dt.date(2026, 11, 25)
@@ -24,11 +25,11 @@ def store(sqlite_store: Store) -> Store:
 
 
 @pytest.fixture
-def project(store: Store, monkeypatch: pytest.MonkeyPatch) -> int:
+def project(store: Store, stakeholder_store: StakeholderStore, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.delenv("QUERY_STRING", raising=False)
     project_id = store.create_project("Apollo")
-    store.add_stakeholder(project_id, "Acme", category="customer", power=5)
-    store.add_stakeholder(project_id, "Bea", category="team")
+    stakeholder_store.add_stakeholder(project_id, "Acme", category="customer", power=5)
+    stakeholder_store.add_stakeholder(project_id, "Bea", category="team")
     return project_id
 
 
@@ -112,10 +113,11 @@ def test_notes_and_actions_are_saved_per_gap(app: ExpectationGapApp, store: Stor
     assert len(app.actions.children) == 1
 
 
-def _survey_rows(app: ExpectationGapApp, store: Store, project: int) -> dict[str, LinkShownOnce]:
+def _survey_rows(app: ExpectationGapApp, project: int) -> dict[str, LinkShownOnce]:
     """Each stakeholder's survey link on the page, by name (in the order the page lists them)."""
     view = app.tabs.children[SURVEYS].children[0]
-    names = dict(zip(store.stakeholders(project)["id"], store.stakeholders(project)["name"]))
+    register = app.register.stakeholders(project)
+    names = dict(zip(register["id"], register["name"]))
     assert [row.children[1] for row in view.children[2].children] == [link.widget for link in app.survey_links.values()]
     return {names[sid]: link for sid, link in app.survey_links.items()}
 
@@ -125,10 +127,10 @@ def test_survey_links_are_made_per_stakeholder_and_shown_once(
 ) -> None:
     app.tabs.selected_index = SURVEYS
     view = app.tabs.children[SURVEYS].children[0]
-    rows = _survey_rows(app, store, project)
+    rows = _survey_rows(app, project)
     assert len(rows) == 2 and all(link.href is None and "No link yet" in link.text.value for link in rows.values())
     view.children[1].click()  # Create survey links
-    rows = _survey_rows(app, store, project)
+    rows = _survey_rows(app, project)
     hrefs = [link.href for link in rows.values()]
     assert (
         all(h is not None and h.startswith("03_stakeholder_survey.ipynb?survey=") for h in hrefs)
@@ -143,7 +145,7 @@ def test_survey_links_are_made_per_stakeholder_and_shown_once(
     # Reopened, the page cannot show the links again, and says so.
     again = ExpectationGapApp(store, today=lambda: TODAY)
     again.tabs.selected_index = SURVEYS
-    later = _survey_rows(again, store, project)
+    later = _survey_rows(again, project)
     assert all(link.href is None and NOT_SHOWN_AGAIN in link.text.value for link in later.values())
     assert all(link.button.description == "New link" for link in later.values())
 
@@ -158,9 +160,11 @@ def test_survey_links_are_made_per_stakeholder_and_shown_once(
     assert gaps.survey(unquote(renewed.href.split("survey=", 1)[1]))["stakeholder"] == "Acme"
 
 
-def test_a_stakeholder_deleted_in_workbook_1_gets_a_plain_message(app: ExpectationGapApp, store: Store) -> None:
+def test_a_stakeholder_deleted_in_workbook_1_gets_a_plain_message(
+    app: ExpectationGapApp, stakeholder_store: StakeholderStore
+) -> None:
     assert app.stakeholder_id is not None
-    store.delete_stakeholder(app.stakeholder_id)
+    stakeholder_store.delete_stakeholder(app.stakeholder_id)
     app.form.rows["reliability"].controls["expectation"].value = 5
     assert "no longer exists" in app.form.rows["reliability"].message.value
 

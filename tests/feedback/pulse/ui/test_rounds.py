@@ -12,6 +12,7 @@ from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.ui.rounds import PulseRoundsPanel, survey_link
+from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 
 TODAY = dt.date(2026, 11, 25)
@@ -91,7 +92,9 @@ def test_a_clash_or_no_project_is_a_plain_message(store: Store, project: int) ->
     assert "Choose or create a project first" in panel.create_message.value
 
 
-def test_each_stakeholder_gets_a_link_of_their_own_shown_once(store: Store, project: int) -> None:
+def test_each_stakeholder_gets_a_link_of_their_own_shown_once(
+    store: Store, stakeholder_store: StakeholderStore, project: int
+) -> None:
     pulses = PulseStore(store)
     round_id = pulses.create_round(project, "October", dt.date(2026, 10, 1))
     panel = PulseRoundsPanel(store, today=lambda: TODAY)
@@ -100,7 +103,7 @@ def test_each_stakeholder_gets_a_link_of_their_own_shown_once(store: Store, proj
     assert own.widget in panel.listing.children[0].children and own.button.description == "Make the link"
     own.button.click()
     assert "no stakeholders yet" in own.message.value  # nothing to make them for
-    store.add_stakeholder(project, "Acme <Corp>", category="customer")
+    stakeholder_store.add_stakeholder(project, "Acme <Corp>", category="customer")
     own.button.click()
     assert list(own.hrefs) == ["Acme <Corp>"] and "Acme &lt;Corp&gt;" in own.text.value and SHOWN_ONCE in own.text.value
     token = unquote(own.hrefs["Acme <Corp>"].split("pulse=", 1)[1])

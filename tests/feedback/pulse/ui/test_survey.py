@@ -13,6 +13,7 @@ from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import pulse_survey
 from cpmkit.feedback.pulse.ui.survey import THANKS, WELCOME_BACK, PulseSurveyApp, respondent_key
+from cpmkit.stakeholders.store import StakeholderStore
 
 NOW = dt.datetime(2026, 11, 25, 14, 30)
 
@@ -28,9 +29,9 @@ def pulses(store: Store) -> PulseStore:
 
 
 @pytest.fixture
-def link(store: Store, pulses: PulseStore) -> tuple[int, str]:
+def link(store: Store, stakeholder_store: StakeholderStore, pulses: PulseStore) -> tuple[int, str]:
     project_id = store.create_project("Apollo <One>")
-    store.add_stakeholder(project_id, "Acme <Corp>", category="customer")
+    stakeholder_store.add_stakeholder(project_id, "Acme <Corp>", category="customer")
     round_id = pulses.create_round(project_id, "November", dt.date(2026, 11, 1))
     return project_id, pulses.new_round_token(round_id)
 
