@@ -30,6 +30,7 @@ from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
 from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.stakeholders.rules import name_key
+from cpmkit.stakeholders.store import StakeholderStore
 from tests.db._old_stores import dump, engine_for, load_old_store, meta_value, run_sql, statements, store_sql
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
@@ -169,15 +170,15 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     # Exactly the case/spacing duplicates were renamed; the same name in another project was not.
     apollo, apollo_dup, gemini = sorted(V1_ROWS["projects"])
     assert [p["name"] for p in store.list_projects()] == ["Apollo", "APOLLO (2)", "Gemini"]
-    assert list(store.stakeholders(apollo)["name"]) == [
+    assert list(StakeholderStore(store).stakeholders(apollo)["name"]) == [
         "Ada Lovelace",
         "ada lovelace (2)",
         "Grace  Hopper",
         "grace hopper (2)",
         "<img src=x onerror=alert(1)>",
     ]
-    assert list(store.stakeholders(gemini)["name"]) == ["Ada Lovelace"]
-    measures = store.measures(apollo)
+    assert list(StakeholderStore(store).stakeholders(gemini)["name"]) == ["Ada Lovelace"]
+    measures = StakeholderStore(store).measures(apollo)
     assert list(zip(measures["stakeholder"], measures["metric"])) == [
         ("Ada Lovelace", "NPS"),
         ("ada lovelace (2)", "Cycle time"),
@@ -186,7 +187,7 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     # The case-insensitive duplicate checks now work on the upgraded store ...
     for duplicate in ("ADA LOVELACE", "Ada Lovelace (2)", "grace   HOPPER"):
         with pytest.raises(ValidationError, match="^Name:"):
-            store.add_stakeholder(apollo, duplicate)
+            StakeholderStore(store).add_stakeholder(apollo, duplicate)
     for duplicate in ("apollo", "Apollo (2)", " GEMINI "):
         with pytest.raises(ValidationError, match="^Name:"):
             store.create_project(duplicate)
@@ -200,12 +201,12 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
             conn.execute(projects.insert().values(name="GEMINI", name_key=name_key("GEMINI")))
 
     # ... and new rows get new ids (the v1 sequences carry on) and the new columns.
-    katherine = store.add_stakeholder(apollo, "Katherine Johnson", last_contact="2024-05-01")
+    katherine = StakeholderStore(store).add_stakeholder(apollo, "Katherine Johnson", last_contact="2024-05-01")
     assert katherine > max(V1_ROWS["stakeholders"])
-    assert store.stakeholder(katherine)["last_contact"] == dt.date(2024, 5, 1)
-    assert store.update_stakeholder(katherine, "next_touchpoint", "2024-06-01") == dt.date(2024, 6, 1)
+    assert StakeholderStore(store).stakeholder(katherine)["last_contact"] == dt.date(2024, 5, 1)
+    assert StakeholderStore(store).update_stakeholder(katherine, "next_touchpoint", "2024-06-01") == dt.date(2024, 6, 1)
     assert store.create_project("Artemis") > apollo_dup
-    assert store.add_measure(katherine, "Launches") > max(V1_ROWS["success_measures"])
+    assert StakeholderStore(store).add_measure(katherine, "Launches") > max(V1_ROWS["success_measures"])
 
     again = open_store()
     assert again.upgraded_from == head()
@@ -238,7 +239,7 @@ def test_failed_upgrade_leaves_the_store_as_it_was(
     monkeypatch.undo()
     store = open_store()
     assert store.upgraded_from == legacy_revision(1)
-    assert len(store.stakeholders(1)) == 5
+    assert len(StakeholderStore(store).stakeholders(1)) == 5
 
 
 def _upgrade_worker(barrier: Any, idx: int, url: str) -> Any:
@@ -259,10 +260,10 @@ def test_concurrent_openers_upgrade_once(
     store = open_store()
     assert store.upgraded_from == head()
     if version == 1:
-        assert list(store.stakeholders(1)["name"]).count("ada lovelace (2)") == 1
-        assert len(store.measures(1)) == 2
+        assert list(StakeholderStore(store).stakeholders(1)["name"]).count("ada lovelace (2)") == 1
+        assert len(StakeholderStore(store).measures(1)) == 2
     else:
-        assert list(store.stakeholders(1)["name"]) == ["Ada Lovelace", "<img src=x onerror=alert(1)>"]
+        assert list(StakeholderStore(store).stakeholders(1)["name"]) == ["Ada Lovelace", "<img src=x onerror=alert(1)>"]
         assert AssessmentStore(store).answers(1) == {"listen_1": 4}
 
 
@@ -292,7 +293,7 @@ def test_upgraded_v3_store_keeps_working_with_cascades(store_url: str, open_stor
     gaps.save_rating(1, "reliability", source="estimate", assessed_on=dt.date(2024, 6, 1), field="expectation", value=6)
     assert gaps.ratings(1)["expectation"].tolist() == [6]
     assert AssessmentStore(store).answers(1) == {"listen_1": 4}
-    store.delete_stakeholder(1)
+    StakeholderStore(store).delete_stakeholder(1)
     assert gaps.ratings(1).empty
     assert open_store().upgraded_from == head()
 
