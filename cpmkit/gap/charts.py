@@ -15,11 +15,10 @@ import pandas as pd
 
 from cpmkit.core.charts import WIDTH, dumbbell
 from cpmkit.core.frames import require_columns
+from cpmkit.gap.rules import DEFAULT_SCALE
 
-__all__ = ["DEFAULT_SCALE", "expectation_perception_chart", "gap_heat_map", "gap_trend_chart"]
+__all__ = ["expectation_perception_chart", "gap_heat_map", "gap_trend_chart"]
 
-#: The rating scale when the caller does not pass the template's (expectation_gap.yaml: 1 to 7).
-DEFAULT_SCALE: Final = (1, 7)
 _COLOURS: Final = {"expected": "#1f4e79", "perceived": "#c0392b"}
 #: Diverging, symmetric about 0: shortfalls red, neutral near white, exceeded expectations green.
 _DIVERGING: Final = ["#c0392b", "#f7f7f7", "#27ae60"]

@@ -23,6 +23,7 @@ from cpmkit.gap.template import IMPORTANCE_MODES
 
 __all__ = [
     "ACTION_STATUSES",
+    "DEFAULT_SCALE",
     "DONE",
     "GAP_COLUMNS",
     "MISREADING_COLUMNS",
@@ -46,6 +47,8 @@ __all__ = [
     "with_notes",
 ]
 
+#: The scale figures are rated on unless the template says otherwise.
+DEFAULT_SCALE: Final = (1, 7)
 FIGURES: Final = ("expectation", "perception", "importance")
 RATING_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", "source", "assessed_on", *FIGURES]
 GAP_COLUMNS: Final = [*RATING_COLUMNS, "gap", "weight", "weighted_gap", "rank"]

@@ -48,7 +48,7 @@ from cpmkit.db.schema import (
     survey_links,
 )
 from cpmkit.errors import NotFoundError, ValidationError, gone
-from cpmkit.gap.rules import ACTION_STATUSES, NOTE_FIELDS
+from cpmkit.gap.rules import ACTION_STATUSES, DEFAULT_SCALE, FIGURES, NOTE_FIELDS, RATING_COLUMNS
 from cpmkit.gap.status import LIGHTS
 from cpmkit.gap.template import IMPORTANCE_RANGES
 
@@ -57,20 +57,14 @@ __all__ = [
     "ACTION_FIELDS",
     "ACTION_STATUSES",
     "DEFAULT_SATISFACTION",
-    "DEFAULT_SCALE",
     "NOTE_COLUMNS",
     "NOTE_FIELDS",
-    "RATING_COLUMNS",
-    "RATING_FIELDS",
     "SATISFACTION_COLUMNS",
     "GapStore",
 ]
 
-DEFAULT_SCALE: Final = (1, 7)
 DEFAULT_SATISFACTION: Final = (1, 5)
-RATING_FIELDS: Final = ("expectation", "perception", "importance")
 #: Columns of the frames ``ratings``, ``satisfaction``, ``notes`` and ``actions`` return.
-RATING_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", "source", "assessed_on", *RATING_FIELDS]
 SATISFACTION_COLUMNS: Final = ["stakeholder_id", "stakeholder", "source", "assessed_on", "score"]
 NOTE_COLUMNS: Final = ["stakeholder_id", "stakeholder", "dimension", *NOTE_FIELDS]
 ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *ACTION_FIELDS]
@@ -138,7 +132,7 @@ class GapStore:
     ) -> int | None:
         """Save one figure (expectation, perception or importance) of one dated assessment;
         returns it as stored. A blank value clears it; a bad one raises and saves nothing."""
-        if field not in RATING_FIELDS:
+        if field not in FIGURES:
             raise ValidationError(f"Unknown rating field {field!r}.", field=field, value=value)
         low, high = self.ranges[field]
         clean = clean_whole_number(field, value, low=low, high=high)
@@ -148,7 +142,7 @@ class GapStore:
             **_dated(source, assessed_on),
         }
         earlier = (
-            select(*(gap_ratings.c[f] for f in RATING_FIELDS))
+            select(*(gap_ratings.c[f] for f in FIGURES))
             .where(*(gap_ratings.c[k] == v for k, v in keys.items() if k != "assessed_on"))
             .where(gap_ratings.c.assessed_on < keys["assessed_on"])
             .order_by(gap_ratings.c.assessed_on.desc())
@@ -158,7 +152,7 @@ class GapStore:
             found = conn.execute(earlier).first()
             carried = dict(found._mapping) if found is not None else {}
             values = {**carried, field: clean, "updated_at": func.current_timestamp()}
-            self._save(conn, gap_ratings, keys, values, changed=[field, "updated_at"], fields=RATING_FIELDS)
+            self._save(conn, gap_ratings, keys, values, changed=[field, "updated_at"], fields=FIGURES)
         return clean
 
     def ratings(self, project_id: int) -> pd.DataFrame:

@@ -13,12 +13,11 @@ import re
 import altair as alt
 import pandas as pd
 
-from cpmkit.core.charts import dumbbell
+from cpmkit.core.charts import WIDTH, dumbbell
 from cpmkit.core.frames import require_columns
 
 __all__ = ["cohort_distribution_chart", "competency_profile_chart", "self_vs_others_chart"]
 
-WIDTH = 420
 #: The answer scale when a frame does not say otherwise (the default bank's 1 'never' .. 5 'always').
 DEFAULT_SCALE = (1, 5)
 _ROW_HEIGHT = 28

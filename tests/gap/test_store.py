@@ -21,11 +21,11 @@ from cpmkit.db.database import Store
 from cpmkit.db.schema import GAP_TABLES, projects, survey_links
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.gap import store as gap_module
+from cpmkit.gap.rules import RATING_COLUMNS
 from cpmkit.gap.store import (
     ACTION_COLUMNS,
     ACTION_STATUSES,
     NOTE_COLUMNS,
-    RATING_COLUMNS,
     SATISFACTION_COLUMNS,
     GapStore,
 )
@@ -80,11 +80,8 @@ def test_exported_names() -> None:
             "ACTION_FIELDS",
             "ACTION_STATUSES",
             "DEFAULT_SATISFACTION",
-            "DEFAULT_SCALE",
             "NOTE_COLUMNS",
             "NOTE_FIELDS",
-            "RATING_COLUMNS",
-            "RATING_FIELDS",
             "SATISFACTION_COLUMNS",
             "GapStore",
         ]

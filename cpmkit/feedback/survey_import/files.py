@@ -36,6 +36,7 @@ from cpmkit.feedback.survey_import.xlsx import (
 )
 
 __all__ = [
+    "CHUNK_ROWS",
     "MAX_COMPRESSION_RATIO",
     "MAX_FILE_BYTES",
     "MAX_SHARED_STRINGS_BYTES",
@@ -73,7 +74,8 @@ _SUB_HEADINGS: Final = frozenset({"response", "open-ended response"})
 _DELIMITERS: Final = (",", ";", "\t")
 _SAMPLE_BYTES: Final = 64 * 1024
 _DECODE_BLOCK: Final = 1024 * 1024
-_CHUNK_ROWS: Final = 20_000
+#: Rows read, and rows converted, between two calls of ``progress``.
+CHUNK_ROWS: Final = 20_000
 _TOO_MANY_CELLS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _BLANK: Final = b" \t\r\n" + codecs.BOM_UTF8
 _EMPTY: Final = "the file is empty."
@@ -148,7 +150,7 @@ def _read_text(data: bytes, filename: str, progress: Progress | None) -> tuple[p
             na_filter=False,
             skip_blank_lines=False,
             encoding=encoding,
-            chunksize=_CHUNK_ROWS,
+            chunksize=CHUNK_ROWS,
         ) as reader:
             for chunk in reader:
                 chunks.append(chunk)
@@ -228,7 +230,7 @@ def _read_workbook(data: bytes, filename: str, progress: Progress | None) -> tup
             total = max(checked[sheet._worksheet_path], sheet.max_row or 0)
             for row in sheet.iter_rows(values_only=True):
                 rows.append([_cell_text(value) for value in row])
-                if progress is not None and len(rows) % _CHUNK_ROWS == 0:
+                if progress is not None and len(rows) % CHUNK_ROWS == 0:
                     progress(len(rows), total)
         except ValidationError:
             raise

@@ -35,6 +35,7 @@ from cpmkit.feedback.survey_import.cells import (
     reads_day_first,
 )
 from cpmkit.feedback.survey_import.files import (
+    CHUNK_ROWS,
     MAX_COMPRESSION_RATIO,
     MAX_FILE_BYTES,
     MAX_SHARED_STRINGS_BYTES,
@@ -77,8 +78,6 @@ __all__ = [
     "suggest_mapping",
 ]
 
-#: Rows converted between two calls of ``progress``.
-CHUNK_ROWS: Final = 20_000
 #: Rows or columns a message lists before "and N more".
 _SHOWN: Final = 10
 _EMPTY_REASON: Final = "is empty, but every response needs an answer here"

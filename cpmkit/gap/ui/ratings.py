@@ -15,7 +15,6 @@ from cpmkit.ui.widgets import MessageArea, guard, replace_children
 
 __all__ = ["RatingForm"]
 
-FIELDS = ("expectation", "perception", "importance")
 Save = Callable[[str, str, Any], None]  # (dimension, field, value)
 
 
