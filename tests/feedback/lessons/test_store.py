@@ -24,11 +24,6 @@ THEME = LessonSource("theme", "communication", "Communication: 7 comments, e.g. 
 CARD = LessonSource("card", "12", "The demo surprised the client")
 
 
-@pytest.fixture
-def register(store: Store) -> LessonStore:
-    return LessonStore(store)
-
-
 def delete_project(store: Store, project_id: int) -> None:
     with store.write() as conn:
         conn.execute(projects.delete().where(projects.c.id == project_id))

@@ -31,11 +31,6 @@ def store(sqlite_store: Store) -> Store:
 
 
 @pytest.fixture
-def register(store: Store) -> LessonStore:
-    return LessonStore(store)
-
-
-@pytest.fixture
 def project(store: Store, register: LessonStore) -> int:
     project_id = store.create_project("Apollo 11")
     register.add_lesson(

@@ -41,11 +41,6 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def pulses(store: Store) -> PulseStore:
-    return PulseStore(store)
-
-
-@pytest.fixture
 def ada(stakeholder_store: StakeholderStore, project: int) -> int:
     return stakeholder_store.add_stakeholder(project, "Ada", category="customer")
 

@@ -31,11 +31,6 @@ DEAD_LINK = "This retrospective link is not valid (or the board was deleted). As
 
 
 @pytest.fixture
-def retros(store: Store) -> RetroStore:
-    return RetroStore(store)
-
-
-@pytest.fixture
 def board(retros: RetroStore, project: int) -> dict[str, Any]:
     return retros.create_board(project, "Sprint 3 retrospective", "sailboat", 3)
 

@@ -34,11 +34,6 @@ def store(sqlite_store: Store) -> Store:
 
 
 @pytest.fixture
-def retros(store: Store) -> RetroStore:
-    return RetroStore(store)
-
-
-@pytest.fixture
 def made(retros: RetroStore, project: int) -> dict[str, Any]:
     return retros.create_board(project, "Sprint <3> retro", "start_stop_continue", 2)
 

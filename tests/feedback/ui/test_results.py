@@ -30,11 +30,6 @@ def store(sqlite_store: Store) -> Store:
     return sqlite_store
 
 
-@pytest.fixture
-def pulses(store: Store) -> PulseStore:
-    return PulseStore(store)
-
-
 def answer(pulses: PulseStore, round_id: int, day: int, **answers: Any) -> int:
     response_id, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 10, day, 9))
     for question, value in answers.items():

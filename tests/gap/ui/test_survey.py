@@ -16,11 +16,6 @@ TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    return sqlite_store
-
-
-@pytest.fixture
 def gaps(store: Store) -> GapStore:
     t = load_gap_template()
     return GapStore(store, scale=t.scale, importance=t.importance, satisfaction=t.satisfaction)

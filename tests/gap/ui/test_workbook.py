@@ -20,11 +20,6 @@ GAP_LIST, CHARTS, STATUS, SURVEYS = 2, 3, 4, 5
 
 
 @pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    return sqlite_store
-
-
-@pytest.fixture
 def project(store: Store, stakeholder_store: StakeholderStore, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.delenv("QUERY_STRING", raising=False)
     project_id = store.create_project("Apollo")

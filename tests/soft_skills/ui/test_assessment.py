@@ -30,11 +30,6 @@ BANK = default_bank()
 XSS = "<script>alert(1)</script>"
 
 
-@pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    return sqlite_store
-
-
 @pytest.fixture(autouse=True)
 def no_query(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("QUERY_STRING", raising=False)

@@ -34,11 +34,6 @@ HIDDEN_TEXT = "hidden: fewer than 3 participants"
 
 
 @pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    return sqlite_store
-
-
-@pytest.fixture
 def assess(store: Store) -> AssessmentStore:
     return AssessmentStore(store)
 

@@ -18,11 +18,6 @@ from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
 TODAY = dt.date(2026, 11, 25)
 
 
-@pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    return sqlite_store
-
-
 def test_a_round_is_opened_and_listed_with_its_link(store: Store, project: int) -> None:
     panel = PulseRoundsPanel(store, base_url="https://pm.example.org/voila/render/", today=lambda: TODAY)
     panel.show(project)

@@ -19,16 +19,6 @@ NOW = dt.datetime(2026, 11, 25, 14, 30)
 
 
 @pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    return sqlite_store
-
-
-@pytest.fixture
-def pulses(store: Store) -> PulseStore:
-    return PulseStore(store)
-
-
-@pytest.fixture
 def link(store: Store, stakeholder_store: StakeholderStore, pulses: PulseStore) -> tuple[int, str]:
     project_id = store.create_project("Apollo <One>")
     stakeholder_store.add_stakeholder(project_id, "Acme <Corp>", category="customer")
