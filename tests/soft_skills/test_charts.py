@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cpmkit.errors import ValidationError
-from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
+from cpmkit.soft_skills.bank import QuestionBank, Scale
 from cpmkit.soft_skills.charts import (
     cohort_distribution_chart,
     competency_profile_chart,
@@ -17,26 +17,7 @@ from cpmkit.soft_skills.charts import (
 )
 from cpmkit.soft_skills.scoring import PeerRelease, cohort_distribution, competency_scores, others_view, released_view
 from tests._charts import chart_spec, rows_with
-
-SCALE = Scale(((1, "never"), (2, "rarely"), (3, "sometimes"), (4, "often"), (5, "always")))
-BANK = QuestionBank(
-    name="Test bank",
-    scale=SCALE,
-    competencies=(
-        Competency("listen", "Active listening", "About listening.", ("Listen more",)),
-        Competency("conflict", "Handling conflict", "About conflict.", ("Name it",)),
-        Competency("feedback", "Giving feedback", "About feedback.", ("Ask often",)),
-    ),
-    items=(
-        Item("L1", "listen", "I listen", "test"),
-        Item("L2", "listen", "I wait", "test"),
-        Item("C1", "conflict", "I name it", "test"),
-        Item("C2", "conflict", "I avoid it", "test", True),
-        Item("F1", "feedback", "I ask", "test"),
-        Item("F2", "feedback", "I give", "test"),
-    ),
-)
-
+from tests.soft_skills._banks import BANK
 
 # -- competency_profile_chart ------------------------------------------------------------------
 

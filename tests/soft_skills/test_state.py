@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 
 from cpmkit.errors import ValidationError
-from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
 from cpmkit.soft_skills.state import (
     COMMITMENTS,
     AssessmentState,
@@ -25,25 +24,7 @@ from cpmkit.soft_skills.state import (
     with_plan,
     with_reflection,
 )
-
-SCALE = Scale(((1, "never"), (2, "rarely"), (3, "sometimes"), (4, "often"), (5, "always")))
-BANK = QuestionBank(
-    name="Test bank",
-    scale=SCALE,
-    competencies=(
-        Competency("listen", "Active listening", "About listening.", ("Listen more",)),
-        Competency("conflict", "Handling conflict", "About conflict.", ("Name it",)),
-        Competency("feedback", "Giving feedback", "About feedback.", ("Ask often",)),
-    ),
-    items=(
-        Item("L1", "listen", "I listen", "test"),
-        Item("L2", "listen", "I wait", "test"),
-        Item("C1", "conflict", "I name it", "test"),
-        Item("C2", "conflict", "I avoid it", "test", True),
-        Item("F1", "feedback", "I ask", "test"),
-        Item("F2", "feedback", "I give", "test"),
-    ),
-)
+from tests.soft_skills._banks import BANK
 
 
 def test_a_state_is_frozen_and_keeps_only_answers_the_bank_asks() -> None:
