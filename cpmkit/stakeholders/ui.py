@@ -35,6 +35,7 @@ from cpmkit.stakeholders.rules import (
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import (
+    Loading,
     MessageArea,
     ask_to_confirm,
     download_link,
@@ -211,7 +212,7 @@ class StakeholderValueApp:
         self.register = StakeholderStore(store)
         self.guidance = load_guidance("stakeholder_value")
         self.stakeholder_id: int | None = None
-        self._loading = False
+        self.loading = Loading()
         self.status = message_area()
         self.bar = ProjectBar(store, on_change=lambda _: self.reload())
 
@@ -297,31 +298,25 @@ class StakeholderValueApp:
         options = [(str(name), int(sid)) for sid, name in zip(register["id"], register["name"])]
         keep = select if select is not None else self.stakeholder_id
         ids = [sid for _, sid in options]
-        self._loading = True
-        try:
+        with self.loading:
             self.listing.options = options
             self.listing.value = keep if keep in ids else (ids[0] if ids else None)
-        finally:
-            self._loading = False
         self.select(self.listing.value)
         for control in (self.new_name, self.add):
             control.disabled = project_id is None
 
     def select(self, stakeholder_id: int | None) -> None:
         """Show one stakeholder in the editor (or an empty, disabled editor)."""
-        if self._loading:
+        if self.loading:
             return
         self.stakeholder_id = stakeholder_id
         replace_children(self.confirm, [])
         saved = self.register.stakeholder(stakeholder_id) if stakeholder_id is not None else {}
-        self._loading = True
-        try:
+        with self.loading:
             for name, control in self.controls.items():
                 control.value = _widget_value(control, saved.get(name))
                 control.disabled = stakeholder_id is None
                 self.messages[name].say("")
-        finally:
-            self._loading = False
         for control in (self.delete, self.new_metric, self.add_metric):
             control.disabled = stakeholder_id is None
         self._load_measures()
@@ -434,7 +429,7 @@ class StakeholderValueApp:
     # -- actions ----------------------------------------------------------------------------
 
     def _save(self, name: str, value: Any) -> None:
-        if self._loading or self.stakeholder_id is None:
+        if self.loading or self.stakeholder_id is None:
             return
         with guard(self.messages[name]):
             self.register.update_stakeholder(self.stakeholder_id, name, value)

@@ -27,6 +27,7 @@ __all__ = [
     "SHOWN_ONCE",
     "LinkShownOnce",
     "Links",
+    "Loading",
     "MessageArea",
     "ask_to_confirm",
     "download_link",
@@ -50,6 +51,25 @@ NOT_SHOWN_AGAIN: Final = (
     "If it was lost, make a new one (the old one then stops working)."
 )
 _REPLACE: Final = "Make a new link? The old link stops working: whoever has it must be sent the new one."
+
+
+class Loading:
+    """True while a form puts saved values into its widgets, so the observers that save a
+    person's edits ignore what the code itself set: ``with self.loading: ...`` around the
+    loading, ``if self.loading: return`` in the observer. One switch for every form."""
+
+    def __init__(self) -> None:
+        self._depth = 0
+
+    def __bool__(self) -> bool:
+        return self._depth > 0
+
+    def __enter__(self) -> None:
+        self._depth += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+
 
 #: What a ``LinkShownOnce`` shows: one link's address, or several links made together, by label.
 Links: TypeAlias = str | Mapping[str, str]

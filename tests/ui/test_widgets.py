@@ -15,6 +15,7 @@ from cpmkit.ui.widgets import (
     SHOWN_ONCE,
     UNEXPECTED,
     LinkShownOnce,
+    Loading,
     guard,
     message_area,
     replace_children,
@@ -147,3 +148,18 @@ def test_links_made_together_are_shown_together_by_label() -> None:
     assert link.href == "b?board=t"
     assert "Members&#x27; link: <a" in link.text.value and 'href="b?board=t&amp;facilitator=k"' in link.text.value
     assert link.text.value.count(SHOWN_ONCE) == 1
+
+
+def test_values_set_while_loading_are_not_saved_again() -> None:
+    saved: list[str] = []
+    loading = Loading()
+    text = W.Text()
+    text.observe(lambda change: None if loading else saved.append(change["new"]), "value")
+    with loading:
+        text.value = "from the store"
+        with loading:  # a load inside a load (a list that reloads its editor)
+            text.value = "still loading"
+        text.value = "loaded"
+    assert not loading and saved == []
+    text.value = "typed"
+    assert saved == ["typed"]

@@ -38,6 +38,7 @@ from cpmkit.feedback.lessons.rules import (
 from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.lessons.template import Choice, LessonsTemplate
 from cpmkit.ui.widgets import (
+    Loading,
     MessageArea,
     ask_to_confirm,
     download_link,
@@ -68,7 +69,7 @@ class LessonsPanel:
         self.lesson_id: int | None = None
         self.lessons = pd.DataFrame(columns=LESSON_COLUMNS)
         self.sources = pd.DataFrame(columns=SOURCE_COLUMNS)
-        self._loading = False
+        self.loading = Loading()
         self.message = message_area()
 
         # Filter bar: narrows the list as it changes.
@@ -169,8 +170,7 @@ class LessonsPanel:
         rows = self.lessons[self.lessons["id"] == lesson_id] if lesson_id is not None else self.lessons.iloc[0:0]
         self.editor.layout.display = "none" if rows.empty else None
         saved = rows.iloc[0].to_dict() if not rows.empty else {}
-        self._loading = True
-        try:
+        with self.loading:
             for name, control in self.controls.items():
                 value = saved.get(name)
                 if isinstance(control, W.Dropdown):
@@ -180,8 +180,6 @@ class LessonsPanel:
                 else:
                     control.value = "" if blank(value) else str(value)
                 self.messages[name].say("")
-        finally:
-            self._loading = False
         self._show_lesson_details()
         self._show_list()
 
@@ -211,15 +209,12 @@ class LessonsPanel:
             self.sources = self.register.sources(self.project_id)
         owners = lesson_owners(self.lessons)
         chosen = self.owner.value if self.owner.value in owners else _ANY
-        self._loading = True
-        try:
+        with self.loading:
             self.owner.options = [("Anyone", _ANY), *((o, o) for o in owners)]
             self.owner.value = chosen
-        finally:
-            self._loading = False
 
     def _show_list(self) -> None:
-        if self._loading:
+        if self.loading:
             return
         shown = filter_lessons(
             self.lessons, sources=self.sources, text=self.search.value,
@@ -279,11 +274,8 @@ class LessonsPanel:
         self.source_list.value = f"<b>Feedback behind this lesson</b><ul>{items}</ul>" if items else ""
 
     def _clear_filters(self) -> None:
-        self._loading = True
-        try:
+        with self.loading:
             self.search.value, self.category.value, self.phase.value, self.owner.value = "", _ANY, _ANY, _ANY
-        finally:
-            self._loading = False
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -292,7 +284,7 @@ class LessonsPanel:
             self.show(self.project_id, select=lesson_id)
 
     def _save(self, name: str, value: Any) -> None:
-        if self._loading or self.lesson_id is None:
+        if self.loading or self.lesson_id is None:
             return
         with guard(self.messages[name]):
             self.register.update_lesson(self.lesson_id, name, value)

@@ -11,7 +11,7 @@ import ipywidgets as W
 
 from cpmkit.gap.rules import whole
 from cpmkit.gap.template import Dimension, GapTemplate
-from cpmkit.ui.widgets import MessageArea, guard, replace_children
+from cpmkit.ui.widgets import Loading, MessageArea, guard, replace_children
 
 __all__ = ["RatingForm"]
 
@@ -50,7 +50,7 @@ class RatingRow:
             + (f"<ul class='cpmkit-help'>{asked}</ul>" if asked else ""),
             layout=W.Layout(width="300px"),
         )
-        self._loading = False
+        self.loading = Loading()
         for field, control in self.controls.items():
             control.observe(lambda change, field=field: self._changed(field, change["new"], on_save), "value")
         self.widget = W.VBox([W.HBox([label, *self.controls.values(), self.gap, self.aside]), self.message])
@@ -59,17 +59,14 @@ class RatingRow:
 
     def show(self, values: Mapping[str, Any]) -> None:
         """Fill the inputs with saved figures, without saving them again."""
-        self._loading = True
-        try:
+        with self.loading:
             for field, control in self.controls.items():
                 value = whole(values.get(field))
                 control.value = ("" if value is None else str(value)) if isinstance(control, W.Text) else value
-        finally:
-            self._loading = False
         self._show_gap()
 
     def _changed(self, field: str, value: Any, on_save: Save) -> None:
-        if self._loading:
+        if self.loading:
             return
         with guard(self.message):
             on_save(self.dimension.id, field, value)

@@ -30,6 +30,7 @@ from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import (
     LinkShownOnce,
+    Loading,
     MessageArea,
     download_link,
     field,
@@ -118,7 +119,7 @@ class ExpectationGapApp:
         t = self.template
         self.register = StakeholderStore(store)
         self.gaps = GapStore(store, scale=t.scale, importance=t.importance, satisfaction=t.satisfaction)
-        self._loading = False
+        self.loading = Loading()
         self.status = message_area()
         self.view_message = message_area()
         self.bar = ProjectBar(store, on_change=lambda _: self.reload())
@@ -241,8 +242,7 @@ class ExpectationGapApp:
         )
         chosen = self.dimensions()
         options = [(str(name), int(sid)) for sid, name in zip(register["id"], register["name"])]
-        self._loading = True
-        try:
+        with self.loading:
             for d, box in self.choices.items():
                 box.value = d in chosen
                 box.disabled = project_id is None
@@ -259,13 +259,11 @@ class ExpectationGapApp:
             )
             self.note_dimension.options = [(names[d], d) for d in chosen]
             self.note_dimension.value = keep_dim
-        finally:
-            self._loading = False
         self.show_ratings()
 
     def show_ratings(self) -> None:
         """Fill the rating form for the chosen stakeholder, source and date."""
-        if self._loading:
+        if self.loading:
             return
         sid, ratings = self.stakeholder_id, self._ratings()
         shown = gap.figures_as_of(
@@ -280,34 +278,28 @@ class ExpectationGapApp:
             row.aside.value = "" if found.empty else _own_figures(found.iloc[0])
         self.form.set_disabled(sid is None)
         self.satisfaction.disabled = sid is None
-        self._loading = True
-        try:
+        with self.loading:
             self.satisfaction.value = gap.satisfaction_as_of(
                 self.gaps.satisfaction(self.bar.project_id or -1),
                 stakeholder_id=sid,
                 source=self.source.value,
                 on=self.on.value or self.today(),
             )
-        finally:
-            self._loading = False
         self._show_weights(ratings)
         self.show_notes()
         self.refresh_views()
 
     def show_notes(self) -> None:
         """Show the notes and actions of the chosen stakeholder's gap in the chosen dimension."""
-        if self._loading:
+        if self.loading:
             return
         sid, dimension = self.stakeholder_id, self.note_dimension.value
         project_id = self.bar.project_id if self.bar.project_id is not None else -1
         note = gap.gap_note(self.gaps.notes(project_id), stakeholder_id=sid, dimension=dimension)
-        self._loading = True
-        try:
+        with self.loading:
             for name, control in self.notes.items():
                 control.value = note[name]
                 control.disabled = sid is None or dimension is None
-        finally:
-            self._loading = False
         for control in (self.new_action, self.add_action):
             control.disabled = sid is None or dimension is None
         these = gap.for_gap(self.gaps.actions(project_id), stakeholder_id=sid, dimension=dimension)
@@ -467,10 +459,10 @@ class ExpectationGapApp:
         messages = {area: MessageArea(label=area.capitalize()) for area in rules.areas}
         board, customers, links, export_message = W.HTML(), W.HTML(), W.HTML(), message_area()
         prepare = W.Button(description="Prepare the report (HTML)", icon="download", layout=W.Layout(width="auto"))
-        loading = [False]
+        loading = Loading()
 
         def set_light(area: str, colour: str | None) -> None:
-            if loading[0] or self.bar.project_id is None:
+            if loading or self.bar.project_id is None:
                 return
             with guard(messages[area]):
                 self.gaps.set_light(self.bar.project_id, area, colour)
@@ -491,12 +483,9 @@ class ExpectationGapApp:
             )
 
         def refresh(data: GapData) -> None:
-            loading[0] = True
-            try:
+            with loading:
                 for area, toggle in toggles.items():
                     toggle.value = data.lights.get(area)
-            finally:
-                loading[0] = False
             shown = report(data)
             board.value = _lights_html(shown)
             customers.value = table_html(
@@ -599,7 +588,7 @@ class ExpectationGapApp:
         self.refresh_views()
 
     def _choose_dimensions(self) -> None:
-        if self._loading or self.bar.project_id is None:
+        if self.loading or self.bar.project_id is None:
             return
         with guard(self.dimension_message):
             self.gaps.choose_dimensions(self.bar.project_id, [d for d, box in self.choices.items() if box.value])
@@ -618,7 +607,7 @@ class ExpectationGapApp:
         self.refresh_views()
 
     def _save_satisfaction(self, score: int | None) -> None:
-        if self._loading or self.stakeholder_id is None:
+        if self.loading or self.stakeholder_id is None:
             return
         with guard(self.satisfaction_message):
             self.gaps.save_satisfaction(
@@ -627,7 +616,7 @@ class ExpectationGapApp:
             self._saved_and_refresh()
 
     def _save_note(self, name: str, text: str) -> None:
-        if self._loading or self.stakeholder_id is None or self.note_dimension.value is None:
+        if self.loading or self.stakeholder_id is None or self.note_dimension.value is None:
             return
         with guard(self.note_messages[name]):
             self.gaps.save_note(self.stakeholder_id, self.note_dimension.value, name, text)

@@ -28,7 +28,7 @@ from cpmkit.errors import NotFoundError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey
 from cpmkit.ui.session import open_store, page_identity, safe_app
-from cpmkit.ui.widgets import MessageArea, field, guard, message_area, stylesheet
+from cpmkit.ui.widgets import Loading, MessageArea, field, guard, message_area, stylesheet
 
 __all__ = ["PULSE_PARAMETER", "THANKS", "WELCOME_BACK", "PulseSurveyApp", "app", "respondent_key"]
 
@@ -76,7 +76,7 @@ class PulseSurveyApp:
         self.response_id: int | None = None
         self.key: str | None = None
         self.round: dict[str, Any] | None = None
-        self._loading = False
+        self.loading = Loading()
         self.widget = W.VBox([stylesheet(), self.heading, self.status])
         self.widget.add_class("cpmkit-app")
         with guard(self.status):  # a plain message for a dead link; cleared otherwise
@@ -115,7 +115,7 @@ class PulseSurveyApp:
             self._show(earlier["answers"])
 
     def _answer(self, question_id: str, value: Any) -> None:
-        if self._loading:
+        if self.loading:
             return
         with guard(self.messages[question_id]):
             if self.response_id is None:
@@ -133,12 +133,9 @@ class PulseSurveyApp:
 
     def _show(self, answers: dict[str, Any]) -> None:
         """Put ``answers`` (by question id) in the form without saving them again."""
-        self._loading = True
-        try:
+        with self.loading:
             for question_id, control in self.controls.items():
                 control.value = answers.get(question_id, "" if isinstance(control, W.Textarea) else None)
-        finally:
-            self._loading = False
 
 
 def _control(question: PulseQuestion) -> W.ValueWidget:
