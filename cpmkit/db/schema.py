@@ -311,7 +311,7 @@ pulse_responses = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("round_id", Integer, ForeignKey("pulse_rounds.id", ondelete="CASCADE"), nullable=False),
-    # The digest of "form-<the form's browser key>" (a secret), or feedback_import's hash of an
+    # The digest of "form-<the form's browser key>" (a secret), or survey_import.reader's hash of an
     # imported response: re-importing a file upserts, never duplicates.
     Column("response_key", String(64), nullable=False),
     Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="SET NULL")),  # None: anonymous

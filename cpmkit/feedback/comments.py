@@ -60,7 +60,7 @@ _ADDED_COLUMNS: Final = ["question", "text", "sentiment", "tone", "themes"]
 _SUMMARY_COLUMNS: Final = ["theme", "label", "comments", "share", "negative", "mean_sentiment", "examples"]
 #: A word of a comment: a run of letters and digits.
 _TOKEN = re.compile(r"[^\W_]+")
-#: What joins the parts of a keyword's word ("e-mail", "didn't"), as in pulse_template's keyword
+#: What joins the parts of a keyword's word ("e-mail", "didn't"), as in pulse.template's keyword
 #: grammar; a comment may leave it out.
 _JOINER = re.compile(r"[-'’]")
 

@@ -2,7 +2,7 @@
 Voila behind cpmkit's gate (``cpmkit.serving.web_gate``), able to take a whole upload in one message.
 
 A FileUpload sends its file in one websocket message, and tornado refuses messages over 10 MiB
-by default, so an export that ``feedback_import`` accepts would never arrive. The limit is set
+by default, so an export that ``survey_import.reader`` accepts would never arrive. The limit is set
 on the application as a number; on the command line it would need traitlets' deprecated
 dict-literal form (``key=value`` would make it text, which tornado cannot compare).
 """

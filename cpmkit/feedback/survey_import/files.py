@@ -214,7 +214,7 @@ def _read_workbook(data: bytes, filename: str, progress: Progress | None) -> tup
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:  # before openpyxl: see _survey_workbook
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:  # before openpyxl: see survey_import.xlsx
                 checked = zip_problem(archive) or part_extents(archive, max_cells=MAX_WORKBOOK_CELLS)
             if isinstance(checked, str):
                 raise _refused(filename, checked)
