@@ -5,6 +5,8 @@ never drift apart. Each test runs on SQLite and on a real PostgreSQL server."""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
@@ -235,7 +238,7 @@ def test_a_failed_upgrade_leaves_a_legacy_store_as_it_was(
     def fail(*_args: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(migrations.command, "upgrade", fail)  # after the stamp, in the same transaction
+    monkeypatch.setattr(alembic_command, "upgrade", fail)  # after the stamp, in the same transaction
     with collect_leaked_connections(), pytest.raises(RuntimeError, match="disk on fire"):
         Store.open(store_url)
     with engine_for(store_url) as engine:
@@ -246,7 +249,7 @@ def test_a_failed_upgrade_leaves_a_legacy_store_as_it_was(
 
 
 def test_the_baseline_is_the_first_revision() -> None:
-    script = migrations._revisions()
+    script = migrations.revisions()
     assert script.get_base() == BASELINE
 
 
@@ -286,3 +289,24 @@ def index_names(engine: Engine, table: str) -> list[str]:
     )
     with engine.connect() as conn:
         return sorted(conn.execute(text(catalogue), {"t": table}).scalars())
+
+
+def test_head_is_the_newest_revision_in_versions() -> None:
+    assert migrations.HEAD == head() == migrations.revisions().get_current_head()
+
+
+def test_a_kernel_opening_an_up_to_date_store_does_not_import_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    Store.open(url).close()  # created at the head revision
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; from cpmkit.db.database import Store; Store.open({url!r}).close(); print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert opened.stdout.strip() == "[]"
