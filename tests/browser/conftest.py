@@ -309,8 +309,9 @@ class Web:
 
 def watched(browser: Any, server: VoilaServer, screenshot_dir: Path, name: str, **options: Any) -> tuple[Any, Web]:
     """A fresh browser context and a ``Web`` on its one page, every request routed and
-    recorded (see the module docstring); ``options`` go to the context. The caller closes it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", **options)
+    recorded (see the module docstring); ``options`` go to the context (``viewport=`` replaces
+    the 1280x900 one). The caller closes it."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "service_workers": "block", **options})
     context.set_default_timeout(UI_TIMEOUT_MS)
     context.set_default_navigation_timeout(APP_READY_TIMEOUT_MS)
     web = Web(page=None, server=server, screenshot_dir=screenshot_dir, name=name)
