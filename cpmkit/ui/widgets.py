@@ -32,6 +32,7 @@ __all__ = [
     "ask_to_confirm",
     "download_link",
     "field",
+    "fluid",
     "guard",
     "keep_links",
     "link_html",
@@ -164,6 +165,11 @@ def guard(area: MessageArea) -> Iterator[None]:
 def field(control: W.Widget, area: MessageArea) -> W.VBox:
     """An input under its label, help and message line (``area``, built with the label)."""
     return W.VBox([area, control], layout=W.Layout(margin="0 12px 4px 0"))
+
+
+def fluid(width: str, **layout: str) -> W.Layout:
+    """A layout ``width`` wide at most that narrows with the screen, so a phone never scrolls sideways."""
+    return W.Layout(width="100%", max_width=width, **layout)
 
 
 def download_link(data: bytes, *, filename: str, mime: str, label: str) -> str:

@@ -16,6 +16,7 @@ from cpmkit.ui.widgets import (
     UNEXPECTED,
     LinkShownOnce,
     Loading,
+    fluid,
     guard,
     message_area,
     replace_children,
@@ -163,3 +164,8 @@ def test_values_set_while_loading_are_not_saved_again() -> None:
     assert not loading and saved == []
     text.value = "typed"
     assert saved == ["typed"]
+
+
+def test_a_fluid_width_is_at_most_its_width_and_narrows_with_the_screen() -> None:
+    layout = fluid("420px", height="64px")
+    assert (layout.width, layout.max_width, layout.height) == ("100%", "420px", "64px")

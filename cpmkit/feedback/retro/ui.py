@@ -52,6 +52,7 @@ from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     LinkShownOnce,
+    fluid,
     guard,
     keep_links,
     message_area,
@@ -161,7 +162,7 @@ class ActionForm:
     def __init__(self, on_add: Callable[[int, str, str, Any], None], card_id: int) -> None:
         self.card_id = card_id
         self.heading = W.HTML()
-        self.what = W.Text(placeholder="What will we do?", layout=W.Layout(width="320px"))
+        self.what = W.Text(placeholder="What will we do?", layout=fluid("320px"))
         self.owner = W.Text(placeholder="Owner", layout=W.Layout(width="150px"))
         self.due = W.DatePicker(layout=W.Layout(width="160px"))
         self.add = W.Button(description="Add action", icon="plus")
@@ -223,7 +224,7 @@ class RetroBoard:
         self.phase_bar.add_class("cpmkit-retro-phases")
 
         self.column = W.Dropdown(options=[(c.label, c.id) for c in self.format.columns], description="Column")
-        self.text = W.Textarea(placeholder=self.format.columns[0].prompt, layout=W.Layout(width="420px", height="64px"))
+        self.text = W.Textarea(placeholder=self.format.columns[0].prompt, layout=fluid("420px", height="64px"))
         self.anonymous = W.Checkbox(description="Post anonymously", indent=False)
         self.add = W.Button(description="Add", icon="plus", button_style="primary")
         self.cancel = W.Button(description="Cancel", layout=W.Layout(display="none"))
@@ -252,8 +253,8 @@ class RetroBoard:
         #: change (in the vote phase, a vote changes only its voter's counter).
         self.group_boxes: dict[GroupView, W.VBox] = {}
 
-        self.card_choice = W.Dropdown(description="Card", layout=W.Layout(width="320px"))
-        self.under_choice = W.Dropdown(description="under", layout=W.Layout(width="320px"))
+        self.card_choice = W.Dropdown(description="Card", layout=fluid("320px"))
+        self.under_choice = W.Dropdown(description="under", layout=fluid("320px"))
         self.group_button = W.Button(description="Group", icon="object-group")
         self.ungroup_button = W.Button(description="Take out of its group")
         self.group_message = message_area()
@@ -516,7 +517,7 @@ class RetroBoardApp:
         self.refresh_seconds = refresh_seconds
         self.heading = W.HTML("<h3>Retrospective board</h3>")
         self.status = message_area()
-        self.name = W.Text(placeholder="Your name", layout=W.Layout(width="260px"))
+        self.name = W.Text(placeholder="Your name", layout=fluid("260px"))
         self.join_button = W.Button(description="Join the board", button_style="primary")
         self.join_message = message_area()
         self.join_button.on_click(lambda _: self._join())

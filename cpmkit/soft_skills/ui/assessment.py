@@ -71,6 +71,7 @@ from cpmkit.ui.widgets import (
     MessageArea,
     download_link,
     field,
+    fluid,
     guard,
     link_html,
     message_area,
@@ -153,12 +154,10 @@ class StartScreen:
         self.assessments, self.store, self.on_started = assessments, store, on_started
         self.join_codes = join_codes
         self.workshop: dict[str, Any] | None = None
-        self.code = W.Text(
-            value=code, placeholder="e.g. K7P-2QX", continuous_update=False, layout=W.Layout(width="200px")
-        )
-        self.name = W.Text(placeholder="leave blank to stay anonymous", layout=W.Layout(width="260px"))
+        self.code = W.Text(value=code, placeholder="e.g. K7P-2QX", continuous_update=False, layout=fluid("200px"))
+        self.name = W.Text(placeholder="leave blank to stay anonymous", layout=fluid("260px"))
         self.round = W.Dropdown(
-            options=[("(enter the code first)", None)], value=None, disabled=True, layout=W.Layout(width="200px")
+            options=[("(enter the code first)", None)], value=None, disabled=True, layout=fluid("200px")
         )
         self.messages = {
             "code": MessageArea(label="Workshop code", help_text="The code your trainer shows you."),
@@ -169,9 +168,9 @@ class StartScreen:
             "round": MessageArea(label="Round", help_text="Which time you are taking the assessment in this workshop."),
         }
         self.join = W.Button(
-            description="Join the workshop", icon="users", button_style="primary", layout=W.Layout(width="200px")
+            description="Join the workshop", icon="users", button_style="primary", layout=fluid("200px")
         )
-        self.solo = W.Button(description="Start my own self-assessment", icon="user", layout=W.Layout(width="260px"))
+        self.solo = W.Button(description="Start my own self-assessment", icon="user", layout=fluid("260px"))
         self.solo_message = message_area()
         self.widget = W.VBox(
             [
@@ -308,13 +307,11 @@ class Questionnaire:
         self._rows: dict[str, tuple[W.Widget, W.ToggleButtons, MessageArea]] = {}  # built on first showing
         self.heading = W.HTML()
         self.items = W.VBox()
-        self.progress = W.IntProgress(min=0, value=0, layout=W.Layout(width="300px"))
+        self.progress = W.IntProgress(min=0, value=0, layout=fluid("300px"))
         self.progress_text = W.Label()
         self.back = W.Button(description="Back", icon="arrow-left")
         self.next = W.Button(description="Next", icon="arrow-right", button_style="primary")
-        self.finish = W.Button(
-            description=finish_label, icon="check", button_style="success", layout=W.Layout(width="180px")
-        )
+        self.finish = W.Button(description=finish_label, icon="check", button_style="success", layout=fluid("180px"))
         self.widget = W.VBox(
             [
                 W.HBox([self.progress, self.progress_text]),
@@ -387,7 +384,7 @@ class Questionnaire:
                 value=None,
                 tooltips=[f"{value}: {label}" for value, label in points],
                 style={"button_width": "90px"},
-            )
+            ).add_class("cpmkit-scale-list")
             area = MessageArea(label=item.text)
             toggle.observe(lambda change, item_id=item.id: self._answer(item_id, change["new"]), "value")
             box = W.VBox([area, toggle], layout=W.Layout(margin="0 0 10px 0"))
@@ -431,7 +428,7 @@ def _charts() -> Any:
 def _new_chart() -> Any:
     from cpmkit.ui.chart import VegaChart
 
-    return VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
+    return VegaChart(layout=W.Layout(flex="0 1 auto", max_width="100%", overflow="visible"))
 
 
 class CommitmentRow:
@@ -439,7 +436,7 @@ class CommitmentRow:
 
     def __init__(self, position: int, saved: Commitment, *, save: Callable[[int, str, dt.date | None], None]) -> None:
         self.position, self.save = position, save
-        self.what = W.Text(value=saved.what, placeholder="What I will do", layout=W.Layout(width="460px"))
+        self.what = W.Text(value=saved.what, placeholder="What I will do", layout=fluid("460px"))
         self.by_when = W.DatePicker(value=saved.by_when)
         self.message = MessageArea(label=f"Commitment {position}")
         self.widget = W.VBox([self.message, W.HBox([self.what, W.Label("by"), self.by_when])])
@@ -477,7 +474,7 @@ class ResultsView:
         self.development = W.HTML()
 
         cell.value = with_plan(cell.value, assessments.plan(self.id))
-        self.reflection = W.Textarea(value=cell.value.reflection, layout=W.Layout(width="600px", height="90px"))
+        self.reflection = W.Textarea(value=cell.value.reflection, layout=fluid("600px", height="90px"))
         self.reflection_message = MessageArea(
             label="My reflection",
             help_text="What surprised you? What do you want to do differently with your clients?",
@@ -487,9 +484,7 @@ class ResultsView:
             for position, saved in enumerate(cell.value.commitments, start=1)
         ]
 
-        self.peer_button = W.Button(
-            description="Create a link for a colleague", icon="link", layout=W.Layout(width="260px")
-        )
+        self.peer_button = W.Button(description="Create a link for a colleague", icon="link", layout=fluid("260px"))
         self.peer_links = W.HTML()
         self.peer_message = message_area()
         self.refresh_others_button = W.Button(description="Refresh others' view", icon="refresh")

@@ -28,7 +28,7 @@ from cpmkit.errors import NotFoundError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey
 from cpmkit.ui.session import open_store, page_identity, safe_app
-from cpmkit.ui.widgets import Loading, MessageArea, field, guard, message_area, stylesheet
+from cpmkit.ui.widgets import Loading, MessageArea, field, fluid, guard, message_area, stylesheet
 
 __all__ = ["PULSE_PARAMETER", "THANKS", "WELCOME_BACK", "PulseSurveyApp", "app", "respondent_key"]
 
@@ -141,9 +141,7 @@ class PulseSurveyApp:
 def _control(question: PulseQuestion) -> W.ValueWidget:
     """ToggleButtons for a 0-10 score, radio buttons with labels for a labelled scale, a text area for text."""
     if question.scale is None:
-        return W.Textarea(
-            placeholder="Your answer", continuous_update=False, layout=W.Layout(width="520px", height="90px")
-        )
+        return W.Textarea(placeholder="Your answer", continuous_update=False, layout=fluid("520px", height="90px"))
     scale = question.scale
     if question.kind == "recommend":
         return W.ToggleButtons(
@@ -151,7 +149,7 @@ def _control(question: PulseQuestion) -> W.ValueWidget:
             value=None,
             tooltips=[scale.label(v) or str(v) for v in scale.values],
             style={"button_width": "38px"},
-        )
+        ).add_class("cpmkit-scale-row")
     return W.RadioButtons(
         options=[(f"{v} - {scale.label(v)}" if scale.label(v) else str(v), v) for v in scale.values], value=None
     )
