@@ -1,10 +1,10 @@
-"""The participant-facing pages fit a phone (390x844) and stay as they were on a laptop (1366x768).
+"""The participant-facing pages fit a phone (390x844, and 360x740) and stay as they were on a laptop (1366x768).
 
 On each page (the retrospective board while cards are added and while they are voted on, the
 pulse survey, the self-assessment's join screen, questionnaire, results and a colleague's
 rating) the document is no wider than the window, every control can be scrolled to and lies
 inside the window's width, no label or button text is cut short, and on the phone every control
-is at least 44 px high (a thumb). Each page leaves a screenshot of both sizes in docs/screenshots/.
+is at least 44 px high (a thumb). Each page leaves a screenshot at 390 and 1366 px in docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ from cpmkit.soft_skills.workshop import PARTICIPANT_PAGE
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 768}
-SIZES = {"phone": PHONE, "laptop": LAPTOP}
+#: The phone of the screenshots, the narrowest phone the pages are made for, and a laptop.
+SIZES = {
+    "phone": {"width": 390, "height": 844},
+    "small": {"width": 360, "height": 740},
+    "laptop": {"width": 1366, "height": 768},
+}
 PARTICIPANT_PAGE_FILE = notebook_file(PARTICIPANT_PAGE)
 #: The least height of a control on a phone: a thumb's touch target.
 THUMB_PX = 44
@@ -68,7 +71,7 @@ def assert_fits(web: Any, size: str) -> None:
     assert outside == [], f"controls outside the window's width: {outside}"
     clipped = [c["what"] for c in seen["controls"] if c["clipped"]]
     assert clipped == [] and seen["labels"] == [], f"text cut short: {clipped + seen['labels']}"
-    if size == "phone":
+    if size != "laptop":
         small = [(c["what"], round(c["height"])) for c in seen["controls"] if c["height"] < THUMB_PX - 0.5]
         assert small == [], f"touch targets under {THUMB_PX} px high: {small}"
 
@@ -96,6 +99,12 @@ def assert_chosen_stands_out(chosen: Any, other: Any) -> None:
     assert float(ring.removesuffix("px")) >= 2, f"the focus ring is {ring} wide"
 
 
+def screenshot(web: Any, size: str, page: str) -> None:
+    """docs/screenshots/<size>_<page>.png, at the phone's and the laptop's size."""
+    if size != "small":
+        web.screenshot(readme=f"{size}_{page}.png")
+
+
 def opened(more_web: Any, size: str, notebook: str, *, label: str = "", **query: Any) -> Any:
     """A participant's page (not signed in) at ``size``, its app built."""
     web = more_web(f"{size}{label}", viewport=SIZES[size])
@@ -120,14 +129,14 @@ def test_the_retrospective_board_fits(size, more_web, server_store, unique) -> N
         form.get_by_role("button", name="Add").click()
         expect(page.locator(".cpmkit-retro-card").filter(has_text=text)).to_have_count(1)
     assert_fits(member, size)
-    member.screenshot(readme=f"{size}_retro_board.png")
+    screenshot(member, size, "retro_board")
 
     retros.set_phase(made["id"], "vote", facilitator_key=made["facilitator_key"])
     vote = page.locator(".cpmkit-retro-group-box").first.get_by_role("button", name="Vote")
     vote.click(timeout=LIVE_TIMEOUT_MS)
     expect(page.locator(".cpmkit-retro-votes-left")).to_have_text("Votes left: 2 of 3")
     assert_fits(member, size)
-    member.screenshot(readme=f"{size}_retro_vote.png")
+    screenshot(member, size, "retro_vote")
     member.assert_clean()
 
 
@@ -147,7 +156,7 @@ def test_the_pulse_survey_fits(size, more_web, server_store, unique) -> None:
     expect(form.get_by_role("button", name="8", exact=True)).to_have_class(re.compile(r"\bmod-active\b"))
     assert_chosen_stands_out(form.get_by_role("button", name="8", exact=True), scale.first)
     assert_fits(respondent, size)
-    respondent.screenshot(readme=f"{size}_pulse_survey.png")
+    screenshot(respondent, size, "pulse_survey")
     respondent.assert_clean()
 
 
@@ -159,7 +168,7 @@ def test_the_self_assessment_fits(size, more_web, server_store, unique) -> None:
     joining = opened(more_web, size, PARTICIPANT_PAGE_FILE, label="-join", code=code)
     expect(joining.page.locator(".cpmkit-start .cpmkit-message-ok")).to_be_visible()
     assert_fits(joining, size)
-    joining.screenshot(readme=f"{size}_self_assessment_join.png")
+    screenshot(joining, size, "self_assessment_join")
 
     fresh = assessments.start_self_assessment("Ana")
     asking = opened(more_web, size, PARTICIPANT_PAGE_FILE, label="-questions", token=fresh["token"])
@@ -173,7 +182,7 @@ def test_the_self_assessment_fits(size, more_web, server_store, unique) -> None:
     expect(choices.last).to_have_class(re.compile(r"\bmod-active\b"))
     assert_chosen_stands_out(choices.last, choices.first)
     assert_fits(asking, size)
-    asking.screenshot(readme=f"{size}_self_assessment.png")
+    screenshot(asking, size, "self_assessment")
 
     done = assessments.start_self_assessment("Ben")
     for n, item in enumerate(bank.items):
@@ -183,13 +192,13 @@ def test_the_self_assessment_fits(size, more_web, server_store, unique) -> None:
     chart = results.page.locator(".cpmkit-results .cpmkit-chart svg").first.bounding_box()
     assert chart["x"] >= 0 and chart["x"] + chart["width"] <= SIZES[size]["width"], f"the chart is cut off: {chart}"
     assert_fits(results, size)
-    results.screenshot(readme=f"{size}_self_assessment_results.png")
+    screenshot(results, size, "self_assessment_results")
 
     rater = opened(
         more_web, size, PARTICIPANT_PAGE_FILE, label="-rater", rate=assessments.create_peer_link(int(done["id"]))
     )
     expect(rater.page.locator(".cpmkit-questionnaire .cpmkit-item").first).to_be_visible()
     assert_fits(rater, size)
-    rater.screenshot(readme=f"{size}_peer_rating.png")
+    screenshot(rater, size, "peer_rating")
     for web in (joining, asking, results, rater):
         web.assert_clean()
