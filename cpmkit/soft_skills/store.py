@@ -482,19 +482,25 @@ class AssessmentStore:
 
     def remember_own_browser(self, participant_id: int, browser_key: str) -> None:
         """Note that ``participant_id`` opens their own assessment in the browser with this key
-        (its ``BrowserKey``); only a SHA-256 hash is kept, for the last 20 browsers."""
+        (its ``BrowserKey``); only a SHA-256 hash is kept, for the last 20 browsers. A workshop
+        participant who has no joining browser yet (joined before the key arrived, or before
+        browsers were remembered) gets this one, unless it already is someone's in their round."""
         digest = _browser_digest(browser_key)
         key = f"own-browsers:{int(participant_id)}"
         with self.store.write() as conn:
             _participant_row(conn, participant_id)
             stored = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
             known = _json_list(stored)
-            if digest in known:
-                return
-            value = json.dumps([*known, digest][-_OWN_BROWSERS_KEPT:])
-            conn.execute(
-                upsert(self.store.engine, meta, {"key": key, "value": value}, keys=[meta.c.key], update=["value"])
-            )
+            if digest not in known:
+                value = json.dumps([*known, digest][-_OWN_BROWSERS_KEPT:])
+                conn.execute(
+                    upsert(self.store.engine, meta, {"key": key, "value": value}, keys=[meta.c.key], update=["value"])
+                )
+        try:
+            with self.store.write() as conn:
+                conn.execute(_adopt_browser(participant_id, digest))
+        except IntegrityError:  # the same browser joined this round in another kernel just now
+            pass
 
     def is_own_browser(self, subject_id: int, browser_key: str) -> bool:
         """Whether ``subject_id`` opened their own assessment in the browser with this key."""
@@ -625,6 +631,31 @@ def _participant_row(conn: Connection, participant_id: int) -> dict[str, Any]:
     if row is None:
         raise _no_participant(participant_id)
     return dict(row._mapping)
+
+
+def _adopt_browser(participant_id: int, browser: str) -> Any:
+    """The update giving a workshop participant without a joining browser this one (a digest),
+    unless another participant of the same workshop round has it."""
+    other = participants.alias("other")
+    taken = (
+        select(other.c.id)
+        .where(
+            other.c.workshop_id == participants.c.workshop_id,
+            other.c.round == participants.c.round,
+            other.c.browser_key == browser,
+        )
+        .exists()
+    )
+    return (
+        participants.update()
+        .where(
+            participants.c.id == participant_id,
+            participants.c.workshop_id.is_not(None),
+            participants.c.browser_key.is_(None),
+            ~taken,
+        )
+        .values(browser_key=browser)
+    )
 
 
 def _no_participant(participant_id: int) -> NotFoundError:

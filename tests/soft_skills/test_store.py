@@ -297,6 +297,23 @@ def test_a_closed_workshop_refuses_new_people_but_lets_a_known_browser_resume(
         assess.join_workshop(code, round="after", browser_key=BROWSER)
 
 
+def test_a_participant_without_a_joining_browser_gets_the_first_one_that_opens_their_page(
+    assess: AssessmentStore, workshop: tuple[int, str, str]
+) -> None:
+    _wid, code, _key = workshop
+    early = assess.join_workshop(code, round="before")  # joined before the browser's key arrived
+    taken = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    assess.remember_own_browser(early["id"], OTHER_BROWSER)  # someone else's in this round: not taken over
+    assert assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)["id"] == taken["id"]
+    assess.remember_own_browser(early["id"], BROWSER)
+    assess.remember_own_browser(early["id"], "c" * 32)  # the first browser stays the one
+    assert assess.join_workshop(code, round="before", browser_key=BROWSER)["id"] == early["id"]
+    assert assess.browser_participant(code, "c" * 32) is None
+    alone = assess.start_self_assessment()
+    assess.remember_own_browser(alone["id"], "d" * 32)  # outside a workshop: nothing to resume by
+    assert assess.browser_participant(code, "d" * 32) is None
+
+
 def test_a_browser_key_that_is_no_key_is_refused(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:
     with pytest.raises(ValidationError, match="no key"):
         assess.join_workshop(workshop[1], round="before", browser_key="  ")

@@ -298,6 +298,18 @@ def test_reopening_the_join_link_in_the_same_browser_resumes_the_participant(sto
     assert soft_skills_ui.WELCOME_BACK not in stranger.status.value
 
 
+def test_a_join_made_before_the_browser_sent_its_key_is_resumed_too(store: Store) -> None:
+    _id, code = workshop(store)
+    first = build(store, f"code={code}")
+    assert first.start is not None
+    first.start.round.value = "before"
+    first.start.join.click()  # the key is not there yet
+    first.browser.key = JOINING_BROWSER  # ...and arrives now
+    reload = joined_in(store, code, JOINING_BROWSER)
+    assert first.participant is not None and reload.participant is not None
+    assert reload.participant["id"] == first.participant["id"]
+
+
 def test_a_resumed_participant_can_join_the_next_round_and_rejoining_resumes(store: Store) -> None:
     _id, code = workshop(store)
     before = joined_in(store, code, JOINING_BROWSER, "before")
