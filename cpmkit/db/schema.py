@@ -135,8 +135,11 @@ participants = Table(
     Column("token", String(64), nullable=False),  # secret digest; the secret is in the resume link
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Column("completed_at", DateTime),
+    # Digest of the joining browser's BrowserKey (a secret): a join from it resumes this participant
+    Column("browser_key", String(64)),  # NULL: started alone, or joined before browsers were remembered
     Index("ux_participants_token", "token", unique=True),
     Index("ix_participants_workshop_round", "workshop_id", "round"),
+    Index("ux_participants_browser", "workshop_id", "round", "browser_key", unique=True),  # one per browser
 )
 
 answers = Table(

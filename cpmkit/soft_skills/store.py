@@ -149,9 +149,16 @@ class AssessmentStore:
             raise ValidationError("That is not the trainer key of this workshop.", field="trainer_key")
         return TrainerAccess(self.store, workshop, _issued=_ISSUED)
 
-    def join_workshop(self, code: str, *, round: str, display_name: str | None = None) -> dict[str, Any]:
+    def join_workshop(
+        self, code: str, *, round: str, display_name: str | None = None, browser_key: str | None = None
+    ) -> dict[str, Any]:
         """Join an open workshop for one round; return the new participant (id, token, ...): the
         token is returned only now, so show the resume link once.
+
+        ``browser_key`` (the joining browser's ``BrowserKey``; only its digest is kept) makes a
+        join from a browser that already joined this round resume that participant: it is
+        returned without a token, with ``resumed`` True, even once the workshop is closed (those
+        already in can still finish), and the trainer counts one person, not two joins.
 
         A name is refused when someone in the same round already joined under it, or under a
         name that looks the same (``fields.name_key``): the trainer could not tell their
@@ -159,17 +166,37 @@ class AssessmentStore:
         """
         clean = _clean_code(code)
         name = _clean_display_name(display_name)
-        token = new_token()
+        browser = None if browser_key is None else _browser_digest(browser_key)
+        for _attempt in range(2):
+            try:
+                return self._join(clean, round, name, browser)
+            except IntegrityError:  # the same browser joined this round in another kernel just now
+                continue
+        raise StoreError("Joining the workshop clashed with another join from this browser; please try again.")
+
+    def _join(self, code: str, round: str, name: str | None, browser: str | None) -> dict[str, Any]:
+        """One attempt of ``join_workshop`` with clean values and the browser's digest."""
         with self.store.write() as conn:
             # FOR SHARE on PostgreSQL: a trainer closing the workshop waits for joins in flight
             # (SQLite's BEGIN IMMEDIATE already serializes them). A named join locks the row
             # (FOR UPDATE), so two kernels joining under look-alike names take turns.
             row = conn.execute(
-                select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == clean).with_for_update(read=name is None)
+                select(*_WORKSHOP_COLUMNS).where(workshops.c.join_code == code).with_for_update(read=name is None)
             ).first()
             if row is None:
-                raise NotFoundError(f"No workshop has the code {clean!r}. Check the code with your trainer.")
+                raise NotFoundError(f"No workshop has the code {code!r}. Check the code with your trainer.")
             workshop = _workshop_dict(row._mapping)
+            known = None
+            if browser is not None:
+                known = conn.execute(
+                    select(participants.c.id).where(
+                        participants.c.workshop_id == workshop["id"],
+                        participants.c.round == round,
+                        participants.c.browser_key == browser,
+                    )
+                ).scalar()
+            if known is not None:
+                return {**_participant_row(conn, int(known)), "resumed": True}
             require_open(workshop)
             if round not in workshop["rounds"]:
                 raise ValidationError.for_field(
@@ -179,11 +206,30 @@ class AssessmentStore:
                 )
             if name is not None:
                 _check_name_is_free(conn, workshop["id"], round, name)
+            token = new_token()
             stmt = participants.insert().values(
-                workshop_id=workshop["id"], round=round, display_name=name, token=digest(token)
+                workshop_id=workshop["id"], round=round, display_name=name, token=digest(token), browser_key=browser
             )
             new_id = int(conn.execute(stmt.returning(participants.c.id)).scalar_one())
             return {**_participant_row(conn, new_id), "token": token}
+
+    def browser_participant(self, code: str, browser_key: str) -> dict[str, Any] | None:
+        """The participant the browser with this key joined the workshop with this code as, in
+        its latest round (no token: the store keeps only its digest); None if it never joined it,
+        or there is no such workshop. Reopening the join link resumes them."""
+        clean = _clean_code(code)
+        wanted = lookup_digest(browser_key)
+        if wanted is None:
+            return None
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(*_PARTICIPANT_COLUMNS)
+                .join(workshops, workshops.c.id == participants.c.workshop_id)
+                .where(workshops.c.join_code == clean, participants.c.browser_key == wanted)
+                .order_by(participants.c.id.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else dict(row._mapping)
 
     # -- participants -------------------------------------------------------------------------
 
@@ -436,19 +482,25 @@ class AssessmentStore:
 
     def remember_own_browser(self, participant_id: int, browser_key: str) -> None:
         """Note that ``participant_id`` opens their own assessment in the browser with this key
-        (its ``BrowserKey``); only a SHA-256 hash is kept, for the last 20 browsers."""
+        (its ``BrowserKey``); only a SHA-256 hash is kept, for the last 20 browsers. A workshop
+        participant who has no joining browser yet (joined before the key arrived, or before
+        browsers were remembered) gets this one, unless it already is someone's in their round."""
         digest = _browser_digest(browser_key)
         key = f"own-browsers:{int(participant_id)}"
         with self.store.write() as conn:
             _participant_row(conn, participant_id)
             stored = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
             known = _json_list(stored)
-            if digest in known:
-                return
-            value = json.dumps([*known, digest][-_OWN_BROWSERS_KEPT:])
-            conn.execute(
-                upsert(self.store.engine, meta, {"key": key, "value": value}, keys=[meta.c.key], update=["value"])
-            )
+            if digest not in known:
+                value = json.dumps([*known, digest][-_OWN_BROWSERS_KEPT:])
+                conn.execute(
+                    upsert(self.store.engine, meta, {"key": key, "value": value}, keys=[meta.c.key], update=["value"])
+                )
+        try:
+            with self.store.write() as conn:
+                conn.execute(_adopt_browser(participant_id, digest))
+        except IntegrityError:  # the same browser joined this round in another kernel just now
+            pass
 
     def is_own_browser(self, subject_id: int, browser_key: str) -> bool:
         """Whether ``subject_id`` opened their own assessment in the browser with this key."""
@@ -579,6 +631,31 @@ def _participant_row(conn: Connection, participant_id: int) -> dict[str, Any]:
     if row is None:
         raise _no_participant(participant_id)
     return dict(row._mapping)
+
+
+def _adopt_browser(participant_id: int, browser: str) -> Any:
+    """The update giving a workshop participant without a joining browser this one (a digest),
+    unless another participant of the same workshop round has it."""
+    other = participants.alias("other")
+    taken = (
+        select(other.c.id)
+        .where(
+            other.c.workshop_id == participants.c.workshop_id,
+            other.c.round == participants.c.round,
+            other.c.browser_key == browser,
+        )
+        .exists()
+    )
+    return (
+        participants.update()
+        .where(
+            participants.c.id == participant_id,
+            participants.c.workshop_id.is_not(None),
+            participants.c.browser_key.is_(None),
+            ~taken,
+        )
+        .values(browser_key=browser)
+    )
 
 
 def _no_participant(participant_id: int) -> NotFoundError:

@@ -250,6 +250,75 @@ def test_join_workshop(assess: AssessmentStore, workshop: tuple[int, str, str]) 
     assert assess.participant(named["id"]) == {k: v for k, v in named.items() if k != "token"}  # the token is not kept
 
 
+BROWSER, OTHER_BROWSER = "a" * 32, "b" * 32
+
+
+def test_a_join_from_the_same_browser_resumes_that_participant(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    first = assess.join_workshop(code, round="before", display_name="Ada", browser_key=BROWSER)
+    assess.save_answer(first["id"], "listen_1", 4)
+    # A reload: the same browser joins the same round again, even under the same name.
+    again = assess.join_workshop(code.lower(), round="before", display_name="Ada", browser_key=BROWSER)
+    assert again["id"] == first["id"] and again["resumed"] is True
+    assert "token" not in again  # the store keeps only its digest: the first link still works
+    assert assess.participant_by_token(first["token"])["id"] == first["id"]
+    assert assess.answers(again["id"]) == {"listen_1": 4}
+    assert assess.browser_participant(code, BROWSER) == assess.participant(first["id"])
+    # Another browser is another person; the same browser in another round is the next round.
+    other = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    after = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    assert len({first["id"], other["id"], after["id"]}) == 3 and "resumed" not in other
+    assert assess.browser_participant(code, BROWSER)["id"] == after["id"]  # the latest round
+    assert assess.trainer_workshop(wid, key).cohort_status() == {
+        "before": {"joined": 2, "completed": 0},
+        "after": {"joined": 1, "completed": 0},
+    }
+    # Only digests are kept, and a browser never seen, or a join without a key, is no one known.
+    kept = set(store.frame(select(participants.c.browser_key), ["browser_key"])["browser_key"])
+    assert kept == {digest(BROWSER), digest(OTHER_BROWSER)}
+    assert assess.browser_participant(code, "c" * 32) is None
+    assert assess.browser_participant("ZZZZZZ", BROWSER) is None
+    assert assess.join_workshop(code, round="before")["id"] not in {first["id"], other["id"]}
+
+
+def test_a_closed_workshop_refuses_new_people_but_lets_a_known_browser_resume(
+    assess: AssessmentStore, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    joined = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    assess.trainer_workshop(wid, key).close()
+    assert assess.join_workshop(code, round="before", browser_key=BROWSER)["id"] == joined["id"]
+    for browser in (OTHER_BROWSER, None):
+        with pytest.raises(ValidationError, match="closed"):
+            assess.join_workshop(code, round="before", browser_key=browser)
+    with pytest.raises(ValidationError, match="closed"):  # a new round is a new join
+        assess.join_workshop(code, round="after", browser_key=BROWSER)
+
+
+def test_a_participant_without_a_joining_browser_gets_the_first_one_that_opens_their_page(
+    assess: AssessmentStore, workshop: tuple[int, str, str]
+) -> None:
+    _wid, code, _key = workshop
+    early = assess.join_workshop(code, round="before")  # joined before the browser's key arrived
+    taken = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    assess.remember_own_browser(early["id"], OTHER_BROWSER)  # someone else's in this round: not taken over
+    assert assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)["id"] == taken["id"]
+    assess.remember_own_browser(early["id"], BROWSER)
+    assess.remember_own_browser(early["id"], "c" * 32)  # the first browser stays the one
+    assert assess.join_workshop(code, round="before", browser_key=BROWSER)["id"] == early["id"]
+    assert assess.browser_participant(code, "c" * 32) is None
+    alone = assess.start_self_assessment()
+    assess.remember_own_browser(alone["id"], "d" * 32)  # outside a workshop: nothing to resume by
+    assert assess.browser_participant(code, "d" * 32) is None
+
+
+def test_a_browser_key_that_is_no_key_is_refused(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:
+    with pytest.raises(ValidationError, match="no key"):
+        assess.join_workshop(workshop[1], round="before", browser_key="  ")
+
+
 def test_the_store_keeps_only_digests_of_resume_and_rating_tokens(assess: AssessmentStore, store: Store) -> None:
     solo = assess.start_self_assessment()
     rating = assess.create_peer_link(solo["id"])
@@ -814,6 +883,23 @@ def test_twenty_kernels_answering_at_once_lose_nothing(
     before = trainer.cohort("before")
     assert set(before) == {pid for idx, pid in joined.items() if idx % 2 == 0}
     assert len(trainer.cohort_export()) == WORKERS * ANSWERS_PER_WORKER
+
+
+def _rejoin_worker(barrier: Any, idx: int, url: str, code: str) -> Any:
+    """One of several tabs of the same browser joining the same round at once."""
+    with closing(Store.open(url)) as store:
+        barrier.wait()
+        return AssessmentStore(store).join_workshop(code, round="before", browser_key=BROWSER)["id"]
+
+
+def test_tabs_of_one_browser_joining_at_once_make_one_participant(
+    store_url: str, store: Store, run_in_processes: RunInProcesses
+) -> None:
+    assess = AssessmentStore(store)
+    wid, code, key = assess.create_workshop("Busy workshop", bank="soft_skills", rounds=["before"])
+    joined = run_in_processes(_rejoin_worker, [(i, store_url, code) for i in range(4)])
+    assert len(set(joined.values())) == 1
+    assert assess.trainer_workshop(wid, key).cohort_status() == {"before": {"joined": 1, "completed": 0}}
 
 
 def test_peer_rater_gives_the_subject_bank_and_the_answers_so_far(store: Store) -> None:

@@ -5,7 +5,8 @@ What the page shows depends on its query string:
 
 * ``?token=<token>``: a participant's own assessment, resumed at the first unanswered item;
 * ``?rate=<rater token>``: a colleague rating a participant (no results for them, ever);
-* ``?code=<join code>``: the start screen with the workshop code filled in;
+* ``?code=<join code>``: the start screen with the workshop code filled in; in a browser that
+  joined this workshop before (its ``BrowserKey``), that participant's assessment, resumed;
 * nothing: the solo self-assessment started last on this store, else the start screen.
 
 The store keeps links' secrets only scrambled: a resume link is shown when the assessment
@@ -98,6 +99,8 @@ OWN_BROWSER = (
     "This rating link is open in the browser where the person it rates takes their own "
     "assessment, so it takes no answers here. Colleague: please open it in your own browser."
 )
+#: What a participant who joined from this browser before is told when their assessment resumes.
+WELCOME_BACK = "Welcome back: you joined from this browser before, so you continue where you left off."
 #: Store setting: the participant id of the solo self-assessment an owner started last, to resume
 #: without the link (one per owner, ``last_self_assessment:<owner id>``; never for a participant's
 #: page). Not its token: the store keeps only the token's digest.
@@ -150,9 +153,12 @@ class StartScreen:
         code: str,
         on_started: Callable[[dict[str, Any]], None],
         join_codes: RateLimiter = _JOIN_CODES,
+        browser_key: Callable[[], str | None] = lambda: None,
     ) -> None:
+        """``browser_key`` gives the browser's key (None before it arrives): a join from a browser
+        that joined the same round before resumes that participant."""
         self.assessments, self.store, self.on_started = assessments, store, on_started
-        self.join_codes = join_codes
+        self.join_codes, self.browser_key = join_codes, browser_key
         self.workshop: dict[str, Any] | None = None
         self.code = W.Text(value=code, placeholder="e.g. K7P-2QX", continuous_update=False, layout=fluid("200px"))
         self.name = W.Text(placeholder="leave blank to stay anonymous", layout=fluid("260px"))
@@ -243,7 +249,10 @@ class StartScreen:
                 if self.round.value is None:
                     raise ValidationError.for_field("round", None, "choose the round you are taking part in.")
                 participant = self.assessments.join_workshop(
-                    self.code.value, round=self.round.value, display_name=self._display_name()
+                    self.code.value,
+                    round=self.round.value,
+                    display_name=self._display_name(),
+                    browser_key=self.browser_key(),
                 )
             except ValidationError as exc:
                 if exc.field not in ("round", "display_name"):
@@ -650,7 +659,8 @@ class SoftSkillsApp:
         self.new_start = W.Button(
             description="Start a new self-assessment", icon="plus", layout=W.Layout(display="none", width="240px")
         )
-        self.new_start.on_click(lambda _: self.show_start(""))
+        self._code = ""  # the join code the page was opened with: a browser that joined with it resumes
+        self.new_start.on_click(lambda _: self.show_start(self._code))
         self.body = W.VBox()
         self.widget = W.VBox(
             [
@@ -695,7 +705,9 @@ class SoftSkillsApp:
                     self.open_participant(participant)
                     self.new_start.layout.display = ""
                     return
-        self.show_start(params.get("code", ""))
+        self._code = params.get("code", "")
+        self.show_start(self._code)
+        self._browser_known()
 
     def show_start(self, code: str) -> None:
         self.participant, self.cell, self.questions, self.results, self._rated = None, None, None, None, None
@@ -704,7 +716,12 @@ class SoftSkillsApp:
         self.new_start.layout.display = "none"
         self.status.say("")
         self.start = StartScreen(
-            self.assessments, self.store, code=code, on_started=self.open_participant, join_codes=self.join_codes
+            self.assessments,
+            self.store,
+            code=code,
+            on_started=self.open_participant,
+            join_codes=self.join_codes,
+            browser_key=lambda: self.browser.valid_key,
         )
         self.body.children = [self.start.widget]
 
@@ -712,8 +729,10 @@ class SoftSkillsApp:
         """Show a participant's assessment where they left off (or their results, if done).
 
         Their resume link is shown if ``participant`` carries its token: just made
-        (``link_is_new``, so shown once) or the one the page was opened with."""
-        self.new_start.layout.display = "none"
+        (``link_is_new``, so shown once) or the one the page was opened with. A participant
+        ``resumed`` by their browser is welcomed back, and may start again (another round)."""
+        resumed = bool(participant.get("resumed"))
+        self.new_start.layout.display = "" if resumed else "none"
         with guard(self.status):
             workshop_id = participant["workshop_id"]
             workshop = self.assessments.workshop(workshop_id) if workshop_id is not None else None
@@ -726,7 +745,10 @@ class SoftSkillsApp:
             where = ""
             if workshop is not None:
                 where = f"<p>Workshop <b>{html.escape(workshop['name'])}</b>, round <b>{html.escape(str(participant['round']))}</b>.</p>"
-            self.header.value = f"<h3>{html.escape(bank.name)}</h3>{where}<p>Bookmark this link to come back:</p>"
+            self.header.value = (
+                f"<h3>{html.escape(bank.name)}</h3>{where}"
+                "<p>Bookmark this link to come back, or open it to continue on another device:</p>"
+            )
             self._show_resume(pid)
             if self.resume is not None and participant.get("token"):
                 self.resume.show(_href("token", participant["token"]), once=link_is_new)
@@ -743,6 +765,8 @@ class SoftSkillsApp:
                 self.show_results()
             else:
                 self.body.children = [self.questions.widget]
+        if resumed and "cpmkit-message-error" not in self.status.value:
+            self.status.say(WELCOME_BACK, ok=True)
 
     def open_rater(self, token: str) -> None:
         """A colleague rating a participant: the same items, no results; a returning rater finds
@@ -786,13 +810,18 @@ class SoftSkillsApp:
 
     def _browser_known(self) -> None:
         """The browser's key arrived (or a page opened): a participant's own page remembers the
-        browser; a rating link opened in the rated participant's browser is refused."""
+        browser; a join link opened in a browser that joined with it resumes that participant;
+        a rating link opened in the rated participant's browser is refused."""
         key = self.browser.valid_key
         if key is None:
             return
         with guard(self.browser_message):
             if self.participant is not None:
                 self.assessments.remember_own_browser(int(self.participant["id"]), key)
+            elif self._rated is None and self._code.strip():
+                known = self.assessments.browser_participant(self._code, key)
+                if known is not None:
+                    self.open_participant({**known, "resumed": True})
             elif self._own_browser():
                 self.body.children = []
                 raise ValidationError(OWN_BROWSER)

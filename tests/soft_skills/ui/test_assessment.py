@@ -258,6 +258,92 @@ def test_a_closed_workshop_says_so(store: Store) -> None:
     assert app.participant is None
 
 
+JOINING_BROWSER, ANOTHER_BROWSER = "c" * 32, "d" * 32
+
+
+def joined_in(store: Store, code: str, browser: str, round: str = "before") -> SoftSkillsApp:
+    """The join link opened in the browser with key ``browser`` (sent once the page is drawn)."""
+    app = build(store, f"code={code}")
+    app.browser.key = browser
+    if app.participant is None:
+        assert app.start is not None
+        app.start.round.value = round
+        app.start.join.click()
+    return app
+
+
+def test_reopening_the_join_link_in_the_same_browser_resumes_the_participant(store: Store) -> None:
+    _id, code = workshop(store)
+    first = joined_in(store, code, JOINING_BROWSER)
+    assert first.participant is not None and first.questions is not None
+    answer_step(first, 4)
+    first.questions.next.click()
+    next(iter(first.questions.toggles.values())).value = 2  # one answer of the second step
+
+    reload = joined_in(store, code, JOINING_BROWSER)  # the same link, the same browser: no join screen
+    assert reload.participant is not None and reload.participant["id"] == first.participant["id"]
+    assert reload.questions is not None and reload.questions.widget in reload.body.children
+    assert reload.questions.step == 1  # the first unanswered item's step
+    assert reload.questions.state.answers == first.questions.state.answers
+    assert soft_skills_ui.WELCOME_BACK in reload.status.value
+    # Its link to continue on another device: the first one is not shown again; a new one can be made.
+    assert reload.resume is not None and NOT_SHOWN_AGAIN in reload.resume.text.value
+    assert "another device" in reload.header.value
+    reload.resume.renew()
+    token = token_in(reload.resume.text.value, "token")
+    assert AssessmentStore(store).participant_by_token(token)["id"] == first.participant["id"]
+
+    stranger = joined_in(store, code, ANOTHER_BROWSER)  # another browser is another person
+    assert stranger.participant is not None and stranger.participant["id"] != first.participant["id"]
+    assert soft_skills_ui.WELCOME_BACK not in stranger.status.value
+
+
+def test_a_join_made_before_the_browser_sent_its_key_is_resumed_too(store: Store) -> None:
+    _id, code = workshop(store)
+    first = build(store, f"code={code}")
+    assert first.start is not None
+    first.start.round.value = "before"
+    first.start.join.click()  # the key is not there yet
+    first.browser.key = JOINING_BROWSER  # ...and arrives now
+    reload = joined_in(store, code, JOINING_BROWSER)
+    assert first.participant is not None and reload.participant is not None
+    assert reload.participant["id"] == first.participant["id"]
+
+
+def test_a_resumed_participant_can_join_the_next_round_and_rejoining_resumes(store: Store) -> None:
+    _id, code = workshop(store)
+    before = joined_in(store, code, JOINING_BROWSER, "before")
+    assert before.participant is not None
+    app = build(store, f"code={code}")
+    app.browser.key = JOINING_BROWSER
+    assert app.participant is not None and app.new_start.layout.display == ""
+    app.new_start.click()  # the start screen, with the workshop's code filled in
+    assert app.start is not None and app.start.code.value == code and app.participant is None
+    app.start.round.value = "before"
+    app.start.join.click()  # the same round again: still the same person
+    assert app.participant is not None and app.participant["id"] == before.participant["id"]
+    app.new_start.click()
+    app.start.round.value = "after"
+    app.start.join.click()
+    assert app.participant is not None and app.participant["round"] == "after"
+    assert app.participant["id"] != before.participant["id"]
+    assert soft_skills_ui.WELCOME_BACK not in app.status.value
+
+
+def test_a_closed_workshop_lets_a_browser_that_joined_finish(store: Store) -> None:
+    assess = AssessmentStore(store)
+    workshop_id, code, key = assess.create_workshop("Leading clients", bank="soft_skills", rounds=["only"])
+    first = joined_in(store, code, JOINING_BROWSER, "only")
+    assess.trainer_workshop(workshop_id, key).close()
+    again = joined_in(store, code, JOINING_BROWSER)
+    assert first.participant is not None and again.participant is not None
+    assert again.participant["id"] == first.participant["id"] and again.questions is not None
+    newcomer = build(store, f"code={code}")
+    newcomer.browser.key = ANOTHER_BROWSER
+    assert newcomer.participant is None and newcomer.start is not None
+    assert "This workshop is closed" in newcomer.start.messages["code"].value
+
+
 def test_a_bad_token_shows_a_message_and_the_start_screen(store: Store) -> None:
     app = build(store, "token=not-a-token")
     assert "does not open any saved self-assessment" in app.status.value
