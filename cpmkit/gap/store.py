@@ -46,6 +46,7 @@ from cpmkit.db.schema import (
     stakeholders,
     status_lights,
     survey_links,
+    survey_responses,
 )
 from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.gap.rules import ACTION_STATUSES, DEFAULT_SCALE, FIGURES, NOTE_FIELDS, RATING_COLUMNS
@@ -71,6 +72,7 @@ ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *AC
 
 _NO_STAKEHOLDER: Final = gone("stakeholder")
 _NO_ACTION: Final = gone("action")
+_RESPONSE: Final = ("comment", "submitted_at")
 _NO_SURVEY: Final = "This survey link is not valid (or the stakeholder was removed)."
 
 
@@ -287,6 +289,32 @@ class GapStore:
         if row is None:
             raise NotFoundError(_NO_SURVEY)
         return dict(row._mapping)
+
+    def save_survey_comment(self, stakeholder_id: int, text: str | None) -> str | None:
+        """Save the stakeholder's comment from their survey (blank clears it); returns it as stored."""
+        clean = clean_text("comment", text)
+        keys = {"stakeholder_id": stakeholder_id}
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
+            self._save(conn, survey_responses, keys, {"comment": clean}, changed=["comment"], fields=_RESPONSE)
+        return clean
+
+    def submit_survey(self, stakeholder_id: int) -> None:
+        """Record that the stakeholder submitted their survey now (again, if they come back)."""
+        values = {"submitted_at": func.current_timestamp()}
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
+            keys = {"stakeholder_id": stakeholder_id}
+            self._save(conn, survey_responses, keys, values, changed=["submitted_at"], fields=_RESPONSE)
+
+    def survey_response(self, stakeholder_id: int) -> dict[str, Any]:
+        """The stakeholder's survey comment and when they last submitted: ``{"comment", "submitted_at"}``
+        (None each until given)."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(survey_responses.c.comment, survey_responses.c.submitted_at).where(
+                    survey_responses.c.stakeholder_id == stakeholder_id
+                )
+            ).first()
+        return dict(row._mapping) if row is not None else dict.fromkeys(_RESPONSE)
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -135,7 +135,7 @@ def test_upgrade_from_v1_keeps_every_row(store_url: str, open_store: Callable[..
     assert store.schema_version == head()
 
     with engine_for(store_url) as engine:
-        assert meta_value(engine, "schema_version") == "8"
+        assert meta_value(engine, "schema_version") == "9"  # revision 0002 records schema 9
         inspector = inspect(engine)
         for table in (projects, stakeholders, success_measures):
             # The upgraded tables have every column a fresh store has.

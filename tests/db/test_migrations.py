@@ -64,8 +64,8 @@ def test_a_new_store_is_created_at_the_head_revision(open_store: Callable[..., S
     assert store.schema_version == head()
     with engine_for(store.engine.url.render_as_string(hide_password=False)) as engine:
         assert {t.name for t in metadata.sorted_tables} <= set(inspect(engine).get_table_names())
-        # A cpmkit from before Alembic reads the baseline as its own schema 8.
-        assert meta_value(engine, "schema_version") == "8"
+        # A cpmkit from before Alembic refuses it: revision 0002 records schema 9.
+        assert meta_value(engine, "schema_version") == "9"
 
 
 def test_tables_and_migrations_agree(store_url: str, open_store: Callable[..., Store]) -> None:
@@ -189,7 +189,7 @@ def expected_after_upgrade(version: int, before: dict[str, list[dict[str, Any]]]
                 if table == "cpmkit_meta" and row["key"].startswith("setting:last_self_assessment"):
                     row["value"] = str(participants[row["value"]])
             if table == "cpmkit_meta" and row["key"] == "schema_version":
-                row["value"] = "8"
+                row["value"] = "9"
             changed.append(row)
         expected[table] = sorted(changed, key=repr)
     return expected
