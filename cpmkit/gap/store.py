@@ -60,6 +60,7 @@ __all__ = [
     "DEFAULT_SATISFACTION",
     "NOTE_COLUMNS",
     "NOTE_FIELDS",
+    "NO_RESPONSE",
     "SATISFACTION_COLUMNS",
     "GapStore",
 ]
@@ -73,6 +74,8 @@ ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *AC
 _NO_STAKEHOLDER: Final = gone("stakeholder")
 _NO_ACTION: Final = gone("action")
 _RESPONSE: Final = ("comment", "submitted_at")
+#: A stakeholder's survey response before they give a comment or submit.
+NO_RESPONSE: Final = {"comment": None, "submitted_at": None}
 _NO_SURVEY: Final = "This survey link is not valid (or the stakeholder was removed)."
 
 
@@ -305,16 +308,16 @@ class GapStore:
             keys = {"stakeholder_id": stakeholder_id}
             self._save(conn, survey_responses, keys, values, changed=["submitted_at"], fields=_RESPONSE)
 
-    def survey_response(self, stakeholder_id: int) -> dict[str, Any]:
-        """The stakeholder's survey comment and when they last submitted: ``{"comment", "submitted_at"}``
-        (None each until given)."""
+    def survey_responses(self, project_id: int) -> dict[int, dict[str, Any]]:
+        """Each stakeholder's survey comment and when they last submitted, for those of the project
+        who gave either: ``{stakeholder id: {"comment", "submitted_at"}}``."""
         with self.store.read() as conn:
-            row = conn.execute(
-                select(survey_responses.c.comment, survey_responses.c.submitted_at).where(
-                    survey_responses.c.stakeholder_id == stakeholder_id
-                )
-            ).first()
-        return dict(row._mapping) if row is not None else dict.fromkeys(_RESPONSE)
+            rows = conn.execute(
+                select(survey_responses.c.stakeholder_id, survey_responses.c.comment, survey_responses.c.submitted_at)
+                .join(stakeholders, stakeholders.c.id == survey_responses.c.stakeholder_id)
+                .where(stakeholders.c.project_id == project_id)
+            )
+            return {int(sid): {"comment": comment, "submitted_at": at} for sid, comment, at in rows}
 
     # -- plumbing -----------------------------------------------------------------------------
 

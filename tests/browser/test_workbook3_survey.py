@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from cpmkit.gap.store import NO_RESPONSE
 from tests.browser.test_workbook3 import SURVEY, choose, gap_store
 
 pytestmark = pytest.mark.browser
@@ -81,8 +82,11 @@ def test_a_respondent_answers_submits_and_comes_back_to_change(
     submit.click()
     expect(app).to_contain_text("Thank you. Your project manager sees your answers and will follow up")
     expect(submit).to_have_count(0)
-    wait_until(lambda: gaps.survey_response(acme)["submitted_at"] is not None, what="survey submitted")
-    assert gaps.survey_response(acme)["comment"] == "More demos, please."
+    wait_until(
+        lambda: gaps.survey_responses(project_id).get(acme, NO_RESPONSE)["submitted_at"] is not None,
+        what="survey submitted",
+    )
+    assert gaps.survey_responses(project_id).get(acme, NO_RESPONSE)["comment"] == "More demos, please."
     no_sideways_scroll(page)
 
     # The same link again: the answers are there to change, and submitting again works.

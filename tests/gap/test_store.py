@@ -25,6 +25,7 @@ from cpmkit.gap.rules import RATING_COLUMNS
 from cpmkit.gap.store import (
     ACTION_COLUMNS,
     ACTION_STATUSES,
+    NO_RESPONSE,
     NOTE_COLUMNS,
     SATISFACTION_COLUMNS,
     GapStore,
@@ -80,6 +81,7 @@ def test_exported_names() -> None:
             "ACTION_FIELDS",
             "ACTION_STATUSES",
             "DEFAULT_SATISFACTION",
+            "NO_RESPONSE",
             "NOTE_COLUMNS",
             "NOTE_FIELDS",
             "SATISFACTION_COLUMNS",
@@ -522,24 +524,29 @@ def test_a_removed_stakeholders_survey_link_stops_working(
 
 
 def test_a_survey_comment_is_kept_as_entered_and_submitting_again_moves_the_time(
-    gaps: GapStore, stakeholder_store: StakeholderStore, ada: int, bob: int
+    gaps: GapStore, stakeholder_store: StakeholderStore, project: int, ada: int, bob: int, elsewhere: int
 ) -> None:
-    assert gaps.survey_response(ada) == {"comment": None, "submitted_at": None}
+    def response(sid: int) -> dict[str, Any]:
+        return gaps.survey_responses(project).get(sid, NO_RESPONSE)
+
+    assert response(ada) == {"comment": None, "submitted_at": None}
     said = "  Fewer meetings, please.\nAnd earlier news of slips.  "
     assert gaps.save_survey_comment(ada, said) == said.strip()
     gaps.submit_survey(ada)
-    first = gaps.survey_response(ada)
+    first = response(ada)
     assert first["comment"] == said.strip() and isinstance(first["submitted_at"], dt.datetime)
     assert gaps.save_survey_comment(ada, "Fine now.") == "Fine now."
     gaps.submit_survey(ada)
-    again = gaps.survey_response(ada)
+    again = response(ada)
     assert again["comment"] == "Fine now." and again["submitted_at"] >= first["submitted_at"]
-    assert gaps.survey_response(bob) == {"comment": None, "submitted_at": None}
+    assert response(bob) == {"comment": None, "submitted_at": None}
     gaps.save_survey_comment(bob, "x")
     gaps.save_survey_comment(bob, " ")  # a blank clears it, and an empty row goes
-    assert gaps.survey_response(bob) == {"comment": None, "submitted_at": None}
+    assert response(bob) == {"comment": None, "submitted_at": None}
+    gaps.save_survey_comment(elsewhere, "Another project's")
+    assert list(gaps.survey_responses(project)) == [ada]
     stakeholder_store.delete_stakeholder(ada)
-    assert gaps.survey_response(ada) == {"comment": None, "submitted_at": None}
+    assert response(ada) == {"comment": None, "submitted_at": None}
 
 
 # -- a stakeholder deleted in workbook 1 -----------------------------------------------------------

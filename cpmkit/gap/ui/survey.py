@@ -22,7 +22,7 @@ from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.gap import rules as gap
-from cpmkit.gap.store import GapStore
+from cpmkit.gap.store import NO_RESPONSE, GapStore
 from cpmkit.gap.template import Dimension, GapTemplate, load_gap_template
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import Loading, MessageArea, guard, message_area, replace_children, stylesheet
@@ -180,7 +180,7 @@ class GapSurveyApp:
             self.gaps.satisfaction(project_id), stakeholder_id=stakeholder_id, source=SURVEY_SOURCE, on=self.today()
         )
         self.satisfaction.observe(lambda change: self._save_satisfaction(change["new"]), "value")
-        self.comment.value = self.gaps.survey_response(stakeholder_id)["comment"] or ""
+        self.comment.value = self.gaps.survey_responses(project_id).get(stakeholder_id, NO_RESPONSE)["comment"] or ""
         self.comment.observe(lambda change: self._save_comment(change["new"]), "value")
         self._show_weights(figures)
         weights = [self.weights] if self.template.importance == "weights" else []
