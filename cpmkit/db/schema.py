@@ -274,8 +274,25 @@ survey_links = Table(
     Index("ux_survey_links_stakeholder", "stakeholder_id", unique=True),  # one link per stakeholder
 )
 
+survey_responses = Table(  # revision 0002: what the survey adds to the figures, one row per stakeholder
+    "survey_responses",
+    metadata,
+    Column("stakeholder_id", Integer, ForeignKey("stakeholders.id", ondelete="CASCADE"), primary_key=True),
+    Column("comment", Text),  # in the stakeholder's own words, as entered
+    Column("submitted_at", DateTime),  # when they last pressed Submit; None until then
+)
+
 #: Workbook 3's tables, parents first.
-GAP_TABLES = (gap_dimensions, gap_ratings, satisfaction_scores, gap_notes, gap_actions, status_lights, survey_links)
+GAP_TABLES = (
+    gap_dimensions,
+    gap_ratings,
+    satisfaction_scores,
+    gap_notes,
+    gap_actions,
+    status_lights,
+    survey_links,
+    survey_responses,
+)
 
 
 # -- workbook 4: pulse surveys, retrospectives and lessons learned (version 5) -----------------

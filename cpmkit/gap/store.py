@@ -46,6 +46,7 @@ from cpmkit.db.schema import (
     stakeholders,
     status_lights,
     survey_links,
+    survey_responses,
 )
 from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.gap.rules import ACTION_STATUSES, DEFAULT_SCALE, FIGURES, NOTE_FIELDS, RATING_COLUMNS
@@ -59,6 +60,7 @@ __all__ = [
     "DEFAULT_SATISFACTION",
     "NOTE_COLUMNS",
     "NOTE_FIELDS",
+    "NO_RESPONSE",
     "SATISFACTION_COLUMNS",
     "GapStore",
 ]
@@ -71,6 +73,9 @@ ACTION_COLUMNS: Final = ["id", "stakeholder_id", "stakeholder", "dimension", *AC
 
 _NO_STAKEHOLDER: Final = gone("stakeholder")
 _NO_ACTION: Final = gone("action")
+_RESPONSE: Final = ("comment", "submitted_at")
+#: A stakeholder's survey response before they give a comment or submit.
+NO_RESPONSE: Final = {"comment": None, "submitted_at": None}
 _NO_SURVEY: Final = "This survey link is not valid (or the stakeholder was removed)."
 
 
@@ -287,6 +292,32 @@ class GapStore:
         if row is None:
             raise NotFoundError(_NO_SURVEY)
         return dict(row._mapping)
+
+    def save_survey_comment(self, stakeholder_id: int, text: str | None) -> str | None:
+        """Save the stakeholder's comment from their survey (blank clears it); returns it as stored."""
+        clean = clean_text("comment", text)
+        keys = {"stakeholder_id": stakeholder_id}
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
+            self._save(conn, survey_responses, keys, {"comment": clean}, changed=["comment"], fields=_RESPONSE)
+        return clean
+
+    def submit_survey(self, stakeholder_id: int) -> None:
+        """Record that the stakeholder submitted their survey now (again, if they come back)."""
+        values = {"submitted_at": func.current_timestamp()}
+        with self.store.write(missing=_NO_STAKEHOLDER) as conn:
+            keys = {"stakeholder_id": stakeholder_id}
+            self._save(conn, survey_responses, keys, values, changed=["submitted_at"], fields=_RESPONSE)
+
+    def survey_responses(self, project_id: int) -> dict[int, dict[str, Any]]:
+        """Each stakeholder's survey comment and when they last submitted, for those of the project
+        who gave either: ``{stakeholder id: {"comment", "submitted_at"}}``."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                select(survey_responses.c.stakeholder_id, survey_responses.c.comment, survey_responses.c.submitted_at)
+                .join(stakeholders, stakeholders.c.id == survey_responses.c.stakeholder_id)
+                .where(stakeholders.c.project_id == project_id)
+            )
+            return {int(sid): {"comment": comment, "submitted_at": at} for sid, comment, at in rows}
 
     # -- plumbing -----------------------------------------------------------------------------
 

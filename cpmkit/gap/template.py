@@ -22,6 +22,7 @@ from cpmkit.errors import TemplateError, ValidationError
 from cpmkit.stakeholders.rules import CATEGORIES
 
 __all__ = [
+    "ANCHORED_SCALES",
     "CUSTOMER_LIGHT",
     "FILE",
     "GROUPS",
@@ -41,12 +42,14 @@ FILE: Final = "expectation_gap.yaml"
 IMPORTANCE_RANGES: Final = {"weights": (0, 100), "rating": (1, 5)}
 IMPORTANCE_MODES: Final = tuple(IMPORTANCE_RANGES)
 GROUPS: Final = ("service quality", "project")
-GUIDANCE_KEYS: Final = ("stated_problem", "underlying_expectation", "action", "survey_intro")
+GUIDANCE_KEYS: Final = ("stated_problem", "underlying_expectation", "action", "survey_intro", "survey_thanks")
+#: The scales a stakeholder answers on, each with one anchor (a few words) per point.
+ANCHORED_SCALES: Final = ("scale", "importance", "satisfaction")
 #: The light the status report computes from the key customers (no area may take its name).
 CUSTOMER_LIGHT: Final = "customer satisfaction"
 
 #: Dimension and source ids are stored with every rating, so they stay short and plain.
-_TOP_FIELDS = ("scale", "importance", "satisfaction", "sources", "dimensions", "status", "guidance")
+_TOP_FIELDS = ("scale", "importance", "satisfaction", "anchors", "sources", "dimensions", "status", "guidance")
 _RULE_FIELDS = ("satisfaction_at_or_below", "top_weighted_gap_at_or_below")
 
 
@@ -95,6 +98,7 @@ class GapTemplate:
     dimensions: tuple[Dimension, ...]
     rules: StatusRules
     guidance: Mapping[str, str]
+    anchors: Mapping[str, tuple[str, ...]]
 
     def dimension(self, dimension_id: str) -> Dimension:
         """The dimension with this id; a ValidationError if the template has none."""
@@ -102,6 +106,17 @@ class GapTemplate:
             if dimension.id == dimension_id:
                 return dimension
         raise ValidationError.for_field("dimension", dimension_id, f"{dimension_id!r} is not a dimension in {FILE}.")
+
+    def anchored(self, scale: str) -> list[tuple[str, int]]:
+        """The points of ``scale`` (one of ANCHORED_SCALES) as choices "n - anchor", lowest first,
+        so a respondent reads what each number means."""
+        low, _ = self.ranges[scale]
+        return [(f"{low + i} - {anchor}", low + i) for i, anchor in enumerate(self.anchors[scale])]
+
+    @property
+    def ranges(self) -> dict[str, tuple[int, int]]:
+        """Each anchored scale's (low, high); importance is the 1-5 rating's."""
+        return {"scale": self.scale, "importance": IMPORTANCE_RANGES["rating"], "satisfaction": self.satisfaction}
 
     @property
     def source_order(self) -> tuple[str, ...]:
@@ -139,6 +154,7 @@ def load_gap_template(templates: Path | None = None) -> GapTemplate:
         raise _error(f"must be one of {', '.join(IMPORTANCE_MODES)}.", None, "importance")
     scale = _parse_range(data.get("scale"), "scale")
     satisfaction = _parse_range(data.get("satisfaction"), "satisfaction")
+    ranges = {"scale": scale, "importance": IMPORTANCE_RANGES["rating"], "satisfaction": satisfaction}
     return GapTemplate(
         scale=scale,
         importance=importance,
@@ -147,6 +163,7 @@ def load_gap_template(templates: Path | None = None) -> GapTemplate:
         dimensions=_parse_dimensions(data.get("dimensions")),
         rules=_parse_status(data.get("status"), scale, satisfaction),
         guidance=_parse_guidance(data.get("guidance")),
+        anchors=_parse_anchors(data.get("anchors"), ranges),
     )
 
 
@@ -158,6 +175,27 @@ def _parse_range(raw: Any, name: str) -> tuple[int, int]:
     if high <= low:
         raise _error(f"must be above low ({low}).", name, "high")
     return low, high
+
+
+def _parse_anchors(raw: Any, ranges: Mapping[str, tuple[int, int]]) -> Mapping[str, tuple[str, ...]]:
+    """One anchor per point of each scale a stakeholder answers on, lowest first."""
+    if not isinstance(raw, dict):
+        raise _error(
+            f"must be a mapping with a list of anchors each for {', '.join(ANCHORED_SCALES)}.", None, "anchors"
+        )
+    check_fields(raw, ANCHORED_SCALES, FILE, "anchors")
+    anchors = {}
+    for name in ANCHORED_SCALES:
+        low, high = ranges[name]
+        points = raw.get(name)
+        if (
+            not isinstance(points, list)
+            or len(points) != high - low + 1
+            or not all(isinstance(p, str) and p.strip() for p in points)
+        ):
+            raise _error(f"must list {high - low + 1} anchors, one per point from {low} to {high}.", "anchors", name)
+        anchors[name] = tuple(p.strip() for p in points)
+    return MappingProxyType(anchors)
 
 
 def _parse_sources(raw: Any) -> tuple[Source, ...]:

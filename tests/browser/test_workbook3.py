@@ -57,13 +57,19 @@ def set_light(page: Page, area: str, colour: str) -> None:
     expect(button).to_have_class(re.compile(r"\bmod-active\b"))
 
 
+def choose(choices: Locator, value: int) -> None:
+    """Pick ``value`` among anchored radio buttons ("3 - somewhat low")."""
+    radio = choices.get_by_role("radio", name=re.compile(rf"^{value} - "))
+    radio.check()
+    expect(radio).to_be_checked()
+
+
 def answer(page: Page, dimension: str, expectation: int, perception: int, importance: int) -> None:
-    """Answer one dimension's row of the survey form."""
-    row = page.locator(f".cpmkit-dimension-{dimension}")
-    selects = row.locator("select")
-    selects.nth(0).select_option(label=str(expectation))
-    selects.nth(1).select_option(label=str(perception))
-    points = row.locator("input[type=text]")
+    """Answer one dimension of the survey form."""
+    block = page.locator(f".cpmkit-dimension-{dimension}")
+    choose(block.locator(".cpmkit-survey-choice").nth(0), expectation)
+    choose(block.locator(".cpmkit-survey-choice").nth(1), perception)
+    points = block.get_by_role("textbox")
     points.fill(str(importance))
     points.press("Enter")
 
@@ -106,7 +112,7 @@ def test_a_stakeholder_survey_reaches_the_pm_and_turns_every_light_red(
     for dimension, (expectation, perception, importance) in ACME.items():
         answer(form, dimension, expectation, perception, importance)
     expect(form.locator(".cpmkit-app")).to_contain_text("Importance points given: 100 of 100")
-    form.locator(".cpmkit-satisfaction select").select_option(label="2")
+    choose(form.locator(".cpmkit-satisfaction"), 2)
     wait_until(
         lambda: len(gaps.ratings(project_id)) == 4 and len(gaps.satisfaction(project_id)) == 1, what="survey saved"
     )

@@ -25,6 +25,7 @@ from cpmkit.gap.rules import RATING_COLUMNS
 from cpmkit.gap.store import (
     ACTION_COLUMNS,
     ACTION_STATUSES,
+    NO_RESPONSE,
     NOTE_COLUMNS,
     SATISFACTION_COLUMNS,
     GapStore,
@@ -80,6 +81,7 @@ def test_exported_names() -> None:
             "ACTION_FIELDS",
             "ACTION_STATUSES",
             "DEFAULT_SATISFACTION",
+            "NO_RESPONSE",
             "NOTE_COLUMNS",
             "NOTE_FIELDS",
             "SATISFACTION_COLUMNS",
@@ -521,6 +523,32 @@ def test_a_removed_stakeholders_survey_link_stops_working(
         gaps.survey(token)
 
 
+def test_a_survey_comment_is_kept_as_entered_and_submitting_again_moves_the_time(
+    gaps: GapStore, stakeholder_store: StakeholderStore, project: int, ada: int, bob: int, elsewhere: int
+) -> None:
+    def response(sid: int) -> dict[str, Any]:
+        return gaps.survey_responses(project).get(sid, NO_RESPONSE)
+
+    assert response(ada) == {"comment": None, "submitted_at": None}
+    said = "  Fewer meetings, please.\nAnd earlier news of slips.  "
+    assert gaps.save_survey_comment(ada, said) == said.strip()
+    gaps.submit_survey(ada)
+    first = response(ada)
+    assert first["comment"] == said.strip() and isinstance(first["submitted_at"], dt.datetime)
+    assert gaps.save_survey_comment(ada, "Fine now.") == "Fine now."
+    gaps.submit_survey(ada)
+    again = response(ada)
+    assert again["comment"] == "Fine now." and again["submitted_at"] >= first["submitted_at"]
+    assert response(bob) == {"comment": None, "submitted_at": None}
+    gaps.save_survey_comment(bob, "x")
+    gaps.save_survey_comment(bob, " ")  # a blank clears it, and an empty row goes
+    assert response(bob) == {"comment": None, "submitted_at": None}
+    gaps.save_survey_comment(elsewhere, "Another project's")
+    assert list(gaps.survey_responses(project)) == [ada]
+    stakeholder_store.delete_stakeholder(ada)
+    assert response(ada) == {"comment": None, "submitted_at": None}
+
+
 # -- a stakeholder deleted in workbook 1 -----------------------------------------------------------
 
 WRITES: list[tuple[str, Callable[[GapStore, int], Any]]] = [
@@ -535,6 +563,8 @@ WRITES: list[tuple[str, Callable[[GapStore, int], Any]]] = [
     ("cleared note", lambda g, s: g.save_note(s, "scope", "stated_problem", "")),
     ("action", lambda g, s: g.add_action(s, "scope", "Calendar")),
     ("survey token", lambda g, s: g.new_survey_token(s)),
+    ("survey comment", lambda g, s: g.save_survey_comment(s, "More demos")),
+    ("survey submitted", lambda g, s: g.submit_survey(s)),
 ]
 
 
@@ -568,6 +598,7 @@ def test_deleting_a_stakeholder_removes_their_gap_figures(
         gaps.save_note(sid, "scope", "stated_problem", "Slips")
         gaps.add_action(sid, "scope", "Calendar")
         gaps.new_survey_token(sid)
+        gaps.save_survey_comment(sid, "More demos")
     stakeholder_store.delete_stakeholder(ada)  # workbook 1's delete: the cascade does the rest
     for frame in (gaps.ratings(project), gaps.satisfaction(project), gaps.notes(project), gaps.actions(project)):
         assert frame["stakeholder_id"].tolist() == [bob]
@@ -579,6 +610,7 @@ def test_deleting_a_stakeholder_removes_their_gap_figures(
         "gap_actions": 1,
         "status_lights": 0,
         "survey_links": 1,
+        "survey_responses": 1,
     }
 
 

@@ -93,6 +93,14 @@ def test_real_guidance_is_one_sentence_each() -> None:
         guidance["action"] = "changed"  # type: ignore[index]  # shared by every caller (cached)
 
 
+def test_every_scale_point_a_stakeholder_answers_on_has_its_anchor() -> None:
+    t = load_gap_template(REAL_TEMPLATES)
+    assert t.anchored("scale")[0] == ("1 - very low", 1)
+    assert t.anchored("scale")[-1] == ("7 - very high", 7)
+    assert [value for _, value in t.anchored("importance")] == [1, 2, 3, 4, 5]
+    assert len(t.anchored("satisfaction")) == 5
+
+
 def test_dimension_by_id() -> None:
     t = load_gap_template(REAL_TEMPLATES)
     assert t.dimension("schedule") == Dimension(
@@ -189,7 +197,7 @@ def _append(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 MALFORMED = [
     # (id, change, item, field, message)
     ("unknown top field", _set("colour", "red"), None, "colour",
-     "is not a known field (expected scale, importance, satisfaction, sources, dimensions, status, guidance)."),
+     "is not a known field (expected scale, importance, satisfaction, anchors, sources, dimensions, status, guidance)."),
     ("importance mode", _set("importance", "points"), None, "importance", "must be one of weights, rating."),
     ("scale missing", _delete("scale"), None, "scale", "must be a mapping like {low: 1, high: 7}."),
     ("scale upside down", _set("scale.high", 1), "scale", "high", "must be above low (1)."),
@@ -247,7 +255,13 @@ MALFORMED = [
      "must be a mapping with satisfaction_at_or_below and top_weighted_gap_at_or_below."),
     ("guidance key missing", _delete("guidance.action"), "guidance", "action", "is missing or empty."),
     ("guidance unknown key", _set("guidance.tip", "x"), "guidance", "tip",
-     "is not a known field (expected stated_problem, underlying_expectation, action, survey_intro)."),
+     "is not a known field (expected stated_problem, underlying_expectation, action, survey_intro, survey_thanks)."),
+    ("anchors missing", _delete("anchors"), None, "anchors",
+     "must be a mapping with a list of anchors each for scale, importance, satisfaction."),
+    ("anchor too few", _set("anchors.scale", ["low", "high"]), "anchors", "scale",
+     "must list 7 anchors, one per point from 1 to 7."),
+    ("anchor empty", _set("anchors.importance", ["a", "b", " ", "d", "e"]), "anchors", "importance",
+     "must list 5 anchors, one per point from 1 to 5."),
     ("guidance not text", _set("guidance.survey_intro", 42), "guidance", "survey_intro", "is missing or empty."),
 ]  # fmt: skip
 

@@ -1,5 +1,5 @@
-"""The rating form the PM and a surveyed stakeholder both fill in: for each dimension,
-expectation, perception and importance, each saved the moment it is chosen."""
+"""The PM's rating form: for each dimension, expectation, perception and importance, each saved
+the moment it is chosen, with the gap beside them (the stakeholder's survey has its own form)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def scale_choice(low: int, high: int) -> W.Dropdown:
 class RatingRow:
     """One dimension: its name and description, three inputs, the gap, and a message line."""
 
-    def __init__(self, template: GapTemplate, dimension: Dimension, *, on_save: Save, questions: bool) -> None:
+    def __init__(self, template: GapTemplate, dimension: Dimension, *, on_save: Save) -> None:
         self.dimension = dimension
         low, high = template.scale
         importance: W.ValueWidget
@@ -44,10 +44,8 @@ class RatingRow:
         self.gap = W.HTML(layout=W.Layout(width="60px"))
         self.aside = W.HTML(layout=W.Layout(width="200px"))
         self.message = MessageArea()
-        asked = "".join(f"<li>{html.escape(q)}</li>" for q in dimension.questions) if questions else ""
         label = W.HTML(
-            f"<b>{html.escape(dimension.name)}</b><p class='cpmkit-help'>{html.escape(dimension.description)}</p>"
-            + (f"<ul class='cpmkit-help'>{asked}</ul>" if asked else ""),
+            f"<b>{html.escape(dimension.name)}</b><p class='cpmkit-help'>{html.escape(dimension.description)}</p>",
             layout=W.Layout(width="300px"),
         )
         self.loading = Loading()
@@ -80,8 +78,8 @@ class RatingRow:
 class RatingForm:
     """A header and one RatingRow per dimension asked; rebuilt when the dimensions change."""
 
-    def __init__(self, template: GapTemplate, *, on_save: Save, questions: bool = False, aside: str = "") -> None:
-        self.template, self.on_save, self.questions = template, on_save, questions
+    def __init__(self, template: GapTemplate, *, on_save: Save, aside: str = "") -> None:
+        self.template, self.on_save = template, on_save
         self.rows: dict[str, RatingRow] = {}
         low, high = template.scale
         importance = "Importance (points of 100)" if template.importance == "weights" else "Importance (1-5)"
@@ -106,8 +104,7 @@ class RatingForm:
         """Ask ``dimensions`` (ids, in order), each filled from ``values[id]`` when present."""
         if list(self.rows) != list(dimensions):
             self.rows = {
-                d: RatingRow(self.template, self.template.dimension(d), on_save=self.on_save, questions=self.questions)
-                for d in dimensions
+                d: RatingRow(self.template, self.template.dimension(d), on_save=self.on_save) for d in dimensions
             }
             replace_children(self.widget, [self.header, *(row.widget for row in self.rows.values())])
         for dimension, row in self.rows.items():

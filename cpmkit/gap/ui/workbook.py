@@ -23,7 +23,7 @@ from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.gap import rules as gap
 from cpmkit.gap.status import LIGHTS, status_report, status_report_html
-from cpmkit.gap.store import GapStore
+from cpmkit.gap.store import NO_RESPONSE, GapStore
 from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.stakeholders.store import StakeholderStore
@@ -549,6 +549,7 @@ class ExpectationGapApp:
             create.disabled = data.register.empty
             project_id = self.bar.project_id
             made = self.gaps.survey_links(project_id) if project_id is not None else {}
+            responses = self.gaps.survey_responses(project_id) if project_id is not None else {}
             ids = [int(sid) for sid in data.register["id"]]
             keep_links(links, ids, survey_href, made=made, css_class="cpmkit-link cpmkit-survey-link")
             replace_children(
@@ -558,6 +559,7 @@ class ExpectationGapApp:
                         [
                             W.HTML(f"<b>{html.escape(str(name))}</b>", layout=W.Layout(width="200px", flex="0 0 auto")),
                             links[sid].widget,
+                            W.HTML(_survey_response_html(responses.get(sid, NO_RESPONSE))),
                         ]
                     )
                     for sid, name in zip(ids, data.register["name"])
@@ -671,3 +673,11 @@ def _lights_html(report: Any) -> str:
         else (f"<ul class='cpmkit-help'>{reasons}</ul>" if reasons else "")
     )
     return f"<div class='cpmkit-lights'>{''.join(cells)}</div>{banner}"
+
+
+def _survey_response_html(response: Mapping[str, Any]) -> str:
+    """Whether a stakeholder submitted their survey, and when, with their comment as they wrote it."""
+    at, comment = response["submitted_at"], response["comment"]
+    when = f"Submitted {at:%Y-%m-%d %H:%M}." if at is not None else "Not submitted yet."
+    said = f" Their comment: <q class='cpmkit-survey-said'>{html.escape(comment)}</q>" if comment else ""
+    return f"<span class='cpmkit-help'>{when}{said}</span>"

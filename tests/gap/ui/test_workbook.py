@@ -132,14 +132,22 @@ def test_survey_links_are_made_per_stakeholder_and_shown_once(
         and len(set(hrefs)) == 2
     )
     acme = next(link for name, link in rows.items() if "Acme" in name)
+    assert all("Not submitted yet." in row.children[2].value for row in view.children[2].children)
     assert SHOWN_ONCE in acme.text.value and f'href="{acme.href}"' in acme.text.value
     token = unquote(str(acme.href).split("survey=", 1)[1])
     gaps = gap_store(store)
     assert gaps.survey(token)["stakeholder"] == "Acme"
 
+    # Once they submit, the PM sees when, and their comment as written.
+    acme_id = int(gaps.survey(token)["stakeholder_id"])
+    gaps.save_survey_comment(acme_id, "More <demos>, please.")
+    gaps.submit_survey(acme_id)
+
     # Reopened, the page cannot show the links again, and says so.
     again = ExpectationGapApp(store, today=lambda: TODAY)
     again.tabs.selected_index = SURVEYS
+    said = [row.children[2].value for row in again.tabs.children[SURVEYS].children[0].children[2].children]
+    assert sum("Submitted " in text and "More &lt;demos&gt;, please." in text for text in said) == 1
     later = _survey_rows(again, project)
     assert all(link.href is None and NOT_SHOWN_AGAIN in link.text.value for link in later.values())
     assert all(link.button.description == "New link" for link in later.values())
