@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,12 +14,17 @@ from cpmkit import config
 from cpmkit.db import location
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.kernel_limits import MEMORY_ENV
+from cpmkit.serving.page_access import PUBLIC_URL_ENV
 
 __all__ = ["main"]
 
 DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Addresses that listen on every network interface.
+ALL_INTERFACES = ("0.0.0.0", "::", "")
+#: A private address a UDP socket is "connected" to, never sent to, to learn the LAN address.
+_PRIVATE_PROBE = ("10.255.255.255", 1)
 #: A kernel whose page is gone is shut down after this many idle seconds.
 DEFAULT_CULL_SECONDS = 300
 #: Each page's kernel may use this much data memory (``CPMKIT_KERNEL_MEMORY_MB``): a workbook
@@ -74,21 +80,62 @@ def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def lan_address() -> str | None:
+    """This machine's address on the local network, found offline: a UDP socket "connected" to a
+    private address picks the interface a packet would leave by, and nothing is sent. None when
+    there is no network (or only loopback)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(_PRIVATE_PROBE)
+            address = str(probe.getsockname()[0])
+    except OSError:
+        try:
+            address = socket.gethostbyname(socket.gethostname())
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def serve_messages(host: str, port: int, *, lan: str | None, public_url: str | None = None) -> list[str]:
+    """What ``serve`` tells the trainer on start: where to open it, whether phones in the room
+    can reach it (and how to let them, with what that exposes), and the address links use."""
+    from cpmkit.core.addresses import page_link
+
+    index = page_link(f"http://{'127.0.0.1' if host in ALL_INTERFACES else host}:{port}", "index", {})
+    lines = [f"cpmkit: open {index}  (Ctrl+C to stop)"]
+    if host in LOOPBACK_HOSTS:
+        lines.append(
+            f"cpmkit: listening on {host} only: other devices (participants' phones, the room) cannot reach it. "
+            f"To open it to the room, run: cpmkit serve --host 0.0.0.0 --port {port}"
+            + (f" (this machine's network address is {lan})" if lan else "")
+            + ". That lets anyone on the network open the sign-in page and any link you hand out; "
+            "owners' pages still need a sign-in (README: What --host exposes)."
+        )
+    else:
+        if lan and host in ALL_INTERFACES:
+            lines.append(f"cpmkit: on this network: {page_link(f'http://{lan}:{port}', 'index', {})}")
+        lines.append(
+            f"cpmkit: listening on {host}: anyone who can reach this address can open the sign-in page and "
+            "any link you send. Owners' pages need a sign-in; use HTTPS in front (a reverse proxy) beyond a trusted network."
+        )
+    if public_url:
+        lines.append(f"cpmkit: links you share start with {public_url.rstrip('/')}")
+    return lines
+
+
 def _serve(args: argparse.Namespace) -> int:
-    from cpmkit.core.content import notebook_file
+    from cpmkit.core.addresses import valid_public_url
     from cpmkit.serving.offline import chart_bundle
 
+    if args.public_url and not valid_public_url(args.public_url):
+        raise CpmkitError(f"--public-url {args.public_url!r} is not an http:// or https:// address.")
     chart_bundle()  # build the offline chart library once, before any kernel needs it
     env = serve_env()
-    url = f"http://{args.host}:{args.port}/voila/render/{notebook_file('index')}"
+    if args.public_url:
+        env[PUBLIC_URL_ENV] = args.public_url
     print(f"cpmkit: store {location.db_url(env)}", flush=True)
-    print(f"cpmkit: open {url}  (Ctrl+C to stop)", flush=True)
-    if args.host not in LOOPBACK_HOSTS:
-        print(
-            f"cpmkit: listening on {args.host}: anyone who can reach this address can open the sign-in page and "
-            "any link you send. Owners' pages need a sign-in; use HTTPS in front (a reverse proxy) beyond a trusted network.",
-            flush=True,
-        )
+    for line in serve_messages(args.host, args.port, lan=lan_address(), public_url=args.public_url):
+        print(line, flush=True)
     command = voila_command(
         args.notebooks,
         host=args.host,
@@ -204,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address people reach this server at (such as https://pm.example.org behind a reverse proxy); "
+        "links, copy buttons and QR codes use it (default: the address each page was opened at)",
+    )
     serve.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="folder of notebooks to serve")
     serve.add_argument(
         "--preheat",

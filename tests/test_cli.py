@@ -184,3 +184,34 @@ def test_serve_gives_each_kernel_a_memory_limit_unless_one_is_set() -> None:
     assert cli.serve_env({})["CPMKIT_KERNEL_MEMORY_MB"] == str(cli.DEFAULT_KERNEL_MEMORY_MB)
     assert cli.serve_env({"CPMKIT_KERNEL_MEMORY_MB": ""})["CPMKIT_KERNEL_MEMORY_MB"] == ""  # set empty: no limit
     assert cli.serve_env({"CPMKIT_KERNEL_MEMORY_MB": "512"})["CPMKIT_KERNEL_MEMORY_MB"] == "512"
+
+
+def test_serve_on_localhost_says_phones_cannot_reach_it_and_how_to_open_it_to_the_room() -> None:
+    lines = cli.serve_messages("127.0.0.1", 8866, lan="192.168.1.20")
+    text = " ".join(lines)
+    assert "http://127.0.0.1:8866/voila/render/index.ipynb" in lines[0]
+    assert "127.0.0.1 only" in text and "cannot reach it" in text
+    assert "cpmkit serve --host 0.0.0.0 --port 8866" in text and "192.168.1.20" in text
+    assert "sign-in page and any link you hand out" in text and "What --host exposes" in text
+
+
+def test_serve_on_every_interface_prints_the_lan_address_and_what_it_exposes() -> None:
+    lines = cli.serve_messages("0.0.0.0", 9000, lan="192.168.1.20", public_url="https://pm.example.org/")
+    text = " ".join(lines)
+    assert "http://192.168.1.20:9000/voila/render/index.ipynb" in text
+    assert "anyone who can reach this address" in text and "cannot reach it" not in text
+    assert "links you share start with https://pm.example.org" in text
+
+
+def test_the_lan_address_is_found_without_sending_anything(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[object] = []
+    monkeypatch.setattr(socket.socket, "send", lambda *a: sent.append(a))
+    monkeypatch.setattr(socket.socket, "sendto", lambda *a: sent.append(a))
+    address = cli.lan_address()
+    assert address is None or not address.startswith("127.")
+    assert sent == []
+
+
+def test_serve_refuses_a_public_url_that_is_not_an_address(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["serve", "--public-url", "pm.example.org"]) != 0
+    assert "--public-url" in capsys.readouterr().err

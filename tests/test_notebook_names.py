@@ -47,8 +47,8 @@ def test_renaming_a_file_in_notebooks_yaml_renames_the_links(tmp_path: Path, mon
         text = text.replace(f"file: {old}", f"file: {new}")
     pages.write_text(text, encoding="utf-8")
     monkeypatch.setenv("CPMKIT_TEMPLATES_DIR", str(templates))
-    assert participant_link("ABC234") == "self_assessment.ipynb?code=ABC234"
-    assert trainer_link(7) == "trainer.ipynb?workshop=7"
-    assert survey_link("t") == "pulse.ipynb?pulse=t"
-    assert board_link("t") == "retro.ipynb?board=t"
+    assert participant_link("ABC234") == "/voila/render/self_assessment.ipynb?code=ABC234"
+    assert trainer_link(7) == "/voila/render/trainer.ipynb?workshop=7"
+    assert survey_link("t") == "/voila/render/pulse.ipynb?pulse=t"
+    assert board_link("t") == "/voila/render/retro.ipynb?board=t"
     assert _local_next(None) == "/voila/render/home.ipynb"

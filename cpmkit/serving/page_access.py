@@ -19,9 +19,12 @@ from cpmkit.accounts.owners import Owner
 from cpmkit.core.content import NotebookTemplate
 
 __all__ = [
+    "BASE_URL_ENV",
+    "BASE_URL_HEADER",
     "IDENTITY_ENV",
     "IDENTITY_HEADER",
     "OVERRIDE_PARAMETERS",
+    "PUBLIC_URL_ENV",
     "Identity",
     "Outcome",
     "Verdict",
@@ -33,6 +36,12 @@ __all__ = [
 #: The request header the server sets for the kernel; Voila passes it on as ``IDENTITY_ENV``.
 IDENTITY_HEADER: Final = "X-Cpmkit-Identity"
 IDENTITY_ENV: Final = "HTTP_" + IDENTITY_HEADER.upper().replace("-", "_")
+#: The request header the server sets to the page's base URL (``cpmkit.core.addresses``), so the
+#: kernel builds absolute links; Voila passes it on as ``BASE_URL_ENV``.
+BASE_URL_HEADER: Final = "X-Cpmkit-Base-Url"
+BASE_URL_ENV: Final = "HTTP_" + BASE_URL_HEADER.upper().replace("-", "_")
+#: Where ``cpmkit serve --public-url`` hands the server the base URL people reach it at.
+PUBLIC_URL_ENV: Final = "CPMKIT_PUBLIC_URL"
 #: Voila's query parameters that change how a page is built; refused (``?template=lab`` loads
 #: stylesheets from a CDN and bypasses cpmkit's page template).
 OVERRIDE_PARAMETERS: Final = ("template", "theme")

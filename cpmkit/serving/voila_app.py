@@ -19,7 +19,7 @@ from voila.app import Voila
 
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
 from cpmkit.serving import web_gate
-from cpmkit.serving.page_access import IDENTITY_HEADER
+from cpmkit.serving.page_access import BASE_URL_HEADER, IDENTITY_HEADER
 
 __all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "CpmkitVoila", "main", "tornado_settings"]
 
@@ -45,7 +45,7 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
         self.authorizer_class = web_gate.GateAuthorizer
         self.cookie_secret = web_gate.cookie_secret()
         self.voila_configuration.multi_kernel_manager_class = web_gate.BoundKernelManager
-        self.voila_configuration.http_header_envs = [IDENTITY_HEADER]
+        self.voila_configuration.http_header_envs = [IDENTITY_HEADER, BASE_URL_HEADER]
         web_gate.install_preheat_binding()
         limits = web_gate.GateLimits(max_kernels=self.max_kernels or web_gate.default_max_kernels())
         self.gate = web_gate.Gate.open(limits)

@@ -38,7 +38,8 @@ from voila.tornado.handler import TornadoVoilaHandler
 from cpmkit import config
 from cpmkit.accounts.owners import Owner
 from cpmkit.accounts.store import AccountStore
-from cpmkit.core.content import NotebookTemplate, load_notebook_templates, notebook_file
+from cpmkit.core.addresses import page_link, request_base_url
+from cpmkit.core.content import NotebookTemplate, load_notebook_templates
 from cpmkit.core.links import BROWSER_KEY_BYTES, new_signing_key, new_token, same
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
@@ -48,8 +49,10 @@ from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
 from cpmkit.serving.page_access import (
+    BASE_URL_HEADER,
     IDENTITY_ENV,
     IDENTITY_HEADER,
+    PUBLIC_URL_ENV,
     Identity,
     Outcome,
     decode_identity,
@@ -338,7 +341,7 @@ def _start_session(handler: web.RequestHandler, owner: Owner, version: int) -> N
 
 def _render(page: str) -> str:
     """The address of a page (its ``page:`` in ``notebooks.yaml``) on this server."""
-    return "/voila/render/" + quote(notebook_file(page))
+    return page_link("", page, {})
 
 
 def _local_next(value: str | None) -> str:
@@ -514,6 +517,10 @@ class GatedVoilaHandler(PlainAnswers, TornadoVoilaHandler):  # type: ignore[misc
         if self._finished:
             return
         self.request.headers.pop(IDENTITY_HEADER, None)  # only the gate sets it
+        # The kernel builds its links on this; any copy the client sent is replaced.
+        self.request.headers[BASE_URL_HEADER] = request_base_url(
+            os.environ.get(PUBLIC_URL_ENV), self.request.protocol, self.request.host
+        )
         limits = gate(self)
         path = (self.path_args[0] if self.path_args else "") or ""
         page = limits.pages.get(path) or _unlisted_page(path)

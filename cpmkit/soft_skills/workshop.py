@@ -17,11 +17,10 @@ import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import quote
 
 import pandas as pd
 
-from cpmkit.core.content import notebook_file
+from cpmkit.core.addresses import page_link
 from cpmkit.core.fields import name_key
 from cpmkit.core.frames import require_columns
 from cpmkit.core.links import JOIN_CODE_ALPHABET as READABLE
@@ -101,14 +100,15 @@ def parse_rounds(text: str) -> list[str]:
     return rounds
 
 
-def participant_link(join_code: str) -> str:
-    """The relative link participants open to join: ``<self-assessment notebook>?code=<CODE>``."""
-    return f"{notebook_file(PARTICIPANT_PAGE)}?code={quote(join_code, safe='')}"
+def participant_link(join_code: str, base: str = "") -> str:
+    """The link participants open to join, ``<base>/voila/render/<self-assessment notebook>?code=<CODE>``
+    (``base``: the server's address, ``cpmkit.core.addresses``)."""
+    return page_link(base, PARTICIPANT_PAGE, {"code": join_code})
 
 
-def trainer_link(workshop_id: int) -> str:
-    """The relative link back to this dashboard; never carries the trainer key."""
-    return f"{notebook_file(TRAINER_PAGE)}?workshop={int(workshop_id)}"
+def trainer_link(workshop_id: int, base: str = "") -> str:
+    """The link back to this dashboard, under ``base``; never carries the trainer key."""
+    return page_link(base, TRAINER_PAGE, {"workshop": int(workshop_id)})
 
 
 def status_table(status: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:

@@ -21,13 +21,14 @@ from cpmkit.core.query import query_number
 from cpmkit.db.database import Store
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.kernel_limits import limit_kernel_memory
-from cpmkit.serving.page_access import IDENTITY_ENV, Identity, decode_identity
+from cpmkit.serving.page_access import BASE_URL_ENV, IDENTITY_ENV, Identity, decode_identity
 from cpmkit.ui.kernel_errors import keep_errors_in_server_log
 from cpmkit.ui.widgets import guard, message_area
 
 __all__ = [
     "ProjectBar",
     "open_store",
+    "page_base_url",
     "page_identity",
     "page_owner",
     "requested_project",
@@ -53,6 +54,12 @@ def page_identity(environ: Mapping[str, str] = os.environ) -> Identity | None:
     """Who opened this page, as the server's gate says (the owner signed in, if any, and the
     browser); None outside ``cpmkit serve`` or without the gate's word."""
     return decode_identity(environ.get(IDENTITY_ENV))
+
+
+def page_base_url(environ: Mapping[str, str] = os.environ) -> str:
+    """The base URL this page was opened at (or ``cpmkit serve --public-url``), as the gate
+    says, for absolute links; empty outside ``cpmkit serve`` (links are then root-relative)."""
+    return environ.get(BASE_URL_ENV, "")
 
 
 def page_owner(environ: Mapping[str, str] = os.environ) -> Owner | None:

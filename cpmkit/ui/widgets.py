@@ -1,5 +1,5 @@
 """Small widget helpers every workbook uses: messages next to fields, escaped tables,
-download links, links shown once, the guard that turns errors into plain messages, and
+download links, links shown once (with a Copy button and a QR code), the guard that turns errors into plain messages, and
 redraws that leave nothing behind.
 
 Whatever a user typed reaches the page through ``html.escape`` (or a text-only widget),
@@ -20,7 +20,9 @@ from typing import Final, TypeAlias
 import ipywidgets as W
 
 from cpmkit.core.export import table_html
+from cpmkit.core.qr import qr_svg
 from cpmkit.errors import CpmkitError
+from cpmkit.ui.copy_button import CopyButton
 
 __all__ = [
     "NOT_SHOWN_AGAIN",
@@ -30,6 +32,7 @@ __all__ = [
     "Loading",
     "MessageArea",
     "ask_to_confirm",
+    "copy_buttons",
     "download_link",
     "field",
     "fluid",
@@ -37,6 +40,7 @@ __all__ = [
     "keep_links",
     "link_html",
     "message_area",
+    "qr_html",
     "replace_children",
     "stylesheet",
     "table_html",
@@ -197,6 +201,20 @@ def link_html(href: str, *, css_class: str = "cpmkit-link") -> str:
     return f'<a href="{escaped}" target="_blank" class="{html.escape(css_class)}">{escaped}</a>'
 
 
+def qr_html(href: str, *, css_class: str = "cpmkit-qr-box") -> str:
+    """``href`` as a QR code a phone can scan, drawn offline (``cpmkit.core.qr``); the SVG
+    carries no text of the link, only its modules, so it is safe to embed."""
+    return (
+        f'<div class="{html.escape(css_class)}" role="img" aria-label="QR code of {html.escape(href)}">'
+        f"{qr_svg(href)}</div>"
+    )
+
+
+def copy_buttons(hrefs: Mapping[str, str]) -> list[CopyButton]:
+    """A Copy button for each link of ``hrefs`` (by label; "" for a single link)."""
+    return [CopyButton(href, label=f"Copy {label.lower()}" if label else "Copy link") for label, href in hrefs.items()]
+
+
 class LinkShownOnce:
     """A link whose secret the store keeps only scrambled (``cpmkit.core.links``): it is shown
     once, when it is made, with ``SHOWN_ONCE`` under it; later only ``NOT_SHOWN_AGAIN``. Its
@@ -211,6 +229,7 @@ class LinkShownOnce:
         self.make, self.exists, self.css_class = make, exists, css_class
         self.hrefs: dict[str, str] = {}  # what is shown, by label ("" for a single link)
         self.text = W.HTML(layout=W.Layout(flex="0 1 auto"))
+        self.copies = W.HBox(layout=W.Layout(flex_flow="row wrap", grid_gap="6px"))
         self.button = W.Button(icon="refresh", layout=W.Layout(width="auto", flex="0 0 auto"))
         self.confirm = W.HBox()
         self.message = message_area()
@@ -218,6 +237,7 @@ class LinkShownOnce:
         self.widget = W.VBox(
             [
                 W.HBox([self.text, self.button], layout=W.Layout(align_items="center", grid_gap="8px")),
+                self.copies,
                 self.confirm,
                 self.message,
             ]
@@ -252,13 +272,15 @@ class LinkShownOnce:
         self.hrefs = {"": links} if isinstance(links, str) else dict(links or {})
         self.button.description = "New link" if self.exists else "Make the link"
         self.button.tooltip = "Make a new link; the old one stops working" if self.exists else ""
+        replace_children(self.copies, copy_buttons(self.hrefs))
         if not self.hrefs:
             self.text.value = (
                 f'<span class="cpmkit-help">{html.escape(NOT_SHOWN_AGAIN if self.exists else "No link yet.")}</span>'
             )
             return
         shown = "".join(
-            f"<div>{html.escape(label) + ': ' if label else ''}{link_html(href, css_class=self.css_class)}</div>"
+            f"<div>{html.escape(label) + ': ' if label else ''}{link_html(href, css_class=self.css_class)}"
+            f"{qr_html(href)}</div>"
             for label, href in self.hrefs.items()
         )
         note = f'<div class="cpmkit-help cpmkit-link-note">{html.escape(SHOWN_ONCE)}</div>' if once else ""

@@ -162,9 +162,9 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     assert workshop["name"] == workshop_name and workshop["rounds"] == ["before", "after"] and workshop["is_open"]
     cohort = assess.trainer_workshop(workshop["id"], key)  # the key shown is the key
     assert cohort.workshop_id == workshop["id"]
-    link = f"{PARTICIPANT}?code={code}"
+    link = web.server.url(PARTICIPANT, code=code)  # absolute: on the address the trainer opened
     expect(created.get_by_role("link", name=link)).to_have_attribute("href", link)
-    expect(created.get_by_role("link", name=f"{TRAINER}?workshop={workshop['id']}")).to_be_visible()
+    expect(created.get_by_role("link", name=web.server.url(TRAINER, workshop=workshop["id"]))).to_be_visible()
 
     # The participants open the link the trainer shows, meanwhile (their kernels start now).
     for person in people:

@@ -118,9 +118,12 @@ def test_rounds_must_be_text() -> None:
 
 
 def test_links_point_at_the_generated_notebooks_and_never_carry_a_key() -> None:
-    assert participant_link("ABC234") == "02_soft_skills.ipynb?code=ABC234"
-    assert participant_link("A&B C") == "02_soft_skills.ipynb?code=A%26B%20C"
-    assert trainer_link(7) == "02_workshop_trainer.ipynb?workshop=7"
+    assert participant_link("ABC234") == "/voila/render/02_soft_skills.ipynb?code=ABC234"
+    assert participant_link("A&B C") == "/voila/render/02_soft_skills.ipynb?code=A%26B%20C"
+    assert (
+        trainer_link(7, "http://10.0.0.5:8866")
+        == "http://10.0.0.5:8866/voila/render/02_workshop_trainer.ipynb?workshop=7"
+    )
 
 
 def test_status_table_keeps_the_rounds_in_order_and_counts_those_still_answering() -> None:

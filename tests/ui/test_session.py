@@ -9,9 +9,10 @@ import pytest
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
 from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
-from cpmkit.serving.page_access import IDENTITY_ENV, Identity, encode_identity
+from cpmkit.serving.page_access import BASE_URL_ENV, IDENTITY_ENV, Identity, encode_identity
 from cpmkit.ui.session import (
     ProjectBar,
+    page_base_url,
     page_owner,
     requested_project,
     safe_app,
@@ -115,3 +116,8 @@ def test_the_bar_says_who_is_signed_in_escaped_with_a_way_out() -> None:
     line = signed_in_line(Owner(4, "<b>eve</b>", admin=True))
     assert "&lt;b&gt;eve&lt;/b&gt;" in line and "<b>eve" not in line
     assert "href='/logout'" in line and "admin" in line
+
+
+def test_the_pages_base_url_is_what_the_gate_says_and_empty_outside_the_server() -> None:
+    assert page_base_url({BASE_URL_ENV: "http://192.168.1.20:8866"}) == "http://192.168.1.20:8866"
+    assert page_base_url({}) == ""

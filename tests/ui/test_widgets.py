@@ -9,6 +9,7 @@ import ipywidgets as W
 from ipywidgets.widgets.widget import _instances
 
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.ui.copy_button import CopyButton
 from cpmkit.ui.widgets import (
     NOT_SHOWN_AGAIN,
     OUT_OF_MEMORY,
@@ -19,6 +20,7 @@ from cpmkit.ui.widgets import (
     fluid,
     guard,
     message_area,
+    qr_html,
     replace_children,
 )
 
@@ -169,3 +171,19 @@ def test_values_set_while_loading_are_not_saved_again() -> None:
 def test_a_fluid_width_is_at_most_its_width_and_narrows_with_the_screen() -> None:
     layout = fluid("420px", height="64px")
     assert (layout.width, layout.max_width, layout.height) == ("100%", "420px", "64px")
+
+
+def test_each_link_shown_has_a_copy_button_and_a_qr_code_and_none_when_none_is_shown() -> None:
+    links = {"Members' link": "http://h/b?board=t", "Facilitator's link": "http://h/b?board=t&k=<k>"}
+    link = LinkShownOnce(lambda: links, exists=False)
+    assert link.copies.children == () and "<svg" not in link.text.value
+    link.button.click()
+    copies = link.copies.children
+    assert all(isinstance(c, CopyButton) for c in copies)
+    assert [(c.label, c.text) for c in copies] == [
+        ("Copy members' link", "http://h/b?board=t"),
+        ("Copy facilitator's link", "http://h/b?board=t&k=<k>"),
+    ]
+    assert link.text.value.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
+    assert "<k>" not in link.text.value and "<script" not in link.text.value  # escaped, nothing that runs
+    assert qr_html("http://h/b?board=t") in link.text.value

@@ -23,12 +23,11 @@ import html
 import os
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
-from urllib.parse import quote
 
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.core.content import notebook_file
+from cpmkit.core.addresses import page_link
 from cpmkit.core.fields import shorten
 from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
@@ -48,7 +47,7 @@ from cpmkit.feedback.retro.board import (
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.retro.template import RetroColumn, RetroFormat, RetroFormats
 from cpmkit.ui.browser_key import BrowserKey
-from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     LinkShownOnce,
@@ -87,9 +86,9 @@ def app() -> W.Widget:
 
 
 def board_link(token: str, facilitator_key: str | None = None, *, base_url: str = "") -> str:
-    """The link team members join by, or with ``facilitator_key`` the facilitator's link."""
-    link = f"{base_url}{notebook_file(BOARD_PAGE)}?board={quote(token, safe='')}"
-    return link + (f"&facilitator={quote(facilitator_key, safe='')}" if facilitator_key else "")
+    """The link team members join by, or with ``facilitator_key`` the facilitator's link, under
+    ``base_url`` (the server's address, ``cpmkit.core.addresses``)."""
+    return page_link(base_url, BOARD_PAGE, {"board": token, "facilitator": facilitator_key})
 
 
 def _section(title: str) -> W.HTML:
@@ -589,12 +588,13 @@ class RetroPanel:
         self,
         store: Store,
         *,
-        base_url: str = "",
+        base_url: str | None = None,
         on_lesson: Callable[[LessonSource], None] | None = None,
         formats: RetroFormats | None = None,
     ) -> None:
         self.retros = RetroStore(store, formats)
-        self.base_url, self.on_lesson = base_url, on_lesson
+        # Links are absolute, on the address this page was opened at (None: as the gate says).
+        self.base_url, self.on_lesson = page_base_url() if base_url is None else base_url, on_lesson
         self.project_id: int | None = None
         f = self.retros.formats
         self.title = W.Text(

@@ -13,12 +13,11 @@ import html
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote
 
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.core.content import notebook_file
+from cpmkit.core.addresses import page_link
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.gap import rules as gap
@@ -27,7 +26,7 @@ from cpmkit.gap.store import NO_RESPONSE, GapStore
 from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.stakeholders.store import StakeholderStore
-from cpmkit.ui.session import ProjectBar, open_store, safe_app
+from cpmkit.ui.session import ProjectBar, open_store, page_base_url, safe_app
 from cpmkit.ui.widgets import (
     LinkShownOnce,
     Loading,
@@ -543,7 +542,7 @@ class ExpectationGapApp:
         links = self.survey_links
 
         def survey_href(sid: int) -> str:
-            return f"{notebook_file(SURVEY_PAGE)}?survey={quote(self.gaps.new_survey_token(sid), safe='')}"
+            return page_link(page_base_url(), SURVEY_PAGE, {"survey": self.gaps.new_survey_token(sid)})
 
         def refresh(data: GapData) -> None:
             create.disabled = data.register.empty

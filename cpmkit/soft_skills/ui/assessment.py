@@ -26,13 +26,12 @@ import os
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Final
-from urllib.parse import quote
 
 import ipywidgets as W
 import pandas as pd
 
 from cpmkit.core import export
-from cpmkit.core.content import notebook_file
+from cpmkit.core.addresses import page_link
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -65,7 +64,7 @@ from cpmkit.soft_skills.state import (
 from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.workshop import PARTICIPANT_PAGE, require_open
 from cpmkit.ui.browser_key import BrowserKey
-from cpmkit.ui.session import open_store, page_owner, safe_app
+from cpmkit.ui.session import open_store, page_base_url, page_owner, safe_app
 from cpmkit.ui.widgets import (
     SHOWN_ONCE,
     LinkShownOnce,
@@ -132,8 +131,8 @@ def app() -> W.Widget:
 
 
 def _href(parameter: str, token: str) -> str:
-    """The address of this notebook carrying ``token``."""
-    return f"{notebook_file(PARTICIPANT_PAGE)}?{parameter}={quote(token, safe='')}"
+    """The absolute address of this notebook carrying ``token``, on the address it was opened at."""
+    return page_link(page_base_url(), PARTICIPANT_PAGE, {parameter: token})
 
 
 # =========================================================================================

@@ -43,7 +43,8 @@ from cpmkit.soft_skills.workshop import (
     status_table,
     trainer_link,
 )
-from cpmkit.ui.session import open_store, safe_app
+from cpmkit.ui.copy_button import CopyButton
+from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     MessageArea,
@@ -51,6 +52,7 @@ from cpmkit.ui.widgets import (
     download_link,
     guard,
     message_area,
+    qr_html,
     replace_children,
     stylesheet,
     table_html,
@@ -93,6 +95,15 @@ def _link_html(href: str) -> str:
     return f'<a href="{escaped}" target="_blank" class="cpmkit-workbook-link">{escaped}</a>'
 
 
+def _room_html(code: str, join: str) -> str:
+    """What a projector shows the room: the join address, the code and the QR code, large."""
+    return (
+        f'<div class="cpmkit-room-address">{html.escape(join)}</div>'
+        f'<div class="cpmkit-room-code">{html.escape(code)}</div>'
+        f"{qr_html(join, css_class='cpmkit-room-qr')}"
+    )
+
+
 class WorkshopDashboard:
     """One workshop's live view, built on the access the store gives for the trainer key."""
 
@@ -114,13 +125,20 @@ class WorkshopDashboard:
         self.by_round: dict[str, dict[str, dict[str, int]]] = {name: {} for name in self.rounds}
 
         code = str(workshop["join_code"])
+        join = participant_link(code, page_base_url())
         self.header = W.HTML(
             f"<h3>{html.escape(self.name)}</h3>"
             f'<p class="cpmkit-help">Workshop number {self.workshop_id}. Participants join with this code:</p>'
             f"{_join_code_html(code)}"
-            f"<p>or open {_link_html(participant_link(code))}</p>"
+            f"<p>or open {_link_html(join)}, or scan:</p>{qr_html(join)}"
         )
         self.header.add_class("cpmkit-workshop-header")
+        self.room_button = W.Button(description="Show to the room", icon="television", layout=W.Layout(width="auto"))
+        self.room = W.HTML(_room_html(code, join), layout=W.Layout(display="none"))
+        self.room.add_class("cpmkit-room")
+        self.room_button.on_click(lambda _: self.toggle_room())
+        share = W.HBox([CopyButton(join, label="Copy the join link"), self.room_button])
+        share.add_class("cpmkit-share")
         self.state = W.HTML()
 
         # Live counts.
@@ -161,6 +179,8 @@ class WorkshopDashboard:
         self.widget = W.VBox(
             [
                 self.header,
+                share,
+                self.room,
                 self.state,
                 _section("Participants"),
                 self.counts,
@@ -204,6 +224,12 @@ class WorkshopDashboard:
         self.refresh()
         if self.ticker is not None:
             self.ticker.start_with(self.widget)
+
+    def toggle_room(self) -> None:
+        """Show the join address, code and QR code large, for a projector; or hide them again."""
+        showing = self.room.layout.display != "none"
+        self.room.layout.display = "none" if showing else None
+        self.room_button.description = "Show to the room" if showing else "Hide the room view"
 
     # -- live refresh -------------------------------------------------------------------------
 
@@ -398,6 +424,7 @@ class WorkshopApp:
         self.create_message = message_area()
         self.created = W.HTML()
         self.created.add_class("cpmkit-workshop-created")
+        self.created_links = W.VBox()  # the new workshop's links with their Copy buttons
         self.open_created = W.Button(
             description="I have saved the key: open the dashboard",
             icon="check",
@@ -416,6 +443,7 @@ class WorkshopApp:
                 self.create_button,
                 self.create_message,
                 self.created,
+                self.created_links,
                 self.open_created,
             ]
         )
@@ -464,17 +492,27 @@ class WorkshopApp:
             self._created_key = (workshop_id, key)
             self.new_name.value = ""
             self.number.value = str(workshop_id)
+            join, back = participant_link(code, page_base_url()), trainer_link(workshop_id, page_base_url())
             self.created.value = (
                 f"<p>Workshop <b>{html.escape(self.assess.workshop(workshop_id)['name'])}</b> is ready "
                 f"(number {workshop_id}). Participants join with this code:</p>"
                 f"{_join_code_html(code)}"
-                f"<p>or open {_link_html(participant_link(code))}</p>"
+                f"<p>or open {_link_html(join)}</p>"
                 '<div class="cpmkit-trainer-key" style="border:2px solid #a61b1b;padding:6px 10px;margin:8px 0">'
                 "<p><b>Your trainer key:</b> "
                 f'<code style="font-size:18px;user-select:all">{html.escape(key)}</code></p>'
                 '<p class="cpmkit-message-error">Keep this key: it is shown once. Without it nobody can '
                 "open the dashboard, and it cannot be recovered. Do not project it.</p></div>"
-                f"<p>To come back later, open {_link_html(trainer_link(workshop_id))} and type the key.</p>"
+                f"<p>To come back later, open {_link_html(back)} and type the key.</p>"
+            )
+            replace_children(
+                self.created_links,
+                [
+                    W.HBox(
+                        [CopyButton(join, label="Copy the join link"), CopyButton(back, label="Copy the trainer link")]
+                    ),
+                    W.HTML(qr_html(join)),
+                ],
             )
             self.open_created.layout.display = None
 
@@ -518,6 +556,7 @@ class WorkshopApp:
         """The key was shown; once the trainer moves on, it leaves the page for good."""
         self._created_key = None
         self.created.value = ""
+        replace_children(self.created_links, [])
         self.open_created.layout.display = "none"
 
     def _closed(self, change: dict[str, Any]) -> None:

@@ -128,7 +128,7 @@ def test_survey_links_are_made_per_stakeholder_and_shown_once(
     rows = _survey_rows(app, project)
     hrefs = [link.href for link in rows.values()]
     assert (
-        all(h is not None and h.startswith("03_stakeholder_survey.ipynb?survey=") for h in hrefs)
+        all(h is not None and h.startswith("/voila/render/03_stakeholder_survey.ipynb?survey=") for h in hrefs)
         and len(set(hrefs)) == 2
     )
     acme = next(link for name, link in rows.items() if "Acme" in name)

@@ -87,7 +87,7 @@ def answer_all(app: SoftSkillsApp, scores: dict[str, int] | None = None, default
 
 
 def token_in(link_html: str, parameter: str) -> str:
-    found = re.findall(rf'href="02_soft_skills\.ipynb\?{parameter}=([^"]+)"', link_html)
+    found = re.findall(rf'href="/voila/render/02_soft_skills\.ipynb\?{parameter}=([^"]+)"', link_html)
     assert found, link_html
     return str(found[-1])
 
@@ -435,7 +435,10 @@ def test_coming_back_with_the_link_resumes_at_the_first_unanswered_item(
     monkeypatch.setenv("QUERY_STRING", f"token={app.participant['token']}")
     again = SoftSkillsApp(store, today=lambda: TODAY)
     # The page opened with the link shows it (it is in the address), without the "copy it now" note.
-    assert again.resume is not None and again.resume.href == f"02_soft_skills.ipynb?token={app.participant['token']}"
+    assert (
+        again.resume is not None
+        and again.resume.href == f"/voila/render/02_soft_skills.ipynb?token={app.participant['token']}"
+    )
     assert SHOWN_ONCE not in again.resume.text.value
     assert again.questions is not None
     assert again.questions.step == 1

@@ -4,6 +4,7 @@ on a real SQLite store, with participants joining through the AssessmentStore.""
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import sys
@@ -24,11 +25,13 @@ from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.db.schema import workshops
 from cpmkit.errors import ValidationError
+from cpmkit.serving.page_access import BASE_URL_ENV
 from cpmkit.soft_skills.bank import Item, default_bank
 from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
 from cpmkit.soft_skills.ui import trainer as workshop_ui
 from cpmkit.soft_skills.ui.trainer import TRAINER_KEY_TRIES, WorkshopApp, WorkshopDashboard
 from cpmkit.soft_skills.workshop import HIDDEN
+from cpmkit.ui.copy_button import CopyButton
 
 HIDDEN_TEXT = "hidden: fewer than 3 participants"
 
@@ -176,8 +179,8 @@ def test_creating_a_workshop_shows_the_code_and_the_key_once(
     workshop_id, code, key = create(app)
     shown = app.created.value
     assert "cpmkit-join-code" in shown and code in shown
-    assert f'href="02_soft_skills.ipynb?code={code}"' in shown
-    assert f'href="02_workshop_trainer.ipynb?workshop={workshop_id}"' in shown
+    assert f'href="/voila/render/02_soft_skills.ipynb?code={code}"' in shown
+    assert f'href="/voila/render/02_workshop_trainer.ipynb?workshop={workshop_id}"' in shown
     assert "Keep this key: it is shown once" in shown
     assert all(key not in href for href in re.findall(r'href="([^"]*)"', shown)), "the key is never in a link"
     assert assess.trainer_workshop(workshop_id, key).workshop["join_code"] == code
@@ -610,3 +613,32 @@ def test_the_trainer_chooses_the_question_bank(store: Store, tmp_path: Path, mon
     app.create_button.click()
     with store.read() as conn:
         assert conn.execute(select(workshops.c.bank)).scalars().all() == ["short_course"]
+
+
+def test_the_join_link_is_absolute_with_a_copy_button_a_qr_code_and_a_view_for_the_room(
+    app: WorkshopApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(BASE_URL_ENV, "http://192.168.1.20:8866")
+    workshop_id, code, key = create(app)
+    join = f"http://192.168.1.20:8866/voila/render/02_soft_skills.ipynb?code={code}"
+    assert f'href="{join}"' in app.created.value
+    copies = [w for w in _all(app.created_links) if isinstance(w, CopyButton)]
+    assert [c.text for c in copies] == [
+        join,
+        f"http://192.168.1.20:8866/voila/render/02_workshop_trainer.ipynb?workshop={workshop_id}",
+    ]
+    assert key not in " ".join(c.text for c in copies)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert f'href="{join}"' in dashboard.header.value and "<svg" in dashboard.header.value
+    assert join in [w.text for w in _all(dashboard.widget) if isinstance(w, CopyButton)]
+    assert dashboard.room.layout.display == "none"
+    dashboard.room_button.click()
+    assert dashboard.room.layout.display is None and dashboard.room_button.description == "Hide the room view"
+    room = dashboard.room.value
+    assert code in room and html.escape(join) in room and "cpmkit-room-qr" in room and key not in room
+    dashboard.room_button.click()
+    assert dashboard.room.layout.display == "none"
+
+
+def _all(widget: W.Widget) -> list[W.Widget]:
+    return [widget, *(w for child in getattr(widget, "children", ()) for w in _all(child))]

@@ -16,15 +16,15 @@ import datetime as dt
 import html
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
-from urllib.parse import quote
 
 import ipywidgets as W
 
-from cpmkit.core.content import notebook_file
+from cpmkit.core.addresses import page_link
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.ui.survey import PULSE_PARAMETER
+from cpmkit.ui.session import page_base_url
 from cpmkit.ui.widgets import LinkShownOnce, MessageArea, field, guard, keep_links, message_area, replace_children
 
 __all__ = ["SURVEY_PAGE", "PulseRoundsPanel", "survey_link"]
@@ -35,16 +35,19 @@ _NO_PROJECT: Final = "Choose or create a project first."
 
 
 def survey_link(token: str, *, base_url: str = "") -> str:
-    """The link respondents open: ``<base_url><pulse survey notebook>?pulse=<token>``."""
-    return f"{base_url}{notebook_file(SURVEY_PAGE)}?{PULSE_PARAMETER}={quote(token, safe='')}"
+    """The link respondents open: ``<base_url>/voila/render/<pulse survey notebook>?pulse=<token>``."""
+    return page_link(base_url, SURVEY_PAGE, {PULSE_PARAMETER: token})
 
 
 class PulseRoundsPanel:
     """Create rounds, list them with their response counts and links, close or reopen them."""
 
-    def __init__(self, store: Store, *, base_url: str = "", today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(
+        self, store: Store, *, base_url: str | None = None, today: Callable[[], dt.date] = dt.date.today
+    ) -> None:
         self.pulses = PulseStore(store)
-        self.base_url, self.today = base_url, today
+        # Links are absolute, on the address this page was opened at (None: as the gate says).
+        self.base_url, self.today = page_base_url() if base_url is None else base_url, today
         self.project_id: int | None = None
         #: Each round's anonymous link and its stakeholders' own links, by round id, kept across
         #: redraws: a link shown stays shown.
