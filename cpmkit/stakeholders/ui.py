@@ -42,7 +42,9 @@ from cpmkit.ui.widgets import (
     field,
     guard,
     message_area,
+    named,
     replace_children,
+    scrolling_table,
     stylesheet,
     table_html,
 )
@@ -159,6 +161,7 @@ class MeasureRow:
             "measured_on": W.DatePicker(value=_date(measure["measured_on"])),
         }
         for name, control in self.controls.items():
+            named(control, _MEASURE_COLUMNS[name][0])
             control.layout.width = _MEASURE_COLUMNS[name][1]
             control.observe(lambda change, name=name: self._save(name, change["new"]), "value")
         remove = W.Button(icon="trash", tooltip="Delete this measure", layout=W.Layout(width="40px"))
@@ -189,7 +192,7 @@ class TabView:
         self.render = render
         self.table = W.HTML()
         self.chart: Any = None
-        self.side = W.VBox([W.HTML(aside), self.table] if aside else [self.table])
+        self.side = W.VBox([W.HTML(aside), self.table] if aside else [self.table]).add_class("cpmkit-table-side")
         self.widget = W.HBox([self.side], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
 
     def refresh(self, register: pd.DataFrame, measures: pd.DataFrame) -> None:
@@ -201,7 +204,7 @@ class TabView:
                 self.chart = VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
                 self.widget.children = [self.chart, self.side]
             self.chart.draw(chart)
-        self.table.value = table
+        self.table.value = scrolling_table(table)
 
 
 class StakeholderValueApp:
@@ -217,7 +220,7 @@ class StakeholderValueApp:
         self.bar = ProjectBar(store, on_change=lambda _: self.reload())
 
         # Register: list, add, editor.
-        self.listing = W.Select(rows=14, layout=W.Layout(width="240px"))
+        self.listing = named(W.Select(rows=14, layout=W.Layout(width="240px")), "Stakeholders")
         self.new_name = W.Text(placeholder="Name of a new stakeholder", layout=W.Layout(width="240px"))
         self.add = W.Button(
             description="Add stakeholder", icon="user-plus", button_style="primary", layout=W.Layout(width="240px")

@@ -35,4 +35,17 @@ class VegaChart(anywidget.AnyWidget):
     def draw(self, chart: alt.TopLevelMixin) -> None:
         """Replace the chart shown. Charts come from cpmkit.core.charts, whose tests validate them;
         skipping validation here saves the kernel a schema walk on every redraw."""
-        self.spec = chart.to_dict(validate=False)
+        spec = chart.to_dict(validate=False)
+        # One image to a screen reader, named by its title: not hundreds of unnamed marks.
+        config = spec.setdefault("config", {})
+        config.setdefault("aria", False)  # axes and legends
+        config.setdefault("mark", {}).setdefault("aria", False)  # every mark
+        spec.setdefault("description", _title(spec))
+        self.spec = spec
+
+
+def _title(spec: dict[str, Any]) -> str:
+    """A chart's title as plain text (Vega-Lite allows a string, lines, or an object with text)."""
+    title = spec.get("title", "")
+    text = title.get("text", "") if isinstance(title, dict) else title
+    return " ".join(text) if isinstance(text, list) else str(text) or "Chart"

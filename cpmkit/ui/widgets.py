@@ -15,9 +15,10 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from contextlib import contextmanager
 from functools import partial
 from importlib import resources
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, TypeVar
 
 import ipywidgets as W
+from ipywidgets.widgets.widget_description import DescriptionWidget
 
 from cpmkit.core.export import table_html
 from cpmkit.core.qr import qr_svg
@@ -40,13 +41,17 @@ __all__ = [
     "keep_links",
     "link_html",
     "message_area",
+    "named",
     "qr_html",
     "replace_children",
+    "scrolling_table",
     "stylesheet",
     "table_html",
 ]
 
 log = logging.getLogger("cpmkit")
+
+Described = TypeVar("Described", bound=DescriptionWidget)
 
 #: Said under a link whose secret the store keeps only scrambled, when it is shown.
 SHOWN_ONCE: Final = "Copy this link now: for safety it is stored scrambled and cannot be shown again."
@@ -124,6 +129,7 @@ class MessageArea(W.HTML):  # type: ignore[misc]
 
     def __init__(self, *, label: str = "", help_text: str = "") -> None:
         super().__init__()
+        self.label = label
         self._header = "".join(
             [
                 f"<b>{html.escape(label)}</b>" if label else "",
@@ -166,8 +172,29 @@ def guard(area: MessageArea) -> Iterator[None]:
         area.say("")
 
 
+def scrolling_table(table: str, *, name: str = "Table") -> str:
+    """A wide table (HTML) that scrolls sideways inside its own box, not the page; the box takes
+    the keyboard's focus, so it can be scrolled without a mouse, and is named for a screen reader."""
+    return f'<div class="cpmkit-table-scroll" role="region" tabindex="0" aria-label="{html.escape(name)}">{table}</div>'
+
+
+def named(control: Described, name: str) -> Described:
+    """Give ``control`` the accessible name ``name`` without showing it twice: for a control whose
+    name the page already shows nearby (a field's heading, a question, a column's title).
+
+    The name is the widget's own description, so its <label> names the input for a screen
+    reader; the class ``cpmkit-named`` hides that label from the eye only (cpmkit.css).
+    """
+    control.description = name
+    control.add_class("cpmkit-named")
+    return control
+
+
 def field(control: W.Widget, area: MessageArea) -> W.VBox:
-    """An input under its label, help and message line (``area``, built with the label)."""
+    """An input under its label, help and message line (``area``, built with the label); an
+    input without a description of its own is named by that label (see ``named``)."""
+    if area.label and isinstance(control, DescriptionWidget) and not control.description:
+        named(control, area.label)
     return W.VBox([area, control], layout=W.Layout(margin="0 12px 4px 0"))
 
 

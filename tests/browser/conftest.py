@@ -69,6 +69,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 ACCOUNTS = {"pm": True, "pm2": False, "pm3": False}
 PASSWORD = "browser tests only"
 
+#: The impacts of an axe-core violation that fail a test (the others: moderate, minor).
+AXE_GRAVE = {"serious", "critical"}
 #: Where the README's screenshots live.
 README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -299,6 +301,21 @@ class Web:
             README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, README_SCREENSHOTS / readme)
         return path
+
+    def assert_accessible(self) -> None:
+        """axe-core (the npm package's build, bundled by axe-playwright-python: no download) finds
+        no serious or critical violation of WCAG on the page as it is shown now."""
+        from axe_playwright_python.base import AXE_SCRIPT
+
+        self.page.evaluate(AXE_SCRIPT)
+        found = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+        grave = [
+            f"{v['id']} ({v['impact']}): {v['help']}, at "
+            + "; ".join(f"{' '.join(n['target'])} {n['html'][:120]!r}" for n in v["nodes"][:5])
+            for v in found
+            if v["impact"] in AXE_GRAVE
+        ]
+        assert grave == [], f"{self.page.url} at {self.page.viewport_size['width']} px:\n" + "\n".join(grave)
 
     def assert_clean(self) -> None:
         """No request left localhost, no dialog opened, nothing logged as an error."""

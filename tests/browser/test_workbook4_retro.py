@@ -173,6 +173,7 @@ def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, s
     for page in (ana, ben):
         expect(page.locator(".cpmkit-retro-actions")).to_contain_text(ACTION, timeout=LIVE_TIMEOUT_MS)
     web.screenshot("retro-board", readme="04_retro_board.png")
+    web.assert_accessible()  # the facilitator's board, with groups, votes and actions
     actions = retros.actions(project)
     assert actions[["what", "owner", "due", "status"]].values.tolist() == [[ACTION, names["ana"], DUE, "open"]]
     slow = int(saved.loc[saved["text"] == "Slow code reviews", "id"].iloc[0])

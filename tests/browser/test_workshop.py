@@ -236,6 +236,7 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     expect(chart).to_have_count(1)
     expect(chart.locator("svg.marks")).to_be_visible()
     web.screenshot("dashboard", readme="02_workshop_trainer.png")
+    web.assert_accessible()  # the dashboard's table, chart and room view, as filled by the cohort
 
     # The store holds what was clicked: every answer, three completions, nobody else.
     joined = {name: None for name in names}

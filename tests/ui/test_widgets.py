@@ -17,11 +17,15 @@ from cpmkit.ui.widgets import (
     UNEXPECTED,
     LinkShownOnce,
     Loading,
+    MessageArea,
+    field,
     fluid,
     guard,
     message_area,
+    named,
     qr_html,
     replace_children,
+    scrolling_table,
 )
 
 
@@ -187,3 +191,23 @@ def test_each_link_shown_has_a_copy_button_and_a_qr_code_and_none_when_none_is_s
     assert link.text.value.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
     assert "<k>" not in link.text.value and "<script" not in link.text.value  # escaped, nothing that runs
     assert qr_html("http://h/b?board=t") in link.text.value
+
+
+def test_a_field_names_its_input_by_its_label_for_screen_readers_only() -> None:
+    date = W.DatePicker()
+    field(date, MessageArea(label="Last contact", help_text="When did you last speak?"))
+    assert date.description == "Last contact" and "cpmkit-named" in date._dom_classes
+    own = W.Dropdown(options=["a"], description="Round")
+    field(own, MessageArea(label="Which round"))
+    assert own.description == "Round" and "cpmkit-named" not in own._dom_classes  # its own, shown label stays
+    box = field(W.HBox([W.Text()]), MessageArea(label="New round"))  # a row of inputs names each itself
+    assert isinstance(box, W.VBox)
+    assert named(W.Text(), "Owner").description == "Owner"
+
+
+def test_a_wide_table_scrolls_in_a_named_box_the_keyboard_reaches() -> None:
+    shown = scrolling_table("<table></table>", name="Plan <draft>")
+    assert shown.startswith(
+        '<div class="cpmkit-table-scroll" role="region" tabindex="0" aria-label="Plan &lt;draft&gt;">'
+    )
+    assert shown.endswith("<table></table></div>")

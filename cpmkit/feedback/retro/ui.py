@@ -55,6 +55,7 @@ from cpmkit.ui.widgets import (
     guard,
     keep_links,
     message_area,
+    named,
     replace_children,
     stylesheet,
     table_html,
@@ -138,8 +139,11 @@ class ActionList:
             return
         rows: list[W.Widget] = []
         for action in shown.to_dict("records"):
-            status = W.Dropdown(
-                options=list(retro.ACTION_STATUSES), value=str(action["status"]), layout=W.Layout(width="130px")
+            status = named(
+                W.Dropdown(
+                    options=list(retro.ACTION_STATUSES), value=str(action["status"]), layout=W.Layout(width="130px")
+                ),
+                f"Status of: {action['what']}",
             )
             status.observe(lambda change, action_id=int(action["id"]): self._save(action_id, change["new"]), "value")
             owner = f" ({html.escape(str(action['owner']))})" if isinstance(action["owner"], str) else ""
@@ -163,7 +167,7 @@ class ActionForm:
         self.heading = W.HTML()
         self.what = W.Text(placeholder="What will we do?", layout=fluid("320px"))
         self.owner = W.Text(placeholder="Owner", layout=W.Layout(width="150px"))
-        self.due = W.DatePicker(layout=W.Layout(width="160px"))
+        self.due = named(W.DatePicker(layout=W.Layout(width="160px")), "Due")
         self.add = W.Button(description="Add action", icon="plus")
         self.message = message_area()
         self.add.on_click(lambda _: self._add(on_add))

@@ -28,7 +28,7 @@ from cpmkit.feedback.survey_import.reader import (
     read_survey,
     suggest_mapping,
 )
-from cpmkit.ui.widgets import guard, message_area, table_html
+from cpmkit.ui.widgets import guard, message_area, named, table_html
 
 __all__ = ["ACCEPTED", "NOT_IMPORTED", "SHOWN_PROBLEMS", "FeedbackImportPanel"]
 
@@ -56,7 +56,7 @@ class FeedbackImportPanel:
         self.upload.observe(lambda _change: self._uploaded(), "value")
         self.message = message_area()
         self.columns = {
-            t.id: W.Dropdown(options=[(NOT_IMPORTED, None)], index=0, layout=W.Layout(width="340px"))
+            t.id: named(W.Dropdown(options=[(NOT_IMPORTED, None)], index=0, layout=W.Layout(width="340px")), t.label)
             for t in self.targets
         }
         for target_id, choice in self.columns.items():

@@ -11,7 +11,7 @@ import ipywidgets as W
 
 from cpmkit.gap.rules import whole
 from cpmkit.gap.template import Dimension, GapTemplate
-from cpmkit.ui.widgets import Loading, MessageArea, guard, replace_children
+from cpmkit.ui.widgets import Loading, MessageArea, guard, named, replace_children
 
 __all__ = ["RatingForm"]
 
@@ -23,6 +23,16 @@ def scale_choice(low: int, high: int) -> W.Dropdown:
     return W.Dropdown(
         options=[("-", None)] + [(str(n), n) for n in range(low, high + 1)], value=None, layout=W.Layout(width="64px")
     )
+
+
+def column_headings(template: GapTemplate) -> dict[str, str]:
+    """The rating inputs' column headings by field: the header shows them, and they name each row's inputs."""
+    low, high = template.scale
+    return {
+        "expectation": f"Expect ({low}-{high})",
+        "perception": f"Perceive ({low}-{high})",
+        "importance": "Importance (points of 100)" if template.importance == "weights" else "Importance (1-5)",
+    }
 
 
 class RatingRow:
@@ -41,6 +51,8 @@ class RatingRow:
             "perception": scale_choice(low, high),
             "importance": importance,
         }
+        for field, heading in column_headings(template).items():
+            named(self.controls[field], f"{dimension.name}: {heading}")
         self.gap = W.HTML(layout=W.Layout(width="60px"))
         self.aside = W.HTML(layout=W.Layout(width="200px"))
         self.message = MessageArea()
@@ -81,13 +93,12 @@ class RatingForm:
     def __init__(self, template: GapTemplate, *, on_save: Save, aside: str = "") -> None:
         self.template, self.on_save = template, on_save
         self.rows: dict[str, RatingRow] = {}
-        low, high = template.scale
-        importance = "Importance (points of 100)" if template.importance == "weights" else "Importance (1-5)"
+        columns = column_headings(template)
         headings = [
             ("Dimension", "300px"),
-            (f"Expect ({low}-{high})", "64px"),
-            (f"Perceive ({low}-{high})", "64px"),
-            (importance, "70px"),
+            (columns["expectation"], "64px"),
+            (columns["perception"], "64px"),
+            (columns["importance"], "70px"),
             ("Gap", "60px"),
             (aside, "200px"),
         ]

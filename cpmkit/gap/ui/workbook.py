@@ -36,6 +36,7 @@ from cpmkit.ui.widgets import (
     guard,
     keep_links,
     message_area,
+    named,
     replace_children,
     stylesheet,
     table_html,
@@ -67,6 +68,10 @@ class GapData:
     dimensions: list[str]
 
 
+#: What names each input of an action row for a screen reader (the row shows no headings).
+_ACTION_NAMES = {"what": "Action", "owner": "Owner", "due": "Due", "status": "Status"}
+
+
 class ActionRow:
     """One action to close a gap: what, owner, due date and status, each saved on change."""
 
@@ -95,6 +100,7 @@ class ActionRow:
             ),
         }
         for name, control in self.controls.items():
+            named(control, _ACTION_NAMES[name])
             control.observe(lambda change, name=name: self._save(gaps, name, change["new"], on_saved), "value")
         remove = W.Button(icon="trash", tooltip="Delete this action", layout=W.Layout(width="40px"))
         remove.on_click(lambda _: on_delete(self.id))

@@ -25,7 +25,16 @@ from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.ui.survey import PULSE_PARAMETER
 from cpmkit.ui.session import page_base_url
-from cpmkit.ui.widgets import LinkShownOnce, MessageArea, field, guard, keep_links, message_area, replace_children
+from cpmkit.ui.widgets import (
+    LinkShownOnce,
+    MessageArea,
+    field,
+    guard,
+    keep_links,
+    message_area,
+    named,
+    replace_children,
+)
 
 __all__ = ["SURVEY_PAGE", "PulseRoundsPanel", "survey_link"]
 
@@ -53,8 +62,11 @@ class PulseRoundsPanel:
         #: redraws: a link shown stays shown.
         self.links: dict[int, LinkShownOnce] = {}
         self.own_links: dict[int, LinkShownOnce] = {}
-        self.name = W.Text(placeholder="e.g. November pulse", continuous_update=False, layout=W.Layout(width="260px"))
-        self.opened_on = W.DatePicker(value=today(), layout=W.Layout(width="160px"))
+        self.name = named(
+            W.Text(placeholder="e.g. November pulse", continuous_update=False, layout=W.Layout(width="260px")),
+            "Round name",
+        )
+        self.opened_on = named(W.DatePicker(value=today(), layout=W.Layout(width="160px")), "Opens on")
         self.create = W.Button(description="Open a round", icon="plus")
         self.create.on_click(lambda _b: self._create())
         self.create_message = MessageArea(
