@@ -69,12 +69,15 @@ from cpmkit.ui.widgets import (
     SHOWN_ONCE,
     LinkShownOnce,
     MessageArea,
+    copy_buttons,
     download_link,
     field,
     fluid,
     guard,
     link_html,
     message_area,
+    named,
+    qr_html,
     replace_children,
     stylesheet,
 )
@@ -393,6 +396,7 @@ class Questionnaire:
                 tooltips=[f"{value}: {label}" for value, label in points],
                 style={"button_width": "90px"},
             ).add_class("cpmkit-scale-list")
+            named(toggle, item.text)
             area = MessageArea(label=item.text)
             toggle.observe(lambda change, item_id=item.id: self._answer(item_id, change["new"]), "value")
             box = W.VBox([area, toggle], layout=W.Layout(margin="0 0 10px 0"))
@@ -444,8 +448,10 @@ class CommitmentRow:
 
     def __init__(self, position: int, saved: Commitment, *, save: Callable[[int, str, dt.date | None], None]) -> None:
         self.position, self.save = position, save
-        self.what = W.Text(value=saved.what, placeholder="What I will do", layout=fluid("460px"))
-        self.by_when = W.DatePicker(value=saved.by_when)
+        self.what = named(
+            W.Text(value=saved.what, placeholder="What I will do", layout=fluid("460px")), f"Commitment {position}"
+        )
+        self.by_when = named(W.DatePicker(value=saved.by_when), f"Commitment {position}: by when")
         self.message = MessageArea(label=f"Commitment {position}")
         self.widget = W.VBox([self.message, W.HBox([self.what, W.Label("by"), self.by_when])])
         self.what.observe(lambda _: self._save(), "value")
@@ -494,13 +500,14 @@ class ResultsView:
 
         self.peer_button = W.Button(description="Create a link for a colleague", icon="link", layout=fluid("260px"))
         self.peer_links = W.HTML()
+        self.peer_copies = W.HBox(layout=W.Layout(flex_flow="row wrap", grid_gap="6px"))
         self.peer_message = message_area()
         self.refresh_others_button = W.Button(description="Refresh others' view", icon="refresh")
         self.others_table = W.HTML()
         self.others_note = W.HTML()
         self.others_chart: Any = None
         self.others = W.HBox([self.others_table], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
-        self._created_links: list[str] = []
+        self._created_links: list[str] = []  # the rating links made on this page, shown with a QR code each
 
         self.export_button = W.Button(description="Prepare my report", icon="download")
         self.export_links = W.HTML()
@@ -525,6 +532,7 @@ class ResultsView:
                 ),
                 W.HBox([self.peer_button, self.refresh_others_button]),
                 self.peer_links,
+                self.peer_copies,
                 self.peer_message,
                 self.others_note,
                 self.others,
@@ -594,11 +602,15 @@ class ResultsView:
     def _create_peer_link(self) -> None:
         with guard(self.peer_message):
             token = self.assessments.create_peer_link(self.id)
-            self._created_links.append(link_html(_href("rate", token)))
-            items = "".join(f"<li>{link}</li>" for link in self._created_links)
+            self._created_links.append(_href("rate", token))
+            items = "".join(f"<li>{link_html(href)}{qr_html(href)}</li>" for href in self._created_links)
             self.peer_links.value = (
-                f"<p>Send this link to one colleague (a new link for each one):</p><ol>{items}</ol>"
-                f"<p class='cpmkit-help cpmkit-link-note'>{html.escape(SHOWN_ONCE)}</p>"
+                "<p>Send this link to one colleague (a new link for each one), or let them scan its code:</p>"
+                f"<ol>{items}</ol><p class='cpmkit-help cpmkit-link-note'>{html.escape(SHOWN_ONCE)}</p>"
+            )
+            many = len(self._created_links) > 1
+            self.peer_copies.children = copy_buttons(
+                {f"link {n}" if many else "": href for n, href in enumerate(self._created_links, start=1)}
             )
 
     def prepare_export(self) -> None:

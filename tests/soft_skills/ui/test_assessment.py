@@ -556,6 +556,24 @@ def rate(store: Store, token: str, value: int) -> SoftSkillsApp:
     return rater
 
 
+def test_each_rating_link_has_a_copy_button_and_a_qr_code(store: Store) -> None:
+    app = solo(store)
+    answer_all(app, default=4)
+    results = app.results
+    assert results is not None
+    results.peer_button.click()
+    assert [(c.label, c.text) for c in results.peer_copies.children] == [
+        ("Copy link", html.unescape(re.findall(r'href="([^"]+)"', results.peer_links.value)[0]))
+    ]
+    results.peer_button.click()
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', results.peer_links.value)]
+    assert [(c.label, c.text) for c in results.peer_copies.children] == [
+        ("Copy link 1", hrefs[0]),
+        ("Copy link 2", hrefs[1]),
+    ]
+    assert results.peer_links.value.count("<svg") == 2 and "QR code of" in results.peer_links.value
+
+
 def test_others_view_needs_three_raters(store: Store) -> None:
     app = solo(store)
     answer_all(app, default=4)
