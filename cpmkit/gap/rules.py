@@ -42,6 +42,7 @@ __all__ = [
     "points_given",
     "satisfaction_as_of",
     "top_weighted",
+    "unanswered",
     "weight_problems",
     "whole",
     "with_notes",
@@ -277,6 +278,13 @@ def with_notes(gaps: pd.DataFrame, notes: pd.DataFrame, actions: pd.DataFrame) -
     rows = rows.merge(counted, on=_KEYS, how="left")
     rows["open_actions"] = rows["open_actions"].fillna(0).astype(int)
     return rows
+
+
+def unanswered(figures: Mapping[str, Mapping[str, Any]], dimensions: Sequence[str]) -> dict[str, list[str]]:
+    """The figures of ``dimensions`` (in order) not given yet in a form's ``figures``
+    (``figures_as_of``): what Submit points out before it takes an incomplete survey."""
+    missing = {d: [f for f in FIGURES if whole(figures.get(d, {}).get(f)) is None] for d in dimensions}
+    return {d: figures for d, figures in missing.items() if figures}
 
 
 def whole(value: Any) -> int | None:

@@ -34,6 +34,7 @@ from cpmkit.gap.rules import (
     points_given,
     satisfaction_as_of,
     top_weighted,
+    unanswered,
     weight_problems,
     whole,
     with_notes,
@@ -450,6 +451,21 @@ def test_points_given_counts_blank_importance_as_zero() -> None:
     assert points_given(figures) == 75
     assert points_given({}) == 0
     assert [whole(v) for v in (3, 4.0, None, math.nan, pd.NA)] == [3, 4, None, None, None]
+
+
+def test_unanswered_lists_each_dimensions_missing_figures_in_the_order_asked() -> None:
+    figures = {
+        "reliability": {"expectation": 6, "perception": 5, "importance": 3},
+        "schedule": {"expectation": 7, "perception": math.nan, "importance": None},
+        "budget": {"expectation": 4.0, "perception": 2, "importance": pd.NA},
+    }
+    assert unanswered(figures, ["scope", "schedule", "reliability", "budget"]) == {
+        "scope": ["expectation", "perception", "importance"],
+        "schedule": ["perception", "importance"],
+        "budget": ["importance"],
+    }
+    assert list(unanswered(figures, ["budget", "scope"])) == ["budget", "scope"]
+    assert unanswered(figures, ["reliability"]) == {} and unanswered({}, []) == {}
 
 
 # -- notes and actions on the gaps --------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as W
@@ -37,6 +37,9 @@ ASKED = {
     "perception": "How well do we deliver it today?",
     "importance": "How much does it matter to you?",
 }
+#: Submit's label, and its label once it has pointed out answers still missing (a second press sends them as they are).
+SUBMIT = "Submit my answers"
+SUBMIT_AS_IS = "Submit as it is"
 #: The points a stakeholder shares out between the dimensions in "weights" mode.
 POINTS = 100
 
@@ -97,6 +100,10 @@ class SurveyQuestions:
                 value = gap.whole(values.get(figure))
                 control.value = ("" if value is None else str(value)) if isinstance(control, W.Text) else value
 
+    def flag(self, missing: Sequence[str]) -> None:
+        """Point out the questions of this dimension not answered yet (``missing`` figures)."""
+        self.message.say("Not answered yet: " + " ".join(ASKED[figure] for figure in missing))
+
     def _changed(self, figure: str, value: Any, on_save: Save) -> None:
         if not self.loading:
             with guard(self.message):
@@ -134,7 +141,8 @@ class GapSurveyApp:
         )
         self.comment.add_class("cpmkit-survey-comment")
         self.answers_message = MessageArea()
-        self.submit = W.Button(description="Submit my answers", button_style="primary")
+        self.submit = W.Button(description=SUBMIT, button_style="primary")
+        self.missing_shown = False  # Submit has pointed out unanswered questions; pressed again, it sends
         self.submit.on_click(lambda _: self._submit())
         self.change = W.Button(description="Change my answers")
         self.change.on_click(lambda _: self._show_form())
@@ -196,6 +204,7 @@ class GapSurveyApp:
 
     def _show_form(self) -> None:
         self.status.say("")
+        self._show_missing(False)
         replace_children(self.page, [self.form])
 
     def _save(self, dimension: str, figure: str, value: Any) -> None:
@@ -209,11 +218,13 @@ class GapSurveyApp:
             value=value,
         )
         self.status.say("Your answers are saved as you give them; press Submit when you are done.", ok=True)
+        self._show_missing(False)
         self._show_weights(self._figures())
 
     def _save_satisfaction(self, score: int | None) -> None:
         with guard(self.answers_message):
             assert self.survey is not None
+            self._show_missing(False)
             self.gaps.save_satisfaction(
                 int(self.survey["stakeholder_id"]), source=SURVEY_SOURCE, assessed_on=self.today(), score=score
             )
@@ -224,17 +235,37 @@ class GapSurveyApp:
             self.gaps.save_survey_comment(int(self.survey["stakeholder_id"]), text)
 
     def _submit(self) -> None:
-        """Record the submission and thank them; in "weights" mode the points must add up first."""
+        """Record the submission and thank them; in "weights" mode the points must add up first.
+        Questions not answered are pointed out first, as a form does; pressed again, Submit
+        sends the answers as they are (a partial answer still tells the PM something)."""
         with guard(self.answers_message):
             assert self.survey is not None
-            given = gap.points_given(self._figures())
+            figures = self._figures()
+            given = gap.points_given(figures)
             if self.template.importance == "weights" and given != POINTS:
                 raise ValidationError(
                     f"Your importance points add up to {given}; share out exactly {POINTS} before you submit."
                 )
+            missing = gap.unanswered(figures, list(self.questions))
+            count = sum(map(len, missing.values())) + (self.satisfaction.value is None)
+            if count and not self.missing_shown:
+                for dimension, figures_missing in missing.items():
+                    self.questions[dimension].flag(figures_missing)
+                self._show_missing(True)
+                where = ["marked above"] if missing else []
+                where += ["overall satisfaction"] if self.satisfaction.value is None else []
+                raise ValidationError(
+                    f"{count} question{'s' if count > 1 else ''} not answered yet ({' and '.join(where)}). "
+                    f"Answer them, or press {SUBMIT_AS_IS!r} to send what you gave."
+                )
             self.gaps.submit_survey(int(self.survey["stakeholder_id"]))
             replace_children(self.page, [self.thanks, self.change])
             self.status.say("")
+
+    def _show_missing(self, shown: bool) -> None:
+        """Whether unanswered questions are pointed out: Submit then says it sends them as they are."""
+        self.missing_shown = shown
+        self.submit.description = SUBMIT_AS_IS if shown else SUBMIT
 
     def _figures(self) -> dict[str, dict[str, Any]]:
         """This stakeholder's survey answers as of today, by dimension."""

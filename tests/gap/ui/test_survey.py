@@ -52,7 +52,7 @@ def shown(form: GapSurveyApp) -> str:
     return " ".join(" ".join(_texts(child)) for child in form.widget.children[1:])
 
 
-def answer(form: GapSurveyApp, dimension: str, expectation: int, perception: int, importance: str) -> None:
+def answer(form: GapSurveyApp, dimension: str, expectation: int, perception: int, importance: str | int) -> None:
     controls = form.questions[dimension].controls
     controls["expectation"].value = expectation
     controls["perception"].value = perception
@@ -101,6 +101,9 @@ def test_importance_as_a_rating_is_anchored_1_to_5(store: Store, link: tuple[int
     assert [value for _, value in importance.options] == [1, 2, 3, 4, 5]
     assert importance.options[-1][0] == "5 - critical"
     assert form.weights not in form.form.children
+    for question in form.questions:
+        answer(form, question, 5, 4, 3)
+    form.satisfaction.value = 5
     form.submit.click()  # no points to add up in this mode
     assert form.submitted
 
@@ -112,6 +115,7 @@ def test_submit_thanks_them_and_the_same_link_lets_them_change_and_submit_again(
     form = GapSurveyApp(store, query=f"survey={token}", today=lambda: TODAY)
     answer(form, "reliability", 6, 5, "30")
     answer(form, "schedule", 7, 3, "60")
+    form.satisfaction.value = 5
     form.submit.click()
     assert not form.submitted
     assert "add up to 90; share out exactly 100" in form.answers_message.value
@@ -156,9 +160,36 @@ def test_nothing_from_the_pms_side_is_shown(store: Store, gaps: GapStore, link: 
     assert form.questions["schedule"].controls["expectation"].value == 7  # their own, not the estimate
     for internal in ("gap", "weight", "estimate", "-5", "97", "Zebra", "Quokka"):
         assert internal.lower() not in page.lower()
+    form.satisfaction.value = 4
     form.submit.click()
     assert form.submitted
     assert not re.search(r"gap|weight|estimate|\d", shown(form), re.IGNORECASE)
+
+
+def test_submit_points_out_questions_not_answered_then_sends_the_answers_as_they_are(
+    store: Store, gaps: GapStore, link: tuple[int, str]
+) -> None:
+    project_id, token = link
+    form = GapSurveyApp(store, query=f"survey={token}", today=lambda: TODAY)
+    answer(form, "schedule", 7, 3, "100")
+    form.questions["reliability"].controls["expectation"].value = 6
+    form.submit.click()
+    assert not form.submitted and form.submit.description == "Submit as it is"
+    assert "3 questions not answered yet (marked above and overall satisfaction)" in form.answers_message.value
+    flagged = html.unescape(form.questions["reliability"].message.value)
+    assert "Not answered yet: How well do we deliver it today? How much does it matter to you?" in flagged
+    assert "Not answered" not in form.questions["schedule"].message.value
+
+    form.questions["reliability"].controls["perception"].value = 5  # answering clears the mark; Submit asks again
+    assert "Not answered" not in form.questions["reliability"].message.value
+    assert form.submit.description == "Submit my answers"
+    form.submit.click()
+    assert not form.submitted and "2 questions not answered yet" in form.answers_message.value
+    form.submit.click()  # as it is
+    assert form.submitted
+    response = gaps.survey_responses(project_id)[int(gaps.survey(token)["stakeholder_id"])]
+    assert response["submitted_at"] is not None
+    assert gaps.ratings(project_id).set_index("dimension").loc["reliability", "perception"] == 5
 
 
 @pytest.mark.parametrize("query", ["", "survey=nope"])
