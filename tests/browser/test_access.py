@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.serving.page_access import IDENTITY_HEADER, Identity, encode_identity
 from cpmkit.stakeholders.store import StakeholderStore
 
 pytestmark = pytest.mark.browser
@@ -104,6 +105,26 @@ def test_a_second_pm_sees_only_their_own_projects(web: Any, more_web: Any, serve
     mine = web.open("01_stakeholder_value.ipynb", project=project)  # the owner still has theirs, private note and all
     expect(mine.locator(".widget-select select option")).to_contain_text(["Acme Corp"])
     web.assert_clean()
+
+
+def test_forged_identity_headers_give_nobody_another_pms_projects(
+    more_web: Any, server_store: Store, unique: Any
+) -> None:
+    """The kernel learns who it works for from a header only the server sets: a copy sent by the
+    browser (here claiming to be the admin ``pm``) is replaced, signed in or not."""
+    project, _ = _owned_project(server_store, "pm", unique("Forged"))
+    admin = AccountStore(server_store).sign_in("pm", "browser tests only")
+    assert admin is not None
+    forged = {IDENTITY_HEADER: encode_identity(Identity(admin[0], "forged-browser"))}
+    outsider = more_web("forged-outsider", extra_http_headers=forged)
+    outsider.page.goto(
+        outsider.server.url("01_stakeholder_value.ipynb", project=project), wait_until="domcontentloaded"
+    )
+    expect(outsider.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    other = more_web("forged-second-pm", sign_in="pm2", extra_http_headers=forged)
+    app = other.open("01_stakeholder_value.ipynb", project=project)
+    expect(app.locator(".cpmkit-project-bar")).to_contain_text("pm2")
+    assert PRIVATE not in other.page.content() and "Acme Corp" not in app.inner_text()
 
 
 def test_a_closed_page_stops_its_kernel_at_once(

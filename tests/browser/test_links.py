@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from cpmkit.serving.page_access import BASE_URL_HEADER
+
 pytestmark = pytest.mark.browser
 
 TRAINER = "02_workshop_trainer.ipynb"
@@ -51,3 +53,17 @@ def test_the_trainers_join_link_is_absolute_with_a_copy_button_a_qr_code_and_a_r
     expect(room.locator(".cpmkit-room-address")).to_have_text(join)
     big = room.locator("svg.cpmkit-qr").bounding_box()
     assert big is not None and big["width"] >= 300, big
+
+
+def test_a_forged_base_url_header_is_replaced_by_the_address_the_page_was_opened_at(more_web: Any) -> None:
+    """Links are built on a header only the server sets: one sent by the browser cannot point the
+    room's links elsewhere."""
+    forger = more_web("forged-base-url", sign_in="pm", extra_http_headers={BASE_URL_HEADER: "http://evil.example:8866"})
+    forger.open(TRAINER)
+    forger.page.get_by_placeholder("e.g. Soft skills, March group").fill("Forged links")
+    forger.page.get_by_role("button", name="Create workshop").click()
+    created = forger.page.locator(".cpmkit-workshop-created")
+    code = created.locator(".cpmkit-join-code").inner_text().strip()
+    join = forger.server.url(PARTICIPANT, code=code)
+    expect(created.get_by_role("link", name=join)).to_have_attribute("href", join)
+    assert "evil.example" not in forger.page.content()
