@@ -148,14 +148,17 @@ def running_voila(
     max_kernels: int = 0,
     extra: Sequence[str] = (),
     attempts: int = 3,
+    host: str = "127.0.0.1",
 ) -> Iterator[VoilaServer]:
-    """Start Voila on a free localhost port with ``env`` (see ``cli.serve_env``), wait until it
-    answers, and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra``
-    options go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say)."""
+    """Start Voila on a free port with ``env`` (see ``cli.serve_env``), wait until it answers,
+    and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra`` options
+    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say). It listens
+    on ``host`` (``0.0.0.0``: every interface, as ``cpmkit serve --host 0.0.0.0``) and is
+    requested at 127.0.0.1 either way."""
     for _attempt in range(attempts):
         port = free_port()
         command = voila_command(
-            notebooks, host="127.0.0.1", port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
+            notebooks, host=host, port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
         ) + list(extra)
         with log_file.open("ab") as log:
             process = subprocess.Popen(
