@@ -2,6 +2,8 @@
 
 Sections:
 
+* ``served_as(owner, query)``: this process's environment made the one Voila gives a page's
+  kernel behind the gate, for that owner (None: a participant's link page).
 * Store fixtures: a fresh SQLite file per test, a real PostgreSQL server per session (a
   fresh database per test), ``store_url`` / ``store`` parametrized over both backends (and
   ``stakeholder_store``, workbook 1's repository on it),
@@ -46,6 +48,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     running in the main thread for as long as the browser is open (a session fixture), which
     would break later tests that start their own loop; and the quick tests fail first."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def served_as(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``served_as(owner, query="")``: the environment Voila gives a kernel behind the gate
+    (see cpmkit.serving.page_access), undone after the test."""
+    from cpmkit.serving.page_access import IDENTITY_ENV, Identity, encode_identity
+
+    def serve(owner: Any, query: str = "") -> None:
+        monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+        monkeypatch.setenv("QUERY_STRING", query)
+        monkeypatch.setenv(IDENTITY_ENV, encode_identity(Identity(owner, "browser-1")))
+
+    return serve
 
 
 # =========================================================================================

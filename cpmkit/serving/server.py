@@ -67,6 +67,10 @@ class VoilaServer:
     def session_cookies(self, username: str, password: str) -> dict[str, str]:
         """Sign in through the sign-in form, as a browser would, and return the cookies it set
         (a browser's and a session's), for any client: Playwright, urllib, httpx."""
+        return {cookie.name: str(cookie.value) for cookie in self.session_jar(username, password)}
+
+    def session_jar(self, username: str, password: str) -> http.cookiejar.CookieJar:
+        """``session_cookies`` in a cookie jar, for urllib (the kernel-protocol tests' pages)."""
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
         with opener.open(f"{self.base_url}/login", timeout=60) as form:
@@ -79,7 +83,7 @@ class VoilaServer:
         except urllib.error.HTTPError as answer:
             if answer.code != 302:
                 raise CpmkitError(f"Signing in as {username!r} was refused ({answer.code}).") from None
-        return {cookie.name: str(cookie.value) for cookie in jar}
+        return jar
 
     def kernels(self) -> list[psutil.Process]:
         """The kernel processes running now (remembered, so ``stop`` can end any left over)."""
@@ -148,14 +152,17 @@ def running_voila(
     max_kernels: int = 0,
     extra: Sequence[str] = (),
     attempts: int = 3,
+    host: str = "127.0.0.1",
 ) -> Iterator[VoilaServer]:
-    """Start Voila on a free localhost port with ``env`` (see ``cli.serve_env``), wait until it
-    answers, and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra``
-    options go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say)."""
+    """Start Voila on a free port with ``env`` (see ``cli.serve_env``), wait until it answers,
+    and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra`` options
+    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say). It listens
+    on ``host`` (``0.0.0.0``: every interface, as ``cpmkit serve --host 0.0.0.0``) and is
+    requested at 127.0.0.1 either way."""
     for _attempt in range(attempts):
         port = free_port()
         command = voila_command(
-            notebooks, host="127.0.0.1", port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
+            notebooks, host=host, port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
         ) + list(extra)
         with log_file.open("ab") as log:
             process = subprocess.Popen(

@@ -38,6 +38,15 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     browser that started them, and every answer carries the security headers."""
 
     max_kernels = Int(0, config=True, help="Most kernels (open pages) at once; 0: as many as fit in the free memory.")
+    starts_per_browser = Int(
+        web_gate.GateLimits.starts_per_browser, config=True, help="Pages (kernels) one browser may open in a minute."
+    )
+    starts_per_address = Int(
+        web_gate.GateLimits.starts_per_address, config=True, help="Pages (kernels) one address may open in a minute."
+    )
+    sign_ins_per_address = Int(
+        web_gate.GateLimits.sign_ins_per_address, config=True, help="Failed sign-ins from one address in 5 minutes."
+    )
 
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
@@ -47,7 +56,12 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
         self.voila_configuration.multi_kernel_manager_class = web_gate.BoundKernelManager
         self.voila_configuration.http_header_envs = [IDENTITY_HEADER, BASE_URL_HEADER]
         web_gate.install_preheat_binding()
-        limits = web_gate.GateLimits(max_kernels=self.max_kernels or web_gate.default_max_kernels())
+        limits = web_gate.GateLimits(
+            max_kernels=self.max_kernels or web_gate.default_max_kernels(),
+            starts_per_browser=self.starts_per_browser,
+            starts_per_address=self.starts_per_address,
+            sign_ins_per_address=self.sign_ins_per_address,
+        )
         self.gate = web_gate.Gate.open(limits)
 
     def init_settings(self) -> dict[str, Any]:

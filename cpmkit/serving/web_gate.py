@@ -113,7 +113,8 @@ SECURITY_HEADERS: Final = {
 @dataclass(frozen=True)
 class GateLimits:
     """How much one client, and the whole server, may ask for (``max_kernels`` is ``cpmkit
-    serve --max-kernels``; the others are fixed here, and said in the README)."""
+    serve --max-kernels``; the others are the defaults here, said in the README; the kernel
+    starts and sign-ins per address are also Voila options, ``--CpmkitVoila.starts_per_browser``)."""
 
     max_kernels: int
     #: Kernel starts per minute from one browser, and from one address (a room behind one
@@ -325,7 +326,12 @@ class GateIdentityProvider(IdentityProvider):
 
 
 def _https(handler: web.RequestHandler) -> bool:
-    return handler.request.protocol == "https"
+    """Whether this request reached the server over HTTPS, so the cookies it sets must be
+    Secure: it came over TLS, or a reverse proxy in front says so (``X-Forwarded-Proto``;
+    Voila does not trust proxy headers). The header is honoured for this flag only, where a
+    forged one can do no more than keep the sender's own cookies off plain HTTP."""
+    forwarded = handler.request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return "https" in (handler.request.protocol, forwarded)
 
 
 def _start_session(handler: web.RequestHandler, owner: Owner, version: int) -> None:

@@ -15,7 +15,10 @@ from playwright.sync_api import expect
 
 from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
+from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.gap.store import GapStore
 from cpmkit.serving.page_access import IDENTITY_HEADER, Identity, encode_identity
 from cpmkit.stakeholders.store import StakeholderStore
 
@@ -23,6 +26,10 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 PRIVATE = "Private note: renewal at risk"
+UNDERNEATH = "Underneath: they want a weekly call with the sponsor"
+SURVEY_COMMENT = "Survey comment: the budget worries us"
+PULSE_COMMENT = "Pulse comment: the handover was rough"
+LESSON = "Lesson: book the sponsor's time early"
 #: Seconds within which a closed page's beacon has stopped its kernel (the shared server culls after 30).
 BEACON_SECONDS = 10
 
@@ -36,6 +43,26 @@ def _owned_project(store: Store, owner: str, name: str) -> tuple[int, str]:
     pulses = PulseStore(store)
     round_id = pulses.create_round(project, "Pulse", dt.date(2026, 12, 1))
     return project, pulses.new_round_token(round_id)
+
+
+def _project_with_feedback(store: Store, owner: str, name: str) -> tuple[int, list[str]]:
+    """``_owned_project`` and what workbooks 3 and 4 show of it: a gap's note (the expectation
+    underneath), the stakeholder's survey comment, a pulse comment, a lesson, the round's
+    stakeholder links and a retrospective board with its facilitator link. Returns the project
+    and every text and link secret that only ``owner`` may see."""
+    project, round_token = _owned_project(store, owner, name)
+    stakeholder = int(StakeholderStore(store).stakeholders(project)["id"].iloc[0])
+    gaps, pulses = GapStore(store), PulseStore(store)
+    gaps.save_note(stakeholder, "reliability", "underlying_expectation", UNDERNEATH)
+    gaps.save_survey_comment(stakeholder, SURVEY_COMMENT)
+    round_id = pulses.create_round(project, f"{name} pulse", dt.date(2026, 12, 2))
+    response, _ = pulses.start_response(round_id, stakeholder_id=None, submitted_at=dt.datetime(2026, 12, 2, 9))
+    pulses.save_answer(response, "comment", PULSE_COMMENT)
+    LessonStore(store).add_lesson(project, what_happened=LESSON)
+    board = RetroStore(store).create_board(project, f"{name} retro", "sailboat")
+    secrets = [round_token, *pulses.new_stakeholder_links(round_id).values(), board["token"], board["facilitator_key"]]
+    texts = [PRIVATE, UNDERNEATH, SURVEY_COMMENT, PULSE_COMMENT, LESSON, f"{name} pulse", f"{name} retro"]
+    return project, texts + secrets
 
 
 def test_an_outsider_on_a_phone_meets_the_sign_in_and_nothing_else(
@@ -125,6 +152,25 @@ def test_forged_identity_headers_give_nobody_another_pms_projects(
     app = other.open("01_stakeholder_value.ipynb", project=project)
     expect(app.locator(".cpmkit-project-bar")).to_contain_text("pm2")
     assert PRIVATE not in other.page.content() and "Acme Corp" not in app.inner_text()
+
+
+def test_a_second_pm_sees_nothing_of_another_pms_project_in_workbooks_3_and_4(
+    web: Any, more_web: Any, server_store: Store, unique: Any
+) -> None:
+    name = unique("Feedback")
+    project, private = _project_with_feedback(server_store, "pm", name)
+    other = more_web("second-pm", sign_in="pm2")
+    for workbook in ("03_expectation_gap.ipynb", "04_lessons_learned.ipynb"):
+        app = other.open(workbook, project=project)  # the first PM's project, by number
+        expect(app.locator(".cpmkit-project-bar select")).not_to_contain_text(name)
+        shown = other.page.content()
+        assert [text for text in private if text in shown] == [], workbook
+    other.assert_clean()
+    mine = web.open("04_lessons_learned.ipynb", project=project)  # the owner's page does show them
+    expect(mine).to_contain_text(f"{name} pulse")
+    mine.get_by_role("tab", name="Lessons register").click()
+    expect(mine).to_contain_text(LESSON)
+    web.assert_clean()
 
 
 def test_a_closed_page_stops_its_kernel_at_once(

@@ -5,16 +5,22 @@ a kernel. The pages these open are checked in a browser in tests/browser/test_ac
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import html
+import http.cookies
 import os
 import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 import websocket
 
@@ -24,7 +30,7 @@ from cpmkit.config import templates_dir
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.serving.server import VoilaServer, running_voila
-from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, GateLimits
+from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, KERNEL_BUDGET_BYTES, GateLimits, default_max_kernels
 from cpmkit.soft_skills.store import AssessmentStore
 
 PASSWORD = "correct horse battery"
@@ -43,6 +49,49 @@ OWNER_PAGES = [
 ]
 #: Seconds for a kernel a page started to be gone after its beacon.
 SHUTDOWN_TIMEOUT = 20
+#: The room server's limits: pages one browser, and one address, may open in a minute, and
+#: failed sign-ins from one address in 5 minutes (below the 5 per username).
+ROOM_STARTS_PER_BROWSER = 1
+ROOM_STARTS_PER_ADDRESS = 2
+ROOM_SIGN_INS_PER_ADDRESS = 4
+#: Every link parameter of every page (templates/notebooks.yaml ``links``).
+LINK_PARAMETERS = [
+    ("02_soft_skills.ipynb", "token"),
+    ("02_soft_skills.ipynb", "code"),
+    ("02_soft_skills.ipynb", "rate"),
+    ("03_stakeholder_survey.ipynb", "survey"),
+    ("04_pulse_survey.ipynb", "pulse"),
+    ("04_retro_board.ipynb", "board"),
+    ("04_retro_board.ipynb", "facilitator"),
+]
+BAD_LINK_VALUES = {
+    "bogus": "bogus-link-value",
+    "over-long": "A" * 5000,
+    "HTML": "<script>alert('x')</script><img src=x onerror=alert(1)>",
+}
+
+
+@contextmanager
+def gate_server(
+    base: Path, *, max_kernels: int, host: str = "127.0.0.1", extra: Sequence[str] = (), **environ: str
+) -> Iterator[VoilaServer]:
+    """A server on a store in ``base`` with two PMs (alice, bob) and alice's project "Apollo";
+    ``extra`` Voila options and ``environ`` (more environment) as ``running_voila`` takes them."""
+    env = serve_env(
+        {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": str(base), **environ}
+    )
+    store = Store.open(env["CPMKIT_DB_URL"])
+    try:
+        accounts = AccountStore(store)
+        alice = accounts.add_user("alice", PASSWORD)
+        accounts.add_user("bob", PASSWORD)
+        store.create_project("Apollo", owner=alice)
+    finally:
+        store.close()
+    with running_voila(
+        REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", max_kernels=max_kernels, extra=extra, host=host
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -54,26 +103,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
     pages.write_text(
         pages.read_text().replace("opens_per_address_hour: 60", f"opens_per_address_hour: {OPENS_PER_LINK}")
     )
-    env = serve_env(
-        {
-            **os.environ,
-            "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}",
-            "CPMKIT_DATA_DIR": str(base),
-            "CPMKIT_TEMPLATES_DIR": str(templates),
-        }
-    )
-    store = Store.open(env["CPMKIT_DB_URL"])
-    try:
-        accounts = AccountStore(store)
-        alice = accounts.add_user("alice", PASSWORD)
-        accounts.add_user("bob", PASSWORD)
-        store.create_project("Apollo", owner=alice)
-    finally:
-        store.close()
     extra = [f"--BoundKernelManager.unconnected_timeout={UNCONNECTED}"]
-    with running_voila(
-        REPO_NOTEBOOKS, env=env, log_file=base / "voila.log", max_kernels=MAX_KERNELS, extra=extra
-    ) as running:
+    with gate_server(base, max_kernels=MAX_KERNELS, extra=extra, CPMKIT_TEMPLATES_DIR=str(templates)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def room_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
+    """A server as a workshop room runs it, on every interface (``cpmkit serve --host 0.0.0.0``),
+    with limits low enough to reach in a test. Only ``test_one_client_may_start_only_so_many_kernels_a_minute`` opens pages on it
+    (they count toward the address's starts), and only ``test_failed_sign_ins_from_one_address_
+    over_several_usernames_end_in_a_wait`` fails sign-ins (they hold up every sign-in from here)."""
+    extra = [
+        f"--CpmkitVoila.starts_per_browser={ROOM_STARTS_PER_BROWSER}",
+        f"--CpmkitVoila.starts_per_address={ROOM_STARTS_PER_ADDRESS}",
+        f"--CpmkitVoila.sign_ins_per_address={ROOM_SIGN_INS_PER_ADDRESS}",
+    ]
+    base = tmp_path_factory.mktemp("room")
+    with gate_server(base, max_kernels=4, host="0.0.0.0", extra=extra) as running:
         yield running
 
 
@@ -81,6 +128,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
 def pulse_token(server: VoilaServer) -> str:
     """A new round of alice's project, and its anonymous link (each test its own: a link may be
     opened ``OPENS_PER_LINK`` times an hour from one address)."""
+    return new_pulse_token(server)
+
+
+def new_pulse_token(server: VoilaServer) -> str:
+    """A new round of alice's project on ``server``, and its anonymous link."""
     store = Store.open(server.store_url)
     try:
         pulses = PulseStore(store)
@@ -92,9 +144,17 @@ def pulse_token(server: VoilaServer) -> str:
         store.close()
 
 
-def client(server: VoilaServer) -> httpx.Client:
-    """A browser of its own: its own cookies, no redirects followed."""
-    return httpx.Client(base_url=server.base_url, timeout=120)
+def client(server: VoilaServer, headers: dict[str, str] | None = None) -> httpx.Client:
+    """A browser of its own: its own cookies, no redirects followed; ``headers`` on every request."""
+    return httpx.Client(base_url=server.base_url, timeout=120, headers=headers)
+
+
+def set_cookies(answer: httpx.Response) -> dict[str, http.cookies.Morsel[str]]:
+    """The cookies an answer sets, by name, with their flags (``morsel["httponly"]``)."""
+    jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+    for header in answer.headers.get_list("set-cookie"):
+        jar.load(header)
+    return dict(jar)
 
 
 def sign_in(browser: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
@@ -142,7 +202,8 @@ def _kernel_ids(server: VoilaServer) -> set[str]:
     return ids
 
 
-def test_an_outsider_is_sent_to_sign_in_for_every_owner_page_and_no_kernel_starts(server: VoilaServer) -> None:
+def assert_owner_pages_ask_for_sign_in(server: VoilaServer) -> None:
+    """Every owner page, opened without a session, redirects to the sign-in and starts no kernel."""
     before = server.kernel_pids()
     with client(server) as outsider:
         for page in OWNER_PAGES:
@@ -150,6 +211,21 @@ def test_an_outsider_is_sent_to_sign_in_for_every_owner_page_and_no_kernel_start
             assert answer.status_code == 302, page
             assert answer.headers["location"].startswith("/login?next=")
     assert server.kernel_pids() <= before
+
+
+def test_an_outsider_is_sent_to_sign_in_for_every_owner_page_and_no_kernel_starts(server: VoilaServer) -> None:
+    assert_owner_pages_ask_for_sign_in(server)
+
+
+def test_a_server_listening_beyond_127_0_0_1_sends_owner_pages_to_sign_in(room_server: VoilaServer) -> None:
+    """``cpmkit serve --host 0.0.0.0``: the room can reach it, and owners' pages still ask who it is."""
+    listening = {
+        socket.laddr.ip
+        for socket in psutil.Process(room_server.process.pid).net_connections("tcp")
+        if socket.status == psutil.CONN_LISTEN
+    }
+    assert listening & {"0.0.0.0", "::"}, listening
+    assert_owner_pages_ask_for_sign_in(room_server)
 
 
 @pytest.mark.parametrize(
@@ -191,6 +267,20 @@ def test_unknown_links_get_a_plain_page_no_kernel_and_a_limit(server: VoilaServe
     assert server.kernel_pids() <= before
 
 
+@pytest.mark.parametrize("value", list(BAD_LINK_VALUES.values()), ids=list(BAD_LINK_VALUES))
+@pytest.mark.parametrize(("page", "parameter"), LINK_PARAMETERS, ids=[parameter for _, parameter in LINK_PARAMETERS])
+def test_a_bad_value_of_any_link_gets_the_plain_page_no_kernel_and_no_echo(
+    server: VoilaServer, page: str, parameter: str, value: str
+) -> None:
+    before = server.kernel_pids()
+    with client(server) as visitor:  # a browser of its own: 21 bad links stay under the limit of 10 per browser
+        answer = visitor.get(f"/voila/render/{page}", params={parameter: value})
+    assert answer.status_code == 404 and "This link does not work" in answer.text, answer.text[-300:]
+    assert value not in answer.text and html.escape(value) not in answer.text and "<script" not in answer.text
+    assert "Traceback" not in answer.text
+    assert server.kernel_pids() <= before
+
+
 def test_every_answer_carries_the_security_headers(server: VoilaServer, pulse_token: str) -> None:
     with client(server) as visitor:
         answers = [
@@ -220,6 +310,67 @@ def test_sign_in_is_rate_limited_per_username_and_a_right_password_then_waits_to
         answer = sign_in(alice, "alice")  # another username is not held up
         assert answer.status_code == 302 and answer.headers["location"] == "/voila/render/index.ipynb"
         assert "cpmkit-session" in alice.cookies
+
+
+def test_failed_sign_ins_from_one_address_over_several_usernames_end_in_a_wait(room_server: VoilaServer) -> None:
+    tries = ["alice", "alice", "bob", "nobody"]  # each username stays below its own limit
+    assert len(tries) == ROOM_SIGN_INS_PER_ADDRESS and len(tries) < GateLimits(max_kernels=1).sign_ins_per_user
+    for username in tries:
+        with client(room_server) as attacker:  # a new browser each time: only the address is the same
+            assert sign_in(attacker, username, "wrong password!").status_code == 403
+    with client(room_server) as alice:
+        blocked = sign_in(alice, "alice")  # the right password, from the same address
+        assert blocked.status_code == 429 and "Too many attempts" in blocked.text
+        assert 0 < int(blocked.headers["Retry-After"]) <= 300
+        assert "cpmkit-session" not in alice.cookies
+
+
+def test_the_session_cookie_is_http_only_same_site_lax_and_expires_within_a_day(server: VoilaServer) -> None:
+    with client(server) as alice:
+        answer = sign_in(alice, "alice")
+    session = set_cookies(answer)["cpmkit-session"]
+    assert session["httponly"] and session["samesite"] == "Lax"
+    assert not session["secure"]  # plain HTTP: a Secure cookie would never come back
+    lasts = email.utils.parsedate_to_datetime(session["expires"]) - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(hours=11) < lasts <= dt.timedelta(hours=12, minutes=1)
+    with client(server, headers={"X-Forwarded-Proto": "https"}) as proxied:  # behind an HTTPS proxy
+        cookies = set_cookies(proxied.get("/login")) | set_cookies(sign_in(proxied, "alice"))
+    assert cookies["cpmkit-session"]["secure"] and cookies["cpmkit-browser"]["secure"]
+
+
+def test_one_client_may_start_only_so_many_kernels_a_minute(room_server: VoilaServer) -> None:
+    """One browser, then one address (a new browser each time, as a script without cookies is),
+    past its kernel starts in a minute gets a 429 to retry after, and no kernel."""
+    token = new_pulse_token(room_server)
+
+    def open_and_close(browser: httpx.Client) -> None:
+        page = browser.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": token})
+        close_page(browser, room_server, kernel_id(page))
+
+    def refused(browser: httpx.Client) -> None:
+        before = room_server.kernel_pids()
+        answer = browser.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": token})
+        assert answer.status_code == 429 and "Too many pages opened" in answer.text
+        assert 0 < int(answer.headers["Retry-After"]) <= 61
+        assert room_server.kernel_pids() <= before
+
+    with client(room_server) as browser:
+        for _ in range(ROOM_STARTS_PER_BROWSER):
+            open_and_close(browser)
+        refused(browser)
+    with client(room_server) as same_address:
+        for _ in range(ROOM_STARTS_PER_ADDRESS - ROOM_STARTS_PER_BROWSER):
+            open_and_close(same_address)
+    with client(room_server) as fresh:
+        refused(fresh)
+
+
+def test_the_default_kernel_cap_fits_three_quarters_of_the_free_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit's 24 GB machine, a small one, and one with almost nothing free (the floor of 4)."""
+    for available, cap in ((24 * 2**30, 122), (2**30, 5), (100 * 2**20, 4)):
+        monkeypatch.setattr(psutil, "virtual_memory", lambda free=available: SimpleNamespace(available=free))
+        assert default_max_kernels() == cap
+        assert cap == 4 or cap * KERNEL_BUDGET_BYTES <= 0.75 * available
 
 
 def test_a_signed_in_pm_gets_the_page_and_a_forged_cookie_does_not(server: VoilaServer) -> None:

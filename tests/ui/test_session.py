@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,13 +64,6 @@ def test_a_preheated_kernel_waits_for_its_request(monkeypatch: pytest.MonkeyPatc
     assert calls == ["waited"]
 
 
-def _served_as(monkeypatch: pytest.MonkeyPatch, owner: Owner | None, query: str = "") -> None:
-    """The environment Voila gives a kernel behind the gate (see cpmkit.serving.page_access)."""
-    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
-    monkeypatch.setenv("QUERY_STRING", query)
-    monkeypatch.setenv(IDENTITY_ENV, encode_identity(Identity(owner, "browser-1")))
-
-
 def test_page_owner_is_the_signed_in_owner_under_voila_and_the_local_user_in_jupyterlab() -> None:
     alice = Owner(3, "alice")
     assert page_owner({}) == LOCAL_OWNER
@@ -81,30 +75,30 @@ def test_page_owner_is_the_signed_in_owner_under_voila_and_the_local_user_in_jup
 
 
 def test_an_owner_chooses_among_their_own_projects_and_another_pms_project_in_the_url_is_ignored(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, served_as: Callable[..., None]
 ) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 's.sqlite3'}")
     accounts = AccountStore(store)
     alice, bob = accounts.add_user("alice", "correct horse 1"), accounts.add_user("bob", "correct horse 2")
     mine, theirs = store.create_project("Mine", owner=alice), store.create_project("Theirs", owner=bob)
-    _served_as(monkeypatch, alice, f"project={theirs}")
+    served_as(alice, f"project={theirs}")
     bar = ProjectBar(store, on_change=lambda _: None)
     assert bar.project_id == mine
     assert [value for _, value in bar.choice.options] == [mine]
     bar.new_name.value = "Theirs"  # bob's name is free for alice
     bar.create.click()
     assert bar.project_id not in (mine, theirs) and store.list_projects(alice)[1]["name"] == "Theirs"
-    _served_as(monkeypatch, bob)
+    served_as(bob)
     assert ProjectBar(store, on_change=lambda _: None).project_id == theirs  # bob sees his own project only
     store.close()
 
 
 def test_an_owner_page_without_a_signed_in_owner_shows_a_message_and_no_project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, served_as: Callable[..., None]
 ) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 's.sqlite3'}")
     store.create_project("Secret")
-    _served_as(monkeypatch, None)
+    served_as(None)
     widget = safe_app(lambda: ProjectBar(store, on_change=lambda _: None).widget)
     (area,) = widget.children
     assert "Sign in to open this workbook" in area.value and "Secret" not in area.value

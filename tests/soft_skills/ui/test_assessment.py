@@ -11,11 +11,13 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cpmkit.accounts.store import AccountStore
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.errors import StoreError
@@ -469,6 +471,30 @@ def test_a_solo_assessment_resumes_without_the_link(store: Store) -> None:
 
 
 # -- results ---------------------------------------------------------------------------------
+
+
+def test_a_bare_page_resumes_only_its_own_owners_solo_assessment(store: Store, served_as: Callable[..., None]) -> None:
+    """Issue 10: "last self-assessment" was one setting for the whole store, so a bare page
+    opened anyone's. Now it is kept per owner, and a participant's page keeps none."""
+    accounts = AccountStore(store)
+    alice, bob = accounts.add_user("alice", "correct horse 1"), accounts.add_user("bob", "correct horse 2")
+    served_as(alice)
+    hers = solo(store, "Alice")
+    assert hers.participant is not None
+    served_as(bob)
+    bare = build(store, "")
+    assert bare.participant is None and bare.start is not None  # bob gets the start screen, not alice's
+    his = solo(store, "Bob")
+    assert his.participant is not None and his.participant["id"] != hers.participant["id"]
+    served_as(None)  # a page opened without an owner (a participant's)
+    assert build(store, "").participant is None
+    served_as(alice)
+    again = build(store, "")
+    assert again.participant is not None and again.participant["id"] == hers.participant["id"]
+    served_as(bob)
+    again = build(store, "")
+    assert again.participant is not None and again.participant["id"] == his.participant["id"]
+    assert store.get_setting(LAST_SELF_ASSESSMENT) is None  # no store-wide "last" any more
 
 
 def test_results_show_incomplete_competencies_as_incomplete(store: Store) -> None:
