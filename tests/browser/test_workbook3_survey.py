@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cpmkit.gap.store import NO_RESPONSE
+from tests.browser.test_phones import assert_fits, screenshot
 from tests.browser.test_workbook3 import SURVEY, choose, gap_store
 
 pytestmark = pytest.mark.browser
@@ -76,6 +77,10 @@ def test_a_respondent_answers_submits_and_comes_back_to_change(
     choose(page.locator(".cpmkit-satisfaction"), 3)
     comment.fill("More demos, please.")
     no_sideways_scroll(page)
+    shape = "phone" if size[0] < 600 else "laptop"
+    assert_fits(customer, shape)  # also: no word broken mid-word, nothing cut short
+    customer.assert_accessible()
+    screenshot(customer, shape, "stakeholder_survey")
     text = app.inner_text()
     for internal in ("gap", "weight", "estimate", "97"):
         assert internal not in text.lower()
