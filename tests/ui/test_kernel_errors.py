@@ -51,7 +51,10 @@ class Kernel:
             seen.append(message)
             if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
                 break
-        seen.append(self.client.get_shell_msg(timeout=TIMEOUT))
+        # Under load wait_for_ready may have asked for kernel_info more than once: skip stale replies.
+        while (reply := self.client.get_shell_msg(timeout=TIMEOUT))["parent_header"].get("msg_id") != msg_id:
+            continue
+        seen.append(reply)
         return seen
 
     def server_log(self) -> str:
