@@ -30,7 +30,7 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Int
+from traitlets import Int, default
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -48,6 +48,7 @@ from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationEr
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
+from cpmkit.serving.open_files import socket_context
 from cpmkit.serving.page_access import (
     BASE_URL_HEADER,
     IDENTITY_ENV,
@@ -612,8 +613,9 @@ def _unlisted_page(path: str) -> NotebookTemplate | None:
 
 class BoundKernelManager(AsyncMappingKernelManager):
     """Kernels remember the browser whose request started them (from the gate's header, which
-    Voila passes to the kernel's environment), so only that browser may talk to them; and a
-    page whose browser never connects (a script fetching pages) does not keep its kernel."""
+    Voila passes to the kernel's environment), so only that browser may talk to them; a page
+    whose browser never connects (a script fetching pages) does not keep its kernel; and the
+    kernels' shared ZeroMQ context takes a whole room's sockets (``open_files.socket_context``)."""
 
     browsers: ClassVar[dict[str, str]] = {}  # kernel id -> browser id, shared with the authorizer
     unconnected_timeout = Int(
@@ -621,6 +623,11 @@ class BoundKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down.",
     )
+
+    @default("context")
+    def _context_default(self) -> Any:
+        self._created_context = True
+        return socket_context()
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         kernel_id: str = await super().start_kernel(*args, **kwargs)
