@@ -20,6 +20,7 @@ from voila.app import Voila
 
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
 from cpmkit.serving import web_gate
+from cpmkit.serving.kernel_count import KernelCountFile
 from cpmkit.serving.open_files import raise_open_files_limit
 from cpmkit.serving.page_access import BASE_URL_HEADER, IDENTITY_HEADER
 
@@ -66,6 +67,7 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
             sign_ins_per_address=self.sign_ins_per_address,
         )
         self.gate = web_gate.Gate.open(limits)
+        web_gate.BoundKernelManager.kernel_count = KernelCountFile.create(limits.max_kernels)
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()
