@@ -7,12 +7,16 @@ Altair's (``cpmkit.soft_skills.charts``); the tests validate this spec against t
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.frames import require_columns
 from cpmkit.core.vega_lite import SCHEMA_URL, WIDTH
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = ["DEFAULT_SCALE", "chart_height", "competency_profile_chart"]
 

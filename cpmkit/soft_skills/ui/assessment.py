@@ -27,13 +27,13 @@ import html
 import os
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as W
-import pandas as pd
 
 from cpmkit.core import export
 from cpmkit.core.addresses import page_link
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -84,6 +84,11 @@ from cpmkit.ui.widgets import (
     replace_children,
     stylesheet,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "JOIN_CODE_TRIES",
