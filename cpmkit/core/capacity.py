@@ -4,7 +4,7 @@ can take right now, from its memory and that cap. Pure: the caller measures the 
 Every open page runs its own kernel, so memory is what runs out first. A kernel's memory is
 budgeted at ``KERNEL_BUDGET_BYTES``, its own memory (USS) at its largest, once a participant has
 seen the results, plus the server's own growth per open page, measured with
-``benchmarks/participant_memory.py``. Only ``MEMORY_SHARE`` of the memory free is counted: the
+``benchmarks/page_memory.py``. Only ``MEMORY_SHARE`` of the memory free is counted: the
 rest is left to the server, the database and the machine.
 """
 
