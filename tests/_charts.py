@@ -9,11 +9,17 @@ from typing import Any
 import altair as alt
 
 
-def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec, validated against the schema (raises if invalid) and plain
-    JSON (no NaN), as the page receives it."""
-    assert isinstance(chart, alt.LayerChart)
-    spec = chart.to_dict(validate=True)
+def chart_spec(chart: alt.TopLevelMixin | dict[str, Any]) -> dict[str, Any]:
+    """The chart's Vega-Lite spec (an Altair layered chart's, or one written out as a dict),
+    validated against the schema Altair draws with (raises if invalid) and plain JSON (no NaN),
+    as the page receives it."""
+    if isinstance(chart, dict):
+        assert chart["$schema"] == alt.SCHEMA_URL
+        alt.LayerChart.from_dict(chart, validate=True)
+        spec = chart
+    else:
+        assert isinstance(chart, alt.LayerChart)
+        spec = chart.to_dict(validate=True)
     assert json.loads(json.dumps(spec, allow_nan=False)) == spec
     return spec
 

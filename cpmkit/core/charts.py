@@ -10,10 +10,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-__all__ = ["WIDTH", "dumbbell"]
+from cpmkit.core.vega_lite import WIDTH
 
-#: The width of every workbook chart, in pixels.
-WIDTH = 420
+__all__ = ["WIDTH", "dumbbell"]
 
 
 def dumbbell(

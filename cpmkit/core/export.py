@@ -12,9 +12,14 @@ import html
 import io
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import pandas as pd
+from cpmkit.core.deferred_imports import deferred_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = ["XLSX_MIME", "table_html", "to_csv", "to_xlsx"]
 

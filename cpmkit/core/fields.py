@@ -22,11 +22,15 @@ import unicodedata
 from collections.abc import Sequence
 from numbers import Integral
 from pathlib import Path
-from typing import Any, Final, TypeGuard, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeGuard, TypeVar
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.errors import ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "ACTION_FIELDS",

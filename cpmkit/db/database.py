@@ -22,18 +22,23 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, Table, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cpmkit.accounts.owners import LOCAL_OWNER, Owner
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import clean_name, name_key, required, taken
 from cpmkit.db import location, migrations
 from cpmkit.db.schema import meta, projects
 from cpmkit.errors import NotFoundError, StoreError, ValidationError, gone
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "FILE_MODE", "FOLDER_MODE", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import blank, not_one_of
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.gap.template import IMPORTANCE_MODES
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "ACTION_STATUSES",

@@ -15,14 +15,18 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.gap.rules import latest_trusted, top_weighted
 from cpmkit.gap.template import CUSTOMER_LIGHT, StatusRules
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "CUSTOMER_COLUMNS",

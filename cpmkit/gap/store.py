@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
 from sqlalchemy import Connection, Table, func, select
 
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import (
     ACTION_FIELDS,
     clean_action_field,
@@ -52,6 +52,11 @@ from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.gap.rules import ACTION_STATUSES, DEFAULT_SCALE, FIGURES, NOTE_FIELDS, RATING_COLUMNS
 from cpmkit.gap.status import LIGHTS
 from cpmkit.gap.template import IMPORTANCE_RANGES
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "ACTION_COLUMNS",

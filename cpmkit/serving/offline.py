@@ -18,15 +18,15 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from cpmkit import config
+from cpmkit.core.vega_lite import SCHEMA_VERSION
 from cpmkit.errors import CpmkitError
 
 __all__ = ["bundle_path", "chart_bundle", "vega_lite_version"]
 
 
 def vega_lite_version() -> str:
-    """The Vega-Lite version Altair writes specs for, as vl-convert names it ("v6.4.1" -> "6.4")."""
-    from altair import SCHEMA_VERSION
-
+    """The Vega-Lite version Altair writes specs for, as vl-convert names it ("v6.4.1" -> "6.4"),
+    known without importing Altair (a kernel drawing only Vega-Lite specs never does)."""
     return ".".join(SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 

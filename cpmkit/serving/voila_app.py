@@ -1,5 +1,6 @@
 """Voila as ``cpmkit serve`` runs it (``python -m cpmkit.serving.voila_app`` plus Voila's own options):
-Voila behind cpmkit's gate (``cpmkit.serving.web_gate``), able to take a whole upload in one message.
+Voila behind cpmkit's gate (``cpmkit.serving.web_gate``), able to take a whole upload in one message,
+and allowed as many open files as the system gives it (``cpmkit.serving.open_files``).
 
 A FileUpload sends its file in one websocket message, and tornado refuses messages over 10 MiB
 by default, so an export that ``survey_import.reader`` accepts would never arrive. The limit is set
@@ -19,6 +20,8 @@ from voila.app import Voila
 
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
 from cpmkit.serving import web_gate
+from cpmkit.serving.kernel_count import KernelCountFile
+from cpmkit.serving.open_files import raise_open_files_limit
 from cpmkit.serving.page_access import BASE_URL_HEADER, IDENTITY_HEADER
 
 __all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "CpmkitVoila", "main", "tornado_settings"]
@@ -49,6 +52,7 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     )
 
     def initialize(self, argv: Any = None) -> None:
+        raise_open_files_limit()  # before the kernels' ZeroMQ context is sized on it
         super().initialize(argv)
         self.identity_provider_class = web_gate.GateIdentityProvider
         self.authorizer_class = web_gate.GateAuthorizer
@@ -63,6 +67,7 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
             sign_ins_per_address=self.sign_ins_per_address,
         )
         self.gate = web_gate.Gate.open(limits)
+        web_gate.BoundKernelManager.kernel_count = KernelCountFile.create(limits.max_kernels)
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()

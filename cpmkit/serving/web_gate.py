@@ -30,7 +30,7 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Int
+from traitlets import Int, default
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -39,6 +39,7 @@ from cpmkit import config
 from cpmkit.accounts.owners import Owner
 from cpmkit.accounts.store import AccountStore
 from cpmkit.core.addresses import page_link, request_base_url
+from cpmkit.core.capacity import default_cap
 from cpmkit.core.content import NotebookTemplate, load_notebook_templates
 from cpmkit.core.links import BROWSER_KEY_BYTES, new_signing_key, new_token, same
 from cpmkit.core.query import query_params
@@ -48,6 +49,8 @@ from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationEr
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
+from cpmkit.serving.kernel_count import KernelCountFile
+from cpmkit.serving.open_files import socket_context
 from cpmkit.serving.page_access import (
     BASE_URL_HEADER,
     IDENTITY_ENV,
@@ -82,8 +85,6 @@ SESSION_COOKIE: Final = "cpmkit-session"
 #: A signed-in session lasts a working day; the browser cookie, a year (it keys answers).
 SESSION_DAYS: Final = 0.5
 BROWSER_DAYS: Final = 365
-#: A kernel's memory at interactive is about 115-150 MB (benchmarks/notebook_tti.py).
-KERNEL_BUDGET_BYTES: Final = 150 * 1024 * 1024
 #: The server page shown when full asks the browser to try again after this many seconds.
 RETRY_SECONDS: Final = 10
 CONTENT_SECURITY_POLICY: Final = "; ".join(
@@ -130,10 +131,11 @@ class GateLimits:
 
 
 def default_max_kernels() -> int:
-    """As many kernels as fit in three quarters of the memory free now, and at least 4."""
+    """The kernel cap when ``cpmkit serve`` is given none: as many kernels as fit in the memory
+    free now, and at least a few (``cpmkit.core.capacity.default_cap``)."""
     import psutil
 
-    return max(4, int(psutil.virtual_memory().available * 0.75) // KERNEL_BUDGET_BYTES)
+    return default_cap(psutil.virtual_memory().available)
 
 
 @dataclass
@@ -612,18 +614,27 @@ def _unlisted_page(path: str) -> NotebookTemplate | None:
 
 class BoundKernelManager(AsyncMappingKernelManager):
     """Kernels remember the browser whose request started them (from the gate's header, which
-    Voila passes to the kernel's environment), so only that browser may talk to them; and a
-    page whose browser never connects (a script fetching pages) does not keep its kernel."""
+    Voila passes to the kernel's environment), so only that browser may talk to them; a page
+    whose browser never connects (a script fetching pages) does not keep its kernel; and the
+    kernels' shared ZeroMQ context takes a whole room's sockets (``open_files.socket_context``)."""
 
     browsers: ClassVar[dict[str, str]] = {}  # kernel id -> browser id, shared with the authorizer
+    #: Where the kernels read the cap and the count (``cpmkit.serving.kernel_count``); set by the server.
+    kernel_count: ClassVar[KernelCountFile | None] = None
     unconnected_timeout = Int(
         120,
         config=True,
         help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down.",
     )
 
+    @default("context")
+    def _context_default(self) -> Any:
+        self._created_context = True
+        return socket_context()
+
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         kernel_id: str = await super().start_kernel(*args, **kwargs)
+        self._publish_count()
         if bind_kernel(kernel_id, (kwargs.get("env") or {}).get(IDENTITY_ENV)):
             asyncio.get_running_loop().call_later(self.unconnected_timeout, self._check_connected, kernel_id)
         return kernel_id
@@ -640,6 +651,16 @@ class BoundKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         BoundKernelManager.browsers.pop(kernel_id, None)
         await super().shutdown_kernel(kernel_id, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    def remove_kernel(self, kernel_id: str) -> Any:
+        """Forget a kernel (shut down, or dead), and say so to the kernels left."""
+        removed = super().remove_kernel(kernel_id)
+        self._publish_count()
+        return removed
+
+    def _publish_count(self) -> None:
+        if BoundKernelManager.kernel_count is not None:
+            BoundKernelManager.kernel_count.write(len(self.list_kernel_ids()))
 
 
 def bind_kernel(kernel_id: str, identity_header: str | None) -> bool:

@@ -1,5 +1,7 @@
 """Altair charts for workbook 2, the soft-skills self-assessment: a DataFrame in, a new chart
-out, never displayed here (the style of :mod:`cpmkit.core.charts`).
+out, never displayed here (the style of :mod:`cpmkit.core.charts`). A participant's own profile
+chart, which every participant's kernel draws, is written without Altair in
+:mod:`cpmkit.soft_skills.profile_chart`.
 
 Inputs are the small, already aggregated frames :mod:`cpmkit.soft_skills.scoring` returns (one row
 per competency), so no chart carries anyone's individual answers. Rows that the logic hides
@@ -15,19 +17,12 @@ import pandas as pd
 
 from cpmkit.core.charts import WIDTH, dumbbell
 from cpmkit.core.frames import require_columns
+from cpmkit.soft_skills.profile_chart import DEFAULT_SCALE, chart_height
 
-__all__ = ["cohort_distribution_chart", "competency_profile_chart", "self_vs_others_chart"]
+__all__ = ["cohort_distribution_chart", "self_vs_others_chart"]
 
-#: The answer scale when a frame does not say otherwise (the default bank's 1 'never' .. 5 'always').
-DEFAULT_SCALE = (1, 5)
-_ROW_HEIGHT = 28
-_MIN_HEIGHT = 60
 _COUNT_COLUMN = re.compile(r"n_(-?\d+)")
 _SUMMARY = ["mean", "min", "q1", "median", "q3", "max"]
-
-
-def _height(rows: int) -> int:
-    return max(_MIN_HEIGHT, _ROW_HEIGHT * rows)
 
 
 def _score_axis(scale: tuple[int, int], title: str) -> alt.X:
@@ -37,51 +32,6 @@ def _score_axis(scale: tuple[int, int], title: str) -> alt.X:
         scale=alt.Scale(domain=[low, high], nice=False, zero=False),
         axis=alt.Axis(values=list(range(low, high + 1)), format="d"),
         title=title,
-    )
-
-
-def _names_axis(order: list[str]) -> alt.Y:
-    """Competency names top to bottom in the bank's order; every name listed even without a bar."""
-    scale = alt.Scale(domain=order) if order else alt.Undefined
-    return alt.Y("name:N", sort=order, scale=scale, title=None)
-
-
-def competency_profile_chart(scores: pd.DataFrame, *, scale: tuple[int, int] = DEFAULT_SCALE) -> alt.LayerChart:
-    """A participant's score per competency as bars on the answer scale (1 to 5 by default).
-
-    ``scores`` is ``soft_skills.competency_scores()``; its order (the bank's) is kept. A
-    competency without a score yet keeps its row, labelled "incomplete" instead of a bar.
-    """
-    require_columns(scores, ["name", "score"], "competency profile chart")
-    low, _high = scale
-    order = [str(name) for name in scores["name"]]
-    frame = pd.DataFrame({"name": order, "score": pd.to_numeric(scores["score"], errors="coerce").astype(float)})
-    scored = frame.dropna(subset=["score"]).assign(base=float(low))
-    incomplete = frame[frame["score"].isna()][["name"]].assign(base=float(low), label="incomplete")
-    x = _score_axis(scale, "Score")
-    y = _names_axis(order)
-    bars = (
-        alt.Chart(scored)
-        .mark_bar(color="#1f4e79")
-        .encode(
-            x=x,
-            x2="base:Q",
-            y=y,
-            tooltip=[alt.Tooltip("name:N", title="Competency"), alt.Tooltip("score:Q", format=".2f")],
-        )
-    )
-    values = (
-        alt.Chart(scored)
-        .mark_text(align="left", dx=4, color="#333")
-        .encode(x=x, y=y, text=alt.Text("score:Q", format=".2f"))
-    )
-    missing = (
-        alt.Chart(incomplete)
-        .mark_text(align="left", dx=4, color="#888", fontStyle="italic")
-        .encode(x=alt.X("base:Q", scale=alt.Scale(domain=list(scale), nice=False, zero=False)), y=y, text="label:N")
-    )
-    return alt.LayerChart(layer=[bars, values, missing]).properties(
-        width=WIDTH, height=_height(len(order)), title="My competency profile"
     )
 
 
@@ -118,7 +68,7 @@ def self_vs_others_chart(view: pd.DataFrame, *, scale: tuple[int, int] = DEFAULT
     ]
     colours = {"self": "#1f4e79", "others": "#e67e22"}
     chart = dumbbell(long, x=_score_axis(scale, "Score"), order=order, key="who", colours=colours, tooltip=tooltip)
-    return chart.properties(height=_height(len(order)), title="How I see myself and how others see me")
+    return chart.properties(height=chart_height(len(order)), title="How I see myself and how others see me")
 
 
 def cohort_distribution_chart(dist: pd.DataFrame) -> alt.LayerChart:
@@ -154,5 +104,5 @@ def cohort_distribution_chart(dist: pd.DataFrame) -> alt.LayerChart:
     median = base.mark_tick(color="#1f4e79", size=18, thickness=3).encode(x=alt.X("median:Q", scale=axis))
     mean = base.mark_point(shape="diamond", filled=True, color="#e67e22", size=70).encode(x=alt.X("mean:Q", scale=axis))
     return alt.LayerChart(layer=[whiskers, box, median, mean]).properties(
-        width=WIDTH, height=_height(len(order)), title="Cohort: spread of scores per competency"
+        width=WIDTH, height=chart_height(len(order)), title="Cohort: spread of scores per competency"
     )

@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.export import table_html
 from cpmkit.soft_skills.scoring import MIN_GROUP, competency_scores, strengths_and_development
 from cpmkit.soft_skills.state import AssessmentState
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "others_html",

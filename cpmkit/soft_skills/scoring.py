@@ -26,14 +26,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Integral, Real
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import is_whole
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "MIN_ANSWERS_PER_COMPETENCY",

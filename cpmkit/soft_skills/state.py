@@ -10,13 +10,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import Competency, Item, QuestionBank
 from cpmkit.soft_skills.scoring import known_answers, next_unanswered, progress
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "COMMITMENTS",

@@ -29,12 +29,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import clean_date, clean_text, is_whole, name_key, not_text, required, too_long
 from cpmkit.core.links import (
     digest,
@@ -52,6 +52,11 @@ from cpmkit.soft_skills.bank import QuestionBank
 from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, known_answers, release_peer_view
 from cpmkit.soft_skills.state import COMMITMENTS
 from cpmkit.soft_skills.workshop import EXPORT_COLUMNS, require_open
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = ["EXPORT_COLUMNS", "AssessmentStore", "TrainerAccess"]
 

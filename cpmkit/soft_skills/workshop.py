@@ -16,11 +16,10 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.addresses import page_link
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import name_key
 from cpmkit.core.frames import require_columns
 from cpmkit.core.links import JOIN_CODE_ALPHABET as READABLE
@@ -28,6 +27,11 @@ from cpmkit.core.query import query_number
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
 from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, released_count, round_change
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "ANONYMOUS",

@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import (
     as_date,
     clean_choice,
@@ -29,6 +28,11 @@ from cpmkit.core.fields import (
 )
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "CADENCES",

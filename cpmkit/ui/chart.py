@@ -1,14 +1,16 @@
-"""A widget that draws an Altair chart in the browser with no network access."""
+"""A widget that draws a chart (Altair's, or a Vega-Lite spec) in the browser with no network access."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import anywidget
 import traitlets
 
 from cpmkit.serving.offline import chart_bundle
+
+if TYPE_CHECKING:  # a kernel drawing only Vega-Lite specs never imports Altair
+    import altair as alt
 
 __all__ = ["VegaChart"]
 
@@ -26,16 +28,17 @@ class VegaChart(anywidget.AnyWidget):
     def _esm(self) -> str:
         return chart_bundle()
 
-    def __init__(self, chart: alt.TopLevelMixin | None = None, **kwargs: Any) -> None:
+    def __init__(self, chart: alt.TopLevelMixin | dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.add_class("cpmkit-chart-widget")
         if chart is not None:
             self.draw(chart)
 
-    def draw(self, chart: alt.TopLevelMixin) -> None:
-        """Replace the chart shown. Charts come from cpmkit.core.charts, whose tests validate them;
-        skipping validation here saves the kernel a schema walk on every redraw."""
-        spec = chart.to_dict(validate=False)
+    def draw(self, chart: alt.TopLevelMixin | dict[str, Any]) -> None:
+        """Replace the chart shown: an Altair chart or a Vega-Lite spec (a dict, not changed here).
+        Charts come from the workbooks' chart modules, whose tests validate them; skipping
+        validation here saves the kernel a schema walk on every redraw."""
+        spec = dict(chart) if isinstance(chart, dict) else chart.to_dict(validate=False)
         # One image to a screen reader, named by its title: not hundreds of unnamed marks.
         config = spec.setdefault("config", {})
         config.setdefault("aria", False)  # axes and legends

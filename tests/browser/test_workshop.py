@@ -181,6 +181,11 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     dashboard = trainer.locator(".cpmkit-workshop-dashboard")
     expect(dashboard.locator(".cpmkit-join-code")).to_have_text(code)
     expect(dashboard).to_contain_text("refreshes every 3 s")
+    expect(dashboard.locator(".cpmkit-capacity")).to_have_text(
+        re.compile(
+            r"This server can take about \d+ more participants? now \(\d+ open pages? of a cap of \d+; [\d.]+ GB free\)\."
+        )
+    )
     expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "0", "0", "0"])
     expect(trainer.get_by_text(key)).to_have_count(0)  # shown once: gone once the trainer moved on
     expect(opener.locator("input[type=password]")).to_have_value("")

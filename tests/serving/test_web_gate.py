@@ -8,13 +8,15 @@ import datetime as dt
 import email.utils
 import html
 import http.cookies
+import json
 import os
 import re
+import resource
 import shutil
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,10 +29,12 @@ import websocket
 from cpmkit.accounts.store import AccountStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
 from cpmkit.config import templates_dir
+from cpmkit.core.capacity import KERNEL_BUDGET_BYTES
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.serving.kernel_count import KERNEL_COUNT_ENV
 from cpmkit.serving.server import VoilaServer, running_voila
-from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, KERNEL_BUDGET_BYTES, GateLimits, default_max_kernels
+from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, GateLimits, default_max_kernels
 from cpmkit.soft_skills.store import AssessmentStore
 
 PASSWORD = "correct horse battery"
@@ -54,6 +58,8 @@ SHUTDOWN_TIMEOUT = 20
 ROOM_STARTS_PER_BROWSER = 1
 ROOM_STARTS_PER_ADDRESS = 2
 ROOM_SIGN_INS_PER_ADDRESS = 4
+#: The open-files soft limit the room server is started with: a common service default.
+SERVICE_OPEN_FILES = 1024
 #: Every link parameter of every page (templates/notebooks.yaml ``links``).
 LINK_PARAMETERS = [
     ("02_soft_skills.ipynb", "token"),
@@ -120,8 +126,21 @@ def room_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServe
         f"--CpmkitVoila.sign_ins_per_address={ROOM_SIGN_INS_PER_ADDRESS}",
     ]
     base = tmp_path_factory.mktemp("room")
-    with gate_server(base, max_kernels=4, host="0.0.0.0", extra=extra) as running:
+    with ExitStack() as stack:
+        with open_files_soft_limit(SERVICE_OPEN_FILES):  # as a service manager may start it
+            running = stack.enter_context(gate_server(base, max_kernels=4, host="0.0.0.0", extra=extra))
         yield running
+
+
+@contextmanager
+def open_files_soft_limit(soft: int) -> Iterator[None]:
+    """This process's soft limit on open files lowered to ``soft`` (what it starts inherits it)."""
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, before[0]), before[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, before)
 
 
 @pytest.fixture
@@ -371,6 +390,34 @@ def test_the_default_kernel_cap_fits_three_quarters_of_the_free_memory(monkeypat
         monkeypatch.setattr(psutil, "virtual_memory", lambda free=available: SimpleNamespace(available=free))
         assert default_max_kernels() == cap
         assert cap == 4 or cap * KERNEL_BUDGET_BYTES <= 0.75 * available
+
+
+def test_a_server_started_under_a_low_open_files_limit_raises_it_for_a_room(room_server: VoilaServer) -> None:
+    """Under a 1024 soft limit a room broke at about 60 pages; the server (and every kernel it
+    starts) runs with the hard limit."""
+    soft, hard = psutil.Process(room_server.process.pid).rlimit(psutil.RLIMIT_NOFILE)
+    assert soft == (hard if hard != resource.RLIM_INFINITY else 2**20) > SERVICE_OPEN_FILES
+
+
+def test_the_kernels_read_the_servers_cap_and_kernel_count(server: VoilaServer, pulse_token: str) -> None:
+    """What the trainer's dashboard reads (cpmkit.serving.kernel_count): the file the server names
+    in every kernel's environment holds the gate's cap and the kernels running, as they change."""
+
+    def published(kernel: str) -> dict[str, int]:
+        [process] = [p for p in server.kernels() if any(kernel in part for part in p.cmdline())]
+        return json.loads(Path(process.environ()[KERNEL_COUNT_ENV]).read_text())
+
+    with client(server) as participant:
+        first = kernel_id(participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token}))
+        second = kernel_id(participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token}))
+        assert published(first) == {"cap": MAX_KERNELS, "running": len(_kernel_ids(server))}
+        running = published(first)["running"]
+        close_page(participant, server, second)
+        deadline = time.monotonic() + SHUTDOWN_TIMEOUT
+        while published(first)["running"] != running - 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert published(first) == {"cap": MAX_KERNELS, "running": running - 1}
+        close_page(participant, server, first)
 
 
 def test_a_signed_in_pm_gets_the_page_and_a_forged_cookie_does_not(server: VoilaServer) -> None:

@@ -10,11 +10,8 @@ import pytest
 
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import QuestionBank, Scale
-from cpmkit.soft_skills.charts import (
-    cohort_distribution_chart,
-    competency_profile_chart,
-    self_vs_others_chart,
-)
+from cpmkit.soft_skills.charts import cohort_distribution_chart, self_vs_others_chart
+from cpmkit.soft_skills.profile_chart import competency_profile_chart
 from cpmkit.soft_skills.scoring import PeerRelease, cohort_distribution, competency_scores, others_view, released_view
 from tests._charts import chart_spec, rows_with
 from tests.soft_skills._banks import BANK

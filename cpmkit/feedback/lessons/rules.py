@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import (
     DEFAULT_TEXT_LIMIT,
     OWNER_LIMIT,
@@ -25,6 +24,11 @@ from cpmkit.core.fields import (
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.lessons.template import LESSON_FIELDS, Choice, LessonsTemplate
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "LESSON_COLUMNS",

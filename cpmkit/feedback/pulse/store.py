@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import Connection, func, null, select
 
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import (
     DEFAULT_TEXT_LIMIT,
     clean_date,
@@ -50,6 +49,13 @@ from cpmkit.db.schema import (
 from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey, pulse_survey
 from cpmkit.feedback.survey_import.reader import RESPONDENT, SUBMITTED_AT, ImportResult, Progress
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = deferred_module("numpy")
+    pd = deferred_module("pandas")
 
 __all__ = ["IMPORT_BATCH", "RESPONSE_COLUMNS", "ROUND_COLUMNS", "PulseStore"]
 

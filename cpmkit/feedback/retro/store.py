@@ -17,11 +17,11 @@ open board re-reads the whole board only when it moved.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import (
     ACTION_FIELDS,
     clean_action_field,
@@ -54,6 +54,11 @@ from cpmkit.feedback.retro.rules import (
     vote_limit,
 )
 from cpmkit.feedback.retro.template import RetroFormats, retro_formats
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "ACTION_COLUMNS",

@@ -22,12 +22,12 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as W
-import pandas as pd
 
 from cpmkit.core.addresses import page_link
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import shorten
 from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
@@ -60,6 +60,11 @@ from cpmkit.ui.widgets import (
     stylesheet,
     table_html,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "BOARD_PAGE",

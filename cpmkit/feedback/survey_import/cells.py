@@ -12,10 +12,16 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-import pandas as pd
+from cpmkit.core.deferred_imports import deferred_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = deferred_module("numpy")
+    pd = deferred_module("pandas")
 
 __all__ = ["parse_datetimes", "parse_integers", "parse_text", "reads_day_first"]
 

@@ -21,10 +21,9 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.survey_import.xlsx import (
     MAX_COMPRESSION_RATIO,
@@ -34,6 +33,11 @@ from cpmkit.feedback.survey_import.xlsx import (
     too_many_cells,
     zip_problem,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "CHUNK_ROWS",

@@ -21,11 +21,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-import pandas as pd
-
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import DEFAULT_TEXT_LIMIT, shorten, too_long
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.survey_import.cells import (
@@ -54,6 +52,13 @@ from cpmkit.feedback.survey_import.mapping import (
     TargetKind,
     suggest_mapping,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = deferred_module("numpy")
+    pd = deferred_module("pandas")
 
 __all__ = [
     "CHUNK_ROWS",

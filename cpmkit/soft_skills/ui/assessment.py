@@ -15,7 +15,9 @@ starts, and again whenever the page is opened with it (it is in the address); ot
 
 What a page shows is drawn from one frozen state (``cpmkit.soft_skills.state``): each answer
 is saved as it is given and only then enters the state; a refused save keeps its message next
-to the item and the saved answer stays as it was. The report is ``cpmkit.soft_skills.report``'s. Charts (and Altair) load only when the results are first shown.
+to the item and the saved answer stays as it was. The report is ``cpmkit.soft_skills.report``'s.
+The profile chart is a Vega-Lite spec made without Altair (``profile_chart``): a participant's
+kernel imports Altair only to draw the colleagues' view, once enough of them have rated.
 """
 
 from __future__ import annotations
@@ -25,18 +27,19 @@ import html
 import os
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as W
-import pandas as pd
 
 from cpmkit.core import export
 from cpmkit.core.addresses import page_link
+from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.soft_skills.bank import Item, QuestionBank, bank_named, default_bank
+from cpmkit.soft_skills.profile_chart import competency_profile_chart
 from cpmkit.soft_skills.report import (
     others_html,
     others_note_html,
@@ -81,6 +84,11 @@ from cpmkit.ui.widgets import (
     replace_children,
     stylesheet,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = deferred_module("pandas")
 
 __all__ = [
     "JOIN_CODE_TRIES",
@@ -431,7 +439,7 @@ class Questionnaire:
 
 
 def _charts() -> Any:
-    """cpmkit.soft_skills.charts, imported on first use: Altair costs a kernel about 0.4 s."""
+    """cpmkit.soft_skills.charts, imported on first use: Altair costs a kernel about 30 MB and 0.4 s."""
     from cpmkit.soft_skills import charts as soft_skills_charts
 
     return soft_skills_charts
@@ -568,7 +576,7 @@ class ResultsView:
                 self.chart = _new_chart()
                 self.profile.children = [self.chart, self.scores]
             low, high = self.bank.scale.low, self.bank.scale.high
-            self.chart.draw(_charts().competency_profile_chart(scores, scale=(low, high)))
+            self.chart.draw(competency_profile_chart(scores, scale=(low, high)))
             none_yet = "Answer all the items of a competency to see it here."
             self.strengths.value = plan_html("My strengths", strengths, none_yet)
             self.development.value = plan_html("To develop", development, none_yet)

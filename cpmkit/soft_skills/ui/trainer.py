@@ -8,7 +8,8 @@ key is shown once, when the workshop is created, and never put in a link.
 The counts refresh by themselves every few seconds while the dashboard is open: a task on the
 kernel's event loop (a daemon thread where there is none) calls ``WorkshopDashboard.tick``,
 which reads the store once; the answers are re-read only when the counts moved, or on
-"Refresh now".
+"Refresh now". Each refresh also says how many more participants the server can take now
+(``cpmkit.serving.kernel_count``: its kernel cap and count, and the memory free).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import ipywidgets as W
 import pandas as pd
 
 from cpmkit.core import export
+from cpmkit.core.capacity import Capacity
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.serving.kernel_count import server_capacity
 from cpmkit.soft_skills.bank import DEFAULT_BANK, QuestionBank, bank_named, bank_names
 from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, round_change
 from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
@@ -114,8 +117,9 @@ class WorkshopDashboard:
         bank: QuestionBank,
         refresh_seconds: float | None = REFRESH_SECONDS,
         now: Callable[[], dt.datetime] = dt.datetime.now,
+        capacity: Callable[[], Capacity | None] = server_capacity,
     ) -> None:
-        self.trainer, self.bank, self.now = trainer, bank, now
+        self.trainer, self.bank, self.now, self.capacity = trainer, bank, now, capacity
         workshop = trainer.workshop
         self.workshop_id = trainer.workshop_id
         self.name = str(workshop["name"])
@@ -145,6 +149,8 @@ class WorkshopDashboard:
         self.counts = W.HTML()
         self.counts.add_class("cpmkit-workshop-counts")
         self.updated = W.HTML()
+        self.room_left = W.HTML()  # how many more the server can take; empty outside `cpmkit serve`
+        self.room_left.add_class("cpmkit-capacity")
         self.refresh_button = W.Button(description="Refresh now", icon="refresh")
         self.live_message = message_area()
 
@@ -185,6 +191,7 @@ class WorkshopDashboard:
                 _section("Participants"),
                 self.counts,
                 W.HBox([self.refresh_button, self.updated]),
+                self.room_left,
                 self.live_message,
                 _section("Cohort per competency"),
                 hidden_rule,
@@ -273,6 +280,8 @@ class WorkshopDashboard:
             else ""
         )
         self.updated.value = f'<span class="cpmkit-help">Updated {self.now():%H:%M:%S}{live}.</span>'
+        server = self.capacity()
+        self.room_left.value = "" if server is None else f'<p class="cpmkit-help">{html.escape(server.sentence())}</p>'
 
     def _load_answers(self) -> None:
         self.by_round = answers_by_round(self.trainer.cohort_export(), self.rounds)

@@ -108,24 +108,34 @@ def data_uri(links: str, filename: str) -> bytes:
 # -- first paint -----------------------------------------------------------------------------
 
 
-def test_first_paint_does_not_import_altair(tmp_path: Path) -> None:
+def test_neither_first_paint_nor_the_results_import_altair(tmp_path: Path) -> None:
+    """Altair costs each participant's kernel about 30 MB and 0.4 s: a room's kernels never load
+    it, from the first question to the results and their chart. pandas (about 30 MB too) waits
+    for the results."""
     script = textwrap.dedent(
         f"""
         import sys
         from cpmkit.db.database import Store
+        from cpmkit.soft_skills.bank import default_bank
         from cpmkit.soft_skills.ui.assessment import SoftSkillsApp
         store = Store.open("sqlite:///{tmp_path / "paint.sqlite3"}")
         app = SoftSkillsApp(store, query="")
         app.start.solo.click()
         assert "cpmkit-ready" in app.widget._dom_classes
         assert app.questions.toggles, "the first step is shown"
+        first_paint = ["altair" in sys.modules, "pandas" in sys.modules]
+        for _competency in default_bank().competencies:
+            for toggle in app.questions.toggles.values():
+                toggle.value = 3
+            app.questions.next.click()
+        assert app.results is not None and app.results.chart.spec["layer"], "the results and their chart"
         store.close()
-        print("altair" in sys.modules)
+        print(*first_paint, "altair" in sys.modules)
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False False"
 
 
 # -- start screen ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import altair as alt
 import ipywidgets as W
 import openpyxl
 import pandas as pd
+import psutil
 import pytest
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.db.schema import workshops
 from cpmkit.errors import ValidationError
+from cpmkit.serving.kernel_count import KERNEL_COUNT_ENV, KernelCountFile
 from cpmkit.serving.page_access import BASE_URL_ENV
 from cpmkit.soft_skills.bank import Item, default_bank
 from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
@@ -469,6 +471,37 @@ def test_refresh_now_shows_answers_saved_between_joins(app: WorkshopApp, assess:
     dashboard.refresh_button.click()
     assert list(read_table(dashboard.distribution.value)["Mean"]) == ["3.0"] * len(default_bank().competencies)
     assert counts(dashboard)[0] == ["before", "3", "3", "0"]
+
+
+def test_the_dashboard_says_how_many_more_participants_the_server_can_take(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Under ``cpmkit serve`` the server names its kernel-count file in the kernel's environment;
+    each refresh reads it and the memory free."""
+    server = KernelCountFile(tmp_path / "kernels.json", cap=60)
+    server.write(40)
+    monkeypatch.setenv(KERNEL_COUNT_ENV, str(server.path))
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=24 * 2**30))
+    workshop_id, _code, key = workshop_with_key(assess)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assert "cpmkit-capacity" in dashboard.room_left._dom_classes
+    assert html.unescape(dashboard.room_left.value) == (
+        '<p class="cpmkit-help">This server can take about 20 more participants now '
+        "(40 open pages of a cap of 60; 24.0 GB free).</p>"
+    )
+    server.write(60)
+    dashboard.tick()
+    assert "This server is full now: it can take no more participants (60 open pages of a cap of 60" in (
+        dashboard.room_left.value
+    )
+
+
+def test_outside_cpmkit_serve_the_dashboard_says_nothing_of_capacity(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KERNEL_COUNT_ENV, raising=False)
+    workshop_id, _code, key = workshop_with_key(assess)
+    assert open_dashboard(app, workshop_id, key).room_left.value == ""
 
 
 def test_a_store_error_in_a_tick_shows_a_message_and_keeps_going(
