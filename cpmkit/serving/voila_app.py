@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from tornado.web import url
-from traitlets import Int
+from traitlets import Bool, Int
 from voila.app import Voila
 
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
-from cpmkit.serving import web_gate
+from cpmkit.serving import forking, web_gate
 from cpmkit.serving.page_access import BASE_URL_HEADER, IDENTITY_HEADER
 
 __all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "CpmkitVoila", "main", "tornado_settings"]
@@ -47,6 +47,9 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     sign_ins_per_address = Int(
         web_gate.GateLimits.sign_ins_per_address, config=True, help="Failed sign-ins from one address in 5 minutes."
     )
+    fork_kernels = Bool(
+        True, config=True, help="Fork each page's kernel from a process that has imported the workbooks already."
+    )
 
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
@@ -65,7 +68,10 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
         self.gate = web_gate.Gate.open(limits)
 
     def init_settings(self) -> dict[str, Any]:
-        settings: dict[str, Any] = super().init_settings()
+        settings: dict[str, Any] = super().init_settings()  # makes the kernel manager
+        if self.fork_kernels:
+            self.kernel_manager.kernel_manager_class = f"{forking.__name__}.{forking.ForkingKernelManager.__name__}"
+            forking.shared_zygote()  # it imports while the server starts
         settings["cpmkit_gate"] = self.gate
         settings["login_url"] = "/login"
         return settings
