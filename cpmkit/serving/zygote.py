@@ -53,7 +53,25 @@ __all__ = [
 #: What the server runs as ``python -m``; the kernels it forks have the same command line.
 ZYGOTE_MODULE = "cpmkit.serving.zygote"
 #: What every workbook's kernel imports, whichever page it runs (the pages' own modules are added).
-PRELOADED = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipywidgets", "anywidget", "pandas")
+PRELOADED = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.comm",
+    # What ipykernel imports as it starts (its debugger's debugpy above all): once here, not per kernel.
+    "ipykernel.debugger",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.core.logger",
+    "runpy",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "tornado.platform.asyncio",
+    "tornado.queues",
+    "sqlite3",
+    "ipywidgets",
+    "anywidget",
+    "pandas",
+)
 #: The resource limits a kernel inherits from the server when it starts the usual way, so a
 #: forked one is given the server's at the fork (open files: the server raises its own at start).
 INHERITED_LIMITS = ("RLIMIT_NOFILE", "RLIMIT_DATA", "RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_CORE", "RLIMIT_FSIZE")
