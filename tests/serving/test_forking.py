@@ -54,14 +54,22 @@ def fork(zygote: Zygote, folder: Path, **env: str) -> tuple[ForkedKernel, Blocki
     return kernel, client
 
 
-def ended(pid: int, timeout: float = REPLY_TIMEOUT) -> bool:
-    """Whether process ``pid`` is gone (reaped, not a zombie) within ``timeout`` seconds."""
+def ended(pid: int, timeout: float = REPLY_TIMEOUT, *, orphan: bool = False) -> bool:
+    """Whether process ``pid`` is gone (reaped, not a zombie) within ``timeout`` seconds; an
+    ``orphan`` may stay a zombie (its reaper is whatever the machine's init is)."""
     deadline = time.monotonic() + timeout
-    while psutil.pid_exists(pid):
+    while psutil.pid_exists(pid) and not (orphan and _zombie(pid)):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
     return True
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def evaluate(client: BlockingKernelClient, expression: str, code: str = "") -> str:
@@ -176,3 +184,22 @@ def test_only_this_pythons_ipykernel_is_forked() -> None:
     assert ipykernel_argv(["/usr/bin/other-python", "-m", "ipykernel_launcher", "-f", "k.json"]) is None
     assert ipykernel_argv([sys.executable, "-m", "some_other_kernel", "-f", "k.json"]) is None
     assert ipykernel_argv(["R", "--slave"]) is None
+
+
+def test_the_zygote_ends_with_the_server_and_takes_its_kernels_along(tmp_path: Path) -> None:
+    zygote = Zygote()
+    zygote.start()
+    try:
+        deadline = time.monotonic() + ZYGOTE_READY_TIMEOUT
+        while not zygote.socket_path.exists():
+            assert time.monotonic() < deadline, "the zygote never listened"
+            time.sleep(0.1)
+        kernel, client = fork(zygote, tmp_path)
+        client.stop_channels()
+        assert zygote.process is not None and zygote.process.stdin is not None
+        zygote.process.stdin.close()  # what the server's end does, however it ends
+        assert zygote.process.wait(timeout=REPLY_TIMEOUT) == 0
+        assert ended(kernel.pid, orphan=True)
+        kernel.close()
+    finally:
+        zygote.stop()
