@@ -42,6 +42,7 @@ def voila_command(
     cull_after: int = DEFAULT_CULL_SECONDS,
     preheat: int = 0,
     max_kernels: int = 0,
+    fork_kernels: bool = True,
 ) -> list[str]:
     """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
     pool = ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
@@ -65,6 +66,7 @@ def voila_command(
         # opening its links) can pick the same one, and the loser never comes up.
         "--KernelManager.transport=ipc",
         f"--CpmkitVoila.max_kernels={max_kernels}",
+        f"--CpmkitVoila.fork_kernels={fork_kernels}",
         *(pool if preheat > 0 else []),
     ]
 
@@ -143,6 +145,7 @@ def _serve(args: argparse.Namespace) -> int:
         cull_after=args.cull_after,
         preheat=args.preheat,
         max_kernels=args.max_kernels,
+        fork_kernels=args.fork_kernels,
     )
     os.execve(command[0], command, env)
     return 0  # not reached
@@ -280,6 +283,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="most pages open at once (each is a kernel of about 120-150 MB); past it, people see "
         "'the server is full' and the page retries by itself (default 0: as many as fit in the free memory)",
+    )
+    serve.add_argument(
+        "--fork-kernels",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fork each page's kernel from one process that has imported the workbooks already, so a room's "
+        "kernels share that memory and start in a fraction of the CPU time (default: on; --no-fork-kernels "
+        "starts each kernel as a new Python)",
     )
     serve.set_defaults(run=_serve)
 

@@ -142,6 +142,15 @@ def test_preheat_asks_voila_for_a_kernel_pool() -> None:
     assert not any("preheat" in part for part in cli.voila_command(Path("nb"), host="127.0.0.1", port=1))
 
 
+def test_serve_forks_kernels_from_the_zygote_unless_told_not_to() -> None:
+    assert "--CpmkitVoila.fork_kernels=True" in cli.voila_command(Path("nb"), host="127.0.0.1", port=1)
+    assert "--CpmkitVoila.fork_kernels=False" in cli.voila_command(
+        Path("nb"), host="127.0.0.1", port=1, fork_kernels=False
+    )
+    assert cli.build_parser().parse_args(["serve"]).fork_kernels is True
+    assert cli.build_parser().parse_args(["serve", "--no-fork-kernels"]).fork_kernels is False
+
+
 def test_users_add_list_and_password_from_standard_input(tmp_path: Path) -> None:
     env = {**os.environ, "CPMKIT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
 

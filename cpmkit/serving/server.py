@@ -27,6 +27,7 @@ import psutil
 from cpmkit.cli import DEFAULT_CULL_SECONDS, voila_command
 from cpmkit.db.location import DB_URL_ENV
 from cpmkit.errors import CpmkitError
+from cpmkit.serving.zygote import ZYGOTE_MODULE
 
 __all__ = ["VoilaServer", "free_port", "running_voila"]
 
@@ -86,7 +87,8 @@ class VoilaServer:
         return jar
 
     def kernels(self) -> list[psutil.Process]:
-        """The kernel processes running now (remembered, so ``stop`` can end any left over)."""
+        """The kernel processes running now (remembered, so ``stop`` can end any left over):
+        ipykernel's, and those the zygote forked (``fork_kernels``), which share its command line."""
         found = []
         try:
             children = psutil.Process(self.process.pid).children(recursive=True)
@@ -94,12 +96,28 @@ class VoilaServer:
             return []
         for child in children:
             try:
-                if any("ipykernel" in part for part in child.cmdline()):
+                command = child.cmdline()
+                forked = ZYGOTE_MODULE in command and child.ppid() != self.process.pid
+                if forked or any("ipykernel" in part for part in command):
                     found.append(child)
                     self._kernels.setdefault(child.pid, child)
             except psutil.Error:
                 continue
         return found
+
+    def zygote(self) -> psutil.Process | None:
+        """The process this server forks its kernels from (``fork_kernels``), while it runs."""
+        try:
+            children = psutil.Process(self.process.pid).children()
+        except psutil.Error:
+            return None
+        for child in children:
+            try:
+                if ZYGOTE_MODULE in child.cmdline():
+                    return child
+            except psutil.Error:
+                continue
+        return None
 
     def kernel_pids(self) -> set[int]:
         return {kernel.pid for kernel in self.kernels()}
@@ -150,19 +168,28 @@ def running_voila(
     cull_after: int = DEFAULT_CULL_SECONDS,
     preheat: int = 0,
     max_kernels: int = 0,
+    fork_kernels: bool = False,
     extra: Sequence[str] = (),
     attempts: int = 3,
     host: str = "127.0.0.1",
 ) -> Iterator[VoilaServer]:
     """Start Voila on a free port with ``env`` (see ``cli.serve_env``), wait until it answers,
     and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra`` options
-    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say). It listens
+    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say). Kernels start
+    as new Pythons unless ``fork_kernels`` (``cpmkit serve``'s default): a test finds a page's
+    kernel by the connection file on its command line, which a forked kernel does not show. It listens
     on ``host`` (``0.0.0.0``: every interface, as ``cpmkit serve --host 0.0.0.0``) and is
     requested at 127.0.0.1 either way."""
     for _attempt in range(attempts):
         port = free_port()
         command = voila_command(
-            notebooks, host=host, port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
+            notebooks,
+            host=host,
+            port=port,
+            cull_after=cull_after,
+            preheat=preheat,
+            max_kernels=max_kernels,
+            fork_kernels=fork_kernels,
         ) + list(extra)
         with log_file.open("ab") as log:
             process = subprocess.Popen(

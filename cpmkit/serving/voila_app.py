@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from tornado.web import url
-from traitlets import Int
+from traitlets import Bool, Int
 from voila.app import Voila
 
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
-from cpmkit.serving import web_gate
+from cpmkit.serving import forking, web_gate
 from cpmkit.serving.kernel_count import KernelCountFile
 from cpmkit.serving.open_files import raise_open_files_limit
 from cpmkit.serving.page_access import BASE_URL_HEADER, IDENTITY_HEADER
@@ -50,6 +50,9 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     sign_ins_per_address = Int(
         web_gate.GateLimits.sign_ins_per_address, config=True, help="Failed sign-ins from one address in 5 minutes."
     )
+    fork_kernels = Bool(
+        True, config=True, help="Fork each page's kernel from a process that has imported the workbooks already."
+    )
 
     def initialize(self, argv: Any = None) -> None:
         raise_open_files_limit()  # before the kernels' ZeroMQ context is sized on it
@@ -70,7 +73,10 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
         web_gate.BoundKernelManager.kernel_count = KernelCountFile.create(limits.max_kernels)
 
     def init_settings(self) -> dict[str, Any]:
-        settings: dict[str, Any] = super().init_settings()
+        settings: dict[str, Any] = super().init_settings()  # makes the kernel manager
+        if self.fork_kernels:
+            self.kernel_manager.kernel_manager_class = f"{forking.__name__}.{forking.ForkingKernelManager.__name__}"
+            forking.shared_zygote()  # it imports while the server starts
         settings["cpmkit_gate"] = self.gate
         settings["login_url"] = "/login"
         return settings

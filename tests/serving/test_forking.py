@@ -1,0 +1,205 @@
+"""The zygote and the fork provisioner without Voila: a real zygote forks real kernels, which a
+jupyter_client talks to over their connection files (ipc, as ``cpmkit serve`` runs them). The
+whole server path is tests/browser/test_forked_kernels.py."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
+
+from cpmkit.serving import forking
+from cpmkit.serving.forking import ForkedKernel, Zygote, ipykernel_argv
+from cpmkit.serving.zygote import fork_refusal
+
+#: Seconds for the zygote's imports (about 2 s) on a busy CI machine.
+ZYGOTE_READY_TIMEOUT = 90
+REPLY_TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    started = Zygote()
+    started.start()
+    deadline = time.monotonic() + ZYGOTE_READY_TIMEOUT
+    while not started.socket_path.exists():
+        assert time.monotonic() < deadline, "the zygote never listened"
+        assert started.process is not None and started.process.poll() is None, "the zygote died"
+        time.sleep(0.1)
+    yield started
+    started.stop()
+
+
+def fork(zygote: Zygote, folder: Path, **env: str) -> tuple[ForkedKernel, BlockingKernelClient]:
+    """A kernel forked by ``zygote`` in ``folder`` with ``env`` added (and without the zygote's own
+    settings), and a client started on it."""
+    connection_file = str(folder / f"kernel-{len(os.listdir(folder))}.json")
+    write_connection_file(connection_file, transport="ipc", ip=connection_file.removesuffix(".json") + "-ipc")
+    ours = {name: value for name, value in os.environ.items() if name not in forking.ZYGOTE_ENV}
+    kernel = zygote.fork(["-f", connection_file], {**ours, **env}, str(folder))
+    assert isinstance(kernel, ForkedKernel), kernel
+    client = BlockingKernelClient(connection_file=connection_file)
+    client.load_connection_file()
+    client.start_channels()
+    client.wait_for_ready(timeout=REPLY_TIMEOUT)
+    return kernel, client
+
+
+def ended(pid: int, timeout: float = REPLY_TIMEOUT, *, orphan: bool = False) -> bool:
+    """Whether process ``pid`` is gone (reaped, not a zombie) within ``timeout`` seconds; an
+    ``orphan`` may stay a zombie (its reaper is whatever the machine's init is)."""
+    deadline = time.monotonic() + timeout
+    while psutil.pid_exists(pid) and not (orphan and _zombie(pid)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def evaluate(client: BlockingKernelClient, expression: str, code: str = "") -> str:
+    """What ``expression`` evaluates to in the kernel (its repr), after ``code`` ran there."""
+    reply = client.execute_interactive(
+        f"{code}\n_result = {expression}", user_expressions={"r": "_result"}, timeout=REPLY_TIMEOUT
+    )
+    return str(reply["content"]["user_expressions"]["r"]["data"]["text/plain"])
+
+
+def test_forked_kernels_run_with_their_own_environment_folder_and_random_state(zygote: Zygote, tmp_path: Path) -> None:
+    first, one = fork(zygote, tmp_path, CPMKIT_TEST_NAME="one")
+    second, two = fork(zygote, tmp_path, CPMKIT_TEST_NAME="two")
+    try:
+        assert evaluate(one, "__import__('os').environ['CPMKIT_TEST_NAME']") == "'one'"
+        assert evaluate(two, "__import__('os').environ['CPMKIT_TEST_NAME']") == "'two'"
+        # The kernel's environment is the one asked for, not the zygote's with additions.
+        assert evaluate(one, "'OPENBLAS_NUM_THREADS' in __import__('os').environ") == "False"
+        assert evaluate(one, "__import__('os').getcwd()") == repr(str(tmp_path))
+        # The zygote's random state is not shared: each child was seeded afresh.
+        draws = [evaluate(client, "__import__('random').random()") for client in (one, two)]
+        assert draws[0] != draws[1]
+        numpy_draws = [evaluate(client, "__import__('numpy').random.random()") for client in (one, two)]
+        assert numpy_draws[0] != numpy_draws[1]
+        # A workbook's modules were imported before the fork: the child has them already.
+        assert evaluate(one, "'cpmkit.soft_skills.ui.assessment' in __import__('sys').modules") == "True"
+        for kernel in (first, second):
+            process = psutil.Process(kernel.pid)
+            assert zygote.process is not None and process.ppid() == zygote.process.pid
+            assert os.getsid(kernel.pid) == kernel.pid  # a session (and process group) of its own
+    finally:
+        for client in (one, two):
+            client.shutdown()
+            client.stop_channels()
+    assert first.wait(timeout=REPLY_TIMEOUT) == 0 and second.wait(timeout=REPLY_TIMEOUT) == 0
+    assert ended(first.pid, timeout=5)  # the zygote reaped it: no zombie left
+
+
+def test_a_forked_kernel_has_the_servers_resource_limits_and_keeps_to_its_memory_limit(
+    zygote: Zygote, tmp_path: Path
+) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 8, hard))  # the server's now differs from the zygote's
+    try:
+        kernel, client = fork(zygote, tmp_path, CPMKIT_KERNEL_MEMORY_MB="400")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        assert evaluate(client, "resource.getrlimit(resource.RLIMIT_NOFILE)", "import resource") == repr(
+            (soft - 8, hard)
+        )
+        # What a workbook's safe_app does first: the limit holds in a forked kernel too.
+        limit = "__import__('cpmkit.serving.kernel_limits', fromlist=['_']).limit_kernel_memory()"
+        assert evaluate(client, limit) == str(400 * 2**20)
+        allocate = (
+            "try:\n    _big = bytearray(600 * 2**20)\n    _got = 'allocated'\nexcept MemoryError:\n    _got = 'refused'"
+        )
+        assert evaluate(client, "_got", allocate) == "'refused'"
+        assert evaluate(client, "len(bytearray(20 * 2**20))") == str(20 * 2**20)  # the kernel still works
+    finally:
+        client.shutdown()
+        client.stop_channels()
+    assert kernel.wait(timeout=REPLY_TIMEOUT) == 0
+
+
+def test_a_kernel_the_server_hangs_up_on_is_killed_and_signals_reach_it(zygote: Zygote, tmp_path: Path) -> None:
+    kernel, client = fork(zygote, tmp_path)
+    client.stop_channels()
+    assert kernel.poll() is None
+    kernel.close()  # as the provisioner's cleanup does if the kernel still runs
+    assert ended(kernel.pid)
+
+    other, client = fork(zygote, tmp_path)
+    client.stop_channels()
+    other.terminate()
+    assert other.wait(timeout=REPLY_TIMEOUT) != 0
+
+
+def test_a_zygote_that_died_is_started_again_and_meanwhile_kernels_start_the_usual_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forking, "RESTART_SECONDS", 0)
+    zygote = Zygote()
+    try:
+        assert zygote.fork(["-f", str(tmp_path / "k.json")], dict(os.environ), str(tmp_path)) == (
+            "the zygote is not running"
+        )  # never started: started now, importing
+        assert zygote.process is not None
+        first = zygote.process
+        first.kill()
+        first.wait()
+        assert isinstance(zygote.fork(["-f", "k.json"], dict(os.environ), str(tmp_path)), str)
+        assert zygote.process is not first and zygote.process.poll() is None  # started again
+    finally:
+        zygote.stop()
+    assert not zygote.folder.exists()
+
+
+def test_the_zygote_refuses_to_fork_with_a_second_thread() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert "threads" in (fork_refusal() or "")
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_only_this_pythons_ipykernel_is_forked() -> None:
+    assert ipykernel_argv([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"]) == ["-f", "k.json"]
+    assert ipykernel_argv(["/usr/bin/other-python", "-m", "ipykernel_launcher", "-f", "k.json"]) is None
+    assert ipykernel_argv([sys.executable, "-m", "some_other_kernel", "-f", "k.json"]) is None
+    assert ipykernel_argv(["R", "--slave"]) is None
+
+
+def test_the_zygote_ends_with_the_server_and_takes_its_kernels_along(tmp_path: Path) -> None:
+    zygote = Zygote()
+    zygote.start()
+    try:
+        deadline = time.monotonic() + ZYGOTE_READY_TIMEOUT
+        while not zygote.socket_path.exists():
+            assert time.monotonic() < deadline, "the zygote never listened"
+            time.sleep(0.1)
+        kernel, client = fork(zygote, tmp_path)
+        client.stop_channels()
+        assert zygote.process is not None and zygote.process.stdin is not None
+        zygote.process.stdin.close()  # what the server's end does, however it ends
+        assert zygote.process.wait(timeout=REPLY_TIMEOUT) == 0
+        assert ended(kernel.pid, orphan=True)
+        kernel.close()
+    finally:
+        zygote.stop()
