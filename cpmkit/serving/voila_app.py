@@ -9,12 +9,13 @@ dict-literal form (``key=value`` would make it text, which tornado cannot compar
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
 from tornado.web import url
-from traitlets import Int
+from traitlets import Bool, Int
 from voila.app import Voila
 
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
@@ -46,6 +47,13 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     )
     sign_ins_per_address = Int(
         web_gate.GateLimits.sign_ins_per_address, config=True, help="Failed sign-ins from one address in 5 minutes."
+    )
+    behind_proxy = Bool(
+        False,
+        config=True,
+        help="Take each client's address and scheme from the proxy's X-Real-IP and X-Forwarded-Proto headers "
+        "(cpmkit serve --workers); only where clients reach this server through that proxy alone, since "
+        "anyone reaching it directly could forge them.",
     )
 
     def initialize(self, argv: Any = None) -> None:
@@ -86,6 +94,8 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     def listen(self) -> None:
         self.app.add_transform(web_gate.SecurityHeaders)
         print(web_gate.describe_start(self.gate, f"http://{self.ip}:{self.port}"), flush=True)
+        if self.behind_proxy:  # the per-address limits then count clients, not the proxy
+            self.app.listen = functools.partial(self.app.listen, xheaders=True)
         super().listen()  # runs the server until it stops
 
 

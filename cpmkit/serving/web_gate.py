@@ -19,6 +19,7 @@ import asyncio
 import functools
 import html
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,7 @@ __all__ = [
     "default_max_kernels",
     "gate_handlers",
     "plain_page",
+    "worker_prefix",
 ]
 
 BROWSER_COOKIE: Final = "cpmkit-browser"
@@ -621,6 +623,16 @@ class BoundKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down.",
     )
+    worker = Int(
+        0,
+        config=True,
+        help="This server's number among several behind one proxy (cpmkit serve --workers); 0: the only one.",
+    )
+
+    def new_kernel_id(self, **kwargs: Any) -> str:
+        """A uuid, after ``worker_prefix(worker)`` when there are several workers: the proxy sends a
+        kernel's websocket and shutdown beacon to the worker holding it by that prefix alone."""
+        return worker_prefix(self.worker) + str(uuid.uuid4())
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         kernel_id: str = await super().start_kernel(*args, **kwargs)
@@ -640,6 +652,12 @@ class BoundKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         BoundKernelManager.browsers.pop(kernel_id, None)
         await super().shutdown_kernel(kernel_id, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def worker_prefix(worker: int) -> str:
+    """How worker ``worker``'s kernel ids start (``w2_``), a word character run, so an id still
+    matches Jupyter's ``\\w+-\\w+-\\w+-\\w+-\\w+`` routes; nothing for the only worker (0)."""
+    return f"w{worker}_" if worker else ""
 
 
 def bind_kernel(kernel_id: str, identity_header: str | None) -> bool:
