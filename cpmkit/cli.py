@@ -162,6 +162,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise CpmkitError("--workers takes a number from 1, and --worker a number from 1.")
     if args.workers > 1 and args.worker:
         raise CpmkitError("--workers runs its own workers; --worker is for one worker behind your own proxy.")
+    if args.workers > 1:
+        _require_an_account()
     chart_bundle()  # build the offline chart library once, before any kernel needs it
     env = serve_env()
     if args.public_url:
@@ -205,6 +207,20 @@ def _serve_workers(args: argparse.Namespace, env: dict[str, str]) -> int:
         )
 
     return run_workers(args.workers, worker, host=args.host, port=args.port, env=env)
+
+
+def _require_an_account() -> None:
+    """Workers each offer a first-run link of their own while there is no account, and nginx
+    would send the browser that opens one to any worker: the first account comes first."""
+    from cpmkit.accounts.store import AccountStore
+    from cpmkit.db.database import Store
+
+    store = Store.open()
+    try:
+        if AccountStore(store).count() == 0:
+            raise CpmkitError("--workers needs an account first: run `cpmkit users add NAME --admin`, then serve.")
+    finally:
+        store.close()
 
 
 def _proxy_config(args: argparse.Namespace) -> int:

@@ -10,7 +10,8 @@ How nginx routes (``nginx_config``):
   one worker (its per-browser limits hold) while a room spreads over all of them. Not by
   address (a room shares one public address) nor by link: a workshop code, a pulse link and a
   board link are shared by a whole room, which would land on one worker. A browser's first
-  request, before it has the cookie, goes round-robin (nginx's fallback for an empty key).
+  request, before it has the cookie, goes round-robin (nginx's fallback for an empty key). A
+  worker that is full answers 503 before starting a kernel, and nginx tries the next one.
 * ``/voila/query/`` (Voila's pre-heat channel, for kernels on the worker's machine) is not proxied.
 
 Each worker keeps its own kernel cap and per-client limits in memory; ``cpmkit serve
@@ -122,6 +123,8 @@ http {{
 {kernels}
         location / {{
             proxy_pass http://cpmkit_workers;
+            # A full worker (503, before any kernel starts) passes the page on to the next one.
+            proxy_next_upstream error timeout http_502 http_503;
         }}
     }}
 }}

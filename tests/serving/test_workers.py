@@ -45,6 +45,7 @@ def test_a_kernels_requests_go_to_the_worker_its_id_names() -> None:
 def test_pages_go_by_the_browser_cookie_not_the_address_nor_a_shared_link() -> None:
     config = workers.nginx_config(["a:1", "b:2"], listen="80")
     assert "hash $cpmkit_browser consistent;" in config
+    assert "proxy_next_upstream error timeout http_502 http_503;" in config  # a full worker passes pages on
     cookie = re.search(r'"~\(\?:\^\|;\)\\s\*([\w-]+)=\(\?<browser>', config)
     assert cookie is not None and cookie.group(1) == BROWSER_COOKIE
     for not_a_key in ("$remote_addr consistent", "ip_hash", "$arg_code", "$arg_pulse", "$arg_board"):
@@ -118,3 +119,12 @@ def test_serve_refuses_worker_options_that_make_no_sense(
 def test_the_recipes_nginx_conf_is_what_proxy_config_writes(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(RECIPE_COMMAND) == 0
     assert RECIPE_CONFIG.read_text() == capsys.readouterr().out, f"regenerate it: cpmkit {' '.join(RECIPE_COMMAND)}"
+
+
+def test_serve_with_workers_asks_for_the_first_account_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each worker would offer its own first-run link, and nginx sends a browser to any worker."""
+    monkeypatch.setenv("CPMKIT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    assert cli.main(["serve", "--workers", "2"]) == 2
+    assert "cpmkit users add NAME --admin" in capsys.readouterr().err
