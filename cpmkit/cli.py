@@ -162,6 +162,11 @@ def _serve(args: argparse.Namespace) -> int:
         raise CpmkitError("--workers takes a number from 1, and --worker a number from 1.")
     if args.workers > 1 and args.worker:
         raise CpmkitError("--workers runs its own workers; --worker is for one worker behind your own proxy.")
+    if args.worker and location.this_machine_only(location.db_url()):
+        raise CpmkitError(
+            "--worker runs one of several workers on different machines, which must share one store: "
+            "set CPMKIT_DB_URL to their PostgreSQL (a SQLite file is this machine's alone). See docs/deploy.md."
+        )
     if args.workers > 1:
         _require_an_account()
     chart_bundle()  # build the offline chart library once, before any kernel needs it

@@ -19,6 +19,8 @@ from cpmkit.serving.web_gate import BROWSER_COOKIE, BoundKernelManager, worker_p
 ROOT = Path(__file__).resolve().parents[2]
 #: The recipe's nginx.conf and the command that writes it (docs/deploy.md).
 RECIPE_CONFIG = ROOT / "docs" / "deploy" / "nginx.conf"
+#: The workshop participant's page, opened with the room's join code.
+PARTICIPANT_PAGE = "02_soft_skills.ipynb"
 RECIPE_COMMAND = ["proxy-config", "--listen", "80", "worker1:8866", "worker2:8866", "worker3:8866"]
 
 
@@ -128,3 +130,12 @@ def test_serve_with_workers_asks_for_the_first_account_first(
     monkeypatch.setenv("CPMKIT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
     assert cli.main(["serve", "--workers", "2"]) == 2
     assert "cpmkit users add NAME --admin" in capsys.readouterr().err
+
+
+def test_a_worker_among_machines_refuses_a_sqlite_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each machine would write to its own file: the room's answers split among them."""
+    monkeypatch.setenv("CPMKIT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    assert cli.main(["serve", "--worker", "1"]) == 2
+    assert "CPMKIT_DB_URL" in capsys.readouterr().err
