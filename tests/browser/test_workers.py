@@ -3,8 +3,9 @@
 Two participants open the room's one workshop link through nginx, each in a fresh browser:
 their pages land on different workers (each kernel id names its worker). The trainer signs in
 on worker 1 and opens the dashboard on worker 2 (one cookie key for all workers), and sees
-both join and answer. Closing a participant's page stops its kernel at once: Voila's shutdown
-beacon, sent through nginx, reaches the worker holding the kernel.
+both join and answer; each participant's link to come back is on nginx's address (the Host
+passes through), not a worker's. Closing a participant's page stops its kernel at once:
+Voila's shutdown beacon, sent through nginx, reaches the worker holding the kernel.
 """
 
 from __future__ import annotations
@@ -125,6 +126,10 @@ def test_a_workshop_spans_both_workers_and_the_trainer_sees_everyone(
             names = list(PEOPLE)
             for participant, name in zip(people, names):
                 join(participant.page, name, WORKSHOP, code)
+                # Their link to come back is on the address they opened (nginx's), not a worker's.
+                expect(participant.page.locator(".cpmkit-link-once a").first).to_have_attribute(
+                    "href", re.compile(rf"^{re.escape(server.url(PARTICIPANT))}\?token=")
+                )
             expect(counts_row(page).locator("td")).to_have_text([ROUND, "2", "0", "2"], timeout=DASHBOARD_TIMEOUT_MS)
             plans = [planned_answers(bank, PEOPLE[name]) for name in names]
             complete_assessment(people[0].page, bank, plans[0])

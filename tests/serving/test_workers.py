@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 from jupyter_server.services.kernels.handlers import _kernel_id_regex
 
 from cpmkit import cli
+from cpmkit.accounts.store import AccountStore
+from cpmkit.cli import REPO_NOTEBOOKS
+from cpmkit.db.database import Store
 from cpmkit.serving import workers
+from cpmkit.serving.server import running_voila
 from cpmkit.serving.web_gate import BROWSER_COOKIE, BoundKernelManager, worker_prefix
+from cpmkit.soft_skills.store import AssessmentStore
+from tests._kernel_client import KernelSocket, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The recipe's nginx.conf and the command that writes it (docs/deploy.md).
@@ -139,3 +148,47 @@ def test_a_worker_among_machines_refuses_a_sqlite_store(
     monkeypatch.setenv("CPMKIT_DB_URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
     assert cli.main(["serve", "--worker", "1"]) == 2
     assert "CPMKIT_DB_URL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_with_workers_splits_the_cap_passes_the_scheme_on_and_leaves_no_process_behind(
+    stop: signal.Signals, tmp_path: Path
+) -> None:
+    """``cpmkit serve --workers 2 --max-kernels 6`` (on SQLite, one machine): each worker caps
+    at 3; a request through nginx that came over HTTPS before it gets a Secure browser cookie; a page
+    opened through nginx starts a kernel, whose websocket reaches it; then SIGTERM (a service manager) or SIGINT (Ctrl+C) to ``serve``
+    alone stops nginx, both workers and the kernel."""
+    _nginx()
+    store_url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    store = Store.open(store_url)
+    try:
+        AccountStore(store).add_user("pm", "a password for this test", admin=True)
+        _, code, _ = AssessmentStore(store).create_workshop("Stopping", bank="soft_skills", rounds=["before"])
+    finally:
+        store.close()
+    env = cli.serve_env({**os.environ, "CPMKIT_DB_URL": store_url, "CPMKIT_DATA_DIR": str(tmp_path)})
+    with running_voila(REPO_NOTEBOOKS, env=env, log_file=tmp_path / "serve.log", max_kernels=6, workers=2) as server:
+        processes = psutil.Process(server.process.pid).children(recursive=True)
+        voilas = [p.cmdline() for p in processes if "voila" in " ".join(p.cmdline())]
+        assert len(voilas) == 2 and all("--CpmkitVoila.max_kernels=3" in command for command in voilas), voilas
+        assert any("nginx" in p.name() for p in processes)
+
+        secure = urllib.request.Request(
+            f"{server.base_url}/login", headers={"Host": "room.example.org", "X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(secure, timeout=60) as answer:
+            cookies = answer.headers.get_all("Set-Cookie")
+        browser = [cookie for cookie in cookies if cookie.startswith(f"{BROWSER_COOKIE}=")]
+        assert browser and browser[0].endswith("Secure"), cookies
+
+        page = open_page(server.url(PARTICIPANT_PAGE, code=code))
+        assert re.match(r"w[12]_", page.kernel_id), page.kernel_id
+        with KernelSocket(page) as kernel:  # its websocket reaches the worker its id names
+            assert kernel.widget_states()
+        kernels = server.kernels()
+        assert len(kernels) == 1
+
+        server.process.send_signal(stop)
+        assert server.process.wait(timeout=workers.STOP_TIMEOUT + 30) == 0, server.log_tail()
+        _, alive = psutil.wait_procs([*processes, *kernels], timeout=10)
+        assert alive == [], server.log_tail()
