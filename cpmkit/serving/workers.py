@@ -43,6 +43,9 @@ STOP_TIMEOUT: Final = 30
 #: A page's websocket may stay quiet this long (Jupyter pings it every 30 s anyway).
 SOCKET_IDLE: Final = "1h"
 _TEMP_PATHS: Final = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+#: Besides SIGINT (Ctrl+C): what a service manager sends, and what a closing terminal sends (which
+#: would otherwise end ``serve`` at once and leave nginx, which takes SIGHUP as "reload", running).
+_STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGHUP)
 
 
 def listen_address(host: str, port: int) -> str:
@@ -144,14 +147,15 @@ def run_workers(
 ) -> int:
     """Run ``count`` Voila workers on free 127.0.0.1 ports (``voila(number, port)`` is worker
     ``number``'s command: ``cli.voila_command(..., worker=number)``), then nginx on ``host:port``
-    in front of them, until one of them stops or this process is asked to (Ctrl+C, SIGTERM);
-    then stop them all. Returns the first child's exit status to stop, or 0 when asked to stop."""
+    in front of them, until one of them stops or this process is asked to (Ctrl+C, SIGTERM, or
+    SIGHUP as its terminal closes); then stop them all. Returns the first child's exit status to
+    stop, or 0 when asked to stop."""
     from cpmkit.serving.server import free_port, wait_until_answers
 
     nginx = nginx_binary()
     state = Path(tempfile.mkdtemp(prefix="cpmkit-serve-"))
     children: list[subprocess.Popen[bytes]] = []
-    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    previous = {signum: signal.signal(signum, _stop_on_signal) for signum in _STOP_SIGNALS}
     try:
         ports: list[int] = []
         while len(ports) < count:
@@ -179,12 +183,15 @@ def run_workers(
     except KeyboardInterrupt:
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum in _STOP_SIGNALS:  # stopping already: a second request must not cut it short
+            signal.signal(signum, signal.SIG_IGN)
         _stop(children)
         shutil.rmtree(state, ignore_errors=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # leave through run_workers' cleanup, as Ctrl+C does
 
 

@@ -150,14 +150,15 @@ def test_a_worker_among_machines_refuses_a_sqlite_store(
     assert "CPMKIT_DB_URL" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_serve_with_workers_splits_the_cap_passes_the_scheme_on_and_leaves_no_process_behind(
     stop: signal.Signals, tmp_path: Path
 ) -> None:
     """``cpmkit serve --workers 2 --max-kernels 6`` (on SQLite, one machine): each worker caps
-    at 3; a request through nginx that came over HTTPS before it gets a Secure browser cookie; a page
-    opened through nginx starts a kernel, whose websocket reaches it; then SIGTERM (a service manager) or SIGINT (Ctrl+C) to ``serve``
-    alone stops nginx, both workers and the kernel."""
+    at 3; a request through nginx that came over HTTPS before it gets a Secure browser cookie;
+    a page opened through nginx starts a kernel, whose websocket reaches it. Then SIGTERM (a
+    service manager), SIGINT (Ctrl+C) or SIGHUP (its terminal closed) to ``serve`` alone stops
+    nginx, both workers and the kernel."""
     _nginx()
     store_url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     store = Store.open(store_url)
