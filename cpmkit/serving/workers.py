@@ -70,6 +70,8 @@ def nginx_config(workers: Sequence[str], *, listen: str, state_dir: Path | None 
     kernels = "\n".join(
         f"        location ~ ^/(?:api/kernels|voila/api/shutdown)/{worker_prefix(number)} {{\n"
         f"            proxy_pass http://{address};\n"
+        "            # A closing tab's shutdown beacon must reach the worker even if the browser is gone.\n"
+        "            proxy_ignore_client_abort on;\n"
         "        }"
         for number, address in enumerate(workers, 1)
     )

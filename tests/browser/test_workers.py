@@ -145,10 +145,9 @@ def test_a_workshop_spans_both_workers_and_the_trainer_sees_everyone(
 
             # Closing the pages: each beacon reaches the worker holding its kernel.
             assert len(server.kernels()) == 3
-            for label in ("participant1", "participant2"):
-                context, web = contexts.pop(label)
-                web.page.close(run_before_unload=True)  # as a tab closes: the page sends its beacon
-                _close(context, web)
+            for participant in people:  # as a tab closes (its browser stays): the page sends its beacon
+                with participant.page.expect_event("close"):
+                    participant.page.close(run_before_unload=True)
             deadline = time.monotonic() + BEACON_SECONDS
             while len(server.kernels()) > 1 and time.monotonic() < deadline:
                 time.sleep(0.2)

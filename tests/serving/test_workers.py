@@ -50,6 +50,8 @@ def test_a_kernels_requests_go_to_the_worker_its_id_names() -> None:
             config,
         )
         assert location is not None and location.group(1) == address, config
+    # A beacon sent as the browser quits is still passed on.
+    assert config.count("proxy_ignore_client_abort on;") == 2
     assert re.search(r"location /voila/query/ \{\s*return 404;", config)  # kernels' own channel stays inside
 
 
