@@ -66,7 +66,7 @@ def nginx_config(workers: Sequence[str], *, listen: str, state_dir: Path | None 
         raise CpmkitError("nginx needs at least one worker.")
     main_state = f"\npid {state_dir / 'nginx.pid'};" if state_dir else ""
     http_state = "".join(f"\n    {name}_temp_path {state_dir / name};" for name in _TEMP_PATHS) if state_dir else ""
-    servers = "\n".join(f"        server {address};" for address in workers)
+    servers = "\n".join(f"        server {address} max_fails=0;" for address in workers)
     kernels = "\n".join(
         f"        location ~ ^/(?:api/kernels|voila/api/shutdown)/{worker_prefix(number)} {{\n"
         f"            proxy_pass http://{address};\n"
@@ -104,6 +104,8 @@ http {{
     upstream cpmkit_workers {{
         zone cpmkit_workers 64k;
         hash $cpmkit_browser consistent;
+        # A full worker's 503 is not a failure: counted as one, it would take the worker out of
+        # service for every request (all full: nginx's own 502 page, which does not retry).
 {servers}
     }}
 
@@ -119,6 +121,7 @@ http {{
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $cpmkit_connection;
         proxy_buffering off;
+        proxy_connect_timeout 5s;  # a worker that does not answer: the next one, soon
         proxy_read_timeout {SOCKET_IDLE};
         proxy_send_timeout {SOCKET_IDLE};
 

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -63,7 +64,8 @@ def test_pages_go_by_the_browser_cookie_not_the_address_nor_a_shared_link() -> N
     assert cookie is not None and cookie.group(1) == BROWSER_COOKIE
     for not_a_key in ("$remote_addr consistent", "ip_hash", "$arg_code", "$arg_pulse", "$arg_board"):
         assert not_a_key not in config
-    assert re.search(r"upstream cpmkit_workers \{[^}]*server a:1;\s*server b:2;", config)
+    # A full worker's 503 passes the page on without taking the worker out of service.
+    assert re.search(r"upstream cpmkit_workers \{[^}]*server a:1 max_fails=0;\s*server b:2 max_fails=0;", config)
 
 
 def test_links_and_websockets_survive_the_proxy() -> None:
@@ -156,11 +158,12 @@ def test_a_worker_among_machines_refuses_a_sqlite_store(
 def test_serve_with_workers_splits_the_cap_passes_the_scheme_on_and_leaves_no_process_behind(
     stop: signal.Signals, tmp_path: Path
 ) -> None:
-    """``cpmkit serve --workers 2 --max-kernels 6`` (on SQLite, one machine): each worker caps
-    at 3; a request through nginx that came over HTTPS before it gets a Secure browser cookie;
-    a page opened through nginx starts a kernel, whose websocket reaches it. Then SIGTERM (a
-    service manager), SIGINT (Ctrl+C) or SIGHUP (its terminal closed) to ``serve`` alone stops
-    nginx, both workers and the kernel."""
+    """``cpmkit serve --workers 2 --max-kernels 3`` (on SQLite, one machine): each worker caps
+    at 1, so the machine's 3 holds; a request through nginx that came over HTTPS before it gets a
+    Secure browser cookie. One browser opens two pages through nginx: the second reaches the
+    other worker (a full worker passes it on), and each page's websocket reaches its kernel; a
+    third is told the server is full. Then SIGTERM (a service manager), SIGINT (Ctrl+C) or
+    SIGHUP (its terminal closed) to ``serve`` alone stops nginx, both workers and the kernels."""
     _nginx()
     store_url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     store = Store.open(store_url)
@@ -170,10 +173,10 @@ def test_serve_with_workers_splits_the_cap_passes_the_scheme_on_and_leaves_no_pr
     finally:
         store.close()
     env = cli.serve_env({**os.environ, "CPMKIT_DB_URL": store_url, "CPMKIT_DATA_DIR": str(tmp_path)})
-    with running_voila(REPO_NOTEBOOKS, env=env, log_file=tmp_path / "serve.log", max_kernels=6, workers=2) as server:
+    with running_voila(REPO_NOTEBOOKS, env=env, log_file=tmp_path / "serve.log", max_kernels=3, workers=2) as server:
         processes = psutil.Process(server.process.pid).children(recursive=True)
         voilas = [p.cmdline() for p in processes if "voila" in " ".join(p.cmdline())]
-        assert len(voilas) == 2 and all("--CpmkitVoila.max_kernels=3" in command for command in voilas), voilas
+        assert len(voilas) == 2 and all("--CpmkitVoila.max_kernels=1" in command for command in voilas), voilas
         assert any("nginx" in p.name() for p in processes)
 
         secure = urllib.request.Request(
@@ -184,12 +187,17 @@ def test_serve_with_workers_splits_the_cap_passes_the_scheme_on_and_leaves_no_pr
         browser = [cookie for cookie in cookies if cookie.startswith(f"{BROWSER_COOKIE}=")]
         assert browser and browser[0].endswith("Secure"), cookies
 
-        page = open_page(server.url(PARTICIPANT_PAGE, code=code))
-        assert re.match(r"w[12]_", page.kernel_id), page.kernel_id
-        with KernelSocket(page) as kernel:  # its websocket reaches the worker its id names
-            assert kernel.widget_states()
+        first = open_page(server.url(PARTICIPANT_PAGE, code=code))
+        second = open_page(server.url(PARTICIPANT_PAGE, code=code), cookies=first.cookies)
+        assert {first.kernel_id[:3], second.kernel_id[:3]} == {"w1_", "w2_"}, (first.kernel_id, second.kernel_id)
+        for page in (first, second):
+            with KernelSocket(page) as kernel:  # its websocket reaches the worker its id names
+                assert kernel.widget_states()
+        with pytest.raises(urllib.error.HTTPError) as full:
+            open_page(server.url(PARTICIPANT_PAGE, code=code), cookies=first.cookies)
+        assert full.value.code == 503 and "The server is full" in full.value.read().decode()
         kernels = server.kernels()
-        assert len(kernels) == 1
+        assert len(kernels) == 2
 
         server.process.send_signal(stop)
         assert server.process.wait(timeout=workers.STOP_TIMEOUT + 30) == 0, server.log_tail()
