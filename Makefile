@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh Debian machine with Python 3.11:
 #   make run    create .venv if missing, then serve the workbooks (Voila) on the default SQLite store
-#   make test   the same, plus Chromium and PostgreSQL from Debian if missing, then the format and
+#   make test   the same, plus Chromium, PostgreSQL and nginx from Debian if missing, then the format and
 #               lint checks, the layer contracts (import-linter) and every test
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -37,11 +37,13 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Browser tests drive Debian's Chromium; the PostgreSQL tests start Debian's server themselves.
+# Browser tests drive Debian's Chromium; the PostgreSQL tests start Debian's server themselves;
+# `cpmkit serve --workers` (and its test) runs Debian's nginx in front of the workers.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing from Debian:$$missing"; $(APT) update -qq && $(APT) install -y -qq $$missing; fi
 

@@ -43,9 +43,18 @@ def voila_command(
     preheat: int = 0,
     max_kernels: int = 0,
     fork_kernels: bool = True,
+    worker: int = 0,
 ) -> list[str]:
-    """The Voila invocation ``serve`` runs (also used by the tests and the benchmark)."""
+    """The Voila invocation ``serve`` runs (also used by the tests and the benchmark); as worker
+    number ``worker`` (1, 2...) behind the proxy of ``cpmkit.serving.workers`` when it is not 0."""
     pool = ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={preheat}"]
+    # Its kernel ids carry its number, and clients' addresses come from the proxy's headers; a
+    # taken port is an error, not a silent move to another the proxy does not know.
+    behind_proxy = [
+        f"--BoundKernelManager.worker={worker}",
+        "--CpmkitVoila.behind_proxy=True",
+        "--Voila.port_retries=0",
+    ]
     return [
         sys.executable,
         "-m",
@@ -68,6 +77,35 @@ def voila_command(
         f"--CpmkitVoila.max_kernels={max_kernels}",
         f"--CpmkitVoila.fork_kernels={fork_kernels}",
         *(pool if preheat > 0 else []),
+        *(behind_proxy if worker else []),
+    ]
+
+
+def serve_command(
+    notebooks: Path,
+    workers: int,
+    *,
+    host: str,
+    port: int,
+    cull_after: int,
+    preheat: int,
+    max_kernels: int,
+    fork_kernels: bool = True,
+) -> list[str]:
+    """``cpmkit serve --workers N`` as a command for this Python (the tests and the benchmarks)."""
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from cpmkit.cli import main; sys.exit(main())",
+        "serve",
+        f"--workers={workers}",
+        f"--notebooks={notebooks}",
+        f"--host={host}",
+        f"--port={port}",
+        f"--cull-after={cull_after}",
+        f"--preheat={preheat}",
+        f"--max-kernels={max_kernels}",
+        "--fork-kernels" if fork_kernels else "--no-fork-kernels",
     ]
 
 
@@ -131,6 +169,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.public_url and not valid_public_url(args.public_url):
         raise CpmkitError(f"--public-url {args.public_url!r} is not an http:// or https:// address.")
+    if args.workers < 1 or args.worker < 0:
+        raise CpmkitError("--workers takes a number from 1, and --worker a number from 1.")
+    if args.workers > 1 and args.worker:
+        raise CpmkitError("--workers runs its own workers; --worker is for one worker behind your own proxy.")
+    if args.worker and location.this_machine_only(location.db_url()):
+        raise CpmkitError(
+            "--worker runs one of several workers on different machines, which must share one store: "
+            "set CPMKIT_DB_URL to their PostgreSQL (a SQLite file is this machine's alone). See docs/deploy.md."
+        )
+    if args.workers > 1:
+        _require_an_account()
     chart_bundle()  # build the offline chart library once, before any kernel needs it
     env = serve_env()
     if args.public_url:
@@ -138,6 +187,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"cpmkit: store {location.db_url(env)}", flush=True)
     for line in serve_messages(args.host, args.port, lan=lan_address(), public_url=args.public_url):
         print(line, flush=True)
+    if args.workers > 1:
+        return _serve_workers(args, env)
     command = voila_command(
         args.notebooks,
         host=args.host,
@@ -146,9 +197,55 @@ def _serve(args: argparse.Namespace) -> int:
         preheat=args.preheat,
         max_kernels=args.max_kernels,
         fork_kernels=args.fork_kernels,
+        worker=args.worker,
     )
     os.execve(command[0], command, env)
     return 0  # not reached
+
+
+def _serve_workers(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """``serve --workers N``: N Voila workers behind nginx, the machine's kernel cap split among them."""
+    from cpmkit.serving.web_gate import default_max_kernels
+    from cpmkit.serving.workers import nginx_binary, run_workers
+
+    nginx_binary()  # before anything starts: say plainly that nginx is missing
+    per_worker = max(1, (args.max_kernels or default_max_kernels()) // args.workers)
+    print(f"cpmkit: {args.workers} workers, at most {per_worker} open pages each", flush=True)
+
+    def worker(number: int, port: int) -> list[str]:
+        return voila_command(
+            args.notebooks,
+            host="127.0.0.1",
+            port=port,
+            cull_after=args.cull_after,
+            preheat=args.preheat,
+            max_kernels=per_worker,
+            fork_kernels=args.fork_kernels,
+            worker=number,
+        )
+
+    return run_workers(args.workers, worker, host=args.host, port=args.port, env=env)
+
+
+def _require_an_account() -> None:
+    """Workers each offer a first-run link of their own while there is no account, and nginx
+    would send the browser that opens one to any worker: the first account comes first."""
+    from cpmkit.accounts.store import AccountStore
+    from cpmkit.db.database import Store
+
+    store = Store.open()
+    try:
+        if AccountStore(store).count() == 0:
+            raise CpmkitError("--workers needs an account first: run `cpmkit users add NAME --admin`, then serve.")
+    finally:
+        store.close()
+
+
+def _proxy_config(args: argparse.Namespace) -> int:
+    from cpmkit.serving.workers import nginx_config
+
+    print(nginx_config(args.workers, listen=args.listen), end="")
+    return 0
 
 
 def _build_notebooks(args: argparse.Namespace) -> int:
@@ -292,7 +389,36 @@ def build_parser() -> argparse.ArgumentParser:
         "kernels share that memory and start in a fraction of the CPU time (default: on; --no-fork-kernels "
         "starts each kernel as a new Python)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N Voila processes behind nginx (Debian's nginx package) listening on HOST:PORT, for rooms "
+        "one process cannot serve; --max-kernels is shared among them (default 1: Voila alone, no nginx)",
+    )
+    serve.add_argument(
+        "--worker",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run as worker K of several on different machines, behind the nginx that `cpmkit proxy-config` "
+        "writes; only that proxy may reach it (it trusts the client address the proxy sends). See docs/deploy.md",
+    )
     serve.set_defaults(run=_serve)
+
+    proxy = commands.add_parser(
+        "proxy-config",
+        help="print an nginx.conf for workers on several machines",
+        description=(
+            "Print an nginx configuration that puts cpmkit workers (each `cpmkit serve --worker K` on its own "
+            "address) behind one address: a kernel's requests reach the worker holding it, and every browser "
+            "keeps to one worker. See docs/deploy.md."
+        ),
+    )
+    proxy.add_argument("workers", nargs="+", metavar="HOST:PORT", help="the workers' addresses, worker 1 first")
+    proxy.add_argument("--listen", default="80", help="what nginx listens on: a port or ADDRESS:PORT (default 80)")
+    proxy.set_defaults(run=_proxy_config)
 
     users = commands.add_parser(
         "users",

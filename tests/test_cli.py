@@ -23,7 +23,7 @@ from cpmkit.stakeholders.store import StakeholderStore
 CPMKIT = [sys.executable, "-m", "cpmkit.cli"]
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["build-notebooks"], ["export"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["build-notebooks"], ["export"], ["proxy-config"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = subprocess.run([*CPMKIT, *command, "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from cpmkit.config import data_dir
 
-__all__ = ["DB_URL_ENV", "DEFAULT_DB_FILENAME", "db_url"]
+__all__ = ["DB_URL_ENV", "DEFAULT_DB_FILENAME", "db_url", "this_machine_only"]
 
 DB_URL_ENV = "CPMKIT_DB_URL"
 DEFAULT_DB_FILENAME = "cpmkit.sqlite3"
@@ -33,3 +33,9 @@ def db_url(env: Mapping[str, str] = os.environ) -> str:
         if not path.is_absolute():
             url = url.set(database=str(path.resolve()))
     return url.render_as_string(hide_password=False)
+
+
+def this_machine_only(url: str) -> bool:
+    """Whether the store at ``url`` is SQLite, which only processes of this machine can share:
+    workers on several machines need a server database (PostgreSQL)."""
+    return make_url(url).get_backend_name() == "sqlite"

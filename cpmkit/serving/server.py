@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 
 import psutil
 
-from cpmkit.cli import DEFAULT_CULL_SECONDS, voila_command
+from cpmkit.cli import DEFAULT_CULL_SECONDS, serve_command, voila_command
 from cpmkit.db.location import DB_URL_ENV
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.zygote import ZYGOTE_MODULE
 
-__all__ = ["VoilaServer", "free_port", "running_voila"]
+__all__ = ["VoilaServer", "free_port", "running_voila", "wait_until_answers"]
 
 #: Seconds Voila gets to answer HTTP after it is started.
 START_TIMEOUT = 120
@@ -172,6 +172,7 @@ def running_voila(
     extra: Sequence[str] = (),
     attempts: int = 3,
     host: str = "127.0.0.1",
+    workers: int = 1,
 ) -> Iterator[VoilaServer]:
     """Start Voila on a free port with ``env`` (see ``cli.serve_env``), wait until it answers,
     and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra`` options
@@ -179,17 +180,31 @@ def running_voila(
     as new Pythons unless ``fork_kernels`` (``cpmkit serve``'s default): a test finds a page's
     kernel by the connection file on its command line, which a forked kernel does not show. It listens
     on ``host`` (``0.0.0.0``: every interface, as ``cpmkit serve --host 0.0.0.0``) and is
-    requested at 127.0.0.1 either way."""
+    requested at 127.0.0.1 either way. With ``workers`` over 1 it is ``cpmkit serve --workers``
+    itself (nginx on the port, the workers behind it; ``extra`` goes to ``serve``)."""
     for _attempt in range(attempts):
         port = free_port()
-        command = voila_command(
-            notebooks,
-            host=host,
-            port=port,
-            cull_after=cull_after,
-            preheat=preheat,
-            max_kernels=max_kernels,
-            fork_kernels=fork_kernels,
+        command = (
+            voila_command(
+                notebooks,
+                host=host,
+                port=port,
+                cull_after=cull_after,
+                preheat=preheat,
+                max_kernels=max_kernels,
+                fork_kernels=fork_kernels,
+            )
+            if workers == 1
+            else serve_command(
+                notebooks,
+                workers,
+                host=host,
+                port=port,
+                cull_after=cull_after,
+                preheat=preheat,
+                max_kernels=max_kernels,
+                fork_kernels=fork_kernels,
+            )
         ) + list(extra)
         with log_file.open("ab") as log:
             process = subprocess.Popen(
@@ -203,7 +218,7 @@ def running_voila(
             )
         server = VoilaServer(process, f"http://127.0.0.1:{port}", log_file, env)
         try:
-            if _wait_until_up(server):
+            if wait_until_answers(process, server.base_url + "/"):
                 yield server
                 return
         finally:
@@ -211,11 +226,13 @@ def running_voila(
     raise CpmkitError(f"Voila did not start ({' '.join(command)}):\n{server.log_tail()}")
 
 
-def _wait_until_up(server: VoilaServer) -> bool:
-    deadline = time.monotonic() + START_TIMEOUT
-    while server.process.poll() is None and time.monotonic() < deadline:
+def wait_until_answers(process: subprocess.Popen[bytes], url: str, *, timeout: float = START_TIMEOUT) -> bool:
+    """Whether the server ``process`` runs answers HTTP at ``url`` (any status) within ``timeout``
+    seconds; False as soon as the process has ended."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(server.base_url + "/", timeout=5):
+            with urllib.request.urlopen(url, timeout=5):
                 return True
         except urllib.error.HTTPError:
             return True  # it answers

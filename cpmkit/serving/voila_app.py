@@ -10,6 +10,7 @@ dict-literal form (``key=value`` would make it text, which tornado cannot compar
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from typing import Any, Final
@@ -52,6 +53,13 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     )
     fork_kernels = Bool(
         True, config=True, help="Fork each page's kernel from a process that has imported the workbooks already."
+    )
+    behind_proxy = Bool(
+        False,
+        config=True,
+        help="Take each client's address and scheme from the proxy's X-Real-IP and X-Forwarded-Proto headers "
+        "(cpmkit serve --workers); only where clients reach this server through that proxy alone, since "
+        "anyone reaching it directly could forge them.",
     )
 
     def initialize(self, argv: Any = None) -> None:
@@ -97,6 +105,8 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
     def listen(self) -> None:
         self.app.add_transform(web_gate.SecurityHeaders)
         print(web_gate.describe_start(self.gate, f"http://{self.ip}:{self.port}"), flush=True)
+        if self.behind_proxy:  # the per-address limits then count clients, not the proxy
+            self.app.listen = functools.partial(self.app.listen, xheaders=True)
         super().listen()  # runs the server until it stops
 
 

@@ -19,6 +19,7 @@ import asyncio
 import functools
 import html
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,7 @@ __all__ = [
     "default_max_kernels",
     "gate_handlers",
     "plain_page",
+    "worker_prefix",
 ]
 
 BROWSER_COOKIE: Final = "cpmkit-browser"
@@ -626,6 +628,16 @@ class BoundKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds after which a page's kernel that no browser has connected to, and that is idle, is shut down.",
     )
+    worker = Int(
+        0,
+        config=True,
+        help="This server's number among several behind one proxy (cpmkit serve --workers); 0: the only one.",
+    )
+
+    def new_kernel_id(self, **kwargs: Any) -> str:
+        """A uuid, after ``worker_prefix(worker)`` when there are several workers: the proxy sends a
+        kernel's websocket and shutdown beacon to the worker holding it by that prefix alone."""
+        return worker_prefix(self.worker) + str(uuid.uuid4())
 
     @default("context")
     def _context_default(self) -> Any:
@@ -661,6 +673,12 @@ class BoundKernelManager(AsyncMappingKernelManager):
     def _publish_count(self) -> None:
         if BoundKernelManager.kernel_count is not None:
             BoundKernelManager.kernel_count.write(len(self.list_kernel_ids()))
+
+
+def worker_prefix(worker: int) -> str:
+    """How worker ``worker``'s kernel ids start (``w2_``), a word character run, so an id still
+    matches Jupyter's ``\\w+-\\w+-\\w+-\\w+-\\w+`` routes; nothing for the only worker (0)."""
+    return f"w{worker}_" if worker else ""
 
 
 def bind_kernel(kernel_id: str, identity_header: str | None) -> bool:
