@@ -28,7 +28,7 @@ from cpmkit.cli import DEFAULT_CULL_SECONDS, voila_command
 from cpmkit.db.location import DB_URL_ENV
 from cpmkit.errors import CpmkitError
 
-__all__ = ["VoilaServer", "free_port", "running_voila"]
+__all__ = ["VoilaServer", "free_port", "running_voila", "with_options"]
 
 #: Seconds Voila gets to answer HTTP after it is started.
 START_TIMEOUT = 120
@@ -141,6 +141,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def with_options(command: Sequence[str], extra: Sequence[str]) -> list[str]:
+    """``command`` with the options ``extra`` added; one of ``extra`` replaces the option of the
+    same name in ``command`` (traitlets refuses an option given twice)."""
+    names = {option.split("=", 1)[0] for option in extra if option.startswith("--")}
+    return [part for part in command if part.split("=", 1)[0] not in names] + list(extra)
+
+
 @contextmanager
 def running_voila(
     notebooks: Path,
@@ -156,14 +163,18 @@ def running_voila(
 ) -> Iterator[VoilaServer]:
     """Start Voila on a free port with ``env`` (see ``cli.serve_env``), wait until it answers,
     and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra`` options
-    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say). It listens
+    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say), in place of
+    ``voila_command``'s of the same name (``--CpmkitVoila.max_kernels=400``). It listens
     on ``host`` (``0.0.0.0``: every interface, as ``cpmkit serve --host 0.0.0.0``) and is
     requested at 127.0.0.1 either way."""
     for _attempt in range(attempts):
         port = free_port()
-        command = voila_command(
-            notebooks, host=host, port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
-        ) + list(extra)
+        command = with_options(
+            voila_command(
+                notebooks, host=host, port=port, cull_after=cull_after, preheat=preheat, max_kernels=max_kernels
+            ),
+            extra,
+        )
         with log_file.open("ab") as log:
             process = subprocess.Popen(
                 command,
