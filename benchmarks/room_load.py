@@ -28,6 +28,7 @@ Exit status 0 whatever PASS/FAIL says; non-zero only if the measurement itself b
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import http.cookiejar
 import json
@@ -90,6 +91,8 @@ PULSE_CONTROLS = ("ToggleButtonsModel", "RadioButtonsModel", "TextareaModel")
 CARD_MARK = re.compile(r"rcard-\d+-\d+x")
 PHASE_MARK = re.compile(r"data-phase='(\w+)'")
 _MODEL_ID = re.compile(r'"model_id":\s*"([0-9a-f]{32})"')
+#: What Voila logs when a page's outputs were not all in when it sent the page (nbclient's ``iopub_timeout``).
+IOPUB_TIMEOUT = "Timeout waiting for IOPub output"
 #: In the command line of the process that forks kernels (``--CpmkitVoila.fork_kernels``), and of the kernels it forks.
 ZYGOTE_MARK = "cpmkit.serving.zygote"
 
@@ -154,6 +157,10 @@ def verdict(value: float | None, limit: float) -> str:
 # =========================================================================================
 
 
+class BlankPage(Exception):
+    """The server sent the page without the app's output."""
+
+
 class Widgets:
     """The page's widget models: all of them loaded at once (as Voila's front end does), then
     kept up to date from every message the kernel sends; found by what they show."""
@@ -163,6 +170,11 @@ class Widgets:
         #: Called with every message the kernel sends, once it is applied (a board watches for cards).
         self.watch: Callable[[Mapping[str, Any]], None] = lambda _message: None
         self.roots = list(dict.fromkeys(_MODEL_ID.findall(page.html)))
+        if not self.roots:  # what its browser shows: the notebook's text, no app
+            raise BlankPage(
+                "the page came without its widgets (the app cell has no output: nbclient's IOPub timeout, "
+                "4 s by default, ran out while the kernel was busy)"
+            )
         self.states = kernel.all_widget_states()
         kernel.received.clear()
 
@@ -199,7 +211,11 @@ class Widgets:
     def one(self, models: str | tuple[str, ...], test: Callable[[dict[str, Any]], bool] = lambda _: True) -> str:
         found = self.find(models, test)
         if not found:
-            raise LookupError(f"no {models} of that kind on the page")
+            shown = collections.Counter(str(state.get("_model_name")) for _model, state in self.shown())
+            raise LookupError(
+                f"no {models} of that kind on the page; shown: {dict(shown)}; {len(self.states)} models; "
+                f"text: {re.sub(r'<[^>]+>', ' ', self.html())[:300]!r}"
+            )
         return found[0]
 
     def button(self, description: str) -> str:
@@ -1146,6 +1162,8 @@ def main(argv: list[str] | None = None) -> int:
                     verdicts += report_workshop(workshop_room(args, store_url, folder), args)
                 else:
                     verdicts += rooms[name](args, store_url, folder)
+                log = (folder / f"voila-{name}.log").read_text(errors="replace")
+                print(f"  server log: {log.count(IOPUB_TIMEOUT)} times {IOPUB_TIMEOUT!r}")
         except Exception:  # noqa: BLE001 - the measurement broke: say where, exit 1
             traceback.print_exc()
             for log in folder.glob("voila-*.log"):
