@@ -77,6 +77,8 @@ TARGET_PEAK_BYTES = 8 * GB
 TARGET_CARD_P95_S = 3.0
 #: Seconds any one page may take to open (the server answers once the notebook has run).
 OPEN_TIMEOUT_S = 300.0
+#: Seconds a browser may take to draw the app once the page has come (Voila sends it once the notebook ran).
+BROWSER_DRAW_S = 60.0
 #: Seconds any one widget message may take to be handled.
 REPLY_TIMEOUT_S = 120.0
 #: Seconds between two samples of the server's memory and CPU.
@@ -566,9 +568,9 @@ def workshop_room(args: argparse.Namespace, store_url: str, folder: Path) -> Wor
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - started
+            memory = KernelMemory.now(server)
             if probe is not None:
                 probe.join()
-            memory = KernelMemory.now(server)
         for kernel in keep:
             with contextlib.suppress(Exception):
                 kernel.close()
@@ -711,20 +713,30 @@ class BrowserProbe:
                 try:
                     for moment in at:
                         time.sleep(max(0.0, moment - time.perf_counter()))
-                        record(self._load(browser))
+                        try:
+                            record(self._load(browser))
+                        except Exception as exc:  # noqa: BLE001 - one page's failure is a figure
+                            self.errors.append(short_error(exc))
                 finally:
                     browser.close()
         except Exception as exc:  # noqa: BLE001 - reported with the figures
             self.errors.append(short_error(exc))
 
     def _load(self, browser: Any) -> float:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         context = browser.new_context()
         context.route("**/*", _local_only)
         try:
             page = context.new_page()
             started = time.perf_counter()
-            page.goto(self.url, wait_until="commit", timeout=OPEN_TIMEOUT_S * 1000)
-            page.locator(".cpmkit-ready").first.wait_for(state="visible", timeout=OPEN_TIMEOUT_S * 1000)
+            page.goto(self.url, wait_until="domcontentloaded", timeout=OPEN_TIMEOUT_S * 1000)  # the notebook ran
+            try:
+                page.locator(".cpmkit-ready").first.wait_for(state="visible", timeout=BROWSER_DRAW_S * 1000)
+            except PlaywrightTimeout:
+                raise BlankPage(
+                    f"no app {BROWSER_DRAW_S:g} s after the page came (sent without its widgets?)"
+                ) from None
             took = time.perf_counter() - started
             page.close(run_before_unload=True)  # its beacon shuts its kernel down
             return took
