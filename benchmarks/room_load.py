@@ -945,6 +945,7 @@ def be_member(
 ) -> None:
     rng = random.Random(member.number)
     kernel: KernelSocket | None = None
+    arrived = False
     try:
         started = time.perf_counter()
         page, _turned = opened(url, http.cookiejar.CookieJar())
@@ -956,6 +957,7 @@ def be_member(
             widgets.one("TextModel", lambda s: s.get("placeholder") == "Your name"), value=f"Member {member.number}"
         )
         member.join_s = widgets.click(widgets.button("Join the board"))
+        arrived = True
         joined.wait()
         times = plan()
         window = times.group - times.collect - 3.0
@@ -983,8 +985,9 @@ def be_member(
         board.wait(times.end)
     except Exception as exc:  # noqa: BLE001
         member.error = short_error(exc)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            joined.abort()
+        if not arrived:  # the others go on without this member
+            with contextlib.suppress(threading.BrokenBarrierError):
+                joined.wait()
     finally:
         if kernel is not None:
             kernel.close()
@@ -1077,7 +1080,11 @@ def retro_room(args: argparse.Namespace, store_url: str, folder: Path) -> list[t
     print(f"  phase change round-trip (facilitator) {Spread.of(members[0].phase_s).text('ms', 1000)}")
     print(f"  new card on one other member's board {Spread.of(each).text()}")
     print(f"  new card on every member's board      {card_all.text()}   (never shown: {never} of {len(each) + never})")
-    print(f"  phase change on another member's board {Spread.of(phase_lag).text()}")
+    watchers = sum(not m.error for m in members[1:]) * len(members[0].phases)
+    print(
+        f"  phase change on another member's board {Spread.of(phase_lag).text()}   "
+        f"(seen {len(phase_lag)} of {watchers}: a phase the next replaced within a refresh may go unseen)"
+    )
     print(
         f"  peak memory RSS {meter.peak_rss / GB:.2f} GB, PSS {meter.peak_pss / GB:.2f} GB, {meter.peak_kernels} kernels at most"
     )
