@@ -36,6 +36,8 @@ REPLY_TIMEOUT = 30
 #: Seconds the page itself may take: Voila runs the notebook before it sends the page's end.
 PAGE_TIMEOUT = 120
 PROTOCOL_VERSION = "5.3"
+#: The version of ipywidgets' control comm (``jupyter.widget.control``) this client speaks, as Voila's front end does.
+CONTROL_PROTOCOL_VERSION = "1.0.0"
 
 _CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', re.DOTALL)
 
@@ -122,7 +124,9 @@ class KernelSocket:
 
     # -- sending and receiving -----------------------------------------------------------------
 
-    def send(self, channel: str, msg_type: str, content: dict[str, Any]) -> str:
+    def send(
+        self, channel: str, msg_type: str, content: dict[str, Any], *, metadata: dict[str, Any] | None = None
+    ) -> str:
         """Send one message; return its msg_id."""
         msg_id = uuid.uuid4().hex
         header = {
@@ -136,7 +140,7 @@ class KernelSocket:
         message = {
             "header": header,
             "parent_header": {},
-            "metadata": {},
+            "metadata": metadata or {},
             "content": content,
             "channel": channel,
             "buffers": [],
@@ -171,10 +175,21 @@ class KernelSocket:
         msg_id = self.send("shell", "comm_msg", {"comm_id": comm_id, "data": data})
         return self._until_done(msg_id, "shell", needs_reply=False)
 
-    def comm_open(self, target_name: str, data: dict[str, Any]) -> list[dict[str, Any]]:
-        """Open a comm from this side and return what came until the kernel was idle."""
+    def comm_open(
+        self,
+        target_name: str,
+        data: dict[str, Any],
+        *,
+        comm_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Open a comm from this side (``comm_id``: to send on it later; ``metadata``: e.g. the
+        protocol version a widget target checks) and return what came until the kernel was idle."""
         msg_id = self.send(
-            "shell", "comm_open", {"comm_id": uuid.uuid4().hex, "target_name": target_name, "data": data}
+            "shell",
+            "comm_open",
+            {"comm_id": comm_id or uuid.uuid4().hex, "target_name": target_name, "data": data},
+            metadata=metadata,
         )
         return self._until_done(msg_id, "shell", needs_reply=False)
 
@@ -218,6 +233,17 @@ class KernelSocket:
                 ):
                     states[comm_id] = {**states.get(comm_id, {}), **data["state"]}
         return states
+
+    def all_widget_states(self) -> dict[str, dict[str, Any]]:
+        """``{model id: state}`` of every widget, in one request as Voila's front end asks for
+        them (ipywidgets' ``jupyter.widget.control`` comm), not one request per widget."""
+        control = uuid.uuid4().hex
+        self.comm_open("jupyter.widget.control", {}, comm_id=control, metadata={"version": CONTROL_PROTOCOL_VERSION})
+        for message in self.comm_msg(control, {"method": "request_states"}):
+            data = message.get("content", {}).get("data", {})
+            if message["msg_type"] == "comm_msg" and data.get("method") == "update_states":
+                return {model: dict(entry["state"]) for model, entry in data["states"].items()}
+        raise AssertionError("the kernel sent no widget states on request_states")
 
 
 def _decode(data: bytes, *, text: bool) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from cpmkit.db.location import DB_URL_ENV
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.zygote import ZYGOTE_MODULE
 
-__all__ = ["VoilaServer", "free_port", "running_voila", "wait_until_answers"]
+__all__ = ["VoilaServer", "free_port", "running_voila", "wait_until_answers", "with_options"]
 
 #: Seconds Voila gets to answer HTTP after it is started.
 START_TIMEOUT = 120
@@ -159,6 +159,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def with_options(command: Sequence[str], extra: Sequence[str]) -> list[str]:
+    """``command`` with the options ``extra`` added; one of ``extra`` replaces the option of the
+    same name in ``command`` (traitlets refuses an option given twice)."""
+    names = {option.split("=", 1)[0] for option in extra if option.startswith("--")}
+    return [part for part in command if part.split("=", 1)[0] not in names] + list(extra)
+
+
 @contextmanager
 def running_voila(
     notebooks: Path,
@@ -176,7 +183,8 @@ def running_voila(
 ) -> Iterator[VoilaServer]:
     """Start Voila on a free port with ``env`` (see ``cli.serve_env``), wait until it answers,
     and stop it and its kernels on exit. A port taken meanwhile is retried. ``extra`` options
-    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say). Kernels start
+    go to Voila as they are (``--BoundKernelManager.unconnected_timeout=5``, say), in place of
+    ``voila_command``'s of the same name (``--CpmkitVoila.max_kernels=400``). Kernels start
     as new Pythons unless ``fork_kernels`` (``cpmkit serve``'s default): a test finds a page's
     kernel by the connection file on its command line, which a forked kernel does not show. It listens
     on ``host`` (``0.0.0.0``: every interface, as ``cpmkit serve --host 0.0.0.0``) and is
@@ -184,28 +192,31 @@ def running_voila(
     itself (nginx on the port, the workers behind it; ``extra`` goes to ``serve``)."""
     for _attempt in range(attempts):
         port = free_port()
-        command = (
-            voila_command(
-                notebooks,
-                host=host,
-                port=port,
-                cull_after=cull_after,
-                preheat=preheat,
-                max_kernels=max_kernels,
-                fork_kernels=fork_kernels,
-            )
-            if workers == 1
-            else serve_command(
-                notebooks,
-                workers,
-                host=host,
-                port=port,
-                cull_after=cull_after,
-                preheat=preheat,
-                max_kernels=max_kernels,
-                fork_kernels=fork_kernels,
-            )
-        ) + list(extra)
+        command = with_options(
+            (
+                voila_command(
+                    notebooks,
+                    host=host,
+                    port=port,
+                    cull_after=cull_after,
+                    preheat=preheat,
+                    max_kernels=max_kernels,
+                    fork_kernels=fork_kernels,
+                )
+                if workers == 1
+                else serve_command(
+                    notebooks,
+                    workers,
+                    host=host,
+                    port=port,
+                    cull_after=cull_after,
+                    preheat=preheat,
+                    max_kernels=max_kernels,
+                    fork_kernels=fork_kernels,
+                )
+            ),
+            extra,
+        )
         with log_file.open("ab") as log:
             process = subprocess.Popen(
                 command,

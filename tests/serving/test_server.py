@@ -12,7 +12,7 @@ import pytest
 
 from cpmkit.cli import serve_env
 from cpmkit.errors import CpmkitError
-from cpmkit.serving.server import running_voila
+from cpmkit.serving.server import running_voila, with_options
 
 BENCHMARK_EMPTY = Path(__file__).resolve().parents[2] / "benchmarks" / "empty.ipynb"
 
@@ -58,3 +58,11 @@ def test_signing_in_for_a_client_gives_its_cookies_and_a_wrong_password_is_a_pla
         assert set(server.session_cookies("pm", "a long password")) == {"cpmkit-browser", "cpmkit-session", "_xsrf"}
         with pytest.raises(CpmkitError, match="Signing in as 'pm' was refused \\(403\\)"):
             server.session_cookies("pm", "not the password")
+
+
+def test_an_added_option_replaces_the_one_of_the_same_name() -> None:
+    command = ["python", "-m", "voila", "nb", "--port=1", "--CpmkitVoila.max_kernels=0", "--no-browser"]
+    assert with_options(command, ["--CpmkitVoila.max_kernels=400", "--Flag"]) == [
+        *("python", "-m", "voila", "nb", "--port=1", "--no-browser"),
+        *("--CpmkitVoila.max_kernels=400", "--Flag"),
+    ]
