@@ -53,6 +53,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from cpmkit.accounts.store import AccountStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env, voila_command
 from cpmkit.core.content import notebook_file
 from cpmkit.db.database import Store
@@ -291,60 +292,75 @@ def short_error(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def server_on(store_url: str, folder: Path, name: str, voila_args: Sequence[str]) -> Iterator[VoilaServer]:
-    """``cpmkit serve``'s Voila on a free port, serving the repository's notebooks on ``store_url``,
-    with ``voila_args`` added to its command line (``--voila-arg``)."""
+def server_on(
+    store_url: str, folder: Path, name: str, voila_args: Sequence[str], workers: int = 1
+) -> Iterator[VoilaServer]:
+    """``cpmkit serve``'s Voila on a free port, as ``serve`` runs it (kernels forked), serving the
+    repository's notebooks on ``store_url``, with ``voila_args`` added to its command line
+    (``--voila-arg``); with ``workers`` over 1, ``cpmkit serve --workers`` (nginx and the workers)."""
     env = serve_env({**os.environ, "CPMKIT_DB_URL": store_url, "CPMKIT_DATA_DIR": str(folder)})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    with running_voila(REPO_NOTEBOOKS, env=env, log_file=folder / f"voila-{name}.log", extra=voila_args) as server:
+    log_file = folder / f"voila-{name}.log"
+    if workers > 1:  # `serve --workers` asks for the first account first
+        store = Store.open(store_url)
+        try:
+            if AccountStore(store).count() == 0:
+                AccountStore(store).add_user("benchmark", uuid.uuid4().hex, admin=True)
+        finally:
+            store.close()
+    with running_voila(
+        REPO_NOTEBOOKS, env=env, log_file=log_file, extra=voila_args, fork_kernels=True, workers=workers
+    ) as server:
         yield server
 
 
 def server_options(voila_args: Sequence[str]) -> list[str]:
     """The options each scenario's Voila runs with (``voila_command``'s, those of ``--voila-arg`` in
     place of any of the same name), without the port and address, which change from server to server."""
-    command = with_options(voila_command(REPO_NOTEBOOKS, host="127.0.0.1", port=0), voila_args)
+    command = with_options(voila_command(REPO_NOTEBOOKS, host="127.0.0.1", port=0, fork_kernels=True), voila_args)
     return [part for part in command if part.startswith("--") and not part.startswith(("--port=", "--Voila.ip="))]
 
 
-def role(cmdline: Sequence[str], *, child_of_server: bool) -> str | None:
-    """What a process under the server is: ``"zygote"`` (the server's child that forks kernels),
-    ``"kernel"`` (started by the server, or forked from the zygote: it keeps the zygote's command
-    line), or None (anything else, e.g. a compiler a page runs)."""
+def role(cmdline: Sequence[str], *, forked: bool) -> str | None:
+    """What a process under the server is: ``"zygote"`` (a Voila's child that forks kernels),
+    ``"kernel"`` (started by a Voila, or ``forked`` from the zygote: it keeps the zygote's command
+    line), or None (anything else: nginx and the workers of ``--workers``, a compiler a page runs)."""
     text = " ".join(cmdline)
     if ZYGOTE_MARK in text:
-        return "zygote" if child_of_server else "kernel"
+        return "kernel" if forked else "zygote"
     return "kernel" if "ipykernel" in text else None
 
 
 @dataclass
 class Family:
-    """The server process and every process under it (kernels forked from a zygote included)."""
+    """The server process and every process under it (kernels forked from a zygote included;
+    with ``--workers``, a zygote for each worker)."""
 
     server: psutil.Process
     kernels: list[psutil.Process]
-    zygote: psutil.Process | None
+    zygotes: list[psutil.Process]
     others: list[psutil.Process]
 
     @classmethod
     def of(cls, server: VoilaServer) -> Family:
         top = psutil.Process(server.process.pid)
-        kernels, zygote, others = [], None, []
+        kernels, zygotes, others = [], [], []
         for proc in top.children(recursive=True):
             try:
-                kind = role(proc.cmdline(), child_of_server=proc.ppid() == top.pid)
+                parent = proc.parent()
+                kind = role(proc.cmdline(), forked=parent is not None and ZYGOTE_MARK in " ".join(parent.cmdline()))
             except psutil.Error:
                 continue
             if kind == "zygote":
-                zygote = proc
+                zygotes.append(proc)
             elif kind == "kernel":
                 kernels.append(proc)
             else:
                 others.append(proc)
-        return cls(top, kernels, zygote, others)
+        return cls(top, kernels, zygotes, others)
 
     def everyone(self) -> list[psutil.Process]:
-        return [self.server, *self.kernels, *([self.zygote] if self.zygote else []), *self.others]
+        return [self.server, *self.kernels, *self.zygotes, *self.others]
 
 
 class Meter:
@@ -405,7 +421,7 @@ class Meter:
 
 @dataclass(frozen=True)
 class KernelMemory:
-    """Memory (MB) once the room is done: each kernel's RSS and USS, the zygote's USS (None
+    """Memory (MB) once the room is done: each kernel's RSS and USS, the zygotes' USS (None
     without one), the server's RSS, and the PSS of the server and everything under it."""
 
     rss: list[float]
@@ -426,11 +442,11 @@ class KernelMemory:
         for proc in family.everyone():
             with contextlib.suppress(psutil.Error):
                 pss += proc.memory_full_info().pss / MB
-        zygote = None
-        if family.zygote is not None:
+        zygotes = []
+        for zygote in family.zygotes:
             with contextlib.suppress(psutil.Error):
-                zygote = family.zygote.memory_full_info().uss / MB
-        return cls(rss, uss, zygote, family.server.memory_info().rss / MB, pss)
+                zygotes.append(zygote.memory_full_info().uss / MB)
+        return cls(rss, uss, sum(zygotes) if zygotes else None, family.server.memory_info().rss / MB, pss)
 
 
 # =========================================================================================
@@ -530,7 +546,7 @@ def workshop_room(args: argparse.Namespace, store_url: str, folder: Path) -> Wor
         )
     finally:
         store.close()
-    with server_on(store_url, folder, "workshop", args.voila_arg) as server:
+    with server_on(store_url, folder, "workshop", args.voila_arg, args.workers) as server:
         url = server.url(notebook_file("soft_skills"), code=code)
         keep: list[KernelSocket] = []
         baseline = Participant(0)
@@ -821,7 +837,7 @@ def pulse_room(args: argparse.Namespace, store_url: str, folder: Path) -> list[t
     finally:
         store.close()
     people = [Respondent(n) for n in range(args.respondents + 1)]  # number 0: the baseline, alone
-    with server_on(store_url, folder, "pulse", args.voila_arg) as server:
+    with server_on(store_url, folder, "pulse", args.voila_arg, args.workers) as server:
         url = server.url(notebook_file("pulse_survey"), pulse=token)
         print("  baseline: one respondent alone ...", flush=True)
         respond(url, people[0], rng=random.Random(0))
@@ -1012,7 +1028,7 @@ def retro_room(args: argparse.Namespace, store_url: str, folder: Path) -> list[t
         plan.append(RetroPlan(now, now + window, now + window + 10.0, now + 2 * window + 10.0, now + 2 * window + 20.0))
 
     joined = threading.Barrier(len(members), action=make_plan, timeout=OPEN_TIMEOUT_S + 60)
-    with server_on(store_url, folder, "retro", args.voila_arg) as server:
+    with server_on(store_url, folder, "retro", args.voila_arg, args.workers) as server:
         urls = {
             n: server.url(
                 notebook_file("retro_board"),
@@ -1140,6 +1156,12 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="ARG",
         help="an option added to Voila's command line, repeatable: --voila-arg=--CpmkitVoila.max_kernels=400",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="serve as `cpmkit serve --workers N` (nginx in front; --voila-arg then goes to serve) (default 1)",
     )
     parser.add_argument("--store-url", help="a store to use instead of a fresh SQLite file (postgresql://...)")
     parser.add_argument(

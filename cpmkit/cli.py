@@ -74,6 +74,9 @@ def voila_command(
         # before the kernel binds them, so kernels starting together (a pre-heated pool, a room
         # opening its links) can pick the same one, and the loser never comes up.
         "--KernelManager.transport=ipc",
+        # nbclient waits 4 s for a cell's output after its reply; on a busy server (a room
+        # arriving at once) the widget came later and the participant got a page with no app.
+        "--VoilaExecutor.iopub_timeout=60",
         f"--CpmkitVoila.max_kernels={max_kernels}",
         f"--CpmkitVoila.fork_kernels={fork_kernels}",
         *(pool if preheat > 0 else []),

@@ -135,6 +135,13 @@ def test_kernels_use_unix_sockets_so_kernels_started_together_cannot_take_one_po
     assert "--KernelManager.transport=ipc" in cli.voila_command(Path("nb"), host="127.0.0.1", port=1)
 
 
+def test_a_busy_server_waits_for_a_cells_output_rather_than_send_a_page_without_its_app() -> None:
+    """nbclient's 4 s left participants with blank pages when a room arrived at once
+    (benchmarks/room_load.py counts them as BlankPage)."""
+    [wait] = [part for part in cli.voila_command(Path("nb"), host="127.0.0.1", port=1) if "iopub_timeout" in part]
+    assert wait == "--VoilaExecutor.iopub_timeout=60"
+
+
 def test_preheat_asks_voila_for_a_kernel_pool() -> None:
     command = cli.voila_command(Path("nb"), host="127.0.0.1", port=1, preheat=2)
     assert "--VoilaConfiguration.preheat_kernel=True" in command

@@ -58,10 +58,10 @@ def test_a_target_not_measured_fails(room_load: ModuleType) -> None:
 def test_kernels_are_told_from_the_zygote_by_command_line_and_parent(room_load: ModuleType) -> None:
     started = ["/usr/bin/python", "-m", "ipykernel_launcher", "-f", "/tmp/kernel-1.json"]
     zygote = ["/usr/bin/python", "-m", "cpmkit.serving.zygote", "--connection", "/tmp/z"]
-    assert room_load.role(started, child_of_server=True) == "kernel"
-    assert room_load.role(zygote, child_of_server=True) == "zygote"
-    assert room_load.role(zygote, child_of_server=False) == "kernel"  # forked from it: its command line
-    assert room_load.role(["/usr/bin/gcc", "x.c"], child_of_server=False) is None
+    assert room_load.role(started, forked=False) == "kernel"
+    assert room_load.role(zygote, forked=False) == "zygote"
+    assert room_load.role(zygote, forked=True) == "kernel"  # forked from it: its command line
+    assert room_load.role(["/usr/bin/gcc", "x.c"], forked=False) is None
 
 
 def test_the_report_names_the_server_options_with_those_added(room_load: ModuleType) -> None:
