@@ -272,7 +272,15 @@ def _become(job: KernelJob) -> None:
     sys.argv = ["ipykernel_launcher", *job.argv]
     from ipykernel.kernelapp import IPKernelApp
 
-    IPKernelApp.launch_instance(argv=job.argv)
+    app = IPKernelApp.instance()
+    app.initialize(job.argv)
+    # ipywidgets registers its comm targets when it is imported in a running kernel, and it was
+    # imported here before there was one: without them a page cannot fetch every widget's state
+    # at once (jupyter.widget.control), as Voila's front end first tries.
+    ipywidgets = sys.modules.get("ipywidgets")
+    if ipywidgets is not None:
+        ipywidgets.register_comm_target()
+    app.start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,6 +78,8 @@ def test_a_participant_page_runs_in_a_forked_kernel_end_to_end(server: VoilaServ
     assert zygote is not None and kernel.ppid() == zygote.pid  # forked, not started
     assert kernel.cwd() == str(REPO_NOTEBOOKS)  # the notebook's folder, as Voila asks
     with KernelSocket(page) as socket:
+        # All states at once, as Voila's front end asks (ipywidgets' control comm), then one by one.
+        assert "ToggleButtonsModel" in {state.get("_model_name") for state in socket.all_widget_states().values()}
         scale = next(
             comm for comm, state in socket.widget_states().items() if state.get("_model_name") == "ToggleButtonsModel"
         )
