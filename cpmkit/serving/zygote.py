@@ -71,6 +71,20 @@ PRELOADED = (
     "ipywidgets",
     "anywidget",
     "pandas",
+    # What a page's first store check and its results import (found by comparing sys.modules):
+    # Alembic's upgrade check (with Mako, Pygments, tomllib), both stores' dialects, pandas' HTML.
+    "alembic.command",
+    "alembic.config",
+    "alembic.autogenerate",
+    "mako.template",
+    "pygments.lexers",
+    "pygments.formatters",
+    "timeit",
+    "tomllib",
+    "sqlalchemy.dialects.sqlite",
+    "sqlalchemy.dialects.postgresql",
+    "pandas.io.formats.html",
+    "pandas.core.methods.to_dict",
 )
 #: The resource limits a kernel inherits from the server when it starts the usual way, so a
 #: forked one is given the server's at the fork (open files: the server raises its own at start).

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -203,3 +205,33 @@ def test_the_zygote_ends_with_the_server_and_takes_its_kernels_along(tmp_path: P
         kernel.close()
     finally:
         zygote.stop()
+
+
+def test_a_participant_imports_nothing_the_zygote_has_not_from_arriving_to_the_results(tmp_path: Path) -> None:
+    """A module a kernel imports itself is memory of its own, not shared with the zygote:
+    Alembic's check alone was 10 MB a kernel. The participant's page, from joining to the results."""
+    script = textwrap.dedent(
+        f"""
+        import importlib, sys
+        from cpmkit.serving.zygote import PRELOADED, workbook_modules
+        for module in [*PRELOADED, *workbook_modules()]:
+            importlib.import_module(module)
+        preloaded = set(sys.modules)
+        from cpmkit.db.database import Store
+        from cpmkit.soft_skills.bank import default_bank
+        from cpmkit.soft_skills.ui.assessment import SoftSkillsApp
+        store = Store.open("sqlite:///{tmp_path / "page.sqlite3"}")
+        app = SoftSkillsApp(store, query="")
+        app.start.solo.click()
+        for _competency in default_bank().competencies:
+            for toggle in app.questions.toggles.values():
+                toggle.value = 3
+            app.questions.next.click()
+        assert app.results is not None
+        store.close()
+        print(sorted(set(sys.modules) - preloaded))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
