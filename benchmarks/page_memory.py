@@ -43,7 +43,7 @@ REPO = BENCH_DIR.parent
 sys.path.insert(0, str(REPO))  # tests/_kernel_client, from a checkout
 
 from cpmkit.cli import serve_env
-from cpmkit.core.capacity import KERNEL_BUDGET_BYTES
+from cpmkit.core.capacity import kernel_budget
 from cpmkit.serving.server import VoilaServer, running_voila
 from tests._kernel_client import KernelPage, KernelSocket, open_page
 
@@ -86,11 +86,12 @@ class OpenPage:
 
 def open_one(server: VoilaServer, path: str, jar: http.cookiejar.CookieJar | None) -> OpenPage:
     """Open the page and let its front end fetch the widgets' states, as Voila's page does."""
+    before = server.kernel_pids()  # a forked kernel shows the zygote's command line, not its id
     page = open_page(f"{server.base_url}/voila/render/{path}", cookies=jar or http.cookiejar.CookieJar())
     socket = KernelSocket(page)
     socket.widget_states()
-    [kernel] = [p for p in server.kernels() if any(page.kernel_id in part for part in p.cmdline())]
-    return OpenPage(page, socket, kernel)
+    [kernel] = server.kernel_pids() - before
+    return OpenPage(page, socket, psutil.Process(kernel))
 
 
 def seed(url: str) -> dict[str, str]:
@@ -131,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="pages of each kind opened (default 3); medians shown")
     parser.add_argument("--together", type=int, default=10, help="results pages held open at once (default 10)")
+    parser.add_argument(
+        "--no-fork-kernels", action="store_true", help="kernels started as new Pythons (cpmkit serve --no-fork-kernels)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cpmkit-memory-") as tmp:
@@ -142,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         env = serve_env({**os.environ, "CPMKIT_DB_URL": f"sqlite:///{base / 'store.sqlite3'}", "CPMKIT_DATA_DIR": tmp})
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
         pages = seed(env["CPMKIT_DB_URL"])
-        with running_voila(served, env=env, log_file=base / "voila.log") as server:
+        forked = not args.no_fork_kernels
+        with running_voila(served, env=env, log_file=base / "voila.log", fork_kernels=forked) as server:
+            if forked:
+                server.wait_for_zygote()  # until it listens, kernels start the usual way
             server.add_owner("bench", PASSWORD)
             owner = server.session_jar("bench", PASSWORD)
             targets = {"empty (baseline)": ("empty.ipynb", owner), **{k: (v, None) for k, v in pages.items()}}
@@ -178,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{args.together} results pages open at once: kernel USS {kernels_uss:.0f} MB + the server's growth "
         f"{server_share:+.1f} MB = {per_page:.0f} MB a page ({per_page / baseline:.2f} x the empty kernel's USS); "
-        f"cpmkit.core.capacity budgets {KERNEL_BUDGET_BYTES / MB:.0f} MB"
+        f"cpmkit.core.capacity budgets {kernel_budget(forked) / MB:.0f} MB"
     )
     print(f"({args.rounds} rounds; {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.2f})")
     return 0

@@ -311,6 +311,8 @@ def server_on(
     with running_voila(
         REPO_NOTEBOOKS, env=env, log_file=log_file, extra=voila_args, fork_kernels=True, workers=workers
     ) as server:
+        if workers == 1 and "--CpmkitVoila.fork_kernels=False" not in voila_args:
+            server.wait_for_zygote()  # until it listens, kernels start the usual way
         yield server
 
 

@@ -212,7 +212,7 @@ def _serve_workers(args: argparse.Namespace, env: dict[str, str]) -> int:
     from cpmkit.serving.workers import nginx_binary, run_workers
 
     nginx_binary()  # before anything starts: say plainly that nginx is missing
-    per_worker = max(1, (args.max_kernels or default_max_kernels()) // args.workers)
+    per_worker = max(1, (args.max_kernels or default_max_kernels(args.fork_kernels)) // args.workers)
     print(f"cpmkit: {args.workers} workers, at most {per_worker} open pages each", flush=True)
 
     def worker(number: int, port: int) -> list[str]:
@@ -381,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="most pages open at once (each is a kernel of about 120-150 MB); past it, people see "
+        help="most pages open at once (each is a kernel, planned at 64 MB forked, 150 MB not); past it, people see "
         "'the server is full' and the page retries by itself (default 0: as many as fit in the free memory)",
     )
     serve.add_argument(

@@ -13,39 +13,59 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["KERNEL_BUDGET_BYTES", "MEMORY_SHARE", "MIN_KERNELS", "Capacity", "default_cap", "kernels_fitting"]
+__all__ = [
+    "FORKED_KERNEL_BUDGET_BYTES",
+    "KERNEL_BUDGET_BYTES",
+    "MEMORY_SHARE",
+    "MIN_KERNELS",
+    "Capacity",
+    "default_cap",
+    "kernel_budget",
+    "kernels_fitting",
+]
 
-#: A page's kernel at its largest (about 125 MB USS after the results) and the server's share of it.
+#: A page's kernel at its largest (about 90 MB USS after the results) and the server's share of it,
+#: for a kernel started as a new Python (``cpmkit serve --no-fork-kernels``).
 KERNEL_BUDGET_BYTES: Final = 150 * 1024 * 1024
+#: The same for a kernel forked from the zygote (``cpmkit serve``'s default), which shares the
+#: modules the zygote imported: about 50 MB of its own after the results, and the server's share.
+FORKED_KERNEL_BUDGET_BYTES: Final = 64 * 1024 * 1024
 #: The part of the free memory kernels may take.
 MEMORY_SHARE: Final = 0.75
 #: A server always takes a few pages, whatever the memory says.
 MIN_KERNELS: Final = 4
 
 
-def kernels_fitting(available_bytes: int) -> int:
-    """How many more kernels fit in ``MEMORY_SHARE`` of ``available_bytes`` of free memory."""
-    return max(0, int(available_bytes * MEMORY_SHARE)) // KERNEL_BUDGET_BYTES
+def kernel_budget(forked: bool) -> int:
+    """The memory one page's kernel is planned at: forked from the zygote, or a new Python."""
+    return FORKED_KERNEL_BUDGET_BYTES if forked else KERNEL_BUDGET_BYTES
 
 
-def default_cap(available_bytes: int) -> int:
+def kernels_fitting(available_bytes: int, kernel_bytes: int = KERNEL_BUDGET_BYTES) -> int:
+    """How many more kernels of ``kernel_bytes`` fit in ``MEMORY_SHARE`` of ``available_bytes`` free."""
+    return max(0, int(available_bytes * MEMORY_SHARE)) // kernel_bytes
+
+
+def default_cap(available_bytes: int, kernel_bytes: int = KERNEL_BUDGET_BYTES) -> int:
     """The kernel cap of a server started with ``available_bytes`` free: as many as fit, and at least
     ``MIN_KERNELS``."""
-    return max(MIN_KERNELS, kernels_fitting(available_bytes))
+    return max(MIN_KERNELS, kernels_fitting(available_bytes, kernel_bytes))
 
 
 @dataclass(frozen=True)
 class Capacity:
-    """A server's state now: its kernel cap, the kernels running and the memory free (bytes)."""
+    """A server's state now: its kernel cap, the kernels running, the memory free and the memory
+    a kernel is planned at (bytes)."""
 
     cap: int
     running: int
     available_bytes: int
+    kernel_bytes: int = KERNEL_BUDGET_BYTES
 
     @property
     def room_left(self) -> int:
         """How many more pages it can open now: below the cap, and in the memory free."""
-        return max(0, min(self.cap - self.running, kernels_fitting(self.available_bytes)))
+        return max(0, min(self.cap - self.running, kernels_fitting(self.available_bytes, self.kernel_bytes)))
 
     def sentence(self) -> str:
         """What a trainer reads on the dashboard."""

@@ -33,18 +33,19 @@ KERNEL_COUNT_ENV: Final = "CPMKIT_KERNEL_COUNT_FILE"
 
 @dataclass(frozen=True)
 class KernelCountFile:
-    """The file one server process keeps its cap and kernel count in."""
+    """The file one server process keeps its cap, its kernels' planned memory and their count in."""
 
     path: Path
     cap: int
+    kernel_bytes: int
 
     @classmethod
-    def create(cls, cap: int, environ: MutableMapping[str, str] = os.environ) -> KernelCountFile:
+    def create(cls, cap: int, kernel_bytes: int, environ: MutableMapping[str, str] = os.environ) -> KernelCountFile:
         """A new file for this process (removed when it exits), named in ``environ`` for the
         kernels it starts, and saying no kernel runs yet."""
         fd, name = tempfile.mkstemp(prefix="cpmkit-kernels-", suffix=".json")
         os.close(fd)
-        made = cls(Path(name), cap)
+        made = cls(Path(name), cap, kernel_bytes)
         atexit.register(made.remove)
         environ[KERNEL_COUNT_ENV] = name
         made.write(0)
@@ -54,7 +55,7 @@ class KernelCountFile:
         """Say that ``running`` kernels run now (whole or not at all: a reader never sees half)."""
         fd, name = tempfile.mkstemp(prefix=self.path.name, dir=self.path.parent)
         with os.fdopen(fd, "w") as file:
-            json.dump({"cap": self.cap, "running": running}, file)
+            json.dump({"cap": self.cap, "running": running, "kernel_bytes": self.kernel_bytes}, file)
         os.replace(name, self.path)
 
     def remove(self) -> None:
@@ -70,7 +71,7 @@ def server_capacity(environ: Mapping[str, str] = os.environ) -> Capacity | None:
         return None
     try:
         data = json.loads(Path(name).read_text())
-        cap, running = int(data["cap"]), int(data["running"])
+        cap, running, kernel_bytes = int(data["cap"]), int(data["running"]), int(data["kernel_bytes"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Capacity(cap, running, int(psutil.virtual_memory().available))
+    return Capacity(cap, running, int(psutil.virtual_memory().available), kernel_bytes)

@@ -6,6 +6,7 @@ server beside them and must leave nothing running: the browser tests and the ben
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -31,6 +32,8 @@ from cpmkit.serving.zygote import ZYGOTE_MODULE
 
 __all__ = ["VoilaServer", "free_port", "running_voila", "wait_until_answers", "with_options"]
 
+#: Seconds the zygote's imports may take while the server starts, on a busy machine.
+ZYGOTE_READY_TIMEOUT = 90
 #: Seconds Voila gets to answer HTTP after it is started.
 START_TIMEOUT = 120
 
@@ -118,6 +121,18 @@ class VoilaServer:
             except psutil.Error:
                 continue
         return None
+
+    def wait_for_zygote(self, timeout: float = ZYGOTE_READY_TIMEOUT) -> psutil.Process:
+        """The zygote once it listens (its imports take a few seconds; until then kernels start
+        the usual way); a ``CpmkitError`` with the log's tail if it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            zygote = self.zygote()
+            with contextlib.suppress(psutil.Error, IndexError):
+                if zygote is not None and Path(zygote.cmdline()[-1]).exists():
+                    return zygote
+            time.sleep(0.2)
+        raise CpmkitError(f"The zygote never listened:\n{self.log_tail()}")
 
     def kernel_pids(self) -> set[int]:
         return {kernel.pid for kernel in self.kernels()}

@@ -19,6 +19,7 @@ from tornado.web import url
 from traitlets import Bool, Int
 from voila.app import Voila
 
+from cpmkit.core.capacity import kernel_budget
 from cpmkit.feedback.survey_import.reader import MAX_FILE_BYTES
 from cpmkit.serving import forking, web_gate
 from cpmkit.serving.kernel_count import KernelCountFile
@@ -72,13 +73,15 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
         self.voila_configuration.http_header_envs = [IDENTITY_HEADER, BASE_URL_HEADER]
         web_gate.install_preheat_binding()
         limits = web_gate.GateLimits(
-            max_kernels=self.max_kernels or web_gate.default_max_kernels(),
+            max_kernels=self.max_kernels or web_gate.default_max_kernels(self.fork_kernels),
             starts_per_browser=self.starts_per_browser,
             starts_per_address=self.starts_per_address,
             sign_ins_per_address=self.sign_ins_per_address,
         )
         self.gate = web_gate.Gate.open(limits)
-        web_gate.BoundKernelManager.kernel_count = KernelCountFile.create(limits.max_kernels)
+        web_gate.BoundKernelManager.kernel_count = KernelCountFile.create(
+            limits.max_kernels, kernel_budget(self.fork_kernels)
+        )
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()  # makes the kernel manager

@@ -40,7 +40,7 @@ from cpmkit import config
 from cpmkit.accounts.owners import Owner
 from cpmkit.accounts.store import AccountStore
 from cpmkit.core.addresses import page_link, request_base_url
-from cpmkit.core.capacity import default_cap
+from cpmkit.core.capacity import default_cap, kernel_budget
 from cpmkit.core.content import NotebookTemplate, load_notebook_templates
 from cpmkit.core.links import BROWSER_KEY_BYTES, new_signing_key, new_token, same
 from cpmkit.core.query import query_params
@@ -132,12 +132,12 @@ class GateLimits:
     bad_links_per_address: int = 100
 
 
-def default_max_kernels() -> int:
-    """The kernel cap when ``cpmkit serve`` is given none: as many kernels as fit in the memory
-    free now, and at least a few (``cpmkit.core.capacity.default_cap``)."""
+def default_max_kernels(forked: bool = True) -> int:
+    """The kernel cap when ``cpmkit serve`` is given none: as many kernels (``forked`` from the
+    zygote or not) as fit in the memory free now, and at least a few (``core.capacity.default_cap``)."""
     import psutil
 
-    return default_cap(psutil.virtual_memory().available)
+    return default_cap(psutil.virtual_memory().available, kernel_budget(forked))
 
 
 @dataclass

@@ -287,14 +287,14 @@ def _become(job: KernelJob) -> None:
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
-    app.initialize(job.argv)
+    app.initialize(job.argv)  # type: ignore[no-untyped-call]
     # ipywidgets registers its comm targets when it is imported in a running kernel, and it was
     # imported here before there was one: without them a page cannot fetch every widget's state
     # at once (jupyter.widget.control), as Voila's front end first tries.
     ipywidgets = sys.modules.get("ipywidgets")
     if ipywidgets is not None:
         ipywidgets.register_comm_target()
-    app.start()
+    app.start()  # type: ignore[no-untyped-call]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,10 +7,8 @@ start the usual way. The memory and CPU figures are benchmarks/kernel_fork.py's.
 from __future__ import annotations
 
 import re
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -26,8 +24,6 @@ from tests.browser.test_kernel_protocol import comm_of, said
 pytestmark = pytest.mark.browser
 
 PARTICIPANT = "02_soft_skills.ipynb"
-#: Seconds for the zygote's imports while the server starts, on a busy CI machine.
-ZYGOTE_READY_SECONDS = 90
 #: Seconds within which a closed page's kernel has ended.
 CLOSED_SECONDS = 20
 CLICK = {"method": "custom", "content": {"event": "click"}}
@@ -37,13 +33,7 @@ CLICK = {"method": "custom", "content": {"event": "click"}}
 def server(start_server: Callable[..., Any]) -> Iterator[VoilaServer]:
     """A server that forks its kernels, once its zygote listens (earlier pages start the usual way)."""
     with start_server(fork_kernels=True) as started:
-        zygote = started.zygote()
-        assert zygote is not None, started.log_tail()
-        socket_path = Path(zygote.cmdline()[-1])
-        deadline = time.monotonic() + ZYGOTE_READY_SECONDS
-        while not socket_path.exists():
-            assert time.monotonic() < deadline, f"the zygote never listened:\n{started.log_tail()}"
-            time.sleep(0.2)
+        started.wait_for_zygote()
         yield started
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from cpmkit.core.capacity import KERNEL_BUDGET_BYTES, MEMORY_SHARE, MIN_KERNELS, Capacity, default_cap, kernels_fitting
+from cpmkit.core.capacity import (
+    FORKED_KERNEL_BUDGET_BYTES,
+    KERNEL_BUDGET_BYTES,
+    MEMORY_SHARE,
+    MIN_KERNELS,
+    Capacity,
+    default_cap,
+    kernel_budget,
+    kernels_fitting,
+)
 
 GB = 2**30
 
@@ -16,6 +25,15 @@ def test_kernels_fit_in_a_share_of_the_free_memory() -> None:
     assert kernels_fitting(int(KERNEL_BUDGET_BYTES / MEMORY_SHARE)) == 1
     assert kernels_fitting(int(KERNEL_BUDGET_BYTES / MEMORY_SHARE) - 1) == 0
     assert kernels_fitting(24 * GB) * KERNEL_BUDGET_BYTES <= MEMORY_SHARE * 24 * GB
+
+
+def test_forked_kernels_are_planned_smaller_so_more_fit() -> None:
+    """A forked kernel shares the zygote's modules: a 24 GB machine plans 200 of them and more."""
+    assert kernel_budget(forked=True) == FORKED_KERNEL_BUDGET_BYTES < kernel_budget(forked=False) == KERNEL_BUDGET_BYTES
+    assert default_cap(22 * GB, kernel_budget(forked=True)) >= 200 > default_cap(22 * GB, kernel_budget(forked=False))
+    assert Capacity(400, 0, 3 * GB, FORKED_KERNEL_BUDGET_BYTES).room_left == kernels_fitting(
+        3 * GB, FORKED_KERNEL_BUDGET_BYTES
+    )
 
 
 def test_the_default_cap_is_what_fits_and_never_below_a_few() -> None:

@@ -14,6 +14,7 @@ from cpmkit.core.capacity import Capacity
 from cpmkit.serving.kernel_count import KERNEL_COUNT_ENV, KernelCountFile, server_capacity
 
 GB = 2**30
+MB = 2**20
 
 
 @pytest.fixture(autouse=True)
@@ -23,13 +24,13 @@ def six_gb_free(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_new_file_is_named_for_the_kernels_and_says_none_runs() -> None:
     environ: dict[str, str] = {}
-    made = KernelCountFile.create(40, environ)
+    made = KernelCountFile.create(40, 64 * MB, environ)
     try:
         assert environ == {KERNEL_COUNT_ENV: str(made.path)}
         assert made.path.stat().st_mode & 0o077 == 0  # only the server's user reads it
-        assert server_capacity(environ) == Capacity(40, 0, 6 * GB)
+        assert server_capacity(environ) == Capacity(40, 0, 6 * GB, 64 * MB)
         made.write(12)
-        assert server_capacity(environ) == Capacity(40, 12, 6 * GB)
+        assert server_capacity(environ) == Capacity(40, 12, 6 * GB, 64 * MB)
         assert [p.name for p in made.path.parent.glob(made.path.name + "*")] == [made.path.name]  # no leftovers
     finally:
         made.remove()
@@ -40,6 +41,6 @@ def test_a_new_file_is_named_for_the_kernels_and_says_none_runs() -> None:
 def test_outside_cpmkit_serve_or_without_a_readable_file_there_is_no_figure(tmp_path: Path) -> None:
     assert server_capacity({}) is None
     assert server_capacity({KERNEL_COUNT_ENV: str(tmp_path / "gone.json")}) is None
-    for text in ("", "{", json.dumps({"cap": 3}), json.dumps({"cap": "x", "running": 1}), "[]"):
+    for text in ("", "{", json.dumps({"cap": 3, "running": 1}), json.dumps({"cap": "x", "running": 1}), "[]"):
         (tmp_path / "bad.json").write_text(text)
         assert server_capacity({KERNEL_COUNT_ENV: str(tmp_path / "bad.json")}) is None, text

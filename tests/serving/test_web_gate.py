@@ -29,7 +29,7 @@ import websocket
 from cpmkit.accounts.store import AccountStore
 from cpmkit.cli import REPO_NOTEBOOKS, serve_env
 from cpmkit.config import templates_dir
-from cpmkit.core.capacity import KERNEL_BUDGET_BYTES
+from cpmkit.core.capacity import FORKED_KERNEL_BUDGET_BYTES, KERNEL_BUDGET_BYTES
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.serving.kernel_count import KERNEL_COUNT_ENV
@@ -385,11 +385,13 @@ def test_one_client_may_start_only_so_many_kernels_a_minute(room_server: VoilaSe
 
 
 def test_the_default_kernel_cap_fits_three_quarters_of_the_free_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The audit's 24 GB machine, a small one, and one with almost nothing free (the floor of 4)."""
-    for available, cap in ((24 * 2**30, 122), (2**30, 5), (100 * 2**20, 4)):
+    """The audit's 24 GB machine, a small one, and one with almost nothing free (the floor of 4),
+    with kernels forked (``cpmkit serve``'s default) and without."""
+    for available, forked, usual in ((24 * 2**30, 288, 122), (2**30, 12, 5), (100 * 2**20, 4, 4)):
         monkeypatch.setattr(psutil, "virtual_memory", lambda free=available: SimpleNamespace(available=free))
-        assert default_max_kernels() == cap
-        assert cap == 4 or cap * KERNEL_BUDGET_BYTES <= 0.75 * available
+        assert (default_max_kernels(), default_max_kernels(forked=False)) == (forked, usual)
+        assert forked == 4 or forked * FORKED_KERNEL_BUDGET_BYTES <= 0.75 * available
+        assert usual == 4 or usual * KERNEL_BUDGET_BYTES <= 0.75 * available
 
 
 def test_a_server_started_under_a_low_open_files_limit_raises_it_for_a_room(room_server: VoilaServer) -> None:
@@ -410,13 +412,15 @@ def test_the_kernels_read_the_servers_cap_and_kernel_count(server: VoilaServer, 
     with client(server) as participant:
         first = kernel_id(participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token}))
         second = kernel_id(participant.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token}))
-        assert published(first) == {"cap": MAX_KERNELS, "running": len(_kernel_ids(server))}
+        # The test server starts kernels as new Pythons: planned at the usual budget.
+        usual = {"cap": MAX_KERNELS, "kernel_bytes": KERNEL_BUDGET_BYTES}
+        assert published(first) == {**usual, "running": len(_kernel_ids(server))}
         running = published(first)["running"]
         close_page(participant, server, second)
         deadline = time.monotonic() + SHUTDOWN_TIMEOUT
         while published(first)["running"] != running - 1 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert published(first) == {"cap": MAX_KERNELS, "running": running - 1}
+        assert published(first) == {**usual, "running": running - 1}
         close_page(participant, server, first)
 
 

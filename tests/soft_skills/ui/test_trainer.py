@@ -478,7 +478,7 @@ def test_the_dashboard_says_how_many_more_participants_the_server_can_take(
 ) -> None:
     """Under ``cpmkit serve`` the server names its kernel-count file in the kernel's environment;
     each refresh reads it and the memory free."""
-    server = KernelCountFile(tmp_path / "kernels.json", cap=60)
+    server = KernelCountFile(tmp_path / "kernels.json", cap=60, kernel_bytes=64 * 2**20)
     server.write(40)
     monkeypatch.setenv(KERNEL_COUNT_ENV, str(server.path))
     monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=24 * 2**30))
