@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 import psutil
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.cli import REPO_NOTEBOOKS, serve_env, voila_command
+from cpmkit.cli import DEFAULT_CULL_SECONDS, REPO_NOTEBOOKS, serve_command, serve_env, voila_command
 from cpmkit.core.content import notebook_file
 from cpmkit.db.database import Store
 from cpmkit.serving.server import VoilaServer, running_voila, with_options
@@ -316,11 +316,21 @@ def server_on(
         yield server
 
 
-def server_options(voila_args: Sequence[str]) -> list[str]:
-    """The options each scenario's Voila runs with (``voila_command``'s, those of ``--voila-arg`` in
-    place of any of the same name), without the port and address, which change from server to server."""
-    command = with_options(voila_command(REPO_NOTEBOOKS, host="127.0.0.1", port=0, fork_kernels=True), voila_args)
-    return [part for part in command if part.startswith("--") and not part.startswith(("--port=", "--Voila.ip="))]
+def server_options(voila_args: Sequence[str], workers: int = 1) -> list[str]:
+    """The options each scenario's server runs with (``voila_command``'s, or ``serve_command``'s with
+    ``workers``; those of ``--voila-arg`` in place of any of the same name), without the port and
+    address, which change from server to server."""
+    command = (
+        voila_command(REPO_NOTEBOOKS, host="127.0.0.1", port=0, fork_kernels=True)
+        if workers == 1
+        else serve_command(
+            REPO_NOTEBOOKS, workers, host="127.0.0.1", port=0, cull_after=DEFAULT_CULL_SECONDS, preheat=0, max_kernels=0
+        )
+    )
+    skipped = ("--port=", "--Voila.ip=", "--host=", "--notebooks=")
+    return [
+        part for part in with_options(command, voila_args) if part.startswith("--") and not part.startswith(skipped)
+    ]
 
 
 def role(cmdline: Sequence[str], *, forked: bool) -> str | None:
@@ -1198,7 +1208,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"store: {store_url.split('@')[-1]}; machine: {os.cpu_count()} CPUs, {psutil.virtual_memory().total / GB:.0f} GB"
         )
-        print("server options:", " ".join(server_options(args.voila_arg)))
+        print("server options:", " ".join(server_options(args.voila_arg, args.workers)))
         try:
             for name in scenarios:
                 print(f"\n== {name} ==", flush=True)

@@ -70,3 +70,9 @@ def test_the_report_names_the_server_options_with_those_added(room_load: ModuleT
     assert options[-2:] == ["--CpmkitVoila.max_kernels=400", "--CpmkitVoila.fork_kernels=True"]
     assert "--CpmkitVoila.max_kernels=0" not in options
     assert not any(option.startswith("--port=") for option in options)
+
+
+def test_with_workers_the_report_names_serves_options(room_load: ModuleType) -> None:
+    options = room_load.server_options(["--max-kernels=400"], workers=2)
+    assert "--workers=2" in options and "--fork-kernels" in options
+    assert [part for part in options if part.startswith("--max-kernels")] == ["--max-kernels=400"]
