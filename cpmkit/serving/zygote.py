@@ -279,7 +279,7 @@ def _become(job: KernelJob) -> None:
     os.environ.update(job.env)
     # ipykernel ends when its parent, the zygote, does (the zygote ends with the server).
     os.environ["JPY_PARENT_PID"] = str(os.getppid())
-    random.seed()  # os.urandom-seeded; secrets and uuid4 read os.urandom anyway
+    random.seed()  # from the system's entropy; cpmkit.core.links and uuid4 read it directly anyway
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed()
