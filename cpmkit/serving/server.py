@@ -207,29 +207,16 @@ def running_voila(
     itself (nginx on the port, the workers behind it; ``extra`` goes to ``serve``)."""
     for _attempt in range(attempts):
         port = free_port()
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "cull_after": cull_after,
+            "preheat": preheat,
+            "max_kernels": max_kernels,
+            "fork_kernels": fork_kernels,
+        }
         command = with_options(
-            (
-                voila_command(
-                    notebooks,
-                    host=host,
-                    port=port,
-                    cull_after=cull_after,
-                    preheat=preheat,
-                    max_kernels=max_kernels,
-                    fork_kernels=fork_kernels,
-                )
-                if workers == 1
-                else serve_command(
-                    notebooks,
-                    workers,
-                    host=host,
-                    port=port,
-                    cull_after=cull_after,
-                    preheat=preheat,
-                    max_kernels=max_kernels,
-                    fork_kernels=fork_kernels,
-                )
-            ),
+            voila_command(notebooks, **options) if workers == 1 else serve_command(notebooks, workers, **options),
             extra,
         )
         with log_file.open("ab") as log:
