@@ -96,8 +96,6 @@ PHASE_MARK = re.compile(r"data-phase='(\w+)'")
 _MODEL_ID = re.compile(r'"model_id":\s*"([0-9a-f]{32})"')
 #: What Voila logs when a page's outputs were not all in when it sent the page (nbclient's ``iopub_timeout``).
 IOPUB_TIMEOUT = "Timeout waiting for IOPub output"
-#: In the command line of the process that forks kernels (``--CpmkitVoila.fork_kernels``), and of the kernels it forks.
-ZYGOTE_MARK = "cpmkit.serving.zygote"
 
 
 # =========================================================================================
@@ -333,16 +331,6 @@ def server_options(voila_args: Sequence[str], workers: int = 1) -> list[str]:
     ]
 
 
-def role(cmdline: Sequence[str], *, forked: bool) -> str | None:
-    """What a process under the server is: ``"zygote"`` (a Voila's child that forks kernels),
-    ``"kernel"`` (started by a Voila, or ``forked`` from the zygote: it keeps the zygote's command
-    line), or None (anything else: nginx and the workers of ``--workers``, a compiler a page runs)."""
-    text = " ".join(cmdline)
-    if ZYGOTE_MARK in text:
-        return "kernel" if forked else "zygote"
-    return "kernel" if "ipykernel" in text else None
-
-
 @dataclass
 class Family:
     """The server process and every process under it (kernels forked from a zygote included;
@@ -355,21 +343,8 @@ class Family:
 
     @classmethod
     def of(cls, server: VoilaServer) -> Family:
-        top = psutil.Process(server.process.pid)
-        kernels, zygotes, others = [], [], []
-        for proc in top.children(recursive=True):
-            try:
-                parent = proc.parent()
-                kind = role(proc.cmdline(), forked=parent is not None and ZYGOTE_MARK in " ".join(parent.cmdline()))
-            except psutil.Error:
-                continue
-            if kind == "zygote":
-                zygotes.append(proc)
-            elif kind == "kernel":
-                kernels.append(proc)
-            else:
-                others.append(proc)
-        return cls(top, kernels, zygotes, others)
+        found = server.processes()
+        return cls(psutil.Process(server.process.pid), found["kernel"], found["zygote"], found["other"])
 
     def everyone(self) -> list[psutil.Process]:
         return [self.server, *self.kernels, *self.zygotes, *self.others]

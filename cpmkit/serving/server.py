@@ -30,7 +30,7 @@ from cpmkit.db.location import DB_URL_ENV
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.zygote import ZYGOTE_MODULE
 
-__all__ = ["VoilaServer", "free_port", "running_voila", "wait_until_answers", "with_options"]
+__all__ = ["VoilaServer", "free_port", "process_kind", "running_voila", "wait_until_answers", "with_options"]
 
 #: Seconds the zygote's imports may take while the server starts, on a busy machine.
 ZYGOTE_READY_TIMEOUT = 90
@@ -89,38 +89,34 @@ class VoilaServer:
                 raise CpmkitError(f"Signing in as {username!r} was refused ({answer.code}).") from None
         return jar
 
-    def kernels(self) -> list[psutil.Process]:
-        """The kernel processes running now (remembered, so ``stop`` can end any left over):
-        ipykernel's, and those the zygote forked (``fork_kernels``), which share its command line."""
-        found = []
+    def processes(self) -> dict[str, list[psutil.Process]]:
+        """Every process under the server now, by ``process_kind``: ``"kernel"``, ``"zygote"`` and
+        ``"other"`` (nginx and the workers of ``--workers``, a compiler a page runs). Kernels are
+        remembered, so ``stop`` can end any left over."""
+        found: dict[str, list[psutil.Process]] = {"kernel": [], "zygote": [], "other": []}
         try:
             children = psutil.Process(self.process.pid).children(recursive=True)
         except psutil.Error:
-            return []
+            return found
         for child in children:
             try:
-                command = child.cmdline()
-                forked = ZYGOTE_MODULE in command and child.ppid() != self.process.pid
-                if forked or any("ipykernel" in part for part in command):
-                    found.append(child)
-                    self._kernels.setdefault(child.pid, child)
+                parent = child.parent()
+                kind = process_kind(child.cmdline(), [] if parent is None else parent.cmdline())
             except psutil.Error:
                 continue
+            found[kind].append(child)
+            if kind == "kernel":
+                self._kernels.setdefault(child.pid, child)
         return found
 
+    def kernels(self) -> list[psutil.Process]:
+        """The kernel processes running now: ipykernel's, and those a zygote forked."""
+        return self.processes()["kernel"]
+
     def zygote(self) -> psutil.Process | None:
-        """The process this server forks its kernels from (``fork_kernels``), while it runs."""
-        try:
-            children = psutil.Process(self.process.pid).children()
-        except psutil.Error:
-            return None
-        for child in children:
-            try:
-                if ZYGOTE_MODULE in child.cmdline():
-                    return child
-            except psutil.Error:
-                continue
-        return None
+        """The process this server forks its kernels from (``fork_kernels``; the first worker's
+        with ``workers``), while it runs."""
+        return next(iter(self.processes()["zygote"]), None)
 
     def wait_for_zygote(self, timeout: float = ZYGOTE_READY_TIMEOUT) -> psutil.Process:
         """The zygote once it listens (its imports take a few seconds; until then kernels start
@@ -172,6 +168,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def process_kind(cmdline: Sequence[str], parent_cmdline: Sequence[str]) -> str:
+    """What a process under a server is: ``"zygote"`` (a Voila's child that forks kernels),
+    ``"kernel"`` (ipykernel started by a Voila, or forked by a zygote: it keeps the zygote's
+    command line, and the zygote is its parent), or ``"other"``."""
+    if ZYGOTE_MODULE in cmdline:
+        return "kernel" if ZYGOTE_MODULE in parent_cmdline else "zygote"
+    return "kernel" if any("ipykernel" in part for part in cmdline) else "other"
 
 
 def with_options(command: Sequence[str], extra: Sequence[str]) -> list[str]:

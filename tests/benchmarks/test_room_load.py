@@ -55,15 +55,6 @@ def test_a_target_not_measured_fails(room_load: ModuleType) -> None:
     assert room_load.verdict(None, 0.5) == "FAIL"
 
 
-def test_kernels_are_told_from_the_zygote_by_command_line_and_parent(room_load: ModuleType) -> None:
-    started = ["/usr/bin/python", "-m", "ipykernel_launcher", "-f", "/tmp/kernel-1.json"]
-    zygote = ["/usr/bin/python", "-m", "cpmkit.serving.zygote", "--connection", "/tmp/z"]
-    assert room_load.role(started, forked=False) == "kernel"
-    assert room_load.role(zygote, forked=False) == "zygote"
-    assert room_load.role(zygote, forked=True) == "kernel"  # forked from it: its command line
-    assert room_load.role(["/usr/bin/gcc", "x.c"], forked=False) is None
-
-
 def test_the_report_names_the_server_options_with_those_added(room_load: ModuleType) -> None:
     options = room_load.server_options(["--CpmkitVoila.max_kernels=400", "--CpmkitVoila.fork_kernels=True"])
     assert "--MappingKernelManager.cull_connected=False" in options

@@ -12,7 +12,7 @@ import pytest
 
 from cpmkit.cli import serve_env
 from cpmkit.errors import CpmkitError
-from cpmkit.serving.server import running_voila, with_options
+from cpmkit.serving.server import process_kind, running_voila, with_options
 
 BENCHMARK_EMPTY = Path(__file__).resolve().parents[2] / "benchmarks" / "empty.ipynb"
 
@@ -66,3 +66,14 @@ def test_an_added_option_replaces_the_one_of_the_same_name() -> None:
         *("python", "-m", "voila", "nb", "--port=1", "--no-browser"),
         *("--CpmkitVoila.max_kernels=400", "--Flag"),
     ]
+
+
+def test_kernels_are_told_from_the_zygote_by_command_line_and_parent() -> None:
+    started = ["/usr/bin/python", "-m", "ipykernel_launcher", "-f", "/tmp/kernel-1.json"]
+    zygote = ["/usr/bin/python", "-m", "cpmkit.serving.zygote", "/tmp/z/fork.sock"]
+    worker = ["/usr/bin/python", "-m", "cpmkit.serving.voila_app", "--BoundKernelManager.worker=2"]
+    assert process_kind(started, worker) == "kernel"
+    assert process_kind(zygote, worker) == "zygote"
+    assert process_kind(zygote, zygote) == "kernel"  # forked from it: its command line
+    assert process_kind(["/usr/bin/gcc", "x.c"], started) == "other"
+    assert process_kind(["/usr/sbin/nginx", "-c", "/tmp/nginx.conf"], []) == "other"
