@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -22,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit import config
 from cpmkit.db import location
-from cpmkit.db.database import FILE_MODE, FOLDER_MODE, Store
+from cpmkit.db.database import FILE_MODE, FOLDER_MODE, Store, create_store_engine
 from cpmkit.db.migrations import head
 from cpmkit.db.schema import success_measures
 from cpmkit.errors import NotFoundError, StoreError, ValidationError
@@ -172,6 +174,23 @@ def test_concurrent_first_open_creates_store_once(
     store = open_store()
     assert store.upgraded_from == head()
     assert sorted(p["name"] for p in store.list_projects()) == sorted(f"Project of worker {i}" for i in range(workers))
+
+
+def test_turning_an_old_file_to_wal_waits_for_another_writer(tmp_path: Path) -> None:
+    # SQLite refuses the switch at once, without its busy handler, while another connection
+    # holds the write lock: several kernels opening an old store after an upgrade hit it.
+    path = tmp_path / "old.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.3, writer.execute, ["COMMIT"]).start()
+    engine = create_store_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("SELECT x FROM t").scalar() == 1
+    engine.dispose()
+    writer.close()
 
 
 def _settings_worker(barrier: Any, idx: int, url: str, keys: int) -> Any:
