@@ -25,6 +25,7 @@ from cpmkit.serving import forking, web_gate
 from cpmkit.serving.kernel_count import KernelCountFile
 from cpmkit.serving.open_files import raise_open_files_limit
 from cpmkit.serving.page_access import BASE_URL_HEADER, IDENTITY_HEADER
+from cpmkit.serving.page_templates import install_compiled_templates
 
 __all__ = ["UPLOAD_OVERHEAD_BYTES", "WEBSOCKET_MESSAGE_LIMIT", "CpmkitVoila", "main", "tornado_settings"]
 
@@ -72,6 +73,7 @@ class CpmkitVoila(Voila):  # type: ignore[misc]
         self.voila_configuration.multi_kernel_manager_class = web_gate.BoundKernelManager
         self.voila_configuration.http_header_envs = [IDENTITY_HEADER, BASE_URL_HEADER]
         web_gate.install_preheat_binding()
+        install_compiled_templates()
         limits = web_gate.GateLimits(
             max_kernels=self.max_kernels or web_gate.default_max_kernels(self.fork_kernels),
             starts_per_browser=self.starts_per_browser,
