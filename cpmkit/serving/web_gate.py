@@ -29,7 +29,6 @@ from urllib.parse import quote, urlencode
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from traitlets import Int, default
 from voila.request_info_handler import RequestInfoSocketHandler
@@ -50,6 +49,7 @@ from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationEr
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
+from cpmkit.serving.kernel_activity import ActivityWatch
 from cpmkit.serving.kernel_count import KernelCountFile
 from cpmkit.serving.open_files import socket_context
 from cpmkit.serving.page_access import (
@@ -614,7 +614,7 @@ def _unlisted_page(path: str) -> NotebookTemplate | None:
     return NotebookTemplate(file=path, title=path, intro="", entry="", listed=False)
 
 
-class BoundKernelManager(AsyncMappingKernelManager):
+class BoundKernelManager(ActivityWatch):
     """Kernels remember the browser whose request started them (from the gate's header, which
     Voila passes to the kernel's environment), so only that browser may talk to them; a page
     whose browser never connects (a script fetching pages) does not keep its kernel; and the
