@@ -28,6 +28,7 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 import websocket  # websocket-client, a dependency of jupyter_server
+from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
 
 __all__ = ["KernelPage", "KernelSocket", "leaks", "open_page"]
 
@@ -38,6 +39,8 @@ PAGE_TIMEOUT = 120
 PROTOCOL_VERSION = "5.3"
 #: The version of ipywidgets' control comm (``jupyter.widget.control``) this client speaks, as Voila's front end does.
 CONTROL_PROTOCOL_VERSION = "1.0.0"
+#: The websocket subprotocol Voila's front end (JupyterLab's services) asks for.
+WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 
 _CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', re.DOTALL)
 
@@ -100,8 +103,9 @@ def leaks(message: dict[str, Any]) -> list[str]:
 
 
 class KernelSocket:
-    """One websocket connection to a page's kernel (the legacy JSON protocol, as Voila's
-    front end speaks it when it asks for no subprotocol)."""
+    """One websocket connection to a page's kernel, in the protocol Voila's front end asks for
+    (``v1.kernel.websocket.jupyter.org``: the server relays the kernel's frames as they are,
+    where the legacy JSON protocol would make it parse and re-encode every message)."""
 
     def __init__(self, page: KernelPage, *, timeout: float = REPLY_TIMEOUT) -> None:
         self.page = page
@@ -109,7 +113,11 @@ class KernelSocket:
         self.timeout = timeout
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
         headers = [f"Cookie: {page.cookie_header()}"] if page.cookie_header() else []
-        self.socket = websocket.create_connection(page.channels_url, timeout=timeout, origin=origin, header=headers)
+        self.socket = websocket.create_connection(
+            page.channels_url, timeout=timeout, origin=origin, header=headers, subprotocols=[WS_PROTOCOL]
+        )
+        if self.socket.getsubprotocol() != WS_PROTOCOL:
+            raise AssertionError(f"the server did not take the {WS_PROTOCOL} protocol")
         #: Every message received, in order.
         self.received: list[dict[str, Any]] = []
 
@@ -137,15 +145,8 @@ class KernelSocket:
             "date": dt.datetime.now(dt.UTC).isoformat(),
             "version": PROTOCOL_VERSION,
         }
-        message = {
-            "header": header,
-            "parent_header": {},
-            "metadata": metadata or {},
-            "content": content,
-            "channel": channel,
-            "buffers": [],
-        }
-        self.socket.send(json.dumps(message))
+        parts = [header, {}, metadata or {}, content]
+        self.socket.send_binary(serialize_msg_to_ws_v1([json.dumps(part).encode() for part in parts], channel))
         return msg_id
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
@@ -157,8 +158,7 @@ class KernelSocket:
             return None
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             raise AssertionError("the server closed the kernel's websocket")
-        message = _decode(data, text=opcode == websocket.ABNF.OPCODE_TEXT)
-        message.setdefault("msg_type", message.get("header", {}).get("msg_type"))
+        message = _decode(data)
         self.received.append(message)
         return message
 
@@ -246,12 +246,17 @@ class KernelSocket:
         raise AssertionError("the kernel sent no widget states on request_states")
 
 
-def _decode(data: bytes, *, text: bool) -> dict[str, Any]:
-    """A message from a text frame (JSON) or a binary one (the legacy format: buffer count,
-    offsets, then the JSON message and its buffers)."""
-    if text:
-        return dict(json.loads(data.decode("utf-8")))
-    count = int.from_bytes(data[:4], "big")
-    offsets = [int.from_bytes(data[4 * (i + 1) : 4 * (i + 2)], "big") for i in range(count)]
-    end = offsets[1] if count > 1 else len(data)
-    return dict(json.loads(data[offsets[0] : end].decode("utf-8")))
+def _decode(data: bytes) -> dict[str, Any]:
+    """A message from its v1 frame: its channel, then header, parent header, metadata, content
+    and buffers."""
+    channel, parts = deserialize_msg_from_ws_v1(data)
+    header, parent, metadata, content = (json.loads(part) for part in parts[:4])
+    return {
+        "channel": channel,
+        "header": header,
+        "msg_type": header.get("msg_type"),
+        "parent_header": parent,
+        "metadata": metadata,
+        "content": content,
+        "buffers": parts[4:],
+    }
