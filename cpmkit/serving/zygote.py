@@ -297,17 +297,27 @@ def _become(job: KernelJob) -> None:
     app.start()  # type: ignore[no-untyped-call]
 
 
+def prepare() -> None:
+    """What every kernel would do first, done once before the forks: import ``PRELOADED`` and the
+    workbooks' modules, and build the tables cpmkit computes on first use that never change
+    (Unicode's confusables behind ``name_key``: 0.08 CPU-s a kernel when a participant joins)."""
+    for module in [*PRELOADED, *workbook_modules()]:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # that page's kernel says so; the others are forked all the same
+            print(f"cpmkit zygote: could not import {module}:\n{traceback.format_exc()}", file=sys.stderr)
+    from cpmkit.core.fields import name_key
+
+    name_key("cpmkit")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cpmkit.serving.zygote SOCKET``: import, listen on SOCKET, fork kernels."""
     [path] = list(sys.argv[1:] if argv is None else argv)
     if sys.path and Path(sys.path[0] or ".").resolve() == Path.cwd():
         del sys.path[0]  # as ipykernel_launcher does: a kernel's folder is added by IPython itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the terminal is for the server
-    for module in [*PRELOADED, *workbook_modules()]:
-        try:
-            importlib.import_module(module)
-        except ImportError:  # that page's kernel says so; the others are forked all the same
-            print(f"cpmkit zygote: could not import {module}:\n{traceback.format_exc()}", file=sys.stderr)
+    prepare()
     gc.collect()
     gc.freeze()  # the collector never touches (so never copies) what was imported before the fork
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
