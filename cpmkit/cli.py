@@ -14,6 +14,7 @@ from cpmkit import config
 from cpmkit.db import location
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.kernel_limits import MEMORY_ENV
+from cpmkit.serving.offline import SERVED_LIBRARY_ENV, served_library
 from cpmkit.serving.page_access import PUBLIC_URL_ENV
 
 __all__ = ["main"]
@@ -114,12 +115,14 @@ def serve_command(
 
 def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for Voila and its kernels: the store URL made absolute, since each
-    kernel starts in its notebook's folder, and a memory limit per kernel unless one is set."""
+    kernel starts in its notebook's folder, a memory limit per kernel unless one is set, and
+    where the server serves the chart library."""
     env = dict(os.environ if environ is None else environ)
     env[location.DB_URL_ENV] = location.db_url(env)
     env.setdefault(MEMORY_ENV, str(DEFAULT_KERNEL_MEMORY_MB))
     # Voila finds the "cpmkit" page template (no CDN links) through JUPYTER_PATH.
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_JUPYTER), env.get("JUPYTER_PATH")]))
+    env[SERVED_LIBRARY_ENV] = served_library()  # the kernels' charts import it from the server
     return env
 
 

@@ -18,6 +18,7 @@ import pytest
 from cpmkit import cli
 from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
+from cpmkit.serving.offline import SERVED_LIBRARY_ENV, served_library
 from cpmkit.stakeholders.store import StakeholderStore
 
 CPMKIT = [sys.executable, "-m", "cpmkit.cli"]
@@ -87,6 +88,7 @@ def test_serve_env_makes_the_store_absolute_and_finds_the_template(
     first, second = env["JUPYTER_PATH"].split(os.pathsep)
     assert (Path(first) / "voila" / "templates" / "cpmkit" / "index.html.j2").is_file()
     assert second == "/elsewhere"
+    assert env[SERVED_LIBRARY_ENV] == served_library()  # the kernels' charts import the library from the server
 
 
 def _free_port() -> int:

@@ -5,23 +5,50 @@ Altair's default output loads these libraries from a CDN, which workshop rooms a
 networks block. Bundling runs V8 inside vl-convert (about 1.5 s and 130 MB), so it happens in
 a short-lived subprocess and its result is cached: kernels only read a file.
 Run ``python -m cpmkit.serving.offline`` to build the cache ahead of time (``cpmkit serve`` does).
+
+Under ``cpmkit serve`` a chart's module is a few lines that import the library from the server
+(``LIBRARY_ROUTE``, cached by the browser for good, since its name carries its digest), not the
+library itself: sent in every chart widget's state it was 0.9 MB per chart per participant over
+the websocket, with no compression and no cache (367 MB for a room of 200 on the venue's Wi-Fi).
+Elsewhere (JupyterLab, or a notebook run by hand) the module is the whole library, as before.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import subprocess
 import sys
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Final
 
 from cpmkit import config
 from cpmkit.core.vega_lite import SCHEMA_VERSION
 from cpmkit.errors import CpmkitError
 
-__all__ = ["bundle_path", "chart_bundle", "vega_lite_version"]
+__all__ = [
+    "LIBRARY_ROUTE",
+    "SERVED_LIBRARY_ENV",
+    "bundle_path",
+    "chart_bundle",
+    "chart_module",
+    "served_library",
+    "vega_lite_version",
+]
+
+#: Where the server serves the bundle, under its base URL: the file name follows.
+LIBRARY_ROUTE: Final = "cpmkit/chart/"
+#: Set by ``cpmkit serve`` for its kernels: the bundle's path under the page's base URL.
+SERVED_LIBRARY_ENV: Final = "CPMKIT_CHART_LIBRARY"
+#: A chart's module when the server serves the library: it imports it from the page's server.
+_LOADER: Final = """// The chart library, imported from the server that sent this page (the browser keeps it).
+const config = JSON.parse(document.getElementById("jupyter-config-data")?.textContent || "{}");
+const library = await import(new URL((config.baseUrl || "/") + PATH, document.baseURI).href);
+export default library.default;
+"""
 
 
 def vega_lite_version() -> str:
@@ -52,6 +79,18 @@ def chart_bundle() -> str:
         if result.returncode != 0 or not path.exists():
             raise CpmkitError(f"Could not build the offline chart library: {result.stderr.strip()[-500:]}")
     return path.read_text(encoding="utf-8")
+
+
+def served_library() -> str:
+    """The bundle's path under the server's base URL, as ``cpmkit serve`` hands it to its kernels."""
+    return LIBRARY_ROUTE + bundle_path().name
+
+
+def chart_module() -> str:
+    """The ES module a chart widget runs: an import of the served library under ``cpmkit serve``
+    (``SERVED_LIBRARY_ENV``), the whole library anywhere else."""
+    served = os.environ.get(SERVED_LIBRARY_ENV)
+    return _LOADER.replace("PATH", json.dumps(served)) if served else chart_bundle()
 
 
 def _build() -> Path:

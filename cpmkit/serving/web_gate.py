@@ -49,6 +49,7 @@ from cpmkit.errors import CpmkitError, NotFoundError, TooManyTries, ValidationEr
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
+from cpmkit.serving import chart_library
 from cpmkit.serving.kernel_activity import ActivityWatch
 from cpmkit.serving.kernel_count import KernelCountFile
 from cpmkit.serving.open_files import socket_context
@@ -765,6 +766,7 @@ def gate_handlers() -> list[tuple[str, type[web.RequestHandler]]]:
         (r"/logout", SignOutHandler),
         (r"/cpmkit/setup", SetupHandler),
         (r"/join", JoinHandler),
+        (chart_library.ROUTE, chart_library.ChartLibraryHandler),
         (r"/?", NotServedHandler),
         (r"/voila/tree(.*)", NotServedHandler),
         (r"/voila/api/contents(.*)", NotServedHandler),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from cpmkit.serving.offline import chart_bundle
+from cpmkit.serving.offline import chart_module
 
 if TYPE_CHECKING:  # a kernel drawing only Vega-Lite specs never imports Altair
     import altair as alt
@@ -18,15 +18,15 @@ __all__ = ["VegaChart"]
 class VegaChart(anywidget.AnyWidget):
     """Shows one chart; ``draw()`` replaces it in place.
 
-    The browser module is the offline bundle from ``cpmkit.serving.offline`` (Vega included), so
-    nothing is fetched from a CDN.
+    The browser module is the offline bundle from ``cpmkit.serving.offline`` (Vega included), or
+    under ``cpmkit serve`` an import of it from the server, so nothing is fetched from a CDN.
     """
 
     spec = traitlets.Dict().tag(sync=True)
 
     @property
     def _esm(self) -> str:
-        return chart_bundle()
+        return chart_module()
 
     def __init__(self, chart: alt.TopLevelMixin | dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -33,6 +33,7 @@ from cpmkit.core.capacity import FORKED_KERNEL_BUDGET_BYTES, KERNEL_BUDGET_BYTES
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.serving.kernel_count import KERNEL_COUNT_ENV
+from cpmkit.serving.offline import served_library
 from cpmkit.serving.server import VoilaServer, running_voila
 from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, GateLimits, default_max_kernels
 from cpmkit.soft_skills.store import AssessmentStore
@@ -308,6 +309,9 @@ def test_every_answer_carries_the_security_headers(server: VoilaServer, pulse_to
             visitor.get("/voila/static/voila.js"),
             visitor.get("/voila/render/index.ipynb"),
         ]
+        library = visitor.get("/" + served_library())  # every page's charts import it, signed in or not
+        assert library.status_code == 200 and "immutable" in library.headers["Cache-Control"]
+        answers.append(library)
         page = visitor.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
         answers.append(page)
         for answer in answers:
