@@ -15,7 +15,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from contextlib import contextmanager
 from functools import partial
 from importlib import resources
-from typing import Final, TypeAlias, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import ipywidgets as W
 from ipywidgets.widgets.widget_description import DescriptionWidget
@@ -127,8 +127,14 @@ class MessageArea(W.HTML):  # type: ignore[misc]
     """One HTML line for a message (escaped); for a field it also carries the field's label
     and help sentence, so a labelled input costs the page three widgets, not five."""
 
-    def __init__(self, *, label: str = "", help_text: str = "") -> None:
-        super().__init__()
+    def __init__(self, *, label: str = "", help_text: str = "", **widget: Any) -> None:
+        """``widget`` goes to the HTML widget (e.g. a ``layout`` and ``style`` shared with others)."""
+        super().__init__(**widget)
+        self.relabel(label, help_text)
+
+    def relabel(self, label: str, help_text: str = "") -> None:
+        """Carry ``label`` and ``help_text`` and no message: a reused area must not keep its last
+        field's message."""
         self.label = label
         self._header = "".join(
             [

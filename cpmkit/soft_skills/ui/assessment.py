@@ -30,6 +30,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as W
+from ipywidgets.widgets.widget_string import HTMLStyle  # not exported by ipywidgets itself
 
 from cpmkit.core import export
 from cpmkit.core.addresses import page_link
@@ -38,7 +39,7 @@ from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
-from cpmkit.soft_skills.bank import Item, QuestionBank, bank_named, default_bank
+from cpmkit.soft_skills.bank import Item, QuestionBank, Scale, bank_named, default_bank
 from cpmkit.soft_skills.profile_chart import competency_profile_chart
 from cpmkit.soft_skills.report import (
     others_html,
@@ -303,6 +304,45 @@ class StateCell:
         self.value = value
 
 
+class _RowLook:
+    """The layouts and styles all of a questionnaire's item rows share: each is a widget, and one
+    per row would cost the page a message per row."""
+
+    def __init__(self) -> None:
+        self.box = W.Layout(margin="0 0 10px 0")
+        self.part = W.Layout()
+        self.text = HTMLStyle()
+        self.buttons = W.ToggleButtonsStyle(button_width="90px")
+
+
+class _ItemRow:
+    """A place for one item: its text and message line over its answer buttons. A questionnaire
+    re-labels its rows at each step rather than building new ones: every widget costs the kernel
+    and the server a message, and a room of participants answers at once."""
+
+    def __init__(self, scale: Scale, look: _RowLook, on_answer: Callable[[_ItemRow, Any], None]) -> None:
+        self.item: Item | None = None  # the item shown now: the buttons answer it
+        self.area = MessageArea(layout=look.part, style=look.text)
+        self.toggle = W.ToggleButtons(
+            options=[(label, value) for value, label in scale.points],
+            value=None,
+            tooltips=[f"{value}: {label}" for value, label in scale.points],
+            layout=look.part,
+            style=look.buttons,
+        ).add_class("cpmkit-scale-list")
+        self.widget = W.VBox([self.area, self.toggle], layout=look.box).add_class("cpmkit-item")
+        self.toggle.observe(lambda change: on_answer(self, change["new"]), "value")
+
+    def show(self, item: Item, given: int | None) -> None:
+        """Show ``item`` with its saved answer ``given``; a row that showed another item drops its
+        message. The item changes before the answer, so the answer set is ``item``'s own."""
+        if self.item is None or self.item.id != item.id:
+            self.item = item
+            self.area.relabel(item.text)
+            named(self.toggle, item.text)
+        self.toggle.value = given
+
+
 class Questionnaire:
     """One competency per step with its items on the answer scale, a progress bar and Back /
     Next, drawn from the state (``page_view``). ``save(item id, value)`` stores each answer as
@@ -323,7 +363,12 @@ class Questionnaire:
         #: The items of the step shown: item id -> its answer buttons, and its label and message.
         self.toggles: dict[str, W.ToggleButtons] = {}
         self.messages: dict[str, MessageArea] = {}
-        self._rows: dict[str, tuple[W.Widget, W.ToggleButtons, MessageArea]] = {}  # built on first showing
+        #: Two sets of item rows, as many as the largest competency has items, each built when first
+        #: used. A step is drawn on the set the step before it did not use: an answer clicked on the
+        #: step just left, before the next one reached the page, still finds the item it was given for.
+        self._rows: list[list[_ItemRow]] = [[], []]
+        self._rows_step: int | None = None  # the step the first set shows
+        self._look = _RowLook()
         self.heading = W.HTML()
         self.items = W.VBox()
         self.progress = W.IntProgress(min=0, value=0, layout=fluid("300px"))
@@ -382,46 +427,36 @@ class Questionnaire:
             f"<h3>{html.escape(view.competency.name)} <small>({view.number} of {view.pages})</small></h3>"
             f'<p class="cpmkit-help">{html.escape(view.competency.description)}</p>'
         )
-        self.toggles, self.messages, rows = {}, {}, []
-        for item, given in view.items:
-            row, toggle, area = self._row(item)
-            toggle.value = given
-            self.toggles[item.id], self.messages[item.id] = toggle, area
-            rows.append(row)
-        self.items.children = rows
+        if self.step != self._rows_step:
+            self._rows.reverse()
+            self._rows_step = self.step
+        rows = self._rows[0]
+        if not rows:
+            most = max(len(self.bank.items_for(competency.id)) for competency in self.bank.competencies)
+            rows.extend(_ItemRow(self.bank.scale, self._look, self._answer) for _ in range(most))
+        shown = rows[: len(view.items)]
+        self.toggles, self.messages = {}, {}
+        for row, (item, given) in zip(shown, view.items, strict=True):
+            row.show(item, given)
+            self.toggles[item.id], self.messages[item.id] = row.toggle, row.area
+        self.items.children = [row.widget for row in shown]
         self.back.disabled = view.first
         self.next.description = self.last_label if view.last else "Next"
         self.progress.max, self.progress.value = view.total, view.answered
         self.progress_text.value = f"{view.answered} of {view.total} answered"
         self.finish.layout.display = "" if view.complete else "none"
 
-    def _row(self, item: Item) -> tuple[W.Widget, W.ToggleButtons, MessageArea]:
-        if item.id not in self._rows:
-            points = self.bank.scale.points
-            toggle = W.ToggleButtons(
-                options=[(label, value) for value, label in points],
-                value=None,
-                tooltips=[f"{value}: {label}" for value, label in points],
-                style={"button_width": "90px"},
-            ).add_class("cpmkit-scale-list")
-            named(toggle, item.text)
-            area = MessageArea(label=item.text)
-            toggle.observe(lambda change, item_id=item.id: self._answer(item_id, change["new"]), "value")
-            box = W.VBox([area, toggle], layout=W.Layout(margin="0 0 10px 0"))
-            box.add_class("cpmkit-item")
-            self._rows[item.id] = (box, toggle, area)
-        return self._rows[item.id]
-
-    def _answer(self, item_id: str, value: Any) -> None:
-        if value is None or value == self.state.answers.get(item_id):
+    def _answer(self, row: _ItemRow, value: Any) -> None:
+        """Save an answer given on ``row`` for the item the row shows now."""
+        item_id = None if row.item is None else row.item.id
+        if item_id is None or value is None or value == self.state.answers.get(item_id):
             return  # the state drawn, not a new answer
-        _row, toggle, area = self._rows[item_id]
-        with guard(area):
+        with guard(row.area):
             try:
                 answered = answer(self.state, item_id, int(value))
                 self.save(item_id, int(value))
             except Exception:
-                toggle.value = self.state.answers.get(item_id)  # show the saved answer again
+                row.toggle.value = self.state.answers.get(item_id)  # show the saved answer again
                 raise
             self.update(answered)
             self.on_saved()
