@@ -69,6 +69,7 @@ else:
 __all__ = [
     "BOARD_PAGE",
     "REFRESH_SECONDS",
+    "GroupBox",
     "RetroBoard",
     "RetroBoardApp",
     "RetroPanel",
@@ -129,21 +130,30 @@ def _votes(count: int) -> str:
 
 
 class ActionList:
-    """Actions as a table, or for the facilitator as rows whose status can be changed."""
+    """Actions as a table, or for the facilitator as rows whose status can be changed; drawn
+    again only when the actions changed (a board redraws on every card and vote)."""
 
     def __init__(self, retros: RetroStore, *, editable: bool, empty: str) -> None:
         self.retros, self.editable, self.empty = retros, editable, empty
         self.message = message_area()
+        self.table = W.HTML()
         self.rows = W.VBox()
-        self.widget = W.VBox([self.rows, self.message])
+        self.widget = W.VBox([self.table, self.rows, self.message])
+        self._shown: list[dict[Hashable, Any]] | None = None
 
     def show(self, actions: pd.DataFrame) -> None:
         shown = actions.assign(due=actions["due"].map(lambda d: "" if d is None or pd.isna(d) else f"{d:%Y-%m-%d}"))
-        if not self.editable or shown.empty:
-            replace_children(self.rows, [W.HTML(table_html(shown, columns=_ACTION_HEADINGS, empty=self.empty))])
+        records = shown.to_dict("records")
+        if records == self._shown:
             return
+        self._shown = records
+        if not self.editable or shown.empty:
+            self.table.value = table_html(shown, columns=_ACTION_HEADINGS, empty=self.empty)
+            replace_children(self.rows, [])
+            return
+        self.table.value = ""
         rows: list[W.Widget] = []
-        for action in shown.to_dict("records"):
+        for action in records:
             status = named(
                 W.Dropdown(
                     options=list(retro.ACTION_STATUSES), value=str(action["status"]), layout=W.Layout(width="130px")
@@ -189,6 +199,63 @@ class ActionForm:
             on_add(self.card_id, self.what.value, self.owner.value, self.due.value)
             self.what.value = self.owner.value = ""
             self.due.value = None
+
+
+class GroupBox:
+    """One group on a member's board: its cards (with the tally, or this member's own votes),
+    Vote and Take back in the vote phase, and Edit and Remove under each of the member's own
+    cards. ``show`` brings it up to a new ``GroupView`` in place: new boxes on every phase change
+    (16 widgets a group in the vote phase) kept every kernel of a 60-card board busy for seconds."""
+
+    def __init__(self, board: RetroBoard) -> None:
+        self.board = board
+        self.shown: GroupView | None = None
+        self.cards = W.HTML()
+        self.voting: W.HBox | None = None  # Vote and Take back, in the vote phase
+        self.own: dict[int, W.HBox] = {}  # the member's own card id -> its Edit and Remove
+        self.texts: dict[int, CardView] = {}  # the member's own cards as shown, for Edit
+        self.widget = W.VBox([self.cards])
+        self.widget.add_class("cpmkit-retro-group-box")
+
+    def show(self, group: GroupView) -> None:
+        """Show ``group``; nothing is sent when it is what the box shows already."""
+        if group == self.shown:
+            return
+        self.shown = group
+        lead, *under = group.cards
+        inner = "".join(_card_html(card, extra_class="cpmkit-retro-grouped") for card in under)
+        tally = f"<div class='cpmkit-retro-tally'>{_votes(group.tally)}</div>" if group.tally is not None else ""
+        mine = (
+            f"<div class='cpmkit-retro-mine'>your votes: {group.my_votes}</div>" if group.my_votes is not None else ""
+        )
+        self.cards.value = f"<div class='cpmkit-retro-group'>{_card_html(lead)}{inner}{tally}{mine}</div>"
+        if group.my_votes is None:
+            self.voting = None
+        else:
+            if self.voting is None:
+                self.voting = self._voting_buttons(group.card_id)
+            self.voting.children[1].disabled = group.my_votes == 0
+        self.texts = {card.id: card for card in group.cards if card.mine}
+        self.own = {card_id: self.own.get(card_id) or self._own_buttons(card_id) for card_id in self.texts}
+        for card_id, row in self.own.items():
+            text = shorten(self.texts[card_id].text, _SHORT)
+            row.children[0].tooltip, row.children[1].tooltip = f"Edit “{text}”", f"Remove “{text}”"
+        voting = [self.voting] if self.voting is not None else []
+        replace_children(self.widget, [self.cards, *voting, *self.own.values()])
+
+    def _voting_buttons(self, card_id: int) -> W.HBox:
+        vote = W.Button(description="Vote", icon="thumbs-up", layout=W.Layout(width="auto"))
+        unvote = W.Button(description="Take back", layout=W.Layout(width="auto"))
+        vote.on_click(lambda _: self.board._vote(card_id))
+        unvote.on_click(lambda _: self.board._unvote(card_id))
+        return W.HBox([vote, unvote])
+
+    def _own_buttons(self, card_id: int) -> W.HBox:
+        edit = W.Button(description="Edit", icon="pencil", layout=W.Layout(width="auto"))
+        remove = W.Button(description="Remove", icon="trash", layout=W.Layout(width="auto"))
+        edit.on_click(lambda _: self.board._edit_card(self.texts[card_id]))
+        remove.on_click(lambda _: self.board._remove(card_id))
+        return W.HBox([edit, remove]).add_class("cpmkit-retro-own")
 
 
 class RetroBoard:
@@ -257,9 +324,9 @@ class RetroBoard:
         self.column_boxes = {column.id: _column_box(column) for column in self.format.columns}
         self.columns = W.HBox(list(self.column_boxes.values()))
         self.columns.add_class("cpmkit-retro-columns")
-        #: The group boxes on the board, by what they show: a redraw reuses those that did not
-        #: change (in the vote phase, a vote changes only its voter's counter).
-        self.group_boxes: dict[GroupView, W.VBox] = {}
+        #: The group boxes on the board, by their lead card: a redraw updates them in place, so a
+        #: phase change or a vote creates no widgets but the vote phase's buttons.
+        self.group_boxes: dict[int, GroupBox] = {}
 
         self.card_choice = W.Dropdown(description="Card", layout=fluid("320px"))
         self.under_choice = W.Dropdown(description="under", layout=fluid("320px"))
@@ -384,46 +451,13 @@ class RetroBoard:
         self.add.description = "Add" if view.editing is None else "Save changes"
         _display(self.cancel, view.editing is not None)
 
-    def _group_box(self, group: GroupView, drawn: Mapping[GroupView, W.VBox]) -> W.VBox:
-        """The group's cards, its tally once votes are counted, and this member's buttons: the
-        box drawn before (``drawn``, by what it showed) if all of that is the same, else a new one."""
-        box = drawn.get(group) or self._new_group_box(group)
-        self.group_boxes[group] = box
-        return box
-
-    def _new_group_box(self, group: GroupView) -> W.VBox:
-        lead, *under = group.cards
-        inner = "".join(_card_html(card, extra_class="cpmkit-retro-grouped") for card in under)
-        tally = f"<div class='cpmkit-retro-tally'>{_votes(group.tally)}</div>" if group.tally is not None else ""
-        parts: list[W.Widget] = [W.HTML(f"<div class='cpmkit-retro-group'>{_card_html(lead)}{inner}{tally}</div>")]
-        if group.my_votes is not None:  # the vote phase
-            vote = W.Button(description="Vote", icon="thumbs-up", layout=W.Layout(width="auto"))
-            unvote = W.Button(description="Take back", disabled=group.my_votes == 0, layout=W.Layout(width="auto"))
-            vote.on_click(lambda _: self._vote(group.card_id))
-            unvote.on_click(lambda _: self._unvote(group.card_id))
-            mine = W.HTML(f"<span class='cpmkit-retro-mine'>your votes: {group.my_votes}</span>")
-            parts.append(W.HBox([vote, unvote, mine]))
-        for card in group.cards:
-            if not card.mine:
-                continue
-            edit = W.Button(
-                description="Edit",
-                icon="pencil",
-                tooltip=f"Edit “{shorten(card.text, _SHORT)}”",
-                layout=W.Layout(width="auto"),
-            )
-            remove = W.Button(
-                description="Remove",
-                icon="trash",
-                tooltip=f"Remove “{shorten(card.text, _SHORT)}”",
-                layout=W.Layout(width="auto"),
-            )
-            edit.on_click(lambda _, card=card: self._edit_card(card))
-            remove.on_click(lambda _, card=card: self._remove(card.id))
-            parts.append(W.HBox([edit, remove]).add_class("cpmkit-retro-own"))
-        box = W.VBox(parts)
-        box.add_class("cpmkit-retro-group-box")
-        return box
+    def _group_box(self, group: GroupView, drawn: Mapping[int, GroupBox]) -> W.VBox:
+        """The group's box: the one drawn before for the same lead card (``drawn``), brought up
+        to date in place, else a new one."""
+        box = drawn.get(group.card_id) or GroupBox(self)
+        box.show(group)
+        self.group_boxes[group.card_id] = box
+        return box.widget
 
     def _fill_grouping(self, cards: tuple[tuple[int, str], ...]) -> None:
         options = [(f"#{card_id} {shorten(text, _SHORT)}", card_id) for card_id, text in cards]

@@ -346,9 +346,9 @@ def test_redraws_leave_no_dead_widgets_behind(store: Store, made: dict[str, Any]
     assert len(_instances) == before
 
 
-def test_a_redraw_keeps_the_groups_that_did_not_change(store: Store, made: dict[str, Any]) -> None:
-    """A redraw builds widgets only for groups that look different to this member: while the
-    tally is hidden, another member's vote changes nothing on Ana's board."""
+def test_a_redraw_updates_the_groups_in_place(store: Store, made: dict[str, Any]) -> None:
+    """A redraw creates no widgets for a group already on the board: another member's vote
+    changes nothing on Ana's board (the tally is hidden), and her own changes her counter."""
     ana = open_board(store, made, "Ana")
     ben = open_board(store, made, "Ben")
     fay = open_board(store, made, "Fay", facilitator=True)
@@ -361,14 +361,47 @@ def test_a_redraw_keeps_the_groups_that_did_not_change(store: Store, made: dict[
     def groups() -> list[W.Widget]:
         return [box for column in ana.columns.children for box in column.children[1:]]
 
-    before = groups()
+    before, made_before = groups(), len(_instances)
     buttons(ben.columns, "Vote")[0].click()
     ana.tick()
-    assert all(now is then for now, then in zip(groups(), before, strict=True))
     buttons(ana.columns, "Vote")[0].click()  # her own vote: her counter on "Demos" changes, nothing else
-    now = groups()
-    assert now[0] is not before[0] and now[1] is before[1]
-    assert "your votes: 1" in page_text(now[0])
+    assert all(now is then for now, then in zip(groups(), before, strict=True))
+    assert len(_instances) == made_before
+    assert "your votes: 1" in page_text(groups()[0]) and "your votes: 0" in page_text(groups()[1])
+    assert not buttons(groups()[0], "Take back")[0].disabled and buttons(groups()[1], "Take back")[0].disabled
+
+
+def _model_ids(widget: W.Widget) -> set[str]:
+    """The widgets a board shows: each widget, its layout and style, and all it contains."""
+    ids = {widget.model_id}
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, W.Widget):
+            ids.add(part.model_id)
+    for child in getattr(widget, "children", ()):
+        ids |= _model_ids(child)
+    return ids
+
+
+def test_a_phase_change_makes_only_the_vote_buttons(store: Store, made: dict[str, Any]) -> None:
+    """The whole room's boards redraw at once on a phase change: on a board of 12 cards, the
+    vote phase makes the 8 widgets of each group's Vote and Take back and nothing else, and the
+    discussion after it makes none and closes those."""
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    for n in range(12):
+        add(fay, ("start", "stop", "continue")[n % 3], f"Card {n}")
+    move(fay, "group")
+    ana.tick()
+    grouping = _model_ids(ana.widget)
+    move(fay, "vote")
+    ana.tick()
+    voting = _model_ids(ana.widget)
+    assert len(voting - grouping) == 12 * 8 and grouping <= voting  # an HBox, two buttons, layouts, styles
+    move(fay, "discuss")
+    ana.tick()
+    assert _model_ids(ana.widget) == grouping
+    assert not (voting - grouping) & set(_instances)  # closed, in the kernel and the page
+    assert "0 votes" in page_text(ana.columns)
 
 
 def test_the_top_groups_become_actions_carried_into_the_next_retrospective(
