@@ -5,7 +5,8 @@ WAL mode (readers never block the writer), every write transaction starts with
 ``BEGIN IMMEDIATE`` (it takes the write lock up front, so it waits its turn under the busy
 timeout instead of failing with "database is locked" when it tries to upgrade a read lock),
 and each answer is one short transaction. On PostgreSQL each write is one statement in its
-own transaction; schema upgrades hold an advisory lock.
+own transaction; schema upgrades hold an advisory lock, which a store already at the head
+revision is opened without (the usual case: every kernel opens it).
 
 A SQLite store file is readable by its owner only (``FILE_MODE``): cpmkit creates it so, with
 its folder ``FOLDER_MODE`` when it creates that too, and tightens a file of the same user that
@@ -172,11 +173,17 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
+        with self.read() as conn:
+            current = migrations.at_head(conn)
+        #: The revision the store had (None: created now); see ``migrations.migrate``.
+        self.upgraded_from: str | None = migrations.head() if current else self._migrate()
+
+    def _migrate(self) -> str | None:
+        """Create or upgrade the store, one opener at a time (``migrations.migrate``)."""
         with self.write() as conn:
-            if engine.dialect.name == "postgresql":
+            if self.engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
-            #: The revision the store had (None: created now); see ``migrations.migrate``.
-            self.upgraded_from = migrations.migrate(conn)
+            return migrations.migrate(conn)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:

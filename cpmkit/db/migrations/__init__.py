@@ -64,6 +64,15 @@ def legacy_revision(version: int) -> str:
     return f"schema {version}"
 
 
+def at_head(conn: Connection) -> bool:
+    """Whether the store behind ``conn`` is at the head revision already: what every kernel
+    checks on opening the store, read without the lock an upgrade takes, so a room of kernels
+    opening a current store does not queue for it."""
+    if not inspect(conn).has_table("alembic_version"):
+        return False
+    return bool(conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD)
+
+
 def migrate(conn: Connection) -> str | None:
     """Bring the store behind ``conn`` to the head revision; return the revision it had (None:
     a new store; ``legacy_revision(n)``: a store from before Alembic at schema version n).
