@@ -328,13 +328,18 @@ def test_votes_stop_at_the_limit_with_a_plain_message(store: Store, made: dict[s
     assert "Votes left: 1 of 2" in ana.votes_info.value and ana.message.value == ""
 
 
+def add_cards(board: RetroBoard, count: int) -> None:
+    """``count`` cards from ``board``'s member, spread over the three columns."""
+    for n in range(count):
+        add(board, ("start", "stop", "continue")[n % 3], f"Card {n}")
+
+
 def test_redraws_leave_no_dead_widgets_behind(store: Store, made: dict[str, Any]) -> None:
     """Every card and vote redraws every open board: the widgets a redraw replaces are closed,
     or a long retrospective would pile thousands up in each kernel and each page."""
     ana = open_board(store, made, "Ana")
     fay = open_board(store, made, "Fay", facilitator=True)
-    for n in range(12):
-        add(ana, ("start", "stop", "continue")[n % 3], f"Card {n}")
+    add_cards(ana, 12)
     move(fay, "vote")
     ana.refresh()
     before = len(_instances)
@@ -388,8 +393,7 @@ def test_a_phase_change_makes_only_the_vote_buttons(store: Store, made: dict[str
     discussion after it makes none and closes those."""
     ana = open_board(store, made, "Ana")
     fay = open_board(store, made, "Fay", facilitator=True)
-    for n in range(12):
-        add(fay, ("start", "stop", "continue")[n % 3], f"Card {n}")
+    add_cards(fay, 12)
     move(fay, "group")
     ana.tick()
     grouping = _model_ids(ana.widget)
