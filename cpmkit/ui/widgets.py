@@ -130,11 +130,6 @@ class MessageArea(W.HTML):  # type: ignore[misc]
     def __init__(self, *, label: str = "", help_text: str = "", **widget: Any) -> None:
         """``widget`` goes to the HTML widget (e.g. a ``layout`` and ``style`` shared with others)."""
         super().__init__(**widget)
-        self.relabel(label, help_text)
-
-    def relabel(self, label: str, help_text: str = "") -> None:
-        """Carry ``label`` and ``help_text`` and no message: a reused area must not keep its last
-        field's message."""
         self.label = label
         self._header = "".join(
             [

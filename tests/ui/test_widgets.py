@@ -91,16 +91,6 @@ def test_guard_says_when_the_page_ran_out_of_memory() -> None:
     assert area.value == ""  # the next action that works clears it
 
 
-def test_a_relabelled_message_area_carries_its_new_label_and_no_old_message() -> None:
-    area = MessageArea(label="First <item>", help_text="How often?")
-    area.say("The store cannot be reached.")
-    area.relabel("Second item")
-    assert area.label == "Second item" and area.value == "<b>Second item</b>"
-    area.say("Saved.", ok=True)
-    assert area.value == '<b>Second item</b><div class="cpmkit-message-ok">Saved.</div>'
-    assert MessageArea(label="First <item>").value == "<b>First &lt;item&gt;</b>"
-
-
 def test_message_areas_can_share_one_layout_and_style() -> None:
     first = MessageArea(label="One")
     second = MessageArea(label="Two", layout=first.layout, style=first.style)

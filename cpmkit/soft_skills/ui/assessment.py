@@ -316,31 +316,25 @@ class _RowLook:
 
 
 class _ItemRow:
-    """A place for one item: its text and message line over its answer buttons. A questionnaire
-    re-labels its rows at each step rather than building new ones: every widget costs the kernel
-    and the server a message, and a room of participants answers at once."""
+    """One item: its text and message line over its answer buttons, built the first time the
+    item is shown and kept for it. A row is never re-labelled for another item: a page may send
+    an answer clicked on a step it has not yet redrawn, and it must reach the item it was for."""
 
-    def __init__(self, scale: Scale, look: _RowLook, on_answer: Callable[[_ItemRow, Any], None]) -> None:
-        self.item: Item | None = None  # the item shown now: the buttons answer it
-        self.area = MessageArea(layout=look.part, style=look.text)
-        self.toggle = W.ToggleButtons(
-            options=[(label, value) for value, label in scale.points],
-            value=None,
-            tooltips=[f"{value}: {label}" for value, label in scale.points],
-            layout=look.part,
-            style=look.buttons,
-        ).add_class("cpmkit-scale-list")
+    def __init__(self, item: Item, scale: Scale, look: _RowLook, on_answer: Callable[[_ItemRow, Any], None]) -> None:
+        self.item = item
+        self.area = MessageArea(label=item.text, layout=look.part, style=look.text)
+        self.toggle = named(
+            W.ToggleButtons(
+                options=[(label, value) for value, label in scale.points],
+                value=None,
+                tooltips=[f"{value}: {label}" for value, label in scale.points],
+                layout=look.part,
+                style=look.buttons,
+            ).add_class("cpmkit-scale-list"),
+            item.text,
+        )
         self.widget = W.VBox([self.area, self.toggle], layout=look.box).add_class("cpmkit-item")
         self.toggle.observe(lambda change: on_answer(self, change["new"]), "value")
-
-    def show(self, item: Item, given: int | None) -> None:
-        """Show ``item`` with its saved answer ``given``; a row that showed another item drops its
-        message. The item changes before the answer, so the answer set is ``item``'s own."""
-        if self.item is None or self.item.id != item.id:
-            self.item = item
-            self.area.relabel(item.text)
-            named(self.toggle, item.text)
-        self.toggle.value = given
 
 
 class Questionnaire:
@@ -363,11 +357,7 @@ class Questionnaire:
         #: The items of the step shown: item id -> its answer buttons, and its label and message.
         self.toggles: dict[str, W.ToggleButtons] = {}
         self.messages: dict[str, MessageArea] = {}
-        #: Two sets of item rows, as many as the largest competency has items, each built when first
-        #: used. A step is drawn on the set the step before it did not use: an answer clicked on the
-        #: step just left, before the next one reached the page, still finds the item it was given for.
-        self._rows: list[list[_ItemRow]] = [[], []]
-        self._rows_step: int | None = None  # the step the first set shows
+        self._rows: dict[str, _ItemRow] = {}  # by item id, built on first showing
         self._look = _RowLook()
         self.heading = W.HTML()
         self.items = W.VBox()
@@ -427,17 +417,10 @@ class Questionnaire:
             f"<h3>{html.escape(view.competency.name)} <small>({view.number} of {view.pages})</small></h3>"
             f'<p class="cpmkit-help">{html.escape(view.competency.description)}</p>'
         )
-        if self.step != self._rows_step:
-            self._rows.reverse()
-            self._rows_step = self.step
-        rows = self._rows[0]
-        if not rows:
-            most = max(len(self.bank.items_for(competency.id)) for competency in self.bank.competencies)
-            rows.extend(_ItemRow(self.bank.scale, self._look, self._answer) for _ in range(most))
-        shown = rows[: len(view.items)]
+        shown = [self._row(item) for item, _given in view.items]
         self.toggles, self.messages = {}, {}
         for row, (item, given) in zip(shown, view.items, strict=True):
-            row.show(item, given)
+            row.toggle.value = given
             self.toggles[item.id], self.messages[item.id] = row.toggle, row.area
         self.items.children = [row.widget for row in shown]
         self.back.disabled = view.first
@@ -446,10 +429,15 @@ class Questionnaire:
         self.progress_text.value = f"{view.answered} of {view.total} answered"
         self.finish.layout.display = "" if view.complete else "none"
 
+    def _row(self, item: Item) -> _ItemRow:
+        if item.id not in self._rows:
+            self._rows[item.id] = _ItemRow(item, self.bank.scale, self._look, self._answer)
+        return self._rows[item.id]
+
     def _answer(self, row: _ItemRow, value: Any) -> None:
-        """Save an answer given on ``row`` for the item the row shows now."""
-        item_id = None if row.item is None else row.item.id
-        if item_id is None or value is None or value == self.state.answers.get(item_id):
+        """Save an answer given on ``row`` for its item."""
+        item_id = row.item.id
+        if value is None or value == self.state.answers.get(item_id):
             return  # the state drawn, not a new answer
         with guard(row.area):
             try:
