@@ -170,6 +170,7 @@ class ActionList:
         replace_children(self.rows, rows)
 
     def _save(self, action_id: int, status: str) -> None:
+        self._shown = None  # redrawn next time even if the store kept the old status
         with guard(self.message):
             self.retros.update_action(action_id, "status", status)
 
@@ -324,9 +325,9 @@ class RetroBoard:
         self.column_boxes = {column.id: _column_box(column) for column in self.format.columns}
         self.columns = W.HBox(list(self.column_boxes.values()))
         self.columns.add_class("cpmkit-retro-columns")
-        #: The group boxes on the board, by their lead card: a redraw updates them in place, so a
-        #: phase change or a vote creates no widgets but the vote phase's buttons.
-        self.group_boxes: dict[int, GroupBox] = {}
+        #: The group boxes on the board, by column and lead card: a redraw updates them in place,
+        #: so a phase change or a vote creates no widgets but the vote phase's buttons.
+        self.group_boxes: dict[tuple[str, int], GroupBox] = {}
 
         self.card_choice = W.Dropdown(description="Card", layout=fluid("320px"))
         self.under_choice = W.Dropdown(description="under", layout=fluid("320px"))
@@ -451,12 +452,15 @@ class RetroBoard:
         self.add.description = "Add" if view.editing is None else "Save changes"
         _display(self.cancel, view.editing is not None)
 
-    def _group_box(self, group: GroupView, drawn: Mapping[int, GroupBox]) -> W.VBox:
-        """The group's box: the one drawn before for the same lead card (``drawn``), brought up
-        to date in place, else a new one."""
-        box = drawn.get(group.card_id) or GroupBox(self)
+    def _group_box(self, group: GroupView, drawn: Mapping[tuple[str, int], GroupBox]) -> W.VBox:
+        """The group's box: the one drawn before for the same lead card in the same column
+        (``drawn``), brought up to date in place, else a new one. The column is part of the key:
+        SQLite gives a new card the id of the card just removed, maybe in another column, and a
+        box drawn in one column is closed when that column is redrawn without it."""
+        key = (group.column_id, group.card_id)
+        box = drawn.get(key) or GroupBox(self)
         box.show(group)
-        self.group_boxes[group.card_id] = box
+        self.group_boxes[key] = box
         return box.widget
 
     def _fill_grouping(self, cards: tuple[tuple[int, str], ...]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Any
 
 import ipywidgets as W
@@ -326,6 +327,23 @@ def test_votes_stop_at_the_limit_with_a_plain_message(store: Store, made: dict[s
     assert "You have used all 2 of your votes" in ana.message.value
     buttons(ana.columns, "Take back")[0].click()
     assert "Votes left: 1 of 2" in ana.votes_info.value and ana.message.value == ""
+
+
+def test_a_card_posted_in_another_column_under_a_removed_cards_id_shows(store: Store, made: dict[str, Any]) -> None:
+    """SQLite gives a new card the id of the card just removed: a card retyped in another column
+    before Ben's board refreshed takes the removed card's id, and shows on his board, live."""
+    ana = open_board(store, made, "Ana")
+    ben = open_board(store, made, "Ben")
+    add(ana, "start", "Typo")
+    ben.tick()
+    typo = re.findall(r'data-card="(\d+)"', column_html(ben, "start"))
+    buttons(ana.columns, "Remove")[0].click()
+    add(ana, "stop", "Slow reviews")
+    ben.tick()
+    assert re.findall(r'data-card="(\d+)"', column_html(ben, "stop")) == typo  # the same id, another column
+    assert "Slow reviews" in column_html(ben, "stop") and "Typo" not in column_html(ben, "start")
+    box = ben.column_boxes["stop"].children[1]
+    assert box.comm is not None  # a live widget, not one closed with the start column's redraw
 
 
 def add_cards(board: RetroBoard, count: int) -> None:
