@@ -4,8 +4,9 @@ jupyter_server watches every kernel's IOPub stream to know when it was last acti
 cull) and whether it is busy. To read those two facts it deserializes every message in full:
 it checks the signature over the whole content (a chart's 1 MB module included) and parses
 every date in the headers with dateutil. In a room of participants that was a sixth of the
-Voila process's CPU. This watcher reads the same facts from the headers' JSON alone; the
-websocket relay forwards the same frames unchecked, so the signature check guarded nothing.
+Voila process's CPU. This watcher reads the same facts from the headers' JSON alone. The
+messages come from the server's own kernels, and the websocket relay forwards them to the
+browser unchecked (in the v1 protocol Voila's front end speaks), so the check guarded nothing.
 """
 
 from __future__ import annotations

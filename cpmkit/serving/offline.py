@@ -43,11 +43,36 @@ __all__ = [
 LIBRARY_ROUTE: Final = "cpmkit/chart/"
 #: Set by ``cpmkit serve`` for its kernels: the bundle's path under the page's base URL.
 SERVED_LIBRARY_ENV: Final = "CPMKIT_CHART_LIBRARY"
-#: A chart's module when the server serves the library: it imports it from the page's server.
-_LOADER: Final = """// The chart library, imported from the server that sent this page (the browser keeps it).
-const config = JSON.parse(document.getElementById("jupyter-config-data")?.textContent || "{}");
-const library = await import(new URL((config.baseUrl || "/") + PATH, document.baseURI).href);
-export default library.default;
+#: A chart's module when the server serves the library: it imports it from the page's server on
+#: first use (the browser keeps it), tries again on a failed import (a phone on a room's Wi-Fi),
+#: and says so in the chart's place if it cannot.
+_LOADER: Final = """const config = JSON.parse(document.getElementById("jupyter-config-data")?.textContent || "{}");
+const url = new URL((config.baseUrl || "/") + PATH, document.baseURI).href;
+let library = null;
+async function load() {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await import(attempt ? `${url}?attempt=${attempt}` : url);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (attempt + 1)));
+    }
+  }
+}
+export default {
+  async render(context) {
+    library ??= load().catch((error) => {
+      library = null;
+      throw error;
+    });
+    try {
+      return (await library).default.render(context);
+    } catch (error) {
+      context.el.textContent = "The chart could not be loaded. Reload the page to try again.";
+      throw error;
+    }
+  },
+};
 """
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-__all__ = ["BASELINE", "HEAD", "config", "head", "legacy_revision", "migrate", "revisions"]
+__all__ = ["BASELINE", "HEAD", "at_head", "config", "head", "legacy_revision", "migrate", "revisions"]
 
 #: The revision that is schema version 8, the last before Alembic.
 BASELINE: Final = "0001"
