@@ -47,6 +47,7 @@ __all__ = [
     "scrolling_table",
     "stylesheet",
     "table_html",
+    "widget_tree",
 ]
 
 log = logging.getLogger("cpmkit")
@@ -100,21 +101,21 @@ def replace_children(box: W.Box, children: Sequence[W.Widget]) -> None:
     list rebuilt on each redraw (a live retrospective board redraws on every card and vote)
     would otherwise pile up thousands of dead widgets in both.
     """
-    kept = {id(widget) for widget in _tree(children)}
-    replaced = [widget for widget in _tree(box.children) if id(widget) not in kept]
+    kept = {id(widget) for widget in widget_tree(children)}
+    replaced = [widget for widget in widget_tree(box.children) if id(widget) not in kept]
     box.children = tuple(children)
     for widget in replaced:
         widget.close()
 
 
-def _tree(widgets: Iterable[W.Widget]) -> Iterator[W.Widget]:
+def widget_tree(widgets: Iterable[W.Widget]) -> Iterator[W.Widget]:
     """Each widget, the widgets that style and lay it out, and all it contains, depth first."""
     for widget in widgets:
         yield widget
         for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
             if isinstance(part, W.Widget):
                 yield part
-        yield from _tree(getattr(widget, "children", ()))
+        yield from widget_tree(getattr(widget, "children", ()))
 
 
 def stylesheet() -> W.HTML:

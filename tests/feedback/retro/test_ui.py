@@ -21,7 +21,7 @@ from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.retro import ui as board_ui
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.retro.ui import RetroBoard, RetroBoardApp, RetroPanel, board_link
-from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
+from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE, widget_tree
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -396,13 +396,7 @@ def test_a_redraw_updates_the_groups_in_place(store: Store, made: dict[str, Any]
 
 def _model_ids(widget: W.Widget) -> set[str]:
     """The widgets a board shows: each widget, its layout and style, and all it contains."""
-    ids = {widget.model_id}
-    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
-        if isinstance(part, W.Widget):
-            ids.add(part.model_id)
-    for child in getattr(widget, "children", ()):
-        ids |= _model_ids(child)
-    return ids
+    return {part.model_id for part in widget_tree([widget])}
 
 
 def test_a_phase_change_makes_only_the_vote_buttons(store: Store, made: dict[str, Any]) -> None:
