@@ -68,9 +68,15 @@ def at_head(conn: Connection) -> bool:
     """Whether the store behind ``conn`` is at the head revision already: what every kernel
     checks on opening the store, read without the lock an upgrade takes, so a room of kernels
     opening a current store does not queue for it."""
+    return _revision(conn) == HEAD
+
+
+def _revision(conn: Connection) -> str | None:
+    """The Alembic revision the store is at; None before Alembic (a new or a legacy store)."""
     if not inspect(conn).has_table("alembic_version"):
-        return False
-    return bool(conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD)
+        return None
+    found: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return found
 
 
 def migrate(conn: Connection) -> str | None:
@@ -80,15 +86,12 @@ def migrate(conn: Connection) -> str | None:
     Runs inside the caller's write transaction, so concurrent openers serialize and a failed
     upgrade leaves the store as it was. A store newer than this cpmkit is refused.
     """
-    tables = set(inspect(conn).get_table_names())
-    found: str | None = None
-    if "alembic_version" in tables:
-        found = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    found = _revision(conn)
     if found == HEAD:
-        return found  # the usual case: every kernel opens the store
+        return found  # another opener upgraded it while this one waited for the lock
     from alembic import command
 
-    if found is None and "cpmkit_meta" in tables:
+    if found is None and inspect(conn).has_table("cpmkit_meta"):
         version = int(conn.execute(text("SELECT value FROM cpmkit_meta WHERE key = 'schema_version'")).scalar_one())
         if version > legacy_upgrades.LAST_VERSION:
             raise _newer(legacy_revision(version))
