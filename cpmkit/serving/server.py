@@ -95,15 +95,21 @@ class VoilaServer:
         remembered, so ``stop`` can end any left over."""
         found: dict[str, list[psutil.Process]] = {"kernel": [], "zygote": [], "other": []}
         try:
-            children = psutil.Process(self.process.pid).children(recursive=True)
+            top = psutil.Process(self.process.pid)
+            commands = {top.pid: top.cmdline()}  # each read once: a room's kernels share one parent
+            children = top.children(recursive=True)
         except psutil.Error:
             return found
+        parents: dict[int, int] = {}
         for child in children:
             try:
-                parent = child.parent()
-                kind = process_kind(child.cmdline(), [] if parent is None else parent.cmdline())
+                commands[child.pid], parents[child.pid] = child.cmdline(), child.ppid()
             except psutil.Error:
                 continue
+        for child in children:
+            if child.pid not in parents:
+                continue  # it ended meanwhile
+            kind = process_kind(commands[child.pid], commands.get(parents[child.pid], []))
             found[kind].append(child)
             if kind == "kernel":
                 self._kernels.setdefault(child.pid, child)
