@@ -19,6 +19,7 @@ import asyncio
 import functools
 import html
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -778,20 +779,27 @@ def gate_handlers() -> list[tuple[str, type[web.RequestHandler]]]:
 
 def cookie_secret(path: Path | None = None) -> bytes:
     """The key that signs cookies, kept in a 0600 file in the data folder so sessions survive a
-    restart and several workers behind one proxy accept each other's cookies."""
+    restart and several workers behind one proxy accept each other's cookies.
+
+    The first worker to start writes it to a file of its own and links that in whole, so a
+    worker starting at the same moment reads the key, never a file made but not yet written
+    (an empty key, which tornado takes for none: every page of that worker failed)."""
     target = path or config.data_dir() / "cookie_secret"
     try:
         return target.read_bytes()
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        value = new_signing_key()
-        try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker made it first
-            return target.read_bytes()
+    value = new_signing_key()
+    fd, draft = tempfile.mkstemp(dir=target.parent, prefix=".cookie_secret-")  # 0600
+    try:
         with os.fdopen(fd, "wb") as file:
             file.write(value)
-        return value
+        os.link(draft, target)
+    except FileExistsError:  # another worker linked its key first
+        return target.read_bytes()
+    finally:
+        os.unlink(draft)
+    return value
 
 
 def describe_start(gate_: Gate, base_url: str) -> str:

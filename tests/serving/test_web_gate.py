@@ -13,9 +13,10 @@ import os
 import re
 import resource
 import shutil
+import stat
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -35,7 +36,7 @@ from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.serving.kernel_count import KERNEL_COUNT_ENV
 from cpmkit.serving.offline import served_library
 from cpmkit.serving.server import VoilaServer, running_voila
-from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, GateLimits, default_max_kernels
+from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, GateLimits, cookie_secret, default_max_kernels
 from cpmkit.soft_skills.store import AssessmentStore
 
 PASSWORD = "correct horse battery"
@@ -573,3 +574,23 @@ def test_a_closed_rounds_link_says_so_without_a_kernel(server: VoilaServer, puls
         answer = late.get("/voila/render/04_pulse_survey.ipynb", params={"pulse": pulse_token})
     assert answer.status_code == 410 and "This survey is closed" in answer.text
     assert server.kernel_pids() <= before
+
+
+def _cookie_secret_worker(barrier: Any, idx: int, folder: str, rounds: int) -> list[bytes]:
+    """One worker starting at the same moment as the others, on ``rounds`` fresh data folders."""
+    barrier.wait()
+    return [cookie_secret(Path(folder) / str(n) / "cookie_secret") for n in range(rounds)]
+
+
+def test_workers_starting_together_share_one_whole_cookie_key(
+    tmp_path: Path, run_in_processes: Callable[..., dict[int, Any]]
+) -> None:
+    """A worker that read the key file another had made but not yet written got an empty key,
+    which tornado takes for none: every page of that worker failed (seen in CI under --workers 2)."""
+    rounds = 30
+    keys = run_in_processes(_cookie_secret_worker, [(i, str(tmp_path), rounds) for i in range(4)])
+    for n in range(rounds):
+        found = {keys[i][n] for i in keys}
+        assert len(found) == 1 and len(found.pop()) >= 32, n
+        assert os.listdir(tmp_path / str(n)) == ["cookie_secret"]  # no draft left behind
+        assert stat.S_IMODE((tmp_path / str(n) / "cookie_secret").stat().st_mode) == 0o600
