@@ -341,6 +341,17 @@ pulse_responses = Table(
     Index("ux_pulse_responses_key", "round_id", "response_key", unique=True),
 )
 
+import_mappings = Table(  # revision 0004: the column mapping and recodings a PM last used for a survey export
+    "import_mappings",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    # SHA-256 of the export's headings in file order (survey_import.store): never the headings themselves
+    Column("headings_digest", String(64), nullable=False),
+    Column("data", Text, nullable=False),  # JSON: {"mapping": ..., "recodings": ...} as the import panel saves it
+    Column("saved_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    PrimaryKeyConstraint("project_id", "headings_digest", name="pk_import_mappings"),
+)
+
 pulse_answers = Table(
     "pulse_answers",
     metadata,

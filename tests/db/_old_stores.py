@@ -1,5 +1,7 @@
 """Stores as earlier cpmkit versions wrote them, from the fixed SQL in tests/data/store_v<N>.sql
-(never from today's table definitions), loaded with the plain driver (sqlite3 or psycopg)."""
+(never from today's table definitions), loaded with the plain driver (sqlite3 or psycopg); and
+stores at an earlier Alembic revision: schema version 8's, migrated by the frozen revisions up
+to it, with the rows of tests/data/store_rev<N>.sql in what each revision since the baseline added."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 
+from cpmkit.db import legacy_upgrades, migrations
 from cpmkit.db.database import create_store_engine
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -51,6 +55,22 @@ def run_sql(url: str, sql: list[str]) -> None:
 def load_old_store(url: str, version: int) -> None:
     """Make the empty database at ``url`` a filled store at schema ``version``."""
     run_sql(url, statements(store_sql(version).read_text()))
+
+
+def load_store_at(url: str, revision: str) -> None:
+    """Make the empty database at ``url`` a filled store at Alembic ``revision``, as an earlier
+    cpmkit left it: schema version 8's store brought to the baseline as ``migrations.migrate``
+    does, upgraded to ``revision``, with each later revision's rows from store_rev<N>.sql."""
+    load_old_store(url, legacy_upgrades.LAST_VERSION)
+    with engine_for(url) as engine, engine.begin() as conn:
+        legacy_upgrades.upgrade(conn, legacy_upgrades.LAST_VERSION)
+        command.stamp(migrations.config(conn), migrations.BASELINE)
+        command.upgrade(migrations.config(conn), revision)
+    since_baseline = [s.revision for s in migrations.revisions().iterate_revisions(revision, migrations.BASELINE)]
+    for added in reversed(since_baseline):
+        rows = DATA / f"store_rev{added}.sql"
+        assert rows.exists(), f"write {rows.name}: rows in every table and column revision {added} added"
+        run_sql(url, statements(rows.read_text()))
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Schema migrations by Alembic: a new store is created at the head revision, every store an
-earlier cpmkit wrote upgrades keeping every row, and the table definitions and the revisions
-never drift apart. Each test runs on SQLite and on a real PostgreSQL server."""
+earlier cpmkit wrote (before Alembic, or at an earlier revision) upgrades keeping every row, and
+the table definitions and the revisions never drift apart. Each test runs on SQLite and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ from cpmkit.core.fields import name_key
 from cpmkit.core.links import digest
 from cpmkit.db import legacy_upgrades, migrations
 from cpmkit.db.database import Store
-from cpmkit.db.migrations import BASELINE, head, legacy_revision
+from cpmkit.db.migrations import BASELINE, HEAD, head, legacy_revision
 from cpmkit.db.schema import metadata
 from cpmkit.errors import StoreError
 from cpmkit.stakeholders.store import StakeholderStore
-from tests.db._old_stores import VERSIONS, dump, engine_for, load_old_store, meta_value
+from tests.db._old_stores import VERSIONS, dump, engine_for, load_old_store, load_store_at, meta_value
 
 #: Names version 2 found taken by another that differs only by case or spacing (store_v1.sql).
 RENAMED_BY_V2 = {"APOLLO": "APOLLO (2)", "ada lovelace": "ada lovelace (2)", "grace hopper": "grace hopper (2)"}
@@ -208,24 +208,51 @@ def test_every_earlier_store_upgrades_keeping_every_row(
     assert store.upgraded_from == legacy_revision(version)
     assert store.schema_version == head()
 
+    assert_upgraded(store_url, second_store_url, expected_after_upgrade(version, before))
+
+
+#: The Alembic revisions an earlier cpmkit may have left a store at, oldest first.
+EARLIER_REVISIONS = [s.revision for s in reversed(list(migrations.revisions().walk_revisions())) if s.revision != HEAD]
+
+
+@pytest.mark.parametrize("revision", EARLIER_REVISIONS)
+def test_a_store_at_every_earlier_revision_upgrades_keeping_every_row(
+    revision: str, store_url: str, open_store: Callable[..., Store], second_store_url: str
+) -> None:
+    load_store_at(store_url, revision)
+    with engine_for(store_url) as engine:
+        before = dump(engine)
+    assert all(before.values()), f"store_v8.sql and store_rev*.sql up to {revision} fill every table"
+
+    store = open_store()
+    assert store.upgraded_from == revision
+    assert store.schema_version == head()
+    # What changes is what changes from schema version 8, the baseline: the version recorded.
+    assert_upgraded(store_url, second_store_url, expected_after_upgrade(legacy_upgrades.LAST_VERSION, before))
+
+
+def assert_upgraded(store_url: str, second_store_url: str, expected: dict[str, list[dict[str, Any]]]) -> None:
+    """The upgraded store at ``store_url`` holds the ``expected`` rows of the tables it had
+    (new columns empty), new tables empty, and every table and column of today's definitions,
+    the new ones as a store created now (at ``second_store_url``) has them."""
     with engine_for(store_url) as engine:
         after = dump(engine)
-    expected = expected_after_upgrade(version, before)
     for table, rows in after.items():
-        if table not in before:
-            assert table == "alembic_version" or rows == [], f"{table}: a new table is empty"
+        if table == "alembic_version":
+            continue
+        if table not in expected:
+            assert rows == [], f"{table}: a new table is empty"
             continue
         columns = expected[table][0].keys()
         assert sorted(({c: row[c] for c in columns} for row in rows), key=repr) == expected[table], table
         for column in set(rows[0]) - set(columns):
             assert {row[column] for row in rows} == {None}, f"{table}.{column}: a new column is empty"
 
-    # Every table and column of today's definitions; the tables created since are those of a new store.
     Store.open(second_store_url).close()
     with engine_for(store_url) as upgraded, engine_for(second_store_url) as created:
         for table in metadata.sorted_tables:
             assert {c["name"] for c in inspect(upgraded).get_columns(table.name)} == set(table.c.keys())
-        added = [t.name for t in metadata.sorted_tables if t.name not in before]
+        added = [t.name for t in metadata.sorted_tables if t.name not in expected]
         assert schema_shape(upgraded, added) == schema_shape(created, added)
         assert index_names(upgraded, "projects") == index_names(created, "projects")
 
