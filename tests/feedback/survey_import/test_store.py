@@ -2,13 +2,15 @@
 real PostgreSQL server: a mapping is remembered per project and export headings (in file order),
 replaced when remembered again, never shown to another project, gone with its project; the
 headings are hashed, never stored; what cannot be stored is refused with a plain message, and a
-stored value that no longer reads as a JSON object is recalled as nothing."""
+stored value that no longer reads as a JSON object is recalled as nothing; kernels remembering
+at once all succeed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import math
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -206,3 +208,18 @@ def test_saved_at_is_when_it_was_last_remembered(memory: ImportMappingStore, sto
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(import_mappings)).scalar_one() == 1
     assert json.loads(rows(store)[0][2]) == SAVED
+
+
+def _remember_worker(barrier: Any, index: int, url: str, project_id: int) -> None:
+    """One kernel remembering its own mapping for the same headings as the others, all at once."""
+    with closing(Store.open(url)) as store:
+        barrier.wait()
+        ImportMappingStore(store).remember(project_id, HEADINGS, {"kernel": index})
+
+
+def test_kernels_remembering_at_once_all_succeed_and_one_wins(
+    store_url: str, memory: ImportMappingStore, store: Store, project: int, run_in_processes: Any
+) -> None:
+    run_in_processes(_remember_worker, [(i, store_url, project) for i in range(4)])
+    assert len(rows(store)) == 1
+    assert recalled(memory, project, HEADINGS).data in [{"kernel": i} for i in range(4)]
