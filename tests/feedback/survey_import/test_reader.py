@@ -467,61 +467,6 @@ def test_a_scale_is_read_by_its_labels_too() -> None:
 # -- Mapping and preview -------------------------------------------------------------------------
 
 
-def test_suggestions_prefer_exact_then_earlier_alias_and_use_each_column_once() -> None:
-    columns = [
-        "Respondent ID",
-        "Collector ID",
-        "ID",
-        "Name",
-        "Email",
-        "What is your employee ID?",
-        "How likely are you to recommend us?",
-        "Recommend",
-    ]
-    mapping = suggest_mapping(columns, TARGETS)
-    assert mapping.columns["response_id"] == "Respondent ID"  # exact, and the earlier alias
-    assert mapping.columns["respondent"] == "Email"  # "Email" is listed before "Name"
-    assert mapping.columns["recommend"] == "How likely are you to recommend us?"  # "..." spans words
-    assert mapping.columns["submitted_at"] is None
-    assert mapping.unmapped_required == (SUBMITTED_AT,)
-    single_word = suggest_mapping(["My email is below"], [Target("mail", "Mail", "text", ("email",))])
-    assert single_word.columns["mail"] is None  # one-word aliases match whole headings only
-    accents = suggest_mapping(
-        ["Êtes-vous À L'AISE avec l'avancement ?"], [Target("ok", "à l'aise", "text", ("a l aise avec",))]
-    )
-    assert accents.columns["ok"] is not None
-    contact = Target("contact", "Contact", "text", ("Email",))
-    assert dict(suggest_mapping(["Email"], [contact, RESPONDENT]).columns) == {"contact": "Email", "respondent": None}
-
-
-def test_mapping_is_copied_on_change_and_checked() -> None:
-    mapping = suggest_mapping(["Timestamp", "Score"], TARGETS)
-    changed = mapping.choose("recommend", "Score")
-    assert mapping.columns["recommend"] is None and changed.columns["recommend"] == "Score"
-    with pytest.raises(TypeError):
-        changed.columns["recommend"] = "x"  # type: ignore[index]
-    with pytest.raises(ValidationError, match="'nps' is not an import field"):
-        mapping.choose("nps", "Score")
-    with pytest.raises(ValidationError, match="not import fields"):
-        ColumnMapping(TARGETS, {"nps": "Score"})
-    with pytest.raises(ValidationError, match="Each import field can appear only once"):
-        ColumnMapping((RECOMMEND, RECOMMEND), {})
-    with pytest.raises(ValidationError, match="Only one import field can be the response id"):
-        ColumnMapping((RESPONSE_ID, Target("other_id", "Other", "id")), {})
-    for bad in [
-        {"kind": "integer"},
-        {"kind": "text", "low": 0, "high": 5},
-        {"kind": "integer", "low": 5, "high": 1},
-        {"kind": "number"},
-        {"id": "Row"},
-        {"id": "row"},
-        {"labels": ((1, "One"),)},
-        {"kind": "integer", "low": 1, "high": 5, "labels": ((6, "Six"),)},
-    ]:
-        with pytest.raises(ValidationError):
-            Target(**{"id": "x", "label": "X", "kind": "text", **bad})  # type: ignore[arg-type]
-
-
 def test_wrong_columns_are_refused_by_name() -> None:
     table = read_survey(to_csv([["Name", "Favourite colour"], ["Ana", "blue"]]), "colours.csv")
     mapping = suggest_mapping(table.columns, TARGETS)
