@@ -23,7 +23,7 @@ else:
     np = deferred_module("numpy")
     pd = deferred_module("pandas")
 
-__all__ = ["parse_datetimes", "parse_integers", "parse_text", "reads_day_first"]
+__all__ = ["integer_reader", "parse_datetimes", "parse_integers", "parse_text", "reads_day_first"]
 
 #: What the survey tools write: 2026-11-03 09:41:07 (ISO, and workbook cells),
 #: 2026/11/03 9:41:07 AM GMT+1 (Google Forms), 11/3/2026 9:41:07 or 11/03/2026 09:41:07 AM
@@ -55,19 +55,26 @@ def parse_text(cells: pd.Series) -> pd.Series:
 def parse_integers(
     cells: pd.Series, low: int, high: int, labels: Sequence[tuple[int, str]] = ()
 ) -> tuple[pd.Series, pd.Series]:
-    """Whole numbers from ``low`` to ``high`` (nullable Int64), read from the number or from a
-    (value, label) pair's label, any case; and the cells that are neither."""
-    named = {_folded(label): value for value, label in labels}
-
-    def whole(text: str) -> float:
-        if (value := named.get(_folded(text))) is not None:
-            return float(value)
-        found = _INTEGER.match(text)
-        return float(found[1]) if found is not None and low <= int(found[1]) <= high else math.nan
-
-    codes, distinct = _each_distinct(cells, whole)
+    """Whole numbers from ``low`` to ``high`` (nullable Int64), read as :func:`integer_reader`
+    reads them; and the cells that are neither."""
+    read = integer_reader(low, high, labels)
+    codes, distinct = _each_distinct(cells, lambda text: math.nan if (value := read(text)) is None else float(value))
     numbers = pd.Series(np.asarray(distinct, dtype=float)[codes], index=cells.index).astype("Int64")
     return numbers, (cells != "") & numbers.isna()
+
+
+def integer_reader(low: int, high: int, labels: Sequence[tuple[int, str]] = ()) -> Callable[[str], int | None]:
+    """A reader of one cell: the whole number from ``low`` to ``high`` it holds, from the number
+    ("9", "9 - Very likely") or from a (value, label) pair's label, any case; None if neither."""
+    named = {_folded(label): value for value, label in labels}
+
+    def whole(text: str) -> int | None:
+        if (value := named.get(_folded(text))) is not None:
+            return value
+        found = _INTEGER.match(text)
+        return int(found[1]) if found is not None and low <= int(found[1]) <= high else None
+
+    return whole
 
 
 def reads_day_first(cells: pd.Series) -> bool:
