@@ -1,26 +1,34 @@
 """Import of survey exports (Google Forms, Microsoft Forms, SurveyMonkey; CSV or XLSX) as
-feedback responses: read the file, map its columns to the fields the import fills, preview,
-convert. Each step is a pure function a UI calls with plain values::
+feedback responses: read the file, map its columns to the fields the import fills, recode
+the answer options of rating columns, preview, convert. Each step is a pure function a UI
+calls with plain values::
 
     table = read_survey(data, filename)                   # the bytes of a FileUpload
     mapping = suggest_mapping(table.columns, targets)     # the user adjusts: mapping.choose(...)
-    preview(table, mapping)                               # the first rows as they would be imported
-    result = apply_mapping(table, mapping, progress=bar)  # responses, unreadable rows, repeats
+    recodings = {...}                                     # target id -> suggest_recoding(...), adjusted
+    preview(table, mapping, recodings=recodings)          # the first rows as they would be imported
+    result = apply_mapping(table, mapping, recodings=recodings, imported_at=now, progress=bar)
 
-A row with a cell that cannot be read, or a text longer than a typed answer may be
-(``DEFAULT_TEXT_LIMIT`` characters), is left out and listed (row, column, value, reason);
-the other rows still import. Each response has a ``response_key``: the hash of the export's
-own response id when a target of kind "id" is mapped and filled, else of the mapped values.
-Importing the same export again, or a later download of it with more answers, gives the same
-keys, so a store that upserts on the key does not duplicate responses. Response ids are
-unique within one form only: the store should upsert on (survey round, response_key).
+A bad cell costs one answer, not the row: a cell that cannot be read, or a text longer than a
+typed answer may be (``DEFAULT_TEXT_LIMIT`` characters), is imported as not answered and
+listed (row, column, value, reason). Only a row with nothing usable (no question answered)
+is left out. A response with no time of its own is dated ``imported_at``.
+
+Each response has a ``response_key``: the hash of the export's own response id when a target
+of kind "id" is mapped and filled, else of the mapped values as the file gives them (never
+the import date). Importing the same export again, or a later download of it with more
+answers, gives the same keys, so a store that upserts on the key does not duplicate
+responses. Response ids are unique within one form only: the store should upsert on
+(survey round, response_key).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
@@ -52,6 +60,7 @@ from cpmkit.feedback.survey_import.mapping import (
     TargetKind,
     suggest_mapping,
 )
+from cpmkit.feedback.survey_import.recoding import Recoding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,6 +95,9 @@ __all__ = [
 #: Rows or columns a message lists before "and N more".
 _SHOWN: Final = 10
 _EMPTY_REASON: Final = "is empty, but every response needs an answer here"
+_LEFT_OUT: Final = "The row would be left out: no question is answered."
+#: Targets that answer no question (nor does the response id): a row with only these is left out.
+_NOT_QUESTIONS: Final = (SUBMITTED_AT.id, RESPONDENT.id)
 #: Characters of a cell a RowProblem keeps: more than its message shows.
 _QUOTED: Final = 200
 #: Kinds whose cells are imported as text, so held to the length of a typed answer.
@@ -94,7 +106,7 @@ _TEXT_KINDS: Final = ("text", "id")
 
 @dataclass(frozen=True)
 class RowProblem:
-    """A cell that cannot be imported; the row it is on is left out."""
+    """A cell that cannot be imported: it is left blank (not answered), the rest of its row imports."""
 
     row: int
     column: str
@@ -110,68 +122,107 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import gives: the responses, and the rows left out and why.
+    """What an import gives: the responses, the cells left blank and the rows left out, and why.
 
     ``responses`` has the columns "row" (in the file), "response_key" and one per target, by
     id: datetime64 for "datetime", nullable Int64 for "integer", text otherwise; missing
-    where not answered. ``duplicate_rows`` repeat an earlier row's key and are left out.
+    where not answered. ``problems`` are the cells imported as not answered although the file
+    has something in them (or a required target's empty cells). ``left_out_rows`` had nothing
+    usable; ``duplicate_rows`` repeat an earlier row's key. ``time_note`` says how responses
+    without a time of their own were dated ("" when every response has its own).
     """
 
     filename: str
     responses: pd.DataFrame
     problems: tuple[RowProblem, ...]
     duplicate_rows: tuple[int, ...]
-
-    @property
-    def skipped_rows(self) -> tuple[int, ...]:
-        return tuple(sorted({problem.row for problem in self.problems}))
+    left_out_rows: tuple[int, ...] = ()
+    time_note: str = ""
 
     @property
     def summary(self) -> str:
-        """One paragraph for the user: how many responses, which rows were left out."""
+        """One paragraph for the user: how many responses, cells left blank, rows left out, the time note."""
         n = len(self.responses)
         parts = [f"{n:,} response{'s' if n != 1 else ''} read from {self.filename}."]
-        if self.problems:
-            skipped = self.skipped_rows
-            parts.append(f"{_rows(skipped)} could not be read and {_verb(skipped, 'was', 'were')} left out.")
+        left_out = set(self.left_out_rows)
+        blank = sum(problem.row not in left_out for problem in self.problems)
+        if blank:
+            cells = f"{blank:,} cell{'s' if blank != 1 else ''}"
+            parts.append(f"{cells} could not be read and {'was' if blank == 1 else 'were'} left blank.")
+        if self.left_out_rows:
+            rows = self.left_out_rows
+            parts.append(f"{_rows(rows)} had no answer that could be read and {_verb(rows, 'was', 'were')} left out.")
         if self.duplicate_rows:
             repeated = self.duplicate_rows
             parts.append(
                 f"{_rows(repeated)} {_verb(repeated, 'repeats', 'repeat')} an earlier row"
                 f" and {_verb(repeated, 'was', 'were')} left out."
             )
+        if self.time_note:
+            parts.append(self.time_note)
         return " ".join(parts)
 
 
-def preview(table: SurveyTable, mapping: ColumnMapping, *, n: int = 5, dayfirst: bool | None = None) -> pd.DataFrame:
+def preview(
+    table: SurveyTable,
+    mapping: ColumnMapping,
+    *,
+    recodings: Mapping[str, Recoding] = MappingProxyType({}),
+    n: int = 5,
+    dayfirst: bool | None = None,
+    imported_at: dt.datetime | None = None,
+) -> pd.DataFrame:
     """The first ``n`` rows as they would be imported: "Row", a column per mapped target (by
-    label) and "Problems", why a row would be left out."""
-    _check_columns(table, mapping)
+    label) and "Problems": the cells left blank, and whether the row would be left out.
+    A row without a time of its own shows ``imported_at`` (when given)."""
+    _check_columns(table, mapping, recodings)
     head = table.cells.head(n)
-    values, problems = _convert(head, mapping, _day_first(table, mapping, dayfirst))
-    mapped = [t for t in mapping.targets if mapping.columns[t.id] is not None]
+    values, problems = _convert(head, mapping, _day_first(table, mapping, dayfirst), recodings)
+    if imported_at is not None and SUBMITTED_AT.id in values.columns:
+        _date_undated(values, imported_at)
+    mapped = [
+        t
+        for t in mapping.targets
+        if mapping.columns[t.id] is not None or (t.id == SUBMITTED_AT.id and imported_at is not None)
+    ]
     shown = values[[t.id for t in mapped]].set_axis([t.label for t in mapped], axis=1)
     shown.insert(0, "Row", head.index)
     messages: dict[int, list[str]] = {}
     for problem in problems:
         messages.setdefault(problem.row, []).append(problem.message)
+    for row in head.index[~_usable(values, mapping)].tolist():
+        messages.setdefault(row, []).append(_LEFT_OUT)
     shown["Problems"] = [" ".join(messages.get(row, [])) for row in head.index]
     return shown.reset_index(drop=True)
 
 
 def apply_mapping(
-    table: SurveyTable, mapping: ColumnMapping, *, dayfirst: bool | None = None, progress: Progress | None = None
+    table: SurveyTable,
+    mapping: ColumnMapping,
+    *,
+    recodings: Mapping[str, Recoding] = MappingProxyType({}),
+    dayfirst: bool | None = None,
+    imported_at: dt.datetime | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Convert every row, ``CHUNK_ROWS`` at a time, calling ``progress(rows done, rows)``.
 
-    Dates like 3/11/2026 are read month first unless ``dayfirst`` is True, or it is None and
-    the column has a date that only reads day first (13/11/2026). Rows repeating an earlier
-    row's response_key are left out. A ValidationError names the file when a required target
-    has no column.
+    An "integer" target with a Recoding takes the recoded value of a cell the recoding lists
+    (None: not answered); other cells are read as numbers or labels. Dates like 3/11/2026 are
+    read month first unless ``dayfirst`` is True, or it is None and the column has a date that
+    only reads day first (13/11/2026). A response with no time of its own (no time column, or
+    an unreadable cell) is dated ``imported_at``. Rows with no answer, and rows repeating an
+    earlier row's response_key, are left out. A ValidationError names the file when a
+    required target has no column, or a response has no time and ``imported_at`` is None.
     """
-    _check_columns(table, mapping)
-    if mapping.unmapped_required:
-        names = _listed([f"'{t.label}'" for t in mapping.unmapped_required])
+    _check_columns(table, mapping, recodings)
+    needed = [  # the time is needed only when there is no import date to give instead
+        t
+        for t in mapping.targets
+        if mapping.columns[t.id] is None and (imported_at is None if t.id == SUBMITTED_AT.id else t.required)
+    ]
+    if needed:
+        names = _listed([f"'{t.label}'" for t in needed])
         columns = ", ".join(f"'{shorten(c, 40)}'" for c in table.columns[:_SHOWN])
         columns += ", ..." if len(table.columns) > _SHOWN else ""
         raise ValidationError(
@@ -184,28 +235,73 @@ def apply_mapping(
     total = len(table.cells)
     parts: list[pd.DataFrame] = []
     problems: list[RowProblem] = []
+    left_out: list[int] = []
     for start in range(0, max(total, 1), CHUNK_ROWS):
-        values, found = _convert(table.cells.iloc[start : start + CHUNK_ROWS], mapping, orders)
+        values, found = _convert(table.cells.iloc[start : start + CHUNK_ROWS], mapping, orders, recodings)
         problems.extend(found)
-        good = values.drop(index=sorted({problem.row for problem in found}))
-        good.insert(0, "response_key", _keys(good, mapping))
+        usable = _usable(values, mapping)
+        left_out.extend(values.index[~usable].tolist())
+        good = values[usable]
+        good.insert(0, "response_key", _keys(good, mapping))  # before dating: the import date is no answer
         parts.append(good)
         if progress is not None:
             progress(min(start + CHUNK_ROWS, total), total)
     responses = pd.concat(parts).rename_axis("row").reset_index()
     repeated = responses["response_key"].duplicated()
-    return ImportResult(
-        table.filename,
-        responses[~repeated].reset_index(drop=True),
-        tuple(problems),
-        tuple(int(row) for row in responses.loc[repeated, "row"]),
-    )
+    duplicates = tuple(int(row) for row in responses.loc[repeated, "row"])
+    responses = responses[~repeated].reset_index(drop=True)
+    note = _date_responses(responses, mapping, imported_at, table.filename)
+    return ImportResult(table.filename, responses, tuple(problems), duplicates, tuple(left_out), note)
 
 
-def _check_columns(table: SurveyTable, mapping: ColumnMapping) -> None:
+def _date_responses(
+    responses: pd.DataFrame, mapping: ColumnMapping, imported_at: dt.datetime | None, filename: str
+) -> str:
+    """Date the responses without a time of their own ``imported_at``; return the note that says
+    so, and whether the time column holds dates only ("" when every response has its own time)."""
+    if SUBMITTED_AT.id not in responses.columns:
+        return ""
+    column = mapping.columns[SUBMITTED_AT.id]
+    stamps = responses[SUBMITTED_AT.id].dropna()
+    notes = []
+    if column is not None and len(stamps) and (stamps == stamps.dt.normalize()).all():
+        notes.append(f"Column '{shorten(column, 80)}' holds dates only: each response is dated at midnight of its day.")
+    undated = responses.loc[responses[SUBMITTED_AT.id].isna(), "row"].tolist()
+    if undated:
+        if imported_at is None:
+            raise ValidationError(
+                f"{filename}: {_rows(undated)} {_verb(undated, 'has', 'have')} no time that can be read,"
+                " and no import date was given to date them.",
+                field="imported_at",
+            )
+        _date_undated(responses, imported_at)
+        day = f"{imported_at.day} {imported_at:%B %Y}, the day of the import"
+        if column is None:
+            notes.append(f"The file has no time column: every response is dated {day}.")
+        else:
+            dated = _verb(undated, "it is", "they are")
+            notes.append(
+                f"{_rows(undated)} {_verb(undated, 'has', 'have')} no time that can be read: {dated} dated {day}."
+            )
+    return " ".join(notes)
+
+
+def _date_undated(values: pd.DataFrame, imported_at: dt.datetime) -> None:
+    """Give the rows of ``values`` without a time of their own ``imported_at`` (its wall-clock time, to the second)."""
+    undated = values[SUBMITTED_AT.id].isna()
+    values.loc[undated, SUBMITTED_AT.id] = np.datetime64(imported_at.replace(tzinfo=None, microsecond=0), "s")
+
+
+def _check_columns(table: SurveyTable, mapping: ColumnMapping, recodings: Mapping[str, Recoding]) -> None:
     absent = [c for c in mapping.columns.values() if c is not None and c not in table.cells.columns]
     if absent:
         raise ValidationError(f"{table.filename}: there is no column {', '.join(map(repr, absent))} in the file.")
+    targets = {t.id: t for t in mapping.targets}
+    unknown = [target_id for target_id in recodings if target_id not in targets]
+    if unknown:
+        raise ValidationError(f"These are not import fields: {', '.join(map(repr, unknown))}.")
+    for target_id, recoding in recodings.items():
+        recoding.checked(targets[target_id])
 
 
 def _day_first(table: SurveyTable, mapping: ColumnMapping, dayfirst: bool | None) -> dict[str, bool]:
@@ -217,15 +313,15 @@ def _day_first(table: SurveyTable, mapping: ColumnMapping, dayfirst: bool | None
 
 
 def _convert(
-    cells: pd.DataFrame, mapping: ColumnMapping, dayfirst: Mapping[str, bool]
+    cells: pd.DataFrame, mapping: ColumnMapping, dayfirst: Mapping[str, bool], recodings: Mapping[str, Recoding]
 ) -> tuple[pd.DataFrame, list[RowProblem]]:
-    """A column per target (unmapped ones missing), and the cells that cannot be read, by row."""
+    """A column per target (unmapped ones missing), and the cells left blank because they cannot be read."""
     values = pd.DataFrame(index=cells.index)
     problems: list[RowProblem] = []
     for target in mapping.targets:
         column = mapping.columns[target.id]
         texts = cells[column] if column is not None else pd.Series("", index=cells.index, dtype=str)
-        values[target.id], bad, reason = _parse(target, texts, dayfirst.get(target.id, False))
+        values[target.id], bad, reason = _parse(target, texts, dayfirst.get(target.id, False), recodings.get(target.id))
         if target.required and column is not None:
             bad |= texts == ""
         unreadable = texts[bad]
@@ -236,12 +332,23 @@ def _convert(
             over = lengths > DEFAULT_TEXT_LIMIT
             for row, text, length in zip(texts[over].index.tolist(), texts[over].tolist(), lengths[over].tolist()):
                 problems.append(RowProblem(row, str(column), text[:_QUOTED], too_long(int(length))))
-            values[target.id] = values[target.id].where(~over)  # not shown in a preview either
+            values[target.id] = values[target.id].where(~over)  # left blank, like any unreadable cell
     problems.sort(key=lambda problem: problem.row)  # stable: a row's problems stay in target order
     return values, problems
 
 
-def _parse(target: Target, texts: pd.Series, dayfirst: bool) -> tuple[pd.Series, pd.Series, str]:
+def _usable(values: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
+    """The rows with a question answered: a mapped target other than the time, respondent and
+    response id (or, when no question is mapped, any mapped target) has a value."""
+    mapped = [t.id for t in mapping.targets if mapping.columns[t.id] is not None]
+    questions = [t.id for t in mapping.targets if t.id in mapped and t.id not in _NOT_QUESTIONS and t.kind != "id"]
+    questions = questions or mapped
+    return values[questions].notna().any(axis=1)
+
+
+def _parse(
+    target: Target, texts: pd.Series, dayfirst: bool, recoding: Recoding | None
+) -> tuple[pd.Series, pd.Series, str]:
     """The values of one target's column, the unreadable cells, and why they are."""
     if target.kind == "datetime":
         example = "3/11/2026 9:41 AM" if dayfirst else "11/3/2026 9:41 AM"
@@ -250,6 +357,10 @@ def _parse(target: Target, texts: pd.Series, dayfirst: bool) -> tuple[pd.Series,
     if target.kind == "integer":
         assert target.low is not None and target.high is not None  # Target checks this
         numbers, bad = parse_integers(texts, target.low, target.high, target.labels)
+        if recoding is not None:
+            recoded = texts.isin(list(recoding.values))
+            numbers = numbers.mask(recoded, texts[recoded].map(recoding.values).astype("Int64"))
+            bad &= ~recoded
         labels = f", nor one of {_listed([label for _value, label in target.labels], 'or')}" if target.labels else ""
         return numbers, bad, f"is not a whole number from {target.low} to {target.high}{labels}"
     return parse_text(texts), pd.Series(False, index=texts.index), ""

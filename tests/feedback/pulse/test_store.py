@@ -29,7 +29,8 @@ from cpmkit.feedback import scores as feedback
 from cpmkit.feedback.pulse.store import IMPORT_BATCH, RESPONSE_COLUMNS, ROUND_COLUMNS, PulseStore
 from cpmkit.feedback.pulse.targets import import_targets
 from cpmkit.feedback.pulse.template import feedback_taxonomy, pulse_survey
-from cpmkit.feedback.survey_import.reader import read_survey, suggest_mapping
+from cpmkit.feedback.survey_import.reader import ColumnMapping, apply_mapping, read_survey, suggest_mapping
+from cpmkit.feedback.survey_import.recoding import distinct_answers, suggest_recoding
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.browser_key import KEY_PATTERN
 
@@ -252,8 +253,6 @@ GOOGLE = (
 
 
 def imported(text: str = GOOGLE) -> Any:
-    from cpmkit.feedback.survey_import.reader import apply_mapping
-
     table = read_survey(text.encode(), "export.csv")
     return apply_mapping(table, suggest_mapping(table.columns, import_targets(pulse_survey())))
 
@@ -262,24 +261,47 @@ def test_an_import_is_saved_once_however_often_it_is_repeated(
     pulses: PulseStore, store: Store, project: int, round_id: int
 ) -> None:
     result = imported()
-    assert [p.row for p in result.problems] == [5]
+    assert [p.row for p in result.problems] == [5]  # "eleven": the score is left blank, the rest of row 5 imports
     calls: list[tuple[int, int]] = []
-    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (3, 0)
-    assert calls == [(3, 3)]
-    assert counts(store) == (3, 10)
-    assert pulses.import_responses(round_id, imported()) == (0, 3)
-    assert counts(store) == (3, 10)
+    assert pulses.import_responses(round_id, result, progress=lambda done, total: calls.append((done, total))) == (4, 0)
+    assert calls == [(4, 4)]
+    assert counts(store) == (4, 12)
+    assert pulses.import_responses(round_id, imported()) == (0, 4)
+    assert counts(store) == (4, 12)
     frame = pulses.responses(project)
-    assert frame["source"].tolist() == ["import"] * 3
-    assert frame["respondent"].tolist() == ["a@x.org", "b@x.org", None]
-    assert frame["recommend"].tolist() == [9, 3, 10]
-    assert frame["progress"].tolist() == [4, 2, 4]  # "Mostly" is 4 on the scale
-    assert frame["comment"].tolist() == ["Great demos", "Reports are late and unclear", None]
+    assert frame["source"].tolist() == ["import"] * 4
+    assert frame["respondent"].tolist() == ["a@x.org", "b@x.org", None, "c@x.org"]
+    assert frame["recommend"].tolist()[:3] == [9, 3, 10] and pd.isna(frame["recommend"].tolist()[3])
+    assert frame["progress"].tolist() == [4, 2, 4, 4]  # "Mostly" is 4 on the scale
+    assert frame["satisfaction"].tolist()[3] == 4
+    assert frame["comment"].tolist()[:3] == ["Great demos", "Reports are late and unclear", None]
     assert frame["submitted_at"].tolist()[0] == pd.Timestamp("2026-10-03 10:00")
     later = pulses.create_round(project, "November", D2)  # the same file in another round is another set
-    assert pulses.import_responses(later, imported()) == (3, 0)
+    assert pulses.import_responses(later, imported()) == (4, 0)
     with pytest.raises(NotFoundError, match="round no longer exists"):
         pulses.import_responses(later + 99, imported())
+
+
+def test_a_spreadsheet_without_times_and_with_its_own_options_is_imported(
+    pulses: PulseStore, store: Store, project: int, round_id: int
+) -> None:
+    text = "Name,Comfortable?,Score\nAna,Yes,9\nBruno,Somewhat,7\nChloe,No,eleven\nDev,Perhaps,\n"
+    table = read_survey(text.encode(), "sheet.csv")
+    targets = import_targets(pulse_survey())
+    mapping = ColumnMapping(targets, {"respondent": "Name", "progress": "Comfortable?", "recommend": "Score"})
+    progress = next(t for t in targets if t.id == "progress")
+    recoding = suggest_recoding([answer for answer, _count in distinct_answers(table.cells["Comfortable?"])], progress)
+    assert dict(recoding.values) == {"No": 1, "Perhaps": None, "Somewhat": 3, "Yes": 5}
+    at = dt.datetime(2026, 12, 7, 16, 30)
+    result = apply_mapping(table, mapping, recodings={"progress": recoding}, imported_at=at)
+    assert result.left_out_rows == (5,) and [p.row for p in result.problems] == [4]
+    assert pulses.import_responses(round_id, result) == (3, 0)
+    assert counts(store) == (3, 5)
+    frame = pulses.responses(project)
+    assert frame["respondent"].tolist() == ["Ana", "Bruno", "Chloe"]
+    assert frame["progress"].tolist() == [5, 3, 1]
+    assert frame["recommend"].tolist()[:2] == [9, 7] and pd.isna(frame["recommend"].tolist()[2])
+    assert frame["submitted_at"].tolist() == [pd.Timestamp(at)] * 3
 
 
 def test_an_imported_respondent_named_like_a_stakeholder_is_that_stakeholder(
@@ -401,7 +423,7 @@ def test_the_responses_frame_feeds_scores_and_comments(
         ["October", 3, pytest.approx(100 / 3)],
         ["November", 1, -100.0],
     ]
-    assert feedback.csat_by_round(frame)["n"].tolist() == [2, 0]
+    assert feedback.csat_by_round(frame)["n"].tolist() == [3, 0]  # row 5 keeps its satisfaction, not its "eleven"
     analysed = comments.analyse_comments(frame, feedback_taxonomy(), text_columns=pulse_survey().text_ids)
     assert len(analysed) == 3
     assert comments.theme_trend(analysed, feedback_taxonomy())["round"].unique().tolist() == ["October", "November"]

@@ -5,6 +5,7 @@ and imported; broken files; dedupe; a 50 MB import with progress, time and memor
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -40,6 +41,7 @@ from cpmkit.feedback.survey_import.reader import (
     read_survey,
     suggest_mapping,
 )
+from cpmkit.feedback.survey_import.recoding import Recoding
 from tests._workbooks import BOMBS, HEADING_ROW, SHEET, SHEET_END, SHEET_START, row, sheet, workbook
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -345,7 +347,13 @@ def test_day_first_is_chosen_by_option_or_found_in_the_column() -> None:
     ]
 
 
-def test_unreadable_rows_are_listed_and_the_rest_imports() -> None:
+#: The day of an import, as a UI passes it: responses without a time of their own get it.
+IMPORTED_AT = dt.datetime(2026, 12, 7, 16, 30, 12, 999)
+#: The time target, required as it was before issue 14 and as helpers may still build it.
+REQUIRED_TIME = dataclasses.replace(SUBMITTED_AT, required=True)
+
+
+def test_a_bad_cell_costs_one_answer_and_only_a_row_with_no_answer_is_left_out() -> None:
     heading = "How likely are you to recommend us?"
     rows: Rows = [["Timestamp", heading, "Comment"]]
     rows += [[f"2026/11/{d:02d} 9:00:00 AM GMT+1", d % 11, f"fine {d}"] for d in range(1, 13)]  # rows 2-13
@@ -355,28 +363,38 @@ def test_unreadable_rows_are_listed_and_the_rest_imports() -> None:
         ["", "9 - Very likely", "row 16"],
         ["2026/11/16 9:00:00 AM GMT+1", "10 (Extremely likely)", "row 17"],
         ["2026/11/17 9:00:00 AM GMT+1", "", "row 18"],
+        ["2026/11/18 9:00:00 AM GMT+1", "twelve", ""],  # nothing usable: left out
     ]
-    targets = (SUBMITTED_AT, RECOMMEND, Target("comment", "Comment", "text"))
+    targets = (REQUIRED_TIME, RECOMMEND, Target("comment", "Comment", "text"))
     table = read_survey(to_csv(rows), "pulse.csv")
-    result = apply_mapping(table, suggest_mapping(table.columns, targets))
+    mapping = ColumnMapping(targets, {"submitted_at": "Timestamp", "recommend": heading, "comment": "Comment"})
+    result = apply_mapping(table, mapping, imported_at=IMPORTED_AT)
     assert [p.message for p in result.problems] == [
         f"Row 14, column '{heading}': 'eleven' is not a whole number from 0 to 10.",
         "Row 15, column 'Timestamp': 'yesterday' is not a date and time cpmkit can read, such as 2026-11-03 09:41 or 11/3/2026 9:41 AM.",
         f"Row 15, column '{heading}': '11' is not a whole number from 0 to 10.",
         "Row 16, column 'Timestamp': the cell is empty, but every response needs an answer here.",
         f"Row 18, column '{heading}': the cell is empty, but every response needs an answer here.",
+        f"Row 19, column '{heading}': 'twelve' is not a whole number from 0 to 10.",
     ]
     problem = result.problems[0]
     assert (problem.row, problem.column, problem.value) == (14, heading, "eleven")
-    assert result.skipped_rows == (14, 15, 16, 18)
-    assert result.responses["row"].tolist() == [*range(2, 14), 17]
-    assert result.responses["recommend"].tolist()[-1] == 10
-    assert (
-        result.summary == "13 responses read from pulse.csv. Rows 14, 15, 16, 18 could not be read and were left out."
+    assert result.left_out_rows == (19,)
+    assert result.responses["row"].tolist() == list(range(2, 19))  # rows 14, 15, 16 and 18 keep their comment
+    bad = result.responses.set_index("row").loc[[14, 15, 16, 17, 18]]
+    assert bad["recommend"].tolist() == [pd.NA, pd.NA, 9, 10, pd.NA]
+    assert bad["comment"].tolist() == ["row 14", "row 15", "row 16", "row 17", "row 18"]
+    assert bad["submitted_at"].tolist()[1:3] == [pd.Timestamp("2026-12-07 16:30:12")] * 2  # the import, to the second
+    assert result.summary == (
+        "17 responses read from pulse.csv. 5 cells could not be read and were left blank."
+        " Row 19 had no answer that could be read and was left out."
+        " Rows 15, 16 have no time that can be read: they are dated 7 December 2026, the day of the import."
     )
+    with pytest.raises(ValidationError, match="pulse.csv: Rows 15, 16 have no time that can be read, and no import"):
+        apply_mapping(table, mapping)
 
 
-def test_a_text_longer_than_a_typed_answer_is_listed_and_left_out() -> None:
+def test_a_text_longer_than_a_typed_answer_is_listed_and_left_blank() -> None:
     limit = DEFAULT_TEXT_LIMIT  # what PulseStore.save_answer allows a typed comment (clean_text)
     rows: Rows = [
         ["Timestamp", "Respondent ID", "Email", "Comment"],
@@ -389,15 +407,19 @@ def test_a_text_longer_than_a_typed_answer_is_listed_and_left_out() -> None:
     targets = (SUBMITTED_AT, RESPONSE_ID, RESPONDENT, Target("comment", "Comment", "text"))
     table = read_survey(to_csv(rows), "long.csv")
     result = apply_mapping(table, suggest_mapping(table.columns, targets))
-    assert result.responses["row"].tolist() == [2, 3]
-    assert result.responses["comment"].str.len().tolist() == [limit, limit]
+    assert result.responses["row"].tolist() == [2, 3, 5, 6]  # row 4 had only its comment
+    assert result.responses["comment"].str.len().tolist() == [limit, limit, 4, 4]
+    assert result.responses[["response_id", "respondent"]].isna().sum().tolist() == [1, 1]
     assert [p.message for p in result.problems] == [
         f"Row 4, column 'Comment': '{'Reports ' * 7}Rep…' is {8 * limit - 1} characters long; the limit is {limit}.",
         f"Row 5, column 'Respondent ID': '{'4' * 59}…' is {limit + 1} characters long; the limit is {limit}.",
         f"Row 6, column 'Email': '{'e' * 59}…' is {limit + 1} characters long; the limit is {limit}.",
     ]
     assert [len(p.value) for p in result.problems] == [200, 200, 200]  # the start of the cell: enough to find it
-    assert result.summary == "2 responses read from long.csv. Rows 4, 5, 6 could not be read and were left out."
+    assert result.summary == (
+        "4 responses read from long.csv. 2 cells could not be read and were left blank."
+        " Row 4 had no answer that could be read and was left out."
+    )
     shown = preview(table, suggest_mapping(table.columns, targets))
     assert shown["Comment"].isna().tolist() == [
         False,
@@ -464,6 +486,96 @@ def test_a_scale_is_read_by_its_labels_too() -> None:
     ]
 
 
+def _comfort_export() -> SurveyTable:
+    """A form whose comfort question offered Yes / Somewhat / No, with a score and a comment."""
+    rows: Rows = [["Timestamp", "Comfortable?", "Score", "Comment"]]
+    rows += [
+        ["2026-11-02 09:00", "Yes", "9", "good"],  # row 2
+        ["2026-11-02 10:00", "Somewhat", "7", ""],
+        ["2026-11-02 11:00", "No", "3", "late"],
+        ["2026-11-02 12:00", "Don't know", "8", ""],  # recoded as not an answer: no problem
+        ["2026-11-02 13:00", "4", "10", ""],  # not in the recoding: read as a number
+        ["2026-11-02 14:00", "Perhaps", "", ""],  # row 7: neither recoded nor readable, nothing else: left out
+    ]
+    return read_survey(to_csv(rows), "own options.csv")
+
+
+COMFORT_MAPPING = ColumnMapping(
+    (SUBMITTED_AT, COMFORT, RECOMMEND, Target("comment", "Comment", "text")),
+    {"submitted_at": "Timestamp", "progress": "Comfortable?", "recommend": "Score", "comment": "Comment"},
+)
+
+
+def test_a_recoding_turns_the_forms_own_options_into_values_on_the_scale() -> None:
+    table = _comfort_export()
+    recoding = Recoding({"Yes": 5, "Somewhat": 3, "No": 1, "Don't know": None})
+    result = apply_mapping(table, COMFORT_MAPPING, recodings={"progress": recoding})
+    assert result.responses["progress"].tolist() == [5, 3, 1, pd.NA, 4]
+    assert result.responses["recommend"].tolist() == [9, 7, 3, 8, 10]
+    assert [(p.row, p.value) for p in result.problems] == [(7, "Perhaps"), (7, "")]  # the score is required
+    assert result.left_out_rows == (7,)
+    without = apply_mapping(table, COMFORT_MAPPING)  # the same file without the recoding: answers blank, rows kept
+    assert without.responses["progress"].tolist() == [pd.NA, pd.NA, pd.NA, pd.NA, 4]
+    assert [p.row for p in without.problems] == [2, 3, 4, 5, 7, 7]
+    assert without.responses["recommend"].tolist() == [9, 7, 3, 8, 10]
+    shown = preview(table, COMFORT_MAPPING, recodings={"progress": recoding}, n=3)
+    assert shown["Comfortable with progress"].tolist() == [5, 3, 1]
+    assert shown["Problems"].tolist() == ["", "", ""]
+    with pytest.raises(ValidationError, match="'Comment' is not answered on a scale"):
+        apply_mapping(table, COMFORT_MAPPING, recodings={"comment": recoding})
+    with pytest.raises(ValidationError, match="These are not import fields: 'mood'"):
+        preview(table, COMFORT_MAPPING, recodings={"mood": recoding})
+    with pytest.raises(ValidationError, match="'Yes' is given 6, not a whole number from 1 to 5"):
+        apply_mapping(table, COMFORT_MAPPING, recodings={"progress": recoding.with_value("Yes", 6)})
+
+
+@pytest.mark.parametrize("time", [SUBMITTED_AT, REQUIRED_TIME], ids=["time optional", "time required"])
+def test_a_file_without_a_time_column_is_dated_the_day_of_the_import(time: Target) -> None:
+    table = read_survey(to_csv([["Name", "Score"], ["Ana", "9"], ["Bruno", "4"]]), "sheet.csv")
+    mapping = ColumnMapping((time, RESPONDENT, RECOMMEND), {"respondent": "Name", "recommend": "Score"})
+    result = apply_mapping(table, mapping, imported_at=IMPORTED_AT)
+    assert result.responses["submitted_at"].tolist() == [pd.Timestamp("2026-12-07 16:30:12")] * 2
+    assert (
+        result.time_note
+        == "The file has no time column: every response is dated 7 December 2026, the day of the import."
+    )
+    assert result.summary == f"2 responses read from sheet.csv. {result.time_note}"
+    assert result.problems == ()
+    later = apply_mapping(table, mapping, imported_at=IMPORTED_AT + dt.timedelta(days=30))
+    assert later.responses["response_key"].tolist() == result.responses["response_key"].tolist()  # not the date
+    assert (
+        preview(table, mapping, imported_at=IMPORTED_AT)["Submitted at"].tolist()
+        == [pd.Timestamp("2026-12-07 16:30:12")] * 2
+    )
+    with pytest.raises(ValidationError, match="sheet.csv: no column was chosen for 'Submitted at'"):
+        apply_mapping(table, mapping)
+
+
+@pytest.mark.parametrize(
+    ("cells", "days"),
+    [
+        (["01.09.2026", "15.09.2026"], [1, 15]),  # day first, found in the column
+        (["2026-09-01", "2026-09-15 00:00:00"], [1, 15]),  # ISO, and a workbook's date cell
+        (["9/1/2026", "9/15/2026"], [1, 15]),  # month first
+    ],
+)
+def test_a_date_only_column_dates_each_response_at_midnight(cells: list[str], days: list[int]) -> None:
+    table = read_survey(to_csv([["Date", "Score"], *[[cell, "9"] for cell in cells]]), "dates.csv")
+    mapping = ColumnMapping((SUBMITTED_AT, RECOMMEND), {"submitted_at": "Date", "recommend": "Score"})
+    result = apply_mapping(table, mapping, imported_at=IMPORTED_AT)
+    assert result.responses["submitted_at"].tolist() == [pd.Timestamp(2026, 9, day) for day in days]
+    assert result.time_note == "Column 'Date' holds dates only: each response is dated at midnight of its day."
+    assert result.summary.endswith(result.time_note)
+
+
+def test_a_time_column_with_times_has_no_note() -> None:
+    table = _date_table("2026-09-01 09:00", "2026-09-02")  # one time of day is enough
+    result = apply_mapping(
+        table, ColumnMapping((SUBMITTED_AT,), {"submitted_at": "Timestamp"}), imported_at=IMPORTED_AT
+    )
+    assert result.time_note == ""
+
+
 # -- Mapping and preview -------------------------------------------------------------------------
 
 
@@ -501,7 +613,12 @@ def test_preview_shows_the_first_rows_as_imported() -> None:
     shown = preview(
         broken, ColumnMapping((SUBMITTED_AT, RECOMMEND), {"submitted_at": "Timestamp", "recommend": "Score"})
     )
-    assert shown["Problems"].tolist() == ["Row 2, column 'Score': 'eleven' is not a whole number from 0 to 10."]
+    assert shown["Problems"].tolist() == [
+        (
+            "Row 2, column 'Score': 'eleven' is not a whole number from 0 to 10."
+            " The row would be left out: no question is answered."
+        )
+    ]
 
 
 # -- Dedupe --------------------------------------------------------------------------------------
@@ -860,7 +977,7 @@ def test_a_50_mb_export_imports_with_progress_in_seconds(tmp_path: Path) -> None
     out = json.loads(run.stdout)
     print(f"\n{size_mb:.0f} MB, {rows:,} rows: {json.dumps(out)}")
     assert out["rows"] == rows
-    assert out["problems"] == rows // 1000 and out["responses"] == rows - rows // 1000
+    assert out["problems"] == rows // 1000 and out["responses"] == rows  # a bad score costs the score only
     assert out["calls"]["read"] > 1 and out["calls"]["apply"] > 1
     assert out["total_s"] < 30  # measured about 3 s on the 2-core reference machine
     assert out["peak_mb"] - out["baseline_mb"] < 10 * size_mb  # measured about 5x the file
