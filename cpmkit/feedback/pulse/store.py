@@ -282,7 +282,8 @@ class PulseStore:
         """Save an import's responses in the round; returns (added, updated): responses new to
         the round, and those already there (same response_key), whose answers are refreshed.
 
-        Only the answers the export gives are written: a blank cell leaves a saved answer as it is.
+        Only the answers the export gives are written: a blank cell leaves a saved answer as it is,
+        and a response already saved keeps its time.
         A respondent named like a stakeholder of the project (or as it looks: ``fields.name_key``) is that
         stakeholder. The round takes imports even when closed to its link.
         """
@@ -337,7 +338,9 @@ class PulseStore:
         in_round = select(pulse_responses.c.response_key, pulse_responses.c.id).where(
             pulse_responses.c.round_id == round_id, pulse_responses.c.response_key.in_(keys)
         )
-        update = ["stakeholder_id", "respondent", "submitted_at"]
+        # Not submitted_at: a response keeps the time it was first saved with. A file without
+        # times is dated by its import, and a later download must not move older answers to it.
+        update = ["stakeholder_id", "respondent"]
         before = {key for key, _id in conn.execute(in_round)}
         conn.execute(upsert(self.store.engine, pulse_responses, {}, keys=key_columns, update=update), rows)
         ids = dict(tuple(r) for r in conn.execute(in_round))

@@ -302,6 +302,15 @@ def test_a_spreadsheet_without_times_and_with_its_own_options_is_imported(
     assert frame["progress"].tolist() == [5, 3, 1]
     assert frame["recommend"].tolist()[:2] == [9, 7] and pd.isna(frame["recommend"].tolist()[2])
     assert frame["submitted_at"].tolist() == [pd.Timestamp(at)] * 3
+    later = read_survey(f"{text}Eve,Yes,10\n".encode(), "sheet.csv")  # a week on, one more answer
+    week = at + dt.timedelta(days=7)
+    assert pulses.import_responses(
+        round_id, apply_mapping(later, mapping, recodings={"progress": recoding}, imported_at=week)
+    ) == (1, 3)
+    saved = pulses.responses(project)
+    assert saved["submitted_at"].tolist() == [pd.Timestamp(at)] * 3 + [
+        pd.Timestamp(week)
+    ]  # older answers keep their day
 
 
 def test_an_imported_respondent_named_like_a_stakeholder_is_that_stakeholder(
