@@ -43,6 +43,8 @@ _DATETIME: Final = re.compile(
 _DAY_OR_MONTH: Final = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.]\d")
 #: A whole number, alone or before its label: "9", "9.0", "9 - Very likely", "10 (Extremely likely)".
 _INTEGER: Final = re.compile(r"([+-]?\d{1,9})(?:\.0*)?(?:\s*[-–—=:)]\s*\D.*|\.\s+\D.*|\s+\D.*)?\Z", re.DOTALL)
+#: The longest text folded to be compared with a label (see _folded).
+_FOLDED_CHARS: Final = 1000
 
 
 def parse_text(cells: pd.Series) -> pd.Series:
@@ -119,7 +121,9 @@ def parse_datetimes(cells: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.
 
 
 def _folded(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """A label or cell as compared: spaces collapsed, any case. A text longer than any label
+    (``_FOLDED_CHARS``) is kept as it is: folding a 50 MB cell took 750 MB for its list of words."""
+    return text if len(text) > _FOLDED_CHARS else " ".join(text.split()).casefold()
 
 
 def _each_distinct(cells: pd.Series, parse: Callable[[str], Any]) -> tuple[np.ndarray[Any, Any], list[Any]]:
