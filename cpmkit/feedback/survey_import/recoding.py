@@ -5,7 +5,9 @@ so that "Yes / Somewhat / No" imports as 5 / 3 / 1 instead of being refused.
 A suggestion places each answer by the question's labels, by its number ("9 - Very likely"),
 or by the ordered answer scales of ``templates/answer_scales.yaml`` (words in several
 languages): the scale that holds most of the answers is spread evenly over the question's
-scale. An answer placed nowhere is "not an answer" (None) until the PM gives it a value.
+scale. An answer placed nowhere is left out of the suggestion: its cells are read as any
+other (and, unreadable, left blank and listed as problems) until the PM gives it a value or
+says it is "not an answer" (None: left blank on purpose, not listed).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit import config
-from cpmkit.core.content import check_fields, read_yaml, required_id
+from cpmkit.core.content import check_fields, parsed_entries, read_yaml, required_id
 from cpmkit.core.fields import is_whole
 from cpmkit.errors import TemplateError, ValidationError
 from cpmkit.feedback.survey_import.cells import integer_reader
@@ -78,6 +80,10 @@ class Recoding:
         """A copy in which ``answer`` imports as ``value``."""
         return Recoding({**self.values, answer: value})
 
+    def without(self, answer: str) -> Recoding:
+        """A copy that gives ``answer`` no value: its cells are read as any other."""
+        return Recoding({known: value for known, value in self.values.items() if known != answer})
+
     def to_data(self) -> dict[str, Any]:
         """The recoding as JSON-able data, read back by :meth:`from_data`."""
         return {"values": dict(self.values)}
@@ -116,7 +122,8 @@ def distinct_answers(cells: pd.Series) -> list[AnswerCount]:
 def suggest_recoding(answers: Sequence[str], target: Target) -> Recoding:
     """A value on ``target``'s scale for each answer: by the target's labels or the answer's
     number first; then by the answer scale (``answer_scales.yaml``) that names most of the rest,
-    its points spread evenly over low..high (fewer points win a tie); else None."""
+    its points spread evenly over low..high (fewer points win a tie). An answer placed nowhere
+    is left out: the PM gives it a value, or its cells are listed as unreadable."""
     if target.kind != "integer" or target.low is None or target.high is None:
         raise ValidationError(f"'{target.label}' is not answered on a scale, so its answers cannot be recoded.")
     low, high = target.low, target.high
@@ -130,7 +137,7 @@ def suggest_recoding(answers: Sequence[str], target: Target) -> Recoding:
         for answer in rest:
             if (point := best.point(answer)) is not None:  # rounded half up: the middle of 0..10 in 5 is 3, 5, 8
                 values[answer] = low + (2 * point * (high - low) + steps) // (2 * steps)
-    return Recoding(values)
+    return Recoding({answer: value for answer, value in values.items() if value is not None})
 
 
 @functools.cache
@@ -144,16 +151,7 @@ def load_answer_scales(path: Path) -> tuple[WordScale, ...]:
     file = path.name
     data = read_yaml(path)
     check_fields(data, ("scales",), file, None)
-    raw_scales = data.get("scales")
-    if not isinstance(raw_scales, list) or not raw_scales:
-        raise TemplateError("must be a non-empty list of scales.", file=file, field="scales")
-    scales: list[WordScale] = []
-    for index, raw in enumerate(raw_scales, start=1):
-        scale = _parse_scale(raw, index, file)
-        if any(s.id == scale.id for s in scales):
-            raise TemplateError("appears more than once.", file=file, item=scale.id, field="id")
-        scales.append(scale)
-    return tuple(scales)
+    return tuple(parsed_entries(data, "scales", _parse_scale, file))
 
 
 def _parse_scale(raw: Any, index: int, file: str) -> WordScale:

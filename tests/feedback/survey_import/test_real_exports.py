@@ -133,9 +133,9 @@ def test_google_forms() -> None:
     assert found["as_expected"][0] == [("Yes", 3), ("Somewhat", 2), ("No", 1)]
     for target_id in ("progress", "as_expected"):
         assert dict(found[target_id][1].values) == {"Yes": 5, "Somewhat": 3, "No": 1}
-    # recommend's answers are numbers, read as such (its suggestion would make "nine" not an
-    # answer; it is not recoded here): row 6's "nine" is not a number from 0 to 10, so that
-    # answer alone is blank and listed; the row imports, its comment too.
+    # recommend's answers are numbers, read as such (its suggestion places "nine" nowhere, so
+    # it would be read as written either way): row 6's "nine" is not a number from 0 to 10, so
+    # that answer alone is blank and listed; the row imports, its comment too.
     assert _problems(result) == [(6, RECOMMEND, "nine")]
     assert len(result.responses) == 6 and result.left_out_rows == () and result.time_note == ""
     assert result.responses.set_index("row").loc[6, "comment"] == "Keep it up"
@@ -153,8 +153,12 @@ def test_a_recommend_column_of_numbers_is_recoded_by_number() -> None:
 
     answers = ["10", "7", "3", "9", "nine", "8"]
     assert dict(suggest_recoding(answers, TARGETS["recommend"]).values) == {
-        "10": 10, "7": 7, "3": 3, "9": 9, "nine": None, "8": 8
-    }  # fmt: skip
+        "10": 10,
+        "7": 7,
+        "3": 3,
+        "9": 9,
+        "8": 8,
+    }  # fmt: skip  ("nine" is placed nowhere: read as written, it is listed as unreadable)
 
 
 def test_microsoft_forms() -> None:
