@@ -177,7 +177,7 @@ def preview(
     A row without a time of its own shows ``imported_at`` (when given)."""
     _check_columns(table, mapping, recodings)
     head = table.cells.head(n)
-    values, problems = _convert(head, mapping, _day_first(table, mapping, dayfirst), recodings)
+    values, problems, _read = _convert(head, mapping, _day_first(table, mapping, dayfirst), recodings)
     if imported_at is not None and SUBMITTED_AT.id in values.columns:
         _date_undated(values, imported_at)
     mapped = [
@@ -237,12 +237,12 @@ def apply_mapping(
     problems: list[RowProblem] = []
     left_out: list[int] = []
     for start in range(0, max(total, 1), CHUNK_ROWS):
-        values, found = _convert(table.cells.iloc[start : start + CHUNK_ROWS], mapping, orders, recodings)
+        values, found, read = _convert(table.cells.iloc[start : start + CHUNK_ROWS], mapping, orders, recodings)
         problems.extend(found)
         usable = _usable(values, mapping)
         left_out.extend(values.index[~usable].tolist())
         good = values[usable]
-        good.insert(0, "response_key", _keys(good, mapping))  # before dating: the import date is no answer
+        good.insert(0, "response_key", _keys(read[usable], mapping))  # the file's own content: see _convert
         parts.append(good)
         if progress is not None:
             progress(min(start + CHUNK_ROWS, total), total)
@@ -314,14 +314,27 @@ def _day_first(table: SurveyTable, mapping: ColumnMapping, dayfirst: bool | None
 
 def _convert(
     cells: pd.DataFrame, mapping: ColumnMapping, dayfirst: Mapping[str, bool], recodings: Mapping[str, Recoding]
-) -> tuple[pd.DataFrame, list[RowProblem]]:
-    """A column per target (unmapped ones missing), and the cells left blank because they cannot be read."""
+) -> tuple[pd.DataFrame, list[RowProblem], pd.DataFrame]:
+    """A column per target (unmapped ones missing), the cells left blank because they cannot be
+    read, and what the response keys are made of: each cell as read without recoding, or as
+    written when it cannot be read. So a key depends on the file alone, not on the recoding
+    chosen nor the import date, and a row every cell of which could be read keys as it did
+    before recodings existed (an earlier import of the same export is recognised)."""
     values = pd.DataFrame(index=cells.index)
+    read = pd.DataFrame(index=cells.index)
     problems: list[RowProblem] = []
     for target in mapping.targets:
         column = mapping.columns[target.id]
         texts = cells[column] if column is not None else pd.Series("", index=cells.index, dtype=str)
-        values[target.id], bad, reason = _parse(target, texts, dayfirst.get(target.id, False), recodings.get(target.id))
+        parsed, bad, reason = _parse(target, texts, dayfirst.get(target.id, False))
+        as_read = _canonical(parsed)
+        as_read[bad.to_numpy()] = ("\x1e" + texts[bad]).to_numpy(dtype=object)  # marked: never equal to a value
+        read[target.id] = as_read
+        if (recoding := recodings.get(target.id)) is not None:
+            recoded = texts.isin(list(recoding.values))
+            parsed = parsed.mask(recoded, texts[recoded].map(recoding.values).astype("Int64"))
+            bad &= ~recoded
+        values[target.id] = parsed.where(~bad)
         if target.required and column is not None:
             bad |= texts == ""
         unreadable = texts[bad]
@@ -334,7 +347,7 @@ def _convert(
                 problems.append(RowProblem(row, str(column), text[:_QUOTED], too_long(int(length))))
             values[target.id] = values[target.id].where(~over)  # left blank, like any unreadable cell
     problems.sort(key=lambda problem: problem.row)  # stable: a row's problems stay in target order
-    return values, problems
+    return values, problems, read
 
 
 def _usable(values: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
@@ -346,10 +359,8 @@ def _usable(values: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
     return values[questions].notna().any(axis=1)
 
 
-def _parse(
-    target: Target, texts: pd.Series, dayfirst: bool, recoding: Recoding | None
-) -> tuple[pd.Series, pd.Series, str]:
-    """The values of one target's column, the unreadable cells, and why they are."""
+def _parse(target: Target, texts: pd.Series, dayfirst: bool) -> tuple[pd.Series, pd.Series, str]:
+    """The values of one target's column as written (no recoding), the unreadable cells, and why they are."""
     if target.kind == "datetime":
         example = "3/11/2026 9:41 AM" if dayfirst else "11/3/2026 9:41 AM"
         stamps, bad = parse_datetimes(texts, dayfirst=dayfirst)
@@ -357,25 +368,22 @@ def _parse(
     if target.kind == "integer":
         assert target.low is not None and target.high is not None  # Target checks this
         numbers, bad = parse_integers(texts, target.low, target.high, target.labels)
-        if recoding is not None:
-            recoded = texts.isin(list(recoding.values))
-            numbers = numbers.mask(recoded, texts[recoded].map(recoding.values).astype("Int64"))
-            bad &= ~recoded
         labels = f", nor one of {_listed([label for _value, label in target.labels], 'or')}" if target.labels else ""
         return numbers, bad, f"is not a whole number from {target.low} to {target.high}{labels}"
     return parse_text(texts), pd.Series(False, index=texts.index), ""
 
 
-def _keys(values: pd.DataFrame, mapping: ColumnMapping) -> list[str]:
-    """The response_key of each row: a hash of the response id, else of every filled value."""
+def _keys(read: pd.DataFrame, mapping: ColumnMapping) -> list[str]:
+    """The response_key of each row: a hash of the response id, else of every filled cell, as
+    ``_convert`` read them for keys."""
     mapped = sorted((t for t in mapping.targets if mapping.columns[t.id] is not None), key=lambda t: t.id)
-    texts = np.full(len(values), "", dtype=object)
+    texts = np.full(len(read), "", dtype=object)
     for target in mapped:  # sorted: the order targets are listed in does not change keys
-        shown = _canonical(values[target.id])
+        shown = read[target.id].to_numpy(dtype=object)
         filled = pd.notna(shown)
         texts[filled] += f"{target.id}=" + shown[filled] + "\x1f"
     for target in (t for t in mapped if t.kind == "id"):  # at most one: ColumnMapping checks
-        ids = _canonical(values[target.id])
+        ids = read[target.id].to_numpy(dtype=object)
         filled = pd.notna(ids)
         texts[filled] = "id=" + ids[filled]
     return [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in texts]

@@ -8,6 +8,7 @@ import csv
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import io
 import json
 import os
@@ -43,6 +44,7 @@ from cpmkit.feedback.survey_import.reader import (
 )
 from cpmkit.feedback.survey_import.recoding import Recoding
 from tests._workbooks import BOMBS, HEADING_ROW, SHEET, SHEET_END, SHEET_START, row, sheet, workbook
+from tests.feedback.survey_import.exports import SM_META
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -123,20 +125,10 @@ SM_MULTI = "Which of our updates do you read?"
 def surveymonkey(*, workbook: bool = False) -> Rows:
     """A SurveyMonkey export: two heading rows, a multiple-choice question over two columns."""
     del workbook  # SurveyMonkey writes its dates as text in both formats
-    meta = [
-        "Respondent ID",
-        "Collector ID",
-        "Start Date",
-        "End Date",
-        "IP Address",
-        "Email Address",
-        "First Name",
-        "Last Name",
-        "Custom Data 1",
-    ]
+
     rows: Rows = [
-        [*meta, Q_COMFORT, Q_EXPECTED, Q_RECOMMEND, SM_MULTI, "", Q_ELSE, Q_INFO],
-        [""] * len(meta)
+        [*SM_META, Q_COMFORT, Q_EXPECTED, Q_RECOMMEND, SM_MULTI, "", Q_ELSE, Q_INFO],
+        [""] * len(SM_META)
         + ["Response", "Response", "Response", "Weekly e-mail", "Status report", "Open-Ended Response", "Response"],
     ]
     for n, (sent, email, comfortable, expected, recommend, anything, info) in enumerate(ANSWERS):
@@ -658,6 +650,35 @@ def test_key_does_not_depend_on_target_order_or_unmapped_targets() -> None:
     keys = apply_mapping(table, suggest_mapping(table.columns, TARGETS)).responses["response_key"].tolist()
     extra = (*reversed(TARGETS), Target("satisfaction", "Satisfaction", "integer", ("how satisfied",), low=1, high=5))
     assert apply_mapping(table, suggest_mapping(table.columns, extra)).responses["response_key"].tolist() == keys
+
+
+def test_a_row_read_whole_keys_as_before_recodings_existed() -> None:
+    """Stores hold keys made by earlier versions: the same export imported again must meet them."""
+    table = read_survey(b"Timestamp,Score,Note\n2026-10-03 10:00:00,9,\n", "old.csv")
+    score = Target("recommend", "Score", "integer", low=0, high=10)
+    note = Target("comment", "Note", "text")
+    mapping = ColumnMapping(
+        (SUBMITTED_AT, score, note), {"submitted_at": "Timestamp", "recommend": "Score", "comment": "Note"}
+    )
+    [key] = apply_mapping(table, mapping).responses["response_key"].tolist()
+    written = b"recommend=9\x1fsubmitted_at=2026-10-03T10:00:00\x1f"  # as cpmkit 0a66730 wrote it (blank: left out)
+    assert key == hashlib.blake2b(written, digest_size=16).hexdigest()
+
+
+def test_keys_do_not_depend_on_the_recoding() -> None:
+    """Changing what "Somewhat" stands for and importing again updates the responses, never adds them twice."""
+    table = read_survey(b"Name,Comfortable?\nAna,Yes\nBen,Somewhat\nCy,Maybe\nDi,Mostly\n", "sheet.csv")
+    progress = Target("progress", "Comfortable?", "integer", low=1, high=5, labels=((4, "Mostly"),))
+    mapping = ColumnMapping((RESPONDENT, progress), {"respondent": "Name", "progress": "Comfortable?"})
+    at = dt.datetime(2026, 12, 7, 9, 0)
+    first = Recoding({"Yes": 5, "Somewhat": 3})
+    second = Recoding({"Yes": 5, "Somewhat": 2, "Maybe": None, "Mostly": 5})
+    keys = [
+        apply_mapping(table, mapping, recodings={"progress": recoding}, imported_at=at).responses
+        for recoding in (first, second)
+    ]
+    assert keys[0]["response_key"].tolist() == keys[1]["response_key"].tolist()
+    assert keys[0]["progress"].tolist() == [5, 3, 4] and keys[1]["progress"].tolist() == [5, 2, 5]  # Cy: no answer
 
 
 def test_identical_rows_in_one_file_are_imported_once() -> None:
