@@ -7,9 +7,10 @@ up front and name the file, item and field of anything malformed.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import yaml
 
@@ -23,6 +24,7 @@ __all__ = [
     "load_guidance",
     "load_notebook_templates",
     "notebook_file",
+    "parsed_entries",
     "read_yaml",
     "required_id",
     "required_text",
@@ -165,6 +167,29 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 # -- checks the content loaders share: each names the file, item and field it refuses ------------
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Entry = TypeVar("_Entry", bound=_Identified)
+
+
+def parsed_entries(data: dict[str, Any], key: str, parse: Callable[[Any, int, str], _Entry], file: str) -> list[_Entry]:
+    """``data[key]``, a non-empty list, each entry read by ``parse(raw, number from 1, file)``;
+    TemplateError if the list is missing or empty, or two entries have one id."""
+    raw_entries = data.get(key)
+    if not isinstance(raw_entries, list) or not raw_entries:
+        raise TemplateError(f"must be a non-empty list of {key}.", file=file, field=key)
+    entries: list[_Entry] = []
+    for index, raw in enumerate(raw_entries, start=1):
+        entry = parse(raw, index, file)
+        if any(known.id == entry.id for known in entries):
+            raise TemplateError("appears more than once.", file=file, item=entry.id, field="id")
+        entries.append(entry)
+    return entries
 
 
 def required_text(raw: dict[str, Any], field: str, file: str, label: str | None) -> str:

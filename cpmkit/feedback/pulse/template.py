@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cpmkit import config
-from cpmkit.core.content import check_fields, read_yaml, required_id, required_text
+from cpmkit.core.content import check_fields, parsed_entries, read_yaml, required_id, required_text
 from cpmkit.core.fields import is_whole
 from cpmkit.errors import TemplateError
 
@@ -141,15 +141,7 @@ def load_pulse_survey(path: Path) -> PulseSurvey:
     file = path.name
     data = read_yaml(path)
     check_fields(data, ("name", "intro", "questions"), file, None)
-    raw_questions = data.get("questions")
-    if not isinstance(raw_questions, list) or not raw_questions:
-        raise TemplateError("must be a non-empty list of questions.", file=file, field="questions")
-    questions: list[PulseQuestion] = []
-    for index, raw in enumerate(raw_questions, start=1):
-        question = _parse_question(raw, index, file)
-        if any(q.id == question.id for q in questions):
-            raise TemplateError("appears more than once.", file=file, item=question.id, field="id")
-        questions.append(question)
+    questions = parsed_entries(data, "questions", _parse_question, file)
     kinds = [q.kind for q in questions]
     if kinds.count("recommend") != 1:
         problem = f"needs exactly one question of kind 'recommend' (the NPS question), not {kinds.count('recommend')}."
@@ -166,15 +158,7 @@ def load_feedback_taxonomy(path: Path) -> FeedbackTaxonomy:
     file = path.name
     data = read_yaml(path)
     check_fields(data, ("themes", "tone_words"), file, None)
-    raw_themes = data.get("themes")
-    if not isinstance(raw_themes, list) or not raw_themes:
-        raise TemplateError("must be a non-empty list of themes.", file=file, field="themes")
-    themes: list[Theme] = []
-    for index, raw in enumerate(raw_themes, start=1):
-        theme = _parse_theme(raw, index, file)
-        if any(t.id == theme.id for t in themes):
-            raise TemplateError("appears more than once.", file=file, item=theme.id, field="id")
-        themes.append(theme)
+    themes = parsed_entries(data, "themes", _parse_theme, file)
     return FeedbackTaxonomy(tuple(themes), _parse_tone_words(data.get("tone_words", {}), file))
 
 

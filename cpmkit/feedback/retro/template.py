@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cpmkit import config
-from cpmkit.core.content import check_fields, read_yaml, required_id, required_text
+from cpmkit.core.content import check_fields, parsed_entries, read_yaml, required_id, required_text
 from cpmkit.errors import TemplateError
 from cpmkit.feedback.retro.rules import PHASES, vote_limit_problem
 
@@ -75,15 +75,7 @@ def load_retro_formats(path: Path) -> RetroFormats:
     data = read_yaml(path)
     check_fields(data, ("defaults", "formats"), file, None)
     votes, guidance = _parse_defaults(data.get("defaults"), file)
-    raw_formats = data.get("formats")
-    if not isinstance(raw_formats, list) or not raw_formats:
-        raise TemplateError("must be a non-empty list of formats.", file=file, field="formats")
-    formats: dict[str, RetroFormat] = {}
-    for index, raw in enumerate(raw_formats, start=1):
-        found = _parse_format(raw, index, file)
-        if found.id in formats:
-            raise TemplateError("appears more than once.", file=file, item=found.id, field="id")
-        formats[found.id] = found
+    formats = {found.id: found for found in parsed_entries(data, "formats", _parse_format, file)}
     return RetroFormats(formats, votes, guidance)
 
 
