@@ -2,7 +2,8 @@
 pulse survey through its link (a ``<script>`` comment among the answers), and opening the
 link again in the same browser shows those answers and changes the same response; the PM uploads a
 survey export larger than tornado's default 10 MiB websocket message through the import
-tab, maps it and imports it with a progress bar, and importing it again adds nothing; the results show the NPS with its number
+tab, maps it (leaving its extra column out on purpose) and imports it with a progress bar, and importing it again
+with the columns remembered from the first time adds nothing; the results show the NPS with its number
 of responses and the script comment as text; one click turns a theme into a lesson in the
 register. No request leaves localhost and no dialog opens.
 """
@@ -124,8 +125,10 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
         panel.get_by_role("button", name="Choose file").click()
     chooser.value.set_files(str(export))
     start = panel.get_by_role("button", name="Import")
-    expect(start).to_be_enabled(timeout=IMPORT_TIMEOUT_MS)
-    expect(panel).to_contain_text("person0@example.org")  # the preview
+    expect(panel).to_contain_text("person0@example.org", timeout=IMPORT_TIMEOUT_MS)  # the preview
+    expect(start).to_be_disabled()  # "Internal notes" is neither imported nor left out yet
+    panel.get_by_role("button", name="Leave out the other columns").click()
+    expect(start).to_be_enabled()
     start.click()
     expect(panel).to_contain_text(f"{imported:,} new responses added to November pulse", timeout=IMPORT_TIMEOUT_MS)
     expect(panel.locator(".cpmkit-import-progress")).to_be_visible()
@@ -138,7 +141,8 @@ def test_pulse_answers_and_a_large_import_reach_the_results_and_a_lesson(
     expect(panel).not_to_contain_text(
         "new responses added", timeout=IMPORT_TIMEOUT_MS
     )  # a new upload clears the last result
-    expect(start).to_be_enabled(timeout=IMPORT_TIMEOUT_MS)
+    panel.get_by_role("button", name="Use the same columns and values").click(timeout=IMPORT_TIMEOUT_MS)
+    expect(start).to_be_enabled()
     start.click()
     expect(panel).to_contain_text(
         f"0 new responses added to November pulse; {imported:,} already imported before", timeout=IMPORT_TIMEOUT_MS

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-import cpmkit.feedback.survey_import.mapping as mapping_module
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.targets import import_targets
 from cpmkit.feedback.pulse.template import pulse_survey
@@ -23,6 +22,7 @@ from cpmkit.feedback.survey_import.mapping import (
     confidence_label,
     suggest_mapping,
 )
+from tests.feedback.survey_import.exports import SM_META
 
 PULSE = import_targets(pulse_survey())
 RECOMMEND = Target(
@@ -86,18 +86,7 @@ def test_spreadsheet_headings_find_time_respondent_nps_and_comment(columns: list
 
 
 def test_columns_the_tools_add_are_not_taken_for_answers() -> None:
-    monkey = [
-        "Respondent ID",
-        "Collector ID",
-        "Start Date",
-        "End Date",
-        "IP Address",
-        "Email Address",
-        "First Name",
-        "Last Name",
-        "Custom Data 1",
-        "Language",
-    ]
+    monkey = [*SM_META, "Language"]
     mapping = suggest_mapping(monkey, PULSE)
     assert suggested(monkey) == {
         "submitted_at": "End Date",  # not "Start Date"
@@ -301,18 +290,3 @@ def test_recalled_data_that_maps_a_left_out_column_is_refused() -> None:
     data = {"columns": {"recommend": "Score"}, "ignored": ["Score"], "confidence": {}}
     with pytest.raises(ValidationError, match="A column cannot be both imported and left out: 'Score'."):
         ColumnMapping.from_data(data, PULSE, ["Score"])
-
-
-def test_public_names() -> None:
-    assert sorted(mapping_module.__all__) == sorted(
-        [
-            "RESPONDENT",
-            "RESPONSE_ID",
-            "SUBMITTED_AT",
-            "ColumnMapping",
-            "Target",
-            "TargetKind",
-            "confidence_label",
-            "suggest_mapping",
-        ]
-    )

@@ -1,0 +1,106 @@
+"""What the PM decides for one import: which column feeds each field (a ``ColumnMapping``) and
+what each answer of a rating column stands for (a ``Recoding`` per field). Suggested from the
+file, changed one choice at a time, and kept as plain data so that a second export of the same
+form is mapped and recoded as the first was, in one click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any
+
+from cpmkit.errors import ValidationError
+from cpmkit.feedback.survey_import.files import SurveyTable
+from cpmkit.feedback.survey_import.mapping import ColumnMapping, Target, suggest_mapping
+from cpmkit.feedback.survey_import.recoding import Recoding, distinct_answers, suggest_recoding
+
+__all__ = ["ImportChoices", "suggest_choices"]
+
+
+@dataclass(frozen=True)
+class ImportChoices:
+    """The column of each field and the recoding of each mapped rating field (by target id)."""
+
+    mapping: ColumnMapping
+    recodings: Mapping[str, Recoding]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "recodings", MappingProxyType(dict(self.recodings)))
+
+    def choose(self, table: SurveyTable, target_id: str, column: str | None) -> ImportChoices:
+        """``column`` feeds ``target_id``; a rating field's answers are recoded afresh for it."""
+        mapping = self.mapping.choose(target_id, column)
+        kept = {k: v for k, v in self.recodings.items() if k != target_id}
+        return replace(self, mapping=mapping, recodings=_recodings(table, mapping, kept))
+
+    def recode(self, target_id: str, answer: str, value: int | None) -> ImportChoices:
+        """The answer ``answer`` of ``target_id``'s column stands for ``value`` (None: not an answer)."""
+        if target_id not in self.recodings:
+            raise ValidationError("Choose a column for this question before saying what its answers mean.")
+        return replace(
+            self, recodings={**self.recodings, target_id: self.recodings[target_id].with_value(answer, value)}
+        )
+
+    def forget(self, target_id: str, answer: str) -> ImportChoices:
+        """``answer`` of ``target_id``'s column gets no value: its cells are read as any other."""
+        if target_id not in self.recodings:
+            raise ValidationError("Choose a column for this question before saying what its answers mean.")
+        return replace(self, recodings={**self.recodings, target_id: self.recodings[target_id].without(answer)})
+
+    def ignore(self, column: str, ignored: bool = True) -> ImportChoices:
+        """Leave ``column`` out on purpose (or take that back)."""
+        return replace(self, mapping=self.mapping.ignore(column, ignored))
+
+    def ignore_rest(self, columns: Sequence[str]) -> ImportChoices:
+        """Leave out every column of ``columns`` that feeds no field."""
+        mapping = self.mapping
+        for column in mapping.unaccounted(columns):
+            mapping = mapping.ignore(column)
+        return replace(self, mapping=mapping)
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain, JSON-able data: what ``from_data`` reads back."""
+        return {
+            "mapping": self.mapping.to_data(),
+            "recodings": {target_id: recoding.to_data() for target_id, recoding in self.recodings.items()},
+        }
+
+    @classmethod
+    def from_data(cls, data: object, table: SurveyTable, targets: Sequence[Target]) -> ImportChoices:
+        """Choices saved with ``to_data`` applied to ``table``: answers the saved recoding does not
+        know (a later export has new ones) are suggested as for a new file."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("recodings", {}), Mapping):
+            raise ValidationError("The saved columns and values of this form cannot be read; choose them again.")
+        mapping = ColumnMapping.from_data(data.get("mapping"), targets, table.columns)
+        by_id = {target.id: target for target in targets}
+        saved = {
+            target_id: Recoding.from_data(raw, by_id[target_id])
+            for target_id, raw in data.get("recodings", {}).items()
+            if target_id in by_id and by_id[target_id].kind == "integer"
+        }
+        return cls(mapping, _recodings(table, mapping, saved))
+
+
+def suggest_choices(table: SurveyTable, targets: Sequence[Target]) -> ImportChoices:
+    """The columns suggested from the headings, and a suggested value for every answer found
+    in each mapped rating column."""
+    mapping = suggest_mapping(table.columns, targets)
+    return ImportChoices(mapping, _recodings(table, mapping, {}))
+
+
+def _recodings(table: SurveyTable, mapping: ColumnMapping, known: Mapping[str, Recoding]) -> dict[str, Recoding]:
+    """A recoding for each mapped rating field: for each answer in its column, the value
+    ``known`` gives it, else the suggested one (none for an answer placed nowhere)."""
+    recodings: dict[str, Recoding] = {}
+    for target in mapping.targets:
+        column = mapping.columns[target.id]
+        if target.kind != "integer" or column is None:
+            continue
+        answers = [text for text, _count in distinct_answers(table.cells[column])]
+        values = dict(suggest_recoding(answers, target).values)
+        if target.id in known:
+            values.update((a, v) for a, v in known[target.id].values.items() if a in answers)
+        recodings[target.id] = Recoding(values)
+    return recodings
