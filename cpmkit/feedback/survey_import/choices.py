@@ -50,8 +50,10 @@ class ImportChoices:
         return replace(self, recodings={**self.recodings, target_id: self.recodings[target_id].without(answer)})
 
     def ignore(self, column: str, ignored: bool = True) -> ImportChoices:
-        """Leave ``column`` out on purpose (or take that back)."""
-        return replace(self, mapping=self.mapping.ignore(column, ignored))
+        """Leave ``column`` out on purpose (or take that back); a field it fed has no recoding left."""
+        mapping = self.mapping.ignore(column, ignored)
+        kept = {target_id: r for target_id, r in self.recodings.items() if mapping.columns[target_id] is not None}
+        return replace(self, mapping=mapping, recodings=kept)
 
     def ignore_rest(self, columns: Sequence[str]) -> ImportChoices:
         """Leave out every column of ``columns`` that feeds no field."""

@@ -70,6 +70,7 @@ class FeedbackImportPanel:
         self._shown_recodings: tuple[tuple[str, str | None], ...] = ()
         self.answer_values: dict[tuple[str, str], W.Dropdown] = {}  # (target id, answer) -> its value
         self.recoding_notes: dict[str, W.HTML] = {}  # target id -> how many of its answers have no value
+        self.recoding_answers: dict[str, list[str]] = {}  # target id -> every answer of its column
         self._shown_columns: tuple[tuple[str, bool], ...] = ()
         self.round = W.Dropdown(description="Round", options=[], layout=fluid("320px"))
         self.upload = W.FileUpload(accept=ACCEPTED, multiple=False, description="Choose file")
@@ -128,7 +129,12 @@ class FeedbackImportPanel:
         self.widget.add_class("cpmkit-feedback-import")
 
     def show(self, project_id: int | None) -> None:
-        """Offer the project's rounds (the latest first) to import into."""
+        """Offer the project's rounds (the latest first) to import into; another project starts
+        from choosing its file (a file chosen, or choices remembered, for one are not another's)."""
+        if project_id != self.project_id:
+            self.table = self.choices = self.last_time = None
+            self.step.layout.display = "none"
+            self.result.value = ""
         self.project_id = project_id
         with guard(self.message):
             rounds = self.pulses.rounds(project_id) if project_id is not None else None
@@ -154,6 +160,7 @@ class FeedbackImportPanel:
         with guard(self.message):
             self.result.value = ""
             self.table = self.choices = self.last_time = None
+            self._shown_recodings, self._shown_columns = (), ()  # another file: its own answers and columns
             self.step.layout.display = "none"
             upload = files[0]
             self.upload.value = ()  # the table is kept; the bytes need not be, nor twice
@@ -227,7 +234,7 @@ class FeedbackImportPanel:
         mapping = choices.mapping
         shown = tuple((t.id, mapping.columns[t.id]) for t in self.targets if t.id in choices.recodings)
         if shown != self._shown_recodings:
-            self.answer_values, self.recoding_notes = {}, {}
+            self.answer_values, self.recoding_notes, self.recoding_answers = {}, {}, {}
             boxes = [
                 self._recoding_list(t, str(mapping.columns[t.id]), choices.recodings[t.id])
                 for t in self.targets
@@ -235,13 +242,11 @@ class FeedbackImportPanel:
             ]
             replace_children(self.recoding_box, boxes)
             self._shown_recodings = shown
-        unplaced: dict[str, int] = {}
         for (target_id, answer), choice in self.answer_values.items():
             value = choices.recodings[target_id].values.get(answer, _UNPLACED)
             choice.index = [v for _label, v in choice.options].index(value)
-            unplaced[target_id] = unplaced.get(target_id, 0) + (value == _UNPLACED)
         for target_id, note in self.recoding_notes.items():
-            n = unplaced.get(target_id, 0)
+            n = sum(answer not in choices.recodings[target_id].values for answer in self.recoding_answers[target_id])
             note.value = (
                 f"<p class='cpmkit-flag'>{n} answer{'s are' if n != 1 else ' is'} not recognised: give each a value,"
                 " or its cells are left blank and listed after the import.</p>"
@@ -257,6 +262,7 @@ class FeedbackImportPanel:
         scale: list[tuple[str, int | str | None]] = [(NOT_AN_ANSWER, None)]
         scale += [(f"{v} - {labels[v]}" if v in labels else str(v), v) for v in range(target.low, target.high + 1)]
         found = distinct_answers(self.table.cells[column])
+        self.recoding_answers[target.id] = [answer for answer, _count in found]
         note = self.recoding_notes[target.id] = W.HTML()
         rows: list[W.Widget] = [W.HTML(f"<h4>What each answer to '{html.escape(target.label)}' stands for</h4>"), note]
         for answer, count in found[:SHOWN_ANSWERS]:
@@ -346,9 +352,9 @@ class FeedbackImportPanel:
             finally:
                 self.start.disabled = False
             self.progress.value = 100
+            self._report(result, added, updated)  # first: remembering the choices may fail, the import did not
             if self.project_id is not None:
                 self.remembered.remember(self.project_id, self.table.columns, choices.to_data())
-            self._report(result, added, updated)
 
     def _bar(self, start: int, share: int) -> Progress:
         """A progress callback that moves the bar from ``start`` over ``share`` of its 100 points."""

@@ -332,3 +332,31 @@ def test_an_answer_placed_nowhere_is_flagged_listed_or_left_blank_on_purpose(
         3,
         3,
     ]  # both "Maybe" rows, once each
+
+
+def test_another_file_with_the_same_headings_shows_its_own_answers(
+    store: Store, project: int, panel: FeedbackImportPanel
+) -> None:
+    upload(panel, sheet_bytes(SHEET + SHEET_ROWS[:2]), "pulse.csv")  # Yes, Somewhat
+    upload(panel, sheet_bytes(SHEET + [SHEET_ROWS[2], ["15.09.2026", "Ed", "Mostly", "8", "", "x"]]), "pulse (2).csv")
+    shown = shown_text(panel.recoding_box)
+    assert "No <span class='cpmkit-help'>(1)</span>" in shown and "Mostly" in shown
+    assert "Somewhat" not in shown and ("progress", "Somewhat") not in panel.answer_values
+    assert panel.message.value == "" and panel.step.layout.display == "flex"
+
+
+def test_another_project_never_sees_the_file_or_the_choices_of_the_last(
+    store: Store, project: int, panel: FeedbackImportPanel
+) -> None:
+    upload(panel, sheet_bytes(SHEET + SHEET_ROWS), "pulse.csv")
+    panel.leave_out_rest.click()
+    panel.start.click()
+    upload(panel, sheet_bytes(SHEET + SHEET_ROWS), "pulse.csv")
+    assert panel.last_time_box.layout.display == "flex"
+    other = store.create_project("Other")
+    PulseStore(store).create_round(other, "Theirs", dt.date(2026, 10, 1))
+    panel.show(other)
+    assert panel.step.layout.display == "none" and panel.choices is None and panel.last_time is None
+    assert panel.result.value == ""
+    upload(panel, sheet_bytes(SHEET + SHEET_ROWS), "pulse.csv")
+    assert panel.last_time_box.layout.display == "none"
