@@ -40,7 +40,7 @@ _DATETIME: Final = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 #: The first two numbers of a date that does not start with the year.
-_DAY_OR_MONTH: Final = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.]\d")
+_DAY_OR_MONTH: Final = re.compile(r"(\d{1,2})([-/.])(\d{1,2})[-/.]\d")
 #: A whole number, alone or before its label: "9", "9.0", "9 - Very likely", "10 (Extremely likely)".
 _INTEGER: Final = re.compile(r"([+-]?\d{1,9})(?:\.0*)?(?:\s*[-–—=:)]\s*\D.*|\.\s+\D.*|\s+\D.*)?\Z", re.DOTALL)
 #: The longest text folded to be compared with a label (see _folded).
@@ -80,15 +80,18 @@ def integer_reader(low: int, high: int, labels: Sequence[tuple[int, str]] = ()) 
 
 
 def reads_day_first(cells: pd.Series) -> bool:
-    """Whether a column's dates like 3/11/2026 are day first: only if some date can only be
-    read that way (13/11/2026) and none only month first (11/13/2026)."""
-    day_first_only = month_first_only = False
+    """Whether a column's dates like 3/11/2026 are day first: if some date can only be read that
+    way (13/11/2026) and none only month first (11/13/2026); and, when none tells, if they are
+    written with dots (01.09.2026), as only day-first countries write them. So a later download
+    of the same sheet, with a day past the 12th, keeps reading its first rows the same way."""
+    day_first_only = month_first_only = dotted = False
     for text in cells.unique().tolist():  # a list: iterating a pandas array is 10 times slower
         found = _DAY_OR_MONTH.match(text)
         if found is not None:
             day_first_only |= int(found[1]) > 12
-            month_first_only |= int(found[2]) > 12
-    return day_first_only and not month_first_only
+            month_first_only |= int(found[3]) > 12
+            dotted |= found[2] == "."
+    return (day_first_only or dotted) and not month_first_only
 
 
 def parse_datetimes(cells: pd.Series, *, dayfirst: bool) -> tuple[pd.Series, pd.Series]:

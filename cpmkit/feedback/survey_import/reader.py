@@ -247,11 +247,36 @@ def apply_mapping(
         if progress is not None:
             progress(min(start + CHUNK_ROWS, total), total)
     responses = pd.concat(parts).rename_axis("row").reset_index()
+    if not _rows_told_apart(responses, mapping):
+        _number_alike_rows(responses)
     repeated = responses["response_key"].duplicated()
     duplicates = tuple(int(row) for row in responses.loc[repeated, "row"])
     responses = responses[~repeated].reset_index(drop=True)
     note = _date_responses(responses, mapping, imported_at, table.filename)
     return ImportResult(table.filename, responses, tuple(problems), duplicates, tuple(left_out), note)
+
+
+def _rows_told_apart(responses: pd.DataFrame, mapping: ColumnMapping) -> bool:
+    """Whether two rows of the same answers are one response sent twice: the file says who sent
+    each, gives its own id, or a time of day. Without, they are two people who answered alike."""
+    if any(mapping.columns[t.id] is not None for t in mapping.targets if t.kind == "id" or t.id == RESPONDENT.id):
+        return True
+    if mapping.columns.get(SUBMITTED_AT.id) is None:
+        return False
+    stamps = responses[SUBMITTED_AT.id].dropna()
+    return bool(len(stamps)) and not (stamps == stamps.dt.normalize()).all()
+
+
+def _number_alike_rows(responses: pd.DataFrame) -> None:
+    """Give each row that repeats an earlier one's key a key of its own: the key and how many
+    alike came before (the first keeps its key, so a later download of the file keeps them all)."""
+    keys = responses["response_key"]
+    before = keys.groupby(keys).cumcount()
+    again = before > 0
+    responses.loc[again, "response_key"] = [
+        hashlib.blake2b(f"{key}#{n}".encode(), digest_size=16).hexdigest()
+        for key, n in zip(keys[again].tolist(), before[again].tolist())
+    ]
 
 
 def _date_responses(

@@ -681,6 +681,42 @@ def test_keys_do_not_depend_on_the_recoding() -> None:
     assert keys[0]["progress"].tolist() == [5, 3, 4] and keys[1]["progress"].tolist() == [5, 2, 5]  # Cy: no answer
 
 
+def test_alike_answers_without_who_id_or_time_of_day_are_different_people() -> None:
+    """A sheet kept by hand: two people answering Yes and 9 are two responses, and a later
+    download (one row more) keeps every earlier key; with a name column they would be one sent twice."""
+    progress = Target("progress", "Comfortable?", "integer", low=1, high=5, labels=((5, "Yes"),))
+    score = Target("recommend", "Score", "integer", low=0, high=10)
+    targets = (SUBMITTED_AT, RESPONDENT, progress, score)
+    at = dt.datetime(2026, 12, 7, 9, 0)
+    rows = ["Date;Comfortable?;Score", "01.09.2026;Yes;9", "01.09.2026;Yes;9", "02.09.2026;Yes;9"]
+
+    def imported_keys(lines: list[str], **columns: str) -> tuple[list[str], tuple[int, ...]]:
+        table = read_survey("\n".join(lines).encode(), "sheet.csv")
+        mapping = ColumnMapping(
+            targets, {"submitted_at": "Date", "progress": "Comfortable?", "recommend": "Score", **columns}
+        )
+        result = apply_mapping(table, mapping, imported_at=at)
+        return result.responses["response_key"].tolist(), result.duplicate_rows
+
+    keys, repeated = imported_keys(rows)
+    assert len(set(keys)) == 3 and repeated == ()
+    later, _ = imported_keys([*rows, "03.09.2026;Yes;9"])
+    assert later[:3] == keys
+    named = [f"{line};{name}" for line, name in zip(rows, ["Name", "Ana", "Ana", "Ana"])]
+    assert imported_keys(named, respondent="Name")[1] == (3,)  # Ana's row sent twice
+    timed = [line.replace(".2026", ".2026 10:00") for line in rows]
+    assert imported_keys(timed)[1] == (3,)  # the same minute: sent twice
+
+
+def test_dates_written_with_dots_are_day_first() -> None:
+    """01.09.2026 is 1 September, even before a day past the 12th shows that the column is day first."""
+    table = read_survey(b"Date;Score\n01.09.2026;9\n02.09.2026;7\n", "sheet.csv")
+    score = Target("recommend", "Score", "integer", low=0, high=10)
+    mapping = ColumnMapping((SUBMITTED_AT, score), {"submitted_at": "Date", "recommend": "Score"})
+    dates = apply_mapping(table, mapping).responses["submitted_at"].dt.date.astype(str).tolist()
+    assert dates == ["2026-09-01", "2026-09-02"]
+
+
 def test_identical_rows_in_one_file_are_imported_once() -> None:
     rows = google_forms()
     rows = [*rows, rows[1], rows[3], rows[1]]  # rows 6, 7, 8 repeat rows 2, 4, 2
