@@ -28,6 +28,7 @@ __all__ = [
     "Target",
     "TargetKind",
     "confidence_label",
+    "plain_words",
     "suggest_mapping",
 ]
 
@@ -253,10 +254,11 @@ _MIN_SCORE: Final = 0.4
 #: heading would only cost time.
 _LONGEST_HEADING: Final = 1000
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+_NOT_WORD: Final = re.compile(r"[\W_]+")
 
 
 class _Text(NamedTuple):
-    """A heading or alias as matched: its words (see _words) and the stems of those that count."""
+    """A heading or alias as matched: its words (see plain_words) and the stems of those that count."""
 
     words: str
     stems: frozenset[str]
@@ -314,7 +316,7 @@ def _phrases(target: Target) -> list[tuple[int, tuple[str, ...], _Text]]:
     named += [(rank, alias) for rank, alias in enumerate(target.aliases, start=1)]
     phrases = []
     for rank, text in named:
-        parts = tuple(words for part in text.split("...") if (words := _words(part)))
+        parts = tuple(words for part in text.split("...") if (words := plain_words(part)))
         if parts:
             phrases.append((rank, parts, _text(" ".join(parts))))
     return phrases
@@ -335,7 +337,7 @@ def _score(heading: _Text, parts: Sequence[str], stems: frozenset[str], vocabula
 
 
 def _text(text: str) -> _Text:
-    words = _words(text)
+    words = plain_words(text)
     return _Text(words, frozenset(_stem(word) for word in words.split() if _counts(word)))
 
 
@@ -353,10 +355,11 @@ def _stem(word: str) -> str:
     return word
 
 
-def _words(text: str) -> str:
-    """Text for matching: lower case, accents and punctuation dropped, single spaces."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+def plain_words(text: str) -> str:
+    """Text for matching headings and answers: lower case, accents and punctuation dropped,
+    single spaces; letters of any script kept ("¿Sí?" is "si", "Да" is "да")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    return " ".join(_NOT_WORD.sub(" ", plain).split())
 
 
 def _contains(heading: str, parts: Sequence[str]) -> bool:

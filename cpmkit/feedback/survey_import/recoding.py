@@ -13,8 +13,6 @@ says it is "not an answer" (None: left blank on purpose, not listed).
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from cpmkit.core.content import check_fields, parsed_entries, read_yaml, require
 from cpmkit.core.fields import is_whole
 from cpmkit.errors import TemplateError, ValidationError
 from cpmkit.feedback.survey_import.cells import integer_reader
-from cpmkit.feedback.survey_import.mapping import Target
+from cpmkit.feedback.survey_import.mapping import Target, plain_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,7 +47,9 @@ ANSWER_SCALES_FILE: Final = "answer_scales.yaml"
 NOT_AN_ANSWER: Final = "not an answer"
 #: A distinct answer of a column and how many cells hold it.
 AnswerCount = tuple[str, int]
-_NOT_WORD: Final = re.compile(r"[\W_]+")
+#: Longer answers are not compared with the answer scales' words (a hostile file's 50 MB cell
+#: would only cost time): no scale's phrase is near that long.
+_LONGEST_ANSWER: Final = 200
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,11 @@ class WordScale:
 
     def point(self, answer: str) -> int | None:
         """The position (0 = lowest) of the point ``answer`` names; None if it names none."""
-        folded = _folded(answer)
-        return next((i for i, phrases in enumerate(self.points) if folded in phrases), None)
+        return self.point_of_words(plain_words(answer))
+
+    def point_of_words(self, words: str) -> int | None:
+        """``point`` of an answer already made ``plain_words``."""
+        return next((i for i, phrases in enumerate(self.points) if words in phrases), None)
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,17 @@ def suggest_recoding(answers: Sequence[str], target: Target) -> Recoding:
     low, high = target.low, target.high
     read = integer_reader(low, high, target.labels)
     values = {answer: read(answer) for answer in answers}
-    rest = [answer for answer, value in values.items() if value is None]
-    placed = {scale: sum(scale.point(answer) is not None for answer in rest) for scale in answer_scales()}
+    rest = {a: plain_words(a) for a, value in values.items() if value is None and len(a) <= _LONGEST_ANSWER}
+    placed = {
+        scale: sum(scale.point_of_words(words) is not None for words in rest.values()) for scale in answer_scales()
+    }
     best = max(placed, key=lambda scale: (placed[scale], -len(scale.points)), default=None)
     if best is not None and placed[best]:
         steps = len(best.points) - 1
-        for answer in rest:
-            if (point := best.point(answer)) is not None:  # rounded half up: the middle of 0..10 in 5 is 3, 5, 8
+        for answer, words in rest.items():
+            if (
+                point := best.point_of_words(words)
+            ) is not None:  # rounded half up: the middle of 0..10 in 5 is 3, 5, 8
                 values[answer] = low + (2 * point * (high - low) + steps) // (2 * steps)
     return Recoding({answer: value for answer, value in values.items() if value is not None})
 
@@ -171,7 +178,7 @@ def _parse_scale(raw: Any, index: int, file: str) -> WordScale:
     seen: set[str] = set()
     points = []
     for phrases in raw_points:
-        folded = [_folded(phrase) if isinstance(phrase, str) else "" for phrase in phrases]
+        folded = [plain_words(phrase) if isinstance(phrase, str) else "" for phrase in phrases]
         for phrase, normal in zip(phrases, folded):
             if not normal:
                 problem = f"{phrase!r} is not a word or phrase (put every phrase in quotes: YAML reads no as false)."
@@ -183,9 +190,3 @@ def _parse_scale(raw: Any, index: int, file: str) -> WordScale:
             seen.add(normal)
         points.append(frozenset(folded))
     return WordScale(scale_id, tuple(points))
-
-
-def _folded(text: str) -> str:
-    """Text for matching answers: lower case, accents and punctuation dropped, single spaces."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-    return " ".join(_NOT_WORD.sub(" ", plain).split())

@@ -1,5 +1,5 @@
-"""Fuzzed survey exports through the whole import: read_survey (files.py), then suggest_mapping and
-apply_mapping on the pulse survey's import targets. Every input ends in an import or in a
+"""Fuzzed survey exports through the whole import: read_survey (files.py), then suggest_choices (the
+mapping and the recodings, as the import panel suggests them) and apply_mapping on the pulse survey's import targets. Every input ends in an import or in a
 CpmkitError with a plain message: never another exception, never a hang, never a memory blow-up.
 
 Bounds, from files.py's and xlsx.py's documented limits:
@@ -26,7 +26,6 @@ import contextlib
 import csv
 import datetime as dt
 import functools
-import inspect
 import io
 import random
 import re
@@ -46,17 +45,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from cpmkit.errors import CpmkitError
 from cpmkit.feedback.pulse.targets import import_targets
 from cpmkit.feedback.pulse.template import pulse_survey
+from cpmkit.feedback.survey_import.choices import suggest_choices
 from cpmkit.feedback.survey_import.files import MAX_FILE_BYTES, read_survey
-from cpmkit.feedback.survey_import.mapping import suggest_mapping
 from cpmkit.feedback.survey_import.reader import ImportResult, apply_mapping
 from tests._workbooks import BOMBS
 
 TARGETS = import_targets(pulse_survey())
-#: apply_mapping takes the import date once issue 14's reader lands; called as it is until then.
 IMPORTED_AT = dt.datetime(2026, 12, 7, 12, 0)
-IMPORT_OPTIONS: dict[str, Any] = (
-    {"imported_at": IMPORTED_AT} if "imported_at" in inspect.signature(apply_mapping).parameters else {}
-)
 
 SMALL_SECONDS = 10.0
 LARGE_SECONDS = 30.0
@@ -106,8 +101,10 @@ def imports(data: bytes, filename: str, seconds: float = SMALL_SECONDS) -> Impor
         try:
             table = read_survey(data, filename)
             columns = len(table.columns)
-            mapping = suggest_mapping(table.columns, TARGETS)
-            result: ImportResult | CpmkitError = apply_mapping(table, mapping, **IMPORT_OPTIONS)
+            choices = suggest_choices(table, TARGETS)  # the mapping, and the recoding of each rating column
+            result: ImportResult | CpmkitError = apply_mapping(
+                table, choices.mapping, recodings=choices.recodings, imported_at=IMPORTED_AT
+            )
         except CpmkitError as exc:
             result = exc
     limit = BASE_MB * 2**20 + PER_BYTE * len(data) + PER_COLUMN_KB * 1024 * columns

@@ -64,7 +64,7 @@ def test_cells_keep_their_text() -> None:
     assert sheet["Name"].tolist()[:2] == ["José", "Zoë"] and sheet.loc[4, "Any other comments?"].endswith("€")
 
 
-# -- Suggested mapping, recoding, count and NPS (the issue 14 API: awaits its merge) ----------------
+# -- Suggested mapping, recoding, count and NPS --------------------------------------------------
 
 
 def _suggested(data: bytes, filename: str) -> tuple[ColumnMapping, list[str]]:
