@@ -20,6 +20,7 @@ from cpmkit.feedback.survey_import.mapping import (
     ColumnMapping,
     Target,
     confidence_label,
+    plain_words,
     suggest_mapping,
 )
 from tests.feedback.survey_import.exports import SM_META
@@ -290,3 +291,10 @@ def test_recalled_data_that_maps_a_left_out_column_is_refused() -> None:
     data = {"columns": {"recommend": "Score"}, "ignored": ["Score"], "confidence": {}}
     with pytest.raises(ValidationError, match="A column cannot be both imported and left out: 'Score'."):
         ColumnMapping.from_data(data, PULSE, ["Score"])
+
+
+def test_headings_in_any_script_are_matched() -> None:
+    question = Target("progress", "Довольны ли вы ходом проекта?", "integer", low=1, high=5)
+    mapping = suggest_mapping(["Отметка времени", "Довольны ли вы ходом проекта?"], [SUBMITTED_AT, question])
+    assert mapping.columns["progress"] == "Довольны ли вы ходом проекта?" and mapping.confidence["progress"] == 1.0
+    assert plain_words("¿Sí?  Да, Ελλάδα!") == "si да ελλαδα"
