@@ -4,7 +4,8 @@ answer words ("Yes / Somewhat / No") and a bad cell. The suggestions show how su
 answers are recoded (one value changed by the PM), the extra column is left out on purpose
 before Import is offered, the bad cell costs one answer, and the summary says the responses are
 dated by day. The next export of the same sheet is mapped and recoded as before in one click.
-The page never scrolls sideways, nothing leaves localhost and no dialog opens.
+The page never scrolls sideways, axe-core finds no serious violation in the choices, nothing
+leaves localhost and no dialog opens.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def test_a_spreadsheet_is_mapped_recoded_imported_and_remembered(
     somewhat = recoding.get_by_role("combobox", name="Are you comfortable with progress?: Somewhat")
     expect(somewhat).to_have_value("3 - Partly")  # the middle of Yes / Somewhat / No, on 1-5
     assert_no_sideways_scroll(page)
+    web.assert_accessible()  # every answer's choice is named, the flags are readable
     web.screenshot(f"{size}-import-choices")
     somewhat.select_option(label="2 - Not really")
     panel.get_by_role("button", name="Leave out the other columns").click()
