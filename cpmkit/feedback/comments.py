@@ -4,7 +4,8 @@ with counts, examples and the trend from round to round.
 Pure functions over a responses frame and a :class:`~cpmkit.feedback.pulse.template.FeedbackTaxonomy`:
 no widgets, no I/O, no network. The tone comes from VADER, a lexicon- and rule-based analyser
 whose lexicon ships inside the package (so it works offline), with the taxonomy's tone words
-added; the themes come from the taxonomy's keywords.
+added and its tone phrases ("could be better", "no complaints") each read as one word of its own
+score; the themes come from the taxonomy's keywords.
 
 Conventions:
 
@@ -92,7 +93,7 @@ def analyse_comments(
     analysed = pd.concat(parts).sort_values("_position", kind="stable").drop(columns="_position")
     analysed["text"] = analysed["text"].astype(str)
     codes, uniques = pd.factorize(analysed["text"])
-    sentiment = _sentiment(list(uniques), taxonomy.tone_words)[codes]
+    sentiment = _sentiment(list(uniques), taxonomy.tone_words, taxonomy.tone_phrases)[codes]
     analysed["sentiment"] = sentiment
     tones = [sentiment <= NEGATIVE_UP_TO, sentiment >= POSITIVE_FROM]
     analysed["tone"] = np.select(tones, ["negative", "positive"], "neutral")
@@ -186,18 +187,62 @@ def theme_trend(analysed: pd.DataFrame, taxonomy: FeedbackTaxonomy, *, by: str =
 # -- sentiment -------------------------------------------------------------------------------
 
 
-def _sentiment(texts: list[str], tone_words: tuple[tuple[str, float], ...]) -> np.ndarray:
-    analyser = _analyser(tone_words)
+def _sentiment(
+    texts: list[str], tone_words: tuple[tuple[str, float], ...], tone_phrases: tuple[tuple[str, float], ...]
+) -> np.ndarray:
+    analyser = _analyser(tone_words, tone_phrases)
     return np.fromiter((analyser.polarity_scores(text)["compound"] for text in texts), dtype=float, count=len(texts))
 
 
 @functools.cache
-def _analyser(tone_words: tuple[tuple[str, float], ...]) -> _Analyser:
-    """VADER with the tone words added to (or replacing entries of) its lexicon."""
+def _analyser(tone_words: tuple[tuple[str, float], ...], tone_phrases: tuple[tuple[str, float], ...]) -> _Analyser:
+    """VADER with the tone words added to (or replacing entries of) its lexicon, reading the tone phrases."""
     engine = SentimentIntensityAnalyzer()
     engine.lexicon.update(tone_words)
-    analyser: _Analyser = engine
-    return analyser
+    if not tone_phrases:
+        analyser: _Analyser = engine
+        return analyser
+    return _PhraseReader(engine, tone_phrases)
+
+
+class _PhraseReader:
+    """Reads each tone phrase in a text as one made-up word scored as the phrase, then lets VADER
+    score the text: "could be better" is then hedged criticism, not "better", and VADER's own rules
+    (negation before the phrase, the weight of what follows "but") still apply to it."""
+
+    def __init__(self, engine: SentimentIntensityAnalyzer, tone_phrases: tuple[tuple[str, float], ...]) -> None:
+        self._engine = engine
+        self._words: dict[str, str] = {}
+        for index, (phrase, tone) in enumerate(tone_phrases):
+            word = f"cpmkittonephrase{index}"
+            engine.lexicon[word] = tone
+            self._words[_phrase_key(phrase)] = word
+        # One branch per first word (a comment's word is tried against each first word once, not
+        # against every phrase), the rests longest first: "could be better" wins over "could be".
+        rests: dict[str, list[str]] = {}
+        for phrase, _ in tone_phrases:
+            first, rest = phrase.split(" ", 1)
+            rests.setdefault(_phrase_pattern(first), []).append(_phrase_pattern(rest))
+        branches = [rf"{first}\s+(?:{'|'.join(sorted(ends, key=len, reverse=True))})" for first, ends in rests.items()]
+        self._pattern = re.compile(rf"(?<![^\W_])(?:{'|'.join(branches)})(?![^\W_])", re.IGNORECASE)
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        scores: dict[str, float] = self._engine.polarity_scores(self._pattern.sub(self._word, text))
+        return scores
+
+    def _word(self, match: re.Match[str]) -> str:
+        return self._words[_phrase_key(match.group())]
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """A phrase's words with any spacing between them; a hyphen or apostrophe in a word may be
+    left out or written as either apostrophe ("didn't" matches "didnt" and "didn’t")."""
+    return r"\s+".join(r"[-'’]?".join(map(re.escape, _JOINER.split(word))) for word in phrase.split())
+
+
+def _phrase_key(text: str) -> str:
+    """The one spelling of a phrase as written in the taxonomy or in a comment."""
+    return " ".join(_JOINER.sub("", word) for word in text.casefold().split())
 
 
 # -- themes ----------------------------------------------------------------------------------

@@ -135,6 +135,44 @@ def test_a_tone_word_scored_zero_carries_no_tone() -> None:
     assert _tones("Please send the minutes.") == ["neutral"]
 
 
+PHRASES = FeedbackTaxonomy(
+    TAXONOMY.themes,
+    tone_words=(("no", 0.0),),
+    tone_phrases=(("could be", -1.5), ("could be better", -1.8), ("didn't reply", -1.5), ("feels like", 0.0)),
+)
+
+
+def _phrase_tones(*texts: str) -> list[str]:
+    return list(analyse_comments(_frame(*texts), PHRASES)["tone"])
+
+
+def test_a_tone_phrase_is_scored_in_place_of_its_words() -> None:
+    # VADER alone reads "better" and "like" as praise
+    assert _tones("Communication could be better.", "It feels like a long wait.") == ["positive", "positive"]
+    assert _phrase_tones("Communication could be better.", "It feels like a long wait.") == ["negative", "neutral"]
+
+
+def test_tone_phrases_match_whatever_the_case_spacing_and_apostrophe() -> None:
+    texts = ("COULD  BE\nBETTER", "They didnt reply.", "They didn’t reply.", "They didn-t reply")
+    assert _phrase_tones(*texts) == ["negative"] * 4
+
+
+def test_tone_phrases_match_whole_words_only() -> None:
+    # "could bear" is not "could be", "kdidn't reply" not "didn't reply"
+    assert _phrase_tones("I could bear it.", "They kdidn't reply.", "Could be.") == ["neutral", "neutral", "negative"]
+
+
+def test_the_longest_tone_phrase_wins_and_negation_before_it_applies() -> None:
+    sentiment = analyse_comments(_frame("It could be better.", "It could be done."), PHRASES)["sentiment"]
+    assert sentiment.iloc[0] < sentiment.iloc[1] < 0
+    assert _phrase_tones("It never could be better.") == ["positive"]
+
+
+def test_no_on_its_own_carries_no_tone_but_still_negates() -> None:
+    assert _tones("No comments.") == ["negative"]
+    assert _phrase_tones("No comments.", "No complaints.") == ["neutral", "positive"]
+
+
 def test_sentiment_is_between_minus_1_and_1_and_neutral_text_is_0() -> None:
     analysed = analyse_comments(
         _frame(

@@ -56,6 +56,7 @@ _JOINER = re.compile(r"[-'’]")
 _WORD = rf"{_PART}(?:{_JOINER.pattern}{_PART})*"
 _KEYWORD = re.compile(rf"{_WORD}\*?(?: {_WORD}\*?)*")
 _TONE_WORD = re.compile(_WORD)
+_TONE_PHRASE = re.compile(rf"{_WORD}(?: {_WORD})+")
 _MIN_STEM = 3
 _FIXED_SCALES: Final = {"recommend": (0, 10), "satisfaction": (1, 5)}
 _MIN_RATING_POINTS = 3
@@ -127,10 +128,12 @@ class Theme:
 
 @dataclass(frozen=True)
 class FeedbackTaxonomy:
-    """The themes in report order, and the tone words added to the sentiment lexicon."""
+    """The themes in report order, the tone words added to the sentiment lexicon, and the tone
+    phrases (lowercase, single-spaced) scored as one word in place of the words they are made of."""
 
     themes: tuple[Theme, ...]
     tone_words: tuple[tuple[str, float], ...] = ()
+    tone_phrases: tuple[tuple[str, float], ...] = ()
 
     def theme(self, theme_id: str) -> Theme:
         return next(t for t in self.themes if t.id == theme_id)
@@ -157,9 +160,11 @@ def load_feedback_taxonomy(path: Path) -> FeedbackTaxonomy:
     """Read and check a feedback taxonomy file; TemplateError names the file, theme and field."""
     file = path.name
     data = read_yaml(path)
-    check_fields(data, ("themes", "tone_words"), file, None)
+    check_fields(data, ("themes", "tone_words", "tone_phrases"), file, None)
     themes = parsed_entries(data, "themes", _parse_theme, file)
-    return FeedbackTaxonomy(tuple(themes), _parse_tone_words(data.get("tone_words", {}), file))
+    words = _parse_tones(data.get("tone_words", {}), file, "tone_words")
+    phrases = _parse_tones(data.get("tone_phrases", {}), file, "tone_phrases")
+    return FeedbackTaxonomy(tuple(themes), words, phrases)
 
 
 @functools.cache
@@ -274,23 +279,43 @@ def _keyword(raw: Any, file: str, label: str) -> str:
     return normal
 
 
-def _parse_tone_words(raw: Any, file: str) -> tuple[tuple[str, float], ...]:
+#: What each tone section holds: the grammar of its entries, the noun, and the rule in words.
+_TONE_ENTRIES: Final = {
+    "tone_words": (
+        _TONE_WORD,
+        "word",
+        "must be a single word (quote words YAML reads otherwise, such as 'no' or 'on').",
+    ),
+    "tone_phrases": (
+        _TONE_PHRASE,
+        "phrase",
+        (
+            "must be two or more words of letters or digits, which may be joined by hyphens or apostrophes "
+            "(single words go in tone_words)."
+        ),
+    ),
+}
+
+
+def _parse_tones(raw: Any, file: str, field: str) -> tuple[tuple[str, float], ...]:
+    """The ``tone_words`` or ``tone_phrases`` section: entries in normal form (case-folded,
+    single-spaced), each with a score on VADER's scale."""
+    grammar, noun, rule = _TONE_ENTRIES[field]
     if not isinstance(raw, dict):
-        raise TemplateError("must map each word to its tone, a number.", file=file, field="tone_words")
+        raise TemplateError(f"must map each {noun} to its tone, a number.", file=file, field=field)
     low, high = TONE_RANGE
-    words: dict[str, float] = {}
-    for word, tone in raw.items():
-        normal = word.casefold() if isinstance(word, str) else ""
-        if not _TONE_WORD.fullmatch(normal):
-            problem = "must be a single word (quote words YAML reads otherwise, such as 'no' or 'on')."
-            raise TemplateError(problem, file=file, item=str(word), field="tone_words")
-        if normal in words:
-            raise TemplateError("appears more than once.", file=file, item=str(word), field="tone_words")
+    entries: dict[str, float] = {}
+    for entry, tone in raw.items():
+        normal = " ".join(entry.split()).casefold() if isinstance(entry, str) else ""
+        if not grammar.fullmatch(normal):
+            raise TemplateError(rule, file=file, item=str(entry), field=field)
+        if normal in entries:
+            raise TemplateError("appears more than once.", file=file, item=str(entry), field=field)
         if isinstance(tone, bool) or not isinstance(tone, int | float) or not low <= tone <= high:
             problem = f"must be a number from {low:g} (most negative) to {high:g} (most positive), not {tone!r}."
-            raise TemplateError(problem, file=file, item=str(word), field="tone_words")
-        words[normal] = float(tone)
-    return tuple(words.items())
+            raise TemplateError(problem, file=file, item=str(entry), field=field)
+        entries[normal] = float(tone)
+    return tuple(entries.items())
 
 
 # -- shared checks ---------------------------------------------------------------------------

@@ -265,6 +265,13 @@ def test_real_taxonomy_tone_words_are_on_vaders_scale(taxonomy: FeedbackTaxonomy
     assert words["please"] == 0
 
 
+def test_real_taxonomy_tone_phrases_are_phrases_on_vaders_scale(taxonomy: FeedbackTaxonomy) -> None:
+    phrases = dict(taxonomy.tone_phrases)
+    low, high = TONE_RANGE
+    assert all(low <= tone <= high and len(phrase.split()) >= 2 for phrase, tone in phrases.items())
+    assert phrases["could be better"] < 0 < phrases["on track"]
+
+
 def test_default_taxonomy_is_read_from_the_templates_folder(taxonomy: FeedbackTaxonomy) -> None:
     assert feedback_taxonomy() == taxonomy
 
@@ -322,6 +329,17 @@ def test_malformed_keywords_name_the_theme(tmp_path: Path, keywords: str, fragme
         (_themes("[scope]", extra="tone_words: {late: bad}\n"), "late", "tone_words", "not 'bad'"),
         (_themes("[scope]", extra="tone_words: {late: true}\n"), "late", "tone_words", "a number"),
         (_themes("[scope]", extra="tone_words: {Late: -1, late: -2}\n"), "late", "tone_words", "more than once"),
+        (_themes("[scope]", extra="tone_phrases: [too late]\n"), None, "tone_phrases", "map each phrase"),
+        (_themes("[scope]", extra="tone_phrases: {late: -1}\n"), "late", "tone_phrases", "single words go in"),
+        (_themes("[scope]", extra="tone_phrases: {'too late!': -1}\n"), "too late!", "tone_phrases", "two or more"),
+        (_themes("[scope]", extra="tone_phrases: {'could be*': -1}\n"), "could be*", "tone_phrases", "two or more"),
+        (_themes("[scope]", extra="tone_phrases: {too late: 4.5}\n"), "too late", "tone_phrases", "from -4"),
+        (
+            _themes("[scope]", extra="tone_phrases: {too late: -1, Too  LATE: -2}\n"),
+            "Too  LATE",
+            "tone_phrases",
+            "more than once",
+        ),
     ],
 )
 def test_malformed_taxonomy_names_item_and_field(
@@ -337,3 +355,9 @@ def test_tone_words_are_case_folded(tmp_path: Path) -> None:
         _write(tmp_path, "themes.yaml", _themes("[scope]", extra="tone_words: {LATE: -1.5, On-Time: 1}\n"))
     )
     assert taxonomy.tone_words == (("late", -1.5), ("on-time", 1.0))
+
+
+def test_tone_phrases_are_case_folded_and_single_spaced(tmp_path: Path) -> None:
+    text = _themes("[scope]", extra="tone_phrases: {'Could  be BETTER': -1.8, \"didn't reply\": -1}\n")
+    taxonomy = load_feedback_taxonomy(_write(tmp_path, "themes.yaml", text))
+    assert taxonomy.tone_phrases == (("could be better", -1.8), ("didn't reply", -1.0))
