@@ -100,7 +100,10 @@ def _report(name: str, truth: Sequence[str], tones: dict[str, Sequence[str]]) ->
 
 def _matrix(method: str, truth: Sequence[str], found: Sequence[str]) -> list[str]:
     width = max(map(len, LABELS)) + 1
-    lines = [f"{method}: rows are the labels, columns the tone given", " " * width + "".join(f"{x:>10}" for x in LABELS)]
+    lines = [
+        f"{method}: rows are the labels, columns the tone given",
+        " " * width + "".join(f"{x:>10}" for x in LABELS),
+    ]
     for label, row in zip(LABELS, confusion(truth, found)):
         lines.append(f"{label:<{width}}" + "".join(f"{count:>10}" for count in row))
     return lines
