@@ -1,6 +1,6 @@
 """Workbook 4's content: the pulse survey's questions and the feedback taxonomy (themes with
-their keywords, and the tone words added to the sentiment lexicon), each loaded from a YAML
-file in templates/ that a trainer can copy and edit without code.
+their keywords, and the tone words and phrases added to the sentiment lexicon), each loaded
+from a YAML file in templates/ that a trainer can copy and edit without code.
 
 A malformed file is refused up front with a message naming the file, the item and the field.
 """
