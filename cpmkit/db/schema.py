@@ -374,6 +374,8 @@ retro_boards = Table(
     Column("token", String(64), nullable=False),  # secret digest; the secret is in the link team members join by
     Column("facilitator_key", String(64), nullable=False),  # secret digest; the secret is in the facilitator's link
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Column("finished_at", DateTime),  # revision 0005: when the facilitator finished it (None: still running)
+    Column("archived_at", DateTime),  # revision 0005: when the PM archived it (None: not archived)
     Index("ux_retro_boards_token", "token", unique=True),
     Index("ux_retro_boards_facilitator", "facilitator_key", unique=True),
     Index("ix_retro_boards_project", "project_id"),
