@@ -88,12 +88,17 @@ class GroupView:
 class BoardView:
     """What one member's page shows and offers, from a ``BoardState``.
 
+    ``status`` is one of ``rules.BOARD_STATUSES``: a board that is not open offers nothing to
+    do, and ``closed`` says why (None while open). ``finishing`` offers the facilitator Finish (an open board in its last phase);
     ``back_to``/``next_to`` are the phases the facilitator's buttons move to; ``votes_left`` is
     set in the vote phase only; ``columns`` holds each column's groups in the order shown;
     ``grouping_cards`` are the (id, text) of the cards the facilitator's grouping form offers;
     ``action_groups`` the top groups the facilitator turns into actions."""
 
     phase: str
+    status: str
+    closed: str | None
+    finishing: bool
     members: tuple[str, ...]
     back_to: str | None
     next_to: str | None
@@ -133,9 +138,15 @@ def card_view(card: Mapping[Hashable, Any], *, mine: bool = False) -> CardView:
 def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) -> BoardView:
     """What ``member_id`` sees of the board (and, with ``facilitator``, the facilitator's controls)."""
     phase = state.phase
+    status = rules.board_status(state.board)
+    running = status == "open"
+
+    def allows(what: str) -> bool:
+        return running and rules.allows(phase, what)
+
     grouped = rules.groups(state.cards, state.votes)
-    changeable = rules.my_cards(state.cards, member_id) if rules.allows(phase, "change cards") else frozenset()
-    voting = phase == "vote"
+    changeable = rules.my_cards(state.cards, member_id) if allows("change cards") else frozenset()
+    voting = allows("vote")
     votes = rules.my_votes(state.votes, member_id) if voting else None
     cards = {int(card["id"]): card_view(card, mine=int(card["id"]) in changeable) for card in _records(state.cards)}
 
@@ -154,20 +165,23 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
     for group in _records(shown):
         columns.setdefault(str(group["column_id"]), []).append(group_view(group))
     limit = int(state.board["votes_per_member"])
-    acting = rules.allows(phase, "add actions")
+    acting = allows("add actions")
     top = rules.top_groups(grouped, TOP_GROUPS) if facilitator and acting else grouped.head(0)
     on_board = state.actions["board_id"].eq(state.board["id"]).fillna(False).astype(bool)
     return BoardView(
         phase=phase,
+        status=status,
+        closed=rules.closed_problem(state.board),
+        finishing=facilitator and running and rules.next_phase(phase) is None,
         members=tuple(str(name) for name in state.members["name"]),
-        back_to=rules.previous_phase(phase),
-        next_to=rules.next_phase(phase),
-        adding=rules.allows(phase, "add cards"),
-        editing=state.editing,
+        back_to=rules.previous_phase(phase) if running else None,
+        next_to=rules.next_phase(phase) if running else None,
+        adding=allows("add cards"),
+        editing=state.editing if running else None,
         vote_limit=limit,
         votes_left=rules.votes_left(state.votes, member_id, limit) if voting else None,
         columns={column_id: tuple(shown_groups) for column_id, shown_groups in columns.items()},
-        grouping=facilitator and rules.allows(phase, "group cards"),
+        grouping=facilitator and allows("group cards"),
         grouping_cards=tuple((card.id, card.text) for card in cards.values()) if facilitator else (),
         acting=acting,
         action_groups=tuple(group_view(group) for group in _records(top)),

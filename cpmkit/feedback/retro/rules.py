@@ -1,7 +1,8 @@
 """Workbook 4's mid-project retrospective, as pure logic: the phases a board moves through and
 what each allows, cards gathered into groups with their votes, the vote limit (its cap, the
 votes each member used and has left, the refusal once all are used), which cards and votes are
-a member's own, and the actions carried over from earlier retrospectives of the same project.
+a member's own, the actions carried over from earlier retrospectives of the same project, and a
+board's status (open, finished by its facilitator, archived by the PM) with the updates that change it.
 
 Pure: plain values and DataFrames in, new values out; no widgets, no I/O.
 """
@@ -24,6 +25,7 @@ else:
 
 __all__ = [
     "ACTION_STATUSES",
+    "BOARD_STATUSES",
     "CARD_TEXT_LIMIT",
     "GROUP_COLUMNS",
     "MAX_VOTES",
@@ -32,14 +34,20 @@ __all__ = [
     "PHASE_RULES",
     "TALLY_PHASES",
     "allows",
+    "archived",
+    "board_status",
     "carried_actions",
+    "check_open",
     "check_phase",
     "check_vote_left",
+    "closed_problem",
+    "finished",
     "groups",
     "my_cards",
     "my_votes",
     "next_phase",
     "previous_phase",
+    "reopened",
     "shows_tally",
     "top_groups",
     "vote_limit",
@@ -66,6 +74,12 @@ MAX_VOTES: Final = 20
 #: An action's life; "open" and "in progress" ones are carried into the next retrospective.
 ACTION_STATUSES: Final = ("open", "in progress", "done", "dropped")
 OPEN_STATUSES: Final = ("open", "in progress")
+#: A board's status: running (open), closed by its facilitator (finished), put away by the PM (archived).
+BOARD_STATUSES: Final = ("open", "finished", "archived")
+_CLOSED: Final = {
+    "finished": "This retrospective is finished: nothing on it can change now. Its summary stays here.",
+    "archived": "This board is archived: nothing on it can change. The project manager can reopen it.",
+}
 #: The longest card, in characters: a card holds one idea.
 CARD_TEXT_LIMIT: Final = 500
 #: Columns of the frame ``groups`` returns.
@@ -99,6 +113,49 @@ def check_phase(phase: str, what: str) -> None:
 def shows_tally(phase: str) -> bool:
     """Whether a board in ``phase`` shows each group's votes (and orders groups by them)."""
     return phase in TALLY_PHASES
+
+
+def board_status(board: Mapping[str, Any]) -> str:
+    """One of ``BOARD_STATUSES`` for a board row (``finished_at`` and ``archived_at`` set or missing)."""
+    if _set(board.get("archived_at")):
+        return "archived"
+    return "finished" if _set(board.get("finished_at")) else "open"
+
+
+def closed_problem(board: Mapping[str, Any]) -> str | None:
+    """Why nothing on ``board`` can change (it is finished or archived); None for an open board."""
+    return _CLOSED.get(board_status(board))
+
+
+def check_open(board: Mapping[str, Any]) -> None:
+    """Refuse any change to a board that is finished or archived, with a message saying why."""
+    problem = closed_problem(board)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+def finished(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
+    """``board`` finished at ``at``: only an open board, in its last phase (actions agreed), can be."""
+    check_open(board)
+    if next_phase(str(board["phase"])) is not None:
+        raise ValidationError(
+            f"A board can be finished only in its last phase, {PHASES[-1]}; it is in {board['phase']}."
+        )
+    return {**board, "finished_at": at}
+
+
+def archived(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
+    """``board`` archived at ``at`` (open or finished alike: an abandoned board too); once only."""
+    if board_status(board) == "archived":
+        raise ValidationError("This board is archived already.")
+    return {**board, "archived_at": at}
+
+
+def reopened(board: Mapping[str, Any]) -> dict[str, Any]:
+    """An archived ``board`` back as it was before: open, or finished if it had been."""
+    if board_status(board) != "archived":
+        raise ValidationError("Only an archived board can be reopened.")
+    return {**board, "archived_at": None}
 
 
 def groups(cards: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFrame:
@@ -207,6 +264,10 @@ def carried_actions(actions: pd.DataFrame, board: Mapping[str, Any]) -> pd.DataF
     found = actions[earlier & (still_open | reviewed_here)].assign(_closed=lambda f: ~f["status"].isin(OPEN_STATUSES))
     ordered: pd.DataFrame = found.sort_values(["_closed", "created_at", "id"], kind="stable")
     return ordered.drop(columns="_closed").reset_index(drop=True)
+
+
+def _set(value: Any) -> bool:
+    return value is not None and not pd.isna(value)
 
 
 def _left(used: int, limit: int) -> int:

@@ -173,3 +173,24 @@ def test_editing_someone_elses_card_is_refused() -> None:
 def test_the_state_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         state().editing = 3  # type: ignore[misc]
+
+
+def test_the_facilitator_is_offered_finish_at_the_last_phase_only() -> None:
+    assert board_view(state("act"), ANA, facilitator=True).finishing
+    assert not board_view(state("act"), ANA).finishing, "members cannot finish"
+    assert not board_view(state("discuss"), ANA, facilitator=True).finishing
+
+
+@pytest.mark.parametrize("closed", ["finished_at", "archived_at"])
+@pytest.mark.parametrize("phase", ["collect", "group", "vote", "act"])
+def test_a_finished_or_archived_board_offers_nothing_to_do(phase: str, closed: str) -> None:
+    read = state(phase, cards=CARDS, votes=VOTES)
+    read = dataclasses.replace(read, board={**read.board, closed: T0}, editing=10)
+    view = board_view(read, ANA, facilitator=True)
+    assert view.status == closed.removesuffix("_at") and view.closed is not None
+    assert not (view.adding or view.grouping or view.acting or view.finishing)
+    assert view.back_to is view.next_to is view.votes_left is view.editing is None
+    cards = [card for groups in view.columns.values() for group in groups for card in group.cards]
+    assert cards and not any(card.mine for card in cards)
+    assert all(group.my_votes is None for groups in view.columns.values() for group in groups)
+    assert board_view(state(phase), ANA).closed is None

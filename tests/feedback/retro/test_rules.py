@@ -1,13 +1,17 @@
 """Unit tests of cpmkit.feedback.retro.rules, the retrospective's pure logic: phases and what each allows,
 groups of cards with their votes, the vote limit (cap, default, counting, the refusal once all are used),
-which cards and votes are a member's own, top groups and carried-over actions."""
+which cards and votes are a member's own, top groups, carried-over actions, and a board's status
+(finished, archived, reopened) as pure updates."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from cpmkit.errors import ValidationError
+from cpmkit.feedback.retro import rules as retro
 from cpmkit.feedback.retro.rules import (
     ACTION_STATUSES,
     GROUP_COLUMNS,
@@ -248,3 +252,46 @@ def test_a_closed_action_edited_later_is_not_carried_again() -> None:
     day = pd.Timedelta(days=1)
     frame = actions((1, 1, 1, "done", T0, T0)).assign(updated_at=T0 + 10 * day)  # its owner corrected since
     assert carried_actions(frame, {"id": 2, "project_id": 1, "created_at": T0 + 5 * day}).empty
+
+
+# -- finishing, archiving and reopening a board ------------------------------------------------
+
+OPEN_BOARD: dict[str, Any] = {"id": 1, "phase": "act", "finished_at": None, "archived_at": None}
+LATER = pd.Timestamp("2026-03-02 11:00")
+
+
+def test_a_board_is_open_until_finished_or_archived() -> None:
+    assert retro.board_status(OPEN_BOARD) == "open" and retro.closed_problem(OPEN_BOARD) is None
+    assert retro.board_status({"phase": "act"}) == "open", "a row from before revision 0005"
+    assert retro.board_status({**OPEN_BOARD, "finished_at": pd.NaT}) == "open"
+    assert retro.board_status({**OPEN_BOARD, "finished_at": LATER}) == "finished"
+    assert retro.board_status({**OPEN_BOARD, "finished_at": LATER, "archived_at": LATER}) == "archived"
+    assert set(retro.BOARD_STATUSES) == {"open", "finished", "archived"}
+
+
+def test_finishing_is_a_pure_update_at_the_last_phase_only() -> None:
+    done = retro.finished(OPEN_BOARD, LATER)
+    assert done == {**OPEN_BOARD, "finished_at": LATER} and OPEN_BOARD["finished_at"] is None
+    with pytest.raises(ValidationError, match="only in its last phase, act; it is in vote"):
+        retro.finished({**OPEN_BOARD, "phase": "vote"}, LATER)
+    with pytest.raises(ValidationError, match="This retrospective is finished"):
+        retro.finished(done, LATER)
+
+
+def test_a_closed_board_refuses_changes_with_a_plain_message() -> None:
+    retro.check_open(OPEN_BOARD)
+    with pytest.raises(ValidationError, match="finished: nothing on it can change now"):
+        retro.check_open({**OPEN_BOARD, "finished_at": LATER})
+    with pytest.raises(ValidationError, match="This board is archived: nothing on it can change"):
+        retro.check_open({**OPEN_BOARD, "archived_at": LATER})
+
+
+def test_archiving_and_reopening_bring_a_board_back_as_it_was() -> None:
+    for before in (OPEN_BOARD, retro.finished(OPEN_BOARD, LATER), {**OPEN_BOARD, "phase": "collect"}):
+        shelved = retro.archived(before, LATER)
+        assert retro.board_status(shelved) == "archived"
+        with pytest.raises(ValidationError, match="archived already"):
+            retro.archived(shelved, LATER)
+        assert retro.reopened(shelved) == {**before, "archived_at": None}
+    with pytest.raises(ValidationError, match="Only an archived board can be reopened"):
+        retro.reopened(OPEN_BOARD)
