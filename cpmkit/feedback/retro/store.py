@@ -11,6 +11,10 @@ The board's two link secrets and each member's browser key are kept only as dige
 read gives them back. What only the facilitator's page offers (moving the phase, grouping,
 agreeing actions) takes the facilitator's key and is refused without it, whatever page sends it.
 
+A board finished by its facilitator, or archived by the PM, refuses every change to it (joining,
+cards, groups, votes, phases, actions agreed) with a plain message; its actions' statuses still
+change, at later boards and in the PM's panel, since they belong to the project.
+
 ``version(board_id)`` is one cheap read that changes whenever anything on the board does: an
 open board re-reads the whole board only when it moved.
 """
@@ -47,10 +51,14 @@ from cpmkit.feedback.retro.rules import (
     CARD_TEXT_LIMIT,
     OPEN_STATUSES,
     PHASES,
+    archived,
+    check_open,
     check_phase,
     check_vote_left,
+    finished,
     next_phase,
     previous_phase,
+    reopened,
     vote_limit,
 )
 from cpmkit.feedback.retro.template import RetroFormats, retro_formats
@@ -70,7 +78,17 @@ __all__ = [
     "RetroStore",
 ]
 
-BOARD_COLUMNS: Final = ["id", "project_id", "title", "format", "phase", "votes_per_member", "created_at"]
+BOARD_COLUMNS: Final = [
+    "id",
+    "project_id",
+    "title",
+    "format",
+    "phase",
+    "votes_per_member",
+    "created_at",
+    "finished_at",
+    "archived_at",
+]
 MEMBER_COLUMNS: Final = ["id", "name"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
@@ -160,6 +178,26 @@ class RetroStore:
             conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values(phase=clean))
         return clean
 
+    def finish(self, board_id: int, *, facilitator_key: str | None) -> None:
+        """Finish the board (open, in its last phase): from then on nothing on it changes, and
+        every page shows its summary. Facilitator only."""
+        with self.store.write() as conn:
+            board = self._facilitating(conn, board_id, facilitator_key, lock=True)
+            self._save_status(conn, finished(board, func.current_timestamp()), "finished_at")
+
+    def archive(self, board_id: int) -> None:
+        """Archive a board (an abandoned one, or one finished long ago): its links then show only
+        that it is archived. The PM's panel."""
+        with self.store.write() as conn:
+            self._save_status(
+                conn, archived(self._locked_board(conn, board_id), func.current_timestamp()), "archived_at"
+            )
+
+    def reopen(self, board_id: int) -> None:
+        """Bring an archived board back as it was before (open, or finished). The PM's panel."""
+        with self.store.write() as conn:
+            self._save_status(conn, reopened(self._locked_board(conn, board_id)), "archived_at")
+
     def move_phase(self, board_id: int, *, forward: bool, facilitator_key: str | None) -> str:
         """Move the board one phase on (or back) from the phase it is in now, read in the same
         transaction (not the phase a page last drew); returns the phase it is in, which stays
@@ -186,6 +224,7 @@ class RetroStore:
         keys = [retro_members.c.board_id, retro_members.c.name_key]
         stmt = upsert(self.store.engine, retro_members, values, keys=keys, update=["name"])
         with self.store.write(missing=_NO_BOARD) as conn:
+            check_open(_board_row(conn, retro_boards.c.id == board_id, _NO_BOARD))
             member = conn.execute(stmt.returning(retro_members.c.id, retro_members.c.browser_key)).one()
             if not matches(secret, member.browser_key):  # rolls the upsert back
                 raise ValidationError.for_field(
@@ -389,14 +428,18 @@ class RetroStore:
         return BoardState(board, members, cards, votes, actions)
 
     def version(self, board_id: int) -> tuple[Any, ...]:
-        """A small value that changes whenever the board does (phase, members, cards, groups,
+        """A small value that changes whenever the board does (phase, status, members, cards, groups,
         texts, votes, its project's actions): compare it to decide whether to re-read. One short
         read of ids, groups and texts (a board holds tens of cards), hashed in this process."""
         with self.store.read() as conn:
             board = conn.execute(
-                select(retro_boards.c.project_id, retro_boards.c.phase, retro_boards.c.votes_per_member).where(
-                    retro_boards.c.id == board_id
-                )
+                select(
+                    retro_boards.c.project_id,
+                    retro_boards.c.phase,
+                    retro_boards.c.votes_per_member,
+                    retro_boards.c.finished_at,
+                    retro_boards.c.archived_at,
+                ).where(retro_boards.c.id == board_id)
             ).first()
             if board is None:
                 raise NotFoundError(_NO_BOARD)
@@ -447,11 +490,13 @@ class RetroStore:
         board_id = conn.execute(member.with_for_update() if lock else member).scalar()
         if board_id is None:
             raise NotFoundError(_NO_MEMBER)
-        return _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
+        board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
+        check_open(board)
+        return board
 
     @staticmethod
     def _card(conn: Connection, card_id: int) -> dict[str, Any]:
-        """A card with its board's phase."""
+        """A card with its board's phase; refused if the board is not open."""
         row = conn.execute(
             select(
                 retro_cards.c.id,
@@ -459,13 +504,17 @@ class RetroStore:
                 retro_cards.c.member_id,
                 retro_cards.c.group_id,
                 retro_boards.c.phase,
+                retro_boards.c.finished_at,
+                retro_boards.c.archived_at,
             )
             .join(retro_boards, retro_boards.c.id == retro_cards.c.board_id)
             .where(retro_cards.c.id == card_id)
         ).first()
         if row is None:
             raise NotFoundError(_NO_CARD)
-        return dict(row._mapping)
+        card = dict(row._mapping)
+        check_open(card)
+        return card
 
     def _own_card(self, conn: Connection, card_id: int, member_id: int) -> dict[str, Any]:
         card = self._card(conn, card_id)
@@ -476,8 +525,8 @@ class RetroStore:
     @staticmethod
     def _facilitating(conn: Connection, board_id: int, key: str | None, *, lock: bool = False) -> dict[str, Any]:
         """The board, if ``key`` is its facilitator's key (compared with the stored digest in
-        constant time); ValidationError otherwise, NotFoundError if the board is gone. ``lock``
-        holds the board's row until the transaction ends."""
+        constant time) and the board is open; ValidationError otherwise, NotFoundError if the
+        board is gone. ``lock`` holds the board's row until the transaction ends."""
         query = select(*(retro_boards.c[c] for c in BOARD_COLUMNS), retro_boards.c.facilitator_key).where(
             retro_boards.c.id == board_id
         )
@@ -487,7 +536,23 @@ class RetroStore:
         given = key.strip() if isinstance(key, str) else ""
         if lookup_digest(given) is None or not matches(given, row.facilitator_key):
             raise ValidationError(_NOT_FACILITATOR)
-        return {c: row._mapping[c] for c in BOARD_COLUMNS}
+        board = {c: row._mapping[c] for c in BOARD_COLUMNS}
+        check_open(board)
+        return board
+
+    @staticmethod
+    def _locked_board(conn: Connection, board_id: int) -> dict[str, Any]:
+        """The board, its row held until the transaction ends (two changes of status take turns)."""
+        query = select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(retro_boards.c.id == board_id)
+        row = conn.execute(query.with_for_update()).first()
+        if row is None:
+            raise NotFoundError(_NO_BOARD)
+        return dict(row._mapping)
+
+    @staticmethod
+    def _save_status(conn: Connection, board: dict[str, Any], column: str) -> None:
+        """Save ``column`` (finished_at or archived_at) of a board as a rules update left it."""
+        conn.execute(retro_boards.update().where(retro_boards.c.id == board["id"]).values({column: board[column]}))
 
 
 def _board_row(conn: Connection, condition: Any, missing: str) -> dict[str, Any]:

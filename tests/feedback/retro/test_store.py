@@ -591,6 +591,91 @@ def test_version_changes_with_every_change_to_the_board_and_only_then(
         retros.version(999)
 
 
+# -- finishing, archiving, reopening ----------------------------------------------------------
+
+FINISHED = "This retrospective is finished: nothing on it can change now"
+ARCHIVED = "This board is archived: nothing on it can change"
+
+
+def test_the_facilitator_finishes_at_the_last_phase_and_nothing_changes_after(
+    retros: RetroStore, project: int, board: dict[str, Any], ana: int
+) -> None:
+    key = board["facilitator_key"]
+    card = retros.add_card(board["id"], ana, "wind", "Demos")
+    with pytest.raises(ValidationError, match="only in its last phase, act; it is in collect"):
+        retros.finish(board["id"], facilitator_key=key)
+    phase(retros, board, "act")
+    with pytest.raises(ValidationError, match="Only the facilitator"):
+        retros.finish(board["id"], facilitator_key=board["token"])
+    action = retros.add_action(board["id"], card, "Demo weekly", facilitator_key=key)
+    before = retros.version(board["id"])
+    retros.finish(board["id"], facilitator_key=key)
+    assert retros.version(board["id"]) != before, "every page sees it finished at its next tick"
+    finished = retros.board(board["id"])
+    assert retro.board_status(finished) == "finished" and isinstance(finished["finished_at"], dt.datetime)
+    assert finished["archived_at"] is None and finished["phase"] == "act"
+    assert retros.boards(project).iloc[0]["finished_at"] == finished["finished_at"]
+
+    refused: list[Callable[[], Any]] = [
+        lambda: retros.finish(board["id"], facilitator_key=key),
+        lambda: retros.join(board["id"], "Ben", BROWSER),
+        lambda: retros.join(board["id"], "Ana", BROWSER),
+        lambda: retros.add_card(board["id"], ana, "wind", "Late"),
+        lambda: retros.edit_card(card, ana, "Later"),
+        lambda: retros.delete_card(card, ana),
+        lambda: retros.vote(ana, card),
+        lambda: retros.unvote(ana, card),
+        lambda: retros.group_card(card, card, facilitator_key=key),
+        lambda: retros.ungroup(card, facilitator_key=key),
+        lambda: retros.move_phase(board["id"], forward=False, facilitator_key=key),
+        lambda: retros.set_phase(board["id"], "collect", facilitator_key=key),
+        lambda: retros.add_action(board["id"], None, "More", facilitator_key=key),
+    ]
+    for write in refused:
+        with pytest.raises(ValidationError, match=FINISHED):
+            write()
+    state = retros.state(board["id"])
+    assert (len(state.members), state.cards["text"].tolist(), state.phase) == (1, ["Demos"], "act")
+    retros.update_action(action, "status", "done")  # the project's actions still follow their course
+    assert retros.actions(project)["status"].tolist() == ["done"]
+
+
+def test_the_pm_archives_and_reopens_a_board(retros: RetroStore, project: int, board: dict[str, Any], ana: int) -> None:
+    card = retros.add_card(board["id"], ana, "wind", "Demos")
+    before = retros.version(board["id"])
+    retros.archive(board["id"])
+    assert retros.version(board["id"]) != before
+    shelved = retros.board_for_token(board["token"])  # the link still opens it, to say it is archived
+    assert retro.board_status(shelved) == "archived" and isinstance(shelved["archived_at"], dt.datetime)
+    for write in (
+        lambda: retros.add_card(board["id"], ana, "wind", "Late"),
+        lambda: retros.edit_card(card, ana, "Later"),
+        lambda: retros.join(board["id"], "Ben", BROWSER),
+        lambda: phase(retros, board, "group"),
+    ):
+        with pytest.raises(ValidationError, match=ARCHIVED):
+            write()
+    with pytest.raises(ValidationError, match="archived already"):
+        retros.archive(board["id"])
+    retros.reopen(board["id"])
+    assert retro.board_status(retros.board(board["id"])) == "open"
+    retros.edit_card(card, ana, "Later")
+    with pytest.raises(ValidationError, match="Only an archived board can be reopened"):
+        retros.reopen(board["id"])
+    with pytest.raises(NotFoundError):
+        retros.archive(999)
+
+
+def test_a_finished_board_archived_and_reopened_is_finished_again(retros: RetroStore, board: dict[str, Any]) -> None:
+    phase(retros, board, "act")
+    retros.finish(board["id"], facilitator_key=board["facilitator_key"])
+    finished_at = retros.board(board["id"])["finished_at"]
+    retros.archive(board["id"])
+    retros.reopen(board["id"])
+    again = retros.board(board["id"])
+    assert retro.board_status(again) == "finished" and again["finished_at"] == finished_at
+
+
 # -- several kernels at once -----------------------------------------------------------------
 
 
