@@ -3,8 +3,10 @@
 Team members open ``<retro board notebook>?board=<token>``, join with their name and add cards
 at the same time; the facilitator's link adds ``&facilitator=<key>`` and the controls that
 move the board through its phases (collect, group, vote, discuss, act), group cards and turn
-the top groups into actions. Open actions of earlier retrospectives of the project are shown
-first, to be reviewed before anything else. Entry point: ``app()``.
+the top groups into actions, and at the last phase Finish the board: every page then shows its
+summary, to download as Markdown, HTML or XLSX, and nothing on it changes. Open actions of
+earlier retrospectives of the project are shown first, to be reviewed before anything else.
+An archived board's links show only that it is archived. Entry point: ``app()``.
 
 Each open board reads the store's cheap ``version`` every few seconds (a Ticker) and re-reads
 and redraws the board only when it changed, so everyone sees the others' cards without a
@@ -13,8 +15,9 @@ is a frozen ``board.BoardState``; this module draws its ``board_view`` and sends
 to the store, which decides (phases, vote limit, the facilitator's key).
 
 ``RetroPanel`` is the PM's tab of workbook 4: create a board, hand out its two links (shown
-once, when made: the store keeps them only scrambled; "New link" replaces both), follow the
-project's retro actions, and make a lesson of a card in one click.
+once, when made: the store keeps them only scrambled; "New link" replaces both), see each
+board's dates and status and archive or reopen it, follow the project's retro actions, and make
+a lesson of a card in one click.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import ipywidgets as W
 
 from cpmkit.core.addresses import page_link
 from cpmkit.core.deferred_imports import deferred_module
+from cpmkit.core.export import XLSX_MIME, to_xlsx
 from cpmkit.core.fields import shorten
 from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
@@ -45,12 +49,25 @@ from cpmkit.feedback.retro.board import (
     with_read,
 )
 from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.feedback.retro.summary import (
+    MARKDOWN_MIME,
+    Summary,
+    as_day,
+    board_summary,
+    summary_body,
+    summary_html,
+    summary_markdown,
+    summary_stem,
+    summary_tables,
+)
 from cpmkit.feedback.retro.template import RetroColumn, RetroFormat, RetroFormats
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     LinkShownOnce,
+    ask_to_confirm,
+    download_link,
     fluid,
     guard,
     keep_links,
@@ -73,8 +90,10 @@ __all__ = [
     "RetroBoard",
     "RetroBoardApp",
     "RetroPanel",
+    "SummaryBox",
     "app",
     "board_link",
+    "summary_downloads",
 ]
 
 #: The board's page in ``notebooks.yaml``.
@@ -127,6 +146,49 @@ def _column_box(column: RetroColumn) -> W.VBox:
 
 def _votes(count: int) -> str:
     return f"{count} vote{'s' if count != 1 else ''}"
+
+
+def summary_downloads(summary: Summary) -> str:
+    """Links that download ``summary`` as Markdown, HTML and XLSX, from the page itself."""
+    stem = summary_stem(summary)
+    return " &middot; ".join(
+        [
+            download_link(
+                summary_markdown(summary).encode("utf-8"),
+                filename=f"{stem}.md",
+                mime=MARKDOWN_MIME,
+                label="Summary (Markdown)",
+            ),
+            download_link(
+                summary_html(summary).encode("utf-8"), filename=f"{stem}.html", mime="text/html", label="Summary (HTML)"
+            ),
+            download_link(
+                to_xlsx(summary_tables(summary)), filename=f"{stem}.xlsx", mime=XLSX_MIME, label="Summary (XLSX)"
+            ),
+        ]
+    )
+
+
+class SummaryBox:
+    """A finished board's summary on a page, with its downloads; drawn again only when it changed
+    (an action's status, say), not on every refresh."""
+
+    def __init__(self, fmt: RetroFormat | None) -> None:
+        self.format = fmt
+        self.shown: Summary | None = None
+        self.downloads = W.HTML()
+        self.downloads.add_class("cpmkit-retro-downloads")
+        self.body = W.HTML()
+        self.widget = W.VBox([_section("Summary"), self.downloads, self.body])
+        self.widget.add_class("cpmkit-retro-summary")
+
+    def show(self, state: BoardState) -> None:
+        summary = board_summary(state, self.format)
+        if summary == self.shown:
+            return
+        self.shown = summary
+        self.downloads.value = summary_downloads(summary)
+        self.body.value = f"<div class='cpmkit-retro-summary-body'>{summary_body(summary, level=5)}</div>"
 
 
 class ActionList:
@@ -294,10 +356,14 @@ class RetroBoard:
 
         self.back = W.Button(icon="arrow-left")
         self.forward = W.Button(icon="arrow-right", button_style="primary")
+        self.finish = W.Button(description="Finish", icon="flag-checkered", button_style="success")
+        self.finish_confirm = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self.back.on_click(lambda _: self._move(forward=False))
         self.forward.on_click(lambda _: self._move(forward=True))
-        self.phase_bar = W.HBox([self.back, self.forward])
+        self.finish.on_click(lambda _: self._ask_to_finish())
+        self.phase_bar = W.VBox([W.HBox([self.back, self.forward, self.finish]), self.finish_confirm])
         self.phase_bar.add_class("cpmkit-retro-phases")
+        self.summary = SummaryBox(self.format)
 
         self.column = W.Dropdown(options=[(c.label, c.id) for c in self.format.columns], description="Column")
         self.text = W.Textarea(placeholder=self.format.columns[0].prompt, layout=fluid("420px", height="64px"))
@@ -356,13 +422,14 @@ class RetroBoard:
         )
         self.actions_section.add_class("cpmkit-retro-actions")
 
-        carried = W.VBox([_section("Actions from earlier retrospectives"), self.carried.widget])
-        carried.add_class("cpmkit-retro-carried")
+        self.carried_section = W.VBox([_section("Actions from earlier retrospectives"), self.carried.widget])
+        self.carried_section.add_class("cpmkit-retro-carried")
         running = [self.phase_bar] if facilitator else []
         self.widget = W.VBox(
             [
-                carried,
+                self.carried_section,
                 self.banner,
+                self.summary.widget,
                 *running,
                 self.message,
                 self.live_message,
@@ -411,6 +478,12 @@ class RetroBoard:
 
     def _render(self, view: BoardView) -> None:
         self._show_banner(view)
+        running = view.status == "open"
+        for part in (self.carried_section, self.phase_bar, self.columns):  # a closed board shows its summary only
+            _display(part, running)
+        _display(self.summary.widget, view.status == "finished")
+        if view.status == "finished" and self.state is not None:
+            self.summary.show(self.state)
         self.carried.show(view.carried)
         _display(self.add_form, view.adding)
         self._show_form(view)
@@ -436,15 +509,21 @@ class RetroBoard:
             for i, p in enumerate(retro.PHASES, start=1)
         )
         names = ", ".join(html.escape(name) for name in view.members) or "nobody yet"
-        self.banner.value = (
-            f"<div class='cpmkit-retro-steps'>{steps}</div>"
+        now = (
             f"<p class='cpmkit-retro-phase' data-phase='{phase}'><b>{phase.capitalize()}:</b> {html.escape(self.guidance[phase])}</p>"
-            f"<p class='cpmkit-help'>On the board: {names}.</p>"
+            if view.closed is None
+            else f"<p class='cpmkit-retro-closed' data-status='{view.status}' role='status'><b>{html.escape(view.closed)}</b></p>"
+        )
+        self.banner.value = (
+            f"<div class='cpmkit-retro-steps'>{steps}</div>{now}<p class='cpmkit-help'>On the board: {names}.</p>"
         )
         self.back.description = f"Back to {view.back_to}" if view.back_to else "Back"
         self.back.disabled = view.back_to is None
         self.forward.description = f"Next: {view.next_to}" if view.next_to else "Next"
         self.forward.disabled = view.next_to is None
+        _display(self.finish, view.finishing)
+        if not view.finishing:
+            replace_children(self.finish_confirm, [])
 
     def _show_form(self, view: BoardView) -> None:
         """The card form: adding a card, or changing the text of the member's card being edited."""
@@ -526,6 +605,20 @@ class RetroBoard:
             self.retros.move_phase(self.board_id, forward=forward, facilitator_key=self.facilitator_key)
             self._load()
 
+    def _ask_to_finish(self) -> None:
+        ask_to_confirm(
+            self.finish_confirm,
+            "Finish the retrospective? Nobody can add cards, vote or change anything on it afterwards.",
+            yes="Finish the board",
+            on_yes=self._finish,
+        )
+
+    def _finish(self) -> None:
+        with guard(self.message):
+            replace_children(self.finish_confirm, [])
+            self.retros.finish(self.board_id, facilitator_key=self.facilitator_key)
+            self._load()
+
     def _group(self) -> None:
         with guard(self.group_message):
             if self.card_choice.value is None or self.under_choice.value is None:
@@ -594,6 +687,8 @@ class RetroBoardApp:
         if token is None:
             raise NotFoundError(_NO_LINK)
         board = self.retros.board_for_token(token)
+        if retro.board_status(board) == "archived":  # a plain page: nothing of the board, nothing to do
+            raise NotFoundError(str(retro.closed_problem(board)))
         key = params.get("facilitator")
         if key is not None and self.retros.board_for_facilitator(key)["id"] != board["id"]:
             raise NotFoundError(_WRONG_KEY)
@@ -602,6 +697,13 @@ class RetroBoardApp:
         role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if key is not None else ""
         intro = f"<p>{html.escape(fmt.name)}: {html.escape(fmt.intro)}</p>" if fmt is not None else ""
         self.heading.value = f"<h3>{html.escape(str(board['title']))}{role}</h3>{intro}"
+        if retro.board_status(board) == "finished":  # nothing to join: its summary, to read and download
+            summary = SummaryBox(fmt)
+            summary.show(self.retros.state(int(board["id"])))
+            closed = html.escape(str(retro.closed_problem(board)))
+            note = W.HTML(f"<p class='cpmkit-retro-closed' data-status='finished' role='status'><b>{closed}</b></p>")
+            self.widget.children = [*self.widget.children, note, summary.widget]
+            return
         # Named by the board, not its token: a member keeps their key (and place) when the links are replaced.
         self.browser = BrowserKey(f"cpmkit-retro-board-{board['id']}")
         self.widget.children = [*self.widget.children, self.join_form, self.browser]
@@ -662,6 +764,7 @@ class RetroPanel:
         self.create.on_click(lambda _: self._create())
         self.boards = W.VBox()
         self.boards.add_class("cpmkit-retro-boards")
+        self.boards_message = message_area()
         #: Each board's two links, by board id, kept across redraws: links shown stay shown.
         self.links: dict[int, LinkShownOnce] = {}
         self.actions = ActionList(self.retros, editable=True, empty="No actions agreed in a retrospective yet.")
@@ -681,6 +784,7 @@ class RetroPanel:
                 W.HBox([self.votes, self.create]),
                 self.create_message,
                 _section("Boards"),
+                self.boards_message,
                 self.boards,
                 _section("Retrospective actions"),
                 self.actions.widget,
@@ -718,12 +822,34 @@ class RetroPanel:
         self._show_cards()
 
     def _board_row(self, board: Mapping[Hashable, Any]) -> W.Widget:
+        """A board: its name, format, dates and status (never its links' secrets); Archive or
+        Reopen; its summary's downloads once finished; its links, hidden while it is archived."""
+        board_id, status = int(board["id"]), retro.board_status({str(k): v for k, v in board.items()})
         fmt = self.retros.formats.formats.get(str(board["format"]))
+        shown = {"open": f"open, phase: {board['phase']}", "finished": "finished", "archived": "archived"}[status]
+        dates = f"created {as_day(board['created_at'])}" + (
+            f", finished {as_day(board['finished_at'])}" if status != "open" and as_day(board["finished_at"]) else ""
+        )
         about = W.HTML(
             f"<b>{html.escape(str(board['title']))}</b> · {html.escape(fmt.name if fmt else str(board['format']))}"
-            f" · phase: {html.escape(str(board['phase']))}"
+            f" · <span class='cpmkit-retro-status' data-status='{status}'>{html.escape(shown)}</span>"
+            f" · <span class='cpmkit-help'>{dates}</span>"
         )
-        return W.VBox([about, self.links[int(board["id"])].widget]).add_class("cpmkit-retro-board-row")
+        archived = status == "archived"
+        change = W.Button(description="Reopen" if archived else "Archive", layout=W.Layout(width="auto"))
+        change.on_click(lambda _: self._change_status(board_id, archive=not archived))
+        parts: list[W.Widget] = [W.HBox([about, change], layout=W.Layout(align_items="center", grid_gap="8px"))]
+        if status == "finished":
+            summary = board_summary(self.retros.state(board_id), fmt)
+            parts.append(W.HTML(summary_downloads(summary)).add_class("cpmkit-retro-downloads"))
+        links = self.links[board_id].widget
+        _display(links, not archived)  # kept, hidden: the same links come back on reopening
+        return W.VBox([*parts, links]).add_class("cpmkit-retro-board-row")
+
+    def _change_status(self, board_id: int, *, archive: bool) -> None:
+        with guard(self.boards_message):
+            (self.retros.archive if archive else self.retros.reopen)(board_id)
+            self._show_project()
 
     def _links(self, secrets: Mapping[str, Any]) -> dict[str, str]:
         """The members' and the facilitator's link, from a board's secrets."""

@@ -1,9 +1,11 @@
 """The retrospective board in Voila, driven through its widgets: links, joining, cards seen by
 another member after a tick, escaping, votes and their limit, the facilitator's controls
-(absent for members), actions carried to the next board, and the PM's RetroPanel."""
+(absent for members), actions carried to the next board, finishing with the summary's downloads,
+archived boards, and the PM's RetroPanel."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import re
@@ -614,3 +616,137 @@ def test_cards_keep_their_posting_order_until_the_votes_are_counted(
     text = page_text(board.widget)
     assert text.index("Posted second") < text.index("Posted first") and "1 vote" in text
     assert first != second
+
+
+# -- finishing, the summary, archiving -------------------------------------------------------
+
+
+def downloads(html: str) -> dict[str, bytes]:
+    """The files a box of download links holds, by file name."""
+    return {
+        name: base64.b64decode(data)
+        for name, data in re.findall(r'<a download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', html)
+    }
+
+
+def shown(widget: W.Widget) -> bool:
+    return widget.layout.display != "none"
+
+
+def finish(fay: RetroBoard) -> None:
+    fay.finish.click()
+    buttons(fay.finish_confirm, "Finish the board")[0].click()
+    assert fay.message.value == "", fay.message.value
+
+
+def test_the_facilitator_finishes_and_every_page_shows_the_summary(
+    store: Store, retros: RetroStore, made: dict[str, Any]
+) -> None:
+    ana = open_board(store, made, "Ana")
+    ben = open_board(store, made, "Ben")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    assert not shown(fay.finish)
+    add(ana, "start", "Demos <weekly>")
+    add(ben, "stop", "Blame Ana", anonymous=True)
+    move(fay, "discuss")
+    assert not shown(fay.finish) and not fay.forward.disabled
+    move(fay, "act")
+    assert shown(fay.finish) and fay.forward.disabled
+    form = next(iter(fay.action_forms.values()))
+    form.what.value, form.owner.value, form.due.value = "Demo every sprint", "Ana", dt.date(2026, 12, 18)
+    form.add.click()
+
+    fay.finish.click()  # asks first: it cannot be undone
+    assert retros.board(made["id"])["finished_at"] is None
+    buttons(fay.finish_confirm, "Cancel")[0].click()
+    assert fay.finish_confirm.children == ()
+    finish(fay)
+    assert "data-status='finished'" in fay.banner.value and not shown(fay.phase_bar)
+
+    ana.tick()
+    assert "This retrospective is finished" in ana.banner.value
+    for part in (ana.add_form, ana.columns, ana.actions_section, ana.carried_section):
+        assert not shown(part)
+    assert shown(ana.summary.widget) and not buttons(ana.widget, "Vote") and not buttons(ana.widget, "Edit")
+    body = ana.summary.body.value
+    assert "Demos &lt;weekly&gt; — <span>Ana</span>" in body and "Blame Ana — <span>Anonymous</span>" in body
+    assert "Demo every sprint" in body and "2026-12-18" in body and "Ana, Ben, Fay" in body
+    files = downloads(ana.summary.downloads.value)
+    assert set(files) == {"retro-sprint-3-retro.md", "retro-sprint-3-retro.html", "retro-sprint-3-retro.xlsx"}
+    markdown = files["retro-sprint-3-retro.md"].decode()
+    assert "Blame Ana — Anonymous" in markdown and "Ben" not in markdown.split("## Who took part")[0]
+    assert "&lt;weekly&gt;" in files["retro-sprint-3-retro.html"].decode()
+    assert files["retro-sprint-3-retro.xlsx"].startswith(b"PK")
+
+    drawn = ana.summary.body
+    ana.refresh()
+    assert ana.summary.body is drawn and ana.summary.shown == fay.summary.shown
+    ana.anonymous.value = False  # a stale page sending a card anyway is refused with the store's message
+    ana.text.value = "Late"
+    ana.add.click()
+    assert "finished" in ana.add_message.value
+
+
+def test_a_finished_boards_link_shows_its_summary_and_an_archived_ones_only_a_message(
+    store: Store, retros: RetroStore, made: dict[str, Any]
+) -> None:
+    retros.join(made["id"], "Ana", BROWSER)
+    retros.set_phase(made["id"], "act", facilitator_key=made["facilitator_key"])
+    retros.finish(made["id"], facilitator_key=made["facilitator_key"])
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=None)
+    assert page.join_form not in page.widget.children and page.browser is None
+    text = html_of(page.widget)
+    assert "This retrospective is finished" in text and "Sprint &lt;3&gt; retro" in text and "Ana" in text
+    assert len(downloads(text)) == 3
+
+    retros.archive(made["id"])
+    for query in (f"board={made['token']}", f"board={made['token']}&facilitator={made['facilitator_key']}"):
+        archived = RetroBoardApp(store, query=query, refresh_seconds=None)
+        assert "This board is archived" in archived.status.value
+        assert "Sprint" not in html_of(archived.widget) and archived.join_form not in archived.widget.children
+
+
+def test_a_board_archived_while_open_tells_its_members(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    retros.archive(made["id"])
+    ana.tick()
+    assert "data-status='archived'" in ana.banner.value and "This board is archived" in ana.banner.value
+    assert not shown(ana.add_form) and not shown(ana.summary.widget) and not shown(ana.columns)
+
+
+def test_the_panel_lists_boards_with_dates_and_status_and_archives_and_reopens(
+    store: Store, retros: RetroStore, project: int, made: dict[str, Any]
+) -> None:
+    done = retros.create_board(project, "Done retro", "sailboat", 3)
+    retros.set_phase(done["id"], "act", facilitator_key=done["facilitator_key"])
+    retros.finish(done["id"], facilitator_key=done["facilitator_key"])
+    panel = RetroPanel(store, base_url="http://10.0.0.5:8866")
+    panel.show(project)
+    listed = html_of(panel.boards)
+    today = f"{retros.board(made['id'])['created_at']:%Y-%m-%d}"
+    assert (
+        f"data-status='open'>open, phase: collect</span> · <span class='cpmkit-help'>created {today}</span>" in listed
+    )
+    assert (
+        f"data-status='finished'>finished</span> · <span class='cpmkit-help'>created {today}, finished {today}"
+        in listed
+    )
+    for secret in (made["token"], made["facilitator_key"], done["token"], done["facilitator_key"]):
+        assert secret not in listed
+    assert len(downloads(listed)) == 3, "the finished board's summary"
+
+    buttons(panel.boards, "Archive")[0].click()  # the first board: Sprint <3> retro
+    assert panel.boards_message.value == ""
+    assert retro_status(retros, made["id"]) == "archived"
+    first = panel.boards.children[0]
+    assert "data-status='archived'" in html_of(first) and buttons(first, "Reopen")
+    assert not shown(panel.links[made["id"]].widget), "an archived board's links do nothing"
+    buttons(first, "Reopen")[0].click()
+    assert retro_status(retros, made["id"]) == "open" and shown(panel.links[made["id"]].widget)
+    assert "data-status='open'" in html_of(panel.boards.children[0])
+
+
+def retro_status(retros: RetroStore, board_id: int) -> str:
+    from cpmkit.feedback.retro.rules import board_status
+
+    return board_status(retros.board(board_id))
