@@ -6,15 +6,19 @@ links at once and join by name. The two members post cards at the same time, one
 ``<script>alert(1)</script>`` posted anonymously, and every page shows every card within a
 few seconds without a reload, the script as plain text. The facilitator moves the board to
 the vote; the members vote until the limit refuses a vote; the facilitator moves on to act
-and turns the most-voted group into an action. The next retrospective of the project shows
+and turns the most-voted group into an action, then finishes the board: every page shows it
+finished with its summary and nothing left to do, and the summary downloads as Markdown, HTML
+and XLSX, the anonymous card still anonymous. The next retrospective of the project shows
 that action as open, first thing. No request leaves localhost and no dialog opens.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -178,6 +182,42 @@ def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, s
     assert actions[["what", "owner", "due", "status"]].values.tolist() == [[ACTION, names["ana"], DUE, "open"]]
     slow = int(saved.loc[saved["text"] == "Slow code reviews", "id"].iloc[0])
     assert int(actions["card_id"].iloc[0]) == slow
+
+    # The facilitator finishes the board (asked first): every page shows it finished, nothing to do, and its summary.
+    fay.locator(".cpmkit-retro-phases").get_by_role("button", name="Finish", exact=True).click()
+    fay.get_by_role("button", name="Finish the board").click()
+    for page in (fay, ana, ben):
+        expect(page.locator(".cpmkit-retro-closed[data-status='finished']")).to_contain_text(
+            "This retrospective is finished", timeout=LIVE_TIMEOUT_MS
+        )
+        expect(page.locator(".cpmkit-retro-add")).to_be_hidden()
+        expect(page.locator(".cpmkit-retro-columns")).to_be_hidden()
+        expect(page.get_by_role("button", name="Vote")).to_have_count(0)
+        summary = page.locator(".cpmkit-retro-summary")
+        expect(summary).to_contain_text(ACTION)
+        expect(summary).to_contain_text(f"{names['ana']}, {names['ben']}, Fay Facilitator")
+        expect(summary).to_contain_text(f"{SCRIPT} — Anonymous")
+        expect(summary.locator("script")).to_have_count(0)
+    expect(fay.locator(".cpmkit-retro-phases")).to_be_hidden()
+    assert retros.board(made["id"])["finished_at"] is not None
+
+    # Ana downloads the summary in each format; Ben's anonymous card stays anonymous in all of them.
+    files: dict[str, Path] = {}
+    for label in ("Markdown", "HTML", "XLSX"):
+        with ana.expect_download() as downloaded:
+            ana.get_by_role("link", name=f"Summary ({label})").click()
+        files[downloaded.value.suggested_filename] = Path(downloaded.value.path())
+    stem = "retro-mid-project-retrospective"
+    assert set(files) == {f"{stem}.md", f"{stem}.html", f"{stem}.xlsx"}
+    markdown = files[f"{stem}.md"].read_text(encoding="utf-8")
+    script_line = next(line for line in markdown.splitlines() if "alert" in line)
+    assert script_line.endswith("— Anonymous (0 votes)") and names["ben"] not in script_line
+    assert ACTION in markdown and DUE.isoformat() in markdown
+    page_html = files[f"{stem}.html"].read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; — <span>Anonymous</span>" in page_html and SCRIPT not in page_html
+    sheet = list(openpyxl.load_workbook(files[f"{stem}.xlsx"])["Cards"].values)
+    assert [row[3] for row in sheet if row[2] == SCRIPT] == ["Anonymous"]
+    people["ana"].assert_accessible()  # a member's finished board, with its summary
 
     # The next retrospective of the project reviews the open action first.
     following = retros.create_board(project, "Next retrospective", "four_ls", 3)
