@@ -356,7 +356,7 @@ class RetroBoard:
 
         self.back = W.Button(icon="arrow-left")
         self.forward = W.Button(icon="arrow-right", button_style="primary")
-        self.finish = W.Button(description="Finish", icon="flag-checkered", button_style="success")
+        self.finish = W.Button(description="Finish", icon="flag-checkered", button_style="primary")
         self.finish_confirm = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self.back.on_click(lambda _: self._move(forward=False))
         self.forward.on_click(lambda _: self._move(forward=True))
