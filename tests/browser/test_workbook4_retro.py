@@ -15,6 +15,7 @@ that action as open, first thing. No request leaves localhost and no dialog open
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -217,7 +218,8 @@ def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, s
     assert ACTION in markdown and DUE.isoformat() in markdown
     page_html = files[f"{stem}.html"].read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; — <span>Anonymous</span>" in page_html and SCRIPT not in page_html
-    sheet = list(openpyxl.load_workbook(files[f"{stem}.xlsx"])["Cards"].values)
+    workbook = openpyxl.load_workbook(io.BytesIO(files[f"{stem}.xlsx"].read_bytes()))  # saved without its suffix
+    sheet = list(workbook["Cards"].values)
     assert [row[3] for row in sheet if row[2] == SCRIPT] == ["Anonymous"]
     people["ana"].assert_accessible()  # a member's finished board, with its summary
 
