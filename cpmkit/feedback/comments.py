@@ -212,37 +212,34 @@ class _PhraseReader:
 
     def __init__(self, engine: SentimentIntensityAnalyzer, tone_phrases: tuple[tuple[str, float], ...]) -> None:
         self._engine = engine
-        self._words: dict[str, str] = {}
-        for index, (phrase, tone) in enumerate(tone_phrases):
-            word = f"cpmkittonephrase{index}"
-            engine.lexicon[word] = tone
-            self._words[_phrase_key(phrase)] = word
-        # One branch per first word (a comment's word is tried against each first word once, not
-        # against every phrase), the rests longest first: "could be better" wins over "could be".
-        rests: dict[str, list[str]] = {}
-        for phrase, _ in tone_phrases:
-            first, rest = phrase.split(" ", 1)
-            rests.setdefault(_phrase_pattern(first), []).append(_phrase_pattern(rest))
-        branches = [rf"{first}\s+(?:{'|'.join(sorted(ends, key=len, reverse=True))})" for first, ends in rests.items()]
-        self._pattern = re.compile(rf"(?<![^\W_])(?:{'|'.join(branches)})(?![^\W_])", re.IGNORECASE)
+        for index, (_phrase, tone) in enumerate(tone_phrases):
+            engine.lexicon[_phrase_word(index)] = tone
+        # One named group per phrase, longest first ("could be better" wins over "could be"): the
+        # match says which phrase it is, whatever case folding did to its letters (Turkish "İ").
+        # A phrase is a whole word run: not inside a word, nor before "-ish" or "'s".
+        by_length = sorted(range(len(tone_phrases)), key=lambda i: len(tone_phrases[i][0]), reverse=True)
+        phrases = "|".join(f"(?P<{_phrase_word(i)}>{_phrase_pattern(tone_phrases[i][0])})" for i in by_length)
+        self._pattern = re.compile(rf"(?<![^\W_])(?:{phrases})(?![^\W_]|[-'’][^\W_])", re.IGNORECASE)
 
     def polarity_scores(self, text: str) -> dict[str, float]:
-        scores: dict[str, float] = self._engine.polarity_scores(self._pattern.sub(self._word, text))
+        scores: dict[str, float] = self._engine.polarity_scores(self._pattern.sub(_matched_word, text))
         return scores
 
-    def _word(self, match: re.Match[str]) -> str:
-        return self._words[_phrase_key(match.group())]
+
+def _phrase_word(index: int) -> str:
+    """The made-up word that stands for the tone phrase ``index`` (and names its group in the pattern)."""
+    return f"cpmkittonephrase{index}"
+
+
+def _matched_word(match: re.Match[str]) -> str:
+    assert match.lastgroup is not None  # every alternative is a named group
+    return match.lastgroup
 
 
 def _phrase_pattern(phrase: str) -> str:
     """A phrase's words with any spacing between them; a hyphen or apostrophe in a word may be
     left out or written as either apostrophe ("didn't" matches "didnt" and "didn’t")."""
     return r"\s+".join(r"[-'’]?".join(map(re.escape, _JOINER.split(word))) for word in phrase.split())
-
-
-def _phrase_key(text: str) -> str:
-    """The one spelling of a phrase as written in the taxonomy or in a comment."""
-    return " ".join(_JOINER.sub("", word) for word in text.casefold().split())
 
 
 # -- themes ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ expected figures are worked out by hand in the comments.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import socket
 from typing import Any
@@ -351,3 +352,12 @@ def test_theme_trend() -> None:
 def test_theme_trend_needs_the_round_and_dates() -> None:
     with pytest.raises(ValidationError, match="submitted_at"):
         theme_trend(_analysed().drop(columns="submitted_at"), TAXONOMY)
+
+
+def test_tone_phrases_survive_any_case_folding_and_end_at_a_word() -> None:
+    """A dotted capital İ (Turkish keyboards) matches "i" without breaking the analysis, and a
+    phrase before "-ish" or "'s" is not read as the phrase."""
+    taxonomy = dataclasses.replace(feedback_taxonomy(), tone_phrases=(("i wish", -1.0), ("on track", 1.5)))
+    frame = pd.DataFrame({"comment": ["İ wish we had more updates", "KEEP İT UP, we are ON TRACK", "on track-ish"]})
+    tones = analyse_comments(frame, taxonomy)["sentiment"].tolist()
+    assert tones[0] < 0 < tones[1] and tones[2] == 0.0

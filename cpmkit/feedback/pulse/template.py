@@ -305,12 +305,14 @@ def _parse_tones(raw: Any, file: str, field: str) -> tuple[tuple[str, float], ..
         raise TemplateError(f"must map each {noun} to its tone, a number.", file=file, field=field)
     low, high = TONE_RANGE
     entries: dict[str, float] = {}
+    spellings: set[str] = set()  # hyphens and apostrophes aside, as comments are read: "didn't" is "didnt"
     for entry, tone in raw.items():
         normal = " ".join(entry.split()).casefold() if isinstance(entry, str) else ""
         if not grammar.fullmatch(normal):
             raise TemplateError(rule, file=file, item=str(entry), field=field)
-        if normal in entries:
+        if _JOINER.sub("", normal) in spellings:
             raise TemplateError("appears more than once.", file=file, item=str(entry), field=field)
+        spellings.add(_JOINER.sub("", normal))
         if isinstance(tone, bool) or not isinstance(tone, int | float) or not low <= tone <= high:
             problem = f"must be a number from {low:g} (most negative) to {high:g} (most positive), not {tone!r}."
             raise TemplateError(problem, file=file, item=str(entry), field=field)

@@ -340,6 +340,12 @@ def test_malformed_keywords_name_the_theme(tmp_path: Path, keywords: str, fragme
             "tone_phrases",
             "more than once",
         ),
+        (  # a comment's "didnt reply" is read as "didn't reply": two scores for it would fight
+            _themes("[scope]", extra='tone_phrases: {"didn\'t reply": -1.5, didnt reply: 1.5}\n'),
+            "didnt reply",
+            "tone_phrases",
+            "more than once",
+        ),
     ],
 )
 def test_malformed_taxonomy_names_item_and_field(
