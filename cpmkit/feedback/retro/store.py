@@ -224,7 +224,7 @@ class RetroStore:
         keys = [retro_members.c.board_id, retro_members.c.name_key]
         stmt = upsert(self.store.engine, retro_members, values, keys=keys, update=["name"])
         with self.store.write(missing=_NO_BOARD) as conn:
-            check_open(_board_row(conn, retro_boards.c.id == board_id, _NO_BOARD))
+            check_open(_board_row(conn, retro_boards.c.id == board_id, _NO_BOARD, shared=True))
             member = conn.execute(stmt.returning(retro_members.c.id, retro_members.c.browser_key)).one()
             if not matches(secret, member.browser_key):  # rolls the upsert back
                 raise ValidationError.for_field(
@@ -272,7 +272,8 @@ class RetroStore:
         Facilitator only."""
         with self.store.write() as conn:
             # Two facilitators grouping at once take turns, and each reads the cards as the other left them.
-            self._facilitating(conn, self._card(conn, card_id)["board_id"], facilitator_key, lock=True)
+            board_id = self._card(conn, card_id, shared=False)["board_id"]  # locked for good on the next line
+            self._facilitating(conn, board_id, facilitator_key, lock=True)
             card, under = self._card(conn, card_id), self._card(conn, under_card_id)
             if card["board_id"] != under["board_id"]:
                 raise ValidationError("Cards can be grouped only with cards of the same board.")
@@ -484,20 +485,22 @@ class RetroStore:
 
     @staticmethod
     def _member_board(conn: Connection, member_id: int, *, lock: bool = False) -> dict[str, Any]:
-        """The board of a member; ``lock`` holds the member's row until the transaction ends, so
-        the same member's other votes wait their turn (PostgreSQL; SQLite takes turns anyway)."""
+        """The board of a member, its row shared until the transaction ends (see ``_board_row``);
+        ``lock`` holds the member's row too, so the same member's other votes wait their turn
+        (PostgreSQL; SQLite takes turns anyway)."""
         member = select(retro_members.c.board_id).where(retro_members.c.id == member_id)
         board_id = conn.execute(member.with_for_update() if lock else member).scalar()
         if board_id is None:
             raise NotFoundError(_NO_MEMBER)
-        board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
+        board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD, shared=True)
         check_open(board)
         return board
 
     @staticmethod
-    def _card(conn: Connection, card_id: int) -> dict[str, Any]:
-        """A card with its board's phase; refused if the board is not open."""
-        row = conn.execute(
+    def _card(conn: Connection, card_id: int, *, shared: bool = True) -> dict[str, Any]:
+        """A card with its board's phase; refused if the board is not open. The board's row is
+        shared until the transaction ends (see ``_board_row``), unless the caller locks it next."""
+        query = (
             select(
                 retro_cards.c.id,
                 retro_cards.c.board_id,
@@ -509,7 +512,8 @@ class RetroStore:
             )
             .join(retro_boards, retro_boards.c.id == retro_cards.c.board_id)
             .where(retro_cards.c.id == card_id)
-        ).first()
+        )
+        row = conn.execute(query.with_for_update(read=True, of=retro_boards) if shared else query).first()
         if row is None:
             raise NotFoundError(_NO_CARD)
         card = dict(row._mapping)
@@ -526,11 +530,12 @@ class RetroStore:
     def _facilitating(conn: Connection, board_id: int, key: str | None, *, lock: bool = False) -> dict[str, Any]:
         """The board, if ``key`` is its facilitator's key (compared with the stored digest in
         constant time) and the board is open; ValidationError otherwise, NotFoundError if the
-        board is gone. ``lock`` holds the board's row until the transaction ends."""
+        board is gone. ``lock`` holds the board's row until the transaction ends; else it is shared
+        (see ``_board_row``)."""
         query = select(*(retro_boards.c[c] for c in BOARD_COLUMNS), retro_boards.c.facilitator_key).where(
             retro_boards.c.id == board_id
         )
-        row = conn.execute(query.with_for_update() if lock else query).first()
+        row = conn.execute(query.with_for_update(read=not lock)).first()
         if row is None:
             raise NotFoundError(_NO_BOARD)
         given = key.strip() if isinstance(key, str) else ""
@@ -555,8 +560,13 @@ class RetroStore:
         conn.execute(retro_boards.update().where(retro_boards.c.id == board["id"]).values({column: board[column]}))
 
 
-def _board_row(conn: Connection, condition: Any, missing: str) -> dict[str, Any]:
-    row = conn.execute(select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(condition)).first()
+def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool = False) -> dict[str, Any]:
+    """The board's columns. ``shared``: for a write, which then holds the row shared until the
+    transaction ends, so finishing or archiving (which locks it) waits for the writes that found
+    the board open, and a write that comes after sees it closed (PostgreSQL; SQLite's writes take
+    turns anyway). Writes share it, so they never wait for each other."""
+    query = select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(condition)
+    row = conn.execute(query.with_for_update(read=True) if shared else query).first()
     if row is None:
         raise NotFoundError(missing)
     return dict(row._mapping)

@@ -6,6 +6,7 @@ and adding cards at once."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -785,3 +786,41 @@ def test_an_action_is_closed_once_and_open_again_when_reopened(
     assert closed_at() == first
     retros.update_action(action, "status", "in progress")
     assert pd.isna(closed_at())
+
+
+@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda r, b, m: r.add_card(b["id"], m, "wind", "Late card"),
+        lambda r, b, m: r.join(b["id"], "Cy", "cy-browser"),
+        lambda r, b, m: r.add_action(b["id"], None, "Late action", facilitator_key=b["facilitator_key"]),
+    ],
+    ids=["card", "join", "action"],
+)
+def test_a_write_waits_for_an_archive_in_progress_and_is_then_refused(
+    retros: RetroStore, board: dict[str, Any], ana: int, write: Callable[..., Any]
+) -> None:
+    """On PostgreSQL a write that found the board open could land after another kernel finished
+    or archived it; the shared row lock makes it wait, then find the board closed."""
+    outcome: list[BaseException | None] = []
+
+    def attempt() -> None:
+        try:
+            write(retros, board, ana)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            outcome.append(exc)
+
+    with retros.store.write() as conn:  # the archive, in progress in another kernel
+        conn.execute(select(retro_boards.c.id).where(retro_boards.c.id == board["id"]).with_for_update())
+        writer = threading.Thread(target=attempt)
+        writer.start()
+        writer.join(1.0)
+        assert writer.is_alive(), "the write did not wait for the board's lock"
+        conn.execute(
+            retro_boards.update().where(retro_boards.c.id == board["id"]).values(archived_at=dt.datetime(2026, 12, 7))
+        )
+    writer.join(10)
+    [refused] = outcome
+    assert isinstance(refused, ValidationError) and "archived" in str(refused)
