@@ -264,7 +264,12 @@ def _rows_told_apart(responses: pd.DataFrame, mapping: ColumnMapping) -> bool:
     if mapping.columns.get(SUBMITTED_AT.id) is None:
         return False
     stamps = responses[SUBMITTED_AT.id].dropna()
-    return bool(len(stamps)) and not (stamps == stamps.dt.normalize()).all()
+    return bool(len(stamps)) and not _dates_only(stamps)
+
+
+def _dates_only(stamps: pd.Series) -> bool:
+    """Whether the times read (none missing) are all midnights: a column of dates without times."""
+    return bool(len(stamps)) and bool((stamps == stamps.dt.normalize()).all())
 
 
 def _number_alike_rows(responses: pd.DataFrame) -> None:
@@ -289,7 +294,7 @@ def _date_responses(
     column = mapping.columns[SUBMITTED_AT.id]
     stamps = responses[SUBMITTED_AT.id].dropna()
     notes = []
-    if column is not None and len(stamps) and (stamps == stamps.dt.normalize()).all():
+    if column is not None and _dates_only(stamps):
         notes.append(f"Column '{shorten(column, 80)}' holds dates only: each response is dated at midnight of its day.")
     undated = responses.loc[responses[SUBMITTED_AT.id].isna(), "row"].tolist()
     if undated:
