@@ -148,6 +148,11 @@ def _votes(count: int) -> str:
     return f"{count} vote{'s' if count != 1 else ''}"
 
 
+def _closed_notice(status: str, text: str) -> str:
+    """What a finished or archived board's pages say of it (``text``, escaped), read out as a status."""
+    return f"<p class='cpmkit-retro-closed' data-status='{status}' role='status'><b>{html.escape(text)}</b></p>"
+
+
 def summary_downloads(summary: Summary) -> str:
     """Links that download ``summary`` as Markdown, HTML and XLSX, from the page itself."""
     stem = summary_stem(summary)
@@ -512,7 +517,7 @@ class RetroBoard:
         now = (
             f"<p class='cpmkit-retro-phase' data-phase='{phase}'><b>{phase.capitalize()}:</b> {html.escape(self.guidance[phase])}</p>"
             if view.closed is None
-            else f"<p class='cpmkit-retro-closed' data-status='{view.status}' role='status'><b>{html.escape(view.closed)}</b></p>"
+            else _closed_notice(view.status, view.closed)
         )
         self.banner.value = (
             f"<div class='cpmkit-retro-steps'>{steps}</div>{now}<p class='cpmkit-help'>On the board: {names}.</p>"
@@ -700,8 +705,7 @@ class RetroBoardApp:
         if retro.board_status(board) == "finished":  # nothing to join: its summary, to read and download
             summary = SummaryBox(fmt)
             summary.show(self.retros.state(int(board["id"])))
-            closed = html.escape(str(retro.closed_problem(board)))
-            note = W.HTML(f"<p class='cpmkit-retro-closed' data-status='finished' role='status'><b>{closed}</b></p>")
+            note = W.HTML(_closed_notice("finished", str(retro.closed_problem(board))))
             self.widget.children = [*self.widget.children, note, summary.widget]
             return
         # Named by the board, not its token: a member keeps their key (and place) when the links are replaced.
