@@ -32,28 +32,28 @@ class ImportChoices:
     def choose(self, table: SurveyTable, target_id: str, column: str | None) -> ImportChoices:
         """``column`` feeds ``target_id``; a rating field's answers are recoded afresh for it."""
         mapping = self.mapping.choose(target_id, column)
-        kept = {k: v for k, v in self.recodings.items() if k != target_id}
-        return replace(self, mapping=mapping, recodings=_recodings(table, mapping, kept))
+        kept = {k: v for k, v in _still_mapped(self.recodings, mapping).items() if k != target_id}
+        return replace(self, mapping=mapping, recodings={**kept, **_recodings(table, mapping, {}, only=target_id)})
 
     def recode(self, target_id: str, answer: str, value: int | None) -> ImportChoices:
         """The answer ``answer`` of ``target_id``'s column stands for ``value`` (None: not an answer)."""
-        if target_id not in self.recodings:
-            raise ValidationError("Choose a column for this question before saying what its answers mean.")
         return replace(
-            self, recodings={**self.recodings, target_id: self.recodings[target_id].with_value(answer, value)}
+            self, recodings={**self.recodings, target_id: self._recoding(target_id).with_value(answer, value)}
         )
 
     def forget(self, target_id: str, answer: str) -> ImportChoices:
         """``answer`` of ``target_id``'s column gets no value: its cells are read as any other."""
+        return replace(self, recodings={**self.recodings, target_id: self._recoding(target_id).without(answer)})
+
+    def _recoding(self, target_id: str) -> Recoding:
         if target_id not in self.recodings:
             raise ValidationError("Choose a column for this question before saying what its answers mean.")
-        return replace(self, recodings={**self.recodings, target_id: self.recodings[target_id].without(answer)})
+        return self.recodings[target_id]
 
     def ignore(self, column: str, ignored: bool = True) -> ImportChoices:
         """Leave ``column`` out on purpose (or take that back); a field it fed has no recoding left."""
         mapping = self.mapping.ignore(column, ignored)
-        kept = {target_id: r for target_id, r in self.recodings.items() if mapping.columns[target_id] is not None}
-        return replace(self, mapping=mapping, recodings=kept)
+        return replace(self, mapping=mapping, recodings=_still_mapped(self.recodings, mapping))
 
     def ignore_rest(self, columns: Sequence[str]) -> ImportChoices:
         """Leave out every column of ``columns`` that feeds no field."""
@@ -92,13 +92,15 @@ def suggest_choices(table: SurveyTable, targets: Sequence[Target]) -> ImportChoi
     return ImportChoices(mapping, _recodings(table, mapping, {}))
 
 
-def _recodings(table: SurveyTable, mapping: ColumnMapping, known: Mapping[str, Recoding]) -> dict[str, Recoding]:
-    """A recoding for each mapped rating field: for each answer in its column, the value
-    ``known`` gives it, else the suggested one (none for an answer placed nowhere)."""
+def _recodings(
+    table: SurveyTable, mapping: ColumnMapping, known: Mapping[str, Recoding], *, only: str | None = None
+) -> dict[str, Recoding]:
+    """A recoding for each mapped rating field (or the field ``only``): for each answer in its
+    column, the value ``known`` gives it, else the suggested one (none for an answer placed nowhere)."""
     recodings: dict[str, Recoding] = {}
     for target in mapping.targets:
         column = mapping.columns[target.id]
-        if target.kind != "integer" or column is None:
+        if target.kind != "integer" or column is None or only not in (None, target.id):
             continue
         answers = [text for text, _count in distinct_answers(table.cells[column])]
         values = dict(suggest_recoding(answers, target).values)
@@ -106,3 +108,8 @@ def _recodings(table: SurveyTable, mapping: ColumnMapping, known: Mapping[str, R
             values.update((a, v) for a, v in known[target.id].values.items() if a in answers)
         recodings[target.id] = Recoding(values)
     return recodings
+
+
+def _still_mapped(recodings: Mapping[str, Recoding], mapping: ColumnMapping) -> dict[str, Recoding]:
+    """The recodings of the fields ``mapping`` still gives a column."""
+    return {target_id: recoding for target_id, recoding in recodings.items() if mapping.columns[target_id] is not None}
