@@ -163,11 +163,15 @@ class ColumnMapping:
         columns = {i: None if chosen == column else chosen for i, chosen in self.columns.items()}
         return replace(self, columns=columns, ignored=self.ignored | {column})
 
-    def unaccounted(self, columns: Sequence[str]) -> tuple[str, ...]:
-        """The ``columns`` (a file's headings) neither mapped nor left out, in file order: those an
-        import would drop without the PM having said so."""
+    def unmapped(self, columns: Sequence[str]) -> tuple[str, ...]:
+        """The ``columns`` (a file's headings) that feed no field, in file order, left out on purpose or not."""
         mapped = set(self.columns.values())
-        return tuple(column for column in columns if column not in mapped and column not in self.ignored)
+        return tuple(column for column in columns if column not in mapped)
+
+    def unaccounted(self, columns: Sequence[str]) -> tuple[str, ...]:
+        """The ``columns`` neither mapped nor left out, in file order: those an import would drop
+        without the PM having said so."""
+        return tuple(column for column in self.unmapped(columns) if column not in self.ignored)
 
     @property
     def unmapped_required(self) -> tuple[Target, ...]:

@@ -291,7 +291,7 @@ class FeedbackImportPanel:
         """The columns that feed no field: those left out on purpose ticked, the others flagged."""
         assert self.table is not None
         mapping = choices.mapping
-        free = [c for c in self.table.columns if c not in set(mapping.columns.values())]
+        free = mapping.unmapped(self.table.columns)
         waiting = mapping.unaccounted(self.table.columns)
         listed = tuple((c, c in mapping.ignored) for c in free[:SHOWN_COLUMNS])
         if listed != self._shown_columns:

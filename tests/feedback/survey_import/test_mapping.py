@@ -208,6 +208,7 @@ def test_choosing_is_the_pms_word_and_ignoring_leaves_a_column_out() -> None:
 
     ignored = mapping.ignore("Department")
     assert ignored.ignored == {"Department"} and ignored.unaccounted(columns) == ("Notes",)
+    assert ignored.unmapped(columns) == ("Department", "Notes")  # left out on purpose or not
     assert ignored.ignore("Department", False).unaccounted(columns) == ("Department", "Notes")
 
     chosen = ignored.choose("comment", "Notes").choose("recommend", "Recommend (0-10)")
