@@ -1,5 +1,6 @@
-"""Workbook tables as files people open in a spreadsheet: CSV and XLSX, as bytes; and as an
-escaped HTML table, for a page or a report saved as HTML.
+"""Workbook tables as files people open in a spreadsheet: CSV and XLSX, as bytes; as an
+escaped HTML table, for a page or a report saved as HTML; and user text made inert in a
+Markdown report (a lessons register, a retrospective's summary).
 
 Cells that a spreadsheet would run as a formula (text starting with =, +, - or @) are
 prefixed with an apostrophe, so a stakeholder name cannot become a formula on someone's
@@ -12,21 +13,30 @@ import html
 import io
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
+from cpmkit.core.fields import blank
 
 if TYPE_CHECKING:
     import pandas as pd
 else:
     pd = deferred_module("pandas")
 
-__all__ = ["XLSX_MIME", "table_html", "to_csv", "to_xlsx"]
+__all__ = ["MARKDOWN_MIME", "XLSX_MIME", "markdown_text", "table_html", "to_csv", "to_xlsx"]
 
 #: The media type of what ``to_xlsx`` returns, for a download link.
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+#: The media type of a Markdown report, for a download link.
+MARKDOWN_MIME: Final = "text/markdown"
+
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+#: Characters that make Markdown markup anywhere in a line (links, images, emphasis, code, HTML, entities, tables).
+_MARKUP = re.compile(r"([\\`*_\[\]()<>!|~&#])")
+#: What makes markup at the start of a line: a list item or heading underline; a numbered item.
+_LINE_START = re.compile(r"^[-+=]")
+_NUMBERED = re.compile(r"^(\d+)\.")
 
 
 def table_html(frame: pd.DataFrame, *, columns: Mapping[str, str], empty: str = "Nothing to show yet.") -> str:
@@ -65,3 +75,14 @@ def _neutralise(table: pd.DataFrame) -> pd.DataFrame:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(lambda v: "'" + v if isinstance(v, str) and _FORMULA_START.match(v) else v)
     return safe
+
+
+def markdown_text(value: Any) -> str:
+    """User text made inert in Markdown: markup characters backslash-escaped (so a lesson
+    cannot add a link, an image or HTML to a rendered register), each line trimmed, lines
+    joined with hard line breaks and blank lines dropped (so text cannot start a new block)."""
+    if blank(value):
+        return "—"
+    lines = [line.strip() for line in str(value).splitlines() if line.strip()]
+    escaped = (_MARKUP.sub(r"\\\1", line) for line in lines)
+    return "\\\n".join(_NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\\\g<0>", line)) for line in escaped)

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpmkit.core.export import to_csv, to_xlsx
+from cpmkit.core.export import markdown_text, to_csv, to_xlsx
 
 BOM = b"\xef\xbb\xbf"
 DANGEROUS = ["=SUM(A1:A9)", "+44 20 7946 0000", "-2+3", "@cmd", '=HYPERLINK("http://x")']
@@ -123,3 +123,10 @@ def test_xlsx_neutralises_formulas_and_keeps_the_rest() -> None:
 def test_xlsx_of_an_empty_table_has_its_header() -> None:
     data = to_xlsx({"empty": pd.DataFrame(columns=["name", "power"])})
     assert _sheet_rows(data, "empty") == [("name", "power")]
+
+
+def test_markdown_text_escapes_markup_and_keeps_line_breaks() -> None:
+    assert markdown_text("a *b* _c_ `d` #e & f") == "a \\*b\\* \\_c\\_ \\`d\\` \\#e \\& f"
+    assert markdown_text(" one \n\n two ") == "one\\\ntwo"
+    assert markdown_text("- x\n+ y\n3. z") == "\\- x\\\n\\+ y\\\n3\\. z"
+    assert markdown_text(None) == "—"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
+from cpmkit.core.export import markdown_text
 from cpmkit.core.fields import (
     DEFAULT_TEXT_LIMIT,
     OWNER_LIMIT,
@@ -49,7 +50,6 @@ __all__ = [
     "lesson_owners",
     "lessons_markdown",
     "lessons_tables",
-    "markdown_text",
 ]
 
 #: What a lesson can be made from: a feedback theme, one pulse-survey comment, a retrospective card.
@@ -64,11 +64,6 @@ SEARCHED_FIELDS: Final = ("what_happened", "impact", "root_cause", "recommendati
 
 _REF_LIMIT: Final = 200  # lesson_sources.ref
 _MORE: Final = "…"
-#: Characters that make Markdown markup anywhere in a line (links, images, emphasis, code, HTML, entities, tables).
-_MARKUP = re.compile(r"([\\`*_\[\]()<>!|~&#])")
-#: What makes markup at the start of a line: a list item or heading underline; a numbered item.
-_LINE_START = re.compile(r"^[-+=]")
-_NUMBERED = re.compile(r"^(\d+)\.")
 
 
 @dataclass(frozen=True)
@@ -189,17 +184,6 @@ def file_stem(project_name: str) -> str:
     """The register's download name without suffix: ``lessons-`` and the project name as
     letters, digits and hyphens."""
     return "lessons-" + (re.sub(r"[^\w]+", "-", project_name.casefold()).strip("-_") or "project")
-
-
-def markdown_text(value: Any) -> str:
-    """User text made inert in Markdown: markup characters backslash-escaped (so a lesson
-    cannot add a link, an image or HTML to a rendered register), each line trimmed, lines
-    joined with hard line breaks and blank lines dropped (so text cannot start a new block)."""
-    if blank(value):
-        return "—"
-    lines = [line.strip() for line in str(value).splitlines() if line.strip()]
-    escaped = (_MARKUP.sub(r"\\\1", line) for line in lines)
-    return "\\\n".join(_NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\\\g<0>", line)) for line in escaped)
 
 
 def lessons_markdown(lessons: pd.DataFrame, sources: pd.DataFrame, template: LessonsTemplate, project_name: str) -> str:

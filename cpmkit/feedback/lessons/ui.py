@@ -17,7 +17,7 @@ from typing import Any, Final
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.core.export import XLSX_MIME, to_xlsx
+from cpmkit.core.export import MARKDOWN_MIME, XLSX_MIME, to_xlsx
 from cpmkit.core.fields import blank, shorten
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
@@ -50,7 +50,6 @@ from cpmkit.ui.widgets import (
 
 __all__ = ["LessonsPanel"]
 
-MARKDOWN: Final = "text/markdown"
 _LONG_TEXT: Final = ("what_happened", "impact", "root_cause", "recommendation")
 _SUMMARY_LIMIT: Final = 120  # characters of "what happened" shown in the list
 _ANY: Final = ""  # a filter's "any" choice
@@ -331,7 +330,7 @@ class LessonsPanel:
             links = [
                 download_link(to_xlsx(lessons_tables(self.lessons, self.sources, self.template)),
                               filename=f"{stem}.xlsx", mime=XLSX_MIME, label="Register (XLSX)"),
-                download_link(markdown.encode("utf-8"), filename=f"{stem}.md", mime=MARKDOWN, label="Register (Markdown)"),
+                download_link(markdown.encode("utf-8"), filename=f"{stem}.md", mime=MARKDOWN_MIME, label="Register (Markdown)"),
             ]  # fmt: skip
             note = f"the whole register on {self.today():%d %B %Y}, whatever the filters"
             self.links.value = " &middot; ".join(links) + f' <span class="cpmkit-help">({note})</span>'

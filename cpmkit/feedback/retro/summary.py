@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
+from cpmkit.core.export import markdown_text
 from cpmkit.core.fields import blank
-from cpmkit.feedback.lessons.rules import markdown_text
 from cpmkit.feedback.retro import rules
 from cpmkit.feedback.retro.board import BoardState, card_view
 from cpmkit.feedback.retro.template import RetroFormat
@@ -29,7 +29,6 @@ else:
     pd = deferred_module("pandas")
 
 __all__ = [
-    "MARKDOWN_MIME",
     "Summary",
     "SummaryAction",
     "SummaryCard",
@@ -44,8 +43,6 @@ __all__ = [
     "summary_tables",
 ]
 
-#: The media type of ``summary_markdown``'s document, for a download link.
-MARKDOWN_MIME: Final = "text/markdown"
 _NONE: Final = "—"
 
 

@@ -31,7 +31,7 @@ import ipywidgets as W
 
 from cpmkit.core.addresses import page_link
 from cpmkit.core.deferred_imports import deferred_module
-from cpmkit.core.export import XLSX_MIME, to_xlsx
+from cpmkit.core.export import MARKDOWN_MIME, XLSX_MIME, to_xlsx
 from cpmkit.core.fields import shorten
 from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
@@ -50,7 +50,6 @@ from cpmkit.feedback.retro.board import (
 )
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.retro.summary import (
-    MARKDOWN_MIME,
     Summary,
     as_day,
     board_summary,

@@ -26,7 +26,6 @@ from cpmkit.feedback.lessons.rules import (
     lesson_owners,
     lessons_markdown,
     lessons_tables,
-    markdown_text,
 )
 from cpmkit.feedback.lessons.template import Choice, LessonsTemplate, lessons_template
 
@@ -198,13 +197,6 @@ def test_user_text_cannot_add_links_or_html_to_the_rendered_register(template: L
     assert "<a " not in rendered and "<code" not in rendered and "<ol" not in rendered and "<h1>" in rendered
     assert rendered.count("<ul>") == 1  # the sources list only
     assert "&lt;script&gt;alert(1)&lt;/script&gt; see [x](http://evil)" in rendered  # shown as typed
-
-
-def test_markdown_text_escapes_markup_and_keeps_line_breaks() -> None:
-    assert markdown_text("a *b* _c_ `d` #e & f") == "a \\*b\\* \\_c\\_ \\`d\\` \\#e \\& f"
-    assert markdown_text(" one \n\n two ") == "one\\\ntwo"
-    assert markdown_text("- x\n+ y\n3. z") == "\\- x\\\n\\+ y\\\n3\\. z"
-    assert markdown_text(None) == "—"
 
 
 # -- spreadsheet tables ----------------------------------------------------------------------
