@@ -41,6 +41,7 @@ __all__ = [
     "summary_markdown",
     "summary_stem",
     "summary_tables",
+    "votes_text",
 ]
 
 _NONE: Final = "—"
@@ -136,7 +137,7 @@ def summary_markdown(summary: Summary) -> str:
             parts.append("No cards.")
         for group in column.groups:
             lead, *under = group.cards
-            lines = [f"- {_card_markdown(lead)} ({_votes(group.votes)})"]
+            lines = [f"- {_card_markdown(lead)} ({votes_text(group.votes)})"]
             lines += [f"    - {_card_markdown(card)}" for card in under]
             parts.append("\n".join(lines))
     parts.append("## Actions")
@@ -231,14 +232,15 @@ def _card_markdown(card: SummaryCard) -> str:
 def _group_html(group: SummaryGroup) -> str:
     lead, *under = group.cards
     inner = "".join(f"<li>{_card_html(card)}</li>" for card in under)
-    return f"<li>{_card_html(lead)} <em>({_votes(group.votes)})</em>{f'<ul>{inner}</ul>' if inner else ''}</li>"
+    return f"<li>{_card_html(lead)} <em>({votes_text(group.votes)})</em>{f'<ul>{inner}</ul>' if inner else ''}</li>"
 
 
 def _card_html(card: SummaryCard) -> str:
     return f"{html.escape(card.text)} — <span>{html.escape(card.author)}</span>"
 
 
-def _votes(count: int) -> str:
+def votes_text(count: int) -> str:
+    """'1 vote', '3 votes': a group's tally as the board and its summary show it."""
     return f"{count} vote{'s' if count != 1 else ''}"
 
 

@@ -58,6 +58,7 @@ from cpmkit.feedback.retro.summary import (
     summary_markdown,
     summary_stem,
     summary_tables,
+    votes_text,
 )
 from cpmkit.feedback.retro.template import RetroColumn, RetroFormat, RetroFormats
 from cpmkit.ui.browser_key import BrowserKey
@@ -141,10 +142,6 @@ def _column_box(column: RetroColumn) -> W.VBox:
     box.add_class("cpmkit-retro-column")
     box.add_class(f"cpmkit-retro-column-{column.id}")
     return box
-
-
-def _votes(count: int) -> str:
-    return f"{count} vote{'s' if count != 1 else ''}"
 
 
 def _closed_notice(status: str, text: str) -> str:
@@ -258,7 +255,7 @@ class ActionForm:
 
     def show(self, group: GroupView) -> None:
         self.heading.value = (
-            f"<b>{html.escape(group.cards[0].text)}</b> <span class='cpmkit-help'>{_votes(group.tally or 0)}</span>"
+            f"<b>{html.escape(group.cards[0].text)}</b> <span class='cpmkit-help'>{votes_text(group.tally or 0)}</span>"
         )
 
     def _add(self, on_add: Callable[[int, str, str, Any], None]) -> None:
@@ -291,7 +288,7 @@ class GroupBox:
         self.shown = group
         lead, *under = group.cards
         inner = "".join(_card_html(card, extra_class="cpmkit-retro-grouped") for card in under)
-        tally = f"<div class='cpmkit-retro-tally'>{_votes(group.tally)}</div>" if group.tally is not None else ""
+        tally = f"<div class='cpmkit-retro-tally'>{votes_text(group.tally)}</div>" if group.tally is not None else ""
         mine = (
             f"<div class='cpmkit-retro-mine'>your votes: {group.my_votes}</div>" if group.my_votes is not None else ""
         )
