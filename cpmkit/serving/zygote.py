@@ -57,6 +57,7 @@ PRELOADED = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.comm",
+    "cpmkit.serving.page_kernel",
     # What ipykernel imports as it starts (its debugger's debugpy above all): once here, not per kernel.
     "ipykernel.debugger",
     "IPython.core.debugger",
@@ -267,7 +268,7 @@ def _kill_group(pid: int, sig: signal.Signals) -> None:
 def _become(job: KernelJob) -> None:
     """Turn this forked child into the kernel ``job`` describes: a session of its own, the server's
     resource limits, the page's environment and folder, fresh random state, then ipykernel as
-    ``ipykernel_launcher`` runs it."""
+    ``ipykernel_launcher`` runs it, less what a page does not use (``cpmkit.serving.page_kernel``)."""
     os.setsid()  # signals to the kernel's group (interrupt, shutdown) reach it and its children only
     for name, (soft, hard) in job.limits.items():
         try:
@@ -284,17 +285,9 @@ def _become(job: KernelJob) -> None:
     if numpy is not None:
         numpy.random.seed()
     sys.argv = ["ipykernel_launcher", *job.argv]
-    from ipykernel.kernelapp import IPKernelApp
+    from cpmkit.serving.page_kernel import run_page_kernel  # imported here: the server imports this module
 
-    app = IPKernelApp.instance()
-    app.initialize(job.argv)  # type: ignore[no-untyped-call]
-    # ipywidgets registers its comm targets when it is imported in a running kernel, and it was
-    # imported here before there was one: without them a page cannot fetch every widget's state
-    # at once (jupyter.widget.control), as Voila's front end first tries.
-    ipywidgets = sys.modules.get("ipywidgets")
-    if ipywidgets is not None:
-        ipywidgets.register_comm_target()
-    app.start()  # type: ignore[no-untyped-call]
+    run_page_kernel(job.argv)
 
 
 def prepare() -> None:
