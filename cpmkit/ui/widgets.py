@@ -26,6 +26,7 @@ from cpmkit.errors import CpmkitError
 from cpmkit.ui.copy_button import CopyButton
 
 __all__ = [
+    "NAMED",
     "NOT_SHOWN_AGAIN",
     "SHOWN_ONCE",
     "LinkShownOnce",
@@ -130,15 +131,15 @@ class MessageArea(W.HTML):  # type: ignore[misc]
 
     def __init__(self, *, label: str = "", help_text: str = "", **widget: Any) -> None:
         """``widget`` goes to the HTML widget (e.g. a ``layout`` and ``style`` shared with others)."""
-        super().__init__(**widget)
-        self.label = label
-        self._header = "".join(
+        header = "".join(
             [
                 f"<b>{html.escape(label)}</b>" if label else "",
                 f'<p class="cpmkit-help">{html.escape(help_text)}</p>' if help_text else "",
             ]
         )
-        self.say("")
+        super().__init__(value=header, **widget)  # drawn whole when built: a change after costs a message
+        self.label = label
+        self._header = header
 
     def say(self, text: str, *, ok: bool = False) -> None:
         """Show ``text`` (escaped) under the label; an empty text clears the message."""
@@ -180,15 +181,21 @@ def scrolling_table(table: str, *, name: str = "Table") -> str:
     return f'<div class="cpmkit-table-scroll" role="region" tabindex="0" aria-label="{html.escape(name)}">{table}</div>'
 
 
+#: The class of a control named by its description, which only a screen reader shows (``named``).
+NAMED: Final = "cpmkit-named"
+
+
 def named(control: Described, name: str) -> Described:
     """Give ``control`` the accessible name ``name`` without showing it twice: for a control whose
     name the page already shows nearby (a field's heading, a question, a column's title).
 
     The name is the widget's own description, so its <label> names the input for a screen
-    reader; the class ``cpmkit-named`` hides that label from the eye only (cpmkit.css).
+    reader; the class ``NAMED`` hides that label from the eye only (cpmkit.css). A control built
+    many times a page is given both when built instead (``description=name``, ``NAMED`` among its
+    ``_dom_classes``): each change after costs the page a message.
     """
     control.description = name
-    control.add_class("cpmkit-named")
+    control.add_class(NAMED)
     return control
 
 

@@ -70,6 +70,7 @@ from cpmkit.soft_skills.workshop import PARTICIPANT_PAGE, require_open
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.session import open_store, page_base_url, page_owner, safe_app
 from cpmkit.ui.widgets import (
+    NAMED,
     SHOWN_ONCE,
     LinkShownOnce,
     MessageArea,
@@ -323,17 +324,17 @@ class _ItemRow:
     def __init__(self, item: Item, scale: Scale, look: _RowLook, on_answer: Callable[[_ItemRow, Any], None]) -> None:
         self.item = item
         self.area = MessageArea(label=item.text, layout=look.part, style=look.text)
-        self.toggle = named(
-            W.ToggleButtons(
-                options=[(label, value) for value, label in scale.points],
-                value=None,
-                tooltips=[f"{value}: {label}" for value, label in scale.points],
-                layout=look.part,
-                style=look.buttons,
-            ).add_class("cpmkit-scale-list"),
-            item.text,
+        # Built whole (named, and classed): a change after would cost the page a message per row.
+        self.toggle = W.ToggleButtons(
+            options=[(label, value) for value, label in scale.points],
+            value=None,
+            tooltips=[f"{value}: {label}" for value, label in scale.points],
+            layout=look.part,
+            style=look.buttons,
+            description=item.text,
+            _dom_classes=("cpmkit-scale-list", NAMED),
         )
-        self.widget = W.VBox([self.area, self.toggle], layout=look.box).add_class("cpmkit-item")
+        self.widget = W.VBox([self.area, self.toggle], layout=look.box, _dom_classes=("cpmkit-item",))
         self.toggle.observe(lambda change: on_answer(self, change["new"]), "value")
 
 

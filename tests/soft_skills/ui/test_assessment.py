@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import ipywidgets as W
 import pytest
 from ipywidgets.widgets.widget import _instances
 
@@ -424,10 +425,16 @@ def test_drawing_the_state_saves_nothing(store: Store, monkeypatch: pytest.Monke
     assert len(saves) == 1 and app.questions.state.answers[first.id] == saves[0][2]
 
 
-def test_each_item_row_is_built_once_and_every_answer_reaches_its_item(store: Store) -> None:
+def test_each_item_row_is_built_once_and_every_answer_reaches_its_item(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every widget costs the kernel and the server a message, in a room answering at once: an
     item's row is built the first time it shows, three widgets (its layouts and styles shared by
-    all rows), and kept for that item, so going back and forth builds nothing more."""
+    all rows), whole (no update follows), and kept for that item, so going back and forth builds
+    nothing more."""
+    updated: list[W.Widget] = []
+    send = W.Widget._send
+    monkeypatch.setattr(W.Widget, "_send", lambda widget, *a, **k: (updated.append(widget), send(widget, *a, **k))[1])
     app = solo(store)
     questions = app.questions
     assert questions is not None and app.participant is not None
@@ -443,9 +450,12 @@ def test_each_item_row_is_built_once_and_every_answer_reaches_its_item(store: St
         answer_step(app, score)
         expected |= {item.id: BANK.scale.low + BANK.scale.high - score if item.reverse else score for item in items}
         if step < questions.steps - 1:
-            built = len(_instances)
+            before = set(_instances)
+            updated.clear()
             questions.next.click()
-            assert len(_instances) - built == 3 * len(BANK.items_for(BANK.competencies[step + 1].id))
+            new = [widget for key, widget in _instances.items() if key not in before]
+            assert len(new) == 3 * len(BANK.items_for(BANK.competencies[step + 1].id))
+            assert not set(map(id, new)) & set(map(id, updated)), "a row was built, then changed"
     built = len(_instances)
     while questions.step > 0:
         questions.back.click()
