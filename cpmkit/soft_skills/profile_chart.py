@@ -7,16 +7,11 @@ Altair's (``cpmkit.soft_skills.charts``); the tests validate this spec against t
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from cpmkit.core.deferred_imports import deferred_module
-from cpmkit.core.frames import require_columns
+from cpmkit.core.frames import require_fields
 from cpmkit.core.vega_lite import SCHEMA_URL, WIDTH
-
-if TYPE_CHECKING:
-    import pandas as pd
-else:
-    pd = deferred_module("pandas")
 
 __all__ = ["DEFAULT_SCALE", "chart_height", "competency_profile_chart"]
 
@@ -26,21 +21,31 @@ _ROW_HEIGHT = 28
 _MIN_HEIGHT = 60
 
 
+def _number(value: Any) -> float:
+    """A score as a number; NaN for none (no score yet, or not a number)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def chart_height(rows: int) -> int:
     """A chart's height for ``rows`` competencies, one per line (a few lines at least)."""
     return max(_MIN_HEIGHT, _ROW_HEIGHT * rows)
 
 
-def competency_profile_chart(scores: pd.DataFrame, *, scale: tuple[int, int] = DEFAULT_SCALE) -> dict[str, Any]:
+def competency_profile_chart(
+    scores: Sequence[Mapping[str, Any]], *, scale: tuple[int, int] = DEFAULT_SCALE
+) -> dict[str, Any]:
     """A participant's score per competency as bars on the answer scale (1 to 5 by default).
 
-    ``scores`` is ``soft_skills.competency_scores()``; its order (the bank's) is kept. A
+    ``scores`` is ``soft_skills.competency_score_rows()``; its order (the bank's) is kept. A
     competency without a score yet keeps its row, labelled "incomplete" instead of a bar.
     """
-    require_columns(scores, ["name", "score"], "competency profile chart")
+    require_fields(scores, ["name", "score"], "competency profile chart")
     low, high = scale
-    order = [str(name) for name in scores["name"]]
-    values = [float(value) for value in pd.to_numeric(scores["score"], errors="coerce")]
+    order = [str(row["name"]) for row in scores]
+    values = [_number(row["score"]) for row in scores]
     scored = [{"name": n, "score": v, "base": float(low)} for n, v in zip(order, values) if not math.isnan(v)]
     incomplete = [
         {"name": n, "base": float(low), "label": "incomplete"} for n, v in zip(order, values) if math.isnan(v)

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
-from cpmkit.core.export import table_html
-from cpmkit.soft_skills.scoring import MIN_GROUP, competency_scores, strengths_and_development
+from cpmkit.core.export import rows_html
+from cpmkit.soft_skills.scoring import (
+    MIN_GROUP,
+    competency_score_rows,
+    competency_scores,
+    plan_rows,
+    released_table,
+    strengths_and_development,
+)
 from cpmkit.soft_skills.state import AssessmentState
 
 if TYPE_CHECKING:
@@ -31,8 +39,12 @@ __all__ = [
     "plan_html",
     "report_tables",
     "scored",
+    "scored_rows",
     "scores_html",
 ]
+
+#: Plain rows (``scored_rows``, ``scoring.released_rows``): what the results page draws, no DataFrame.
+Rows = Sequence[Mapping[str, Any]]
 
 _OTHERS_COLUMNS: Final = {
     "name": "Competency",
@@ -55,24 +67,31 @@ def scored(state: AssessmentState) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     return scores, strengths, development
 
 
-def scores_html(scores: pd.DataFrame) -> str:
-    """``competency_scores``' frame as the page's table: answered "n of m", a score or "incomplete"."""
-    shown = scores.assign(
-        shown=[_score_text(s) for s in scores["score"]],
-        answered_of=[f"{a} of {n}" for a, n in zip(scores["answered"], scores["items"])],
-    )
-    return table_html(shown, columns={"name": "Competency", "answered_of": "Answered", "shown": "Score"})
+def scored_rows(state: AssessmentState) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(scores, strengths, development) from the answers so far, as ``scored``'s rows."""
+    scores = competency_score_rows(state.bank, state.answers)
+    strengths, development = plan_rows(scores, state.bank)
+    return scores, strengths, development
 
 
-def plan_html(title: str, chosen: pd.DataFrame, empty: str) -> str:
-    """Strengths or development areas, each with the bank's practices, as escaped HTML."""
-    if chosen.empty:
+def scores_html(scores: Rows) -> str:
+    """``scored_rows``' scores as the page's table: answered "n of m", a score or "incomplete"."""
+    shown = [
+        {"name": row["name"], "answered_of": f"{row['answered']} of {row['items']}", "shown": _score_text(row["score"])}
+        for row in scores
+    ]
+    return rows_html(shown, columns={"name": "Competency", "answered_of": "Answered", "shown": "Score"})
+
+
+def plan_html(title: str, chosen: Rows, empty: str) -> str:
+    """Strengths or development areas (``scored_rows``'), each with the bank's practices, as escaped HTML."""
+    if not chosen:
         return f"<h4>{html.escape(title)}</h4><p class='cpmkit-help'>{html.escape(empty)}</p>"
     entries = "".join(
         f"<li><b>{html.escape(str(row['name']))}</b> ({float(row['score']):.2f})<ul>"
         + "".join(f"<li>{html.escape(p)}</li>" for p in row["practices"])
         + "</ul></li>"
-        for row in chosen.to_dict("records")
+        for row in chosen
     )
     return f"<h4>{html.escape(title)}</h4><ol>{entries}</ol>"
 
@@ -88,18 +107,19 @@ def others_note_html(released: int, waiting: int) -> str:
     )
 
 
-def others_html(view: pd.DataFrame) -> str:
-    """``released_view``'s frame as the page's (and the report's) table: hidden rows say how many
+def others_html(view: Rows) -> str:
+    """``scoring.released_rows`` as the page's (and the report's) table: hidden rows say how many
     more raters they need."""
-    return table_html(_others_display(view), columns=_OTHERS_COLUMNS)
+    return rows_html(_others_display(view), columns=_OTHERS_COLUMNS)
 
 
-def report_tables(state: AssessmentState, others: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def report_tables(state: AssessmentState, others: Rows) -> dict[str, pd.DataFrame]:
     """The personal report's tables, by sheet name (for ``export.to_xlsx``). Others' figures
-    only where enough colleagues rated (``others`` is ``released_view``'s frame)."""
+    only where enough colleagues rated (``others`` is ``scoring.released_rows``)."""
     scores, strengths, development = scored(state)
     chosen = ["rank", "name", "score", "practices"]
-    shown_others = others[others["status"] == "shown"][["name", "self", "others", "gap", "raters"]]
+    released = released_table(others)
+    shown_others = released[released["status"] == "shown"][["name", "self", "others", "gap", "raters"]]
     commitments = pd.DataFrame(
         [
             {"commitment": position, "what": c.what, "by when": c.by_when}
@@ -118,21 +138,16 @@ def report_tables(state: AssessmentState, others: pd.DataFrame) -> dict[str, pd.
     }
 
 
-def personal_report_html(
-    state: AssessmentState, others: pd.DataFrame, *, display_name: str | None, today: dt.date
-) -> str:
+def personal_report_html(state: AssessmentState, others: Rows, *, display_name: str | None, today: dt.date) -> str:
     """The participant's report as one standalone HTML page: no script, every text escaped."""
     bank = state.bank
-    scores, strengths, development = scored(state)
+    scores, strengths, development = scored_rows(state)
     who = f" of {html.escape(display_name)}" if display_name else ""
-    commitments = pd.DataFrame(
-        [
-            {"what": c.what, "by_when": "" if c.by_when is None else c.by_when.isoformat()}
-            for c in state.commitments
-            if c.what
-        ],
-        columns=["what", "by_when"],
-    )
+    commitments = [
+        {"what": c.what, "by_when": "" if c.by_when is None else c.by_when.isoformat()}
+        for c in state.commitments
+        if c.what
+    ]
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Soft-skills self-assessment{who}</title><style>{_REPORT_CSS}</style></head><body>",
@@ -157,22 +172,26 @@ def personal_report_html(
         if state.reflection
         else "<p class='cpmkit-help'>No reflection yet.</p>",
         "<h3>Commitments</h3>",
-        table_html(commitments, columns={"what": "What I will do", "by_when": "By when"}, empty="No commitments yet."),
+        rows_html(commitments, columns={"what": "What I will do", "by_when": "By when"}, empty="No commitments yet."),
         "</body></html>",
     ]
     return "\n".join(parts)
 
 
-def _score_text(score: float) -> str:
-    return "incomplete" if pd.isna(score) else f"{score:.2f}"
+def _score_text(score: float | None) -> str:
+    return "incomplete" if _missing(score) else f"{score:.2f}"
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or math.isnan(value)
 
 
 def _practices_text(practices: Sequence[str]) -> str:
     return "; ".join(practices)
 
 
-def _others_display(view: pd.DataFrame) -> pd.DataFrame:
-    """``released_view``'s frame with figures as text: hidden rows say how many more raters they need."""
+def _others_display(view: Rows) -> list[dict[str, Any]]:
+    """``released_rows`` with figures as text: hidden rows say how many more raters they need."""
 
     def raters(count: int, status: str) -> str:
         if status == "shown":
@@ -180,9 +199,13 @@ def _others_display(view: pd.DataFrame) -> pd.DataFrame:
         more = max(1, MIN_GROUP - count)
         return f"needs {more} more rater{'s' if more > 1 else ''}"
 
-    return view.assign(
-        self_text=[_score_text(s) for s in view["self"]],
-        others_text=["" if pd.isna(o) else f"{o:.1f}" for o in view["others"]],
-        gap_text=["" if pd.isna(g) else f"{g:+.2f}" for g in view["gap"]],
-        raters_text=[raters(int(c), str(s)) for c, s in zip(view["raters"], view["status"])],
-    )
+    return [
+        {
+            "name": row["name"],
+            "self_text": _score_text(row["self"]),
+            "others_text": "" if _missing(row["others"]) else f"{row['others']:.1f}",
+            "gap_text": "" if _missing(row["gap"]) else f"{row['gap']:+.2f}",
+            "raters_text": raters(int(row["raters"]), str(row["status"])),
+        }
+        for row in view
+    ]

@@ -21,7 +21,9 @@ Conventions:
 
 from __future__ import annotations
 
+import collections
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -45,15 +47,19 @@ __all__ = [
     "OTHERS_STEP",
     "PeerRelease",
     "cohort_distribution",
+    "competency_score_rows",
     "competency_scores",
     "finished_raters",
     "item_score",
     "known_answers",
     "next_unanswered",
     "others_view",
+    "plan_rows",
     "progress",
     "release_peer_view",
     "released_count",
+    "released_rows",
+    "released_table",
     "released_view",
     "round_change",
     "strengths_and_development",
@@ -93,16 +99,14 @@ def item_score(bank_or_scale: QuestionBank | Scale, item: Item, value: Any) -> i
     return scale.low + scale.high - number if item.reverse else number
 
 
-def competency_scores(
+def competency_score_rows(
     bank: QuestionBank, answers: Answers, *, min_answers: int = MIN_ANSWERS_PER_COMPETENCY
-) -> pd.DataFrame:
-    """One row per competency, in the bank's order: how many items are answered and the score.
-
-    The score is the mean of the item scores (reverse items turned round); it stays NaN,
-    status "incomplete", until ``min_answers`` items (or all, if there are fewer) are answered.
-    """
+) -> list[dict[str, Any]]:
+    """``competency_scores``' rows as plain dicts (score NaN when incomplete): what a participant's
+    results page draws, with no DataFrame (pandas' first frame alone copies 6 MB of the zygote's
+    memory into a forked kernel)."""
     scores = _exact_scores(bank, _clean_answers(bank, answers), min_answers=min_answers)
-    rows = [
+    return [
         {
             "competency": competency.id,
             "name": competency.name,
@@ -113,35 +117,59 @@ def competency_scores(
         }
         for (competency, items), (score, answered) in zip(_steps(bank), scores.values())
     ]
-    frame = pd.DataFrame(rows, columns=_SCORE_COLUMNS)
+
+
+def competency_scores(
+    bank: QuestionBank, answers: Answers, *, min_answers: int = MIN_ANSWERS_PER_COMPETENCY
+) -> pd.DataFrame:
+    """One row per competency, in the bank's order: how many items are answered and the score.
+
+    The score is the mean of the item scores (reverse items turned round); it stays NaN,
+    status "incomplete", until ``min_answers`` items (or all, if there are fewer) are answered.
+    """
+    frame = pd.DataFrame(competency_score_rows(bank, answers, min_answers=min_answers), columns=_SCORE_COLUMNS)
     return frame.astype({"answered": int, "items": int, "score": float})
 
 
 def strengths_and_development(
     scores: pd.DataFrame, bank: QuestionBank, *, n: int = 3
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``n`` highest-scored competencies and the ``n`` to develop, each with the bank's practices.
+    """The ``n`` highest-scored competencies and the ``n`` to develop, each with the bank's practices
+    (``plan_rows`` of the frame's rows, as frames)."""
+    require_columns(scores, ["competency", "score"], "list of strengths and development areas")
+    rows = [
+        {"competency": competency, "score": None if pd.isna(score) else score}
+        for competency, score in zip(scores["competency"], scores["score"])
+    ]
+    strengths, development = plan_rows(rows, bank, n=n)
+    return _plan_table(strengths), _plan_table(development)
+
+
+def plan_rows(
+    scores: Sequence[Mapping[str, Any]], bank: QuestionBank, *, n: int = 3
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``n`` highest-scored competencies and the ``n`` to develop, each with the bank's practices,
+    from rows with a ``competency`` and a ``score`` (None or NaN: not scored yet).
 
     Only scored competencies count; equal scores keep the bank's order. A competency is never
     in both lists: with fewer than ``2 * n`` scored, the strengths take the larger half.
     """
-    require_columns(scores, ["competency", "score"], "list of strengths and development areas")
     if not is_whole(n) or n < 1:
         raise ValidationError(f"The number of strengths to list must be a whole number of at least 1, not {n!r}.")
     order = {competency.id: i for i, competency in enumerate(bank.competencies)}
-    unknown = [c for c in scores["competency"] if c not in order]
+    named = [row["competency"] for row in scores]
+    unknown = [c for c in named if c not in order]
     if unknown:
         raise ValidationError(f"These competencies are not in the question bank {bank.name!r}: {_names(unknown)}.")
-    repeated = list(dict.fromkeys(scores.loc[scores["competency"].duplicated(), "competency"]))
+    repeated = [c for c, count in collections.Counter(named).items() if count > 1]
     if repeated:
         raise ValidationError(f"These competencies have more than one score: {_names(repeated)}.")
-    scored = scores.loc[scores["score"].notna(), ["competency", "score"]].reset_index(drop=True)
-    scored["_order"] = scored["competency"].map(order)
-    strong_first = scored.sort_values(["score", "_order"], ascending=[False, True])
+    scored = [(row["competency"], float(row["score"])) for row in scores if not _no_score(row["score"])]
+    strong_first = sorted(scored, key=lambda pair: (-pair[1], order[pair[0]]))
     n_strong = min(n, math.ceil(len(scored) / 2))
-    strengths = strong_first.head(n_strong)
-    rest = scored.drop(index=strengths.index).sort_values(["score", "_order"], ascending=[True, True])
-    development = rest.head(min(n, len(scored) - n_strong))
+    strengths = strong_first[:n_strong]
+    rest = sorted(strong_first[n_strong:], key=lambda pair: (pair[1], order[pair[0]]))
+    development = rest[: min(n, len(scored) - n_strong)]
     return _with_practices(strengths, bank), _with_practices(development, bank)
 
 
@@ -252,7 +280,7 @@ def release_peer_view(
     return PeerRelease(raters=raters, others=others)
 
 
-def released_view(
+def released_rows(
     bank: QuestionBank,
     self_answers: Answers,
     release: PeerRelease | None,
@@ -260,8 +288,9 @@ def released_view(
     finished: int = 0,
     min_raters: int = MIN_GROUP,
     min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
-) -> pd.DataFrame:
-    """Self score against a release of others' view per competency, and the gap (others - self).
+) -> list[dict[str, Any]]:
+    """Self score against a release of others' view per competency, and the gap (others - self),
+    as plain rows (``released_view`` as a frame).
 
     One row per competency: ``others`` is the release's (rounded) average, ``raters`` how many
     raters it covers; with no release yet every ``others`` is NaN, ``raters`` is ``finished``
@@ -286,8 +315,28 @@ def released_view(
                 "status": "shown" if shown else f"hidden: fewer than {min_raters} raters",
             }
         )
+    return rows
+
+
+def released_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """``released_rows`` as a frame (the report's sheet, the chart's data)."""
     frame = pd.DataFrame(rows, columns=_OTHERS_COLUMNS)
     return frame.astype({"self": float, "others": float, "raters": int, "gap": float})
+
+
+def released_view(
+    bank: QuestionBank,
+    self_answers: Answers,
+    release: PeerRelease | None,
+    *,
+    finished: int = 0,
+    min_raters: int = MIN_GROUP,
+    min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
+) -> pd.DataFrame:
+    """``released_rows`` as a frame."""
+    return released_table(
+        released_rows(bank, self_answers, release, finished=finished, min_raters=min_raters, min_answers=min_answers)
+    )
 
 
 def others_view(
@@ -492,8 +541,8 @@ def _finished_scores(
     return finished
 
 
-def _with_practices(chosen: pd.DataFrame, bank: QuestionBank) -> pd.DataFrame:
-    rows = [
+def _with_practices(chosen: Sequence[tuple[str, float]], bank: QuestionBank) -> list[dict[str, Any]]:
+    return [
         {
             "rank": rank,
             "competency": competency_id,
@@ -501,9 +550,16 @@ def _with_practices(chosen: pd.DataFrame, bank: QuestionBank) -> pd.DataFrame:
             "score": float(score),
             "practices": bank.competency(competency_id).practices,
         }
-        for rank, (competency_id, score) in enumerate(zip(chosen["competency"], chosen["score"]), start=1)
+        for rank, (competency_id, score) in enumerate(chosen, start=1)
     ]
+
+
+def _plan_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_PLAN_COLUMNS).astype({"rank": int, "score": float})
+
+
+def _no_score(value: Any) -> bool:
+    return value is None or (isinstance(value, Real) and math.isnan(value))
 
 
 def _check_threshold(name: str, value: Any) -> None:
@@ -564,8 +620,12 @@ def _as_int(value: Any) -> int | None:
 
 
 def _blank(value: Any) -> bool:
-    """None, NaN or pd.NA: the item is not answered yet."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    """None, NaN or pd.NA: the item is not answered yet. pd.NA exists only once pandas is loaded,
+    and a participant's page never loads it for this."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
 
 
 def _names(values: Sequence[Any]) -> str:

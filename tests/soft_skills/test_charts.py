@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import pandas as pd
 import pytest
 
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import QuestionBank, Scale
 from cpmkit.soft_skills.charts import cohort_distribution_chart, self_vs_others_chart
 from cpmkit.soft_skills.profile_chart import competency_profile_chart
-from cpmkit.soft_skills.scoring import PeerRelease, cohort_distribution, competency_scores, others_view, released_view
+from cpmkit.soft_skills.scoring import (
+    PeerRelease,
+    cohort_distribution,
+    competency_score_rows,
+    others_view,
+    released_view,
+)
 from tests._charts import chart_spec, rows_with
 from tests.soft_skills._banks import BANK
 
@@ -21,7 +26,7 @@ from tests.soft_skills._banks import BANK
 
 def test_profile_chart_bars_and_incomplete_rows() -> None:
     # listen (4+2)/2 = 3.0; conflict C1 5, C2 reverse 2 -> 4: 4.5; feedback: 1 of 2 answered
-    scores = competency_scores(BANK, {"L1": 4, "L2": 2, "C1": 5, "C2": 2, "F1": 3})
+    scores = competency_score_rows(BANK, {"L1": 4, "L2": 2, "C1": 5, "C2": 2, "F1": 3})
     spec = chart_spec(competency_profile_chart(scores))
     assert spec["title"] == "My competency profile"
     bars = rows_with(spec, "score")
@@ -38,22 +43,22 @@ def test_profile_chart_bars_and_incomplete_rows() -> None:
 
 
 def test_profile_chart_of_nothing_answered_and_of_no_rows() -> None:
-    spec = chart_spec(competency_profile_chart(competency_scores(BANK, {})))
+    spec = chart_spec(competency_profile_chart(competency_score_rows(BANK, {})))
     assert rows_with(spec, "score") == []
     assert len(rows_with(spec, "label")) == 3
-    empty = chart_spec(competency_profile_chart(competency_scores(BANK, {}).iloc[0:0]))
+    empty = chart_spec(competency_profile_chart([]))
     assert empty["height"] == 60
 
 
 def test_profile_chart_other_scale() -> None:
-    scores = competency_scores(BANK, {"L1": 4, "L2": 2})
+    scores = competency_score_rows(BANK, {"L1": 4, "L2": 2})
     spec = chart_spec(competency_profile_chart(scores, scale=(1, 7)))
     assert spec["layer"][0]["encoding"]["x"]["axis"]["values"] == [1, 2, 3, 4, 5, 6, 7]
 
 
 def test_profile_chart_names_missing_columns() -> None:
     with pytest.raises(ValidationError, match="score"):
-        competency_profile_chart(pd.DataFrame({"name": ["x"]}))
+        competency_profile_chart([{"name": "x"}])
 
 
 # -- self_vs_others_chart ----------------------------------------------------------------------
@@ -126,5 +131,5 @@ def test_cohort_chart_reads_the_scale_from_the_count_columns() -> None:
 
 
 def test_charts_are_new_each_call() -> None:
-    scores = competency_scores(BANK, {})
+    scores = competency_score_rows(BANK, {})
     assert competency_profile_chart(scores) is not competency_profile_chart(scores)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -17,9 +18,10 @@ from cpmkit.soft_skills.report import (
     plan_html,
     report_tables,
     scored,
+    scored_rows,
     scores_html,
 )
-from cpmkit.soft_skills.scoring import PeerRelease, released_view
+from cpmkit.soft_skills.scoring import PeerRelease, released_rows
 from cpmkit.soft_skills.state import AssessmentState, with_commitment, with_reflection
 
 BANK = default_bank()
@@ -32,25 +34,36 @@ def everything(score: int = 3) -> AssessmentState:
     return AssessmentState(BANK, {item.id: 6 - score if item.reverse else score for item in BANK.items})
 
 
-def nobody_else(state: AssessmentState) -> pd.DataFrame:
-    return released_view(BANK, state.answers, None, finished=0)
+def nobody_else(state: AssessmentState) -> list[dict[str, Any]]:
+    return released_rows(BANK, state.answers, None, finished=0)
 
 
 def test_scores_show_incomplete_competencies_as_incomplete() -> None:
     first = BANK.competencies[0]
     state = AssessmentState(BANK, {item.id: 4 for item in BANK.items_for(first.id) if not item.reverse})
-    table = scores_html(scored(state)[0])
+    table = scores_html(scored_rows(state)[0])
     assert table.count("<td>incomplete</td>") >= len(BANK.competencies) - 1
     assert f"<td>{html.escape(first.name)}</td>" in table
 
 
+def test_the_rows_the_page_draws_are_the_reports_frames() -> None:
+    """The page draws plain rows (no DataFrame in a participant's kernel), the report's tables
+    are frames: one logic makes both, with equal scores, incomplete competencies and ties."""
+    first, second = BANK.competencies[0], BANK.competencies[1]
+    answers = {item.id: 2 if item.reverse else 4 for item in BANK.items if item.competency != first.id}
+    answers |= {item.id: 5 for item in BANK.items_for(second.id) if not item.reverse}
+    state = AssessmentState(BANK, answers)
+    for frame, rows in zip(scored(state), scored_rows(state), strict=True):
+        pd.testing.assert_frame_equal(pd.DataFrame(rows, columns=frame.columns).astype(frame.dtypes), frame)
+
+
 def test_strengths_and_development_list_the_practices_escaped() -> None:
-    scores, strengths, development = scored(everything(4))
+    scores, strengths, _development = scored_rows(everything(4))
     shown = plan_html("My <b>strengths</b>", strengths, "none")
     assert "<b>strengths</b>" not in shown and "My &lt;b&gt;strengths&lt;/b&gt;" in shown
-    for name, practices in zip(strengths["name"], strengths["practices"]):
-        assert html.escape(name) in shown and all(html.escape(p) in shown for p in practices)
-    assert plan_html("To develop", development.iloc[0:0], "Answer <all>") == (
+    for row in strengths:
+        assert html.escape(row["name"]) in shown and all(html.escape(p) in shown for p in row["practices"])
+    assert plan_html("To develop", [], "Answer <all>") == (
         "<h4>To develop</h4><p class='cpmkit-help'>Answer &lt;all&gt;</p>"
     )
     assert len(scores) == len(BANK.competencies)
@@ -58,10 +71,10 @@ def test_strengths_and_development_list_the_practices_escaped() -> None:
 
 def test_others_are_shown_only_once_released() -> None:
     state = everything(4)
-    hidden = others_html(released_view(BANK, state.answers, None, finished=2))
+    hidden = others_html(released_rows(BANK, state.answers, None, finished=2))
     assert "needs 1 more rater" in hidden
     release = PeerRelease(raters=frozenset({1, 2, 3}), others={c.id: 2 for c in BANK.competencies})
-    shown = re.sub(r">\s+<", "><", others_html(released_view(BANK, state.answers, release, finished=3)))
+    shown = re.sub(r">\s+<", "><", others_html(released_rows(BANK, state.answers, release, finished=3)))
     assert "<td>4.00</td><td>2.0</td><td>-2.00</td><td>3 raters</td>" in shown
     assert "Shown once 3 colleagues" in others_note_html(0, 0)
     assert "(2 so far)" in others_note_html(0, 2)

@@ -27,14 +27,13 @@ import html
 import os
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import ipywidgets as W
 from ipywidgets.widgets.widget_string import HTMLStyle  # not exported by ipywidgets itself
 
 from cpmkit.core import export
 from cpmkit.core.addresses import page_link
-from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.query import query_params
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -47,10 +46,10 @@ from cpmkit.soft_skills.report import (
     personal_report_html,
     plan_html,
     report_tables,
-    scored,
+    scored_rows,
     scores_html,
 )
-from cpmkit.soft_skills.scoring import MIN_GROUP, released_view
+from cpmkit.soft_skills.scoring import MIN_GROUP, released_rows, released_table
 from cpmkit.soft_skills.state import (
     AssessmentState,
     Commitment,
@@ -86,11 +85,6 @@ from cpmkit.ui.widgets import (
     replace_children,
     stylesheet,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
-else:
-    pd = deferred_module("pandas")
 
 __all__ = [
     "JOIN_CODE_TRIES",
@@ -584,17 +578,19 @@ class ResultsView:
 
     # -- computing --------------------------------------------------------------------------
 
-    def view_of_others(self) -> pd.DataFrame:
+    def view_of_others(self) -> list[dict[str, Any]]:
         """The colleagues' view as released to this participant (soft_skills.release_peer_view's
         rule, kept by the store): the page and the report show nothing else of others."""
         release, waiting = self.assessments.release_peer_view(self.id, self.bank)
         self.others_note.value = others_note_html(len(release.raters) if release is not None else 0, waiting)
         finished = len(release.raters) if release is not None else waiting
-        return released_view(self.bank, self.cell.value.answers, release, finished=finished)
+        return released_rows(self.bank, self.cell.value.answers, release, finished=finished)
 
     def refresh(self) -> None:
+        """Draw the scores, chart and plan from plain rows: no DataFrame until others' view shows
+        or the report is prepared."""
         with guard(self.message):
-            scores, strengths, development = scored(self.cell.value)
+            scores, strengths, development = scored_rows(self.cell.value)
             self.scores.value = scores_html(scores)
             if self.chart is None:
                 self.chart = _new_chart()
@@ -610,12 +606,12 @@ class ResultsView:
         with guard(self.peer_message):
             view = self.view_of_others()
             self.others_table.value = others_html(view)
-            shown = bool((view["status"] == "shown").any())
+            shown = any(row["status"] == "shown" for row in view)
             if shown:
                 if self.others_chart is None:
                     self.others_chart = _new_chart()
                 low, high = self.bank.scale.low, self.bank.scale.high
-                self.others_chart.draw(_charts().self_vs_others_chart(view, scale=(low, high)))
+                self.others_chart.draw(_charts().self_vs_others_chart(released_table(view), scale=(low, high)))
             self.others.children = [self.others_chart, self.others_table] if shown else [self.others_table]
 
     # -- saving -----------------------------------------------------------------------------

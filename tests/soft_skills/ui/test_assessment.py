@@ -110,10 +110,11 @@ def data_uri(links: str, filename: str) -> bytes:
 # -- first paint -----------------------------------------------------------------------------
 
 
-def test_neither_first_paint_nor_the_results_import_altair(tmp_path: Path) -> None:
-    """Altair costs each participant's kernel about 30 MB and 0.4 s: a room's kernels never load
-    it, from the first question to the results and their chart. pandas (about 30 MB too) waits
-    for the results."""
+def test_neither_first_paint_nor_the_results_import_altair_or_pandas(tmp_path: Path) -> None:
+    """Altair costs each participant's kernel about 30 MB and 0.4 s, pandas about as much: a room's
+    kernels never load either, from the first question to the results and their chart (a kernel
+    forked from the zygote has both, and its first DataFrame alone would copy 6 MB of it). Only
+    the report's download and others' chart need them."""
     script = textwrap.dedent(
         f"""
         import sys
@@ -132,12 +133,12 @@ def test_neither_first_paint_nor_the_results_import_altair(tmp_path: Path) -> No
             app.questions.next.click()
         assert app.results is not None and app.results.chart.spec["layer"], "the results and their chart"
         store.close()
-        print(*first_paint, "altair" in sys.modules)
+        print(*first_paint, "altair" in sys.modules, "pandas" in sys.modules)
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False False False"
+    assert result.stdout.strip() == "False False False False"
 
 
 # -- start screen ----------------------------------------------------------------------------
