@@ -578,6 +578,27 @@ class TrainerAccess:
             for name in workshop["rounds"]
         }
 
+    def still_answering(self) -> dict[str, list[str]]:
+        """Per round, in the workshop's order: the names of the named participants who joined and
+        have not finished, in the order they joined. Anonymous participants stay counts
+        (``cohort_status``)."""
+        with self.store.read() as conn:
+            workshop = _workshop_row(conn, self.workshop_id)
+            rows = conn.execute(
+                select(participants.c.round, participants.c.display_name)
+                .where(
+                    participants.c.workshop_id == self.workshop_id,
+                    participants.c.completed_at.is_(None),
+                    participants.c.display_name.is_not(None),
+                )
+                .order_by(participants.c.id)
+            )
+            names: dict[str, list[str]] = {name: [] for name in workshop["rounds"]}
+            for round_name, display_name in rows:
+                if round_name in names:
+                    names[round_name].append(str(display_name))
+        return names
+
     def cohort_export(self) -> pd.DataFrame:
         """Every answer of the workshop in long format, for ``workshop.released_answers`` to apply the
         anonymity rule to: round, participant (their id: never shown, never exported),

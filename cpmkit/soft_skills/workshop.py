@@ -39,6 +39,7 @@ __all__ = [
     "EXPORT_COLUMNS",
     "HIDDEN",
     "HIDDEN_IN_A_ROUND",
+    "NAMES_SHOWN",
     "PARTICIPANT_PAGE",
     "TRAINER_PAGE",
     "answers_by_round",
@@ -72,7 +73,9 @@ EXPORT_COLUMNS: Final = ["round", "participant", "display_name", "completed_at",
 #: for every download, so a label never links two downloads (or two rounds).
 ANONYMOUS: Final = "Anonymous {}"
 
-_STATUS_COLUMNS: Final = ["round", "joined", "completed", "in_progress"]
+#: How many names of those still answering a round the trainer's table lists before "and N more".
+NAMES_SHOWN: Final = 20
+_STATUS_COLUMNS: Final = ["round", "joined", "completed", "in_progress", "who"]
 _ANSWER_COLUMNS: Final = ["round", "participant", "competency", "item_id", "value"]
 _LABEL_LENGTH: Final = 4  # characters of READABLE (the join codes' alphabet: no 0/O, 1/I/L)
 
@@ -115,19 +118,38 @@ def trainer_link(workshop_id: int, base: str = "") -> str:
     return page_link(base, TRAINER_PAGE, {"workshop": int(workshop_id)})
 
 
-def status_table(status: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:
+def status_table(
+    status: Mapping[str, Mapping[str, int]], still_answering: Mapping[str, Sequence[str]] | None = None
+) -> pd.DataFrame:
     """``{round: {"joined", "completed"}}`` (the store's ``cohort_status``) as one row per round,
-    in the order given, with how many are still answering."""
-    rows = [
-        {
-            "round": name,
-            "joined": int(counts.get("joined", 0)),
-            "completed": int(counts.get("completed", 0)),
-            "in_progress": max(0, int(counts.get("joined", 0)) - int(counts.get("completed", 0))),
-        }
-        for name, counts in status.items()
-    ]
+    in the order given, with how many are still answering and who (``still_answering``, the
+    store's: named participants by name, the others as a count)."""
+    rows = []
+    for name, counts in status.items():
+        in_progress = max(0, int(counts.get("joined", 0)) - int(counts.get("completed", 0)))
+        rows.append(
+            {
+                "round": name,
+                "joined": int(counts.get("joined", 0)),
+                "completed": int(counts.get("completed", 0)),
+                "in_progress": in_progress,
+                "who": _who(list((still_answering or {}).get(name, ())), in_progress),
+            }
+        )
     return pd.DataFrame(rows, columns=_STATUS_COLUMNS).astype({"joined": int, "completed": int, "in_progress": int})
+
+
+def _who(named: list[str], in_progress: int) -> str:
+    """ "Ada, Ben and 2 anonymous": the names (the first ``NAMES_SHOWN``, then how many more), then
+    how many chose no name."""
+    anonymous = max(0, in_progress - len(named))
+    more = len(named) - NAMES_SHOWN
+    parts = [
+        *named[:NAMES_SHOWN],
+        *([f"{more} more"] if more > 0 else []),
+        *([f"{anonymous} anonymous"] if anonymous else []),
+    ]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
 def released_answers(export: pd.DataFrame, rounds: Sequence[str]) -> pd.DataFrame:

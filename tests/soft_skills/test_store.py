@@ -593,6 +593,7 @@ def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, st
         "before": {"joined": 3, "completed": 0},
         "after": {"joined": 1, "completed": 0},
     }
+    assert trainer.still_answering() == {"before": ["Ada"], "after": []}  # by name: only those who gave one
     assess.mark_completed(ada)
     assess.mark_completed(ada)
     assess.mark_completed(later)
@@ -601,6 +602,7 @@ def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, st
         "after": {"joined": 1, "completed": 1},
     }
     assert list(trainer.cohort_status()) == ["before", "after"]  # the workshop's order
+    assert trainer.still_answering() == {"before": [], "after": []}
 
     empty = assess.trainer_workshop(
         *assess.create_workshop("Empty", bank="soft_skills", rounds=["before", "after"])[::2]

@@ -21,6 +21,7 @@ from cpmkit.soft_skills.workshop import (
     CLOSED,
     HIDDEN,
     HIDDEN_IN_A_ROUND,
+    NAMES_SHOWN,
     answers_by_round,
     change_table,
     distribution_table,
@@ -129,10 +130,31 @@ def test_links_point_at_the_generated_notebooks_and_never_carry_a_key() -> None:
 def test_status_table_keeps_the_rounds_in_order_and_counts_those_still_answering() -> None:
     table = status_table({"before": {"joined": 5, "completed": 3}, "after": {"joined": 0, "completed": 0}})
     assert table.to_dict("records") == [
-        {"round": "before", "joined": 5, "completed": 3, "in_progress": 2},
-        {"round": "after", "joined": 0, "completed": 0, "in_progress": 0},
+        {"round": "before", "joined": 5, "completed": 3, "in_progress": 2, "who": "2 anonymous"},
+        {"round": "after", "joined": 0, "completed": 0, "in_progress": 0, "who": ""},
     ]
     assert status_table({}).empty
+
+
+@pytest.mark.parametrize(
+    ("named", "in_progress", "who"),
+    [
+        (["Ada"], 1, "Ada"),
+        (["Ada", "Ben"], 2, "Ada and Ben"),
+        (["Ada", "Ben"], 5, "Ada, Ben and 3 anonymous"),
+        ([], 4, "4 anonymous"),
+        (
+            [f"P{n}" for n in range(NAMES_SHOWN + 3)],
+            NAMES_SHOWN + 4,
+            ", ".join(f"P{n}" for n in range(NAMES_SHOWN)) + ", 3 more and 1 anonymous",
+        ),
+    ],
+)
+def test_the_trainer_sees_who_is_still_answering_by_name_and_the_anonymous_as_a_count(
+    named: list[str], in_progress: int, who: str
+) -> None:
+    table = status_table({"before": {"joined": in_progress + 2, "completed": 2}}, {"before": named})
+    assert table.loc[0, "who"] == who
 
 
 def test_answers_by_round_nests_the_long_export_and_keeps_every_round() -> None:

@@ -126,6 +126,7 @@ class WorkshopDashboard:
         self.rounds: list[str] = [str(r) for r in workshop["rounds"]]
         self.is_open = bool(workshop["is_open"])
         self.status: dict[str, dict[str, int]] | None = None
+        self.still_answering: dict[str, list[str]] | None = None
         self.by_round: dict[str, dict[str, dict[str, int]]] = {name: {} for name in self.rounds}
 
         code = str(workshop["join_code"])
@@ -246,14 +247,14 @@ class WorkshopDashboard:
         with guard(self.live_message):
             status = self.trainer.cohort_status()
             changed = status != self.status
-            self._show_status(status)
+            self._show_status(status, self.trainer.still_answering())
             if changed:
                 self._load_answers()
 
     def refresh(self) -> None:
         """Everything afresh: the counts and every answer so far ("Refresh now")."""
         with guard(self.live_message):
-            self._show_status(self.trainer.cohort_status())
+            self._show_status(self.trainer.cohort_status(), self.trainer.still_answering())
             self._load_answers()
 
     def stop(self) -> None:
@@ -261,16 +262,17 @@ class WorkshopDashboard:
         if self.ticker is not None:
             self.ticker.stop()
 
-    def _show_status(self, status: dict[str, dict[str, int]]) -> None:
-        if status != self.status:
-            self.status = status
+    def _show_status(self, status: dict[str, dict[str, int]], still_answering: dict[str, list[str]]) -> None:
+        if (status, still_answering) != (self.status, self.still_answering):
+            self.status, self.still_answering = status, still_answering
             self.counts.value = table_html(
-                status_table(status),
+                status_table(status, still_answering),
                 columns={
                     "round": "Round",
                     "joined": "Joined",
                     "completed": "Completed",
                     "in_progress": "Still answering",
+                    "who": "Who",
                 },
                 empty="This workshop has no rounds.",
             )

@@ -165,7 +165,7 @@ def read_table(markup: str) -> dict[str, list[str]]:
 def counts(dashboard: WorkshopDashboard) -> list[list[str]]:
     """The counts table as read on the page: [round, joined, completed, still answering] rows."""
     table = read_table(dashboard.counts.value)
-    return [list(row) for row in zip(*table.values())]
+    return [list(row)[:4] for row in zip(*table.values())]
 
 
 def workshop_with_key(assess: AssessmentStore, rounds: tuple[str, ...] = ("before", "after")) -> tuple[int, str, str]:
@@ -449,6 +449,23 @@ def test_the_refresh_tick_updates_the_counts_and_figures(
     assert reads == [workshop_id], "the counts moved: the answers were read once"
     assert list(read_table(dashboard.distribution.value)["Mean"]) == ["5.0"] * len(default_bank().competencies)
     assert "Updated" in dashboard.updated.value
+
+
+def test_the_counts_name_who_is_still_answering_and_count_the_anonymous(
+    app: WorkshopApp, assess: AssessmentStore
+) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    dashboard = open_dashboard(app, workshop_id, key)
+    assess.join_workshop(code, round="before", display_name="<b>Ada</b>")
+    assess.join_workshop(code, round="before")
+    ben = assess.join_workshop(code, round="before", display_name="Ben")
+    assess.join_workshop(code, round="after", display_name="Cy")
+    dashboard.tick()
+    assert read_table(dashboard.counts.value)["Who"] == ["<b>Ada</b>, Ben and 1 anonymous", "Cy"]
+    assert "<b>Ada" not in dashboard.counts.value  # a name is shown as typed, never as markup
+    assess.mark_completed(ben["id"])
+    dashboard.tick()  # nobody joined: the counts' change is someone finishing
+    assert read_table(dashboard.counts.value)["Who"] == ["<b>Ada</b> and 1 anonymous", "Cy"]
 
 
 def test_refresh_now_shows_answers_saved_between_joins(app: WorkshopApp, assess: AssessmentStore) -> None:
