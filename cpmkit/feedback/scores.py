@@ -39,6 +39,7 @@ __all__ = [
     "csat_by_round",
     "nps",
     "nps_by_round",
+    "rating_by_round",
     "rounds",
 ]
 
@@ -168,6 +169,18 @@ def csat_by_round(
         "csat": [r.score for r in results],
     }
     return _trend(table, figures, "csat")
+
+
+def rating_by_round(frame: pd.DataFrame, *, column: str, scale: tuple[int, int], by: str = "round") -> pd.DataFrame:
+    """A rating question's answers per round (a pulse survey's comfort questions), in the order
+    the rounds ran: the columns of :func:`rounds`, then n (answers), mean (NaN for none) and
+    change (mean minus the previous round's)."""
+    table, groups = _grouped(frame, by, column, scale, column)
+    figures: dict[str, list[Any]] = {
+        "n": [int(scores.notna().sum()) for scores in groups],
+        "mean": [float(scores.mean()) if scores.notna().any() else np.nan for scores in groups],
+    }
+    return _trend(table, figures, "mean")
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from cpmkit.errors import ValidationError
-from cpmkit.feedback.scores import Csat, Nps, csat, csat_by_round, nps, nps_by_round, rounds
+from cpmkit.feedback.scores import Csat, Nps, csat, csat_by_round, nps, nps_by_round, rating_by_round, rounds
 
 # -- NPS -------------------------------------------------------------------------------------
 
@@ -171,6 +171,19 @@ def _responses() -> pd.DataFrame:
         },
         index=[f"resp{i}" for i in range(7)],
     )
+
+
+def test_a_rating_question_gives_each_rounds_mean_its_n_and_the_change() -> None:
+    # May: 2, (blank), 4 -> 3.0 (n 2); June: 5, 4, (blank) -> 4.5 (n 2), +1.5; July: nobody answered -> NaN (n 0)
+    frame = _responses().assign(progress=[5, 2, 4, None, None, 4, None])
+    table = rating_by_round(frame, column="progress", scale=(1, 5))
+    assert list(table.columns) == ["round", "responses", "first_response", "last_response", "n", "mean", "change"]
+    assert list(table["round"]) == ["May", "June", "July"]
+    assert list(table["n"]) == [2, 2, 0]
+    assert table["mean"].tolist()[:2] == [3.0, 4.5] and math.isnan(table.loc[2, "mean"])
+    assert math.isnan(table.loc[0, "change"]) and table.loc[1, "change"] == 1.5
+    with pytest.raises(ValidationError, match="progress score 7 .* from 1 to 5"):
+        rating_by_round(frame.assign(progress=7), column="progress", scale=(1, 5))
 
 
 def test_rounds_are_listed_in_the_order_they_ran() -> None:

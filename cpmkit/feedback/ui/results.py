@@ -1,5 +1,6 @@
 """Workbook 4's feedback results: NPS and CSAT per pulse round, each with the number of answers
-beside it and the change since the round before; the charts; the themes of the comments with
+beside it and the change since the round before; the rating questions' averages per round; the
+charts; the themes of the comments with
 counts and examples; and the comments themselves, most negative first, filtered by theme and
 round. A theme or a comment becomes a lesson in one click (``on_lesson``).
 
@@ -32,7 +33,7 @@ from cpmkit.feedback.pulse.template import (
 from cpmkit.ui.chart import VegaChart
 from cpmkit.ui.widgets import guard, message_area, replace_children, table_html
 
-__all__ = ["NO_ANSWERS", "NO_RESPONSES", "SHOWN_COMMENTS", "FeedbackResultsPanel", "score_table"]
+__all__ = ["NO_ANSWERS", "NO_RESPONSES", "SHOWN_COMMENTS", "FeedbackResultsPanel", "rating_table", "score_table"]
 
 #: What a round without responses shows instead of a score: never 0.
 NO_RESPONSES: Final = "no responses yet"
@@ -76,6 +77,7 @@ class FeedbackResultsPanel:
         self.on_lesson = on_lesson
         self.message = message_area()
         self.scores = W.HTML()
+        self.ratings = W.HTML()
         self.charts = {name: VegaChart() for name in ("nps", "csat", "themes", "trend")}
         self.chart_box = W.VBox(list(self.charts.values()))
         self.themes = W.HTML()
@@ -94,6 +96,7 @@ class FeedbackResultsPanel:
                 self.message,
                 W.HTML("<h4>Scores per pulse round</h4>"),
                 self.scores,
+                self.ratings,
                 self.chart_box,
                 W.HTML("<h4>Themes of the comments</h4>").add_class("cpmkit-section"),
                 self.themes,
@@ -131,6 +134,7 @@ class FeedbackResultsPanel:
         self.scores.value = table_html(
             table, columns=_SCORE_HEADINGS if csat is not None else _without_csat(), empty=empty
         )
+        self.ratings.value = self._ratings_html(survey, responses, _round_order(rounds, nps))
         self.chart_box.layout.display = "flex" if answered else "none"
         if nps is not None:
             self.charts["nps"].draw(nps_chart(nps))
@@ -142,6 +146,24 @@ class FeedbackResultsPanel:
         self._show_themes()
         _refill(self.round_filter, [("All rounds", None)] + [(str(name), str(name)) for name in rounds["name"]])
         self._filtered()
+
+    def _ratings_html(self, survey: PulseSurvey, responses: pd.DataFrame, rounds: list[str]) -> str:
+        """The rating questions (the comfort questions) per round: each round's average and n."""
+        columns, tables = {"round": "Round"}, []
+        for question in survey.questions:
+            if question.kind == "rating" and question.scale is not None:
+                scale = (question.scale.low, question.scale.high)
+                columns[question.id] = f"{question.text} ({scale[0]}-{scale[1]})"
+                answered = (
+                    None if responses.empty else feedback.rating_by_round(responses, column=question.id, scale=scale)
+                )
+                tables.append((question.id, answered))
+        if not tables or not rounds:
+            return ""
+        return (
+            "<p class='cpmkit-help'>The rating questions: each round's average answer, and how many answered.</p>"
+            + (table_html(rating_table(rounds, tables), columns=columns))
+        )
 
     def _analysis(self, responses: pd.DataFrame) -> pd.DataFrame:
         """The comments' tone and themes; analysed again only when the responses changed, as the
@@ -247,9 +269,8 @@ def _refill(choice: W.Dropdown, options: list[tuple[str, Any]]) -> None:
 def score_table(rounds: list[str], nps: pd.DataFrame | None, csat: pd.DataFrame | None) -> pd.DataFrame:
     """One row per round (answered rounds in the order they ran, then the others): responses,
     "NPS 25 (n = 12)"-style scores with their change, or "no responses yet"."""
-    ordered = list(dict.fromkeys([*(nps["round"] if nps is not None else []), *rounds]))
     rows = []
-    for name in ordered:
+    for name in _round_order(rounds, nps):
         nps_row = _row(nps, name)
         csat_row = _row(csat, name)
         rows.append(
@@ -263,6 +284,32 @@ def score_table(rounds: list[str], nps: pd.DataFrame | None, csat: pd.DataFrame 
             }
         )
     return pd.DataFrame(rows, columns=list(_SCORE_HEADINGS))
+
+
+def rating_table(rounds: list[str], ratings: list[tuple[str, pd.DataFrame | None]]) -> pd.DataFrame:
+    """One row per round of ``rounds`` (in that order), a column per rating question (its id,
+    ``scores.rating_by_round``'s table or None before any response): "3.8 (n = 12)", or why
+    there is no figure."""
+    rows = []
+    for name in rounds:
+        row: dict[str, str] = {"round": name}
+        for question, table in ratings:
+            found = _row(table, name)
+            row[question] = (
+                NO_RESPONSES
+                if found is None
+                else NO_ANSWERS
+                if pd.isna(found["mean"])
+                else f"{found['mean']:.1f} (n = {int(found['n']):,})"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["round", *(question for question, _ in ratings)])
+
+
+def _round_order(rounds: pd.DataFrame | list[str], nps: pd.DataFrame | None) -> list[str]:
+    """The rounds answered, in the order they ran, then the others (``rounds``' names)."""
+    names = [str(name) for name in (rounds["name"] if isinstance(rounds, pd.DataFrame) else rounds)]
+    return list(dict.fromkeys([*(str(name) for name in (nps["round"] if nps is not None else [])), *names]))
 
 
 def _row(table: pd.DataFrame | None, name: str) -> Mapping[Hashable, Any] | None:

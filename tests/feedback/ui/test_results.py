@@ -21,6 +21,7 @@ from cpmkit.feedback.ui.results import (
     FeedbackResultsPanel,
     score_table,
 )
+from tests._tables import read_table
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -60,6 +61,22 @@ def test_scores_per_round_show_n_change_and_never_zero_for_no_answers(store: Sto
     assert html.count(NO_ANSWERS) == 1  # November's CSAT: one response, which left the score out
     assert "NPS 0" not in html
     assert all(chart.spec for chart in panel.charts.values())
+
+
+def test_the_rating_questions_show_each_rounds_average_and_n(store: Store, pulses: PulseStore) -> None:
+    project_id = store.create_project("Gemini")
+    october = pulses.create_round(project_id, "October", dt.date(2026, 10, 1))
+    pulses.create_round(project_id, "November", dt.date(2026, 11, 1))
+    answer(pulses, october, 2, recommend=8, progress=4, as_expected=2, information=5)
+    answer(pulses, october, 3, recommend=9, progress=5, as_expected=3)
+    panel = FeedbackResultsPanel(store)
+    panel.show(project_id)
+    table = read_table(panel.ratings.value)
+    headings = [f"{q.text} (1-5)" for q in pulses.survey.questions if q.kind == "rating"]
+    assert list(table) == ["Round", *headings]
+    assert table["Round"] == ["October", "November"]
+    assert [table[heading][0] for heading in headings] == ["4.5 (n = 2)", "2.5 (n = 2)", "5.0 (n = 1)"]
+    assert {table[heading][1] for heading in headings} == {NO_RESPONSES}
 
 
 def test_a_project_without_responses_says_so(store: Store, pulses: PulseStore) -> None:

@@ -10,7 +10,6 @@ import re
 import sys
 import types
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from cpmkit.soft_skills.ui import trainer as workshop_ui
 from cpmkit.soft_skills.ui.trainer import TRAINER_KEY_TRIES, WorkshopApp, WorkshopDashboard
 from cpmkit.soft_skills.workshop import HIDDEN
 from cpmkit.ui.copy_button import CopyButton
+from tests._tables import read_table
 
 HIDDEN_TEXT = "hidden: fewer than 3 participants"
 
@@ -129,37 +129,6 @@ def open_dashboard(app: WorkshopApp, workshop_id: int, key: str) -> WorkshopDash
     app.open_button.click()
     assert app.dashboard is not None, app.open_message.value
     return app.dashboard
-
-
-class _TableReader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self.cell is not None:
-            self.rows[-1].append("".join(self.cell).strip())
-            self.cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self.cell is not None:
-            self.cell.append(data)
-
-
-def read_table(markup: str) -> dict[str, list[str]]:
-    """An HTML table as the page shows it: ``{heading: [cell text, ...]}`` (entities decoded)."""
-    reader = _TableReader()
-    reader.feed(markup)
-    assert reader.rows, f"no table in {markup!r}"
-    header, *rows = reader.rows
-    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
 
 
 def counts(dashboard: WorkshopDashboard) -> list[list[str]]:
