@@ -51,6 +51,7 @@ def test_the_trainers_join_link_is_absolute_with_a_copy_button_a_qr_code_and_a_r
     expect(room).to_be_visible()
     expect(room.locator(".cpmkit-room-code")).to_have_text(code)
     expect(room.locator(".cpmkit-room-address")).to_have_text(join)
+    expect(room.locator(".cpmkit-room-counts").first).to_contain_text("0 joined · 0 finished")
     big = room.locator("svg.cpmkit-qr").bounding_box()
     assert big is not None and big["width"] >= 300, big
 

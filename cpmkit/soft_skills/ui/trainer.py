@@ -18,7 +18,7 @@ import datetime as dt
 import html
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import ipywidgets as W
@@ -98,6 +98,15 @@ def _link_html(href: str) -> str:
     return f'<a href="{escaped}" target="_blank" class="cpmkit-workbook-link">{escaped}</a>'
 
 
+def _room_counts_html(status: Mapping[str, Mapping[str, int]]) -> str:
+    """The room's live counts, large: per round, how many joined and how many finished."""
+    return "".join(
+        f'<div class="cpmkit-room-counts">{html.escape(name)}: <b>{int(counts.get("joined", 0))}</b> joined · '
+        f"<b>{int(counts.get('completed', 0))}</b> finished</div>"
+        for name, counts in status.items()
+    )
+
+
 def _room_html(code: str, join: str) -> str:
     """What a projector shows the room: the join address, the code and the QR code, large."""
     return (
@@ -139,8 +148,15 @@ class WorkshopDashboard:
         )
         self.header.add_class("cpmkit-workshop-header")
         self.room_button = W.Button(description="Show to the room", icon="television", layout=W.Layout(width="auto"))
-        self.room = W.HTML(_room_html(code, join), layout=W.Layout(display="none"))
-        self.room.add_class("cpmkit-room")
+        # The projector's view: how to join, who joined and finished, and the cohort once it shows.
+        self.room_join = W.HTML(_room_html(code, join))
+        self.room_counts = W.HTML()
+        self.room_chart = W.Box()
+        self.room = W.VBox(
+            [self.room_join, self.room_counts, self.room_chart],
+            layout=W.Layout(display="none"),
+            _dom_classes=("cpmkit-room",),
+        )
         self.room_button.on_click(lambda _: self.toggle_room())
         share = W.HBox([CopyButton(join, label="Copy the join link"), self.room_button])
         share.add_class("cpmkit-share")
@@ -282,6 +298,7 @@ class WorkshopDashboard:
             else ""
         )
         self.updated.value = f'<span class="cpmkit-help">Updated {self.now():%H:%M:%S}{live}.</span>'
+        self.room_counts.value = _room_counts_html(status)
         server = self.capacity()
         self.room_left.value = "" if server is None else f'<p class="cpmkit-help">{html.escape(server.sentence())}</p>'
 
@@ -316,14 +333,14 @@ class WorkshopDashboard:
     def _draw_chart(self, dist: pd.DataFrame | None) -> None:
         chart = _distribution_chart(dist) if dist is not None else None
         if chart is None:
-            self.chart_box.children = []
+            self.chart_box.children = self.room_chart.children = []
             return
         if self.chart is None:
             from cpmkit.ui.chart import VegaChart
 
             self.chart = VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
         self.chart.draw(chart)
-        self.chart_box.children = [self.chart]
+        self.chart_box.children = self.room_chart.children = [self.chart]  # the room sees it too
 
     def _show_change(self) -> None:
         if len(self.rounds) < 2:

@@ -653,10 +653,32 @@ def test_the_join_link_is_absolute_with_a_copy_button_a_qr_code_and_a_view_for_t
     assert dashboard.room.layout.display == "none"
     dashboard.room_button.click()
     assert dashboard.room.layout.display is None and dashboard.room_button.description == "Hide the room view"
-    room = dashboard.room.value
+    room = dashboard.room_join.value
     assert code in room and html.escape(join) in room and "cpmkit-room-qr" in room and key not in room
     dashboard.room_button.click()
     assert dashboard.room.layout.display == "none"
+
+
+def test_the_room_view_shows_the_live_counts_and_the_cohort_chart_once_three_finished(
+    app: WorkshopApp, assess: AssessmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(sys.modules, "cpmkit.soft_skills.charts")  # undo no_chart_module: the real one
+    workshop_id, code, key = workshop_with_key(assess)
+    dashboard = open_dashboard(app, workshop_id, key)
+    dashboard.room_button.click()
+    counts_shown = lambda: re.sub(r"<[^>]+>", "", html.unescape(dashboard.room_counts.value))
+    assert counts_shown() == "before: 0 joined · 0 finishedafter: 0 joined · 0 finished"
+    assert dashboard.room_chart.children == ()
+    for _ in range(2):
+        take_part(assess, code, "before", 4)
+    take_part(assess, code, "before", 4, complete=False)
+    dashboard.tick()
+    assert counts_shown().startswith("before: 3 joined · 2 finished")
+    assert dashboard.room_chart.children == (), "fewer than 3 finished: no figure, in the room either"
+    take_part(assess, code, "before", 4)
+    dashboard.tick()
+    assert counts_shown().startswith("before: 4 joined · 3 finished")
+    assert dashboard.room_chart.children == (dashboard.chart,) == dashboard.chart_box.children
 
 
 def _all(widget: W.Widget) -> list[W.Widget]:
