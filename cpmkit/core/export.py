@@ -59,10 +59,13 @@ def rows_html(
         return f'<p class="cpmkit-help">{html.escape(empty)}</p>'
     head = "".join(f"<th>{html.escape(heading, quote=False)}</th>" for heading in columns.values())
     body = "".join(  # as table_html: in a cell's text, quotes are harmless
-        "<tr>" + "".join(f"<td>{html.escape(str(row[name]), quote=False)}</td>" for name in columns) + "</tr>"
-        for row in rows
+        "<tr>" + "".join(f"<td>{_cell(row[name])}</td>" for name in columns) + "</tr>" for row in rows
     )
     return f'<table class="cpmkit-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else html.escape(str(value), quote=False)
 
 
 def to_csv(table: pd.DataFrame) -> bytes:

@@ -22,8 +22,9 @@ The figures overlap (two steps may touch the same page): together, a participant
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import ipykernel.debugger
@@ -39,12 +40,15 @@ __all__ = ["PageKernel", "PageKernelApp", "run_page_kernel"]
 
 
 class _SysWithoutModules:
-    """``sys`` with no module loaded, everything else the real ``sys``."""
+    """``sys`` with no module loaded, everything else the real ``sys`` (read and written)."""
 
-    modules: ClassVar[dict[str, Any]] = {}
+    modules: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     def __getattr__(self, name: str) -> Any:
         return getattr(sys, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(sys, name, value)  # e.g. IPython setting sys.argv for a startup file
 
 
 @contextmanager
@@ -58,8 +62,8 @@ def _modules_unlisted(module: Any) -> Iterator[None]:
 
 
 class PageKernel(IPythonKernel):
-    """ipykernel's kernel, built without listing every module's file (only its debugger reads
-    that list, and a page kernel has none)."""
+    """ipykernel's kernel, built without listing every module's file: only its debugger reads
+    that list, and ``run_page_kernel`` runs a page kernel without one."""
 
     def __init__(self, **kwargs: Any) -> None:
         with _modules_unlisted(ipykernel.ipkernel):

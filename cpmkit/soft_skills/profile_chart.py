@@ -15,7 +15,7 @@ from cpmkit.core.vega_lite import SCHEMA_URL, WIDTH
 
 __all__ = ["DEFAULT_SCALE", "chart_height", "competency_profile_chart"]
 
-#: The answer scale when a frame does not say otherwise (the default bank's 1 'never' .. 5 'always').
+#: The answer scale when the caller does not say otherwise (the default bank's 1 'never' .. 5 'always').
 DEFAULT_SCALE = (1, 5)
 _ROW_HEIGHT = 28
 _MIN_HEIGHT = 60

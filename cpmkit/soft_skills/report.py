@@ -3,7 +3,7 @@ development areas of a self-assessment, the tables of the downloadable report, a
 HTML the results page and the report show.
 
 Pure functions of an :class:`~cpmkit.soft_skills.state.AssessmentState` (and of the colleagues'
-view the store released, ``scoring.released_view``): no widgets, no store. Every text a person
+view the store released, ``scoring.released_rows``): no widgets, no store. Every text a person
 typed or a bank holds (names, reflection, commitments, practices) is escaped.
 """
 

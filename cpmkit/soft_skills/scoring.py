@@ -21,7 +21,6 @@ Conventions:
 
 from __future__ import annotations
 
-import collections
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import is_whole
-from cpmkit.core.frames import require_columns
+from cpmkit.core.frames import require_columns, require_fields
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import Competency, Item, QuestionBank, Scale
 
@@ -149,11 +148,12 @@ def plan_rows(
     scores: Sequence[Mapping[str, Any]], bank: QuestionBank, *, n: int = 3
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The ``n`` highest-scored competencies and the ``n`` to develop, each with the bank's practices,
-    from rows with a ``competency`` and a ``score`` (None or NaN: not scored yet).
+    from rows with a ``competency`` and a ``score`` (None, NaN or pd.NA: not scored yet).
 
     Only scored competencies count; equal scores keep the bank's order. A competency is never
     in both lists: with fewer than ``2 * n`` scored, the strengths take the larger half.
     """
+    require_fields(scores, ["competency", "score"], "list of strengths and development areas")
     if not is_whole(n) or n < 1:
         raise ValidationError(f"The number of strengths to list must be a whole number of at least 1, not {n!r}.")
     order = {competency.id: i for i, competency in enumerate(bank.competencies)}
@@ -161,7 +161,7 @@ def plan_rows(
     unknown = [c for c in named if c not in order]
     if unknown:
         raise ValidationError(f"These competencies are not in the question bank {bank.name!r}: {_names(unknown)}.")
-    repeated = [c for c, count in collections.Counter(named).items() if count > 1]
+    repeated = list(dict.fromkeys(c for i, c in enumerate(named) if c in named[:i]))
     if repeated:
         raise ValidationError(f"These competencies have more than one score: {_names(repeated)}.")
     scored = [(row["competency"], float(row["score"])) for row in scores if not _no_score(row["score"])]
@@ -559,7 +559,13 @@ def _plan_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def _no_score(value: Any) -> bool:
-    return value is None or (isinstance(value, Real) and math.isnan(value))
+    """Not scored yet: a blank (``_blank``), or any number that is NaN (a Decimal's too)."""
+    if _blank(value):
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _check_threshold(name: str, value: Any) -> None:

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cpmkit.core.export import markdown_text, to_csv, to_xlsx
+from cpmkit.core.export import markdown_text, rows_html, to_csv, to_xlsx
 
 BOM = b"\xef\xbb\xbf"
 DANGEROUS = ["=SUM(A1:A9)", "+44 20 7946 0000", "-2+3", "@cmd", '=HYPERLINK("http://x")']
@@ -123,6 +123,20 @@ def test_xlsx_neutralises_formulas_and_keeps_the_rest() -> None:
 def test_xlsx_of_an_empty_table_has_its_header() -> None:
     data = to_xlsx({"empty": pd.DataFrame(columns=["name", "power"])})
     assert _sheet_rows(data, "empty") == [("name", "power")]
+
+
+def test_rows_html_escapes_every_cell_and_shows_none_as_blank() -> None:
+    table = rows_html(
+        [{"who": "<b>Ada</b> & Ben", "score": None}, {"who": 'say "hi"', "score": 3}],
+        columns={"who": "Who <i>", "score": "Score"},
+    )
+    assert table == (
+        '<table class="cpmkit-table"><thead><tr><th>Who &lt;i&gt;</th><th>Score</th></tr></thead><tbody>'
+        '<tr><td>&lt;b&gt;Ada&lt;/b&gt; &amp; Ben</td><td></td></tr><tr><td>say "hi"</td><td>3</td></tr></tbody></table>'
+    )
+    assert (
+        rows_html([], columns={"who": "Who"}, empty="Nobody <yet>") == '<p class="cpmkit-help">Nobody &lt;yet&gt;</p>'
+    )
 
 
 def test_markdown_text_escapes_markup_and_keeps_line_breaks() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -29,6 +30,7 @@ from cpmkit.soft_skills.scoring import (
     known_answers,
     next_unanswered,
     others_view,
+    plan_rows,
     progress,
     release_peer_view,
     released_count,
@@ -303,6 +305,21 @@ def test_strengths_refuse_bad_input() -> None:
         strengths_and_development(pd.DataFrame({"competency": ["listen", "listen"], "score": [1.0, 2.0]}), BANK)
     with pytest.raises(ValidationError, match="at least 1"):
         strengths_and_development(_scores(listen=3.0), BANK, n=0)
+
+
+def test_plan_rows_take_any_blank_as_not_scored_and_name_what_is_wrong() -> None:
+    rows = [
+        {"competency": "listen", "score": 4.0},
+        {"competency": "conflict", "score": pd.NA},
+        {"competency": "feedback", "score": Decimal("NaN")},
+    ]
+    strengths, development = plan_rows(rows, BANK)
+    assert [row["competency"] for row in strengths] == ["listen"] and development == []
+    with pytest.raises(ValidationError, match="column"):
+        plan_rows([{"competency": "listen"}], BANK)
+    repeated = [{"competency": c, "score": 1.0} for c in ("listen", "feedback", "feedback", "listen")]
+    with pytest.raises(ValidationError, match="more than one score: 'feedback', 'listen'"):
+        plan_rows(repeated, BANK)  # named in the order they were repeated, as the frame's check did
 
 
 def test_strengths_do_not_change_the_scores_frame() -> None:
