@@ -59,7 +59,6 @@ __all__ = [
     "released_count",
     "released_rows",
     "released_table",
-    "released_view",
     "round_change",
     "strengths_and_development",
 ]
@@ -290,7 +289,7 @@ def released_rows(
     min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
 ) -> list[dict[str, Any]]:
     """Self score against a release of others' view per competency, and the gap (others - self),
-    as plain rows (``released_view`` as a frame).
+    as plain rows (``released_table`` makes them a frame).
 
     One row per competency: ``others`` is the release's (rounded) average, ``raters`` how many
     raters it covers; with no release yet every ``others`` is NaN, ``raters`` is ``finished``
@@ -324,21 +323,6 @@ def released_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.astype({"self": float, "others": float, "raters": int, "gap": float})
 
 
-def released_view(
-    bank: QuestionBank,
-    self_answers: Answers,
-    release: PeerRelease | None,
-    *,
-    finished: int = 0,
-    min_raters: int = MIN_GROUP,
-    min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
-) -> pd.DataFrame:
-    """``released_rows`` as a frame."""
-    return released_table(
-        released_rows(bank, self_answers, release, finished=finished, min_raters=min_raters, min_answers=min_answers)
-    )
-
-
 def others_view(
     bank: QuestionBank,
     self_answers: Answers,
@@ -348,7 +332,7 @@ def others_view(
     min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
     step: Fraction = OTHERS_STEP,
 ) -> pd.DataFrame:
-    """The first release of others' view for these raters (in link order), as ``released_view``
+    """The first release of others' view for these raters (in link order), as ``released_table`` of ``released_rows``
     shows it: the first whole batch of ``min_raters`` finished raters (3 of 4, 6 of 7), each
     competency's average rounded to ``step``; hidden below ``min_raters`` finished raters.
     """
@@ -358,7 +342,9 @@ def others_view(
     ratings = dict(enumerate(rater_answers, start=1))
     release = release_peer_view(bank, ratings, None, min_raters=min_raters, min_answers=min_answers, step=step)
     finished = len(finished_raters(bank, ratings, min_answers=min_answers))
-    return released_view(bank, self_answers, release, finished=finished, min_raters=min_raters, min_answers=min_answers)
+    return released_table(
+        released_rows(bank, self_answers, release, finished=finished, min_raters=min_raters, min_answers=min_answers)
+    )
 
 
 def cohort_distribution(

@@ -16,7 +16,8 @@ from cpmkit.soft_skills.scoring import (
     cohort_distribution,
     competency_score_rows,
     others_view,
-    released_view,
+    released_rows,
+    released_table,
 )
 from tests._charts import chart_spec, rows_with
 from tests.soft_skills._banks import BANK
@@ -68,7 +69,7 @@ def test_self_vs_others_chart_draws_only_shown_competencies() -> None:
     me = {"L1": 4, "L2": 4, "C1": 2, "C2": 4, "F1": 5, "F2": 5}  # listen 4, conflict (2+2)/2 = 2, feedback 5
     # A release made before the bank had conflict and feedback: only listen is shown.
     release = PeerRelease(raters=frozenset({1, 2, 3}), others={"listen": Fraction(3)})
-    view = released_view(BANK, me, release)
+    view = released_table(released_rows(BANK, me, release))
     assert list(view["status"]) == ["shown", "hidden: fewer than 3 raters", "hidden: fewer than 3 raters"]
     spec = chart_spec(self_vs_others_chart(view))
     rows = rows_with(spec, "who")

@@ -34,7 +34,8 @@ from cpmkit.soft_skills.scoring import (
     progress,
     release_peer_view,
     released_count,
-    released_view,
+    released_rows,
+    released_table,
     round_change,
     strengths_and_development,
 )
@@ -542,7 +543,7 @@ def _shown(view: pd.DataFrame) -> dict[str, float]:
 
 def test_a_subject_filling_two_of_three_links_cannot_recover_the_third_rating() -> None:
     """The finding: a subject makes three links, fills two, a colleague fills the third. What the
-    page shows (released_view) leaves several possible answers and scores for every competency."""
+    page shows (released_rows) leaves several possible answers and scores for every competency."""
     fake_1 = {item.id: 4 for item in BANK.items}  # known to the subject
     fake_2 = {item.id: 2 for item in BANK.items}
     colleague = {
@@ -562,11 +563,11 @@ def test_a_subject_filling_two_of_three_links_cannot_recover_the_third_rating() 
 
     def page(third: dict[str, int]) -> dict[str, float]:
         release = release_peer_view(BANK, {1: fake_1, 2: fake_2, 3: third})
-        return _shown(released_view(BANK, SELF, release))
+        return _shown(released_table(released_rows(BANK, SELF, release)))
 
     seen = page(colleague)
     assert all(not math.isnan(value) for value in seen.values())  # the view is shown...
-    items_in_view = {item.id for item in BANK.items} & set(released_view(BANK, SELF, None).columns)
+    items_in_view = {item.id for item in BANK.items} & set(released_table(released_rows(BANK, SELF, None)).columns)
     assert not items_in_view  # ...per competency only, never per item
     for competency in BANK.competencies:
         items = [item.id for item in BANK.items_for(competency.id)]
