@@ -27,7 +27,7 @@ that can be shown as it is.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final
 
@@ -562,26 +562,12 @@ class TrainerAccess:
     def cohort_status(self) -> dict[str, dict[str, int]]:
         """Per round, in the workshop's order: ``{round: {"joined": n, "completed": n}}``."""
         with self.store.read() as conn:
-            workshop = _workshop_row(conn, self.workshop_id)
-            rows = conn.execute(
-                select(
-                    participants.c.round,
-                    func.count(),
-                    func.sum(case((participants.c.completed_at.is_not(None), 1), else_=0)),
-                )
-                .where(participants.c.workshop_id == self.workshop_id)
-                .group_by(participants.c.round)
-            )
-            counts = {name: (int(joined), int(done or 0)) for name, joined, done in rows}
-        return {
-            name: {"joined": counts.get(name, (0, 0))[0], "completed": counts.get(name, (0, 0))[1]}
-            for name in workshop["rounds"]
-        }
+            return _cohort_status(conn, _workshop_row(conn, self.workshop_id))
 
-    def still_answering(self) -> dict[str, list[str]]:
-        """Per round, in the workshop's order: the names of the named participants who joined and
-        have not finished, in the order they joined. Anonymous participants stay counts
-        (``cohort_status``)."""
+    def live_status(self) -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
+        """``cohort_status`` and, per round in the workshop's order, the names of the named
+        participants who joined and have not finished (in the order they joined), read at once so
+        the names and the counts agree. Anonymous participants stay counts."""
         with self.store.read() as conn:
             workshop = _workshop_row(conn, self.workshop_id)
             rows = conn.execute(
@@ -597,7 +583,7 @@ class TrainerAccess:
             for round_name, display_name in rows:
                 if round_name in names:
                     names[round_name].append(str(display_name))
-        return names
+            return _cohort_status(conn, workshop), names
 
     def cohort_export(self) -> pd.DataFrame:
         """Every answer of the workshop in long format, for ``workshop.released_answers`` to apply the
@@ -743,6 +729,23 @@ def _release_from_json(stored: str | None, subject: dict[str, Any]) -> PeerRelea
         return PeerRelease(raters=frozenset(int(rater) for rater in data["raters"]), others=others)
     except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
         return None
+
+
+def _cohort_status(conn: Connection, workshop: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    rows = conn.execute(
+        select(
+            participants.c.round,
+            func.count(),
+            func.sum(case((participants.c.completed_at.is_not(None), 1), else_=0)),
+        )
+        .where(participants.c.workshop_id == workshop["id"])
+        .group_by(participants.c.round)
+    )
+    counts = {name: (int(joined), int(done or 0)) for name, joined, done in rows}
+    return {
+        name: {"joined": counts.get(name, (0, 0))[0], "completed": counts.get(name, (0, 0))[1]}
+        for name in workshop["rounds"]
+    }
 
 
 def _browser_digest(browser_key: Any) -> str:

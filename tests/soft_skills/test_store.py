@@ -593,7 +593,7 @@ def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, st
         "before": {"joined": 3, "completed": 0},
         "after": {"joined": 1, "completed": 0},
     }
-    assert trainer.still_answering() == {"before": ["Ada"], "after": []}  # by name: only those who gave one
+    assert trainer.live_status()[1] == {"before": ["Ada"], "after": []}  # by name: only those who gave one
     assess.mark_completed(ada)
     assess.mark_completed(ada)
     assess.mark_completed(later)
@@ -602,7 +602,7 @@ def test_cohort_and_status(assess: AssessmentStore, workshop: tuple[int, str, st
         "after": {"joined": 1, "completed": 1},
     }
     assert list(trainer.cohort_status()) == ["before", "after"]  # the workshop's order
-    assert trainer.still_answering() == {"before": [], "after": []}
+    assert trainer.live_status()[1] == {"before": [], "after": []}
 
     empty = assess.trainer_workshop(
         *assess.create_workshop("Empty", bank="soft_skills", rounds=["before", "after"])[::2]
@@ -671,7 +671,7 @@ def test_the_trainers_reads_need_the_key(assess: AssessmentStore, store: Store, 
     for _ in range(3):
         person = assess.join_workshop(code, round="before")
         assess.save_answer(person["id"], "listen_1", 4)
-    for read in ("cohort", "cohort_status", "cohort_export", "close_workshop"):
+    for read in ("cohort", "cohort_status", "live_status", "cohort_export", "close_workshop"):
         assert not hasattr(assess, read), read
     with pytest.raises(ValidationError, match="not the trainer key") as caught:
         assess.trainer_workshop(wid, "A" * len(key))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from cpmkit.core.fields import shorten
 from cpmkit.db.database import Store
+from cpmkit.errors import ValidationError
 from cpmkit.feedback import comments
 from cpmkit.feedback import scores as feedback
 from cpmkit.feedback.charts import csat_chart, nps_chart, theme_chart, theme_trend_chart
@@ -33,7 +34,14 @@ from cpmkit.feedback.pulse.template import (
 from cpmkit.ui.chart import VegaChart
 from cpmkit.ui.widgets import guard, message_area, replace_children, table_html
 
-__all__ = ["NO_ANSWERS", "NO_RESPONSES", "SHOWN_COMMENTS", "FeedbackResultsPanel", "rating_table", "score_table"]
+__all__ = [
+    "NO_ANSWERS",
+    "NO_RESPONSES",
+    "SHOWN_COMMENTS",
+    "FeedbackResultsPanel",
+    "rating_table",
+    "score_table",
+]
 
 #: What a round without responses shows instead of a score: never 0.
 NO_RESPONSES: Final = "no responses yet"
@@ -148,16 +156,25 @@ class FeedbackResultsPanel:
         self._filtered()
 
     def _ratings_html(self, survey: PulseSurvey, responses: pd.DataFrame, rounds: list[str]) -> str:
-        """The rating questions (the comfort questions) per round: each round's average and n."""
-        columns, tables = {"round": "Round"}, []
+        """The rating questions (the comfort questions) per round: each round's average and n. A
+        question the responses cannot give a figure for says why in its column, and the rest of
+        the results are drawn all the same."""
+        columns: dict[str, str] = {"round": "Round"}
+        tables: list[tuple[str, pd.DataFrame | str | None]] = []
         for question in survey.questions:
-            if question.kind == "rating" and question.scale is not None:
-                scale = (question.scale.low, question.scale.high)
-                columns[question.id] = f"{question.text} ({scale[0]}-{scale[1]})"
-                answered = (
-                    None if responses.empty else feedback.rating_by_round(responses, column=question.id, scale=scale)
-                )
-                tables.append((question.id, answered))
+            if question.kind != "rating" or question.scale is None:
+                continue
+            low, high = question.scale.low, question.scale.high
+            columns[question.id] = f"{question.text} ({low}-{high})"
+            table: pd.DataFrame | str | None = None
+            if not responses.empty and question.id not in responses.columns:
+                table = NO_ANSWERS  # asked of none of them
+            elif not responses.empty:
+                try:
+                    table = feedback.rating_by_round(responses, column=question.id, scale=(low, high))
+                except ValidationError:
+                    table = f"answers outside {low}-{high}: was the question's scale changed?"
+            tables.append((question.id, table))
         if not tables or not rounds:
             return ""
         return (
@@ -286,17 +303,19 @@ def score_table(rounds: list[str], nps: pd.DataFrame | None, csat: pd.DataFrame 
     return pd.DataFrame(rows, columns=list(_SCORE_HEADINGS))
 
 
-def rating_table(rounds: list[str], ratings: list[tuple[str, pd.DataFrame | None]]) -> pd.DataFrame:
-    """One row per round of ``rounds`` (in that order), a column per rating question (its id,
-    ``scores.rating_by_round``'s table or None before any response): "3.8 (n = 12)", or why
-    there is no figure."""
+def rating_table(rounds: list[str], ratings: list[tuple[str, pd.DataFrame | str | None]]) -> pd.DataFrame:
+    """One row per round of ``rounds`` (in that order), a column per rating question: its id and
+    ``scores.rating_by_round``'s table (None before any response, or a text saying why there is
+    no figure). A cell reads "3.8 (n = 12)", or why there is no figure."""
     rows = []
     for name in rounds:
         row: dict[str, str] = {"round": name}
         for question, table in ratings:
-            found = _row(table, name)
+            found = None if isinstance(table, str) else _row(table, name)
             row[question] = (
-                NO_RESPONSES
+                table
+                if isinstance(table, str)
+                else NO_RESPONSES
                 if found is None
                 else NO_ANSWERS
                 if pd.isna(found["mean"])

@@ -261,16 +261,16 @@ class WorkshopDashboard:
         """One periodic refresh: read the counts (one store read); re-read the answers only if
         someone joined or finished since the last time."""
         with guard(self.live_message):
-            status = self.trainer.cohort_status()
+            status, still_answering = self.trainer.live_status()
             changed = status != self.status
-            self._show_status(status, self.trainer.still_answering())
+            self._show_status(status, still_answering)
             if changed:
                 self._load_answers()
 
     def refresh(self) -> None:
         """Everything afresh: the counts and every answer so far ("Refresh now")."""
         with guard(self.live_message):
-            self._show_status(self.trainer.cohort_status(), self.trainer.still_answering())
+            self._show_status(*self.trainer.live_status())
             self._load_answers()
 
     def stop(self) -> None:

@@ -5,6 +5,7 @@ since the round before, never 0 for a round no one answered; charts; themes and 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,7 @@ from cpmkit.db.database import Store
 from cpmkit.feedback import comments
 from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.feedback.pulse.template import PulseQuestion
 from cpmkit.feedback.ui.results import (
     NO_ANSWERS,
     NO_RESPONSES,
@@ -77,6 +79,31 @@ def test_the_rating_questions_show_each_rounds_average_and_n(store: Store, pulse
     assert table["Round"] == ["October", "November"]
     assert [table[heading][0] for heading in headings] == ["4.5 (n = 2)", "2.5 (n = 2)", "5.0 (n = 1)"]
     assert {table[heading][1] for heading in headings} == {NO_RESPONSES}
+
+
+def test_a_rating_question_without_a_figure_says_why_and_the_rest_is_drawn(store: Store, pulses: PulseStore) -> None:
+    """A trainer narrowed a question's scale after answers were saved, and added a question:
+    those two columns say why they have no figure; the scores and comments still show."""
+    project_id = store.create_project("Gemini")
+    october = pulses.create_round(project_id, "October", dt.date(2026, 10, 1))
+    answer(pulses, october, 2, recommend=3, progress=5, as_expected=2, comment="Slow replies")
+    narrowed = [
+        replace(q, scale=replace(q.scale, high=3, labels=q.scale.labels[:3])) if q.id == "progress" and q.scale else q
+        for q in pulses.survey.questions
+    ]
+    added = PulseQuestion("trust", "rating", "Do you trust our estimates?", scale=narrowed[0].scale)
+    survey = replace(pulses.survey, questions=(*narrowed, added))
+    panel = FeedbackResultsPanel(store, survey=survey)
+    panel.show(project_id)
+    assert panel.message.value == ""
+    table = read_table(panel.ratings.value)
+    assert table["Are you comfortable with progress? (1-3)"] == [
+        "answers outside 1-3: was the question's scale changed?"
+    ]
+    assert table["Do you trust our estimates? (1-3)"] == [NO_ANSWERS]
+    assert table["Are we proceeding as you expected? (1-5)"] == ["2.0 (n = 1)"]
+    assert "NPS -100 (n = 1)" in panel.scores.value
+    assert ["Slow replies" in child.value for child in panel.comment_list.children] == [True]
 
 
 def test_a_project_without_responses_says_so(store: Store, pulses: PulseStore) -> None:

@@ -499,7 +499,7 @@ def test_a_store_error_in_a_tick_shows_a_message_and_keeps_going(
     def broken() -> None:
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(dashboard.trainer, "cohort_status", broken)
+    monkeypatch.setattr(dashboard.trainer, "live_status", broken)
     dashboard.tick()
     assert "Something went wrong" in dashboard.live_message.value
     monkeypatch.undo()
