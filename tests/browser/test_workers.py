@@ -130,11 +130,15 @@ def test_a_workshop_spans_both_workers_and_the_trainer_sees_everyone(
                 expect(participant.page.locator(".cpmkit-link-once a").first).to_have_attribute(
                     "href", re.compile(rf"^{re.escape(server.url(PARTICIPANT))}\?token=")
                 )
-            expect(counts_row(page).locator("td")).to_have_text([ROUND, "2", "0", "2"], timeout=DASHBOARD_TIMEOUT_MS)
+            expect(counts_row(page).locator("td")).to_have_text(
+                [ROUND, "2", "0", "2", f"{names[0]} and {names[1]}"], timeout=DASHBOARD_TIMEOUT_MS
+            )
             plans = [planned_answers(bank, PEOPLE[name]) for name in names]
             complete_assessment(people[0].page, bank, plans[0])
             answer_step(people[1].page, bank, 0, plans[1], 0)
-            expect(counts_row(page).locator("td")).to_have_text([ROUND, "2", "1", "1"], timeout=DASHBOARD_TIMEOUT_MS)
+            expect(counts_row(page).locator("td")).to_have_text(
+                [ROUND, "2", "1", "1", names[1]], timeout=DASHBOARD_TIMEOUT_MS
+            )
 
             cohort = assess.trainer_workshop(workshop_id, key)
             saved = {assess.participant(p)["display_name"]: assess.answers(p) for p in cohort.cohort(ROUND)}

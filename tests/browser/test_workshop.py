@@ -186,7 +186,7 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
             r"This server can take about \d+ more participants? now \(\d+ open pages? of a cap of \d+; [\d.]+ GB free\)\."
         )
     )
-    expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "0", "0", "0"])
+    expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "0", "0", "0", ""])
     expect(trainer.get_by_text(key)).to_have_count(0)  # shown once: gone once the trainer moved on
     expect(opener.locator("input[type=password]")).to_have_value("")
 
@@ -208,7 +208,9 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     for person, name in zip(people, names):
         person.wait_ready()
         join(person.page, name, workshop_name, code)
-    expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "3", "0", "3"], timeout=DASHBOARD_TIMEOUT_MS)
+    expect(counts_row(trainer).locator("td")).to_have_text(
+        [ROUND, "3", "0", "3", f"{names[0]}, {names[1]} and {names[2]}"], timeout=DASHBOARD_TIMEOUT_MS
+    )
 
     # The first two answer everything, step by step.
     plans = [planned_answers(bank, PEOPLE[name]) for name in names]
@@ -221,7 +223,9 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
     complete_assessment(people[1].page, bank, plans[1])
 
     # Two have scores: the dashboard counts them but shows no figure, for any competency.
-    expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "3", "2", "1"], timeout=DASHBOARD_TIMEOUT_MS)
+    expect(counts_row(trainer).locator("td")).to_have_text(
+        [ROUND, "3", "2", "1", names[2]], timeout=DASHBOARD_TIMEOUT_MS
+    )
     table = distribution(trainer)
     expect(column(table, "Note")).to_have_text([HIDDEN] * len(bank.competencies))
     expect(column(table, "Participants")).to_have_text([""] * len(bank.competencies))
@@ -230,7 +234,7 @@ def test_trainer_follows_three_participants_live_and_a_wrong_code_is_refused(
 
     # The third finishes: the figures appear by themselves.
     complete_assessment(people[2].page, bank, plans[2])
-    expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "3", "3", "0"], timeout=DASHBOARD_TIMEOUT_MS)
+    expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "3", "3", "0", ""], timeout=DASHBOARD_TIMEOUT_MS)
     expect(column(table, "Note")).to_have_text([""] * len(bank.competencies), timeout=DASHBOARD_TIMEOUT_MS)
     expect(column(table, "Participants")).to_have_text(["3"] * len(bank.competencies))
     expected = cohort_distribution(bank, dict(zip(names, plans)))

@@ -66,4 +66,6 @@ def test_a_reload_resumes_the_participant_and_the_trainer_counts_one(web, more_w
     )
     opener.locator("input[type=password]").fill(key)
     opener.get_by_role("button", name="Open dashboard").click()
-    expect(counts_row(trainer).locator("td")).to_have_text([ROUND, "1", "0", "1"])
+    expect(counts_row(trainer).locator("td")).to_have_text(
+        [ROUND, "1", "0", "1", "Dana Reload"]
+    )  # one person, named once

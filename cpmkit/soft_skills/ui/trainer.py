@@ -254,6 +254,7 @@ class WorkshopDashboard:
         showing = self.room.layout.display != "none"
         self.room.layout.display = "none" if showing else None
         self.room_button.description = "Show to the room" if showing else "Hide the room view"
+        self._place_room_chart()
 
     # -- live refresh -------------------------------------------------------------------------
 
@@ -333,14 +334,20 @@ class WorkshopDashboard:
     def _draw_chart(self, dist: pd.DataFrame | None) -> None:
         chart = _distribution_chart(dist) if dist is not None else None
         if chart is None:
-            self.chart_box.children = self.room_chart.children = []
-            return
-        if self.chart is None:
-            from cpmkit.ui.chart import VegaChart
+            self.chart_box.children = []
+        else:
+            if self.chart is None:
+                from cpmkit.ui.chart import VegaChart
 
-            self.chart = VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
-        self.chart.draw(chart)
-        self.chart_box.children = self.room_chart.children = [self.chart]  # the room sees it too
+                self.chart = VegaChart(layout=W.Layout(flex="0 0 auto", overflow="visible"))
+            self.chart.draw(chart)
+            self.chart_box.children = [self.chart]
+        self._place_room_chart()
+
+    def _place_room_chart(self) -> None:
+        """The room view shows the dashboard's chart too (the same widget, a second view of it),
+        only while the room view shows: a hidden copy would be drawn again at every refresh."""
+        self.room_chart.children = self.chart_box.children if self.room.layout.display != "none" else ()
 
     def _show_change(self) -> None:
         if len(self.rounds) < 2:

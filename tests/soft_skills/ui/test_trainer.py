@@ -679,6 +679,8 @@ def test_the_room_view_shows_the_live_counts_and_the_cohort_chart_once_three_fin
     dashboard.tick()
     assert counts_shown().startswith("before: 4 joined · 3 finished")
     assert dashboard.room_chart.children == (dashboard.chart,) == dashboard.chart_box.children
+    dashboard.room_button.click()  # hidden: the chart is the dashboard's alone again
+    assert dashboard.room_chart.children == () and dashboard.chart_box.children == (dashboard.chart,)
 
 
 def _all(widget: W.Widget) -> list[W.Widget]:
