@@ -137,12 +137,13 @@ class FeedbackResultsPanel:
         if answered and satisfaction is not None and satisfaction.scale is not None:
             scale = (satisfaction.scale.low, satisfaction.scale.high)
             csat = feedback.csat_by_round(responses, column=satisfaction.id, scale=scale)
-        table = score_table([str(name) for name in rounds["name"]], nps, csat)
+        names = [str(name) for name in rounds["name"]]
+        table = score_table(names, nps, csat)
         empty = "No pulse rounds yet: open one in the Pulse rounds tab."
         self.scores.value = table_html(
             table, columns=_SCORE_HEADINGS if csat is not None else _without_csat(), empty=empty
         )
-        self.ratings.value = self._ratings_html(survey, responses, _round_order(rounds, nps))
+        self.ratings.value = self._ratings_html(survey, responses, _round_order(names, nps))
         self.chart_box.layout.display = "flex" if answered else "none"
         if nps is not None:
             self.charts["nps"].draw(nps_chart(nps))
@@ -325,10 +326,9 @@ def rating_table(rounds: list[str], ratings: list[tuple[str, pd.DataFrame | str 
     return pd.DataFrame(rows, columns=["round", *(question for question, _ in ratings)])
 
 
-def _round_order(rounds: pd.DataFrame | list[str], nps: pd.DataFrame | None) -> list[str]:
-    """The rounds answered, in the order they ran, then the others (``rounds``' names)."""
-    names = [str(name) for name in (rounds["name"] if isinstance(rounds, pd.DataFrame) else rounds)]
-    return list(dict.fromkeys([*(str(name) for name in (nps["round"] if nps is not None else [])), *names]))
+def _round_order(rounds: list[str], nps: pd.DataFrame | None) -> list[str]:
+    """The rounds answered, in the order they ran, then the others of ``rounds``."""
+    return list(dict.fromkeys([*(str(name) for name in (nps["round"] if nps is not None else [])), *rounds]))
 
 
 def _row(table: pd.DataFrame | None, name: str) -> Mapping[Hashable, Any] | None:

@@ -293,13 +293,13 @@ class WorkshopDashboard:
                 },
                 empty="This workshop has no rounds.",
             )
+            self.room_counts.value = _room_counts_html(status)
         live = (
             f", refreshes every {self.ticker.seconds:g} s"
             if self.ticker is not None and not self.ticker.stopped
             else ""
         )
         self.updated.value = f'<span class="cpmkit-help">Updated {self.now():%H:%M:%S}{live}.</span>'
-        self.room_counts.value = _room_counts_html(status)
         server = self.capacity()
         self.room_left.value = "" if server is None else f'<p class="cpmkit-help">{html.escape(server.sentence())}</p>'
 
