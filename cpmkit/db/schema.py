@@ -137,9 +137,13 @@ participants = Table(
     Column("completed_at", DateTime),
     # Digest of the joining browser's BrowserKey (a secret): a join from it resumes this participant
     Column("browser_key", String(64)),  # NULL: started alone, or joined before browsers were remembered
+    # Revision 0006: the same person in every round of a workshop (digest of a secret: the browser key they
+    # joined the first round from, carried over when they take a later round from that browser or their own link)
+    Column("person_key", String(64)),  # NULL: joined before rounds were paired (their browser_key pairs them)
     Index("ux_participants_token", "token", unique=True),
     Index("ix_participants_workshop_round", "workshop_id", "round"),
     Index("ux_participants_browser", "workshop_id", "round", "browser_key", unique=True),  # one per browser
+    Index("ix_participants_person", "workshop_id", "person_key"),
 )
 
 answers = Table(
@@ -376,6 +380,13 @@ retro_boards = Table(
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Column("finished_at", DateTime),  # revision 0005: when the facilitator finished it (None: still running)
     Column("archived_at", DateTime),  # revision 0005: when the PM archived it (None: not archived)
+    # Revision 0006: facilitation and the team health check (issue 15)
+    Column("kind", String(20), nullable=False, server_default="retro"),  # "retro", or "health": a health check
+    Column("private_writing", Boolean, nullable=False, server_default=false()),  # cards hidden until revealed
+    Column("revealed_at", DateTime),  # when the facilitator revealed the cards written privately
+    Column("named_votes", Boolean, nullable=False, server_default=false()),  # health check: votes shown by name
+    Column("timer_phase", String(20)),  # the phase the running timer is for (None: no timer)
+    Column("timer_ends_at", DateTime),  # when that timer runs out (UTC)
     Index("ux_retro_boards_token", "token", unique=True),
     Index("ux_retro_boards_facilitator", "facilitator_key", unique=True),
     Index("ix_retro_boards_project", "project_id"),
@@ -392,7 +403,17 @@ retro_members = Table(
         "browser_key", String(64), nullable=False
     ),  # ...from the same browser (digest of its BrowserKey), no one else
     Column("joined_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    Column("ready_phase", String(20)),  # revision 0006: the phase in which the member said they are ready
     Index("ux_retro_members_name", "board_id", "name_key", unique=True),
+)
+
+retro_column_limits = Table(  # revision 0006: the most votes a member may put in one column of a board
+    "retro_column_limits",
+    metadata,
+    Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="CASCADE"), nullable=False),
+    Column("column_id", String(64), nullable=False),
+    Column("votes", Integer, nullable=False),
+    PrimaryKeyConstraint("board_id", "column_id", name="pk_retro_column_limits"),
 )
 
 retro_cards = Table(
@@ -435,6 +456,20 @@ retro_actions = Table(
     Column("updated_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Column("closed_at", DateTime),  # when it was done or dropped (None while open): the retro after that reviews it
     Index("ix_retro_actions_project", "project_id"),
+)
+
+health_votes = Table(  # revision 0006: a member's vote on one dimension of a team health check
+    "health_votes",
+    metadata,
+    Column("board_id", Integer, ForeignKey("retro_boards.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", Integer, ForeignKey("retro_members.id", ondelete="CASCADE"), nullable=False),
+    Column("dimension", String(64), nullable=False),  # a dimension id from templates/health_check.yaml
+    Column("colour", String(10)),  # "green", "amber" or "red"; saved as entered, so it may come after the trend
+    Column("trend", String(10)),  # "better", "same" or "worse"
+    Column("note", Text),
+    Column("updated_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    PrimaryKeyConstraint("member_id", "dimension", name="pk_health_votes"),
+    Index("ix_health_votes_board", "board_id"),
 )
 
 lessons = Table(
