@@ -62,6 +62,7 @@ from cpmkit.feedback.retro.summary import (
 )
 from cpmkit.feedback.retro.template import RetroColumn, RetroFormat, RetroFormats
 from cpmkit.ui.browser_key import BrowserKey
+from cpmkit.ui.card_drag import CardDrag
 from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
@@ -401,14 +402,29 @@ class RetroBoard:
         self.group_button = W.Button(description="Group", icon="object-group")
         self.ungroup_button = W.Button(description="Take out of its group")
         self.group_message = message_area()
-        self.group_button.on_click(lambda _: self._group())
-        self.ungroup_button.on_click(lambda _: self._ungroup())
+        self.group_button.on_click(lambda _: self._group(self.card_choice.value, self.under_choice.value))
+        self.ungroup_button.on_click(lambda _: self._ungroup(self.card_choice.value))
+        #: On a laptop, a card dragged onto another does what the form does (made for the facilitator only).
+        self.card_drag = (
+            CardDrag(
+                scope=".cpmkit-retro-board",
+                column=".cpmkit-retro-column",
+                grouped=".cpmkit-retro-grouped",
+                on_group=self._group,
+                on_ungroup=self._ungroup,
+                hint="With a mouse: drag a card onto another to put it under that card, "
+                "or a grouped card onto its column's heading to take it out.",
+            )
+            if facilitator
+            else None
+        )
         self.group_form = W.VBox(
             [
                 _section("Group cards"),
                 W.HTML(
                     "<p class='cpmkit-help'>Put a card under another that says the same thing; its votes then count together.</p>"
                 ),
+                *([self.card_drag] if self.card_drag is not None else []),
                 W.HBox([self.card_choice, self.under_choice, self.group_button, self.ungroup_button]),
                 self.group_message,
             ]
@@ -498,6 +514,8 @@ class RetroBoard:
         _display(self.group_form, view.grouping)
         if self.facilitator:
             self._fill_grouping(view.grouping_cards)
+        if self.card_drag is not None:
+            self.card_drag.show([card_id for card_id, _text in view.grouping_cards] if view.grouping else [])
         _display(self.actions_section, view.acting)
         if view.acting:
             self._show_action_forms(view.action_groups)
@@ -620,20 +638,20 @@ class RetroBoard:
             self.retros.finish(self.board_id, facilitator_key=self.facilitator_key)
             self._load()
 
-    def _group(self) -> None:
+    def _group(self, card_id: int | None, under_card_id: int | None) -> None:
+        """Put a card under another: the grouping form's choice, or a card dragged onto another."""
         with guard(self.group_message):
-            if self.card_choice.value is None or self.under_choice.value is None:
+            if card_id is None or under_card_id is None:
                 raise ValidationError("Choose a card, and the card to put it under.")
-            self.retros.group_card(
-                self.card_choice.value, self.under_choice.value, facilitator_key=self.facilitator_key
-            )
+            self.retros.group_card(card_id, under_card_id, facilitator_key=self.facilitator_key)
             self._load()
 
-    def _ungroup(self) -> None:
+    def _ungroup(self, card_id: int | None) -> None:
+        """Take a card out of its group: the form's chosen card, or one dragged onto its column."""
         with guard(self.group_message):
-            if self.card_choice.value is None:
+            if card_id is None:
                 raise ValidationError("Choose the card to take out of its group.")
-            self.retros.ungroup(self.card_choice.value, facilitator_key=self.facilitator_key)
+            self.retros.ungroup(card_id, facilitator_key=self.facilitator_key)
             self._load()
 
     def _add_action(self, card_id: int, what: str, owner: str, due: Any) -> None:

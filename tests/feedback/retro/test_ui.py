@@ -313,6 +313,33 @@ def test_the_facilitator_groups_cards(store: Store, made: dict[str, Any]) -> Non
     assert "Choose a card" in fay.group_message.value
 
 
+def test_the_facilitator_groups_by_dragging_a_card_onto_another(store: Store, made: dict[str, Any]) -> None:
+    """The drag widget offers every card (ids only: it moves the board's own escaped cards) in
+    the group phase alone, and a drop calls the store as the form does; a refusal shows there."""
+    member = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    assert member.card_drag is None
+    add(fay, "start", SCRIPT)
+    add(fay, "stop", "Show the work")
+    assert fay.card_drag is not None and fay.card_drag in fay.group_form.children
+    assert fay.card_drag.cards == []  # collecting: nothing to drag
+    move(fay, "group")
+    ids = [value for _label, value in fay.card_choice.options]
+    assert fay.card_drag.cards == ids and len(ids) == 2
+    assert SCRIPT not in str(fay.card_drag.get_state())  # no text goes to the script
+    fay.card_drag._handle_custom_msg({"group": [ids[1], ids[0]]}, [])  # "Show the work" dropped on the script card
+    assert fay.group_message.value == ""
+    assert f'cpmkit-retro-card cpmkit-retro-grouped" data-card="{ids[1]}"' in column_html(fay, "start")
+    member.tick()
+    assert f'cpmkit-retro-grouped" data-card="{ids[1]}"' in column_html(member, "start")
+    fay.card_drag._handle_custom_msg({"group": [ids[0], ids[1]]}, [])  # the lead onto its own group
+    assert "already in one group" in fay.group_message.value
+    fay.card_drag._handle_custom_msg({"ungroup": ids[1]}, [])  # dragged back to its column
+    assert fay.group_message.value == "" and "cpmkit-retro-grouped" not in column_html(fay, "start")
+    move(fay, "vote")
+    assert fay.card_drag.cards == []
+
+
 def test_votes_stop_at_the_limit_with_a_plain_message(store: Store, made: dict[str, Any]) -> None:
     ana = open_board(store, made, "Ana")
     fay = open_board(store, made, "Fay", facilitator=True)

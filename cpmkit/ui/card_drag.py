@@ -1,0 +1,71 @@
+"""Grouping cards by drag and drop, with a mouse (``card_drag.js``): the cards are the page's
+own (elements with ``data-card="<id>"`` around the widget), so they stay where and as they are
+drawn, escaped; the widget shows a hint and sends each drop to Python. HTML5 drag and drop has
+no touch or keyboard way: a page keeps a form that does the same for phones and screen readers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from importlib import resources
+from typing import Any, TypeGuard
+
+import anywidget
+import traitlets
+
+__all__ = ["CardDrag"]
+
+_CSS = """
+.cpmkit-card-drag-hint { margin: 2px 0; }
+[data-card][draggable="true"] { cursor: grab; }
+.cpmkit-card-drop-target { outline: 3px dashed #1a5fb4; outline-offset: 2px; }
+@media (max-width: 599.98px) { .cpmkit-card-drag { display: none !important; } }
+"""
+
+
+class CardDrag(anywidget.AnyWidget):
+    """Lets a mouse drag the cards whose ids are in ``cards`` (none: nothing moves) inside the
+    nearest ``scope`` around the widget: a card dropped onto another calls ``on_group(card_id,
+    under_card_id)``; a card matching ``grouped`` dropped onto its own ``column`` calls
+    ``on_ungroup(card_id)``. Hidden, and inert, on screens under 600 px wide."""
+
+    _esm = resources.files("cpmkit.ui").joinpath("card_drag.js").read_text(encoding="utf-8")
+    _css = _CSS
+    cards = traitlets.List(traitlets.Int()).tag(sync=True)
+    hint = traitlets.Unicode("").tag(sync=True)
+    scope = traitlets.Unicode().tag(sync=True)
+    column = traitlets.Unicode().tag(sync=True)
+    grouped = traitlets.Unicode().tag(sync=True)
+
+    def __init__(
+        self,
+        *,
+        scope: str,
+        column: str,
+        grouped: str,
+        on_group: Callable[[int, int], None],
+        on_ungroup: Callable[[int], None],
+        hint: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope=scope, column=column, grouped=grouped, hint=hint, **kwargs)
+        self.on_group, self.on_ungroup = on_group, on_ungroup
+        self.add_class("cpmkit-card-drag")
+        self.on_msg(self._dropped)
+
+    def show(self, card_ids: Sequence[int]) -> None:
+        """Make these cards (and no others) draggable."""
+        self.cards = list(card_ids)
+
+    def _dropped(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """A drop from the browser: ``{"group": [card_id, under_card_id]}`` or ``{"ungroup": card_id}``
+        on cards the widget offers; anything else (an old page, a forged message) is ignored."""
+        if not isinstance(content, dict):
+            return
+        group, ungroup = content.get("group"), content.get("ungroup")
+        if isinstance(group, list) and len(group) == 2 and all(self._offered(i) for i in group):
+            self.on_group(group[0], group[1])
+        elif self._offered(ungroup):
+            self.on_ungroup(ungroup)
+
+    def _offered(self, card_id: object) -> TypeGuard[int]:
+        return type(card_id) is int and card_id in self.cards
