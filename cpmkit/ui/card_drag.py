@@ -15,7 +15,8 @@ import traitlets
 __all__ = ["CardDrag"]
 
 _CSS = """
-.cpmkit-card-drag-hint { margin: 2px 0; }
+.cpmkit-card-drag { margin: var(--jp-widgets-margin, 2px); }
+.cpmkit-card-drag-hint { margin: 0; }
 [data-card][draggable="true"] { cursor: grab; }
 .cpmkit-card-drop-target { outline: 3px dashed #1a5fb4; outline-offset: 2px; }
 @media (max-width: 599.98px) { .cpmkit-card-drag { display: none !important; } }
