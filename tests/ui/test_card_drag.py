@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 import pytest
 
-from cpmkit.ui.card_drag import CardDrag
+from cpmkit.ui.card_drag import MOUSE_SCREEN, CardDrag
 
 
 def drag_widget(calls: list[tuple[Any, ...]]) -> CardDrag:
     return CardDrag(
         scope=".board",
         column=".column",
+        group=".group",
         grouped=".grouped",
         on_group=lambda card, under: calls.append(("group", card, under)),
         on_ungroup=lambda card: calls.append(("ungroup", card)),
@@ -63,3 +65,15 @@ def test_nothing_is_offered_until_shown_and_the_script_writes_no_markup() -> Non
     drop(widget, {"group": [5, 3]})
     assert calls == [] and widget.cards == []
     assert "innerHTML" not in widget._esm and "textContent" in widget._esm
+
+
+def test_cards_drag_only_with_a_mouse_on_a_screen_wider_than_cpmkit_css_phones() -> None:
+    """One media query, from Python, for the script and the style: the phone layout's breakpoint
+    (cpmkit.css) plus a mouse or touchpad, so a tablet's finger never starts a drag."""
+    phones = "@media (max-width: 600px)"
+    assert phones in resources.files("cpmkit.ui").joinpath("cpmkit.css").read_text(encoding="utf-8")
+    assert MOUSE_SCREEN == "(min-width: 601px) and (hover: hover) and (pointer: fine)"
+    widget = drag_widget([])
+    assert widget.screen == MOUSE_SCREEN and widget.group == ".group"
+    assert f"@media not all and {MOUSE_SCREEN} " in str(widget._css)
+    assert "width" not in widget._esm  # the script asks `screen`, it has no breakpoint of its own

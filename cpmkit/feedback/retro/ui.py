@@ -404,11 +404,12 @@ class RetroBoard:
         self.group_message = message_area()
         self.group_button.on_click(lambda _: self._group(self.card_choice.value, self.under_choice.value))
         self.ungroup_button.on_click(lambda _: self._ungroup(self.card_choice.value))
-        #: On a laptop, a card dragged onto another does what the form does (made for the facilitator only).
+        #: With a mouse, a card dragged onto another does what the form does (made for the facilitator only).
         self.card_drag = (
             CardDrag(
                 scope=".cpmkit-retro-board",
                 column=".cpmkit-retro-column",
+                group=".cpmkit-retro-group",
                 grouped=".cpmkit-retro-grouped",
                 on_group=self._group,
                 on_ungroup=self._ungroup,
@@ -512,9 +513,8 @@ class RetroBoard:
             groups = [self._group_box(group, drawn) for group in view.columns.get(column_id, ())]
             replace_children(box, [box.children[0], *groups])
         _display(self.group_form, view.grouping)
-        if self.facilitator:
+        if self.card_drag is not None:  # made for the facilitator only
             self._fill_grouping(view.grouping_cards)
-        if self.card_drag is not None:
             self.card_drag.show([card_id for card_id, _text in view.grouping_cards] if view.grouping else [])
         _display(self.actions_section, view.acting)
         if view.acting:
