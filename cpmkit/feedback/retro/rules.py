@@ -255,7 +255,7 @@ def timer_end(board: Mapping[str, Any]) -> dt.datetime | None:
     """When the timer of the phase ``board`` is in runs out (UTC); None without one (or with a
     timer left from another phase)."""
     ends = board.get("timer_ends_at")
-    if not _set(ends) or board.get("timer_phase") != board["phase"]:
+    if ends is None or pd.isna(ends) or board.get("timer_phase") != board["phase"]:
         return None
     return pd.Timestamp(ends).to_pydatetime()
 

@@ -540,8 +540,8 @@ class RetroStore:
     def version(self, board_id: int) -> tuple[Any, ...]:
         """A small value that changes whenever the board does (phase, status, private writing and
         reveal, timer, members and who is ready, cards, groups, texts, votes and vote limits, its
-        project's actions): compare it to decide whether to re-read. One short read of ids,
-        groups and texts (a board holds tens of cards), hashed in this process."""
+        project's actions): compare it to decide whether to re-read. One short read of ids, names,
+        groups and texts (a board holds tens of cards and members), hashed in this process."""
         with self.store.read() as conn:
             board = conn.execute(
                 select(
@@ -559,10 +559,10 @@ class RetroStore:
             if board is None:
                 raise NotFoundError(_NO_BOARD)
             members = conn.execute(
-                select(func.count(), func.max(retro_members.c.id), func.sum(func.length(retro_members.c.name))).where(
-                    retro_members.c.board_id == board_id
-                )
-            ).one()
+                select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase)
+                .where(retro_members.c.board_id == board_id)
+                .order_by(retro_members.c.id)
+            ).all()
             cards = conn.execute(
                 select(retro_cards.c.id, retro_cards.c.group_id, retro_cards.c.anonymous, retro_cards.c.text)
                 .where(retro_cards.c.board_id == board_id)
@@ -579,17 +579,11 @@ class RetroStore:
                 .where(retro_actions.c.project_id == board.project_id)
                 .order_by(retro_actions.c.id)
             ).all()
-            ready = conn.execute(
-                select(retro_members.c.id, retro_members.c.ready_phase)
-                .where(retro_members.c.board_id == board_id, retro_members.c.ready_phase.is_not(None))
-                .order_by(retro_members.c.id)
-            ).all()
-            limits = tuple(sorted(_limits(conn, board_id).items()))
+            limits = tuple(_limits(conn, board_id).items())
         return (
             tuple(board),
-            tuple(members),
             limits,
-            *(hash(tuple(tuple(row) for row in rows)) for rows in (cards, votes, actions, ready)),
+            *(hash(tuple(tuple(row) for row in rows)) for rows in (members, cards, votes, actions)),
         )
 
     # -- plumbing -----------------------------------------------------------------------------
