@@ -677,7 +677,7 @@ class RetroBoard:
         """The member's "I'm ready" (or take it back), and how many are ready (with names for the facilitator)."""
         _display(self.ready_row, view.readying)
         self.ready_button.description = "Not ready after all" if view.i_am_ready else "I'm ready"
-        self.ready_button.button_style = "" if view.i_am_ready else "success"
+        self.ready_button.button_style = "" if view.i_am_ready else "primary"
         names = f": {', '.join(html.escape(name) for name in view.ready)}" if view.ready else ""
         mine = " You said you are ready." if view.i_am_ready else ""
         self.ready_info.value = (
