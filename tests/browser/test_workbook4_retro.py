@@ -246,6 +246,7 @@ def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, s
 
 
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1366, "height": 768}
 PRIVATE_CARDS = {"ana": ("Wind", "Ana wrote this privately"), "ben": ("Anchors", "Ben wrote this anonymously")}
 
@@ -258,6 +259,28 @@ def widest(page: Page) -> float:
                  .map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => r.right))"""
         )
     )
+
+
+def too_wide(page: Page, width: int) -> list[str]:
+    """The outermost things shown on the board's page whose right edge is past ``width`` px."""
+    return list(
+        page.evaluate(
+            """(width) => [...document.querySelectorAll('.cpmkit-app *')]
+                 .filter(e => e.getBoundingClientRect().right > width && e.getBoundingClientRect().width > 0)
+                 .filter(e => !(e.parentElement && e.parentElement.getBoundingClientRect().right > width))
+                 .map(e => e.outerHTML.slice(0, 160))""",
+            width,
+        )
+    )
+
+
+def facilitator_fits_a_small_phone(page: Page) -> None:
+    """The facilitator's page, as it is now, is no wider than a 360 px phone (then back to the laptop)."""
+    page.set_viewport_size(SMALL_PHONE)
+    try:
+        assert widest(page) <= SMALL_PHONE["width"], too_wide(page, SMALL_PHONE["width"])
+    finally:
+        page.set_viewport_size(LAPTOP)
 
 
 def test_a_facilitator_on_a_laptop_runs_private_writing_a_timer_ready_and_column_limits_with_phones(
@@ -327,6 +350,7 @@ def test_a_facilitator_on_a_laptop_runs_private_writing_a_timer_ready_and_column
         assert widest(person.page) <= PHONE["width"], f"{key}'s phone scrolls sideways"
         person.assert_accessible()  # a phone, collecting privately, with the timer and the ready signal
     web.assert_accessible()  # the facilitator's controls
+    facilitator_fits_a_small_phone(fay)  # private writing, Reveal, the timer, who is ready, the limits
 
     # Reveal: every card shows on every page, Ben's still anonymous.
     facilitation.get_by_role("button", name=re.compile("Reveal cards")).click()
@@ -361,6 +385,7 @@ def test_a_facilitator_on_a_laptop_runs_private_writing_a_timer_ready_and_column
     assert widest(ana) <= PHONE["width"]
     people["ana"].screenshot("retro-vote-limits-phone")
     web.screenshot("retro-facilitation-laptop")
+    facilitator_fits_a_small_phone(fay)
     assert len(retros.state(made["id"]).votes) == 2
 
     for person in [web, *people.values()]:

@@ -161,6 +161,13 @@ def _closed_notice(status: str, text: str) -> str:
     return f"<p class='cpmkit-retro-closed' data-status='{status}' role='status'><b>{html.escape(text)}</b></p>"
 
 
+def _private_writing_choice(meaning: str) -> tuple[W.Checkbox, W.HBox]:
+    """A "Write privately" checkbox with what it means beside it (a label short enough for a phone)."""
+    checkbox = W.Checkbox(description="Write privately", indent=False, layout=W.Layout(width="auto"))
+    about = W.HTML(f"<span class='cpmkit-help'>{html.escape(meaning)}</span>")
+    return checkbox, W.HBox([checkbox, about], layout=W.Layout(align_items="center", flex_flow="row wrap"))
+
+
 def _hidden_text(hidden: int | None, *, whose: str = "from others") -> str:
     """How many cards (``whose``) are hidden while written privately (their text never reaches the page)."""
     if hidden is None:
@@ -536,10 +543,8 @@ class RetroBoard:
     def _facilitation_form(self) -> W.VBox:
         """The facilitator's private writing and Reveal, the phase's timer, and the vote limits per column."""
         self.facilitation_message = message_area()
-        self.private = W.Checkbox(
-            description="Write privately: each member sees only their own cards until you reveal them",
-            indent=False,
-            layout=fluid("560px"),
+        self.private, self.private_choice = _private_writing_choice(
+            "each member sees only their own cards until you reveal them"
         )
         self.private.observe(lambda change: self._set_private(bool(change["new"])), "value")
         self.reveal_button = W.Button(description="Reveal cards", icon="eye", layout=W.Layout(width="auto"))
@@ -569,7 +574,12 @@ class RetroBoard:
         )
         self.limits_form.add_class("cpmkit-retro-limits")
         form = W.VBox(
-            [W.HBox([self.private, self.reveal_button]), self.timer_form, self.limits_form, self.facilitation_message]
+            [
+                W.HBox([self.private_choice, self.reveal_button], layout=W.Layout(flex_flow="row wrap")),
+                self.timer_form,
+                self.limits_form,
+                self.facilitation_message,
+            ]
         )
         form.add_class("cpmkit-retro-facilitation")
         return form
@@ -688,7 +698,7 @@ class RetroBoard:
     def _show_facilitation(self, view: BoardView) -> None:
         """The facilitator's private writing and reveal, timer and vote limits, as the phase allows."""
         self.private.value = view.private_writing  # the same value sends nothing, and saves nothing
-        _display(self.private, view.choosing_privacy)
+        _display(self.private_choice, view.choosing_privacy)
         _display(self.reveal_button, view.revealing)
         _display(self.timer_form, view.timing)
         _display(self.stop_timer_button, view.timer_ends is not None)
@@ -949,10 +959,8 @@ class RetroPanel:
             description="Votes each",
             layout=W.Layout(width="180px"),
         )
-        self.private = W.Checkbox(
-            description="Write privately: members see only their own cards until the facilitator reveals them",
-            indent=False,
-            layout=fluid("560px"),
+        self.private, private_choice = _private_writing_choice(
+            "members see only their own cards until the facilitator reveals them"
         )
         self.create = W.Button(description="Create board", icon="plus", button_style="primary")
         self.create_message = message_area()
@@ -976,7 +984,7 @@ class RetroPanel:
                     "stored scrambled. Open actions of earlier retrospectives are reviewed first.</p>"
                 ),
                 W.HBox([self.title, self.format]),
-                self.private,
+                private_choice,
                 W.HBox([self.votes, self.create]),
                 self.create_message,
                 _section("Boards"),

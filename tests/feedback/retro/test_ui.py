@@ -778,7 +778,7 @@ def test_cards_written_privately_never_reach_another_page_until_revealed(
     texts = ("Ana secret idea", "Ben, anonymously", "Ben, by name")
     assert not any(text in page_text(fay.widget) for text in texts)  # nothing in a hidden dropdown either
     assert "3 cards from others" in fay.hidden_info.value
-    assert shown(fay.reveal_button) and shown(fay.private) and fay.private.value
+    assert shown(fay.reveal_button) and shown(fay.private_choice) and fay.private.value
     assert ana.phase_bar not in ana.widget.children  # the facilitator's controls are not on her page
 
     fay.reveal_button.click()
@@ -788,7 +788,7 @@ def test_cards_written_privately_never_reach_another_page_until_revealed(
         assert all(text in page_text(board.columns) for text in texts) and board.hidden_info.value == ""
     anonymous = next(card for card in column_html(ana, "stop").split("cpmkit-retro-card ") if "anonymously" in card)
     assert "Anonymous" in anonymous and "Ben</div>" not in anonymous  # still anonymous once revealed
-    assert not shown(fay.reveal_button) and not shown(fay.private)
+    assert not shown(fay.reveal_button) and not shown(fay.private_choice)
 
 
 def test_the_facilitator_chooses_private_writing_while_collecting_and_moving_on_reveals(
@@ -797,7 +797,7 @@ def test_the_facilitator_chooses_private_writing_while_collecting_and_moving_on_
     ana = open_board(store, made, "Ana")
     fay = open_board(store, made, "Fay", facilitator=True)
     add(ana, "start", "Written before")
-    assert shown(fay.private) and not fay.private.value and not shown(fay.reveal_button)
+    assert shown(fay.private_choice) and not fay.private.value and not shown(fay.reveal_button)
     fay.private.value = True
     assert retros.board(made["id"])["private_writing"] is True and shown(fay.reveal_button)
     ana.tick()
@@ -806,7 +806,7 @@ def test_the_facilitator_chooses_private_writing_while_collecting_and_moving_on_
     assert "Written before" not in page_text(fay.widget) and "1 card from others" in fay.hidden_info.value
     move(fay, "group")
     assert retros.board(made["id"])["revealed_at"] is not None
-    assert "Written before" in page_text(fay.columns) and not shown(fay.private)
+    assert "Written before" in page_text(fay.columns) and not shown(fay.private_choice)
 
 
 def test_the_facilitators_timer_counts_down_on_every_page_and_a_bad_entry_gets_a_message(
