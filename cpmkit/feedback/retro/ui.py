@@ -17,9 +17,11 @@ one short HTML value, and only when its text changed; without a timer it does no
 Facilitation: the facilitator can have cards written privately (each member's page then holds
 only their own cards and a count of the others, so no hidden text reaches a browser) and
 reveal them, time the phase, see who is ready ("4 of 7 ready", with names), and limit the
-votes per column; each member says "I'm ready" (or takes it back) in the phase. What people typed is shown escaped; a form being typed in is never redrawn. The board
-is a frozen ``board.BoardState``; this module draws its ``board_view`` and sends what people do
-to the store, which decides (phases, vote limit, the facilitator's key).
+votes per column; each member says "I'm ready" (or takes it back) in the phase.
+
+What people typed is shown escaped; a form being typed in is never redrawn. The board is a
+frozen ``board.BoardState``; this module draws its ``board_view`` and sends what people do to
+the store, which decides (phases, vote limits, the facilitator's key).
 
 ``RetroPanel`` is the PM's tab of workbook 4: create a board, hand out its two links (shown
 once, when made: the store keeps them only scrambled; "New link" replaces both), see each
@@ -1109,13 +1111,12 @@ class RetroPanel:
                     make.on_click(lambda _, card=card: self._lesson(card))
                     parts.append(make)
                 rows.append(W.HBox(parts, layout=W.Layout(align_items="center")).add_class("cpmkit-retro-panel-card"))
-            hidden = (
-                [W.HTML(_hidden_text(len(state.cards), whose="written privately"))]
-                if retro.hides_cards(state.board) and len(state.cards)
-                else []
+            none_shown = (
+                _hidden_text(len(state.cards), whose="written privately")
+                if retro.hides_cards(state.board) and not state.cards.empty
+                else "<p class='cpmkit-help'>No cards on this board yet.</p>"
             )
-            empty = [] if hidden else [W.HTML("<p class='cpmkit-help'>No cards on this board yet.</p>")]
-            replace_children(self.cards, [*hidden, *rows] or empty)
+            replace_children(self.cards, rows or [W.HTML(none_shown)])
 
     def _lesson(self, card: Mapping[Hashable, Any]) -> None:
         with guard(self.cards_message):
