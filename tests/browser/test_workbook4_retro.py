@@ -10,6 +10,12 @@ and turns the most-voted group into an action, then finishes the board: every pa
 finished with its summary and nothing left to do, and the summary downloads as Markdown, HTML
 and XLSX, the anonymous card still anonymous. The next retrospective of the project shows
 that action as open, first thing. No request leaves localhost and no dialog opens.
+
+A second retrospective runs with its facilitator on a laptop and two members on phones (390 x
+844): cards written privately reach no other browser (not a byte of their text in the
+websocket frames) until the facilitator reveals them, the facilitator's timer counts down on
+the phones, the facilitator sees who is ready, and a vote limit on a column refuses a vote
+beyond it, naming the column; nothing on a phone is wider than the screen.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 import openpyxl
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from cpmkit.core.content import notebook_file
 from cpmkit.feedback.retro.store import RetroStore
@@ -234,6 +241,157 @@ def test_two_members_and_a_facilitator_run_a_retrospective_live(web, more_web, s
     expect(carried.locator("table tbody tr td")).to_have_text([ACTION, names["ana"], DUE.isoformat(), "open"])
     expect(ben.locator(".cpmkit-retro-column")).to_have_count(4)  # liked, learned, lacked, longed for
     expect(ben.locator(".cpmkit-retro-card")).to_have_count(0)
+
+    for person in [web, *people.values()]:
+        person.assert_clean()
+
+
+PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 740}
+LAPTOP = {"width": 1366, "height": 768}
+PRIVATE_CARDS = {"ana": ("Wind", "Ana wrote this privately"), "ben": ("Anchors", "Ben wrote this anonymously")}
+
+
+#: The right edge of the widest thing shown on the board's page, in CSS pixels.
+WIDEST_JS = """() => Math.max(0, ...[...document.querySelectorAll('.cpmkit-app *')]
+    .map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => r.right))"""
+
+
+def widest(page: Page) -> float:
+    """The right edge of the widest thing shown on the board's page, in CSS pixels."""
+    return float(page.evaluate(WIDEST_JS))
+
+
+def too_wide(page: Page, width: int) -> list[str]:
+    """The outermost things shown on the board's page whose right edge is past ``width`` px."""
+    return list(
+        page.evaluate(
+            """(width) => [...document.querySelectorAll('.cpmkit-app *')]
+                 .filter(e => e.getBoundingClientRect().right > width && e.getBoundingClientRect().width > 0)
+                 .filter(e => !(e.parentElement && e.parentElement.getBoundingClientRect().right > width))
+                 .map(e => e.outerHTML.slice(0, 160))""",
+            width,
+        )
+    )
+
+
+def facilitator_fits_a_small_phone(page: Page) -> None:
+    """The facilitator's page, as it is now, is no wider than a 360 px phone once laid out again
+    (the widgets follow a resize a moment later), then back to the laptop."""
+    page.set_viewport_size(SMALL_PHONE)
+    try:
+        page.wait_for_function(f"(width) => ({WIDEST_JS})() <= width", arg=SMALL_PHONE["width"], timeout=5_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"wider than a small phone: {too_wide(page, SMALL_PHONE['width'])}")
+    finally:
+        page.set_viewport_size(LAPTOP)
+
+
+def test_a_facilitator_on_a_laptop_runs_private_writing_a_timer_ready_and_column_limits_with_phones(
+    web, more_web, server_store, unique
+) -> None:
+    retros = RetroStore(server_store)
+    project = server_store.create_project(unique("Gemini"))
+    made = retros.create_board(project, "Private retrospective", "sailboat", 3, private_writing=True)
+    people = {"ana": more_web("ana-phone", viewport=PHONE), "ben": more_web("ben-phone", viewport=PHONE)}
+    names = {"ana": "Ana Lima", "ben": "Ben Okafor"}
+    received: dict[str, list[str]] = {key: [] for key in people}
+    for key, person in people.items():  # every frame the page's websockets receive, decoded
+        person.page.on(
+            "websocket",
+            lambda socket, key=key: socket.on(
+                "framereceived",
+                lambda payload, key=key: received[key].append(
+                    payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+                ),
+            ),
+        )
+    fay = web.page
+    fay.set_viewport_size(LAPTOP)
+    for person in people.values():
+        start_opening(person, board=made["token"])
+    start_opening(web, board=made["token"], facilitator=made["facilitator_key"])
+    for key, person in people.items():
+        join(person, names[key])
+    join(web, "Fay Facilitator")
+    ana, ben = people["ana"].page, people["ben"].page
+
+    # Each writes privately: their own card shows, the others' only as a count.
+    for key, (column, text) in PRIVATE_CARDS.items():
+        type_card(people[key].page, column, text, anonymous=key == "ben")
+        post(people[key].page)
+        expect(card(people[key].page, text)).to_have_count(1)
+    for page in (ana, ben):
+        expect(page.locator(".cpmkit-retro-hidden-count")).to_have_text(
+            "1 card from others, hidden until the facilitator reveals them.", timeout=LIVE_TIMEOUT_MS
+        )
+    expect(fay.locator(".cpmkit-retro-hidden-count")).to_contain_text("2 cards from others", timeout=LIVE_TIMEOUT_MS)
+    expect(fay.locator(".cpmkit-retro-card")).to_have_count(0)
+    for key, other in (("ana", "ben"), ("ben", "ana")):
+        assert not any(PRIVATE_CARDS[other][1] in frame for frame in received[key]), f"{key}'s browser got it"
+        assert PRIVATE_CARDS[other][1] not in people[key].page.content()
+    assert any(PRIVATE_CARDS["ana"][1] in frame for frame in received["ana"])  # the frames were read
+    people["ana"].screenshot("retro-private-phone")
+
+    # The facilitator times the phase: the phones count down.
+    facilitation = fay.locator(".cpmkit-retro-facilitation")
+    facilitation.get_by_label("Minutes").fill("2")
+    facilitation.get_by_role("button", name=re.compile("Start timer")).click()
+    for page in (ana, ben):
+        countdown = page.locator(".cpmkit-retro-countdown")
+        expect(countdown).to_have_text(re.compile(r"Timer: [12]:\d\d left"), timeout=LIVE_TIMEOUT_MS)
+    before = ana.locator(".cpmkit-retro-countdown").inner_text()
+    expect(ana.locator(".cpmkit-retro-countdown")).not_to_have_text(before, timeout=LIVE_TIMEOUT_MS)  # it ticks
+
+    # Ana says she is ready: the facilitator sees who; Ben sees how many.
+    ana.locator(".cpmkit-retro-ready").get_by_role("button", name=re.compile("I'm ready")).click()
+    expect(ana.locator(".cpmkit-retro-ready")).to_contain_text("You said you are ready.")
+    expect(fay.locator(".cpmkit-retro-ready-count")).to_have_text(
+        f"1 of 3 ready: {names['ana']}", timeout=LIVE_TIMEOUT_MS
+    )
+    expect(ben.locator(".cpmkit-retro-ready-count")).to_have_text("1 of 3 ready", timeout=LIVE_TIMEOUT_MS)
+    for key, person in people.items():
+        assert widest(person.page) <= PHONE["width"], f"{key}'s phone scrolls sideways"
+        person.assert_accessible()  # a phone, collecting privately, with the timer and the ready signal
+    web.assert_accessible()  # the facilitator's controls
+    facilitator_fits_a_small_phone(fay)  # private writing, Reveal, the timer, who is ready, the limits
+
+    # Reveal: every card shows on every page, Ben's still anonymous.
+    facilitation.get_by_role("button", name=re.compile("Reveal cards")).click()
+    for page in (fay, ana, ben):
+        for _column, text in PRIVATE_CARDS.values():
+            expect(card(page, text)).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+        expect(card(page, PRIVATE_CARDS["ben"][1]).locator(".cpmkit-retro-author")).to_have_text("Anonymous")
+        expect(page.locator(".cpmkit-retro-hidden-count")).to_have_count(0)
+
+    # One vote at most in Wind; a new phase clears the timer and who was ready.
+    limits = fay.locator(".cpmkit-retro-limits")
+    limits.get_by_label("Wind").fill("1")
+    limits.get_by_role("button", name="Save vote limits").click()
+    next_phase(fay, "group")
+    for page in (ana, ben):
+        expect(page.locator(".cpmkit-retro-countdown")).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
+        expect(page.locator(".cpmkit-retro-ready-count")).to_have_text("0 of 3 ready", timeout=LIVE_TIMEOUT_MS)
+    type_card(ana, "Wind", "A second wind", anonymous=False)
+    post(ana)
+    expect(card(ana, "A second wind")).to_have_count(1)  # saved before the vote, which takes no cards
+    next_phase(fay, "vote")
+    expect(ana.locator(".cpmkit-retro-votes-left")).to_have_text(
+        "Votes left: 3 of 3 · in Wind: 1 of 1", timeout=LIVE_TIMEOUT_MS
+    )
+    group_box(ana, PRIVATE_CARDS["ana"][1]).get_by_role("button", name="Vote").click()
+    expect(ana.locator(".cpmkit-retro-votes-left")).to_have_text("Votes left: 2 of 3 · in Wind: 0 of 1")
+    group_box(ana, "A second wind").get_by_role("button", name="Vote").click()
+    expect(ana.locator(".cpmkit-retro-board .cpmkit-message-error")).to_contain_text(
+        "You have used all 1 of your votes in Wind"
+    )
+    group_box(ana, PRIVATE_CARDS["ben"][1]).get_by_role("button", name="Vote").click()  # Anchors has no limit
+    expect(ana.locator(".cpmkit-retro-votes-left")).to_have_text("Votes left: 1 of 3 · in Wind: 0 of 1")
+    assert widest(ana) <= PHONE["width"]
+    people["ana"].screenshot("retro-vote-limits-phone")
+    web.screenshot("retro-facilitation-laptop")
+    facilitator_fits_a_small_phone(fay)
+    assert len(retros.state(made["id"]).votes) == 2
 
     for person in [web, *people.values()]:
         person.assert_clean()

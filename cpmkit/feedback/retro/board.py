@@ -4,14 +4,18 @@ frozen; pure functions return a new state (``with_read``, ``with_editing``), and
 ``board_view(state, member_id)`` says what one member sees and may do. The ui only draws a
 view and sends what people do to the store, so no flag has to stop a redraw from acting.
 
+The view holds only what the member may see: while cards are written privately, others' cards
+are not in it at all (only how many there are), so no page can send their text to a browser.
+
 Pure: plain values and DataFrames in, new values out; no widgets, no I/O.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
@@ -44,8 +48,9 @@ TOP_GROUPS: Final = 3
 
 @dataclass(frozen=True)
 class BoardState:
-    """Everything a board shows, read at one moment: the board, its members, cards and votes,
-    and every retro action of its project (for the carried-over list); and the member's card
+    """Everything a board shows, read at one moment: the board, its members (with the phase each
+    said they are ready in), cards and votes, every retro action of its project (for the
+    carried-over list) and the vote limits per column (column id -> votes); and the member's card
     whose text the page's form is changing (None: the form adds a card)."""
 
     board: dict[str, Any]
@@ -53,6 +58,7 @@ class BoardState:
     cards: pd.DataFrame
     votes: pd.DataFrame
     actions: pd.DataFrame
+    limits: Mapping[str, int] = field(default_factory=dict)
     editing: int | None = None
 
     @property
@@ -93,7 +99,17 @@ class BoardView:
     ``back_to``/``next_to`` are the phases the facilitator's buttons move to; ``votes_left`` is
     set in the vote phase only; ``columns`` holds each column's groups in the order shown;
     ``grouping_cards`` are the (id, text) of the cards the facilitator's grouping form offers;
-    ``action_groups`` the top groups the facilitator turns into actions."""
+    ``action_groups`` the top groups the facilitator turns into actions.
+
+    Facilitation: ``hidden_cards`` is how many cards of others are hidden while written privately
+    (None when nothing is); the facilitator is offered the choice to write privately
+    (``choosing_privacy``, while collecting and not revealed) and Reveal (``revealing``).
+    ``timer_ends`` is when the current phase's timer runs out (UTC; None without one), and
+    ``timing`` offers the facilitator the timer's controls. ``ready_count`` of ``members`` said
+    they are ready in this phase, ``i_am_ready`` the member among them, ``ready`` their names
+    (for the facilitator only); ``readying`` offers the member the signal. ``column_limits`` are
+    the vote limits per column, ``column_votes_left`` the member's votes left in each limited
+    column (vote phase only), ``limiting`` offers the facilitator the limits' form."""
 
     phase: str
     status: str
@@ -113,6 +129,19 @@ class BoardView:
     action_groups: tuple[GroupView, ...]
     carried: pd.DataFrame
     board_actions: pd.DataFrame
+    hidden_cards: int | None
+    private_writing: bool
+    choosing_privacy: bool
+    revealing: bool
+    timer_ends: dt.datetime | None
+    timing: bool
+    ready: tuple[str, ...]
+    ready_count: int
+    i_am_ready: bool
+    readying: bool
+    column_limits: Mapping[str, int]
+    column_votes_left: Mapping[str, int]
+    limiting: bool
 
 
 def with_read(state: BoardState | None, read: BoardState) -> BoardState:
@@ -144,11 +173,15 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
     def allows(what: str) -> bool:
         return running and rules.allows(phase, what)
 
-    grouped = rules.groups(state.cards, state.votes)
-    changeable = rules.my_cards(state.cards, member_id) if allows("change cards") else frozenset()
+    hidden = rules.hides_cards(state.board)
+    seen = rules.visible_cards(state.cards, state.board, member_id)
+    grouped = rules.groups(seen, state.votes)
+    changeable = rules.my_cards(seen, member_id) if allows("change cards") else frozenset()
     voting = allows("vote")
     votes = rules.my_votes(state.votes, member_id) if voting else None
-    cards = {int(card["id"]): card_view(card, mine=int(card["id"]) in changeable) for card in _records(state.cards)}
+    cards = {int(card["id"]): card_view(card, mine=int(card["id"]) in changeable) for card in _records(seen)}
+    ready = rules.ready_members(state.members, phase) if running else state.members.head(0)
+    private = bool(state.board.get("private_writing"))
 
     def group_view(group: Mapping[Hashable, Any]) -> GroupView:
         ids = [int(group["card_id"]), *(int(i) for i in group["member_ids"])]
@@ -187,6 +220,19 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
         action_groups=tuple(group_view(group) for group in _records(top)),
         carried=rules.carried_actions(state.actions, state.board),
         board_actions=state.actions[on_board],
+        hidden_cards=len(state.cards) - len(seen) if hidden else None,
+        private_writing=private,
+        choosing_privacy=facilitator and allows("choose private writing") and (hidden or not private),
+        revealing=facilitator and running and hidden,
+        timer_ends=rules.timer_end(state.board) if running else None,
+        timing=facilitator and running,
+        ready=tuple(str(name) for name in ready["name"]) if facilitator else (),
+        ready_count=len(ready),
+        i_am_ready=bool(ready["id"].eq(member_id).any()),
+        readying=running,
+        column_limits=dict(state.limits),
+        column_votes_left=rules.column_votes_left(state.cards, state.votes, member_id, state.limits) if voting else {},
+        limiting=facilitator and allows("set vote limits"),
     )
 
 

@@ -4,17 +4,24 @@ votes each member used and has left, the refusal once all are used), which cards
 a member's own, the actions carried over from earlier retrospectives of the same project, and a
 board's status (open, finished by its facilitator, archived by the PM) with the updates that change it.
 
+Facilitation (issue 15): cards written privately (each member sees only their own until the
+facilitator reveals them, or the board moves on from collect), a timer per phase (its end in UTC,
+the time left worked out from a clock reading), members saying they are ready in the phase the
+board is in, and vote limits per column on top of the board's votes per member.
+
 Pure: plain values and DataFrames in, new values out; no widgets, no I/O.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.deferred_imports import deferred_module
-from cpmkit.core.fields import clean_whole_number, not_one_of, not_whole_number
+from cpmkit.core.fields import clean_whole_number, not_one_of, not_whole_number, required
 from cpmkit.core.frames import require_columns
 from cpmkit.errors import ValidationError
 
@@ -28,6 +35,7 @@ __all__ = [
     "BOARD_STATUSES",
     "CARD_TEXT_LIMIT",
     "GROUP_COLUMNS",
+    "MAX_TIMER_MINUTES",
     "MAX_VOTES",
     "OPEN_STATUSES",
     "PHASES",
@@ -41,19 +49,34 @@ __all__ = [
     "check_phase",
     "check_vote_left",
     "closed_problem",
+    "column_limits",
+    "column_votes_left",
+    "column_votes_used",
     "finished",
     "groups",
+    "hides_cards",
+    "moved_to",
     "my_cards",
     "my_votes",
     "next_phase",
     "previous_phase",
+    "ready_members",
     "reopened",
+    "revealed",
+    "seconds_left",
     "shows_tally",
+    "timer_end",
+    "timer_minutes",
+    "timer_started",
+    "timer_stopped",
+    "timer_text",
     "top_groups",
+    "visible_cards",
     "vote_limit",
     "vote_limit_problem",
     "votes_left",
     "votes_used",
+    "with_private_writing",
 ]
 
 #: The phases of a board, in order; the facilitator moves it forward (or back) one at a time.
@@ -65,6 +88,8 @@ PHASE_RULES: Final[Mapping[str, tuple[str, ...]]] = {
     "group cards": ("group",),
     "vote": ("vote",),
     "add actions": ("discuss", "act"),
+    "choose private writing": ("collect",),
+    "set vote limits": ("collect", "group", "vote"),
 }
 #: The phases that show each group's votes, most voted first; before them, cards keep the order
 #: they were posted in (a running tally would sway the vote, and move buttons under people's cursors).
@@ -82,6 +107,8 @@ _CLOSED: Final = {
 }
 #: The longest card, in characters: a card holds one idea.
 CARD_TEXT_LIMIT: Final = 500
+#: The longest timer the facilitator can set, in minutes (an hour: a phase longer than that needs no timer).
+MAX_TIMER_MINUTES: Final = 60
 #: Columns of the frame ``groups`` returns.
 GROUP_COLUMNS: Final = ["card_id", "column_id", "text", "member_ids", "members", "votes"]
 
@@ -106,7 +133,8 @@ def allows(phase: str, what: str) -> bool:
 def check_phase(phase: str, what: str) -> None:
     """Refuse ``what`` outside its phases with a message saying when it can be done."""
     if not allows(phase, what):
-        when = " and ".join(PHASE_RULES[what])
+        *first, last = PHASE_RULES[what]
+        when = f"{', '.join(first)} and {last}" if first else last
         raise ValidationError(f"You can {what} only in the {when} phase; this board is in the {phase} phase now.")
 
 
@@ -156,6 +184,100 @@ def reopened(board: Mapping[str, Any]) -> dict[str, Any]:
     if board_status(board) != "archived":
         raise ValidationError("Only an archived board can be reopened.")
     return {**board, "archived_at": None}
+
+
+def hides_cards(board: Mapping[str, Any]) -> bool:
+    """Whether each member sees only their own cards: written privately, not revealed yet, collecting."""
+    return bool(board.get("private_writing")) and not _set(board.get("revealed_at")) and board["phase"] == "collect"
+
+
+def visible_cards(cards: pd.DataFrame, board: Mapping[str, Any], member_id: int | None) -> pd.DataFrame:
+    """The cards ``member_id`` may see: all of them, or while ``hides_cards(board)`` only their own
+    (anonymous ones too; None: nobody's, as the PM's panel)."""
+    require_columns(cards, ["member_id"], "list of cards")
+    if not hides_cards(board):
+        return cards
+    return (
+        cards[cards["member_id"].eq(member_id).fillna(False).astype(bool)] if member_id is not None else cards.head(0)
+    )
+
+
+def with_private_writing(board: Mapping[str, Any], private: bool) -> dict[str, Any]:
+    """``board`` with cards written privately (or in the open), chosen while collecting; cards
+    once revealed are not hidden again."""
+    check_open(board)
+    check_phase(str(board["phase"]), "choose private writing")
+    if private and _set(board.get("revealed_at")):
+        raise ValidationError("The cards are revealed already: they cannot be hidden again.")
+    return {**board, "private_writing": bool(private)}
+
+
+def revealed(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
+    """``board`` with its privately written cards shown to all from ``at`` (kept if revealed already)."""
+    check_open(board)
+    if not board.get("private_writing"):
+        raise ValidationError("Cards on this board are written in the open: there is nothing to reveal.")
+    return {**board, "revealed_at": board["revealed_at"] if _set(board.get("revealed_at")) else at}
+
+
+def moved_to(board: Mapping[str, Any], phase: str, at: Any) -> dict[str, Any]:
+    """``board`` in ``phase`` from ``at``: a new phase clears the timer, and leaving collect reveals
+    cards written privately (going back to collect does not hide them again)."""
+    check_open(board)
+    _index(phase)
+    if phase == board["phase"]:
+        return dict(board)
+    moved = {**board, "phase": phase, "timer_phase": None, "timer_ends_at": None}
+    if phase != "collect" and board.get("private_writing") and not _set(board.get("revealed_at")):
+        moved["revealed_at"] = at
+    return moved
+
+
+def timer_minutes(value: Any) -> int:
+    """The minutes of a timer as entered (``"5"`` is 5): a whole number from 1 to ``MAX_TIMER_MINUTES``."""
+    return required("minutes", value, clean_whole_number("minutes", value, low=1, high=MAX_TIMER_MINUTES))
+
+
+def timer_started(board: Mapping[str, Any], minutes: Any, now: dt.datetime) -> dict[str, Any]:
+    """``board`` with a timer of ``minutes`` for the phase it is in, running from ``now`` (UTC)."""
+    check_open(board)
+    ends = now + dt.timedelta(minutes=timer_minutes(minutes))
+    return {**board, "timer_phase": board["phase"], "timer_ends_at": ends}
+
+
+def timer_stopped(board: Mapping[str, Any]) -> dict[str, Any]:
+    """``board`` without a timer."""
+    check_open(board)
+    return {**board, "timer_phase": None, "timer_ends_at": None}
+
+
+def timer_end(board: Mapping[str, Any]) -> dt.datetime | None:
+    """When the timer of the phase ``board`` is in runs out (UTC); None without one (or with a
+    timer left from another phase)."""
+    ends = board.get("timer_ends_at")
+    if ends is None or pd.isna(ends) or board.get("timer_phase") != board["phase"]:
+        return None
+    return pd.Timestamp(ends).to_pydatetime()
+
+
+def seconds_left(ends: dt.datetime, now: dt.datetime) -> int:
+    """Whole seconds from ``now`` until ``ends`` (rounded up: "0:01 left" until it is up), 0 once past."""
+    return max(0, math.ceil((ends - now).total_seconds()))
+
+
+def timer_text(seconds: int) -> str:
+    """A countdown as people read it: ``"3:12 left"``, then ``"Time is up"``."""
+    if seconds <= 0:
+        return "Time is up"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d} left"
+
+
+def ready_members(members: pd.DataFrame, phase: str) -> pd.DataFrame:
+    """The members who said they are ready in ``phase`` (``members``: id, name, ready_phase);
+    a signal given in another phase counts for nothing, so it resets as the board moves on."""
+    require_columns(members, ["id", "name", "ready_phase"], "list of members")
+    return members[members["ready_phase"].eq(phase).fillna(False).astype(bool)]
 
 
 def groups(cards: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFrame:
@@ -227,12 +349,50 @@ def votes_left(votes: pd.DataFrame, member_id: int, limit: int) -> int:
     return _left(votes_used(votes, member_id), limit)
 
 
-def check_vote_left(used: int, limit: int) -> int:
-    """Refuse one more vote of a member who used ``used`` of ``limit`` votes with a message saying
-    how to vote again; otherwise the votes they have left after it."""
+def check_vote_left(used: int, limit: int, *, column: str | None = None) -> int:
+    """Refuse one more vote of a member who used ``used`` of ``limit`` votes (on the board, or in
+    the column labelled ``column``) with a message saying how to vote again; otherwise the votes
+    they have left after it."""
     if _left(used, limit) == 0:
-        raise ValidationError(f"You have used all {limit} of your votes; take one back to vote for something else.")
+        where, there = (f" in {column}", " there") if column is not None else ("", "")
+        raise ValidationError(
+            f"You have used all {limit} of your votes{where}; take one back{there} to vote for something else."
+        )
     return _left(used + 1, limit)
+
+
+def column_limits(given: Mapping[str, Any], labels: Mapping[str, str], votes_per_member: int) -> dict[str, int]:
+    """The vote limits per column the facilitator entered (``given``: column id -> what was typed,
+    blank for no limit), as whole numbers from 1 to the board's ``votes_per_member``; ``labels``
+    are the board's columns (id -> label), and a message names the column that is wrong."""
+    limits: dict[str, int] = {}
+    for column_id, value in given.items():
+        if column_id not in labels:
+            raise ValidationError.for_field("column", column_id, f"{column_id!r} is not a column of this board.")
+        number = clean_whole_number(labels[column_id], value, low=1, high=int(votes_per_member))
+        if number is not None:
+            limits[column_id] = number
+    return limits
+
+
+def column_votes_used(cards: pd.DataFrame, votes: pd.DataFrame, member_id: int) -> dict[str, int]:
+    """``member_id``'s votes by the column of the group they are on (its lead card's column)."""
+    require_columns(cards, ["id", "column_id", "group_id"], "list of cards")
+    require_columns(votes, ["card_id", "member_id"], "list of votes")
+    by_id: dict[int, Mapping[Any, Any]] = {int(card["id"]): card for card in cards.to_dict("records")}
+    used: Counter[str] = Counter()
+    for card_id in votes.loc[votes["member_id"] == member_id, "card_id"]:
+        if int(card_id) in by_id:
+            used[str(by_id[_lead(int(card_id), by_id)]["column_id"])] += 1
+    return dict(used)
+
+
+def column_votes_left(
+    cards: pd.DataFrame, votes: pd.DataFrame, member_id: int, limits: Mapping[str, int]
+) -> dict[str, int]:
+    """For each column with a vote limit, how many of them ``member_id`` has not spent."""
+    used = column_votes_used(cards, votes, member_id)
+    return {column_id: _left(used.get(column_id, 0), limit) for column_id, limit in limits.items()}
 
 
 def my_cards(cards: pd.DataFrame, member_id: int) -> frozenset[int]:

@@ -17,10 +17,19 @@ change, at later boards and in the PM's panel, since they belong to the project.
 
 ``version(board_id)`` is one cheap read that changes whenever anything on the board does: an
 open board re-reads the whole board only when it moved.
+
+Facilitation (issue 15): the facilitator chooses private writing and reveals the cards, starts
+and stops a timer for the phase (its end saved in UTC, from this process's clock: ``utc_now``),
+and sets vote limits per column; each member says they are ready in the phase the board is in.
+A new phase clears the timer and reveals cards written privately (``rules.moved_to``). A vote
+counts the member's votes in the card's column too, under the same member lock, and setting the
+limits locks the board's row, so it waits for the votes in flight (which share it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, case, func, select
@@ -41,6 +50,7 @@ from cpmkit.db.schema import (
     retro_actions,
     retro_boards,
     retro_cards,
+    retro_column_limits,
     retro_members,
     retro_votes,
 )
@@ -55,11 +65,17 @@ from cpmkit.feedback.retro.rules import (
     check_open,
     check_phase,
     check_vote_left,
+    column_limits,
     finished,
+    moved_to,
     next_phase,
     previous_phase,
     reopened,
+    revealed,
+    timer_started,
+    timer_stopped,
     vote_limit,
+    with_private_writing,
 )
 from cpmkit.feedback.retro.template import RetroFormats, retro_formats
 
@@ -76,6 +92,7 @@ __all__ = [
     "MEMBER_COLUMNS",
     "VOTE_COLUMNS",
     "RetroStore",
+    "utc_now",
 ]
 
 BOARD_COLUMNS: Final = [
@@ -88,8 +105,13 @@ BOARD_COLUMNS: Final = [
     "created_at",
     "finished_at",
     "archived_at",
+    "private_writing",
+    "revealed_at",
+    "timer_phase",
+    "timer_ends_at",
 ]
-MEMBER_COLUMNS: Final = ["id", "name"]
+#: ``ready_phase``: the phase in which the member last said they are ready (None: not ready).
+MEMBER_COLUMNS: Final = ["id", "name", "ready_phase"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
@@ -115,6 +137,12 @@ _NO_MEMBER: Final = "You are no longer on this board; join it again with your na
 _NO_CARD: Final = gone("card")
 _NO_ACTION: Final = gone("action")
 _NOT_FACILITATOR: Final = "Only the facilitator can do this, from the facilitator's link."
+_TIMER_COLUMNS: Final = ("timer_phase", "timer_ends_at")
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC, without a time zone, as the store keeps times (a timer's end)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class RetroStore:
@@ -126,15 +154,25 @@ class RetroStore:
 
     # -- boards -------------------------------------------------------------------------------
 
-    def create_board(self, project_id: int, title: str, format_id: str, votes_per_member: Any = None) -> dict[str, Any]:
+    def create_board(
+        self,
+        project_id: int,
+        title: str,
+        format_id: str,
+        votes_per_member: Any = None,
+        *,
+        private_writing: bool = False,
+    ) -> dict[str, Any]:
         """A new board in the collect phase: ``{"id", "token", "facilitator_key"}`` (the secrets
-        of the members' link and the facilitator's link, returned only now: show them once)."""
+        of the members' link and the facilitator's link, returned only now: show them once).
+        ``private_writing``: each member sees only their own cards until the facilitator reveals them."""
         token, key = new_token(), new_token()
         values = {
             "project_id": project_id,
             "title": required("title", title, clean_text("title", title, limit=_TITLE_LIMIT)),
             "format": required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
             "votes_per_member": vote_limit(votes_per_member, self.formats.votes_per_member),
+            "private_writing": bool(private_writing),
             "token": digest(token),
             "facilitator_key": digest(key),
         }
@@ -174,8 +212,8 @@ class RetroStore:
         """Move the board to ``phase`` (one of ``PHASES``); returns it. Facilitator only."""
         clean = required("phase", phase, clean_choice("phase", phase, PHASES))
         with self.store.write() as conn:
-            self._facilitating(conn, board_id, facilitator_key)
-            conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values(phase=clean))
+            board = self._facilitating(conn, board_id, facilitator_key, lock=True)
+            _save(conn, moved_to(board, clean, utc_now()), "phase", "revealed_at", *_TIMER_COLUMNS)
         return clean
 
     def finish(self, board_id: int, *, facilitator_key: str | None) -> None:
@@ -183,32 +221,100 @@ class RetroStore:
         every page shows its summary. Facilitator only."""
         with self.store.write() as conn:
             board = self._facilitating(conn, board_id, facilitator_key, lock=True)
-            self._save_status(conn, finished(board, func.current_timestamp()), "finished_at")
+            _save(conn, finished(board, func.current_timestamp()), "finished_at")
 
     def archive(self, board_id: int) -> None:
         """Archive a board (an abandoned one, or one finished long ago): its links then show only
         that it is archived. The PM's panel."""
         with self.store.write() as conn:
-            self._save_status(
-                conn, archived(self._locked_board(conn, board_id), func.current_timestamp()), "archived_at"
-            )
+            _save(conn, archived(self._locked_board(conn, board_id), func.current_timestamp()), "archived_at")
 
     def reopen(self, board_id: int) -> None:
         """Bring an archived board back as it was before (open, or finished). The PM's panel."""
         with self.store.write() as conn:
-            self._save_status(conn, reopened(self._locked_board(conn, board_id)), "archived_at")
+            _save(conn, reopened(self._locked_board(conn, board_id)), "archived_at")
 
     def move_phase(self, board_id: int, *, forward: bool, facilitator_key: str | None) -> str:
         """Move the board one phase on (or back) from the phase it is in now, read in the same
         transaction (not the phase a page last drew); returns the phase it is in, which stays
-        at either end. Facilitator only."""
+        at either end. A new phase clears the timer and reveals cards written privately. Facilitator only."""
         with self.store.write() as conn:
             board = self._facilitating(conn, board_id, facilitator_key, lock=True)  # two presses take turns
             phase = (next_phase if forward else previous_phase)(str(board["phase"]))
             if phase is None:
                 return str(board["phase"])
-            conn.execute(retro_boards.update().where(retro_boards.c.id == board_id).values(phase=phase))
+            _save(conn, moved_to(board, phase, utc_now()), "phase", "revealed_at", *_TIMER_COLUMNS)
         return phase
+
+    # -- facilitation -------------------------------------------------------------------------
+
+    def set_private_writing(self, board_id: int, private: bool, *, facilitator_key: str | None) -> None:
+        """Cards written privately (each member sees only their own) or in the open, chosen while
+        collecting; once revealed they are not hidden again. Facilitator only."""
+        with self.store.write() as conn:
+            board = self._facilitating(conn, board_id, facilitator_key, lock=True)
+            _save(conn, with_private_writing(board, private), "private_writing")
+
+    def reveal(self, board_id: int, *, facilitator_key: str | None) -> None:
+        """Show every card written privately to everyone (moving on from collect does it too).
+        Facilitator only."""
+        with self.store.write() as conn:
+            board = self._facilitating(conn, board_id, facilitator_key, lock=True)
+            _save(conn, revealed(board, utc_now()), "revealed_at")
+
+    def start_timer(self, board_id: int, minutes: Any, *, facilitator_key: str | None) -> dt.datetime:
+        """A timer of ``minutes`` (a whole number from 1 to 60) for the phase the board is in, in
+        place of any running one; returns when it runs out (UTC). Facilitator only."""
+        with self.store.write() as conn:
+            board = timer_started(self._facilitating(conn, board_id, facilitator_key, lock=True), minutes, utc_now())
+            _save(conn, board, *_TIMER_COLUMNS)
+        ends: dt.datetime = board["timer_ends_at"]
+        return ends
+
+    def stop_timer(self, board_id: int, *, facilitator_key: str | None) -> None:
+        """Stop the board's timer (nothing happens without one). Facilitator only."""
+        with self.store.write() as conn:
+            _save(conn, timer_stopped(self._facilitating(conn, board_id, facilitator_key, lock=True)), *_TIMER_COLUMNS)
+
+    def set_ready(self, member_id: int, ready: bool, *, phase: str) -> None:
+        """Say the member is ready in ``phase`` (the phase their page shows), or take it back. Refused
+        once the board has moved on to another phase: the signal is for one phase only."""
+        with self.store.write(missing=_NO_MEMBER) as conn:
+            board = self._member_board(conn, member_id)
+            if board["phase"] != phase:
+                raise ValidationError(
+                    f"The board has moved on to the {board['phase']} phase; say you are ready again when you are."
+                )
+            conn.execute(
+                retro_members.update()
+                .where(retro_members.c.id == member_id)
+                .values(ready_phase=board["phase"] if ready else None)
+            )
+
+    def set_column_limits(
+        self, board_id: int, limits: Mapping[str, Any], *, facilitator_key: str | None
+    ) -> dict[str, int]:
+        """Set the most votes each member may put in a column (``limits``: column id -> a whole
+        number from 1 to the board's votes per member, or blank for no limit; columns left out
+        keep theirs), before or during the vote; returns the board's limits now. The board's row
+        is locked, so votes in flight are counted against the limits they read. Facilitator only."""
+        with self.store.write() as conn:
+            board = self._facilitating(conn, board_id, facilitator_key, lock=True)
+            check_phase(str(board["phase"]), "set vote limits")
+            fmt = self.formats.formats.get(str(board["format"]))
+            labels = {column.id: column.label for column in fmt.columns} if fmt is not None else {}
+            clean = column_limits(limits, labels, int(board["votes_per_member"]))
+            conn.execute(
+                retro_column_limits.delete().where(
+                    retro_column_limits.c.board_id == board_id, retro_column_limits.c.column_id.in_(list(limits))
+                )
+            )
+            if clean:
+                conn.execute(
+                    retro_column_limits.insert(),
+                    [{"board_id": board_id, "column_id": column, "votes": votes} for column, votes in clean.items()],
+                )
+            return _limits(conn, board_id)
 
     # -- members and cards --------------------------------------------------------------------
 
@@ -314,7 +420,9 @@ class RetroStore:
             check_phase(board["phase"], "vote")
             used = conn.execute(select(func.count()).where(retro_votes.c.member_id == member_id)).scalar_one()
             left = check_vote_left(used, int(board["votes_per_member"]))
-            conn.execute(retro_votes.insert().values(card_id=card["group_id"] or card_id, member_id=member_id))
+            lead = card["group_id"] or card_id
+            self._check_column_vote_left(conn, board, member_id, lead)
+            conn.execute(retro_votes.insert().values(card_id=lead, member_id=member_id))
         return left
 
     def unvote(self, member_id: int, card_id: int) -> None:
@@ -392,7 +500,7 @@ class RetroStore:
             board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
             members = _frame(
                 conn,
-                select(retro_members.c.id, retro_members.c.name)
+                select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase)
                 .where(retro_members.c.board_id == board_id)
                 .order_by(retro_members.c.id),
                 MEMBER_COLUMNS,
@@ -423,15 +531,17 @@ class RetroStore:
                 VOTE_COLUMNS,
             )
             actions = _actions(conn, board["project_id"])
+            limits = _limits(conn, board_id)
         cards["anonymous"] = cards["anonymous"].astype(bool)
         cards[["member_id", "group_id"]] = cards[["member_id", "group_id"]].astype("Int64")
         cards["author"] = cards["author"].where(~cards["anonymous"], None)
-        return BoardState(board, members, cards, votes, actions)
+        return BoardState(board, members, cards, votes, actions, limits)
 
     def version(self, board_id: int) -> tuple[Any, ...]:
-        """A small value that changes whenever the board does (phase, status, members, cards, groups,
-        texts, votes, its project's actions): compare it to decide whether to re-read. One short
-        read of ids, groups and texts (a board holds tens of cards), hashed in this process."""
+        """A small value that changes whenever the board does (phase, status, private writing and
+        reveal, timer, members and who is ready, cards, groups, texts, votes and vote limits, its
+        project's actions): compare it to decide whether to re-read. One short read of ids, names,
+        groups and texts (a board holds tens of cards and members), hashed in this process."""
         with self.store.read() as conn:
             board = conn.execute(
                 select(
@@ -440,15 +550,19 @@ class RetroStore:
                     retro_boards.c.votes_per_member,
                     retro_boards.c.finished_at,
                     retro_boards.c.archived_at,
+                    retro_boards.c.private_writing,
+                    retro_boards.c.revealed_at,
+                    retro_boards.c.timer_phase,
+                    retro_boards.c.timer_ends_at,
                 ).where(retro_boards.c.id == board_id)
             ).first()
             if board is None:
                 raise NotFoundError(_NO_BOARD)
             members = conn.execute(
-                select(func.count(), func.max(retro_members.c.id), func.sum(func.length(retro_members.c.name))).where(
-                    retro_members.c.board_id == board_id
-                )
-            ).one()
+                select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase)
+                .where(retro_members.c.board_id == board_id)
+                .order_by(retro_members.c.id)
+            ).all()
             cards = conn.execute(
                 select(retro_cards.c.id, retro_cards.c.group_id, retro_cards.c.anonymous, retro_cards.c.text)
                 .where(retro_cards.c.board_id == board_id)
@@ -465,10 +579,11 @@ class RetroStore:
                 .where(retro_actions.c.project_id == board.project_id)
                 .order_by(retro_actions.c.id)
             ).all()
+            limits = tuple(_limits(conn, board_id).items())
         return (
             tuple(board),
-            tuple(members),
-            *(hash(tuple(tuple(row) for row in rows)) for rows in (cards, votes, actions)),
+            limits,
+            *(hash(tuple(tuple(row) for row in rows)) for rows in (members, cards, votes, actions)),
         )
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -554,10 +669,31 @@ class RetroStore:
             raise NotFoundError(_NO_BOARD)
         return dict(row._mapping)
 
-    @staticmethod
-    def _save_status(conn: Connection, board: dict[str, Any], column: str) -> None:
-        """Save ``column`` (finished_at or archived_at) of a board as a rules update left it."""
-        conn.execute(retro_boards.update().where(retro_boards.c.id == board["id"]).values({column: board[column]}))
+    def _check_column_vote_left(self, conn: Connection, board: Mapping[str, Any], member_id: int, lead: int) -> None:
+        """Refuse a vote of ``member_id`` on the group led by card ``lead`` once they used all the
+        votes its column allows (nothing to check in a column without a limit)."""
+        column = conn.execute(select(retro_cards.c.column_id).where(retro_cards.c.id == lead)).scalar_one()
+        limit = conn.execute(
+            select(retro_column_limits.c.votes).where(
+                retro_column_limits.c.board_id == board["id"], retro_column_limits.c.column_id == column
+            )
+        ).scalar()
+        if limit is None:
+            return
+        voted, its_lead = retro_cards.alias("voted"), retro_cards.alias("its_lead")
+        used = conn.execute(
+            select(func.count())
+            .select_from(
+                retro_votes.join(voted, voted.c.id == retro_votes.c.card_id).outerjoin(
+                    its_lead, its_lead.c.id == voted.c.group_id
+                )
+            )
+            .where(
+                retro_votes.c.member_id == member_id, func.coalesce(its_lead.c.column_id, voted.c.column_id) == column
+            )
+        ).scalar_one()
+        fmt = self.formats.formats.get(str(board["format"]))
+        check_vote_left(used, int(limit), column=fmt.column(column).label if fmt is not None else column)
 
 
 def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool = False) -> dict[str, Any]:
@@ -570,6 +706,23 @@ def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool =
     if row is None:
         raise NotFoundError(missing)
     return dict(row._mapping)
+
+
+def _save(conn: Connection, board: Mapping[str, Any], *columns: str) -> None:
+    """Save ``columns`` of a board as a rules update left it."""
+    conn.execute(
+        retro_boards.update()
+        .where(retro_boards.c.id == board["id"])
+        .values({column: board[column] for column in columns})
+    )
+
+
+def _limits(conn: Connection, board_id: int) -> dict[str, int]:
+    """The board's vote limits per column (column id -> votes)."""
+    query = select(retro_column_limits.c.column_id, retro_column_limits.c.votes).where(
+        retro_column_limits.c.board_id == board_id
+    )
+    return {str(column): int(votes) for column, votes in conn.execute(query.order_by(retro_column_limits.c.column_id))}
 
 
 def _actions(conn: Connection, project_id: int) -> pd.DataFrame:

@@ -10,9 +10,18 @@ An archived board's links show only that it is archived. Entry point: ``app()``.
 
 Each open board reads the store's cheap ``version`` every few seconds (a Ticker) and re-reads
 and redraws the board only when it changed, so everyone sees the others' cards without a
-reload. What people typed is shown escaped; a form being typed in is never redrawn. The board
-is a frozen ``board.BoardState``; this module draws its ``board_view`` and sends what people do
-to the store, which decides (phases, vote limit, the facilitator's key).
+reload. While the phase's timer runs, a second ticker redraws only the countdown's small widget
+once a second, from the clock and the end time already read (no store read): each tick sends
+one short HTML value, and only when its text changed; without a timer it does not tick.
+
+Facilitation: the facilitator can have cards written privately (each member's page then holds
+only their own cards and a count of the others, so no hidden text reaches a browser) and
+reveal them, time the phase, see who is ready ("4 of 7 ready", with names), and limit the
+votes per column; each member says "I'm ready" (or takes it back) in the phase.
+
+What people typed is shown escaped; a form being typed in is never redrawn. The board is a
+frozen ``board.BoardState``; this module draws its ``board_view`` and sends what people do to
+the store, which decides (phases, vote limits, the facilitator's key).
 
 ``RetroPanel`` is the PM's tab of workbook 4: create a board, hand out its two links (shown
 once, when made: the store keeps them only scrambled; "New link" replaces both), see each
@@ -22,6 +31,7 @@ a lesson of a card in one click.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import os
 from collections.abc import Callable, Hashable, Mapping
@@ -48,7 +58,7 @@ from cpmkit.feedback.retro.board import (
     with_editing,
     with_read,
 )
-from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.feedback.retro.store import RetroStore, utc_now
 from cpmkit.feedback.retro.summary import (
     Summary,
     as_day,
@@ -87,11 +97,13 @@ else:
 __all__ = [
     "BOARD_PAGE",
     "REFRESH_SECONDS",
+    "TIMER_SECONDS",
     "GroupBox",
     "RetroBoard",
     "RetroBoardApp",
     "RetroPanel",
     "SummaryBox",
+    "TimerBox",
     "app",
     "board_link",
     "summary_downloads",
@@ -101,6 +113,8 @@ __all__ = [
 BOARD_PAGE: Final = "retro_board"
 #: How often an open board checks whether anything changed.
 REFRESH_SECONDS: Final = 2.0
+#: How often a running timer's countdown is redrawn.
+TIMER_SECONDS: Final = 1.0
 _NO_LINK: Final = "This board opens from the link your facilitator sent you; that link is missing here."
 _WRONG_KEY: Final = "This facilitator link is not valid for this board. Ask for the link again."
 _ACTION_HEADINGS: Final = {"what": "Action", "owner": "Owner", "due": "Due", "status": "Status"}
@@ -150,6 +164,24 @@ def _closed_notice(status: str, text: str) -> str:
     return f"<p class='cpmkit-retro-closed' data-status='{status}' role='status'><b>{html.escape(text)}</b></p>"
 
 
+def _private_writing_choice(meaning: str) -> tuple[W.Checkbox, W.HBox]:
+    """A "Write privately" checkbox with what it means beside it (a label short enough for a phone)."""
+    checkbox = W.Checkbox(description="Write privately", indent=False, layout=W.Layout(width="auto"))
+    about = W.HTML(f"<span class='cpmkit-help'>{html.escape(meaning)}</span>")
+    return checkbox, W.HBox([checkbox, about], layout=W.Layout(align_items="center", flex_flow="row wrap"))
+
+
+def _hidden_text(hidden: int | None, *, whose: str = "from others") -> str:
+    """How many cards (``whose``) are hidden while written privately (their text never reaches the page)."""
+    if hidden is None:
+        return ""
+    cards = "1 card" if hidden == 1 else f"{hidden} cards"
+    return (
+        f"<p class='cpmkit-retro-hidden-count' role='status'>"
+        f"{cards} {whose}, hidden until the facilitator reveals them.</p>"
+    )
+
+
 def summary_downloads(summary: Summary) -> str:
     """Links that download ``summary`` as Markdown, HTML and XLSX, from the page itself."""
     stem = summary_stem(summary)
@@ -169,6 +201,52 @@ def summary_downloads(summary: Summary) -> str:
             ),
         ]
     )
+
+
+class TimerBox:
+    """The phase's countdown, "3:12 left" then "Time is up", the same on every page. It holds
+    the end time read with the board; while a timer runs (and ``live``), a ticker of its own
+    redraws this one widget each second from ``clock`` (UTC), never the rest of the board and
+    without reading the store; without a timer, or once time is up, it does not tick."""
+
+    def __init__(self, *, live: bool, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.live, self.clock = live, clock
+        self.ends: dt.datetime | None = None
+        self.ticker: Ticker | None = None
+        self.widget = W.HTML()
+        self.widget.add_class("cpmkit-retro-timer")
+        _display(self.widget, False)
+
+    def show(self, ends: dt.datetime | None) -> None:
+        """Count down to ``ends`` (None: no timer); nothing changes when it is the end shown already."""
+        if ends == self.ends:
+            return
+        self.ends = ends
+        self.stop()
+        _display(self.widget, ends is not None)
+        if ends is not None and self.live:
+            self.ticker = Ticker(self.tick, TIMER_SECONDS)
+        self.tick()  # drawn at once; a timer already up stops its ticker before it starts
+        if self.ticker is not None:
+            self.ticker.start_with(self.widget)
+
+    def tick(self) -> None:
+        """Redraw the countdown if its text changed; stop ticking once time is up."""
+        if self.ends is None:
+            return
+        left = retro.seconds_left(self.ends, self.clock())
+        role = "status" if left == 0 else "timer"  # "Time is up" is read out; the seconds are not
+        self.widget.value = (
+            f"<p class='cpmkit-retro-countdown' role='{role}'>Timer: <b>{retro.timer_text(left)}</b></p>"
+        )
+        if left == 0:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop the countdown's ticker (the timer stopped, ran out or the board went away)."""
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
 
 
 class SummaryBox:
@@ -334,9 +412,10 @@ class RetroBoard:
         *,
         facilitator_key: str | None = None,
         refresh_seconds: float | None = REFRESH_SECONDS,
+        clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         """``facilitator_key`` (from the facilitator's link) shows the facilitator's controls;
-        the store checks it again on every action they send."""
+        the store checks it again on every action they send. ``clock`` (UTC) counts the timer down."""
         self.retros, self.member_id, self.facilitator_key = retros, member_id, facilitator_key
         facilitator = self.facilitator = facilitator_key is not None
         self.board_id = int(board["id"])
@@ -363,8 +442,20 @@ class RetroBoard:
         self.back.on_click(lambda _: self._move(forward=False))
         self.forward.on_click(lambda _: self._move(forward=True))
         self.finish.on_click(lambda _: self._ask_to_finish())
-        self.phase_bar = W.VBox([W.HBox([self.back, self.forward, self.finish]), self.finish_confirm])
+        self.phase_bar = W.VBox(
+            [W.HBox([self.back, self.forward, self.finish]), self.finish_confirm, self._facilitation_form()]
+        )
         self.phase_bar.add_class("cpmkit-retro-phases")
+
+        self.timer = TimerBox(live=refresh_seconds is not None, clock=clock)
+        self.ready_button = W.Button(icon="check", layout=W.Layout(width="auto"))
+        self.ready_button.on_click(lambda _: self._ready())
+        self.ready_info = W.HTML()
+        self.ready_info.add_class("cpmkit-retro-ready-info")
+        self.ready_row = W.HBox([self.ready_button, self.ready_info], layout=W.Layout(align_items="center"))
+        self.ready_row.add_class("cpmkit-retro-ready")
+        self.hidden_info = W.HTML()
+        self.hidden_info.add_class("cpmkit-retro-hidden")
         self.summary = SummaryBox(self.format)
 
         self.column = W.Dropdown(options=[(c.label, c.id) for c in self.format.columns], description="Column")
@@ -449,10 +540,13 @@ class RetroBoard:
                 self.banner,
                 self.summary.widget,
                 *running,
+                self.timer.widget,
+                self.ready_row,
                 self.message,
                 self.live_message,
                 self.add_form,
                 self.votes_info,
+                self.hidden_info,
                 self.columns,
                 *([self.group_form] if facilitator else []),
                 self.actions_section,
@@ -464,6 +558,50 @@ class RetroBoard:
         self.refresh()
         if self.ticker is not None:
             self.ticker.start_with(self.widget)
+
+    def _facilitation_form(self) -> W.VBox:
+        """The facilitator's private writing and Reveal, the phase's timer, and the vote limits per column."""
+        self.facilitation_message = message_area()
+        self.private, self.private_choice = _private_writing_choice(
+            "each member sees only their own cards until you reveal them"
+        )
+        self.private.observe(lambda change: self._set_private(bool(change["new"])), "value")
+        self.reveal_button = W.Button(description="Reveal cards", icon="eye", layout=W.Layout(width="auto"))
+        self.reveal_button.on_click(lambda _: self._facilitate(self.retros.reveal))
+        self.minutes = W.Text(value="5", description="Minutes", layout=fluid("160px"))
+        start = W.Button(description="Start timer", icon="clock-o", layout=W.Layout(width="auto"))
+        start.on_click(lambda _: self._facilitate(self.retros.start_timer, self.minutes.value))
+        self.stop_timer_button = W.Button(description="Stop timer", icon="stop", layout=W.Layout(width="auto"))
+        self.stop_timer_button.on_click(lambda _: self._facilitate(self.retros.stop_timer))
+        self.timer_form = W.HBox([self.minutes, start, self.stop_timer_button], layout=W.Layout(align_items="center"))
+        self.timer_form.add_class("cpmkit-retro-timer-form")
+        self.limit_fields = {
+            column.id: W.Text(placeholder="no limit", description=column.label, layout=fluid("200px"))
+            for column in self.format.columns
+        }
+        self.limits_shown: dict[str, int] | None = None
+        save = W.Button(description="Save vote limits", layout=W.Layout(width="auto"))
+        save.on_click(lambda _: self._save_limits())
+        self.limits_form = W.VBox(
+            [
+                W.HTML(
+                    "<p class='cpmkit-help'>Most votes each member may put in a column (blank: no limit); "
+                    "the votes each in all still apply.</p>"
+                ),
+                W.HBox([*self.limit_fields.values(), save], layout=W.Layout(flex_flow="row wrap")),
+            ]
+        )
+        self.limits_form.add_class("cpmkit-retro-limits")
+        form = W.VBox(
+            [
+                W.HBox([self.private_choice, self.reveal_button], layout=W.Layout(flex_flow="row wrap")),
+                self.timer_form,
+                self.limits_form,
+                self.facilitation_message,
+            ]
+        )
+        form.add_class("cpmkit-retro-facilitation")
+        return form
 
     # -- live refresh -------------------------------------------------------------------------
 
@@ -479,9 +617,10 @@ class RetroBoard:
             self._load()
 
     def stop(self) -> None:
-        """Stop the periodic refresh (the board is closed or replaced)."""
+        """Stop the periodic refresh and the countdown (the board is closed or replaced)."""
         if self.ticker is not None:
             self.ticker.stop()
+        self.timer.stop()
 
     def _load(self) -> None:
         seen = self.retros.version(self.board_id)  # before the read: a change in between redraws again
@@ -503,11 +642,14 @@ class RetroBoard:
         if view.status == "finished" and self.state is not None:
             self.summary.show(self.state)
         self.carried.show(view.carried)
+        self.timer.show(view.timer_ends)
+        self._show_ready(view)
+        if self.facilitator:
+            self._show_facilitation(view)
         _display(self.add_form, view.adding)
         self._show_form(view)
-        self.votes_info.value = (
-            f"<p><b>Votes left: {view.votes_left} of {view.vote_limit}</b></p>" if view.votes_left is not None else ""
-        )
+        self.votes_info.value = self._votes_left(view)
+        self.hidden_info.value = _hidden_text(view.hidden_cards)
         drawn, self.group_boxes = self.group_boxes, {}
         for column_id, box in self.column_boxes.items():  # the heading stays, the groups are redrawn
             groups = [self._group_box(group, drawn) for group in view.columns.get(column_id, ())]
@@ -549,6 +691,42 @@ class RetroBoard:
         self.column.disabled = self.anonymous.disabled = view.editing is not None
         self.add.description = "Add" if view.editing is None else "Save changes"
         _display(self.cancel, view.editing is not None)
+
+    def _votes_left(self, view: BoardView) -> str:
+        """The member's votes left on the board, and in each column with a limit (vote phase only)."""
+        if view.votes_left is None:
+            return ""
+        columns = "".join(
+            f" · in {html.escape(self.format.column(column_id).label)}: {left} of {view.column_limits[column_id]}"
+            for column_id, left in view.column_votes_left.items()
+            if column_id in self.format.column_ids
+        )
+        return f"<p><b>Votes left: {view.votes_left} of {view.vote_limit}</b>{columns}</p>"
+
+    def _show_ready(self, view: BoardView) -> None:
+        """The member's "I'm ready" (or take it back), and how many are ready (with names for the facilitator)."""
+        _display(self.ready_row, view.readying)
+        self.ready_button.description = "Not ready after all" if view.i_am_ready else "I'm ready"
+        self.ready_button.button_style = "" if view.i_am_ready else "primary"
+        names = f": {', '.join(html.escape(name) for name in view.ready)}" if view.ready else ""
+        mine = " You said you are ready." if view.i_am_ready else ""
+        self.ready_info.value = (
+            f"<span class='cpmkit-retro-ready-count'>{view.ready_count} of {len(view.members)} ready{names}</span>"
+            f"<span class='cpmkit-help'>{mine}</span>"
+        )
+
+    def _show_facilitation(self, view: BoardView) -> None:
+        """The facilitator's private writing and reveal, timer and vote limits, as the phase allows."""
+        self.private.value = view.private_writing  # the same value sends nothing, and saves nothing
+        _display(self.private_choice, view.choosing_privacy)
+        _display(self.reveal_button, view.revealing)
+        _display(self.timer_form, view.timing)
+        _display(self.stop_timer_button, view.timer_ends is not None)
+        _display(self.limits_form, view.limiting)
+        if view.column_limits != self.limits_shown:  # a limit being typed stays until the limits change
+            self.limits_shown = dict(view.column_limits)
+            for column_id, field in self.limit_fields.items():
+                field.value = str(view.column_limits.get(column_id, ""))
 
     def _group_box(self, group: GroupView, drawn: Mapping[tuple[str, int], GroupBox]) -> W.VBox:
         """The group's box: the one drawn before for the same lead card in the same column
@@ -622,6 +800,30 @@ class RetroBoard:
     def _move(self, *, forward: bool) -> None:
         with guard(self.message):
             self.retros.move_phase(self.board_id, forward=forward, facilitator_key=self.facilitator_key)
+            self._load()
+
+    def _facilitate(self, action: Callable[..., Any], *args: Any) -> None:
+        """Send one of the facilitator's actions on the board to the store, then redraw."""
+        with guard(self.facilitation_message):
+            action(self.board_id, *args, facilitator_key=self.facilitator_key)
+            self._load()
+
+    def _set_private(self, private: bool) -> None:
+        """The checkbox changed: saved only when it differs from the board as drawn (a redraw sets it too)."""
+        if self.state is not None and private != bool(self.state.board.get("private_writing")):
+            self._facilitate(self.retros.set_private_writing, private)
+
+    def _save_limits(self) -> None:
+        self.limits_shown = None  # shown again as saved, even if unchanged
+        self._facilitate(
+            self.retros.set_column_limits, {column_id: field.value for column_id, field in self.limit_fields.items()}
+        )
+
+    def _ready(self) -> None:
+        with guard(self.message):
+            assert self.state is not None
+            ready = not self._view(self.state).i_am_ready
+            self.retros.set_ready(self.member_id, ready, phase=self.state.phase)
             self._load()
 
     def _ask_to_finish(self) -> None:
@@ -777,6 +979,9 @@ class RetroPanel:
             description="Votes each",
             layout=W.Layout(width="180px"),
         )
+        self.private, private_choice = _private_writing_choice(
+            "members see only their own cards until the facilitator reveals them"
+        )
         self.create = W.Button(description="Create board", icon="plus", button_style="primary")
         self.create_message = message_area()
         self.create.on_click(lambda _: self._create())
@@ -799,6 +1004,7 @@ class RetroPanel:
                     "stored scrambled. Open actions of earlier retrospectives are reviewed first.</p>"
                 ),
                 W.HBox([self.title, self.format]),
+                private_choice,
                 W.HBox([self.votes, self.create]),
                 self.create_message,
                 _section("Boards"),
@@ -885,7 +1091,13 @@ class RetroPanel:
         with guard(self.create_message):
             if self.project_id is None:
                 raise ValidationError("Choose or create a project first.")
-            made = self.retros.create_board(self.project_id, self.title.value, self.format.value, self.votes.value)
+            made = self.retros.create_board(
+                self.project_id,
+                self.title.value,
+                self.format.value,
+                self.votes.value,
+                private_writing=self.private.value,
+            )
             self.title.value = ""
             self.board_choice.value = None
             self._show_project()
@@ -906,7 +1118,8 @@ class RetroPanel:
             fmt = self.retros.formats.formats.get(str(state.board["format"]))
             labels = {c.id: c.label for c in fmt.columns} if fmt is not None else {}
             rows: list[W.Widget] = []
-            for card in state.cards.to_dict("records"):
+            shown = retro.visible_cards(state.cards, state.board, None)  # written privately: not even the PM's
+            for card in shown.to_dict("records"):
                 column = labels.get(str(card["column_id"]), str(card["column_id"]))
                 parts: list[W.Widget] = [
                     W.HTML(f"<span class='cpmkit-help'>{html.escape(column)}</span>{_card_html(card_view(card))}")
@@ -916,7 +1129,12 @@ class RetroPanel:
                     make.on_click(lambda _, card=card: self._lesson(card))
                     parts.append(make)
                 rows.append(W.HBox(parts, layout=W.Layout(align_items="center")).add_class("cpmkit-retro-panel-card"))
-            replace_children(self.cards, rows or [W.HTML("<p class='cpmkit-help'>No cards on this board yet.</p>")])
+            none_shown = (
+                _hidden_text(len(state.cards), whose="written privately")
+                if retro.hides_cards(state.board) and not state.cards.empty
+                else "<p class='cpmkit-help'>No cards on this board yet.</p>"
+            )
+            replace_children(self.cards, rows or [W.HTML(none_shown)])
 
     def _lesson(self, card: Mapping[Hashable, Any]) -> None:
         with guard(self.cards_message):

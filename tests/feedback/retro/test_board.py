@@ -1,10 +1,12 @@
 """Unit tests of cpmkit.feedback.retro.board, the live board as a frozen state and a pure view, without
 widgets or a store: what each member sees and is offered in each phase, and the updates that keep
-what a page was doing across a new read."""
+what a page was doing across a new read; and facilitation: cards written privately until revealed,
+the phase's timer, who is ready, and vote limits per column."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -34,9 +36,13 @@ def state(
     votes: list[tuple[int, int]] | None = None,
     actions: list[tuple[int, int | None, str]] | None = None,
     limit: int = 3,
+    ready: dict[int, str] | None = None,
+    limits: dict[str, int] | None = None,
+    **board_values: Any,
 ) -> BoardState:
     """A board of project 1 in ``phase``; cards are (id, member_id, column_id, text, anonymous, group_id),
-    votes (card_id, member_id), actions (id, board_id, what)."""
+    votes (card_id, member_id), actions (id, board_id, what); ``ready`` the phase each member said
+    they are ready in, ``limits`` the vote limits per column, ``board_values`` more of the board's columns."""
     board: dict[str, Any] = {
         "id": 5,
         "project_id": 1,
@@ -45,13 +51,16 @@ def state(
         "phase": phase,
         "votes_per_member": limit,
         "created_at": T0,
+        **board_values,
     }
     names = {ANA: "Ana", BEN: "Ben"}
     card_rows = [(i, m, None if anon else names[m], col, text, anon, g, T0) for i, m, col, text, anon, g in cards or []]
     action_rows = [(i, 1, b, None, what, None, None, "open", T0, T0, None) for i, b, what in actions or []]
     return BoardState(
         board,
-        pd.DataFrame({"id": [ANA, BEN], "name": ["Ana", "Ben"]}),
+        pd.DataFrame(
+            {"id": [ANA, BEN], "name": ["Ana", "Ben"], "ready_phase": [(ready or {}).get(m) for m in (ANA, BEN)]}
+        ),
         pd.DataFrame(
             card_rows, columns=["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
         ).astype({"member_id": "Int64", "group_id": "Int64", "anonymous": bool}),
@@ -72,6 +81,7 @@ def state(
                 "closed_at",
             ],
         ).astype({"board_id": "Int64", "card_id": "Int64"}),
+        limits or {},
     )
 
 
@@ -189,8 +199,79 @@ def test_a_finished_or_archived_board_offers_nothing_to_do(phase: str, closed: s
     view = board_view(read, ANA, facilitator=True)
     assert view.status == closed.removesuffix("_at") and view.closed is not None
     assert not (view.adding or view.grouping or view.acting or view.finishing)
+    assert not (view.choosing_privacy or view.revealing or view.timing or view.readying or view.limiting)
     assert view.back_to is view.next_to is view.votes_left is view.editing is None
     cards = [card for groups in view.columns.values() for group in groups for card in group.cards]
     assert cards and not any(card.mine for card in cards)
     assert all(group.my_votes is None for groups in view.columns.values() for group in groups)
     assert board_view(state(phase), ANA).closed is None
+
+
+# -- facilitation ----------------------------------------------------------------------------
+
+
+def all_cards(view: Any) -> list[CardView]:
+    return [card for groups in view.columns.values() for group in groups for card in group.cards]
+
+
+def test_written_privately_each_member_sees_only_their_own_cards_and_a_count() -> None:
+    private = state("collect", cards=CARDS, private_writing=True, revealed_at=None)
+    ana = board_view(private, ANA)
+    assert [c.text for c in all_cards(ana)] == ["Demos", "Flaky tests"] and ana.hidden_cards == 2
+    ben = board_view(private, BEN)
+    assert [(c.text, c.author, c.mine) for c in all_cards(ben)] == [
+        ("Slow reviews", "Ben", True),
+        ("Show the work", ANONYMOUS, True),  # his own anonymous card, alone in its column now
+    ]
+    assert ben.hidden_cards == 2 and not ben.revealing and not ben.choosing_privacy
+    fay = board_view(private, 99, facilitator=True)  # the facilitator wrote nothing: counts, no texts
+    assert all_cards(fay) == [] and fay.grouping_cards == () and fay.hidden_cards == 4
+    assert fay.revealing and fay.choosing_privacy and fay.private_writing
+
+
+def test_revealed_or_moved_on_every_card_shows_and_anonymous_ones_stay_anonymous() -> None:
+    for read in (
+        state("collect", cards=CARDS, private_writing=True, revealed_at=T0),
+        state("group", cards=CARDS, private_writing=True, revealed_at=None),  # not collecting: nothing hidden
+    ):
+        view = board_view(read, ANA, facilitator=True)
+        assert len(all_cards(view)) == 4 and view.hidden_cards is None and not view.revealing
+        assert [c.author for c in all_cards(view) if c.text == "Show the work"] == [ANONYMOUS]
+        assert not view.choosing_privacy
+    written_openly = board_view(state("collect", cards=CARDS, private_writing=False), ANA, facilitator=True)
+    assert written_openly.hidden_cards is None and written_openly.choosing_privacy and not written_openly.revealing
+
+
+def test_the_timer_of_the_current_phase_only_shows_on_an_open_board() -> None:
+    ends = dt.datetime(2026, 3, 1, 10, 5)
+    view = board_view(state("collect", timer_phase="collect", timer_ends_at=ends), ANA)
+    assert view.timer_ends == ends and not view.timing
+    assert board_view(state("collect", timer_phase="collect", timer_ends_at=ends), ANA, facilitator=True).timing
+    assert board_view(state("group", timer_phase="collect", timer_ends_at=ends), ANA).timer_ends is None
+    closed = state("act", timer_phase="act", timer_ends_at=ends, finished_at=T0)
+    assert board_view(closed, ANA).timer_ends is None and not board_view(closed, ANA, facilitator=True).timing
+
+
+def test_who_is_ready_counts_in_the_current_phase_and_only_the_facilitator_sees_names() -> None:
+    read = state("group", ready={ANA: "group", BEN: "collect"})  # Ben's signal was for the phase before
+    fay = board_view(read, 99, facilitator=True)
+    assert (fay.ready_count, len(fay.members), fay.ready) == (1, 2, ("Ana",))
+    ana, ben = board_view(read, ANA), board_view(read, BEN)
+    assert ana.i_am_ready and not ben.i_am_ready and ana.ready == () and ben.ready_count == 1
+    assert ana.readying
+    closed = board_view(state("act", ready={ANA: "act"}, archived_at=T0), ANA)
+    assert not closed.readying and closed.ready_count == 0
+
+
+def test_each_member_sees_votes_left_in_each_limited_column_in_the_vote_phase() -> None:
+    limits = {"anchors": 2, "wind": 1}
+    view = board_view(state("vote", cards=CARDS, votes=VOTES, limits=limits), BEN)
+    assert view.column_votes_left == {"anchors": 0, "wind": 1} and view.column_limits == limits
+    assert board_view(state("vote", cards=CARDS, votes=VOTES, limits=limits), ANA).column_votes_left == {
+        "anchors": 1,
+        "wind": 1,
+    }
+    assert board_view(state("group", cards=CARDS, limits=limits), BEN).column_votes_left == {}
+    assert board_view(state("vote", limits=limits), ANA, facilitator=True).limiting
+    assert not board_view(state("vote", limits=limits), ANA).limiting
+    assert not board_view(state("discuss", limits=limits), ANA, facilitator=True).limiting

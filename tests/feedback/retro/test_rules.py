@@ -1,10 +1,12 @@
 """Unit tests of cpmkit.feedback.retro.rules, the retrospective's pure logic: phases and what each allows,
 groups of cards with their votes, the vote limit (cap, default, counting, the refusal once all are used),
 which cards and votes are a member's own, top groups, carried-over actions, and a board's status
-(finished, archived, reopened) as pure updates."""
+(finished, archived, reopened) as pure updates; facilitation: private writing and its reveal, the
+phase's timer, who is ready, vote limits per column."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -295,3 +297,139 @@ def test_archiving_and_reopening_bring_a_board_back_as_it_was() -> None:
         assert retro.reopened(shelved) == {**before, "archived_at": None}
     with pytest.raises(ValidationError, match="Only an archived board can be reopened"):
         retro.reopened(OPEN_BOARD)
+
+
+# -- facilitation ----------------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 3, 1, 10, 0, 0)
+
+
+def board(phase: str = "collect", **values: Any) -> dict[str, Any]:
+    return {"id": 5, "phase": phase, "format": "sailboat", "votes_per_member": 3, **values}
+
+
+def members(*rows: tuple[int, str, str | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["id", "name", "ready_phase"])
+
+
+def test_check_phase_names_three_phases_plainly() -> None:
+    with pytest.raises(ValidationError) as info:
+        check_phase("discuss", "set vote limits")
+    assert str(info.value).startswith("You can set vote limits only in the collect, group and vote phase;")
+
+
+def test_cards_written_privately_are_hidden_from_others_until_revealed_or_the_board_moves_on() -> None:
+    written = pd.DataFrame({"id": [1, 2, 3], "member_id": pd.array([7, 8, None], dtype="Int64")})
+    private = board(private_writing=True, revealed_at=None)
+    assert retro.hides_cards(private)
+    assert retro.visible_cards(written, private, 7)["id"].tolist() == [1]
+    assert retro.visible_cards(written, private, None).empty  # the PM's panel: nobody's own
+    for open_board in (board(private_writing=False), {**private, "revealed_at": T0}, {**private, "phase": "group"}):
+        assert not retro.hides_cards(open_board)
+        assert retro.visible_cards(written, open_board, 7)["id"].tolist() == [1, 2, 3]
+
+
+def test_private_writing_is_chosen_while_collecting_and_never_hides_revealed_cards() -> None:
+    assert retro.with_private_writing(board(), True)["private_writing"] is True
+    assert retro.with_private_writing(board(private_writing=True), False)["private_writing"] is False
+    with pytest.raises(ValidationError, match="only in the collect phase"):
+        retro.with_private_writing(board("group"), True)
+    with pytest.raises(ValidationError, match="revealed already"):
+        retro.with_private_writing(board(private_writing=True, revealed_at=T0), True)
+    with pytest.raises(ValidationError, match="finished"):
+        retro.with_private_writing(board(finished_at=T0), True)
+
+
+def test_reveal_sets_the_time_once_and_only_for_private_writing() -> None:
+    shown = retro.revealed(board(private_writing=True, revealed_at=None), NOW)
+    assert shown["revealed_at"] == NOW and not retro.hides_cards(shown)
+    assert retro.revealed(shown, NOW + dt.timedelta(hours=1))["revealed_at"] == NOW
+    with pytest.raises(ValidationError, match="written in the open: there is nothing to reveal"):
+        retro.revealed(board(private_writing=False), NOW)
+    with pytest.raises(ValidationError, match="archived"):
+        retro.revealed(board(private_writing=True, archived_at=T0), NOW)
+
+
+def test_a_new_phase_clears_the_timer_and_leaving_collect_reveals() -> None:
+    running = board(private_writing=True, revealed_at=None, timer_phase="collect", timer_ends_at=NOW)
+    moved = retro.moved_to(running, "group", NOW)
+    assert (moved["phase"], moved["timer_phase"], moved["timer_ends_at"], moved["revealed_at"]) == (
+        "group",
+        None,
+        None,
+        NOW,
+    )
+    back = retro.moved_to(moved, "collect", NOW + dt.timedelta(minutes=5))
+    assert back["revealed_at"] == NOW and not retro.hides_cards(back)  # not hidden again
+    assert retro.moved_to(running, "collect", NOW) == running  # no move: the timer runs on
+    assert retro.moved_to(board(private_writing=False), "vote", NOW).get("revealed_at") is None
+    with pytest.raises(ValidationError, match="Phase: 'review' is not one of"):
+        retro.moved_to(running, "review", NOW)
+
+
+@pytest.mark.parametrize(("given", "minutes"), [("5", 5), (1, 1), (" 60 ", 60), (3.0, 3)])
+def test_a_timer_runs_for_the_minutes_given_in_the_current_phase(given: Any, minutes: int) -> None:
+    started = retro.timer_started(board("vote"), given, NOW)
+    assert (started["timer_phase"], started["timer_ends_at"]) == ("vote", NOW + dt.timedelta(minutes=minutes))
+    assert retro.timer_end(started) == NOW + dt.timedelta(minutes=minutes)
+    assert retro.timer_end({**started, "phase": "discuss"}) is None  # a timer of another phase
+    assert retro.timer_end(retro.timer_stopped(started)) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ("", "Minutes: cannot be empty."),
+        ("abc", "Minutes: must be a whole number from 1 to 60, not 'abc'."),
+        (0, "Minutes: must be a whole number from 1 to 60"),
+        ("61", "Minutes: must be a whole number from 1 to 60"),
+        ("2.5", "Minutes: must be a whole number from 1 to 60"),
+    ],
+)
+def test_a_bad_timer_gets_a_plain_message(given: Any, words: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        retro.timer_started(board(), given, NOW)
+    assert str(info.value).startswith(words)
+
+
+def test_a_timer_counts_down_in_minutes_and_seconds_then_time_is_up() -> None:
+    ends = NOW + dt.timedelta(minutes=3, seconds=12)
+    assert retro.timer_text(retro.seconds_left(ends, NOW)) == "3:12 left"
+    assert retro.timer_text(retro.seconds_left(ends, ends - dt.timedelta(milliseconds=300))) == "0:01 left"
+    assert retro.seconds_left(ends, ends) == 0 and retro.seconds_left(ends, ends + dt.timedelta(hours=1)) == 0
+    assert retro.timer_text(0) == "Time is up"
+    assert retro.timer_text(3600) == "60:00 left"
+    with pytest.raises(ValidationError, match="finished"):
+        retro.timer_started(board(finished_at=T0), 5, NOW)
+    with pytest.raises(ValidationError, match="archived"):
+        retro.timer_stopped(board(archived_at=T0))
+
+
+def test_ready_counts_only_in_the_phase_the_board_is_in() -> None:
+    team = members((1, "Ana", "vote"), (2, "Ben", "group"), (3, "Cy", None), (4, "Di", "vote"))
+    assert retro.ready_members(team, "vote")["name"].tolist() == ["Ana", "Di"]
+    assert retro.ready_members(team, "discuss").empty
+
+
+def test_column_limits_are_whole_numbers_up_to_the_boards_votes_blank_for_none() -> None:
+    labels = {"wind": "Wind", "anchors": "Anchors"}
+    assert retro.column_limits({"wind": "2", "anchors": " "}, labels, 3) == {"wind": 2}
+    with pytest.raises(ValidationError) as info:
+        retro.column_limits({"anchors": "4"}, labels, 3)
+    assert str(info.value) == "Anchors: must be a whole number from 1 to 3, not '4'."
+    with pytest.raises(ValidationError, match="'rocks' is not a column of this board"):
+        retro.column_limits({"rocks": 1}, labels, 3)
+
+
+def test_votes_per_column_count_on_the_groups_lead_column() -> None:
+    board_cards = cards((1, "wind", "Demos", None), (2, "anchors", "Reviews", None), (3, "wind", "Docs", 2))
+    cast = votes((1, 7), (2, 7), (3, 7), (1, 8))  # card 3 now sits under card 2: an anchors vote
+    assert retro.column_votes_used(board_cards, cast, 7) == {"wind": 1, "anchors": 2}
+    assert retro.column_votes_left(board_cards, cast, 7, {"anchors": 2, "rocks": 1}) == {"anchors": 0, "rocks": 1}
+    with pytest.raises(ValidationError) as info:
+        check_vote_left(2, 2, column="Anchors")
+    assert (
+        str(info.value)
+        == "You have used all 2 of your votes in Anchors; take one back there to vote for something else."
+    )
+    assert check_vote_left(1, 2, column="Anchors") == 0

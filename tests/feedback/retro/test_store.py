@@ -1,7 +1,8 @@
 """Unit tests of cpmkit.feedback.retro.store.RetroStore, each run on SQLite and on a real PostgreSQL
 server: boards and their link secrets, joining, cards and the phases that allow them,
 grouping, votes and their limit, actions, the board's version, and several kernels voting
-and adding cards at once."""
+and adding cards at once; facilitation: private writing and its reveal, the phase's timer,
+members' ready signal and vote limits per column."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from cpmkit.db.database import Store
 from cpmkit.db.schema import projects, retro_boards, retro_members
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.retro import rules as retro
-from cpmkit.feedback.retro.store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore
+from cpmkit.feedback.retro.store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore, utc_now
 
 RunInProcesses = Callable[..., dict[int, Any]]
 #: The key a member's browser keeps for a board (BrowserKey); one browser throughout, unless said.
@@ -549,6 +550,138 @@ def test_a_deleted_project_takes_its_boards_and_actions(
         retros.board_for_token(board["token"])
 
 
+# -- facilitation ----------------------------------------------------------------------------
+
+
+def test_cards_written_privately_stay_hidden_until_the_facilitator_reveals(
+    retros: RetroStore, project: int, ana: int, ben: int, board: dict[str, Any]
+) -> None:
+    key = board["facilitator_key"]
+    assert retros.board(board["id"])["private_writing"] is False
+    retros.set_private_writing(board["id"], True, facilitator_key=key)
+    retros.add_card(board["id"], ana, "wind", "Demos")
+    retros.add_card(board["id"], ben, "anchors", "Mine alone", anonymous=True)
+    state = retros.state(board["id"])
+    assert retro.hides_cards(state.board) and state.board["revealed_at"] is None
+    assert retro.visible_cards(state.cards, state.board, ana)["text"].tolist() == ["Demos"]
+    with pytest.raises(ValidationError, match="Only the facilitator"):
+        retros.reveal(board["id"], facilitator_key=board["token"])
+    retros.reveal(board["id"], facilitator_key=key)
+    shown = retros.state(board["id"])
+    assert isinstance(shown.board["revealed_at"], dt.datetime) and not retro.hides_cards(shown.board)
+    assert shown.cards["text"].tolist() == ["Demos", "Mine alone"]
+    assert pd.isna(shown.cards["author"].iloc[1])  # anonymous after the reveal too
+    with pytest.raises(ValidationError, match="revealed already"):
+        retros.set_private_writing(board["id"], True, facilitator_key=key)
+    phase(retros, board, "group")
+    with pytest.raises(ValidationError, match="only in the collect phase"):
+        retros.set_private_writing(board["id"], False, facilitator_key=key)
+
+
+@pytest.mark.parametrize("mover", ["move_phase", "set_phase"])
+def test_moving_on_from_collect_reveals_the_cards_for_good(
+    retros: RetroStore, project: int, ana: int, mover: str
+) -> None:
+    made = retros.create_board(project, "Private", "sailboat", 3, private_writing=True)
+    key = made["facilitator_key"]
+    member = retros.join(made["id"], "Ana", BROWSER)
+    retros.add_card(made["id"], member, "wind", "Demos")
+    assert retro.hides_cards(retros.board(made["id"]))
+    if mover == "move_phase":
+        retros.move_phase(made["id"], forward=True, facilitator_key=key)
+    else:
+        retros.set_phase(made["id"], "vote", facilitator_key=key)
+    moved = retros.board(made["id"])
+    assert moved["private_writing"] is True and isinstance(moved["revealed_at"], dt.datetime)
+    retros.set_phase(made["id"], "collect", facilitator_key=key)
+    assert not retro.hides_cards(retros.board(made["id"]))  # back in collect, still shown
+    written_openly = retros.create_board(project, "Open", "sailboat", 3)
+    with pytest.raises(ValidationError, match="written in the open"):
+        retros.reveal(written_openly["id"], facilitator_key=written_openly["facilitator_key"])
+
+
+def test_the_facilitator_times_a_phase_and_a_new_phase_clears_the_timer(
+    retros: RetroStore, board: dict[str, Any]
+) -> None:
+    key = board["facilitator_key"]
+    before = utc_now()
+    ends = retros.start_timer(board["id"], "3", facilitator_key=key)
+    assert before + dt.timedelta(minutes=3) <= ends <= utc_now() + dt.timedelta(minutes=3)
+    saved = retros.board(board["id"])
+    assert (saved["timer_phase"], saved["timer_ends_at"]) == ("collect", ends)  # UTC, read back as saved
+    assert retro.timer_end(saved) == ends
+    with pytest.raises(ValidationError) as info:
+        retros.start_timer(board["id"], "ten", facilitator_key=key)
+    assert str(info.value) == "Minutes: must be a whole number from 1 to 60, not 'ten'."
+    assert retros.board(board["id"])["timer_ends_at"] == ends  # the refused timer changed nothing
+    with pytest.raises(ValidationError, match="Only the facilitator"):
+        retros.stop_timer(board["id"], facilitator_key=None)
+    retros.stop_timer(board["id"], facilitator_key=key)
+    assert retro.timer_end(retros.board(board["id"])) is None
+    retros.start_timer(board["id"], 1, facilitator_key=key)
+    retros.move_phase(board["id"], forward=True, facilitator_key=key)
+    moved = retros.board(board["id"])
+    assert moved["timer_phase"] is None and moved["timer_ends_at"] is None
+
+
+def test_members_say_they_are_ready_in_the_phase_and_it_resets_with_the_next(
+    retros: RetroStore, board: dict[str, Any], ana: int, ben: int
+) -> None:
+    retros.set_ready(ana, True, phase="collect")
+    retros.set_ready(ben, True, phase="collect")
+    retros.set_ready(ben, False, phase="collect")  # taken back
+    members = retros.state(board["id"]).members
+    assert list(members.columns) == ["id", "name", "ready_phase"]
+    assert retro.ready_members(members, "collect")["name"].tolist() == ["Ana"]
+    phase(retros, board, "group")
+    assert retro.ready_members(retros.state(board["id"]).members, "group").empty
+    with pytest.raises(ValidationError, match="moved on to the group phase"):
+        retros.set_ready(ana, True, phase="collect")  # a page that has not redrawn yet
+    with pytest.raises(NotFoundError, match="no longer on this board"):
+        retros.set_ready(999, True, phase="group")
+
+
+def test_votes_stop_at_a_columns_limit_naming_the_column_and_the_board_total_still_applies(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
+    key = board["facilitator_key"]
+    wind = [retros.add_card(board["id"], ana, "wind", f"Wind {i}") for i in range(2)]
+    anchor = retros.add_card(board["id"], ana, "anchors", "Slow reviews")
+    under = retros.add_card(board["id"], ana, "rocks", "Flaky tests")
+    assert retros.set_column_limits(board["id"], {"wind": "1", "anchors": 2}, facilitator_key=key) == {
+        "anchors": 2,
+        "wind": 1,
+    }
+    with pytest.raises(ValidationError) as info:
+        retros.set_column_limits(board["id"], {"rocks": 4}, facilitator_key=key)
+    assert str(info.value) == "Rocks: must be a whole number from 1 to 3, not 4."
+    phase(retros, board, "group")
+    retros.group_card(under, anchor, facilitator_key=key)  # a rocks card in the anchors group
+    phase(retros, board, "vote")
+    assert retros.set_column_limits(board["id"], {"anchors": ""}, facilitator_key=key) == {"wind": 1}
+    retros.set_column_limits(board["id"], {"anchors": 1}, facilitator_key=key)
+    retros.vote(ana, wind[0])
+    with pytest.raises(ValidationError) as info:
+        retros.vote(ana, wind[1])
+    assert (
+        str(info.value) == "You have used all 1 of your votes in Wind; take one back there to vote for something else."
+    )
+    retros.vote(ana, under)  # counts in anchors, its group's column
+    with pytest.raises(ValidationError, match="all 1 of your votes in Anchors"):
+        retros.vote(ana, anchor)
+    retros.set_column_limits(board["id"], {"anchors": 3, "wind": ""}, facilitator_key=key)
+    retros.vote(ana, wind[1])
+    with pytest.raises(ValidationError) as info:
+        retros.vote(ana, anchor)
+    assert str(info.value).startswith("You have used all 3 of your votes;")  # the board's total
+    assert retros.state(board["id"]).limits == {"anchors": 3}
+    phase(retros, board, "discuss")
+    with pytest.raises(ValidationError, match="set vote limits only in the collect, group and vote phase"):
+        retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=key)
+    with pytest.raises(ValidationError, match="Only the facilitator"):
+        retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=board["token"])
+
+
 # -- version ---------------------------------------------------------------------------------
 
 
@@ -570,6 +703,21 @@ def test_version_changes_with_every_change_to_the_board_and_only_then(
     other = retros.add_card(board["id"], ana, "wind", "Reviews")
     assert changed()
     retros.edit_card(card, ana, "Domes")  # same length, other text
+    assert changed()
+    key = board["facilitator_key"]
+    retros.set_private_writing(board["id"], True, facilitator_key=key)
+    assert changed()
+    retros.reveal(board["id"], facilitator_key=key)
+    assert changed()
+    retros.start_timer(board["id"], 5, facilitator_key=key)
+    assert changed()
+    retros.stop_timer(board["id"], facilitator_key=key)
+    assert changed()
+    retros.set_ready(ana, True, phase="collect")
+    assert changed()
+    retros.set_ready(ana, False, phase="collect")
+    assert changed()
+    retros.set_column_limits(board["id"], {"wind": 2}, facilitator_key=key)
     assert changed()
     phase(retros, board, "group")
     assert changed()
@@ -631,6 +779,12 @@ def test_the_facilitator_finishes_at_the_last_phase_and_nothing_changes_after(
         lambda: retros.move_phase(board["id"], forward=False, facilitator_key=key),
         lambda: retros.set_phase(board["id"], "collect", facilitator_key=key),
         lambda: retros.add_action(board["id"], None, "More", facilitator_key=key),
+        lambda: retros.set_private_writing(board["id"], True, facilitator_key=key),
+        lambda: retros.reveal(board["id"], facilitator_key=key),
+        lambda: retros.start_timer(board["id"], 5, facilitator_key=key),
+        lambda: retros.stop_timer(board["id"], facilitator_key=key),
+        lambda: retros.set_ready(ana, True, phase="act"),
+        lambda: retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=key),
     ]
     for write in refused:
         with pytest.raises(ValidationError, match=FINISHED):
@@ -653,6 +807,11 @@ def test_the_pm_archives_and_reopens_a_board(retros: RetroStore, project: int, b
         lambda: retros.edit_card(card, ana, "Later"),
         lambda: retros.join(board["id"], "Ben", BROWSER),
         lambda: phase(retros, board, "group"),
+        lambda: retros.set_private_writing(board["id"], True, facilitator_key=board["facilitator_key"]),
+        lambda: retros.start_timer(board["id"], 5, facilitator_key=board["facilitator_key"]),
+        lambda: retros.stop_timer(board["id"], facilitator_key=board["facilitator_key"]),
+        lambda: retros.set_ready(ana, True, phase="collect"),
+        lambda: retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=board["facilitator_key"]),
     ):
         with pytest.raises(ValidationError, match=ARCHIVED):
             write()
@@ -714,10 +873,19 @@ def _vote_worker(barrier: Any, idx: int, url: str, member_id: int, card_ids: lis
 
 
 def _race_votes(
-    store_url: str, retros: RetroStore, board: dict[str, Any], member: int, run: RunInProcesses, *, unsafe: bool
+    store_url: str,
+    retros: RetroStore,
+    board: dict[str, Any],
+    member: int,
+    run: RunInProcesses,
+    *,
+    unsafe: bool,
+    wind_limit: int | None = None,
 ) -> int:
     cards = [retros.add_card(board["id"], member, "wind", f"Card {i}") for i in range(3)]
     phase(retros, board, "vote")
+    if wind_limit is not None:
+        retros.set_column_limits(board["id"], {"wind": wind_limit}, facilitator_key=board["facilitator_key"])
     accepted = run(_vote_worker, [(i, store_url, member, cards * 2, unsafe) for i in range(VOTERS)])
     assert sum(accepted.values()) == len(retros.state(board["id"]).votes)
     return sum(accepted.values())
@@ -729,6 +897,12 @@ def test_kernels_voting_for_one_member_at_once_never_exceed_the_limit(
     assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=False) == 3  # votes_per_member
 
 
+def test_kernels_voting_for_one_member_at_once_never_exceed_a_columns_limit(
+    store_url: str, retros: RetroStore, board: dict[str, Any], ana: int, run_in_processes: RunInProcesses
+) -> None:
+    assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=False, wind_limit=2) == 2
+
+
 @pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_the_vote_race_test_catches_a_vote_without_the_lock(
     store_url: str, retros: RetroStore, board: dict[str, Any], ana: int, run_in_processes: RunInProcesses
@@ -736,6 +910,13 @@ def test_the_vote_race_test_catches_a_vote_without_the_lock(
     """On PostgreSQL the member's lock is what keeps the count right (SQLite's BEGIN IMMEDIATE
     makes every write take its turn, lock or not, so there is nothing to catch there)."""
     assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=True) > 3
+
+
+@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_the_column_race_test_catches_a_vote_without_the_lock(
+    store_url: str, retros: RetroStore, board: dict[str, Any], ana: int, run_in_processes: RunInProcesses
+) -> None:
+    assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=True, wind_limit=2) > 2
 
 
 def _card_worker(barrier: Any, idx: int, url: str, board_id: int) -> Any:

@@ -777,3 +777,218 @@ def retro_status(retros: RetroStore, board_id: int) -> str:
     from cpmkit.feedback.retro.rules import board_status
 
     return board_status(retros.board(board_id))
+
+
+# -- facilitation ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def private(retros: RetroStore, project: int) -> dict[str, Any]:
+    return retros.create_board(project, "Private retro", "start_stop_continue", 3, private_writing=True)
+
+
+def test_cards_written_privately_never_reach_another_page_until_revealed(
+    store: Store, retros: RetroStore, private: dict[str, Any]
+) -> None:
+    ana = open_board(store, private, "Ana")
+    ben = open_board(store, private, "Ben")
+    fay = open_board(store, private, "Fay", facilitator=True)
+    add(ana, "start", "Ana secret idea")
+    add(ben, "stop", "Ben, anonymously", anonymous=True)
+    add(ben, "stop", "Ben, by name")
+    for board in (ana, ben, fay):
+        board.tick()
+    assert "Ana secret idea" in page_text(ana.widget)
+    assert "Ben" not in page_text(ana.columns) and "Ben, by name" not in page_text(ana.widget)
+    assert "2 cards from others, hidden until the facilitator reveals them." in ana.hidden_info.value
+    assert "Ana secret idea" not in page_text(ben.widget) and "1 card from others" in ben.hidden_info.value
+    texts = ("Ana secret idea", "Ben, anonymously", "Ben, by name")
+    assert not any(text in page_text(fay.widget) for text in texts)  # nothing in a hidden dropdown either
+    assert "3 cards from others" in fay.hidden_info.value
+    assert shown(fay.reveal_button) and shown(fay.private_choice) and fay.private.value
+    assert ana.phase_bar not in ana.widget.children  # the facilitator's controls are not on her page
+
+    fay.reveal_button.click()
+    assert fay.facilitation_message.value == ""
+    for board in (ana, ben):
+        board.tick()
+        assert all(text in page_text(board.columns) for text in texts) and board.hidden_info.value == ""
+    anonymous = next(card for card in column_html(ana, "stop").split("cpmkit-retro-card ") if "anonymously" in card)
+    assert "Anonymous" in anonymous and "Ben</div>" not in anonymous  # still anonymous once revealed
+    assert not shown(fay.reveal_button) and not shown(fay.private_choice)
+
+
+def test_the_facilitator_chooses_private_writing_while_collecting_and_moving_on_reveals(
+    store: Store, retros: RetroStore, made: dict[str, Any]
+) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "start", "Written before")
+    assert shown(fay.private_choice) and not fay.private.value and not shown(fay.reveal_button)
+    fay.private.value = True
+    assert retros.board(made["id"])["private_writing"] is True and shown(fay.reveal_button)
+    ana.tick()
+    assert "Written before" in page_text(ana.columns)  # her own
+    fay.tick()
+    assert "Written before" not in page_text(fay.widget) and "1 card from others" in fay.hidden_info.value
+    move(fay, "group")
+    assert retros.board(made["id"])["revealed_at"] is not None
+    assert "Written before" in page_text(fay.columns) and not shown(fay.private_choice)
+
+
+def test_the_facilitators_timer_counts_down_on_every_page_and_a_bad_entry_gets_a_message(
+    store: Store, retros: RetroStore, made: dict[str, Any]
+) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    assert not shown(ana.timer.widget) and shown(fay.timer_form) and not shown(fay.stop_timer_button)
+    fay.minutes.value = "a while"
+    buttons(fay.timer_form, "Start timer")[0].click()
+    assert "Minutes: must be a whole number from 1 to 60, not &#x27;a while&#x27;." in fay.facilitation_message.value
+    fay.minutes.value = "3"
+    buttons(fay.timer_form, "Start timer")[0].click()
+    ends = retros.board(made["id"])["timer_ends_at"]
+    now = [ends - dt.timedelta(minutes=3)]
+    ana.timer.clock = lambda: now[0]
+    ana.tick()
+    assert shown(ana.timer.widget) and "3:00 left" in ana.timer.widget.value
+    now[0] += dt.timedelta(seconds=48)
+    ana.timer.tick()
+    assert "2:12 left" in ana.timer.widget.value
+    now[0] = ends
+    ana.timer.tick()
+    assert "Time is up" in ana.timer.widget.value and "role='status'" in ana.timer.widget.value
+    assert shown(fay.stop_timer_button)
+    fay.stop_timer_button.click()
+    ana.tick()
+    assert not shown(ana.timer.widget) and not shown(fay.stop_timer_button)
+    buttons(fay.timer_form, "Start timer")[0].click()
+    move(fay, "group")  # a new phase clears it
+    ana.tick()
+    assert not shown(ana.timer.widget)
+
+
+def test_a_timer_tick_sends_only_the_countdowns_text_and_only_when_it_changed(
+    store: Store, retros: RetroStore, made: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A board of 30 members is 30 kernels ticking each second: a tick reads nothing and sends one
+    value, the countdown's own (some 80 characters), nothing of the board."""
+    ana = open_board(store, made, "Ana")
+    add_cards(ana, 12)
+    ends = retros.start_timer(made["id"], 5, facilitator_key=made["facilitator_key"])
+    now = [ends - dt.timedelta(minutes=5)]
+    ana.timer.clock = lambda: now[0]
+    ana.tick()
+    sent: list[tuple[str, dict[str, Any]]] = []
+    original = W.Widget._send
+    monkeypatch.setattr(
+        W.Widget,
+        "_send",
+        lambda self, msg, buffers=None: (sent.append((self.model_id, msg)), original(self, msg, buffers)),
+    )
+    monkeypatch.setattr(retros.store, "read", lambda: pytest.fail("a timer tick read the store"))
+    now[0] += dt.timedelta(seconds=1)
+    ana.timer.tick()
+    assert [(model, msg["method"], list(msg["state"])) for model, msg in sent] == [
+        (ana.timer.widget.model_id, "update", ["value"])
+    ]
+    assert "4:59 left" in sent[0][1]["state"]["value"] and len(sent[0][1]["state"]["value"]) < 100
+    sent.clear()
+    now[0] += dt.timedelta(milliseconds=400)  # the same second: nothing to send
+    ana.timer.tick()
+    assert sent == []
+
+
+def test_the_countdown_ticks_only_while_a_timer_runs() -> None:
+    ends = dt.datetime(2026, 3, 1, 10, 5)
+    box = board_ui.TimerBox(live=True, clock=lambda: ends - dt.timedelta(minutes=1))
+    assert box.ticker is None  # no timer: nothing ticks
+    box.show(ends)
+    ticker = box.ticker
+    assert ticker is not None and ticker.running and ticker.seconds == board_ui.TIMER_SECONDS
+    box.show(ends)
+    assert box.ticker is ticker  # the same timer read again: the same ticker
+    box.show(None)
+    assert box.ticker is None and not ticker.running and box.widget.layout.display == "none"
+    box.show(ends - dt.timedelta(minutes=2))  # a timer already up: shown, never ticking
+    assert box.ticker is None and "Time is up" in box.widget.value
+
+
+def test_members_say_they_are_ready_and_the_facilitator_sees_who(
+    store: Store, retros: RetroStore, made: dict[str, Any]
+) -> None:
+    ana = open_board(store, made, "Ana <i>")
+    ben = open_board(store, made, "Ben")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    ana.ready_button.click()
+    assert ana.ready_button.description == "Not ready after all" and "You said you are ready." in ana.ready_info.value
+    for board in (ben, fay):
+        board.tick()
+    assert "1 of 3 ready: Ana &lt;i&gt;" in fay.ready_info.value
+    assert "1 of 3 ready" in ben.ready_info.value and "Ana" not in ben.ready_info.value  # names: the facilitator's
+    assert ben.ready_button.description == "I'm ready"
+    ben.ready_button.click()
+    fay.tick()
+    assert "2 of 3 ready: Ana &lt;i&gt;, Ben" in fay.ready_info.value
+    ana.ready_button.click()  # taken back
+    fay.tick()
+    assert "1 of 3 ready: Ben" in fay.ready_info.value
+    move(fay, "group")
+    for board in (ana, ben):
+        board.tick()
+        assert "0 of 3 ready" in board.ready_info.value and board.ready_button.description == "I'm ready"
+
+
+def test_the_facilitator_limits_votes_per_column_and_members_see_what_is_left(
+    store: Store, retros: RetroStore, made: dict[str, Any]
+) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    add(ana, "start", "Demos")
+    add(ana, "start", "Pairing")
+    add(ana, "stop", "Late reviews")
+    assert shown(fay.limits_form) and list(fay.limit_fields) == ["start", "stop", "continue"]
+    save = buttons(fay.limits_form, "Save vote limits")[0]
+    fay.limit_fields["start"].value = "9"
+    save.click()
+    assert fay.facilitation_message.value.count("Start: must be a whole number from 1 to 2") == 1
+    fay.limit_fields["start"].value = "1"
+    save.click()
+    assert fay.facilitation_message.value == "" and retros.state(made["id"]).limits == {"start": 1}
+    move(fay, "vote")
+    assert fay.limit_fields["start"].value == "1" and shown(fay.limits_form)
+    ana.tick()
+    assert "Votes left: 2 of 2" in ana.votes_info.value and "in Start: 1 of 1" in ana.votes_info.value
+    buttons(ana.columns, "Vote")[0].click()
+    assert "in Start: 0 of 1" in ana.votes_info.value
+    buttons(ana.columns, "Vote")[1].click()
+    assert "You have used all 1 of your votes in Start" in ana.message.value
+    move(fay, "discuss")
+    assert not shown(fay.limits_form)
+
+
+def test_a_finished_board_offers_no_facilitation(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    fay = open_board(store, made, "Fay", facilitator=True)
+    buttons(fay.timer_form, "Start timer")[0].click()
+    move(fay, "act")
+    finish(fay)
+    ana.tick()
+    for board in (ana, fay):
+        assert not shown(board.ready_row) and not shown(board.timer.widget)
+    assert not shown(fay.phase_bar)
+
+
+def test_the_panel_creates_a_board_written_privately_and_hides_its_cards_too(
+    store: Store, retros: RetroStore, project: int
+) -> None:
+    panel = RetroPanel(store, base_url="")
+    panel.show(project)
+    panel.title.value, panel.format.value, panel.private.value = "Private", "sailboat", True
+    panel.create.click()
+    made = retros.boards(project).iloc[0]
+    assert bool(made["private_writing"]) is True
+    member = retros.join(int(made["id"]), "Ana", BROWSER)
+    retros.add_card(int(made["id"]), member, "wind", "Not for the PM yet")
+    panel.show(project)
+    assert "Not for the PM yet" not in page_text(panel.cards) and "1 card" in html_of(panel.cards)
