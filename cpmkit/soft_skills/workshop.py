@@ -1,11 +1,20 @@
 """The trainer's workshop dashboard, the logic part: reading the URL and the rounds typed in,
-turning the store's answers into the shape the cohort functions take, and the tables the
-dashboard shows and exports.
+turning the store's answers into the shape the cohort functions take, pairing each person's
+rounds, and the tables the dashboard shows and exports.
 
 Pure functions over plain values and DataFrames: no widgets, no store. The anonymity rule is
 :mod:`cpmkit.soft_skills.scoring`' own (no figure for a group under ``MIN_GROUP``, and a growing group
 only in whole batches: ``released_count``); ``released_answers`` applies it to a workshop's
 answers, and the dashboard and the downloads both take their figures from what it keeps.
+
+Pairs: the same person's participants in two rounds (``round_pairs``: the same ``person_key``, or
+for rows joined before rounds were paired, the same browser) let the change between rounds be
+measured within each person. The same rule holds for pairs (``released_pairs``): only pairs
+whose two rounds are both finished count, in whole batches of ``MIN_GROUP`` in the order the
+pairs were finished (3, then 6, ...), so the paired change at 3 pairs and at 4 never both show
+and nobody's own change can be worked out by subtraction; the pairs, and who is in them, never
+leave the figures. With fewer than ``MIN_GROUP`` pairs the dashboard shows the change between
+the rounds' released answers as before (``cohort_change`` says which one it shows).
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ import random
 import re
 import secrets
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.addresses import page_link
@@ -26,7 +35,7 @@ from cpmkit.core.links import JOIN_CODE_ALPHABET as READABLE
 from cpmkit.core.query import query_number
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
-from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, released_count, round_change
+from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, paired_change, released_count, round_change
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,20 +48,27 @@ __all__ = [
     "EXPORT_COLUMNS",
     "HIDDEN",
     "HIDDEN_IN_A_ROUND",
+    "HIDDEN_PAIRS",
     "NAMES_SHOWN",
+    "PAIRED",
     "PARTICIPANT_PAGE",
     "TRAINER_PAGE",
+    "UNPAIRED",
     "answers_by_round",
     "change_table",
+    "cohort_change",
     "distribution_table",
     "export_tables",
     "file_stem",
     "has_figures",
     "parse_rounds",
     "participant_link",
+    "person_of",
     "released_answers",
+    "released_pairs",
     "requested_workshop",
     "require_open",
+    "round_pairs",
     "status_table",
     "trainer_link",
 ]
@@ -63,6 +79,16 @@ TRAINER_PAGE: Final = "workshop_trainer"
 #: What a hidden row says, in place of soft_skills' shorter status.
 HIDDEN: Final = f"hidden: fewer than {MIN_GROUP} participants"
 HIDDEN_IN_A_ROUND: Final = f"hidden: fewer than {MIN_GROUP} participants in a round"
+HIDDEN_PAIRS: Final = f"hidden: fewer than {MIN_GROUP} participants took both rounds"
+#: What the dashboard says of the change it shows: within each person, or each round's own mean.
+PAIRED: Final = (
+    "Paired: each of {pairs} participants who finished both rounds compared with themselves "
+    f"(counted in groups of {MIN_GROUP}, in the order they finished)."
+)
+UNPAIRED: Final = (
+    "Each round's mean over everyone who finished it: fewer than "
+    f"{MIN_GROUP} participants have finished both rounds from the same browser or their own link."
+)
 
 #: What a participant is told when they try to join a closed workshop.
 CLOSED: Final = "This workshop is closed: the trainer is no longer taking new participants."
@@ -196,6 +222,71 @@ def answers_by_round(export: pd.DataFrame, rounds: Sequence[str]) -> dict[str, d
     ):
         by_round[round_name].setdefault(str(participant), {})[str(item_id)] = int(value)
     return by_round
+
+
+def person_of(row: Mapping[str, Any]) -> str | None:
+    """Who a participant row is across rounds: its ``person_key``, else (a row joined before rounds
+    were paired) its ``browser_key``, the digest of the browser it joined from; None: no one known."""
+    return row.get("person_key") or row.get("browser_key") or None
+
+
+def round_pairs(rows: Iterable[Mapping[str, Any]], *, before: str, after: str) -> list[tuple[int, int]]:
+    """``(participant id in before, participant id in after)`` for each person (``person_of``) who
+    took both rounds, in the order their ``after`` participant joined.
+
+    ``rows`` are plain participant rows (``id``, ``round``, ``person_key``, ``browser_key``). A
+    person is paired once per round: should they have two rows in a round, the first (lowest id)
+    counts. A row with no person pairs with no one.
+    """
+    first: dict[str, dict[str, int]] = {before: {}, after: {}}
+    for row in sorted(rows, key=lambda r: int(r["id"])):
+        person = person_of(row)
+        if person is not None and row["round"] in first:
+            first[row["round"]].setdefault(person, int(row["id"]))
+    earlier = first[before]
+    pairs = [(earlier[person], pid) for person, pid in first[after].items() if person in earlier and before != after]
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
+def released_pairs(rows: Iterable[Mapping[str, Any]], *, before: str, after: str) -> list[tuple[int, int]]:
+    """The pairs (``round_pairs``) a paired figure may count: only people who finished both rounds
+    (rows carry ``completed_at``), in whole batches of ``MIN_GROUP`` (``released_count``) in the
+    order the pairs were finished (the later of the two). A pair finishes now or never again, so
+    the batch shown only ever grows by ``MIN_GROUP`` pairs; none at all below ``MIN_GROUP``."""
+    listed = list(rows)
+    finished = {int(row["id"]): row["completed_at"] for row in listed if row.get("completed_at") is not None}
+    done = [
+        (max(finished[old], finished[new]), new, old)
+        for old, new in round_pairs(listed, before=before, after=after)
+        if old in finished and new in finished
+    ]
+    done.sort()
+    return [(old, new) for _when, new, old in done[: released_count(len(done))]]
+
+
+def cohort_change(
+    bank: QuestionBank,
+    export: pd.DataFrame,
+    people: Iterable[Mapping[str, Any]],
+    *,
+    before: str,
+    after: str,
+) -> tuple[str, pd.DataFrame]:
+    """The change between two rounds the dashboard shows, and what it is: ``PAIRED`` (worded with
+    the number of pairs) and ``scoring.paired_change`` over ``released_pairs`` once there are
+    ``MIN_GROUP`` of them; else ``UNPAIRED`` and ``scoring.round_change`` over the rounds'
+    ``released_answers``. ``export`` is the store's ``cohort_export``, ``people`` its participant
+    rows (``TrainerAccess.people``); the frame is worded for the page (``change_table``)."""
+    pairs = released_pairs(people, before=before, after=after)
+    if not pairs:
+        change = round_change(bank, answers_by_round(export, [before, after]), before=before, after=after)
+        return UNPAIRED, change_table(change)
+    require_columns(export, EXPORT_COLUMNS, "cohort answers")
+    by_participant: dict[int, dict[str, int]] = {}
+    for participant, item_id, value in zip(export["participant"], export["item_id"], export["value"]):
+        by_participant.setdefault(int(participant), {})[str(item_id)] = int(value)
+    answers = [(by_participant.get(old, {}), by_participant.get(new, {})) for old, new in pairs]
+    return PAIRED.format(pairs=len(pairs)), _blank_missing_counts(_worded(paired_change(bank, answers), HIDDEN_PAIRS))
 
 
 def distribution_table(distribution: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.soft_skills import store as assessment_module
 from cpmkit.soft_skills.bank import default_bank
 from cpmkit.soft_skills.store import EXPORT_COLUMNS, AssessmentStore, TrainerAccess
+from cpmkit.soft_skills.workshop import round_pairs
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
 
@@ -312,6 +313,117 @@ def test_a_participant_without_a_joining_browser_gets_the_first_one_that_opens_t
     alone = assess.start_self_assessment()
     assess.remember_own_browser(alone["id"], "d" * 32)  # outside a workshop: nothing to resume by
     assert assess.browser_participant(code, "d" * 32) is None
+
+
+def _person(store: Store, participant_id: int) -> str | None:
+    with store.read() as conn:
+        return conn.execute(select(participants.c.person_key).where(participants.c.id == participant_id)).scalar()
+
+
+def test_the_after_round_joined_from_the_same_browser_is_the_same_person(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    before = assess.join_workshop(code, round="before", browser_key=BROWSER)  # anonymous: their own browser
+    other = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    keyless = assess.join_workshop(code, round="before")  # the browser's key had not arrived
+    assess.save_answer(before["id"], "listen_1", 2)
+    assert _person(store, before["id"]) == digest(BROWSER)  # the browser it first joined from, as a digest
+    assert _person(store, keyless["id"]) not in {None, digest(BROWSER), digest(OTHER_BROWSER)}
+    assert assess.earlier_round(before["id"]) is None  # nothing before the first round
+
+    after = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    assert _person(store, after["id"]) == _person(store, before["id"])
+    assert assess.earlier_round(after["id"]) == ("before", {"listen_1": 2})
+    assert assess.earlier_round(other["id"]) is None
+    stranger = assess.join_workshop(code, round="after", browser_key="c" * 32)
+    assert assess.earlier_round(stranger["id"]) is None
+    pairs = round_pairs(assess.trainer_workshop(wid, key).people(), before="before", after="after")
+    assert pairs == [(before["id"], after["id"])]
+    assert "display_name" not in assess.trainer_workshop(wid, key).people()[0]  # pairing reads no name
+
+
+def test_rows_joined_before_rounds_were_paired_pair_by_their_browser(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    before = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    after = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    lonely = assess.join_workshop(code, round="before")
+    with store.write() as conn:  # as a store upgraded to revision 0006 has them
+        conn.execute(participants.update().values(person_key=None))
+    assess.save_answer(before["id"], "listen_1", 3)
+    assert assess.earlier_round(after["id"]) == ("before", {"listen_1": 3})
+    assert round_pairs(assess.trainer_workshop(wid, key).people(), before="before", after="after") == [
+        (before["id"], after["id"])
+    ]
+    # Their link takes a later round as the same person: a row with no key at all gets one first.
+    three = assess.create_workshop("Three rounds", bank="soft_skills", rounds=["before", "middle", "after"])
+    middle = assess.join_workshop(three[1], round="middle", browser_key=BROWSER)
+    with pytest.raises(ValidationError, match="already taken"):  # the browser's after round is the person's
+        assess.take_round(before["id"], "after")
+    with store.write() as conn:
+        conn.execute(participants.update().where(participants.c.id == lonely["id"]).values(person_key=None))
+    later = assess.take_round(lonely["id"], "after")
+    assert _person(store, lonely["id"]) == _person(store, later["id"]) is not None
+    assert assess.earlier_round(middle["id"]) is None  # another workshop's rounds are another matter
+
+
+def test_the_personal_link_takes_the_after_round_as_the_same_person(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    before = assess.join_workshop(code, round="before", display_name="Ada", browser_key=BROWSER)
+    for item, value in (("listen_1", 2), ("listen_2", 3)):
+        assess.save_answer(before["id"], item, value)
+    assert assess.rounds_to_take(before["id"]) == ["after"]
+    # The "before" link opened on a phone (another browser): the page offers the after round.
+    opened = assess.participant_by_token(before["token"])
+    after = assess.take_round(opened["id"], "after", browser_key=OTHER_BROWSER)
+    assert after["round"] == "after" and after["display_name"] == "Ada" and after["workshop_id"] == wid
+    assert after["token"] != before["token"] and assess.participant_by_token(after["token"])["id"] == after["id"]
+    assert _person(store, after["id"]) == _person(store, before["id"])
+    assert assess.earlier_round(after["id"]) == ("before", {"listen_1": 2, "listen_2": 3})
+    assert assess.rounds_to_take(before["id"]) == [] and assess.rounds_to_take(after["id"]) == []
+    # The phone's browser now resumes the after round; the first browser would start it anew as the same
+    # person, but the person has it: it joins as someone new, never paired twice.
+    assert assess.join_workshop(code, round="after", browser_key=OTHER_BROWSER)["id"] == after["id"]
+    again = assess.join_workshop(code, round="after", display_name="Ada B", browser_key=BROWSER)
+    assert _person(store, again["id"]) not in {None, _person(store, before["id"])}
+    assert round_pairs(assess.trainer_workshop(wid, key).people(), before="before", after="after") == [
+        (before["id"], after["id"])
+    ]
+    # The earlier link never opens the later participant: a round taken is refused, as are others.
+    with pytest.raises(ValidationError, match="already taken the round 'after'"):
+        assess.take_round(before["id"], "after", browser_key=OTHER_BROWSER)
+    with pytest.raises(ValidationError, match=r"the rounds after 'after' are none"):
+        assess.take_round(after["id"], "before")
+    with pytest.raises(ValidationError, match=r"the rounds after 'before' are 'after'"):
+        assess.take_round(before["id"], "during")
+    with pytest.raises(ValidationError, match="outside a workshop has no rounds"):
+        assess.take_round(assess.start_self_assessment()["id"], "after")
+    with pytest.raises(NotFoundError):
+        assess.take_round(10**6, "after")
+    assert assess.rounds_to_take(assess.start_self_assessment()["id"]) == []
+
+
+def test_taking_a_round_keeps_the_workshops_rules(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    ada = assess.join_workshop(code, round="before", display_name="Ada")
+    assess.join_workshop(code, round="after", display_name="ada", browser_key=BROWSER)  # someone else, in after
+    with pytest.raises(ValidationError, match="already joined as 'Ada'"):
+        assess.take_round(ada["id"], "after")
+    quiet = assess.join_workshop(code, round="before")
+    taken = assess.take_round(quiet["id"], "after", browser_key=BROWSER)  # that browser has someone in after
+    assert assess.participant(taken["id"])["display_name"] is None
+    assert assess.join_workshop(code, round="after", browser_key=BROWSER)["display_name"] == "ada"  # still theirs
+    late = assess.join_workshop(code, round="before")
+    assess.trainer_workshop(wid, key).close()
+    assert assess.rounds_to_take(late["id"]) == []
+    with pytest.raises(ValidationError, match="closed"):
+        assess.take_round(late["id"], "after")
 
 
 def test_a_browser_key_that_is_no_key_is_refused(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:

@@ -21,18 +21,25 @@ from cpmkit.soft_skills.workshop import (
     CLOSED,
     HIDDEN,
     HIDDEN_IN_A_ROUND,
+    HIDDEN_PAIRS,
     NAMES_SHOWN,
+    PAIRED,
+    UNPAIRED,
     answers_by_round,
     change_table,
+    cohort_change,
     distribution_table,
     export_tables,
     file_stem,
     has_figures,
     parse_rounds,
     participant_link,
+    person_of,
     released_answers,
+    released_pairs,
     requested_workshop,
     require_open,
+    round_pairs,
     status_table,
     trainer_link,
 )
@@ -348,3 +355,129 @@ def test_a_closed_workshop_takes_nobody_new() -> None:
         require_open({"is_open": False})
     assert str(caught.value) == CLOSED
     assert CLOSED.startswith("This workshop is closed")
+
+
+# -- pairs ---------------------------------------------------------------------------------------
+
+
+def _row(pid: int, round_name: str, person: str | None, browser: str | None = None, done: int | None = None) -> dict:
+    """A participant row as TrainerAccess.people gives it; ``done``: finished that many minutes after T0."""
+    return {
+        "id": pid,
+        "round": round_name,
+        "person_key": person,
+        "browser_key": browser,
+        "completed_at": None if done is None else T0 + dt.timedelta(minutes=done),
+    }
+
+
+def test_rounds_pair_by_person_key() -> None:
+    rows = [
+        _row(1, "before", "P1", "B1"),
+        _row(2, "before", "P2", "B2"),
+        _row(3, "after", "P2", "B9"),  # the same person, by their link from another browser
+        _row(4, "after", "P1", "B1"),
+        _row(5, "after", "P3", "B3"),  # took only the after round
+        _row(6, "middle", "P1", "B1"),
+    ]
+    assert round_pairs(rows, before="before", after="after") == [(2, 3), (1, 4)]  # in the order "after" joined
+    assert round_pairs(rows, before="middle", after="after") == [(6, 4)]
+    assert round_pairs(rows, before="after", after="before") == [(4, 1), (3, 2)]
+    assert round_pairs(rows, before="before", after="before") == []
+    assert round_pairs([], before="before", after="after") == []
+
+
+def test_rows_from_before_rounds_were_paired_pair_by_their_browser() -> None:
+    rows = [
+        _row(1, "before", None, "B1"),  # joined before revision 0006: no person key
+        _row(2, "after", None, "B1"),
+        _row(3, "before", None, "B2"),
+        _row(4, "after", "B2", "B2"),  # joined after the upgrade from the same browser: its key is that browser's
+        _row(5, "before", None, None),  # neither: pairs with no one
+        _row(6, "after", None, None),
+    ]
+    assert person_of(rows[0]) == "B1" and person_of(rows[4]) is None and person_of({"person_key": ""}) is None
+    assert round_pairs(rows, before="before", after="after") == [(1, 2), (3, 4)]
+
+
+def test_a_person_is_never_paired_twice_in_a_round() -> None:
+    rows = [
+        _row(5, "after", "P1", "B5"),
+        _row(1, "before", "P1", "B1"),
+        _row(2, "before", None, "P1"),  # an older row of the same person in the same round
+        _row(3, "after", "P1", "B3"),
+    ]
+    pairs = round_pairs(rows, before="before", after="after")
+    assert pairs == [(1, 3)]  # the first row of each round, once
+    assert len({old for old, _new in pairs}) == len(pairs) == len({new for _old, new in pairs})
+
+
+def test_anonymous_people_pair_and_the_pairs_name_no_one() -> None:
+    """A row carries no name: pairing reads only the keys, and gives back participant ids, which
+    never leave the figures."""
+    rows = [_row(1, "before", "P1"), _row(2, "after", "P1")]
+    assert round_pairs(rows, before="before", after="after") == [(1, 2)]
+    assert not {"display_name"} & set(rows[0])
+
+
+def _pairs_done(*finished: tuple[int, int]) -> list[dict]:
+    """A before and an after row per person, finished (minutes after T0) as given; ids 1, 2 / 3, 4 ..."""
+    rows = []
+    for n, (before, after) in enumerate(finished):
+        rows += [_row(2 * n + 1, "before", f"P{n}", done=before), _row(2 * n + 2, "after", f"P{n}", done=after)]
+    return rows
+
+
+def test_paired_figures_count_finished_pairs_in_whole_batches_of_three() -> None:
+    two = _pairs_done((1, 20), (2, 21))
+    assert released_pairs(two, before="before", after="after") == []
+    three = _pairs_done((1, 20), (2, 21), (3, 22))
+    assert released_pairs(three, before="before", after="after") == [(1, 2), (3, 4), (5, 6)]
+    # A fourth pair changes nothing: the paired mean at 3 and 4 pairs would give away the 4th's change.
+    four = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23))
+    assert released_pairs(four, before="before", after="after") == released_pairs(three, before="before", after="after")
+    six = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23), (5, 24), (6, 25))
+    assert len(released_pairs(six, before="before", after="after")) == 6
+    # Only pairs finished in both rounds; in the order the pair finished (the later of the two).
+    unfinished = [*_pairs_done((1, 20), (2, 21), (30, 3)), _row(7, "before", "P9", done=1), _row(8, "after", "P9")]
+    assert released_pairs(unfinished, before="before", after="after") == [(1, 2), (3, 4), (5, 6)]
+    late = _pairs_done((1, 40), (2, 21), (3, 22), (4, 23))
+    assert released_pairs(late, before="before", after="after") == [(3, 4), (5, 6), (7, 8)]
+
+
+def _paired_export(*people: tuple[str, int, int, int]) -> pd.DataFrame:
+    """cohort_export rows for (round, participant id, listen, feedback), all anonymous, finished at T0 + id."""
+    rows = []
+    for round_name, pid, listen, feedback in people:
+        when = T0 + dt.timedelta(minutes=pid)
+        rows += [(round_name, pid, None, when, item, listen) for item in ("L1", "L2", "L3")]
+        rows += [(round_name, pid, None, when, item, feedback) for item in ("F1", "F2", "F3")]
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS, dtype=object).astype({"participant": "int64", "value": "int64"})
+
+
+def test_the_cohort_change_is_paired_from_three_pairs_and_says_so() -> None:
+    # Three people took both rounds (ids 1-3 before, 11-13 after); 14 took only the after round,
+    # and is left out of the paired change.
+    export = _paired_export(
+        ("before", 1, 2, 3), ("before", 2, 3, 3), ("before", 3, 4, 3),
+        ("after", 11, 3, 4), ("after", 12, 5, 4), ("after", 13, 4, 4), ("after", 14, 1, 1),
+    )  # fmt: skip
+    people = [
+        *(_row(pid, "before", f"P{pid}", done=pid) for pid in (1, 2, 3)),
+        *(_row(pid, "after", f"P{pid - 10}", done=pid) for pid in (11, 12, 13, 14)),
+    ]
+    note, change = cohort_change(BANK, export, people, before="before", after="after")
+    assert note == PAIRED.format(pairs=3) and note.startswith("Paired: each of 3 participants")
+    listen = change[change["competency"] == "listen"].iloc[0]
+    assert (listen["mean_before"], listen["mean_after"], listen["change"], listen["pairs"]) == (3.0, 4.0, 1.0, 3)
+    assert listen["status"] == ""  # shown: the page's wording
+    # Two pairs: the dashboard shows what it showed before pairs, and says so.
+    note, change = cohort_change(BANK, export, people[1:], before="before", after="after")
+    assert note == UNPAIRED
+    assert list(change.columns) == list(
+        change_table(round_change(BANK, {"before": {}, "after": {}}, before="before", after="after")).columns
+    )
+    listen = change[change["competency"] == "listen"].iloc[0]
+    # Each round's released answers: 3 before; 3 of the 4 anonymous after (whole batches of three).
+    assert (listen["mean_before"], listen["mean_after"], listen["n_before"], listen["n_after"]) == (3.0, 4.0, 3, 3)
+    assert HIDDEN_PAIRS.startswith("hidden: fewer than 3")
