@@ -473,8 +473,9 @@ def paired_change(
 ) -> pd.DataFrame:
     """Per competency, the cohort's change measured within each person: over the ``pairs`` (one
     participant's answers in the earlier round and in the later one) with a score in both, the
-    mean score before and after, the change (after - before: the mean of the people's own
-    changes) and how many pairs. Every figure is hidden for fewer than ``min_group`` pairs.
+    mean score before and after, the change (after - before of the means shown: over the same
+    people, the mean of their own changes) and how many pairs. Every figure is hidden for fewer
+    than ``min_group`` pairs.
 
     Which pairs may count (whole batches, so two releases never differ by one person's change)
     is :func:`cpmkit.soft_skills.workshop.released_pairs`' rule.

@@ -252,7 +252,7 @@ class AssessmentStore:
                 raise ValidationError.for_field(
                     "round", round, f"the rounds after {me.round!r} are {_names(later) if later else 'none'}."
                 )
-            person = person_of(me._mapping)
+            person = person_of(dict(me._mapping))
             if person is None:  # joined before rounds were paired, from no known browser
                 person = digest(new_token())
                 conn.execute(participants.update().where(participants.c.id == me.id).values(person_key=person))
@@ -285,7 +285,7 @@ class AssessmentStore:
             workshop = _workshop_row(conn, int(me.workshop_id))
             if not workshop["is_open"] or me.round not in workshop["rounds"]:
                 return []
-            person = person_of(me._mapping)
+            person = person_of(dict(me._mapping))
             taken = {row["round"] for row in _person_rows(conn, workshop["id"], person)} if person else set()
             return [name for name in workshop["rounds"][workshop["rounds"].index(me.round) + 1 :] if name not in taken]
 
@@ -299,7 +299,7 @@ class AssessmentStore:
             ).first()
             if me is None:
                 raise _no_participant(participant_id)
-            person = person_of(me._mapping)
+            person = person_of(dict(me._mapping))
             if me.workshop_id is None or person is None:
                 return None
             rounds = _workshop_row(conn, int(me.workshop_id))["rounds"]
@@ -810,7 +810,7 @@ def _joining_person(conn: Connection, workshop_id: int, round: str, browser: str
             .limit(1)
         ).first()
         if earlier is not None:
-            person = person_of(earlier._mapping)
+            person = person_of(dict(earlier._mapping))
     if person is None or _person_rows(conn, workshop_id, person, round):
         person = digest(new_token())
     return person
