@@ -125,6 +125,9 @@ def test_on_a_phone_the_same_browser_takes_before_and_after_and_sees_its_own_cha
     expect(page.locator(".cpmkit-own-change table")).to_have_count(0)  # a first round: nothing to compare
 
     offer = page.locator(".cpmkit-next-round")
+    expect(offer.get_by_role("button", name="Take the round 'after'")).to_be_visible()
+    assert_fits(person, "phone")  # the offer too: in the window, a thumb's height
+    person.assert_accessible()
     offer.get_by_role("button", name="Take the round 'after'").click()
     expect(page.locator(".cpmkit-questionnaire")).to_be_visible()
     expect(page.locator(".cpmkit-app")).to_contain_text(f"Workshop {name}, round after.")
