@@ -10,10 +10,11 @@ answers, and the dashboard and the downloads both take their figures from what i
 Pairs: the same person's participants in two rounds (``round_pairs``: the same ``person_key``, or
 for rows joined before rounds were paired, the same browser) let the change between rounds be
 measured within each person. The same rule holds for pairs (``released_pairs``): only pairs
-whose two rounds are both finished count, in whole batches of ``MIN_GROUP`` in the order the
-pairs were finished (3, then 6, ...), so the paired change at 3 pairs and at 4 never both show
-and nobody's own change can be worked out by subtraction; the pairs, and who is in them, never
-leave the figures. With fewer than ``MIN_GROUP`` pairs the dashboard shows the change between
+whose two participants ``released_answers`` keeps count; pairs named in both rounds count as
+named answers do, every other pair only in whole batches of ``MIN_GROUP`` in the order the
+pairs were finished (3, then 6, ...), so the paired change at 3 anonymous pairs and at 4 never
+both show and no anonymous person's own change can be worked out by subtraction; the pairs,
+and who is in them, never leave the figures. With fewer than ``MIN_GROUP`` pairs the dashboard shows the change between
 the rounds' released answers as before (``cohort_change`` says which one it shows).
 """
 
@@ -82,12 +83,12 @@ HIDDEN_IN_A_ROUND: Final = f"hidden: fewer than {MIN_GROUP} participants in a ro
 HIDDEN_PAIRS: Final = f"hidden: fewer than {MIN_GROUP} participants took both rounds"
 #: What the dashboard says of the change it shows: within each person, or each round's own mean.
 PAIRED: Final = (
-    "Paired: each of {pairs} participants who finished both rounds compared with themselves "
-    f"(counted in groups of {MIN_GROUP}, in the order they finished)."
+    "Paired: each of {pairs} participants who finished both rounds compared with themselves (those named "
+    f"in both rounds all, the others in groups of {MIN_GROUP}, in the order they finished)."
 )
 UNPAIRED: Final = (
-    "Each round's mean over everyone who finished it: fewer than "
-    f"{MIN_GROUP} participants have finished both rounds from the same browser or their own link."
+    "Each round's mean over everyone it shows: fewer than "
+    f"{MIN_GROUP} participants who finished both rounds (from the same browser or their own link) can be paired yet."
 )
 
 #: What a participant is told when they try to join a closed workshop.
@@ -248,20 +249,32 @@ def round_pairs(rows: Iterable[Mapping[str, Any]], *, before: str, after: str) -
     return sorted(pairs, key=lambda pair: pair[1])
 
 
-def released_pairs(rows: Iterable[Mapping[str, Any]], *, before: str, after: str) -> list[tuple[int, int]]:
-    """The pairs (``round_pairs``) a paired figure may count: only people who finished both rounds
-    (rows carry ``completed_at``), in whole batches of ``MIN_GROUP`` (``released_count``) in the
-    order the pairs were finished (the later of the two). A pair finishes now or never again, so
-    the batch shown only ever grows by ``MIN_GROUP`` pairs; none at all below ``MIN_GROUP``."""
-    listed = list(rows)
-    finished = {int(row["id"]): row["completed_at"] for row in listed if row.get("completed_at") is not None}
-    done = [
-        (max(finished[old], finished[new]), new, old)
-        for old, new in round_pairs(listed, before=before, after=after)
-        if old in finished and new in finished
-    ]
-    done.sort()
-    return [(old, new) for _when, new, old in done[: released_count(len(done))]]
+def released_pairs(
+    export: pd.DataFrame, rows: Iterable[Mapping[str, Any]], *, before: str, after: str
+) -> list[tuple[int, int]]:
+    """The pairs (``round_pairs`` of the participant ``rows``) a paired figure may count, built as
+    ``released_answers`` builds a round: only pairs whose two participants are both among those
+    ``released_answers`` keeps of ``export`` in their round (so finished, and never someone their
+    own round held back); a pair named in both rounds counts, as named answers do; every other
+    pair only in whole batches of ``MIN_GROUP`` among themselves (``released_count``), in the
+    order the pairs were finished (the later of the two); none at all below ``MIN_GROUP`` pairs.
+
+    So no paired figure gives away an anonymous person's change next to named ones, and two
+    releases never differ by one anonymous pair. Returned in the order the pairs finished."""
+    released = released_answers(export, [before, after]).drop_duplicates("participant")
+    kept = {
+        int(pid): (when, not _blank(name))
+        for pid, name, when in zip(released["participant"], released["display_name"], released["completed_at"])
+    }
+    named: list[tuple[Any, int, int]] = []
+    others: list[tuple[Any, int, int]] = []
+    for old, new in round_pairs(rows, before=before, after=after):
+        if old in kept and new in kept:
+            done = (max(kept[old][0], kept[new][0]), new, old)
+            (named if kept[old][1] and kept[new][1] else others).append(done)
+    others.sort()
+    counted = sorted(named + others[: released_count(len(others))])
+    return [(old, new) for _when, new, old in counted] if len(counted) >= MIN_GROUP else []
 
 
 def cohort_change(
@@ -277,7 +290,7 @@ def cohort_change(
     ``MIN_GROUP`` of them; else ``UNPAIRED`` and ``scoring.round_change`` over the rounds'
     ``released_answers``. ``export`` is the store's ``cohort_export``, ``people`` its participant
     rows (``TrainerAccess.people``); the frame is worded for the page (``change_table``)."""
-    pairs = released_pairs(people, before=before, after=after)
+    pairs = released_pairs(export, people, before=before, after=after)
     if not pairs:
         change = round_change(bank, answers_by_round(export, [before, after]), before=before, after=after)
         return UNPAIRED, change_table(change)

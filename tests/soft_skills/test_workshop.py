@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import pytest
@@ -420,29 +420,88 @@ def test_anonymous_people_pair_and_the_pairs_name_no_one() -> None:
     assert not {"display_name"} & set(rows[0])
 
 
-def _pairs_done(*finished: tuple[int, int]) -> list[dict]:
-    """A before and an after row per person, finished (minutes after T0) as given; ids 1, 2 / 3, 4 ..."""
-    rows = []
+def _pairs_done(*finished: tuple[int, int | None], names: Sequence[str | None] = ()) -> tuple[pd.DataFrame, list[dict]]:
+    """The cohort export and people rows of a before and an after participant per person (ids 1, 2
+    / 3, 4 ...), finished (minutes after T0; None: still answering) as given, named as ``names``
+    gives (anonymous by default)."""
+    export, rows = [], []
     for n, (before, after) in enumerate(finished):
-        rows += [_row(2 * n + 1, "before", f"P{n}", done=before), _row(2 * n + 2, "after", f"P{n}", done=after)]
-    return rows
+        name = names[n] if n < len(names) else None
+        for pid, round_name, done in ((2 * n + 1, "before", before), (2 * n + 2, "after", after)):
+            rows.append(_row(pid, round_name, f"P{n}", done=done))
+            when = None if done is None else T0 + dt.timedelta(minutes=done)
+            export += [(round_name, pid, name, when, item, 3) for item in ("L1", "L2", "L3", "F1", "F2", "F3")]
+    frame = pd.DataFrame(export, columns=EXPORT_COLUMNS, dtype=object).astype(
+        {"participant": "int64", "value": "int64"}
+    )
+    return frame, rows
 
 
-def test_paired_figures_count_finished_pairs_in_whole_batches_of_three() -> None:
-    two = _pairs_done((1, 20), (2, 21))
-    assert released_pairs(two, before="before", after="after") == []
+def _released(export: pd.DataFrame, rows: list[dict]) -> list[tuple[int, int]]:
+    return released_pairs(export, rows, before="before", after="after")
+
+
+def test_paired_figures_count_finished_anonymous_pairs_in_whole_batches_of_three() -> None:
+    assert _released(*_pairs_done((1, 20), (2, 21))) == []
     three = _pairs_done((1, 20), (2, 21), (3, 22))
-    assert released_pairs(three, before="before", after="after") == [(1, 2), (3, 4), (5, 6)]
+    assert _released(*three) == [(1, 2), (3, 4), (5, 6)]
     # A fourth pair changes nothing: the paired mean at 3 and 4 pairs would give away the 4th's change.
-    four = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23))
-    assert released_pairs(four, before="before", after="after") == released_pairs(three, before="before", after="after")
-    six = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23), (5, 24), (6, 25))
-    assert len(released_pairs(six, before="before", after="after")) == 6
+    assert _released(*_pairs_done((1, 20), (2, 21), (3, 22), (4, 23))) == _released(*three)
+    assert len(_released(*_pairs_done((1, 20), (2, 21), (3, 22), (4, 23), (5, 24), (6, 25)))) == 6
     # Only pairs finished in both rounds; in the order the pair finished (the later of the two).
-    unfinished = [*_pairs_done((1, 20), (2, 21), (30, 3)), _row(7, "before", "P9", done=1), _row(8, "after", "P9")]
-    assert released_pairs(unfinished, before="before", after="after") == [(1, 2), (3, 4), (5, 6)]
-    late = _pairs_done((1, 40), (2, 21), (3, 22), (4, 23))
-    assert released_pairs(late, before="before", after="after") == [(3, 4), (5, 6), (7, 8)]
+    unfinished = _pairs_done((1, 20), (30, 2), (3, 22), (4, None), names=["Ana", "Bo", "Cy", "Di"])
+    assert _released(*unfinished) == [(1, 2), (5, 6), (3, 4)]
+    export, rows = _pairs_done((1, 40), (2, 21), (3, 22), (4, 23), (5, 24), (6, 25))
+    rows = [{**row, "person_key": "Q"} if row["id"] in (10, 12) else row for row in rows]  # 2 people took one round
+    assert _released(export, rows) == [(3, 4), (5, 6), (7, 8)]
+
+
+def test_an_anonymous_pair_never_counts_next_to_named_ones_alone() -> None:
+    """Two named pairs and one anonymous: the named answers are shown one by one, so a paired mean
+    over the three would give away the anonymous person's before, after and change."""
+    two_named = _pairs_done((1, 20), (2, 21), (3, 22), names=["Ana", "Bo", None])
+    assert _released(*two_named) == []
+    three_named = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23), names=["Ana", "Bo", "Cy", None])
+    assert _released(*three_named) == [(1, 2), (3, 4), (5, 6)]  # the named pairs, the anonymous one left out
+    mixed = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23), (5, 24), names=["Ana", "Bo", None, None, None])
+    assert _released(*mixed) == [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)]
+
+
+def test_two_named_pairs_and_one_anonymous_show_no_paired_change() -> None:
+    """2 named pairs, 1 anonymous pair and 2 more anonymous people per round: each round shows
+    its answers (2 named + 3 anonymous), but the change stays each round's mean."""
+    export = _export(
+        ("before", "Alice", 2, 2), ("before", "Bob", 3, 3), ("before", None, 1, 5), ("before", None, 4, 1),
+        ("before", None, 5, 5), ("after", "Alice", 3, 3), ("after", "Bob", 4, 4), ("after", None, 5, 1),
+        ("after", None, 2, 2), ("after", None, 3, 3),
+    )  # fmt: skip
+    people = [_row(pid, "before" if pid <= 5 else "after", person, done=pid) for pid, person in enumerate(
+        ["pA", "pB", "pX", "pY", "pZ", "pA", "pB", "pX", "pQ", "pR"], start=1
+    )]  # fmt: skip
+    assert len(released_answers(export, ["before", "after"]).drop_duplicates("participant")) == 10
+    note, _change = cohort_change(BANK, export, people, before="before", after="after")
+    assert note == UNPAIRED
+
+
+def test_a_pair_counts_only_if_its_own_rounds_release_keeps_both_people() -> None:
+    # Before: 3 named and 4 anonymous people; the round shows the first 3 anonymous (whole
+    # batches), and holds back V, who finished last. After: the 3 named, and X, Y and V.
+    people = [("before", name, 3, 3) for name in ("Ana", "Bo", "Cy", None, None, None, None)]
+    people += [("after", name, 4, 4) for name in ("Ana", "Bo", "Cy", None, None, None)]
+    persons = ["A", "B", "C", "X", "Y", "W", "V", "A", "B", "C", "X", "Y", "V"]
+    rows = [_row(pid, people[pid - 1][0], person, done=pid) for pid, person in enumerate(persons, start=1)]
+    export = _export(*people)
+    assert 7 not in set(released_answers(export, ["before"])["participant"])
+    # V's pair is not counted, so X's and Y's are two anonymous pairs: none; the named three count.
+    assert _released(export, rows) == [(1, 8), (2, 9), (3, 10)]
+
+
+def test_a_pair_counted_finished_only_once_its_answers_are_read_finished() -> None:
+    """The people rows may be read after the answers: a pair whose answers the export still shows
+    unfinished does not count, whatever the rows say."""
+    export, rows = _pairs_done((1, 20), (2, 21), (3, None))
+    rows = [{**row, "completed_at": T0} for row in rows]  # finished by the time the rows were read
+    assert _released(export, rows) == []
 
 
 def _paired_export(*people: tuple[str, int, int, int]) -> pd.DataFrame:

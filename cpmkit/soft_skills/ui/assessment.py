@@ -928,7 +928,8 @@ class SoftSkillsApp:
         intro = W.HTML(
             "<h3 class='cpmkit-section'>The next round</h3><p class='cpmkit-help'>When your trainer asks you to, "
             "take the next round here (or from this link later): your results will then show how your scores "
-            "changed since this round. Your trainer's figures show only the group's change, never one person's.</p>"
+            "changed since this round. Your trainer sees your answers under your name if you gave one; without a "
+            "name, only in groups of three or more, so never your own change.</p>"
         )
         replace_children(self.offer, [intro, *buttons] if rounds else [])
 

@@ -352,9 +352,15 @@ def test_the_change_is_paired_once_three_took_both_rounds_and_says_which_it_show
                             "Participants, after", "Note"]  # fmt: skip
     assert list(change["Change"]) == ["1.0"] * n and list(change["Participants, after"]) == ["3"] * n
 
-    # The third pair: the change within each person, over the 3 pairs (the after round's mean over
-    # its first 3 anonymous would say 4.0).
+    # The third pair: as the 4th anonymous person of the after round, the round holds c back, and
+    # so does the pairing: a pair counts only if both its rounds show its two people.
     take_part(assess, code, "after", 5, browser=browsers["c"])
+    dashboard.refresh()
+    assert dashboard.change_kind.value == f'<p class="cpmkit-help">{html.escape(UNPAIRED)}</p>'
+    # Two more in the after round: it shows all 6, and the change is within each person, over the
+    # 3 pairs (the after round's mean over its 6 would say 4.0).
+    for _ in range(2):
+        take_part(assess, code, "after", 3)
     dashboard.refresh()
     assert dashboard.change_kind.value == f'<p class="cpmkit-help">{html.escape(PAIRED.format(pairs=3))}</p>'
     paired = read_table(dashboard.change.value)
