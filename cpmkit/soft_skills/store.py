@@ -219,7 +219,7 @@ class AssessmentStore:
                 )
             if name is not None:
                 _check_name_is_free(conn, workshop["id"], round, name)
-            person = _joining_person(conn, workshop["id"], round, browser)
+            person = _joining_person(conn, workshop["id"], round, name, browser)
             return _new_participant(conn, workshop["id"], round, name, browser, person)
 
     def take_round(self, participant_id: int, round: str, *, browser_key: str | None = None) -> dict[str, Any]:
@@ -264,9 +264,16 @@ class AssessmentStore:
                     "or from the browser you took it in.",
                 )
             if me.display_name is not None:
-                _check_name_is_free(conn, workshop["id"], round, me.display_name)
-            if browser is not None and _browser_in_round(conn, workshop["id"], round, browser) is not None:
-                browser = None  # someone else took this round in this browser: theirs to resume
+                _check_name_is_free(
+                    conn,
+                    workshop["id"],
+                    round,
+                    me.display_name,
+                    advice=f"join the round {round!r} with the workshop's code under another name, "
+                    "such as with your surname.",
+                )
+            if browser is not None and not _browser_is_persons(conn, workshop["id"], browser, person):
+                browser = None  # someone else's browser (Alice's after round on Bob's phone): it stays theirs
             return _new_participant(conn, workshop["id"], round, me.display_name, browser, person)
 
     def rounds_to_take(self, participant_id: int) -> list[str]:
@@ -290,7 +297,7 @@ class AssessmentStore:
             return [name for name in workshop["rounds"][workshop["rounds"].index(me.round) + 1 :] if name not in taken]
 
     def earlier_round(self, participant_id: int) -> tuple[str, dict[str, int]] | None:
-        """The first round of the workshop this participant's person took before their own round,
+        """The nearest round of the workshop this participant's person took before their own round,
         paired with it (``workshop.round_pairs``), and its answers: what the participant's own
         change is measured from. None when there is no such round (or no workshop)."""
         with self.store.read() as conn:
@@ -305,7 +312,7 @@ class AssessmentStore:
             rounds = _workshop_row(conn, int(me.workshop_id))["rounds"]
             rows = _person_rows(conn, int(me.workshop_id), person)
             earlier = rounds[: rounds.index(me.round)] if me.round in rounds else []
-            for name in earlier:
+            for name in reversed(earlier):
                 paired = {new: old for old, new in round_pairs(rows, before=name, after=me.round)}
                 if int(me.id) in paired:
                     given = conn.execute(
@@ -797,23 +804,42 @@ def _browser_in_round(conn: Connection, workshop_id: int, round: str, browser: s
     return None if found is None else int(found)
 
 
-def _joining_person(conn: Connection, workshop_id: int, round: str, browser: str | None) -> str:
-    """The person a new participant of ``round`` joining from ``browser`` (a digest) is: whoever
-    took another round of the workshop from that browser (their latest), else the browser's own
-    digest; a new one when there is no browser, or that person already has this round."""
+def _browser_is_persons(conn: Connection, workshop_id: int, browser: str, person: str) -> bool:
+    """Whether every participant of the workshop who joined from ``browser`` (a digest), if any,
+    is ``person`` (``workshop.person_of``): only then may a round ``person`` takes attach it."""
+    rows = conn.execute(
+        select(participants.c.person_key, participants.c.browser_key).where(
+            participants.c.workshop_id == workshop_id, participants.c.browser_key == browser
+        )
+    )
+    return all(person_of(dict(row._mapping)) == person for row in rows)
+
+
+def _joining_person(conn: Connection, workshop_id: int, round: str, name: str | None, browser: str | None) -> str:
+    """The person a new participant of ``round`` joining under ``name`` from ``browser`` (a
+    digest) is: whoever took another round of the workshop from that browser (their latest), if
+    under the same name (``fields.name_key``; no name both times counts as the same), else the
+    browser's own digest; a new one when there is no browser, that person already has this
+    round, or the name differs (on a device shared in the room, "Bob" is not the "Alice" before)."""
     person = browser
     if browser is not None:
         earlier = conn.execute(
-            select(participants.c.person_key, participants.c.browser_key)
+            select(participants.c.person_key, participants.c.browser_key, participants.c.display_name)
             .where(participants.c.workshop_id == workshop_id, participants.c.browser_key == browser)
             .order_by(participants.c.id.desc())
             .limit(1)
         ).first()
         if earlier is not None:
-            person = person_of(dict(earlier._mapping))
+            same = _name_or_none(earlier.display_name) == _name_or_none(name)
+            person = person_of(dict(earlier._mapping)) if same else None
     if person is None or _person_rows(conn, workshop_id, person, round):
         person = digest(new_token())
     return person
+
+
+def _name_or_none(name: str | None) -> str | None:
+    """A display name as two names that look the same compare (``fields.name_key``); None: no name."""
+    return None if name is None else name_key(name)
 
 
 def _adopt_browser(participant_id: int, browser: str) -> Any:
@@ -845,9 +871,17 @@ def _no_participant(participant_id: int) -> NotFoundError:
     return NotFoundError(f"There is no self-assessment number {participant_id}; it may have been deleted.")
 
 
-def _check_name_is_free(conn: Connection, workshop_id: int, round: str, name: str) -> None:
+def _check_name_is_free(
+    conn: Connection,
+    workshop_id: int,
+    round: str,
+    name: str,
+    *,
+    advice: str = "add something to tell you apart, such as your surname.",
+) -> None:
     """Refuse ``name`` when someone in this round of the workshop joined under a name that
-    looks the same. Compared in Python, by ``name_key``: participants keep no key column."""
+    looks the same, with ``advice`` on what to do. Compared in Python, by ``name_key``:
+    participants keep no key column."""
     key = name_key(name)
     taken = conn.execute(
         select(participants.c.display_name).where(
@@ -860,8 +894,7 @@ def _check_name_is_free(conn: Connection, workshop_id: int, round: str, name: st
         raise ValidationError.for_field(
             "display_name",
             name,
-            f"someone in this round has already joined as {name!r} (or a name that looks the same); "
-            "add something to tell you apart, such as your surname.",
+            f"someone in this round has already joined as {name!r} (or a name that looks the same); {advice}",
         )
 
 

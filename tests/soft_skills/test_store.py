@@ -320,6 +320,11 @@ def _person(store: Store, participant_id: int) -> str | None:
         return conn.execute(select(participants.c.person_key).where(participants.c.id == participant_id)).scalar()
 
 
+def _browser(store: Store, participant_id: int) -> str | None:
+    with store.read() as conn:
+        return conn.execute(select(participants.c.browser_key).where(participants.c.id == participant_id)).scalar()
+
+
 def test_the_after_round_joined_from_the_same_browser_is_the_same_person(
     assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
 ) -> None:
@@ -424,6 +429,75 @@ def test_taking_a_round_keeps_the_workshops_rules(
     assert assess.rounds_to_take(late["id"]) == []
     with pytest.raises(ValidationError, match="closed"):
         assess.take_round(late["id"], "after")
+
+
+def test_another_name_on_a_shared_browser_is_another_person(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    """The room's laptop: Alice takes the before round, then Bob the after round under his name."""
+    _wid, code, _key = workshop
+    alice = assess.join_workshop(code, round="before", display_name="Alice", browser_key=BROWSER)
+    assess.save_answer(alice["id"], "listen_1", 1)
+    bob = assess.join_workshop(code, round="after", display_name="Bob", browser_key=BROWSER)
+    assert _person(store, bob["id"]) != _person(store, alice["id"])
+    assert assess.earlier_round(bob["id"]) is None  # Bob never sees Alice's scores as his change
+    # Named then anonymous is another person too; the same name, however written, is the same one.
+    quiet = assess.join_workshop(code, round="after", browser_key=OTHER_BROWSER)
+    ada = assess.join_workshop(code, round="before", display_name="ADA", browser_key=OTHER_BROWSER)
+    assert _person(store, ada["id"]) != _person(store, quiet["id"])
+    bo = assess.join_workshop(code, round="before", display_name="Bob", browser_key="e" * 32)
+    assert _person(store, bo["id"]) not in {_person(store, bob["id"]), None}  # another browser: another Bob
+    named = assess.join_workshop(code, round="before", display_name="Ana", browser_key="f" * 32)
+    again = assess.join_workshop(code, round="after", display_name=" ana ", browser_key="f" * 32)
+    assert _person(store, again["id"]) == _person(store, named["id"])
+
+
+def test_a_round_taken_on_someone_elses_browser_leaves_that_browser_theirs(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    """Alice's battery dies: she opens her before link on Bob's phone and takes the after round
+    there. Bob, joining the after round from his phone later, is Bob, not Alice's after round."""
+    _wid, code, _key = workshop
+    alice = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    bob = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    assess.save_answer(alice["id"], "listen_1", 5)
+    alice_after = assess.take_round(alice["id"], "after", browser_key=OTHER_BROWSER)
+    assert _browser(store, alice_after["id"]) is None
+    bob_after = assess.join_workshop(code, round="after", browser_key=OTHER_BROWSER)
+    assert bob_after["id"] != alice_after["id"] and not bob_after.get("resumed")
+    assert _person(store, bob_after["id"]) == _person(store, bob["id"])
+    assert assess.earlier_round(bob_after["id"]) == ("before", {})
+    # Her own browser (or one no one used here) takes the new round: it resumes it.
+    three = assess.create_workshop("Three", bank="soft_skills", rounds=["before", "middle", "after"])
+    dan = assess.join_workshop(three[1], round="before", browser_key=BROWSER)
+    middle = assess.take_round(dan["id"], "middle", browser_key=BROWSER)
+    assert _browser(store, middle["id"]) == digest(BROWSER)
+    last = assess.take_round(middle["id"], "after", browser_key="9" * 32)
+    assert _browser(store, last["id"]) == digest("9" * 32)
+
+
+def test_the_own_change_is_measured_from_the_nearest_earlier_round(
+    assess: AssessmentStore, workshop: tuple[int, str, str]
+) -> None:
+    _wid, code, _key = assess.create_workshop("Three", bank="soft_skills", rounds=["before", "middle", "after"])
+    dan = assess.join_workshop(code, round="before", display_name="Dan", browser_key=BROWSER)
+    middle = assess.take_round(dan["id"], "middle")
+    assess.save_answer(middle["id"], "listen_1", 4)
+    after = assess.take_round(middle["id"], "after")
+    assert assess.earlier_round(after["id"]) == ("middle", {"listen_1": 4})  # "since this round", as offered
+    skipped = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    assess.save_answer(skipped["id"], "listen_1", 2)
+    assert assess.earlier_round(assess.take_round(skipped["id"], "after")["id"]) == ("before", {"listen_1": 2})
+
+
+def test_a_name_taken_in_the_later_round_says_to_join_with_the_code(
+    assess: AssessmentStore, workshop: tuple[int, str, str]
+) -> None:
+    _wid, code, _key = workshop
+    carol = assess.join_workshop(code, round="before", display_name="Carol")
+    assess.join_workshop(code, round="after", display_name="carol", browser_key=BROWSER)
+    with pytest.raises(ValidationError, match="join the round 'after' with the workshop's code under another name"):
+        assess.take_round(carol["id"], "after")
 
 
 def test_a_browser_key_that_is_no_key_is_refused(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:
