@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -233,6 +233,15 @@ class AssessmentStore:
         browser it was taken in, opens it), so an earlier link never opens a later participant.
         """
         browser = None if browser_key is None else _browser_digest(browser_key)
+        for _attempt in range(2):
+            try:
+                return self._take_round(participant_id, round, browser)
+            except IntegrityError:  # this person (or this browser) joined the round in another kernel just now
+                continue
+        raise StoreError("Taking the round clashed with another join of yours; please try again.")
+
+    def _take_round(self, participant_id: int, round: str, browser: str | None) -> dict[str, Any]:
+        """One attempt of ``take_round``, with the browser's digest."""
         with self.store.write() as conn:
             me = conn.execute(
                 select(*_PARTICIPANT_COLUMNS, participants.c.person_key, participants.c.browser_key)
@@ -243,7 +252,8 @@ class AssessmentStore:
                 raise _no_participant(participant_id)
             if me.workshop_id is None:
                 raise ValidationError("A self-assessment outside a workshop has no rounds to take.")
-            workshop = _workshop_row(conn, int(me.workshop_id), lock=True)
+            # As a join: FOR SHARE, so closing waits; FOR UPDATE under a name, so look-alikes take turns.
+            workshop = _workshop_row(conn, int(me.workshop_id), lock="share" if me.display_name is None else "update")
             require_open(workshop)
             later = (
                 workshop["rounds"][workshop["rounds"].index(me.round) + 1 :] if me.round in workshop["rounds"] else []
@@ -739,10 +749,13 @@ class TrainerAccess:
 # -- rows ------------------------------------------------------------------------------------
 
 
-def _workshop_row(conn: Connection, workshop_id: int, *, lock: bool = False) -> dict[str, Any]:
-    """One workshop; ``lock``: FOR SHARE on PostgreSQL, so closing it waits for a join in flight."""
+def _workshop_row(
+    conn: Connection, workshop_id: int, *, lock: Literal["share", "update"] | None = None
+) -> dict[str, Any]:
+    """One workshop; ``lock`` on PostgreSQL: FOR SHARE, so closing it waits for a join in flight,
+    or FOR UPDATE, so two named joins take turns too."""
     stmt = select(*_WORKSHOP_COLUMNS).where(workshops.c.id == workshop_id)
-    row = conn.execute(stmt.with_for_update(read=True) if lock else stmt).first()
+    row = conn.execute(stmt if lock is None else stmt.with_for_update(read=lock == "share")).first()
     if row is None:
         raise NotFoundError(f"There is no workshop number {workshop_id}.")
     return _workshop_dict(row._mapping)

@@ -500,6 +500,61 @@ def test_a_name_taken_in_the_later_round_says_to_join_with_the_code(
         assess.take_round(carol["id"], "after")
 
 
+def test_the_database_keeps_one_participant_per_person_and_round(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, _key = workshop
+    ada = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    row = {"workshop_id": wid, "round": "before", "token": "t" * 64, "person_key": _person(store, ada["id"])}
+    with pytest.raises(IntegrityError), store.write() as conn:
+        conn.execute(participants.insert().values(**row))
+    with store.write() as conn:  # rows from before rounds were paired have no key: they never clash
+        conn.execute(participants.insert().values(**{**row, "person_key": None}))
+        conn.execute(participants.insert().values(**{**row, "person_key": None, "token": "u" * 64}))
+
+
+def _missing_once(real: Callable[..., Any], missing: Any) -> Callable[..., Any]:
+    """``real``, but its first call gives ``missing``: what a kernel reads before another one commits."""
+    calls: list[int] = []
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return missing if len(calls) == 1 else real(*args, **kwargs)
+
+    return once
+
+
+def test_a_round_taken_while_the_same_person_joins_it_elsewhere_is_refused_plainly(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A join from the browser and the link's take_round of the same person at once (PostgreSQL
+    runs them side by side): the second to write finds the person's row there, and says so."""
+    _wid, code, _key = workshop
+    before = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    after = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    monkeypatch.setattr(assessment_module, "_person_rows", _missing_once(assessment_module._person_rows, []))
+    with pytest.raises(ValidationError, match="already taken the round 'after'"):
+        assess.take_round(before["id"], "after")
+    assert _count(store, participants, participants.c.round == "after") == 1
+    assert _person(store, after["id"]) == _person(store, before["id"])
+
+
+def test_a_round_taken_while_someone_else_joins_it_from_that_browser_leaves_the_browser_theirs(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _wid, code, _key = workshop
+    ada = assess.join_workshop(code, round="before")
+    bob = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    monkeypatch.setattr(
+        assessment_module, "_browser_is_persons", _missing_once(assessment_module._browser_is_persons, True)
+    )
+    taken = assess.take_round(ada["id"], "after", browser_key=BROWSER)
+    assert _browser(store, taken["id"]) is None and _browser(store, bob["id"]) == digest(BROWSER)
+    monkeypatch.setattr(assessment_module, "_browser_is_persons", lambda *_args: True)  # every attempt clashes
+    with pytest.raises(StoreError, match="clashed with another join of yours; please try again"):
+        assess.take_round(assess.join_workshop(code, round="before")["id"], "after", browser_key=BROWSER)
+
+
 def test_a_browser_key_that_is_no_key_is_refused(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:
     with pytest.raises(ValidationError, match="no key"):
         assess.join_workshop(workshop[1], round="before", browser_key="  ")
