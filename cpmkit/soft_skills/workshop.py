@@ -53,6 +53,7 @@ __all__ = [
     "NAMES_SHOWN",
     "PAIRED",
     "PARTICIPANT_PAGE",
+    "ROUND_MEANS",
     "TRAINER_PAGE",
     "UNPAIRED",
     "answers_by_round",
@@ -90,6 +91,9 @@ UNPAIRED: Final = (
     "Each round's mean over everyone it shows: fewer than "
     f"{MIN_GROUP} participants who finished both rounds (from the same browser or their own link) can be paired yet."
 )
+
+#: What the download's change sheet says it holds: not the dashboard's paired change (``cohort_change``).
+ROUND_MEANS: Final = "each round's mean over everyone it shows, first round to last (not paired by person)"
 
 #: What a participant is told when they try to join a closed workshop.
 CLOSED: Final = "This workshop is closed: the trainer is no longer taking new participants."
@@ -325,7 +329,8 @@ def export_tables(
 ) -> dict[str, pd.DataFrame]:
     """The workshop's results by sheet name: the answers ``released_answers`` keeps (with their
     competency), the cohort distribution of each round and, with two rounds or more, the change
-    from the first to the last. Every sheet is worked out from the same released answers, so
+    from the first to the last between the rounds' means (``ROUND_MEANS``: the sheet says it is
+    not the dashboard's paired change). Every sheet is worked out from the same released answers, so
     no sheet can be subtracted from another to single anyone out.
 
     A named participant is labelled with their name (" (2)" for a name used twice); an anonymous
@@ -361,6 +366,7 @@ def export_tables(
     if len(rounds) >= 2:
         before, after = rounds[0], rounds[-1]
         change = _worded(round_change(bank, by_round, before=before, after=after), HIDDEN_IN_A_ROUND)
+        change.insert(0, "measured", ROUND_MEANS)
         change.insert(0, "after", after)
         change.insert(0, "before", before)
         tables["change"] = change

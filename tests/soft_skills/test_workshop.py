@@ -24,6 +24,7 @@ from cpmkit.soft_skills.workshop import (
     HIDDEN_PAIRS,
     NAMES_SHOWN,
     PAIRED,
+    ROUND_MEANS,
     UNPAIRED,
     answers_by_round,
     change_table,
@@ -315,7 +316,8 @@ def test_export_tables_hold_the_answers_each_rounds_distribution_and_the_change(
     assert list(distribution["mean"]) == [3.0, 3.0, 4.0, 4.0]
     assert distribution["n"].dtype == "Int64", "the files keep the counts as numbers"
     change = tables["change"]
-    assert list(change[["before", "after"]].iloc[0]) == ["before", "after"]
+    assert list(change[["before", "after", "measured"]].iloc[0]) == ["before", "after", ROUND_MEANS]
+    assert "not paired" in ROUND_MEANS  # the dashboard may show the paired change: the file says which it holds
     assert list(change["change"]) == [1.0, 1.0]
 
 

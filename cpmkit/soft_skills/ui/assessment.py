@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
@@ -920,10 +920,10 @@ class SoftSkillsApp:
         """Under the results: the later rounds of the open workshop this person has not taken,
         each a button that takes it as the same person (so its results show their change)."""
         rounds = self.assessments.rounds_to_take(int(participant["id"]))
-        buttons = []
+        buttons: list[W.Button] = []
         for name in rounds:
             button = W.Button(description=f"Take the round {name!r}", icon="forward", layout=fluid("260px"))
-            button.on_click(lambda _, name=name: self._take_round(participant, name))
+            button.on_click(lambda _, name=name: self._take_round(participant, name, buttons))
             buttons.append(button)
         intro = W.HTML(
             "<h3 class='cpmkit-section'>The next round</h3><p class='cpmkit-help'>When your trainer asks you to, "
@@ -933,14 +933,24 @@ class SoftSkillsApp:
         )
         replace_children(self.offer, [intro, *buttons] if rounds else [])
 
-    def _take_round(self, participant: Mapping[str, Any], name: str) -> None:
+    def _take_round(self, participant: Mapping[str, Any], name: str, buttons: Sequence[W.Button]) -> None:
+        """Take the round once: the buttons are disabled at the first tap, and a second tap sent
+        before the page knew it (a double tap) is let go; a refusal enables them again."""
+        if any(button.disabled for button in buttons):
+            return
+        for button in buttons:
+            button.disabled = True
         taken: dict[str, Any] | None = None
         with guard(self.status):
             taken = self.assessments.take_round(int(participant["id"]), name, browser_key=self.browser.valid_key)
         if taken is not None:
             self.open_participant(taken)
+        else:
+            for button in buttons:
+                button.disabled = False
 
     def _back_to_questions(self) -> None:
+        replace_children(self.offer, [])  # offered again with the results
         if self.questions is not None:
             self.questions.show(self.questions.steps - 1)
             self.body.children = [self.questions.widget]

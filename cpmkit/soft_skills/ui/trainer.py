@@ -317,6 +317,8 @@ class WorkshopDashboard:
         self.room_left.value = "" if server is None else f'<p class="cpmkit-help">{html.escape(server.sentence())}</p>'
 
     def _load_answers(self) -> None:
+        # Two reads: the pairs count only people the answers read show finished (released_pairs),
+        # so a pair finished between them waits for the next refresh, never counts half-read.
         self.export, self.people = self.trainer.cohort_export(), self.trainer.people()
         self.by_round = answers_by_round(self.export, self.rounds)
         self._show_figures()

@@ -391,7 +391,15 @@ def test_the_after_round_from_the_same_browser_shows_the_participants_own_change
     assert before.results is not None and before.results.own_change.value == ""  # the first round: no change
     # The results offer the next round; the browser's page takes it as the same person.
     assert [button.description for button in before.offer.children[1:]] == ["Take the round 'after'"]
-    before.offer.children[1].click()
+    assert before.results is not None
+    before.results.back.click()  # back to the questions: the offer goes with the results
+    assert before.offer.children == ()
+    before.show_results()
+    take = before.offer.children[1]
+    take.click()
+    assert take.disabled  # a double tap takes the round once
+    take.click()  # the second tap, sent before the page knew the first
+    assert before.status.value == ""
     assert before.participant is not None and before.participant["round"] == "after"
     assert before.offer.children == () and before.questions is not None
     assert before.resume is not None and SHOWN_ONCE in before.resume.text.value  # the after round's own link
@@ -448,6 +456,7 @@ def test_taking_a_round_that_is_refused_says_why(store: Store) -> None:
         conn.execute(workshops.update().where(workshops.c.id == workshop_id).values(is_open=False))
     app.offer.children[1].click()
     assert "closed" in app.status.value and app.participant is not None and app.participant["round"] == "before"
+    assert not app.offer.children[1].disabled  # refused: the button may be tried again
     assert assess.rounds_to_take(app.participant["id"]) == []
 
 
