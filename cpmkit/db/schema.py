@@ -143,7 +143,8 @@ participants = Table(
     Index("ux_participants_token", "token", unique=True),
     Index("ix_participants_workshop_round", "workshop_id", "round"),
     Index("ux_participants_browser", "workshop_id", "round", "browser_key", unique=True),  # one per browser
-    Index("ix_participants_person", "workshop_id", "person_key"),
+    # one row per person and round (two kernels cannot both add it); serves the lookups by person too
+    Index("ux_participants_person", "workshop_id", "person_key", "round", unique=True),
 )
 
 answers = Table(

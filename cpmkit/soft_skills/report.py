@@ -35,6 +35,7 @@ else:
 __all__ = [
     "others_html",
     "others_note_html",
+    "own_change_html",
     "personal_report_html",
     "plan_html",
     "report_tables",
@@ -111,6 +112,30 @@ def others_html(view: Rows) -> str:
     """``scoring.released_rows`` as the page's (and the report's) table: hidden rows say how many
     more raters they need."""
     return rows_html(_others_display(view), columns=_OTHERS_COLUMNS)
+
+
+def own_change_html(rows: Rows, *, before: str, after: str) -> str:
+    """A participant's own change since an earlier round they took (``scoring.own_change_rows``) as
+    the page's table: per competency their score in round ``before``, in round ``after`` and the
+    change; "" when no competency had a score then (nothing to compare)."""
+    if all(_missing(row["before"]) for row in rows):
+        return ""
+    shown = [
+        {
+            "name": row["name"],
+            "before_text": "" if _missing(row["before"]) else f"{row['before']:.2f}",
+            "after_text": "" if _missing(row["after"]) else f"{row['after']:.2f}",
+            "change_text": "" if _missing(row["change"]) else f"{row['change']:+.2f}",
+        }
+        for row in rows
+    ]
+    columns = {"name": "Competency", "before_text": before, "after_text": after, "change_text": "Change"}
+    return (
+        f"<h3 class='cpmkit-section'>My change since the round {html.escape(repr(before))}</h3>"
+        f"<p class='cpmkit-help'>Your score in each competency when you took the round {html.escape(repr(before))}, "
+        f"and in this round {html.escape(repr(after))}. Only you see this comparison.</p>"
+        + rows_html(shown, columns=columns)
+    )
 
 
 def report_tables(state: AssessmentState, others: Rows) -> dict[str, pd.DataFrame]:

@@ -53,6 +53,8 @@ __all__ = [
     "known_answers",
     "next_unanswered",
     "others_view",
+    "own_change_rows",
+    "paired_change",
     "plan_rows",
     "progress",
     "release_peer_view",
@@ -86,6 +88,7 @@ _CHANGE_COLUMNS: Final = [
     "n_after",
     "status",
 ]
+_PAIRED_COLUMNS: Final = ["competency", "name", "mean_before", "mean_after", "change", "pairs", "status"]
 
 Answers = Mapping[str, Any]
 
@@ -436,6 +439,76 @@ def round_change(
     return frame.astype(
         {"mean_before": float, "mean_after": float, "change": float, "n_before": "Int64", "n_after": "Int64"}
     )
+
+
+def own_change_rows(
+    bank: QuestionBank, before: Answers, after: Answers, *, min_answers: int = MIN_ANSWERS_PER_COMPETENCY
+) -> list[dict[str, Any]]:
+    """One participant's own change per competency between two rounds they took, as plain rows
+    (what their results page draws, with no DataFrame): their score ``before``, ``after`` and the
+    change (after - before), NaN where either round has no score for the competency."""
+    first = _exact_scores(bank, _clean_answers(bank, before, who="Earlier round"), min_answers=min_answers)
+    second = _exact_scores(bank, _clean_answers(bank, after, who="This round"), min_answers=min_answers)
+    rows = []
+    for competency, _items in _steps(bank):
+        old, new = _round2(first[competency.id][0]), _round2(second[competency.id][0])
+        rows.append(
+            {
+                "competency": competency.id,
+                "name": competency.name,
+                "before": old,
+                "after": new,
+                "change": _difference(new, old),
+            }
+        )
+    return rows
+
+
+def paired_change(
+    bank: QuestionBank,
+    pairs: Sequence[tuple[Answers, Answers]],
+    *,
+    min_group: int = MIN_GROUP,
+    min_answers: int = MIN_ANSWERS_PER_COMPETENCY,
+) -> pd.DataFrame:
+    """Per competency, the cohort's change measured within each person: over the ``pairs`` (one
+    participant's answers in the earlier round and in the later one) with a score in both, the
+    mean score before and after, the change (after - before of the means shown: over the same
+    people, the mean of their own changes) and how many pairs. Every figure is hidden for fewer
+    than ``min_group`` pairs.
+
+    Which pairs may count (whole batches, so two releases never differ by one person's change)
+    is :func:`cpmkit.soft_skills.workshop.released_pairs`' rule.
+    """
+    _check_threshold("min_group", min_group)
+    changes: dict[str, list[tuple[Fraction, Fraction]]] = {competency.id: [] for competency in bank.competencies}
+    for number, (before, after) in enumerate(pairs, start=1):
+        first = _exact_scores(bank, _clean_answers(bank, before, who=f"Pair {number}, before"), min_answers=min_answers)
+        second = _exact_scores(bank, _clean_answers(bank, after, who=f"Pair {number}, after"), min_answers=min_answers)
+        for competency_id, (old, _answered) in first.items():
+            new = second[competency_id][0]
+            if old is not None and new is not None:
+                changes[competency_id].append((old, new))
+    rows = []
+    for competency, _items in _steps(bank):
+        scored = changes[competency.id]
+        row: dict[str, Any] = {"competency": competency.id, "name": competency.name}
+        if len(scored) < min_group:
+            row |= dict.fromkeys(["mean_before", "mean_after", "change", "pairs"])
+            row["status"] = f"hidden: fewer than {min_group} pairs"
+        else:
+            mean_before = _round2(_mean([old for old, _new in scored]))
+            mean_after = _round2(_mean([new for _old, new in scored]))
+            row |= {
+                "mean_before": mean_before,
+                "mean_after": mean_after,
+                "change": _difference(mean_after, mean_before),
+                "pairs": len(scored),
+                "status": "shown",
+            }
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=_PAIRED_COLUMNS)
+    return frame.astype({"mean_before": float, "mean_after": float, "change": float, "pairs": "Int64"})
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -14,6 +14,12 @@ Secrets:
 * The trainer key is shown once, when the workshop is created, and stored only as a salted
   scrypt hash. A cohort's answers, counts and export, and closing the workshop, are methods of
   a :class:`TrainerAccess`, which only ``trainer_workshop`` hands out, once the key matched.
+* A person across rounds: every workshop participant gets a ``person_key`` (a digest: of the
+  browser they first joined from, or of a secret nobody keeps). Joining a later round from a
+  browser that took an earlier one (``join_workshop``), or from one's own earlier participant
+  (``take_round``: the page their link, or their browser, opened), carries it over, so the
+  rounds pair (``workshop.round_pairs``). The key never leaves the store but for the trainer's
+  paired figures (``TrainerAccess.people``), which show it to no one.
 * Others' view: the release a participant was last shown (``release_peer_view``) is kept, so
   it changes only by the rule of :func:`cpmkit.soft_skills.scoring.release_peer_view`; the browsers a
   participant opened their own assessment in are kept as digests of their keys
@@ -29,7 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import Connection, case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -51,7 +57,7 @@ from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
 from cpmkit.soft_skills.scoring import PeerRelease, finished_raters, known_answers, release_peer_view
 from cpmkit.soft_skills.state import COMMITMENTS
-from cpmkit.soft_skills.workshop import EXPORT_COLUMNS, require_open
+from cpmkit.soft_skills.workshop import EXPORT_COLUMNS, person_of, require_open, round_pairs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,6 +80,14 @@ _PARTICIPANT_COLUMNS = (
     participants.c.round,
     participants.c.display_name,
     participants.c.created_at,
+    participants.c.completed_at,
+)
+#: What pairing a workshop's rounds reads of a participant (``workshop.round_pairs``).
+_PERSON_COLUMNS = (
+    participants.c.id,
+    participants.c.round,
+    participants.c.person_key,
+    participants.c.browser_key,
     participants.c.completed_at,
 )
 _WORKSHOP_COLUMNS = (
@@ -167,6 +181,9 @@ class AssessmentStore:
         A name is refused when someone in the same round already joined under it, or under a
         name that looks the same (``fields.name_key``): the trainer could not tell their
         answers apart. The same name in another round is the same person coming back.
+
+        A browser that took another round of this workshop joins as the same person (the same
+        ``person_key``), so the rounds pair; unless that person already has this round.
         """
         clean = _clean_code(code)
         name = _clean_display_name(display_name)
@@ -190,15 +207,7 @@ class AssessmentStore:
             if row is None:
                 raise NotFoundError(f"No workshop has the code {code!r}. Check the code with your trainer.")
             workshop = _workshop_dict(row._mapping)
-            known = None
-            if browser is not None:
-                known = conn.execute(
-                    select(participants.c.id).where(
-                        participants.c.workshop_id == workshop["id"],
-                        participants.c.round == round,
-                        participants.c.browser_key == browser,
-                    )
-                ).scalar()
+            known = None if browser is None else _browser_in_round(conn, workshop["id"], round, browser)
             if known is not None:
                 return {**_participant_row(conn, int(known)), "resumed": True}
             require_open(workshop)
@@ -210,12 +219,117 @@ class AssessmentStore:
                 )
             if name is not None:
                 _check_name_is_free(conn, workshop["id"], round, name)
-            token = new_token()
-            stmt = participants.insert().values(
-                workshop_id=workshop["id"], round=round, display_name=name, token=digest(token), browser_key=browser
+            person = _joining_person(conn, workshop["id"], round, name, browser)
+            return _new_participant(conn, workshop["id"], round, name, browser, person)
+
+    def take_round(self, participant_id: int, round: str, *, browser_key: str | None = None) -> dict[str, Any]:
+        """The workshop participant ``participant_id`` takes a later ``round`` of their workshop as
+        the same person (their ``person_key``), under the same name: return the new participant,
+        with its token (returned only now: show its resume link once). ``browser_key`` (the
+        page's browser) makes a join from that browser resume the new one.
+
+        The page that calls this was opened by the participant's own link or browser. It opens
+        only a new participant: a round this person already took is refused (its own link, or the
+        browser it was taken in, opens it), so an earlier link never opens a later participant.
+        """
+        browser = None if browser_key is None else _browser_digest(browser_key)
+        for _attempt in range(2):
+            try:
+                return self._take_round(participant_id, round, browser)
+            except IntegrityError:  # this person (or this browser) joined the round in another kernel just now
+                continue
+        raise StoreError("Taking the round clashed with another join of yours; please try again.")
+
+    def _take_round(self, participant_id: int, round: str, browser: str | None) -> dict[str, Any]:
+        """One attempt of ``take_round``, with the browser's digest."""
+        with self.store.write() as conn:
+            me = conn.execute(
+                select(*_PARTICIPANT_COLUMNS, participants.c.person_key, participants.c.browser_key)
+                .where(participants.c.id == participant_id)
+                .with_for_update()
+            ).first()
+            if me is None:
+                raise _no_participant(participant_id)
+            if me.workshop_id is None:
+                raise ValidationError("A self-assessment outside a workshop has no rounds to take.")
+            # As a join: FOR SHARE, so closing waits; FOR UPDATE under a name, so look-alikes take turns.
+            workshop = _workshop_row(conn, int(me.workshop_id), lock="share" if me.display_name is None else "update")
+            require_open(workshop)
+            later = (
+                workshop["rounds"][workshop["rounds"].index(me.round) + 1 :] if me.round in workshop["rounds"] else []
             )
-            new_id = int(conn.execute(stmt.returning(participants.c.id)).scalar_one())
-            return {**_participant_row(conn, new_id), "token": token}
+            if round not in later:
+                raise ValidationError.for_field(
+                    "round", round, f"the rounds after {me.round!r} are {_names(later) if later else 'none'}."
+                )
+            person = person_of(dict(me._mapping))
+            if person is None:  # joined before rounds were paired, from no known browser
+                person = digest(new_token())
+                conn.execute(participants.update().where(participants.c.id == me.id).values(person_key=person))
+            if _person_rows(conn, workshop["id"], person, round):
+                raise ValidationError.for_field(
+                    "round",
+                    round,
+                    f"you have already taken the round {round!r}: open it with the link you were given then, "
+                    "or from the browser you took it in.",
+                )
+            if me.display_name is not None:
+                _check_name_is_free(
+                    conn,
+                    workshop["id"],
+                    round,
+                    me.display_name,
+                    advice=f"join the round {round!r} with the workshop's code under another name, "
+                    "such as with your surname.",
+                )
+            if browser is not None and not _browser_is_persons(conn, workshop["id"], browser, person):
+                browser = None  # someone else's browser (Alice's after round on Bob's phone): it stays theirs
+            return _new_participant(conn, workshop["id"], round, me.display_name, browser, person)
+
+    def rounds_to_take(self, participant_id: int) -> list[str]:
+        """The rounds of their open workshop after the participant's own that this person has not
+        taken yet (``take_round`` takes one); none outside a workshop or once it is closed."""
+        with self.store.read() as conn:
+            me = conn.execute(
+                select(participants.c.workshop_id, participants.c.round, *_PERSON_COLUMNS[2:4]).where(
+                    participants.c.id == participant_id
+                )
+            ).first()
+            if me is None:
+                raise _no_participant(participant_id)
+            if me.workshop_id is None:
+                return []
+            workshop = _workshop_row(conn, int(me.workshop_id))
+            if not workshop["is_open"] or me.round not in workshop["rounds"]:
+                return []
+            person = person_of(dict(me._mapping))
+            taken = {row["round"] for row in _person_rows(conn, workshop["id"], person)} if person else set()
+            return [name for name in workshop["rounds"][workshop["rounds"].index(me.round) + 1 :] if name not in taken]
+
+    def earlier_round(self, participant_id: int) -> tuple[str, dict[str, int]] | None:
+        """The nearest round of the workshop this participant's person took before their own round,
+        paired with it (``workshop.round_pairs``), and its answers: what the participant's own
+        change is measured from. None when there is no such round (or no workshop)."""
+        with self.store.read() as conn:
+            me = conn.execute(
+                select(participants.c.workshop_id, *_PERSON_COLUMNS).where(participants.c.id == participant_id)
+            ).first()
+            if me is None:
+                raise _no_participant(participant_id)
+            person = person_of(dict(me._mapping))
+            if me.workshop_id is None or person is None:
+                return None
+            rounds = _workshop_row(conn, int(me.workshop_id))["rounds"]
+            rows = _person_rows(conn, int(me.workshop_id), person)
+            earlier = rounds[: rounds.index(me.round)] if me.round in rounds else []
+            for name in reversed(earlier):
+                paired = {new: old for old, new in round_pairs(rows, before=name, after=me.round)}
+                if int(me.id) in paired:
+                    given = conn.execute(
+                        select(answers.c.item_id, answers.c.value).where(answers.c.participant_id == paired[int(me.id)])
+                    )
+                    return name, {item: int(value) for item, value in given}
+            return None
 
     def browser_participant(self, code: str, browser_key: str) -> dict[str, Any] | None:
         """The participant the browser with this key joined the workshop with this code as, in
@@ -585,6 +699,18 @@ class TrainerAccess:
                     names[round_name].append(str(display_name))
             return _cohort_status(conn, workshop), names
 
+    def people(self) -> list[dict[str, Any]]:
+        """Every participant of the workshop as ``workshop.round_pairs`` and ``released_pairs``
+        read them: id, round, person_key, browser_key (digests), completed_at. Only for pairing:
+        no name, and nothing of it is shown or exported."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                select(*_PERSON_COLUMNS)
+                .where(participants.c.workshop_id == self.workshop_id)
+                .order_by(participants.c.id)
+            )
+            return [dict(row._mapping) for row in rows]
+
     def cohort_export(self) -> pd.DataFrame:
         """Every answer of the workshop in long format, for ``workshop.released_answers`` to apply the
         anonymity rule to: round, participant (their id: never shown, never exported),
@@ -623,8 +749,13 @@ class TrainerAccess:
 # -- rows ------------------------------------------------------------------------------------
 
 
-def _workshop_row(conn: Connection, workshop_id: int) -> dict[str, Any]:
-    row = conn.execute(select(*_WORKSHOP_COLUMNS).where(workshops.c.id == workshop_id)).first()
+def _workshop_row(
+    conn: Connection, workshop_id: int, *, lock: Literal["share", "update"] | None = None
+) -> dict[str, Any]:
+    """One workshop; ``lock`` on PostgreSQL: FOR SHARE, so closing it waits for a join in flight,
+    or FOR UPDATE, so two named joins take turns too."""
+    stmt = select(*_WORKSHOP_COLUMNS).where(workshops.c.id == workshop_id)
+    row = conn.execute(stmt if lock is None else stmt.with_for_update(read=lock == "share")).first()
     if row is None:
         raise NotFoundError(f"There is no workshop number {workshop_id}.")
     return _workshop_dict(row._mapping)
@@ -642,6 +773,86 @@ def _participant_row(conn: Connection, participant_id: int) -> dict[str, Any]:
     if row is None:
         raise _no_participant(participant_id)
     return dict(row._mapping)
+
+
+def _new_participant(
+    conn: Connection, workshop_id: int, round: str, name: str | None, browser: str | None, person: str
+) -> dict[str, Any]:
+    """Insert a workshop participant; return it with the token of its resume link (only now)."""
+    token = new_token()
+    stmt = participants.insert().values(
+        workshop_id=workshop_id,
+        round=round,
+        display_name=name,
+        token=digest(token),
+        browser_key=browser,
+        person_key=person,
+    )
+    new_id = int(conn.execute(stmt.returning(participants.c.id)).scalar_one())
+    return {**_participant_row(conn, new_id), "token": token}
+
+
+def _person_rows(conn: Connection, workshop_id: int, person: str, round: str | None = None) -> list[dict[str, Any]]:
+    """The participant rows of the workshop that are ``person`` (``workshop.person_of``: their
+    person_key, or a browser_key where there is none), in ``round`` if given."""
+    where = [
+        participants.c.workshop_id == workshop_id,
+        (participants.c.person_key == person)
+        | (participants.c.person_key.is_(None) & (participants.c.browser_key == person)),
+    ]
+    if round is not None:
+        where.append(participants.c.round == round)
+    return [dict(row._mapping) for row in conn.execute(select(*_PERSON_COLUMNS).where(*where))]
+
+
+def _browser_in_round(conn: Connection, workshop_id: int, round: str, browser: str) -> int | None:
+    """The participant who joined ``round`` of the workshop from ``browser`` (a digest), if any."""
+    found = conn.execute(
+        select(participants.c.id).where(
+            participants.c.workshop_id == workshop_id,
+            participants.c.round == round,
+            participants.c.browser_key == browser,
+        )
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def _browser_is_persons(conn: Connection, workshop_id: int, browser: str, person: str) -> bool:
+    """Whether every participant of the workshop who joined from ``browser`` (a digest), if any,
+    is ``person`` (``workshop.person_of``): only then may a round ``person`` takes attach it."""
+    rows = conn.execute(
+        select(participants.c.person_key, participants.c.browser_key).where(
+            participants.c.workshop_id == workshop_id, participants.c.browser_key == browser
+        )
+    )
+    return all(person_of(dict(row._mapping)) == person for row in rows)
+
+
+def _joining_person(conn: Connection, workshop_id: int, round: str, name: str | None, browser: str | None) -> str:
+    """The person a new participant of ``round`` joining under ``name`` from ``browser`` (a
+    digest) is: whoever took another round of the workshop from that browser (their latest), if
+    under the same name (``fields.name_key``; no name both times counts as the same), else the
+    browser's own digest; a new one when there is no browser, that person already has this
+    round, or the name differs (on a device shared in the room, "Bob" is not the "Alice" before)."""
+    person = browser
+    if browser is not None:
+        earlier = conn.execute(
+            select(participants.c.person_key, participants.c.browser_key, participants.c.display_name)
+            .where(participants.c.workshop_id == workshop_id, participants.c.browser_key == browser)
+            .order_by(participants.c.id.desc())
+            .limit(1)
+        ).first()
+        if earlier is not None:
+            same = _name_or_none(earlier.display_name) == _name_or_none(name)
+            person = person_of(dict(earlier._mapping)) if same else None
+    if person is None or _person_rows(conn, workshop_id, person, round):
+        person = digest(new_token())
+    return person
+
+
+def _name_or_none(name: str | None) -> str | None:
+    """A display name as two names that look the same compare (``fields.name_key``); None: no name."""
+    return None if name is None else name_key(name)
 
 
 def _adopt_browser(participant_id: int, browser: str) -> Any:
@@ -673,9 +884,17 @@ def _no_participant(participant_id: int) -> NotFoundError:
     return NotFoundError(f"There is no self-assessment number {participant_id}; it may have been deleted.")
 
 
-def _check_name_is_free(conn: Connection, workshop_id: int, round: str, name: str) -> None:
+def _check_name_is_free(
+    conn: Connection,
+    workshop_id: int,
+    round: str,
+    name: str,
+    *,
+    advice: str = "add something to tell you apart, such as your surname.",
+) -> None:
     """Refuse ``name`` when someone in this round of the workshop joined under a name that
-    looks the same. Compared in Python, by ``name_key``: participants keep no key column."""
+    looks the same, with ``advice`` on what to do. Compared in Python, by ``name_key``:
+    participants keep no key column."""
     key = name_key(name)
     taken = conn.execute(
         select(participants.c.display_name).where(
@@ -688,8 +907,7 @@ def _check_name_is_free(conn: Connection, workshop_id: int, round: str, name: st
         raise ValidationError.for_field(
             "display_name",
             name,
-            f"someone in this round has already joined as {name!r} (or a name that looks the same); "
-            "add something to tell you apart, such as your surname.",
+            f"someone in this round has already joined as {name!r} (or a name that looks the same); {advice}",
         )
 
 

@@ -1,11 +1,21 @@
 """The trainer's workshop dashboard, the logic part: reading the URL and the rounds typed in,
-turning the store's answers into the shape the cohort functions take, and the tables the
-dashboard shows and exports.
+turning the store's answers into the shape the cohort functions take, pairing each person's
+rounds, and the tables the dashboard shows and exports.
 
 Pure functions over plain values and DataFrames: no widgets, no store. The anonymity rule is
 :mod:`cpmkit.soft_skills.scoring`' own (no figure for a group under ``MIN_GROUP``, and a growing group
 only in whole batches: ``released_count``); ``released_answers`` applies it to a workshop's
 answers, and the dashboard and the downloads both take their figures from what it keeps.
+
+Pairs: the same person's participants in two rounds (``round_pairs``: the same ``person_key``, or
+for rows joined before rounds were paired, the same browser) let the change between rounds be
+measured within each person. The same rule holds for pairs (``released_pairs``): only pairs
+whose two participants ``released_answers`` keeps count; pairs named in both rounds count as
+named answers do, every other pair only in whole batches of ``MIN_GROUP`` in the order the
+pairs were finished (3, then 6, ...), so the paired change at 3 anonymous pairs and at 4 never
+both show and no anonymous person's own change can be worked out by subtraction; the pairs,
+and who is in them, never leave the figures. With fewer than ``MIN_GROUP`` pairs the dashboard shows the change between
+the rounds' released answers as before (``cohort_change`` says which one it shows).
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import random
 import re
 import secrets
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from cpmkit.core.addresses import page_link
@@ -26,7 +36,7 @@ from cpmkit.core.links import JOIN_CODE_ALPHABET as READABLE
 from cpmkit.core.query import query_number
 from cpmkit.errors import ValidationError
 from cpmkit.soft_skills.bank import QuestionBank
-from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, released_count, round_change
+from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, paired_change, released_count, round_change
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,20 +49,28 @@ __all__ = [
     "EXPORT_COLUMNS",
     "HIDDEN",
     "HIDDEN_IN_A_ROUND",
+    "HIDDEN_PAIRS",
     "NAMES_SHOWN",
+    "PAIRED",
     "PARTICIPANT_PAGE",
+    "ROUND_MEANS",
     "TRAINER_PAGE",
+    "UNPAIRED",
     "answers_by_round",
     "change_table",
+    "cohort_change",
     "distribution_table",
     "export_tables",
     "file_stem",
     "has_figures",
     "parse_rounds",
     "participant_link",
+    "person_of",
     "released_answers",
+    "released_pairs",
     "requested_workshop",
     "require_open",
+    "round_pairs",
     "status_table",
     "trainer_link",
 ]
@@ -63,6 +81,19 @@ TRAINER_PAGE: Final = "workshop_trainer"
 #: What a hidden row says, in place of soft_skills' shorter status.
 HIDDEN: Final = f"hidden: fewer than {MIN_GROUP} participants"
 HIDDEN_IN_A_ROUND: Final = f"hidden: fewer than {MIN_GROUP} participants in a round"
+HIDDEN_PAIRS: Final = f"hidden: fewer than {MIN_GROUP} participants took both rounds"
+#: What the dashboard says of the change it shows: within each person, or each round's own mean.
+PAIRED: Final = (
+    "Paired: each of {pairs} participants who finished both rounds compared with themselves (those named "
+    f"in both rounds all, the others in groups of {MIN_GROUP}, in the order they finished)."
+)
+UNPAIRED: Final = (
+    "Each round's mean over everyone it shows: fewer than "
+    f"{MIN_GROUP} participants who finished both rounds (from the same browser or their own link) can be paired yet."
+)
+
+#: What the download's change sheet says it holds: not the dashboard's paired change (``cohort_change``).
+ROUND_MEANS: Final = "each round's mean over everyone it shows, first round to last (not paired by person)"
 
 #: What a participant is told when they try to join a closed workshop.
 CLOSED: Final = "This workshop is closed: the trainer is no longer taking new participants."
@@ -198,6 +229,83 @@ def answers_by_round(export: pd.DataFrame, rounds: Sequence[str]) -> dict[str, d
     return by_round
 
 
+def person_of(row: Mapping[str, Any]) -> str | None:
+    """Who a participant row is across rounds: its ``person_key``, else (a row joined before rounds
+    were paired) its ``browser_key``, the digest of the browser it joined from; None: no one known."""
+    return row.get("person_key") or row.get("browser_key") or None
+
+
+def round_pairs(rows: Iterable[Mapping[str, Any]], *, before: str, after: str) -> list[tuple[int, int]]:
+    """``(participant id in before, participant id in after)`` for each person (``person_of``) who
+    took both rounds, in the order their ``after`` participant joined.
+
+    ``rows`` are plain participant rows (``id``, ``round``, ``person_key``, ``browser_key``). A
+    person is paired once per round: should they have two rows in a round, the first (lowest id)
+    counts. A row with no person pairs with no one.
+    """
+    first: dict[str, dict[str, int]] = {before: {}, after: {}}
+    for row in sorted(rows, key=lambda r: int(r["id"])):
+        person = person_of(row)
+        if person is not None and row["round"] in first:
+            first[row["round"]].setdefault(person, int(row["id"]))
+    earlier = first[before]
+    pairs = [(earlier[person], pid) for person, pid in first[after].items() if person in earlier and before != after]
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
+def released_pairs(
+    export: pd.DataFrame, rows: Iterable[Mapping[str, Any]], *, before: str, after: str
+) -> list[tuple[int, int]]:
+    """The pairs (``round_pairs`` of the participant ``rows``) a paired figure may count, built as
+    ``released_answers`` builds a round: only pairs whose two participants are both among those
+    ``released_answers`` keeps of ``export`` in their round (so finished, and never someone their
+    own round held back); a pair named in both rounds counts, as named answers do; every other
+    pair only in whole batches of ``MIN_GROUP`` among themselves (``released_count``), in the
+    order the pairs were finished (the later of the two); none at all below ``MIN_GROUP`` pairs.
+
+    So no paired figure gives away an anonymous person's change next to named ones, and two
+    releases never differ by one anonymous pair. Returned in the order the pairs finished."""
+    released = released_answers(export, [before, after]).drop_duplicates("participant")
+    kept = {
+        int(pid): (when, not _blank(name))
+        for pid, name, when in zip(released["participant"], released["display_name"], released["completed_at"])
+    }
+    named: list[tuple[Any, int, int]] = []
+    others: list[tuple[Any, int, int]] = []
+    for old, new in round_pairs(rows, before=before, after=after):
+        if old in kept and new in kept:
+            done = (max(kept[old][0], kept[new][0]), new, old)
+            (named if kept[old][1] and kept[new][1] else others).append(done)
+    others.sort()
+    counted = sorted(named + others[: released_count(len(others))])
+    return [(old, new) for _when, new, old in counted] if len(counted) >= MIN_GROUP else []
+
+
+def cohort_change(
+    bank: QuestionBank,
+    export: pd.DataFrame,
+    people: Iterable[Mapping[str, Any]],
+    *,
+    before: str,
+    after: str,
+) -> tuple[str, pd.DataFrame]:
+    """The change between two rounds the dashboard shows, and what it is: ``PAIRED`` (worded with
+    the number of pairs) and ``scoring.paired_change`` over ``released_pairs`` once there are
+    ``MIN_GROUP`` of them; else ``UNPAIRED`` and ``scoring.round_change`` over the rounds'
+    ``released_answers``. ``export`` is the store's ``cohort_export``, ``people`` its participant
+    rows (``TrainerAccess.people``); the frame is worded for the page (``change_table``)."""
+    pairs = released_pairs(export, people, before=before, after=after)
+    if not pairs:
+        change = round_change(bank, answers_by_round(export, [before, after]), before=before, after=after)
+        return UNPAIRED, change_table(change)
+    require_columns(export, EXPORT_COLUMNS, "cohort answers")
+    by_participant: dict[int, dict[str, int]] = {}
+    for participant, item_id, value in zip(export["participant"], export["item_id"], export["value"]):
+        by_participant.setdefault(int(participant), {})[str(item_id)] = int(value)
+    answers = [(by_participant.get(old, {}), by_participant.get(new, {})) for old, new in pairs]
+    return PAIRED.format(pairs=len(pairs)), _blank_missing_counts(_worded(paired_change(bank, answers), HIDDEN_PAIRS))
+
+
 def distribution_table(distribution: pd.DataFrame) -> pd.DataFrame:
     """``soft_skills.cohort_distribution``'s frame for the page: a hidden row says why it is empty
     ("hidden: fewer than 3 participants"), a shown row says nothing, and a missing count is a
@@ -221,7 +329,8 @@ def export_tables(
 ) -> dict[str, pd.DataFrame]:
     """The workshop's results by sheet name: the answers ``released_answers`` keeps (with their
     competency), the cohort distribution of each round and, with two rounds or more, the change
-    from the first to the last. Every sheet is worked out from the same released answers, so
+    from the first to the last between the rounds' means (``ROUND_MEANS``: the sheet says it is
+    not the dashboard's paired change). Every sheet is worked out from the same released answers, so
     no sheet can be subtracted from another to single anyone out.
 
     A named participant is labelled with their name (" (2)" for a name used twice); an anonymous
@@ -257,6 +366,7 @@ def export_tables(
     if len(rounds) >= 2:
         before, after = rounds[0], rounds[-1]
         change = _worded(round_change(bank, by_round, before=before, after=after), HIDDEN_IN_A_ROUND)
+        change.insert(0, "measured", ROUND_MEANS)
         change.insert(0, "after", after)
         change.insert(0, "before", before)
         tables["change"] = change

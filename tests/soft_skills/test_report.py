@@ -14,6 +14,7 @@ from cpmkit.soft_skills.bank import default_bank
 from cpmkit.soft_skills.report import (
     others_html,
     others_note_html,
+    own_change_html,
     personal_report_html,
     plan_html,
     report_tables,
@@ -21,7 +22,7 @@ from cpmkit.soft_skills.report import (
     scored_rows,
     scores_html,
 )
-from cpmkit.soft_skills.scoring import PeerRelease, released_rows
+from cpmkit.soft_skills.scoring import PeerRelease, own_change_rows, released_rows
 from cpmkit.soft_skills.state import AssessmentState, with_commitment, with_reflection
 
 BANK = default_bank()
@@ -109,3 +110,11 @@ def test_the_tables_hold_what_the_report_shows() -> None:
     assert tables["commitments"].to_dict("records") == [{"commitment": 3, "what": "Run a retro", "by when": None}]
     practices = {c.name: "; ".join(c.practices) for c in BANK.competencies}
     assert [practices[name] for name in tables["strengths"]["name"]] == list(tables["strengths"]["practices"])
+
+
+def test_the_own_change_table_escapes_round_names_and_shows_nothing_without_an_earlier_score() -> None:
+    rows = own_change_rows(BANK, everything(2).answers, everything(4).answers)
+    page = own_change_html(rows, before=XSS, after="after")
+    assert XSS not in page and html.escape(XSS, quote=False) in page
+    assert page.count("<td>+2.00</td>") == len(BANK.competencies)
+    assert own_change_html(own_change_rows(BANK, {}, everything(4).answers), before="before", after="after") == ""

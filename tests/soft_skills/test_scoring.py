@@ -30,6 +30,8 @@ from cpmkit.soft_skills.scoring import (
     known_answers,
     next_unanswered,
     others_view,
+    own_change_rows,
+    paired_change,
     plan_rows,
     progress,
     release_peer_view,
@@ -702,6 +704,50 @@ def test_round_change_refuses_unknown_or_same_rounds() -> None:
         round_change(BANK, rounds, before="start", after="end", min_group=1)
     with pytest.raises(ValidationError, match=r"^Participant 'p9' in round 'end': .*'X1'"):
         round_change(BANK, {"start": {}, "end": {"p9": {"X1": 3}}}, before="start", after="end")
+
+
+# =========================================================================================
+# paired_change, own_change_rows
+# =========================================================================================
+
+
+def test_paired_change_is_measured_within_each_person() -> None:
+    pairs = [(P1, AFTER["p1"]), (P2, AFTER["p2"]), (P3, AFTER["p3"])]
+    change = paired_change(BANK, pairs)
+    assert list(change.columns) == ["competency", "name", "mean_before", "mean_after", "change", "pairs", "status"]
+    conflict = _row(change, "conflict")
+    assert (conflict["mean_before"], conflict["mean_after"]) == (3.67, 4.5)  # 11/3 and 13.5/3, the same people
+    assert conflict["change"] == 0.83 and conflict["pairs"] == 3 and conflict["status"] == "shown"
+    assert _row(change, "listen")["status"] == "hidden: fewer than 3 pairs"  # only p1 has a score in both
+
+
+def test_paired_change_counts_only_pairs_scored_in_both_rounds_and_hides_under_three() -> None:
+    # p4 has no conflict score after: 3 people, 2 pairs scored in both.
+    pairs = [(P1, AFTER["p1"]), (P2, AFTER["p2"]), (P4, {"C1": 3})]
+    conflict = _row(paired_change(BANK, pairs), "conflict")
+    assert conflict["status"] == "hidden: fewer than 3 pairs"
+    for column in ["mean_before", "mean_after", "change", "pairs"]:
+        assert _nan(conflict[column]), column
+    with pytest.raises(ValidationError, match="at least 3"):
+        paired_change(BANK, pairs, min_group=2)
+    with pytest.raises(ValidationError, match=r"^Pair 2, after: .*'X1'"):
+        paired_change(BANK, [(P1, AFTER["p1"]), (P2, {"X1": 3})])
+
+
+def test_own_change_rows_give_one_persons_before_after_and_change() -> None:
+    rows = own_change_rows(BANK, P1, AFTER["p1"])
+    assert [row["competency"] for row in rows] == ["listen", "feedback", "conflict", "influence"]
+    conflict = next(row for row in rows if row["competency"] == "conflict")
+    assert conflict == {
+        "competency": "conflict",
+        "name": "Handling conflict",
+        "before": 2.5,
+        "after": 4.0,
+        "change": 1.5,
+    }
+    listen = next(row for row in rows if row["competency"] == "listen")
+    assert listen["before"] == 4.0 and math.isnan(listen["after"]) and math.isnan(listen["change"])
+    assert all(isinstance(row, dict) for row in rows)  # plain rows: the results page loads no pandas
 
 
 def test_known_answers_keep_only_the_banks_items_on_its_scale() -> None:

@@ -36,6 +36,7 @@ from cpmkit.errors import NotFoundError, StoreError, ValidationError
 from cpmkit.soft_skills import store as assessment_module
 from cpmkit.soft_skills.bank import default_bank
 from cpmkit.soft_skills.store import EXPORT_COLUMNS, AssessmentStore, TrainerAccess
+from cpmkit.soft_skills.workshop import round_pairs
 
 RunInProcesses = Callable[..., dict[int, Any]]  # the conftest fixture's call signature
 
@@ -312,6 +313,246 @@ def test_a_participant_without_a_joining_browser_gets_the_first_one_that_opens_t
     alone = assess.start_self_assessment()
     assess.remember_own_browser(alone["id"], "d" * 32)  # outside a workshop: nothing to resume by
     assert assess.browser_participant(code, "d" * 32) is None
+
+
+def _person(store: Store, participant_id: int) -> str | None:
+    with store.read() as conn:
+        return conn.execute(select(participants.c.person_key).where(participants.c.id == participant_id)).scalar()
+
+
+def _browser(store: Store, participant_id: int) -> str | None:
+    with store.read() as conn:
+        return conn.execute(select(participants.c.browser_key).where(participants.c.id == participant_id)).scalar()
+
+
+def test_the_after_round_joined_from_the_same_browser_is_the_same_person(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    before = assess.join_workshop(code, round="before", browser_key=BROWSER)  # anonymous: their own browser
+    other = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    keyless = assess.join_workshop(code, round="before")  # the browser's key had not arrived
+    assess.save_answer(before["id"], "listen_1", 2)
+    assert _person(store, before["id"]) == digest(BROWSER)  # the browser it first joined from, as a digest
+    assert _person(store, keyless["id"]) not in {None, digest(BROWSER), digest(OTHER_BROWSER)}
+    assert assess.earlier_round(before["id"]) is None  # nothing before the first round
+
+    after = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    assert _person(store, after["id"]) == _person(store, before["id"])
+    assert assess.earlier_round(after["id"]) == ("before", {"listen_1": 2})
+    assert assess.earlier_round(other["id"]) is None
+    stranger = assess.join_workshop(code, round="after", browser_key="c" * 32)
+    assert assess.earlier_round(stranger["id"]) is None
+    pairs = round_pairs(assess.trainer_workshop(wid, key).people(), before="before", after="after")
+    assert pairs == [(before["id"], after["id"])]
+    assert "display_name" not in assess.trainer_workshop(wid, key).people()[0]  # pairing reads no name
+
+
+def test_rows_joined_before_rounds_were_paired_pair_by_their_browser(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    before = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    after = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    lonely = assess.join_workshop(code, round="before")
+    with store.write() as conn:  # as a store upgraded to revision 0006 has them
+        conn.execute(participants.update().values(person_key=None))
+    assess.save_answer(before["id"], "listen_1", 3)
+    assert assess.earlier_round(after["id"]) == ("before", {"listen_1": 3})
+    assert round_pairs(assess.trainer_workshop(wid, key).people(), before="before", after="after") == [
+        (before["id"], after["id"])
+    ]
+    # Their link takes a later round as the same person: a row with no key at all gets one first.
+    three = assess.create_workshop("Three rounds", bank="soft_skills", rounds=["before", "middle", "after"])
+    middle = assess.join_workshop(three[1], round="middle", browser_key=BROWSER)
+    with pytest.raises(ValidationError, match="already taken"):  # the browser's after round is the person's
+        assess.take_round(before["id"], "after")
+    with store.write() as conn:
+        conn.execute(participants.update().where(participants.c.id == lonely["id"]).values(person_key=None))
+    later = assess.take_round(lonely["id"], "after")
+    assert _person(store, lonely["id"]) == _person(store, later["id"]) is not None
+    assert assess.earlier_round(middle["id"]) is None  # another workshop's rounds are another matter
+
+
+def test_the_personal_link_takes_the_after_round_as_the_same_person(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    before = assess.join_workshop(code, round="before", display_name="Ada", browser_key=BROWSER)
+    for item, value in (("listen_1", 2), ("listen_2", 3)):
+        assess.save_answer(before["id"], item, value)
+    assert assess.rounds_to_take(before["id"]) == ["after"]
+    # The "before" link opened on a phone (another browser): the page offers the after round.
+    opened = assess.participant_by_token(before["token"])
+    after = assess.take_round(opened["id"], "after", browser_key=OTHER_BROWSER)
+    assert after["round"] == "after" and after["display_name"] == "Ada" and after["workshop_id"] == wid
+    assert after["token"] != before["token"] and assess.participant_by_token(after["token"])["id"] == after["id"]
+    assert _person(store, after["id"]) == _person(store, before["id"])
+    assert assess.earlier_round(after["id"]) == ("before", {"listen_1": 2, "listen_2": 3})
+    assert assess.rounds_to_take(before["id"]) == [] and assess.rounds_to_take(after["id"]) == []
+    # The phone's browser now resumes the after round; the first browser would start it anew as the same
+    # person, but the person has it: it joins as someone new, never paired twice.
+    assert assess.join_workshop(code, round="after", browser_key=OTHER_BROWSER)["id"] == after["id"]
+    again = assess.join_workshop(code, round="after", display_name="Ada B", browser_key=BROWSER)
+    assert _person(store, again["id"]) not in {None, _person(store, before["id"])}
+    assert round_pairs(assess.trainer_workshop(wid, key).people(), before="before", after="after") == [
+        (before["id"], after["id"])
+    ]
+    # The earlier link never opens the later participant: a round taken is refused, as are others.
+    with pytest.raises(ValidationError, match="already taken the round 'after'"):
+        assess.take_round(before["id"], "after", browser_key=OTHER_BROWSER)
+    with pytest.raises(ValidationError, match=r"the rounds after 'after' are none"):
+        assess.take_round(after["id"], "before")
+    with pytest.raises(ValidationError, match=r"the rounds after 'before' are 'after'"):
+        assess.take_round(before["id"], "during")
+    with pytest.raises(ValidationError, match="outside a workshop has no rounds"):
+        assess.take_round(assess.start_self_assessment()["id"], "after")
+    with pytest.raises(NotFoundError):
+        assess.take_round(10**6, "after")
+    assert assess.rounds_to_take(assess.start_self_assessment()["id"]) == []
+
+
+def test_taking_a_round_keeps_the_workshops_rules(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, key = workshop
+    ada = assess.join_workshop(code, round="before", display_name="Ada")
+    assess.join_workshop(code, round="after", display_name="ada", browser_key=BROWSER)  # someone else, in after
+    with pytest.raises(ValidationError, match="already joined as 'Ada'"):
+        assess.take_round(ada["id"], "after")
+    quiet = assess.join_workshop(code, round="before")
+    taken = assess.take_round(quiet["id"], "after", browser_key=BROWSER)  # that browser has someone in after
+    assert assess.participant(taken["id"])["display_name"] is None
+    assert assess.join_workshop(code, round="after", browser_key=BROWSER)["display_name"] == "ada"  # still theirs
+    late = assess.join_workshop(code, round="before")
+    assess.trainer_workshop(wid, key).close()
+    assert assess.rounds_to_take(late["id"]) == []
+    with pytest.raises(ValidationError, match="closed"):
+        assess.take_round(late["id"], "after")
+
+
+def test_another_name_on_a_shared_browser_is_another_person(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    """The room's laptop: Alice takes the before round, then Bob the after round under his name."""
+    _wid, code, _key = workshop
+    alice = assess.join_workshop(code, round="before", display_name="Alice", browser_key=BROWSER)
+    assess.save_answer(alice["id"], "listen_1", 1)
+    bob = assess.join_workshop(code, round="after", display_name="Bob", browser_key=BROWSER)
+    assert _person(store, bob["id"]) != _person(store, alice["id"])
+    assert assess.earlier_round(bob["id"]) is None  # Bob never sees Alice's scores as his change
+    # Named then anonymous is another person too; the same name, however written, is the same one.
+    quiet = assess.join_workshop(code, round="after", browser_key=OTHER_BROWSER)
+    ada = assess.join_workshop(code, round="before", display_name="ADA", browser_key=OTHER_BROWSER)
+    assert _person(store, ada["id"]) != _person(store, quiet["id"])
+    bo = assess.join_workshop(code, round="before", display_name="Bob", browser_key="e" * 32)
+    assert _person(store, bo["id"]) not in {_person(store, bob["id"]), None}  # another browser: another Bob
+    named = assess.join_workshop(code, round="before", display_name="Ana", browser_key="f" * 32)
+    again = assess.join_workshop(code, round="after", display_name=" ana ", browser_key="f" * 32)
+    assert _person(store, again["id"]) == _person(store, named["id"])
+
+
+def test_a_round_taken_on_someone_elses_browser_leaves_that_browser_theirs(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    """Alice's battery dies: she opens her before link on Bob's phone and takes the after round
+    there. Bob, joining the after round from his phone later, is Bob, not Alice's after round."""
+    _wid, code, _key = workshop
+    alice = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    bob = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    assess.save_answer(alice["id"], "listen_1", 5)
+    alice_after = assess.take_round(alice["id"], "after", browser_key=OTHER_BROWSER)
+    assert _browser(store, alice_after["id"]) is None
+    bob_after = assess.join_workshop(code, round="after", browser_key=OTHER_BROWSER)
+    assert bob_after["id"] != alice_after["id"] and not bob_after.get("resumed")
+    assert _person(store, bob_after["id"]) == _person(store, bob["id"])
+    assert assess.earlier_round(bob_after["id"]) == ("before", {})
+    # Her own browser (or one no one used here) takes the new round: it resumes it.
+    three = assess.create_workshop("Three", bank="soft_skills", rounds=["before", "middle", "after"])
+    dan = assess.join_workshop(three[1], round="before", browser_key=BROWSER)
+    middle = assess.take_round(dan["id"], "middle", browser_key=BROWSER)
+    assert _browser(store, middle["id"]) == digest(BROWSER)
+    last = assess.take_round(middle["id"], "after", browser_key="9" * 32)
+    assert _browser(store, last["id"]) == digest("9" * 32)
+
+
+def test_the_own_change_is_measured_from_the_nearest_earlier_round(
+    assess: AssessmentStore, workshop: tuple[int, str, str]
+) -> None:
+    _wid, code, _key = assess.create_workshop("Three", bank="soft_skills", rounds=["before", "middle", "after"])
+    dan = assess.join_workshop(code, round="before", display_name="Dan", browser_key=BROWSER)
+    middle = assess.take_round(dan["id"], "middle")
+    assess.save_answer(middle["id"], "listen_1", 4)
+    after = assess.take_round(middle["id"], "after")
+    assert assess.earlier_round(after["id"]) == ("middle", {"listen_1": 4})  # "since this round", as offered
+    skipped = assess.join_workshop(code, round="before", browser_key=OTHER_BROWSER)
+    assess.save_answer(skipped["id"], "listen_1", 2)
+    assert assess.earlier_round(assess.take_round(skipped["id"], "after")["id"]) == ("before", {"listen_1": 2})
+
+
+def test_a_name_taken_in_the_later_round_says_to_join_with_the_code(
+    assess: AssessmentStore, workshop: tuple[int, str, str]
+) -> None:
+    _wid, code, _key = workshop
+    carol = assess.join_workshop(code, round="before", display_name="Carol")
+    assess.join_workshop(code, round="after", display_name="carol", browser_key=BROWSER)
+    with pytest.raises(ValidationError, match="join the round 'after' with the workshop's code under another name"):
+        assess.take_round(carol["id"], "after")
+
+
+def test_the_database_keeps_one_participant_per_person_and_round(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str]
+) -> None:
+    wid, code, _key = workshop
+    ada = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    row = {"workshop_id": wid, "round": "before", "token": "t" * 64, "person_key": _person(store, ada["id"])}
+    with pytest.raises(IntegrityError), store.write() as conn:
+        conn.execute(participants.insert().values(**row))
+    with store.write() as conn:  # rows from before rounds were paired have no key: they never clash
+        conn.execute(participants.insert().values(**{**row, "person_key": None}))
+        conn.execute(participants.insert().values(**{**row, "person_key": None, "token": "u" * 64}))
+
+
+def _missing_once(real: Callable[..., Any], missing: Any) -> Callable[..., Any]:
+    """``real``, but its first call gives ``missing``: what a kernel reads before another one commits."""
+    calls: list[int] = []
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return missing if len(calls) == 1 else real(*args, **kwargs)
+
+    return once
+
+
+def test_a_round_taken_while_the_same_person_joins_it_elsewhere_is_refused_plainly(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A join from the browser and the link's take_round of the same person at once (PostgreSQL
+    runs them side by side): the second to write finds the person's row there, and says so."""
+    _wid, code, _key = workshop
+    before = assess.join_workshop(code, round="before", browser_key=BROWSER)
+    after = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    monkeypatch.setattr(assessment_module, "_person_rows", _missing_once(assessment_module._person_rows, []))
+    with pytest.raises(ValidationError, match="already taken the round 'after'"):
+        assess.take_round(before["id"], "after")
+    assert _count(store, participants, participants.c.round == "after") == 1
+    assert _person(store, after["id"]) == _person(store, before["id"])
+
+
+def test_a_round_taken_while_someone_else_joins_it_from_that_browser_leaves_the_browser_theirs(
+    assess: AssessmentStore, store: Store, workshop: tuple[int, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _wid, code, _key = workshop
+    ada = assess.join_workshop(code, round="before")
+    bob = assess.join_workshop(code, round="after", browser_key=BROWSER)
+    monkeypatch.setattr(
+        assessment_module, "_browser_is_persons", _missing_once(assessment_module._browser_is_persons, True)
+    )
+    taken = assess.take_round(ada["id"], "after", browser_key=BROWSER)
+    assert _browser(store, taken["id"]) is None and _browser(store, bob["id"]) == digest(BROWSER)
+    monkeypatch.setattr(assessment_module, "_browser_is_persons", lambda *_args: True)  # every attempt clashes
+    with pytest.raises(StoreError, match="clashed with another join of yours; please try again"):
+        assess.take_round(assess.join_workshop(code, round="before")["id"], "after", browser_key=BROWSER)
 
 
 def test_a_browser_key_that_is_no_key_is_refused(assess: AssessmentStore, workshop: tuple[int, str, str]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import pytest
@@ -21,18 +21,26 @@ from cpmkit.soft_skills.workshop import (
     CLOSED,
     HIDDEN,
     HIDDEN_IN_A_ROUND,
+    HIDDEN_PAIRS,
     NAMES_SHOWN,
+    PAIRED,
+    ROUND_MEANS,
+    UNPAIRED,
     answers_by_round,
     change_table,
+    cohort_change,
     distribution_table,
     export_tables,
     file_stem,
     has_figures,
     parse_rounds,
     participant_link,
+    person_of,
     released_answers,
+    released_pairs,
     requested_workshop,
     require_open,
+    round_pairs,
     status_table,
     trainer_link,
 )
@@ -308,7 +316,8 @@ def test_export_tables_hold_the_answers_each_rounds_distribution_and_the_change(
     assert list(distribution["mean"]) == [3.0, 3.0, 4.0, 4.0]
     assert distribution["n"].dtype == "Int64", "the files keep the counts as numbers"
     change = tables["change"]
-    assert list(change[["before", "after"]].iloc[0]) == ["before", "after"]
+    assert list(change[["before", "after", "measured"]].iloc[0]) == ["before", "after", ROUND_MEANS]
+    assert "not paired" in ROUND_MEANS  # the dashboard may show the paired change: the file says which it holds
     assert list(change["change"]) == [1.0, 1.0]
 
 
@@ -348,3 +357,188 @@ def test_a_closed_workshop_takes_nobody_new() -> None:
         require_open({"is_open": False})
     assert str(caught.value) == CLOSED
     assert CLOSED.startswith("This workshop is closed")
+
+
+# -- pairs ---------------------------------------------------------------------------------------
+
+
+def _row(pid: int, round_name: str, person: str | None, browser: str | None = None, done: int | None = None) -> dict:
+    """A participant row as TrainerAccess.people gives it; ``done``: finished that many minutes after T0."""
+    return {
+        "id": pid,
+        "round": round_name,
+        "person_key": person,
+        "browser_key": browser,
+        "completed_at": None if done is None else T0 + dt.timedelta(minutes=done),
+    }
+
+
+def test_rounds_pair_by_person_key() -> None:
+    rows = [
+        _row(1, "before", "P1", "B1"),
+        _row(2, "before", "P2", "B2"),
+        _row(3, "after", "P2", "B9"),  # the same person, by their link from another browser
+        _row(4, "after", "P1", "B1"),
+        _row(5, "after", "P3", "B3"),  # took only the after round
+        _row(6, "middle", "P1", "B1"),
+    ]
+    assert round_pairs(rows, before="before", after="after") == [(2, 3), (1, 4)]  # in the order "after" joined
+    assert round_pairs(rows, before="middle", after="after") == [(6, 4)]
+    assert round_pairs(rows, before="after", after="before") == [(4, 1), (3, 2)]
+    assert round_pairs(rows, before="before", after="before") == []
+    assert round_pairs([], before="before", after="after") == []
+
+
+def test_rows_from_before_rounds_were_paired_pair_by_their_browser() -> None:
+    rows = [
+        _row(1, "before", None, "B1"),  # joined before revision 0006: no person key
+        _row(2, "after", None, "B1"),
+        _row(3, "before", None, "B2"),
+        _row(4, "after", "B2", "B2"),  # joined after the upgrade from the same browser: its key is that browser's
+        _row(5, "before", None, None),  # neither: pairs with no one
+        _row(6, "after", None, None),
+    ]
+    assert person_of(rows[0]) == "B1" and person_of(rows[4]) is None and person_of({"person_key": ""}) is None
+    assert round_pairs(rows, before="before", after="after") == [(1, 2), (3, 4)]
+
+
+def test_a_person_is_never_paired_twice_in_a_round() -> None:
+    rows = [
+        _row(5, "after", "P1", "B5"),
+        _row(1, "before", "P1", "B1"),
+        _row(2, "before", None, "P1"),  # an older row of the same person in the same round
+        _row(3, "after", "P1", "B3"),
+    ]
+    pairs = round_pairs(rows, before="before", after="after")
+    assert pairs == [(1, 3)]  # the first row of each round, once
+    assert len({old for old, _new in pairs}) == len(pairs) == len({new for _old, new in pairs})
+
+
+def test_anonymous_people_pair_and_the_pairs_name_no_one() -> None:
+    """A row carries no name: pairing reads only the keys, and gives back participant ids, which
+    never leave the figures."""
+    rows = [_row(1, "before", "P1"), _row(2, "after", "P1")]
+    assert round_pairs(rows, before="before", after="after") == [(1, 2)]
+    assert not {"display_name"} & set(rows[0])
+
+
+def _pairs_done(*finished: tuple[int, int | None], names: Sequence[str | None] = ()) -> tuple[pd.DataFrame, list[dict]]:
+    """The cohort export and people rows of a before and an after participant per person (ids 1, 2
+    / 3, 4 ...), finished (minutes after T0; None: still answering) as given, named as ``names``
+    gives (anonymous by default)."""
+    export, rows = [], []
+    for n, (before, after) in enumerate(finished):
+        name = names[n] if n < len(names) else None
+        for pid, round_name, done in ((2 * n + 1, "before", before), (2 * n + 2, "after", after)):
+            rows.append(_row(pid, round_name, f"P{n}", done=done))
+            when = None if done is None else T0 + dt.timedelta(minutes=done)
+            export += [(round_name, pid, name, when, item, 3) for item in ("L1", "L2", "L3", "F1", "F2", "F3")]
+    frame = pd.DataFrame(export, columns=EXPORT_COLUMNS, dtype=object).astype(
+        {"participant": "int64", "value": "int64"}
+    )
+    return frame, rows
+
+
+def _released(export: pd.DataFrame, rows: list[dict]) -> list[tuple[int, int]]:
+    return released_pairs(export, rows, before="before", after="after")
+
+
+def test_paired_figures_count_finished_anonymous_pairs_in_whole_batches_of_three() -> None:
+    assert _released(*_pairs_done((1, 20), (2, 21))) == []
+    three = _pairs_done((1, 20), (2, 21), (3, 22))
+    assert _released(*three) == [(1, 2), (3, 4), (5, 6)]
+    # A fourth pair changes nothing: the paired mean at 3 and 4 pairs would give away the 4th's change.
+    assert _released(*_pairs_done((1, 20), (2, 21), (3, 22), (4, 23))) == _released(*three)
+    assert len(_released(*_pairs_done((1, 20), (2, 21), (3, 22), (4, 23), (5, 24), (6, 25)))) == 6
+    # Only pairs finished in both rounds; in the order the pair finished (the later of the two).
+    unfinished = _pairs_done((1, 20), (30, 2), (3, 22), (4, None), names=["Ana", "Bo", "Cy", "Di"])
+    assert _released(*unfinished) == [(1, 2), (5, 6), (3, 4)]
+    export, rows = _pairs_done((1, 40), (2, 21), (3, 22), (4, 23), (5, 24), (6, 25))
+    rows = [{**row, "person_key": "Q"} if row["id"] in (10, 12) else row for row in rows]  # 2 people took one round
+    assert _released(export, rows) == [(3, 4), (5, 6), (7, 8)]
+
+
+def test_an_anonymous_pair_never_counts_next_to_named_ones_alone() -> None:
+    """Two named pairs and one anonymous: the named answers are shown one by one, so a paired mean
+    over the three would give away the anonymous person's before, after and change."""
+    two_named = _pairs_done((1, 20), (2, 21), (3, 22), names=["Ana", "Bo", None])
+    assert _released(*two_named) == []
+    three_named = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23), names=["Ana", "Bo", "Cy", None])
+    assert _released(*three_named) == [(1, 2), (3, 4), (5, 6)]  # the named pairs, the anonymous one left out
+    mixed = _pairs_done((1, 20), (2, 21), (3, 22), (4, 23), (5, 24), names=["Ana", "Bo", None, None, None])
+    assert _released(*mixed) == [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)]
+
+
+def test_two_named_pairs_and_one_anonymous_show_no_paired_change() -> None:
+    """2 named pairs, 1 anonymous pair and 2 more anonymous people per round: each round shows
+    its answers (2 named + 3 anonymous), but the change stays each round's mean."""
+    export = _export(
+        ("before", "Alice", 2, 2), ("before", "Bob", 3, 3), ("before", None, 1, 5), ("before", None, 4, 1),
+        ("before", None, 5, 5), ("after", "Alice", 3, 3), ("after", "Bob", 4, 4), ("after", None, 5, 1),
+        ("after", None, 2, 2), ("after", None, 3, 3),
+    )  # fmt: skip
+    people = [_row(pid, "before" if pid <= 5 else "after", person, done=pid) for pid, person in enumerate(
+        ["pA", "pB", "pX", "pY", "pZ", "pA", "pB", "pX", "pQ", "pR"], start=1
+    )]  # fmt: skip
+    assert len(released_answers(export, ["before", "after"]).drop_duplicates("participant")) == 10
+    note, _change = cohort_change(BANK, export, people, before="before", after="after")
+    assert note == UNPAIRED
+
+
+def test_a_pair_counts_only_if_its_own_rounds_release_keeps_both_people() -> None:
+    # Before: 3 named and 4 anonymous people; the round shows the first 3 anonymous (whole
+    # batches), and holds back V, who finished last. After: the 3 named, and X, Y and V.
+    people = [("before", name, 3, 3) for name in ("Ana", "Bo", "Cy", None, None, None, None)]
+    people += [("after", name, 4, 4) for name in ("Ana", "Bo", "Cy", None, None, None)]
+    persons = ["A", "B", "C", "X", "Y", "W", "V", "A", "B", "C", "X", "Y", "V"]
+    rows = [_row(pid, people[pid - 1][0], person, done=pid) for pid, person in enumerate(persons, start=1)]
+    export = _export(*people)
+    assert 7 not in set(released_answers(export, ["before"])["participant"])
+    # V's pair is not counted, so X's and Y's are two anonymous pairs: none; the named three count.
+    assert _released(export, rows) == [(1, 8), (2, 9), (3, 10)]
+
+
+def test_a_pair_counted_finished_only_once_its_answers_are_read_finished() -> None:
+    """The people rows may be read after the answers: a pair whose answers the export still shows
+    unfinished does not count, whatever the rows say."""
+    export, rows = _pairs_done((1, 20), (2, 21), (3, None))
+    rows = [{**row, "completed_at": T0} for row in rows]  # finished by the time the rows were read
+    assert _released(export, rows) == []
+
+
+def _paired_export(*people: tuple[str, int, int, int]) -> pd.DataFrame:
+    """cohort_export rows for (round, participant id, listen, feedback), all anonymous, finished at T0 + id."""
+    rows = []
+    for round_name, pid, listen, feedback in people:
+        when = T0 + dt.timedelta(minutes=pid)
+        rows += [(round_name, pid, None, when, item, listen) for item in ("L1", "L2", "L3")]
+        rows += [(round_name, pid, None, when, item, feedback) for item in ("F1", "F2", "F3")]
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS, dtype=object).astype({"participant": "int64", "value": "int64"})
+
+
+def test_the_cohort_change_is_paired_from_three_pairs_and_says_so() -> None:
+    # Three people took both rounds (ids 1-3 before, 11-13 after); 14 took only the after round,
+    # and is left out of the paired change.
+    export = _paired_export(
+        ("before", 1, 2, 3), ("before", 2, 3, 3), ("before", 3, 4, 3),
+        ("after", 11, 3, 4), ("after", 12, 5, 4), ("after", 13, 4, 4), ("after", 14, 1, 1),
+    )  # fmt: skip
+    people = [
+        *(_row(pid, "before", f"P{pid}", done=pid) for pid in (1, 2, 3)),
+        *(_row(pid, "after", f"P{pid - 10}", done=pid) for pid in (11, 12, 13, 14)),
+    ]
+    note, change = cohort_change(BANK, export, people, before="before", after="after")
+    assert note == PAIRED.format(pairs=3) and note.startswith("Paired: each of 3 participants")
+    listen = change[change["competency"] == "listen"].iloc[0]
+    assert (listen["mean_before"], listen["mean_after"], listen["change"], listen["pairs"]) == (3.0, 4.0, 1.0, 3)
+    assert listen["status"] == ""  # shown: the page's wording
+    # Two pairs: the dashboard shows what it showed before pairs, and says so.
+    note, change = cohort_change(BANK, export, people[1:], before="before", after="after")
+    assert note == UNPAIRED
+    assert list(change.columns) == list(
+        change_table(round_change(BANK, {"before": {}, "after": {}}, before="before", after="after")).columns
+    )
+    listen = change[change["competency"] == "listen"].iloc[0]
+    # Each round's released answers: 3 before; 3 of the 4 anonymous after (whole batches of three).
+    assert (listen["mean_before"], listen["mean_after"], listen["n_before"], listen["n_after"]) == (3.0, 4.0, 3, 3)
+    assert HIDDEN_PAIRS.startswith("hidden: fewer than 3")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
@@ -43,13 +43,14 @@ from cpmkit.soft_skills.profile_chart import competency_profile_chart
 from cpmkit.soft_skills.report import (
     others_html,
     others_note_html,
+    own_change_html,
     personal_report_html,
     plan_html,
     report_tables,
     scored_rows,
     scores_html,
 )
-from cpmkit.soft_skills.scoring import MIN_GROUP, released_rows, released_table
+from cpmkit.soft_skills.scoring import MIN_GROUP, known_answers, own_change_rows, released_rows, released_table
 from cpmkit.soft_skills.state import (
     AssessmentState,
     Commitment,
@@ -510,6 +511,7 @@ class ResultsView:
         self.scores = W.HTML()
         self.chart: Any = None
         self.profile = W.HBox([self.scores], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.own_change = W.HTML(_dom_classes=("cpmkit-own-change",))  # since an earlier round of this person
         self.strengths = W.HTML()
         self.development = W.HTML()
 
@@ -545,6 +547,7 @@ class ResultsView:
                 W.HTML("<h3>My results</h3>"),
                 self.message,
                 self.profile,
+                self.own_change,
                 W.HBox([self.strengths, self.development], layout=W.Layout(flex_flow="row wrap", grid_gap="24px")),
                 W.HTML("<h3 class='cpmkit-section'>My development plan</h3>"),
                 field(self.reflection, self.reflection_message),
@@ -600,7 +603,18 @@ class ResultsView:
             none_yet = "Answer all the items of a competency to see it here."
             self.strengths.value = plan_html("My strengths", strengths, none_yet)
             self.development.value = plan_html("To develop", development, none_yet)
+            self.own_change.value = self._own_change()
         self.refresh_others()
+
+    def _own_change(self) -> str:
+        """The participant's own change since the earlier round of the workshop they took (the
+        store pairs their rounds), as a table; "" when they took none."""
+        earlier = self.assessments.earlier_round(self.id)
+        if earlier is None:
+            return ""
+        before, given = earlier
+        rows = own_change_rows(self.bank, known_answers(self.bank, given), self.cell.value.answers)
+        return own_change_html(rows, before=before, after=str(self.participant["round"]))
 
     def refresh_others(self) -> None:
         with guard(self.peer_message):
@@ -695,6 +709,7 @@ class SoftSkillsApp:
         self.resume_box = W.VBox()
         self.status = message_area()
         self.browser_message = message_area()
+        self.offer = W.VBox(_dom_classes=("cpmkit-next-round",))  # a later round of the workshop, to take
         self.new_start = W.Button(
             description="Start a new self-assessment", icon="plus", layout=W.Layout(display="none", width="240px")
         )
@@ -710,6 +725,7 @@ class SoftSkillsApp:
                 self.status,
                 self.browser_message,
                 self.body,
+                self.offer,
                 self.browser,
             ]
         )
@@ -752,6 +768,7 @@ class SoftSkillsApp:
         self.participant, self.cell, self.questions, self.results, self._rated = None, None, None, None, None
         self.header.value = ""
         self._show_resume(None)
+        replace_children(self.offer, [])
         self.new_start.layout.display = "none"
         self.status.say("")
         self.start = StartScreen(
@@ -772,6 +789,7 @@ class SoftSkillsApp:
         ``resumed`` by their browser is welcomed back, and may start again (another round)."""
         resumed = bool(participant.get("resumed"))
         self.new_start.layout.display = "" if resumed else "none"
+        replace_children(self.offer, [])
         with guard(self.status):
             workshop_id = participant["workshop_id"]
             workshop = self.assessments.workshop(workshop_id) if workshop_id is not None else None
@@ -896,8 +914,43 @@ class SoftSkillsApp:
                 )
             self.results.refresh()
             self.body.children = [self.results.widget]
+            self._offer_rounds(participant)
+
+    def _offer_rounds(self, participant: Mapping[str, Any]) -> None:
+        """Under the results: the later rounds of the open workshop this person has not taken,
+        each a button that takes it as the same person (so its results show their change)."""
+        rounds = self.assessments.rounds_to_take(int(participant["id"]))
+        buttons: list[W.Button] = []
+        for name in rounds:
+            button = W.Button(description=f"Take the round {name!r}", icon="forward", layout=fluid("260px"))
+            button.on_click(lambda _, name=name: self._take_round(participant, name, buttons))
+            buttons.append(button)
+        intro = W.HTML(
+            "<h3 class='cpmkit-section'>The next round</h3><p class='cpmkit-help'>When your trainer asks you to, "
+            "take the next round here (or from this link later): your results will then show how your scores "
+            "changed since this round. Your trainer sees your answers under your name if you gave one; without a "
+            "name, only in groups of three or more, so never your own change.</p>"
+        )
+        replace_children(self.offer, [intro, *buttons] if rounds else [])
+
+    def _take_round(self, participant: Mapping[str, Any], name: str, buttons: Sequence[W.Button]) -> None:
+        """Take the round once: the buttons are disabled at the first tap, and a second tap sent
+        before the page knew it (a double tap) is let go; a refusal enables them again."""
+        if any(button.disabled for button in buttons):
+            return
+        for button in buttons:
+            button.disabled = True
+        taken: dict[str, Any] | None = None
+        with guard(self.status):
+            taken = self.assessments.take_round(int(participant["id"]), name, browser_key=self.browser.valid_key)
+        if taken is not None:
+            self.open_participant(taken)
+        else:
+            for button in buttons:
+                button.disabled = False
 
     def _back_to_questions(self) -> None:
+        replace_children(self.offer, [])  # offered again with the results
         if self.questions is not None:
             self.questions.show(self.questions.steps - 1)
             self.body.children = [self.questions.widget]

@@ -31,11 +31,12 @@ from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.serving.kernel_count import server_capacity
 from cpmkit.soft_skills.bank import DEFAULT_BANK, QuestionBank, bank_named, bank_names
-from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution, round_change
+from cpmkit.soft_skills.scoring import MIN_GROUP, cohort_distribution
 from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
 from cpmkit.soft_skills.workshop import (
+    EXPORT_COLUMNS,
     answers_by_round,
-    change_table,
+    cohort_change,
     distribution_table,
     export_tables,
     file_stem,
@@ -137,6 +138,8 @@ class WorkshopDashboard:
         self.status: dict[str, dict[str, int]] | None = None
         self.still_answering: dict[str, list[str]] | None = None
         self.by_round: dict[str, dict[str, dict[str, int]]] = {name: {} for name in self.rounds}
+        self.export: pd.DataFrame = pd.DataFrame(columns=EXPORT_COLUMNS)  # the answers last read
+        self.people: list[dict[str, Any]] = []  # the participants last read, to pair their rounds
 
         code = str(workshop["join_code"])
         join = participant_link(code, page_base_url())
@@ -181,6 +184,8 @@ class WorkshopDashboard:
         # Change between two rounds.
         self.before = W.Dropdown(options=self.rounds, value=self.rounds[0], description="From")
         self.after = W.Dropdown(options=self.rounds, value=self.rounds[-1], description="To")
+        self.change_kind = W.HTML()  # paired, or each round's own mean
+        self.change_kind.add_class("cpmkit-change-kind")
         self.change = W.HTML()
         self.change_message = message_area()
 
@@ -217,8 +222,16 @@ class WorkshopDashboard:
                 self.chart_box,
                 self.distribution,
                 _section("Change between rounds"),
+                W.HTML(
+                    '<p class="cpmkit-help">Someone who takes a later round from the browser they took an earlier '
+                    "one in, or from their own link, is the same person in both. Once "
+                    f"{MIN_GROUP} such people have finished both rounds, the change is measured within each of them "
+                    f"(paired), counting them in groups of {MIN_GROUP} in the order they finished, as above; until "
+                    "then it compares each round's mean. Who is paired with whom is never shown.</p>"
+                ),
                 W.HBox([self.before, self.after]),
                 self.change_message,
+                self.change_kind,
                 self.change,
                 _section("Export the results"),
                 W.HTML(
@@ -304,7 +317,10 @@ class WorkshopDashboard:
         self.room_left.value = "" if server is None else f'<p class="cpmkit-help">{html.escape(server.sentence())}</p>'
 
     def _load_answers(self) -> None:
-        self.by_round = answers_by_round(self.trainer.cohort_export(), self.rounds)
+        # Two reads: the pairs count only people the answers read show finished (released_pairs),
+        # so a pair finished between them waits for the next refresh, never counts half-read.
+        self.export, self.people = self.trainer.cohort_export(), self.trainer.people()
+        self.by_round = answers_by_round(self.export, self.rounds)
         self._show_figures()
         self._show_change()
 
@@ -353,21 +369,22 @@ class WorkshopDashboard:
         if len(self.rounds) < 2:
             self.change.value = '<p class="cpmkit-help">This workshop has one round: there is nothing to compare.</p>'
             return
-        self.change.value = ""
+        self.change.value = self.change_kind.value = ""
         with guard(self.change_message):
-            change = round_change(self.bank, self.by_round, before=self.before.value, after=self.after.value)
-            self.change.value = table_html(
-                change_table(change),
-                columns={
-                    "name": "Competency",
-                    "mean_before": f"Mean, {self.before.value}",
-                    "mean_after": f"Mean, {self.after.value}",
-                    "change": "Change",
-                    "n_before": f"Participants, {self.before.value}",
-                    "n_after": f"Participants, {self.after.value}",
-                    "status": "Note",
-                },
-            )
+            before, after = self.before.value, self.after.value
+            kind, change = cohort_change(self.bank, self.export, self.people, before=before, after=after)
+            labels = {
+                "name": "Competency",
+                "mean_before": f"Mean, {before}",
+                "mean_after": f"Mean, {after}",
+                "change": "Change",
+                "pairs": "Participants in both rounds",
+                "n_before": f"Participants, {before}",
+                "n_after": f"Participants, {after}",
+                "status": "Note",
+            }
+            self.change_kind.value = f'<p class="cpmkit-help">{html.escape(kind)}</p>'
+            self.change.value = table_html(change, columns={k: v for k, v in labels.items() if k in change.columns})
 
     # -- actions ------------------------------------------------------------------------------
 

@@ -22,12 +22,14 @@ from ipywidgets.widgets.widget import _instances
 from cpmkit.accounts.store import AccountStore
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
+from cpmkit.db.schema import workshops
 from cpmkit.errors import StoreError
 from cpmkit.soft_skills.bank import default_bank
 from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.ui import assessment as soft_skills_ui
 from cpmkit.soft_skills.ui.assessment import JOIN_CODE_TRIES, LAST_SELF_ASSESSMENT, SoftSkillsApp
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
+from tests._tables import read_table
 
 TODAY = dt.date(2026, 11, 25)
 BANK = default_bank()
@@ -139,6 +141,37 @@ def test_neither_first_paint_nor_the_results_import_altair_or_pandas(tmp_path: P
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False False False False"
+
+
+def test_the_after_rounds_results_with_the_own_change_import_neither_altair_nor_pandas(tmp_path: Path) -> None:
+    """The participant's own change since their earlier round is drawn from plain rows too."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from cpmkit.db.database import Store
+        from cpmkit.soft_skills.bank import default_bank
+        from cpmkit.soft_skills.store import AssessmentStore
+        from cpmkit.soft_skills.ui.assessment import SoftSkillsApp
+        store = Store.open("sqlite:///{tmp_path / "pairs.sqlite3"}")
+        assess = AssessmentStore(store)
+        _id, code, _key = assess.create_workshop("Pairs", bank="soft_skills", rounds=["before", "after"])
+        before = assess.join_workshop(code, round="before")
+        for item in default_bank().items:
+            assess.save_answer(before["id"], item.id, 2)
+        app = SoftSkillsApp(store, query="token=" + before["token"])
+        app.offer.children[1].click()
+        for _competency in default_bank().competencies:
+            for toggle in app.questions.toggles.values():
+                toggle.value = 4
+            app.questions.next.click()
+        assert "My change since" in app.results.own_change.value
+        store.close()
+        print("altair" in sys.modules, "pandas" in sys.modules)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False False"
 
 
 # -- start screen ----------------------------------------------------------------------------
@@ -343,6 +376,88 @@ def test_a_resumed_participant_can_join_the_next_round_and_rejoining_resumes(sto
     assert app.participant is not None and app.participant["round"] == "after"
     assert app.participant["id"] != before.participant["id"]
     assert soft_skills_ui.WELCOME_BACK not in app.status.value
+
+
+def own_change(app: SoftSkillsApp) -> dict[str, list[str]]:
+    """The results page's table of the participant's own change, as read on the page."""
+    assert app.results is not None
+    return read_table(app.results.own_change.value)
+
+
+def test_the_after_round_from_the_same_browser_shows_the_participants_own_change(store: Store) -> None:
+    _id, code = workshop(store)
+    before = joined_in(store, code, JOINING_BROWSER, "before")
+    answer_all(before, {"active_listening": 2}, default=3)
+    assert before.results is not None and before.results.own_change.value == ""  # the first round: no change
+    # The results offer the next round; the browser's page takes it as the same person.
+    assert [button.description for button in before.offer.children[1:]] == ["Take the round 'after'"]
+    assert before.results is not None
+    before.results.back.click()  # back to the questions: the offer goes with the results
+    assert before.offer.children == ()
+    before.show_results()
+    take = before.offer.children[1]
+    take.click()
+    assert take.disabled  # a double tap takes the round once
+    take.click()  # the second tap, sent before the page knew the first
+    assert before.status.value == ""
+    assert before.participant is not None and before.participant["round"] == "after"
+    assert before.offer.children == () and before.questions is not None
+    assert before.resume is not None and SHOWN_ONCE in before.resume.text.value  # the after round's own link
+    answer_all(before, {"active_listening": 4, "conflict_resolution": 2}, default=3)
+    table = own_change(before)
+    assert list(table) == ["Competency", "before", "after", "Change"]
+    rows = dict(zip(table["Competency"], zip(table["before"], table["after"], table["Change"])))
+    names = {competency.id: competency.name for competency in BANK.competencies}
+    assert rows[names["active_listening"]] == ("2.00", "4.00", "+2.00")
+    assert rows[names["conflict_resolution"]] == ("3.00", "2.00", "-1.00")
+    assert rows[names["adaptability"]] == ("3.00", "3.00", "+0.00")
+    assert "My change since the round 'before'" in shown(before.results.own_change.value)
+    assert before.offer.children == ()  # no round after the last
+    # Reopening the join link in that browser resumes the after round, with the change.
+    again = joined_in(store, code, JOINING_BROWSER)
+    assert again.participant is not None and again.participant["round"] == "after"
+    assert own_change(again) == table
+    # Someone else's after round shows no change: it is theirs alone.
+    other = joined_in(store, code, ANOTHER_BROWSER, "after")
+    answer_all(other)
+    assert other.results is not None and other.results.own_change.value == ""
+
+
+def test_the_before_link_takes_the_after_round_on_another_device(store: Store) -> None:
+    _id, code = workshop(store)
+    assess = AssessmentStore(store)
+    joined = assess.join_workshop(code, round="before", display_name="Dana")  # anonymous or not: the same
+    for item in BANK.items:
+        assess.save_answer(joined["id"], item.id, 2 if not item.reverse else 4)
+    app = build(store, f"token={joined['token']}")
+    app.browser.key = ANOTHER_BROWSER  # a phone that never joined
+    assert app.results is not None and app.results.own_change.value == ""
+    app.offer.children[1].click()
+    assert app.participant is not None and app.participant["round"] == "after"
+    assert app.participant["display_name"] == "Dana"
+    after_token = token_in(app.resume.text.value if app.resume is not None else "", "token")
+    answer_all(app, default=4)
+    assert set(own_change(app)["Change"]) == {"+2.00"}
+    # The before link again: its own results, no later round to take, and never the after round.
+    back = build(store, f"token={joined['token']}")
+    assert back.participant is not None and back.participant["id"] == joined["id"]
+    assert back.offer.children == () and back.results is not None and back.results.own_change.value == ""
+    assert assess.participant_by_token(after_token)["round"] == "after"
+    # The phone's browser opening the join link resumes the after round it took.
+    assert joined_in(store, code, ANOTHER_BROWSER).participant["id"] == app.participant["id"]
+
+
+def test_taking_a_round_that_is_refused_says_why(store: Store) -> None:
+    workshop_id, code = workshop(store)
+    assess = AssessmentStore(store)
+    app = joined_in(store, code, JOINING_BROWSER)
+    answer_all(app)
+    with store.write() as conn:  # the trainer closes the workshop while the offer is on the page
+        conn.execute(workshops.update().where(workshops.c.id == workshop_id).values(is_open=False))
+    app.offer.children[1].click()
+    assert "closed" in app.status.value and app.participant is not None and app.participant["round"] == "before"
+    assert not app.offer.children[1].disabled  # refused: the button may be tried again
+    assert assess.rounds_to_take(app.participant["id"]) == []
 
 
 def test_a_closed_workshop_lets_a_browser_that_joined_finish(store: Store) -> None:

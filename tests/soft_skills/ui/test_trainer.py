@@ -21,6 +21,7 @@ import psutil
 import pytest
 from sqlalchemy import select
 
+from cpmkit.core.links import digest
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
 from cpmkit.db.schema import workshops
@@ -31,7 +32,7 @@ from cpmkit.soft_skills.bank import Item, default_bank
 from cpmkit.soft_skills.store import AssessmentStore, TrainerAccess
 from cpmkit.soft_skills.ui import trainer as workshop_ui
 from cpmkit.soft_skills.ui.trainer import TRAINER_KEY_TRIES, WorkshopApp, WorkshopDashboard
-from cpmkit.soft_skills.workshop import HIDDEN
+from cpmkit.soft_skills.workshop import HIDDEN, PAIRED, UNPAIRED
 from cpmkit.ui.copy_button import CopyButton
 from tests._tables import read_table
 
@@ -113,9 +114,11 @@ def take_part(
     *,
     name: str | None = None,
     complete: bool = True,
+    browser: str | None = None,
 ) -> dict[str, Any]:
-    """A participant joins, answers every item so each competency scores ``score``, and finishes."""
-    person = assess.join_workshop(code, round=round_name, display_name=name)
+    """A participant joins (from ``browser``, a browser key), answers every item so each
+    competency scores ``score``, and finishes."""
+    person = assess.join_workshop(code, round=round_name, display_name=name, browser_key=browser)
     for item in default_bank().items:
         assess.save_answer(person["id"], item.id, answer_for(item, score))
     if complete:
@@ -327,6 +330,64 @@ def test_the_round_selector_and_the_change_between_rounds(app: WorkshopApp, asse
     assert list(read_table(dashboard.change.value)["Change"]) == ["-1.0"] * n
     dashboard.before.value = "before"
     assert "two different rounds" in dashboard.change_message.value
+
+
+def test_the_change_is_paired_once_three_took_both_rounds_and_says_which_it_shows(
+    app: WorkshopApp, assess: AssessmentStore
+) -> None:
+    workshop_id, code, key = workshop_with_key(assess)
+    browsers = {person: person * 32 for person in "abcdef"}
+    for person in "abc":
+        take_part(assess, code, "before", 3, browser=browsers[person])
+    for person in "ab":
+        take_part(assess, code, "after", 4, browser=browsers[person])  # the same browsers: the same people
+    take_part(assess, code, "after", 4)  # took only the after round
+    dashboard = open_dashboard(app, workshop_id, key)
+    n = len(default_bank().competencies)
+
+    # Two pairs: each round's own mean, as before pairs existed, and the page says so.
+    assert dashboard.change_kind.value == f'<p class="cpmkit-help">{html.escape(UNPAIRED)}</p>'
+    change = read_table(dashboard.change.value)
+    assert list(change) == ["Competency", "Mean, before", "Mean, after", "Change", "Participants, before",
+                            "Participants, after", "Note"]  # fmt: skip
+    assert list(change["Change"]) == ["1.0"] * n and list(change["Participants, after"]) == ["3"] * n
+
+    # The third pair: as the 4th anonymous person of the after round, the round holds c back, and
+    # so does the pairing: a pair counts only if both its rounds show its two people.
+    take_part(assess, code, "after", 5, browser=browsers["c"])
+    dashboard.refresh()
+    assert dashboard.change_kind.value == f'<p class="cpmkit-help">{html.escape(UNPAIRED)}</p>'
+    # Two more in the after round: it shows all 6, and the change is within each person, over the
+    # 3 pairs (the after round's mean over its 6 would say 4.0).
+    for _ in range(2):
+        take_part(assess, code, "after", 3)
+    dashboard.refresh()
+    assert dashboard.change_kind.value == f'<p class="cpmkit-help">{html.escape(PAIRED.format(pairs=3))}</p>'
+    paired = read_table(dashboard.change.value)
+    assert list(paired) == ["Competency", "Mean, before", "Mean, after", "Change", "Participants in both rounds",
+                            "Note"]  # fmt: skip
+    assert list(paired["Mean, after"]) == ["4.33"] * n and list(paired["Change"]) == ["1.33"] * n
+    assert list(paired["Participants in both rounds"]) == ["3"] * n and set(paired["Note"]) == {""}
+
+    # A fourth pair changes nothing (its change would be the difference); a sixth does.
+    take_part(assess, code, "before", 1, browser=browsers["d"])
+    take_part(assess, code, "after", 5, browser=browsers["d"])
+    dashboard.refresh()
+    assert read_table(dashboard.change.value) == paired
+    take_part(assess, code, "before", 1, browser=browsers["e"])
+    take_part(assess, code, "after", 5, browser=browsers["e"])
+    dashboard.refresh()
+    assert read_table(dashboard.change.value) == paired  # 5 pairs: still the first 3
+    take_part(assess, code, "before", 1, browser=browsers["f"])
+    take_part(assess, code, "after", 5, browser=browsers["f"])
+    dashboard.refresh()
+    six = read_table(dashboard.change.value)
+    assert list(six["Participants in both rounds"]) == ["6"] * n and list(six["Mean, before"]) == ["2.0"] * n
+    assert list(six["Mean, after"]) == ["4.67"] * n and list(six["Change"]) == ["2.67"] * n
+    # Nothing on the page tells who is paired with whom.
+    text = page_text(dashboard.widget)
+    for browser in browsers.values():
+        assert digest(browser) not in text and browser not in text
 
 
 def test_a_one_round_workshop_has_nothing_to_compare(app: WorkshopApp, assess: AssessmentStore) -> None:
