@@ -33,6 +33,7 @@ __all__ = [
     "NPS_SCALE",
     "PROMOTERS_FROM",
     "SATISFIED_FROM",
+    "SMALL_N",
     "Csat",
     "Nps",
     "csat",
@@ -50,6 +51,9 @@ DETRACTORS_UP_TO: Final = 6
 #: The satisfaction question's scale; answers from 4 up count as satisfied.
 CSAT_SCALE: Final = (1, 5)
 SATISFIED_FROM: Final = 4
+#: Below this many answers a score is shown as resting on few answers: one answer moves it far
+#: (a round of 4 answers moves its NPS by 25 points per person).
+SMALL_N: Final = 5
 
 _ROUND_COLUMNS: Final = ["responses", "first_response", "last_response"]
 

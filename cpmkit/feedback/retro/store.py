@@ -21,6 +21,7 @@ open board re-reads the whole board only when it moved.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, case, func, select
@@ -73,8 +74,11 @@ __all__ = [
     "ACTION_FIELDS",
     "BOARD_COLUMNS",
     "CARD_COLUMNS",
+    "HISTORY_CARD_COLUMNS",
     "MEMBER_COLUMNS",
+    "RETRO_KIND",
     "VOTE_COLUMNS",
+    "RetroHistory",
     "RetroStore",
 ]
 
@@ -93,6 +97,10 @@ MEMBER_COLUMNS: Final = ["id", "name"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
+#: Columns of ``RetroHistory.cards``: every card of the project's retrospectives.
+HISTORY_CARD_COLUMNS: Final = ["id", "board_id", "column_id", "text", "created_at"]
+#: ``retro_boards.kind`` of a retrospective (a team health check is another kind of board).
+RETRO_KIND: Final = "retro"
 ACTION_COLUMNS: Final = [
     "id",
     "project_id",
@@ -115,6 +123,17 @@ _NO_MEMBER: Final = "You are no longer on this board; join it again with your na
 _NO_CARD: Final = gone("card")
 _NO_ACTION: Final = gone("action")
 _NOT_FACILITATOR: Final = "Only the facilitator can do this, from the facilitator's link."
+
+
+@dataclass(frozen=True)
+class RetroHistory:
+    """A project's retrospectives as they stand: its boards of ``RETRO_KIND``, oldest first
+    (``BOARD_COLUMNS``), their cards (``HISTORY_CARD_COLUMNS``) and the project's actions
+    (``ACTION_COLUMNS``): what the trends across retrospectives are drawn from."""
+
+    boards: pd.DataFrame
+    cards: pd.DataFrame
+    actions: pd.DataFrame
 
 
 class RetroStore:
@@ -383,6 +402,27 @@ class RetroStore:
         """The project's retro actions in the order agreed (``ACTION_COLUMNS``)."""
         with self.store.read() as conn:
             return _actions(conn, project_id)
+
+    def history(self, project_id: int) -> RetroHistory:
+        """Every retrospective of the project with its cards, and the project's actions, in one
+        read (one snapshot: no card without its board)."""
+        retros = (retro_boards.c.project_id == project_id) & (retro_boards.c.kind == RETRO_KIND)
+        with self.store.read() as conn:
+            boards = _frame(
+                conn,
+                select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(retros).order_by(retro_boards.c.id),
+                BOARD_COLUMNS,
+            )
+            cards = _frame(
+                conn,
+                select(*(retro_cards.c[c] for c in HISTORY_CARD_COLUMNS))
+                .join(retro_boards, retro_boards.c.id == retro_cards.c.board_id)
+                .where(retros)
+                .order_by(retro_cards.c.id),
+                HISTORY_CARD_COLUMNS,
+            )
+            actions = _actions(conn, project_id)
+        return RetroHistory(boards, cards, actions)
 
     # -- reading a board ----------------------------------------------------------------------
 
