@@ -1,0 +1,77 @@
+"""Workbook 4's Trends tab (cpmkit.feedback.ui.trends): every section drawn for a project with two
+sessions of each kind, a plain sentence instead of an empty chart for one session or none, and a
+chart's PNG and SVG made on request."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpmkit.db.database import Store
+from cpmkit.feedback.ui.trends import NO_PROJECT, TrendsPanel
+from cpmkit.feedback.ui.workbook import LessonsLearnedApp
+from tests.feedback._trend_data import seed_trends
+
+
+@pytest.fixture
+def store(sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    return sqlite_store
+
+
+def test_two_sessions_of_each_kind_draw_every_section(store: Store) -> None:
+    panel = TrendsPanel(store)
+    panel.show(seed_trends(store))
+    for name, section in panel.sections.items():
+        assert section.message.value == "", name
+        assert "cpmkit-trend-empty" not in section.note.value, name
+        assert section.chart_box.layout.display == "flex", name
+        for chart in section.charts:
+            assert chart.chart.spec["datasets"], name
+    themes = panel.sections["themes"].note.value
+    assert "Recurring: Communication (in 2 of 2)." in themes
+    pulse = panel.sections["pulse"].table.value
+    assert "<td>May</td>" in pulse and "33 (n = 3, few answers)" in pulse and "83% (n = 6)" in pulse
+    actions = panel.sections["actions"].table.value
+    assert "1 so far" not in actions and "0 so far" in actions  # the first's action was done before the second
+    assert [chart.stem for s in panel.sections.values() for chart in s.charts] == [
+        f"project-{panel.project_id}-{name}"
+        for name in ("retro-themes", "retro-actions", "pulse-scores", "pulse-comfort", "gap-trend")
+    ]
+
+
+def test_one_session_says_so_instead_of_an_empty_chart(store: Store) -> None:
+    panel = TrendsPanel(store)
+    panel.show(seed_trends(store, sessions=1))
+    said = {name: section.note.value for name, section in panel.sections.items()}
+    assert "Trends need two retrospectives with cards; this project has one." in said["themes"]
+    assert "Trends need two retrospectives; this project has one." in said["actions"]
+    assert "Trends need two pulse rounds with answers; this project has one." in said["pulse"]
+    assert "Trends need two gap assessments; this project has one." in said["gap"]
+    assert all(section.chart_box.layout.display == "none" for section in panel.sections.values())
+
+
+def test_no_project_and_an_empty_project(store: Store) -> None:
+    panel = TrendsPanel(store)
+    panel.show(None)
+    assert all(NO_PROJECT in section.note.value for section in panel.sections.values())
+    panel.show(store.create_project("Empty"))
+    assert "this project has none yet" in panel.sections["gap"].note.value
+    assert all(section.message.value == "" for section in panel.sections.values())
+
+
+def test_a_chart_downloads_as_png_and_svg(store: Store) -> None:
+    panel = TrendsPanel(store)
+    panel.show(seed_trends(store))
+    chart = panel.sections["gap"].charts[0]
+    chart.prepare.click()
+    assert f"project-{panel.project_id}-gap-trend.png" in chart.links.value
+    assert 'href="data:image/svg+xml;base64,' in chart.links.value
+
+
+def test_the_trends_tab_of_the_app_shows_the_chosen_project(store: Store) -> None:
+    project = seed_trends(store)
+    app = LessonsLearnedApp(store)
+    app.bar.choice.value = project
+    app.tabs.selected_index = list(app.panels).index("Trends")
+    assert app.status.value == ""
+    assert app.panels["Trends"].project_id == project  # type: ignore[attr-defined]
