@@ -43,12 +43,14 @@ _ACTION_COLOURS: Final = ["#1f4e79", "#e67e22", "#27ae60"]
 #: What the gap chart calls the line over all dimensions.
 OVERALL_LABEL: Final = "All dimensions"
 _CELL: Final = 34
+#: No cards to the most cards: from near white to a mid blue, under dark text.
+_CELL_COLOURS: Final = ["#f4f8fc", "#7fb0de"]
 _SCORES: Final = ("nps", "csat")
 _HEIGHT: Final = 240
 
 
 def theme_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
-    """Cards per theme (rows) and retrospective (columns, in the order held), a darker cell for
+    """Cards per theme (rows) and retrospective (columns, in the order held), a deeper blue for
     more cards, the count written in it; recurring themes first, marked "(recurring)". Themes no
     card mentioned are left out. ``trend`` is ``trends.theme_trend()``."""
     require_columns(trend, ["retrospective", "theme", "label", "cards", "retrospectives", "recurring"], "theme chart")
@@ -72,17 +74,12 @@ def theme_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
         alt.Tooltip("retrospectives:Q", title="Retrospectives it came up in"),
     ]
     base = alt.Chart(cells).encode(x=x, y=y, tooltip=tooltip)
-    squares = base.mark_rect(stroke="#fff").encode(
-        color=alt.Color(
-            "cards:Q",
-            scale=alt.Scale(scheme="blues", domainMin=0),
-            title="Cards",
-            legend=alt.Legend(format="d", tickMinStep=1),
-        )
+    squares = base.mark_rect(stroke="#fff").encode(  # light enough for the count written on it
+        color=alt.Color("cards:Q", scale=alt.Scale(range=_CELL_COLOURS, domainMin=0), legend=None)
     )
     counts = base.mark_text(fontSize=11).encode(
         text="cards:Q",
-        color=alt.condition(alt.datum.cards > 0, alt.value("#222"), alt.value("#bbb")),
+        color=alt.condition(alt.datum.cards > 0, alt.value("#222"), alt.value("#999")),
     )
     return alt.LayerChart(layer=[squares, counts]).properties(
         width=max(WIDTH, _CELL * 2 * len(columns)),
@@ -164,7 +161,8 @@ def gap_trend_chart(trend: pd.DataFrame, names: Mapping[str, str] | None = None)
     points["overall"] = points["dimension"] == OVERALL
     points["dimension"] = points["dimension"].map(lambda d: named.get(d, d))
     lines_in = [d for d in dict.fromkeys(points["dimension"]) if d != OVERALL_LABEL] + [OVERALL_LABEL]
-    x = alt.X("assessed_on:T", timeUnit="utcyearmonthdate", title="Assessed on", axis=alt.Axis(format="%Y-%m-%d"))
+    days = sorted(set(points["assessed_on"]))  # one place per assessment, however far apart
+    x = alt.X("assessed_on:O", sort=days, title="Assessed on", axis=alt.Axis(labelAngle=0))
     lines = (
         alt.Chart(points)
         .mark_line(point=True)

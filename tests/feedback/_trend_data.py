@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cpmkit.db.database import Store
+from cpmkit.db.schema import retro_actions, retro_boards
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
@@ -18,6 +19,9 @@ CARDS = [
     ["Communication with the client is slow", "Scope keeps growing"],
     ["Poor communication on the release", "Great demo"],
 ]
+#: When each retrospective was held, and when its first action was done (before the next).
+HELD = [dt.datetime(2026, 3, 2, 10), dt.datetime(2026, 3, 16, 10)]
+DONE = dt.datetime(2026, 3, 9, 12)
 #: Each pulse round: its name, day, and (recommend, satisfaction, progress) per response.
 ROUNDS = [
     ("May", dt.date(2026, 5, 4), [(9, 4, 4), (10, 5, 4), (6, 3, 2)]),
@@ -44,6 +48,12 @@ def seed_trends(store: Store, *, name: str = "Apollo", sessions: int = 2) -> int
         action = retros.add_action(board["id"], None, f"Action {index + 1}", facilitator_key=board["facilitator_key"])
         if index == 0:
             retros.update_action(action, "status", "done")
+        # Held weeks apart, as retrospectives are (the store dates them to the second, all now).
+        agreed = HELD[index] + dt.timedelta(hours=1)
+        with store.write() as conn:
+            conn.execute(retro_boards.update().where(retro_boards.c.id == board["id"]).values(created_at=HELD[index]))
+            done = {"closed_at": DONE} if index == 0 else {}
+            conn.execute(retro_actions.update().where(retro_actions.c.id == action).values(created_at=agreed, **done))
     pulses = PulseStore(store)
     for round_name, day, answers in ROUNDS[:sessions]:
         round_id = pulses.create_round(project, round_name, day)

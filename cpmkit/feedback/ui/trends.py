@@ -28,7 +28,7 @@ from cpmkit.feedback.scores import SMALL_N
 from cpmkit.gap.store import GapStore
 from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.ui.chart_files import ChartWithFiles
-from cpmkit.ui.widgets import MessageArea, guard, message_area, table_html
+from cpmkit.ui.widgets import MessageArea, guard, message_area, scrolling_table, table_html
 
 __all__ = ["NO_PROJECT", "TrendsPanel"]
 
@@ -157,7 +157,9 @@ class TrendsPanel:
                 for done, later in zip(table["completed_by_next"], table["next_held"])
             ]
         )
-        section.shown("", table_html(shown, columns=_ACTION_HEADINGS))
+        section.shown(
+            "", scrolling_table(table_html(shown, columns=_ACTION_HEADINGS), name="Actions per retrospective")
+        )
         section.charts[0].draw(trend_charts.action_trend_chart(table), stem=f"{stem}-retro-actions")
 
     def _pulse(self, responses: pd.DataFrame, stem: str) -> None:
@@ -172,7 +174,7 @@ class TrendsPanel:
             return
         table, headings = trends.pulse_table(trend)
         note = "Each figure with the number of answers it rests on (n); hollow points rest on few answers."
-        section.shown(note, table_html(table, columns=headings))
+        section.shown(note, scrolling_table(table_html(table, columns=headings), name="Pulse figures per round"))
         section.charts[0].draw(trend_charts.score_trend_chart(trend), stem=f"{stem}-pulse-scores")
         section.charts[1].draw(trend_charts.comfort_trend_chart(trend), stem=f"{stem}-pulse-comfort")
 
