@@ -22,6 +22,7 @@ from cpmkit.core.charts import WIDTH
 from cpmkit.core.frames import require_columns
 from cpmkit.feedback.charts import whole_axis
 from cpmkit.feedback.trends import OVERALL
+from cpmkit.gap.charts import zero_line
 
 __all__ = [
     "ACTION_MEASURES",
@@ -183,8 +184,7 @@ def gap_trend_chart(trend: pd.DataFrame, names: Mapping[str, str] | None = None)
             ],
         )
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
-    return alt.LayerChart(layer=[zero, lines]).properties(
+    return alt.LayerChart(layer=[zero_line(), lines]).properties(
         width=WIDTH, height=_HEIGHT, title="Weighted gap per assessment"
     )
 
