@@ -127,7 +127,8 @@ def gap_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
 
 def zero_line() -> alt.Chart:
     """The dashed line at a gap of 0, where perception meets expectation, under a gap chart's lines."""
-    return alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
+    line: alt.Chart = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
+    return line
 
 
 def _worst_first(cells: pd.DataFrame, by: str) -> list[str]:
