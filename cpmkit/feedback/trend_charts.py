@@ -38,7 +38,7 @@ __all__ = [
 ACTION_MEASURES: Final = {
     "created": "agreed here",
     "carried_over": "carried over, still open",
-    "completed_by_next": "done by the next retrospective",
+    "completed_by_next": "done by the end of the next",
 }
 _ACTION_COLOURS: Final = ["#1f4e79", "#e67e22", "#27ae60"]
 #: What the gap chart calls the line over all dimensions.
@@ -91,7 +91,7 @@ def theme_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
 
 def action_trend_chart(actions: pd.DataFrame) -> alt.LayerChart:
     """Per retrospective (in the order held), three bars side by side: the actions agreed there,
-    those of earlier ones still open when it began, and of its own those done before the next.
+    those of earlier ones still open when it began, and of its own those done by the end of the next.
     ``actions`` is ``trends.action_trend()``."""
     require_columns(actions, ["retrospective", *ACTION_MEASURES, "next_held"], "action chart")
     rows = actions[["retrospective", *ACTION_MEASURES, "next_held"]].astype({"retrospective": str, "next_held": bool})

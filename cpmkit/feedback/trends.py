@@ -142,28 +142,35 @@ def recurring_themes(trend: pd.DataFrame) -> pd.DataFrame:
 
 def action_trend(boards: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
     """Per retrospective, in the order held: the actions it agreed (``created``); those of
-    earlier ones agreed before it began and still open then (``carried_over``, what it reviewed
-    first: ``retro.rules.carried_actions``); and of its own actions, those done before the next one
-    began (``completed_by_next``; done so far for the latest, whose ``next_held`` is False).
+    earlier ones (earlier in the order held) agreed before it began and still open then
+    (``carried_over``, what it reviewed first: ``retro.rules.carried_actions``); and of its own
+    actions, those done by the end of the next one (``completed_by_next``), as a team marks them
+    done while the next one reviews them: up to its ``finished_at``, else the start of the one
+    after it, else now (done so far for the latest, whose ``next_held`` is False).
 
-    ``boards`` needs id, project_id, title, created_at; ``actions`` id, project_id, board_id,
-    status, created_at, closed_at."""
-    require_columns(boards, ["id", "project_id", "title", "created_at"], "list of retrospectives")
+    ``boards`` needs id, project_id, title, created_at, finished_at; ``actions`` id, project_id,
+    board_id, status, created_at, closed_at."""
+    require_columns(boards, ["id", "project_id", "title", "created_at", "finished_at"], "list of retrospectives")
     require_columns(actions, ["id", "project_id", "board_id", "status", "created_at", "closed_at"], "list of actions")
     held = retrospectives(boards)
-    project = dict(zip(boards["id"].astype(int), boards["project_id"]))
+    by_id = boards.assign(id=boards["id"].astype(int)).set_index("id")
     closed_at = pd.to_datetime(actions["closed_at"])
     created_at = pd.to_datetime(actions["created_at"])
     done = (actions["status"] == _DONE) & closed_at.notna()
-    starts = [*held["created_at"], None]
+    # carried_actions takes a lower board id as earlier: give it each board's place in the order held
+    # (an action of a board not listed, since deleted, stays NaN: earlier than any).
+    place = {board_id: index for index, board_id in enumerate(held["board_id"])}
+    placed = actions.assign(board_id=pd.to_numeric(actions["board_id"], errors="coerce").map(place))
     rows: list[dict[str, Any]] = []
     for index, board in enumerate(held.to_dict("records")):
-        board_id, next_start = int(board["board_id"]), starts[index + 1]
+        board_id = int(board["board_id"])
         own = actions["board_id"].eq(board_id).fillna(False).astype(bool)
-        by_next = done if next_start is None else done & (closed_at < pd.Timestamp(next_start))
-        before = actions[created_at < pd.Timestamp(board["created_at"])]  # what there was when it began
+        next_held = index + 1 < len(held)
+        end = _review_end(held, by_id["finished_at"], index + 1) if next_held else None
+        by_next = done if end is None else done & (closed_at <= end)
+        before = placed[created_at < pd.Timestamp(board["created_at"])]  # what there was when it began
         reviewed = carried_actions(
-            before, {"id": board_id, "project_id": project[board_id], "created_at": board["created_at"]}
+            before, {"id": index, "project_id": by_id.at[board_id, "project_id"], "created_at": board["created_at"]}
         )
         rows.append(
             {
@@ -171,10 +178,19 @@ def action_trend(boards: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
                 "created": int(own.sum()),
                 "carried_over": len(reviewed),
                 "completed_by_next": int((own & by_next).sum()),
-                "next_held": next_start is not None,
+                "next_held": next_held,
             }
         )
     return pd.DataFrame(rows, columns=ACTION_TREND_COLUMNS)
+
+
+def _review_end(held: pd.DataFrame, finished_at: pd.Series, index: int) -> pd.Timestamp | None:
+    """When the retrospective at ``index`` of ``held`` ended: its ``finished_at``, else the start
+    of the one after it, else None (still running)."""
+    finished = pd.to_datetime(finished_at.get(int(held["board_id"].iloc[index])))
+    if not pd.isna(finished):
+        return pd.Timestamp(finished)
+    return pd.Timestamp(held["created_at"].iloc[index + 1]) if index + 1 < len(held) else None
 
 
 # -- pulse rounds ----------------------------------------------------------------------------

@@ -24,6 +24,8 @@ BOARDS = pd.DataFrame(
         "title": ["Sprint 1", "Sprint 2", "Sprint 2"],
         # Held out of id order: the second board made is the last retrospective held.
         "created_at": [dt.datetime(2026, 1, 5, 9), dt.datetime(2026, 3, 5, 9), dt.datetime(2026, 2, 5, 9)],
+        # The last is still running.
+        "finished_at": [dt.datetime(2026, 1, 5, 12), None, dt.datetime(2026, 2, 5, 12)],
     }
 )
 CARDS = pd.DataFrame(
@@ -148,6 +150,27 @@ def test_an_action_of_a_deleted_board_is_carried_over() -> None:
     table = trends.action_trend(BOARDS, actions)
     assert table["carried_over"].tolist() == [1, 1, 1]
     assert table["created"].tolist() == [0, 0, 0]
+
+
+def test_an_open_action_is_carried_into_the_retrospectives_held_after_its_own() -> None:
+    """Board 13 was held before board 12: its open action is carried into 12, ids notwithstanding."""
+    actions = pd.DataFrame([_action(6, 13, "open", dt.datetime(2026, 2, 5, 10), None)]).astype({"board_id": "Int64"})
+    table = trends.action_trend(BOARDS, actions)
+    assert table[["board_id", "created", "carried_over"]].values.tolist() == [[11, 0, 0], [13, 1, 0], [12, 0, 1]]
+
+
+def test_an_action_marked_done_while_the_next_retrospective_reviews_it_counts() -> None:
+    """Done by the next: closed up to the end of the next retrospective (its finished_at), as teams
+    mark actions done during its review; without a finished_at, up to the start of the one after."""
+    actions = pd.DataFrame(
+        [
+            _action(6, 11, "done", dt.datetime(2026, 1, 5, 10), dt.datetime(2026, 2, 5, 11)),  # during 13's review
+            _action(7, 11, "done", dt.datetime(2026, 1, 5, 10), dt.datetime(2026, 2, 5, 13)),  # after 13 finished
+        ]
+    ).astype({"board_id": "Int64"})
+    assert trends.action_trend(BOARDS, actions)["completed_by_next"].tolist() == [1, 0, 0]
+    running = BOARDS.assign(finished_at=None)  # 13 never finished: up to the start of 12
+    assert trends.action_trend(running, actions)["completed_by_next"].tolist() == [2, 0, 0]
 
 
 def test_actions_of_no_retrospectives_and_of_one() -> None:

@@ -38,8 +38,14 @@ _ACTION_HEADINGS: Final = {
     "retrospective": "Retrospective",
     "created": "Actions agreed",
     "carried_over": "Carried over, still open",
-    "completed": "Done by the next",
+    "completed": "Done by the end of the next",
 }
+
+#: What "done by the end of the next" counts: teams mark actions done as the next one reviews them.
+_ACTIONS_NOTE: Final = (
+    "Done by the end of the next: closed by the time the next retrospective was finished (or, if it never was, "
+    "when the one after it began), as actions are often marked done while the next one reviews them."
+)
 
 
 class _Section:
@@ -158,7 +164,8 @@ class TrendsPanel:
             ]
         )
         section.shown(
-            "", scrolling_table(table_html(shown, columns=_ACTION_HEADINGS), name="Actions per retrospective")
+            _ACTIONS_NOTE,
+            scrolling_table(table_html(shown, columns=_ACTION_HEADINGS), name="Actions per retrospective"),
         )
         section.charts[0].draw(trend_charts.action_trend_chart(table), stem=f"{stem}-retro-actions")
 
