@@ -1,7 +1,7 @@
 """Altair charts of workbook 4's trends across sessions: the themes of retrospective cards, the
 actions each retrospective agreed, carried over and completed, the pulse scores and comfort
 questions per round (each point labelled with its n, hollow when it rests on few answers), and
-workbook 3's weighted gap per assessment date. A DataFrame in, a new chart out, never displayed
+workbook 3's gap per assessment date, weighted by importance. A DataFrame in, a new chart out, never displayed
 here (the style of :mod:`cpmkit.feedback.charts`).
 
 Inputs are the frames :mod:`cpmkit.feedback.trends` returns. Sessions run left to right in the
@@ -150,8 +150,8 @@ def comfort_trend_chart(pulse: pd.DataFrame) -> alt.LayerChart:
 
 
 def gap_trend_chart(trend: pd.DataFrame, names: Mapping[str, str] | None = None) -> alt.LayerChart:
-    """Workbook 3's weighted gap per assessment date: a line per dimension (named by ``names``)
-    and a thick dark one over all dimensions, with the zero line where perception meets
+    """Workbook 3's gap per assessment date, weighted by importance: a line per dimension (named
+    by ``names``) and a thick dark one over all dimensions, all on one gap scale, with the zero line where perception meets
     expectation. ``trend`` is ``trends.weighted_gap_trend()``."""
     require_columns(trend, ["assessed_on", "dimension", "weighted_gap", "stakeholders"], "gap trend chart")
     points = trend[["assessed_on", "dimension", "weighted_gap", "stakeholders"]].astype(
@@ -169,7 +169,7 @@ def gap_trend_chart(trend: pd.DataFrame, names: Mapping[str, str] | None = None)
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y("weighted_gap:Q", title="Weighted gap (perceived - expected)"),
+            y=alt.Y("weighted_gap:Q", title="Mean gap, weighted by importance (perceived - expected)"),
             color=alt.Color(
                 "dimension:N", sort=lines_in, title="Dimension", legend=alt.Legend(orient="bottom", columns=2)
             ),
@@ -179,13 +179,13 @@ def gap_trend_chart(trend: pd.DataFrame, names: Mapping[str, str] | None = None)
             tooltip=[
                 alt.Tooltip("dimension:N", title="Dimension"),
                 alt.Tooltip("assessed_on:N", title="Assessed on"),
-                alt.Tooltip("weighted_gap:Q", title="Weighted gap", format="+.2f"),
+                alt.Tooltip("weighted_gap:Q", title="Mean gap, weighted", format="+.2f"),
                 alt.Tooltip("stakeholders:Q", title="Stakeholders"),
             ],
         )
     )
     return alt.LayerChart(layer=[zero_line(), lines]).properties(
-        width=WIDTH, height=_HEIGHT, title="Weighted gap per assessment"
+        width=WIDTH, height=_HEIGHT, title="Gap per assessment, weighted by importance"
     )
 
 

@@ -1,7 +1,7 @@
 """Workbook 4's trends across sessions of one project: the themes of retrospective cards from one
 retrospective to the next (and which recur), the actions each retrospective agreed, carried over
 and completed, the pulse scores per round (NPS, CSAT and each comfort question, each with its n),
-and workbook 3's weighted gap per assessment date.
+and workbook 3's gap per assessment date, weighted by importance.
 
 Pure functions over the stores' frames, each built on the scoring its own workbook already
 uses (``comments`` for themes, ``retro.rules.carried_actions``, ``scores`` for the pulse,
@@ -267,13 +267,17 @@ def _measure(by_round: pd.DataFrame, measure: str, label: str, column: str, scal
 
 
 def weighted_gap_trend(ratings: pd.DataFrame, *, sources: Sequence[str], dimensions: Sequence[str]) -> pd.DataFrame:
-    """Workbook 3's weighted gap at each date something was assessed, per dimension (of
-    ``dimensions``, in that order) and ``OVERALL``, from the figures that counted on that date
-    (``gap.rules.current_ratings`` of what was known by then, weighted by ``gap.rules.gap_table``).
+    """The importance-weighted mean gap (perceived - expected, workbook 3's gap) at each date
+    something was assessed, per dimension (of ``dimensions``, in that order) and ``OVERALL``, from
+    the figures that counted on that date (``gap.rules.current_ratings`` of what was known by
+    then; each stakeholder's importance shares as ``gap.rules.gap_table`` weighs them).
 
-    A dimension's figure is the mean of its weighted gaps over the stakeholders with an
-    importance; ``OVERALL`` is the mean over them of their summed weighted gaps (each one's
-    importance-weighted mean gap). ``stakeholders`` is how many each mean is over."""
+    A dimension's figure is sum(gap x share) / sum(share) over the stakeholders with an
+    importance: workbook 3's mean gap of that dimension (its gap-over-time chart), with each
+    stakeholder counted by the share of importance they give it. ``OVERALL`` is the mean over
+    the stakeholders of each one's importance-weighted mean gap over the dimensions. So every
+    figure is a gap on the expectation scale, and the overall lies among the dimensions'.
+    ``stakeholders`` is how many each figure is over."""
     require_columns(ratings, ["dimension", "source", "assessed_on", "expectation", "perception"], "gap trend")
     order = list(dict.fromkeys(dimensions))
     rated = ratings[ratings["source"].isin(list(sources)) & ratings["dimension"].isin(order)]
@@ -285,19 +289,19 @@ def weighted_gap_trend(ratings: pd.DataFrame, *, sources: Sequence[str], dimensi
         if weighted.empty:
             continue
         for dimension in order:
-            mine = weighted.loc[weighted["dimension"] == dimension, "weighted_gap"]
-            if len(mine):
-                rows.append(_gap_row(day, dimension, float(mine.mean()), len(mine)))
-        totals = weighted.groupby("stakeholder_id")["weighted_gap"].sum()
+            mine = weighted[weighted["dimension"] == dimension]
+            if mine["weight"].sum() > 0:
+                rows.append(_gap_row(day, dimension, mine["weighted_gap"].sum() / mine["weight"].sum(), len(mine)))
+        totals = weighted.groupby("stakeholder_id")["weighted_gap"].sum()  # each one's weighted mean gap
         rows.append(_gap_row(day, OVERALL, float(totals.mean()), len(totals)))
     trend = pd.DataFrame(rows, columns=GAP_TREND_COLUMNS)
     return trend.astype({"weighted_gap": float, "stakeholders": int})
 
 
-def _gap_row(day: Any, dimension: str, value: float, stakeholders: int) -> dict[str, Any]:
+def _gap_row(day: Any, dimension: str, value: Any, stakeholders: int) -> dict[str, Any]:
     return {
         "assessed_on": day,
         "dimension": dimension,
-        "weighted_gap": value + 0.0,  # never -0.0
+        "weighted_gap": float(value) + 0.0,  # never -0.0
         "stakeholders": stakeholders,
     }

@@ -269,14 +269,26 @@ def test_the_weighted_gap_per_assessment_date_uses_the_gap_workbooks_scoring() -
         table = gap.gap_table(known, dimensions=["quality", "speed"])
         mine = trend[trend["assessed_on"] == day].set_index("dimension")
         for dimension in ("quality", "speed"):
-            expected = table.loc[table["dimension"] == dimension, "weighted_gap"].mean()
+            rows = table[table["dimension"] == dimension]
+            expected = (rows["gap"] * rows["weight"]).sum() / rows["weight"].sum()
             assert mine.loc[dimension, "weighted_gap"] == pytest.approx(expected)
         overall = table.groupby("stakeholder_id")["weighted_gap"].sum().mean()
         assert mine.loc[trends.OVERALL, "weighted_gap"] == pytest.approx(overall)
         assert mine.loc[trends.OVERALL, "stakeholders"] == 2
     january = trend[trend["assessed_on"] == JAN].set_index("dimension")["weighted_gap"]
-    # quality: S1 -3 * 0.6 = -1.8, S2 -1 * 0.5 = -0.5; overall: S1 -1.8 + 0, S2 -0.5 - 1.0.
-    assert january.to_dict() == pytest.approx({"quality": -1.15, "speed": -0.5, trends.OVERALL: -1.65})
+    # quality: (S1 -3 x 0.6 + S2 -1 x 0.5) / 1.1; speed: (S1 0 x 0.4 + S2 -2 x 0.5) / 0.9;
+    # overall: S1 -3 x 0.6 + 0 x 0.4 = -1.8, S2 -1 x 0.5 - 2 x 0.5 = -1.5, their mean.
+    assert january.to_dict() == pytest.approx({"quality": -2.3 / 1.1, "speed": -1 / 0.9, trends.OVERALL: -1.65})
+
+
+def test_the_overall_gap_lies_among_the_dimensions_gaps() -> None:
+    """One scale: each figure is a gap (perceived - expected), so the overall, a mean of the
+    stakeholders' weighted mean gaps, is never below every dimension nor above every one."""
+    trend = trends.weighted_gap_trend(RATINGS, sources=["pm_estimate"], dimensions=["quality", "speed"])
+    for _, day in trend.groupby("assessed_on"):
+        figures = day.set_index("dimension")["weighted_gap"]
+        dimensions = figures.drop(trends.OVERALL)
+        assert dimensions.min() <= figures[trends.OVERALL] <= dimensions.max()
 
 
 def test_the_gap_trend_of_chosen_dimensions_only_and_of_nothing() -> None:

@@ -1,7 +1,7 @@
 """Workbook 4's trends across sessions of one project, on one page: the themes that recur in its
 retrospectives' cards, the actions each retrospective agreed, carried over and completed, the
-pulse scores and comfort questions per round (each with its n), and workbook 3's weighted gap
-per assessment date. Each chart downloads as PNG and SVG (``ChartWithFiles``).
+pulse scores and comfort questions per round (each with its n), and workbook 3's gap per
+assessment date, weighted by importance. Each chart downloads as PNG and SVG (``ChartWithFiles``).
 
 A section with fewer than two sessions says so in a sentence instead of drawing an empty
 chart. Each ``show`` reads each workbook's store once (``RetroStore.history``,
@@ -194,8 +194,10 @@ class TrendsPanel:
             section.empty(few)
             return
         note = (
-            "Below zero, stakeholders perceive less than they expect. Each dimension's gap is weighted by "
-            "the importance each stakeholder gives it; the thick line is the weighted gap over all dimensions."
+            "Each line is a dimension's mean gap, perceived minus expected, as in workbook 3's gap over time, "
+            "with each stakeholder's gap counted by the share of importance they give that dimension. "
+            "The thick line is each stakeholder's importance-weighted mean gap over all dimensions, averaged "
+            "over the stakeholders. Below zero, stakeholders perceive less than they expect."
         )
         section.shown(note)
         chart = trend_charts.gap_trend_chart(trend, self.gap_template.dimension_names)
