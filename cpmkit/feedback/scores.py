@@ -16,7 +16,7 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any, Final
@@ -41,6 +41,7 @@ __all__ = [
     "nps",
     "nps_by_round",
     "rating_by_round",
+    "ratings_by_round",
     "rounds",
 ]
 
@@ -185,6 +186,22 @@ def rating_by_round(frame: pd.DataFrame, *, column: str, scale: tuple[int, int],
         "mean": [float(scores.mean()) if scores.notna().any() else np.nan for scores in groups],
     }
     return _trend(table, figures, "mean")
+
+
+def ratings_by_round(frame: pd.DataFrame, scales: Mapping[str, tuple[int, int]]) -> dict[str, pd.DataFrame | str]:
+    """:func:`rating_by_round` of each rating question of ``scales`` (id to its scale) that
+    ``frame`` has a column for, by id. A question with answers outside its scale (the scale was
+    changed after answers were saved) gets a sentence saying so instead of its table, so the
+    other questions are drawn all the same."""
+    found: dict[str, pd.DataFrame | str] = {}
+    for column, (low, high) in scales.items():
+        if column not in frame.columns:
+            continue
+        try:
+            found[column] = rating_by_round(frame, column=column, scale=(low, high))
+        except ValidationError:
+            found[column] = f"answers outside {low}-{high}: was the question's scale changed?"
+    return found
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -196,14 +196,18 @@ def _review_end(held: pd.DataFrame, finished_at: pd.Series, index: int) -> pd.Ti
 # -- pulse rounds ----------------------------------------------------------------------------
 
 
-def pulse_trend(responses: pd.DataFrame, survey: PulseSurvey, *, small_n: int = feedback.SMALL_N) -> pd.DataFrame:
+def pulse_trend(
+    responses: pd.DataFrame, survey: PulseSurvey, *, small_n: int = feedback.SMALL_N
+) -> tuple[pd.DataFrame, list[str]]:
     """One row per round (in the order the rounds ran) and measure: NPS (-100..100), CSAT (%
     satisfied) and each rating question (the comfort questions: the mean answer), each with its
     ``n`` and ``small_n`` (fewer than ``small_n`` answers: one answer moves it far). ``value`` is
     NaN for a round where no one answered it (n = 0), never 0. A question no response has a
-    column for is left out. ``responses`` is ``PulseStore.responses()``."""
+    column for is left out; so is one whose answers cannot give a figure
+    (``scores.ratings_by_round``), with a sentence saying why, in the list returned beside the
+    table, and NPS and CSAT are drawn all the same. ``responses`` is ``PulseStore.responses()``."""
     if responses.empty:
-        return pd.DataFrame(columns=PULSE_COLUMNS)
+        return pd.DataFrame(columns=PULSE_COLUMNS), []
     parts = []
     recommend = survey.recommend
     nps = feedback.nps_by_round(responses, column=recommend.id)
@@ -213,17 +217,19 @@ def pulse_trend(responses: pd.DataFrame, survey: PulseSurvey, *, small_n: int = 
         scale = (satisfaction.scale.low, satisfaction.scale.high)
         csat = feedback.csat_by_round(responses, column=satisfaction.id, scale=scale)
         parts.append(_measure(csat, "csat", "CSAT (% satisfied)", "csat", (0, 100)))
-    for question in survey.questions:
-        if question.kind != "rating" or question.scale is None or question.id not in responses.columns:
-            continue
-        scale = (question.scale.low, question.scale.high)
-        ratings = feedback.rating_by_round(responses, column=question.id, scale=scale)
-        parts.append(_measure(ratings, question.id, question.text, "mean", scale))
+    left_out = []
+    scales = survey.rating_scales
+    for question_id, ratings in feedback.ratings_by_round(responses, scales).items():
+        text = survey.question(question_id).text
+        if isinstance(ratings, str):
+            left_out.append(f"{text}: left out, {ratings}")
+        else:
+            parts.append(_measure(ratings, question_id, text, "mean", scales[question_id]))
     table = pd.concat(parts, ignore_index=True)
     order = {name: index for index, name in enumerate(nps["round"])}
     table = table.assign(_order=table["round"].map(order)).sort_values("_order", kind="stable")
     table["small_n"] = table["n"] < small_n
-    return table[PULSE_COLUMNS].reset_index(drop=True)
+    return table[PULSE_COLUMNS].reset_index(drop=True), left_out
 
 
 def pulse_table(trend: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:

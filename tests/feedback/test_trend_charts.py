@@ -38,7 +38,7 @@ def test_the_action_chart_has_three_bars_per_retrospective_the_last_done_so_far(
 
 
 def test_pulse_points_carry_n_hollow_when_few_and_none_for_no_answers() -> None:
-    trend = trends.pulse_trend(RESPONSES, pulse_survey())
+    trend = trends.pulse_trend(RESPONSES, pulse_survey())[0]
     spec = chart_spec(charts.score_trend_chart(trend))
     rows = rows_with(spec, "n_label")
     assert [(r["round"], r["label"], r["n_label"], r["small_n"]) for r in rows] == [

@@ -194,7 +194,7 @@ RESPONSES = pd.DataFrame(
 
 
 def test_pulse_per_round_has_every_measure_with_its_n() -> None:
-    trend = trends.pulse_trend(RESPONSES, pulse_survey())
+    trend = trends.pulse_trend(RESPONSES, pulse_survey())[0]
     assert list(trend.columns) == trends.PULSE_COLUMNS
     assert trend["round"].drop_duplicates().tolist() == ["May", "June"]  # the order they ran
     figures = trend.set_index(["round", "measure"])
@@ -207,13 +207,13 @@ def test_pulse_per_round_has_every_measure_with_its_n() -> None:
 
 
 def test_a_round_no_one_answered_a_question_is_n_0_not_a_score_of_0() -> None:
-    figures = trends.pulse_trend(RESPONSES, pulse_survey()).set_index(["round", "measure"])
+    figures = trends.pulse_trend(RESPONSES, pulse_survey())[0].set_index(["round", "measure"])
     assert figures.loc[("June", "csat"), "n"] == 0
     assert pd.isna(figures.loc[("June", "csat"), "value"])
 
 
 def test_the_pulse_table_writes_each_figure_with_n_and_few_answers() -> None:
-    table, headings = trends.pulse_table(trends.pulse_trend(RESPONSES, pulse_survey(), small_n=SMALL_N))
+    table, headings = trends.pulse_table(trends.pulse_trend(RESPONSES, pulse_survey(), small_n=SMALL_N)[0])
     assert list(headings)[:3] == ["round", "nps", "csat"]
     assert headings["progress"] == "Are you comfortable with progress?"
     rows = table.set_index("round")
@@ -225,9 +225,21 @@ def test_the_pulse_table_writes_each_figure_with_n_and_few_answers() -> None:
     assert table["round"].tolist() == ["May", "June"]
 
 
+def test_a_comfort_question_answered_outside_its_scale_is_left_out_with_why() -> None:
+    """One answer of 7 on a 1-5 question (its scale narrowed after answers were saved): that
+    question is left out, saying why; NPS, CSAT and the other comfort questions are drawn."""
+    responses = RESPONSES.assign(progress=RESPONSES["progress"].replace(5, 7))
+    trend, left_out = trends.pulse_trend(responses, pulse_survey())
+    assert set(trend["measure"]) == {"nps", "csat", "as_expected", "information"}
+    assert left_out == [
+        "Are you comfortable with progress?: left out, answers outside 1-5: was the question's scale changed?"
+    ]
+    assert trends.pulse_trend(RESPONSES, pulse_survey())[1] == []
+
+
 def test_pulse_of_no_responses_and_of_one_round() -> None:
-    assert trends.pulse_trend(RESPONSES.iloc[0:0], pulse_survey()).empty
-    one = trends.pulse_trend(RESPONSES[RESPONSES["round"] == "May"], pulse_survey())
+    assert trends.pulse_trend(RESPONSES.iloc[0:0], pulse_survey())[0].empty
+    one = trends.pulse_trend(RESPONSES[RESPONSES["round"] == "May"], pulse_survey())[0]
     assert one["round"].nunique() == 1
     assert trends.too_few(1, what="pulse round") == "Trends need two pulse rounds; this project has one."
 

@@ -25,7 +25,7 @@ _LOADS = re.compile(
 
 
 def _spec() -> dict[str, Any]:
-    return trend_charts.score_trend_chart(trends.pulse_trend(RESPONSES, pulse_survey())).to_dict()
+    return trend_charts.score_trend_chart(trends.pulse_trend(RESPONSES, pulse_survey())[0]).to_dict()
 
 
 def test_a_chart_is_a_png_file() -> None:
@@ -64,7 +64,7 @@ def test_the_links_download_the_files_from_the_page() -> None:
 
 def test_the_files_are_made_when_asked_for_and_dropped_with_a_new_chart() -> None:
     chart = ChartWithFiles()
-    chart.draw(trend_charts.score_trend_chart(trends.pulse_trend(RESPONSES, pulse_survey())), stem="scores")
+    chart.draw(trend_charts.score_trend_chart(trends.pulse_trend(RESPONSES, pulse_survey())[0]), stem="scores")
     assert chart.links.value == ""
     chart.prepare.click()
     assert "scores.png" in chart.links.value and "scores.svg" in chart.links.value

@@ -172,7 +172,7 @@ class TrendsPanel:
     def _pulse(self, responses: pd.DataFrame, stem: str) -> None:
         section = self.sections["pulse"]
         section.message.say("")
-        trend = trends.pulse_trend(responses, self.pulses.survey)
+        trend, left_out = trends.pulse_trend(responses, self.pulses.survey)
         few = trends.too_few(
             trend["round"].nunique(), what="pulse round with answers", plural="pulse rounds with answers"
         )
@@ -180,7 +180,9 @@ class TrendsPanel:
             section.empty(few)
             return
         table, headings = trends.pulse_table(trend)
-        note = "Each figure with the number of answers it rests on (n); hollow points rest on few answers."
+        note = " ".join(
+            ["Each figure with the number of answers it rests on (n); hollow points rest on few answers.", *left_out]
+        )
         section.shown(note, scrolling_table(table_html(table, columns=headings), name="Pulse figures per round"))
         section.charts[0].draw(trend_charts.score_trend_chart(trend), stem=f"{stem}-pulse-scores")
         section.charts[1].draw(trend_charts.comfort_trend_chart(trend), stem=f"{stem}-pulse-comfort")

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from cpmkit.db.database import Store
+from cpmkit.db.schema import pulse_answers
 from cpmkit.feedback.ui.trends import NO_PROJECT, TrendsPanel
 from cpmkit.feedback.ui.workbook import LessonsLearnedApp
 from tests.feedback._trend_data import seed_trends
@@ -79,3 +80,22 @@ def test_the_trends_tab_of_the_app_shows_the_chosen_project(store: Store) -> Non
     app.tabs.selected_index = list(app.panels).index("Trends")
     assert app.status.value == ""
     assert app.panels["Trends"].project_id == project  # type: ignore[attr-defined]
+
+
+def test_a_comfort_question_out_of_its_scale_leaves_nps_and_csat_drawn(store: Store) -> None:
+    """As the Results panel does: that one question is left out, with why, not the whole section."""
+    project = seed_trends(store)
+    with store.write() as conn:  # the question's scale narrowed after a 5 was saved: a stored 7
+        conn.execute(
+            pulse_answers.update()
+            .where(pulse_answers.c.question == "progress")
+            .where(pulse_answers.c.score == 5)
+            .values(score=7)
+        )
+    panel = TrendsPanel(store)
+    panel.show(project)
+    pulse = panel.sections["pulse"]
+    assert pulse.message.value == ""
+    assert "progress?: left out, answers outside 1-5" in pulse.note.value
+    assert "NPS" in pulse.table.value and "CSAT" in pulse.table.value
+    assert pulse.chart_box.layout.display == "flex"
