@@ -21,7 +21,7 @@ import pandas as pd
 from cpmkit.core.charts import WIDTH
 from cpmkit.core.frames import require_columns
 from cpmkit.feedback.charts import whole_axis
-from cpmkit.feedback.trends import OVERALL
+from cpmkit.feedback.trends import OVERALL, SCORE_MEASURES
 from cpmkit.gap.charts import zero_line
 
 __all__ = [
@@ -46,7 +46,6 @@ OVERALL_LABEL: Final = "All dimensions"
 _CELL: Final = 34
 #: No cards to the most cards: from near white to a mid blue, under dark text.
 _CELL_COLOURS: Final = ["#f4f8fc", "#7fb0de"]
-_SCORES: Final = ("nps", "csat")
 _HEIGHT: Final = 240
 
 
@@ -135,7 +134,10 @@ def score_trend_chart(pulse: pd.DataFrame) -> alt.LayerChart:
     labelled with its n and hollow below the small-n threshold. ``pulse`` is ``trends.pulse_trend()``."""
     require_columns(pulse, ["measure"], "score chart")
     return _round_lines(
-        pulse[pulse["measure"].isin(_SCORES)], domain=(-100, 100), title="NPS and CSAT per pulse round", axis="Score"
+        pulse[pulse["measure"].isin(SCORE_MEASURES)],
+        domain=(-100, 100),
+        title="NPS and CSAT per pulse round",
+        axis="Score",
     )
 
 
@@ -143,7 +145,7 @@ def comfort_trend_chart(pulse: pd.DataFrame) -> alt.LayerChart:
     """The comfort questions' mean answer per pulse round on their scale, a line each, every point
     labelled with its n and hollow below the small-n threshold. ``pulse`` is ``trends.pulse_trend()``."""
     require_columns(pulse, ["measure", "low", "high"], "comfort chart")
-    rows = pulse[~pulse["measure"].isin(_SCORES)]
+    rows = pulse[~pulse["measure"].isin(SCORE_MEASURES)]
     low = int(rows["low"].min()) if len(rows) else 1
     high = int(rows["high"].max()) if len(rows) else 5
     return _round_lines(rows, domain=(low, high), title="Comfort questions per pulse round", axis="Mean answer")

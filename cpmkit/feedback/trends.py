@@ -30,6 +30,7 @@ __all__ = [
     "OVERALL",
     "PULSE_COLUMNS",
     "RETRO_COLUMNS",
+    "SCORE_MEASURES",
     "THEME_TREND_COLUMNS",
     "action_trend",
     "pulse_table",
@@ -53,6 +54,8 @@ THEME_TREND_COLUMNS: Final = [
 ACTION_TREND_COLUMNS: Final = [
     "board_id", "retrospective", "held_on", "created", "carried_over", "completed_by_next", "next_held",
 ]  # fmt: skip
+#: The ``measure`` of the pulse scores (NPS, CSAT); every other measure is a comfort question.
+SCORE_MEASURES: Final = ("nps", "csat")
 PULSE_COLUMNS: Final = ["round", "measure", "label", "value", "n", "small_n", "low", "high"]
 GAP_TREND_COLUMNS: Final = ["assessed_on", "dimension", "weighted_gap", "stakeholders"]
 _DONE: Final = "done"

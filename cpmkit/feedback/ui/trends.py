@@ -14,6 +14,8 @@ A panel of the workbook-4 app: ``TrendsPanel(store).widget``, ``.show(project_id
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 import ipywidgets as W
@@ -49,23 +51,50 @@ _ACTIONS_NOTE: Final = (
 
 
 class _Section:
-    """A heading, a message area, a note (the empty state, or what the charts show) and charts."""
+    """A heading, a message area, a note (the empty state, or what the charts show), a table of
+    the figures and charts, built when first drawn (``chart``): a tab never opened builds none."""
 
     def __init__(self, title: str, charts: int, css: str) -> None:
         self.message: MessageArea = message_area()
         self.note = W.HTML()
         self.table = W.HTML()
-        self.charts = [ChartWithFiles() for _ in range(charts)]
-        self.chart_box = W.VBox([chart.widget for chart in self.charts])
+        self.charts: list[ChartWithFiles] = []
+        self._count = charts
+        self.chart_box = W.VBox(layout=W.Layout(display="none"))
         heading = W.HTML(f'<h4 class="cpmkit-section">{html.escape(title)}</h4>')
         self.widget = W.VBox([heading, self.message, self.note, self.table, self.chart_box])
         self.widget.add_class(css)
 
-    def empty(self, sentence: str) -> None:
-        """Say ``sentence`` in place of the charts."""
-        self.note.value = f'<p class="cpmkit-help cpmkit-trend-empty">{html.escape(sentence)}</p>'
+    @contextmanager
+    def drawing(self) -> Iterator[None]:
+        """Around drawing the section: it starts empty, so nothing of the project shown before
+        stays; what goes wrong is said in its message area, and it stays empty."""
+        self.message.say("")
+        self.clear()
+        drawn = False
+        with guard(self.message):
+            yield
+            drawn = True
+        if not drawn:
+            self.clear()
+
+    def clear(self) -> None:
+        """No note, no table, no charts."""
+        self.note.value = ""
         self.table.value = ""
         self.chart_box.layout.display = "none"
+
+    def chart(self, index: int) -> ChartWithFiles:
+        """The section's chart at ``index``, its charts built on first need."""
+        if not self.charts:
+            self.charts = [ChartWithFiles() for _ in range(self._count)]
+            self.chart_box.children = [chart.widget for chart in self.charts]
+        return self.charts[index]
+
+    def empty(self, sentence: str) -> None:
+        """Say ``sentence`` in place of the charts."""
+        self.clear()
+        self.note.value = f'<p class="cpmkit-help cpmkit-trend-empty">{html.escape(sentence)}</p>'
 
     def shown(self, note: str, table: str = "") -> None:
         """Show the charts, with ``note`` (escaped) and ``table`` (HTML already escaped) above them."""
@@ -75,7 +104,9 @@ class _Section:
 
 
 class TrendsPanel:
-    """One project's trends across retrospectives, pulse rounds and gap assessments."""
+    """One project's trends across retrospectives, pulse rounds and gap assessments. The feedback
+    taxonomy and workbook 3's template are loaded when a section first needs them, inside its
+    guard: a broken template says so in that section, and the rest of workbook 4 still works."""
 
     def __init__(
         self,
@@ -85,12 +116,12 @@ class TrendsPanel:
         taxonomy: FeedbackTaxonomy | None = None,
         gap_template: GapTemplate | None = None,
     ) -> None:
+        self.store = store
         self.retros = RetroStore(store)
         self.pulses = PulseStore(store, survey)
-        self.taxonomy = taxonomy or feedback_taxonomy()
-        self.gap_template = gap_template or load_gap_template()
-        t = self.gap_template
-        self.gaps = GapStore(store, scale=t.scale, importance=t.importance, satisfaction=t.satisfaction)
+        self.taxonomy = taxonomy
+        self.gap_template = gap_template
+        self.gaps: GapStore | None = None
         self.project_id: int | None = None
         self.sections = {
             "themes": _Section("Recurring themes in the retrospectives", 1, "cpmkit-trend-themes"),
@@ -112,26 +143,37 @@ class TrendsPanel:
         self.project_id = project_id
         if project_id is None:
             for section in self.sections.values():
-                section.message.say("")
                 section.empty(NO_PROJECT)
             return
         stem = f"project-{project_id}"
+        themes, actions = self.sections["themes"], self.sections["actions"]
         history: RetroHistory | None = None
-        with guard(self.sections["themes"].message):
+        with themes.drawing():
             history = self.retros.history(project_id)
             self._themes(history, stem)
-        with guard(self.sections["actions"].message):
-            if history is not None:  # else the themes say why it could not be read
+        with actions.drawing():
+            if history is not None:
                 self._actions(history, stem)
-        with guard(self.sections["pulse"].message):
+        if history is None:  # the read failed: this section says why, as the themes do
+            actions.message.value = themes.message.value
+        with self.sections["pulse"].drawing():
             self._pulse(self.pulses.responses(project_id), stem)
-        with guard(self.sections["gap"].message):
-            ratings, chosen = self.gaps.rating_history(project_id)
-            self._gap(ratings, self.gap_template.asked_dimensions(chosen), stem)
+        with self.sections["gap"].drawing():
+            template, gaps = self._gap_store()
+            ratings, chosen = gaps.rating_history(project_id)
+            self._gap(template, ratings, template.asked_dimensions(chosen), stem)
+
+    def _gap_store(self) -> tuple[GapTemplate, GapStore]:
+        """Workbook 3's template and its store, made on first need."""
+        template = self.gap_template = self.gap_template or load_gap_template()
+        if self.gaps is None:
+            t = template
+            self.gaps = GapStore(self.store, scale=t.scale, importance=t.importance, satisfaction=t.satisfaction)
+        return template, self.gaps
 
     def _themes(self, history: RetroHistory, stem: str) -> None:
         section = self.sections["themes"]
-        section.message.say("")
+        self.taxonomy = self.taxonomy or feedback_taxonomy()
         trend = trends.theme_trend(history.boards, history.cards, self.taxonomy)
         held = trend["retrospective"].nunique()
         few = trends.too_few(held, what="retrospective with cards", plural="retrospectives with cards")
@@ -147,11 +189,10 @@ class TrendsPanel:
             else f"No theme has come up in more than one of the {held} retrospectives yet."
         )
         section.shown(note)
-        section.charts[0].draw(trend_charts.theme_trend_chart(trend), stem=f"{stem}-retro-themes")
+        section.chart(0).draw(trend_charts.theme_trend_chart(trend), stem=f"{stem}-retro-themes")
 
     def _actions(self, history: RetroHistory, stem: str) -> None:
         section = self.sections["actions"]
-        section.message.say("")
         table = trends.action_trend(history.boards, history.actions)
         few = trends.too_few(len(table), what="retrospective")
         if few is not None:
@@ -167,11 +208,10 @@ class TrendsPanel:
             _ACTIONS_NOTE,
             scrolling_table(table_html(shown, columns=_ACTION_HEADINGS), name="Actions per retrospective"),
         )
-        section.charts[0].draw(trend_charts.action_trend_chart(table), stem=f"{stem}-retro-actions")
+        section.chart(0).draw(trend_charts.action_trend_chart(table), stem=f"{stem}-retro-actions")
 
     def _pulse(self, responses: pd.DataFrame, stem: str) -> None:
         section = self.sections["pulse"]
-        section.message.say("")
         trend, left_out = trends.pulse_trend(responses, self.pulses.survey)
         few = trends.too_few(
             trend["round"].nunique(), what="pulse round with answers", plural="pulse rounds with answers"
@@ -184,13 +224,17 @@ class TrendsPanel:
             ["Each figure with the number of answers it rests on (n); hollow points rest on few answers.", *left_out]
         )
         section.shown(note, scrolling_table(table_html(table, columns=headings), name="Pulse figures per round"))
-        section.charts[0].draw(trend_charts.score_trend_chart(trend), stem=f"{stem}-pulse-scores")
-        section.charts[1].draw(trend_charts.comfort_trend_chart(trend), stem=f"{stem}-pulse-comfort")
+        section.chart(0).draw(trend_charts.score_trend_chart(trend), stem=f"{stem}-pulse-scores")
+        comfort = section.chart(1)
+        comfort_rows = trend[~trend["measure"].isin(trends.SCORE_MEASURES)]
+        asked = bool((comfort_rows["n"] > 0).any())  # a comfort question has an answer to draw
+        if asked:
+            comfort.draw(trend_charts.comfort_trend_chart(trend), stem=f"{stem}-pulse-comfort")
+        comfort.widget.layout.display = "flex" if asked else "none"
 
-    def _gap(self, ratings: pd.DataFrame, dimensions: list[str], stem: str) -> None:
+    def _gap(self, template: GapTemplate, ratings: pd.DataFrame, dimensions: list[str], stem: str) -> None:
         section = self.sections["gap"]
-        section.message.say("")
-        trend = trends.weighted_gap_trend(ratings, sources=self.gap_template.source_order, dimensions=dimensions)
+        trend = trends.weighted_gap_trend(ratings, sources=template.source_order, dimensions=dimensions)
         few = trends.too_few(trend["assessed_on"].nunique(), what="gap assessment")
         if few is not None:
             section.empty(few)
@@ -202,5 +246,5 @@ class TrendsPanel:
             "over the stakeholders. Below zero, stakeholders perceive less than they expect."
         )
         section.shown(note)
-        chart = trend_charts.gap_trend_chart(trend, self.gap_template.dimension_names)
-        section.charts[0].draw(chart, stem=f"{stem}-gap-trend")
+        chart = trend_charts.gap_trend_chart(trend, template.dimension_names)
+        section.chart(0).draw(chart, stem=f"{stem}-gap-trend")

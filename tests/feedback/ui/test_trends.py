@@ -10,6 +10,7 @@ import pytest
 
 from cpmkit.db.database import Store
 from cpmkit.db.schema import pulse_answers
+from cpmkit.errors import TemplateError, ValidationError
 from cpmkit.feedback.ui.trends import NO_PROJECT, TrendsPanel
 from cpmkit.feedback.ui.workbook import LessonsLearnedApp
 from tests.feedback._trend_data import seed_trends
@@ -99,3 +100,67 @@ def test_a_comfort_question_out_of_its_scale_leaves_nps_and_csat_drawn(store: St
     assert "progress?: left out, answers outside 1-5" in pulse.note.value
     assert "NPS" in pulse.table.value and "CSAT" in pulse.table.value
     assert pulse.chart_box.layout.display == "flex"
+
+
+def test_a_section_whose_read_fails_keeps_nothing_of_the_project_before(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a project with data to one whose reads fail: every section says why and is empty,
+    the actions too (drawn from the same retrospective read as the themes)."""
+    panel = TrendsPanel(store)
+    panel.show(seed_trends(store))
+    other = store.create_project("Broken")
+
+    def fails(*_: object) -> None:
+        raise ValidationError("The store could not be read.")
+
+    monkeypatch.setattr(panel.retros, "history", fails)
+    monkeypatch.setattr(panel.pulses, "responses", fails)
+    assert panel.gaps is not None
+    monkeypatch.setattr(panel.gaps, "rating_history", fails)
+    panel.show(other)
+    for name, section in panel.sections.items():
+        assert "The store could not be read." in section.message.value, name
+        assert section.note.value == "" and section.table.value == "", name
+        assert section.chart_box.layout.display == "none", name
+
+
+def test_a_broken_gap_template_leaves_the_app_and_the_other_sections(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise TemplateError("has no name.", file="gap_analysis.yaml", item="dimension 2")
+
+    monkeypatch.setattr("cpmkit.feedback.ui.trends.load_gap_template", broken)
+    project = seed_trends(store)
+    app = LessonsLearnedApp(store)  # the template is not read at start
+    app.bar.choice.value = project
+    app.tabs.selected_index = list(app.panels).index("Trends")
+    panel = app.panels["Trends"]
+    assert isinstance(panel, TrendsPanel)
+    assert "gap_analysis.yaml, item &#x27;dimension 2&#x27;: has no name." in panel.sections["gap"].message.value
+    assert panel.sections["pulse"].chart_box.layout.display == "flex"
+
+
+def test_the_charts_are_built_when_the_tab_is_first_opened(store: Store) -> None:
+    project = seed_trends(store)
+    app = LessonsLearnedApp(store)
+    panel = app.panels["Trends"]
+    assert isinstance(panel, TrendsPanel)
+    assert all(section.charts == [] for section in panel.sections.values())
+    app.bar.choice.value = project
+    app.tabs.selected_index = list(app.panels).index("Trends")
+    assert [len(section.charts) for section in panel.sections.values()] == [1, 1, 2, 1]
+
+
+def test_no_comfort_rows_hide_the_comfort_chart(store: Store) -> None:
+    project = seed_trends(store)
+    # Every comfort answer out of its scale: the one comfort question asked is left out, and the
+    # other two were never answered (n = 0): no comfort figure at all.
+    with store.write() as conn:
+        conn.execute(pulse_answers.update().where(pulse_answers.c.question == "progress").values(score=7))
+    panel = TrendsPanel(store)
+    panel.show(project)
+    scores, comfort = panel.sections["pulse"].charts
+    assert scores.widget.layout.display != "none"
+    assert comfort.widget.layout.display == "none"
