@@ -35,7 +35,7 @@ from cpmkit.core.fields import (
     required,
 )
 from cpmkit.core.links import digest, lookup_digest, new_token
-from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.db.database import NO_PROJECT, Store, read_frame, upsert
 from cpmkit.db.schema import (
     gap_actions,
     gap_dimensions,
@@ -163,9 +163,9 @@ class GapStore:
     def rating_history(self, project_id: int) -> tuple[pd.DataFrame, list[str] | None]:
         """``ratings`` and ``chosen_dimensions`` in one read: what the gap trend is drawn from."""
         with self.store.read() as conn:
-            rows = [tuple(row) for row in conn.execute(_ratings_query(project_id)).all()]
+            ratings = read_frame(conn, _ratings_query(project_id), RATING_COLUMNS)
             chosen = _chosen(conn, project_id)
-        return pd.DataFrame(rows, columns=RATING_COLUMNS), chosen
+        return ratings, chosen
 
     def save_satisfaction(self, stakeholder_id: int, *, source: str, assessed_on: dt.date, score: Any) -> int | None:
         """Save a stakeholder's overall satisfaction on a date, from a source; blank clears it."""
@@ -360,6 +360,8 @@ def _query(table: Table, project_id: int, columns: Sequence[str], *, order: Sequ
 
 
 def _ratings_query(project_id: int) -> Any:
+    """The query of every dated figure of the project's stakeholders (``RATING_COLUMNS``), by
+    dimension, source and date: ``ratings`` and ``rating_history`` read it."""
     return _query(gap_ratings, project_id, RATING_COLUMNS, order=["dimension", "source", "assessed_on"])
 
 

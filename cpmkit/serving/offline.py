@@ -37,6 +37,7 @@ from cpmkit.errors import CpmkitError
 __all__ = [
     "LIBRARY_ROUTE",
     "PNG_MIME",
+    "PNG_SCALE",
     "SERVED_LIBRARY_ENV",
     "SVG_MIME",
     "bundle_path",

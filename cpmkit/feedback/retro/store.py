@@ -37,7 +37,7 @@ from cpmkit.core.fields import (
     required,
 )
 from cpmkit.core.links import digest, lookup_digest, matches, new_token
-from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.db.database import NO_PROJECT, Store, read_frame, upsert
 from cpmkit.db.schema import (
     retro_actions,
     retro_boards,
@@ -98,7 +98,7 @@ MEMBER_COLUMNS: Final = ["id", "name"]
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
 #: Columns of ``RetroHistory.cards``: every card of the project's retrospectives.
-HISTORY_CARD_COLUMNS: Final = ["id", "board_id", "column_id", "text", "created_at"]
+HISTORY_CARD_COLUMNS: Final = ["id", "board_id", "text"]
 #: ``retro_boards.kind`` of a retrospective (a team health check is another kind of board).
 RETRO_KIND: Final = "retro"
 ACTION_COLUMNS: Final = [
@@ -408,12 +408,12 @@ class RetroStore:
         read (one snapshot: no card without its board)."""
         retros = (retro_boards.c.project_id == project_id) & (retro_boards.c.kind == RETRO_KIND)
         with self.store.read() as conn:
-            boards = _frame(
+            boards = read_frame(
                 conn,
                 select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(retros).order_by(retro_boards.c.id),
                 BOARD_COLUMNS,
             )
-            cards = _frame(
+            cards = read_frame(
                 conn,
                 select(*(retro_cards.c[c] for c in HISTORY_CARD_COLUMNS))
                 .join(retro_boards, retro_boards.c.id == retro_cards.c.board_id)
@@ -430,14 +430,14 @@ class RetroStore:
         """The whole board at one moment (one read transaction)."""
         with self.store.read() as conn:
             board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
-            members = _frame(
+            members = read_frame(
                 conn,
                 select(retro_members.c.id, retro_members.c.name)
                 .where(retro_members.c.board_id == board_id)
                 .order_by(retro_members.c.id),
                 MEMBER_COLUMNS,
             )
-            cards = _frame(
+            cards = read_frame(
                 conn,
                 select(
                     retro_cards.c.id,
@@ -454,7 +454,7 @@ class RetroStore:
                 .order_by(retro_cards.c.id),
                 CARD_COLUMNS,
             )
-            votes = _frame(
+            votes = read_frame(
                 conn,
                 select(retro_votes.c.card_id, retro_votes.c.member_id)
                 .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
@@ -614,12 +614,8 @@ def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool =
 
 def _actions(conn: Connection, project_id: int) -> pd.DataFrame:
     query = select(*(retro_actions.c[c] for c in ACTION_COLUMNS)).where(retro_actions.c.project_id == project_id)
-    frame = _frame(conn, query.order_by(retro_actions.c.id), ACTION_COLUMNS)
+    frame = read_frame(conn, query.order_by(retro_actions.c.id), ACTION_COLUMNS)
     return frame.astype({"board_id": "Int64", "card_id": "Int64"})
-
-
-def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)
 
 
 def _card_text(text: Any) -> str:
