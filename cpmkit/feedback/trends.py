@@ -190,8 +190,8 @@ def action_trend(boards: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
 def _review_end(held: pd.DataFrame, finished_at: pd.Series, index: int) -> pd.Timestamp | None:
     """When the retrospective at ``index`` of ``held`` ended: its ``finished_at``, else the start
     of the one after it, else None (still running)."""
-    finished = pd.to_datetime(finished_at.get(int(held["board_id"].iloc[index])))
-    if not pd.isna(finished):
+    finished = finished_at.get(int(held["board_id"].iloc[index]))
+    if finished is not None and not pd.isna(finished):
         return pd.Timestamp(finished)
     return pd.Timestamp(held["created_at"].iloc[index + 1]) if index + 1 < len(held) else None
 
