@@ -43,7 +43,16 @@ if TYPE_CHECKING:
 else:
     pd = deferred_module("pandas")
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "FILE_MODE", "FOLDER_MODE", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "FILE_MODE",
+    "FOLDER_MODE",
+    "NO_PROJECT",
+    "Store",
+    "create_store_engine",
+    "read_frame",
+    "upsert",
+]
 
 #: How long a SQLite writer waits for another to finish before giving up.
 BUSY_TIMEOUT_SECONDS: Final = 60
@@ -163,6 +172,12 @@ def upsert(engine: Engine, table: Table, values: dict[str, Any], *, keys: list[A
     dialect = importlib.import_module(f"sqlalchemy.dialects.{engine.dialect.name}")
     stmt = dialect.insert(table).values(**values)
     return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+
+
+def read_frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``query`` on ``conn`` as a frame with ``columns``: for a reader of several
+    queries in one transaction (one snapshot); ``Store.frame`` reads one in its own."""
+    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)
 
 
 class Store:
@@ -285,8 +300,7 @@ class Store:
     def frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
         """The rows of ``query``, read in one transaction, as a frame with ``columns``."""
         with self.read() as conn:
-            rows = conn.execute(query).all()
-        return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+            return read_frame(conn, query, columns)
 
     @contextmanager
     def unique_name(self, what: str, name: str, *, project_id: int | None = None) -> Iterator[None]:

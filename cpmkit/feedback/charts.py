@@ -17,7 +17,7 @@ import pandas as pd
 from cpmkit.core.charts import WIDTH
 from cpmkit.core.frames import require_columns
 
-__all__ = ["csat_chart", "nps_chart", "theme_chart", "theme_trend_chart"]
+__all__ = ["csat_chart", "nps_chart", "theme_chart", "theme_trend_chart", "whole_axis"]
 
 _SCORE_COLOUR: Final = "#1f4e79"
 _NEGATIVE_COLOUR: Final = "#c0392b"
@@ -62,7 +62,7 @@ def theme_chart(summary: pd.DataFrame) -> alt.LayerChart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", stack="zero", title="Comments", axis=_whole_axis(rows["comments"])),
+            x=alt.X("count:Q", stack="zero", title="Comments", axis=whole_axis(rows["comments"])),
             y=alt.Y("label:N", sort=order, title=None),
             color=alt.Color(
                 "tone:N",
@@ -99,7 +99,7 @@ def theme_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
         .mark_line(point=True)
         .encode(
             x=alt.X("round:N", sort=rounds, title="Pulse round", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("comments:Q", title="Comments", axis=_whole_axis(points["comments"])),
+            y=alt.Y("comments:Q", title="Comments", axis=whole_axis(points["comments"])),
             color=alt.Color("label:N", title="Theme"),
             tooltip=[
                 alt.Tooltip("round:N", title="Round"),
@@ -141,7 +141,7 @@ def _score_chart(
     return alt.LayerChart(layer=[zero, bars, labels]).properties(width=WIDTH, height=240, title=title)
 
 
-def _whole_axis(counts: pd.Series) -> alt.Axis:
+def whole_axis(counts: pd.Series) -> alt.Axis:
     """An axis of counts: whole-number ticks only (a count of 1 would show 0, 0.5 and 1 as 0, 1, 1)."""
     top = int(counts.max()) if len(counts) else 0
     if top <= _WHOLE_TICKS:

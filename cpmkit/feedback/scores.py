@@ -16,7 +16,7 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any, Final
@@ -33,6 +33,7 @@ __all__ = [
     "NPS_SCALE",
     "PROMOTERS_FROM",
     "SATISFIED_FROM",
+    "SMALL_N",
     "Csat",
     "Nps",
     "csat",
@@ -40,6 +41,7 @@ __all__ = [
     "nps",
     "nps_by_round",
     "rating_by_round",
+    "ratings_by_round",
     "rounds",
 ]
 
@@ -50,6 +52,9 @@ DETRACTORS_UP_TO: Final = 6
 #: The satisfaction question's scale; answers from 4 up count as satisfied.
 CSAT_SCALE: Final = (1, 5)
 SATISFIED_FROM: Final = 4
+#: Below this many answers a score is shown as resting on few answers: one answer moves it far
+#: (a round of 4 answers moves its NPS by 25 points per person).
+SMALL_N: Final = 5
 
 _ROUND_COLUMNS: Final = ["responses", "first_response", "last_response"]
 
@@ -181,6 +186,22 @@ def rating_by_round(frame: pd.DataFrame, *, column: str, scale: tuple[int, int],
         "mean": [float(scores.mean()) if scores.notna().any() else np.nan for scores in groups],
     }
     return _trend(table, figures, "mean")
+
+
+def ratings_by_round(frame: pd.DataFrame, scales: Mapping[str, tuple[int, int]]) -> dict[str, pd.DataFrame | str]:
+    """:func:`rating_by_round` of each rating question of ``scales`` (id to its scale) that
+    ``frame`` has a column for, by id. A question with answers outside its scale (the scale was
+    changed after answers were saved) gets a sentence saying so instead of its table, so the
+    other questions are drawn all the same."""
+    found: dict[str, pd.DataFrame | str] = {}
+    for column, (low, high) in scales.items():
+        if column not in frame.columns:
+            continue
+        try:
+            found[column] = rating_by_round(frame, column=column, scale=(low, high))
+        except ValidationError:
+            found[column] = f"answers outside {low}-{high}: was the question's scale changed?"
+    return found
 
 
 # -- helpers ---------------------------------------------------------------------------------

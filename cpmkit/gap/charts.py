@@ -17,7 +17,7 @@ from cpmkit.core.charts import WIDTH, dumbbell
 from cpmkit.core.frames import require_columns
 from cpmkit.gap.rules import DEFAULT_SCALE
 
-__all__ = ["expectation_perception_chart", "gap_heat_map", "gap_trend_chart"]
+__all__ = ["expectation_perception_chart", "gap_heat_map", "gap_trend_chart", "zero_line"]
 
 _COLOURS: Final = {"expected": "#1f4e79", "perceived": "#c0392b"}
 #: Diverging, symmetric about 0: shortfalls red, neutral near white, exceeded expectations green.
@@ -120,8 +120,15 @@ def gap_trend_chart(trend: pd.DataFrame) -> alt.LayerChart:
             ],
         )
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
-    return alt.LayerChart(layer=[zero, lines]).properties(width=WIDTH, height=240, title="Gap over time, per dimension")
+    return alt.LayerChart(layer=[zero_line(), lines]).properties(
+        width=WIDTH, height=240, title="Gap over time, per dimension"
+    )
+
+
+def zero_line() -> alt.Chart:
+    """The dashed line at a gap of 0, where perception meets expectation, under a gap chart's lines."""
+    line: alt.Chart = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
+    return line
 
 
 def _worst_first(cells: pd.DataFrame, by: str) -> list[str]:

@@ -35,7 +35,7 @@ from cpmkit.core.fields import (
     required,
 )
 from cpmkit.core.links import digest, lookup_digest, new_token
-from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.db.database import NO_PROJECT, Store, read_frame, upsert
 from cpmkit.db.schema import (
     gap_actions,
     gap_dimensions,
@@ -109,16 +109,7 @@ class GapStore:
     def chosen_dimensions(self, project_id: int) -> list[str] | None:
         """The dimension ids the project asks about, in the order chosen; None if never chosen."""
         with self.store.read() as conn:
-            chosen = (
-                conn.execute(
-                    select(gap_dimensions.c.dimension)
-                    .where(gap_dimensions.c.project_id == project_id)
-                    .order_by(gap_dimensions.c.position)
-                )
-                .scalars()
-                .all()
-            )
-        return list(chosen) or None
+            return _chosen(conn, project_id)
 
     def choose_dimensions(self, project_id: int, ids: Sequence[str]) -> None:
         """Replace the project's chosen dimensions with ``ids`` (at least one; repeats ignored)."""
@@ -167,7 +158,14 @@ class GapStore:
 
     def ratings(self, project_id: int) -> pd.DataFrame:
         """Every dated figure of the project's stakeholders (``RATING_COLUMNS``)."""
-        return self._frame(gap_ratings, project_id, RATING_COLUMNS, order=["dimension", "source", "assessed_on"])
+        return self.store.frame(_ratings_query(project_id), RATING_COLUMNS)
+
+    def rating_history(self, project_id: int) -> tuple[pd.DataFrame, list[str] | None]:
+        """``ratings`` and ``chosen_dimensions`` in one read: what the gap trend is drawn from."""
+        with self.store.read() as conn:
+            ratings = read_frame(conn, _ratings_query(project_id), RATING_COLUMNS)
+            chosen = _chosen(conn, project_id)
+        return ratings, chosen
 
     def save_satisfaction(self, stakeholder_id: int, *, source: str, assessed_on: dt.date, score: Any) -> int | None:
         """Save a stakeholder's overall satisfaction on a date, from a source; blank clears it."""
@@ -345,17 +343,40 @@ class GapStore:
         )
 
     def _frame(self, table: Table, project_id: int, columns: Sequence[str], *, order: Sequence[str]) -> pd.DataFrame:
-        """``columns`` of ``table`` for the project's stakeholders, "stakeholder" being their name;
-        by stakeholder (in the order added), then ``order``."""
-        picked = [stakeholders.c.name.label("stakeholder") if c == "stakeholder" else table.c[c] for c in columns]
-        query = (
-            select(*picked)
-            .select_from(table)
-            .join(stakeholders, stakeholders.c.id == table.c.stakeholder_id)
-            .where(stakeholders.c.project_id == project_id)
-            .order_by(stakeholders.c.id, *(table.c[c] for c in order))
+        return self.store.frame(_query(table, project_id, columns, order=order), list(columns))
+
+
+def _query(table: Table, project_id: int, columns: Sequence[str], *, order: Sequence[str]) -> Any:
+    """``columns`` of ``table`` for the project's stakeholders, "stakeholder" being their name;
+    by stakeholder (in the order added), then ``order``."""
+    picked = [stakeholders.c.name.label("stakeholder") if c == "stakeholder" else table.c[c] for c in columns]
+    return (
+        select(*picked)
+        .select_from(table)
+        .join(stakeholders, stakeholders.c.id == table.c.stakeholder_id)
+        .where(stakeholders.c.project_id == project_id)
+        .order_by(stakeholders.c.id, *(table.c[c] for c in order))
+    )
+
+
+def _ratings_query(project_id: int) -> Any:
+    """The query of every dated figure of the project's stakeholders (``RATING_COLUMNS``), by
+    dimension, source and date: ``ratings`` and ``rating_history`` read it."""
+    return _query(gap_ratings, project_id, RATING_COLUMNS, order=["dimension", "source", "assessed_on"])
+
+
+def _chosen(conn: Connection, project_id: int) -> list[str] | None:
+    """The dimension ids the project chose, in order; None if never chosen."""
+    chosen = (
+        conn.execute(
+            select(gap_dimensions.c.dimension)
+            .where(gap_dimensions.c.project_id == project_id)
+            .order_by(gap_dimensions.c.position)
         )
-        return self.store.frame(query, list(columns))
+        .scalars()
+        .all()
+    )
+    return list(chosen) or None
 
 
 def _dated(source: Any, assessed_on: Any) -> dict[str, Any]:

@@ -711,3 +711,17 @@ def test_kernels_making_a_survey_link_at_once_leave_one_link(
     assert list(gaps.survey_links(project)) == [ada]
     chosen = gaps.chosen_dimensions(project)
     assert chosen in [[DIMENSIONS[i % 3], DIMENSIONS[(i + 1) % 3]] for i in range(3)]  # one kernel's choice, whole
+
+
+def test_rating_history_reads_the_ratings_and_the_chosen_dimensions_at_once(
+    gaps: GapStore, project: int, ada: int, elsewhere: int
+) -> None:
+    assert gaps.rating_history(project)[1] is None
+    rate(gaps, ada, "reliability", D1, expectation=6, perception=3)
+    rate(gaps, elsewhere, "reliability", D1, expectation=1)
+    gaps.choose_dimensions(project, ["schedule", "reliability"])
+    ratings, chosen = gaps.rating_history(project)
+    assert chosen == ["schedule", "reliability"]
+    assert list(ratings.columns) == RATING_COLUMNS
+    assert ratings.equals(gaps.ratings(project))
+    assert all(type(day) is dt.date for day in ratings["assessed_on"])

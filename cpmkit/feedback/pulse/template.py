@@ -112,6 +112,11 @@ class PulseSurvey:
         return next((q for q in self.questions if q.kind == "satisfaction"), None)
 
     @property
+    def rating_scales(self) -> dict[str, tuple[int, int]]:
+        """The rating questions (the comfort questions) with a scale, in the order asked: id to (low, high)."""
+        return {q.id: (q.scale.low, q.scale.high) for q in self.questions if q.kind == "rating" and q.scale is not None}
+
+    @property
     def text_ids(self) -> tuple[str, ...]:
         """The ids of the free-text questions: the columns whose comments are analysed."""
         return tuple(q.id for q in self.questions if q.kind == "text")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, case, func, select
@@ -45,7 +46,7 @@ from cpmkit.core.fields import (
     required,
 )
 from cpmkit.core.links import digest, lookup_digest, matches, new_token
-from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.db.database import NO_PROJECT, Store, read_frame, upsert
 from cpmkit.db.schema import (
     retro_actions,
     retro_boards,
@@ -89,8 +90,11 @@ __all__ = [
     "ACTION_FIELDS",
     "BOARD_COLUMNS",
     "CARD_COLUMNS",
+    "HISTORY_CARD_COLUMNS",
     "MEMBER_COLUMNS",
+    "RETRO_KIND",
     "VOTE_COLUMNS",
+    "RetroHistory",
     "RetroStore",
     "utc_now",
 ]
@@ -115,6 +119,10 @@ MEMBER_COLUMNS: Final = ["id", "name", "ready_phase"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
+#: Columns of ``RetroHistory.cards``: every card of the project's retrospectives.
+HISTORY_CARD_COLUMNS: Final = ["id", "board_id", "text"]
+#: ``retro_boards.kind`` of a retrospective (a team health check is another kind of board).
+RETRO_KIND: Final = "retro"
 ACTION_COLUMNS: Final = [
     "id",
     "project_id",
@@ -143,6 +151,17 @@ _TIMER_COLUMNS: Final = ("timer_phase", "timer_ends_at")
 def utc_now() -> dt.datetime:
     """Now in UTC, without a time zone, as the store keeps times (a timer's end)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class RetroHistory:
+    """A project's retrospectives as they stand: its boards of ``RETRO_KIND``, oldest first
+    (``BOARD_COLUMNS``), their cards (``HISTORY_CARD_COLUMNS``) and the project's actions
+    (``ACTION_COLUMNS``): what the trends across retrospectives are drawn from."""
+
+    boards: pd.DataFrame
+    cards: pd.DataFrame
+    actions: pd.DataFrame
 
 
 class RetroStore:
@@ -492,20 +511,41 @@ class RetroStore:
         with self.store.read() as conn:
             return _actions(conn, project_id)
 
+    def history(self, project_id: int) -> RetroHistory:
+        """Every retrospective of the project with its cards, and the project's actions, in one
+        read (one snapshot: no card without its board)."""
+        retros = (retro_boards.c.project_id == project_id) & (retro_boards.c.kind == RETRO_KIND)
+        with self.store.read() as conn:
+            boards = read_frame(
+                conn,
+                select(*(retro_boards.c[c] for c in BOARD_COLUMNS)).where(retros).order_by(retro_boards.c.id),
+                BOARD_COLUMNS,
+            )
+            cards = read_frame(
+                conn,
+                select(*(retro_cards.c[c] for c in HISTORY_CARD_COLUMNS))
+                .join(retro_boards, retro_boards.c.id == retro_cards.c.board_id)
+                .where(retros)
+                .order_by(retro_cards.c.id),
+                HISTORY_CARD_COLUMNS,
+            )
+            actions = _actions(conn, project_id)
+        return RetroHistory(boards, cards, actions)
+
     # -- reading a board ----------------------------------------------------------------------
 
     def state(self, board_id: int) -> BoardState:
         """The whole board at one moment (one read transaction)."""
         with self.store.read() as conn:
             board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
-            members = _frame(
+            members = read_frame(
                 conn,
                 select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase)
                 .where(retro_members.c.board_id == board_id)
                 .order_by(retro_members.c.id),
                 MEMBER_COLUMNS,
             )
-            cards = _frame(
+            cards = read_frame(
                 conn,
                 select(
                     retro_cards.c.id,
@@ -522,7 +562,7 @@ class RetroStore:
                 .order_by(retro_cards.c.id),
                 CARD_COLUMNS,
             )
-            votes = _frame(
+            votes = read_frame(
                 conn,
                 select(retro_votes.c.card_id, retro_votes.c.member_id)
                 .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
@@ -727,12 +767,8 @@ def _limits(conn: Connection, board_id: int) -> dict[str, int]:
 
 def _actions(conn: Connection, project_id: int) -> pd.DataFrame:
     query = select(*(retro_actions.c[c] for c in ACTION_COLUMNS)).where(retro_actions.c.project_id == project_id)
-    frame = _frame(conn, query.order_by(retro_actions.c.id), ACTION_COLUMNS)
+    frame = read_frame(conn, query.order_by(retro_actions.c.id), ACTION_COLUMNS)
     return frame.astype({"board_id": "Int64", "card_id": "Int64"})
-
-
-def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)
 
 
 def _card_text(text: Any) -> str:

@@ -19,7 +19,6 @@ import pandas as pd
 
 from cpmkit.core.fields import shorten
 from cpmkit.db.database import Store
-from cpmkit.errors import ValidationError
 from cpmkit.feedback import comments
 from cpmkit.feedback import scores as feedback
 from cpmkit.feedback.charts import csat_chart, nps_chart, theme_chart, theme_trend_chart
@@ -161,21 +160,12 @@ class FeedbackResultsPanel:
         question the responses cannot give a figure for says why in its column, and the rest of
         the results are drawn all the same."""
         columns: dict[str, str] = {"round": "Round"}
+        found = feedback.ratings_by_round(responses, survey.rating_scales) if not responses.empty else {}
         tables: list[tuple[str, pd.DataFrame | str | None]] = []
-        for question in survey.questions:
-            if question.kind != "rating" or question.scale is None:
-                continue
-            low, high = question.scale.low, question.scale.high
-            columns[question.id] = f"{question.text} ({low}-{high})"
-            table: pd.DataFrame | str | None = None
-            if not responses.empty and question.id not in responses.columns:
-                table = NO_ANSWERS  # asked of none of them
-            elif not responses.empty:
-                try:
-                    table = feedback.rating_by_round(responses, column=question.id, scale=(low, high))
-                except ValidationError:
-                    table = f"answers outside {low}-{high}: was the question's scale changed?"
-            tables.append((question.id, table))
+        for question_id, (low, high) in survey.rating_scales.items():
+            columns[question_id] = f"{survey.question(question_id).text} ({low}-{high})"
+            # No figure before any response; a question asked of none of them: not answered.
+            tables.append((question_id, found.get(question_id, NO_ANSWERS if not responses.empty else None)))
         if not tables or not rounds:
             return ""
         return (

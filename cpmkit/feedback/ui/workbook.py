@@ -1,6 +1,6 @@
 """Workbook 4, lessons learned from feedback: pulse rounds and their survey links, survey
-imports, NPS / CSAT / comment themes, mid-project retrospectives and the lessons-learned
-register, one tab each. Entry point: ``app()``.
+imports, NPS / CSAT / comment themes, mid-project retrospectives, the trends across all of a
+project's sessions and the lessons-learned register, one tab each. Entry point: ``app()``.
 
 Each tab is a panel that re-reads the store for the chosen project whenever it is opened, so
 answers given through a survey link or on a retrospective board appear without a reload. A
@@ -23,6 +23,7 @@ from cpmkit.feedback.pulse.ui.rounds import PulseRoundsPanel
 from cpmkit.feedback.retro.ui import RetroPanel
 from cpmkit.feedback.survey_import.ui import FeedbackImportPanel
 from cpmkit.feedback.ui.results import FeedbackResultsPanel
+from cpmkit.feedback.ui.trends import TrendsPanel
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import guard, message_area, stylesheet
 
@@ -54,6 +55,8 @@ class LessonsLearnedApp:
             "Import responses": FeedbackImportPanel(store),
             "Results": FeedbackResultsPanel(store, on_lesson=self.lesson_from),
             "Retrospectives": RetroPanel(store, on_lesson=self.lesson_from),
+            # After the sessions it draws on, before the register its findings become lessons in.
+            "Trends": TrendsPanel(store),
             "Lessons register": self.lessons,
         }
         self.tabs = W.Tab(children=[p.widget for p in self.panels.values()], titles=list(self.panels))

@@ -22,7 +22,14 @@ from cpmkit.db.database import Store
 from cpmkit.db.schema import projects, retro_boards, retro_members
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.retro import rules as retro
-from cpmkit.feedback.retro.store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore, utc_now
+from cpmkit.feedback.retro.store import (
+    ACTION_COLUMNS,
+    BOARD_COLUMNS,
+    CARD_COLUMNS,
+    HISTORY_CARD_COLUMNS,
+    RetroStore,
+    utc_now,
+)
 
 RunInProcesses = Callable[..., dict[int, Any]]
 #: The key a member's browser keeps for a board (BrowserKey); one browser throughout, unless said.
@@ -1005,3 +1012,33 @@ def test_a_write_waits_for_an_archive_in_progress_and_is_then_refused(
     writer.join(10)
     [refused] = outcome
     assert isinstance(refused, ValidationError) and "archived" in str(refused)
+
+
+def test_history_reads_the_retrospectives_their_cards_and_the_actions_not_health_checks(
+    retros: RetroStore, store: Store, project: int
+) -> None:
+    first = retros.create_board(project, "Sprint 1", "start_stop_continue", 3)
+    second = retros.create_board(project, "Sprint 2", "start_stop_continue", 3)
+    health = retros.create_board(project, "Health", "start_stop_continue", 3)
+    other = retros.create_board(store.create_project("Zeus"), "Elsewhere", "start_stop_continue", 3)
+    with store.write() as conn:  # a team health check is a board of another kind (revision 0006)
+        conn.execute(retro_boards.update().where(retro_boards.c.id == health["id"]).values(kind="health"))
+    cards = {}
+    for board in (first, second, health, other):
+        member = retros.join(board["id"], "Ada", BROWSER)
+        cards[board["id"]] = retros.add_card(board["id"], member, "stop", f"Card on {board['id']}")
+    for board in (first, second):
+        phase(retros, board, "act")
+    action = retros.add_action(first["id"], None, "Fix the build", facilitator_key=first["facilitator_key"])
+
+    history = retros.history(project)
+    assert history.boards["id"].tolist() == [first["id"], second["id"]]
+    assert list(history.boards.columns) == BOARD_COLUMNS
+    assert list(history.cards.columns) == HISTORY_CARD_COLUMNS
+    assert history.cards[["id", "board_id", "text"]].values.tolist() == [
+        [cards[first["id"]], first["id"], f"Card on {first['id']}"],
+        [cards[second["id"]], second["id"], f"Card on {second['id']}"],
+    ]
+    assert history.actions["id"].tolist() == [action]
+    assert list(history.actions.columns) == ACTION_COLUMNS
+    assert retros.history(store.create_project("Empty")).boards.empty

@@ -34,6 +34,7 @@ def test_every_tab_opens_without_a_project(store: Store) -> None:
         "Import responses",
         "Results",
         "Retrospectives",
+        "Trends",
         "Lessons register",
     ]
     for index in range(len(app.panels)):
