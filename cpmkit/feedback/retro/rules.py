@@ -135,9 +135,10 @@ def check_open(board: Mapping[str, Any]) -> None:
 
 
 def finished(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
-    """``board`` finished at ``at``: only an open board, in its last phase (actions agreed), can be."""
+    """``board`` finished at ``at``: only an open board, in its last phase (actions agreed), can
+    be; a team health check (``kind`` "health") has no phases, and can be finished any time."""
     check_open(board)
-    if next_phase(str(board["phase"])) is not None:
+    if board.get("kind", "retro") == "retro" and next_phase(str(board["phase"])) is not None:
         raise ValidationError(
             f"A board can be finished only in its last phase, {PHASES[-1]}; it is in {board['phase']}."
         )

@@ -88,6 +88,8 @@ BOARD_COLUMNS: Final = [
     "created_at",
     "finished_at",
     "archived_at",
+    "kind",  # "retro", or "health": a team health check (cpmkit.feedback.health), which shares links and status
+    "named_votes",
 ]
 MEMBER_COLUMNS: Final = ["id", "name"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
@@ -129,12 +131,21 @@ class RetroStore:
     def create_board(self, project_id: int, title: str, format_id: str, votes_per_member: Any = None) -> dict[str, Any]:
         """A new board in the collect phase: ``{"id", "token", "facilitator_key"}`` (the secrets
         of the members' link and the facilitator's link, returned only now: show them once)."""
+        return self.new_board(
+            project_id,
+            title,
+            format=required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
+            votes_per_member=vote_limit(votes_per_member, self.formats.votes_per_member),
+        )
+
+    def new_board(self, project_id: int, title: Any, **columns: Any) -> dict[str, Any]:
+        """Save a new board of any kind (``columns``: its other columns, checked by the caller)
+        with two new link secrets: ``{"id", "token", "facilitator_key"}``, returned only now."""
         token, key = new_token(), new_token()
         values = {
+            **columns,
             "project_id": project_id,
             "title": required("title", title, clean_text("title", title, limit=_TITLE_LIMIT)),
-            "format": required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
-            "votes_per_member": vote_limit(votes_per_member, self.formats.votes_per_member),
             "token": digest(token),
             "facilitator_key": digest(key),
         }
