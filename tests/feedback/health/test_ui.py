@@ -1,0 +1,203 @@
+"""The team health check in Voila, driven through its widgets: opened from a board link, a
+member's cards saved as tapped and showing what is saved, the facilitator's results hidden
+until three have voted and escaped, named checks, finishing, and the PM's form and heat map
+in the RetroPanel beside the retrospectives, which keep working."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import ipywidgets as W
+import pytest
+
+from cpmkit.db.database import Store
+from cpmkit.feedback.health.store import HealthStore
+from cpmkit.feedback.health.ui import HealthBoard
+from cpmkit.feedback.retro.store import RetroStore
+from cpmkit.feedback.retro.ui import RetroBoard, RetroBoardApp, RetroPanel
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
+
+
+@pytest.fixture
+def made(health: HealthStore, project: int) -> dict[str, Any]:
+    return health.create_check(project, "March <check>", "project_team")
+
+
+def html_of(widget: W.Widget) -> str:
+    if isinstance(widget, W.HTML):
+        return str(widget.value)
+    return "\n".join(html_of(child) for child in getattr(widget, "children", ()) or ())
+
+
+def open_page(store: Store, made: dict[str, Any], *, facilitator: bool = False) -> RetroBoardApp:
+    query = f"board={made['token']}" + (f"&facilitator={made['facilitator_key']}" if facilitator else "")
+    return RetroBoardApp(store, query=query, refresh_seconds=None)
+
+
+def join(store: Store, made: dict[str, Any], name: str) -> HealthBoard:
+    page = open_page(store, made)
+    assert page.browser is not None
+    page.browser.key = hashlib.md5(name.encode()).hexdigest()
+    page.name.value = name
+    page.join_button.click()
+    assert isinstance(page.view, HealthBoard), page.join_message.value
+    return page.view
+
+
+def vote(board: HealthBoard, dimension: str, colour: str, trend: str | None = None, note: str | None = None) -> None:
+    card = board.cards[dimension]
+    card.colours.buttons[colour].click()
+    if trend is not None:
+        card.trends.buttons[trend].click()
+    if note is not None:
+        card.note.value = note
+    assert card.message.value == "", card.message.value
+
+
+def facilitate(store: Store, made: dict[str, Any]) -> HealthBoard:
+    page = open_page(store, made, facilitator=True)
+    assert isinstance(page.view, HealthBoard) and page.join_form not in page.widget.children
+    return page.view
+
+
+def test_a_member_joins_and_sees_a_card_per_dimension_in_the_templates_order(
+    store: Store, made: dict[str, Any]
+) -> None:
+    page = open_page(store, made)
+    assert "March &lt;check&gt;" in page.heading.value and "Project team health check" in page.heading.value
+    assert "at least 3 people" in page.join_help.value
+    board = join(store, made, "Ana")
+    assert list(board.cards) == list(board.check.dimension_ids)
+    card = board.cards["client_communication"]
+    assert [b.description for b in card.colours.buttons.values()] == ["Green", "Amber", "Red"]
+    assert [b.description for b in card.trends.buttons.values()] == ["Better", "Same", "Worse"]
+    assert "Communication with the client" in html_of(card.widget) and "Red:" in html_of(card.widget)
+    assert board.results.value == "" and "anonymous" in board.privacy.value
+
+
+def test_each_tap_is_saved_and_the_card_shows_what_is_saved(
+    store: Store, health: HealthStore, made: dict[str, Any]
+) -> None:
+    board = join(store, made, "Ana")
+    card = board.cards["pace"]
+    card.trends.buttons["worse"].click()
+    assert card.saved.value == "Saved: no colour yet · getting worse"
+    card.colours.buttons["amber"].click()
+    assert card.colours.buttons["amber"].button_style == "warning"
+    assert card.colours.buttons["green"].button_style == ""
+    card.note.value = SCRIPT
+    assert card.saved.value == "Saved: amber · getting worse · a note"
+    [row] = health.state(made["id"]).votes.to_dict("records")
+    assert (row["colour"], row["trend"], row["note"]) == ("amber", "worse", SCRIPT)
+    again = join(store, made, "Ana")  # the same browser, back later: everything saved comes back
+    assert again.cards["pace"].colours.chosen == "amber" and again.cards["pace"].note.value == SCRIPT
+
+
+def test_the_facilitator_sees_nothing_until_three_have_voted_then_every_dimension_escaped(
+    store: Store, made: dict[str, Any]
+) -> None:
+    fay = facilitate(store, made)
+    assert fay.card_box.children == ()
+    members = [join(store, made, name) for name in ("Ana", "Ben <b>", "Cy")]
+    vote(members[0], "pace", "green", "better", SCRIPT)
+    vote(members[1], "pace", "red", "worse")
+    fay.tick()
+    assert "2 of 3 members have voted" in fay.results.value
+    assert "cpmkit-health-result" not in fay.results.value and SCRIPT not in fay.results.value
+    vote(members[2], "pace", "green", "same")
+    fay.tick()
+    shown = fay.results.value
+    assert "3 of 3 members have voted" in shown
+    assert shown.count("cpmkit-health-result") == 8  # every dimension, voted on or not
+    assert "2 green, 0 amber, 1 red" in shown and "data-spread='split'" in shown
+    assert "Trend: 1 better · 1 same · 1 worse" in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script>" not in shown
+    assert "Ben" not in shown  # anonymous
+
+
+def test_a_named_check_shows_names_escaped(store: Store, health: HealthStore, project: int) -> None:
+    made = health.create_check(project, "Named", "project_team", named=True)
+    for name, colour in [("Ana", "green"), ("Ben <b>", "amber"), ("Cy", "green")]:
+        vote(join(store, made, name), "fun", colour, note=f"from {name}")
+    shown = facilitate(store, made).results.value
+    assert "Ben &lt;b&gt;" in shown and "<b>Green:</b> Ana, Cy" in shown and "from Ben &lt;b&gt;" in shown
+    assert "Ben <b>" not in shown
+
+
+def test_finishing_closes_the_check_and_shows_the_results_to_everyone(store: Store, made: dict[str, Any]) -> None:
+    members = [join(store, made, name) for name in ("Ana", "Ben", "Cy")]
+    for member in members:
+        vote(member, "quality", "amber")
+    fay = facilitate(store, made)
+    fay.finish.click()
+    [*_question, yes, _cancel] = fay.finish_confirm.children
+    yes.click()
+    assert "finished" in fay.notice.value and fay.finish.layout.display == "none"
+    members[0].tick()
+    assert "finished" in members[0].notice.value and members[0].card_box.layout.display == "none"
+    assert "0 green, 3 amber, 0 red" in members[0].results.value
+    members[0].cards["quality"].colours.buttons["red"].click()
+    assert "finished" in members[0].cards["quality"].message.value
+    later = open_page(store, made)  # a finished check: nothing to join, its results
+    assert isinstance(later.view, HealthBoard) and later.join_form not in later.widget.children
+
+
+def test_the_panel_creates_checks_beside_retrospectives_and_draws_the_heat_map(
+    store: Store, health: HealthStore, project: int
+) -> None:
+    retros = health.retros
+    panel = RetroPanel(store, base_url="http://10.0.0.5:8866")
+    panel.show(project)
+    assert panel.health.chart.layout.display == "none" and "No health check" in panel.health.empty.value
+    retros.create_board(project, "Retro", "sailboat")
+    panel.health.title.value = "Named <check>"
+    panel.health.named.value = True
+    panel.health.create.click()
+    assert "Health check created" in panel.health.message.value
+    [made_id] = health.retros.boards(project).query("kind == 'health'")["id"].tolist()
+    board = health.retros.board(made_id)
+    assert bool(board["named_votes"]) and board["format"] == "project_team"
+    rows = html_of(panel.boards)
+    assert "Named &lt;check&gt;</b> · Project team health check (named votes)" in rows
+    assert "phase" not in rows.split("Named &lt;check&gt;")[1]
+    assert "http://10.0.0.5:8866/voila/render/04_retro_board.ipynb?board=" in html_of(panel.links[made_id].widget)
+    assert [label for label, _id in panel.board_choice.options] == ["Retro"]  # cards come from retrospectives only
+
+    for title in ("March", "April"):
+        check = health.create_check(project, title, "project_team")
+        for name, colour in [("Ana", "green"), ("Ben", "amber"), ("Cy", "red")]:
+            member = health.retros.join(check["id"], name, "0123456789abcdef0123456789abcdef")
+            health.save(member, "teamwork", "colour", colour)
+    panel.show(project)
+    assert panel.health.chart.layout.display is None and panel.health.empty.value == ""
+    cells = [row for data in panel.health.chart.spec["datasets"].values() for row in data]
+    assert {row["check"].split(" · ")[1] for row in cells} == {"March", "April"}
+    assert all(row["votes"] == 3 for row in cells)
+
+
+def test_a_retrospective_board_still_opens_as_a_board(store: Store, project: int) -> None:
+    made = RetroStore(store).create_board(project, "Retro", "sailboat")
+    page = open_page(store, made)
+    assert page.browser is not None
+    page.browser.key = "0123456789abcdef0123456789abcdef"
+    page.name.value = "Ana"
+    page.join_button.click()
+    assert isinstance(page.view, RetroBoard) and "cards and votes" in page.join_help.value
+
+
+def test_a_check_whose_template_is_gone_says_so(store: Store, health: HealthStore, made: dict[str, Any]) -> None:
+    from sqlalchemy import update
+
+    from cpmkit.db.schema import retro_boards
+
+    with store.write() as conn:
+        conn.execute(update(retro_boards).where(retro_boards.c.id == made["id"]).values(format="gone_check"))
+    page = open_page(store, made)
+    assert "no longer in templates/health_check.yaml" in page.status.value and page.view is None
