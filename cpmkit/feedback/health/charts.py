@@ -37,7 +37,7 @@ def heat_map(history: pd.DataFrame) -> alt.LayerChart:
         alt.Chart(cells)
         .mark_rect(stroke="white", strokeWidth=2)
         .encode(
-            x=alt.X("check:N", sort=checks, title="Check", axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+            x=alt.X("check:N", sort=checks, title="Check", axis=alt.Axis(labelAngle=-30, labelLimit=260)),
             y=alt.Y("name:N", sort=names, title=None),
             color=alt.Color(
                 "score:Q",

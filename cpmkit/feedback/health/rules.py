@@ -246,7 +246,7 @@ def _dimension(votes: pd.DataFrame, dimension: str, name: str, *, named: bool) -
         tuple(counts[c] for c in COLOURS),
         tuple(int((rows["trend"] == t).sum()) for t in TRENDS),
         value,
-        spread_label(value),
+        spread_label(value) if any(counts.values()) else "no votes",
         tuple(notes),
         names,
     )

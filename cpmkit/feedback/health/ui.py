@@ -61,19 +61,16 @@ JOIN_HELP: Final = (
 )
 _NAMED_NOTE: Final = "On this check, everyone's votes and notes are shown with their names."
 _ANONYMOUS_NOTE: Final = "Your votes and notes are anonymous: nobody sees who gave which colour."
-_BUTTON_STYLES: Final = {"green": "success", "amber": "warning", "red": "danger"}
 _TREND_ICONS: Final = {"better": "arrow-up", "same": "arrow-right", "worse": "arrow-down"}
 _TREND_WORDS: Final = {"better": "better", "same": "the same", "worse": "worse"}
 
 
 class ChoiceButtons:
-    """A row of buttons of which at most one is chosen (marked and pressed); a tap calls
-    ``on_choose(value)``, and ``show(value)`` marks what the store saved."""
+    """A row of buttons of which at most one is chosen (class ``cpmkit-chosen``, coloured by
+    cpmkit.css after its ``cpmkit-choice-<value>`` class); a tap calls ``on_choose(value)``, and
+    ``show(value)`` marks what the store saved."""
 
-    def __init__(
-        self, options: Sequence[str], on_choose: Callable[[str], None], *, label: str, styles: Mapping[str, str]
-    ) -> None:
-        self.styles = styles
+    def __init__(self, options: Sequence[str], on_choose: Callable[[str], None], *, label: str) -> None:
         self.buttons = {value: self._button(value, on_choose, label) for value in options}
         self.widget = W.HBox(list(self.buttons.values()))
         self.widget.add_class("cpmkit-health-choices")
@@ -86,6 +83,7 @@ class ChoiceButtons:
             icon=_TREND_ICONS.get(value, ""),
             layout=W.Layout(width="auto"),
         )
+        button.add_class(f"cpmkit-choice-{value}")
         button.on_click(lambda _: on_choose(value))
         return button
 
@@ -94,7 +92,6 @@ class ChoiceButtons:
             return
         self.chosen = value
         for option, button in self.buttons.items():
-            button.button_style = self.styles.get(option, "info") if option == value else ""
             if option == value:
                 button.add_class("cpmkit-chosen")
             else:
@@ -108,12 +105,8 @@ class DimensionCard:
     def __init__(self, dimension: HealthDimension, on_save: Callable[[str, str, Any], None]) -> None:
         self.dimension, self.on_save = dimension, on_save
         self.message = message_area()
-        self.colours = ChoiceButtons(
-            COLOURS, lambda v: self._save("colour", v), label=dimension.name, styles=_BUTTON_STYLES
-        )
-        self.trends = ChoiceButtons(
-            TRENDS, lambda v: self._save("trend", v), label=f"{dimension.name}, trend", styles={}
-        )
+        self.colours = ChoiceButtons(COLOURS, lambda v: self._save("colour", v), label=dimension.name)
+        self.trends = ChoiceButtons(TRENDS, lambda v: self._save("trend", v), label=f"{dimension.name}, trend")
         self.trends.widget.add_class("cpmkit-health-trend")
         self.note = W.Textarea(
             placeholder="A note (optional): what would make it greener?",
@@ -270,7 +263,8 @@ class HealthBoard:
         self.seen = seen
         status = retro.board_status(state.board)
         self.notice.value = _closed(state.board)
-        self.privacy.value = f"<p class='cpmkit-help'>{_NAMED_NOTE if state.named else _ANONYMOUS_NOTE}</p>"
+        if self.member_id is not None:  # the facilitator's results say it themselves
+            self.privacy.value = f"<p class='cpmkit-help'>{_NAMED_NOTE if state.named else _ANONYMOUS_NOTE}</p>"
         self.card_box.layout.display = None if status == "open" else "none"
         if self.member_id is not None:
             mine = member_votes(state.votes, self.member_id)

@@ -90,8 +90,8 @@ def test_each_tap_is_saved_and_the_card_shows_what_is_saved(
     card.trends.buttons["worse"].click()
     assert card.saved.value == "Saved: no colour yet · getting worse"
     card.colours.buttons["amber"].click()
-    assert card.colours.buttons["amber"].button_style == "warning"
-    assert card.colours.buttons["green"].button_style == ""
+    assert "cpmkit-chosen" in card.colours.buttons["amber"]._dom_classes
+    assert "cpmkit-chosen" not in card.colours.buttons["green"]._dom_classes
     card.note.value = SCRIPT
     assert card.saved.value == "Saved: amber · getting worse · a note"
     [row] = health.state(made["id"]).votes.to_dict("records")
