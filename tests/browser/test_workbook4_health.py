@@ -17,13 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cpmkit.core.content import notebook_file
 from cpmkit.feedback.health.store import HealthStore
-from cpmkit.feedback.retro.ui import BOARD_PAGE
+from tests.browser.test_workbook4_retro import LIVE_TIMEOUT_MS, start_opening
 
 pytestmark = pytest.mark.browser
 
-BOARD_NOTEBOOK = notebook_file(BOARD_PAGE)
 PHONE = {"width": 390, "height": 844}
 SCRIPT = "<script>alert(1)</script>"
 #: (person, name, colour on pace, trend, note): what the members tap, in turn.
@@ -32,13 +30,6 @@ VOTES = [
     ("ben", "Ben Okafor", "Red", "Worse", SCRIPT),
     ("cy", "Cy Tan", "Green", "Same", None),
 ]
-#: How long a page may take to show what another page did (pages check every 2 s).
-LIVE_TIMEOUT_MS = 20_000
-
-
-def start_opening(web: Any, **query: Any) -> None:
-    """Navigate without waiting for the app, so several kernels start at the same time."""
-    web.page.goto(web.server.url(BOARD_NOTEBOOK, **query), wait_until="commit")
 
 
 def join(web: Any, name: str) -> Locator:
