@@ -109,27 +109,30 @@ class HealthStore:
         return HealthState(dict(board._mapping), members, votes)
 
     def version(self, board_id: int) -> tuple[Any, ...]:
-        """A small value that changes whenever the check does (status, members, any vote): compare
-        it to decide whether to re-read."""
+        """A small value that changes whenever the check does (status, members and their names, any
+        vote): compare it to decide whether to re-read."""
         with self.store.read() as conn:
             board = conn.execute(
                 select(retro_boards.c.finished_at, retro_boards.c.archived_at).where(retro_boards.c.id == board_id)
             ).first()
             if board is None:
                 raise NotFoundError(_NO_CHECK)
-            members = conn.execute(
-                select(func.count(), func.max(retro_members.c.id)).where(retro_members.c.board_id == board_id)
-            ).one()
+            members = conn.execute(  # names too: a member who joins again renamed ("ana" to "Ana") is redrawn
+                select(retro_members.c.id, retro_members.c.name)
+                .where(retro_members.c.board_id == board_id)
+                .order_by(retro_members.c.id)
+            ).all()
             votes = conn.execute(
                 select(health_votes.c.member_id, health_votes.c.dimension, *(health_votes.c[f] for f in VOTE_FIELDS))
                 .where(health_votes.c.board_id == board_id)
                 .order_by(health_votes.c.member_id, health_votes.c.dimension)
             ).all()
-        return tuple(board), tuple(members), hash(tuple(tuple(row) for row in votes))
+        return tuple(board), hash(tuple(tuple(row) for row in members)), hash(tuple(tuple(row) for row in votes))
 
     def history_rows(self, project_id: int) -> pd.DataFrame:
-        """Every vote of the project's health checks, archived ones aside (``HISTORY_ROW_COLUMNS``),
-        for ``rules.history``."""
+        """Every vote of the project's finished health checks, archived ones aside
+        (``HISTORY_ROW_COLUMNS``), for ``rules.history``: an open check's figures would move with
+        each vote, and tell it."""
         query = (
             select(
                 retro_boards.c.id,
@@ -143,6 +146,7 @@ class HealthStore:
             .where(
                 retro_boards.c.project_id == project_id,
                 retro_boards.c.kind == HEALTH,
+                retro_boards.c.finished_at.is_not(None),
                 retro_boards.c.archived_at.is_(None),
             )
             .order_by(retro_boards.c.id, health_votes.c.member_id, health_votes.c.dimension)

@@ -4,10 +4,13 @@ branches on the board's kind), so joining, links, finish, archive and reopen are
 
 A member's page (phones first) shows each dimension as a card with what green and red look
 like, three large buttons green, amber and red, a trend (better, same, worse) and an optional
-note; every tap is saved at once and the card says what is saved. The facilitator's page shows
-"N of M members have voted" and, once at least ``rules.MIN_VOTERS`` have, each dimension's
+note; every tap is saved at once and the card says what is saved. While the check is open
+nobody sees results, not even the facilitator, whose page shows only "N of M members have voted"
+(and who, on a named check) and Finish: figures that moved with each vote would tell each vote.
+Once finished (for good: votes are refused from then on), everyone sees each dimension's
 distribution as a stacked bar with counts, its spread in words, its trends and its notes (with
-names only on a named check), and Finish. A finished check shows the same results to everyone.
+names only on a named check); nothing if fewer than ``rules.MIN_VOTERS`` voted, and nothing of
+a dimension with fewer votes.
 What people typed is shown escaped. Pages check the store's cheap ``version`` every few seconds
 and redraw only when it changed.
 """
@@ -46,23 +49,31 @@ else:  # Altair and pandas only once the PM's heat map is drawn: a member's page
     charts = deferred_module("cpmkit.feedback.health.charts")
 
 __all__ = [
-    "JOIN_HELP",
     "ChoiceButtons",
     "DimensionCard",
     "HealthBoard",
     "HealthPanel",
+    "join_help",
     "results_html",
 ]
 
-#: What the join form of a health check says.
-JOIN_HELP: Final = (
-    "<p>Join with your name: joining again in this browser under the same name brings back your answers. "
-    "Your colours are counted with the others' and shown only once at least 3 people have voted.</p>"
-)
 _NAMED_NOTE: Final = "On this check, everyone's votes and notes are shown with their names."
 _ANONYMOUS_NOTE: Final = "Your votes and notes are anonymous: nobody sees who gave which colour."
 _TREND_ICONS: Final = {"better": "arrow-up", "same": "arrow-right", "worse": "arrow-down"}
 _TREND_WORDS: Final = {"better": "better", "same": "the same", "worse": "worse"}
+
+
+def join_help(board: Mapping[str, Any]) -> str:
+    """What the join form of a health check says, before anyone joins: whether names are shown."""
+    shown = (
+        "Your votes and notes will be shown with your name."
+        if board.get("named_votes")
+        else "Your votes are anonymous: they are counted with the others'."
+    )
+    return (
+        "<p>Join with your name: joining again in this browser under the same name brings back your answers. "
+        f"{shown} Results are shown only once the check is finished, if at least {MIN_VOTERS} people have voted.</p>"
+    )
 
 
 class ChoiceButtons:
@@ -149,22 +160,38 @@ class DimensionCard:
 
 
 def results_html(results: CheckResults, *, named: bool) -> str:
-    """The facilitator's view of a check: "N of M members have voted", then each dimension's
-    stacked bar, counts, spread, trends and notes (escaped); nothing but the count while fewer
-    than ``MIN_VOTERS`` have voted."""
+    """A check's results: "N of M members have voted" (and who, on a named check, while it is
+    open); once finished, each dimension's stacked bar, counts, spread, trends and notes
+    (escaped), or why nothing is shown."""
     voted = f"{results.voters} of {results.members} members have voted"
     head = f"<p class='cpmkit-health-count' role='status'><b>{voted}</b>"
+    if not results.finished:
+        who = (
+            f"<p class='cpmkit-health-voted'><b>Voted:</b> {html.escape(', '.join(results.voted))}</p>"
+            if results.voted
+            else ""
+        )
+        return head + (
+            " <span class='cpmkit-help'>Results show when you finish the check, "
+            f"if at least {MIN_VOTERS} have voted.</span></p>{who}"
+        )
     if not results.shown:
         return head + (
-            f" <span class='cpmkit-help'>Results show once at least {MIN_VOTERS} members have given a colour, "
-            "so that nobody's vote can be told apart.</span></p>"
+            f" <span class='cpmkit-help'>Fewer than {MIN_VOTERS} members voted, so no results are shown: "
+            "nobody's vote can be told apart.</span></p>"
         )
     how = _NAMED_NOTE if named else "Votes are anonymous."
     return head + f" <span class='cpmkit-help'>{how}</span></p>" + "".join(_result_html(d) for d in results.dimensions)
 
 
 def _result_html(result: DimensionResult) -> str:
-    total = result.votes or 1
+    if not result.shown:
+        return (
+            f"<div class='cpmkit-health-result' data-dimension='{html.escape(result.id)}'>"
+            f"<b>{html.escape(result.name)}</b> "
+            f"<span class='cpmkit-help cpmkit-health-few'>{html.escape(result.spread_label)}</span></div>"
+        )
+    total = result.votes
     bar = "".join(
         f"<span class='cpmkit-health-{c}' style='width:{100 * n / total:.1f}%'></span>"
         for c, n in zip(COLOURS, result.colours)
@@ -270,9 +297,12 @@ class HealthBoard:
             mine = member_votes(state.votes, self.member_id)
             for dimension, card in self.cards.items():
                 card.show(mine.get(dimension, {}))
-        if self.facilitator_key is not None or status != "open":
-            results = check_results(state.votes, len(state.members), self.check, named=state.named)
+        finished = status == "finished"  # an archived check shows only that it is (reopened, it is as it was)
+        if finished or (self.facilitator_key is not None and status == "open"):
+            results = check_results(state.votes, len(state.members), self.check, named=state.named, finished=finished)
             self.results.value = results_html(results, named=state.named)
+        else:
+            self.results.value = ""
         self.finish.layout.display = None if status == "open" else "none"
         if status != "open":
             replace_children(self.finish_confirm, [])
@@ -332,8 +362,8 @@ class HealthPanel:
                 W.HTML("<h4 class='cpmkit-section'>New team health check</h4>"),
                 W.HTML(
                     "<p class='cpmkit-help'>Each member rates every dimension green, amber or red, with a trend "
-                    "and a note. Results show once at least 3 have voted. It gets the same two links as a "
-                    "retrospective.</p>"
+                    f"and a note. Results show when the check is finished, if at least {MIN_VOTERS} have voted. "
+                    "It gets the same two links as a retrospective.</p>"
                 ),
                 W.HBox([self.title, self.check]),
                 self.named,
@@ -356,7 +386,9 @@ class HealthPanel:
             empty = found is None or found.empty
             self.chart.layout.display = "none" if empty else None
             self.empty.value = (
-                f"<p class='cpmkit-help'>No health check with at least {MIN_VOTERS} voters yet.</p>" if empty else ""
+                f"<p class='cpmkit-help'>No finished health check with at least {MIN_VOTERS} voters yet.</p>"
+                if empty
+                else ""
             )
             if found is not None and not found.empty:
                 self.chart.draw(charts.heat_map(found))

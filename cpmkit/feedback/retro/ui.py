@@ -38,7 +38,7 @@ from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.health.rules import HEALTH
 from cpmkit.feedback.health.store import HealthStore
-from cpmkit.feedback.health.ui import JOIN_HELP, HealthBoard, HealthPanel
+from cpmkit.feedback.health.ui import HealthBoard, HealthPanel, join_help
 from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.retro import rules as retro
 from cpmkit.feedback.retro.board import (
@@ -728,7 +728,7 @@ class RetroBoardApp:
             f"<p>{html.escape(check.name)}: {html.escape(check.intro)}</p>"
         )
         if self.facilitator_key is None and retro.board_status(board) == "open":
-            self.join_help.value = JOIN_HELP
+            self.join_help.value = join_help(board)
             self._show_join(board)
             return
         self.view = HealthBoard(

@@ -122,6 +122,8 @@ def test_the_version_changes_with_members_votes_and_status(health: HealthStore, 
     health.save(ana, "pace", "note", "ok")
     seen.append(health.version(made["id"]))
     assert health.version(made["id"]) == seen[-1]
+    join(health, made, "ana")  # the same member, renamed: pages show the new name
+    seen.append(health.version(made["id"]))
     health.retros.finish(made["id"], facilitator_key=made["facilitator_key"])
     seen.append(health.version(made["id"]))
     assert len(set(seen)) == len(seen)
@@ -130,22 +132,25 @@ def test_the_version_changes_with_members_votes_and_status(health: HealthStore, 
 
 
 def test_results_and_history_of_a_projects_checks(health: HealthStore, project: int, store: Store) -> None:
-    checks = [health.create_check(project, title, "project_team") for title in ("March", "April", "Abandoned")]
-    for made, colours in zip(checks, (["green", "green", "red"], ["amber"] * 3, ["red"] * 3)):
+    titles = ("March", "April", "Abandoned", "Still open")
+    checks = [health.create_check(project, title, "project_team") for title in titles]
+    for made, colours in zip(checks, (["green", "green", "red"], ["amber"] * 3, ["red"] * 3, ["green"] * 3)):
         for number, colour in enumerate(colours):
             member = join(health, made, f"Member {number}")
             health.save(member, "pace", "colour", colour)
+    for made in checks[:3]:
+        health.retros.finish(made["id"], facilitator_key=made["facilitator_key"])
     health.retros.archive(checks[2]["id"])
     other = store.create_project("Other project")
     elsewhere = health.create_check(other, "Elsewhere", "project_team")
     health.save(join(health, elsewhere, "Zed"), "pace", "colour", "green")
 
     state = health.state(checks[0]["id"])
-    results = check_results(state.votes, len(state.members), health.check(state.board), named=False)
+    results = check_results(state.votes, len(state.members), health.check(state.board), named=False, finished=True)
     assert results.shown and results.dimensions[2].colours == (2, 0, 1)  # pace is the third dimension
 
     rows = health.history_rows(project)
     assert list(rows.columns) == HISTORY_ROW_COLUMNS
-    assert sorted(set(rows["board_id"])) == [checks[0]["id"], checks[1]["id"]]  # archived and others' left out
+    assert sorted(set(rows["board_id"])) == [checks[0]["id"], checks[1]["id"]]  # open, archived, others' left out
     found = history(rows, health.checks.check("project_team").names)
     assert found[["name", "green", "amber", "red"]].values.tolist() == [["Pace", 2, 0, 1], ["Pace", 0, 3, 0]]
