@@ -50,8 +50,16 @@ class HealthStore:
 
     def __init__(self, store: Store, checks: HealthChecks | None = None, formats: RetroFormats | None = None) -> None:
         self.store = store
-        self.checks = checks or health_checks()
+        self._checks = checks
         self.retros = RetroStore(store, formats)
+
+    @property
+    def checks(self) -> HealthChecks:
+        """The checks of templates/health_check.yaml, read when first needed: a broken file then
+        troubles only what uses health checks, not the retrospectives beside them."""
+        if self._checks is None:
+            self._checks = health_checks()
+        return self._checks
 
     def create_check(self, project_id: int, title: str, check_id: str, *, named: bool = False) -> dict[str, Any]:
         """A new health check of the project, its votes anonymous unless ``named``:

@@ -65,10 +65,6 @@ class HealthChecks:
 
     checks: dict[str, HealthCheck]
 
-    def check(self, check_id: str) -> HealthCheck:
-        """The check ``check_id``; KeyError for one the file no longer has."""
-        return self.checks[check_id]
-
 
 def load_health_checks(path: Path) -> HealthChecks:
     """Read and check a health checks file; TemplateError names the file, check, dimension and field."""
@@ -78,10 +74,16 @@ def load_health_checks(path: Path) -> HealthChecks:
     return HealthChecks({found.id: found for found in parsed_entries(data, "checks", _parse_check, file)})
 
 
-@functools.cache
 def health_checks(templates: Path | None = None) -> HealthChecks:
-    """The checks in ``templates/health_check.yaml`` (or ``CPMKIT_TEMPLATES_DIR``)."""
-    return load_health_checks((templates or config.templates_dir()) / HEALTH_CHECK_FILE)
+    """The checks in ``templates/health_check.yaml`` (or ``CPMKIT_TEMPLATES_DIR``'s). A custom
+    folder set up before health checks existed has no such file: the packaged one serves then."""
+    path = (templates or config.templates_dir()) / HEALTH_CHECK_FILE
+    return _checks_in(path if path.exists() else config.templates_dir({}) / HEALTH_CHECK_FILE)
+
+
+@functools.cache
+def _checks_in(path: Path) -> HealthChecks:
+    return load_health_checks(path)
 
 
 def _parse_check(raw: Any, index: int, file: str) -> HealthCheck:

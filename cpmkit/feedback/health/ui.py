@@ -344,11 +344,7 @@ class HealthPanel:
         self.on_created = on_created
         self.project_id: int | None = None
         self.title = W.Text(placeholder="e.g. Health check, March", description="Title", layout=fluid("360px"))
-        self.check = W.Dropdown(
-            options=[(c.name, c.id) for c in self.health.checks.checks.values()],
-            description="Check",
-            layout=fluid("360px"),
-        )
+        self.check = W.Dropdown(description="Check", layout=fluid("360px"))
         self.named = W.RadioButtons(
             options=[("Anonymous: nobody sees who voted what", False), ("Named: votes shown with names", True)],
             value=False,
@@ -372,6 +368,9 @@ class HealthPanel:
             ]
         )
         self.form.add_class("cpmkit-health-new")
+        with guard(self.message):  # a broken health_check.yaml: said here, the retrospectives work on
+            self.check.options = [(c.name, c.id) for c in self.health.checks.checks.values()]
+            self.check.value = next(iter(self.health.checks.checks), None)
         self.chart = VegaChart()
         self.chart.add_class("cpmkit-chart")
         self.empty = W.HTML()

@@ -152,5 +152,5 @@ def test_results_and_history_of_a_projects_checks(health: HealthStore, project: 
     rows = health.history_rows(project)
     assert list(rows.columns) == HISTORY_ROW_COLUMNS
     assert sorted(set(rows["board_id"])) == [checks[0]["id"], checks[1]["id"]]  # open, archived, others' left out
-    found = history(rows, health.checks.check("project_team").names)
+    found = history(rows, health.checks.checks["project_team"].names)
     assert found[["name", "green", "amber", "red"]].values.tolist() == [["Pace", 2, 0, 1], ["Pace", 0, 3, 0]]

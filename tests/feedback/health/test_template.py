@@ -47,7 +47,7 @@ def _error(tmp_path: Path, data: Any) -> TemplateError:
 
 
 def test_real_file_has_the_project_teams_dimensions(checks: HealthChecks) -> None:
-    team = checks.check("project_team")
+    team = checks.checks["project_team"]
     assert team.dimension_ids == (
         "customer_value",
         "client_communication",
@@ -66,10 +66,15 @@ def test_the_default_loader_reads_the_real_file() -> None:
     assert health_checks(REAL_TEMPLATES) == load_health_checks(REAL_TEMPLATES / HEALTH_CHECK_FILE)
 
 
+def test_a_custom_folder_without_the_file_gets_the_packaged_checks(tmp_path: Path) -> None:
+    (tmp_path / "retro_formats.yaml").write_text("formats: []\n", encoding="utf-8")  # set up before health checks
+    assert health_checks(tmp_path) == load_health_checks(REAL_TEMPLATES / HEALTH_CHECK_FILE)
+
+
 def test_a_valid_copy_loads(tmp_path: Path) -> None:
     path = tmp_path / "health.yaml"
     path.write_text(yaml.safe_dump(_valid()), encoding="utf-8")
-    mini = load_health_checks(path).check("mini")
+    mini = load_health_checks(path).checks["mini"]
     assert (mini.name, mini.intro, mini.dimension_ids) == ("Mini check", "Two cards.", ("pace", "fun"))
     assert mini.dimensions[1].red == "A chore."
 

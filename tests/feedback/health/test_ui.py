@@ -7,13 +7,17 @@ beside the retrospectives, which keep working."""
 from __future__ import annotations
 
 import hashlib
+import shutil
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
 import pytest
 
+from cpmkit import config
 from cpmkit.db.database import Store
 from cpmkit.feedback.health.store import HealthStore
+from cpmkit.feedback.health.template import HEALTH_CHECK_FILE
 from cpmkit.feedback.health.ui import HealthBoard
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.retro.ui import RetroBoard, RetroBoardApp, RetroPanel
@@ -233,6 +237,40 @@ def test_the_panel_creates_checks_beside_retrospectives_and_draws_the_heat_map(
     cells = [row for data in panel.health.chart.spec["datasets"].values() for row in data]
     assert {row["check"].split(" · ")[1] for row in cells} == {"March", "April"}
     assert all(row["votes"] == 3 for row in cells)
+
+
+def custom_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, health_file: str | None) -> None:
+    """A CPMKIT_TEMPLATES_DIR with the packaged files but health_check.yaml (none, or ``health_file``)."""
+    packaged = config.templates_dir()
+    for path in packaged.glob("*.yaml"):
+        if path.name != HEALTH_CHECK_FILE:
+            shutil.copy(path, tmp_path / path.name)
+    if health_file is not None:
+        (tmp_path / HEALTH_CHECK_FILE).write_text(health_file, encoding="utf-8")
+    monkeypatch.setenv("CPMKIT_TEMPLATES_DIR", str(tmp_path))
+
+
+def test_a_templates_folder_from_before_health_checks_uses_the_packaged_file(
+    store: Store, project: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    custom_templates(tmp_path, monkeypatch, None)
+    panel = RetroPanel(store)
+    panel.show(project)
+    assert (
+        panel.health.message.value == "" and ("Project team health check", "project_team") in panel.health.check.options
+    )
+
+
+def test_a_broken_health_file_is_said_in_the_health_form_only(
+    store: Store, project: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    custom_templates(tmp_path, monkeypatch, "checks: 3\n")
+    panel = RetroPanel(store)
+    panel.show(project)
+    assert HEALTH_CHECK_FILE in panel.health.message.value and panel.health.check.options == ()
+    panel.title.value = "Retro"
+    panel.create.click()  # the retrospectives work on
+    assert "Board created" in panel.create_message.value
 
 
 def test_a_retrospective_board_still_opens_as_a_board(store: Store, project: int) -> None:
