@@ -43,7 +43,16 @@ if TYPE_CHECKING:
 else:
     pd = deferred_module("pandas")
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "FILE_MODE", "FOLDER_MODE", "NO_PROJECT", "Store", "create_store_engine", "upsert"]
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "FILE_MODE",
+    "FOLDER_MODE",
+    "NO_PROJECT",
+    "Store",
+    "create_store_engine",
+    "query_frame",
+    "upsert",
+]
 
 #: How long a SQLite writer waits for another to finish before giving up.
 BUSY_TIMEOUT_SECONDS: Final = 60
@@ -285,8 +294,7 @@ class Store:
     def frame(self, query: Any, columns: list[str]) -> pd.DataFrame:
         """The rows of ``query``, read in one transaction, as a frame with ``columns``."""
         with self.read() as conn:
-            rows = conn.execute(query).all()
-        return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+            return query_frame(conn, query, columns)
 
     @contextmanager
     def unique_name(self, what: str, name: str, *, project_id: int | None = None) -> Iterator[None]:
@@ -302,3 +310,9 @@ class Store:
             ):
                 raise NotFoundError(NO_PROJECT) from exc
             raise ValidationError.for_field("name", name, taken(what, name)) from exc
+
+
+def query_frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``query`` in ``conn``'s transaction, as a frame with ``columns`` (several such
+    reads in one ``Store.read`` see one snapshot)."""
+    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)

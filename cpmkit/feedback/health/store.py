@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import clean_choice, required
-from cpmkit.db.database import Store, upsert
+from cpmkit.db.database import Store, query_frame, upsert
 from cpmkit.db.schema import health_votes, retro_boards, retro_members
 from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.feedback.health.rules import (
@@ -28,8 +28,7 @@ from cpmkit.feedback.health.rules import (
     clean_vote_field,
 )
 from cpmkit.feedback.health.template import HealthCheck, HealthChecks, health_checks
-from cpmkit.feedback.retro.rules import check_open
-from cpmkit.feedback.retro.store import MEMBER_COLUMNS, RetroStore
+from cpmkit.feedback.retro.store import RetroStore, _board_row, board_members
 from cpmkit.feedback.retro.template import RetroFormats
 
 if TYPE_CHECKING:
@@ -86,7 +85,7 @@ class HealthStore:
         entered, keeping the others; returns it as stored. Refused on a finished or archived check."""
         clean = clean_vote_field(field, value)
         with self.store.write(missing=_NO_MEMBER) as conn:
-            board = self._member_board(conn, member_id)
+            board = self.retros._member_board(conn, member_id)  # the retrospective's: one rule for both kinds
             if dimension not in self.check(board).dimension_ids:
                 raise ValidationError.for_field("dimension", dimension, f"{dimension!r} is not on this health check.")
             values = {
@@ -103,18 +102,10 @@ class HealthStore:
     def state(self, board_id: int) -> HealthState:
         """The check at one moment: its board, members and votes (one read transaction)."""
         with self.store.read() as conn:
-            board = conn.execute(_board_query(retro_boards.c.id == board_id)).first()
-            if board is None:
-                raise NotFoundError(_NO_CHECK)
-            members = _frame(
-                conn,
-                select(retro_members.c.id, retro_members.c.name)
-                .where(retro_members.c.board_id == board_id)
-                .order_by(retro_members.c.id),
-                MEMBER_COLUMNS,
-            )
-            votes = _frame(conn, _votes_query().where(health_votes.c.board_id == board_id), VOTE_COLUMNS)
-        return HealthState(dict(board._mapping), members, votes)
+            board = _board_row(conn, retro_boards.c.id == board_id, _NO_CHECK)
+            members = board_members(conn, board_id)
+            votes = query_frame(conn, _votes_query().where(health_votes.c.board_id == board_id), VOTE_COLUMNS)
+        return HealthState(board, members, votes)
 
     def version(self, board_id: int) -> tuple[Any, ...]:
         """A small value that changes whenever the check does (status, members and their names, any
@@ -161,27 +152,6 @@ class HealthStore:
         )
         return self.store.frame(query, list(HISTORY_ROW_COLUMNS))
 
-    @staticmethod
-    def _member_board(conn: Connection, member_id: int) -> dict[str, Any]:
-        """The open board of a member, its row shared until the transaction ends, so finishing or
-        archiving (which locks it) waits for a vote that found it open (PostgreSQL; SQLite's
-        writes take turns anyway)."""
-        query = _board_query(
-            retro_boards.c.id
-            == select(retro_members.c.board_id).where(retro_members.c.id == member_id).scalar_subquery()
-        )
-        row = conn.execute(query.with_for_update(read=True)).first()
-        if row is None:
-            raise NotFoundError(_NO_MEMBER)
-        board = dict(row._mapping)
-        check_open(board)
-        return board
-
-
-def _board_query(condition: Any) -> Any:
-    columns = ("id", "project_id", "title", "format", "kind", "named_votes", "created_at", "finished_at", "archived_at")
-    return select(*(retro_boards.c[c] for c in columns)).where(condition)
-
 
 def _votes_query() -> Any:
     return (
@@ -194,7 +164,3 @@ def _votes_query() -> Any:
         .join(retro_members, retro_members.c.id == health_votes.c.member_id)
         .order_by(health_votes.c.member_id, health_votes.c.dimension)
     )
-
-
-def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)

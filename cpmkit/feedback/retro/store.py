@@ -36,7 +36,7 @@ from cpmkit.core.fields import (
     required,
 )
 from cpmkit.core.links import digest, lookup_digest, matches, new_token
-from cpmkit.db.database import NO_PROJECT, Store, upsert
+from cpmkit.db.database import NO_PROJECT, Store, query_frame, upsert
 from cpmkit.db.schema import (
     retro_actions,
     retro_boards,
@@ -76,6 +76,7 @@ __all__ = [
     "MEMBER_COLUMNS",
     "VOTE_COLUMNS",
     "RetroStore",
+    "board_members",
 ]
 
 BOARD_COLUMNS: Final = [
@@ -401,14 +402,8 @@ class RetroStore:
         """The whole board at one moment (one read transaction)."""
         with self.store.read() as conn:
             board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
-            members = _frame(
-                conn,
-                select(retro_members.c.id, retro_members.c.name)
-                .where(retro_members.c.board_id == board_id)
-                .order_by(retro_members.c.id),
-                MEMBER_COLUMNS,
-            )
-            cards = _frame(
+            members = board_members(conn, board_id)
+            cards = query_frame(
                 conn,
                 select(
                     retro_cards.c.id,
@@ -425,7 +420,7 @@ class RetroStore:
                 .order_by(retro_cards.c.id),
                 CARD_COLUMNS,
             )
-            votes = _frame(
+            votes = query_frame(
                 conn,
                 select(retro_votes.c.card_id, retro_votes.c.member_id)
                 .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
@@ -571,6 +566,12 @@ class RetroStore:
         conn.execute(retro_boards.update().where(retro_boards.c.id == board["id"]).values({column: board[column]}))
 
 
+def board_members(conn: Connection, board_id: int) -> pd.DataFrame:
+    """A board's members (``MEMBER_COLUMNS``), in the order they joined."""
+    query = select(retro_members.c.id, retro_members.c.name).where(retro_members.c.board_id == board_id)
+    return query_frame(conn, query.order_by(retro_members.c.id), MEMBER_COLUMNS)
+
+
 def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool = False) -> dict[str, Any]:
     """The board's columns. ``shared``: for a write, which then holds the row shared until the
     transaction ends, so finishing or archiving (which locks it) waits for the writes that found
@@ -585,12 +586,8 @@ def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool =
 
 def _actions(conn: Connection, project_id: int) -> pd.DataFrame:
     query = select(*(retro_actions.c[c] for c in ACTION_COLUMNS)).where(retro_actions.c.project_id == project_id)
-    frame = _frame(conn, query.order_by(retro_actions.c.id), ACTION_COLUMNS)
+    frame = query_frame(conn, query.order_by(retro_actions.c.id), ACTION_COLUMNS)
     return frame.astype({"board_id": "Int64", "card_id": "Int64"})
-
-
-def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([tuple(r) for r in conn.execute(query).all()], columns=columns)
 
 
 def _card_text(text: Any) -> str:

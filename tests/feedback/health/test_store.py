@@ -89,7 +89,7 @@ def test_a_vote_on_a_retrospective_or_by_nobody_is_refused(health: HealthStore, 
     member = health.retros.join(board["id"], "Ana", BROWSER)
     with pytest.raises(ValidationError, match="not a health check"):
         health.save(member, "pace", "colour", "green")
-    with pytest.raises(NotFoundError, match="no longer on this health check"):
+    with pytest.raises(NotFoundError, match="no longer on this board"):
         health.save(member + 100, "pace", "colour", "green")
 
 
