@@ -181,7 +181,14 @@ def results_html(results: CheckResults, *, named: bool) -> str:
             "nobody's vote can be told apart.</span></p>"
         )
     how = _NAMED_NOTE if named else "Votes are anonymous."
-    return head + f" <span class='cpmkit-help'>{how}</span></p>" + "".join(_result_html(d) for d in results.dimensions)
+    # A focusable region: a finished check's page has no button left, and a keyboard must still scroll it.
+    return (
+        head
+        + f" <span class='cpmkit-help'>{how}</span></p>"
+        + "<div class='cpmkit-health-list' role='region' aria-label='Results by dimension' tabindex='0'>"
+        + "".join(_result_html(d) for d in results.dimensions)
+        + "</div>"
+    )
 
 
 def _result_html(result: DimensionResult) -> str:
