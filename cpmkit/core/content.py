@@ -21,6 +21,7 @@ from cpmkit.errors import TemplateError
 __all__ = [
     "NotebookTemplate",
     "check_fields",
+    "entry_label",
     "load_guidance",
     "load_notebook_templates",
     "notebook_file",
@@ -217,3 +218,10 @@ def check_fields(
         if key not in allowed:
             problem = f"is not a known field (expected {', '.join(allowed)})."
             raise TemplateError(problem, file=file, item=label, field=f"{where}.{key}" if where else str(key))
+
+
+def entry_label(raw: Any, fallback: str) -> str:
+    """How an entry of a content file is named in errors: its id if it has one, else ``fallback``."""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip():
+        return str(raw["id"]).strip()
+    return fallback

@@ -40,6 +40,7 @@ __all__ = [
     "OPEN_STATUSES",
     "PHASES",
     "PHASE_RULES",
+    "RETRO_KIND",
     "TALLY_PHASES",
     "allows",
     "archived",
@@ -99,6 +100,8 @@ MAX_VOTES: Final = 20
 #: An action's life; "open" and "in progress" ones are carried into the next retrospective.
 ACTION_STATUSES: Final = ("open", "in progress", "done", "dropped")
 OPEN_STATUSES: Final = ("open", "in progress")
+#: ``retro_boards.kind`` of a retrospective (a team health check's is ``cpmkit.feedback.health.rules.HEALTH``).
+RETRO_KIND: Final = "retro"
 #: A board's status: running (open), closed by its facilitator (finished), put away by the PM (archived).
 BOARD_STATUSES: Final = ("open", "finished", "archived")
 _CLOSED: Final = {
@@ -163,9 +166,10 @@ def check_open(board: Mapping[str, Any]) -> None:
 
 
 def finished(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
-    """``board`` finished at ``at``: only an open board, in its last phase (actions agreed), can be."""
+    """``board`` finished at ``at``: only an open board, in its last phase (actions agreed), can
+    be; a team health check (``kind`` "health") has no phases, and can be finished any time."""
     check_open(board)
-    if next_phase(str(board["phase"])) is not None:
+    if board.get("kind", RETRO_KIND) == RETRO_KIND and next_phase(str(board["phase"])) is not None:
         raise ValidationError(
             f"A board can be finished only in its last phase, {PHASES[-1]}; it is in {board['phase']}."
         )

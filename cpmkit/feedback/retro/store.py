@@ -62,6 +62,7 @@ from cpmkit.feedback.retro.rules import (
     CARD_TEXT_LIMIT,
     OPEN_STATUSES,
     PHASES,
+    RETRO_KIND,
     archived,
     check_open,
     check_phase,
@@ -92,10 +93,10 @@ __all__ = [
     "CARD_COLUMNS",
     "HISTORY_CARD_COLUMNS",
     "MEMBER_COLUMNS",
-    "RETRO_KIND",
     "VOTE_COLUMNS",
     "RetroHistory",
     "RetroStore",
+    "board_members",
     "utc_now",
 ]
 
@@ -113,6 +114,8 @@ BOARD_COLUMNS: Final = [
     "revealed_at",
     "timer_phase",
     "timer_ends_at",
+    "kind",  # "retro", or "health": a team health check (cpmkit.feedback.health), which shares links and status
+    "named_votes",
 ]
 #: ``ready_phase``: the phase in which the member last said they are ready (None: not ready).
 MEMBER_COLUMNS: Final = ["id", "name", "ready_phase"]
@@ -122,7 +125,6 @@ VOTE_COLUMNS: Final = ["card_id", "member_id"]
 #: Columns of ``RetroHistory.cards``: every card of the project's retrospectives.
 HISTORY_CARD_COLUMNS: Final = ["id", "board_id", "text"]
 #: ``retro_boards.kind`` of a retrospective (a team health check is another kind of board).
-RETRO_KIND: Final = "retro"
 ACTION_COLUMNS: Final = [
     "id",
     "project_id",
@@ -155,7 +157,7 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class RetroHistory:
-    """A project's retrospectives as they stand: its boards of ``RETRO_KIND``, oldest first
+    """A project's retrospectives as they stand: its boards of ``rules.RETRO_KIND``, oldest first
     (``BOARD_COLUMNS``), their cards (``HISTORY_CARD_COLUMNS``) and the project's actions
     (``ACTION_COLUMNS``): what the trends across retrospectives are drawn from."""
 
@@ -185,13 +187,22 @@ class RetroStore:
         """A new board in the collect phase: ``{"id", "token", "facilitator_key"}`` (the secrets
         of the members' link and the facilitator's link, returned only now: show them once).
         ``private_writing``: each member sees only their own cards until the facilitator reveals them."""
+        return self.new_board(
+            project_id,
+            title,
+            format=required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
+            votes_per_member=vote_limit(votes_per_member, self.formats.votes_per_member),
+            private_writing=bool(private_writing),
+        )
+
+    def new_board(self, project_id: int, title: Any, **columns: Any) -> dict[str, Any]:
+        """Save a new board of any kind (``columns``: its other columns, checked by the caller)
+        with two new link secrets: ``{"id", "token", "facilitator_key"}``, returned only now."""
         token, key = new_token(), new_token()
         values = {
+            **columns,
             "project_id": project_id,
             "title": required("title", title, clean_text("title", title, limit=_TITLE_LIMIT)),
-            "format": required("format", format_id, clean_choice("format", format_id, tuple(self.formats.formats))),
-            "votes_per_member": vote_limit(votes_per_member, self.formats.votes_per_member),
-            "private_writing": bool(private_writing),
             "token": digest(token),
             "facilitator_key": digest(key),
         }
@@ -538,13 +549,7 @@ class RetroStore:
         """The whole board at one moment (one read transaction)."""
         with self.store.read() as conn:
             board = _board_row(conn, retro_boards.c.id == board_id, _NO_BOARD)
-            members = read_frame(
-                conn,
-                select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase)
-                .where(retro_members.c.board_id == board_id)
-                .order_by(retro_members.c.id),
-                MEMBER_COLUMNS,
-            )
+            members = board_members(conn, board_id)
             cards = read_frame(
                 conn,
                 select(
@@ -734,6 +739,14 @@ class RetroStore:
         ).scalar_one()
         fmt = self.formats.formats.get(str(board["format"]))
         check_vote_left(used, int(limit), column=fmt.column(column).label if fmt is not None else column)
+
+
+def board_members(conn: Connection, board_id: int) -> pd.DataFrame:
+    """A board's members (``MEMBER_COLUMNS``), in the order they joined."""
+    query = select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase).where(
+        retro_members.c.board_id == board_id
+    )
+    return read_frame(conn, query.order_by(retro_members.c.id), MEMBER_COLUMNS)
 
 
 def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool = False) -> dict[str, Any]:

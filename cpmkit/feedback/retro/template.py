@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from cpmkit import config
-from cpmkit.core.content import check_fields, parsed_entries, read_yaml, required_id, required_text
+from cpmkit.core.content import check_fields, entry_label, parsed_entries, read_yaml, required_id, required_text
 from cpmkit.errors import TemplateError
 from cpmkit.feedback.retro.rules import PHASES, vote_limit_problem
 
@@ -104,7 +104,7 @@ def _parse_defaults(raw: Any, file: str) -> tuple[int, dict[str, str]]:
 
 
 def _parse_format(raw: Any, index: int, file: str) -> RetroFormat:
-    label = _label(raw, f"format {index}")
+    label = entry_label(raw, f"format {index}")
     if not isinstance(raw, dict):
         raise TemplateError("each format must be a mapping with id, name, intro and columns.", file=file, item=label)
     check_fields(raw, ("id", "name", "intro", "columns"), file, label)
@@ -115,7 +115,7 @@ def _parse_format(raw: Any, index: int, file: str) -> RetroFormat:
         raise TemplateError(problem, file=file, item=label, field="columns")
     columns: list[RetroColumn] = []
     for number, raw_column in enumerate(raw_columns, start=1):
-        where = f"{label}, column {_label(raw_column, str(number))}"
+        where = f"{label}, column {entry_label(raw_column, str(number))}"
         if not isinstance(raw_column, dict):
             raise TemplateError("each column must be a mapping with id, label and prompt.", file=file, item=where)
         check_fields(raw_column, ("id", "label", "prompt"), file, where)
@@ -130,10 +130,3 @@ def _parse_format(raw: Any, index: int, file: str) -> RetroFormat:
     return RetroFormat(
         format_id, required_text(raw, "name", file, label), required_text(raw, "intro", file, label), tuple(columns)
     )
-
-
-def _label(raw: Any, fallback: str) -> str:
-    """How an entry is named in errors: its id if it has one, else ``fallback``."""
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip():
-        return str(raw["id"]).strip()
-    return fallback

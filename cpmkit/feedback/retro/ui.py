@@ -46,6 +46,9 @@ from cpmkit.core.fields import shorten
 from cpmkit.core.query import query_params
 from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError, ValidationError
+from cpmkit.feedback.health.rules import HEALTH
+from cpmkit.feedback.health.store import HealthStore
+from cpmkit.feedback.health.ui import HealthBoard, HealthPanel, join_help
 from cpmkit.feedback.lessons.rules import LessonSource
 from cpmkit.feedback.retro import rules as retro
 from cpmkit.feedback.retro.board import (
@@ -881,12 +884,13 @@ class RetroBoardApp:
         self.join_button = W.Button(description="Join the board", button_style="primary")
         self.join_message = message_area()
         self.join_button.on_click(lambda _: self._join())
+        self.join_help = W.HTML(
+            "<p>Join with your name: joining again in this browser under the same name brings back your cards and votes. "
+            "You can still post a card anonymously.</p>"
+        )
         self.join_form = W.VBox(
             [
-                W.HTML(
-                    "<p>Join with your name: joining again in this browser under the same name brings back your cards and votes. "
-                    "You can still post a card anonymously.</p>"
-                ),
+                self.join_help,
                 W.HBox([self.name, self.join_button]),
                 self.join_message,
             ]
@@ -895,7 +899,7 @@ class RetroBoardApp:
         self.browser: BrowserKey | None = None
         self.board: dict[str, Any] | None = None
         self.facilitator_key: str | None = None
-        self.view: RetroBoard | None = None
+        self.view: RetroBoard | HealthBoard | None = None
         self.widget = W.VBox([stylesheet(), self.heading, self.status])
         self.widget.add_class("cpmkit-app")
         self.widget.add_class("cpmkit-retro")
@@ -914,8 +918,11 @@ class RetroBoardApp:
         if key is not None and self.retros.board_for_facilitator(key)["id"] != board["id"]:
             raise NotFoundError(_WRONG_KEY)
         self.board, self.facilitator_key = board, key
-        fmt = self.retros.formats.formats.get(board["format"])
         role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if key is not None else ""
+        if board["kind"] == HEALTH:
+            self._open_health(board, role)
+            return
+        fmt = self.retros.formats.formats.get(board["format"])
         intro = f"<p>{html.escape(fmt.name)}: {html.escape(fmt.intro)}</p>" if fmt is not None else ""
         self.heading.value = f"<h3>{html.escape(str(board['title']))}{role}</h3>{intro}"
         if retro.board_status(board) == "finished":  # nothing to join: its summary, to read and download
@@ -924,9 +931,30 @@ class RetroBoardApp:
             note = W.HTML(_closed_notice("finished", str(retro.closed_problem(board))))
             self.widget.children = [*self.widget.children, note, summary.widget]
             return
+        self._show_join(board)
+
+    def _show_join(self, board: Mapping[str, Any]) -> None:
         # Named by the board, not its token: a member keeps their key (and place) when the links are replaced.
         self.browser = BrowserKey(f"cpmkit-retro-board-{board['id']}")
         self.widget.children = [*self.widget.children, self.join_form, self.browser]
+
+    def _open_health(self, board: dict[str, Any], role: str) -> None:
+        """A team health check: its facilitator sees the results without joining (so is no voter),
+        everyone sees them once it is finished; members join by name, then vote."""
+        self.health = HealthStore(self.retros.store, formats=self.retros.formats)
+        check = self.health.check(board)
+        self.heading.value = (
+            f"<h3>{html.escape(str(board['title']))}{role}</h3>"
+            f"<p>{html.escape(check.name)}: {html.escape(check.intro)}</p>"
+        )
+        if self.facilitator_key is None and retro.board_status(board) == "open":
+            self.join_help.value = join_help(board)
+            self._show_join(board)
+            return
+        self.view = HealthBoard(
+            self.health, board, None, facilitator_key=self.facilitator_key, refresh_seconds=self.refresh_seconds
+        )
+        self.widget.children = [*self.widget.children, self.view.widget]
 
     def _join(self) -> None:
         with guard(self.join_message):
@@ -936,12 +964,16 @@ class RetroBoardApp:
             member_id = self.retros.join(int(self.board["id"]), self.name.value, self.browser.valid_key)
             if self.view is not None:
                 self.view.stop()
-            self.view = RetroBoard(
-                self.retros,
-                self.board,
-                member_id,
-                facilitator_key=self.facilitator_key,
-                refresh_seconds=self.refresh_seconds,
+            self.view = (
+                HealthBoard(self.health, self.board, member_id, refresh_seconds=self.refresh_seconds)
+                if self.board["kind"] == HEALTH
+                else RetroBoard(
+                    self.retros,
+                    self.board,
+                    member_id,
+                    facilitator_key=self.facilitator_key,
+                    refresh_seconds=self.refresh_seconds,
+                )
             )
             joined = W.HTML(
                 f"<p class='cpmkit-help'>You are on the board as <b>{html.escape(' '.join(self.name.value.split()))}</b>.</p>"
@@ -995,6 +1027,7 @@ class RetroPanel:
         self.board_choice.observe(lambda _: self._show_cards(), "value")
         self.cards = W.VBox()
         self.cards_message = message_area()
+        self.health = HealthPanel(store, on_created=self._show_new)
         self.widget = W.VBox(
             [
                 _section("New retrospective"),
@@ -1007,9 +1040,11 @@ class RetroPanel:
                 private_choice,
                 W.HBox([self.votes, self.create]),
                 self.create_message,
+                self.health.form,
                 _section("Boards"),
                 self.boards_message,
                 self.boards,
+                self.health.history,
                 _section("Retrospective actions"),
                 self.actions.widget,
                 _section("Cards"),
@@ -1029,6 +1064,7 @@ class RetroPanel:
     def _show_project(self) -> None:
         if self.project_id is None:
             replace_children(self.boards, [W.HTML("<p class='cpmkit-help'>Choose or create a project first.</p>")])
+            self.health.show(None)
             self.actions.show(pd.DataFrame(columns=["id", *_ACTION_HEADINGS]))
             self.board_choice.options = []
             return
@@ -1038,8 +1074,9 @@ class RetroPanel:
         )
         rows = [self._board_row(b) for b in boards.to_dict("records")]
         replace_children(self.boards, rows or [W.HTML("<p class='cpmkit-help'>No retrospective yet.</p>")])
+        self.health.show(self.project_id)
         self.actions.show(self.retros.actions(self.project_id))
-        options = [(str(b["title"]), int(b["id"])) for b in boards.to_dict("records")][::-1]
+        options = [(str(b["title"]), int(b["id"])) for b in boards.to_dict("records") if b["kind"] != HEALTH][::-1]
         kept = self.board_choice.value
         self.board_choice.options = options
         self.board_choice.value = kept if kept in [v for _label, v in options] else (options[0][1] if options else None)
@@ -1049,13 +1086,18 @@ class RetroPanel:
         """A board: its name, format, dates and status (never its links' secrets); Archive or
         Reopen; its summary's downloads once finished; its links, hidden while it is archived."""
         board_id, status = int(board["id"]), retro.board_status({str(k): v for k, v in board.items()})
-        fmt = self.retros.formats.formats.get(str(board["format"]))
-        shown = {"open": f"open, phase: {board['phase']}", "finished": "finished", "archived": "archived"}[status]
+        health = board["kind"] == HEALTH  # a team health check: no phases, no summary to download
+        fmt = None if health else self.retros.formats.formats.get(str(board["format"]))
+        check = self.health.health.checks.checks.get(str(board["format"])) if health else None
+        named = " (named votes)" if health and board["named_votes"] else ""
+        name = check.name + named if check else fmt.name if fmt else str(board["format"])
+        phase = "" if health else f", phase: {board['phase']}"
+        shown = {"open": f"open{phase}", "finished": "finished", "archived": "archived"}[status]
         dates = f"created {as_day(board['created_at'])}" + (
             f", finished {as_day(board['finished_at'])}" if status != "open" and as_day(board["finished_at"]) else ""
         )
         about = W.HTML(
-            f"<b>{html.escape(str(board['title']))}</b> · {html.escape(fmt.name if fmt else str(board['format']))}"
+            f"<b>{html.escape(str(board['title']))}</b> · {html.escape(name)}"
             f" · <span class='cpmkit-retro-status' data-status='{status}'>{html.escape(shown)}</span>"
             f" · <span class='cpmkit-help'>{dates}</span>"
         )
@@ -1063,7 +1105,7 @@ class RetroPanel:
         change = W.Button(description="Reopen" if archived else "Archive", layout=W.Layout(width="auto"))
         change.on_click(lambda _: self._change_status(board_id, archive=not archived))
         parts: list[W.Widget] = [W.HBox([about, change], layout=W.Layout(align_items="center", grid_gap="8px"))]
-        if status == "finished":
+        if status == "finished" and not health:
             summary = board_summary(self.retros.state(board_id), fmt)
             parts.append(W.HTML(summary_downloads(summary)).add_class("cpmkit-retro-downloads"))
         links = self.links[board_id].widget
@@ -1100,13 +1142,17 @@ class RetroPanel:
             )
             self.title.value = ""
             self.board_choice.value = None
-            self._show_project()
-            self.links[int(made["id"])].show(self._links(made))
+            self._show_new(made)
             created = True
         if created:
             self.create_message.say(
                 "Board created: copy its two links now, and send the members' link to the team.", ok=True
             )
+
+    def _show_new(self, made: Mapping[str, Any]) -> None:
+        """Redraw the boards with a new one's two links shown (once: only ``made`` has them)."""
+        self._show_project()
+        self.links[int(made["id"])].show(self._links(made))
 
     def _show_cards(self) -> None:
         with guard(self.cards_message):
