@@ -1,5 +1,5 @@
 """A project with sessions to draw trends from, made through the stores as the workbooks make
-them: retrospectives with cards and actions, pulse rounds with responses, gap assessments. A
+them: retrospectives with cards and actions, finished team health checks, pulse rounds with responses, gap assessments. A
 module of its own: the widget test and the browser test of the Trends tab share it."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import datetime as dt
 
 from cpmkit.db.database import Store
 from cpmkit.db.schema import retro_actions, retro_boards
+from cpmkit.feedback.health.store import HealthStore
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.gap.store import GapStore
@@ -32,6 +33,8 @@ ASSESSMENTS = [
     (dt.date(2026, 3, 1), [("reliability", 6, 3, 60), ("schedule", 5, 5, 40)]),
     (dt.date(2026, 4, 1), [("reliability", 6, 5, 60), ("schedule", 5, 4, 40)]),
 ]
+#: Each team health check: when it was held, and each of three members' colour for "pace".
+CHECKS = [(dt.datetime(2026, 3, 9, 10), ["green", "amber", "red"]), (dt.datetime(2026, 3, 23, 10), ["green"] * 3)]
 BROWSER = "0123456789abcdef0123456789abcdef"
 
 
@@ -54,6 +57,15 @@ def seed_trends(store: Store, *, name: str = "Apollo", sessions: int = 2) -> int
             conn.execute(retro_boards.update().where(retro_boards.c.id == board["id"]).values(created_at=HELD[index]))
             done = {"closed_at": DONE} if index == 0 else {}
             conn.execute(retro_actions.update().where(retro_actions.c.id == action).values(created_at=agreed, **done))
+    health = HealthStore(store)
+    for held, colours in CHECKS[:sessions]:
+        check = health.create_check(project, "Health check", "project_team")
+        for number, colour in enumerate(colours):
+            member = retros.join(check["id"], f"Member {number}", f"{BROWSER[:-1]}{number}")
+            health.save(member, "pace", "colour", colour)
+        retros.finish(check["id"], facilitator_key=check["facilitator_key"])
+        with store.write() as conn:
+            conn.execute(retro_boards.update().where(retro_boards.c.id == check["id"]).values(created_at=held))
     pulses = PulseStore(store)
     for round_name, day, answers in ROUNDS[:sessions]:
         round_id = pulses.create_round(project, round_name, day)

@@ -65,6 +65,12 @@ class HealthChecks:
 
     checks: dict[str, HealthCheck]
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Every dimension's name by id, across the file's checks, in file order (what the
+        history of checks is labelled with)."""
+        return {d: name for check in self.checks.values() for d, name in check.names.items()}
+
 
 def load_health_checks(path: Path) -> HealthChecks:
     """Read and check a health checks file; TemplateError names the file, check, dimension and field."""

@@ -388,7 +388,11 @@ class HealthPanel:
         """Redraw the project's heat map."""
         self.project_id = project_id
         with guard(self.message):
-            found = history(self.health.history_rows(project_id), self._names()) if project_id is not None else None
+            found = (
+                history(self.health.history_rows(project_id), self.health.checks.names)
+                if project_id is not None
+                else None
+            )
             empty = found is None or found.empty
             self.chart.layout.display = "none" if empty else None
             self.empty.value = (
@@ -398,10 +402,6 @@ class HealthPanel:
             )
             if found is not None and not found.empty:
                 self.chart.draw(charts.heat_map(found))
-
-    def _names(self) -> dict[str, str]:
-        """Every dimension's name by id, across the file's checks, in file order."""
-        return {d: name for check in self.health.checks.checks.values() for d, name in check.names.items()}
 
     def _create(self) -> None:
         made: dict[str, Any] | None = None

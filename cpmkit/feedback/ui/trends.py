@@ -1,11 +1,11 @@
 """Workbook 4's trends across sessions of one project, on one page: the themes that recur in its
 retrospectives' cards, the actions each retrospective agreed, carried over and completed, the
-pulse scores and comfort questions per round (each with its n), and workbook 3's gap per
+team health checks as a heat map (``cpmkit.feedback.health``'s own history and chart), the pulse scores and comfort questions per round (each with its n), and workbook 3's gap per
 assessment date, weighted by importance. Each chart downloads as PNG and SVG (``ChartWithFiles``).
 
 A section with fewer than two sessions says so in a sentence instead of drawing an empty
 chart. Each ``show`` reads each workbook's store once (``RetroStore.history``,
-``PulseStore.responses``, ``GapStore.rating_history``), and a section that cannot be drawn
+``HealthStore.history_rows``, ``PulseStore.responses``, ``GapStore.rating_history``), and a section that cannot be drawn
 says why without hiding the others.
 
 A panel of the workbook-4 app: ``TrendsPanel(store).widget``, ``.show(project_id)``.
@@ -23,6 +23,10 @@ import pandas as pd
 
 from cpmkit.db.database import Store
 from cpmkit.feedback import trend_charts, trends
+from cpmkit.feedback.health.charts import heat_map
+from cpmkit.feedback.health.rules import MIN_VOTERS
+from cpmkit.feedback.health.rules import history as health_history
+from cpmkit.feedback.health.store import HealthStore
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import FeedbackTaxonomy, PulseSurvey, feedback_taxonomy
 from cpmkit.feedback.retro.store import RetroHistory, RetroStore
@@ -47,6 +51,11 @@ _ACTION_HEADINGS: Final = {
 _ACTIONS_NOTE: Final = (
     "Done by the end of the next: closed by the time the next retrospective was finished (or, if it never was, "
     "when the one after it began), as actions are often marked done while the next one reviews them."
+)
+_HEALTH_NOTE: Final = (
+    "Each column is a finished team health check, each row a dimension, coloured by the average of "
+    "the votes (red 0, amber 0.5, green 1). A check with fewer than three voters, and a dimension "
+    "with fewer than three votes, are left out: so few votes would tell who gave them."
 )
 
 
@@ -119,6 +128,7 @@ class TrendsPanel:
         self.store = store
         self.retros = RetroStore(store)
         self.pulses = PulseStore(store, survey)
+        self.health = HealthStore(store)
         self.taxonomy = taxonomy
         self.gap_template = gap_template
         self.gaps: GapStore | None = None
@@ -126,8 +136,7 @@ class TrendsPanel:
         self.sections = {
             "themes": _Section("Recurring themes in the retrospectives", 1, "cpmkit-trend-themes"),
             "actions": _Section("Retrospective actions: carried over and done", 1, "cpmkit-trend-actions"),
-            # The team health check's history (a heat map per check) goes here, between the
-            # retrospectives and the pulse rounds, as one more _Section shown from show().
+            "health": _Section("Team health checks over time", 1, "cpmkit-trend-health"),
             "pulse": _Section("Pulse rounds: NPS, CSAT and comfort", 2, "cpmkit-trend-pulse"),
             "gap": _Section("Expectation gap over time (workbook 3)", 1, "cpmkit-trend-gap"),
         }
@@ -156,6 +165,8 @@ class TrendsPanel:
                 self._actions(history, stem)
         if history is None:  # the read failed: this section says why, as the themes do
             actions.message.value = themes.message.value
+        with self.sections["health"].drawing():
+            self._health(project_id, stem)
         with self.sections["pulse"].drawing():
             self._pulse(self.pulses.responses(project_id), stem)
         with self.sections["gap"].drawing():
@@ -209,6 +220,20 @@ class TrendsPanel:
             scrolling_table(table_html(shown, columns=_ACTION_HEADINGS), name="Actions per retrospective"),
         )
         section.chart(0).draw(trend_charts.action_trend_chart(table), stem=f"{stem}-retro-actions")
+
+    def _health(self, project_id: int, stem: str) -> None:
+        section = self.sections["health"]
+        found = health_history(self.health.history_rows(project_id), self.health.checks.names)
+        few = trends.too_few(
+            found["board_id"].nunique(),
+            what=f"finished health check with {MIN_VOTERS} or more voters",
+            plural=f"finished health checks with {MIN_VOTERS} or more voters",
+        )
+        if few is not None:
+            section.empty(few)
+            return
+        section.shown(_HEALTH_NOTE)
+        section.chart(0).draw(heat_map(found), stem=f"{stem}-health")
 
     def _pulse(self, responses: pd.DataFrame, stem: str) -> None:
         section = self.sections["pulse"]

@@ -35,13 +35,15 @@ def test_two_sessions_of_each_kind_draw_every_section(store: Store) -> None:
     assert "Recurring: Communication (in 2 of 2)." in themes
     pulse = panel.sections["pulse"].table.value
     assert "<td>May</td>" in pulse and "33 (n = 3, few answers)" in pulse and "83% (n = 6)" in pulse
+    health = panel.sections["health"].charts[0].chart.spec
+    assert [row["votes"] for row in next(iter(health["datasets"].values()))] == [3, 3]  # pace, in each check
     actions = re.sub(r"\s+", "", panel.sections["actions"].table.value)
     # The first's action was done before the second began; the second's is open: none done so far.
     assert "<td>Sprint1(2026-03-02)</td><td>1</td><td>0</td><td>1</td>" in actions
     assert "<td>Sprint2(2026-03-16)</td><td>1</td><td>0</td><td>0sofar</td>" in actions
     assert [chart.stem for s in panel.sections.values() for chart in s.charts] == [
         f"project-{panel.project_id}-{name}"
-        for name in ("retro-themes", "retro-actions", "pulse-scores", "pulse-comfort", "gap-trend")
+        for name in ("retro-themes", "retro-actions", "health", "pulse-scores", "pulse-comfort", "gap-trend")
     ]
 
 
@@ -51,6 +53,7 @@ def test_one_session_says_so_instead_of_an_empty_chart(store: Store) -> None:
     said = {name: section.note.value for name, section in panel.sections.items()}
     assert "Trends need two retrospectives with cards; this project has one." in said["themes"]
     assert "Trends need two retrospectives; this project has one." in said["actions"]
+    assert "Trends need two finished health checks with 3 or more voters; this project has one." in said["health"]
     assert "Trends need two pulse rounds with answers; this project has one." in said["pulse"]
     assert "Trends need two gap assessments; this project has one." in said["gap"]
     assert all(section.chart_box.layout.display == "none" for section in panel.sections.values())
@@ -116,6 +119,7 @@ def test_a_section_whose_read_fails_keeps_nothing_of_the_project_before(
 
     monkeypatch.setattr(panel.retros, "history", fails)
     monkeypatch.setattr(panel.pulses, "responses", fails)
+    monkeypatch.setattr(panel.health, "history_rows", fails)
     assert panel.gaps is not None
     monkeypatch.setattr(panel.gaps, "rating_history", fails)
     panel.show(other)
@@ -150,7 +154,7 @@ def test_the_charts_are_built_when_the_tab_is_first_opened(store: Store) -> None
     assert all(section.charts == [] for section in panel.sections.values())
     app.bar.choice.value = project
     app.tabs.selected_index = list(app.panels).index("Trends")
-    assert [len(section.charts) for section in panel.sections.values()] == [1, 1, 2, 1]
+    assert [len(section.charts) for section in panel.sections.values()] == [1, 1, 1, 2, 1]
 
 
 def test_no_comfort_rows_hide_the_comfort_chart(store: Store) -> None:
