@@ -103,7 +103,8 @@ class BoardView:
 
     Facilitation: ``hidden_cards`` is how many cards of others are hidden while written privately
     (None when nothing is); the facilitator is offered the choice to write privately
-    (``choosing_privacy``, while collecting and not revealed) and Reveal (``revealing``).
+    (``choosing_privacy``, while collecting and nothing was shown yet: see
+    ``rules.private_writing_problem``) and Reveal (``revealing``).
     ``timer_ends`` is when the current phase's timer runs out (UTC; None without one), and
     ``timing`` offers the facilitator the timer's controls. ``ready_count`` of ``members`` said
     they are ready in this phase, ``i_am_ready`` the member among them, ``ready`` their names
@@ -222,7 +223,9 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
         board_actions=state.actions[on_board],
         hidden_cards=len(state.cards) - len(seen) if hidden else None,
         private_writing=private,
-        choosing_privacy=facilitator and allows("choose private writing") and (hidden or not private),
+        choosing_privacy=facilitator
+        and allows("choose private writing")
+        and rules.private_writing_problem(state.board, len(state.cards)) is None,
         revealing=facilitator and running and hidden,
         timer_ends=rules.timer_end(state.board) if running else None,
         timing=facilitator and running,

@@ -5,9 +5,10 @@ a member's own, the actions carried over from earlier retrospectives of the same
 board's status (open, finished by its facilitator, archived by the PM) with the updates that change it.
 
 Facilitation (issue 15): cards written privately (each member sees only their own until the
-facilitator reveals them, or the board moves on from collect), a timer per phase (its end in UTC,
-the time left worked out from a clock reading), members saying they are ready in the phase the
-board is in, and vote limits per column on top of the board's votes per member.
+facilitator reveals them, or the board moves on from collect; once shown, never hidden again), a
+timer per phase (its end in UTC, the time left worked out from a clock reading), members saying
+they are ready in the phase the board is in, and vote limits per column on top of the board's
+votes per member.
 
 Pure: plain values and DataFrames in, new values out; no widgets, no I/O.
 """
@@ -60,6 +61,7 @@ __all__ = [
     "my_votes",
     "next_phase",
     "previous_phase",
+    "private_writing_problem",
     "ready_members",
     "reopened",
     "revealed",
@@ -202,14 +204,30 @@ def visible_cards(cards: pd.DataFrame, board: Mapping[str, Any], member_id: int 
     )
 
 
-def with_private_writing(board: Mapping[str, Any], private: bool) -> dict[str, Any]:
-    """``board`` with cards written privately (or in the open), chosen while collecting; cards
-    once revealed are not hidden again."""
+def private_writing_problem(board: Mapping[str, Any], cards: int) -> str | None:
+    """Why ``board`` (holding ``cards`` cards) cannot be written privately from now on (None if it
+    can): hiding cards once anything was shown would take back what people have seen, so it is
+    refused once the cards were revealed (by Reveal, by turning private writing off, or by the board
+    leaving collect, which sets ``revealed_at``) or while cards written in the open are on it."""
+    if _set(board.get("revealed_at")):
+        return "The cards have been shown already: they cannot be hidden again."
+    if not board.get("private_writing") and cards:
+        return "Cards written in the open are on the board already: they cannot be hidden now."
+    return None
+
+
+def with_private_writing(board: Mapping[str, Any], private: bool, at: Any, *, cards: int) -> dict[str, Any]:
+    """``board`` (holding ``cards`` cards) with cards written privately or in the open, chosen while
+    collecting. Turning it off on a board that hides cards reveals them at ``at``; turning it on is
+    refused once anything was shown (``private_writing_problem``), so nobody's seen card is hidden again."""
     check_open(board)
     check_phase(str(board["phase"]), "choose private writing")
-    if private and _set(board.get("revealed_at")):
-        raise ValidationError("The cards are revealed already: they cannot be hidden again.")
-    return {**board, "private_writing": bool(private)}
+    if private:
+        problem = private_writing_problem(board, cards)
+        if problem is not None:
+            raise ValidationError(problem)
+        return {**board, "private_writing": True}
+    return {**board, "private_writing": False, **({"revealed_at": at} if hides_cards(board) else {})}
 
 
 def revealed(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
@@ -222,13 +240,14 @@ def revealed(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
 
 def moved_to(board: Mapping[str, Any], phase: str, at: Any) -> dict[str, Any]:
     """``board`` in ``phase`` from ``at``: a new phase clears the timer, and leaving collect reveals
-    cards written privately (going back to collect does not hide them again)."""
+    the cards (``revealed_at``, set once, whether or not they were written privately), so going
+    back to collect never hides them again."""
     check_open(board)
     _index(phase)
     if phase == board["phase"]:
         return dict(board)
     moved = {**board, "phase": phase, "timer_phase": None, "timer_ends_at": None}
-    if phase != "collect" and board.get("private_writing") and not _set(board.get("revealed_at")):
+    if phase != "collect" and not _set(board.get("revealed_at")):
         moved["revealed_at"] = at
     return moved
 

@@ -250,10 +250,13 @@ class RetroStore:
 
     def set_private_writing(self, board_id: int, private: bool, *, facilitator_key: str | None) -> None:
         """Cards written privately (each member sees only their own) or in the open, chosen while
-        collecting; once revealed they are not hidden again. Facilitator only."""
+        collecting; turning it off reveals them, and once anything was shown it cannot be turned
+        on (``rules.private_writing_problem``). The board's row is locked, so no card is added
+        while the cards are counted. Facilitator only."""
         with self.store.write() as conn:
             board = self._facilitating(conn, board_id, facilitator_key, lock=True)
-            _save(conn, with_private_writing(board, private), "private_writing")
+            cards = conn.execute(select(func.count()).where(retro_cards.c.board_id == board_id)).scalar_one()
+            _save(conn, with_private_writing(board, private, utc_now(), cards=cards), "private_writing", "revealed_at")
 
     def reveal(self, board_id: int, *, facilitator_key: str | None) -> None:
         """Show every card written privately to everyone (moving on from collect does it too).

@@ -791,9 +791,11 @@ class RetroBoard:
             self._load()
 
     def _set_private(self, private: bool) -> None:
-        """The checkbox changed: saved only when it differs from the board as drawn (a redraw sets it too)."""
+        """The checkbox changed: saved only when it differs from the board as drawn (a redraw sets it too);
+        refused, the box shows the board's choice again."""
         if self.state is not None and private != bool(self.state.board.get("private_writing")):
             self._facilitate(self.retros.set_private_writing, private)
+            self.private.value = bool(self.state.board.get("private_writing"))
 
     def _save_limits(self) -> None:
         self.limits_shown = None  # shown again as saved, even if unchanged

@@ -239,7 +239,9 @@ def test_revealed_or_moved_on_every_card_shows_and_anonymous_ones_stay_anonymous
         assert [c.author for c in all_cards(view) if c.text == "Show the work"] == [ANONYMOUS]
         assert not view.choosing_privacy
     written_openly = board_view(state("collect", cards=CARDS, private_writing=False), ANA, facilitator=True)
-    assert written_openly.hidden_cards is None and written_openly.choosing_privacy and not written_openly.revealing
+    assert written_openly.hidden_cards is None and not written_openly.revealing
+    assert not written_openly.choosing_privacy  # their cards were seen: not offered to hide them
+    assert board_view(state("collect", cards=[], private_writing=False), ANA, facilitator=True).choosing_privacy
 
 
 def test_the_timer_of_the_current_phase_only_shows_on_an_open_board() -> None:

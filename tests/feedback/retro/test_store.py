@@ -571,11 +571,25 @@ def test_cards_written_privately_stay_hidden_until_the_facilitator_reveals(
     assert isinstance(shown.board["revealed_at"], dt.datetime) and not retro.hides_cards(shown.board)
     assert shown.cards["text"].tolist() == ["Demos", "Mine alone"]
     assert pd.isna(shown.cards["author"].iloc[1])  # anonymous after the reveal too
-    with pytest.raises(ValidationError, match="revealed already"):
+    with pytest.raises(ValidationError, match="shown already"):
         retros.set_private_writing(board["id"], True, facilitator_key=key)
     phase(retros, board, "group")
     with pytest.raises(ValidationError, match="only in the collect phase"):
         retros.set_private_writing(board["id"], False, facilitator_key=key)
+
+
+def test_unticking_private_writing_reveals_and_cards_written_in_the_open_are_never_hidden(
+    retros: RetroStore, project: int, ana: int, board: dict[str, Any]
+) -> None:
+    key = board["facilitator_key"]
+    retros.add_card(board["id"], ana, "wind", "Seen by all")
+    with pytest.raises(ValidationError, match="written in the open"):
+        retros.set_private_writing(board["id"], True, facilitator_key=key)
+    made = retros.create_board(project, "Private", "sailboat", 3, private_writing=True)
+    retros.set_private_writing(made["id"], False, facilitator_key=made["facilitator_key"])
+    assert isinstance(retros.board(made["id"])["revealed_at"], dt.datetime)
+    with pytest.raises(ValidationError, match="shown already"):
+        retros.set_private_writing(made["id"], True, facilitator_key=made["facilitator_key"])
 
 
 @pytest.mark.parametrize("mover", ["move_phase", "set_phase"])
@@ -699,13 +713,13 @@ def test_version_changes_with_every_change_to_the_board_and_only_then(
     assert not changed()
     retros.join(board["id"], "Ben", BROWSER)
     assert changed()
+    key = board["facilitator_key"]
+    retros.set_private_writing(board["id"], True, facilitator_key=key)
+    assert changed()
     card = retros.add_card(board["id"], ana, "wind", "Demos")
     other = retros.add_card(board["id"], ana, "wind", "Reviews")
     assert changed()
     retros.edit_card(card, ana, "Domes")  # same length, other text
-    assert changed()
-    key = board["facilitator_key"]
-    retros.set_private_writing(board["id"], True, facilitator_key=key)
     assert changed()
     retros.reveal(board["id"], facilitator_key=key)
     assert changed()

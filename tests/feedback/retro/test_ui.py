@@ -796,17 +796,20 @@ def test_the_facilitator_chooses_private_writing_while_collecting_and_moving_on_
 ) -> None:
     ana = open_board(store, made, "Ana")
     fay = open_board(store, made, "Fay", facilitator=True)
-    add(ana, "start", "Written before")
     assert shown(fay.private_choice) and not fay.private.value and not shown(fay.reveal_button)
     fay.private.value = True
     assert retros.board(made["id"])["private_writing"] is True and shown(fay.reveal_button)
-    ana.tick()
-    assert "Written before" in page_text(ana.columns)  # her own
+    add(ana, "start", "Written privately")
+    assert "Written privately" in page_text(ana.columns)  # her own
     fay.tick()
-    assert "Written before" not in page_text(fay.widget) and "1 card from others" in fay.hidden_info.value
+    assert "Written privately" not in page_text(fay.widget) and "1 card from others" in fay.hidden_info.value
+    fay.private.value = False  # unticked: the cards are shown, for good
+    assert retros.board(made["id"])["revealed_at"] is not None and not shown(fay.private_choice)
+    assert "Written privately" in page_text(fay.columns)
+    fay.private.value = True  # a stale tick is refused and the box shows the board again
+    assert "shown already" in fay.facilitation_message.value and not fay.private.value
     move(fay, "group")
-    assert retros.board(made["id"])["revealed_at"] is not None
-    assert "Written before" in page_text(fay.columns) and not shown(fay.private_choice)
+    assert "Written privately" in page_text(fay.columns) and not shown(fay.private_choice)
 
 
 def test_the_facilitators_timer_counts_down_on_every_page_and_a_bad_entry_gets_a_message(
