@@ -294,7 +294,8 @@ def timer_text(seconds: int) -> str:
 
 def ready_members(members: pd.DataFrame, phase: str) -> pd.DataFrame:
     """The members who said they are ready in ``phase`` (``members``: id, name, ready_phase);
-    a signal given in another phase counts for nothing, so it resets as the board moves on."""
+    a signal given in another phase counts for nothing (and the store clears every signal when
+    the board changes phase, so coming back to a phase starts with nobody ready)."""
     require_columns(members, ["id", "name", "ready_phase"], "list of members")
     return members[members["ready_phase"].eq(phase).fillna(False).astype(bool)]
 

@@ -21,7 +21,7 @@ open board re-reads the whole board only when it moved.
 Facilitation (issue 15): the facilitator chooses private writing and reveals the cards, starts
 and stops a timer for the phase (its end saved in UTC, from this process's clock: ``utc_now``),
 and sets vote limits per column; each member says they are ready in the phase the board is in.
-A new phase clears the timer and reveals cards written privately (``rules.moved_to``). A vote
+A new phase clears the timer and the ready signals and reveals the cards (``rules.moved_to``). A vote
 counts the member's votes in the card's column too, under the same member lock, and setting the
 limits locks the board's row, so it waits for the votes in flight (which share it).
 """
@@ -110,7 +110,7 @@ BOARD_COLUMNS: Final = [
     "timer_phase",
     "timer_ends_at",
 ]
-#: ``ready_phase``: the phase in which the member last said they are ready (None: not ready).
+#: ``ready_phase``: the phase in which the member said they are ready (None: not ready; cleared as the board changes phase).
 MEMBER_COLUMNS: Final = ["id", "name", "ready_phase"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
@@ -209,11 +209,11 @@ class RetroStore:
         return {"id": board_id, "token": token, "facilitator_key": key}
 
     def set_phase(self, board_id: int, phase: str, *, facilitator_key: str | None) -> str:
-        """Move the board to ``phase`` (one of ``PHASES``); returns it. Facilitator only."""
+        """Move the board to ``phase`` (one of ``PHASES``); returns it. A new phase clears the timer
+        and the members' ready signals and reveals the cards (``_move``). Facilitator only."""
         clean = required("phase", phase, clean_choice("phase", phase, PHASES))
         with self.store.write() as conn:
-            board = self._facilitating(conn, board_id, facilitator_key, lock=True)
-            _save(conn, moved_to(board, clean, utc_now()), "phase", "revealed_at", *_TIMER_COLUMNS)
+            _move(conn, self._facilitating(conn, board_id, facilitator_key, lock=True), clean)
         return clean
 
     def finish(self, board_id: int, *, facilitator_key: str | None) -> None:
@@ -237,13 +237,14 @@ class RetroStore:
     def move_phase(self, board_id: int, *, forward: bool, facilitator_key: str | None) -> str:
         """Move the board one phase on (or back) from the phase it is in now, read in the same
         transaction (not the phase a page last drew); returns the phase it is in, which stays
-        at either end. A new phase clears the timer and reveals cards written privately. Facilitator only."""
+        at either end. A new phase clears the timer and the members' ready signals and reveals the
+        cards (``_move``). Facilitator only."""
         with self.store.write() as conn:
             board = self._facilitating(conn, board_id, facilitator_key, lock=True)  # two presses take turns
             phase = (next_phase if forward else previous_phase)(str(board["phase"]))
             if phase is None:
                 return str(board["phase"])
-            _save(conn, moved_to(board, phase, utc_now()), "phase", "revealed_at", *_TIMER_COLUMNS)
+            _move(conn, board, phase)
         return phase
 
     # -- facilitation -------------------------------------------------------------------------
@@ -718,6 +719,17 @@ def _save(conn: Connection, board: Mapping[str, Any], *columns: str) -> None:
         .where(retro_boards.c.id == board["id"])
         .values({column: board[column] for column in columns})
     )
+
+
+def _move(conn: Connection, board: Mapping[str, Any], phase: str) -> None:
+    """Save ``board`` moved to ``phase`` (``rules.moved_to``) and, if that is a new phase, clear its
+    members' ready signals in the same transaction: a signal is for one stay in a phase, so a
+    member ready in collect is not ready again when the board comes back to collect."""
+    moved = moved_to(board, phase, utc_now())
+    if moved["phase"] == board["phase"]:
+        return
+    _save(conn, moved, "phase", "revealed_at", *_TIMER_COLUMNS)
+    conn.execute(retro_members.update().where(retro_members.c.board_id == board["id"]).values(ready_phase=None))
 
 
 def _limits(conn: Connection, board_id: int) -> dict[str, int]:

@@ -655,6 +655,24 @@ def test_members_say_they_are_ready_in_the_phase_and_it_resets_with_the_next(
         retros.set_ready(999, True, phase="group")
 
 
+@pytest.mark.parametrize("mover", ["move_phase", "set_phase"])
+def test_a_ready_signal_does_not_come_back_when_the_board_returns_to_its_phase(
+    retros: RetroStore, board: dict[str, Any], ana: int, ben: int, mover: str
+) -> None:
+    key = board["facilitator_key"]
+    retros.set_ready(ana, True, phase="collect")
+    for forward, name in ((True, "group"), (False, "collect")):
+        if mover == "move_phase":
+            retros.move_phase(board["id"], forward=forward, facilitator_key=key)
+        else:
+            retros.set_phase(board["id"], name, facilitator_key=key)
+    members = retros.state(board["id"]).members
+    assert members["ready_phase"].isna().all() and retro.ready_members(members, "collect").empty
+    retros.set_ready(ben, True, phase="collect")
+    retros.set_phase(board["id"], "collect", facilitator_key=key)  # no move: the signal stays
+    assert retro.ready_members(retros.state(board["id"]).members, "collect")["name"].tolist() == ["Ben"]
+
+
 def test_votes_stop_at_a_columns_limit_naming_the_column_and_the_board_total_still_applies(
     retros: RetroStore, board: dict[str, Any], ana: int
 ) -> None:
