@@ -686,14 +686,16 @@ class RetroBoard:
         return f"<p><b>Votes left: {view.votes_left} of {view.vote_limit}</b>{columns}</p>"
 
     def _show_ready(self, view: BoardView) -> None:
-        """The member's "I'm ready" (or take it back), and how many are ready (with names for the facilitator)."""
-        _display(self.ready_row, view.readying)
+        """The member's "I'm ready" (or take it back), and how many are ready (with names for the
+        facilitator, who is offered no signal of their own)."""
+        _display(self.ready_row, view.status == "open")
+        _display(self.ready_button, view.readying)
         self.ready_button.description = "Not ready after all" if view.i_am_ready else "I'm ready"
         self.ready_button.button_style = "" if view.i_am_ready else "primary"
         names = f": {', '.join(html.escape(name) for name in view.ready)}" if view.ready else ""
         mine = " You said you are ready." if view.i_am_ready else ""
         self.ready_info.value = (
-            f"<span class='cpmkit-retro-ready-count'>{view.ready_count} of {len(view.members)} ready{names}</span>"
+            f"<span class='cpmkit-retro-ready-count'>{view.ready_count} of {view.ready_of} ready{names}</span>"
             f"<span class='cpmkit-help'>{mine}</span>"
         )
 
