@@ -204,16 +204,18 @@ def summary_downloads(summary: Summary) -> str:
 
 class TimerBox:
     """The phase's countdown, "3:12 left" then "Time is up", the same on every page. It holds
-    the end time read with the board; while a timer runs (and ``live``), a ticker of its own
-    redraws this one widget each second from ``clock`` (UTC), never the rest of the board and
-    without reading the store; without a timer, or once time is up, it does not tick."""
+    the end time read with the board; while a timer runs (and ``live``), its one ticker redraws
+    this one widget each second from ``clock`` (UTC), never the rest of the board and without
+    reading the store; without a timer, or once time is up, it does not tick. ``close()`` (or
+    closing its widget) stops it for good."""
 
     def __init__(self, *, live: bool, clock: Callable[[], dt.datetime] = utc_now) -> None:
-        self.live, self.clock = live, clock
+        self.clock = clock
         self.ends: dt.datetime | None = None
-        self.ticker: Ticker | None = None
+        self.ticker: Ticker | None = Ticker(self.tick, TIMER_SECONDS) if live else None
         self.widget = W.HTML()
         self.widget.add_class("cpmkit-retro-timer")
+        self.widget.observe(lambda change: self.close() if change["new"] is None else None, "comm")
         _display(self.widget, False)
 
     def show(self, ends: dt.datetime | None) -> None:
@@ -221,13 +223,12 @@ class TimerBox:
         if ends == self.ends:
             return
         self.ends = ends
-        self.stop()
         _display(self.widget, ends is not None)
-        if ends is not None and self.live:
-            self.ticker = Ticker(self.tick, TIMER_SECONDS)
-        self.tick()  # drawn at once; a timer already up stops its ticker before it starts
-        if self.ticker is not None:
-            self.ticker.start_with(self.widget)
+        self.tick()  # drawn at once; a timer already up never starts the ticker
+        if self.ticker is not None and ends is not None and retro.seconds_left(ends, self.clock()) > 0:
+            self.ticker.start()
+        else:
+            self.stop()
 
     def tick(self) -> None:
         """Redraw the countdown if its text changed; stop ticking once time is up."""
@@ -242,10 +243,14 @@ class TimerBox:
             self.stop()
 
     def stop(self) -> None:
-        """Stop the countdown's ticker (the timer stopped, ran out or the board went away)."""
+        """Stop the countdown's ticker (the timer stopped or ran out); a new timer starts it again."""
         if self.ticker is not None:
             self.ticker.stop()
-            self.ticker = None
+
+    def close(self) -> None:
+        """Stop the countdown for good (its board went away): no later timer starts it again."""
+        self.stop()
+        self.ticker = None
 
 
 class SummaryBox:
@@ -540,7 +545,10 @@ class RetroBoard:
         self.ticker = Ticker(self.tick, refresh_seconds) if refresh_seconds is not None else None
         self.refresh()
         if self.ticker is not None:
-            self.ticker.start_with(self.widget)
+            self.ticker.start()
+        # Closing the board (its page went away, or it was replaced) stops both tickers: closing
+        # a box does not close the widgets in it, so the countdown's own widget would stay open.
+        self.widget.observe(lambda change: self.stop() if change["new"] is None else None, "comm")
 
     def _facilitation_form(self) -> W.VBox:
         """The facilitator's private writing and Reveal, the phase's timer, and the vote limits per column."""
@@ -600,10 +608,10 @@ class RetroBoard:
             self._load()
 
     def stop(self) -> None:
-        """Stop the periodic refresh and the countdown (the board is closed or replaced)."""
+        """Stop the periodic refresh and the countdown for good (the board is closed or replaced)."""
         if self.ticker is not None:
             self.ticker.stop()
-        self.timer.stop()
+        self.timer.close()
 
     def _load(self) -> None:
         seen = self.retros.version(self.board_id)  # before the read: a change in between redraws again

@@ -878,16 +878,43 @@ def test_a_timer_tick_sends_only_the_countdowns_text_and_only_when_it_changed(
 def test_the_countdown_ticks_only_while_a_timer_runs() -> None:
     ends = dt.datetime(2026, 3, 1, 10, 5)
     box = board_ui.TimerBox(live=True, clock=lambda: ends - dt.timedelta(minutes=1))
-    assert box.ticker is None  # no timer: nothing ticks
-    box.show(ends)
     ticker = box.ticker
-    assert ticker is not None and ticker.running and ticker.seconds == board_ui.TIMER_SECONDS
+    assert ticker is not None and not ticker.running  # no timer: nothing ticks
     box.show(ends)
-    assert box.ticker is ticker  # the same timer read again: the same ticker
+    assert ticker.running and ticker.seconds == board_ui.TIMER_SECONDS
+    box.show(ends)
+    assert box.ticker is ticker and ticker.running  # the same timer read again: the same ticker
     box.show(None)
-    assert box.ticker is None and not ticker.running and box.widget.layout.display == "none"
+    assert not ticker.running and box.widget.layout.display == "none"
     box.show(ends - dt.timedelta(minutes=2))  # a timer already up: shown, never ticking
-    assert box.ticker is None and "Time is up" in box.widget.value
+    assert not ticker.running and "Time is up" in box.widget.value
+    watchers = len(box.widget._trait_notifiers["comm"]["change"])
+    for again in (ends, None, ends + dt.timedelta(minutes=1)):  # timers started and stopped
+        box.show(again)
+    assert box.ticker is ticker and ticker.running  # one ticker, started again
+    assert len(box.widget._trait_notifiers["comm"]["change"]) == watchers  # no close hook piles up
+    box.widget.close()
+    assert not ticker.running and box.ticker is None
+    box.show(ends + dt.timedelta(minutes=2))
+    assert not ticker.running  # closed for good
+
+
+def test_closing_the_board_stops_its_countdown(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+    retros.start_timer(made["id"], 5, facilitator_key=made["facilitator_key"])
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=60)
+    arrive(page, BROWSER)
+    page.name.value = "Ana"
+    page.join_button.click()
+    board = page.view
+    assert board is not None and board.ticker is not None
+    countdown = board.timer.ticker
+    assert countdown is not None and countdown.running
+    board.widget.close()  # the page goes away: the board's box closes, not the timer's own widget
+    assert not countdown.running and not board.ticker.running
+    for ticker in (countdown, board.ticker):
+        assert ticker._thread is not None
+        ticker._thread.join(timeout=5)
+        assert not ticker._thread.is_alive()
 
 
 def test_members_say_they_are_ready_and_the_facilitator_sees_who(
