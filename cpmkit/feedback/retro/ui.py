@@ -808,10 +808,13 @@ class RetroBoard:
             self.private.value = bool(self.state.board.get("private_writing"))
 
     def _save_limits(self) -> None:
-        self.limits_shown = None  # shown again as saved, even if unchanged
-        self._facilitate(
-            self.retros.set_column_limits, {column_id: field.value for column_id, field in self.limit_fields.items()}
-        )
+        """Save the limits typed; once saved they are shown again as stored (even if unchanged), and
+        refused they stay as typed, with the message, until the facilitator changes them."""
+        with guard(self.facilitation_message):
+            given = {column_id: field.value for column_id, field in self.limit_fields.items()}
+            self.retros.set_column_limits(self.board_id, given, facilitator_key=self.facilitator_key)
+            self.limits_shown = None
+            self._load()
 
     def _ready(self) -> None:
         with guard(self.message):

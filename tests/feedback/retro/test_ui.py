@@ -956,6 +956,8 @@ def test_the_facilitator_limits_votes_per_column_and_members_see_what_is_left(
     fay.limit_fields["start"].value = "9"
     save.click()
     assert fay.facilitation_message.value.count("Start: must be a whole number from 1 to 2") == 1
+    fay.refresh()  # a redraw after the refusal keeps what the facilitator typed
+    assert fay.limit_fields["start"].value == "9"
     fay.limit_fields["start"].value = "1"
     save.click()
     assert fay.facilitation_message.value == "" and retros.state(made["id"]).limits == {"start": 1}
