@@ -66,6 +66,7 @@ from cpmkit.feedback.retro.rules import (
     check_phase,
     check_vote_left,
     column_limits,
+    column_votes_used,
     finished,
     moved_to,
     next_phase,
@@ -675,29 +676,30 @@ class RetroStore:
 
     def _check_column_vote_left(self, conn: Connection, board: Mapping[str, Any], member_id: int, lead: int) -> None:
         """Refuse a vote of ``member_id`` on the group led by card ``lead`` once they used all the
-        votes its column allows (nothing to check in a column without a limit)."""
-        column = conn.execute(select(retro_cards.c.column_id).where(retro_cards.c.id == lead)).scalar_one()
-        limit = conn.execute(
-            select(retro_column_limits.c.votes).where(
-                retro_column_limits.c.board_id == board["id"], retro_column_limits.c.column_id == column
-            )
-        ).scalar()
-        if limit is None:
+        votes its column allows (nothing to check in a column without a limit). Counted as the
+        pages count them (``rules.column_votes_used``), from the board's cards and the member's
+        votes read under the member's lock."""
+        limits = _limits(conn, board["id"])
+        if not limits:
             return
-        voted, its_lead = retro_cards.alias("voted"), retro_cards.alias("its_lead")
-        used = conn.execute(
-            select(func.count())
-            .select_from(
-                retro_votes.join(voted, voted.c.id == retro_votes.c.card_id).outerjoin(
-                    its_lead, its_lead.c.id == voted.c.group_id
-                )
-            )
-            .where(
-                retro_votes.c.member_id == member_id, func.coalesce(its_lead.c.column_id, voted.c.column_id) == column
-            )
-        ).scalar_one()
+        cards = _frame(
+            conn,
+            select(retro_cards.c.id, retro_cards.c.column_id, retro_cards.c.group_id).where(
+                retro_cards.c.board_id == board["id"]
+            ),
+            ["id", "column_id", "group_id"],
+        )
+        (column,) = column_votes_used(cards, pd.DataFrame({"card_id": [lead], "member_id": [member_id]}), member_id)
+        if column not in limits:
+            return
+        votes = _frame(
+            conn,
+            select(retro_votes.c.card_id, retro_votes.c.member_id).where(retro_votes.c.member_id == member_id),
+            VOTE_COLUMNS,
+        )
         fmt = self.formats.formats.get(str(board["format"]))
-        check_vote_left(used, int(limit), column=fmt.column(column).label if fmt is not None else column)
+        used = column_votes_used(cards, votes, member_id).get(column, 0)
+        check_vote_left(used, limits[column], column=fmt.label(column) if fmt is not None else column)
 
 
 def _board_row(conn: Connection, condition: Any, missing: str, *, shared: bool = False) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy import delete, event, select
 
 from cpmkit.core.links import digest
 from cpmkit.db.database import Store
-from cpmkit.db.schema import projects, retro_boards, retro_members
+from cpmkit.db.schema import projects, retro_boards, retro_cards, retro_column_limits, retro_members
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.retro import rules as retro
 from cpmkit.feedback.retro.store import ACTION_COLUMNS, BOARD_COLUMNS, CARD_COLUMNS, RetroStore, utc_now
@@ -712,6 +712,25 @@ def test_votes_stop_at_a_columns_limit_naming_the_column_and_the_board_total_sti
         retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=key)
     with pytest.raises(ValidationError, match="Only the facilitator"):
         retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=board["token"])
+
+
+def test_a_limit_on_a_column_no_longer_in_the_format_is_named_by_its_id(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
+    with retros.store.write() as conn:  # a column since removed from templates/retro_formats.yaml
+        conn.execute(retro_column_limits.insert().values(board_id=board["id"], column_id="old", votes=1))
+        cards = [
+            conn.execute(
+                retro_cards.insert()
+                .values(board_id=board["id"], member_id=ana, column_id="old", text=text)
+                .returning(retro_cards.c.id)
+            ).scalar_one()
+            for text in ("One", "Two")
+        ]
+    phase(retros, board, "vote")
+    retros.vote(ana, cards[0])
+    with pytest.raises(ValidationError, match="all 1 of your votes in old;"):
+        retros.vote(ana, cards[1])
 
 
 # -- version ---------------------------------------------------------------------------------
