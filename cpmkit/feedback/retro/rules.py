@@ -52,6 +52,7 @@ __all__ = [
     "closed_problem",
     "column_limits",
     "column_votes_left",
+    "column_votes_most",
     "column_votes_used",
     "finished",
     "groups",
@@ -381,17 +382,32 @@ def check_vote_left(used: int, limit: int, *, column: str | None = None) -> int:
     return _left(used + 1, limit)
 
 
-def column_limits(given: Mapping[str, Any], labels: Mapping[str, str], votes_per_member: int) -> dict[str, int]:
+def column_limits(
+    given: Mapping[str, Any],
+    labels: Mapping[str, str],
+    votes_per_member: int,
+    *,
+    most_used: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """The vote limits per column the facilitator entered (``given``: column id -> what was typed,
     blank for no limit), as whole numbers from 1 to the board's ``votes_per_member``; ``labels``
-    are the board's columns (id -> label), and a message names the column that is wrong."""
+    are the board's columns (id -> label), and a message names the column that is wrong. A limit
+    below ``most_used`` (``column_votes_most``: the most votes one member already put in the
+    column) is refused too: it would leave that member over it."""
     limits: dict[str, int] = {}
     for column_id, value in given.items():
         if column_id not in labels:
             raise ValidationError.for_field("column", column_id, f"{column_id!r} is not a column of this board.")
         number = clean_whole_number(labels[column_id], value, low=1, high=int(votes_per_member))
-        if number is not None:
-            limits[column_id] = number
+        if number is None:
+            continue
+        used = (most_used or {}).get(column_id, 0)
+        if number < used:
+            raise ValidationError(
+                f"{labels[column_id]}: a member has already put {used} votes there; "
+                f"the limit can be no lower than {used} now."
+            )
+        limits[column_id] = number
     return limits
 
 
@@ -405,6 +421,16 @@ def column_votes_used(cards: pd.DataFrame, votes: pd.DataFrame, member_id: int) 
         if int(card_id) in by_id:
             used[str(by_id[_lead(int(card_id), by_id)]["column_id"])] += 1
     return dict(used)
+
+
+def column_votes_most(cards: pd.DataFrame, votes: pd.DataFrame) -> dict[str, int]:
+    """The most votes any one member has put in each column (as ``column_votes_used`` counts them)."""
+    require_columns(votes, ["member_id"], "list of votes")
+    most: dict[str, int] = {}
+    for member_id in votes["member_id"].unique():
+        for column_id, used in column_votes_used(cards, votes, int(member_id)).items():
+            most[column_id] = max(most.get(column_id, 0), used)
+    return most
 
 
 def column_votes_left(

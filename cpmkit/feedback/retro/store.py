@@ -66,6 +66,7 @@ from cpmkit.feedback.retro.rules import (
     check_phase,
     check_vote_left,
     column_limits,
+    column_votes_most,
     column_votes_used,
     finished,
     moved_to,
@@ -308,7 +309,16 @@ class RetroStore:
             check_phase(str(board["phase"]), "set vote limits")
             fmt = self.formats.formats.get(str(board["format"]))
             labels = {column.id: column.label for column in fmt.columns} if fmt is not None else {}
-            clean = column_limits(limits, labels, int(board["votes_per_member"]))
+            cards = _card_columns(conn, board_id)
+            votes = _frame(
+                conn,
+                select(retro_votes.c.card_id, retro_votes.c.member_id)
+                .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
+                .where(retro_cards.c.board_id == board_id),
+                VOTE_COLUMNS,
+            )
+            most = column_votes_most(cards, votes)
+            clean = column_limits(limits, labels, int(board["votes_per_member"]), most_used=most)
             conn.execute(
                 retro_column_limits.delete().where(
                     retro_column_limits.c.board_id == board_id, retro_column_limits.c.column_id.in_(list(limits))
@@ -682,13 +692,7 @@ class RetroStore:
         limits = _limits(conn, board["id"])
         if not limits:
             return
-        cards = _frame(
-            conn,
-            select(retro_cards.c.id, retro_cards.c.column_id, retro_cards.c.group_id).where(
-                retro_cards.c.board_id == board["id"]
-            ),
-            ["id", "column_id", "group_id"],
-        )
+        cards = _card_columns(conn, board["id"])
         (column,) = column_votes_used(cards, pd.DataFrame({"card_id": [lead], "member_id": [member_id]}), member_id)
         if column not in limits:
             return
@@ -732,6 +736,12 @@ def _move(conn: Connection, board: Mapping[str, Any], phase: str) -> None:
         return
     _save(conn, moved, "phase", "revealed_at", *_TIMER_COLUMNS)
     conn.execute(retro_members.update().where(retro_members.c.board_id == board["id"]).values(ready_phase=None))
+
+
+def _card_columns(conn: Connection, board_id: int) -> pd.DataFrame:
+    """The board's cards with their columns and groups: what counting votes per column needs."""
+    query = select(retro_cards.c.id, retro_cards.c.column_id, retro_cards.c.group_id)
+    return _frame(conn, query.where(retro_cards.c.board_id == board_id), ["id", "column_id", "group_id"])
 
 
 def _limits(conn: Connection, board_id: int) -> dict[str, int]:

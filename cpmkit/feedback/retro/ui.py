@@ -577,7 +577,8 @@ class RetroBoard:
             [
                 W.HTML(
                     "<p class='cpmkit-help'>Most votes each member may put in a column (blank: no limit); "
-                    "the votes each in all still apply.</p>"
+                    "the votes each in all still apply. A limit below votes already cast there is refused; "
+                    "grouping cards afterwards moves their votes with them, which can take a column over.</p>"
                 ),
                 W.HBox([*self.limit_fields.values(), save], layout=W.Layout(flex_flow="row wrap")),
             ]

@@ -442,6 +442,18 @@ def test_column_limits_are_whole_numbers_up_to_the_boards_votes_blank_for_none()
         retro.column_limits({"rocks": 1}, labels, 3)
 
 
+def test_a_column_limit_below_the_votes_a_member_put_there_is_refused_naming_the_column() -> None:
+    board_cards = cards((1, "wind", "Demos", None), (2, "anchors", "Reviews", None), (3, "wind", "Docs", 2))
+    cast = votes((1, 7), (2, 7), (3, 7), (1, 8), (1, 8))
+    assert retro.column_votes_most(board_cards, cast) == {"wind": 2, "anchors": 2}
+    labels = {"wind": "Wind", "anchors": "Anchors"}
+    most = retro.column_votes_most(board_cards, cast)
+    assert retro.column_limits({"wind": "2", "anchors": ""}, labels, 3, most_used=most) == {"wind": 2}
+    with pytest.raises(ValidationError) as info:
+        retro.column_limits({"anchors": "1"}, labels, 3, most_used=most)
+    assert str(info.value) == ("Anchors: a member has already put 2 votes there; the limit can be no lower than 2 now.")
+
+
 def test_votes_per_column_count_on_the_groups_lead_column() -> None:
     board_cards = cards((1, "wind", "Demos", None), (2, "anchors", "Reviews", None), (3, "wind", "Docs", 2))
     cast = votes((1, 7), (2, 7), (3, 7), (1, 8))  # card 3 now sits under card 2: an anchors vote

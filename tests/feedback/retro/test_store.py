@@ -714,6 +714,19 @@ def test_votes_stop_at_a_columns_limit_naming_the_column_and_the_board_total_sti
         retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=board["token"])
 
 
+def test_a_column_limit_below_the_votes_already_cast_there_is_refused(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
+    key = board["facilitator_key"]
+    wind = [retros.add_card(board["id"], ana, "wind", f"Wind {i}") for i in range(2)]
+    phase(retros, board, "vote")
+    for card in wind:
+        retros.vote(ana, card)
+    with pytest.raises(ValidationError, match="Wind: a member has already put 2 votes there"):
+        retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=key)
+    assert retros.set_column_limits(board["id"], {"wind": 2}, facilitator_key=key) == {"wind": 2}
+
+
 def test_a_limit_on_a_column_no_longer_in_the_format_is_named_by_its_id(
     retros: RetroStore, board: dict[str, Any], ana: int
 ) -> None:
