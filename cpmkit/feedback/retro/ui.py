@@ -819,7 +819,8 @@ class RetroBoard:
 
     def _ready(self) -> None:
         with guard(self.message):
-            assert self.state is not None
+            if self.state is None:
+                raise ValidationError("The board is still loading; press the button again in a moment.")
             ready = not self._view(self.state).i_am_ready
             self.retros.set_ready(self.member_id, ready, phase=self.state.phase)
             self._load()

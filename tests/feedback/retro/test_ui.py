@@ -943,6 +943,13 @@ def test_members_say_they_are_ready_and_the_facilitator_sees_who(
         assert "0 of 3 ready" in board.ready_info.value and board.ready_button.description == "I'm ready"
 
 
+def test_i_am_ready_before_the_board_is_read_gets_a_plain_message(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    ana.state = None  # as if the first read had not come back yet
+    ana.ready_button.click()
+    assert "The board is still loading" in ana.message.value
+
+
 def test_the_facilitator_limits_votes_per_column_and_members_see_what_is_left(
     store: Store, retros: RetroStore, made: dict[str, Any]
 ) -> None:
