@@ -384,10 +384,10 @@ retro_boards = Table(
     # Revision 0006: facilitation and the team health check (issue 15)
     Column("kind", String(20), nullable=False, server_default="retro"),  # "retro", or "health": a health check
     Column("private_writing", Boolean, nullable=False, server_default=false()),  # cards hidden until revealed
-    Column("revealed_at", DateTime),  # when the facilitator revealed the cards written privately
+    Column("revealed_at", DateTime),  # when the cards were first shown to all (UTC, from the app's clock)
     Column("named_votes", Boolean, nullable=False, server_default=false()),  # health check: votes shown by name
     Column("timer_phase", String(20)),  # the phase the running timer is for (None: no timer)
-    Column("timer_ends_at", DateTime),  # when that timer runs out (UTC)
+    Column("timer_ends_at", DateTime),  # when that timer runs out (UTC, from the app's clock)
     Index("ux_retro_boards_token", "token", unique=True),
     Index("ux_retro_boards_facilitator", "facilitator_key", unique=True),
     Index("ix_retro_boards_project", "project_id"),

@@ -42,15 +42,24 @@ class Ticker:
         return self._stopped.is_set()
 
     def start(self) -> None:
-        if self._task is not None or self._thread is not None:
+        """Start ticking (nothing happens while it runs); after ``stop()``, start again: each run
+        has its own stop signal, so the run stopped before never ticks on beside the new one."""
+        if self.running:
             return
+        if self._stopped.is_set():
+            self._stopped = threading.Event()
+        stopped = self._stopped
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self._thread = threading.Thread(target=self._run_thread, name="cpmkit-refresh", daemon=True)
+            self._task = None
+            self._thread = threading.Thread(
+                target=self._run_thread, args=(stopped,), name="cpmkit-refresh", daemon=True
+            )
             self._thread.start()
         else:
-            self._task = loop.create_task(self._run_task())
+            self._thread = None
+            self._task = loop.create_task(self._run_task(stopped))
 
     def start_with(self, widget: HasTraits) -> None:
         """Start, and stop once ``widget`` is closed (its page went away, or it was replaced)."""
@@ -63,14 +72,14 @@ class Ticker:
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
-    async def _run_task(self) -> None:
-        while not self._stopped.is_set():
+    async def _run_task(self, stopped: threading.Event) -> None:
+        while not stopped.is_set():
             await asyncio.sleep(self.seconds)
-            if not self._stopped.is_set():
+            if not stopped.is_set():
                 self._call()
 
-    def _run_thread(self) -> None:
-        while not self._stopped.wait(self.seconds):
+    def _run_thread(self, stopped: threading.Event) -> None:
+        while not stopped.wait(self.seconds):
             self._call()
 
     def _call(self) -> None:

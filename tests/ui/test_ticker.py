@@ -73,3 +73,24 @@ def test_a_ticker_started_with_a_widget_stops_when_the_widget_closes() -> None:
     assert ticker._thread is not None
     ticker._thread.join(timeout=5)
     assert not ticker._thread.is_alive()
+
+
+def test_a_stopped_ticker_starts_again_and_the_stopped_run_ends() -> None:
+    calls: list[int] = []
+    ticker = Ticker(lambda: calls.append(1), 0.01)
+    ticker.start()
+    first = ticker._thread
+    ticker.stop()
+    ticker.start()
+    assert ticker.running and ticker._thread is not first
+    assert first is not None
+    first.join(timeout=5)
+    assert not first.is_alive()  # its own stop signal stays set
+    seen = len(calls)
+    deadline = threading.Event()
+    deadline.wait(0.1)
+    assert len(calls) > seen  # the new run ticks
+    ticker.stop()
+    assert ticker._thread is not None
+    ticker._thread.join(timeout=5)
+    assert not ticker._thread.is_alive()

@@ -103,11 +103,13 @@ class BoardView:
 
     Facilitation: ``hidden_cards`` is how many cards of others are hidden while written privately
     (None when nothing is); the facilitator is offered the choice to write privately
-    (``choosing_privacy``, while collecting and not revealed) and Reveal (``revealing``).
+    (``choosing_privacy``, while collecting and nothing was shown yet: see
+    ``rules.private_writing_problem``) and Reveal (``revealing``).
     ``timer_ends`` is when the current phase's timer runs out (UTC; None without one), and
-    ``timing`` offers the facilitator the timer's controls. ``ready_count`` of ``members`` said
-    they are ready in this phase, ``i_am_ready`` the member among them, ``ready`` their names
-    (for the facilitator only); ``readying`` offers the member the signal. ``column_limits`` are
+    ``timing`` offers the facilitator the timer's controls. ``ready_count`` of ``ready_of`` members
+    said they are ready in this phase (on the facilitator's page, the facilitator's own member is in
+    neither: they run the phase), ``i_am_ready`` the member among them, ``ready`` their names (for
+    the facilitator only); ``readying`` offers a member who is not the facilitator the signal. ``column_limits`` are
     the vote limits per column, ``column_votes_left`` the member's votes left in each limited
     column (vote phase only), ``limiting`` offers the facilitator the limits' form."""
 
@@ -137,6 +139,7 @@ class BoardView:
     timing: bool
     ready: tuple[str, ...]
     ready_count: int
+    ready_of: int
     i_am_ready: bool
     readying: bool
     column_limits: Mapping[str, int]
@@ -180,7 +183,8 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
     voting = allows("vote")
     votes = rules.my_votes(state.votes, member_id) if voting else None
     cards = {int(card["id"]): card_view(card, mine=int(card["id"]) in changeable) for card in _records(seen)}
-    ready = rules.ready_members(state.members, phase) if running else state.members.head(0)
+    team = state.members[state.members["id"].ne(member_id)] if facilitator else state.members
+    ready = rules.ready_members(team, phase) if running else team.head(0)
     private = bool(state.board.get("private_writing"))
 
     def group_view(group: Mapping[Hashable, Any]) -> GroupView:
@@ -222,14 +226,17 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
         board_actions=state.actions[on_board],
         hidden_cards=len(state.cards) - len(seen) if hidden else None,
         private_writing=private,
-        choosing_privacy=facilitator and allows("choose private writing") and (hidden or not private),
+        choosing_privacy=facilitator
+        and allows("choose private writing")
+        and rules.private_writing_problem(state.board, len(state.cards)) is None,
         revealing=facilitator and running and hidden,
         timer_ends=rules.timer_end(state.board) if running else None,
         timing=facilitator and running,
         ready=tuple(str(name) for name in ready["name"]) if facilitator else (),
         ready_count=len(ready),
+        ready_of=len(team),
         i_am_ready=bool(ready["id"].eq(member_id).any()),
-        readying=running,
+        readying=running and not facilitator,
         column_limits=dict(state.limits),
         column_votes_left=rules.column_votes_left(state.cards, state.votes, member_id, state.limits) if voting else {},
         limiting=facilitator and allows("set vote limits"),

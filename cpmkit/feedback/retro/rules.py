@@ -5,9 +5,10 @@ a member's own, the actions carried over from earlier retrospectives of the same
 board's status (open, finished by its facilitator, archived by the PM) with the updates that change it.
 
 Facilitation (issue 15): cards written privately (each member sees only their own until the
-facilitator reveals them, or the board moves on from collect), a timer per phase (its end in UTC,
-the time left worked out from a clock reading), members saying they are ready in the phase the
-board is in, and vote limits per column on top of the board's votes per member.
+facilitator reveals them, or the board moves on from collect; once shown, never hidden again), a
+timer per phase (its end in UTC, the time left worked out from a clock reading), members saying
+they are ready in the phase the board is in, and vote limits per column on top of the board's
+votes per member.
 
 Pure: plain values and DataFrames in, new values out; no widgets, no I/O.
 """
@@ -52,6 +53,7 @@ __all__ = [
     "closed_problem",
     "column_limits",
     "column_votes_left",
+    "column_votes_most",
     "column_votes_used",
     "finished",
     "groups",
@@ -61,6 +63,7 @@ __all__ = [
     "my_votes",
     "next_phase",
     "previous_phase",
+    "private_writing_problem",
     "ready_members",
     "reopened",
     "revealed",
@@ -206,14 +209,30 @@ def visible_cards(cards: pd.DataFrame, board: Mapping[str, Any], member_id: int 
     )
 
 
-def with_private_writing(board: Mapping[str, Any], private: bool) -> dict[str, Any]:
-    """``board`` with cards written privately (or in the open), chosen while collecting; cards
-    once revealed are not hidden again."""
+def private_writing_problem(board: Mapping[str, Any], cards: int) -> str | None:
+    """Why ``board`` (holding ``cards`` cards) cannot be written privately from now on (None if it
+    can): hiding cards once anything was shown would take back what people have seen, so it is
+    refused once the cards were revealed (by Reveal, by turning private writing off, or by the board
+    leaving collect, which sets ``revealed_at``) or while cards written in the open are on it."""
+    if _set(board.get("revealed_at")):
+        return "The cards have been shown already: they cannot be hidden again."
+    if not board.get("private_writing") and cards:
+        return "Cards written in the open are on the board already: they cannot be hidden now."
+    return None
+
+
+def with_private_writing(board: Mapping[str, Any], private: bool, at: Any, *, cards: int) -> dict[str, Any]:
+    """``board`` (holding ``cards`` cards) with cards written privately or in the open, chosen while
+    collecting. Turning it off on a board that hides cards reveals them at ``at``; turning it on is
+    refused once anything was shown (``private_writing_problem``), so nobody's seen card is hidden again."""
     check_open(board)
     check_phase(str(board["phase"]), "choose private writing")
-    if private and _set(board.get("revealed_at")):
-        raise ValidationError("The cards are revealed already: they cannot be hidden again.")
-    return {**board, "private_writing": bool(private)}
+    if private:
+        problem = private_writing_problem(board, cards)
+        if problem is not None:
+            raise ValidationError(problem)
+        return {**board, "private_writing": True}
+    return {**board, "private_writing": False, **({"revealed_at": at} if hides_cards(board) else {})}
 
 
 def revealed(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
@@ -226,13 +245,14 @@ def revealed(board: Mapping[str, Any], at: Any) -> dict[str, Any]:
 
 def moved_to(board: Mapping[str, Any], phase: str, at: Any) -> dict[str, Any]:
     """``board`` in ``phase`` from ``at``: a new phase clears the timer, and leaving collect reveals
-    cards written privately (going back to collect does not hide them again)."""
+    the cards (``revealed_at``, set once, whether or not they were written privately), so going
+    back to collect never hides them again."""
     check_open(board)
     _index(phase)
     if phase == board["phase"]:
         return dict(board)
     moved = {**board, "phase": phase, "timer_phase": None, "timer_ends_at": None}
-    if phase != "collect" and board.get("private_writing") and not _set(board.get("revealed_at")):
+    if phase != "collect" and not _set(board.get("revealed_at")):
         moved["revealed_at"] = at
     return moved
 
@@ -279,7 +299,8 @@ def timer_text(seconds: int) -> str:
 
 def ready_members(members: pd.DataFrame, phase: str) -> pd.DataFrame:
     """The members who said they are ready in ``phase`` (``members``: id, name, ready_phase);
-    a signal given in another phase counts for nothing, so it resets as the board moves on."""
+    a signal given in another phase counts for nothing (and the store clears every signal when
+    the board changes phase, so coming back to a phase starts with nobody ready)."""
     require_columns(members, ["id", "name", "ready_phase"], "list of members")
     return members[members["ready_phase"].eq(phase).fillna(False).astype(bool)]
 
@@ -365,17 +386,32 @@ def check_vote_left(used: int, limit: int, *, column: str | None = None) -> int:
     return _left(used + 1, limit)
 
 
-def column_limits(given: Mapping[str, Any], labels: Mapping[str, str], votes_per_member: int) -> dict[str, int]:
+def column_limits(
+    given: Mapping[str, Any],
+    labels: Mapping[str, str],
+    votes_per_member: int,
+    *,
+    most_used: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """The vote limits per column the facilitator entered (``given``: column id -> what was typed,
     blank for no limit), as whole numbers from 1 to the board's ``votes_per_member``; ``labels``
-    are the board's columns (id -> label), and a message names the column that is wrong."""
+    are the board's columns (id -> label), and a message names the column that is wrong. A limit
+    below ``most_used`` (``column_votes_most``: the most votes one member already put in the
+    column) is refused too: it would leave that member over it."""
     limits: dict[str, int] = {}
     for column_id, value in given.items():
         if column_id not in labels:
             raise ValidationError.for_field("column", column_id, f"{column_id!r} is not a column of this board.")
         number = clean_whole_number(labels[column_id], value, low=1, high=int(votes_per_member))
-        if number is not None:
-            limits[column_id] = number
+        if number is None:
+            continue
+        used = (most_used or {}).get(column_id, 0)
+        if number < used:
+            raise ValidationError(
+                f"{labels[column_id]}: a member has already put {used} votes there; "
+                f"the limit can be no lower than {used} now."
+            )
+        limits[column_id] = number
     return limits
 
 
@@ -389,6 +425,16 @@ def column_votes_used(cards: pd.DataFrame, votes: pd.DataFrame, member_id: int) 
         if int(card_id) in by_id:
             used[str(by_id[_lead(int(card_id), by_id)]["column_id"])] += 1
     return dict(used)
+
+
+def column_votes_most(cards: pd.DataFrame, votes: pd.DataFrame) -> dict[str, int]:
+    """The most votes any one member has put in each column (as ``column_votes_used`` counts them)."""
+    require_columns(votes, ["member_id"], "list of votes")
+    most: dict[str, int] = {}
+    for member_id in votes["member_id"].unique():
+        for column_id, used in column_votes_used(cards, votes, int(member_id)).items():
+            most[column_id] = max(most.get(column_id, 0), used)
+    return most
 
 
 def column_votes_left(

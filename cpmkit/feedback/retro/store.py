@@ -21,7 +21,7 @@ open board re-reads the whole board only when it moved.
 Facilitation (issue 15): the facilitator chooses private writing and reveals the cards, starts
 and stops a timer for the phase (its end saved in UTC, from this process's clock: ``utc_now``),
 and sets vote limits per column; each member says they are ready in the phase the board is in.
-A new phase clears the timer and reveals cards written privately (``rules.moved_to``). A vote
+A new phase clears the timer and the ready signals and reveals the cards (``rules.moved_to``). A vote
 counts the member's votes in the card's column too, under the same member lock, and setting the
 limits locks the board's row, so it waits for the votes in flight (which share it).
 """
@@ -68,6 +68,8 @@ from cpmkit.feedback.retro.rules import (
     check_phase,
     check_vote_left,
     column_limits,
+    column_votes_most,
+    column_votes_used,
     finished,
     moved_to,
     next_phase,
@@ -117,7 +119,7 @@ BOARD_COLUMNS: Final = [
     "kind",  # "retro", or "health": a team health check (cpmkit.feedback.health), which shares links and status
     "named_votes",
 ]
-#: ``ready_phase``: the phase in which the member last said they are ready (None: not ready).
+#: ``ready_phase``: the phase in which the member said they are ready (None: not ready; cleared as the board changes phase).
 MEMBER_COLUMNS: Final = ["id", "name", "ready_phase"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
@@ -239,11 +241,11 @@ class RetroStore:
         return {"id": board_id, "token": token, "facilitator_key": key}
 
     def set_phase(self, board_id: int, phase: str, *, facilitator_key: str | None) -> str:
-        """Move the board to ``phase`` (one of ``PHASES``); returns it. Facilitator only."""
+        """Move the board to ``phase`` (one of ``PHASES``); returns it. A new phase clears the timer
+        and the members' ready signals and reveals the cards (``_move``). Facilitator only."""
         clean = required("phase", phase, clean_choice("phase", phase, PHASES))
         with self.store.write() as conn:
-            board = self._facilitating(conn, board_id, facilitator_key, lock=True)
-            _save(conn, moved_to(board, clean, utc_now()), "phase", "revealed_at", *_TIMER_COLUMNS)
+            _move(conn, self._facilitating(conn, board_id, facilitator_key, lock=True), clean)
         return clean
 
     def finish(self, board_id: int, *, facilitator_key: str | None) -> None:
@@ -267,23 +269,27 @@ class RetroStore:
     def move_phase(self, board_id: int, *, forward: bool, facilitator_key: str | None) -> str:
         """Move the board one phase on (or back) from the phase it is in now, read in the same
         transaction (not the phase a page last drew); returns the phase it is in, which stays
-        at either end. A new phase clears the timer and reveals cards written privately. Facilitator only."""
+        at either end. A new phase clears the timer and the members' ready signals and reveals the
+        cards (``_move``). Facilitator only."""
         with self.store.write() as conn:
             board = self._facilitating(conn, board_id, facilitator_key, lock=True)  # two presses take turns
             phase = (next_phase if forward else previous_phase)(str(board["phase"]))
             if phase is None:
                 return str(board["phase"])
-            _save(conn, moved_to(board, phase, utc_now()), "phase", "revealed_at", *_TIMER_COLUMNS)
+            _move(conn, board, phase)
         return phase
 
     # -- facilitation -------------------------------------------------------------------------
 
     def set_private_writing(self, board_id: int, private: bool, *, facilitator_key: str | None) -> None:
         """Cards written privately (each member sees only their own) or in the open, chosen while
-        collecting; once revealed they are not hidden again. Facilitator only."""
+        collecting; turning it off reveals them, and once anything was shown it cannot be turned
+        on (``rules.private_writing_problem``). The board's row is locked, so no card is added
+        while the cards are counted. Facilitator only."""
         with self.store.write() as conn:
             board = self._facilitating(conn, board_id, facilitator_key, lock=True)
-            _save(conn, with_private_writing(board, private), "private_writing")
+            cards = conn.execute(select(func.count()).where(retro_cards.c.board_id == board_id)).scalar_one()
+            _save(conn, with_private_writing(board, private, utc_now(), cards=cards), "private_writing", "revealed_at")
 
     def reveal(self, board_id: int, *, facilitator_key: str | None) -> None:
         """Show every card written privately to everyone (moving on from collect does it too).
@@ -333,7 +339,16 @@ class RetroStore:
             check_phase(str(board["phase"]), "set vote limits")
             fmt = self.formats.formats.get(str(board["format"]))
             labels = {column.id: column.label for column in fmt.columns} if fmt is not None else {}
-            clean = column_limits(limits, labels, int(board["votes_per_member"]))
+            cards = _card_columns(conn, board_id)
+            votes = _frame(
+                conn,
+                select(retro_votes.c.card_id, retro_votes.c.member_id)
+                .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
+                .where(retro_cards.c.board_id == board_id),
+                VOTE_COLUMNS,
+            )
+            most = column_votes_most(cards, votes)
+            clean = column_limits(limits, labels, int(board["votes_per_member"]), most_used=most)
             conn.execute(
                 retro_column_limits.delete().where(
                     retro_column_limits.c.board_id == board_id, retro_column_limits.c.column_id.in_(list(limits))
@@ -716,29 +731,24 @@ class RetroStore:
 
     def _check_column_vote_left(self, conn: Connection, board: Mapping[str, Any], member_id: int, lead: int) -> None:
         """Refuse a vote of ``member_id`` on the group led by card ``lead`` once they used all the
-        votes its column allows (nothing to check in a column without a limit)."""
-        column = conn.execute(select(retro_cards.c.column_id).where(retro_cards.c.id == lead)).scalar_one()
-        limit = conn.execute(
-            select(retro_column_limits.c.votes).where(
-                retro_column_limits.c.board_id == board["id"], retro_column_limits.c.column_id == column
-            )
-        ).scalar()
-        if limit is None:
+        votes its column allows (nothing to check in a column without a limit). Counted as the
+        pages count them (``rules.column_votes_used``), from the board's cards and the member's
+        votes read under the member's lock."""
+        limits = _limits(conn, board["id"])
+        if not limits:
             return
-        voted, its_lead = retro_cards.alias("voted"), retro_cards.alias("its_lead")
-        used = conn.execute(
-            select(func.count())
-            .select_from(
-                retro_votes.join(voted, voted.c.id == retro_votes.c.card_id).outerjoin(
-                    its_lead, its_lead.c.id == voted.c.group_id
-                )
-            )
-            .where(
-                retro_votes.c.member_id == member_id, func.coalesce(its_lead.c.column_id, voted.c.column_id) == column
-            )
-        ).scalar_one()
+        cards = _card_columns(conn, board["id"])
+        (column,) = column_votes_used(cards, pd.DataFrame({"card_id": [lead], "member_id": [member_id]}), member_id)
+        if column not in limits:
+            return
+        votes = _frame(
+            conn,
+            select(retro_votes.c.card_id, retro_votes.c.member_id).where(retro_votes.c.member_id == member_id),
+            VOTE_COLUMNS,
+        )
         fmt = self.formats.formats.get(str(board["format"]))
-        check_vote_left(used, int(limit), column=fmt.column(column).label if fmt is not None else column)
+        used = column_votes_used(cards, votes, member_id).get(column, 0)
+        check_vote_left(used, limits[column], column=fmt.label(column) if fmt is not None else column)
 
 
 def board_members(conn: Connection, board_id: int) -> pd.DataFrame:
@@ -768,6 +778,23 @@ def _save(conn: Connection, board: Mapping[str, Any], *columns: str) -> None:
         .where(retro_boards.c.id == board["id"])
         .values({column: board[column] for column in columns})
     )
+
+
+def _move(conn: Connection, board: Mapping[str, Any], phase: str) -> None:
+    """Save ``board`` moved to ``phase`` (``rules.moved_to``) and, if that is a new phase, clear its
+    members' ready signals in the same transaction: a signal is for one stay in a phase, so a
+    member ready in collect is not ready again when the board comes back to collect."""
+    moved = moved_to(board, phase, utc_now())
+    if moved["phase"] == board["phase"]:
+        return
+    _save(conn, moved, "phase", "revealed_at", *_TIMER_COLUMNS)
+    conn.execute(retro_members.update().where(retro_members.c.board_id == board["id"]).values(ready_phase=None))
+
+
+def _card_columns(conn: Connection, board_id: int) -> pd.DataFrame:
+    """The board's cards with their columns and groups: what counting votes per column needs."""
+    query = select(retro_cards.c.id, retro_cards.c.column_id, retro_cards.c.group_id)
+    return _frame(conn, query.where(retro_cards.c.board_id == board_id), ["id", "column_id", "group_id"])
 
 
 def _limits(conn: Connection, board_id: int) -> dict[str, int]:

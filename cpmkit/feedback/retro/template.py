@@ -51,6 +51,11 @@ class RetroFormat:
     def column(self, column_id: str) -> RetroColumn:
         return next(c for c in self.columns if c.id == column_id)
 
+    def label(self, column_id: str) -> str:
+        """The column's heading; its id for a column no longer in the format (a board's vote limit
+        can outlive its column in templates/retro_formats.yaml)."""
+        return next((c.label for c in self.columns if c.id == column_id), column_id)
+
     @property
     def column_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.columns)

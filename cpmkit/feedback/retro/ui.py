@@ -208,16 +208,18 @@ def summary_downloads(summary: Summary) -> str:
 
 class TimerBox:
     """The phase's countdown, "3:12 left" then "Time is up", the same on every page. It holds
-    the end time read with the board; while a timer runs (and ``live``), a ticker of its own
-    redraws this one widget each second from ``clock`` (UTC), never the rest of the board and
-    without reading the store; without a timer, or once time is up, it does not tick."""
+    the end time read with the board; while a timer runs (and ``live``), its one ticker redraws
+    this one widget each second from ``clock`` (UTC), never the rest of the board and without
+    reading the store; without a timer, or once time is up, it does not tick. ``close()`` (or
+    closing its widget) stops it for good."""
 
     def __init__(self, *, live: bool, clock: Callable[[], dt.datetime] = utc_now) -> None:
-        self.live, self.clock = live, clock
+        self.clock = clock
         self.ends: dt.datetime | None = None
-        self.ticker: Ticker | None = None
+        self.ticker: Ticker | None = Ticker(self.tick, TIMER_SECONDS) if live else None
         self.widget = W.HTML()
         self.widget.add_class("cpmkit-retro-timer")
+        self.widget.observe(lambda change: self.close() if change["new"] is None else None, "comm")
         _display(self.widget, False)
 
     def show(self, ends: dt.datetime | None) -> None:
@@ -225,13 +227,12 @@ class TimerBox:
         if ends == self.ends:
             return
         self.ends = ends
-        self.stop()
         _display(self.widget, ends is not None)
-        if ends is not None and self.live:
-            self.ticker = Ticker(self.tick, TIMER_SECONDS)
-        self.tick()  # drawn at once; a timer already up stops its ticker before it starts
-        if self.ticker is not None:
-            self.ticker.start_with(self.widget)
+        self.tick()  # drawn at once; a timer already up never starts the ticker
+        if self.ticker is not None and ends is not None and retro.seconds_left(ends, self.clock()) > 0:
+            self.ticker.start()
+        else:
+            self.stop()
 
     def tick(self) -> None:
         """Redraw the countdown if its text changed; stop ticking once time is up."""
@@ -246,10 +247,14 @@ class TimerBox:
             self.stop()
 
     def stop(self) -> None:
-        """Stop the countdown's ticker (the timer stopped, ran out or the board went away)."""
+        """Stop the countdown's ticker (the timer stopped or ran out); a new timer starts it again."""
         if self.ticker is not None:
             self.ticker.stop()
-            self.ticker = None
+
+    def close(self) -> None:
+        """Stop the countdown for good (its board went away): no later timer starts it again."""
+        self.stop()
+        self.ticker = None
 
 
 class SummaryBox:
@@ -560,7 +565,10 @@ class RetroBoard:
         self.ticker = Ticker(self.tick, refresh_seconds) if refresh_seconds is not None else None
         self.refresh()
         if self.ticker is not None:
-            self.ticker.start_with(self.widget)
+            self.ticker.start()
+        # Closing the board (its page went away, or it was replaced) stops both tickers: closing
+        # a box does not close the widgets in it, so the countdown's own widget would stay open.
+        self.widget.observe(lambda change: self.stop() if change["new"] is None else None, "comm")
 
     def _facilitation_form(self) -> W.VBox:
         """The facilitator's private writing and Reveal, the phase's timer, and the vote limits per column."""
@@ -589,7 +597,8 @@ class RetroBoard:
             [
                 W.HTML(
                     "<p class='cpmkit-help'>Most votes each member may put in a column (blank: no limit); "
-                    "the votes each in all still apply.</p>"
+                    "the votes each in all still apply. A limit below votes already cast there is refused; "
+                    "grouping cards afterwards moves their votes with them, which can take a column over.</p>"
                 ),
                 W.HBox([*self.limit_fields.values(), save], layout=W.Layout(flex_flow="row wrap")),
             ]
@@ -620,10 +629,10 @@ class RetroBoard:
             self._load()
 
     def stop(self) -> None:
-        """Stop the periodic refresh and the countdown (the board is closed or replaced)."""
+        """Stop the periodic refresh and the countdown for good (the board is closed or replaced)."""
         if self.ticker is not None:
             self.ticker.stop()
-        self.timer.stop()
+        self.timer.close()
 
     def _load(self) -> None:
         seen = self.retros.version(self.board_id)  # before the read: a change in between redraws again
@@ -707,14 +716,16 @@ class RetroBoard:
         return f"<p><b>Votes left: {view.votes_left} of {view.vote_limit}</b>{columns}</p>"
 
     def _show_ready(self, view: BoardView) -> None:
-        """The member's "I'm ready" (or take it back), and how many are ready (with names for the facilitator)."""
-        _display(self.ready_row, view.readying)
+        """The member's "I'm ready" (or take it back), and how many are ready (with names for the
+        facilitator, who is offered no signal of their own)."""
+        _display(self.ready_row, view.status == "open")
+        _display(self.ready_button, view.readying)
         self.ready_button.description = "Not ready after all" if view.i_am_ready else "I'm ready"
         self.ready_button.button_style = "" if view.i_am_ready else "primary"
         names = f": {', '.join(html.escape(name) for name in view.ready)}" if view.ready else ""
         mine = " You said you are ready." if view.i_am_ready else ""
         self.ready_info.value = (
-            f"<span class='cpmkit-retro-ready-count'>{view.ready_count} of {len(view.members)} ready{names}</span>"
+            f"<span class='cpmkit-retro-ready-count'>{view.ready_count} of {view.ready_of} ready{names}</span>"
             f"<span class='cpmkit-help'>{mine}</span>"
         )
 
@@ -812,19 +823,25 @@ class RetroBoard:
             self._load()
 
     def _set_private(self, private: bool) -> None:
-        """The checkbox changed: saved only when it differs from the board as drawn (a redraw sets it too)."""
+        """The checkbox changed: saved only when it differs from the board as drawn (a redraw sets it too);
+        refused, the box shows the board's choice again."""
         if self.state is not None and private != bool(self.state.board.get("private_writing")):
             self._facilitate(self.retros.set_private_writing, private)
+            self.private.value = bool(self.state.board.get("private_writing"))
 
     def _save_limits(self) -> None:
-        self.limits_shown = None  # shown again as saved, even if unchanged
-        self._facilitate(
-            self.retros.set_column_limits, {column_id: field.value for column_id, field in self.limit_fields.items()}
-        )
+        """Save the limits typed; once saved they are shown again as stored (even if unchanged), and
+        refused they stay as typed, with the message, until the facilitator changes them."""
+        with guard(self.facilitation_message):
+            given = {column_id: field.value for column_id, field in self.limit_fields.items()}
+            self.retros.set_column_limits(self.board_id, given, facilitator_key=self.facilitator_key)
+            self.limits_shown = None
+            self._load()
 
     def _ready(self) -> None:
         with guard(self.message):
-            assert self.state is not None
+            if self.state is None:
+                raise ValidationError("The board is still loading; press the button again in a moment.")
             ready = not self._view(self.state).i_am_ready
             self.retros.set_ready(self.member_id, ready, phase=self.state.phase)
             self._load()

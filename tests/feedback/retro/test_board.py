@@ -239,7 +239,9 @@ def test_revealed_or_moved_on_every_card_shows_and_anonymous_ones_stay_anonymous
         assert [c.author for c in all_cards(view) if c.text == "Show the work"] == [ANONYMOUS]
         assert not view.choosing_privacy
     written_openly = board_view(state("collect", cards=CARDS, private_writing=False), ANA, facilitator=True)
-    assert written_openly.hidden_cards is None and written_openly.choosing_privacy and not written_openly.revealing
+    assert written_openly.hidden_cards is None and not written_openly.revealing
+    assert not written_openly.choosing_privacy  # their cards were seen: not offered to hide them
+    assert board_view(state("collect", cards=[], private_writing=False), ANA, facilitator=True).choosing_privacy
 
 
 def test_the_timer_of_the_current_phase_only_shows_on_an_open_board() -> None:
@@ -255,12 +257,21 @@ def test_the_timer_of_the_current_phase_only_shows_on_an_open_board() -> None:
 def test_who_is_ready_counts_in_the_current_phase_and_only_the_facilitator_sees_names() -> None:
     read = state("group", ready={ANA: "group", BEN: "collect"})  # Ben's signal was for the phase before
     fay = board_view(read, 99, facilitator=True)
-    assert (fay.ready_count, len(fay.members), fay.ready) == (1, 2, ("Ana",))
+    assert (fay.ready_count, fay.ready_of, fay.ready) == (1, 2, ("Ana",))
     ana, ben = board_view(read, ANA), board_view(read, BEN)
     assert ana.i_am_ready and not ben.i_am_ready and ana.ready == () and ben.ready_count == 1
     assert ana.readying
     closed = board_view(state("act", ready={ANA: "act"}, archived_at=T0), ANA)
     assert not closed.readying and closed.ready_count == 0
+
+
+def test_the_facilitator_is_not_counted_among_those_who_can_be_ready() -> None:
+    read = state("group", ready={ANA: "group", BEN: "group"})  # Ben, facilitating, had said so
+    ben = board_view(read, BEN, facilitator=True)
+    assert not ben.readying and not ben.i_am_ready
+    assert (ben.ready_count, ben.ready_of, ben.ready) == (1, 1, ("Ana",))
+    ana = board_view(read, ANA)
+    assert ana.readying and (ana.ready_count, ana.ready_of) == (2, 2)  # a member's page cannot tell who facilitates
 
 
 def test_each_member_sees_votes_left_in_each_limited_column_in_the_vote_phase() -> None:

@@ -330,14 +330,35 @@ def test_cards_written_privately_are_hidden_from_others_until_revealed_or_the_bo
 
 
 def test_private_writing_is_chosen_while_collecting_and_never_hides_revealed_cards() -> None:
-    assert retro.with_private_writing(board(), True)["private_writing"] is True
-    assert retro.with_private_writing(board(private_writing=True), False)["private_writing"] is False
+    assert retro.with_private_writing(board(), True, NOW, cards=0)["private_writing"] is True
+    assert retro.with_private_writing(board(private_writing=True), False, NOW, cards=0)["private_writing"] is False
     with pytest.raises(ValidationError, match="only in the collect phase"):
-        retro.with_private_writing(board("group"), True)
-    with pytest.raises(ValidationError, match="revealed already"):
-        retro.with_private_writing(board(private_writing=True, revealed_at=T0), True)
+        retro.with_private_writing(board("group"), True, NOW, cards=0)
+    with pytest.raises(ValidationError, match="shown already"):
+        retro.with_private_writing(board(private_writing=True, revealed_at=T0), True, NOW, cards=0)
     with pytest.raises(ValidationError, match="finished"):
-        retro.with_private_writing(board(finished_at=T0), True)
+        retro.with_private_writing(board(finished_at=T0), True, NOW, cards=0)
+
+
+def test_turning_private_writing_off_on_a_hidden_board_reveals_it_for_good() -> None:
+    hidden = board(private_writing=True, revealed_at=None)
+    unticked = retro.with_private_writing(hidden, False, NOW, cards=2)
+    assert unticked["revealed_at"] == NOW and not retro.hides_cards(unticked)
+    assert retro.private_writing_problem(unticked, 2) is not None
+    with pytest.raises(ValidationError, match="shown already"):
+        retro.with_private_writing(unticked, True, NOW, cards=2)  # ticked again: what all saw stays
+
+
+def test_a_board_written_in_the_open_is_never_hidden_once_shown() -> None:
+    written = retro.with_private_writing(board(private_writing=False), True, NOW, cards=0)  # nothing written yet
+    assert written["private_writing"] is True
+    with pytest.raises(ValidationError, match="written in the open"):
+        retro.with_private_writing(board(private_writing=False), True, NOW, cards=1)
+    grouped = retro.moved_to(board(private_writing=False, revealed_at=None), "group", NOW)
+    assert grouped["revealed_at"] == NOW  # leaving collect shows the cards, private or not
+    back = retro.moved_to(grouped, "collect", NOW)
+    with pytest.raises(ValidationError, match="shown already"):
+        retro.with_private_writing(back, True, NOW, cards=0)
 
 
 def test_reveal_sets_the_time_once_and_only_for_private_writing() -> None:
@@ -362,7 +383,7 @@ def test_a_new_phase_clears_the_timer_and_leaving_collect_reveals() -> None:
     back = retro.moved_to(moved, "collect", NOW + dt.timedelta(minutes=5))
     assert back["revealed_at"] == NOW and not retro.hides_cards(back)  # not hidden again
     assert retro.moved_to(running, "collect", NOW) == running  # no move: the timer runs on
-    assert retro.moved_to(board(private_writing=False), "vote", NOW).get("revealed_at") is None
+    assert retro.moved_to(board(private_writing=False), "vote", NOW)["revealed_at"] == NOW
     with pytest.raises(ValidationError, match="Phase: 'review' is not one of"):
         retro.moved_to(running, "review", NOW)
 
@@ -419,6 +440,18 @@ def test_column_limits_are_whole_numbers_up_to_the_boards_votes_blank_for_none()
     assert str(info.value) == "Anchors: must be a whole number from 1 to 3, not '4'."
     with pytest.raises(ValidationError, match="'rocks' is not a column of this board"):
         retro.column_limits({"rocks": 1}, labels, 3)
+
+
+def test_a_column_limit_below_the_votes_a_member_put_there_is_refused_naming_the_column() -> None:
+    board_cards = cards((1, "wind", "Demos", None), (2, "anchors", "Reviews", None), (3, "wind", "Docs", 2))
+    cast = votes((1, 7), (2, 7), (3, 7), (1, 8), (1, 8))
+    assert retro.column_votes_most(board_cards, cast) == {"wind": 2, "anchors": 2}
+    labels = {"wind": "Wind", "anchors": "Anchors"}
+    most = retro.column_votes_most(board_cards, cast)
+    assert retro.column_limits({"wind": "2", "anchors": ""}, labels, 3, most_used=most) == {"wind": 2}
+    with pytest.raises(ValidationError) as info:
+        retro.column_limits({"anchors": "1"}, labels, 3, most_used=most)
+    assert str(info.value) == ("Anchors: a member has already put 2 votes there; the limit can be no lower than 2 now.")
 
 
 def test_votes_per_column_count_on_the_groups_lead_column() -> None:

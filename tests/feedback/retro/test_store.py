@@ -19,7 +19,7 @@ from sqlalchemy import delete, event, select
 
 from cpmkit.core.links import digest
 from cpmkit.db.database import Store
-from cpmkit.db.schema import projects, retro_boards, retro_members
+from cpmkit.db.schema import projects, retro_boards, retro_cards, retro_column_limits, retro_members
 from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.feedback.retro import rules as retro
 from cpmkit.feedback.retro.store import (
@@ -578,11 +578,25 @@ def test_cards_written_privately_stay_hidden_until_the_facilitator_reveals(
     assert isinstance(shown.board["revealed_at"], dt.datetime) and not retro.hides_cards(shown.board)
     assert shown.cards["text"].tolist() == ["Demos", "Mine alone"]
     assert pd.isna(shown.cards["author"].iloc[1])  # anonymous after the reveal too
-    with pytest.raises(ValidationError, match="revealed already"):
+    with pytest.raises(ValidationError, match="shown already"):
         retros.set_private_writing(board["id"], True, facilitator_key=key)
     phase(retros, board, "group")
     with pytest.raises(ValidationError, match="only in the collect phase"):
         retros.set_private_writing(board["id"], False, facilitator_key=key)
+
+
+def test_unticking_private_writing_reveals_and_cards_written_in_the_open_are_never_hidden(
+    retros: RetroStore, project: int, ana: int, board: dict[str, Any]
+) -> None:
+    key = board["facilitator_key"]
+    retros.add_card(board["id"], ana, "wind", "Seen by all")
+    with pytest.raises(ValidationError, match="written in the open"):
+        retros.set_private_writing(board["id"], True, facilitator_key=key)
+    made = retros.create_board(project, "Private", "sailboat", 3, private_writing=True)
+    retros.set_private_writing(made["id"], False, facilitator_key=made["facilitator_key"])
+    assert isinstance(retros.board(made["id"])["revealed_at"], dt.datetime)
+    with pytest.raises(ValidationError, match="shown already"):
+        retros.set_private_writing(made["id"], True, facilitator_key=made["facilitator_key"])
 
 
 @pytest.mark.parametrize("mover", ["move_phase", "set_phase"])
@@ -648,6 +662,24 @@ def test_members_say_they_are_ready_in_the_phase_and_it_resets_with_the_next(
         retros.set_ready(999, True, phase="group")
 
 
+@pytest.mark.parametrize("mover", ["move_phase", "set_phase"])
+def test_a_ready_signal_does_not_come_back_when_the_board_returns_to_its_phase(
+    retros: RetroStore, board: dict[str, Any], ana: int, ben: int, mover: str
+) -> None:
+    key = board["facilitator_key"]
+    retros.set_ready(ana, True, phase="collect")
+    for forward, name in ((True, "group"), (False, "collect")):
+        if mover == "move_phase":
+            retros.move_phase(board["id"], forward=forward, facilitator_key=key)
+        else:
+            retros.set_phase(board["id"], name, facilitator_key=key)
+    members = retros.state(board["id"]).members
+    assert members["ready_phase"].isna().all() and retro.ready_members(members, "collect").empty
+    retros.set_ready(ben, True, phase="collect")
+    retros.set_phase(board["id"], "collect", facilitator_key=key)  # no move: the signal stays
+    assert retro.ready_members(retros.state(board["id"]).members, "collect")["name"].tolist() == ["Ben"]
+
+
 def test_votes_stop_at_a_columns_limit_naming_the_column_and_the_board_total_still_applies(
     retros: RetroStore, board: dict[str, Any], ana: int
 ) -> None:
@@ -689,6 +721,38 @@ def test_votes_stop_at_a_columns_limit_naming_the_column_and_the_board_total_sti
         retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=board["token"])
 
 
+def test_a_column_limit_below_the_votes_already_cast_there_is_refused(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
+    key = board["facilitator_key"]
+    wind = [retros.add_card(board["id"], ana, "wind", f"Wind {i}") for i in range(2)]
+    phase(retros, board, "vote")
+    for card in wind:
+        retros.vote(ana, card)
+    with pytest.raises(ValidationError, match="Wind: a member has already put 2 votes there"):
+        retros.set_column_limits(board["id"], {"wind": 1}, facilitator_key=key)
+    assert retros.set_column_limits(board["id"], {"wind": 2}, facilitator_key=key) == {"wind": 2}
+
+
+def test_a_limit_on_a_column_no_longer_in_the_format_is_named_by_its_id(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
+    with retros.store.write() as conn:  # a column since removed from templates/retro_formats.yaml
+        conn.execute(retro_column_limits.insert().values(board_id=board["id"], column_id="old", votes=1))
+        cards = [
+            conn.execute(
+                retro_cards.insert()
+                .values(board_id=board["id"], member_id=ana, column_id="old", text=text)
+                .returning(retro_cards.c.id)
+            ).scalar_one()
+            for text in ("One", "Two")
+        ]
+    phase(retros, board, "vote")
+    retros.vote(ana, cards[0])
+    with pytest.raises(ValidationError, match="all 1 of your votes in old;"):
+        retros.vote(ana, cards[1])
+
+
 # -- version ---------------------------------------------------------------------------------
 
 
@@ -706,13 +770,13 @@ def test_version_changes_with_every_change_to_the_board_and_only_then(
     assert not changed()
     retros.join(board["id"], "Ben", BROWSER)
     assert changed()
+    key = board["facilitator_key"]
+    retros.set_private_writing(board["id"], True, facilitator_key=key)
+    assert changed()
     card = retros.add_card(board["id"], ana, "wind", "Demos")
     other = retros.add_card(board["id"], ana, "wind", "Reviews")
     assert changed()
     retros.edit_card(card, ana, "Domes")  # same length, other text
-    assert changed()
-    key = board["facilitator_key"]
-    retros.set_private_writing(board["id"], True, facilitator_key=key)
     assert changed()
     retros.reveal(board["id"], facilitator_key=key)
     assert changed()

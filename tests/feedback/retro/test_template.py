@@ -72,6 +72,8 @@ def test_sailboat_columns_ask_what_the_issue_says(formats: RetroFormats) -> None
         ("island", "What is our goal?"),
     ]
     assert sailboat.column("island").label == "Island"
+    assert sailboat.label("island") == "Island"
+    assert sailboat.label("removed") == "removed"  # a column no longer in the file (a limit kept from before)
 
 
 def test_real_file_has_defaults_and_a_sentence_per_phase(formats: RetroFormats) -> None:

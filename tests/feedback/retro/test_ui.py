@@ -823,17 +823,20 @@ def test_the_facilitator_chooses_private_writing_while_collecting_and_moving_on_
 ) -> None:
     ana = open_board(store, made, "Ana")
     fay = open_board(store, made, "Fay", facilitator=True)
-    add(ana, "start", "Written before")
     assert shown(fay.private_choice) and not fay.private.value and not shown(fay.reveal_button)
     fay.private.value = True
     assert retros.board(made["id"])["private_writing"] is True and shown(fay.reveal_button)
-    ana.tick()
-    assert "Written before" in page_text(ana.columns)  # her own
+    add(ana, "start", "Written privately")
+    assert "Written privately" in page_text(ana.columns)  # her own
     fay.tick()
-    assert "Written before" not in page_text(fay.widget) and "1 card from others" in fay.hidden_info.value
+    assert "Written privately" not in page_text(fay.widget) and "1 card from others" in fay.hidden_info.value
+    fay.private.value = False  # unticked: the cards are shown, for good
+    assert retros.board(made["id"])["revealed_at"] is not None and not shown(fay.private_choice)
+    assert "Written privately" in page_text(fay.columns)
+    fay.private.value = True  # a stale tick is refused and the box shows the board again
+    assert "shown already" in fay.facilitation_message.value and not fay.private.value
     move(fay, "group")
-    assert retros.board(made["id"])["revealed_at"] is not None
-    assert "Written before" in page_text(fay.columns) and not shown(fay.private_choice)
+    assert "Written privately" in page_text(fay.columns) and not shown(fay.private_choice)
 
 
 def test_the_facilitators_timer_counts_down_on_every_page_and_a_bad_entry_gets_a_message(
@@ -902,16 +905,43 @@ def test_a_timer_tick_sends_only_the_countdowns_text_and_only_when_it_changed(
 def test_the_countdown_ticks_only_while_a_timer_runs() -> None:
     ends = dt.datetime(2026, 3, 1, 10, 5)
     box = board_ui.TimerBox(live=True, clock=lambda: ends - dt.timedelta(minutes=1))
-    assert box.ticker is None  # no timer: nothing ticks
-    box.show(ends)
     ticker = box.ticker
-    assert ticker is not None and ticker.running and ticker.seconds == board_ui.TIMER_SECONDS
+    assert ticker is not None and not ticker.running  # no timer: nothing ticks
     box.show(ends)
-    assert box.ticker is ticker  # the same timer read again: the same ticker
+    assert ticker.running and ticker.seconds == board_ui.TIMER_SECONDS
+    box.show(ends)
+    assert box.ticker is ticker and ticker.running  # the same timer read again: the same ticker
     box.show(None)
-    assert box.ticker is None and not ticker.running and box.widget.layout.display == "none"
+    assert not ticker.running and box.widget.layout.display == "none"
     box.show(ends - dt.timedelta(minutes=2))  # a timer already up: shown, never ticking
-    assert box.ticker is None and "Time is up" in box.widget.value
+    assert not ticker.running and "Time is up" in box.widget.value
+    watchers = len(box.widget._trait_notifiers["comm"]["change"])
+    for again in (ends, None, ends + dt.timedelta(minutes=1)):  # timers started and stopped
+        box.show(again)
+    assert box.ticker is ticker and ticker.running  # one ticker, started again
+    assert len(box.widget._trait_notifiers["comm"]["change"]) == watchers  # no close hook piles up
+    box.widget.close()
+    assert not ticker.running and box.ticker is None
+    box.show(ends + dt.timedelta(minutes=2))
+    assert not ticker.running  # closed for good
+
+
+def test_closing_the_board_stops_its_countdown(store: Store, retros: RetroStore, made: dict[str, Any]) -> None:
+    retros.start_timer(made["id"], 5, facilitator_key=made["facilitator_key"])
+    page = RetroBoardApp(store, query=f"board={made['token']}", refresh_seconds=60)
+    arrive(page, BROWSER)
+    page.name.value = "Ana"
+    page.join_button.click()
+    board = page.view
+    assert board is not None and board.ticker is not None
+    countdown = board.timer.ticker
+    assert countdown is not None and countdown.running
+    board.widget.close()  # the page goes away: the board's box closes, not the timer's own widget
+    assert not countdown.running and not board.ticker.running
+    for ticker in (countdown, board.ticker):
+        assert ticker._thread is not None
+        ticker._thread.join(timeout=5)
+        assert not ticker._thread.is_alive()
 
 
 def test_members_say_they_are_ready_and_the_facilitator_sees_who(
@@ -924,19 +954,27 @@ def test_members_say_they_are_ready_and_the_facilitator_sees_who(
     assert ana.ready_button.description == "Not ready after all" and "You said you are ready." in ana.ready_info.value
     for board in (ben, fay):
         board.tick()
-    assert "1 of 3 ready: Ana &lt;i&gt;" in fay.ready_info.value
+    assert "1 of 2 ready: Ana &lt;i&gt;" in fay.ready_info.value  # Fay runs the phase: not one of those to be ready
+    assert shown(fay.ready_row) and not shown(fay.ready_button)
     assert "1 of 3 ready" in ben.ready_info.value and "Ana" not in ben.ready_info.value  # names: the facilitator's
     assert ben.ready_button.description == "I'm ready"
     ben.ready_button.click()
     fay.tick()
-    assert "2 of 3 ready: Ana &lt;i&gt;, Ben" in fay.ready_info.value
+    assert "2 of 2 ready: Ana &lt;i&gt;, Ben" in fay.ready_info.value
     ana.ready_button.click()  # taken back
     fay.tick()
-    assert "1 of 3 ready: Ben" in fay.ready_info.value
+    assert "1 of 2 ready: Ben" in fay.ready_info.value
     move(fay, "group")
     for board in (ana, ben):
         board.tick()
         assert "0 of 3 ready" in board.ready_info.value and board.ready_button.description == "I'm ready"
+
+
+def test_i_am_ready_before_the_board_is_read_gets_a_plain_message(store: Store, made: dict[str, Any]) -> None:
+    ana = open_board(store, made, "Ana")
+    ana.state = None  # as if the first read had not come back yet
+    ana.ready_button.click()
+    assert "The board is still loading" in ana.message.value
 
 
 def test_the_facilitator_limits_votes_per_column_and_members_see_what_is_left(
@@ -952,6 +990,8 @@ def test_the_facilitator_limits_votes_per_column_and_members_see_what_is_left(
     fay.limit_fields["start"].value = "9"
     save.click()
     assert fay.facilitation_message.value.count("Start: must be a whole number from 1 to 2") == 1
+    fay.refresh()  # a redraw after the refusal keeps what the facilitator typed
+    assert fay.limit_fields["start"].value == "9"
     fay.limit_fields["start"].value = "1"
     save.click()
     assert fay.facilitation_message.value == "" and retros.state(made["id"]).limits == {"start": 1}
