@@ -405,6 +405,8 @@ retro_members = Table(
     ),  # ...from the same browser (digest of its BrowserKey), no one else
     Column("joined_at", DateTime, nullable=False, server_default=func.current_timestamp()),
     Column("ready_phase", String(20)),  # revision 0006: the phase in which the member said they are ready
+    # Revision 0006: joined from the facilitator's link: runs the board, so not one of the team who say they are ready
+    Column("facilitating", Boolean, nullable=False, server_default=false()),
     Index("ux_retro_members_name", "board_id", "name_key", unique=True),
 )
 

@@ -52,7 +52,7 @@ def test_the_trends_tab_draws_every_section_and_a_chart_downloads(
     expect(trends.locator(".cpmkit-trend-themes")).to_contain_text("Recurring: Communication (in 2 of 2).")
     expect(trends.locator(".cpmkit-trend-pulse")).to_contain_text("33 (n = 3, few answers)")
     expect(trends.locator(".cpmkit-trend-pulse")).to_contain_text("83% (n = 6)")
-    expect(trends.locator(".cpmkit-chart")).to_have_count(5)
+    expect(trends.locator(".cpmkit-chart")).to_have_count(6)
 
     gap = trends.locator(".cpmkit-trend-gap")
     gap.get_by_role("button", name="Download as PNG or SVG").click()

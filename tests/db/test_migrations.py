@@ -216,6 +216,7 @@ NEW_COLUMN_DEFAULTS: dict[tuple[str, str], set[Any]] = {
     ("retro_boards", "kind"): {"retro"},
     ("retro_boards", "private_writing"): {False},
     ("retro_boards", "named_votes"): {False},
+    ("retro_members", "facilitating"): {False},
 }
 
 #: The Alembic revisions an earlier cpmkit may have left a store at, oldest first.

@@ -107,8 +107,8 @@ class BoardView:
     ``rules.private_writing_problem``) and Reveal (``revealing``).
     ``timer_ends`` is when the current phase's timer runs out (UTC; None without one), and
     ``timing`` offers the facilitator the timer's controls. ``ready_count`` of ``ready_of`` members
-    said they are ready in this phase (on the facilitator's page, the facilitator's own member is in
-    neither: they run the phase), ``i_am_ready`` the member among them, ``ready`` their names (for
+    of the team said they are ready in this phase (``rules.team_members``: whoever joined from the
+    facilitator's link runs the phase and is in neither, on every page), ``i_am_ready`` the member among them, ``ready`` their names (for
     the facilitator only); ``readying`` offers a member who is not the facilitator the signal. ``column_limits`` are
     the vote limits per column, ``column_votes_left`` the member's votes left in each limited
     column (vote phase only), ``limiting`` offers the facilitator the limits' form."""
@@ -183,7 +183,7 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
     voting = allows("vote")
     votes = rules.my_votes(state.votes, member_id) if voting else None
     cards = {int(card["id"]): card_view(card, mine=int(card["id"]) in changeable) for card in _records(seen)}
-    team = state.members[state.members["id"].ne(member_id)] if facilitator else state.members
+    team = rules.team_members(state.members)
     ready = rules.ready_members(team, phase) if running else team.head(0)
     private = bool(state.board.get("private_writing"))
 

@@ -69,6 +69,7 @@ __all__ = [
     "revealed",
     "seconds_left",
     "shows_tally",
+    "team_members",
     "timer_end",
     "timer_minutes",
     "timer_started",
@@ -295,6 +296,13 @@ def timer_text(seconds: int) -> str:
         return "Time is up"
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}:{rest:02d} left"
+
+
+def team_members(members: pd.DataFrame) -> pd.DataFrame:
+    """The members who are the team (``members``: id, name, ready_phase, facilitating): all but
+    those who joined from the facilitator's link, who run the board; the ready count is of these."""
+    require_columns(members, ["facilitating"], "list of members")
+    return members[~members["facilitating"].fillna(False).astype(bool)]
 
 
 def ready_members(members: pd.DataFrame, phase: str) -> pd.DataFrame:

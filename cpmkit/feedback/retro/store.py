@@ -120,7 +120,7 @@ BOARD_COLUMNS: Final = [
     "named_votes",
 ]
 #: ``ready_phase``: the phase in which the member said they are ready (None: not ready; cleared as the board changes phase).
-MEMBER_COLUMNS: Final = ["id", "name", "ready_phase"]
+MEMBER_COLUMNS: Final = ["id", "name", "ready_phase", "facilitating"]
 #: ``author`` is the member's name, None on an anonymous card (``member_id`` stays, so its author can change it).
 CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
@@ -340,7 +340,7 @@ class RetroStore:
             fmt = self.formats.formats.get(str(board["format"]))
             labels = {column.id: column.label for column in fmt.columns} if fmt is not None else {}
             cards = _card_columns(conn, board_id)
-            votes = _frame(
+            votes = read_frame(
                 conn,
                 select(retro_votes.c.card_id, retro_votes.c.member_id)
                 .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
@@ -363,19 +363,27 @@ class RetroStore:
 
     # -- members and cards --------------------------------------------------------------------
 
-    def join(self, board_id: int, name: str, browser_key: str) -> int:
+    def join(self, board_id: int, name: str, browser_key: str, *, facilitator_key: str | None = None) -> int:
         """The member id for ``name`` on the board. Joining again under the same name (or one
         that looks the same: case, spaces, invisible characters and look-alike letters aside,
         see ``fields.name_key``) from the same browser (``browser_key``, the secret it keeps for the
         board) is the same member, so their cards and votes survive a reload; from another
-        browser it is refused, so nobody can take over someone's votes or anonymous cards."""
+        browser it is refused, so nobody can take over someone's votes or anonymous cards.
+        ``facilitator_key``: joining from the facilitator's link (checked), as the one who runs the
+        board rather than one of the team (not counted among those who say they are ready)."""
         clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
         secret = required("browser_key", browser_key, clean_text("browser_key", browser_key, limit=_KEY_LIMIT))
         values = {"board_id": board_id, "name": clean, "name_key": name_key(clean), "browser_key": digest(secret)}
+        facilitating = {"facilitating": True} if facilitator_key is not None else {}
         keys = [retro_members.c.board_id, retro_members.c.name_key]
-        stmt = upsert(self.store.engine, retro_members, values, keys=keys, update=["name"])
+        stmt = upsert(
+            self.store.engine, retro_members, values | facilitating, keys=keys, update=["name", *facilitating]
+        )
         with self.store.write(missing=_NO_BOARD) as conn:
-            check_open(_board_row(conn, retro_boards.c.id == board_id, _NO_BOARD, shared=True))
+            if facilitator_key is not None:
+                self._facilitating(conn, board_id, facilitator_key)
+            else:
+                check_open(_board_row(conn, retro_boards.c.id == board_id, _NO_BOARD, shared=True))
             member = conn.execute(stmt.returning(retro_members.c.id, retro_members.c.browser_key)).one()
             if not matches(secret, member.browser_key):  # rolls the upsert back
                 raise ValidationError.for_field(
@@ -741,7 +749,7 @@ class RetroStore:
         (column,) = column_votes_used(cards, pd.DataFrame({"card_id": [lead], "member_id": [member_id]}), member_id)
         if column not in limits:
             return
-        votes = _frame(
+        votes = read_frame(
             conn,
             select(retro_votes.c.card_id, retro_votes.c.member_id).where(retro_votes.c.member_id == member_id),
             VOTE_COLUMNS,
@@ -753,9 +761,7 @@ class RetroStore:
 
 def board_members(conn: Connection, board_id: int) -> pd.DataFrame:
     """A board's members (``MEMBER_COLUMNS``), in the order they joined."""
-    query = select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase).where(
-        retro_members.c.board_id == board_id
-    )
+    query = select(*(retro_members.c[c] for c in MEMBER_COLUMNS)).where(retro_members.c.board_id == board_id)
     return read_frame(conn, query.order_by(retro_members.c.id), MEMBER_COLUMNS)
 
 
@@ -794,7 +800,7 @@ def _move(conn: Connection, board: Mapping[str, Any], phase: str) -> None:
 def _card_columns(conn: Connection, board_id: int) -> pd.DataFrame:
     """The board's cards with their columns and groups: what counting votes per column needs."""
     query = select(retro_cards.c.id, retro_cards.c.column_id, retro_cards.c.group_id)
-    return _frame(conn, query.where(retro_cards.c.board_id == board_id), ["id", "column_id", "group_id"])
+    return read_frame(conn, query.where(retro_cards.c.board_id == board_id), ["id", "column_id", "group_id"])
 
 
 def _limits(conn: Connection, board_id: int) -> dict[str, int]:

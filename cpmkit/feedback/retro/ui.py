@@ -978,7 +978,9 @@ class RetroBoardApp:
             assert self.board is not None and self.browser is not None
             if self.browser.valid_key is None:
                 raise ValidationError("One moment: the page is still starting. Try again in a second.")
-            member_id = self.retros.join(int(self.board["id"]), self.name.value, self.browser.valid_key)
+            member_id = self.retros.join(
+                int(self.board["id"]), self.name.value, self.browser.valid_key, facilitator_key=self.facilitator_key
+            )
             if self.view is not None:
                 self.view.stop()
             self.view = (

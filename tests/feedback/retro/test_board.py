@@ -38,11 +38,12 @@ def state(
     limit: int = 3,
     ready: dict[int, str] | None = None,
     limits: dict[str, int] | None = None,
+    facilitating: int | None = None,
     **board_values: Any,
 ) -> BoardState:
     """A board of project 1 in ``phase``; cards are (id, member_id, column_id, text, anonymous, group_id),
     votes (card_id, member_id), actions (id, board_id, what); ``ready`` the phase each member said
-    they are ready in, ``limits`` the vote limits per column, ``board_values`` more of the board's columns."""
+    they are ready in, ``facilitating`` the member who joined from the facilitator's link, ``limits`` the vote limits per column, ``board_values`` more of the board's columns."""
     board: dict[str, Any] = {
         "id": 5,
         "project_id": 1,
@@ -59,7 +60,12 @@ def state(
     return BoardState(
         board,
         pd.DataFrame(
-            {"id": [ANA, BEN], "name": ["Ana", "Ben"], "ready_phase": [(ready or {}).get(m) for m in (ANA, BEN)]}
+            {
+                "id": [ANA, BEN],
+                "name": ["Ana", "Ben"],
+                "ready_phase": [(ready or {}).get(m) for m in (ANA, BEN)],
+                "facilitating": [m == facilitating for m in (ANA, BEN)],
+            }
         ),
         pd.DataFrame(
             card_rows, columns=["id", "member_id", "author", "column_id", "text", "anonymous", "group_id", "created_at"]
@@ -266,12 +272,12 @@ def test_who_is_ready_counts_in_the_current_phase_and_only_the_facilitator_sees_
 
 
 def test_the_facilitator_is_not_counted_among_those_who_can_be_ready() -> None:
-    read = state("group", ready={ANA: "group", BEN: "group"})  # Ben, facilitating, had said so
+    read = state("group", ready={ANA: "group", BEN: "group"}, facilitating=BEN)  # Ben, facilitating, had said so
     ben = board_view(read, BEN, facilitator=True)
     assert not ben.readying and not ben.i_am_ready
     assert (ben.ready_count, ben.ready_of, ben.ready) == (1, 1, ("Ana",))
     ana = board_view(read, ANA)
-    assert ana.readying and (ana.ready_count, ana.ready_of) == (2, 2)  # a member's page cannot tell who facilitates
+    assert ana.readying and (ana.ready_count, ana.ready_of) == (1, 1)  # every page counts the same team
 
 
 def test_each_member_sees_votes_left_in_each_limited_column_in_the_vote_phase() -> None:

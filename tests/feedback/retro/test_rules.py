@@ -309,7 +309,7 @@ def board(phase: str = "collect", **values: Any) -> dict[str, Any]:
 
 
 def members(*rows: tuple[int, str, str | None]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["id", "name", "ready_phase"])
+    return pd.DataFrame([(*row, False) for row in rows], columns=["id", "name", "ready_phase", "facilitating"])
 
 
 def test_check_phase_names_three_phases_plainly() -> None:

@@ -251,6 +251,20 @@ def test_joining_again_under_the_same_name_is_the_same_member(
         retros.join(999, "Ana", BROWSER)
 
 
+def test_joining_from_the_facilitators_link_marks_the_facilitator_once_the_key_is_checked(
+    retros: RetroStore, board: dict[str, Any], ana: int
+) -> None:
+    with pytest.raises(ValidationError, match="Only the facilitator"):
+        retros.join(board["id"], "Fay", "fay's browser", facilitator_key="not the key")
+    assert retros.state(board["id"]).members["name"].tolist() == ["Ana"]  # nothing saved
+    fay = retros.join(board["id"], "Fay", "fay's browser", facilitator_key=board["facilitator_key"])
+    members = retros.state(board["id"]).members.set_index("id")["facilitating"]
+    assert members.to_dict() == {ana: False, fay: True}
+    assert retros.join(board["id"], "Fay", "fay's browser") == fay  # by the members' link later: still facilitating
+    assert retros.state(board["id"]).members.set_index("id")["facilitating"][fay]
+    assert retro.team_members(retros.state(board["id"]).members)["id"].tolist() == [ana]
+
+
 #: Names that look like "Bob" on screen (tests/test_fields.py has many more).
 LOOK_ALIKES_OF_BOB = ["Bоb", "Bob\u200b", "B o b", "ＢＯＢ"]  # Cyrillic о, zero-width space, spaces, fullwidth
 
@@ -652,7 +666,7 @@ def test_members_say_they_are_ready_in_the_phase_and_it_resets_with_the_next(
     retros.set_ready(ben, True, phase="collect")
     retros.set_ready(ben, False, phase="collect")  # taken back
     members = retros.state(board["id"]).members
-    assert list(members.columns) == ["id", "name", "ready_phase"]
+    assert list(members.columns) == ["id", "name", "ready_phase", "facilitating"]
     assert retro.ready_members(members, "collect")["name"].tolist() == ["Ana"]
     phase(retros, board, "group")
     assert retro.ready_members(retros.state(board["id"]).members, "group").empty

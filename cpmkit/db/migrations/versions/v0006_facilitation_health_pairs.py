@@ -26,6 +26,7 @@ def upgrade() -> None:
     op.add_column("retro_boards", sa.Column("timer_phase", sa.String(length=20), nullable=True))
     op.add_column("retro_boards", sa.Column("timer_ends_at", sa.DateTime(), nullable=True))
     op.add_column("retro_members", sa.Column("ready_phase", sa.String(length=20), nullable=True))
+    op.add_column("retro_members", sa.Column("facilitating", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("participants", sa.Column("person_key", sa.String(length=64), nullable=True))
     # One participant per person and round; NULL keys (rows from before) never clash.
     op.create_index("ux_participants_person", "participants", ["workshop_id", "person_key", "round"], unique=True)
