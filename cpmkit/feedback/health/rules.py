@@ -91,7 +91,7 @@ HISTORY_COLUMNS: Final = [
 
 @dataclass(frozen=True)
 class HealthState:
-    """A health check read at one moment: its board row, its members (id, name) and their votes
+    """A health check read at one moment: its board row, its members (``retro.store.MEMBER_COLUMNS``) and their votes
     (``VOTE_COLUMNS``)."""
 
     board: dict[str, Any]

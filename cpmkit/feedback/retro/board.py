@@ -108,9 +108,9 @@ class BoardView:
     ``timer_ends`` is when the current phase's timer runs out (UTC; None without one), and
     ``timing`` offers the facilitator the timer's controls. ``ready_count`` of ``ready_of`` members
     of the team said they are ready in this phase (``rules.team_members``: whoever joined from the
-    facilitator's link runs the phase and is in neither, on every page), ``i_am_ready`` the member among them, ``ready`` their names (for
-    the facilitator only); ``readying`` offers a member who is not the facilitator the signal. ``column_limits`` are
-    the vote limits per column, ``column_votes_left`` the member's votes left in each limited
+    facilitator's link runs the phase and is in neither, on every page), ``i_am_ready`` the
+    member among them, ``ready`` their names (for the facilitator only); ``readying`` offers the
+    signal to a member of the team on a member's page. ``column_limits`` are the vote limits per column, ``column_votes_left`` the member's votes left in each limited
     column (vote phase only), ``limiting`` offers the facilitator the limits' form."""
 
     phase: str
@@ -236,7 +236,7 @@ def board_view(state: BoardState, member_id: int, *, facilitator: bool = False) 
         ready_count=len(ready),
         ready_of=len(team),
         i_am_ready=bool(ready["id"].eq(member_id).any()),
-        readying=running and not facilitator,
+        readying=running and not facilitator and bool(team["id"].eq(member_id).any()),
         column_limits=dict(state.limits),
         column_votes_left=rules.column_votes_left(state.cards, state.votes, member_id, state.limits) if voting else {},
         limiting=facilitator and allows("set vote limits"),

@@ -126,7 +126,6 @@ CARD_COLUMNS: Final = ["id", "member_id", "author", "column_id", "text", "anonym
 VOTE_COLUMNS: Final = ["card_id", "member_id"]
 #: Columns of ``RetroHistory.cards``: every card of the project's retrospectives.
 HISTORY_CARD_COLUMNS: Final = ["id", "board_id", "text"]
-#: ``retro_boards.kind`` of a retrospective (a team health check is another kind of board).
 ACTION_COLUMNS: Final = [
     "id",
     "project_id",
@@ -370,7 +369,8 @@ class RetroStore:
         board) is the same member, so their cards and votes survive a reload; from another
         browser it is refused, so nobody can take over someone's votes or anonymous cards.
         ``facilitator_key``: joining from the facilitator's link (checked), as the one who runs the
-        board rather than one of the team (not counted among those who say they are ready)."""
+        board rather than one of the team (not counted among those who say they are ready); the mark
+        stays when they join again from the members' link, as only their own browser can."""
         clean = required("name", name, clean_name("name", name, limit=_NAME_LIMIT))
         secret = required("browser_key", browser_key, clean_text("browser_key", browser_key, limit=_KEY_LIMIT))
         values = {"board_id": board_id, "name": clean, "name_key": name_key(clean), "browser_key": digest(secret)}
@@ -627,7 +627,7 @@ class RetroStore:
             if board is None:
                 raise NotFoundError(_NO_BOARD)
             members = conn.execute(
-                select(retro_members.c.id, retro_members.c.name, retro_members.c.ready_phase)
+                select(*(retro_members.c[c] for c in MEMBER_COLUMNS))
                 .where(retro_members.c.board_id == board_id)
                 .order_by(retro_members.c.id)
             ).all()

@@ -1,6 +1,7 @@
 """Workbook 4's trends across sessions of one project, on one page: the themes that recur in its
 retrospectives' cards, the actions each retrospective agreed, carried over and completed, the
-team health checks as a heat map (``cpmkit.feedback.health``'s own history and chart), the pulse scores and comfort questions per round (each with its n), and workbook 3's gap per
+team health checks as a heat map (``cpmkit.feedback.health``'s own history and chart), the
+pulse scores and comfort questions per round (each with its n), and workbook 3's gap per
 assessment date, weighted by importance. Each chart downloads as PNG and SVG (``ChartWithFiles``).
 
 A section with fewer than two sessions says so in a sentence instead of drawing an empty

@@ -43,7 +43,8 @@ def state(
 ) -> BoardState:
     """A board of project 1 in ``phase``; cards are (id, member_id, column_id, text, anonymous, group_id),
     votes (card_id, member_id), actions (id, board_id, what); ``ready`` the phase each member said
-    they are ready in, ``facilitating`` the member who joined from the facilitator's link, ``limits`` the vote limits per column, ``board_values`` more of the board's columns."""
+    they are ready in, ``facilitating`` the member who joined from the facilitator's link,
+    ``limits`` the vote limits per column, ``board_values`` more of the board's columns."""
     board: dict[str, Any] = {
         "id": 5,
         "project_id": 1,
@@ -278,6 +279,7 @@ def test_the_facilitator_is_not_counted_among_those_who_can_be_ready() -> None:
     assert (ben.ready_count, ben.ready_of, ben.ready) == (1, 1, ("Ana",))
     ana = board_view(read, ANA)
     assert ana.readying and (ana.ready_count, ana.ready_of) == (1, 1)  # every page counts the same team
+    assert not board_view(read, BEN).readying  # Ben on the members' link: still runs the board, no dead button
 
 
 def test_each_member_sees_votes_left_in_each_limited_column_in_the_vote_phase() -> None:

@@ -260,9 +260,14 @@ def test_joining_from_the_facilitators_link_marks_the_facilitator_once_the_key_i
     fay = retros.join(board["id"], "Fay", "fay's browser", facilitator_key=board["facilitator_key"])
     members = retros.state(board["id"]).members.set_index("id")["facilitating"]
     assert members.to_dict() == {ana: False, fay: True}
+    before = retros.version(board["id"])
     assert retros.join(board["id"], "Fay", "fay's browser") == fay  # by the members' link later: still facilitating
+    assert retros.version(board["id"]) == before
     assert retros.state(board["id"]).members.set_index("id")["facilitating"][fay]
     assert retro.team_members(retros.state(board["id"]).members)["id"].tolist() == [ana]
+    seen = retros.version(board["id"])
+    retros.join(board["id"], "Ana", BROWSER, facilitator_key=board["facilitator_key"])  # Ana now runs it too
+    assert retros.version(board["id"]) != seen  # every page redraws its count
 
 
 #: Names that look like "Bob" on screen (tests/test_fields.py has many more).
