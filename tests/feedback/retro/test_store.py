@@ -1002,13 +1002,6 @@ def test_the_vote_race_test_catches_a_vote_without_the_lock(
     assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=True) > 3
 
 
-@pytest.mark.parametrize("store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
-def test_the_column_race_test_catches_a_vote_without_the_lock(
-    store_url: str, retros: RetroStore, board: dict[str, Any], ana: int, run_in_processes: RunInProcesses
-) -> None:
-    assert _race_votes(store_url, retros, board, ana, run_in_processes, unsafe=True, wind_limit=2) > 2
-
-
 def _card_worker(barrier: Any, idx: int, url: str, board_id: int) -> Any:
     """One team member's kernel joining and adding cards while everyone else does."""
     with closing(Store.open(url)) as store:
