@@ -34,11 +34,12 @@ from pathlib import Path
 
 import psutil
 
-from cpmkit.cli import REPO_NOTEBOOKS, serve_env
+from cpmkit.cli import serve_env
 from cpmkit.db.database import Store
 from cpmkit.serving.offline import chart_bundle
 from cpmkit.serving.server import VoilaServer, running_voila
 from cpmkit.soft_skills.store import AssessmentStore
+from tests._repository import REPO_NOTEBOOKS
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests/_kernel_client.py, from a checkout

@@ -54,10 +54,11 @@ from urllib.parse import urlsplit
 import psutil
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.cli import DEFAULT_CULL_SECONDS, REPO_NOTEBOOKS, serve_command, serve_env, voila_command
+from cpmkit.cli import DEFAULT_CULL_SECONDS, serve_command, serve_env, voila_command
 from cpmkit.core.content import notebook_file
 from cpmkit.db.database import Store
 from cpmkit.serving.server import VoilaServer, running_voila, with_options
+from tests._repository import REPO_NOTEBOOKS
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests/_kernel_client.py, the widget-protocol client the tests use too

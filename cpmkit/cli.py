@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cpmkit import config
+from cpmkit import __version__, config
 from cpmkit.db import location
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.kernel_limits import MEMORY_ENV
@@ -31,7 +31,6 @@ DEFAULT_CULL_SECONDS = 300
 #: Each page's kernel may use this much data memory (``CPMKIT_KERNEL_MEMORY_MB``): a workbook
 #: needs about 320 MB, a 100 MB import a few times its size; a runaway page stops here.
 DEFAULT_KERNEL_MEMORY_MB = 2048
-REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHARE_JUPYTER = Path(__file__).resolve().parent / "serving" / "share" / "jupyter"
 
 
@@ -114,11 +113,13 @@ def serve_command(
 
 
 def serve_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for Voila and its kernels: the store URL made absolute, since each
-    kernel starts in its notebook's folder, a memory limit per kernel unless one is set, and
-    where the server serves the chart library."""
+    """The environment for Voila and its kernels: the store URL and the content folder made
+    absolute, since each kernel starts in its notebook's folder, a memory limit per kernel
+    unless one is set, and where the server serves the chart library."""
     env = dict(os.environ if environ is None else environ)
     env[location.DB_URL_ENV] = location.db_url(env)
+    if env.get(config.TEMPLATES_DIR_ENV):
+        env[config.TEMPLATES_DIR_ENV] = str(config.templates_dir(env).resolve())
     env.setdefault(MEMORY_ENV, str(DEFAULT_KERNEL_MEMORY_MB))
     # Voila finds the "cpmkit" page template (no CDN links) through JUPYTER_PATH.
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_JUPYTER), env.get("JUPYTER_PATH")]))
@@ -171,6 +172,8 @@ def serve_messages(host: str, port: int, *, lan: str | None, public_url: str | N
 
 def _serve(args: argparse.Namespace) -> int:
     from cpmkit.core.addresses import valid_public_url
+    from cpmkit.serving.content_folder import check_content
+    from cpmkit.serving.notebooks import served_notebooks
     from cpmkit.serving.offline import chart_bundle
 
     if args.public_url and not valid_public_url(args.public_url):
@@ -186,17 +189,23 @@ def _serve(args: argparse.Namespace) -> int:
         )
     if args.workers > 1:
         _require_an_account()
+    env = serve_env({**os.environ, config.TEMPLATES_DIR_ENV: str(args.templates)} if args.templates else None)
+    templates = config.templates_dir(env)
+    # A mistake in a content file stops the start, named, before anyone opens a page.
+    for change in check_content(templates):
+        print(f"cpmkit: your content changes who may open a page: {change}", flush=True)
+    notebooks = args.notebooks or served_notebooks(templates)
     chart_bundle()  # build the offline chart library once, before any kernel needs it
-    env = serve_env()
     if args.public_url:
         env[PUBLIC_URL_ENV] = args.public_url
     print(f"cpmkit: store {location.db_url(env)}", flush=True)
+    print(f"cpmkit: content {templates}", flush=True)
     for line in serve_messages(args.host, args.port, lan=lan_address(), public_url=args.public_url):
         print(line, flush=True)
     if args.workers > 1:
-        return _serve_workers(args, env)
+        return _serve_workers(args, notebooks, env)
     command = voila_command(
-        args.notebooks,
+        notebooks,
         host=args.host,
         port=args.port,
         cull_after=args.cull_after,
@@ -209,7 +218,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def _serve_workers(args: argparse.Namespace, env: dict[str, str]) -> int:
+def _serve_workers(args: argparse.Namespace, notebooks: Path, env: dict[str, str]) -> int:
     """``serve --workers N``: N Voila workers behind nginx, the machine's kernel cap split among them."""
     from cpmkit.serving.web_gate import default_max_kernels
     from cpmkit.serving.workers import nginx_binary, run_workers
@@ -220,7 +229,7 @@ def _serve_workers(args: argparse.Namespace, env: dict[str, str]) -> int:
 
     def worker(number: int, port: int) -> list[str]:
         return voila_command(
-            args.notebooks,
+            notebooks,
             host="127.0.0.1",
             port=port,
             cull_after=args.cull_after,
@@ -245,6 +254,18 @@ def _require_an_account() -> None:
             raise CpmkitError("--workers needs an account first: run `cpmkit users add NAME --admin`, then serve.")
     finally:
         store.close()
+
+
+def _init(args: argparse.Namespace) -> int:
+    from cpmkit.serving.content_folder import init_content
+
+    copied, kept = init_content(args.folder)
+    for path in copied:
+        print(f"wrote {path}")
+    for path in kept:
+        print(f"kept {path} (yours, unchanged)")
+    print(f"cpmkit: edit the files in {args.folder}, then run: cpmkit serve --templates {args.folder}")
+    return 0
 
 
 def _proxy_config(args: argparse.Namespace) -> int:
@@ -338,7 +359,20 @@ def _read_password(*, stdin: bool) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cpmkit", description="Customer-centric project management workbooks.")
+    parser.add_argument("--version", action="version", version=f"cpmkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init",
+        help="copy the default content into a folder of yours to adapt",
+        description=(
+            "Copy the default content files (question banks, retrospective formats, health-check and gap "
+            "dimensions, feedback themes, notebook templates) into DIR, keeping any file already there. "
+            "Edit them, then run `cpmkit serve --templates DIR`."
+        ),
+    )
+    init.add_argument("folder", type=Path, metavar="DIR", help="the folder to copy into (made if missing)")
+    init.set_defaults(run=_init)
 
     serve = commands.add_parser(
         "serve",
@@ -363,7 +397,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the address people reach this server at (such as https://pm.example.org behind a reverse proxy); "
         "links, copy buttons and QR codes use it (default: the address each page was opened at)",
     )
-    serve.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="folder of notebooks to serve")
+    serve.add_argument(
+        "--templates",
+        type=Path,
+        metavar="DIR",
+        help=f"your content folder (made by `cpmkit init DIR`): question banks, formats, dimensions, notebook "
+        f"templates; a file it lacks comes from the defaults (default: {config.TEMPLATES_DIR_ENV}, else the defaults)",
+    )
+    serve.add_argument(
+        "--notebooks",
+        type=Path,
+        metavar="DIR",
+        help="folder of notebooks to serve (default: generated at start from the content in use)",
+    )
     serve.add_argument(
         "--preheat",
         type=int,
@@ -449,10 +495,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build-notebooks",
-        help="generate notebooks/ from templates/",
-        description=("Generate the workbook notebooks from templates/notebooks.yaml."),
+        help="generate the notebooks, for JupyterLab, from the content in use",
+        description=(
+            "Generate the workbook notebooks from notebooks.yaml of the content in use "
+            f"({config.TEMPLATES_DIR_ENV}, else the defaults). `cpmkit serve` generates its own at start."
+        ),
     )
-    build.add_argument("--out", type=Path, default=REPO_NOTEBOOKS, help="folder to write the notebooks to")
+    build.add_argument(
+        "--out", type=Path, default=Path("notebooks"), help="folder to write the notebooks to (default: ./notebooks)"
+    )
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if any notebook is out of date")
     build.set_defaults(run=_build_notebooks)
 

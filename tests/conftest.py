@@ -9,6 +9,7 @@ Sections:
   ``stakeholder_store``, workbook 1's repository on it),
   ``run_in_processes`` to hit one store from several OS processes at once, and
   ``project_deleted_before`` to lose a race with another kernel deleting the project.
+* ``built_dists`` (session): the sdist and the wheel built from it, as a release is built.
 
 Every engine a fixture opens is disposed before the fixture returns, and every store a
 test opens through ``open_store`` is closed at teardown: pytest runs with
@@ -20,6 +21,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +36,7 @@ from cpmkit.db.database import Store
 from cpmkit.db.schema import projects
 from cpmkit.stakeholders.store import StakeholderStore
 from tests._postgres import PostgresFailed, PostgresServer, PostgresUnavailable, throwaway_postgres
+from tests._repository import ROOT
 from tests._workers import report
 
 
@@ -55,6 +59,19 @@ def served_as(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         monkeypatch.setenv(IDENTITY_ENV, encode_identity(Identity(owner, "browser-1")))
 
     return serve
+
+
+@pytest.fixture(scope="session")
+def built_dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(sdist, wheel) of this checkout, built by PyPA's ``build`` as a release is: the sdist
+    first, then the wheel from the sdist alone, so both must carry what cpmkit needs."""
+    out = tmp_path_factory.mktemp("dist")
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"building cpmkit failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    (sdist,), (wheel,) = out.glob("*.tar.gz"), out.glob("*.whl")
+    return sdist, wheel
 
 
 # =========================================================================================

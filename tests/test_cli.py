@@ -20,11 +20,12 @@ from cpmkit.accounts.store import AccountStore
 from cpmkit.db.database import Store
 from cpmkit.serving.offline import SERVED_LIBRARY_ENV, served_library
 from cpmkit.stakeholders.store import StakeholderStore
+from tests._repository import REPO_NOTEBOOKS
 
 CPMKIT = [sys.executable, "-m", "cpmkit.cli"]
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["build-notebooks"], ["export"], ["proxy-config"]])
+@pytest.mark.parametrize("command", [[], ["init"], ["serve"], ["build-notebooks"], ["export"], ["proxy-config"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = subprocess.run([*CPMKIT, *command, "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
@@ -233,3 +234,85 @@ def test_the_lan_address_is_found_without_sending_anything(monkeypatch: pytest.M
 def test_serve_refuses_a_public_url_that_is_not_an_address(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["serve", "--public-url", "pm.example.org"]) != 0
     assert "--public-url" in capsys.readouterr().err
+
+
+def test_init_writes_the_default_content_and_says_what_to_run_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["init", "content"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote content/soft_skills.yaml" in out
+    assert out.endswith("then run: cpmkit serve --templates content\n")
+    (tmp_path / "content" / "lessons.yaml").write_text("# mine\n", encoding="utf-8")
+    assert cli.main(["init", "content"]) == 0
+    assert "kept content/lessons.yaml (yours, unchanged)" in capsys.readouterr().out
+    assert (tmp_path / "content" / "lessons.yaml").read_text(encoding="utf-8") == "# mine\n"
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[list[str], dict[str, str]]]:
+    """What ``serve`` would start: each (command, environment) it hands to ``os.execve``, which
+    is caught, so nothing starts. Data and cache go to this test's folder."""
+    monkeypatch.setenv("CPMKIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CPMKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CPMKIT_TEMPLATES_DIR", raising=False)
+    monkeypatch.setattr(cli, "lan_address", lambda: None)
+    calls: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(cli.os, "execve", lambda path, command, env: calls.append((command, env)))
+    return calls
+
+
+def test_serve_uses_the_trainers_content_and_serves_notebooks_generated_from_it(
+    started: list[tuple[list[str], dict[str, str]]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["init", "content"]) == 0
+    notebooks_yaml = tmp_path / "content" / "notebooks.yaml"
+    old, new = "Workbook 1: stakeholder value", "Workbook 1: Acme's stakeholders"
+    notebooks_yaml.write_text(notebooks_yaml.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    assert cli.main(["serve", "--templates", "content"]) == 0
+    (command, env), *_ = started
+    assert env["CPMKIT_TEMPLATES_DIR"] == str(tmp_path / "content")  # absolute: kernels start elsewhere
+    served = Path(command[command.index("cpmkit.serving.voila_app") + 1])
+    assert served.parent == tmp_path / "cache" / "notebooks"
+    assert new in (served / "01_stakeholder_value.ipynb").read_text(encoding="utf-8")
+    assert "--notebooks" not in command
+    listed = notebooks_yaml.read_text(encoding="utf-8")
+    notebooks_yaml.write_text(listed.replace("links: [survey]", "links: [survey, code]"), encoding="utf-8")
+    assert cli.main(["serve", "--templates", "content"]) == 0
+    assert "cpmkit: your content changes who may open a page: 03_stakeholder_survey.ipynb: opened by " in (
+        capsys.readouterr().out
+    )
+
+
+def test_serve_without_a_folder_serves_the_defaults_and_notebooks_of_ones_own_when_asked(
+    started: list[tuple[list[str], dict[str, str]]], tmp_path: Path
+) -> None:
+    assert cli.main(["serve"]) == 0
+    assert cli.main(["serve", "--notebooks", str(tmp_path / "mine")]) == 0
+    (default, _), (own, env) = started
+    served = Path(default[default.index("cpmkit.serving.voila_app") + 1])
+    assert sorted(p.name for p in served.glob("*.ipynb")) == sorted(p.name for p in REPO_NOTEBOOKS.glob("*.ipynb"))
+    assert own[own.index("cpmkit.serving.voila_app") + 1] == str(tmp_path / "mine")
+    assert "CPMKIT_TEMPLATES_DIR" not in env
+
+
+def test_serve_refuses_malformed_content_at_start_naming_file_item_and_field(
+    started: list[tuple[list[str], dict[str, str]]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["init", str(tmp_path / "content")]) == 0
+    bank = tmp_path / "content" / "soft_skills.yaml"
+    question = '"When I give a client bad news, I also say what we will do about it."'
+    bank.write_text(bank.read_text(encoding="utf-8").replace(question, '""'), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["serve", "--templates", str(tmp_path / "content")]) == 2
+    err = capsys.readouterr().err
+    assert err == "cpmkit: soft_skills.yaml, item 'pc1', field 'text': is missing or empty.\n"
+    assert "Traceback" not in err and started == []  # nothing started
+    assert cli.main(["serve", "--templates", str(tmp_path / "nowhere")]) == 2
+    assert f"make it with `cpmkit init {tmp_path / 'nowhere'}`" in capsys.readouterr().err
+    assert started == []

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import yaml
 
@@ -19,7 +19,9 @@ from cpmkit.core.fields import ID_PATTERN
 from cpmkit.errors import TemplateError
 
 __all__ = [
+    "LINK_PARAMETERS",
     "NotebookTemplate",
+    "access_changes",
     "check_fields",
     "entry_label",
     "load_guidance",
@@ -30,6 +32,11 @@ __all__ = [
     "required_id",
     "required_text",
 ]
+
+
+#: The query parameters the server can look a link up by (``web_gate.Gate.link_lookups``): a
+#: page's ``links`` are among them, so a misspelt one is refused at start, not at a participant's door.
+LINK_PARAMETERS: Final = ("token", "code", "rate", "survey", "pulse", "board", "facilitator")
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class NotebookTemplate:
 
 def load_notebook_templates(templates: Path | None = None) -> list[NotebookTemplate]:
     """The notebooks to generate, in order, from ``notebooks.yaml``."""
-    path = (templates or config.templates_dir()) / "notebooks.yaml"
+    path = config.template_file("notebooks.yaml", templates)
     items = read_yaml(path).get("notebooks")
     if not isinstance(items, list) or not items:
         raise TemplateError("expected a non-empty list under 'notebooks'.", file=path.name)
@@ -93,6 +100,13 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
         links = item.get("links", [])
         if not isinstance(links, list) or not all(isinstance(p, str) and ID_PATTERN.fullmatch(p) for p in links):
             raise TemplateError("must be a list of query parameter names.", file=path.name, item=label, field="links")
+        for unknown in [p for p in links if p not in LINK_PARAMETERS]:
+            raise TemplateError(
+                f"{unknown!r} is not a link cpmkit knows (it knows {', '.join(LINK_PARAMETERS)}).",
+                file=path.name,
+                item=label,
+                field="links",
+            )
         if not links and item.get("owner") is False:
             raise TemplateError(
                 "a page nobody may open: give it links or let owners open it.",
@@ -128,25 +142,50 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
     return found
 
 
+def access_changes(theirs: list[NotebookTemplate], defaults: list[NotebookTemplate]) -> list[str]:
+    """Each page of ``theirs`` whose access differs from cpmkit's default (who may open it, by
+    which links, how often, and what it runs), in a sentence: a content folder can open a page
+    to link holders, which its server's owner should see said at start."""
+    known = {template.file: template for template in defaults}
+    changes = []
+    for page in theirs:
+        default = known.get(page.file)
+        if default is None:
+            changes.append(f"{page.file} is a page of yours: {_access(page)}.")
+            continue
+        if _access(page) != _access(default) or page.entry != default.entry:
+            changes.append(
+                f"{page.file}: {_access(page)}, runs {page.entry} (default: {_access(default)}, runs {default.entry})."
+            )
+    return changes
+
+
+def _access(page: NotebookTemplate) -> str:
+    holders = f"holders of a {'/'.join(page.links)} link" if page.links else ""
+    who = " and ".join(filter(None, ["signed-in owners" if page.owner else "", holders]))
+    opens = f" ({page.opens_per_address_hour} opens per address an hour)" if page.opens_per_address_hour else ""
+    return f"opened by {who}{opens}"
+
+
 def notebook_file(page: str, templates: Path | None = None) -> str:
     """The file name of the notebook whose ``page:`` is ``page`` in ``notebooks.yaml``: the one
     place file names are defined, so links, redirects and tests follow a rename there."""
-    files = _files_by_page((templates or config.templates_dir()).resolve())
+    files = _files_by_page(config.template_file("notebooks.yaml", templates).resolve())
     if page not in files:
         raise TemplateError("no notebook has this page.", file="notebooks.yaml", item=page, field="page")
     return files[page]
 
 
 @functools.cache
-def _files_by_page(templates: Path) -> dict[str, str]:
-    """``{page: file}`` of the notebooks in ``templates``, read once per folder (links are made often)."""
-    return {t.page: t.file for t in load_notebook_templates(templates) if t.page is not None}
+def _files_by_page(notebooks_yaml: Path) -> dict[str, str]:
+    """``{page: file}`` of the notebooks in ``notebooks_yaml``, read once per file (links are made often)."""
+    return {t.page: t.file for t in load_notebook_templates(notebooks_yaml.parent) if t.page is not None}
 
 
 @functools.cache
 def load_guidance(name: str, templates: Path | None = None) -> dict[str, dict[str, str]]:
     """The guidance text of one workbook (``<name>.yaml``): sections of key -> sentence."""
-    path = (templates or config.templates_dir()) / f"{name}.yaml"
+    path = config.template_file(f"{name}.yaml", templates)
     data = read_yaml(path)
     for section, entries in data.items():
         if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):

@@ -147,7 +147,7 @@ class GapTemplate:
 @functools.cache
 def load_gap_template(templates: Path | None = None) -> GapTemplate:
     """Read and check ``expectation_gap.yaml`` in ``templates`` (default: the configured folder)."""
-    data = read_yaml((templates or config.templates_dir()) / FILE)
+    data = read_yaml(config.template_file(FILE, templates))
     check_fields(data, _TOP_FIELDS, FILE, None)
     importance = data.get("importance")
     if importance not in IMPORTANCE_MODES:

@@ -126,14 +126,16 @@ def bank_named(name: str) -> QuestionBank:
     """The bank a workshop names: the file ``<name>.yaml`` in the templates folder."""
     if not isinstance(name, str) or not ID_PATTERN.fullmatch(name):
         raise ValidationError(f"This workshop's question bank {name!r} is not a name cpmkit can load.")
-    return load_bank(config.templates_dir() / f"{name}.yaml")
+    return load_bank(config.template_file(f"{name}.yaml"))
 
 
 def bank_names(templates: Path | None = None) -> list[str]:
-    """The question banks a trainer can choose: each YAML file in the templates folder with a
-    top-level ``competencies`` list (a copy of soft_skills.yaml, say), by file stem."""
+    """The question banks a trainer can choose: each YAML file in the templates folder, or among
+    the defaults, with a top-level ``competencies`` list (a copy of soft_skills.yaml, say), by file stem."""
+    files = {path.name: path for path in config.default_templates_dir().glob("*.yaml")}
+    files.update({path.name: path for path in (templates or config.templates_dir()).glob("*.yaml")})
     names = []
-    for path in sorted((templates or config.templates_dir()).glob("*.yaml")):
+    for path in (files[name] for name in sorted(files)):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):

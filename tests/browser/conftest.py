@@ -36,11 +36,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.cli import REPO_NOTEBOOKS, serve_env
+from cpmkit.cli import serve_env
 from cpmkit.db.database import Store
 from cpmkit.errors import CpmkitError
 from cpmkit.serving.server import VoilaServer, running_voila
 from cpmkit.stakeholders.store import StakeholderStore
+from tests._repository import REPO_NOTEBOOKS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

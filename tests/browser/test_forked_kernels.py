@@ -14,11 +14,11 @@ from typing import Any
 import psutil
 import pytest
 
-from cpmkit.cli import REPO_NOTEBOOKS
 from cpmkit.db.database import Store
 from cpmkit.serving.server import VoilaServer
 from cpmkit.soft_skills.store import AssessmentStore
 from tests._kernel_client import KernelPage, KernelSocket, open_page
+from tests._repository import REPO_NOTEBOOKS
 from tests.browser.test_kernel_protocol import comm_of, said
 
 pytestmark = pytest.mark.browser

@@ -22,11 +22,12 @@ import pytest
 from playwright.sync_api import expect
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.cli import REPO_NOTEBOOKS, serve_env
+from cpmkit.cli import serve_env
 from cpmkit.db.database import Store
 from cpmkit.serving.server import VoilaServer, running_voila
 from cpmkit.soft_skills.bank import default_bank
 from cpmkit.soft_skills.store import AssessmentStore
+from tests._repository import REPO_NOTEBOOKS
 from tests.browser.conftest import ACCOUNTS, CULL_AFTER, PASSWORD, _close, watched
 from tests.browser.test_workshop import (
     DASHBOARD_TIMEOUT_MS,

@@ -12,7 +12,7 @@ import pytest
 
 import cpmkit
 from cpmkit import config
-from cpmkit.core.content import NotebookTemplate, load_guidance, load_notebook_templates, notebook_file
+from cpmkit.core.content import NotebookTemplate, load_guidance, load_notebook_templates, notebook_file, read_yaml
 from cpmkit.errors import TemplateError
 from cpmkit.stakeholders.rules import QUADRANTS
 
@@ -214,11 +214,16 @@ def test_invalid_yaml(tmp_path: Path) -> None:
     assert error.__cause__ is None and error.__suppress_context__
 
 
+def test_a_folder_without_notebooks_yaml_uses_the_default(tmp_path: Path) -> None:
+    assert load_notebook_templates(tmp_path / "nowhere") == load_notebook_templates(config.default_templates_dir())
+
+
 def test_missing_file(tmp_path: Path) -> None:
-    error = _template_error(tmp_path / "nowhere")
+    with pytest.raises(TemplateError) as info:
+        read_yaml(tmp_path / "nowhere" / "notebooks.yaml")
     path = str(tmp_path / "nowhere" / "notebooks.yaml")
-    assert str(error) == f"{path}: file not found."
-    assert error.file == path
+    assert str(info.value) == f"{path}: file not found."
+    assert info.value.file == path
 
 
 # -- guidance ----------------------------------------------------------------------------------

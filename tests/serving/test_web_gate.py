@@ -28,16 +28,18 @@ import pytest
 import websocket
 
 from cpmkit.accounts.store import AccountStore
-from cpmkit.cli import REPO_NOTEBOOKS, serve_env
+from cpmkit.cli import serve_env
 from cpmkit.config import templates_dir
+from cpmkit.core import content
 from cpmkit.core.capacity import FORKED_KERNEL_BUDGET_BYTES, KERNEL_BUDGET_BYTES
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.serving.kernel_count import KERNEL_COUNT_ENV
 from cpmkit.serving.offline import served_library
 from cpmkit.serving.server import VoilaServer, running_voila
-from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, GateLimits, cookie_secret, default_max_kernels
+from cpmkit.serving.web_gate import CONTENT_SECURITY_POLICY, Gate, GateLimits, cookie_secret, default_max_kernels
 from cpmkit.soft_skills.store import AssessmentStore
+from tests._repository import REPO_NOTEBOOKS
 
 PASSWORD = "correct horse battery"
 MAX_KERNELS = 3
@@ -232,6 +234,11 @@ def assert_owner_pages_ask_for_sign_in(server: VoilaServer) -> None:
             assert answer.status_code == 302, page
             assert answer.headers["location"].startswith("/login?next=")
     assert server.kernel_pids() <= before
+
+
+def test_the_gate_looks_up_every_link_a_page_may_name(sqlite_store: Store) -> None:
+    """notebooks.yaml is refused at start for a link outside LINK_PARAMETERS; each of those the gate can open."""
+    assert sorted(Gate(sqlite_store, GateLimits(max_kernels=1), {}).link_lookups) == sorted(content.LINK_PARAMETERS)
 
 
 def test_an_outsider_is_sent_to_sign_in_for_every_owner_page_and_no_kernel_starts(server: VoilaServer) -> None:

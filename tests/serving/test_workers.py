@@ -18,13 +18,13 @@ from jupyter_server.services.kernels.handlers import _kernel_id_regex
 
 from cpmkit import cli
 from cpmkit.accounts.store import AccountStore
-from cpmkit.cli import REPO_NOTEBOOKS
 from cpmkit.db.database import Store
 from cpmkit.serving import workers
 from cpmkit.serving.server import running_voila
 from cpmkit.serving.web_gate import BROWSER_COOKIE, BoundKernelManager, worker_prefix
 from cpmkit.soft_skills.store import AssessmentStore
 from tests._kernel_client import KernelSocket, open_page
+from tests._repository import REPO_NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The recipe's nginx.conf and the command that writes it (docs/deploy.md).

@@ -383,3 +383,15 @@ def test_bank_names_lists_the_banks_in_a_templates_folder(tmp_path: Path) -> Non
     (tmp_path / "broken.yaml").write_text("competencies: [\n", encoding="utf-8")
     assert bank_names(tmp_path) == ["leaders_2027", "soft_skills"]
     assert "soft_skills" in bank_names()
+
+
+def test_a_folder_with_only_a_new_bank_still_offers_the_default(tmp_path: Path) -> None:
+    """A trainer's folder holds the files they changed; the defaults fill in the rest."""
+    from cpmkit import config
+    from cpmkit.soft_skills.bank import bank_names
+
+    shipped = config.default_templates_dir() / "soft_skills.yaml"
+    (tmp_path / "leaders_2027.yaml").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    assert bank_names(tmp_path) == ["leaders_2027", "soft_skills"]
+    (tmp_path / "soft_skills.yaml").write_text("competencies: [\n", encoding="utf-8")  # the trainer's, broken
+    assert bank_names(tmp_path) == ["leaders_2027"]  # theirs replaces the default: its mistake is theirs to see

@@ -83,8 +83,7 @@ def load_health_checks(path: Path) -> HealthChecks:
 def health_checks(templates: Path | None = None) -> HealthChecks:
     """The checks in ``templates/health_check.yaml`` (or ``CPMKIT_TEMPLATES_DIR``'s). A custom
     folder set up before health checks existed has no such file: the packaged one serves then."""
-    path = (templates or config.templates_dir()) / HEALTH_CHECK_FILE
-    return _checks_in(path if path.exists() else config.templates_dir({}) / HEALTH_CHECK_FILE)
+    return _checks_in(config.template_file(HEALTH_CHECK_FILE, templates))
 
 
 @functools.cache

@@ -96,7 +96,7 @@ def load_lessons_template(path: Path) -> LessonsTemplate:
 @functools.cache
 def lessons_template(templates: Path | None = None) -> LessonsTemplate:
     """The lessons content in ``templates/lessons.yaml`` (or ``CPMKIT_TEMPLATES_DIR``)."""
-    return load_lessons_template((templates or config.templates_dir()) / LESSONS_FILE)
+    return load_lessons_template(config.template_file(LESSONS_FILE, templates))
 
 
 def _choices(data: dict[str, Any], key: str, what: str, file: str) -> tuple[Choice, ...]:

@@ -175,13 +175,13 @@ def load_feedback_taxonomy(path: Path) -> FeedbackTaxonomy:
 @functools.cache
 def pulse_survey(templates: Path | None = None) -> PulseSurvey:
     """The pulse survey in ``templates/pulse_survey.yaml`` (or ``CPMKIT_TEMPLATES_DIR``)."""
-    return load_pulse_survey((templates or config.templates_dir()) / PULSE_SURVEY_FILE)
+    return load_pulse_survey(config.template_file(PULSE_SURVEY_FILE, templates))
 
 
 @functools.cache
 def feedback_taxonomy(templates: Path | None = None) -> FeedbackTaxonomy:
     """The taxonomy in ``templates/feedback_themes.yaml`` (or ``CPMKIT_TEMPLATES_DIR``)."""
-    return load_feedback_taxonomy((templates or config.templates_dir()) / FEEDBACK_THEMES_FILE)
+    return load_feedback_taxonomy(config.template_file(FEEDBACK_THEMES_FILE, templates))
 
 
 # -- pulse survey ----------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def load_retro_formats(path: Path) -> RetroFormats:
 @functools.cache
 def retro_formats(templates: Path | None = None) -> RetroFormats:
     """The formats in ``templates/retro_formats.yaml`` (or ``CPMKIT_TEMPLATES_DIR``)."""
-    return load_retro_formats((templates or config.templates_dir()) / RETRO_FORMATS_FILE)
+    return load_retro_formats(config.template_file(RETRO_FORMATS_FILE, templates))
 
 
 def _parse_defaults(raw: Any, file: str) -> tuple[int, dict[str, str]]:

@@ -150,7 +150,7 @@ def suggest_recoding(answers: Sequence[str], target: Target) -> Recoding:
 @functools.cache
 def answer_scales(templates: Path | None = None) -> tuple[WordScale, ...]:
     """The scales of ``templates/answer_scales.yaml`` (or ``CPMKIT_TEMPLATES_DIR``)."""
-    return load_answer_scales((templates or config.templates_dir()) / ANSWER_SCALES_FILE)
+    return load_answer_scales(config.template_file(ANSWER_SCALES_FILE, templates))
 
 
 def load_answer_scales(path: Path) -> tuple[WordScale, ...]:
