@@ -10,6 +10,7 @@ Sections:
   ``run_in_processes`` to hit one store from several OS processes at once, and
   ``project_deleted_before`` to lose a race with another kernel deleting the project.
 * ``built_dists`` (session): the sdist and the wheel built from it, as a release is built.
+* ``widgets_without_a_kernel`` (autouse): every test's widgets get comm's own no-kernel comm.
 
 Every engine a fixture opens is disposed before the fixture returns, and every store a
 test opens through ``open_store`` is closed at teardown: pytest runs with
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import comm
 import pytest
 from sqlalchemy import event
 
@@ -38,6 +40,9 @@ from cpmkit.stakeholders.store import StakeholderStore
 from tests._postgres import PostgresFailed, PostgresServer, PostgresUnavailable, throwaway_postgres
 from tests._repository import ROOT
 from tests._workers import report
+
+#: comm's own ``create_comm`` (a DummyComm), taken before any test can import ipykernel's.
+comm_create_comm = comm.create_comm
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,6 +64,15 @@ def served_as(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         monkeypatch.setenv(IDENTITY_ENV, encode_identity(Identity(owner, "browser-1")))
 
     return serve
+
+
+@pytest.fixture(autouse=True)
+def widgets_without_a_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Widgets made in a test get comm's stand-in comm, which "sends" every change (to nowhere),
+    as a page's widgets send to the browser. Importing ``ipykernel.ipkernel`` (some tests do)
+    swaps in ipykernel's comm, which with no kernel sends nothing at all, so a test recording
+    what a widget sends would check nothing in whichever tests ran after that import."""
+    monkeypatch.setattr(comm, "create_comm", comm_create_comm)
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,7 @@ from cpmkit.feedback.health.store import HealthStore
 from cpmkit.feedback.health.template import HealthChecks, HealthDimension
 from cpmkit.feedback.retro import rules as retro
 from cpmkit.ui.chart import VegaChart
+from cpmkit.ui.live_refresh import LiveRefresh
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import NAMED, ask_to_confirm, fluid, guard, message_area, replace_children
 
@@ -238,7 +239,7 @@ def _closed(board: Mapping[str, Any]) -> str:
     return f"<p class='cpmkit-retro-closed' data-status='{status}' role='status'><b>{html.escape(problem)}</b></p>"
 
 
-class HealthBoard:
+class HealthBoard(LiveRefresh):
     """A health check's live page: a joined member's cards (``member_id``), the facilitator's
     results and Finish (``facilitator_key``), and once finished the results for everyone."""
 
@@ -254,7 +255,6 @@ class HealthBoard:
         self.health, self.member_id, self.facilitator_key = health, member_id, facilitator_key
         self.board_id = int(board["id"])
         self.check = health.check(dict(board))
-        self.seen: tuple[Any, ...] | None = None
         self.message = message_area()
         self.live_message = message_area()
         self.notice = W.HTML()
@@ -277,24 +277,11 @@ class HealthBoard:
         if self.ticker is not None:
             self.ticker.start_with(self.widget)
 
-    def tick(self) -> None:
-        """One periodic check: one cheap read; re-read and redrawn only if the check changed."""
-        with guard(self.live_message):
-            if self.health.version(self.board_id) != self.seen:
-                self._load()
-
-    def refresh(self) -> None:
-        with guard(self.live_message):
-            self._load()
-
-    def stop(self) -> None:
-        if self.ticker is not None:
-            self.ticker.stop()
+    def _version(self) -> object:
+        return self.health.version(self.board_id)
 
     def _load(self) -> None:
-        seen = self.health.version(self.board_id)  # before the read: a change in between redraws again
         state = self.health.state(self.board_id)
-        self.seen = seen
         status = retro.board_status(state.board)
         self.notice.value = _closed(state.board)
         if self.member_id is not None:  # the facilitator's results say it themselves

@@ -76,6 +76,7 @@ from cpmkit.feedback.retro.summary import (
 from cpmkit.feedback.retro.template import RetroColumn, RetroFormat, RetroFormats
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.card_drag import CardDrag
+from cpmkit.ui.live_refresh import LiveRefresh
 from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
@@ -409,7 +410,7 @@ class GroupBox:
         return W.HBox([edit, remove]).add_class("cpmkit-retro-own")
 
 
-class RetroBoard:
+class RetroBoard(LiveRefresh):
     """One joined member's live board; with ``facilitator`` also the controls that run it."""
 
     def __init__(
@@ -435,7 +436,6 @@ class RetroBoard:
         self.format: RetroFormat = formats.format(str(board["format"]))
         self.guidance = formats.phase_guidance
         self.state: BoardState | None = None
-        self.seen: tuple[Any, ...] | None = None
 
         self.message = message_area()  # answers to what this person did (a vote refused, ...)
         self.live_message = message_area()  # a refresh that failed
@@ -617,27 +617,16 @@ class RetroBoard:
 
     # -- live refresh -------------------------------------------------------------------------
 
-    def tick(self) -> None:
-        """One periodic check: one cheap read; the board is re-read and redrawn only if it changed."""
-        with guard(self.live_message):
-            if self.retros.version(self.board_id) != self.seen:
-                self._load()
-
-    def refresh(self) -> None:
-        """Re-read and redraw the whole board."""
-        with guard(self.live_message):
-            self._load()
-
     def stop(self) -> None:
         """Stop the periodic refresh and the countdown for good (the board is closed or replaced)."""
-        if self.ticker is not None:
-            self.ticker.stop()
+        super().stop()
         self.timer.close()
 
+    def _version(self) -> object:
+        return self.retros.version(self.board_id)
+
     def _load(self) -> None:
-        seen = self.retros.version(self.board_id)  # before the read: a change in between redraws again
         self.state = with_read(self.state, self.retros.state(self.board_id))
-        self.seen = seen
         self._render(self._view(self.state))
 
     def _view(self, state: BoardState) -> BoardView:

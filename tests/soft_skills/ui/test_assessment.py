@@ -571,6 +571,7 @@ def test_each_item_row_is_built_once_and_every_answer_reaches_its_item(
             questions.next.click()
             new = [widget for key, widget in _instances.items() if key not in before]
             assert len(new) == 3 * len(BANK.items_for(BANK.competencies[step + 1].id))
+            assert updated, "nothing was sent at all: the check below would hold whatever was built"
             assert not set(map(id, new)) & set(map(id, updated)), "a row was built, then changed"
     built = len(_instances)
     while questions.step > 0:
