@@ -296,11 +296,7 @@ def _export(args: argparse.Namespace) -> int:
 
     store = Store.open()
     try:
-        matches = [p for p in store.list_projects() if str(p["id"]) == args.project or p["name"] == args.project]
-        if not matches:
-            names = ", ".join(p["name"] for p in store.list_projects()) or "none yet"
-            raise CpmkitError(f"No project called {args.project!r}. Projects: {names}.")
-        project_id = matches[0]["id"]
+        project_id = store.find_project(args.project)["id"]
         register = StakeholderStore(store)
         tables = stakeholder_tables(
             register.stakeholders(project_id), register.measures(project_id), today=dt.date.today()

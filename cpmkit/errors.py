@@ -5,7 +5,7 @@ Hierarchy::
     CpmkitError
     ├── ValidationError      a value entered is not acceptable (field, value)
     ├── TemplateError        a content file in templates/ is malformed (file, item, field)
-    ├── NotFoundError        a project, stakeholder or measure no longer exists (``gone``)
+    ├── NotFoundError        a project, stakeholder or measure no longer exists (``gone``), or none has the name given
     ├── StoreError           the data store cannot be opened or upgraded
     ├── TooManyTries         too many tries of a code or key in a short time (wait_seconds)
     └── ConfigError          a setting (environment variable) has a value cpmkit cannot use (setting, value)
@@ -61,8 +61,8 @@ class TemplateError(CpmkitError):
 
 
 class NotFoundError(CpmkitError, LookupError):
-    """The record asked for does not exist (it may have been deleted in another tab); its message
-    is ``gone(what)``."""
+    """The record asked for does not exist: deleted, perhaps in another tab (its message is
+    ``gone(what)``), or none has the name given (the message lists what there is)."""
 
 
 def gone(what: str) -> str:

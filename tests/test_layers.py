@@ -15,8 +15,16 @@ CONTRACTS = {
 }
 PURE = "Rules are pure: no store, no database, no widgets"
 WIDGETS = "Only ui modules import widgets"
-#: Plumbing around the workbooks: the server, the command line, settings and errors.
-PLUMBING = ("cpmkit.serving", "cpmkit.cli", "cpmkit.config", "cpmkit.errors", "cpmkit.db", "cpmkit.accounts.store")
+#: Plumbing around the workbooks: the server, the command line, the notebook API, settings and errors.
+PLUMBING = (
+    "cpmkit.serving",
+    "cpmkit.cli",
+    "cpmkit.api",
+    "cpmkit.config",
+    "cpmkit.errors",
+    "cpmkit.db",
+    "cpmkit.accounts.store",
+)
 
 
 def _modules() -> list[str]:

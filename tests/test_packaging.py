@@ -59,12 +59,14 @@ def test_public_api_is_what_was_meant() -> None:
             "ConfigError",
             "CpmkitError",
             "NotFoundError",
+            "Project",
             "Store",
             "StoreError",
             "TemplateError",
             "TooManyTries",
             "ValidationError",
             "__version__",
+            "open_project",
         ]
     )
     for name in cpmkit.__all__:

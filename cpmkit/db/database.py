@@ -246,6 +246,28 @@ class Store:
         # alphabetical order ("m" is "rn" in it).
         return sorted(rows, key=lambda row: (" ".join(row["name"].split()).casefold(), row["id"]))
 
+    def find_project(self, name_or_id: str | int, *, owner: Owner = LOCAL_OWNER) -> dict[str, Any]:
+        """The project ``owner`` may see with the id or name ``name_or_id``, as ``{"id", "name"}``:
+        what a person types to name a project (``cpmkit export --project``, ``cpmkit.open_project``).
+        A name matches as typed, else ignoring case and look-alikes (``name_key``). None found:
+        NotFoundError listing the projects; several (an admin sees every owner's): say to use the id."""
+        listed = self.list_projects(owner)
+        wanted = str(name_or_id).strip()
+        found = [p for p in listed if str(p["id"]) == wanted]
+        if not found and not isinstance(name_or_id, int):
+            found = [p for p in listed if p["name"] == wanted] or [
+                p for p in listed if name_key(p["name"]) == name_key(wanted)
+            ]
+        if not found:
+            names = ", ".join(p["name"] for p in listed) or "none yet"
+            raise NotFoundError(f"No project called {name_or_id!r}. Projects: {names}.")
+        if len(found) > 1:
+            ids = ", ".join(str(p["id"]) for p in found)
+            raise ValidationError.for_field(
+                "project", name_or_id, f"several projects are called {wanted!r} (ids {ids}); give the id instead."
+            )
+        return found[0]
+
     def project(self, project_id: int) -> dict[str, Any]:
         """One project as ``{"id", "name"}``; NotFoundError if it is gone."""
         with self.read() as conn:

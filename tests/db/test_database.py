@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from cpmkit import config
+from cpmkit.accounts.store import AccountStore
 from cpmkit.db import database, location
 from cpmkit.db.database import FILE_MODE, FOLDER_MODE, Store, create_store_engine
 from cpmkit.db.migrations import head
@@ -80,6 +81,43 @@ def test_empty_project_name_refused(store: Store) -> None:
 def test_missing_project_is_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError, match="^This project no longer exists"):
         store.project(12345)
+
+
+def test_a_project_is_found_by_id_or_by_name_as_a_person_types_it(store: Store) -> None:
+    """``find_project`` serves ``cpmkit export --project`` and ``cpmkit.open_project``."""
+    harbour = store.create_project("Harbour Bridge Refit")
+    numbered = store.create_project("2027")
+    assert store.find_project("Harbour Bridge Refit") == {"id": harbour, "name": "Harbour Bridge Refit"}
+    assert store.find_project("  harbour bridge REFIT ")["id"] == harbour  # case and spacing aside
+    assert store.find_project(harbour)["id"] == store.find_project(str(harbour))["id"] == harbour
+    assert store.find_project("2027")["id"] == numbered  # no project has the id 2027
+    with pytest.raises(NotFoundError, match=r"^No project called 2027\. Projects: 2027, Harbour Bridge Refit\.$"):
+        store.find_project(2027)  # an int is an id only
+
+
+def test_an_unknown_project_is_named_with_the_projects_there_are(store: Store) -> None:
+    with pytest.raises(NotFoundError, match=r"^No project called 'Gemini'\. Projects: none yet\.$"):
+        store.find_project("Gemini")
+    store.create_project("Apollo")
+    with pytest.raises(NotFoundError, match=r"^No project called 'Gemini'\. Projects: Apollo\.$"):
+        store.find_project("Gemini")
+
+
+def test_an_owner_finds_only_their_projects_and_an_admin_is_asked_for_the_id_of_a_shared_name(
+    store: Store,
+) -> None:
+    accounts = AccountStore(store)
+    ana, ben = accounts.add_user("ana", "correct horse 1"), accounts.add_user("ben", "correct horse 2")
+    mine, theirs = store.create_project("Apollo", owner=ana), store.create_project("apollo", owner=ben)
+    assert store.find_project("APOLLO", owner=ana)["id"] == mine
+    with pytest.raises(NotFoundError, match="Projects: Apollo"):
+        store.find_project(theirs, owner=ana)
+    assert store.find_project("Apollo")["id"] == mine  # the name as typed comes first
+    with pytest.raises(
+        ValidationError, match=rf"^Project: several projects are called 'APOLLO' \(ids {mine}, {theirs}\)"
+    ):
+        store.find_project("APOLLO")
+    assert store.find_project(theirs)["name"] == "apollo"
 
 
 # -- settings and free text ---------------------------------------------------------------
