@@ -1,5 +1,5 @@
 """The project's cockpit, as rules: the open actions from gaps and retrospectives (overdue
-first), the overdue touchpoints, when the last pulse round opened, and one row per project for
+first), the overdue touchpoints, when the next pulse round is due, and one row per project for
 the portfolio. Pure: plain data and DataFrames in, ``today`` passed in; no store, no widgets.
 """
 
@@ -25,7 +25,7 @@ __all__ = [
     "OPEN_STATUSES",
     "PORTFOLIO_COLUMNS",
     "TOUCHPOINT_COLUMNS",
-    "last_pulse_round",
+    "next_pulse_round",
     "open_actions",
     "overdue_touchpoints",
     "portfolio_table",
@@ -86,22 +86,26 @@ def overdue_touchpoints(plan: pd.DataFrame) -> pd.DataFrame:
     return late[TOUCHPOINT_COLUMNS].reset_index(drop=True)
 
 
-def last_pulse_round(rounds: pd.DataFrame, *, today: dt.date) -> str:
-    """When the project last asked its team and stakeholders, in a sentence; ``rounds`` is
-    ``PulseStore.rounds`` (earliest first). The pulse template sets no cadence, so the next
-    round's date is the PM's call."""
+def next_pulse_round(rounds: pd.DataFrame, *, every_days: int | None, today: dt.date) -> tuple[str, bool]:
+    """When the next pulse round is due, in a sentence, and whether it is late: the last round's
+    opening day plus ``every_days`` (the pulse survey's cadence); with no cadence, the sentence
+    says only when the last round opened. ``rounds`` is ``PulseStore.rounds`` (earliest first)."""
     require_columns(rounds, ["name", "opened_on", "responses"], "pulse rounds")
     if rounds.empty:
-        return "No pulse round yet: open the first one in workbook 4."
+        return "No pulse round yet: open the first one in workbook 4.", False
     latest = rounds.iloc[-1]
     opened = as_date(latest["opened_on"])
-    days = (today - opened).days
-    ago = "today" if days == 0 else (f"{days} day(s) ago" if days > 0 else f"in {-days} day(s)")
     answers = int(latest["responses"])
-    return (
-        f"The last pulse round, {latest['name']}, opened on {opened:%Y-%m-%d} ({ago}) "
-        f"and has {answers} answer{'s' if answers != 1 else ''}."
-    )
+    last = f"{latest['name']}, opened on {opened:%Y-%m-%d} and has {answers} answer{'s' if answers != 1 else ''}"
+    if every_days is None:
+        return f"The last pulse round, {last}.", False
+    due = opened + dt.timedelta(days=every_days)
+    late = (today - due).days
+    if late > 0:
+        when = f"was due on {due:%Y-%m-%d}: OVERDUE by {late} day(s)"
+    else:
+        when = "is due today" if late == 0 else f"is due on {due:%Y-%m-%d}"
+    return f"The next pulse round {when} (every {every_days} days); the last, {last}.", late > 0
 
 
 def portfolio_table(projects: Sequence[Mapping[str, Any]], reports: Mapping[int, StatusReport | str]) -> pd.DataFrame:

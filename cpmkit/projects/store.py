@@ -1,5 +1,5 @@
 """A project's cockpit read from the store: its status report, NPS and CSAT per pulse round,
-open actions, overdue touchpoints and last pulse round (``read_overview``), and the status of
+open actions, overdue touchpoints and next pulse round due (``read_overview``), and the status of
 each of an owner's projects (``read_portfolio``). Each section is read on its own: one that
 fails says so in a sentence (``ProjectOverview.problems``) and the others are still there.
 """
@@ -48,20 +48,21 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ProjectOverview:
-    """One project's cockpit. A section whose read failed is None (``pulse_round``: empty) and
+    """One project's cockpit. A section whose read failed is None (``pulse_round``: ``("", False)``) and
     ``problems`` holds the sentence saying so, by section (``SECTIONS``).
 
     ``status``: the status report (lights, the all-red rule and its reasons); ``pulse``: NPS and
     CSAT per round with n (``trends.pulse_trend`` rows); ``actions``: the open actions, overdue
     first (``overview.OPEN_ACTION_COLUMNS``); ``touchpoints``: the overdue touchpoints
-    (``overview.TOUCHPOINT_COLUMNS``); ``pulse_round``: when the last pulse round opened."""
+    (``overview.TOUCHPOINT_COLUMNS``); ``pulse_round``: when the next pulse round is due, in a
+    sentence, and whether it is late (``overview.next_pulse_round``)."""
 
     project_id: int
     status: StatusReport | None
     pulse: pd.DataFrame | None
     actions: pd.DataFrame | None
     touchpoints: pd.DataFrame | None
-    pulse_round: str
+    pulse_round: tuple[str, bool]
     problems: dict[str, str]
 
 
@@ -103,8 +104,11 @@ def read_overview(
             )
         ),
     )
-    pulse_round = section("rounds", lambda: overview.last_pulse_round(pulses.rounds(project_id), today=today))
-    return ProjectOverview(project_id, status, pulse, actions, touchpoints, pulse_round or "", problems)
+    pulse_round = section(
+        "rounds",
+        lambda: overview.next_pulse_round(pulses.rounds(project_id), every_days=pulses.survey.every_days, today=today),
+    )
+    return ProjectOverview(project_id, status, pulse, actions, touchpoints, pulse_round or ("", False), problems)
 
 
 def read_portfolio(

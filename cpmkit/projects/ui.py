@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 import ipywidgets as W
@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 else:
     pd = deferred_module("pandas")
 
-__all__ = ["LandingApp", "app", "cockpit_html", "page_href", "portfolio_html"]
+__all__ = ["PORTFOLIO_AT_ONCE", "LandingApp", "app", "cockpit_html", "page_href", "portfolio_html"]
+
+#: Up to this many projects, the landing page shows the portfolio at once; beyond, on a click
+#: (each project's lights are a read and the landing page is the first page opened).
+PORTFOLIO_AT_ONCE: Final = 6
 
 
 def app() -> W.Widget:
@@ -53,6 +57,8 @@ class LandingApp:
         self.cockpit = W.HTML()
         self.summary = W.HTML()
         self.portfolio = W.HTML()
+        self.show_portfolio = W.Button(icon="table", layout=W.Layout(width="auto", display="none"))
+        self.show_portfolio.on_click(lambda _: self._fill_portfolio())
         self.bar = ProjectBar(store, on_change=lambda _: self.refresh())
         self.widget = W.VBox(
             [
@@ -64,6 +70,7 @@ class LandingApp:
                 W.HTML("<h3>Stakeholders</h3>"),
                 self.summary,
                 self.portfolio,
+                self.show_portfolio,
             ]
         )
         self.widget.add_class("cpmkit-app")
@@ -79,7 +86,7 @@ class LandingApp:
             for t in workbooks
         )
         self.links.value = f"<ul>{items}</ul>"
-        self.portfolio.value = self._portfolio()
+        self._portfolio()
         if project_id is None:
             self.cockpit.value = ""
             self.summary.value = '<p class="cpmkit-help">Create a project to begin.</p>'
@@ -94,12 +101,19 @@ class LandingApp:
         rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in lines)
         self.summary.value = f'<table class="cpmkit-table cpmkit-summary">{rows}</table>'
 
-    def _portfolio(self) -> str:
-        """The portfolio, only when the owner has more than one project."""
-        if len(self.store.list_projects(self.bar.owner)) < 2:
-            return ""
-        table = read_portfolio(self.store, self.bar.owner, gap_template=self.template)
-        return portfolio_html(table)
+    def _portfolio(self) -> None:
+        """The portfolio when the owner has several projects: shown at once up to
+        ``PORTFOLIO_AT_ONCE`` of them, beyond that on a click (each project is a read)."""
+        count = len(self.store.list_projects(self.bar.owner))
+        self.portfolio.value = ""
+        self.show_portfolio.description = f"Show the lights of your {count} projects"
+        self.show_portfolio.layout.display = "flex" if count > PORTFOLIO_AT_ONCE else "none"
+        if 1 < count <= PORTFOLIO_AT_ONCE:
+            self._fill_portfolio()
+
+    def _fill_portfolio(self) -> None:
+        self.show_portfolio.layout.display = "none"
+        self.portfolio.value = portfolio_html(read_portfolio(self.store, self.bar.owner, gap_template=self.template))
 
 
 def page_href(page: str, project_id: int) -> str:
@@ -108,35 +122,29 @@ def page_href(page: str, project_id: int) -> str:
 
 
 def cockpit_html(found: ProjectOverview) -> str:
-    """The cockpit's sections as escaped HTML, each with its link to where it is handled."""
+    """The cockpit's sections as escaped HTML, each with its link to where it is handled; a
+    section that could not be read says so and the others are shown."""
     pid = found.project_id
-    parts = ["<div class='cpmkit-cockpit'>"]
-    parts.append(_heading("Status", page_href("expectation_gap", pid), "Set the lights in workbook 3"))
-    parts.append(_or_problem(found, "status", lambda: _status_html(found)))
-    parts.append(
-        _heading("Customer feedback: NPS and CSAT", page_href("lessons_learned", pid), "Pulse surveys in workbook 4")
-    )
-    parts.append(_or_problem(found, "pulse", lambda: _scores_html(found)))
-    parts.append(_heading("Open actions", None, ""))
-    parts.append(_or_problem(found, "actions", lambda: _actions_html(found)))
-    parts.append(
-        _heading(
-            "Touchpoints and pulse rounds", page_href("stakeholder_value", pid), "Communication plan in workbook 1"
-        )
-    )
-    parts.append(_or_problem(found, "touchpoints", lambda: _touchpoints_html(found)))
-    parts.append(
-        _or_problem(
-            found,
-            "rounds",
-            lambda: (
-                f"<p class='cpmkit-pulse-round'>{html.escape(found.pulse_round)} "
-                f"<a href='{page_href('lessons_learned', pid)}' class='cpmkit-cockpit-link'>Pulse rounds in workbook 4</a></p>"
-            ),
-        )
-    )
-    parts.append("</div>")
-    return "".join(parts)
+    sections = [
+        ("Status", "expectation_gap", "Set the lights in workbook 3", "status", _status_html),
+        ("Customer feedback: NPS and CSAT", "lessons_learned", "Pulse surveys in workbook 4", "pulse", _scores_html),
+        ("Open actions", None, "", "actions", _actions_html),
+        (
+            "Overdue touchpoints",
+            "stakeholder_value",
+            "Communication plan in workbook 1",
+            "touchpoints",
+            _touchpoints_html,
+        ),
+        ("Pulse rounds", "lessons_learned", "Open a round in workbook 4", "rounds", _pulse_round_html),
+    ]
+    parts = []
+    for title, page, label, section, shown in sections:
+        link = f"<p class='cpmkit-help'>{_link(page_href(page, pid), label)}</p>" if page else ""
+        problem = found.problems.get(section)
+        body = f"<p class='cpmkit-flag'>{html.escape(problem)}</p>" if problem else shown(found)
+        parts.append(f"<h3>{html.escape(title)}</h3>{link}{body}")
+    return f"<div class='cpmkit-cockpit'>{''.join(parts)}</div>"
 
 
 def portfolio_html(table: pd.DataFrame) -> str:
@@ -159,14 +167,8 @@ def portfolio_html(table: pd.DataFrame) -> str:
     return "<h3>Your projects</h3>" + scrolling_table(body, name="Your projects")
 
 
-def _heading(title: str, href: str | None, label: str) -> str:
-    link = f" <a href='{href}' class='cpmkit-cockpit-link'>{html.escape(label)}</a>" if href else ""
-    return f"<h3>{html.escape(title)}</h3>" + (f"<p class='cpmkit-help'>{link}</p>" if link else "")
-
-
-def _or_problem(found: ProjectOverview, section: str, shown: Callable[[], str]) -> str:
-    problem = found.problems.get(section)
-    return f"<p class='cpmkit-flag'>{html.escape(problem)}</p>" if problem else shown()
+def _link(href: str, label: str) -> str:
+    return f"<a href='{html.escape(href)}' class='cpmkit-cockpit-link'>{html.escape(label)}</a>"
 
 
 def _status_html(found: ProjectOverview) -> str:
@@ -203,11 +205,16 @@ def _actions_html(found: ProjectOverview) -> str:
         rows.append(
             f"<tr class='cpmkit-open-action'><td>{html.escape(when)}{late}</td><td>{html.escape(_text(row['owner'], 'no owner'))}</td>"
             f"<td>{html.escape(str(row['what']))}{about}</td><td>{html.escape(_text(row['status'], 'open'))}</td>"
-            f"<td><a href='{href}' class='cpmkit-cockpit-link'>{html.escape(str(row['source']))}</a></td></tr>"
+            f"<td>{_link(href, str(row['source']))}</td></tr>"
         )
     head = "<tr><th>Due</th><th>Owner</th><th>Action</th><th>Status</th><th>Handled in</th></tr>"
     table = f"<table class='cpmkit-table cpmkit-actions'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
     return scrolling_table(table, name="Open actions")
+
+
+def _pulse_round_html(found: ProjectOverview) -> str:
+    sentence, late = found.pulse_round
+    return f"<p class='cpmkit-pulse-round{' cpmkit-flag' if late else ''}'>{html.escape(sentence)}</p>"
 
 
 def _touchpoints_html(found: ProjectOverview) -> str:

@@ -11,7 +11,7 @@ from cpmkit.gap.status import StatusReport
 from cpmkit.projects.overview import (
     OPEN_ACTION_COLUMNS,
     TOUCHPOINT_COLUMNS,
-    last_pulse_round,
+    next_pulse_round,
     open_actions,
     overdue_touchpoints,
     portfolio_table,
@@ -78,15 +78,34 @@ def test_overdue_touchpoints_are_the_late_ones_longest_first() -> None:
     assert found["name"].tolist() == ["Acme", "Bo"]
 
 
-def test_the_last_pulse_round_is_said_in_a_sentence() -> None:
+def test_the_next_pulse_round_is_due_a_cadence_after_the_last() -> None:
     rounds = pd.DataFrame(
         [["October", dt.date(2026, 10, 1), 1], ["November", dt.date(2026, 11, 24), 12]],
         columns=["name", "opened_on", "responses"],
     )
-    assert last_pulse_round(rounds, today=TODAY) == (
-        "The last pulse round, November, opened on 2026-11-24 (14 day(s) ago) and has 12 answers."
+    last = "the last, November, opened on 2026-11-24 and has 12 answers."
+    assert next_pulse_round(rounds, every_days=21, today=TODAY) == (
+        f"The next pulse round is due on 2026-12-15 (every 21 days); {last}",
+        False,
     )
-    assert last_pulse_round(rounds.iloc[:0], today=TODAY).startswith("No pulse round yet")
+    assert next_pulse_round(rounds, every_days=14, today=TODAY) == (
+        f"The next pulse round is due today (every 14 days); {last}",
+        False,
+    )
+    assert next_pulse_round(rounds, every_days=7, today=TODAY) == (
+        f"The next pulse round was due on 2026-12-01: OVERDUE by 7 day(s) (every 7 days); {last}",
+        True,
+    )
+
+
+def test_without_a_cadence_or_a_round_the_sentence_says_what_is_known() -> None:
+    rounds = pd.DataFrame([["October", dt.date(2026, 10, 1), 1]], columns=["name", "opened_on", "responses"])
+    assert next_pulse_round(rounds, every_days=None, today=TODAY) == (
+        "The last pulse round, October, opened on 2026-10-01 and has 1 answer.",
+        False,
+    )
+    sentence, late = next_pulse_round(rounds.iloc[:0], every_days=14, today=TODAY)
+    assert sentence.startswith("No pulse round yet") and not late
 
 
 def test_the_portfolio_has_a_row_per_project_with_its_lights() -> None:

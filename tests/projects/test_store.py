@@ -31,7 +31,12 @@ def test_the_overview_reads_every_section(store: Store) -> None:
     assert found.touchpoints[["name", "days_overdue"]].values.tolist() == [["Acme <Corp>", 13]]
     assert found.pulse is not None
     assert found.pulse[["measure", "value", "n"]].values.tolist() == [["nps", 0.0, 2], ["csat", 50.0, 2]]
-    assert found.pulse_round.startswith("The last pulse round, November, opened on 2026-11-28")
+    sentence, late = found.pulse_round
+    assert sentence == (
+        "The next pulse round is due on 2026-12-12 (every 14 days); "
+        "the last, November, opened on 2026-11-28 and has 2 answers."
+    )
+    assert not late
 
 
 def test_an_empty_project_reads_without_problems(store: Store) -> None:
@@ -41,7 +46,7 @@ def test_an_empty_project_reads_without_problems(store: Store) -> None:
     assert found.status is not None and not found.status.all_red
     assert found.actions is not None and found.actions.empty
     assert found.pulse is not None and found.pulse.empty
-    assert found.pulse_round.startswith("No pulse round yet")
+    assert found.pulse_round[0].startswith("No pulse round yet")
 
 
 def test_a_failing_section_says_so_and_the_rest_is_read(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
-from cpmkit.projects.ui import LandingApp
+from cpmkit.projects.ui import PORTFOLIO_AT_ONCE, LandingApp
 from cpmkit.stakeholders.store import StakeholderStore
 from tests.projects.seeding import seed_troubled_project
 
@@ -67,7 +67,7 @@ def test_the_cockpit_shows_the_all_red_banner_actions_and_touchpoints(store: Sto
     )
     assert f"href='04_lessons_learned.ipynb?project={project}' class='cpmkit-cockpit-link'>Retrospective</a>" in actions
     assert "<b>Acme &lt;Corp&gt;</b>: OVERDUE by 13 day(s)" in shown
-    assert "The last pulse round, November, opened on 2026-11-28 (10 day(s) ago) and has 2 answers." in shown
+    assert "The next pulse round is due on 2026-12-12 (every 14 days)" in shown
     assert app.portfolio.value == "", "one project: no portfolio"
 
 
@@ -95,3 +95,15 @@ def test_with_several_projects_the_portfolio_has_a_row_each(store: Store) -> Non
     assert shown.index("Apollo &lt;1&gt;") < shown.index("Borealis")
     assert f"href='index.ipynb?project={calm}'" in shown and f"href='index.ipynb?project={troubled}'" in shown
     assert shown.count("All red") == 1
+
+
+def test_with_many_projects_the_portfolio_is_read_on_a_click(store: Store) -> None:
+    for number in range(PORTFOLIO_AT_ONCE + 1):
+        store.create_project(f"Project {number}")
+    app = LandingApp(store)
+    assert app.portfolio.value == ""
+    assert app.show_portfolio.layout.display == "flex"
+    assert app.show_portfolio.description == f"Show the lights of your {PORTFOLIO_AT_ONCE + 1} projects"
+    app.show_portfolio.click()
+    assert app.portfolio.value.count("cpmkit-portfolio-link") == PORTFOLIO_AT_ONCE + 1
+    assert app.show_portfolio.layout.display == "none"
