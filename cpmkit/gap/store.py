@@ -61,10 +61,11 @@ from cpmkit.gap.rules import (
 )
 from cpmkit.gap.status import LIGHTS, StatusReport, status_report
 from cpmkit.gap.template import IMPORTANCE_RANGES, GapTemplate
-from cpmkit.stakeholders.store import StakeholderStore
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from cpmkit.stakeholders.store import StakeholderStore  # a participant's survey page imports no pandas
 else:
     pd = deferred_module("pandas")
 

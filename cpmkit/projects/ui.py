@@ -158,7 +158,7 @@ def portfolio_html(table: pd.DataFrame) -> str:
         )
         flag = "<b class='cpmkit-flag'>All red</b> " if row["all_red"] else ""
         rows.append(
-            f"<tr><td><a href='index.ipynb?project={int(row['id'])}' class='cpmkit-portfolio-link'>"
+            f"<tr><td><a href='{page_href('index', int(row['id']))}' class='cpmkit-portfolio-link'>"
             f"{html.escape(str(row['name']))}</a></td><td><div class='cpmkit-lights'>{lights}</div></td>"
             f"<td>{flag}{html.escape(str(row['reason']))}</td></tr>"
         )
