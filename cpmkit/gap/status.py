@@ -34,6 +34,7 @@ __all__ = [
     "LIGHTS",
     "VERDICTS",
     "StatusReport",
+    "lights_html",
     "status_report",
     "status_report_html",
 ]
@@ -246,3 +247,24 @@ def _cell(value: Any) -> str:
 
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def lights_html(report: StatusReport) -> str:
+    """The status board: each light as a coloured dot and its colour in words, then the all-red
+    banner with its reasons (workbook 3's status view and the landing page)."""
+    cells = []
+    for area, colour in report.lights.items():
+        was = report.set_lights.get(area)
+        note = f" (set: {was})" if report.all_red and was and was != colour else ""
+        word = colour or "not set"
+        cells.append(
+            f"<div class='cpmkit-light cpmkit-light-{html.escape(word.replace(' ', '-'))}'><span class='cpmkit-dot'></span>"
+            f"<b>{html.escape(area.capitalize())}</b>: {html.escape(word)}{html.escape(note)}</div>"
+        )
+    reasons = "".join(f"<li>{html.escape(r)}</li>" for r in report.reasons)
+    banner = (
+        f"<div class='cpmkit-all-red'><ul>{reasons}</ul></div>"
+        if report.all_red
+        else (f"<ul class='cpmkit-help'>{reasons}</ul>" if reasons else "")
+    )
+    return f"<div class='cpmkit-lights'>{''.join(cells)}</div>{banner}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, Table, func, select
@@ -49,12 +50,22 @@ from cpmkit.db.schema import (
     survey_responses,
 )
 from cpmkit.errors import NotFoundError, ValidationError, gone
-from cpmkit.gap.rules import ACTION_STATUSES, DEFAULT_SCALE, FIGURES, NOTE_FIELDS, RATING_COLUMNS
-from cpmkit.gap.status import LIGHTS
-from cpmkit.gap.template import IMPORTANCE_RANGES
+from cpmkit.gap.rules import (
+    ACTION_STATUSES,
+    DEFAULT_SCALE,
+    FIGURES,
+    NOTE_FIELDS,
+    RATING_COLUMNS,
+    current_ratings,
+    gap_table,
+)
+from cpmkit.gap.status import LIGHTS, StatusReport, status_report
+from cpmkit.gap.template import IMPORTANCE_RANGES, GapTemplate
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from cpmkit.stakeholders.store import StakeholderStore  # a participant's survey page imports no pandas
 else:
     pd = deferred_module("pandas")
 
@@ -67,7 +78,9 @@ __all__ = [
     "NOTE_FIELDS",
     "NO_RESPONSE",
     "SATISFACTION_COLUMNS",
+    "GapData",
     "GapStore",
+    "read_gap_data",
 ]
 
 DEFAULT_SATISFACTION: Final = (1, 5)
@@ -344,6 +357,51 @@ class GapStore:
 
     def _frame(self, table: Table, project_id: int, columns: Sequence[str], *, order: Sequence[str]) -> pd.DataFrame:
         return self.store.frame(_query(table, project_id, columns, order=order), list(columns))
+
+
+@dataclass(frozen=True)
+class GapData:
+    """A project's expectation-gap figures as workbook 3 and the landing page show them, read once."""
+
+    register: pd.DataFrame
+    ratings: pd.DataFrame
+    satisfaction: pd.DataFrame
+    notes: pd.DataFrame
+    actions: pd.DataFrame
+    gaps: pd.DataFrame
+    lights: dict[str, str | None]
+    dimensions: list[str]
+
+    def status(self, template: GapTemplate) -> StatusReport:
+        """The status report (lights, the all-red rule and its reasons) these figures give."""
+        return status_report(
+            self.lights,
+            self.register,
+            self.satisfaction,
+            self.gaps,
+            rules=template.rules,
+            sources=template.source_order,
+            names=template.dimension_names,
+        )
+
+
+def read_gap_data(gaps: GapStore, register: StakeholderStore, project_id: int, template: GapTemplate) -> GapData:
+    """Read a project's figures once and compute its current gaps on the dimensions it asks about
+    (``project_id`` -1: no project, every frame empty)."""
+    ratings = gaps.ratings(project_id)
+    dimensions = template.asked_dimensions(gaps.chosen_dimensions(project_id) if project_id != -1 else None)
+    current = current_ratings(ratings, sources=template.source_order)
+    current = current[current["dimension"].isin(dimensions)]
+    return GapData(
+        register=register.stakeholders(project_id),
+        ratings=ratings[ratings["dimension"].isin(dimensions)],
+        satisfaction=gaps.satisfaction(project_id),
+        notes=gaps.notes(project_id),
+        actions=gaps.actions(project_id),
+        gaps=gap_table(current, dimensions=dimensions),
+        lights=gaps.lights(project_id) if project_id != -1 else {},
+        dimensions=dimensions,
+    )
 
 
 def _query(table: Table, project_id: int, columns: Sequence[str], *, order: Sequence[str]) -> Any:

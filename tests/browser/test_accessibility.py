@@ -101,7 +101,7 @@ def _survey(store: Store, unique: Callable[[str], str]) -> dict[str, Any]:
 
 #: page id -> (notebook, who signs in (None: a participant holding a link), the query it opens with).
 PAGES: dict[str, tuple[str, str | None, Callable[[Store, Callable[[str], str]], dict[str, Any]]]] = {
-    "projects": ("index.ipynb", "pm", _nothing),
+    "projects": ("index.ipynb", "pm", lambda s, u: {"project": _project(s, u)}),  # the cockpit, which has no tabs
     "stakeholder_value": ("01_stakeholder_value.ipynb", "pm", _owned),
     "workshop_trainer": ("02_workshop_trainer.ipynb", "pm", _nothing),
     "expectation_gap": ("03_expectation_gap.ipynb", "pm", _owned),

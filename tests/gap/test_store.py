@@ -85,7 +85,9 @@ def test_exported_names() -> None:
             "NOTE_COLUMNS",
             "NOTE_FIELDS",
             "SATISFACTION_COLUMNS",
+            "GapData",
             "GapStore",
+            "read_gap_data",
         ]
     )
     assert ACTION_STATUSES == ("open", "in progress", "done")

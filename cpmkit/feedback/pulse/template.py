@@ -60,6 +60,7 @@ _TONE_PHRASE = re.compile(rf"{_WORD}(?: {_WORD})+")
 _MIN_STEM = 3
 _FIXED_SCALES: Final = {"recommend": (0, 10), "satisfaction": (1, 5)}
 _MIN_RATING_POINTS = 3
+_MAX_EVERY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,13 @@ class PulseQuestion:
 
 @dataclass(frozen=True)
 class PulseSurvey:
-    """The pulse survey: its title, introduction and questions in the order asked."""
+    """The pulse survey: its title, introduction and questions in the order asked, and how many
+    days apart its rounds are meant to be (None: no cadence, each round is the PM's call)."""
 
     name: str
     intro: str
     questions: tuple[PulseQuestion, ...]
+    every_days: int | None = None
 
     def question(self, question_id: str) -> PulseQuestion:
         return next(q for q in self.questions if q.id == question_id)
@@ -148,7 +151,7 @@ def load_pulse_survey(path: Path) -> PulseSurvey:
     """Read and check a pulse survey file; TemplateError names the file, question and field."""
     file = path.name
     data = read_yaml(path)
-    check_fields(data, ("name", "intro", "questions"), file, None)
+    check_fields(data, ("name", "intro", "every_days", "questions"), file, None)
     questions = parsed_entries(data, "questions", _parse_question, file)
     kinds = [q.kind for q in questions]
     if kinds.count("recommend") != 1:
@@ -156,8 +159,15 @@ def load_pulse_survey(path: Path) -> PulseSurvey:
         raise TemplateError(problem, file=file, field="questions")
     if kinds.count("satisfaction") > 1:
         raise TemplateError("may have at most one question of kind 'satisfaction'.", file=file, field="questions")
+    every_days = data.get("every_days")
+    if every_days is not None and not (is_whole(every_days) and 1 <= every_days <= _MAX_EVERY_DAYS):
+        problem = f"must be a whole number of days from 1 to {_MAX_EVERY_DAYS}, not {every_days!r}."
+        raise TemplateError(problem, file=file, field="every_days")
     return PulseSurvey(
-        required_text(data, "name", file, None), required_text(data, "intro", file, None), tuple(questions)
+        required_text(data, "name", file, None),
+        required_text(data, "intro", file, None),
+        tuple(questions),
+        every_days,
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 import ipywidgets as W
@@ -21,8 +20,8 @@ from cpmkit.core.addresses import page_link
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.gap import rules as gap
-from cpmkit.gap.status import LIGHTS, status_report, status_report_html
-from cpmkit.gap.store import NO_RESPONSE, GapStore
+from cpmkit.gap.status import LIGHTS, lights_html, status_report_html
+from cpmkit.gap.store import NO_RESPONSE, GapData, GapStore, read_gap_data
 from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.stakeholders.store import StakeholderStore
@@ -52,20 +51,6 @@ _VIEWS = ["Gap list", "Charts", "Status report", "Survey links"]
 def app() -> W.Widget:
     """Build workbook 3 on the default store; the notebook displays what this returns."""
     return safe_app(lambda: ExpectationGapApp(open_store()).widget)
-
-
-@dataclass(frozen=True)
-class GapData:
-    """Everything the views show, read once per refresh."""
-
-    register: pd.DataFrame
-    ratings: pd.DataFrame
-    satisfaction: pd.DataFrame
-    notes: pd.DataFrame
-    actions: pd.DataFrame
-    gaps: pd.DataFrame
-    lights: dict[str, str | None]
-    dimensions: list[str]
 
 
 #: What names each input of an action row for a screen reader (the row shows no headings).
@@ -342,20 +327,7 @@ class ExpectationGapApp:
     def data(self) -> GapData:
         """Read the project once and compute the current gaps."""
         project_id = self.bar.project_id if self.bar.project_id is not None else -1
-        ratings = self.gaps.ratings(project_id)
-        dimensions = self.dimensions()
-        current = gap.current_ratings(ratings, sources=self.template.source_order)
-        current = current[current["dimension"].isin(dimensions)]
-        return GapData(
-            register=self.register.stakeholders(project_id),
-            ratings=ratings[ratings["dimension"].isin(dimensions)],
-            satisfaction=self.gaps.satisfaction(project_id),
-            notes=self.gaps.notes(project_id),
-            actions=self.gaps.actions(project_id),
-            gaps=gap.gap_table(current, dimensions=dimensions),
-            lights=self.gaps.lights(project_id) if project_id != -1 else {},
-            dimensions=dimensions,
-        )
+        return read_gap_data(self.gaps, self.register, project_id, self.template)
 
     def refresh_views(self) -> None:
         """Recompute the opened views from one read of the store."""
@@ -476,23 +448,12 @@ class ExpectationGapApp:
         for area, toggle in toggles.items():
             toggle.observe(lambda change, area=area: set_light(area, change["new"]), "value")
 
-        def report(data: GapData) -> Any:
-            return status_report(
-                data.lights,
-                data.register,
-                data.satisfaction,
-                data.gaps,
-                rules=rules,
-                sources=self.template.source_order,
-                names=names,
-            )
-
         def refresh(data: GapData) -> None:
             with loading:
                 for area, toggle in toggles.items():
                     toggle.value = data.lights.get(area)
-            shown = report(data)
-            board.value = _lights_html(shown)
+            shown = data.status(self.template)
+            board.value = lights_html(shown)
             customers.value = table_html(
                 shown.customers,
                 columns={c: c.replace("_", " ").capitalize() for c in shown.customers.columns if c != "stakeholder_id"},
@@ -507,7 +468,7 @@ class ExpectationGapApp:
                     return
                 data = self.data()
                 document = status_report_html(
-                    report(data),
+                    data.status(self.template),
                     project=self.store.project(project_id)["name"],
                     gaps=data.gaps,
                     actions=data.actions,
@@ -658,26 +619,6 @@ def _text(value: Any) -> str:
 def _own_figures(row: pd.Series) -> str:
     """The stakeholder's own latest figures for one dimension, as a short escaped line."""
     return f"<span class='cpmkit-help'>expect {int(row['expectation'])}, perceive {int(row['perception'])}</span>"
-
-
-def _lights_html(report: Any) -> str:
-    """The status board: each light as a coloured dot and its colour in words."""
-    cells = []
-    for area, colour in report.lights.items():
-        was = report.set_lights.get(area)
-        note = f" (set: {was})" if report.all_red and was and was != colour else ""
-        word = colour or "not set"
-        cells.append(
-            f"<div class='cpmkit-light cpmkit-light-{html.escape(word.replace(' ', '-'))}'><span class='cpmkit-dot'></span>"
-            f"<b>{html.escape(area.capitalize())}</b>: {html.escape(word)}{html.escape(note)}</div>"
-        )
-    reasons = "".join(f"<li>{html.escape(r)}</li>" for r in report.reasons)
-    banner = (
-        f"<div class='cpmkit-all-red'><ul>{reasons}</ul></div>"
-        if report.all_red
-        else (f"<ul class='cpmkit-help'>{reasons}</ul>" if reasons else "")
-    )
-    return f"<div class='cpmkit-lights'>{''.join(cells)}</div>{banner}"
 
 
 def _survey_response_html(response: Mapping[str, Any]) -> str:

@@ -239,6 +239,24 @@ def test_malformed_survey_top_level(tmp_path: Path, text: str, field: str, fragm
     assert fragment in str(error)
 
 
+def test_real_survey_has_a_round_every_two_weeks(survey: PulseSurvey) -> None:
+    assert survey.every_days == 14
+
+
+@pytest.mark.parametrize("every", ["0", "366", "2.5", "fortnightly", "true"])
+def test_a_cadence_that_is_not_a_number_of_days_is_refused(tmp_path: Path, every: str) -> None:
+    error = _survey_error(
+        tmp_path, f"name: Pulse\nintro: Hi.\nevery_days: {every}\nquestions:\n" + textwrap.indent(RECOMMEND, "  ")
+    )
+    assert (error.item, error.field) == (None, "every_days")
+    assert "whole number of days from 1 to 365" in str(error)
+
+
+def test_without_a_cadence_the_survey_has_none(tmp_path: Path) -> None:
+    path = _write(tmp_path, "pulse.yaml", "name: Pulse\nintro: Hi.\nquestions:\n" + textwrap.indent(RECOMMEND, "  "))
+    assert load_pulse_survey(path).every_days is None
+
+
 def test_survey_that_is_not_yaml_or_missing_is_a_template_error(tmp_path: Path) -> None:
     assert "not valid YAML" in str(_survey_error(tmp_path, "questions: [unclosed\n"))
     with pytest.raises(TemplateError, match="file not found"):
