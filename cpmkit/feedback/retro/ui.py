@@ -197,15 +197,13 @@ def summary_downloads(summary: Callable[[], Summary]) -> W.HBox:
             make=lambda: make(summary()),
         )
 
-    row = download_row(
+    return download_row(
         [
             button("Markdown", "md", MARKDOWN_MIME, lambda s: summary_markdown(s).encode("utf-8")),
             button("HTML", "html", "text/html", lambda s: summary_html(s).encode("utf-8")),
             button("XLSX", "xlsx", XLSX_MIME, lambda s: to_xlsx(summary_tables(s))),
         ]
     )
-    row.add_class("cpmkit-retro-downloads")
-    return row
 
 
 class TimerBox:
