@@ -54,7 +54,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def test_export_xlsx_writes_every_table_with_formulas_neutralised(seeded: str, tmp_path: Path) -> None:
+def test_export_xlsx_writes_every_table_with_formulas_kept_as_text(seeded: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert cli.main(["export", "--project", "Apollo", "--output", str(out)]) == 0
     book = openpyxl.load_workbook(out / "stakeholder-value.xlsx")
@@ -65,7 +65,7 @@ def test_export_xlsx_writes_every_table_with_formulas_neutralised(seeded: str, t
         "power-interest grid",
         "value scorecard",
     ]
-    assert book["register"]["A2"].value == '\'=HYPERLINK("http://x")'
+    assert book["register"]["A2"].value == '=HYPERLINK("http://x")' and book["register"]["A2"].data_type == "s"
 
 
 def test_export_csv_writes_one_file_per_table(seeded: str, tmp_path: Path) -> None:

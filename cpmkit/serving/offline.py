@@ -49,7 +49,7 @@ __all__ = [
     "vega_lite_version",
 ]
 
-#: The media types of ``chart_png`` and ``chart_svg``, for a download link.
+#: The media types of ``chart_png`` and ``chart_svg``, for a download.
 PNG_MIME: Final = "image/png"
 SVG_MIME: Final = "image/svg+xml"
 #: Pixels per point of a PNG: sharp on a slide or a high-density screen.

@@ -60,6 +60,7 @@ __all__ = [
     "change_table",
     "cohort_change",
     "distribution_table",
+    "export_sheets",
     "export_tables",
     "file_stem",
     "has_figures",
@@ -324,6 +325,11 @@ def has_figures(frame: pd.DataFrame) -> bool:
     return bool((frame["status"] == "shown").any())
 
 
+def export_sheets(rounds: Sequence[str]) -> list[str]:
+    """The names of ``export_tables``' sheets, in order: the change only with two rounds or more."""
+    return ["answers", "distribution", *(["change"] if len(rounds) >= 2 else [])]
+
+
 def export_tables(
     export: pd.DataFrame, bank: QuestionBank, rounds: Sequence[str], *, rng: random.Random | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -363,7 +369,7 @@ def export_tables(
         table.insert(0, "round", name)
         distributions.append(table)
     tables = {"answers": answers.reset_index(drop=True), "distribution": pd.concat(distributions, ignore_index=True)}
-    if len(rounds) >= 2:
+    if "change" in export_sheets(rounds):
         before, after = rounds[0], rounds[-1]
         change = _worded(round_change(bank, by_round, before=before, after=after), HIDDEN_IN_A_ROUND)
         change.insert(0, "measured", ROUND_MEANS)

@@ -8,7 +8,10 @@ import pandas as pd
 
 from cpmkit.stakeholders.rules import communication_plan, engagement_gaps, power_interest_grid, value_scorecard
 
-__all__ = ["stakeholder_tables"]
+__all__ = ["SHEETS", "stakeholder_tables"]
+
+#: The sheets of an export, in order (a file each as CSV).
+SHEETS = ("register", "communication plan", "engagement gaps", "power-interest grid", "value scorecard")
 
 
 def stakeholder_tables(
@@ -16,10 +19,11 @@ def stakeholder_tables(
 ) -> dict[str, pd.DataFrame]:
     """Workbook 1's register, communication plan, engagement gaps, grid and scorecard, by sheet name."""
     register = stakeholders.drop(columns=["id"], errors="ignore")
-    return {
-        "register": register,
-        "communication plan": communication_plan(register, today=today),
-        "engagement gaps": engagement_gaps(register),
-        "power-interest grid": power_interest_grid(register),
-        "value scorecard": value_scorecard(measures),
-    }
+    tables = (
+        register,
+        communication_plan(register, today=today),
+        engagement_gaps(register),
+        power_interest_grid(register),
+        value_scorecard(measures),
+    )
+    return dict(zip(SHEETS, tables, strict=True))

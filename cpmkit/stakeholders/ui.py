@@ -15,11 +15,10 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.core import export
 from cpmkit.core.content import load_guidance
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
-from cpmkit.stakeholders.export import stakeholder_tables
+from cpmkit.stakeholders.export import SHEETS, stakeholder_tables
 from cpmkit.stakeholders.rules import (
     CADENCES,
     CATEGORIES,
@@ -33,12 +32,12 @@ from cpmkit.stakeholders.rules import (
     value_scorecard,
 )
 from cpmkit.stakeholders.store import StakeholderStore
+from cpmkit.ui.download import table_downloads
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
 from cpmkit.ui.widgets import (
     Loading,
     MessageArea,
     ask_to_confirm,
-    download_link,
     field,
     guard,
     message_area,
@@ -422,11 +421,11 @@ class StakeholderValueApp:
         )
 
     def _export_view(self) -> TabView:
-        self.export_links, self.export_message = W.HTML(), message_area()
-        prepare = W.Button(description="Prepare downloads", icon="download", layout=W.Layout(width="auto"))
-        prepare.on_click(lambda _: self._prepare_export())
+        self.downloads = table_downloads(
+            self._export_tables, sheets=SHEETS, stem="stakeholder-value", label="All tables (XLSX)"
+        )
         view = TabView(lambda _r, _m: (None, ""))
-        view.widget.children = [W.VBox([prepare, self.export_links, self.export_message])]
+        view.widget.children = [self.downloads]
         return view
 
     # -- actions ----------------------------------------------------------------------------
@@ -492,30 +491,13 @@ class StakeholderValueApp:
                 self._saved()
                 self.reload()
 
-    def _prepare_export(self) -> None:
-        with guard(self.export_message):
-            project_id = self.bar.project_id
-            if project_id is None:
-                return
-            tables = stakeholder_tables(
-                self.register.stakeholders(project_id), self.register.measures(project_id), today=self.today()
-            )
-            stem = "stakeholder-value"
-            links = [
-                download_link(
-                    export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All tables (XLSX)"
-                )
-            ]
-            links += [
-                download_link(
-                    export.to_csv(table),
-                    filename=f"{stem}-{name.replace(' ', '-')}.csv",
-                    mime="text/csv",
-                    label=f"{name} (CSV)",
-                )
-                for name, table in tables.items()
-            ]
-            self.export_links.value = " &middot; ".join(links)
+    def _export_tables(self) -> dict[str, pd.DataFrame]:
+        """The project's tables as exported, read now."""
+        project_id = self.bar.project_id
+        if project_id is None:
+            raise ValidationError("Create or choose a project first.")
+        stakeholders, measures = self.register.stakeholders(project_id), self.register.measures(project_id)
+        return stakeholder_tables(stakeholders, measures, today=self.today())
 
 
 def _widget_value(control: W.ValueWidget, value: Any) -> Any:

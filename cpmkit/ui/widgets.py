@@ -1,5 +1,5 @@
 """Small widget helpers every workbook uses: messages next to fields, escaped tables,
-download links, links shown once (with a Copy button and a QR code), the guard that turns errors into plain messages, and
+links shown once (with a Copy button and a QR code), the guard that turns errors into plain messages, and
 redraws that leave nothing behind.
 
 Whatever a user typed reaches the page through ``html.escape`` (or a text-only widget),
@@ -8,7 +8,6 @@ never as markup.
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
@@ -35,7 +34,7 @@ __all__ = [
     "MessageArea",
     "ask_to_confirm",
     "copy_buttons",
-    "download_link",
+    "failure_message",
     "field",
     "fluid",
     "guard",
@@ -162,17 +161,24 @@ def guard(area: MessageArea) -> Iterator[None]:
     """
     try:
         yield
-    except CpmkitError as exc:
-        area.say(str(exc))
-    except MemoryError:
-        # No traceback: formatting one needs memory, and what ran out is all there is to say.
-        log.error("a cpmkit widget callback ran out of memory (CPMKIT_KERNEL_MEMORY_MB)")
-        area.say(OUT_OF_MEMORY)
-    except Exception:
-        log.exception("unexpected error in a cpmkit widget callback")
-        area.say(UNEXPECTED)
+    except Exception as exc:  # noqa: BLE001 (failure_message logs what is unexpected)
+        area.say(failure_message(exc))
     else:
         area.say("")
+
+
+def failure_message(exc: Exception, *, unexpected: str = UNEXPECTED) -> str:
+    """What a user is told of ``exc``, raised by their action (call it where it is caught): a
+    CpmkitError's own message; running out of memory, said so; anything else, logged with its
+    traceback, and ``unexpected``."""
+    if isinstance(exc, CpmkitError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        # No traceback: formatting one needs memory, and what ran out is all there is to say.
+        log.error("a cpmkit widget callback ran out of memory (CPMKIT_KERNEL_MEMORY_MB)")
+        return OUT_OF_MEMORY
+    log.exception("unexpected error in a cpmkit widget callback")
+    return unexpected
 
 
 def scrolling_table(table: str, *, name: str = "Table") -> str:
@@ -210,15 +216,6 @@ def field(control: W.Widget, area: MessageArea) -> W.VBox:
 def fluid(width: str, **layout: str) -> W.Layout:
     """A layout ``width`` wide at most that narrows with the screen, so a phone never scrolls sideways."""
     return W.Layout(width="100%", max_width=width, **layout)
-
-
-def download_link(data: bytes, *, filename: str, mime: str, label: str) -> str:
-    """A link that downloads ``data`` from the page itself: no server route, works offline."""
-    encoded = base64.b64encode(data).decode("ascii")
-    return (
-        f'<a download="{html.escape(filename)}" href="data:{mime};base64,{encoded}" '
-        f'class="cpmkit-download">{html.escape(label)}</a>'
-    )
 
 
 def ask_to_confirm(box: W.Box, question: str, *, yes: str, on_yes: Callable[[], None]) -> None:

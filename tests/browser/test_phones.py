@@ -12,9 +12,12 @@ violation (test_accessibility checks every page as it opens). Each page leaves a
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -225,3 +228,33 @@ def test_the_self_assessment_fits(size, more_web, server_store, unique) -> None:
     screenshot(rater, size, "peer_rating")
     for web in (joining, asking, results, rater):
         web.assert_clean()
+
+
+def test_a_participant_downloads_the_report_in_one_click_on_a_phone(more_web, server_store) -> None:
+    """On a 390 px phone, "My report" and "My results" are buttons a thumb can press, side by
+    side or wrapped, and one tap saves the file: an HTML page and an XLSX that opens."""
+    assessments = AssessmentStore(server_store)
+    bank = default_bank()
+    done = assessments.start_self_assessment("Cleo")
+    for n, item in enumerate(bank.items):
+        assessments.save_answer(int(done["id"]), item.id, bank.scale.low + n % 5)
+    results = opened(more_web, "phone", PARTICIPANT_PAGE_FILE, label="-report", token=done["token"])
+    page = results.page
+    report = page.get_by_role("button", name="My report (HTML)")
+    book_button = page.get_by_role("button", name="My results (XLSX)")
+    expect(report).to_be_visible()
+    for button in (report, book_button):
+        box = button.bounding_box()
+        assert box["height"] >= 32 and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    with page.expect_download() as downloaded:
+        book_button.click()
+    assert re.fullmatch(r"soft-skills-\d{4}-\d{2}-\d{2}\.xlsx", downloaded.value.suggested_filename)
+    book = openpyxl.load_workbook(io.BytesIO(Path(downloaded.value.path()).read_bytes()))
+    assert book.sheetnames[0] == "scores" and book["scores"]["A1"].value == "Competency"
+    assert book["scores"]["A1"].font.b and book["scores"].freeze_panes == "A2"
+    with page.expect_download() as downloaded:
+        report.click()
+    assert Path(downloaded.value.path()).read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert_fits(results, "phone")
+    results.assert_accessible()
+    results.assert_clean()

@@ -7,9 +7,12 @@ stayed free of errors (``web.assert_clean()``), and leaves a full-page screensho
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -352,3 +355,35 @@ def test_the_pages_own_policy_blocks_outside_requests(web, voila_server) -> None
     assert outcome == "blocked"
     assert web.blocked_requests == []  # it never reached the network
     assert any("Content Security Policy" in error for error in web.console_errors)
+
+
+def test_one_click_downloads_a_formatted_xlsx(more_web, server_store, server_stakeholders, unique) -> None:
+    """At a laptop's 1366 px: the Export tab's buttons download at once, and the workbook reads
+    well: headings in words, bold and frozen, dates as dates, a formula-like name kept as text."""
+    web = more_web("laptop", sign_in="pm", viewport={"width": 1366, "height": 900})
+    page = web.page
+    project_id = server_store.create_project(unique("Export"))
+    server_stakeholders.add_stakeholder(
+        project_id, "=1+1", category="customer", power=4, interest=5, last_contact=dt.date(2026, 11, 2)
+    )
+    web.open(WORKBOOK, project=project_id)
+    open_tab(page, "Export")
+    button = page.get_by_role("button", name="All tables (XLSX)")
+    expect(button).to_be_visible()
+    with page.expect_download() as downloaded:
+        button.click()  # one click: nothing to prepare first
+    assert downloaded.value.suggested_filename == "stakeholder-value.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(Path(downloaded.value.path()).read_bytes()))
+    sheet = book["register"]
+    headings = [cell.value for cell in sheet[1]]
+    assert "Current engagement" in headings and "current_engagement" not in headings
+    assert all(cell.font.b for cell in sheet[1]) and sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width
+    assert sheet["A2"].value == "=1+1" and sheet["A2"].data_type == "s"
+    contact = sheet.cell(row=2, column=headings.index("Last contact") + 1)
+    assert contact.is_date and contact.value == dt.datetime(2026, 11, 2)
+    with page.expect_download() as downloaded:
+        page.get_by_role("button", name="Register (CSV)").click()
+    assert downloaded.value.suggested_filename == "stakeholder-value-register.csv"
+    web.screenshot("export")
+    web.assert_clean()

@@ -55,11 +55,10 @@ def test_the_trends_tab_draws_every_section_and_a_chart_downloads(
     expect(trends.locator(".cpmkit-chart")).to_have_count(6)
 
     gap = trends.locator(".cpmkit-trend-gap")
-    gap.get_by_role("button", name="Download as PNG or SVG").click()
     files = {}
     for label in ("PNG", "SVG"):
         with web.page.expect_download() as downloaded:
-            gap.get_by_role("link", name=label).click()
+            gap.get_by_role("button", name=label, exact=True).click()  # one click, no preparing
         files[downloaded.value.suggested_filename] = Path(downloaded.value.path()).read_bytes()
     assert set(files) == {f"project-{project}-gap-trend.png", f"project-{project}-gap-trend.svg"}
     assert files[f"project-{project}-gap-trend.png"].startswith(PNG_SIGNATURE)

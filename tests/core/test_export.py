@@ -1,15 +1,16 @@
-"""Unit tests of cpmkit.core.export: CSV and XLSX bytes, with formula injection neutralised."""
+"""Unit tests of cpmkit.core.export: CSV and XLSX bytes, formatted to read, with formula injection neutralised."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from cpmkit.core.export import markdown_text, rows_html, to_csv, to_xlsx
+from cpmkit.core.export import heading, markdown_text, rows_html, to_csv, to_xlsx
 
 BOM = b"\xef\xbb\xbf"
 DANGEROUS = ["=SUM(A1:A9)", "+44 20 7946 0000", "-2+3", "@cmd", '=HYPERLINK("http://x")']
@@ -96,33 +97,87 @@ def test_xlsx_has_one_sheet_per_table_names_truncated_to_31() -> None:
         assert len(long_name[:31]) == 31
     finally:
         workbook.close()
-    assert _sheet_rows(data, "first") == [("a",), (1,), (2,)]
-    assert _sheet_rows(data, long_name[:31]) == [("b",), ("x",)]
-    assert _sheet_rows(data, "x" * 31) == [("c",), (1.5,)]
+    assert _sheet_rows(data, "first") == [("A",), (1,), (2,)]
+    assert _sheet_rows(data, long_name[:31]) == [("B",), ("x",)]
+    assert _sheet_rows(data, "x" * 31) == [("C",), (1.5,)]
 
 
-def test_xlsx_neutralises_formulas_and_keeps_the_rest() -> None:
-    table = pd.DataFrame({"name": DANGEROUS + SAFE[:-2], "n": list(range(-4, 5))})
+def test_xlsx_keeps_formula_like_text_exactly_as_text() -> None:
+    table = pd.DataFrame({"name": [*DANGEROUS, "=1+1", "@SUM(A1)", *SAFE[:-2]], "n": list(range(-5, 6))})
     data = to_xlsx({"people": table})
     workbook = _workbook(data)
     try:
         sheet = workbook["people"]
         cells = [row[0] for row in sheet.iter_rows(min_row=2)]
-        # The neutralised cells are text, and no cell is a formula.
-        assert [c.data_type for c in cells[: len(DANGEROUS)]] == ["s"] * len(DANGEROUS)
+        formulas = cells[: len(DANGEROUS) + 2]
+        # Stored as text, marked to stay text when edited, and no cell anywhere is a formula.
+        assert [c.data_type for c in formulas] == ["s"] * len(formulas)
+        assert all(c.quotePrefix for c in formulas) and not any(c.quotePrefix for c in cells[len(formulas) :])
         assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
         numbers = [row[1].value for row in sheet.iter_rows(min_row=2)]
     finally:
         workbook.close()
     values = [c.value for c in cells]
-    assert values[: len(DANGEROUS)] == ["'" + t for t in DANGEROUS]
-    assert values[len(DANGEROUS) :] == [v or None for v in SAFE[:-2]]  # an empty string is an empty cell
-    assert numbers == list(range(-4, 5))
+    assert values[: len(formulas)] == [*DANGEROUS, "=1+1", "@SUM(A1)"]  # the user's exact characters
+    assert values[len(formulas) :] == [v or None for v in SAFE[:-2]]  # an empty string is an empty cell
+    assert numbers == list(range(-5, 6))
+    assert b"<f>" not in _sheet_xml(data)  # no formula element in the file itself
+
+
+def _sheet_xml(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_xlsx_is_formatted_to_read() -> None:
+    table = pd.DataFrame(
+        {
+            "name": ["Ada", "A name far longer than any column should grow to be, so it wraps in its cell"],
+            "current_engagement": ["unaware", None],
+            "nps": [9, 10],
+            "measured_on": [dt.date(2024, 3, 1), None],
+            "created_at": pd.to_datetime(["2024-03-01 09:30", "2024-03-02 17:00"], utc=True),
+            "Owner": ["Zoë", "Ben"],
+        }
+    )
+    workbook = _workbook(to_xlsx({"register": table}))
+    try:
+        sheet = workbook["register"]
+        header = sheet[1]
+        assert [c.value for c in header] == ["Name", "Current engagement", "NPS", "Measured on", "Created at", "Owner"]
+        assert all(c.font.b for c in header) and not sheet["A2"].font.b
+        assert sheet.freeze_panes == "A2"
+        widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEF"}
+        assert widths["A"] == 62 and sheet["A3"].alignment.wrap_text  # capped, and the long text wraps
+        assert widths["B"] == len("Current engagement") + 2 and widths["C"] == len("NPS") + 2
+        assert sheet["C2"].value == 9 and sheet["C2"].data_type == "n"
+        assert sheet["D2"].is_date and sheet["D2"].value == dt.datetime(2024, 3, 1)
+        assert sheet["D2"].number_format == "yyyy-mm-dd" and sheet["D3"].value is None
+        assert sheet["E2"].is_date and sheet["E2"].value == dt.datetime(2024, 3, 1, 9, 30)
+        assert sheet["E2"].number_format == "yyyy-mm-dd hh:mm"
+    finally:
+        workbook.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "shown"),
+    [
+        ("current_engagement", "Current engagement"),
+        ("nps", "NPS"),
+        ("by when", "By when"),
+        ("Owner", "Owner"),
+        ("progress %", "Progress %"),
+        ("lesson_id", "Lesson ID"),
+        (3, "3"),
+    ],
+)
+def test_a_heading_is_the_column_name_in_words(column: object, shown: str) -> None:
+    assert heading(column) == shown
 
 
 def test_xlsx_of_an_empty_table_has_its_header() -> None:
     data = to_xlsx({"empty": pd.DataFrame(columns=["name", "power"])})
-    assert _sheet_rows(data, "empty") == [("name", "power")]
+    assert _sheet_rows(data, "empty") == [("Name", "Power")]
 
 
 def test_rows_html_escapes_every_cell_and_shows_none_as_blank() -> None:

@@ -98,8 +98,8 @@ def test_stakeholder_tables_to_xlsx(register: pd.DataFrame, measures: pd.DataFra
             "power-interest grid",
             "value scorecard",
         ]
-        assert workbook["register"]["A2"].value == "'=Ann"
-        assert workbook["value scorecard"]["A2"].value == "'=Ann"
+        assert workbook["register"]["A2"].value == "=Ann" and workbook["register"]["A2"].data_type == "s"
+        assert workbook["value scorecard"]["A2"].value == "=Ann" and workbook["value scorecard"]["A2"].quotePrefix
     finally:
         workbook.close()
 
@@ -110,4 +110,4 @@ def test_stakeholder_tables_of_an_empty_project() -> None:
     tables = stakeholder_tables(register, measures, today=TODAY)
     assert all(table.empty for table in tables.values())
     data = to_xlsx(tables)
-    assert _sheet_rows(data, "power-interest grid") == [("power", "interest", "strategy", "count", "names")]
+    assert _sheet_rows(data, "power-interest grid") == [("Power", "Interest", "Strategy", "Count", "Names")]

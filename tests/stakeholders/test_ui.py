@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 
 from cpmkit.db.database import Store
+from cpmkit.stakeholders.export import SHEETS
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.stakeholders.ui import StakeholderValueApp
+from tests._downloads import files
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -149,9 +153,14 @@ def test_the_plan_flags_overdue_touchpoints(app: StakeholderValueApp) -> None:
 def test_export_offers_xlsx_and_csv_downloads(app: StakeholderValueApp) -> None:
     add(app, "Dana")
     view(app, EXPORT)
-    app._prepare_export()
-    assert 'download="stakeholder-value.xlsx"' in app.export_links.value
-    assert 'download="stakeholder-value-register.csv"' in app.export_links.value
+    made = files(app.downloads)
+    assert list(made) == [
+        "stakeholder-value.xlsx",
+        *(f"stakeholder-value-{name.replace(' ', '-')}.csv" for name in SHEETS),
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(made["stakeholder-value.xlsx"]))
+    assert book.sheetnames == list(SHEETS) and book["register"]["A2"].value == "Dana"
+    assert "Dana" in made["stakeholder-value-register.csv"].decode("utf-8-sig")
 
 
 def test_views_are_built_only_when_opened(app: StakeholderValueApp) -> None:

@@ -1,10 +1,9 @@
 """Unit tests of cpmkit.ui.chart_files: a chart becomes a PNG and an SVG in the kernel, offline
-(vl-convert), offered as links that download from the page; the SVG loads nothing from
+(vl-convert), offered as buttons that download them; the SVG loads nothing from
 anywhere, and the PNG has its labels drawn."""
 
 from __future__ import annotations
 
-import base64
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -14,7 +13,7 @@ import pandas as pd
 from cpmkit.feedback import trend_charts, trends
 from cpmkit.feedback.pulse.template import pulse_survey
 from cpmkit.serving.offline import chart_png, chart_svg
-from cpmkit.ui.chart_files import ChartWithFiles, chart_downloads
+from cpmkit.ui.chart_files import ChartWithFiles
 from tests.feedback.test_trends import RESPONSES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -53,21 +52,12 @@ def test_labels_are_drawn_in_the_png() -> None:
     assert chart_png(with_text) != chart_png(without)
 
 
-def test_the_links_download_the_files_from_the_page() -> None:
-    html = chart_downloads(_spec(), stem="project-1-pulse-scores")
-    links = dict(re.findall(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', html))
-    assert set(links) == {"project-1-pulse-scores.png", "project-1-pulse-scores.svg"}
-    assert base64.b64decode(links["project-1-pulse-scores.png"]).startswith(PNG_SIGNATURE)
-    assert base64.b64decode(links["project-1-pulse-scores.svg"]).startswith(b"<svg")
-    assert 'href="data:image/png;base64,' in html and 'href="data:image/svg+xml;base64,' in html
-
-
-def test_the_files_are_made_when_asked_for_and_dropped_with_a_new_chart() -> None:
+def test_the_buttons_make_the_files_of_the_chart_shown_at_the_click() -> None:
     chart = ChartWithFiles()
     chart.draw(trend_charts.score_trend_chart(trends.pulse_trend(RESPONSES, pulse_survey())[0]), stem="scores")
-    assert chart.links.value == ""
-    chart.prepare.click()
-    assert "scores.png" in chart.links.value and "scores.svg" in chart.links.value
-    assert chart.message.value == ""
+    name, png = chart.png.file()
+    assert name == "scores.png" and png.startswith(PNG_SIGNATURE) and chart.png.mime == "image/png"
+    name, svg = chart.svg.file()
+    assert name == "scores.svg" and svg.startswith(b"<svg") and chart.svg.mime == "image/svg+xml"
     chart.draw(trend_charts.score_trend_chart(pd.DataFrame(columns=trends.PULSE_COLUMNS)), stem="other")
-    assert chart.links.value == ""
+    assert chart.svg.file()[0] == "other.svg" and chart.svg.file()[1] != svg

@@ -37,11 +37,11 @@ from cpmkit.feedback.lessons.rules import (
 )
 from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.lessons.template import Choice, LessonsTemplate
+from cpmkit.ui.download import DownloadButton, download_row
 from cpmkit.ui.widgets import (
     Loading,
     MessageArea,
     ask_to_confirm,
-    download_link,
     field,
     guard,
     message_area,
@@ -127,10 +127,15 @@ class LessonsPanel:
         self.editor.add_class("cpmkit-lesson-editor")
 
         # Downloads of the whole register.
-        self.prepare = W.Button(description="Prepare downloads", icon="download", layout=W.Layout(width="auto"))
-        self.prepare.on_click(lambda _: self._prepare_downloads())
-        self.links = W.HTML()
-        self.export_message = message_area()
+        self.downloads = download_row(
+            [
+                DownloadButton("Register (XLSX)", filename=lambda: f"{self._stem()}.xlsx", mime=XLSX_MIME,
+                               make=lambda: to_xlsx(lessons_tables(*self._whole_register(), self.template))),
+                DownloadButton("Register (Markdown)", filename=lambda: f"{self._stem()}.md", mime=MARKDOWN_MIME,
+                               make=lambda: self._markdown().encode("utf-8")),
+                W.HTML('<span class="cpmkit-help">(the whole register, whatever the filters)</span>'),
+            ]
+        )  # fmt: skip
 
         intro = W.HTML(f'<p class="cpmkit-help">{html.escape(t.intro)}</p>')
         self.widget = W.VBox(
@@ -142,8 +147,7 @@ class LessonsPanel:
                 self.rows,
                 W.HBox([self.new_what, self.new]),
                 self.editor,
-                W.HBox([self.prepare, self.links]),
-                self.export_message,
+                self.downloads,
             ]
         )
         self.widget.add_class("cpmkit-lessons-register")
@@ -154,11 +158,10 @@ class LessonsPanel:
     def show(self, project_id: int | None, *, select: int | None = None) -> None:
         """Re-read the project's register; keep (or move to) the lesson in the editor."""
         self.project_id = project_id
-        self.links.value = ""
         self._read()
         keep = select if select is not None else self.lesson_id
         self.select(keep if keep in set(self.lessons["id"]) else None)
-        for control in (self.new_what, self.new, self.prepare):
+        for control in (self.new_what, self.new):
             control.disabled = project_id is None
 
     def select(self, lesson_id: int | None) -> None:
@@ -319,21 +322,22 @@ class LessonsPanel:
                 self.show(self.project_id)
                 self._saved()
 
-    def _prepare_downloads(self) -> None:
-        with guard(self.export_message):
-            if self.project_id is None:
-                return
-            name = str(self.store.project(self.project_id)["name"])
-            self._read()
-            stem = file_stem(name)
-            markdown = lessons_markdown(self.lessons, self.sources, self.template, name)
-            links = [
-                download_link(to_xlsx(lessons_tables(self.lessons, self.sources, self.template)),
-                              filename=f"{stem}.xlsx", mime=XLSX_MIME, label="Register (XLSX)"),
-                download_link(markdown.encode("utf-8"), filename=f"{stem}.md", mime=MARKDOWN_MIME, label="Register (Markdown)"),
-            ]  # fmt: skip
-            note = f"the whole register on {self.today():%d %B %Y}, whatever the filters"
-            self.links.value = " &middot; ".join(links) + f' <span class="cpmkit-help">({note})</span>'
+    def _whole_register(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The project's lessons and their sources, read now (a download holds them all)."""
+        self._project_name()  # says when no project is chosen
+        self._read()
+        return self.lessons, self.sources
+
+    def _project_name(self) -> str:
+        if self.project_id is None:
+            raise ValidationError("Create or choose a project first.")
+        return str(self.store.project(self.project_id)["name"])
+
+    def _stem(self) -> str:
+        return file_stem(self._project_name())
+
+    def _markdown(self) -> str:
+        return lessons_markdown(*self._whole_register(), self.template, self._project_name())
 
 
 def _any(label: str, choices: tuple[Choice, ...]) -> list[tuple[str, str]]:

@@ -76,13 +76,13 @@ from cpmkit.feedback.retro.summary import (
 from cpmkit.feedback.retro.template import RetroColumn, RetroFormat, RetroFormats
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.card_drag import CardDrag
+from cpmkit.ui.download import DownloadButton, download_row
 from cpmkit.ui.live_refresh import LiveRefresh
 from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     LinkShownOnce,
     ask_to_confirm,
-    download_link,
     fluid,
     guard,
     keep_links,
@@ -186,23 +186,23 @@ def _hidden_text(hidden: int | None, *, whose: str = "from others") -> str:
     )
 
 
-def summary_downloads(summary: Summary) -> str:
-    """Links that download ``summary`` as Markdown, HTML and XLSX, from the page itself."""
-    stem = summary_stem(summary)
-    return " &middot; ".join(
+def summary_downloads(summary: Callable[[], Summary]) -> W.HBox:
+    """Buttons that download the board's summary (``summary()``, made at the click) as Markdown,
+    HTML and XLSX."""
+
+    def button(label: str, ext: str, mime: str, make: Callable[[Summary], bytes]) -> DownloadButton:
+        return DownloadButton(
+            f"Summary ({label})",
+            filename=lambda: f"{summary_stem(summary())}.{ext}",
+            mime=mime,
+            make=lambda: make(summary()),
+        )
+
+    return download_row(
         [
-            download_link(
-                summary_markdown(summary).encode("utf-8"),
-                filename=f"{stem}.md",
-                mime=MARKDOWN_MIME,
-                label="Summary (Markdown)",
-            ),
-            download_link(
-                summary_html(summary).encode("utf-8"), filename=f"{stem}.html", mime="text/html", label="Summary (HTML)"
-            ),
-            download_link(
-                to_xlsx(summary_tables(summary)), filename=f"{stem}.xlsx", mime=XLSX_MIME, label="Summary (XLSX)"
-            ),
+            button("Markdown", "md", MARKDOWN_MIME, lambda s: summary_markdown(s).encode("utf-8")),
+            button("HTML", "html", "text/html", lambda s: summary_html(s).encode("utf-8")),
+            button("XLSX", "xlsx", XLSX_MIME, lambda s: to_xlsx(summary_tables(s))),
         ]
     )
 
@@ -265,8 +265,7 @@ class SummaryBox:
     def __init__(self, fmt: RetroFormat | None) -> None:
         self.format = fmt
         self.shown: Summary | None = None
-        self.downloads = W.HTML()
-        self.downloads.add_class("cpmkit-retro-downloads")
+        self.downloads = W.VBox()
         self.body = W.HTML()
         self.widget = W.VBox([_section("Summary"), self.downloads, self.body])
         self.widget.add_class("cpmkit-retro-summary")
@@ -276,7 +275,7 @@ class SummaryBox:
         if summary == self.shown:
             return
         self.shown = summary
-        self.downloads.value = summary_downloads(summary)
+        replace_children(self.downloads, [summary_downloads(lambda: summary)])
         self.body.value = f"<div class='cpmkit-retro-summary-body'>{summary_body(summary, level=5)}</div>"
 
 
@@ -1114,8 +1113,7 @@ class RetroPanel:
         change.on_click(lambda _: self._change_status(board_id, archive=not archived))
         parts: list[W.Widget] = [W.HBox([about, change], layout=W.Layout(align_items="center", grid_gap="8px"))]
         if status == "finished" and not health:
-            summary = board_summary(self.retros.state(board_id), fmt)
-            parts.append(W.HTML(summary_downloads(summary)).add_class("cpmkit-retro-downloads"))
+            parts.append(summary_downloads(lambda: board_summary(self.retros.state(board_id), fmt)))
         links = self.links[board_id].widget
         _display(links, not archived)  # kept, hidden: the same links come back on reopening
         return W.VBox([*parts, links]).add_class("cpmkit-retro-board-row")

@@ -25,12 +25,12 @@ from cpmkit.gap.store import NO_RESPONSE, GapData, GapStore, read_gap_data
 from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.stakeholders.store import StakeholderStore
+from cpmkit.ui.download import DownloadButton, download_row
 from cpmkit.ui.session import ProjectBar, open_store, page_base_url, safe_app
 from cpmkit.ui.widgets import (
     LinkShownOnce,
     Loading,
     MessageArea,
-    download_link,
     field,
     guard,
     keep_links,
@@ -434,8 +434,7 @@ class ExpectationGapApp:
             for area in rules.areas
         }
         messages = {area: MessageArea(label=area.capitalize()) for area in rules.areas}
-        board, customers, links, export_message = W.HTML(), W.HTML(), W.HTML(), message_area()
-        prepare = W.Button(description="Prepare the report (HTML)", icon="download", layout=W.Layout(width="auto"))
+        board, customers = W.HTML(), W.HTML()
         loading = Loading()
 
         def set_light(area: str, colour: str | None) -> None:
@@ -459,30 +458,25 @@ class ExpectationGapApp:
                 columns={c: c.replace("_", " ").capitalize() for c in shown.customers.columns if c != "stakeholder_id"},
                 empty="No key customer in workbook 1 yet (category: " + ", ".join(rules.key_categories) + ").",
             )
-            links.value = ""
 
-        def prepare_report() -> None:
-            with guard(export_message):
-                project_id = self.bar.project_id
-                if project_id is None:
-                    return
-                data = self.data()
-                document = status_report_html(
-                    data.status(self.template),
-                    project=self.store.project(project_id)["name"],
-                    gaps=data.gaps,
-                    actions=data.actions,
-                    generated=dt.datetime.now(),
-                    names=names,
-                )
-                links.value = download_link(
-                    document.encode("utf-8"),
-                    filename="status-report.html",
-                    mime="text/html",
-                    label="Status report (HTML)",
-                )
+        def report_file() -> bytes:
+            project_id = self.bar.project_id
+            if project_id is None:
+                raise ValidationError("Create or choose a project first.")
+            data = self.data()
+            document = status_report_html(
+                data.status(self.template),
+                project=self.store.project(project_id)["name"],
+                gaps=data.gaps,
+                actions=data.actions,
+                generated=dt.datetime.now(),
+                names=names,
+            )
+            return document.encode("utf-8")
 
-        prepare.on_click(lambda _: prepare_report())
+        download = DownloadButton(
+            "Status report (HTML)", filename="status-report.html", mime="text/html", make=report_file
+        )
         lights = [field(toggles[a], messages[a]) for a in rules.areas]
         widget = W.VBox(
             [
@@ -490,8 +484,7 @@ class ExpectationGapApp:
                 W.HBox(lights, layout=W.Layout(flex_flow="row wrap")),
                 W.HTML("<h4>Key customers</h4>"),
                 customers,
-                W.HBox([prepare, links]),
-                export_message,
+                download_row([download]),
             ]
         )
         widget.add_class("cpmkit-status-report")

@@ -68,6 +68,7 @@ from cpmkit.soft_skills.state import (
 from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.workshop import PARTICIPANT_PAGE, require_open
 from cpmkit.ui.browser_key import BrowserKey
+from cpmkit.ui.download import DownloadButton, download_row
 from cpmkit.ui.session import open_store, page_base_url, page_owner, safe_app
 from cpmkit.ui.widgets import (
     NAMED,
@@ -75,7 +76,6 @@ from cpmkit.ui.widgets import (
     LinkShownOnce,
     MessageArea,
     copy_buttons,
-    download_link,
     field,
     fluid,
     guard,
@@ -537,9 +537,19 @@ class ResultsView:
         self.others = W.HBox([self.others_table], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
         self._created_links: list[str] = []  # the rating links made on this page, shown with a QR code each
 
-        self.export_button = W.Button(description="Prepare my report", icon="download")
-        self.export_links = W.HTML()
-        self.export_message = message_area()
+        self.downloads = download_row(
+            [
+                DownloadButton(
+                    "My report (HTML)", filename=lambda: f"{self._stem()}.html", mime="text/html", make=self.report_file
+                ),
+                DownloadButton(
+                    "My results (XLSX)",
+                    filename=lambda: f"{self._stem()}.xlsx",
+                    mime=export.XLSX_MIME,
+                    make=self.results_file,
+                ),
+            ]
+        )
         self.back = W.Button(description="Back to the questions", icon="arrow-left")
 
         self.widget = W.VBox(
@@ -566,9 +576,7 @@ class ResultsView:
                 self.others_note,
                 self.others,
                 W.HTML("<h3 class='cpmkit-section'>My report</h3>"),
-                self.export_button,
-                self.export_links,
-                self.export_message,
+                self.downloads,
                 self.back,
             ]
         )
@@ -576,7 +584,6 @@ class ResultsView:
         self.reflection.observe(lambda change: self._save_reflection(change["new"]), "value")
         self.peer_button.on_click(lambda _: self._create_peer_link())
         self.refresh_others_button.on_click(lambda _: self.refresh_others())
-        self.export_button.on_click(lambda _: self.prepare_export())
         self.back.on_click(lambda _: on_back())
 
     # -- computing --------------------------------------------------------------------------
@@ -655,26 +662,18 @@ class ResultsView:
                 {f"link {n}" if many else "": href for n, href in enumerate(self._created_links, start=1)}
             )
 
-    def prepare_export(self) -> None:
-        with guard(self.export_message):
-            view = self.view_of_others()
-            name = self.participant.get("display_name")
-            report = personal_report_html(self.cell.value, view, display_name=name, today=self.today())
-            tables = report_tables(self.cell.value, view)
-            stem = f"soft-skills-{self.today():%Y-%m-%d}"
-            self.export_links.value = " &middot; ".join(
-                [
-                    download_link(
-                        report.encode("utf-8"), filename=f"{stem}.html", mime="text/html", label="My report (HTML)"
-                    ),
-                    download_link(
-                        export.to_xlsx(tables),
-                        filename=f"{stem}.xlsx",
-                        mime=export.XLSX_MIME,
-                        label="My results (XLSX)",
-                    ),
-                ]
-            )
+    def _stem(self) -> str:
+        return f"soft-skills-{self.today():%Y-%m-%d}"  # the day of the download
+
+    def report_file(self) -> bytes:
+        """The personal report as a standalone HTML page, made now."""
+        name = self.participant.get("display_name")
+        report = personal_report_html(self.cell.value, self.view_of_others(), display_name=name, today=self.today())
+        return report.encode("utf-8")
+
+    def results_file(self) -> bytes:
+        """The report's tables as an XLSX workbook, made now."""
+        return export.to_xlsx(report_tables(self.cell.value, self.view_of_others()))
 
 
 # =========================================================================================

@@ -24,7 +24,6 @@ from typing import Any, Final
 import ipywidgets as W
 import pandas as pd
 
-from cpmkit.core import export
 from cpmkit.core.capacity import Capacity
 from cpmkit.core.rate_limit import RateLimiter
 from cpmkit.db.database import Store
@@ -38,6 +37,7 @@ from cpmkit.soft_skills.workshop import (
     answers_by_round,
     cohort_change,
     distribution_table,
+    export_sheets,
     export_tables,
     file_stem,
     has_figures,
@@ -48,12 +48,12 @@ from cpmkit.soft_skills.workshop import (
     trainer_link,
 )
 from cpmkit.ui.copy_button import CopyButton
+from cpmkit.ui.download import table_downloads
 from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
     MessageArea,
     ask_to_confirm,
-    download_link,
     guard,
     message_area,
     qr_html,
@@ -190,9 +190,12 @@ class WorkshopDashboard:
         self.change_message = message_area()
 
         # Export and closing.
-        self.prepare = W.Button(description="Prepare downloads", icon="download", layout=W.Layout(width="auto"))
-        self.export_links = W.HTML()
-        self.export_message = message_area()
+        self.downloads = table_downloads(
+            self._export_tables,
+            sheets=export_sheets(self.rounds),
+            stem=file_stem(self.name, self.workshop_id),
+            label="All results (XLSX)",
+        )
         self.close_button = W.Button(description="Close workshop", icon="lock", button_style="danger")
         self.confirm = W.HBox()
         self.close_message = message_area()
@@ -240,9 +243,7 @@ class WorkshopDashboard:
                     'anonymous ones get a label such as "Anonymous K7PQ", drawn afresh for every download. '
                     "No link or key is ever exported.</p>"
                 ),
-                self.prepare,
-                self.export_links,
-                self.export_message,
+                self.downloads,
                 _section("Close the workshop"),
                 W.HBox([self.close_button, self.confirm]),
                 self.close_message,
@@ -254,7 +255,6 @@ class WorkshopDashboard:
         self.round_choice.observe(lambda _: self._show_figures(), "value")
         self.before.observe(lambda _: self._show_change(), "value")
         self.after.observe(lambda _: self._show_change(), "value")
-        self.prepare.on_click(lambda _: self._prepare_export())
         self.close_button.on_click(lambda _: self._ask_close())
         self.ticker = Ticker(self.tick, refresh_seconds) if refresh_seconds is not None else None
         self._show_state()
@@ -388,26 +388,9 @@ class WorkshopDashboard:
 
     # -- actions ------------------------------------------------------------------------------
 
-    def _prepare_export(self) -> None:
-        self.export_links.value = ""
-        with guard(self.export_message):
-            tables = export_tables(self.trainer.cohort_export(), self.bank, self.rounds)
-            stem = file_stem(self.name, self.workshop_id)
-            links = [
-                download_link(
-                    export.to_xlsx(tables), filename=f"{stem}.xlsx", mime=export.XLSX_MIME, label="All results (XLSX)"
-                )
-            ]
-            links += [
-                download_link(
-                    export.to_csv(table),
-                    filename=f"{stem}-{name}.csv",
-                    mime="text/csv",
-                    label=f"{name.capitalize()} (CSV)",
-                )
-                for name, table in tables.items()
-            ]
-            self.export_links.value = " &middot; ".join(links)
+    def _export_tables(self) -> dict[str, pd.DataFrame]:
+        """The workshop's results as exported, read now (anonymous labels drawn afresh)."""
+        return export_tables(self.trainer.cohort_export(), self.bank, self.rounds)
 
     def _ask_close(self) -> None:
         if not self.is_open:

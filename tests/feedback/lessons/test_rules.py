@@ -216,8 +216,8 @@ def test_tables_for_xlsx_use_labels_and_open_in_pandas(
     ]
     assert list(tables["sources"].columns) == ["lesson", "kind", "ref", "excerpt"]
     book = pd.read_excel(io.BytesIO(to_xlsx(tables)), sheet_name=None)
-    assert book["lessons"]["Owner"].tolist()[0].startswith("'=")  # export.to_xlsx neutralised the formula
-    assert book["sources"]["ref"].astype(str).tolist() == ["communication", "12"]
+    assert book["lessons"]["Owner"].tolist()[0] == '=HYPERLINK("http://evil")'  # kept as text, not run
+    assert book["sources"]["Ref"].astype(str).tolist() == ["communication", "12"]
 
 
 def test_tables_without_a_template_keep_the_ids(register: pd.DataFrame, sources: pd.DataFrame) -> None:

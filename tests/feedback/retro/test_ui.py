@@ -5,7 +5,6 @@ archived boards, and the PM's RetroPanel."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import re
@@ -24,6 +23,7 @@ from cpmkit.feedback.retro import ui as board_ui
 from cpmkit.feedback.retro.store import RetroStore
 from cpmkit.feedback.retro.ui import RetroBoard, RetroBoardApp, RetroPanel, board_link
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE, widget_tree
+from tests._downloads import files
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -648,14 +648,6 @@ def test_cards_keep_their_posting_order_until_the_votes_are_counted(
 # -- finishing, the summary, archiving -------------------------------------------------------
 
 
-def downloads(html: str) -> dict[str, bytes]:
-    """The files a box of download links holds, by file name."""
-    return {
-        name: base64.b64decode(data)
-        for name, data in re.findall(r'<a download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', html)
-    }
-
-
 def shown(widget: W.Widget) -> bool:
     return widget.layout.display != "none"
 
@@ -698,12 +690,12 @@ def test_the_facilitator_finishes_and_every_page_shows_the_summary(
     body = ana.summary.body.value
     assert "Demos &lt;weekly&gt; — <span>Ana</span>" in body and "Blame Ana — <span>Anonymous</span>" in body
     assert "Demo every sprint" in body and "2026-12-18" in body and "Ana, Ben, Fay" in body
-    files = downloads(ana.summary.downloads.value)
-    assert set(files) == {"retro-sprint-3-retro.md", "retro-sprint-3-retro.html", "retro-sprint-3-retro.xlsx"}
-    markdown = files["retro-sprint-3-retro.md"].decode()
+    made_files = files(ana.summary.downloads)
+    assert set(made_files) == {"retro-sprint-3-retro.md", "retro-sprint-3-retro.html", "retro-sprint-3-retro.xlsx"}
+    markdown = made_files["retro-sprint-3-retro.md"].decode()
     assert "Blame Ana — Anonymous" in markdown and "Ben" not in markdown.split("## Who took part")[0]
-    assert "&lt;weekly&gt;" in files["retro-sprint-3-retro.html"].decode()
-    assert files["retro-sprint-3-retro.xlsx"].startswith(b"PK")
+    assert "&lt;weekly&gt;" in made_files["retro-sprint-3-retro.html"].decode()
+    assert made_files["retro-sprint-3-retro.xlsx"].startswith(b"PK")
 
     drawn = ana.summary.body
     ana.refresh()
@@ -724,7 +716,7 @@ def test_a_finished_boards_link_shows_its_summary_and_an_archived_ones_only_a_me
     assert page.join_form not in page.widget.children and page.browser is None
     text = html_of(page.widget)
     assert "This retrospective is finished" in text and "Sprint &lt;3&gt; retro" in text and "Ana" in text
-    assert len(downloads(text)) == 3
+    assert len(files(page.widget)) == 3
 
     retros.archive(made["id"])
     for query in (f"board={made['token']}", f"board={made['token']}&facilitator={made['facilitator_key']}"):
@@ -760,7 +752,7 @@ def test_the_panel_lists_boards_with_dates_and_status_and_archives_and_reopens(
     )
     for secret in (made["token"], made["facilitator_key"], done["token"], done["facilitator_key"]):
         assert secret not in listed
-    assert len(downloads(listed)) == 3, "the finished board's summary"
+    assert len(files(panel.boards)) == 3, "the finished board's summary"
 
     buttons(panel.boards, "Archive")[0].click()  # the first board: Sprint <3> retro
     assert panel.boards_message.value == ""

@@ -3,7 +3,6 @@ against a real SQLite store."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
 import io
@@ -29,6 +28,7 @@ from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.ui import assessment as soft_skills_ui
 from cpmkit.soft_skills.ui.assessment import JOIN_CODE_TRIES, LAST_SELF_ASSESSMENT, SoftSkillsApp
 from cpmkit.ui.widgets import NOT_SHOWN_AGAIN, SHOWN_ONCE
+from tests._downloads import files
 from tests._tables import read_table
 
 TODAY = dt.date(2026, 11, 25)
@@ -101,12 +101,6 @@ def token_in(link_html: str, parameter: str) -> str:
 def shown(markup: str) -> str:
     """What a page shows for escaped ``markup`` (entities turned back into characters)."""
     return html.unescape(markup)
-
-
-def data_uri(links: str, filename: str) -> bytes:
-    found = re.search(rf'download="{re.escape(filename)}" href="data:[^;]+;base64,([^"]+)"', links)
-    assert found, links
-    return base64.b64decode(found.group(1))
 
 
 # -- first paint -----------------------------------------------------------------------------
@@ -902,17 +896,17 @@ def test_filling_two_links_yourself_does_not_reveal_the_third_rating(store: Stor
     assert _others(results) == seen and "(1 so far)" in results.others_note.value
 
     # The report shows exactly what the page shows.
-    results.export_button.click()
-    report = data_uri(results.export_links.value, "soft-skills-2026-11-25.html").decode("utf-8")
+    made = files(results.downloads)
+    report = made["soft-skills-2026-11-25.html"].decode("utf-8")
     flat = re.sub(r">\s+<", "><", report)
     assert f"<td>{BANK.competencies[1].name}</td><td>3.00</td><td>4.5</td><td>+1.50</td><td>3 raters</td>" in flat
     assert "4.67" not in report and "rounded to half points" in report
     import openpyxl
 
-    book = openpyxl.load_workbook(io.BytesIO(data_uri(results.export_links.value, "soft-skills-2026-11-25.xlsx")))
+    book = openpyxl.load_workbook(io.BytesIO(made["soft-skills-2026-11-25.xlsx"]))
     rows = list(book["others view"].iter_rows(values_only=True))
     book.close()
-    assert rows[0] == ("competency", "self", "others", "gap", "raters")
+    assert rows[0] == ("Competency", "Self", "Others", "Gap", "Raters")
     assert rows[2] == (BANK.competencies[1].name, 3, 4.5, 1.5, 3)
 
 
@@ -960,17 +954,15 @@ def test_export_offers_an_html_report_and_an_xlsx(store: Store) -> None:
     assert results is not None
     results.reflection.value = f"Reflection {XSS} & more"
     results.commitments[0].what.value = '<img src=x onerror="alert(2)">'
-    results.export_button.click()
-    links = results.export_links.value
-    assert 'download="soft-skills-2026-11-25.html"' in links
-    assert 'download="soft-skills-2026-11-25.xlsx"' in links
-    report = data_uri(links, "soft-skills-2026-11-25.html").decode("utf-8")
+    made = files(results.downloads)
+    assert set(made) == {"soft-skills-2026-11-25.html", "soft-skills-2026-11-25.xlsx"}
+    report = made["soft-skills-2026-11-25.html"].decode("utf-8")
     assert "<script" not in report and "<img" not in report
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
     assert "Reflection &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in report
     assert '&lt;img src=x onerror="alert(2)"&gt;' in report  # text in a cell: quotes are harmless
     assert "My strengths" in report and "To develop" in report
-    xlsx = data_uri(links, "soft-skills-2026-11-25.xlsx")
+    xlsx = made["soft-skills-2026-11-25.xlsx"]
     assert xlsx[:2] == b"PK"
 
 
@@ -981,12 +973,11 @@ def test_the_xlsx_has_one_sheet_per_table(store: Store, tmp_path: Path) -> None:
     answer_all(app, default=5)
     assert app.results is not None
     app.results.commitments[0].what.value = '=HYPERLINK("x")'
-    app.results.export_button.click()
     path = tmp_path / "report.xlsx"
-    path.write_bytes(data_uri(app.results.export_links.value, "soft-skills-2026-11-25.xlsx"))
+    path.write_bytes(files(app.results.downloads)["soft-skills-2026-11-25.xlsx"])
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["scores", "strengths", "to develop", "others view", "reflection", "commitments"]
-    assert book["commitments"]["B2"].value == '\'=HYPERLINK("x")'
+    assert book["commitments"]["B2"].value == '=HYPERLINK("x")' and book["commitments"]["B2"].data_type == "s"
     book.close()
 
 
