@@ -5,7 +5,8 @@ rather work in JupyterLab with pandas than in the apps.
 Each frame is read from the store when asked for, through the workbooks' own stores, and
 computed by their own rules (the gap list as workbook 3 ranks it, NPS and CSAT as workbook 4
 scores them): the same figures the apps show. Ids the store keeps (dimensions, sources,
-lesson categories) are shown by their names from the content files in use. Nothing here writes.
+lesson categories) are shown by their names from the content files in use. Nothing here writes
+project data (opening a store an older cpmkit wrote upgrades its schema, as the apps do).
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 import pandas as pd
+from sqlalchemy.engine import make_url
 
 from cpmkit.db import location
 from cpmkit.db.database import Store
+from cpmkit.errors import NotFoundError
 from cpmkit.feedback import scores
 from cpmkit.feedback.lessons.store import LessonStore
 from cpmkit.feedback.pulse.store import PulseStore
@@ -47,6 +51,9 @@ def open_project(name_or_id: str | int, *, db_url: str | None = None) -> Project
     ``CPMKIT_DB_URL``, else the usual SQLite file: the one the apps use). NotFoundError, listing
     the projects, if there is none."""
     url = db_url or location.db_url()
+    database = make_url(url).database
+    if make_url(url).get_backend_name() == "sqlite" and database and not Path(database).exists():
+        raise NotFoundError(f"No store at {database}: the apps have not saved anything there yet (check the address).")
     store = Store.open(url)
     try:
         found = store.find_project(name_or_id)

@@ -41,9 +41,6 @@ from tests._postgres import PostgresFailed, PostgresServer, PostgresUnavailable,
 from tests._repository import ROOT
 from tests._workers import report
 
-#: comm's own ``create_comm`` (a DummyComm), taken before any test can import ipykernel's.
-comm_create_comm = comm.create_comm
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the browser tests last. Playwright's sync API keeps an asyncio loop marked as
@@ -72,7 +69,8 @@ def widgets_without_a_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     as a page's widgets send to the browser. Importing ``ipykernel.ipkernel`` (some tests do)
     swaps in ipykernel's comm, which with no kernel sends nothing at all, so a test recording
     what a widget sends would check nothing in whichever tests ran after that import."""
-    monkeypatch.setattr(comm, "create_comm", comm_create_comm)
+    monkeypatch.setattr(comm, "create_comm", comm._create_comm)
+    monkeypatch.setattr(comm, "get_comm_manager", comm._get_comm_manager)
 
 
 @pytest.fixture(scope="session")

@@ -114,6 +114,13 @@ def test_an_unknown_project_says_which_there_are(store_url: str, seeded: dict[st
         cpmkit.open_project("Harbor", db_url=store_url)
 
 
+def test_a_mistyped_store_address_is_said_and_no_empty_store_is_made(tmp_path: Path) -> None:
+    typo = tmp_path / "cpmkit.sqlite"
+    with pytest.raises(cpmkit.NotFoundError, match=r"^No store at .*cpmkit\.sqlite: the apps have not saved"):
+        cpmkit.open_project(NAME, db_url=f"sqlite:///{typo}")
+    assert not typo.exists()
+
+
 def test_the_default_store_is_the_one_the_apps_use(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     seed(sqlite_url)
     monkeypatch.setenv("CPMKIT_DB_URL", sqlite_url)

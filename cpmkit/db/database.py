@@ -249,15 +249,19 @@ class Store:
     def find_project(self, name_or_id: str | int, *, owner: Owner = LOCAL_OWNER) -> dict[str, Any]:
         """The project ``owner`` may see with the id or name ``name_or_id``, as ``{"id", "name"}``:
         what a person types to name a project (``cpmkit export --project``, ``cpmkit.open_project``).
-        A name matches as typed, else ignoring case and look-alikes (``name_key``). None found:
+        Text is a name, as typed, else ignoring case and look-alikes (``name_key``), and only
+        then an id; an int is an id. None found:
         NotFoundError listing the projects; several (an admin sees every owner's): say to use the id."""
         listed = self.list_projects(owner)
         wanted = str(name_or_id).strip()
-        found = [p for p in listed if str(p["id"]) == wanted]
-        if not found and not isinstance(name_or_id, int):
+        by_id = [p for p in listed if str(p["id"]) == wanted]
+        if isinstance(name_or_id, int):
+            found = by_id
+        else:  # a name first: a project called "3" is not the project with id 3
             found = [p for p in listed if p["name"] == wanted] or [
                 p for p in listed if name_key(p["name"]) == name_key(wanted)
             ]
+            found = found or by_id
         if not found:
             names = ", ".join(p["name"] for p in listed) or "none yet"
             raise NotFoundError(f"No project called {name_or_id!r}. Projects: {names}.")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from cpmkit.core.deferred_imports import deferred_module
 from cpmkit.core.fields import ACTION_FIELDS, as_date
 from cpmkit.core.frames import require_columns
+from cpmkit.feedback.retro.rules import OPEN_STATUSES
 from cpmkit.gap.status import StatusReport
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ else:
 __all__ = [
     "ACTION_PAGES",
     "OPEN_ACTION_COLUMNS",
-    "OPEN_STATUSES",
     "PORTFOLIO_COLUMNS",
     "TOUCHPOINT_COLUMNS",
     "next_pulse_round",
@@ -33,7 +33,6 @@ __all__ = [
 
 #: An action still to do, in either workbook (gap actions: open, in progress, done; retro
 #: actions also dropped).
-OPEN_STATUSES: Final = ("open", "in progress")
 #: Where each kind of action is handled: its source's label and the page (``notebooks.yaml``).
 ACTION_PAGES: Final = {"gap": ("Expectation gap", "expectation_gap"), "retro": ("Retrospective", "lessons_learned")}
 OPEN_ACTION_COLUMNS: Final = ["source", "page", "about", *ACTION_FIELDS, "overdue", "days_overdue"]

@@ -26,7 +26,7 @@ from cpmkit.stakeholders.rules import touchpoint_status
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.stakeholders.summary import stakeholder_summary
 from cpmkit.ui.session import ProjectBar, open_store, safe_app
-from cpmkit.ui.widgets import scrolling_table, stylesheet
+from cpmkit.ui.widgets import failure_message, scrolling_table, stylesheet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +59,7 @@ class LandingApp:
         self.portfolio = W.HTML()
         self.show_portfolio = W.Button(icon="table", layout=W.Layout(width="auto", display="none"))
         self.show_portfolio.on_click(lambda _: self._fill_portfolio())
+        self._portfolio_of: tuple[tuple[int, str], ...] | None = None  # the projects the portfolio shows
         self.bar = ProjectBar(store, on_change=lambda _: self.refresh())
         self.widget = W.VBox(
             [
@@ -95,16 +96,23 @@ class LandingApp:
         self.cockpit.value = cockpit_html(
             read_overview(self.store, project_id, today=today, gap_template=self.template)
         )
+        self.summary.value = _section(None, lambda: self._summary_html(project_id, today))
+
+    def _summary_html(self, project_id: int, today: dt.date) -> str:
         lines = stakeholder_summary(
             self.register.stakeholders(project_id), self.register.measures(project_id), today=today
         )
         rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in lines)
-        self.summary.value = f'<table class="cpmkit-table cpmkit-summary">{rows}</table>'
+        return f'<table class="cpmkit-table cpmkit-summary">{rows}</table>'
 
     def _portfolio(self) -> None:
         """The portfolio when the owner has several projects: shown at once up to
         ``PORTFOLIO_AT_ONCE`` of them, beyond that on a click (each project is a read)."""
-        count = len(self.store.list_projects(self.bar.owner))
+        projects = tuple((p["id"], p["name"]) for p in self.store.list_projects(self.bar.owner))
+        if projects == self._portfolio_of:
+            return  # switching project changes no row: keep what is shown (or opened by a click)
+        self._portfolio_of = projects
+        count = len(projects)
         self.portfolio.value = ""
         self.show_portfolio.description = f"Show the lights of your {count} projects"
         self.show_portfolio.layout.display = "flex" if count > PORTFOLIO_AT_ONCE else "none"
@@ -141,8 +149,7 @@ def cockpit_html(found: ProjectOverview) -> str:
     parts = []
     for title, page, label, section, shown in sections:
         link = f"<p class='cpmkit-help'>{_link(page_href(page, pid), label)}</p>" if page else ""
-        problem = found.problems.get(section)
-        body = f"<p class='cpmkit-flag'>{html.escape(problem)}</p>" if problem else shown(found)
+        body = _section(found.problems.get(section), lambda shown=shown: shown(found))
         parts.append(f"<h3>{html.escape(title)}</h3>{link}{body}")
     return f"<div class='cpmkit-cockpit'>{''.join(parts)}</div>"
 
@@ -165,6 +172,17 @@ def portfolio_html(table: pd.DataFrame) -> str:
     head = "<tr><th>Project</th><th>Lights</th><th>Why</th></tr>"
     body = f"<table class='cpmkit-table cpmkit-portfolio'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
     return "<h3>Your projects</h3>" + scrolling_table(body, name="Your projects")
+
+
+def _section(problem: str | None, shown: Callable[[], str]) -> str:
+    """A section's HTML, or the sentence saying why it cannot be shown: its read failed
+    (``problem``) or drawing it did; the page's other sections are shown either way."""
+    if problem is None:
+        try:
+            return shown()
+        except Exception as exc:  # noqa: BLE001 - failure_message logs it; one section must not hide the rest
+            problem = failure_message(exc)
+    return f"<p class='cpmkit-flag'>{html.escape(problem)}</p>"
 
 
 def _link(href: str, label: str) -> str:

@@ -10,9 +10,10 @@ __all__ = ["LiveRefresh"]
 
 
 class LiveRefresh:
-    """Base of a live page: it gives ``_version()`` (the store's cheap check), ``_load()`` (the
+    """Base of a live page: it gives ``_version()`` (the store's cheap check), ``_read()`` (the
     full read and redraw), ``live_message`` (where a failed read is said) and ``ticker`` (None:
-    no periodic refresh, as in tests, which call ``tick()``)."""
+    no periodic refresh, as in tests, which call ``tick()``). After a person's own change the
+    page calls ``_load()``, so the next tick does not read the board again for it."""
 
     live_message: MessageArea
     ticker: Ticker | None
@@ -22,26 +23,27 @@ class LiveRefresh:
     def _version(self) -> object:
         raise NotImplementedError
 
-    def _load(self) -> None:
+    def _read(self) -> None:
         raise NotImplementedError
 
     def tick(self) -> None:
         """One periodic check: one cheap read; the page is re-read and redrawn only if it changed."""
         with guard(self.live_message):
             if self._version() != self.seen:
-                self._reload()
+                self._load()
 
     def refresh(self) -> None:
         """Re-read and redraw the whole page."""
         with guard(self.live_message):
-            self._reload()
+            self._load()
 
     def stop(self) -> None:
         """Stop the periodic refresh for good (the page is closed or replaced)."""
         if self.ticker is not None:
             self.ticker.stop()
 
-    def _reload(self) -> None:
+    def _load(self) -> None:
+        """Read and redraw the page, and note the version it shows."""
         seen = self._version()
-        self._load()
+        self._read()
         self.seen = seen

@@ -95,6 +95,14 @@ def test_a_project_is_found_by_id_or_by_name_as_a_person_types_it(store: Store) 
         store.find_project(2027)  # an int is an id only
 
 
+def test_a_name_that_is_another_projects_id_finds_the_project_of_that_name(store: Store) -> None:
+    first = store.create_project("Apollo")
+    numbered = store.create_project(str(first))  # called as another project's id
+    assert store.find_project(str(first))["id"] == numbered  # typed text is a name first
+    assert store.find_project(first)["id"] == first  # an int is an id
+    assert store.find_project(str(numbered))["id"] == numbered  # no project has that name: the id
+
+
 def test_an_unknown_project_is_named_with_the_projects_there_are(store: Store) -> None:
     with pytest.raises(NotFoundError, match=r"^No project called 'Gemini'\. Projects: none yet\.$"):
         store.find_project("Gemini")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from cpmkit.db.database import Store
 from cpmkit.feedback.pulse.store import PulseStore
+from cpmkit.projects import ui as landing
 from cpmkit.projects.ui import PORTFOLIO_AT_ONCE, LandingApp
 from cpmkit.stakeholders.store import StakeholderStore
 from tests.projects.seeding import seed_troubled_project
@@ -86,6 +88,33 @@ def test_a_section_that_cannot_be_read_says_so(store: Store, monkeypatch: pytest
     shown = LandingApp(store).cockpit.value
     assert "The NPS and CSAT figures could not be read; the rest of the page is shown." in shown
     assert "cpmkit-all-red" in shown and "Publish a release calendar" in shown
+
+
+def test_a_section_that_cannot_be_drawn_says_so_and_the_rest_is_shown(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_troubled_project(store, "Apollo", today=dt.date.today())
+    monkeypatch.setattr(landing, "_touchpoints_html", lambda found: 1 / 0)
+    monkeypatch.setattr(landing, "stakeholder_summary", lambda *args, **kwargs: 1 / 0)
+    app = LandingApp(store)
+    assert "cpmkit-all-red" in app.cockpit.value and "Publish a release calendar" in app.cockpit.value
+    assert "cpmkit-flag" in app.cockpit.value and "Traceback" not in app.cockpit.value
+    assert "cpmkit-flag" in app.summary.value
+
+
+def test_switching_project_does_not_read_the_portfolio_again(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = seed_troubled_project(store, "Borealis", today=dt.date.today())
+    second = store.create_project("Apollo")
+    app = LandingApp(store)
+    reads: list[object] = []
+    none = pd.DataFrame(columns=["id", "name", "lights", "all_red", "reason"])
+    monkeypatch.setattr(landing, "read_portfolio", lambda *args, **kwargs: reads.append(args) or none)
+    shown = app.portfolio.value
+    app.bar.choice.value = second if app.bar.project_id == first else first
+    assert reads == [] and app.portfolio.value == shown
+    app.bar.new_name.value = "Cassini"
+    app.bar.create.click()
+    assert len(reads) == 1  # a new project is a new row: read again
 
 
 def test_with_several_projects_the_portfolio_has_a_row_each(store: Store) -> None:

@@ -19,7 +19,7 @@ class Page(LiveRefresh):
     def _version(self) -> object:
         return self.versions.pop(0) if len(self.versions) > 1 else self.versions[0]
 
-    def _load(self) -> None:
+    def _read(self) -> None:
         if self.fail:
             raise StoreError("The store is not answering.")
         self.loads += 1
@@ -53,3 +53,12 @@ def test_a_failed_read_is_said_and_the_next_tick_tries_again() -> None:
     page.tick()
     assert page.loads == 1 and page.seen == 1
     page.stop()  # no ticker: nothing to stop
+
+
+def test_a_persons_own_change_drawn_at_once_is_not_read_again_at_the_next_tick() -> None:
+    page = Page([1])
+    page.refresh()
+    page.versions = [2]  # the person's own vote, saved, then drawn at once
+    page._load()
+    page.tick()
+    assert page.loads == 2 and page.seen == 2

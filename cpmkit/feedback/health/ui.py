@@ -280,7 +280,7 @@ class HealthBoard(LiveRefresh):
     def _version(self) -> object:
         return self.health.version(self.board_id)
 
-    def _load(self) -> None:
+    def _read(self) -> None:
         state = self.health.state(self.board_id)
         status = retro.board_status(state.board)
         self.notice.value = _closed(state.board)

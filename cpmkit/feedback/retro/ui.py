@@ -624,7 +624,7 @@ class RetroBoard(LiveRefresh):
     def _version(self) -> object:
         return self.retros.version(self.board_id)
 
-    def _load(self) -> None:
+    def _read(self) -> None:
         self.state = with_read(self.state, self.retros.state(self.board_id))
         self._render(self._view(self.state))
 
