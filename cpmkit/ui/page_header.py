@@ -37,6 +37,7 @@ __all__ = [
 
 HOME_PAGE = "index"
 TITLE_SEPARATOR = " · "
+CURRENT = ' aria-current="page"'  # the link to the page itself, said to a screen reader
 
 
 class WorkbookLink(NamedTuple):
@@ -67,9 +68,7 @@ def workbook_links(
 def pm_header_html(page_name: str, project_name: str | None, links: list[WorkbookLink]) -> str:
     """A PM page's header as HTML: the navigation, then the page's name and project (all escaped)."""
     items = "".join(
-        f'<li><a href="{html.escape(link.href)}" aria-current="page">{html.escape(link.label)}</a></li>'
-        if link.current
-        else f'<li><a href="{html.escape(link.href)}">{html.escape(link.label)}</a></li>'
+        f'<li><a href="{html.escape(link.href)}"{CURRENT if link.current else ""}>{html.escape(link.label)}</a></li>'
         for link in links
     )
     project = f' <span class="cpmkit-header-project">{html.escape(project_name)}</span>' if project_name else ""
