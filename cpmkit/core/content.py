@@ -56,6 +56,8 @@ class NotebookTemplate:
     opens_per_address_hour: int | None = None
     #: A stable id code uses to find the page (``notebook_file``), so its file can be renamed here alone.
     page: str | None = None
+    #: What the page is, in a few words, for its header and the browser tab ("Stakeholder value").
+    name: str = ""
 
     @property
     def module(self) -> str:
@@ -114,6 +116,9 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
                 item=label,
                 field="owner",
             )
+        name = item.get("name", item["title"])
+        if not isinstance(name, str) or not name.strip():
+            raise TemplateError("must be a short, non-empty page name.", file=path.name, item=label, field="name")
         opens = item.get("opens_per_address_hour")
         if opens is not None and (not isinstance(opens, int) or isinstance(opens, bool) or opens < 1 or not links):
             raise TemplateError(
@@ -133,6 +138,7 @@ def load_notebook_templates(templates: Path | None = None) -> list[NotebookTempl
                 item.get("owner", True),
                 opens,
                 page,
+                name.strip(),
             )
         )
     for field in ("file", "page"):

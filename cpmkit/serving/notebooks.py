@@ -27,11 +27,18 @@ _KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langu
 
 
 def build_notebook(template: NotebookTemplate) -> nbformat.NotebookNode:
-    """A notebook of two cells: the title and introduction, then one call to the entry point."""
+    """A notebook of two cells: the title and introduction, then one call to the entry point.
+
+    The page's name is the notebook's title (the browser tab's, until the page names its project);
+    the first cell is tagged ``cpmkit-intro``: a page with a header shows the introduction itself."""
     stem = Path(template.file).stem
-    notebook = new_notebook(metadata={"kernelspec": _KERNELSPEC, "language_info": {"name": "python"}})
+    notebook = new_notebook(
+        metadata={"kernelspec": _KERNELSPEC, "language_info": {"name": "python"}, "title": template.name}
+    )
     notebook.cells = [
-        new_markdown_cell(f"# {template.title}\n\n{template.intro}", id=f"{stem}-intro"),
+        new_markdown_cell(
+            f"# {template.title}\n\n{template.intro}", id=f"{stem}-intro", metadata={"tags": ["cpmkit-intro"]}
+        ),
         new_code_cell(
             f"from {template.module} import {template.function}\n\n{template.function}()",
             id=f"{stem}-app",

@@ -33,7 +33,8 @@ from cpmkit.stakeholders.rules import (
 )
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.download import table_downloads
-from cpmkit.ui.session import ProjectBar, open_store, safe_app
+from cpmkit.ui.page_header import PageHeader
+from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import (
     Loading,
     MessageArea,
@@ -216,7 +217,8 @@ class StakeholderValueApp:
         self.stakeholder_id: int | None = None
         self.loading = Loading()
         self.status = message_area()
-        self.bar = ProjectBar(store, on_change=lambda _: self.reload())
+        self.header = PageHeader(store, "stakeholder_value", on_change=lambda _: self.reload())
+        self.bar = self.header.bar
 
         # Register: list, add, editor.
         self.listing = named(W.Select(rows=14, layout=W.Layout(width="240px")), "Stakeholders")
@@ -251,7 +253,7 @@ class StakeholderValueApp:
         )
         self.tabs = W.Tab(children=[register, *(W.VBox() for _ in _VIEWS)], titles=["Register", *_VIEWS])
         self.tabs.observe(lambda change: self.open_view(change["new"]), "selected_index")
-        self.widget = W.VBox([stylesheet(), self.bar.widget, self.status, self.view_message, self.tabs])
+        self.widget = W.VBox([stylesheet(), self.header.widget, self.status, self.view_message, self.tabs])
         self.widget.add_class("cpmkit-app")
 
         self.listing.observe(lambda change: self.select(change["new"]), "value")

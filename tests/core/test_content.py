@@ -103,7 +103,7 @@ def test_default_folder_is_the_repository_templates(monkeypatch: pytest.MonkeyPa
 def test_templates_folder_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _notebooks(tmp_path, "notebooks:\n" + GOOD_ITEM)
     monkeypatch.setenv("CPMKIT_TEMPLATES_DIR", str(tmp_path))
-    assert load_notebook_templates() == [NotebookTemplate("a.ipynb", "A", "Hello.", "pkg.mod:fn")]
+    assert load_notebook_templates() == [NotebookTemplate("a.ipynb", "A", "Hello.", "pkg.mod:fn", name="A")]
 
 
 def test_titles_intros_and_entries_are_trimmed(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_titles_intros_and_entries_are_trimmed(tmp_path: Path) -> None:
         """,
     )
     [template] = load_notebook_templates(tmp_path)
-    assert template == NotebookTemplate("a.ipynb", "A", "Para one.", "pkg.mod:fn")
+    assert template == NotebookTemplate("a.ipynb", "A", "Para one.", "pkg.mod:fn", name="A")
 
 
 # -- notebook templates: malformed copies ----------------------------------------------------
@@ -177,6 +177,19 @@ def test_duplicate_file(tmp_path: Path) -> None:
     error = _template_error(tmp_path)
     assert str(error) == "notebooks.yaml, item 'a.ipynb', field 'file': appears more than once."
     assert (error.file, error.item, error.field) == ("notebooks.yaml", "a.ipynb", "file")
+
+
+def test_a_page_is_named_by_its_name_or_else_its_title(tmp_path: Path) -> None:
+    _notebooks(tmp_path, "notebooks:\n" + GOOD_ITEM + GOOD_ITEM.replace("a.ipynb", "b.ipynb") + "    name: ' Bee '\n")
+    assert [t.name for t in load_notebook_templates(tmp_path)] == ["A", "Bee"]
+
+
+@pytest.mark.parametrize("name", ["''", "[x]"], ids=["empty", "a list"])
+def test_a_page_name_that_is_not_text(tmp_path: Path, name: str) -> None:
+    _notebooks(tmp_path, "notebooks:\n" + GOOD_ITEM + f"    name: {name}\n")
+    error = _template_error(tmp_path)
+    assert str(error) == "notebooks.yaml, item 'a.ipynb', field 'name': must be a short, non-empty page name."
+    assert (error.item, error.field) == ("a.ipynb", "name")
 
 
 def test_item_not_a_mapping(tmp_path: Path) -> None:

@@ -78,6 +78,7 @@ from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.card_drag import CardDrag
 from cpmkit.ui.download import DownloadButton, download_row
 from cpmkit.ui.live_refresh import LiveRefresh
+from cpmkit.ui.page_header import ParticipantHeader
 from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
@@ -884,6 +885,7 @@ class RetroBoardApp:
         self.retros = RetroStore(store, formats)
         self.refresh_seconds = refresh_seconds
         self.heading = W.HTML("<h3>Retrospective board</h3>")
+        self.header = ParticipantHeader(self.heading, "Retrospective board")
         self.status = message_area()
         self.name = W.Text(placeholder="Your name", layout=fluid("260px"))
         self.join_button = W.Button(description="Join the board", button_style="primary")
@@ -905,7 +907,7 @@ class RetroBoardApp:
         self.board: dict[str, Any] | None = None
         self.facilitator_key: str | None = None
         self.view: RetroBoard | HealthBoard | None = None
-        self.widget = W.VBox([stylesheet(), self.heading, self.status])
+        self.widget = W.VBox([stylesheet(), self.header.widget, self.status])
         self.widget.add_class("cpmkit-app")
         self.widget.add_class("cpmkit-retro")
         with guard(self.status):
@@ -923,6 +925,7 @@ class RetroBoardApp:
         if key is not None and self.retros.board_for_facilitator(key)["id"] != board["id"]:
             raise NotFoundError(_WRONG_KEY)
         self.board, self.facilitator_key = board, key
+        self.header.show(str(board["title"]))
         role = " <span class='cpmkit-retro-role'>(you facilitate)</span>" if key is not None else ""
         if board["kind"] == HEALTH:
             self._open_health(board, role)

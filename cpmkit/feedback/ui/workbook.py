@@ -24,7 +24,8 @@ from cpmkit.feedback.retro.ui import RetroPanel
 from cpmkit.feedback.survey_import.ui import FeedbackImportPanel
 from cpmkit.feedback.ui.results import FeedbackResultsPanel
 from cpmkit.feedback.ui.trends import TrendsPanel
-from cpmkit.ui.session import ProjectBar, open_store, safe_app
+from cpmkit.ui.page_header import PageHeader
+from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import guard, message_area, stylesheet
 
 __all__ = ["LessonsLearnedApp", "app"]
@@ -48,7 +49,8 @@ class LessonsLearnedApp:
 
     def __init__(self, store: Store, *, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.status = message_area()
-        self.bar = ProjectBar(store, on_change=lambda _: self.open_tab(self.tabs.selected_index))
+        self.header = PageHeader(store, "lessons_learned", on_change=lambda _: self.open_tab(self.tabs.selected_index))
+        self.bar = self.header.bar
         self.lessons = LessonsPanel(store, today=today)
         self.panels: dict[str, Panel] = {
             "Pulse rounds": PulseRoundsPanel(store),
@@ -61,7 +63,7 @@ class LessonsLearnedApp:
         }
         self.tabs = W.Tab(children=[p.widget for p in self.panels.values()], titles=list(self.panels))
         self.tabs.observe(lambda change: self.open_tab(change["new"]), "selected_index")
-        self.widget = W.VBox([stylesheet(), self.bar.widget, self.status, self.tabs])
+        self.widget = W.VBox([stylesheet(), self.header.widget, self.status, self.tabs])
         self.widget.add_class("cpmkit-app")
         self.open_tab(self.tabs.selected_index)
         self.widget.add_class("cpmkit-ready")

@@ -24,6 +24,7 @@ from cpmkit.errors import NotFoundError, ValidationError
 from cpmkit.gap import rules as gap
 from cpmkit.gap.store import NO_RESPONSE, GapStore
 from cpmkit.gap.template import Dimension, GapTemplate, load_gap_template
+from cpmkit.ui.page_header import ParticipantHeader, page_title
 from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import Loading, MessageArea, guard, message_area, replace_children, stylesheet
 
@@ -126,6 +127,7 @@ class GapSurveyApp:
         self.gaps = GapStore(store, scale=t.scale, importance=t.importance, satisfaction=t.satisfaction)
         self.status = message_area()
         self.heading = W.HTML()
+        self.header = ParticipantHeader(self.heading, "Stakeholder survey")
         self.questions: dict[str, SurveyQuestions] = {}
         self.weights = W.HTML()
         self.weights.add_class("cpmkit-survey-total")
@@ -151,7 +153,7 @@ class GapSurveyApp:
         self.form.add_class("cpmkit-survey-form")
         self.page = W.VBox()
         self.page.add_class("cpmkit-survey-page")
-        self.widget = W.VBox([stylesheet(), self.heading, self.status, self.page])
+        self.widget = W.VBox([stylesheet(), self.header.widget, self.status, self.page])
         self.widget.add_class("cpmkit-app")
         self.widget.add_class("cpmkit-survey")
         self.survey: dict[str, Any] | None = None
@@ -173,6 +175,7 @@ class GapSurveyApp:
         self.survey = self.gaps.survey(token)
         project_id, stakeholder_id = int(self.survey["project_id"]), int(self.survey["stakeholder_id"])
         intro = self.template.guidance.get("survey_intro", "")
+        self.header.show(page_title("Stakeholder survey", str(self.survey["project"])))
         self.heading.value = (
             f"<h3>{html.escape(str(self.survey['project']))}: how is the project doing for you?</h3>"
             f"<p>For <b>{html.escape(str(self.survey['stakeholder']))}</b>. {html.escape(intro)}</p>"

@@ -26,7 +26,8 @@ from cpmkit.gap.template import GapTemplate, load_gap_template
 from cpmkit.gap.ui.ratings import RatingForm, scale_choice
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.ui.download import DownloadButton, download_row
-from cpmkit.ui.session import ProjectBar, open_store, page_base_url, safe_app
+from cpmkit.ui.page_header import PageHeader
+from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.widgets import (
     LinkShownOnce,
     Loading,
@@ -112,7 +113,8 @@ class ExpectationGapApp:
         self.loading = Loading()
         self.status = message_area()
         self.view_message = message_area()
-        self.bar = ProjectBar(store, on_change=lambda _: self.reload())
+        self.header = PageHeader(store, "expectation_gap", on_change=lambda _: self.reload())
+        self.bar = self.header.bar
 
         # Dimensions: which ones this project asks about.
         self.choices = {
@@ -124,8 +126,12 @@ class ExpectationGapApp:
 
         # Ratings: one stakeholder, one source, one date at a time.
         self.who = W.Dropdown(description="Stakeholder", layout=W.Layout(width="320px"))
+        # The PM's estimate unless they choose otherwise: figures typed here are theirs, not the stakeholder's.
         self.source = W.Dropdown(
-            description="Source", options=[(s.label, s.id) for s in t.sources], layout=W.Layout(width="380px")
+            description="Source",
+            options=[(s.label, s.id) for s in t.sources],
+            value=t.estimate_source,
+            layout=W.Layout(width="380px"),
         )
         self.on = W.DatePicker(description="Assessed on", value=today())
         self.form = RatingForm(t, on_save=self._save_rating, aside="Their own figures")
@@ -162,7 +168,7 @@ class ExpectationGapApp:
         )
         self.tabs.selected_index = 1
         self.tabs.observe(lambda change: self.open_view(change["new"]), "selected_index")
-        self.widget = W.VBox([stylesheet(), self.bar.widget, self.status, self.view_message, self.tabs])
+        self.widget = W.VBox([stylesheet(), self.header.widget, self.status, self.view_message, self.tabs])
         self.widget.add_class("cpmkit-app")
 
         for control in (self.who, self.source, self.on):

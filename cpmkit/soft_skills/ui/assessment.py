@@ -69,6 +69,7 @@ from cpmkit.soft_skills.store import AssessmentStore
 from cpmkit.soft_skills.workshop import PARTICIPANT_PAGE, require_open
 from cpmkit.ui.browser_key import BrowserKey
 from cpmkit.ui.download import DownloadButton, download_row
+from cpmkit.ui.page_header import PageHeader, ParticipantHeader
 from cpmkit.ui.session import open_store, page_base_url, page_owner, safe_app
 from cpmkit.ui.widgets import (
     NAMED,
@@ -715,10 +716,12 @@ class SoftSkillsApp:
         self._code = ""  # the join code the page was opened with: a browser that joined with it resumes
         self.new_start.on_click(lambda _: self.show_start(self._code))
         self.body = W.VBox()
+        params = query_params(os.environ.get("QUERY_STRING") if query is None else query)
+        self.chrome = self._chrome(params)
         self.widget = W.VBox(
             [
                 stylesheet(),
-                self.header,
+                self.chrome.widget,
                 self.resume_box,
                 self.new_start,
                 self.status,
@@ -729,8 +732,17 @@ class SoftSkillsApp:
             ]
         )
         self.widget.add_class("cpmkit-app")
-        self._open(query_params(os.environ.get("QUERY_STRING") if query is None else query))
+        self._open(params)
         self.widget.add_class("cpmkit-ready")
+
+    def _chrome(self, params: Mapping[str, str]) -> PageHeader | ParticipantHeader:
+        """A PM taking their own assessment gets the PM's header; a link (a participant's, a
+        rater's) gets the plain one, over ``header``, linking nowhere."""
+        if page_owner() is not None and not {"token", "code", "rate"} & set(params):
+            header = PageHeader(self.store, "soft_skills", on_change=lambda _: None)
+            header.widget.children = [*header.widget.children, self.header]
+            return header
+        return ParticipantHeader(self.header, "Soft-skills self-assessment")
 
     # -- what the link opens --------------------------------------------------------------
 
@@ -801,6 +813,8 @@ class SoftSkillsApp:
             where = ""
             if workshop is not None:
                 where = f"<p>Workshop <b>{html.escape(workshop['name'])}</b>, round <b>{html.escape(str(participant['round']))}</b>.</p>"
+            if isinstance(self.chrome, ParticipantHeader):
+                self.chrome.show(workshop["name"] if workshop is not None else bank.name)
             self.header.value = (
                 f"<h3>{html.escape(bank.name)}</h3>{where}"
                 "<p>Bookmark this link to come back, or open it to continue on another device:</p>"

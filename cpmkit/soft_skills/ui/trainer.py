@@ -49,6 +49,7 @@ from cpmkit.soft_skills.workshop import (
 )
 from cpmkit.ui.copy_button import CopyButton
 from cpmkit.ui.download import table_downloads
+from cpmkit.ui.page_header import PageHeader
 from cpmkit.ui.session import open_store, page_base_url, safe_app
 from cpmkit.ui.ticker import Ticker
 from cpmkit.ui.widgets import (
@@ -437,6 +438,8 @@ class WorkshopApp:
         trainer_keys: RateLimiter = _TRAINER_KEYS,
     ) -> None:
         self.assess = AssessmentStore(store)
+        # Workshops belong to no project: the header's project switch only points its links.
+        self.header = PageHeader(store, "workshop_trainer", on_change=lambda _: None)
         self.refresh_seconds = refresh_seconds
         self.trainer_keys = trainer_keys
         self.dashboard: WorkshopDashboard | None = None
@@ -506,7 +509,7 @@ class WorkshopApp:
         self.forms = W.Tab(children=[create, opener], titles=["Create a workshop", "Open a workshop"])
         self.forms.selected_index = 1 if requested is not None else 0
         self.board = W.VBox()
-        self.widget = W.VBox([stylesheet(), W.HTML("<h2>Soft-skills workshop: trainer</h2>"), self.forms, self.board])
+        self.widget = W.VBox([stylesheet(), self.header.widget, self.forms, self.board])
         self.widget.add_class("cpmkit-app")
 
         self.create_button.on_click(lambda _: self._create())

@@ -46,6 +46,14 @@ def rate(app: ExpectationGapApp, dimension: str, expectation: int, perception: i
     row.controls["importance"].value = importance
 
 
+def test_ratings_typed_by_the_pm_are_their_estimate_unless_they_choose_otherwise(
+    app: ExpectationGapApp, store: Store, project: int
+) -> None:
+    assert app.source.value == load_gap_template().estimate_source == "estimate"
+    rate(app, "reliability", 6, 3, "60")
+    assert gap_store(store).ratings(project)["source"].tolist() == ["estimate"]
+
+
 def test_ratings_are_saved_as_entered_and_dated(app: ExpectationGapApp, store: Store, project: int) -> None:
     app.source.value = "estimate"
     rate(app, "reliability", 6, 3, "60")
@@ -192,7 +200,7 @@ def test_the_stakeholders_own_figures_show_beside_the_estimate(
     assert acme is not None
     for name, value in (("expectation", 7), ("perception", 3)):
         gap_store(store).save_rating(acme, "schedule", source="survey", assessed_on=TODAY, field=name, value=value)
-    app.source.value = "estimate"
+    app.show_ratings()  # as the page shows them once the stakeholder has answered
     rate(app, "schedule", 6, 5, "50")
     assert "expect 7, perceive 3" in app.form.rows["schedule"].aside.value
     app.tabs.selected_index = GAP_LIST

@@ -27,6 +27,7 @@ from cpmkit.db.database import Store
 from cpmkit.errors import NotFoundError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.template import PulseQuestion, PulseSurvey
+from cpmkit.ui.page_header import ParticipantHeader
 from cpmkit.ui.session import open_store, page_identity, safe_app
 from cpmkit.ui.widgets import Loading, MessageArea, field, fluid, guard, message_area, stylesheet
 
@@ -71,13 +72,14 @@ class PulseSurveyApp:
         self.survey = self.pulses.survey
         self.status = message_area()
         self.heading = W.HTML(f"<h3>{html.escape(self.survey.name)}</h3>")
+        self.header = ParticipantHeader(self.heading, self.survey.name)
         self.controls: dict[str, W.ValueWidget] = {}
         self.messages: dict[str, MessageArea] = {}
         self.response_id: int | None = None
         self.key: str | None = None
         self.round: dict[str, Any] | None = None
         self.loading = Loading()
-        self.widget = W.VBox([stylesheet(), self.heading, self.status])
+        self.widget = W.VBox([stylesheet(), self.header.widget, self.status])
         self.widget.add_class("cpmkit-app")
         with guard(self.status):  # a plain message for a dead link; cleared otherwise
             self._open(query_params(query).get(PULSE_PARAMETER))
@@ -89,6 +91,7 @@ class PulseSurveyApp:
         if token is None:
             raise NotFoundError(_NO_LINK)
         found = self.pulses.round_for_token(token)
+        self.header.show(f"{self.survey.name}: {found['project']}")
         who = f"<p class='cpmkit-pulse-who'>You are answering as <b>{html.escape(str(found['stakeholder']))}</b>.</p>"
         self.heading.value = (
             f"<h3>{html.escape(self.survey.name)}: {html.escape(str(found['project']))}</h3>"
