@@ -53,7 +53,7 @@ __all__ = ["StakeholderValueApp", "app"]
 
 _SCALE = [1, 2, 3, 4, 5]
 #: The tabs after the register, in order; each is built on first opening (see open_view).
-_VIEWS = ["Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export"]
+_VIEWS = ["Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export", "Import"]
 
 
 def app() -> W.Widget:
@@ -347,6 +347,8 @@ class StakeholderValueApp:
             if index <= len(renderers):
                 aside = self._strategies_html() if index == 1 else ""
                 view = TabView(renderers[index - 1], aside=aside)
+            elif _VIEWS[index - 1] == "Import":
+                view = self._import_view()
             else:
                 view = self._export_view()
             self.tabs.children[index].children = [view.widget]
@@ -427,6 +429,20 @@ class StakeholderValueApp:
         prepare.on_click(lambda _: self._prepare_export())
         view = TabView(lambda _r, _m: (None, ""))
         view.widget.children = [W.VBox([prepare, self.export_links, self.export_message])]
+        return view
+
+    def _import_view(self) -> TabView:
+        """The register import (cpmkit.stakeholders.register_import), kept on the project chosen."""
+        from cpmkit.stakeholders.register_import.ui import RegisterImportPanel
+
+        self.importer = RegisterImportPanel(self.store, on_imported=self.reload)
+
+        def follow_project(_register: pd.DataFrame, _measures: pd.DataFrame) -> Rendered:
+            self.importer.show(self.bar.project_id)
+            return None, ""
+
+        view = TabView(follow_project)
+        view.widget.children = [self.importer.widget]
         return view
 
     # -- actions ----------------------------------------------------------------------------
