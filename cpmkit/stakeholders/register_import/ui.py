@@ -19,16 +19,16 @@ import ipywidgets as W
 from cpmkit.db.database import Store
 from cpmkit.errors import ValidationError
 from cpmkit.feedback.survey_import.files import SurveyTable, read_survey
-from cpmkit.feedback.survey_import.mapping import ColumnMapping, confidence_label, suggest_mapping
+from cpmkit.feedback.survey_import.mapping import ColumnMapping, suggest_mapping
 from cpmkit.feedback.survey_import.store import ImportMappingStore
 from cpmkit.stakeholders.register_import.rules import REGISTER_KIND, REGISTER_TARGETS, SKIP, RegisterPlan, plan_import
 from cpmkit.stakeholders.store import StakeholderStore
-from cpmkit.ui.widgets import fluid, guard, message_area, named, scrolling_table, table_html
+from cpmkit.ui.column_choices import ColumnChoices
+from cpmkit.ui.widgets import guard, message_area, scrolling_table, table_html
 
-__all__ = ["ACCEPTED", "NOT_IMPORTED", "SHOWN_PROBLEMS", "SHOWN_ROWS", "RegisterImportPanel"]
+__all__ = ["ACCEPTED", "SHOWN_PROBLEMS", "SHOWN_ROWS", "RegisterImportPanel"]
 
 ACCEPTED: Final = ".csv,.xlsx"
-NOT_IMPORTED: Final = "(not imported)"
 #: Rows the preview shows; the counts above it cover them all.
 SHOWN_ROWS: Final = 200
 #: Cells that cannot be imported listed after an import; the rest are counted.
@@ -49,20 +49,8 @@ class RegisterImportPanel:
         self.upload = W.FileUpload(accept=ACCEPTED, multiple=False, description="Choose file")
         self.upload.observe(lambda _change: self._uploaded(), "value")
         self.message = message_area()
-        self.columns = {
-            t.id: named(W.Dropdown(options=[(NOT_IMPORTED, None)], index=0, layout=fluid("340px")), t.label)
-            for t in REGISTER_TARGETS
-        }
-        for field, choice in self.columns.items():
-            choice.observe(lambda change, field=field: self._chosen(field, change["new"]), "value")
-        self.sureness = {t.id: W.HTML(layout=W.Layout(min_width="70px")) for t in REGISTER_TARGETS}
-        rows = [
-            W.HBox(
-                [W.HTML(html.escape(t.label), layout=fluid("200px")), self.columns[t.id], self.sureness[t.id]],
-                layout=W.Layout(flex_flow="row wrap", align_items="center"),
-            )
-            for t in REGISTER_TARGETS
-        ]
+        self.column_choices = ColumnChoices(REGISTER_TARGETS, self._chosen, label_width="200px")
+        self.columns = self.column_choices.columns
         self.counts = W.HTML()
         self.preview = W.HTML()
         self.start = W.Button(description="Import", icon="upload", button_style="primary", disabled=True)
@@ -74,7 +62,7 @@ class RegisterImportPanel:
                     "<h4>Which column holds each field?</h4><p class='cpmkit-help'>Suggested from the headings, "
                     "with how sure the suggestion is; change any that is wrong. Only the name is needed.</p>"
                 ),
-                W.VBox(rows),
+                self.column_choices.widget,
                 W.HTML("<h4>Preview</h4>"),
                 self.counts,
                 self.preview,
@@ -112,9 +100,7 @@ class RegisterImportPanel:
             if self.project_id is None:
                 raise ValidationError("Create or choose a project first.")
             table = read_survey(bytes(upload["content"]), str(upload["name"]))
-            options = [(NOT_IMPORTED, None)] + [(column, column) for column in table.columns]
-            for choice in self.columns.values():  # self.mapping is None: no update per option change
-                choice.options = options
+            self.column_choices.offer(table.columns)
             self.table = table
             mapping = suggest_mapping(table.columns, REGISTER_TARGETS)
             saved = self.remembered.recall(self.project_id, table.columns)
@@ -134,15 +120,7 @@ class RegisterImportPanel:
     def _show(self, mapping: ColumnMapping) -> None:
         """Show each field's column and sureness, then the plan: counts and preview (or why none)."""
         assert self.table is not None and self.project_id is not None
-        self.mapping = None  # setting the dropdowns below must not count as choosing
-        for target in REGISTER_TARGETS:
-            column = mapping.columns[target.id]
-            choice = self.columns[target.id]
-            choice.index = [value for _label, value in choice.options].index(column)
-            sure = mapping.confidence.get(target.id) if column is not None else None
-            self.sureness[target.id].value = (
-                f"<span class='cpmkit-help'>{confidence_label(sure)}</span>" if sure is not None else ""
-            )
+        self.column_choices.show(mapping)
         self.mapping = mapping
         self.plan = None
         self.start.disabled = True
