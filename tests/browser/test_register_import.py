@@ -5,15 +5,14 @@ them instead of adding them twice. Markup in a cell shows as text, nothing leave
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from playwright.sync_api import expect
 
 from cpmkit.stakeholders.store import StakeholderStore
+from tests._workbooks import plain_workbook
 
 pytestmark = pytest.mark.browser
 
@@ -25,18 +24,6 @@ ROWS = [
 ]
 
 
-def workbook(path: Path) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in ROWS:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    path.write_bytes(out.getvalue())
-    return path
-
-
 def test_a_register_is_previewed_imported_and_imported_again(
     more_web: Any, server_store: Any, unique: Any, tmp_path: Path
 ) -> None:
@@ -46,7 +33,8 @@ def test_a_register_is_previewed_imported_and_imported_again(
     page = web.page
     page.get_by_role("tab", name="Import").click()
     panel = page.locator(".cpmkit-register-import")
-    sheet = workbook(tmp_path / "register.xlsx")
+    sheet = tmp_path / "register.xlsx"
+    sheet.write_bytes(plain_workbook(ROWS))
 
     with page.expect_file_chooser() as chooser:
         panel.get_by_role("button", name="Choose file").click()
@@ -72,4 +60,43 @@ def test_a_register_is_previewed_imported_and_imported_again(
     assert len(StakeholderStore(server_store).stakeholders(project)) == 3
     page.get_by_role("tab", name="Register").click()
     expect(page.locator(".widget-select select option")).to_have_text(["Ada Lovelace", "Grace Hopper", "Linus"])
+    web.assert_clean()
+
+
+def test_the_register_is_edited_in_a_grid(more_web: Any, server_store: Any, unique: Any) -> None:
+    """The Table tab draws the register with ipydatagrid, served by Voila itself; a cell edited
+    there is saved, and a refused one goes back with a message naming the row and the column."""
+    project = server_store.create_project(unique("Grid"))
+    register = StakeholderStore(server_store)
+    ada = register.add_stakeholder(project, "Ada Lovelace", power=5)
+    web = more_web("grid", sign_in="pm", viewport={"width": 1366, "height": 900})
+    requested: list[str] = []
+    web.page.on("request", lambda request: requested.append(request.url))
+    web.open("01_stakeholder_value.ipynb", project=project)
+    page = web.page
+    page.get_by_role("tab", name="Table").click()
+    grid = page.locator(".cpmkit-register-grid canvas").first
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    assert box is not None
+    # Lumino's grid: a 20 px column header and 20 px rows (no row header); Name is 180 px wide.
+    role = (box["x"] + 180 + 65, box["y"] + 20 + 10)
+    page.mouse.dblclick(*role)
+    page.keyboard.type("Sponsor")
+    page.keyboard.press("Enter")
+    expect(page.locator(".cpmkit-register-grid")).to_contain_text("Saved Role of Ada Lovelace.")
+    assert register.stakeholder(ada)["role"] == "Sponsor"
+    box = grid.bounding_box()  # the message above it moved the grid down
+    assert box is not None
+    power = (box["x"] + 180 + 130 * 3 + 65, box["y"] + 20 + 10)
+    page.mouse.dblclick(*power)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("high")
+    page.keyboard.press("Enter")
+    expect(page.locator(".cpmkit-register-grid")).to_contain_text(
+        "Row 1 (Ada Lovelace), column 'Power': must be a whole number from 1 to 5"
+    )
+    assert register.stakeholder(ada)["power"] == 5
+    web.screenshot("register-grid")
+    assert any("/labextensions/ipydatagrid/" in url for url in requested), requested
     web.assert_clean()

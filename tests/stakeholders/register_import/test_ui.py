@@ -5,15 +5,14 @@ file again updates the same stakeholders; the workbook shows the import in its o
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 
 from cpmkit.db.database import Store
 from cpmkit.stakeholders.register_import.ui import RegisterImportPanel
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.stakeholders.ui import StakeholderValueApp
+from tests._workbooks import plain_workbook
 
 ROWS = [
     ["Name", "Role", "Power", "Interest"],
@@ -27,14 +26,7 @@ def csv_bytes() -> bytes:
 
 
 def xlsx_bytes() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in ROWS:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return plain_workbook(ROWS)
 
 
 def upload(panel: RegisterImportPanel, data: bytes, name: str) -> None:
