@@ -83,22 +83,25 @@ class RegisterGrid:
         row, label, value = int(cell["row"]), str(cell["column"]), cell["value"]
         field = next(f for f, heading in LABELS.items() if heading == label)
         try:
+            before = self.register.stakeholder(self.ids[row])
+        except NotFoundError as exc:  # deleted in another window: show the register as it is now
+            self.message.say(f"Row {row + 1}: {exc}")
+            self.show(self.project_id)
+            return
+        if _cell(value) == _cell(before[field]):
+            return  # nothing to save: the front end also sends back each value set here
+        try:
             saved = self.register.update_stakeholder(self.ids[row], field, "" if value is None else value)
         except CpmkitError as exc:
-            problem = str(exc).split(": ", 1)[-1]
-            try:
-                before = self.register.stakeholder(self.ids[row])
-            except NotFoundError:  # deleted in another window: show the register as it is now
-                self.message.say(f"Row {row + 1}: {problem}")
-                self.show(self.project_id)
-                return
             self._set(row, label, _cell(before[field]))
+            problem = str(exc).split(": ", 1)[-1]
             self.message.say(
                 f"Row {row + 1} ({before['name']}), column '{label}': {problem} The cell is back to what was saved."
             )
             return
-        self._set(row, label, _cell(saved))  # as stored: " Sponsor " is "Sponsor", "3.0" is 3
-        self.message.say(f"Saved {label} of {self.grid.data.iloc[row][LABELS['name']]}.", ok=True)
+        if _cell(saved) != _cell(value):
+            self._set(row, label, _cell(saved))  # as stored: " Sponsor " is "Sponsor", "3.0" is 3
+        self.message.say(f"Saved {label} of {saved if field == 'name' else before['name']}.", ok=True)
         self.on_saved()
 
     def _set(self, row: int, label: str, value: str) -> None:

@@ -35,6 +35,8 @@ def test_an_edit_saves_and_a_refused_one_goes_back(sqlite_store: Store) -> None:
     edit(table.grid, 1, "Power", " 3 ")
     assert register.stakeholder(grace)["power"] == 3 and saves == [True]
     assert table.grid.data["Power"].tolist() == ["5", "3"]
+    edit(table.grid, 1, "Power", "3")  # the front end sends back each value the kernel sets: nothing to save
+    assert saves == [True] and "Saved Power of Grace" in table.message.value
     edit(table.grid, 0, "Power", "high")
     assert register.stakeholder(ada)["power"] == 5 and saves == [True]
     assert table.grid.data["Power"].tolist() == ["5", "3"]  # back to what was saved
