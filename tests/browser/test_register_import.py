@@ -44,6 +44,7 @@ def test_a_register_is_previewed_imported_and_imported_again(
     expect(panel).to_contain_text("Row 3, column 'Influence': the cell must be a whole number from 1 to 5, not 'high'.")
     expect(panel).to_contain_text("<script>alert(1)</script>")  # shown as text
     expect(panel.locator("script")).to_have_count(0)
+    web.assert_accessible()  # every column's choice is named
     web.screenshot("register-import-preview")
     panel.get_by_role("button", name="Import").click()
     expect(panel).to_contain_text("3 stakeholders added and 0 updated from register.xlsx.")
