@@ -138,3 +138,15 @@ BOMBS: dict[str, tuple[Callable[[], bytes], str]] = {
         r"bomb.xlsx: the workbook cannot be opened: it may be damaged",
     ),
 }
+
+
+def plain_workbook(rows: Sequence[Sequence[object]]) -> bytes:
+    """An ordinary .xlsx, as Excel saves a sheet: ``rows`` on its first sheet, the headings first."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for cells in rows:
+        sheet.append(list(cells))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

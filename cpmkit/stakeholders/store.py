@@ -9,6 +9,7 @@ stakeholder deletes what every workbook recorded about them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cpmkit.db.database import Store
 from cpmkit.db.schema import stakeholders, success_measures
-from cpmkit.errors import NotFoundError, gone
+from cpmkit.errors import NotFoundError, ValidationError, gone
 from cpmkit.stakeholders.rules import (
     MEASURE_FIELDS,
     STAKEHOLDER_FIELDS,
@@ -73,6 +74,51 @@ class StakeholderStore:
             ).rowcount:
                 raise NotFoundError(gone("stakeholder"))
         return clean
+
+    def name_keys(self, project_id: int) -> dict[str, int]:
+        """The project's stakeholders by the key of their name (see ``name_key``): whom an import updates."""
+        with self.store.read() as conn:
+            query = select(stakeholders.c.name_key, stakeholders.c.id).where(stakeholders.c.project_id == project_id)
+            return {key: int(sid) for key, sid in conn.execute(query).all()}
+
+    def import_stakeholders(self, project_id: int, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[int, int]:
+        """Save an imported register, ``(name, fields)`` per stakeholder, and return how many were
+        added and how many updated: a name the project has (ignoring case, spacing and
+        look-alikes) updates that stakeholder's given fields, keeping the rest; any other is added.
+
+        One transaction for the whole file: a refused value or a lost connection saves none of
+        it, so the register is never left half-imported and the same file can simply be imported
+        again. Every field is checked first, as the form checks it."""
+        self.store.project(project_id)
+        cleaned = [
+            (clean_stakeholder_field("name", name), {f: clean_stakeholder_field(f, v) for f, v in fields.items()})
+            for name, fields in rows
+        ]
+        try:
+            return self._upsert(project_id, cleaned)
+        except IntegrityError as exc:  # another kernel added one of these names, or deleted the project, meanwhile
+            self.store.project(project_id)
+            raise ValidationError(
+                "Another window added a stakeholder of the same name meanwhile; nothing of the file was imported."
+                " Import it again: that stakeholder will be updated."
+            ) from exc
+
+    def _upsert(self, project_id: int, rows: list[tuple[str, dict[str, Any]]]) -> tuple[int, int]:
+        added = updated = 0
+        with self.store.write() as conn:
+            query = select(stakeholders.c.name_key, stakeholders.c.id).where(stakeholders.c.project_id == project_id)
+            saved: dict[str, int] = {key: int(sid) for key, sid in conn.execute(query).all()}
+            for name, fields in rows:
+                key = name_key(name)
+                if key in saved:
+                    values = {**fields, "updated_at": func.current_timestamp()}
+                    conn.execute(stakeholders.update().where(stakeholders.c.id == saved[key]).values(**values))
+                    updated += 1
+                else:
+                    stmt = stakeholders.insert().values(project_id=project_id, name=name, name_key=key, **fields)
+                    saved[key] = int(conn.execute(stmt.returning(stakeholders.c.id)).scalar_one())
+                    added += 1
+        return added, updated
 
     def delete_stakeholder(self, stakeholder_id: int) -> None:
         """Delete a stakeholder and everything recorded about them (measures here; gap figures,

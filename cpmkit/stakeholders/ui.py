@@ -53,7 +53,7 @@ __all__ = ["StakeholderValueApp", "app"]
 
 _SCALE = [1, 2, 3, 4, 5]
 #: The tabs after the register, in order; each is built on first opening (see open_view).
-_VIEWS = ["Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export"]
+_VIEWS = ["Power / interest grid", "Engagement", "Communication plan", "Value scorecard", "Export", "Import", "Table"]
 
 
 def app() -> W.Widget:
@@ -215,6 +215,7 @@ class StakeholderValueApp:
         self.register = StakeholderStore(store)
         self.guidance = load_guidance("stakeholder_value")
         self.stakeholder_id: int | None = None
+        self._grid_saving = False
         self.loading = Loading()
         self.status = message_area()
         self.header = PageHeader(store, "stakeholder_value", on_change=lambda _: self.reload())
@@ -348,6 +349,10 @@ class StakeholderValueApp:
             if index <= len(renderers):
                 aside = self._strategies_html() if index == 1 else ""
                 view = TabView(renderers[index - 1], aside=aside)
+            elif _VIEWS[index - 1] == "Import":
+                view = self._import_view()
+            elif _VIEWS[index - 1] == "Table":
+                view = self._table_view()
             else:
                 view = self._export_view()
             self.tabs.children[index].children = [view.widget]
@@ -429,6 +434,44 @@ class StakeholderValueApp:
         view = TabView(lambda _r, _m: (None, ""))
         view.widget.children = [self.downloads]
         return view
+
+    def _import_view(self) -> TabView:
+        """The register import (cpmkit.stakeholders.register_import), kept on the project chosen."""
+        from cpmkit.stakeholders.register_import.ui import RegisterImportPanel
+
+        self.importer = RegisterImportPanel(self.store, on_imported=self.reload)
+        return self._panel_view(self.importer.widget, self.importer.show)
+
+    def _table_view(self) -> TabView:
+        """The register as an editable grid (cpmkit.stakeholders.register_grid), drawn again as the
+        register changes (not after its own edit: the grid shows that already)."""
+        from cpmkit.stakeholders.register_grid.ui import RegisterGrid
+
+        self.register_grid = RegisterGrid(self.store, on_saved=self._grid_saved)
+        return self._panel_view(
+            self.register_grid.widget,
+            lambda project_id: None if self._grid_saving else self.register_grid.show(project_id),
+        )
+
+    def _panel_view(self, widget: W.Widget, show: Callable[[int | None], None]) -> TabView:
+        """A tab showing ``widget``, which ``show(project id)`` brings up to date whenever the views are."""
+
+        def follow(_register: pd.DataFrame, _measures: pd.DataFrame) -> Rendered:
+            show(self.bar.project_id)
+            return None, ""
+
+        view = TabView(follow)
+        view.widget.children = [widget]
+        return view
+
+    def _grid_saved(self) -> None:
+        """A cell saved in the grid: the form and the other views show it (the grid has it already)."""
+        self._saved()
+        self._grid_saving = True
+        try:
+            self.reload()
+        finally:
+            self._grid_saving = False
 
     # -- actions ----------------------------------------------------------------------------
 

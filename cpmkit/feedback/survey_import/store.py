@@ -6,7 +6,9 @@ What is remembered is opaque here: a JSON object the import panel writes and rea
 (``{"mapping": ..., "recodings": ...}``), at most ``MAX_MAPPING_BYTES``. It is keyed by the
 project and a SHA-256 of the headings: they are untrusted text from a file, perhaps thousands
 of them, so they are hashed, never stored. A remembered mapping belongs to its project only and
-is deleted with it (ON DELETE CASCADE). A stored value that no longer reads as a JSON object is
+is deleted with it (ON DELETE CASCADE). Each kind of import (a survey export, a stakeholder
+register) remembers apart: its digest is made from the headings and the kind, so a register
+and a survey with the same headings never share a mapping. A stored value that no longer reads as a JSON object is
 as good as none: ``recall`` returns None, and the next ``remember`` replaces it.
 """
 
@@ -25,7 +27,7 @@ from cpmkit.db.database import NO_PROJECT, Store, upsert
 from cpmkit.db.schema import import_mappings
 from cpmkit.errors import ValidationError
 
-__all__ = ["MAX_MAPPING_BYTES", "ImportMappingStore", "RememberedMapping", "headings_digest"]
+__all__ = ["MAX_MAPPING_BYTES", "SURVEY", "ImportMappingStore", "RememberedMapping", "headings_digest", "kind_digest"]
 
 #: The most a remembered mapping may take as stored (JSON, non-ASCII escaped): far more than a real form needs.
 MAX_MAPPING_BYTES: Final = 1_000_000
@@ -51,11 +53,23 @@ def headings_digest(columns: Sequence[str]) -> str:
     return found.hexdigest()
 
 
-class ImportMappingStore:
-    """The mappings remembered per project and export headings, on ``store``."""
+#: The kind of import whose digest is the headings' alone (remembered before kinds existed).
+SURVEY: Final = "survey"
 
-    def __init__(self, store: Store) -> None:
+
+def kind_digest(columns: Sequence[str], kind: str) -> str:
+    """The key of a kind of import's mapping for these headings: ``headings_digest`` for a survey
+    (as stored before kinds existed), else a SHA-256 of the kind and that digest."""
+    digest = headings_digest(columns)
+    return digest if kind == SURVEY else hashlib.sha256(f"{kind}\n{digest}".encode()).hexdigest()
+
+
+class ImportMappingStore:
+    """The mappings remembered per project and export headings, on ``store``, for one ``kind`` of import."""
+
+    def __init__(self, store: Store, kind: str = SURVEY) -> None:
         self.store = store
+        self.kind = kind
 
     def remember(self, project_id: int, columns: Sequence[str], data: Mapping[str, Any]) -> None:
         """Remember ``data`` for the project's exports with these headings, replacing what was
@@ -63,7 +77,7 @@ class ImportMappingStore:
         NotFoundError if the project is gone."""
         values = {
             "project_id": project_id,
-            "headings_digest": headings_digest(columns),
+            "headings_digest": kind_digest(columns, self.kind),
             "data": _json_object(data),
             "saved_at": func.current_timestamp(),
         }
@@ -76,7 +90,7 @@ class ImportMappingStore:
         was, or if what was stored no longer reads as a JSON object."""
         query = select(import_mappings.c.data, import_mappings.c.saved_at).where(
             import_mappings.c.project_id == project_id,
-            import_mappings.c.headings_digest == headings_digest(columns),
+            import_mappings.c.headings_digest == kind_digest(columns, self.kind),
         )
         with self.store.read() as conn:
             row = conn.execute(query).first()

@@ -24,7 +24,7 @@ from cpmkit.errors import ValidationError
 from cpmkit.feedback.pulse.store import PulseStore
 from cpmkit.feedback.pulse.targets import import_targets
 from cpmkit.feedback.survey_import.choices import ImportChoices, suggest_choices
-from cpmkit.feedback.survey_import.mapping import Target, confidence_label
+from cpmkit.feedback.survey_import.mapping import Target
 from cpmkit.feedback.survey_import.reader import (
     ImportResult,
     Progress,
@@ -35,14 +35,13 @@ from cpmkit.feedback.survey_import.reader import (
 )
 from cpmkit.feedback.survey_import.recoding import NOT_AN_ANSWER, Recoding, distinct_answers
 from cpmkit.feedback.survey_import.store import ImportMappingStore
+from cpmkit.ui.column_choices import NOT_IMPORTED, ColumnChoices
 from cpmkit.ui.widgets import fluid, guard, message_area, named, replace_children, table_html
 
 __all__ = ["ACCEPTED", "NOT_IMPORTED", "SHOWN_ANSWERS", "SHOWN_COLUMNS", "SHOWN_PROBLEMS", "FeedbackImportPanel"]
 
 #: The files the upload offers to choose.
 ACCEPTED: Final = ".csv,.xlsx"
-#: The choice that leaves a field out of the import.
-NOT_IMPORTED: Final = "(not imported)"
 #: Unreadable cells listed at once; the rest are counted.
 SHOWN_PROBLEMS: Final = 50
 #: Columns not imported listed with a box each; "Leave out the other columns" covers the rest.
@@ -76,14 +75,9 @@ class FeedbackImportPanel:
         self.upload = W.FileUpload(accept=ACCEPTED, multiple=False, description="Choose file")
         self.upload.observe(lambda _change: self._uploaded(), "value")
         self.message = message_area()
-        self.columns = {
-            t.id: named(W.Dropdown(options=[(NOT_IMPORTED, None)], index=0, layout=fluid("340px")), t.label)
-            for t in self.targets
-        }
-        for target_id, choice in self.columns.items():
-            choice.observe(lambda change, target_id=target_id: self._chosen(target_id, change["new"]), "value")
-        self.sureness = {t.id: W.HTML(layout=W.Layout(min_width="70px")) for t in self.targets}
-        self.mapping_box = W.VBox([self._target_row(t) for t in self.targets])
+        self.column_choices = ColumnChoices(self.targets, self._chosen)
+        self.columns, self.sureness = self.column_choices.columns, self.column_choices.sureness
+        self.mapping_box = self.column_choices.widget
         self.same_as_before = W.HTML()
         self.use_same = W.Button(description="Use the same columns and values", icon="history")
         self.use_same.on_click(lambda _b: self._use_last_time())
@@ -146,13 +140,6 @@ class FeedbackImportPanel:
             self.round.options = options
             self.round.value = chosen if chosen in {rid for _name, rid in options} else options[0][1]
 
-    def _target_row(self, target: Target) -> W.HBox:
-        label = W.HTML(html.escape(target.label), layout=fluid("420px"))
-        row = W.HBox([label, self.columns[target.id], self.sureness[target.id]])
-        row.layout.flex_flow = "row wrap"
-        row.layout.align_items = "center"
-        return row
-
     def _uploaded(self) -> None:
         files = self.upload.value
         if not files:
@@ -165,9 +152,7 @@ class FeedbackImportPanel:
             upload = files[0]
             self.upload.value = ()  # the table is kept; the bytes need not be, nor twice
             table = read_survey(bytes(upload["content"]), str(upload["name"]), progress=self._bar(0, 100))
-            options = [(NOT_IMPORTED, None)] + [(column, column) for column in table.columns]
-            for choice in self.columns.values():  # self.choices is None: no update per option change
-                choice.options = options
+            self.column_choices.offer(table.columns)
             self.table = table
             self._offer_last_time(table)
             self._show(suggest_choices(table, self.targets))
@@ -210,14 +195,7 @@ class FeedbackImportPanel:
         assert self.table is not None
         self.choices = None  # setting the dropdowns below must not count as choosing
         mapping = choices.mapping
-        for target in self.targets:
-            column = mapping.columns[target.id]
-            choice = self.columns[target.id]
-            choice.index = [value for _label, value in choice.options].index(column)
-            sure = mapping.confidence.get(target.id) if column is not None else None
-            self.sureness[target.id].value = (
-                f"<span class='cpmkit-help'>{confidence_label(sure)}</span>" if sure is not None else ""
-            )
+        self.column_choices.show(mapping)
         self._show_recodings(choices)
         self._show_columns(choices)
         self.choices = choices

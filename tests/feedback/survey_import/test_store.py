@@ -223,3 +223,18 @@ def test_kernels_remembering_at_once_all_succeed_and_one_wins(
     run_in_processes(_remember_worker, [(i, store_url, project) for i in range(4)])
     assert len(rows(store)) == 1
     assert recalled(memory, project, HEADINGS).data in [{"kernel": i} for i in range(4)]
+
+
+def test_each_kind_of_import_remembers_apart(store: Store, memory: ImportMappingStore) -> None:
+    """A register and a survey with the same headings never share a mapping; a survey's key is
+    the headings' digest alone, as before kinds existed, so what was remembered is still found."""
+    project_id = store.create_project("Apollo")
+    register = ImportMappingStore(store, "stakeholder register")
+    memory.remember(project_id, HEADINGS, SAVED)
+    assert register.recall(project_id, HEADINGS) is None
+    register.remember(project_id, HEADINGS, {"columns": {}})
+    assert memory.recall(project_id, HEADINGS).data == SAVED  # type: ignore[union-attr]
+    assert register.recall(project_id, HEADINGS).data == {"columns": {}}  # type: ignore[union-attr]
+    with store.read() as conn:
+        digests = set(conn.execute(select(import_mappings.c.headings_digest)).scalars())
+    assert headings_digest(HEADINGS) in digests and len(digests) == 2
