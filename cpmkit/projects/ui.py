@@ -25,7 +25,8 @@ from cpmkit.projects.store import ProjectOverview, read_overview, read_portfolio
 from cpmkit.stakeholders.rules import touchpoint_status
 from cpmkit.stakeholders.store import StakeholderStore
 from cpmkit.stakeholders.summary import stakeholder_summary
-from cpmkit.ui.session import ProjectBar, open_store, safe_app
+from cpmkit.ui.page_header import PageHeader
+from cpmkit.ui.session import open_store, safe_app
 from cpmkit.ui.widgets import failure_message, scrolling_table, stylesheet
 
 if TYPE_CHECKING:
@@ -60,11 +61,12 @@ class LandingApp:
         self.show_portfolio = W.Button(icon="table", layout=W.Layout(width="auto", display="none"))
         self.show_portfolio.on_click(lambda _: self._fill_portfolio())
         self._portfolio_of: tuple[tuple[int, str], ...] | None = None  # the projects the portfolio shows
-        self.bar = ProjectBar(store, on_change=lambda _: self.refresh())
+        self.header = PageHeader(store, "index", on_change=lambda _: self.refresh())
+        self.bar = self.header.bar
         self.widget = W.VBox(
             [
                 stylesheet(),
-                self.bar.widget,
+                self.header.widget,
                 W.HTML("<h3>Workbooks</h3>"),
                 self.links,
                 self.cockpit,
