@@ -119,6 +119,8 @@ def heading(column: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: Control characters XLSX cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, kept here so it loads only to write).
+_ILLEGAL_IN_XLSX: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Words a heading writes in capitals.
 _ACRONYMS: Final = {word.casefold(): word for word in ("ID", "NPS", "PM", "URL", "KPI", "RACI", "CSV", "XLSX")}
 #: How wide a column may grow, in characters: longer text wraps in the cell instead.
@@ -131,13 +133,13 @@ def _write_sheet(sheet: Any, table: pd.DataFrame) -> None:
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-    headings = [heading(c) for c in table.columns]
+    headings = [_xlsx_value(heading(c)) for c in table.columns]
     sheet.append(headings)
     widths = [len(h) for h in headings]
     for row in table.itertuples(index=False, name=None):
         sheet.append([_xlsx_value(v) for v in row])
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in sheet.iter_rows(min_row=2):
+    for row in sheet.iter_rows(min_row=1):  # headings too: a column may be named by user text
         for cell in row:
             value = cell.value
             if isinstance(value, dt.datetime):
@@ -175,14 +177,18 @@ def _xlsx_value(value: Any) -> Any:
         value = value.replace(tzinfo=None)
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy.int64 and the like
-    if isinstance(value, (str, int, float, bool, dt.date, dt.time, dt.timedelta)) or value is None:
+    if isinstance(value, str):
+        # A vertical tab is a line break in some spreadsheets' exports; other control characters
+        # cannot be written to XLSX at all (openpyxl refuses the whole file), so they are dropped.
+        return _ILLEGAL_IN_XLSX.sub("", value.replace("\x0b", "\n"))
+    if isinstance(value, (int, float, bool, dt.date, dt.time, dt.timedelta)) or value is None:
         return value
-    return str(value)
+    return _xlsx_value(str(value))
 
 
 def _neutralise(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with an apostrophe before each text a spreadsheet would run as a formula (CSV)."""
-    safe = table.copy()
+    safe = table.rename(columns=lambda c: "'" + c if isinstance(c, str) and _FORMULA_START.match(c) else c)
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(lambda v: "'" + v if isinstance(v, str) and _FORMULA_START.match(v) else v)

@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 import anywidget
 import ipywidgets as W
-import mistune
 import traitlets
 
 from cpmkit.core.content import NotebookTemplate, load_notebook_templates
@@ -97,7 +96,9 @@ def _intro_html(template: NotebookTemplate) -> str:
     """The page's introduction under Voila; in JupyterLab the notebook's first cell already shows it."""
     if not os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
         return ""
-    return str(mistune.html(template.intro))
+    import mistune  # only PM pages have an introduction to fold; participants' pages never load it
+
+    return str(mistune.create_markdown(escape=True)(template.intro))  # HTML in an intro is shown as text
 
 
 class PageHeader:
@@ -134,6 +135,6 @@ class ParticipantHeader:
         self.widget = W.VBox([heading, self.head], _dom_classes=("cpmkit-page-header", "cpmkit-participant-header"))
         self.show(name)
 
-    def show(self, name: str) -> None:
-        """Name the browser tab after ``name`` (the page's own name until one is known)."""
-        self.head.title = page_title(name)
+    def show(self, name: str, project: str | None = None) -> None:
+        """Name the browser tab after ``name`` (the page's own name until one is known) and its project."""
+        self.head.title = page_title(name, project)

@@ -124,6 +124,20 @@ def test_xlsx_keeps_formula_like_text_exactly_as_text() -> None:
     assert b"<f>" not in _sheet_xml(data)  # no formula element in the file itself
 
 
+def test_xlsx_takes_control_characters_and_formula_like_headings() -> None:
+    """A register imported from another tool can hold a vertical tab (its line break) or another
+    control character, which XLSX cannot: the file is still made. A heading is text, never a formula."""
+    table = pd.DataFrame({"=HYPERLINK(1)": ["line 1\x0bline 2", "bell\x07"]})
+    workbook = _workbook(to_xlsx({"people": table}))
+    try:
+        sheet = workbook["people"]
+        assert [c.value for c in sheet["A"]] == ["=HYPERLINK(1)", "line 1\nline 2", "bell"]
+        assert sheet["A1"].data_type == "s" and sheet["A1"].quotePrefix
+    finally:
+        workbook.close()
+    assert to_csv(table).decode("utf-8-sig").splitlines()[0] == "'=HYPERLINK(1)"
+
+
 def _sheet_xml(data: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))

@@ -3,6 +3,8 @@ page and project, and participant headers that link nowhere."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from cpmkit.core.content import load_notebook_templates
@@ -68,6 +70,8 @@ def test_the_introduction_is_shown_by_the_header_under_voila_only(monkeypatch: p
     assert _intro_html(gap) == ""  # JupyterLab: the notebook's first cell shows it
     monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5")
     assert "<strong>expects</strong>" in _intro_html(gap) and "<li>" in _intro_html(gap)
+    html_in_intro = dataclasses.replace(gap, intro="Read <img src=x onerror=alert(1)> first.")
+    assert "<img" not in _intro_html(html_in_intro) and "&lt;img" in _intro_html(html_in_intro)
 
 
 def test_a_participant_header_names_the_tab_after_what_the_link_opens() -> None:
@@ -77,4 +81,6 @@ def test_a_participant_header_names_the_tab_after_what_the_link_opens() -> None:
     assert header.head.title == "Retrospective board"
     header.show("Sprint 12")
     assert header.head.title == "Sprint 12" and header.head.intro_html == ""
+    header.show("Pulse survey", "Canal Dredge")
+    assert header.head.title == "Pulse survey · Canal Dredge"
     assert "cpmkit-participant-header" in header.widget._dom_classes

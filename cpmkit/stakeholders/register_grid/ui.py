@@ -81,7 +81,10 @@ class RegisterGrid:
         if self._reverting:
             return
         row, label, value = int(cell["row"]), str(cell["column"]), cell["value"]
-        field = next(f for f, heading in LABELS.items() if heading == label)
+        field = next((f for f, heading in LABELS.items() if heading == label), None)
+        if field is None or not 0 <= row < len(self.ids):  # a redraw raced the edit: show the register as it is
+            self.show(self.project_id)
+            return
         try:
             before = self.register.stakeholder(self.ids[row])
         except NotFoundError as exc:  # deleted in another window: show the register as it is now

@@ -91,7 +91,7 @@ class PulseSurveyApp:
         if token is None:
             raise NotFoundError(_NO_LINK)
         found = self.pulses.round_for_token(token)
-        self.header.show(f"{self.survey.name}: {found['project']}")
+        self.header.show(self.survey.name, str(found["project"]))
         who = f"<p class='cpmkit-pulse-who'>You are answering as <b>{html.escape(str(found['stakeholder']))}</b>.</p>"
         self.heading.value = (
             f"<h3>{html.escape(self.survey.name)}: {html.escape(str(found['project']))}</h3>"
