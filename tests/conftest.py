@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import comm
+import ipykernel.ipkernel  # noqa: F401  swaps in ipykernel's comm manager now, never in the middle of a test
 import pytest
 from sqlalchemy import event
 
@@ -70,7 +71,6 @@ def widgets_without_a_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     swaps in ipykernel's comm, which with no kernel sends nothing at all, so a test recording
     what a widget sends would check nothing in whichever tests ran after that import."""
     monkeypatch.setattr(comm, "create_comm", comm._create_comm)
-    monkeypatch.setattr(comm, "get_comm_manager", comm._get_comm_manager)
 
 
 @pytest.fixture(scope="session")

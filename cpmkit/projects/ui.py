@@ -7,6 +7,7 @@ several projects, one row per project with its lights. Entry point: ``app()``.""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -151,7 +152,7 @@ def cockpit_html(found: ProjectOverview) -> str:
     parts = []
     for title, page, label, section, shown in sections:
         link = f"<p class='cpmkit-help'>{_link(page_href(page, pid), label)}</p>" if page else ""
-        body = _section(found.problems.get(section), lambda shown=shown: shown(found))
+        body = _section(found.problems.get(section), functools.partial(shown, found))
         parts.append(f"<h3>{html.escape(title)}</h3>{link}{body}")
     return f"<div class='cpmkit-cockpit'>{''.join(parts)}</div>"
 
